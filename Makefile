@@ -1,0 +1,34 @@
+# The two set-up commands of the README: `make` (install + every check + build dist/) and
+# `make test` (static checks + the whole test suite). Everything runs in .venv.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: all build check test static pytest clean
+
+all: build
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $(STAMP)
+
+build: $(STAMP)
+	$(BIN)/ccbkg build --root . --out dist
+
+check: $(STAMP)
+	$(BIN)/ccbkg check --root .
+
+static: $(STAMP)
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+test: static pytest
+
+clean:
+	rm -rf dist build .pytest_cache .mypy_cache .ruff_cache

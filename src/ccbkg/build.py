@@ -1,0 +1,108 @@
+"""Build the release artefacts into dist/ from checked sources, atomically and reproducibly."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Graph
+
+from ccbkg.atomic import staged_directory
+from ccbkg.describe import Distribution, Release, jsonld_context, void_dcat
+from ccbkg.findings import Report
+from ccbkg.load import Sources
+from ccbkg.project import Role
+from ccbkg.report import render_text
+from ccbkg.serialize import MEDIA_TYPES, to_bytes
+from ccbkg.terms import to_oxigraph
+
+RDF_FORMATS = ("ttl", "nt", "rdf", "jsonld")
+DATA_FORMATS = ("ttl", "nt", "jsonld")
+
+
+@dataclass(frozen=True)
+class BuildSummary:
+    """What a build wrote, for the closing summary."""
+
+    out: Path
+    files: list[str]
+    triples: int
+    graphs: dict[str, int]
+    release: Release
+
+
+def build(
+    sources: Sources, report: Report, shacl_report: Graph | None, out: Path
+) -> BuildSummary:
+    """Write every artefact into a staging folder, then swap it in place of out."""
+    ontology = sources.quads(Role.ONTOLOGY)
+    release = Release.from_ontology(ontology)
+    written: dict[str, bytes] = {}
+
+    def put(name: str, data: bytes) -> None:
+        written[name] = data
+
+    for f in sources.of(Role.ONTOLOGY):
+        _formats(put, f"ontology/{f.source.path.stem}", f.quads, authored=f.source.path)
+    for f in sources.of(Role.VOCAB):
+        _formats(put, f"vocab/{f.source.path.stem}", f.quads, authored=f.source.path)
+    for f in sources.of(Role.SHAPES):
+        stem = f.source.path.name.removesuffix(".ttl")
+        _formats(put, f"shapes/{stem}", f.quads, authored=f.source.path, formats=("ttl", "nt"))
+    data = sources.quads(Role.DATA)
+    for ext in DATA_FORMATS:
+        put(f"data/ccbkg-data.{ext}", to_bytes(data, ext))
+    everything = sources.quads(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)
+    put("ccbkg.trig", to_bytes(everything, "trig"))
+    put("ccbkg.nq", to_bytes(everything, "nq"))
+    put("context.jsonld", jsonld_context(ontology))
+    put("reports/check.txt", render_text(report, color=False).encode("utf-8"))
+    put("reports/check.json", (json.dumps(report.to_json(timings=False), indent=2,
+                                          sort_keys=True) + "\n").encode("utf-8"))
+    if shacl_report is not None:
+        quads = [ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))  # type: ignore[arg-type]
+                 for s, p, o in shacl_report]
+        put("reports/shacl-report.ttl", to_bytes(quads, "ttl"))
+    graphs = _graph_sizes(everything)
+    distributions = [
+        Distribution(name, _media_type(name), len(blob), hashlib.sha256(blob).hexdigest())
+        for name, blob in sorted(written.items())
+    ]
+    put("void.ttl", to_bytes(void_dcat(release, data, graphs, distributions), "ttl"))
+    sums = "".join(f"{hashlib.sha256(blob).hexdigest()}  {name}\n"
+                   for name, blob in sorted(written.items()))
+    put("SHA256SUMS", sums.encode("ascii"))
+    with staged_directory(out) as staging:
+        for name, blob in written.items():
+            path = staging / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(blob)
+    return BuildSummary(out, sorted(written), len({(q.subject, q.predicate, q.object)
+                                                   for q in everything}), graphs, release)
+
+
+def _formats(
+    put: Callable[[str, bytes], None], stem: str, quads: list[ox.Quad], *, authored: Path,
+    formats: tuple[str, ...] = RDF_FORMATS,
+) -> None:
+    """The authored Turtle as it is (comments and layout kept) and the other formats made."""
+    for ext in formats:
+        put(f"{stem}.{ext}", authored.read_bytes() if ext == "ttl" else to_bytes(quads, ext))
+
+
+def _graph_sizes(quads: list[ox.Quad]) -> dict[str, int]:
+    sizes: dict[str, int] = {}
+    for q in quads:
+        key = str(q.graph_name.value) if isinstance(q.graph_name, ox.NamedNode) else ""
+        sizes[key] = sizes.get(key, 0) + 1
+    return sizes
+
+
+def _media_type(name: str) -> str:
+    ext = name.rsplit(".", 1)[-1]
+    return MEDIA_TYPES.get(ext, {"txt": "text/plain", "json": "application/json"}.get(
+        ext, "application/octet-stream"))

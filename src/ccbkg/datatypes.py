@@ -1,0 +1,72 @@
+"""Lexical checks of typed literals: unknown XSD datatypes and impossible dates.
+
+rdflib validates most XSD lexical forms (its `ill_typed`), but not the Gregorian partial
+dates the graph relies on (`xsd:gYear`, `xsd:gYearMonth`), which are checked here.
+"""
+
+from __future__ import annotations
+
+import calendar
+import difflib
+import logging
+import re
+import warnings
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+XSD_KNOWN = frozenset(XSD + name for name in (
+    "string normalizedString token language Name NCName NMTOKEN NMTOKENS ID IDREF IDREFS ENTITY "
+    "ENTITIES boolean decimal integer nonPositiveInteger negativeInteger long int short byte "
+    "nonNegativeInteger unsignedLong unsignedInt unsignedShort unsignedByte positiveInteger "
+    "float double duration dayTimeDuration yearMonthDuration dateTime dateTimeStamp time date "
+    "gYearMonth gYear gMonthDay gDay gMonth hexBinary base64Binary anyURI QName NOTATION"
+).split())
+
+_TZ = r"(?:Z|[+-](?:(?:0\d|1[0-3]):[0-5]\d|14:00))?"
+_YEAR = r"-?(?:[1-9]\d{4,}|\d{4})"
+_PATTERNS = {
+    XSD + "gYear": re.compile(rf"^{_YEAR}{_TZ}$"),
+    XSD + "gYearMonth": re.compile(rf"^{_YEAR}-(0[1-9]|1[0-2]){_TZ}$"),
+    XSD + "date": re.compile(rf"^({_YEAR})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]){_TZ}$"),
+}
+
+# rdflib logs a traceback for every lexical form it cannot convert; we report those ourselves.
+logging.getLogger("rdflib.term").setLevel(logging.CRITICAL)
+warnings.filterwarnings("ignore", message="Parsing weird boolean", module="rdflib")
+
+
+def curie(iri: str) -> str:
+    """xsd:name for XSD datatype IRIs, <iri> otherwise."""
+    return "xsd:" + iri[len(XSD):] if iri.startswith(XSD) else f"<{iri}>"
+
+
+def problem(value: str, datatype: str) -> str | None:
+    """What is wrong with value as a literal of datatype, or None when nothing is known wrong.
+
+    Only unknown XSD names and the Gregorian date types are judged here; other datatypes
+    are left to rdflib's `ill_typed`.
+    """
+    if datatype.startswith(XSD) and datatype not in XSD_KNOWN:
+        local = datatype[len(XSD):]
+        close = difflib.get_close_matches(local, [d[len(XSD):] for d in XSD_KNOWN], n=1)
+        hint = f" (did you mean xsd:{close[0]}?)" if close else ""
+        return f"unknown datatype xsd:{local}{hint}; XSD has no such type"
+    pattern = _PATTERNS.get(datatype)
+    if pattern is None:
+        return None
+    match = pattern.match(value)
+    if match is None:
+        return f"{value!r} is not a valid {curie(datatype)} (expected e.g. {_EXAMPLE[datatype]})"
+    if datatype == XSD + "date":
+        year, month, day = int(match.group(1)), int(match.group(2)), int(match.group(3))
+        if year != 0 and day > calendar.monthrange(abs(year), month)[1]:
+            return f"{value!r} is not a valid xsd:date: {calendar.month_name[month]} " \
+                   f"{abs(year)} has no day {day}"
+    return None
+
+
+_EXAMPLE = {
+    XSD + "gYear": '"2013"',
+    XSD + "gYearMonth": '"2016-05"',
+    XSD + "date": '"2020-03-31"',
+}

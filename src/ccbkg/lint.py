@@ -1,0 +1,78 @@
+"""Ontology lint: the lint shapes and the `*-violation.rq` queries over ontology + vocabularies."""
+
+from __future__ import annotations
+
+import re
+
+import pyoxigraph as ox
+
+from ccbkg.findings import Finding, Severity, StageResult
+from ccbkg.load import LoadedQuery, Sources
+from ccbkg.project import Role
+from ccbkg.shacl import run_shacl
+
+STAGE = "lint"
+LINTED = (Role.ONTOLOGY, Role.VOCAB)
+_SEVERITY_RE = re.compile(r"^#\s*severity:\s*(\w+)", re.IGNORECASE | re.MULTILINE)
+_SEVERITIES = {"violation": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO}
+
+
+def lint(sources: Sources) -> StageResult:
+    """Run every lint shape and violation query; findings name the term and its line."""
+    result = StageResult(STAGE)
+    linted = sources.of(*LINTED)
+    shapes = sources.of(Role.LINT_SHAPES)
+    checks = [q for q in sources.queries if q.source.role is Role.CHECK_QUERY]
+    if not linted:
+        result.findings.append(Finding(STAGE, Severity.ERROR, "no ontology files to lint"))
+        return result
+    if not shapes and not checks:
+        result.findings.append(Finding(STAGE, Severity.ERROR, (
+            "no lint shapes (shapes/lint/*.ttl) and no violation queries "
+            "(queries/checks/*-violation.rq): the lint would check nothing"
+        )))
+        return result
+    if shapes:
+        run = run_shacl(sources.graph(*LINTED), sources.graph(Role.LINT_SHAPES), stage=STAGE,
+                        sources=sources, roles=LINTED)
+        result.findings.extend(run.findings)
+    store = ox.Store()
+    store.extend(ox.Quad(q.subject, q.predicate, q.object) for q in _triples(sources))
+    for check in checks:
+        result.findings.extend(_run_check(store, check, sources))
+    result.notes.append(
+        f"{sum(len(f.quads) for f in linted)} triples linted with {len(shapes)} shape files "
+        f"and {len(checks)} violation queries"
+    )
+    return result
+
+
+def _triples(sources: Sources) -> list[ox.Quad]:
+    return [q for f in sources.of(*LINTED) for q in f.quads]
+
+
+def _run_check(store: ox.Store, check: LoadedQuery, sources: Sources) -> list[Finding]:
+    match = _SEVERITY_RE.search(check.text)
+    severity = _SEVERITIES.get(match.group(1).lower(), Severity.ERROR) if match else Severity.ERROR
+    name = check.source.path.stem
+    try:
+        solutions = store.query(check.text)
+    except (SyntaxError, OSError) as exc:
+        return [Finding(STAGE, Severity.ERROR, f"violation query failed: {exc}",
+                        file=check.display)]
+    if not isinstance(solutions, ox.QuerySolutions):
+        return [Finding(STAGE, Severity.ERROR, "a violation query must be a SELECT query",
+                        file=check.display)]
+    findings = []
+    for row in solutions:
+        node = row["node"]
+        message = row["message"]
+        iri = node.value if isinstance(node, ox.NamedNode) else None
+        file, line = sources.where(iri, *LINTED) if iri else (None, None)
+        findings.append(Finding(
+            stage=STAGE, severity=severity, file=file, line=line, node=iri or str(node),
+            message=message.value if isinstance(message, ox.Literal) else f"{name} matched",
+            shape=f"{check.display}",
+        ))
+    findings.sort(key=lambda f: (f.file or "", f.line or 0, f.node or "", f.message))
+    return findings

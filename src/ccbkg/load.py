@@ -1,0 +1,303 @@
+"""Load the authored sources once, strictly, and hand them on to every stage.
+
+Turtle and TriG go through pyoxigraph's parser, which follows the W3C grammars (rdflib's
+accepts literals as subjects, IRIs with spaces and lone surrogates). Beyond the grammar the
+loader rejects what a curator never means: a byte-order mark, JSON in a Turtle file, a file
+with no triples, a prefix bound twice to different IRIs, unknown XSD datatypes and literals
+that are not valid for their datatype. SPARQL files go through rdflib's parser, which only
+parses (it never executes or fetches anything).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import pyoxigraph as ox
+from pyparsing import ParseBaseException
+from rdflib import Graph, Literal, URIRef
+from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+
+from ccbkg import datatypes
+from ccbkg.findings import Finding, Severity, StageResult
+from ccbkg.project import RDF_ROLES, SPARQL_ROLES, Project, Role, SourceFile
+from ccbkg.terms import rdflib_graph
+
+MAX_FILE_BYTES = 64 * 1024 * 1024
+STAGE = "syntax"
+
+_FORMATS = {
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".trig": ox.RdfFormat.TRIG,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".nq": ox.RdfFormat.N_QUADS,
+}
+_PREFIX_RE = re.compile(r"^\s*(?:@prefix|PREFIX)\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>", re.IGNORECASE)
+_SPARQL_POS_RE = re.compile(r"line:(\d+), col:(\d+)")
+
+
+@dataclass
+class LoadedFile:
+    """A source file that parsed, with its triples and text."""
+
+    source: SourceFile
+    display: str
+    text: str
+    quads: list[ox.Quad]
+    prefixes: dict[str, str]
+
+    @cached_property
+    def subject_lines(self) -> dict[str, int]:
+        """For each subject IRI, the line where its description starts (1-based)."""
+        lines: dict[str, int] = {}
+        subjects = {q.subject.value for q in self.quads if isinstance(q.subject, ox.NamedNode)}
+        spellings: dict[str, str] = {}
+        for iri in subjects:
+            spellings[f"<{iri}>"] = iri
+            for prefix, ns in self.prefixes.items():
+                if iri.startswith(ns):
+                    spellings[f"{prefix}:{iri[len(ns):]}"] = iri
+        for number, line in enumerate(self.text.splitlines(), start=1):
+            token = line.strip().split(maxsplit=1)[0] if line.strip() else ""
+            found = spellings.get(token.rstrip(";."))
+            if found is not None and found not in lines:
+                lines[found] = number
+        return lines
+
+
+@dataclass
+class LoadedQuery:
+    """A SPARQL file that parsed."""
+
+    source: SourceFile
+    display: str
+    text: str
+
+
+@dataclass
+class Sources:
+    """Everything a run works on, parsed once."""
+
+    project: Project
+    files: list[LoadedFile] = field(default_factory=list)
+    queries: list[LoadedQuery] = field(default_factory=list)
+    result: StageResult = field(default_factory=lambda: StageResult(STAGE))
+    _graphs: dict[tuple[Role, ...], Graph] = field(default_factory=dict)
+
+    def of(self, *roles: Role) -> list[LoadedFile]:
+        """The loaded files with any of the given roles."""
+        return [f for f in self.files if f.source.role in roles]
+
+    def quads(self, *roles: Role) -> list[ox.Quad]:
+        """The triples of the given roles, each in its file's named graph."""
+        out: list[ox.Quad] = []
+        for f in self.of(*roles):
+            g = ox.NamedNode(f.source.graph_iri)
+            out.extend(ox.Quad(q.subject, q.predicate, q.object, g) for q in f.quads)
+        return out
+
+    def graph(self, *roles: Role) -> Graph:
+        """An rdflib graph of the union of the given roles (built once per set of roles)."""
+        key = tuple(sorted(roles, key=lambda r: r.value))
+        if key not in self._graphs:
+            graph = Graph()
+            for f in self.of(*roles):
+                rdflib_graph(f.quads, graph)
+            self._graphs[key] = graph
+        return self._graphs[key]
+
+    def store(self, *roles: Role) -> ox.Store:
+        """An in-memory pyoxigraph store with the given roles in their named graphs."""
+        store = ox.Store()
+        store.extend(self.quads(*roles))
+        return store
+
+    def where(self, iri: str, *roles: Role) -> tuple[str | None, int | None]:
+        """The file and line where a node is described, looking at the given roles first."""
+        for f in self.of(*(roles or RDF_ROLES)):
+            line = f.subject_lines.get(iri)
+            if line is not None:
+                return f.display, line
+        return None, None
+
+
+def load(project: Project) -> Sources:
+    """Parse every source file of the project; syntax findings land in `sources.result`."""
+    sources = Sources(project)
+    for source in project.of(*RDF_ROLES):
+        loaded = _load_rdf(project, source, sources.result.findings)
+        if loaded is not None:
+            sources.files.append(loaded)
+    for source in project.of(*SPARQL_ROLES):
+        query = _load_sparql(project, source, sources.result.findings)
+        if query is not None:
+            sources.queries.append(query)
+    sources.result.notes.append(
+        f"{len(sources.files)} RDF files ({sum(len(f.quads) for f in sources.files)} triples) "
+        f"and {len(sources.queries)} SPARQL files parsed"
+    )
+    return sources
+
+
+def parse_rdf(data: bytes, fmt: ox.RdfFormat, base_iri: str | None = None) -> list[ox.Quad]:
+    """Parse by the W3C grammar (strict); raises SyntaxError with line and column.
+
+    Without a base IRI, a relative IRI is an error: sources must use absolute IRIs.
+    """
+    return list(ox.parse(data, format=fmt, base_iri=base_iri))
+
+
+def format_for(path: Path) -> ox.RdfFormat | None:
+    """The RDF syntax of a file by its extension, or None when it is not one we read."""
+    return _FORMATS.get(path.suffix.lower())
+
+
+def read_text(project: Project, source: SourceFile, findings: list[Finding]) -> str | None:
+    """The file decoded as UTF-8, or None with a finding that says why it cannot be."""
+    shown = project.display(source.path)
+    try:
+        size = source.path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            findings.append(_error(shown, None, None, (
+                f"file is {size // (1024 * 1024)} MiB, over the {MAX_FILE_BYTES // (1024 * 1024)}"
+                " MiB a source file may have; split it into smaller files"
+            )))
+            return None
+        raw = source.path.read_bytes()
+    except OSError as exc:
+        findings.append(_error(shown, None, None, f"cannot read the file: {exc.strerror}"))
+        return None
+    if raw.startswith(b"\xef\xbb\xbf"):
+        findings.append(_error(shown, 1, 1, "file starts with a byte-order mark (BOM); "
+                               "save it as UTF-8 without BOM"))
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        findings.append(_error(shown, line, column, (
+            f"byte 0x{raw[exc.start]:02x} is not valid UTF-8; source files must be UTF-8"
+        )))
+        return None
+    return text
+
+
+def _load_rdf(project: Project, source: SourceFile, findings: list[Finding]) -> LoadedFile | None:
+    shown = project.display(source.path)
+    fmt = format_for(source.path)
+    if fmt is None:
+        findings.append(_error(shown, None, None, (
+            f"unsupported file type {source.path.suffix!r}; author sources in Turtle (.ttl)"
+        )))
+        return None
+    text = read_text(project, source, findings)
+    if text is None:
+        return None
+    if text.lstrip()[:1] in ("{", "["):
+        findings.append(_error(shown, 1, 1, "this looks like JSON, not Turtle; "
+                               "convert it to Turtle or give it a .jsonld name"))
+        return None
+    try:
+        quads = parse_rdf(text.encode("utf-8"), fmt)
+    except SyntaxError as exc:
+        findings.append(_syntax_error(shown, exc))
+        return None
+    if not quads:
+        findings.append(_error(shown, None, None, "file has no triples (empty or prefixes only)"))
+        return None
+    prefixes = _prefixes(shown, text, findings)
+    _check_literals(shown, text, quads, findings)
+    return LoadedFile(source, shown, text, quads, prefixes)
+
+
+def _prefixes(shown: str, text: str, findings: list[Finding]) -> dict[str, str]:
+    """The prefix declarations; a prefix rebound to another IRI is an error."""
+    bound: dict[str, tuple[str, int]] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = _PREFIX_RE.match(line)
+        if not match:
+            continue
+        prefix, ns = match.group(1) or "", match.group(2)
+        earlier = bound.get(prefix)
+        if earlier is not None and earlier[0] != ns:
+            findings.append(_error(shown, number, 1, (
+                f"prefix '{prefix}:' is bound again, to <{ns}>; line {earlier[1]} bound it to "
+                f"<{earlier[0]}>. Use one binding per prefix per file"
+            )))
+        else:
+            bound[prefix] = (ns, number)
+    return {p: ns for p, (ns, _) in bound.items()}
+
+
+def _check_literals(shown: str, text: str, quads: list[ox.Quad], findings: list[Finding]) -> None:
+    """Unknown XSD datatypes and ill-typed literals, located by their first appearance."""
+    seen: set[ox.Literal] = set()
+    for q in quads:
+        lit = q.object
+        if not isinstance(lit, ox.Literal) or lit in seen or lit.language:
+            continue
+        seen.add(lit)
+        dt = lit.datatype.value
+        problem = datatypes.problem(lit.value, dt)
+        if problem is None and dt in datatypes.XSD_KNOWN and \
+                Literal(lit.value, datatype=URIRef(dt)).ill_typed:
+            problem = f"{lit.value!r} is not a valid {datatypes.curie(dt)}"
+        if problem is None:
+            continue
+        line, column = _find(text, f'"{lit.value}"')
+        findings.append(Finding(
+            stage=STAGE, severity=Severity.ERROR, file=shown, line=line, column=column,
+            node=q.subject.value if isinstance(q.subject, ox.NamedNode) else None,
+            path=q.predicate.value, value=str(lit), message=problem,
+        ))
+
+
+def _load_sparql(
+    project: Project, source: SourceFile, findings: list[Finding]
+) -> LoadedQuery | None:
+    shown = project.display(source.path)
+    text = read_text(project, source, findings)
+    if text is None:
+        return None
+    if not text.strip():
+        findings.append(_error(shown, None, None, "file is empty; a .rq file holds one query"))
+        return None
+    try:
+        parseQuery(text)
+    except ParseBaseException as query_error:
+        try:
+            parseUpdate(text)
+        except ParseBaseException:
+            findings.append(_error(shown, query_error.lineno, query_error.col, (
+                f"SPARQL syntax error: {query_error.msg}"
+            )))
+            return None
+    except Exception as exc:  # rdflib raises plain exceptions for some malformed input
+        findings.append(_error(shown, None, None, f"SPARQL syntax error: {exc}"))
+        return None
+    return LoadedQuery(source, shown, text)
+
+
+def _syntax_error(shown: str, exc: SyntaxError) -> Finding:
+    message = str(exc.msg if exc.msg else exc)
+    message = re.sub(r"^Parser error [^:]*: ", "", message)
+    message = re.sub(r" \(line \d+\)$", "", message)
+    if message.startswith("Unexpected end of file"):
+        message += " (is a string, an IRI or a statement left open?)"
+    return _error(shown, exc.lineno, exc.offset, f"Turtle syntax error: {message}")
+
+
+def _find(text: str, needle: str) -> tuple[int | None, int | None]:
+    index = text.find(needle)
+    if index < 0:
+        return None, None
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+def _error(shown: str, line: int | None, column: int | None, message: str) -> Finding:
+    return Finding(stage=STAGE, severity=Severity.ERROR, file=shown, line=line, column=column,
+                   message=message)

@@ -1,0 +1,159 @@
+"""Provenance: every quote is where it says it is, and every fact cites a passage.
+
+The source documents ship under `instances/sources/`. Each `ccb:SourceDocument` names its
+file and SHA-256; each `ccb:Passage` has a Web Annotation quote selector (exact, prefix,
+suffix) and position selector (start, end: Unicode code points, as Python indexes a str).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from ccbkg.findings import Finding, Severity, StageResult
+from ccbkg.load import Sources
+from ccbkg.namespaces import CCB, OA, RDF, SCHEMA
+from ccbkg.project import Role
+
+STAGE = "provenance"
+TYPE = ox.NamedNode(str(RDF.type))
+CITES = ox.NamedNode(str(CCB.citesPassage))
+PASSAGE = ox.NamedNode(str(CCB.Passage))
+DOCUMENT = ox.NamedNode(str(CCB.SourceDocument))
+QUOTE_SELECTOR = ox.NamedNode(str(OA.TextQuoteSelector))
+POSITION_SELECTOR = ox.NamedNode(str(OA.TextPositionSelector))
+# Nodes that need no passage of their own: they are provenance, or carry an external identifier.
+EXEMPT_TYPES = frozenset({PASSAGE, DOCUMENT, QUOTE_SELECTOR, POSITION_SELECTOR})
+IDENTIFIERS = frozenset({ox.NamedNode(str(SCHEMA.sameAs)), ox.NamedNode(str(CCB.iso3166Alpha3))})
+
+Props = dict[ox.NamedNode, list[ox.NamedNode | ox.BlankNode | ox.Literal]]
+
+
+def check_provenance(sources: Sources) -> StageResult:
+    """Check checksums, quotes at their offsets, and that every instance node cites a passage."""
+    result = StageResult(STAGE)
+    nodes: dict[str, Props] = defaultdict(lambda: defaultdict(list))
+    for f in sources.of(Role.DATA):
+        for q in f.quads:
+            if isinstance(q.subject, ox.NamedNode | ox.BlankNode):
+                nodes[q.subject.value][q.predicate].append(q.object)  # type: ignore[arg-type]
+    texts = _documents(sources, nodes, result)
+    passages = [iri for iri, props in nodes.items() if PASSAGE in props.get(TYPE, [])]
+    for iri in sorted(passages):
+        _check_passage(sources, iri, nodes, texts, result)
+    cited = 0
+    for iri, props in sorted(nodes.items()):
+        if "#" in iri or not props.get(TYPE) or EXEMPT_TYPES & set(props[TYPE]):
+            continue
+        targets = [t for t in props.get(CITES, []) if isinstance(t, ox.NamedNode)]
+        if not targets:
+            if IDENTIFIERS & set(props):
+                continue
+            _add(result, sources, iri, "cites no passage: add ccb:citesPassage with the passage "
+                 "of the source that states this (see instances/sources.ttl)")
+            continue
+        cited += 1
+        for target in targets:
+            if PASSAGE not in nodes.get(target.value, {}).get(TYPE, []):
+                _add(result, sources, iri, f"cites <{target.value}>, which is not a ccb:Passage "
+                     "described in the data: fix the IRI or add the passage")
+    result.notes.append(
+        f"{len(texts)} source documents, {len(passages)} passages checked; "
+        f"{cited} nodes cite passages"
+    )
+    if not passages:
+        result.findings.append(Finding(STAGE, Severity.ERROR, "the data has no ccb:Passage: "
+                                       "nothing can be traced to its source"))
+    return result
+
+
+def _documents(sources: Sources, nodes: dict[str, Props], result: StageResult) -> dict[str, str]:
+    """Each source document's text, after checking that its file exists and its checksum."""
+    texts: dict[str, str] = {}
+    folder = sources.project.root / "instances" / "sources"
+    for iri, props in sorted(nodes.items()):
+        if DOCUMENT not in props.get(TYPE, []):
+            continue
+        name = _literal(props, ox.NamedNode(str(CCB.fileName)))
+        digest = _literal(props, ox.NamedNode(str(CCB.sha256)))
+        if name is None or digest is None:
+            _add(result, sources, iri, "a ccb:SourceDocument needs ccb:fileName and ccb:sha256")
+            continue
+        path = folder / Path(name).name
+        if not path.is_file():
+            _add(result, sources, iri, f"its file {name} is not in instances/sources/")
+            continue
+        raw = path.read_bytes()
+        actual = hashlib.sha256(raw).hexdigest()
+        if actual != digest.lower():
+            _add(result, sources, iri, f"ccb:sha256 says {digest} but {name} has {actual}: "
+                 "the file changed or the checksum is wrong; every offset may be off")
+            continue
+        texts[iri] = raw.decode("utf-8")
+    return texts
+
+
+def _check_passage(
+    sources: Sources, iri: str, nodes: dict[str, Props], texts: dict[str, str],
+    result: StageResult,
+) -> None:
+    props = nodes[iri]
+    doc = _first_iri(props, ox.NamedNode(str(OA.hasSource)))
+    if doc is None or doc not in texts:
+        _add(result, sources, iri, "oa:hasSource must name a ccb:SourceDocument whose file "
+             "is shipped and whose checksum matches")
+        return
+    text = texts[doc]
+    selectors = [nodes.get(s.value, {}) for s in props.get(ox.NamedNode(str(OA.hasSelector)), [])
+                 if isinstance(s, ox.NamedNode | ox.BlankNode)]
+    quote = next((s for s in selectors if QUOTE_SELECTOR in s.get(TYPE, [])), None)
+    position = next((s for s in selectors if POSITION_SELECTOR in s.get(TYPE, [])), None)
+    if quote is None or position is None:
+        _add(result, sources, iri, "a passage needs an oa:TextQuoteSelector and an "
+             "oa:TextPositionSelector (oa:hasSelector)")
+        return
+    exact = _literal(quote, ox.NamedNode(str(OA.exact)))
+    start = _integer(position, ox.NamedNode(str(OA.start)))
+    end = _integer(position, ox.NamedNode(str(OA.end)))
+    if not exact or start is None or end is None:
+        _add(result, sources, iri, "the selectors need a non-empty oa:exact and integer "
+             "oa:start and oa:end")
+        return
+    actual = text[start:end]
+    if actual != exact:
+        found = text.find(exact)
+        hint = (f"the quote is found at {found}-{found + len(exact)}: set oa:start {found} and "
+                f"oa:end {found + len(exact)}" if found >= 0 else
+                "the quote is nowhere in the source: copy it verbatim from the source file")
+        _add(result, sources, iri, f"oa:exact is not the text at {start}-{end} "
+             f"(which reads {actual[:60]!r}); {hint}")
+        return
+    prefix = _literal(quote, ox.NamedNode(str(OA.prefix)))
+    suffix = _literal(quote, ox.NamedNode(str(OA.suffix)))
+    if prefix is not None and text[max(0, start - len(prefix)):start] != prefix:
+        _add(result, sources, iri, f"oa:prefix {prefix!r} is not the text just before the quote")
+    if suffix is not None and text[end:end + len(suffix)] != suffix:
+        _add(result, sources, iri, f"oa:suffix {suffix!r} is not the text just after the quote")
+
+
+def _literal(props: Props, p: ox.NamedNode) -> str | None:
+    values = [v.value for v in props.get(p, []) if isinstance(v, ox.Literal)]
+    return values[0] if len(values) == 1 else None
+
+
+def _integer(props: Props, p: ox.NamedNode) -> int | None:
+    value = _literal(props, p)
+    return int(value) if value is not None and value.isdigit() else None
+
+
+def _first_iri(props: Props, p: ox.NamedNode) -> str | None:
+    values = [v.value for v in props.get(p, []) if isinstance(v, ox.NamedNode)]
+    return values[0] if values else None
+
+
+def _add(result: StageResult, sources: Sources, iri: str, message: str) -> None:
+    file, line = sources.where(iri, Role.DATA)
+    result.findings.append(Finding(STAGE, Severity.ERROR, message, file=file, line=line, node=iri))

@@ -1,0 +1,83 @@
+"""Run pyshacl in-process and turn its report into located findings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pyshacl import validate as pyshacl_validate
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, SH
+from rdflib.term import Node
+
+from ccbkg.findings import Finding, Severity
+from ccbkg.load import Sources
+from ccbkg.project import Role
+
+SEVERITIES = {SH.Violation: Severity.ERROR, SH.Warning: Severity.WARNING, SH.Info: Severity.INFO}
+
+
+@dataclass
+class ShaclRun:
+    """A SHACL validation: whether it conforms, the report graph and the findings."""
+
+    conforms: bool
+    report: Graph
+    findings: list[Finding]
+
+
+def run_shacl(
+    data: Graph, shapes: Graph, *, stage: str, sources: Sources, roles: tuple[Role, ...]
+) -> ShaclRun:
+    """Validate data against shapes (no inference, SHACL-SPARQL on) and locate each result."""
+    conforms, report, _ = pyshacl_validate(
+        data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True,
+        abort_on_first=False, meta_shacl=False, do_owl_imports=False,
+    )
+    assert isinstance(report, Graph)
+    findings = [
+        _finding(report, result, stage, sources, roles)
+        for result in report.subjects(RDF.type, SH.ValidationResult)
+    ]
+    findings.sort(key=lambda f: (f.file or "", f.line or 0, f.node or "", f.shape or "",
+                                 f.path or "", f.value or ""))
+    return ShaclRun(bool(conforms), report, findings)
+
+
+def _finding(
+    report: Graph, result: Node, stage: str, sources: Sources, roles: tuple[Role, ...]
+) -> Finding:
+    def one(p: URIRef) -> Node | None:
+        return report.value(result, p)
+
+    focus = one(SH.focusNode)
+    path = one(SH.resultPath)
+    value = one(SH.value)
+    shape = one(SH.sourceShape)
+    messages = sorted(str(m) for m in report.objects(result, SH.resultMessage))
+    file, line = sources.where(str(focus), *roles) if isinstance(focus, URIRef) else (None, None)
+    return Finding(
+        stage=stage,
+        severity=_severity(one(SH.resultSeverity)),
+        message=messages[0] if messages else "SHACL constraint not met",
+        file=file,
+        line=line,
+        node=_show(focus),
+        path=_show(path),
+        value=_show(value),
+        shape=_show(shape),
+        component=_show(one(SH.sourceConstraintComponent)),
+    )
+
+
+def _severity(node: Node | None) -> Severity:
+    return SEVERITIES.get(node, Severity.ERROR) if isinstance(node, URIRef) else Severity.ERROR
+
+
+def _show(node: Node | None) -> str | None:
+    if node is None:
+        return None
+    if isinstance(node, URIRef):
+        return str(node)
+    if isinstance(node, Literal):
+        return node.n3()
+    return node.n3()

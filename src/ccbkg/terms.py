@@ -1,0 +1,65 @@
+"""Conversion between pyoxigraph terms (fast parsing, stores) and rdflib terms (pyshacl)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | ox.DefaultGraph
+
+
+def to_rdflib(term: OxTerm) -> Node:
+    """The rdflib term for a pyoxigraph term (RDF 1.1: plain literals are xsd:string)."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        if term.datatype.value == XSD_STRING:
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(term.datatype.value))
+    raise TypeError(f"unsupported RDF term {term!r}")
+
+
+def to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """The pyoxigraph term for an rdflib term."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"unsupported RDF term {term!r}")
+
+
+def rdflib_graph(quads: Iterable[ox.Quad | ox.Triple], graph: Graph | None = None) -> Graph:
+    """Add the triples of quads to an rdflib graph (a new one unless given)."""
+    target = graph if graph is not None else Graph()
+    add = target.add
+    cache: dict[OxTerm, Node] = {}
+    for q in quads:
+        s, p, o = q.subject, q.predicate, q.object
+        rs = cache.get(s) or cache.setdefault(s, to_rdflib(s))
+        rp = cache.get(p) or cache.setdefault(p, to_rdflib(p))
+        ro = cache.get(o) or cache.setdefault(o, to_rdflib(o))
+        add((rs, rp, ro))
+    return target
+
+
+def n3(term: OxTerm | Node) -> str:
+    """A term as N-Triples/SPARQL text, for messages and reports."""
+    if isinstance(term, Node):
+        return term.n3()
+    return str(term)

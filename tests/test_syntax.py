@@ -1,0 +1,107 @@
+"""Strict syntax checking: each bad file is rejected with its file, line and a plain message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ccbkg.findings import Severity
+from ccbkg.load import load
+from ccbkg.project import Project
+from tests.conftest import assert_no_traceback, run_cli
+
+HEAD = "@prefix ex: <https://example.org/> .\n@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
+
+# name, file content, expected line (None: whole file), words the message must contain
+BAD_TURTLE: list[tuple[str, bytes, int | None, str]] = [
+    ("missing-dot", (HEAD + "ex:a ex:b ex:c\nex:d ex:e ex:f .\n").encode(), 4, "dot"),
+    ("undefined-prefix", (HEAD + "ex:a nope:b ex:c .\n").encode(), 3, "nope"),
+    ("unterminated-string", (HEAD + 'ex:a ex:b "open .\n').encode(), 3, "left open"),
+    ("iri-with-space", (HEAD + "<https://example.org/a b> ex:b ex:c .\n").encode(), 3, "IRI"),
+    ("literal-as-subject", (HEAD + '"lit" ex:b ex:c .\n').encode(), 3, "subject"),
+    ("bad-escape", (HEAD + 'ex:a ex:b "\\q" .\n').encode(), 3, "escape"),
+    ("lone-surrogate", (HEAD + 'ex:a ex:b "\\uD800" .\n').encode(), 3, "D800"),
+    ("lang-and-datatype", (HEAD + 'ex:a ex:b "x"@en^^xsd:string .\n').encode(), 3, "^^"),
+    ("malformed-language-tag", (HEAD + 'ex:a ex:b "x"@-en .\n').encode(), 3, "language"),
+    ("relative-iri", (HEAD + "<a> ex:b ex:c .\n").encode(), 3, "IRI"),
+    ("non-utf8", (HEAD + 'ex:a ex:b "caf\xe9" .\n').encode("latin-1"), 3, "UTF-8"),
+    ("byte-order-mark", ("\ufeff" + HEAD + "ex:a ex:b ex:c .\n").encode(), 1, "byte-order mark"),
+    ("empty", b"", None, "no triples"),
+    ("prefixes-only", HEAD.encode(), None, "no triples"),
+    ("json-in-ttl", b'{"@id": "https://example.org/a"}\n', 1, "JSON"),
+    ("ill-typed-integer", (HEAD + 'ex:a ex:b "ten"^^xsd:integer .\n').encode(), 3, "xsd:integer"),
+    ("impossible-date", (HEAD + 'ex:a ex:b "2023-02-30"^^xsd:date .\n').encode(), 3, "no day 30"),
+    ("bad-gyear", (HEAD + 'ex:a ex:b "20x3"^^xsd:gYear .\n').encode(), 3, "xsd:gYear"),
+    ("bad-gyearmonth", (HEAD + 'ex:a ex:b "2016-13"^^xsd:gYearMonth .\n').encode(), 3,
+     "xsd:gYearMonth"),
+    ("datatype-typo", (HEAD + 'ex:a ex:b "1"^^xsd:Integer .\n').encode(), 3,
+     "did you mean xsd:integer"),
+    ("prefix-redefined", (HEAD + "ex:a ex:b ex:c .\n@prefix ex: <https://example.com/> .\n"
+                          "ex:a ex:b ex:c .\n").encode(), 4, "bound again"),
+]
+
+
+def _project_with(tmp_path: Path, name: str, content: bytes) -> Project:
+    (tmp_path / "ontology").mkdir()
+    (tmp_path / "instances").mkdir()
+    (tmp_path / "ontology" / "o.ttl").write_text(HEAD + "ex:o a ex:Ontology .\n")
+    (tmp_path / "instances" / f"{name}.ttl").write_bytes(content)
+    return Project.discover(tmp_path)
+
+
+@pytest.mark.parametrize(("name", "content", "line", "words"), BAD_TURTLE,
+                         ids=[c[0] for c in BAD_TURTLE])
+def test_bad_turtle_is_rejected_with_location(
+    tmp_path: Path, name: str, content: bytes, line: int | None, words: str
+) -> None:
+    sources = load(_project_with(tmp_path, name, content))
+    errors = [f for f in sources.result.findings if f.severity is Severity.ERROR]
+    assert len(errors) == 1, errors
+    (error,) = errors
+    assert error.file == f"instances/{name}.ttl"
+    assert error.line == line
+    assert words.lower() in error.message.lower(), error.message
+
+
+def test_good_turtle_loads(tmp_path: Path) -> None:
+    content = (HEAD + 'ex:a ex:b "2016-05"^^xsd:gYearMonth, "x"@en, 3 .\n').encode()
+    sources = load(_project_with(tmp_path, "good", content))
+    assert sources.result.findings == []
+    assert [len(f.quads) for f in sources.files] == [1, 3]
+
+
+def test_bad_sparql_names_file_line_and_column(tmp_path: Path) -> None:
+    project = _project_with(tmp_path, "ok", (HEAD + "ex:a ex:b ex:c .\n").encode())
+    (tmp_path / "queries").mkdir()
+    (tmp_path / "queries" / "broken.rq").write_text("SELECT ?s\nWHERE { ?s ?p }\n")
+    sources = load(Project.discover(project.root))
+    (error,) = sources.result.findings
+    assert (error.file, error.line) == ("queries/broken.rq", 2)
+    assert error.column is not None
+    assert "SPARQL syntax error" in error.message
+
+
+def test_cli_reports_syntax_error_with_file_and_line(scratch: Path) -> None:
+    bad = scratch / "instances" / "broken.ttl"
+    bad.write_text(HEAD + '"lit" ex:b ex:c .\n')
+    result = run_cli("check", "--root", str(scratch), "--quiet")
+    assert result.code == 1
+    assert_no_traceback(result)
+    assert "instances/broken.ttl:3" in result.out
+    assert "not a valid subject" in result.out
+    assert "not run: fix the syntax errors first" in result.out
+
+
+def test_cli_json_report_locates_the_error(scratch: Path) -> None:
+    import json
+
+    (scratch / "instances" / "broken.ttl").write_text(HEAD + "ex:a ex:b ex:c\nex:d ex:e ex:f .\n")
+    result = run_cli("check", "--root", str(scratch), "--quiet", "--format", "json",
+                     "--only", "syntax")
+    assert result.code == 1
+    report = json.loads(result.out)
+    assert report["conforms"] is False
+    (finding,) = report["stages"][0]["findings"]
+    assert finding["file"] == "instances/broken.ttl"
+    assert finding["line"] == 4
