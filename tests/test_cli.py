@@ -1,0 +1,82 @@
+"""The command line: help, version, exit codes and the messages a user sees."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from ccbkg import __version__
+from tests.conftest import REPO, assert_no_traceback, run_cli
+
+SUBCOMMANDS = ("check", "build")
+
+
+def test_version() -> None:
+    result = run_cli("--version")
+    assert result.code == 0
+    assert result.out.strip() == f"ccbkg {__version__}"
+
+
+@pytest.mark.parametrize("command", SUBCOMMANDS)
+def test_every_subcommand_has_help(command: str) -> None:
+    result = run_cli(command, "--help")
+    assert result.code == 0
+    assert f"usage: ccbkg {command}" in result.out
+    assert "--quiet" in result.out
+
+
+def test_top_level_help_lists_subcommands_and_exit_codes() -> None:
+    result = run_cli("--help")
+    assert result.code == 0
+    for command in SUBCOMMANDS:
+        assert command in result.out
+    assert "Exit codes" in result.out
+
+
+@pytest.mark.parametrize("args", [
+    ("check", "--only", "syntax,spelling"),
+    ("check", "--format", "xml"),
+    ("frobnicate",),
+    (),
+])
+def test_usage_errors_exit_2(args: tuple[str, ...]) -> None:
+    result = run_cli(*args)
+    assert result.code == 2
+    assert_no_traceback(result)
+    assert "usage:" in result.err
+
+
+def test_missing_root_is_a_clear_error(tmp_path: Path) -> None:
+    result = run_cli("check", "--root", str(tmp_path / "nowhere"))
+    assert result.code == 2
+    assert_no_traceback(result)
+    assert "not a ccbkg source tree" in result.err
+
+
+def test_missing_java_is_reported_clearly() -> None:
+    if shutil.which("java") is None:
+        pytest.skip("java is not installed, so there is nothing to hide")
+    python_dir = str(Path(sys.executable).parent)
+    result = run_cli("check", "--root", str(REPO), "--quiet", "--only", "syntax,reason",
+                     env={"PATH": python_dir})
+    assert result.code == 2
+    assert_no_traceback(result)
+    assert "needs Java" in result.err
+
+
+def test_check_passes_on_the_real_data() -> None:
+    result = run_cli("check", "--root", str(REPO), "--quiet")
+    assert_no_traceback(result)
+    assert result.code == 0, result.out
+    assert "PASSED: 0 errors" in result.out
+
+
+def test_progress_goes_to_stderr_and_quiet_silences_it() -> None:
+    loud = run_cli("check", "--root", str(REPO), "--only", "syntax")
+    quiet = run_cli("check", "--root", str(REPO), "--only", "syntax", "--quiet")
+    assert "Parsing sources strictly" in loud.err
+    assert quiet.err == ""
+    assert loud.out == quiet.out
