@@ -105,3 +105,37 @@ def test_cli_json_report_locates_the_error(scratch: Path) -> None:
     (finding,) = report["stages"][0]["findings"]
     assert finding["file"] == "instances/broken.ttl"
     assert finding["line"] == 4
+
+
+# name, suffix, content, expected line, words the message must contain
+BAD_OTHER: list[tuple[str, str, bytes, int | None, str]] = [
+    ("invisible-character", ".ttl", (HEAD + 'ex:a ex:b "Alba\u200bnia"@en .\n').encode(), 3,
+     "U+200B"),
+    ("not-nfc", ".ttl", (HEAD + 'ex:a ex:b "Cafe\u0301"@en .\n').encode(), 3, "NFC"),
+    ("rdfxml-doctype", ".rdf", b'<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [\n'
+     b'<!ENTITY a "aaaaaaaaaa">]>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-'
+     b'syntax-ns#"/>\n', 2, "DOCTYPE"),
+    ("rdfxml-external-entity", ".rdf", b'<?xml version="1.0"?>\n<!ENTITY x SYSTEM '
+     b'"file:///etc/passwd">\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'
+     b'/>\n', 2, "ENTITY"),
+    ("jsonld-remote-context", ".jsonld", b'{"@context": "https://schema.org/",\n'
+     b' "@id": "https://example.org/a", "name": "x"}\n', None, "remote @context"),
+    ("unsupported-extension", ".xlsx", b"PK\x03\x04", None, "unsupported file type"),
+]
+
+
+@pytest.mark.parametrize(("name", "suffix", "content", "line", "words"), BAD_OTHER,
+                         ids=[c[0] for c in BAD_OTHER])
+def test_other_bad_files_are_refused(
+    tmp_path: Path, name: str, suffix: str, content: bytes, line: int | None, words: str
+) -> None:
+    (tmp_path / "ontology").mkdir()
+    (tmp_path / "ontology" / "o.ttl").write_text(HEAD + "ex:o a ex:Ontology .\n")
+    data = tmp_path / f"{name}{suffix}"
+    data.write_bytes(content)
+    sources = load(Project.discover(tmp_path, [data]))
+    (error,) = sources.result.findings
+    assert error.file == data.name
+    if line is not None:
+        assert error.line == line
+    assert words in error.message, error.message

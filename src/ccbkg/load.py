@@ -11,6 +11,7 @@ parses (it never executes or fetches anything).
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -23,7 +24,7 @@ from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from ccbkg import datatypes
 from ccbkg.findings import Finding, Severity, StageResult
 from ccbkg.project import RDF_ROLES, SPARQL_ROLES, Project, Role, SourceFile
-from ccbkg.terms import rdflib_graph
+from ccbkg.terms import XSD_STRING, rdflib_graph
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 STAGE = "syntax"
@@ -33,6 +34,17 @@ _FORMATS = {
     ".trig": ox.RdfFormat.TRIG,
     ".nt": ox.RdfFormat.N_TRIPLES,
     ".nq": ox.RdfFormat.N_QUADS,
+    ".rdf": ox.RdfFormat.RDF_XML,
+    ".owl": ox.RdfFormat.RDF_XML,
+    ".jsonld": ox.RdfFormat.JSON_LD,
+}
+_XML_DECLARATIONS_RE = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+# Characters nobody types on purpose that make two equal-looking strings differ.
+_INVISIBLE_RE = re.compile("[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]")
+_SYNTAX_NAMES = {
+    ox.RdfFormat.TURTLE: "Turtle", ox.RdfFormat.TRIG: "TriG", ox.RdfFormat.N_TRIPLES: "N-Triples",
+    ox.RdfFormat.N_QUADS: "N-Quads", ox.RdfFormat.RDF_XML: "RDF/XML",
+    ox.RdfFormat.JSON_LD: "JSON-LD",
 }
 _PREFIX_RE = re.compile(r"^\s*(?:@prefix|PREFIX)\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>", re.IGNORECASE)
 _SPARQL_POS_RE = re.compile(r"line:(\d+), col:(\d+)")
@@ -196,14 +208,22 @@ def _load_rdf(project: Project, source: SourceFile, findings: list[Finding]) -> 
     text = read_text(project, source, findings)
     if text is None:
         return None
-    if text.lstrip()[:1] in ("{", "["):
+    if fmt is not ox.RdfFormat.JSON_LD and text.lstrip()[:1] in ("{", "["):
         findings.append(_error(shown, 1, 1, "this looks like JSON, not Turtle; "
                                "convert it to Turtle or give it a .jsonld name"))
+        return None
+    declaration = _XML_DECLARATIONS_RE.search(text) if fmt is ox.RdfFormat.RDF_XML else None
+    if declaration is not None:
+        line, column = _position(text, declaration.start())
+        findings.append(_error(shown, line, column, (
+            f"RDF/XML with a {declaration.group(1).upper()} declaration is refused before "
+            "parsing (entities can expand without bound or read local files); remove it"
+        )))
         return None
     try:
         quads = parse_rdf(text.encode("utf-8"), fmt)
     except SyntaxError as exc:
-        findings.append(_syntax_error(shown, exc))
+        findings.append(_syntax_error(shown, exc, fmt))
         return None
     if not quads:
         findings.append(_error(shown, None, None, "file has no triples (empty or prefixes only)"))
@@ -233,26 +253,37 @@ def _prefixes(shown: str, text: str, findings: list[Finding]) -> dict[str, str]:
 
 
 def _check_literals(shown: str, text: str, quads: list[ox.Quad], findings: list[Finding]) -> None:
-    """Unknown XSD datatypes and ill-typed literals, located by their first appearance."""
+    """Unknown XSD datatypes, ill-typed literals, invisible characters and non-NFC text."""
     seen: set[ox.Literal] = set()
     for q in quads:
         lit = q.object
-        if not isinstance(lit, ox.Literal) or lit in seen or lit.language:
+        if not isinstance(lit, ox.Literal) or lit in seen:
             continue
         seen.add(lit)
         dt = lit.datatype.value
-        problem = datatypes.problem(lit.value, dt)
-        if problem is None and dt in datatypes.XSD_KNOWN and \
+        problem = _text_problem(lit.value) if lit.language or dt == XSD_STRING else \
+            datatypes.problem(lit.value, dt)
+        if problem is None and not lit.language and dt in datatypes.XSD_KNOWN and \
                 Literal(lit.value, datatype=URIRef(dt)).ill_typed:
             problem = f"{lit.value!r} is not a valid {datatypes.curie(dt)}"
         if problem is None:
             continue
-        line, column = _find(text, f'"{lit.value}"')
+        line, column = _find(text, f'"{lit.value}"', f"'{lit.value}'", lit.value)
         findings.append(Finding(
             stage=STAGE, severity=Severity.ERROR, file=shown, line=line, column=column,
             node=q.subject.value if isinstance(q.subject, ox.NamedNode) else None,
             path=q.predicate.value, value=str(lit), message=problem,
         ))
+
+
+def _text_problem(value: str) -> str | None:
+    invisible = _INVISIBLE_RE.search(value)
+    if invisible is not None:
+        return (f"text contains the invisible character U+{ord(invisible.group()):04X} at "
+                f"position {invisible.start()}; delete it")
+    if not unicodedata.is_normalized("NFC", value):
+        return "text is not in Unicode NFC normal form (e.g. a decomposed accent); normalise it"
+    return None
 
 
 def _load_sparql(
@@ -281,19 +312,29 @@ def _load_sparql(
     return LoadedQuery(source, shown, text)
 
 
-def _syntax_error(shown: str, exc: SyntaxError) -> Finding:
+def _syntax_error(shown: str, exc: SyntaxError, fmt: ox.RdfFormat) -> Finding:
     message = str(exc.msg if exc.msg else exc)
+    if "remote context" in message:
+        return _error(shown, exc.lineno, exc.offset, (
+            "JSON-LD with a remote @context is refused: ccbkg never fetches documents; "
+            "inline the context in the file"))
     message = re.sub(r"^Parser error [^:]*: ", "", message)
     message = re.sub(r" \(line \d+\)$", "", message)
     if message.startswith("Unexpected end of file"):
         message += " (is a string, an IRI or a statement left open?)"
-    return _error(shown, exc.lineno, exc.offset, f"Turtle syntax error: {message}")
+    return _error(shown, exc.lineno, exc.offset, f"{_SYNTAX_NAMES[fmt]} syntax error: {message}")
 
 
-def _find(text: str, needle: str) -> tuple[int | None, int | None]:
-    index = text.find(needle)
-    if index < 0:
-        return None, None
+def _find(text: str, *needles: str) -> tuple[int | None, int | None]:
+    """Where the first of the needles that occurs in text is, as line and column."""
+    for needle in needles:
+        index = text.find(needle)
+        if index >= 0:
+            return _position(text, index)
+    return None, None
+
+
+def _position(text: str, index: int) -> tuple[int, int]:
     line = text.count("\n", 0, index) + 1
     return line, index - (text.rfind("\n", 0, index) + 1) + 1
 
