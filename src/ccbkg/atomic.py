@@ -38,6 +38,10 @@ def staged_directory(target: Path) -> Iterator[Path]:
         raise CcbkgError(f"cannot write to {parent}: {exc.strerror}") from exc
     try:
         yield staging
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise CcbkgError(f"cannot write the build into {parent}: {exc.strerror or exc}; "
+                         f"{target} is unchanged") from exc
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
