@@ -94,7 +94,7 @@ def void_dcat(
     add(ds, str(DCTERMS.license), ox.NamedNode(LICENSE))
     add(ds, str(DCTERMS.issued), lit(release.issued, str(XSD.date)))
     add(ds, str(DCTERMS.modified), lit(release.issued, str(XSD.date)))
-    add(ds, str(DCAT.version), lit(release.version))
+    add(ds, "http://www.w3.org/ns/dcat#version", lit(release.version))  # DCAT 3
     add(ds, str(OWL.versionInfo), lit(release.version))
     add(ds, str(DCTERMS.publisher), ox.NamedNode(BASE))
     add(ds, str(VOID.uriSpace), lit(BASE + "id/"))
