@@ -68,7 +68,7 @@ def test_every_cited_passage_exists() -> None:
 def test_wrong_offset_is_reported_with_the_right_one(scratch: Path) -> None:
     sources = scratch / "instances" / "sources.ttl"
     text = sources.read_text()
-    match = re.search(r"oa:start (\d+)", text)
+    match = re.search(r"oa:start \"(\d+)\"", text)
     assert match is not None
     start = int(match.group(1))
     sources.write_text(text.replace(match.group(0), f"oa:start {start + 1}", 1))

@@ -18,6 +18,7 @@ from ccbkg.load import Sources
 from ccbkg.project import Role
 from ccbkg.report import render_text
 from ccbkg.serialize import MEDIA_TYPES, to_bytes
+from ccbkg.site import write_site
 from ccbkg.terms import to_oxigraph
 
 RDF_FORMATS = ("ttl", "nt", "rdf", "jsonld")
@@ -81,8 +82,12 @@ def build(
             path = staging / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(blob)
-    return BuildSummary(out, sorted(written), len({(q.subject, q.predicate, q.object)
-                                                   for q in everything}), graphs, release)
+        # The documentation site links the files above; it is not a distribution, so it is in
+        # neither SHA256SUMS nor void.ttl.
+        site = write_site(sources, staging / "site", release, written)
+    return BuildSummary(out, sorted(written) + [f"site/{name}" for name in site],
+                        len({(q.subject, q.predicate, q.object) for q in everything}), graphs,
+                        release)
 
 
 def _formats(

@@ -16,6 +16,8 @@ from rich.console import Console
 
 from ccbkg import __version__, netguard
 from ccbkg.errors import CcbkgError
+from ccbkg.query_cli import add_parser as add_query_parser
+from ccbkg.store_cli import add_parsers as add_store_parsers
 
 EXIT_OK, EXIT_DEFECTS, EXIT_ERROR = 0, 1, 2
 STAGES = ("syntax", "lint", "reason", "shapes", "provenance")
@@ -88,6 +90,9 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--data", type=Path, action="append", metavar="FILE",
                        help="validate this Turtle file instead of the bundled instances "
                             "(repeatable)")
+    check.add_argument("--shacl-engine", choices=("fast", "pyshacl"), default="fast",
+                       help="SHACL validator: the fast engine on pyoxigraph (default) or "
+                            "pyshacl, the reference; both report the same results")
     check.set_defaults(run=_cmd_check)
 
     build = sub.add_parser(
@@ -102,6 +107,8 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--force", action="store_true",
                        help="build even when a check fails (the reports say what failed)")
     build.set_defaults(run=_cmd_build)
+    add_query_parser(sub)
+    add_store_parsers(sub)
     return parser
 
 
@@ -112,7 +119,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from ccbkg.report import render_text
 
     project = Project.discover(args.root, args.data)
-    outcome = run_checks(project, only=args.only, progress=Progress(quiet=args.quiet))
+    outcome = run_checks(project, only=args.only, progress=Progress(quiet=args.quiet),
+                         shacl_engine=args.shacl_engine)
     if args.format == "json":
         print(json.dumps(outcome.report.to_json(), indent=2, sort_keys=True))
     else:

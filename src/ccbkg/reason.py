@@ -36,6 +36,11 @@ OWL2_DATATYPES = frozenset(
        "http://www.w3.org/2000/01/rdf-schema#Literal", OWL_NS + "real", OWL_NS + "rational"]
 )
 IMPORTS = ox.NamedNode(OWL_NS + "imports")
+# Above this many data triples HermiT reasons over the ontology and vocabularies only, and the
+# data is checked with rules (`data_clashes`): HermiT needs minutes and gigabytes for a million
+# triples, and for the axioms this ontology uses the rules find every inconsistency it would.
+HERMIT_DATA_LIMIT = 50_000
+RDFS_NS = "http://www.w3.org/2000/01/rdf-schema#"
 
 _DISJOINT_TYPES = """
 PREFIX owl: <http://www.w3.org/2002/07/owl#>
@@ -64,11 +69,21 @@ def reason(sources: Sources) -> StageResult:
             "install a JRE 11+ (Debian: apt-get install default-jre-headless), "
             "or skip reasoning with --only syntax,lint,shapes,provenance"
         )
-    kept, dropped = _reasonable_triples(sources)
+    data_triples = sum(len(f.quads) for f in sources.of(Role.DATA))
+    by_rules = data_triples > HERMIT_DATA_LIMIT
+    kept, dropped = _reasonable_triples(
+        sources, (Role.ONTOLOGY, Role.VOCAB) if by_rules else REASONED)
     result.notes.append(
         f"HermiT saw {len(kept)} triples; left out {dropped} literal assertions whose datatype "
         "is outside the OWL 2 datatype map (checked by SHACL instead) and any owl:imports"
     )
+    if by_rules:
+        result.notes.append(
+            f"the {data_triples} data triples (over {HERMIT_DATA_LIMIT}) were checked with "
+            "rules instead of HermiT: each node's asserted types and the types its properties' "
+            "domains and ranges give it (with sub-properties, inverses and superclasses) "
+            "against the disjointness axioms")
+        result.findings.extend(data_clashes(sources))
     import owlready2
 
     with tempfile.TemporaryDirectory(prefix="ccbkg-reason-") as tmp:
@@ -95,10 +110,12 @@ def reason(sources: Sources) -> StageResult:
     return result
 
 
-def _reasonable_triples(sources: Sources) -> tuple[list[ox.Triple], int]:
+def _reasonable_triples(
+    sources: Sources, roles: tuple[Role, ...] = REASONED
+) -> tuple[list[ox.Triple], int]:
     kept: list[ox.Triple] = []
     dropped = 0
-    for f in sources.of(*REASONED):
+    for f in sources.of(*roles):
         for q in f.quads:
             o = q.object
             if isinstance(o, ox.Literal) and not o.language and \
@@ -143,3 +160,121 @@ def _explain_inconsistency(triples: list[ox.Triple], sources: Sources) -> list[F
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[-1] if text else type(exc).__name__
+
+
+def data_clashes(sources: Sources) -> list[Finding]:
+    """Individuals whose asserted and domain/range types include two disjoint classes.
+
+    For an ontology whose axioms are subclass, sub-property, inverse, domain and range (named
+    classes or unions of them) and disjointness, this finds every inconsistency HermiT finds.
+    """
+    tbox = _Tbox(sources)
+    needs: dict[ox.NamedNode | ox.BlankNode, set[str]] = {}
+    typ = ox.NamedNode(RDF_NS + "type")
+    for f in sources.of(Role.DATA):
+        for q in f.quads:
+            s, p, o = q.subject, q.predicate, q.object
+            if p == typ:
+                if isinstance(o, ox.NamedNode):
+                    needs.setdefault(s, set()).add(o.value)  # type: ignore[arg-type]
+                continue
+            for cls in tbox.domains.get(p.value, ()):
+                needs.setdefault(s, set()).add(cls)  # type: ignore[arg-type]
+            if not isinstance(o, ox.Literal):
+                for cls in tbox.ranges.get(p.value, ()):
+                    needs.setdefault(o, set()).add(cls)  # type: ignore[arg-type]
+    findings: list[Finding] = []
+    for node in sorted(needs, key=lambda n: n.value):
+        clash = tbox.clash(needs[node])
+        if clash is None:
+            continue
+        a, b = clash
+        file, line = sources.where(node.value, Role.DATA)
+        findings.append(Finding(
+            STAGE, Severity.ERROR, file=file, line=line, message=
+            f"the graph is inconsistent: {node.value} is an instance of both {a} and {b}, "
+            "which are disjoint (its own types, or the domain or range of a property it has); "
+            "give it the one type it really has, or fix the property", node=node.value,
+            value=f"{a} / {b}",
+        ))
+    return findings
+
+
+class _Tbox:
+    """Superclasses, disjointness and (sub-)property domains and ranges of the ontology."""
+
+    def __init__(self, sources: Sources) -> None:
+        from rdflib import BNode, URIRef
+        from rdflib.namespace import OWL, RDF, RDFS
+
+        g = sources.graph(Role.ONTOLOGY, Role.VOCAB)
+        self._unions: dict[str, tuple[str, ...]] = {}
+        self.supers: dict[str, set[str]] = {}
+        for c in set(g.subjects(RDFS.subClassOf, None)) | set(g.objects(None, RDFS.subClassOf)):
+            if isinstance(c, URIRef):
+                self.supers[str(c)] = {str(x) for x in g.transitive_objects(c, RDFS.subClassOf)
+                                       if isinstance(x, URIRef)}
+        self.disjoint: dict[str, set[str]] = {}
+        for one, other in g.subject_objects(OWL.disjointWith):
+            self._disjoint(str(one), str(other))
+        for group in g.subjects(RDF.type, OWL.AllDisjointClasses):
+            for members in g.objects(group, OWL.members):
+                items = [str(m) for m in g.items(members)]
+                for a in items:
+                    for b in items:
+                        if a != b:
+                            self._disjoint(a, b)
+
+        def classes(node: object) -> list[str]:
+            if isinstance(node, URIRef):
+                return [str(node)] if str(node) != OWL_NS + "Thing" else []
+            if isinstance(node, BNode):
+                for members in g.objects(node, OWL.unionOf):
+                    key = "union:" + str(node)
+                    self._unions[key] = tuple(str(m) for m in g.items(members))
+                    return [key]
+            return []
+
+        inverse = {str(a): str(b) for a, b in g.subject_objects(OWL.inverseOf)}
+        inverse |= {b: a for a, b in list(inverse.items())}
+        properties = {str(p) for p in g.subjects(RDF.type, None) if isinstance(p, URIRef)}
+        self.domains: dict[str, list[str]] = {}
+        self.ranges: dict[str, list[str]] = {}
+        for p in properties:
+            for q in g.transitive_objects(URIRef(p), RDFS.subPropertyOf):
+                for d in g.objects(q, RDFS.domain):
+                    self.domains.setdefault(p, []).extend(classes(d))
+                for r in g.objects(q, RDFS.range):
+                    self.ranges.setdefault(p, []).extend(classes(r))
+                twin = inverse.get(str(q))
+                if twin is not None:
+                    for d in g.objects(URIRef(twin), RDFS.domain):
+                        self.ranges.setdefault(p, []).extend(classes(d))
+                    for r in g.objects(URIRef(twin), RDFS.range):
+                        self.domains.setdefault(p, []).extend(classes(r))
+
+    def _disjoint(self, a: str, b: str) -> None:
+        self.disjoint.setdefault(a, set()).add(b)
+        self.disjoint.setdefault(b, set()).add(a)
+
+    def closure(self, cls: str) -> set[str]:
+        """The class and its superclasses."""
+        return self.supers.get(cls, set()) | {cls}
+
+    def clash(self, needs: set[str]) -> tuple[str, str] | None:
+        """Two disjoint classes a node must belong to, or None."""
+        types: set[str] = set()
+        for cls in needs:
+            if not cls.startswith("union:"):
+                types |= self.closure(cls)
+        for a in sorted(types):
+            other = self.disjoint.get(a, set()) & types
+            if other:
+                return a, min(other)
+        for cls in sorted(needs):
+            members = self._unions.get(cls)
+            if members and all(self.disjoint.get(m, set()) & types or
+                               any(self.disjoint.get(x, set()) & types
+                                   for x in self.closure(m)) for m in members):
+                return " or ".join(members), ", ".join(sorted(types))
+        return None

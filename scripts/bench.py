@@ -1,0 +1,494 @@
+"""Benchmark ccbkg at 1x, 100x and 1000x the real graph and check the performance targets.
+
+For each size, in one run: the pipeline on clean synthetic data (load with the strict syntax
+check, lint, reasoning, SHACL validation with the fast engine, provenance, every artefact of
+the build), every bundled query (p50/p95 on the embedded store), publishing the build to an
+Oxigraph server (`ccbkg publish`) and `oxigraph load` as the offline reference, and peak
+memory; then, on the defect-injected variant of the same size, the fast engine, pyshacl's
+validation (the reference) and Jena's SHACL engine (Debian `libapache-jena-java`, when Java
+and the jars are present), with the results compared. Each size runs in its own process so
+that peak memory is that size's.
+
+    .venv/bin/python scripts/bench.py --sizes 1,100,1000 --json bench.json
+
+Prints a table, writes JSON and lists the figures that miss their targets (exit status 1 when
+any does, 0 otherwise).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+sys.path.insert(0, str(REPO / "scripts"))
+
+import pyoxigraph as ox  # noqa: E402
+from rdflib import Graph, URIRef  # noqa: E402
+from rdflib.namespace import RDF, SH  # noqa: E402
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+JENA_JARS = (
+    "jena-arq jena-base jena-core jena-shacl jena-iri jena-cmds jena-dboe-base jena-dboe-index "
+    "jena-dboe-storage jena-dboe-trans-data jena-dboe-transaction jena-tdb jena-tdb2 "
+    "jena-rdfconnection jena-shex commons-cli commons-codec commons-compress commons-csv "
+    "commons-io commons-lang3 guava gson jackson-core jackson-databind jackson-annotations "
+    "jsonld-java titanium-json-ld jakarta.json-api httpclient httpcore dexx.collection "
+    "protobuf thrift slf4j-api slf4j-nop"
+).split()
+Key = tuple[str | None, ...]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark for each size in a child process and report."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1,100,1000", help="comma-separated scales")
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "ccbkg-bench",
+                        help="folder for the synthetic trees and builds (kept for reuse)")
+    parser.add_argument("--json", type=Path, default=None, help="write the figures here")
+    parser.add_argument("--defects", type=int, default=3, help="defects of each kind (default 3)")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--no-pyshacl", action="store_true", help="skip the pyshacl reference")
+    parser.add_argument("--no-jena", action="store_true", help="skip Jena's SHACL engine")
+    parser.add_argument("--site-max", type=int, default=100, metavar="N",
+                        help="build the static site only up to this scale (default 100; it "
+                             "grows faster than the data); above it the site step is left out "
+                             "and reported as not measured")
+    parser.add_argument("--child", choices=("pipeline", "shacl"), help=argparse.SUPPRESS)
+    parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    args.work.mkdir(parents=True, exist_ok=True)
+    if args.child:
+        figures = (_pipeline if args.child == "pipeline" else _shacl)(args)
+        figures["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps(figures))
+        return 0
+    results: dict[str, Any] = {"machine": _machine(), "command": " ".join(
+        [".venv/bin/python", "scripts/bench.py", *(argv if argv is not None else sys.argv[1:])]),
+        "sizes": {}}
+    for size in (int(s) for s in args.sizes.split(",")):
+        entry: dict[str, Any] = {}
+        for child in ("pipeline", "shacl"):
+            entry[child] = _run_child(args, child, size)
+        results["sizes"][str(size)] = entry
+    results["targets"] = _targets(results["sizes"])
+    _print(results)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    return 1 if any(not t["met"] for t in results["targets"]) else 0
+
+
+def _run_child(args: argparse.Namespace, child: str, size: int) -> dict[str, Any]:
+    command = [sys.executable, __file__, "--child", child, "--size", str(size),
+               "--work", str(args.work), "--defects", str(args.defects), "--seed", str(args.seed)]
+    command += ["--no-pyshacl"] if args.no_pyshacl else []
+    command += ["--no-jena"] if args.no_jena else []
+    command += ["--site-max", str(args.site_max)]
+    print(f"{size}x {child} ...", file=sys.stderr, flush=True)
+    done = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=False)
+    if done.returncode != 0:
+        return {"error": f"the {child} run failed (exit {done.returncode}); see its output above"}
+    last = done.stdout.strip().splitlines()[-1]
+    return dict(json.loads(last))
+
+
+# ------------------------------------------------------------------------------ the trees
+
+def _tree(args: argparse.Namespace, size: int, defects: int) -> Path:
+    """The synthetic tree for a size (the real tree at 1x without defects), made once."""
+    if size == 1 and not defects:
+        return REPO
+    from synthesize import synthesize
+
+    out = Path(args.work) / (f"defects-{size}" if defects else f"clean-{size}")
+    made = out / "synthetic.json"
+    if made.exists():
+        info: dict[str, Any] = json.loads(made.read_text())
+        if info["scale"] == size and info["seed"] == args.seed and \
+                sum(info["defect_counts"].values()) == defects * len(info["defect_counts"]):
+            return out
+    synthesize(REPO, out, size, seed=int(args.seed), defects=defects)
+    return out
+
+
+# ------------------------------------------------------------------------------ pipeline
+
+def _pipeline(args: argparse.Namespace) -> dict[str, Any]:
+    import ccbkg.build
+    from ccbkg.build import build
+    from ccbkg.findings import Report
+    from ccbkg.lint import lint
+    from ccbkg.load import load
+    from ccbkg.project import Project, Role
+    from ccbkg.provenance import check_provenance
+    from ccbkg.reason import java_available, reason
+    from ccbkg.validate import validate
+
+    root = _tree(args, args.size, 0)
+    figures: dict[str, Any] = {"root": str(root)}
+    stages: dict[str, float] = {}
+    report = Report()
+    started = time.perf_counter()
+    with _timed(stages, "load and syntax"):
+        sources = load(Project.discover(root))
+    report.stages.append(sources.result)
+    figures["triples"] = sum(len(f.quads) for f in sources.files)
+    figures["data_triples"] = sum(len(f.quads) for f in sources.of(Role.DATA))
+    with _timed(stages, "lint"):
+        report.stages.append(lint(sources))
+    if java_available():
+        with _timed(stages, "reason"):
+            report.stages.append(reason(sources))
+        figures["reason_notes"] = report.stages[-1].notes
+    with _timed(stages, "shapes (fast engine)"):
+        result, shacl_report = validate(sources, engine="fast")
+    report.stages.append(result)
+    with _timed(stages, "provenance"):
+        report.stages.append(check_provenance(sources))
+    figures["errors"] = {s.stage: len(s.errors) for s in report.stages}
+    artefacts: dict[str, float] = {}
+    import ccbkg.serialize
+    original = ccbkg.serialize.to_bytes
+    counts = {"data": len(sources.quads(Role.DATA)),
+              "all": len(sources.quads(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA))}
+
+    def timed_to_bytes(quads: list[ox.Quad], ext: str) -> bytes:
+        t = time.perf_counter()
+        out = original(quads, ext)
+        name = {counts["data"]: f"data/ccbkg-data.{ext}", counts["all"]: f"ccbkg.{ext}"}.get(
+            len(quads), f"ontology, vocabularies, shapes, reports ({ext})")
+        artefacts[name] = artefacts.get(name, 0.0) + time.perf_counter() - t
+        return out
+
+    setattr(ccbkg.build, "to_bytes", timed_to_bytes)  # noqa: B010 (patch the build's name)
+    site = getattr(ccbkg.build, "write_site", None)
+    if site is not None:
+        def timed_site(*a: Any, **kw: Any) -> Any:
+            if args.size > args.site_max:
+                figures["site"] = f"left out above {args.site_max}x"
+                return []
+            t = time.perf_counter()
+            out = site(*a, **kw)
+            artefacts["site/ (static documentation site)"] = time.perf_counter() - t
+            return out
+        setattr(ccbkg.build, "write_site", timed_site)  # noqa: B010
+    dist = args.work / f"dist-{args.size}"
+    with _timed(stages, "build (all artefacts)"):
+        build(sources, report, shacl_report, dist)
+    setattr(ccbkg.build, "to_bytes", original)  # noqa: B010
+    if site is not None:
+        setattr(ccbkg.build, "write_site", site)  # noqa: B010
+    figures["wall_s"] = time.perf_counter() - started
+    figures["stages_s"] = stages
+    figures["artefacts_s"] = artefacts
+    figures["peak_build_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    figures["queries"], figures["query_store_s"] = _queries(sources, root, args.size)
+    figures["publish"] = _publish(dist)
+    return figures
+
+
+@contextmanager
+def _timed(into: dict[str, float], name: str) -> Iterator[None]:
+    started = time.perf_counter()
+    yield
+    into[name] = time.perf_counter() - started
+    print(f"  {name}: {into[name]:.2f} s", file=sys.stderr, flush=True)
+
+
+def _queries(sources: Any, root: Path, size: int) -> tuple[dict[str, Any], float]:
+    from ccbkg.project import Role
+    from ccbkg.query import bind, catalogue, run_embedded
+
+    started = time.perf_counter()
+    store = sources.store(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)
+    loaded = time.perf_counter() - started
+    runs = 11 if size >= 1000 else 21
+    out: dict[str, Any] = {}
+    for info in catalogue(root):
+        bindings = bind(info, {})
+        times: list[float] = []
+        rows = 0
+        while len(times) < (runs if not times or times[0] < 2000 else 3):
+            t = time.perf_counter()
+            result = run_embedded(store, info.text, bindings)
+            times.append((time.perf_counter() - t) * 1000)
+            rows = len(result.rows)
+        print(f"  query {info.name}: p50 {statistics.median(times):.0f} ms", file=sys.stderr,
+              flush=True)
+        times.sort()
+        out[info.name] = {"p50_ms": statistics.median(times),
+                          "p95_ms": times[min(len(times) - 1, round(0.95 * len(times)) - 1)],
+                          "rows": rows, "runs": len(times)}
+    return out, loaded
+
+
+def _publish(dist: Path) -> dict[str, Any]:
+    """`ccbkg publish` into a fresh Oxigraph server, and `oxigraph load` as the reference."""
+    oxigraph = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
+    figures: dict[str, Any] = {}
+    if not Path(oxigraph).exists():
+        return {"error": "no oxigraph command"}
+    with tempfile.TemporaryDirectory(prefix="ccbkg-bench-ox-") as tmp:
+        t = time.perf_counter()
+        loaded = subprocess.run([oxigraph, "load", "--location", f"{tmp}/offline", "--file",
+                                 str(dist / "ccbkg.nq")], capture_output=True, check=False)
+        figures["oxigraph_load_s"] = time.perf_counter() - t if loaded.returncode == 0 else None
+        port = _free_port()
+        server = subprocess.Popen([oxigraph, "serve", "--location", f"{tmp}/served", "--bind",
+                                   f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)
+        try:
+            _wait_for(port)
+            ccbkg = str(Path(sys.executable).parent / "ccbkg")
+            t = time.perf_counter()
+            done = subprocess.run([ccbkg, "publish", "--dist", str(dist), "--endpoint",
+                                   f"http://127.0.0.1:{port}/query", "--store", "oxigraph",
+                                   "-q"], capture_output=True, text=True, check=False)
+            figures["ccbkg_publish_s"] = time.perf_counter() - t
+            if done.returncode != 0:
+                figures["error"] = (done.stderr.strip().splitlines() or ["failed"])[-1]
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    return figures
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_for(port: int) -> None:
+    for _ in range(200):
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError("the Oxigraph server did not start")
+
+
+# ------------------------------------------------------------------------------ SHACL
+
+def _shacl(args: argparse.Namespace) -> dict[str, Any]:
+    from pyshacl import validate as pyshacl_validate
+
+    from ccbkg import fastshacl
+    from ccbkg.load import load
+    from ccbkg.project import Project, Role
+    from ccbkg.validate import VALIDATED
+
+    root = _tree(args, args.size, args.defects)
+    sources = load(Project.discover(root))
+    shapes = sources.graph(Role.SHAPES)
+    figures: dict[str, Any] = {"root": str(root),
+                               "triples": sum(len(f.quads) for f in sources.of(*VALIDATED))}
+    t = time.perf_counter()
+    fast = fastshacl.validate((q for f in sources.of(*VALIDATED) for q in f.quads), shapes)
+    figures["fast_s"] = time.perf_counter() - t
+    fast_keys = _keys(fast.report)
+    figures["fast_results"] = sum(fast_keys.values())
+    figures["fast_queries"] = fast.queries
+    if not args.no_pyshacl:
+        t = time.perf_counter()
+        data = sources.graph(*VALIDATED)
+        figures["pyshacl_graph_s"] = time.perf_counter() - t
+        t = time.perf_counter()
+        _, report, _ = pyshacl_validate(
+            data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True,
+            abort_on_first=False, meta_shacl=False, do_owl_imports=False)
+        figures["pyshacl_s"] = time.perf_counter() - t
+        assert isinstance(report, Graph)
+        reference = _keys(report)
+        figures["pyshacl_results"] = sum(reference.values())
+        figures["identical_to_pyshacl"] = reference == fast_keys
+        figures["differences"] = [list(k) for k in list((reference - fast_keys).elements())[:5]
+                                  + list((fast_keys - reference).elements())[:5]]
+    if not args.no_jena:
+        figures.update(_jena(sources, shapes, args.work, fast_keys))
+    return figures
+
+
+def _keys(report: Graph, *, messages: bool = True) -> Counter[Key]:
+    """Each result as (focus, path, value, source shape, component, severity, messages)."""
+    def key(r: Any) -> Key:
+        def one(p: URIRef) -> str | None:
+            v = report.value(r, p)
+            return v.n3() if v is not None else None
+        texts = tuple(sorted(str(m) for m in report.objects(r, SH.resultMessage)))
+        return (one(SH.focusNode), one(SH.resultPath), one(SH.value), one(SH.sourceShape),
+                one(SH.sourceConstraintComponent), one(SH.resultSeverity),
+                *(texts if messages else ()))
+    return Counter(key(r) for r in report.subjects(RDF.type, SH.ValidationResult))
+
+
+def _jena(sources: Any, shapes: Graph, work: Path, fast: Counter[Key]) -> dict[str, Any]:
+    """Jena's `shacl validate` on the same data and shapes, timed as a whole process."""
+    from ccbkg.project import Role
+    from ccbkg.validate import VALIDATED
+
+    java = shutil.which("java")
+    jars = [Path("/usr/share/java") / f"{j}.jar" for j in JENA_JARS]
+    if java is None or not all(j.exists() for j in jars):
+        return {"jena": "not run: no java or no Debian libapache-jena-java"}
+    resources = work / "jena-resources"
+    _xerces_messages(resources)
+    data = work / "jena-data.nt"
+    data.write_bytes(ox.serialize([ox.Triple(q.subject, q.predicate, q.object)
+                                   for f in sources.of(*VALIDATED) for q in f.quads],
+                                  format=ox.RdfFormat.N_TRIPLES) or b"")
+    shapes_file = work / "jena-shapes.nt"
+    shapes_file.write_bytes(ox.serialize([ox.Triple(q.subject, q.predicate, q.object)
+                                          for q in sources.quads(Role.SHAPES)],
+                                         format=ox.RdfFormat.N_TRIPLES) or b"")
+    classpath = ":".join([*map(str, jars), str(resources)])
+    t = time.perf_counter()
+    done = subprocess.run([java, "-Xmx3g", "-cp", classpath, "shacl.shacl", "validate",
+                           "--shapes", str(shapes_file), "--data", str(data)],
+                          capture_output=True, check=False)
+    seconds = time.perf_counter() - t
+    if done.returncode != 0:
+        return {"jena_s": seconds, "jena_error": done.stderr.decode()[-300:]}
+    report = Graph()
+    report.parse(data=done.stdout.decode("utf-8"), format="turtle")
+    jena = _keys(report, messages=False)
+    ours = Counter({k[:6]: n for k, n in fast.items()})
+    named = Counter({k: n for k, n in ours.items() if k[3] and not k[3].startswith("_:")})
+    jena_named = Counter({k: n for k, n in jena.items() if k[3] and not k[3].startswith("_:")})
+    return {"jena_s": seconds, "jena_results": sum(jena.values()),
+            "jena_agrees_on_named_shapes": named == jena_named}
+
+
+def _xerces_messages(into: Path) -> None:
+    """Debian's Jena misses the xerces message files under the package it looks them up in."""
+    target = into / "xerces" / "impl"
+    if (target / "msg" / "XMLSchemaMessages.properties").exists():
+        return
+    import zipfile
+    with zipfile.ZipFile("/usr/share/java/jena-core.jar") as jar:
+        prefix = "org/apache/jena/ext/xerces/impl/"
+        for name in jar.namelist():
+            if name.startswith(prefix) and name.endswith(".properties"):
+                path = target / name[len(prefix):]
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(jar.read(name))
+
+
+# ------------------------------------------------------------------------------ reporting
+
+def _machine() -> dict[str, Any]:
+    model = "unknown"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2 ** 30
+    return {"cpu": model, "nproc": os.cpu_count(), "memory_gib": round(memory, 1),
+            "python": platform.python_version(), "system": platform.platform()}
+
+
+def _targets(sizes: dict[str, Any]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+
+    def add(name: str, value: float | None, limit: float, *, at_most: bool = True) -> None:
+        met = value is not None and (value <= limit if at_most else value >= limit)
+        out.append({"target": name, "value": value, "limit": limit, "met": met})
+
+    real = sizes.get("1", {}).get("pipeline", {})
+    if "wall_s" in real:
+        add("build with every check, real graph (s)", real["wall_s"], 5.0)
+    big = sizes.get("1000", {})
+    pipeline, shacl = big.get("pipeline", {}), big.get("shacl", {})
+    if "wall_s" in pipeline:
+        add("build with every check, 1000x (s)", pipeline["wall_s"], 60.0)
+        add("peak memory, 1000x (GiB)", pipeline["peak_build_rss_mib"] / 1024, 4.0)
+        worst = max((q["p95_ms"] for q in pipeline["queries"].values()), default=None)
+        add("query p95, 1000x, slowest query (ms)", worst, 100.0)
+    if "fast_s" in shacl:
+        if "jena_s" in shacl:
+            add("SHACL, 1000x: Jena time / fast time", shacl["jena_s"] / shacl["fast_s"], 1.0,
+                at_most=False)
+        if "pyshacl_s" in shacl:
+            add("SHACL, 1000x: pyshacl time / fast time", shacl["pyshacl_s"] / shacl["fast_s"],
+                7.0, at_most=False)
+            add("SHACL, 1000x: results identical to pyshacl (1 = yes)",
+                1.0 if shacl["identical_to_pyshacl"] else 0.0, 1.0, at_most=False)
+    return out
+
+
+def _print(results: dict[str, Any]) -> None:
+    console = Console()
+    table = Table(title="ccbkg benchmark (seconds unless stated)")
+    sizes = sorted(results["sizes"], key=int)
+    table.add_column("figure")
+    for size in sizes:
+        table.add_column(f"{size}x", justify="right")
+    rows: dict[str, dict[str, str]] = {}
+
+    def put(row: str, size: str, value: Any) -> None:
+        rows.setdefault(row, {})[size] = _fmt(value)
+
+    for size in sizes:
+        entry = results["sizes"][size]
+        pipeline, shacl = entry.get("pipeline", {}), entry.get("shacl", {})
+        for part in (pipeline, shacl):
+            if "error" in part:
+                put("error", size, part["error"])
+        put("triples (all sources)", size, pipeline.get("triples"))
+        for name, value in pipeline.get("stages_s", {}).items():
+            put(name, size, value)
+        for name, value in sorted(pipeline.get("artefacts_s", {}).items()):
+            put(f"  artefact {name}", size, value)
+        put("build with every check (wall)", size, pipeline.get("wall_s"))
+        put("peak memory of the build (MiB)", size, pipeline.get("peak_build_rss_mib"))
+        put("query store load", size, pipeline.get("query_store_s"))
+        for name, q in sorted(pipeline.get("queries", {}).items()):
+            put(f"  query {name} p50/p95 (ms)", size, f"{q['p50_ms']:.1f}/{q['p95_ms']:.1f}")
+        for name, value in pipeline.get("publish", {}).items():
+            put(f"publish: {name}", size, value)
+        put("SHACL on defect variant: fast engine", size, shacl.get("fast_s"))
+        put("SHACL: pyshacl (reference)", size, shacl.get("pyshacl_s"))
+        put("SHACL: Jena", size, shacl.get("jena_s"))
+        put("SHACL: results (fast/pyshacl/Jena)", size, "/".join(_fmt(shacl.get(k)) for k in (
+            "fast_results", "pyshacl_results", "jena_results")))
+        put("SHACL: identical to pyshacl", size, shacl.get("identical_to_pyshacl"))
+    for row, values in rows.items():
+        table.add_row(row, *(values.get(s, "") for s in sizes))
+    console.print(table)
+    missed = [t for t in results["targets"] if not t["met"]]
+    for t in results["targets"]:
+        mark = "met   " if t["met"] else "MISSED"
+        console.print(f"{mark} {t['target']}: {_fmt(t['value'])} (target {t['limit']})")
+    if not missed:
+        console.print("all targets met")
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.3g}" if value < 100 else f"{value:.0f}"
+    return str(value)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,9 @@
+"""Why the fast path declines a shapes graph (the caller then falls back to pyshacl)."""
+
+
+class Unsupported(Exception):
+    """The shapes use a feature the fast path does not implement; validate with pyshacl."""
+
+
+class ShapesError(Exception):
+    """The shapes are not valid SHACL (pyshacl refuses them too)."""

@@ -1,0 +1,830 @@
+"""The competency queries: catalogue, safe parameter binding, and running them anywhere.
+
+A bundled query is a SPARQL file in queries/ that starts with `# key: value` comment lines:
+title, description, question, expected, and any number of `param: NAME TYPE DEFAULT — TEXT`.
+A parameter value is checked against its declared type and turned into an RDF term; no user
+text is ever pasted into a query. The embedded store binds the terms with pyoxigraph's
+`substitutions` (SEP-0007); a remote endpoint gets them as a VALUES block at the start of the
+WHERE group, written by pyoxigraph's term serializer. Both paths give a `Results` (variables
+and rows of RDF terms), so every output format prints the same for both.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import ipaddress
+import json
+import os
+import re
+import urllib.error
+import urllib.request
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from http.client import HTTPException, HTTPResponse
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pyoxigraph as ox
+from pyparsing import ParseBaseException
+
+from ccbkg.errors import CcbkgError
+
+# rdflib's SPARQL parser, SPARQLWrapper and the loader are imported where they are used, so
+# that `ccbkg` commands other than `query` do not pay for them at start-up.
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+FORMATS = ("table", "csv", "tsv", "json", "md")
+DEFAULT_TIMEOUT = 30.0
+USER_ENV, PASSWORD_ENV = "CCBKG_ENDPOINT_USER", "CCBKG_ENDPOINT_PASSWORD"
+MAX_QUERY_CHARS = 1_000_000
+MAX_VALUE_CHARS = 10_000
+MAX_RESPONSE_BYTES = 256 * 1024 * 1024
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+_HEADER_KEYS = ("title", "description", "question", "param", "expected")
+_REQUIRED_KEYS = ("title", "description", "question", "expected")
+_HEADER_RE = re.compile(r"^#\s*([A-Za-z]+):\s*(.*?)\s*$")
+_PARAM_RE = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s+(?P<type>[a-z]+)\s+"
+                       r"(?P<default>\S(?:.*?\S)?)\s+[—-]\s+(?P<text>\S.*)$")
+_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+# Characters the SPARQL IRIREF production forbids, plus every control and space character.
+_IRI_FORBIDDEN_RE = re.compile(r'[<>"{}|^`\\\x00-\x20\x7f-\x9f\s]')
+_URN_RE = re.compile(r"^urn:[A-Za-z0-9][A-Za-z0-9-]{0,31}:\S+$", re.IGNORECASE)
+_LANG_RE = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
+_INTEGER_RE = re.compile(r"^[+-]?[0-9]{1,30}$")
+_YEAR_RE = re.compile(r"^[0-9]{4}$")
+_DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_IRIREF_RE = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
+_WORD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
+_LOCAL_RE = re.compile(r"[A-Za-z0-9_\-.:%\\]*")
+
+
+class ParamType(Enum):
+    """The types a query parameter may declare."""
+
+    IRI = "iri"
+    STRING = "string"
+    LANGSTRING = "langstring"
+    INTEGER = "integer"
+    YEAR = "year"
+    DATE = "date"
+
+
+class ParameterError(CcbkgError):
+    """A parameter value that is not valid for its declared type (exit 2)."""
+
+
+@dataclass(frozen=True)
+class Param:
+    """A declared query parameter."""
+
+    name: str
+    type: ParamType
+    default: str
+    description: str
+
+
+@dataclass(frozen=True)
+class QueryInfo:
+    """A query with its header."""
+
+    name: str
+    text: str
+    title: str = ""
+    description: str = ""
+    question: str = ""
+    params: tuple[Param, ...] = ()
+    expected: str | None = None
+    path: Path | None = None
+
+    def param(self, name: str) -> Param:
+        """The declared parameter of that name, or a ParameterError listing the declared ones."""
+        for p in self.params:
+            if p.name == name:
+                return p
+        known = ", ".join(p.name for p in self.params) or "none"
+        raise ParameterError(f"query {self.name!r} has no parameter {name!r} (it has: {known})")
+
+
+@dataclass(frozen=True)
+class Results:
+    """Query results in one shape, whichever engine answered: variables and rows of terms.
+
+    An ASK query gives no variables and a boolean; CONSTRUCT and DESCRIBE give the rows
+    subject, predicate, object in N-Triples order.
+    """
+
+    variables: tuple[str, ...]
+    rows: tuple[tuple[Term | None, ...], ...] = ()
+    boolean: bool | None = None
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What rdflib's parser found in a query text."""
+
+    form: str  # SelectQuery, AskQuery, ConstructQuery, DescribeQuery or Update
+    operations: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def is_update(self) -> bool:
+        """Whether the text is a SPARQL update rather than a query."""
+        return self.form == "Update"
+
+
+# ---------------------------------------------------------------------------------- catalogue
+
+
+def catalogue(root: Path | None = None) -> list[QueryInfo]:
+    """The bundled queries of a source tree (default: the data shipped with ccbkg), by name."""
+    from ccbkg.project import Project, Role
+
+    project = Project.discover(root)
+    out = []
+    for source in project.of(Role.QUERY):
+        text = _read(source.path)
+        out.append(parse_header(text, source.path.stem, path=source.path, strict=True))
+    return sorted(out, key=lambda q: q.name)
+
+
+def find(name: str, root: Path | None = None) -> QueryInfo:
+    """The bundled query of that name, or an error that lists the names there are."""
+    queries = catalogue(root)
+    for q in queries:
+        if q.name == name:
+            return q
+    names = ", ".join(q.name for q in queries) or "none"
+    raise CcbkgError(f"no bundled query named {name!r}; the queries are: {names} "
+                     "(see `ccbkg query list`)")
+
+
+def user_query(text: str, name: str) -> QueryInfo:
+    """A query the user gives (--file/--sparql): its header, if any, is read but optional."""
+    if len(text) > MAX_QUERY_CHARS:
+        raise CcbkgError(f"{name}: the query has {len(text)} characters, over the "
+                         f"{MAX_QUERY_CHARS} ccbkg accepts")
+    if not text.strip():
+        raise CcbkgError(f"{name}: the query is empty")
+    return parse_header(text, name, strict=False)
+
+
+def parse_header(text: str, name: str, *, path: Path | None = None,
+                 strict: bool = True) -> QueryInfo:
+    """Read the `# key: value` lines at the top; strict (bundled queries) requires them all."""
+    where = str(path) if path else name
+    if strict and not _NAME_RE.match(name):
+        raise CcbkgError(f"{where}: query names are lowercase kebab-case ({name!r} is not)")
+    fields: dict[str, str] = {}
+    params: list[Param] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.startswith("#"):
+            break
+        match = _HEADER_RE.match(line)
+        if match is None:
+            continue
+        key, value = match.group(1).lower(), match.group(2)
+        if key not in _HEADER_KEYS:
+            if strict:
+                raise CcbkgError(f"{where}:{number}: unknown header key {key!r}; "
+                                 f"use {', '.join(_HEADER_KEYS)}")
+            continue
+        if key == "param":
+            params.append(_parse_param(value, f"{where}:{number}"))
+        elif key in fields:
+            raise CcbkgError(f"{where}:{number}: header key {key!r} is given twice")
+        else:
+            fields[key] = value
+    if strict:
+        missing = [k for k in _REQUIRED_KEYS if not fields.get(k)]
+        if missing:
+            raise CcbkgError(f"{where}: the header lacks {', '.join(missing)} "
+                             "(each bundled query starts with `# title: …` and so on)")
+        if fields["expected"] != f"expected/{name}.csv":
+            raise CcbkgError(f"{where}: `# expected:` must be expected/{name}.csv")
+    names = [p.name for p in params]
+    if len(set(names)) != len(names):
+        raise CcbkgError(f"{where}: a parameter is declared twice")
+    return QueryInfo(
+        name=name, text=text, title=fields.get("title", ""),
+        description=fields.get("description", ""), question=fields.get("question", ""),
+        params=tuple(params), expected=fields.get("expected"), path=path,
+    )
+
+
+def _parse_param(value: str, where: str) -> Param:
+    match = _PARAM_RE.match(value)
+    if match is None:
+        raise CcbkgError(f"{where}: write a parameter as `# param: NAME TYPE DEFAULT — "
+                         "DESCRIPTION`")
+    try:
+        kind = ParamType(match.group("type"))
+    except ValueError:
+        types = ", ".join(t.value for t in ParamType)
+        raise CcbkgError(f"{where}: unknown parameter type {match.group('type')!r}; "
+                         f"use one of {types}") from None
+    param = Param(match.group("name"), kind, match.group("default"), match.group("text"))
+    try:
+        to_term(param, param.default)
+    except ParameterError as exc:
+        raise CcbkgError(f"{where}: the default is not valid: {exc}") from None
+    return param
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CcbkgError(f"{path}: cannot read the query: {exc}") from None
+
+
+# ---------------------------------------------------------------------------------- parameters
+
+
+def bind(info: QueryInfo, values: Mapping[str, str]) -> dict[str, Term]:
+    """Every declared parameter as a checked RDF term: the given value, else the default."""
+    for name in values:
+        info.param(name)
+    return {p.name: to_term(p, values.get(p.name, p.default)) for p in info.params}
+
+
+def to_term(param: Param, value: str) -> Term:
+    """A value checked against the parameter's type and made an RDF term by pyoxigraph."""
+    label = f"parameter {param.name} ({param.type.value})"
+    if not isinstance(value, str):
+        raise ParameterError(f"{label}: the value must be text")
+    if len(value) > MAX_VALUE_CHARS:
+        raise ParameterError(f"{label}: the value is longer than {MAX_VALUE_CHARS} characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ParameterError(f"{label}: the value is not valid Unicode text") from None
+    kind = param.type
+    if kind is ParamType.IRI:
+        return _iri(label, value)
+    if kind is ParamType.STRING:
+        return ox.Literal(value)
+    if kind is ParamType.LANGSTRING:
+        text, sep, lang = value.rpartition("@")
+        if not sep or not _LANG_RE.match(lang):
+            raise ParameterError(f"{label}: write text@lang, such as capacity building@en "
+                                 f"(got {_show(value)})")
+        try:
+            return ox.Literal(text, language=lang)
+        except ValueError:
+            raise ParameterError(f"{label}: {lang!r} is not a valid language tag") from None
+    if kind is ParamType.INTEGER:
+        if not _INTEGER_RE.match(value):
+            raise ParameterError(f"{label}: {_show(value)} is not an integer")
+        return ox.Literal(str(int(value)), datatype=ox.NamedNode(XSD + "integer"))
+    if kind is ParamType.YEAR:
+        if not _YEAR_RE.match(value):
+            raise ParameterError(f"{label}: {_show(value)} is not a four-digit year such as 2016")
+        return ox.Literal(value, datatype=ox.NamedNode(XSD + "gYear"))
+    if not _DATE_RE.match(value):
+        raise ParameterError(f"{label}: {_show(value)} is not a date YYYY-MM-DD")
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        raise ParameterError(f"{label}: {_show(value)} is not a valid date") from None
+    return ox.Literal(value, datatype=ox.NamedNode(XSD + "date"))
+
+
+def _iri(label: str, value: str) -> ox.NamedNode:
+    bad = _IRI_FORBIDDEN_RE.search(value)
+    if bad is not None:
+        raise ParameterError(f"{label}: an IRI may not contain {bad.group()!r} "
+                             f"(got {_show(value)})")
+    scheme = value.split(":", 1)[0].lower() if ":" in value else ""
+    if scheme in ("http", "https"):
+        try:
+            parts = urlsplit(value)
+        except ValueError as exc:
+            raise ParameterError(f"{label}: {_show(value)} is not a valid IRI ({exc})") from None
+        if not parts.netloc or not value.lower().startswith(f"{scheme}://"):
+            raise ParameterError(f"{label}: {_show(value)} has no host")
+    elif scheme == "urn":
+        if not _URN_RE.match(value):
+            raise ParameterError(f"{label}: {_show(value)} is not a URN (urn:NID:NSS)")
+    else:
+        raise ParameterError(f"{label}: give an absolute http, https or urn IRI, such as "
+                             f"https://w3id.org/ccbkg/id/country/ALB (got {_show(value)})")
+    try:
+        return ox.NamedNode(value)
+    except ValueError as exc:
+        raise ParameterError(f"{label}: {_show(value)} is not a valid IRI ({exc})") from None
+
+
+def _show(value: str) -> str:
+    """A value for an error message: quoted, escaped and cut short."""
+    return repr(value if len(value) <= 80 else value[:77] + "...")
+
+
+def with_values(text: str, bindings: Mapping[str, Term]) -> str:
+    """The query with a VALUES block for the bindings opening its WHERE group.
+
+    The terms are written by pyoxigraph's serializer (N-Triples syntax), variable names come
+    from the checked header; the result is parsed again before it is sent anywhere.
+    """
+    if not bindings:
+        return text
+    for name in bindings:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise ParameterError(f"{name!r} is not a SPARQL variable name")
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    brace = _where_brace(text)
+    names = " ".join(f"?{n}" for n in bindings)
+    row = " ".join(str(t) for t in bindings.values())
+    bound = f"{text[:brace + 1]} VALUES ({names}) {{ ({row}) }}\n{text[brace + 1:]}"
+    try:
+        parseQuery(bound)
+    except ParseBaseException as exc:
+        raise CcbkgError(f"cannot bind parameters into this query for a remote endpoint: "
+                         f"{exc.msg}") from None
+    return bound
+
+
+def _where_brace(text: str) -> int:
+    """The index of the `{` that opens the query's WHERE group (a small SPARQL lexer)."""
+    i, n = 0, len(text)
+    depth = parens = 0
+    form: str | None = None
+    seen_where = False
+    while i < n:
+        c = text[i]
+        if c == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end + 1
+            continue
+        if c in "\"'":
+            i = _skip_string(text, i)
+            continue
+        if c == "<":
+            iri = _IRIREF_RE.match(text, i)
+            i = iri.end() if iri else i + 1
+            continue
+        if c in "?$@":
+            word = _WORD_RE.match(text, i + 1)
+            i = word.end() if word else i + 1
+            continue
+        if c == ":":
+            i = _LOCAL_RE.match(text, i + 1).end()  # type: ignore[union-attr]
+            continue
+        if c.isalpha() or c == "_":
+            word = _WORD_RE.match(text, i)
+            assert word is not None
+            i = word.end()
+            if i < n and text[i] == ":":
+                i = _LOCAL_RE.match(text, i + 1).end()  # type: ignore[union-attr]
+                continue
+            upper = word.group().upper()
+            if depth == 0 and parens == 0:
+                if upper == "WHERE":
+                    seen_where = True
+                elif upper in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE") and form is None:
+                    form = upper
+            continue
+        if c == "(":
+            parens += 1
+        elif c == ")":
+            parens -= 1
+        elif c == "{":
+            if depth == 0 and parens == 0 and (seen_where or form in ("SELECT", "ASK")):
+                return i
+            depth += 1
+        elif c == "}":
+            depth -= 1
+        i += 1
+    raise CcbkgError("cannot find the WHERE group to bind parameters into; write the "
+                     "WHERE keyword before the query's pattern")
+
+
+def _skip_string(text: str, i: int) -> int:
+    quote = text[i]
+    if text.startswith(quote * 3, i):
+        end = i + 3
+        while end < len(text):
+            if text[end] == "\\":
+                end += 2
+                continue
+            if text.startswith(quote * 3, end):
+                return end + 3
+            end += 1
+        return len(text)
+    end = i + 1
+    while end < len(text) and text[end] not in (quote, "\n"):
+        end += 2 if text[end] == "\\" else 1
+    return end + 1
+
+
+# ---------------------------------------------------------------------------------- safety
+
+
+def analyse(text: str) -> Analysis:
+    """Parse with rdflib (parsing only; nothing runs) and list the algebra operators used."""
+    from rdflib.plugins.sparql.algebra import translateQuery, translateUpdate
+    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    try:
+        parsed = parseQuery(text)
+    except ParseBaseException as query_error:
+        try:
+            update = parseUpdate(text)
+        except ParseBaseException:
+            raise CcbkgError(f"SPARQL syntax error at line {query_error.lineno}, column "
+                             f"{query_error.col}: {query_error.msg}") from None
+        try:
+            algebra: Any = translateUpdate(update).algebra
+        except Exception:  # rdflib cannot translate every update; walk the parse tree then
+            algebra = update
+        return Analysis("Update", frozenset(_operators(algebra)))
+    except Exception as exc:  # rdflib raises plain exceptions for some malformed input
+        raise CcbkgError(f"SPARQL syntax error: {exc}") from None
+    form = parsed[1].name if len(parsed) > 1 and isinstance(parsed[1], CompValue) else "Query"
+    try:
+        tree: Any = translateQuery(parsed).algebra
+    except Exception:  # rdflib cannot translate every query; walk the parse tree then
+        tree = parsed
+    return Analysis(form, frozenset(_operators(tree)))
+
+
+def _operators(node: object, found: set[str] | None = None) -> set[str]:
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    found = set() if found is None else found
+    if isinstance(node, CompValue):
+        found.add(node.name)
+    if isinstance(node, Mapping):
+        for value in node.values():
+            _operators(value, found)
+    elif isinstance(node, list | tuple) or hasattr(node, "asList"):
+        for value in node:  # type: ignore[attr-defined]
+            _operators(value, found)
+    return found
+
+
+def guard(analysis: Analysis, *, allow_network: bool, embedded: bool) -> None:
+    """Refuse what would reach the network (SERVICE, LOAD) or change the embedded store."""
+    if not allow_network:
+        if "ServiceGraphPattern" in analysis.operations:
+            raise CcbkgError("the query uses SERVICE, which fetches data from other servers; "
+                             "refused (pass --allow-network to permit it)")
+        if "Load" in analysis.operations:
+            raise CcbkgError("the update uses LOAD, which fetches a document from the "
+                             "network; refused (pass --allow-network to permit it)")
+    if analysis.is_update and embedded:
+        raise CcbkgError("updates are refused on the embedded store (it is rebuilt from the "
+                         "sources on every run); change the Turtle sources instead, or send "
+                         "the update to an endpoint with --endpoint")
+
+
+# ---------------------------------------------------------------------------------- running
+
+
+def embedded_store(root: Path | None = None) -> ox.Store:
+    """The sources (ontology, vocabularies, shapes, data) loaded into an in-memory store."""
+    from ccbkg.load import load
+    from ccbkg.project import Project, Role
+
+    sources = load(Project.discover(root))
+    errors = sources.result.errors
+    if errors:
+        first = errors[0]
+        raise CcbkgError(f"the sources do not parse ({len(errors)} errors; the first: "
+                         f"{first.file}: {first.message}); run `ccbkg check` to see them all")
+    return sources.store(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)
+
+
+def run_embedded(store: ox.Store, text: str, bindings: Mapping[str, Term] | None = None) -> Results:
+    """Run a query on the store with the default graph as the union of all graphs."""
+    substitutions = {ox.Variable(k): v for k, v in (bindings or {}).items()}
+    try:
+        answer = store.query(text, use_default_graph_as_union=True,
+                             substitutions=substitutions or None)
+    except SyntaxError as exc:
+        raise CcbkgError(f"SPARQL syntax error: {exc}") from None
+    except (OSError, RuntimeError) as exc:
+        message = str(exc)
+        if "projection" in message:
+            message += " (a parameter must be a projected variable of the query)"
+        raise CcbkgError(f"the query failed: {message}") from None
+    return _normalise(answer)
+
+
+def _normalise(answer: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> Results:
+    if isinstance(answer, ox.QueryBoolean):
+        return Results((), (), bool(answer))
+    if isinstance(answer, ox.QuerySolutions):
+        names = tuple(v.value for v in answer.variables)
+        return Results(names, tuple(tuple(s[i] for i in range(len(names))) for s in answer))
+    return _graph_rows(answer)
+
+
+def _graph_rows(triples: Iterable[ox.Triple]) -> Results:
+    rows = sorted(((t.subject, t.predicate, t.object) for t in triples),
+                  key=lambda r: tuple(str(x) for x in r))
+    return Results(("subject", "predicate", "object"), tuple(rows))
+
+
+class RedirectRefused(urllib.error.URLError):
+    """The endpoint answered with a redirect, which ccbkg does not follow."""
+
+    def __init__(self, code: int, location: str) -> None:
+        super().__init__(f"redirect {code}")
+        self.code = code
+        self.location = location
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Never follow a redirect: it could carry the credentials to another host."""
+
+    def redirect_request(self, req: urllib.request.Request, fp: Any, code: int, msg: str,
+                         headers: Any, newurl: str) -> urllib.request.Request | None:
+        raise RedirectRefused(code, newurl)
+
+
+def _endpoint(url: str, opener: urllib.request.OpenerDirector, timeout: float) -> Any:
+    """SPARQLWrapper with our opener (no redirects) and a timeout that is always set.
+
+    SPARQLWrapper is imported here, not at the top, so that every other command starts fast.
+    """
+    from SPARQLWrapper import SPARQLWrapper
+
+    class Endpoint(SPARQLWrapper):
+        def _query(self) -> tuple[HTTPResponse, str]:
+            request = self._createRequest()
+            return opener.open(request, timeout=timeout), str(self.returnFormat)
+
+    return Endpoint(url)
+
+
+def check_endpoint(url: str) -> str:
+    """The endpoint URL if it is usable: http(s), a host, no credentials or fragment in it."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises ValueError for a port out of range)
+    except ValueError as exc:
+        raise CcbkgError(f"--endpoint is not a valid URL ({exc}): {_show(url)}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise CcbkgError(f"--endpoint must be an http or https URL with a host (got {_show(url)})")
+    if parts.username is not None or parts.password is not None:
+        raise CcbkgError(f"put endpoint credentials in {USER_ENV} and {PASSWORD_ENV}, "
+                         "not in the URL")
+    if parts.fragment or _IRI_FORBIDDEN_RE.search(url):
+        raise CcbkgError(f"--endpoint is not a valid URL (got {_show(url)})")
+    return url
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a host name or address is this machine."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def run_remote(
+    endpoint: str, text: str, bindings: Mapping[str, Term] | None = None, *,
+    analysis: Analysis | None = None, timeout: float = DEFAULT_TIMEOUT,
+    env: Mapping[str, str] | None = None,
+) -> Results:
+    """Run a query on a SPARQL 1.1 endpoint by POST; errors become one-line CcbkgErrors."""
+    environ = os.environ if env is None else env
+    check_endpoint(endpoint)
+    if not timeout or timeout <= 0:
+        raise CcbkgError("the timeout must be a positive number of seconds")
+    analysis = analysis or analyse(text)
+    body = with_values(text, bindings or {}) if bindings else text
+    user, password = environ.get(USER_ENV, ""), environ.get(PASSWORD_ENV, "")
+    host = urlsplit(endpoint).hostname or ""
+    if (user or password) and urlsplit(endpoint).scheme != "https" and not is_loopback(host):
+        raise CcbkgError("credentials are only sent over https (or to this machine); "
+                         "use an https endpoint URL")
+    handlers: list[urllib.request.BaseHandler] = [_NoRedirect()]
+    if is_loopback(host):
+        handlers.append(urllib.request.ProxyHandler({}))
+    from SPARQLWrapper import JSON, POST, TURTLE
+
+    wrapper = _endpoint(endpoint, urllib.request.build_opener(*handlers), timeout)
+    wrapper.setMethod(POST)
+    wrapper.setOnlyConneg(True)
+    with warnings.catch_warnings():  # it guesses the query type by regex; we set it below
+        warnings.simplefilter("ignore")
+        wrapper.setQuery(body)
+    if analysis.is_update:
+        wrapper.queryType = "INSERT"  # SPARQLWrapper sends any of its update types as `update=`
+    else:
+        wrapper.queryType = {"AskQuery": "ASK", "ConstructQuery": "CONSTRUCT",
+                             "DescribeQuery": "DESCRIBE"}.get(analysis.form, "SELECT")
+    graph = analysis.form in ("ConstructQuery", "DescribeQuery")
+    wrapper.setReturnFormat(TURTLE if graph else JSON)
+    if user or password:
+        wrapper.setCredentials(user, password)
+    secrets = _secrets(user, password)
+    shown = _redact(endpoint, secrets)
+    try:
+        response = wrapper.query().response
+        try:
+            data = response.read(MAX_RESPONSE_BYTES + 1)
+            content_type = (response.headers.get("Content-Type") or "").split(";")[0].strip()
+        finally:
+            response.close()
+    except RedirectRefused as exc:
+        raise CcbkgError(f"the endpoint {shown} answered with a redirect (HTTP {exc.code}) to "
+                         f"{_redact(exc.location, secrets)}; ccbkg does not follow redirects: "
+                         "give the final URL as --endpoint") from None
+    except urllib.error.HTTPError as exc:
+        raise CcbkgError(_http_message(shown, exc, secrets)) from None
+    except (TimeoutError, OSError) as exc:
+        raise CcbkgError(_network_message(shown, exc, timeout, secrets)) from None
+    except HTTPException as exc:
+        raise CcbkgError(f"the endpoint {shown} sent a malformed HTTP answer "
+                         f"({type(exc).__name__})") from None
+    if len(data) > MAX_RESPONSE_BYTES:
+        raise CcbkgError(f"the endpoint {shown} sent more than "
+                         f"{MAX_RESPONSE_BYTES // (1024 * 1024)} MiB; narrow the query")
+    if analysis.is_update:
+        return Results(())
+    try:
+        if graph:
+            fmt = ox.RdfFormat.from_media_type(content_type) or ox.RdfFormat.TURTLE
+            return _graph_rows(q.triple for q in ox.parse(data, format=fmt))
+        return _normalise(ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON))
+    except (SyntaxError, ValueError) as exc:
+        raise CcbkgError(f"the endpoint {shown} did not answer with SPARQL results "
+                         f"({content_type or 'no content type'}): "
+                         f"{_redact(_one_line(str(exc)), secrets)}") from None
+
+
+def _secrets(user: str, password: str) -> list[str]:
+    if not (user or password):
+        return []
+    token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+    return [s for s in (token, password, user) if len(s) >= 3]
+
+
+def _redact(text: str, secrets: Sequence[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    return text
+
+
+def _one_line(text: str, limit: int = 200) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[:limit - 1] + "…"
+
+
+def _http_message(shown: str, exc: urllib.error.HTTPError, secrets: Sequence[str]) -> str:
+    try:
+        detail = _one_line(exc.read(4096).decode("utf-8", "replace"))
+    except OSError:
+        detail = ""
+    detail = _redact(detail, secrets)
+    code = exc.code
+    if code == 401:
+        return (f"the endpoint {shown} refused access (HTTP 401); set {USER_ENV} and "
+                f"{PASSWORD_ENV} to credentials it accepts")
+    if code == 403:
+        return (f"the endpoint {shown} forbids this request (HTTP 403: the credentials lack "
+                f"the right, or the endpoint is read-only): {detail or 'no detail'}")
+    if code == 404:
+        return f"no SPARQL endpoint at {shown} (HTTP 404); check the --endpoint URL"
+    if code == 400:
+        return f"the endpoint {shown} rejected the query (HTTP 400): {detail or 'no detail'}"
+    if code >= 500:
+        return f"the endpoint {shown} failed (HTTP {code}): {detail or 'no detail'}"
+    return f"the endpoint {shown} answered HTTP {code}: {detail or 'no detail'}"
+
+
+def _network_message(shown: str, exc: BaseException, timeout: float,
+                     secrets: Sequence[str]) -> str:
+    reason: object = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+    if isinstance(reason, TimeoutError) or "timed out" in str(reason):
+        return (f"the endpoint {shown} did not answer within {timeout:g} s; try later or "
+                "raise --timeout")
+    if isinstance(reason, ConnectionRefusedError):
+        return f"cannot reach the endpoint {shown}: connection refused (is the server running?)"
+    text = reason.strerror if isinstance(reason, OSError) and reason.strerror else str(reason)
+    return f"cannot reach the endpoint {shown}: {_redact(_one_line(text), secrets)}"
+
+
+# ---------------------------------------------------------------------------------- output
+
+
+def to_json_bytes(results: Results) -> bytes:
+    """SPARQL 1.1 Query Results JSON, as pyoxigraph writes it."""
+    return _serialize(results, ox.QueryResultsFormat.JSON)
+
+
+def render(results: Results, fmt: str) -> str:
+    """The results as text in one of FORMATS (the table format as plain aligned text)."""
+    if fmt == "json":
+        return to_json_bytes(results).decode("utf-8") + "\n"
+    if fmt in ("csv", "tsv"):
+        kind = ox.QueryResultsFormat.CSV if fmt == "csv" else ox.QueryResultsFormat.TSV
+        out = _serialize(results, kind).decode("utf-8")
+        return out if results.boolean is None else out + "\n"
+    if fmt == "md":
+        return _markdown(results)
+    if fmt == "table":
+        return _plain(results)
+    raise CcbkgError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
+
+
+def display(term: Term | None) -> str:
+    """A term as a person reads it in a table: CURIEs for IRIs, the text of literals."""
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode):
+        from ccbkg.report import shorten
+
+        return shorten(term.value)
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, ox.Literal):
+        return term.value
+    return str(term)
+
+
+def cells(results: Results) -> tuple[list[str], list[list[str]]]:
+    """Header and rows as display text (line breaks shown as spaces), for tables."""
+    if results.boolean is not None:
+        return ["result"], [["true" if results.boolean else "false"]]
+    rows = [[" ".join(display(t).splitlines()) for t in row] for row in results.rows]
+    return list(results.variables), rows
+
+
+def _plain(results: Results) -> str:
+    header, rows = cells(results)
+    if not header:
+        return ""
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+
+    def line(row: Sequence[str]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+
+    out = [line(header), line(["-" * w for w in widths]), *(line(r) for r in rows)]
+    return "\n".join(out) + "\n"
+
+
+def _markdown(results: Results) -> str:
+    header, rows = cells(results)
+    if not header:
+        return ""
+
+    def esc(text: str) -> str:
+        return text.replace("\\", "\\\\").replace("|", "\\|")
+
+    out = ["| " + " | ".join(esc(h) for h in header) + " |",
+           "|" + "|".join("---" for _ in header) + "|"]
+    out.extend("| " + " | ".join(esc(c) for c in row) + " |" for row in rows)
+    return "\n".join(out) + "\n"
+
+
+def _serialize(results: Results, fmt: ox.QueryResultsFormat) -> bytes:
+    """Let pyoxigraph write the standard formats, from the JSON the results amount to."""
+    if results.boolean is not None:
+        doc: dict[str, Any] = {"head": {}, "boolean": results.boolean}
+    else:
+        doc = {"head": {"vars": list(results.variables)}, "results": {"bindings": [
+            {v: _json_term(t) for v, t in zip(results.variables, row, strict=True)
+             if t is not None}
+            for row in results.rows
+        ]}}
+    parsed = ox.parse_query_results(json.dumps(doc), format=ox.QueryResultsFormat.JSON)
+    out = parsed.serialize(format=fmt)
+    assert out is not None
+    return out
+
+
+def _json_term(term: Term) -> dict[str, Any]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out: dict[str, Any] = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != XSD + "string":
+            out["datatype"] = term.datatype.value
+        return out
+    return {"type": "triple", "value": {
+        "subject": _json_term(term.subject), "predicate": _json_term(term.predicate),
+        "object": _json_term(term.object),
+    }}
+
+
+__all__ = [
+    "DEFAULT_TIMEOUT", "FORMATS", "Analysis", "Param", "ParamType", "ParameterError",
+    "QueryInfo", "Results", "analyse", "bind", "catalogue", "cells", "check_endpoint",
+    "display", "embedded_store", "find", "guard", "is_loopback", "parse_header", "render",
+    "run_embedded", "run_remote", "to_json_bytes", "to_term", "user_query", "with_values",
+]

@@ -1,0 +1,201 @@
+"""The static documentation site (dist/site/): index, ontology and shapes references, country
+profiles, the source text with its passages, a page per resource, and SVG diagrams.
+
+Every link is relative, so the site works from file:// and from any web server; nothing is
+fetched from the network and there is no JavaScript. The output depends only on the sources
+and the release (never the clock), so two builds are byte-identical.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from importlib.resources import files
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import URIRef
+
+from ccbkg.describe import Release
+from ccbkg.load import Sources
+from ccbkg.namespaces import CCB
+from ccbkg.project import Role
+from ccbkg.query import parse_header
+from ccbkg.site import diagrams
+from ccbkg.site.context import Site
+from ccbkg.site.diagrams import Drawing, Event
+from ccbkg.site.home import QUERY_FOLDER, Example, downloads, index_page, resources_page
+from ccbkg.site.links import Linker, page_path, split_fragment
+from ccbkg.site.markup import Frame, Page, figure
+from ccbkg.site.ontology_ref import anchored_terms, ontology_page
+from ccbkg.site.profile import (
+    INLINE,
+    identity,
+    network_file,
+    profile_countries,
+    profile_section,
+)
+from ccbkg.site.resources import description_files, passage_note, resource_page
+from ccbkg.site.shapes_ref import shape_iris, shapes_page
+from ccbkg.site.source_page import TEXT_FOLDER, cited_documents, source_section
+from ccbkg.site.view import View
+
+__all__ = ["build_site", "write_site"]
+
+DIAGRAMS = "diagrams"
+
+
+def write_site(sources: Sources, out: Path, release: Release,
+               artefacts: Mapping[str, bytes] | None = None) -> list[str]:
+    """Write the site into out (a new folder) and return the written paths, relative to out.
+
+    artefacts are the release files beside the site (name relative to dist/ -> bytes); the
+    index links and describes them.
+    """
+    written = build_site(sources, release, artefacts or {})
+    for name in sorted(written):
+        path = out / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(written[name])
+    return sorted(written)
+
+
+def build_site(sources: Sources, release: Release,
+               artefacts: Mapping[str, bytes]) -> dict[str, bytes]:
+    """Every file of the site, by path relative to the site folder."""
+    view = View(sources.graph(Role.ONTOLOGY, Role.VOCAB, Role.DATA))
+    shapes = View(sources.graph(Role.SHAPES))
+    pages = {split_fragment(str(n))[0] for n in view.data_nodes}
+    linker = Linker(pages, anchored_terms(view), shape_iris(shapes))
+    site = Site(view, shapes, linker, release, [],
+                texts={p.name: p for p in sources.project.source_texts()})
+    site.profiles = profile_countries(site)
+    out: dict[str, bytes] = {"style.css": files("ccbkg.site").joinpath("style.css").read_bytes()}
+
+    def draw(name: str, drawing: Drawing | None) -> None:
+        if drawing is not None:
+            out[name] = drawing.svg.encode("utf-8")
+            site.diagram_sizes[name] = (drawing.width, drawing.height)
+
+    draw(f"{DIAGRAMS}/ontology.svg", diagrams.ontology_diagram(view))
+    agreements = view.instances(CCB.Agreement)
+    draw(f"{DIAGRAMS}/agreements.svg", diagrams.network_diagram(
+        view, agreements, "Agreements: who has an agreement with whom"))
+    for country in site.profiles:
+        own = [a for a in agreements if a in view.involved_cached(country)]
+        draw(network_file(site, country), diagrams.network_diagram(
+            view, own, f"Agreements of {view.label(country)}"))
+    draw(f"{DIAGRAMS}/timeline.svg", diagrams.timeline_diagram(
+        timeline_events(site), [view.label(c) for c in site.profiles] + ["Other"],
+        "Cross-country timeline of dated facts"))
+
+    examples = _examples(sources)
+    for ex in examples:
+        out[f"{QUERY_FOLDER}/{ex.name}.rq"] = ex.text.encode("utf-8")
+    for name, path in sorted(site.texts.items()):
+        out[f"{TEXT_FOLDER}/{name}"] = path.read_bytes()
+    changelog = sources.project.root / "CHANGELOG.md"
+    documents = cited_documents(site)
+
+    rendered: list[Page] = [
+        index_page(site, artefacts, examples,
+                   changelog.read_text(encoding="utf-8") if changelog.is_file() else None,
+                   _pictures(site), documents),
+        ontology_page(site, site.diagram_sizes.get(f"{DIAGRAMS}/ontology.svg"),
+                      downloads("ontology.html", artefacts, "ontology/")),
+        shapes_page(site, _file_order(sources, Role.SHAPES),
+                    downloads("shapes.html", artefacts, "shapes/")),
+        resources_page(site),
+    ]
+    for iri in sorted(pages):
+        node = URIRef(iri)
+        if node in site.profiles:
+            rendered.append(resource_page(site, node, _profile_extra))
+        elif node in documents:
+            rendered.append(resource_page(site, node, source_section))
+        elif view.is_a(node, CCB.Passage):
+            rendered.append(resource_page(site, node, passage_note))
+        else:
+            rendered.append(resource_page(site, node))
+    frame = _frame(site, documents)
+    for page in rendered:
+        out[page.path] = frame.render(page)
+    out.update(description_files(sources.quads(Role.DATA), pages))
+    return out
+
+
+def timeline_events(site: Site) -> list[Event]:
+    """Every dated fact, in the lane of each profile country it involves (else "Other")."""
+    view = site.view
+    events = []
+    for node in view.data_nodes:
+        if "#" in str(node) or any(view.is_a(node, c) for c in INLINE):
+            continue
+        found = view.dated(node)
+        if found is None:
+            continue
+        lanes = [view.label(c) for c in site.profiles if node in view.involved_cached(c)]
+        for lane in lanes or ["Other"]:
+            events.append(Event(found[0], view.label(node), lane))
+    return events
+
+
+def _pictures(site: Site) -> list[str]:
+    out = []
+    size = site.diagram_sizes.get(f"{DIAGRAMS}/timeline.svg")
+    if size:
+        out.append(figure(
+            f"{DIAGRAMS}/timeline.svg",
+            "Timeline with one lane per country: each dated fact is a dot at its date with its "
+            "label. The country profiles list the same facts under Timeline.",
+            "Dated facts across countries, at the precision the source gives.",
+            width=size[0], height=size[1]))
+    size = site.diagram_sizes.get(f"{DIAGRAMS}/agreements.svg")
+    if size:
+        out.append(figure(
+            f"{DIAGRAMS}/agreements.svg",
+            "Network of agreements: the party with most agreements in the centre, a line to each "
+            "counterparty; solid green lines are signed agreements, dashed orange lines "
+            "agreements under negotiation. The country profiles list them in tables.",
+            "Who has an agreement with whom, signed or under negotiation.",
+            width=size[0], height=size[1]))
+    return out
+
+
+def _profile_extra(site: Site, path: str, iri: URIRef) -> str:
+    return identity(site, path, iri) + profile_section(site, path, iri)
+
+
+def _examples(sources: Sources) -> list[Example]:
+    out = []
+    for q in sources.queries:
+        if q.source.role is not Role.QUERY:
+            continue
+        info = parse_header(q.text, q.source.path.stem, strict=False)
+        out.append(Example(info.name, info.title or info.name, info.question, info.description,
+                           [f"{p.name} ({p.type.value}, default {p.default}): {p.description}"
+                            for p in info.params], q.text))
+    return sorted(out, key=lambda e: e.name)
+
+
+def _file_order(sources: Sources, role: Role) -> dict[str, int]:
+    """Where each subject IRI first appears in the files of a role (the authored order)."""
+    order: dict[str, int] = {}
+    for f in sources.of(role):
+        for q in f.quads:
+            if isinstance(q.subject, ox.NamedNode):
+                order.setdefault(q.subject.value, len(order))
+    return order
+
+
+def _frame(site: Site, documents: list[URIRef]) -> Frame:
+    nav = [("index.html", "Home"), ("ontology.html", "Ontology"), ("shapes.html", "Shapes")]
+    nav += [(page_path(str(d)), "Source" if len(documents) == 1 else site.view.label(d))
+            for d in documents]
+    nav += [(page_path(str(c)), site.view.label(c)) for c in site.profiles]
+    nav.append(("resources.html", "All resources"))
+    release = site.release
+    footer = (f"ccbkg {release.version} of {release.issued}. Ontology, vocabularies, shapes and "
+              "data under CC BY 4.0. Generated offline by <code>ccbkg build</code>.")
+    return Frame("ccbkg", tuple(nav), footer, (("index.html#downloads", "Downloads"),
+                                               ("index.html#cite", "How to cite"),
+                                               ("index.html#licence", "Licence")))

@@ -1,0 +1,129 @@
+"""What every page generator needs: the graph view, the link map and term rendering."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Literal, URIRef
+from rdflib.term import Node
+
+from ccbkg.describe import Release
+from ccbkg.namespaces import CCB, OA, RDF, XSD
+from ccbkg.site.links import Linker, page_path, relative, split_fragment
+from ccbkg.site.markup import esc, link, link_html
+from ccbkg.site.view import DATA_NS, View, curie, sort_key
+
+RDF_LANG_STRING = str(RDF.langString)
+
+
+@dataclass
+class Site:
+    """The graph and its link map, shared by the page generators."""
+
+    view: View  # ontology + vocabularies + data
+    shapes: View
+    linker: Linker
+    release: Release
+    profiles: list[URIRef]  # countries with a profile page
+    texts: dict[str, Path] = field(default_factory=dict)  # source file name -> path
+    diagram_sizes: dict[str, tuple[int, int]] = field(default_factory=dict)  # site path -> size
+    cache: dict[str, dict[Node, set[Node]]] = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ terms
+
+    def term(self, from_path: str, term: Node, *, short: bool = False) -> str:
+        """A term as HTML: a link with its label for an IRI, the value for a literal."""
+        if isinstance(term, Literal):
+            return literal(term)
+        if not isinstance(term, URIRef):
+            return f"<span class=\"bnode\">{esc(self.view.label(term))}</span>"
+        text = curie(term) if short else self.view.label(term)
+        return link(self.linker.href(from_path, term), text, title=str(term))
+
+    def terms(self, from_path: str, values: list[Node], sep: str = ", ") -> str:
+        """Several terms, sorted by label."""
+        ordered = sorted(values, key=lambda v: (self.view.label(v).lower(), sort_key(v)))
+        return sep.join(self.term(from_path, v) for v in ordered)
+
+    def prop(self, from_path: str, p: URIRef) -> str:
+        """A property name as a link to its definition."""
+        return link(self.linker.href(from_path, p), self.view.label(p), title=curie(p))
+
+    # ------------------------------------------------------------------ provenance
+
+    def passage_target(self, passage: Node) -> str | None:
+        """Where a passage is highlighted: its source page and anchor."""
+        source = self.view.value(passage, OA.hasSource)
+        if not isinstance(source, URIRef) or str(source) not in self.linker.pages:
+            return None
+        return f"{page_path(str(source))}#{passage_anchor(passage)}"
+
+    def passages(self, node: Node) -> list[Node]:
+        """The passages a node cites, in source order."""
+        return sorted(self.view.objects(node, CCB.citesPassage),
+                      key=lambda p: (self.offsets(p) or (1 << 62, 0), str(p)))
+
+    def offsets(self, passage: Node) -> tuple[int, int] | None:
+        """The (start, end) code-point offsets of a passage in its source text."""
+        for selector in self.view.objects(passage, OA.hasSelector):
+            start, end = self.view.value(selector, OA.start), self.view.value(selector, OA.end)
+            if isinstance(start, Literal) and isinstance(end, Literal):
+                try:
+                    return int(start), int(end)
+                except ValueError:
+                    return None
+        return None
+
+    def exact(self, passage: Node) -> str | None:
+        """The quoted words of a passage."""
+        for selector in self.view.objects(passage, OA.hasSelector):
+            found = self.view.text(selector, OA.exact)
+            if found is not None:
+                return found
+        return None
+
+    def cites(self, from_path: str, node: Node) -> str:
+        """A "Source:" line linking a fact to the passages it cites, on the source page."""
+        links = self.cite_links(from_path, node)
+        return f'<p class="sources">Source: {links}</p>\n' if links else ""
+
+    def cite_links(self, from_path: str, node: Node) -> str:
+        """Links from a fact to the passages it cites, on the source page."""
+        items = []
+        for p in self.passages(node):
+            quote = self.exact(p) or self.view.label(p)
+            items.append(link_html(
+                _relative_or_none(from_path, self.passage_target(p)),
+                f"“{esc(shorten(quote, 90))}”", title=self.view.label(p), cls="cite"))
+        return "; ".join(items)
+
+
+def literal(value: Literal) -> str:
+    """A literal as HTML: with its language, and its datatype when it is not plain text."""
+    text = esc(str(value))
+    if value.language:
+        return f'<span lang="{esc(value.language)}">{text}</span>'
+    if value.datatype is not None and value.datatype not in (XSD.string,) and \
+            str(value.datatype) != RDF_LANG_STRING:
+        return f'{text} <span class="dt">{esc(curie(value.datatype))}</span>'
+    return text
+
+
+def passage_anchor(passage: Node) -> str:
+    """The id of a passage on its source page: its IRI path with '/' as '-'."""
+    value, _ = split_fragment(str(passage))
+    return value.removeprefix(DATA_NS).replace("/", "-")
+
+
+def shorten(text: str, limit: int) -> str:
+    """Text on one line, cut at a word boundary with an ellipsis when too long."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[:limit].rsplit(" ", 1)[0]
+    return cut + "…"
+
+
+def _relative_or_none(from_path: str, target: str | None) -> str | None:
+    return relative(from_path, target) if target is not None else None

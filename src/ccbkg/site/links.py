@@ -1,0 +1,98 @@
+"""Where each IRI is shown in the site, and relative links between pages (file:// safe).
+
+Instance IRIs map to the path of the IRI: https://w3id.org/ccbkg/id/agreement/x is
+id/agreement/x.html, and https://w3id.org/ccbkg/id/agreement/x#time is a section of that
+page. Ontology terms, reused terms and SKOS concepts are anchors on ontology.html; shapes are
+anchors on shapes.html.
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+from rdflib import URIRef
+from rdflib.term import Node
+
+from ccbkg.namespaces import BASE, CCB, DATASET_IRI, ONTOLOGY_IRI
+from ccbkg.site.view import DATA_NS, SCHEME_NS, curie
+
+SHAPES_NS = BASE + "shapes#"
+SHAPES_IRI = BASE + "shapes"
+ONTOLOGY_PAGE = "ontology.html"
+SHAPES_PAGE = "shapes.html"
+INDEX_PAGE = "index.html"
+
+
+def split_fragment(iri: str) -> tuple[str, str]:
+    """The IRI without its fragment, and the fragment ("" when there is none)."""
+    base, _, fragment = iri.partition("#")
+    return base, fragment
+
+
+def page_path(iri: str) -> str:
+    """The page of an instance IRI (without fragment): id/<type>/<key>.html."""
+    return iri[len(BASE):] + ".html"
+
+
+def term_anchor(term: Node) -> str | None:
+    """The anchor of an ontology term, reused term, concept scheme or concept."""
+    value = str(term)
+    if value.startswith(str(CCB)):
+        return value[len(str(CCB)):] or None
+    if value.startswith(SCHEME_NS):
+        rest = value[len(SCHEME_NS):]
+        scheme, _, key = rest.partition("/")
+        return f"{scheme}-{key}" if key else f"scheme-{scheme}"
+    short = curie(term)
+    if short != value and ":" in short:
+        return short.replace(":", "-", 1)
+    return None
+
+
+def relative(from_path: str, to_path: str) -> str:
+    """A link from one site page to another, relative so that it works from file://."""
+    path, _, fragment = to_path.partition("#")
+    start = posixpath.dirname(from_path) or "."
+    rel = posixpath.relpath(path, start) if path else ""
+    return rel + (f"#{fragment}" if fragment else "")
+
+
+class Linker:
+    """Knows which IRIs have a page or an anchor in this site."""
+
+    def __init__(self, pages: set[str], ontology_terms: set[str], shapes: set[str]) -> None:
+        self.pages = pages  # instance IRIs without fragment that have a page
+        self.ontology_terms = ontology_terms  # IRIs with an anchor on the ontology page
+        self.shapes = shapes  # IRIs of shapes with an anchor on the shapes page
+
+    def target(self, term: Node) -> str | None:
+        """The site path (with #anchor) that shows the term, or None."""
+        if not isinstance(term, URIRef):
+            return None
+        value = str(term)
+        if value == ONTOLOGY_IRI:
+            return ONTOLOGY_PAGE
+        if value == SHAPES_IRI:
+            return SHAPES_PAGE
+        if value == DATASET_IRI:
+            return INDEX_PAGE
+        base, fragment = split_fragment(value)
+        if base in self.pages:
+            return page_path(base) + (f"#{fragment}" if fragment else "")
+        if value in self.ontology_terms:
+            anchor = term_anchor(term)
+            return f"{ONTOLOGY_PAGE}#{anchor}" if anchor else ONTOLOGY_PAGE
+        if value in self.shapes:
+            return f"{SHAPES_PAGE}#{value[len(SHAPES_NS):]}"
+        return None
+
+    def href(self, from_path: str, term: Node) -> str | None:
+        """A link from a page to the term: relative inside the site, else the web IRI."""
+        target = self.target(term)
+        if target is not None:
+            return relative(from_path, target)
+        value = str(term)
+        if isinstance(term, URIRef) and value.startswith(("http://", "https://")) and \
+                not value.startswith(DATA_NS):
+            return value
+        return None

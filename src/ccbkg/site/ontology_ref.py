@@ -1,0 +1,224 @@
+"""The ontology reference: every class, property and concept, with examples from the data."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from rdflib import OWL, URIRef
+from rdflib.term import Node
+
+from ccbkg.namespaces import CCB, DCTERMS, ONTOLOGY_IRI, RDF, RDFS, SKOS
+from ccbkg.site.context import Site
+from ccbkg.site.links import ONTOLOGY_PAGE, term_anchor
+from ccbkg.site.markup import Page, dl, esc, figure, table
+from ccbkg.site.view import DATA_NS, View, curie, sort_key
+
+EXAMPLES = 6
+KINDS = ((OWL.ObjectProperty, "object-properties", "Object properties"),
+         (OWL.DatatypeProperty, "datatype-properties", "Datatype properties"),
+         (OWL.AnnotationProperty, "annotation-properties", "Annotation properties"))
+
+
+def own(term: Node) -> bool:
+    """Whether a term is in the ccb: namespace."""
+    return isinstance(term, URIRef) and str(term).startswith(str(CCB)) and str(term) != str(CCB)
+
+
+def declared(view: View) -> dict[URIRef, list[URIRef]]:
+    """Every term the ontology declares (class or property), with its OWL kinds."""
+    out: dict[URIRef, list[URIRef]] = defaultdict(list)
+    for kind in (OWL.Class, *[k for k, _, _ in KINDS]):
+        for s in view.subjects(RDF.type, kind):
+            if isinstance(s, URIRef):
+                out[s].append(kind)
+    return dict(out)
+
+
+def anchored_terms(view: View) -> set[str]:
+    """The IRIs that have an anchor on the ontology page."""
+    terms = {str(t) for t in declared(view)}
+    for scheme in view.instances(SKOS.ConceptScheme):
+        terms.add(str(scheme))
+        terms.update(str(c) for c in view.subjects(SKOS.inScheme, scheme))
+    return terms
+
+
+def ontology_page(site: Site, diagram: tuple[int, int] | None, downloads: str) -> Page:
+    """The ontology reference page."""
+    path = ONTOLOGY_PAGE
+    view = site.view
+    onto = URIRef(ONTOLOGY_IRI)
+    terms = declared(view)
+    classes = sorted((t for t, k in terms.items() if OWL.Class in k and own(t)), key=str)
+    props = {kind: sorted((t for t, k in terms.items() if kind in k and own(t)), key=str)
+             for kind, _, _ in KINDS}
+    reused = sorted((t for t in terms if not own(t)), key=lambda t: curie(t))
+    schemes = sorted(view.instances(SKOS.ConceptScheme), key=str)
+    concepts = sum(len(view.subjects(SKOS.inScheme, s)) for s in schemes)
+    toc = [f'<li><a href="#classes">Classes</a> ({len(classes)})</li>']
+    toc += [f'<li><a href="#{anchor}">{esc(title)}</a> ({len(props[kind])})</li>'
+            for kind, anchor, title in KINDS if props[kind]]
+    toc.append(f'<li><a href="#schemes">Concept schemes</a> ({len(schemes)} schemes, '
+               f"{concepts} concepts)</li>")
+    toc.append(f'<li><a href="#reused">Reused terms</a> ({len(reused)})</li>')
+    body = [
+        "<h1>Ontology reference</h1>\n",
+        f'<p class="lead">{esc(view.text(onto, DCTERMS.description) or "")}</p>\n',
+        dl([
+            ("Ontology IRI", f"<code>{esc(ONTOLOGY_IRI)}</code>"),
+            ("This version", _iri_list(view.objects(onto, OWL.versionIRI))),
+            ("Version", esc(view.text(onto, OWL.versionInfo) or "")),
+            ("Issued", esc(view.text(onto, DCTERMS.issued) or "")),
+            ("Preferred prefix", f"<code>ccb:</code> = <code>{esc(str(CCB))}</code>"),
+            ("Licence", site.terms(path, view.objects(onto, DCTERMS.license))),
+            ("Cite as", esc(view.text(onto, DCTERMS.bibliographicCitation) or "")),
+            ("Downloads", downloads),
+        ]),
+        f'<nav aria-label="Ontology sections" class="toc"><ul>{"".join(toc)}</ul></nav>\n',
+    ]
+    if diagram is not None:
+        body.append('<h2 id="overview">Overview</h2>\n' + figure(
+            "diagrams/ontology.svg",
+            "Diagram of the ccb ontology's main classes as boxes, with labelled arrows for the "
+            "properties that link them and hollow arrows for subclass links. The same "
+            "information is listed in text below.",
+            "Main classes and relations (domain → range).", width=diagram[0],
+            height=diagram[1]))
+    body.append('<h2 id="classes">Classes</h2>\n' + _index(site, path, classes))
+    body.extend(class_entry(site, path, c) for c in classes)
+    for kind, anchor, title in KINDS:
+        if props[kind]:
+            body.append(f'<h2 id="{anchor}">{esc(title)}</h2>\n' + _index(site, path, props[kind]))
+            body.extend(property_entry(site, path, p) for p in props[kind])
+    body.append('<h2 id="schemes">Concept schemes</h2>\n<p>Controlled values are SKOS concepts; '
+                "each scheme lists its concepts with their notation, definition and uses.</p>\n")
+    body.extend(scheme_entry(site, path, s) for s in schemes)
+    body.append('<h2 id="reused">Reused terms</h2>\n<p>Terms of other vocabularies that the '
+                "ontology declares so that it stays in OWL 2 DL. They are not redefined.</p>\n")
+    rows = []
+    for t in reused:
+        anchor = term_anchor(t) or ""
+        kinds = ", ".join(curie(k) for k in sorted(terms[t], key=str))
+        rows.append((f'<span id="{esc(anchor)}"><code>{esc(curie(t))}</code></span>',
+                     esc(view.label(t)), esc(kinds), esc(view.definition(t) or ""),
+                     site.terms(path, view.objects(t, RDFS.isDefinedBy))))
+    body.append(table(("Term", "Label", "Kind", "Comment", "Defined by"), rows))
+    return Page(path, "Ontology reference", "".join(body),
+                description="Classes, properties and concepts of the ccb ontology.")
+
+
+def _iri_list(values: list[Node]) -> str:
+    return ", ".join(f"<code>{esc(str(v))}</code>" for v in sorted(values, key=str))
+
+
+def _index(site: Site, path: str, terms: list[URIRef]) -> str:
+    links = " · ".join(f'<a href="#{esc(term_anchor(t) or "")}">{esc(_local(t))}</a>'
+                       for t in terms)
+    return f'<p class="term-index">{links}</p>\n'
+
+
+def _local(term: Node) -> str:
+    return str(term)[len(str(CCB)):] if own(term) else curie(term)
+
+
+def _head(site: Site, term: URIRef) -> str:
+    view = site.view
+    alt = view.alt_labels(term)
+    deprecated = view.value(term, OWL.deprecated)
+    return (f'<article class="term" id="{esc(term_anchor(term) or "")}">'
+            f'<h3>{esc(view.label(term))} <code>{esc(curie(term))}</code>'
+            + (' <span class="badge">deprecated</span>' if deprecated is not None and
+               str(deprecated).lower() == "true" else "") + "</h3>\n"
+            + f'<p class="definition">{esc(view.text(term, SKOS.definition) or "")}</p>\n'
+            + "".join(f'<p class="comment">{esc(c)}</p>\n'
+                      for c in sorted(view.texts(term, RDFS.comment)))
+            + (f'<p class="alt">Also called: {esc(", ".join(sorted(alt)))}</p>\n' if alt else ""))
+
+
+def _expr(site: Site, path: str, node: Node) -> str:
+    members = site.view.members(node)
+    return " or ".join(site.term(path, m) for m in members) if members else esc(curie(node))
+
+
+def _examples(site: Site, path: str, nodes: list[Node]) -> str:
+    if not nodes:
+        return ""
+    shown = sorted(nodes, key=lambda n: (site.view.label(n).lower(), sort_key(n)))[:EXAMPLES]
+    more = f" and {len(nodes) - len(shown)} more" if len(nodes) > len(shown) else ""
+    return f"{len(nodes)}: " + ", ".join(site.term(path, n) for n in shown) + esc(more)
+
+
+def class_entry(site: Site, path: str, cls: URIRef) -> str:
+    """A class: definition, super- and subclasses, disjoint classes, properties and instances."""
+    view = site.view
+    disjoint = set(view.objects(cls, OWL.disjointWith)) | set(view.subjects(OWL.disjointWith, cls))
+    for group in view.subjects(RDF.type, OWL.AllDisjointClasses):
+        members = [m for lst in view.objects(group, OWL.members) for m in view.items(lst)]
+        if cls in members:
+            disjoint.update(m for m in members if m != cls)
+    domain_of = [p for p in _with(site, RDFS.domain) if cls in _with(site, RDFS.domain)[p]]
+    range_of = [p for p in _with(site, RDFS.range) if cls in _with(site, RDFS.range)[p]]
+    instances = [n for n in view.instances(cls) if str(n).startswith(DATA_NS)]
+    return _head(site, cls) + dl([
+        ("IRI", f"<code>{esc(str(cls))}</code>"),
+        ("Subclass of", site.terms(path, view.supers(cls))),
+        ("Subclasses", site.terms(path, view.subs(cls))),
+        ("Disjoint with", site.terms(path, sorted(disjoint, key=sort_key))),
+        ("Properties of this class (domain)", site.terms(path, domain_of)),
+        ("Values of (range)", site.terms(path, range_of)),
+        ("Instances in the data", _examples(site, path, instances)),
+    ]) + "</article>\n"
+
+
+def _with(site: Site, p: URIRef) -> dict[Node, set[Node]]:
+    """For each property, the named classes of its domain or range (cached on the site)."""
+    cache = site.cache.setdefault(str(p), {})
+    if not cache:
+        for prop in site.view.graph.subjects(p, None):
+            cache[prop] = {m for d in site.view.objects(prop, p) for m in site.view.members(d)}
+    return cache
+
+
+def property_entry(site: Site, path: str, prop: URIRef) -> str:
+    """A property: definition, domain, range, super- and sub-properties, uses in the data."""
+    view = site.view
+    kinds = [curie(k) for k in view.types(prop)]
+    uses = [(s, o) for s, o in view.graph.subject_objects(prop) if str(s).startswith(DATA_NS)]
+    uses.sort(key=lambda so: (view.label(so[0]).lower(), sort_key(so[0]), sort_key(so[1])))
+    examples = "".join(f"<li>{site.term(path, s)} → {site.term(path, o)}</li>"
+                       for s, o in uses[:3])
+    inverse = view.objects(prop, OWL.inverseOf) + view.subjects(OWL.inverseOf, prop)
+    return _head(site, prop) + dl([
+        ("IRI", f"<code>{esc(str(prop))}</code>"),
+        ("Kind", esc(", ".join(sorted(kinds)))),
+        ("Domain", " and ".join(_expr(site, path, d) for d in view.objects(prop, RDFS.domain))),
+        ("Range", " and ".join(_expr(site, path, r) for r in view.objects(prop, RDFS.range))),
+        ("Sub-property of", site.terms(path, view.objects(prop, RDFS.subPropertyOf))),
+        ("Sub-properties", site.terms(path, view.sub_properties(prop))),
+        ("Inverse of", site.terms(path, inverse)),
+        ("Uses in the data", f"{len(uses)}<ul class=\"examples\">{examples}</ul>" if uses else ""),
+    ]) + "</article>\n"
+
+
+def scheme_entry(site: Site, path: str, scheme: Node) -> str:
+    """A concept scheme and a table of its concepts with the data that uses them."""
+    view = site.view
+    anchor = term_anchor(scheme) or ""
+    concepts = sorted(view.subjects(SKOS.inScheme, scheme),
+                      key=lambda c: (view.text(c, SKOS.notation) or "", str(c)))
+    rows = []
+    for c in concepts:
+        users = [s for s, _ in view.incoming(c) if str(s).startswith(DATA_NS)]
+        rows.append((
+            f'<span id="{esc(term_anchor(c) or "")}">{esc(view.label(c))}</span>',
+            f"<code>{esc(view.text(c, SKOS.notation) or '')}</code>",
+            esc(view.text(c, SKOS.definition) or ""),
+            site.terms(path, view.objects(c, SKOS.broader)),
+            site.terms(path, view.subjects(SKOS.broader, c)),
+            _examples(site, path, sorted(set(users), key=sort_key)),
+        ))
+    return (f'<section class="scheme" id="{esc(anchor)}"><h3>{esc(view.label(scheme))} '
+            f"<code>{esc(str(scheme))}</code></h3>\n"
+            f"<p>{esc(view.text(scheme, DCTERMS.description) or '')}</p>\n"
+            + table(("Concept", "Notation", "Definition", "Broader", "Narrower", "Used by"), rows)
+            + "</section>\n")

@@ -1,0 +1,146 @@
+"""One page per instance IRI (at the path of the IRI) and its RDF in four formats beside it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pyoxigraph as ox
+from rdflib import URIRef
+from rdflib.term import Node
+
+from ccbkg.namespaces import CCB, DCTERMS, RDF, RDFS, SKOS
+from ccbkg.serialize import to_bytes
+from ccbkg.site.context import Site, passage_anchor, shorten
+from ccbkg.site.links import page_path, relative, split_fragment
+from ccbkg.site.markup import Page, esc, link, table
+from ccbkg.site.view import sort_key
+
+RDF_FILES = (("ttl", "Turtle", "text/turtle"), ("nt", "N-Triples", "application/n-triples"),
+             ("rdf", "RDF/XML", "application/rdf+xml"), ("jsonld", "JSON-LD",
+                                                         "application/ld+json"))
+_FIRST = (RDF.type, RDFS.label, SKOS.prefLabel, SKOS.altLabel, DCTERMS.title,
+          DCTERMS.description)
+_LAST = (SKOS.editorialNote, CCB.citesPassage)
+
+Extra = Callable[[Site, str, URIRef], str]
+
+
+def resource_page(site: Site, iri: URIRef, extra: Extra | None = None) -> Page:
+    """The page of one instance IRI; extra adds sections (a profile, a source text)."""
+    path = page_path(str(iri))
+    view = site.view
+    label = view.label(iri)
+    kinds = ", ".join(site.term(path, t) for t in sorted(view.types(iri), key=str))
+    stem = path.rsplit("/", 1)[-1].removesuffix(".html")
+    formats = " · ".join(link(f"{stem}.{ext}", name) for ext, name, _ in RDF_FILES)
+    head = "".join(f'<link rel="alternate" type="{media}" href="{esc(stem)}.{ext}">\n'
+                   for ext, _, media in RDF_FILES)
+    body = [f"<h1>{esc(label)}</h1>\n",
+            f'<p class="kind">{kinds or "Resource"} · <code class="iri">{esc(str(iri))}</code>'
+            f"<br>This description as {formats}</p>\n"]
+    description = view.text(iri, DCTERMS.description)
+    if description:
+        body.append(f'<p class="lead">{esc(description)}</p>\n')
+    if extra is not None:
+        body.append(extra(site, path, iri))
+    body.append('<h2 id="properties">Properties</h2>\n' + properties_table(site, path, iri))
+    parts = view.fragments.get(str(iri), [])
+    if parts:
+        body.append('<h2 id="parts">Parts</h2>\n')
+        for part in parts:
+            fragment = split_fragment(str(part))[1]
+            body.append(f'<section id="{esc(fragment)}"><h3>{esc(view.label(part))}</h3>\n'
+                        f"<p><code class=\"iri\">{esc(str(part))}</code></p>\n"
+                        f"{properties_table(site, path, part)}</section>\n")
+    body.append(sources_section(site, path, iri))
+    body.append(referenced_by(site, path, iri))
+    return Page(path, label, "".join(body), head=head,
+                description=shorten(description or label, 200))
+
+
+def properties_table(site: Site, path: str, node: Node) -> str:
+    """Every property of a node with its values, in a readable order."""
+    props = site.view.properties(node)
+
+    def order(p: URIRef) -> tuple[int, str, str]:
+        rank = _FIRST.index(p) if p in _FIRST else len(_FIRST) + (_LAST.index(p) + 1 if p in
+                                                                  _LAST else 0)
+        return rank, site.view.label(p).lower(), str(p)
+
+    rows = []
+    for p in sorted(props, key=order):
+        values = sorted(props[p], key=lambda v: (site.view.label(v).lower(), sort_key(v)))
+        cells = "<br>".join(_value(site, path, v) for v in values)
+        rows.append((site.prop(path, p), cells))
+    return table(("Property", "Value"), rows, cls="data props-table")
+
+
+def _value(site: Site, path: str, value: Node) -> str:
+    if isinstance(value, URIRef) and site.view.is_a(value, CCB.Passage):
+        target = site.passage_target(value)
+        quote = site.exact(value)
+        extra = ""
+        if target is not None:
+            extra = " (" + link(relative(path, target), "in the source") + ")"
+        return site.term(path, value) + extra + (
+            f'<br><q class="quote">{esc(shorten(quote, 160))}</q>' if quote else "")
+    return site.term(path, value)
+
+
+def sources_section(site: Site, path: str, node: Node) -> str:
+    """The passages a node cites, quoted in full, linked to the source text."""
+    passages = site.passages(node)
+    if not passages:
+        return ""
+    items = []
+    for p in passages:
+        target = site.passage_target(p)
+        where = link(relative(path, target), "read it in the source") if target else ""
+        offsets = site.offsets(p)
+        at = f" (characters {offsets[0]}–{offsets[1]})" if offsets else ""
+        items.append(f'<li><blockquote class="quote">{esc(site.exact(p) or "")}</blockquote>'
+                     f"<p>{site.term(path, p)}{esc(at)}{' · ' + where if where else ''}</p></li>\n")
+    return ('<h2 id="sources">Sources</h2>\n<p>The words of the source this description rests '
+            f'on.</p>\n<ol class="passages">\n{"".join(items)}</ol>\n')
+
+
+def referenced_by(site: Site, path: str, iri: URIRef) -> str:
+    """The nodes that point at this one (or at its parts)."""
+    rows: list[tuple[str, str, str]] = []
+    targets = [iri, *site.view.fragments.get(str(iri), [])]
+    for target in targets:
+        for s, p in site.view.incoming(target):
+            if split_fragment(str(s))[0] == str(iri):
+                continue
+            key = f"{site.view.label(s).lower()}\x00{s}\x00{p}"
+            rows.append((key, site.term(path, s), site.prop(path, p)))
+    if not rows:
+        return ""
+    rows.sort()
+    return ('<h2 id="referenced-by">Referenced by</h2>\n'
+            + table(("Node", "Property"), [(r[1], r[2]) for r in rows]))
+
+
+def passage_note(site: Site, path: str, passage: URIRef) -> str:
+    """On a passage page: the quote and where it is in the source."""
+    target = site.passage_target(passage)
+    quote = site.exact(passage) or ""
+    where = (f"<p>{link(relative(path, target), 'Read the passage in the source text')} "
+             f"(anchor <code>#{esc(passage_anchor(passage))}</code>).</p>\n") if target else ""
+    return f'<blockquote class="quote big">{esc(quote)}</blockquote>\n{where}'
+
+
+def description_files(quads: list[ox.Quad], pages: set[str]) -> dict[str, bytes]:
+    """Each page's triples (its own and its #parts') as Turtle, N-Triples, RDF/XML, JSON-LD."""
+    by_page: dict[str, list[ox.Quad]] = {}
+    for q in quads:
+        if isinstance(q.subject, ox.NamedNode):
+            base = split_fragment(q.subject.value)[0]
+            if base in pages:
+                by_page.setdefault(base, []).append(ox.Quad(q.subject, q.predicate, q.object))
+    out: dict[str, bytes] = {}
+    for base, found in sorted(by_page.items()):
+        stem = page_path(base).removesuffix(".html")
+        for ext, _, _ in RDF_FILES:
+            out[f"{stem}.{ext}"] = to_bytes(found, ext)
+    return out

@@ -1,0 +1,163 @@
+"""The source text with every cited passage anchored and highlighted, overlaps included.
+
+Passages may overlap, so they cannot be nested elements. The text is cut at every passage
+start and end; each piece is one <mark> that names, by class, every passage covering it, and
+a numbered marker with the passage's id stands where the passage starts. All markers and
+pieces are siblings, so `#passage-x:target ~ .c-n` highlights the whole targeted passage
+with CSS alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import pairwise
+
+from rdflib import URIRef
+from rdflib.term import Node
+
+from ccbkg.namespaces import CCB, OA
+from ccbkg.site.context import Site, passage_anchor, shorten
+from ccbkg.site.links import relative
+from ccbkg.site.markup import esc, link
+from ccbkg.site.view import sort_key
+
+TEXT_FOLDER = "sources"
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A passage with its number and offsets in the text."""
+
+    number: int
+    passage: URIRef
+    start: int
+    end: int
+    matches: bool  # the text at the offsets is the passage's exact quote
+
+    @property
+    def anchor(self) -> str:
+        """The passage's id on the page."""
+        return passage_anchor(self.passage)
+
+
+def source_text(site: Site, doc: URIRef) -> str | None:
+    """The text of a source document, when its file is shipped."""
+    name = site.view.text(doc, CCB.fileName)
+    path = site.texts.get(name or "")
+    return path.read_text(encoding="utf-8") if path is not None else None
+
+
+def place(site: Site, doc: URIRef, text: str) -> tuple[list[Placed], list[URIRef]]:
+    """The passages of a document that fit in its text (numbered in text order), and the
+    ones whose offsets do not."""
+    fits: list[tuple[int, int, URIRef]] = []
+    misfits: list[URIRef] = []
+    for p in sorted(site.view.subjects(OA.hasSource, doc), key=sort_key):
+        if not isinstance(p, URIRef):
+            continue
+        offsets = site.offsets(p)
+        if offsets is None or not 0 <= offsets[0] < offsets[1] <= len(text):
+            misfits.append(p)
+        else:
+            fits.append((offsets[0], offsets[1], p))
+    fits.sort(key=lambda f: (f[0], -f[1], str(f[2])))
+    placed = [Placed(n, p, start, end, text[start:end] == (site.exact(p) or ""))
+              for n, (start, end, p) in enumerate(fits, start=1)]
+    return placed, misfits
+
+
+def highlighted(text: str, placed: list[Placed]) -> tuple[str, str]:
+    """The text as HTML with markers and highlights, and the CSS that lights a target up.
+
+    One sweep over the cut points: the passages covering a piece are those started and not
+    yet ended, so long texts with many passages stay linear in practice."""
+    cuts = sorted({0, len(text)} | {p.start for p in placed} | {p.end for p in placed})
+    starting: dict[int, list[Placed]] = {}
+    ending: dict[int, list[Placed]] = {}
+    for p in placed:
+        starting.setdefault(p.start, []).append(p)
+        ending.setdefault(p.end, []).append(p)
+    active: dict[int, Placed] = {}
+    out: list[str] = []
+    for a, b in pairwise(cuts):
+        for p in ending.get(a, []):
+            active.pop(p.number, None)
+        for p in starting.get(a, []):
+            active[p.number] = p
+            out.append(f'<a class="pm" id="{p.anchor}" href="#about-{p.anchor}" '
+                       f'aria-label="Passage {p.number} starts here">{p.number}</a>')
+        piece = esc(text[a:b])
+        if active:
+            numbers = sorted(active)
+            classes = " ".join(f"c-{n}" for n in numbers)
+            noun = "Passage" if len(numbers) == 1 else "Passages"
+            out.append(f'<mark class="hl d{min(len(numbers), 3)} {classes}" '
+                       f'title="{noun} {", ".join(map(str, numbers))}">{piece}</mark>')
+        else:
+            out.append(piece)
+    css = "\n".join(f'[id="{p.anchor}"]:target ~ .c-{p.number} {{ background: var(--target); '
+                    "outline: 2px solid var(--target-edge); }" for p in placed)
+    return "".join(out), css
+
+
+def overlaps(placed: list[Placed]) -> int:
+    """How many pairs of passages overlap (placed is in text order)."""
+    count = 0
+    ends: list[int] = []
+    for p in placed:
+        ends = [e for e in ends if e > p.start]
+        count += len(ends)
+        ends.append(p.end)
+    return count
+
+
+def source_section(site: Site, path: str, doc: URIRef) -> str:
+    """The source document's text and the list of its passages with the facts citing them."""
+    name = site.view.text(doc, CCB.fileName) or ""
+    text = source_text(site, doc)
+    if text is None:
+        return (f'<h2 id="text">Text</h2>\n<p>The text file <code>{esc(name)}</code> is not '
+                "shipped with this build.</p>\n")
+    placed, misfits = place(site, doc, text)
+    html_text, css = highlighted(text, placed)
+    overlapping = overlaps(placed)
+    download = relative(path, f"{TEXT_FOLDER}/{name}")
+    parts = [
+        '<h2 id="text">Text</h2>\n',
+        f"<p>{len(text)} characters; {len(placed)} cited passages are highlighted"
+        + (f" ({overlapping} pairs overlap: the highlight is darker where they do)"
+           if overlapping else "")
+        + ". A number marks where a passage starts; follow it to the facts that cite the "
+        "passage; the passage you came from is lit up in orange. "
+        f"{link(download, 'Download the plain text')}.</p>\n",
+        f'<style>\n{css}\n</style>\n' if css else "",
+        f'<div class="source-text">{html_text}</div>\n',
+        '<h2 id="passages">Passages and the facts citing them</h2>\n<ol class="passage-list">\n',
+    ]
+    for p in placed:
+        citing = sorted({s for s in site.view.subjects(CCB.citesPassage, p.passage)},
+                        key=lambda s: (site.view.label(s).lower(), sort_key(s)))
+        facts = ", ".join(site.term(path, s) for s in citing) or "none"
+        warn = "" if p.matches else ' <strong class="warn">The text at these offsets is not the ' \
+            "passage's quote.</strong>"
+        parts.append(
+            f'<li id="about-{p.anchor}" value="{p.number}">'
+            f'<p>{site.term(path, p.passage)} · <a href="#{p.anchor}">show in text</a> · '
+            f"characters {p.start}–{p.end}{warn}</p>\n"
+            f'<q class="quote">{esc(shorten(site.exact(p.passage) or "", 200))}</q>\n'
+            f"<p>Cited by: {facts}</p></li>\n")
+    parts.append("</ol>\n")
+    if misfits:
+        parts.append("<p>Passages whose offsets do not fit the text: "
+                     + ", ".join(site.term(path, m) for m in misfits) + ".</p>\n")
+    return "".join(parts)
+
+
+def cited_documents(site: Site) -> list[URIRef]:
+    """The source documents of the graph."""
+    return [d for d in site.view.instances(CCB.SourceDocument) if isinstance(d, URIRef)]
+
+
+def passage_count(site: Site, doc: Node) -> int:
+    """How many passages a document has."""
+    return len(site.view.subjects(OA.hasSource, doc))

@@ -1,0 +1,322 @@
+"""An indexed, read-only view of the graph for the site: labels, types, links both ways, dates."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.term import Node
+
+from ccbkg.namespaces import BASE, CCB, ORG, OWL, PREFIXES, RDF, RDFS, SKOS, TIME
+
+DATA_NS = BASE + "id/"
+SCHEME_NS = BASE + "scheme/"
+DATE_PROPERTIES = (TIME.inXSDDate, TIME.inXSDgYearMonth, TIME.inXSDgYear)
+_DATE_RE = re.compile(r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?")
+
+# A node involves a country when it reaches the country through these links, directly or
+# through an organisation, document or set that does (the bundled timeline query's paths).
+INVOLVES = (CCB.jurisdiction, CCB.country, CCB.nationalCsirtOf, CCB.party, CCB.signatory,
+            CCB.introducedBy, CCB.responsibleAgent, CCB.ledBy, CCB.speaker, CCB.heldBy,
+            CCB.funder, CCB.participant, CCB.collaborator, CCB.actor, CCB.actingThrough,
+            ORG.member, ORG.originalOrganization, ORG.resultingOrganization)
+# ... and a part involves what its whole involves (objectives of a strategy, principles of a set).
+PARTS = (CCB.hasObjective, CCB.hasCentralObjective, CCB.hasCoreComponent, CCB.includesPrinciple,
+         CCB.amount)
+# A country "has facts" (gets a profile) when it acts in one: it has jurisdiction, signs, holds,
+# says, funds, leads, takes part, collaborates, joins or introduces. Being a counterparty or
+# having a national CSIRT on record is not enough.
+ACTS = (CCB.jurisdiction, CCB.country, CCB.signatory, CCB.introducedBy, CCB.responsibleAgent,
+        CCB.ledBy, CCB.speaker, CCB.heldBy, CCB.funder, CCB.participant, CCB.collaborator,
+        CCB.actor, ORG.member)
+
+# Names for the standard terms that the ontology does not label.
+COMMON_NAMES = {str(RDF.type): "type", str(RDFS.label): "label", str(RDFS.comment): "comment",
+                str(SKOS.prefLabel): "preferred label", str(SKOS.altLabel): "also called",
+                str(SKOS.definition): "definition", str(SKOS.editorialNote): "editorial note",
+                str(SKOS.notation): "notation", str(SKOS.inScheme): "in scheme",
+                str(SKOS.broader): "broader", str(SKOS.scopeNote): "scope note"}
+
+
+@dataclass(frozen=True)
+class Dated:
+    """A date as the source gives it: the lexical value and its precision."""
+
+    value: str
+    precision: str  # gYear, gYearMonth or date
+
+    @property
+    def sort_key(self) -> str:
+        """Sorts years before months before days within the same year."""
+        return self.value
+
+    @property
+    def year(self) -> int:
+        """The year, for placing the date on an axis."""
+        return int(self.value[:4])
+
+    @property
+    def fraction(self) -> float:
+        """Position within the year (0 for a year only, else by month and day)."""
+        if self.precision == "gYear":
+            return 0.0
+        month = int(self.value[5:7])
+        day = int(self.value[8:10]) if self.precision == "date" else 1
+        return (month - 1 + (day - 1) / 31) / 12
+
+
+def sort_key(term: Node) -> str:
+    """A total, stable order for terms."""
+    return f"{type(term).__name__}:{term}"
+
+
+class View:
+    """Forward and backward links of one graph, with labels and the class hierarchy."""
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+        self._ancestor_cache: dict[Node, frozenset[Node]] = {}
+        self._involved_cache: dict[Node, frozenset[Node]] = {}
+        self._out: dict[Node, dict[URIRef, list[Node]]] = defaultdict(lambda: defaultdict(list))
+        self._in: dict[Node, list[tuple[Node, URIRef]]] = defaultdict(list)
+        for s, p, o in sorted(graph, key=lambda t: (sort_key(t[0]), str(t[1]), sort_key(t[2]))):
+            assert isinstance(p, URIRef)
+            self._out[s][p].append(o)
+            self._in[o].append((s, p))
+
+    # ------------------------------------------------------------------ basic access
+
+    def objects(self, s: Node, p: URIRef) -> list[Node]:
+        """The values of p on s, in a stable order."""
+        return list(self._out.get(s, {}).get(p, ()))
+
+    def value(self, s: Node, p: URIRef) -> Node | None:
+        """The first value of p on s, or None."""
+        values = self.objects(s, p)
+        return values[0] if values else None
+
+    def properties(self, s: Node) -> dict[URIRef, list[Node]]:
+        """Every property of s with its values."""
+        return dict(self._out.get(s, {}))
+
+    def subjects(self, p: URIRef, o: Node) -> list[Node]:
+        """The subjects that have o as a value of p."""
+        return [s for s, q in self._in.get(o, ()) if q == p]
+
+    def incoming(self, o: Node) -> list[tuple[Node, URIRef]]:
+        """Every (subject, property) that points at o."""
+        return list(self._in.get(o, ()))
+
+    def text(self, s: Node, p: URIRef) -> str | None:
+        """A literal value, English first."""
+        values = [v for v in self.objects(s, p) if isinstance(v, Literal)]
+        for v in values:
+            if v.language in (None, "en"):
+                return str(v)
+        return str(values[0]) if values else None
+
+    def texts(self, s: Node, p: URIRef) -> list[str]:
+        """All literal values of p, as strings."""
+        return [str(v) for v in self.objects(s, p) if isinstance(v, Literal)]
+
+    def items(self, node: Node) -> list[Node]:
+        """The members of an RDF list."""
+        return list(Collection(self.graph, node)) if isinstance(node, BNode | URIRef) else []
+
+    # ------------------------------------------------------------------ names
+
+    def label(self, term: Node) -> str:
+        """The English label, else any label, else a common name, else a short name."""
+        for p in (RDFS.label, SKOS.prefLabel, *DATE_PROPERTIES):
+            found = self.text(term, p)
+            if found:
+                return found
+        common = COMMON_NAMES.get(str(term))
+        if common:
+            return common
+        _, sep, fragment = str(term).partition("#")
+        for t in sorted(self.types(term), key=str):  # an unlabelled part: its kind
+            kind = self.text(t, RDFS.label)
+            if kind and sep and str(term).startswith(DATA_NS):
+                return f"{kind} #{fragment}"
+        return curie(term)
+
+    def alt_labels(self, term: Node) -> list[str]:
+        """Other names (skos:altLabel)."""
+        return self.texts(term, SKOS.altLabel)
+
+    def definition(self, term: Node) -> str | None:
+        """What a term means: skos:definition, else rdfs:comment, else dcterms:description."""
+        for p in (SKOS.definition, RDFS.comment):
+            found = self.text(term, p)
+            if found:
+                return found
+        return None
+
+    # ------------------------------------------------------------------ classes
+
+    def types(self, s: Node) -> list[URIRef]:
+        """The asserted classes of s."""
+        return [t for t in self.objects(s, RDF.type) if isinstance(t, URIRef)]
+
+    def supers(self, cls: Node) -> list[Node]:
+        """Direct superclasses."""
+        return [c for c in self.objects(cls, RDFS.subClassOf) if isinstance(c, URIRef)]
+
+    def subs(self, cls: Node) -> list[Node]:
+        """Direct subclasses."""
+        return sorted((c for c in self.subjects(RDFS.subClassOf, cls) if isinstance(c, URIRef)),
+                      key=sort_key)
+
+    def ancestors(self, cls: Node) -> frozenset[Node]:
+        """The class and all its superclasses."""
+        cache = self._ancestor_cache
+        if cls not in cache:
+            seen: set[Node] = set()
+            stack = [cls]
+            while stack:
+                c = stack.pop()
+                if c not in seen:
+                    seen.add(c)
+                    stack.extend(self.supers(c))
+            cache[cls] = frozenset(seen)
+        return cache[cls]
+
+    def is_a(self, s: Node, cls: URIRef) -> bool:
+        """Whether s has cls or a subclass of it as a type."""
+        return any(cls in self.ancestors(t) for t in self.types(s))
+
+    def instances(self, cls: URIRef) -> list[Node]:
+        """Nodes typed with cls or a subclass, in a stable order."""
+        found = {s for c in self.descendants(cls) for s in self.subjects(RDF.type, c)}
+        return sorted(found, key=sort_key)
+
+    def descendants(self, cls: Node) -> set[Node]:
+        """The class and all its subclasses."""
+        seen: set[Node] = set()
+        stack = [cls]
+        while stack:
+            c = stack.pop()
+            if c not in seen:
+                seen.add(c)
+                stack.extend(self.subs(c))
+        return seen
+
+    def sub_properties(self, prop: Node) -> list[Node]:
+        """Direct sub-properties."""
+        return sorted(self.subjects(RDFS.subPropertyOf, prop), key=sort_key)
+
+    def members(self, node: Node) -> list[Node]:
+        """A class expression as named classes (owl:unionOf expanded)."""
+        if isinstance(node, URIRef):
+            return [node]
+        union = self.value(node, OWL.unionOf)
+        return self.items(union) if union is not None else []
+
+    # ------------------------------------------------------------------ data
+
+    @cached_property
+    def data_nodes(self) -> list[URIRef]:
+        """Every described IRI in the data namespace, fragments included."""
+        return sorted((s for s in self._out if isinstance(s, URIRef)
+                       and str(s).startswith(DATA_NS)), key=str)
+
+    @cached_property
+    def fragments(self) -> dict[str, list[URIRef]]:
+        """For each data IRI, the described IRIs that are its #parts."""
+        found: dict[str, list[URIRef]] = defaultdict(list)
+        for node in self.data_nodes:
+            base, sep, _ = str(node).partition("#")
+            if sep:
+                found[base].append(node)
+        return dict(found)
+
+    def date(self, s: Node) -> Dated | None:
+        """The node's own date (time:hasTime), at the precision stated."""
+        instant = self.value(s, TIME.hasTime)
+        if instant is None:
+            return None
+        for p in DATE_PROPERTIES:
+            v = self.value(instant, p)
+            if isinstance(v, Literal) and _DATE_RE.match(str(v)):
+                return Dated(str(v), str(p).removeprefix(str(TIME) + "inXSD").replace(
+                    "Date", "date"))
+        return None
+
+    def dated(self, s: Node) -> tuple[Dated, Node] | None:
+        """The date of a node and the node that carries it: its own, else (for a norm) that
+        of the event it, or the set it belongs to, was introduced at."""
+        own = self.date(s)
+        if own is not None:
+            return own, s
+        seen: set[Node] = set()
+        stack = [s]
+        while stack:
+            n = stack.pop()
+            if n in seen:
+                continue
+            seen.add(n)
+            for event in self.objects(n, CCB.introducedAt):
+                found = self.date(event)
+                if found is not None:
+                    return found, event
+            stack.extend(self.subjects(CCB.includesPrinciple, n))
+        return None
+
+    def involved(self, country: Node) -> set[Node]:
+        """The nodes that involve a country (see INVOLVES and PARTS)."""
+        found: set[Node] = set()
+        frontier = [country]
+        while frontier:
+            node = frontier.pop()
+            nxt: list[Node] = [s for s, p in self.incoming(node) if p in INVOLVES]
+            nxt.extend(o for p in PARTS for o in self.objects(node, p))
+            for n in nxt:
+                if n not in found and n != country:
+                    found.add(n)
+                    frontier.append(n)
+        return found
+
+    def acts(self, country: Node) -> bool:
+        """Whether a country acts in at least one fact (and so gets a profile)."""
+        return any(p in ACTS for _, p in self.incoming(country))
+
+    def countries_involved(self, node: Node, countries: Iterable[Node]) -> list[Node]:
+        """Which of the given countries a node involves."""
+        return [c for c in countries if node in self.involved_cached(c)]
+
+    def involved_cached(self, country: Node) -> frozenset[Node]:
+        """involved(), computed once per country."""
+        if country not in self._involved_cache:
+            self._involved_cache[country] = frozenset(self.involved(country))
+        return self._involved_cache[country]
+
+    def walk(self, start: Node, p: URIRef) -> Iterator[Node]:
+        """start, then each node reached by following p repeatedly (no repeats)."""
+        seen: set[Node] = set()
+        stack = [start]
+        while stack:
+            n = stack.pop()
+            if n not in seen:
+                seen.add(n)
+                yield n
+                stack.extend(self.objects(n, p))
+
+
+def curie(term: Node) -> str:
+    """A prefixed name where a known prefix fits, else the IRI (or the literal's text)."""
+    value = str(term)
+    if not isinstance(term, URIRef):
+        return value
+    best = ""
+    for prefix, ns in PREFIXES.items():
+        if value.startswith(ns) and len(ns) > len(PREFIXES.get(best, "")) and value != ns:
+            best = prefix
+    if best:
+        return f"{best}:{value[len(PREFIXES[best]):]}"
+    return value

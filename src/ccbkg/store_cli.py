@@ -1,0 +1,137 @@
+"""The `serve` and `publish` commands: the release in a SPARQL server, local or remote."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from ccbkg import netguard
+from ccbkg.stores import STORES
+
+EXIT_OK = 0
+
+
+def add_parsers(sub: Any) -> None:
+    """Add `serve` and `publish` to the CLI's subcommands."""
+    from ccbkg.publish import DEFAULT_GRAPH_BASE
+    from ccbkg.serve import DEFAULT_BIND, DEFAULT_PORT
+
+    serve = sub.add_parser(
+        "serve", help="serve the release over SPARQL 1.1 (Oxigraph server) until Ctrl-C",
+        description="Load the release (dist/ccbkg.nq, or the sources when there is no build) "
+                    "into a temporary Oxigraph store and serve it: every part in its own "
+                    "named graph, their union as the default graph. Read-only unless "
+                    "--writable. Ctrl-C stops it and removes the temporary store.",
+    )
+    _release_args(serve)
+    serve.add_argument("--bind", default=DEFAULT_BIND, metavar="HOST",
+                       help=f"address to listen on (default: {DEFAULT_BIND}, this machine only)")
+    serve.add_argument("--port", type=_port, default=DEFAULT_PORT, metavar="N",
+                       help=f"port to listen on; 0 picks a free one (default: {DEFAULT_PORT})")
+    serve.add_argument("--writable", action="store_true",
+                       help="accept SPARQL updates and Graph Store writes (lost on exit)")
+    serve.set_defaults(run=_cmd_serve)
+
+    publish = sub.add_parser(
+        "publish", help="load the release into a SPARQL 1.1 store, atomically",
+        description="Load every named graph of the release into a staging graph, verify it "
+                    "(triple count and SHA-256 read back from the store), switch all graphs "
+                    "in one update, and verify again: readers never see a half-loaded graph. "
+                    "Credentials come from CCBKG_STORE_USER and CCBKG_STORE_PASSWORD only.",
+        epilog="Exit codes: 0 published and verified, 2 the store failed or refused (the "
+               "message says whether the published graphs were left unchanged).",
+    )
+    _release_args(publish)
+    publish.add_argument("--endpoint", required=True, metavar="URL",
+                         help="the store: its SPARQL query endpoint, or its base URL with "
+                              "--store oxigraph|virtuoso")
+    publish.add_argument("--store", choices=STORES, default="generic",
+                         help="kind of store, sets the endpoint paths and batch sizes "
+                              "(default: generic)")
+    publish.add_argument("--update-endpoint", metavar="URL",
+                         help="SPARQL Update endpoint (default: from --store)")
+    publish.add_argument("--gsp-endpoint", metavar="URL",
+                         help="Graph Store protocol endpoint (default: from --store; generic "
+                              "stores without it get the data by INSERT DATA)")
+    publish.add_argument("--graph-base", default=DEFAULT_GRAPH_BASE, metavar="IRI",
+                         help=f"IRI the named graphs go under (default: {DEFAULT_GRAPH_BASE})")
+    publish.add_argument("--timeout", type=_seconds, default=60.0, metavar="S",
+                         help="seconds to wait for each answer (default: 60)")
+    publish.add_argument("--retries", type=int, default=4, metavar="N",
+                         help="retries of a safe request after a transient error, with "
+                              "exponential backoff (default: 4)")
+    publish.set_defaults(run=_cmd_publish)
+
+
+def _release_args(p: argparse.ArgumentParser) -> None:
+    source = p.add_mutually_exclusive_group()
+    source.add_argument("--dist", type=Path, metavar="DIR",
+                        help="a built release (its ccbkg.nq); default: dist/ when it has one")
+    source.add_argument("--root", type=Path, metavar="DIR",
+                        help="serialise the sources under DIR instead of a build "
+                             "(default when there is no dist/: the data shipped with ccbkg)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+
+
+def _port(value: str) -> int:
+    if not value.isdigit() or int(value) > 65535:
+        raise argparse.ArgumentTypeError(f"not a port number: {value!r}")
+    return int(value)
+
+
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not seconds > 0:
+        raise argparse.ArgumentTypeError(f"not a positive number of seconds: {value!r}")
+    return seconds
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from ccbkg.dataset import open_release
+    from ccbkg.progress import Progress
+    from ccbkg.serve import serve
+
+    netguard.allow(args.bind)
+    progress = Progress(quiet=args.quiet)
+    with progress.step("Finding the release"):
+        release = open_release(args.dist, args.root)
+    return serve(release, bind=args.bind, port=args.port, writable=args.writable,
+                 progress=progress)
+
+
+def _cmd_publish(args: argparse.Namespace) -> int:
+    from ccbkg.dataset import open_release
+    from ccbkg.http import HttpClient, credentials_from_env
+    from ccbkg.progress import Progress
+    from ccbkg.publish import check_store, publish
+    from ccbkg.stores import endpoints
+
+    credentials = credentials_from_env()
+    where = endpoints(args.store, args.endpoint, update=args.update_endpoint,
+                      gsp=args.gsp_endpoint, authenticated=credentials is not None)
+    for url in where.urls():
+        host = urlsplit(url).hostname
+        if host:
+            netguard.allow(host)
+    client = HttpClient(timeout=args.timeout, retries=args.retries, credentials=credentials,
+                        auth_urls=where.urls())
+    check_store(where, client)
+    progress = Progress(quiet=args.quiet)
+    with progress.step("Reading the release"):
+        release = open_release(args.dist, args.root)
+        quads = release.quads()
+    summary = publish(quads, where, client, graph_base=args.graph_base, progress=progress)
+    lines = [f"Published {release.label} to {summary.endpoint}: {len(summary.graphs)} graphs, "
+             f"{summary.triples} triples, {summary.seconds:.1f} s ({summary.requests} requests)."]
+    if not args.quiet:
+        width = max(len(g) for g in summary.graphs)
+        lines += [f"  {g:<{width}}  {n:>7} triples" for g, n in sorted(summary.graphs.items())]
+    lines += [f"Note: {note}" for note in summary.notes]
+    print("\n".join(lines), file=sys.stdout, flush=True)
+    return EXIT_OK

@@ -1,0 +1,288 @@
+"""The fast SHACL engine (ccbkg.fastshacl) against pyshacl, its reference, and the W3C suite.
+
+pyshacl is the oracle: on the shape fixtures, the real data, mutants of it and lint fixtures,
+both engines must write the same report: the same results with the same focus nodes, paths,
+values, source shapes, components, severities and messages, nested sh:detail results included.
+pyshacl is slow, so the shape fixtures are validated together in one graph, each fixture's
+instance IRIs renamed apart (both engines see the same graph; what each fixture must produce
+is tested by test_shapes.py). The W3C SHACL test suite (core and SPARQL) runs on the fast
+engine alone; its known failures are listed with reasons in fixtures/shacl-known-failures.txt.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from functools import cache
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from pyshacl import validate as pyshacl_validate
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF, SH, NamespaceManager
+from rdflib.term import Node
+
+from ccbkg import fastshacl
+from ccbkg.cli import main
+from ccbkg.fastshacl.text import graph_describer, stringify
+from ccbkg.load import load
+from ccbkg.project import Project, Role
+from ccbkg.serialize import to_bytes
+from ccbkg.terms import rdflib_graph, to_oxigraph
+from ccbkg.validate import validate
+from tests.conftest import REPO
+from tests.mutation import KINDS, mutants, rules, scheme_members
+
+W3C = REPO.parent / "shared" / "w3c-shacl-tests"
+KNOWN_FAILURES = REPO / "tests" / "fixtures" / "shacl-known-failures.txt"
+SHAPE_FIXTURES = REPO / "tests" / "fixtures" / "shapes"
+LINT_FIXTURES = REPO / "tests" / "fixtures" / "lint"
+ID = "https://w3id.org/ccbkg/id/"
+MF = "http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#"
+SHT = "http://www.w3.org/ns/shacl-test#"
+
+
+@cache
+def sources():  # type: ignore[no-untyped-def]
+    loaded = load(Project.discover(REPO))
+    assert not loaded.result.errors
+    return loaded
+
+
+def background() -> list[ox.Quad]:
+    return [q for f in sources().of(Role.ONTOLOGY, Role.VOCAB) for q in f.quads]
+
+
+def result_keys(report: Graph) -> Counter[tuple[object, ...]]:
+    """Every result (sh:detail ones too) as its focus, path, value, shape, component,
+    severity, messages and details."""
+    def key(r: Node) -> tuple[object, ...]:
+        def one(p: URIRef) -> str | None:
+            v = report.value(r, p)  # type: ignore[arg-type]
+            return v.n3() if v is not None else None
+        messages = tuple(sorted(str(m) for m in report.objects(r, SH.resultMessage)))  # type: ignore
+        details = tuple(sorted(key(d) for d in report.objects(r, SH.detail)))  # type: ignore
+        return (one(SH.focusNode), one(SH.resultPath), one(SH.value), one(SH.sourceShape),
+                one(SH.sourceConstraintComponent), one(SH.resultSeverity), messages, details)
+    return Counter(key(r) for r in report.subjects(RDF.type, SH.ValidationResult))
+
+
+def same_as_pyshacl(quads: list[ox.Quad], shapes: Graph) -> int:
+    """Assert both engines give the same report for the triples; returns the result count."""
+    conforms, report, _ = pyshacl_validate(
+        rdflib_graph(quads), shacl_graph=shapes, inference="none", advanced=True,
+        allow_warnings=True, abort_on_first=False, meta_shacl=False, do_owl_imports=False)
+    assert isinstance(report, Graph)
+    fast = fastshacl.validate(quads, shapes)
+    expected, actual = result_keys(report), result_keys(fast.report)
+    missing, extra = expected - actual, actual - expected
+    assert not missing and not extra, (
+        f"only pyshacl: {list(missing.elements())[:3]}; only fast: {list(extra.elements())[:3]}")
+    assert fast.conforms == conforms
+    return sum(expected.values())
+
+
+def renamed(quads: list[ox.Quad], suffix: str) -> list[ox.Quad]:
+    """The quads with every instance IRI given a key suffix (fragments kept)."""
+    Term = ox.NamedNode | ox.BlankNode | ox.Literal
+
+    def name(t: Term) -> Term:
+        if isinstance(t, ox.NamedNode) and t.value.startswith(ID):
+            base, hash_, fragment = t.value.partition("#")
+            return ox.NamedNode(f"{base}{suffix}{hash_}{fragment}")
+        if isinstance(t, ox.BlankNode):
+            return ox.BlankNode(f"{t.value}{suffix.replace('-', '_')}")
+        return t
+    return [ox.Quad(name(q.subject), q.predicate, name(q.object)) for q in quads]  # type: ignore
+
+
+# ------------------------------------------------------------------------------ against pyshacl
+
+def test_every_shape_fixture_gives_the_same_report_as_pyshacl() -> None:
+    files = sorted(SHAPE_FIXTURES.glob("*.ttl"))
+    assert len(files) > 10, "no shape fixtures found"
+    merged = background()
+    for n, path in enumerate(files):
+        merged += renamed(list(ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)), f"-f{n}")
+    invalid = sum(1 for f in files if "-invalid-" in f.name)
+    assert same_as_pyshacl(merged, sources().graph(Role.SHAPES)) >= invalid
+
+
+def test_the_real_data_gives_the_same_findings_with_both_engines(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    main(["check", "--root", str(REPO), "--only", "syntax,shapes", "--quiet", "--format",
+          "json", "--shacl-engine", "pyshacl"])
+    stages = json.loads(capsys.readouterr().out)["stages"]
+    shapes = next(s for s in stages if s["stage"] == "shapes")
+    assert "by pyshacl" in shapes["notes"][0]
+    result, _ = validate(sources())
+    assert "by the fast engine" in result.notes[0]
+    assert [f.to_json() for f in result.findings] == shapes["findings"]
+    assert result.findings, "the real data gives no result at all (Infos are expected)"
+
+
+def test_mutants_of_every_kind_give_the_same_report_as_pyshacl() -> None:
+    data = [q for f in sources().of(Role.DATA) for q in f.quads]
+    found = rules(sources().graph(Role.SHAPES), sources().graph(Role.ONTOLOGY, Role.VOCAB))
+    made = list(mutants(data, found, scheme_members(sources().graph(Role.VOCAB))))
+    chosen, nodes = [], set()
+    for kind in sorted(KINDS, key=lambda k: sum(1 for m in made if m.kind == k)):
+        for m in made:
+            if m.kind == kind and m.node not in nodes:
+                chosen.append(m)
+                nodes.add(m.node)
+                break
+    assert {m.kind for m in chosen} == set(KINDS)
+    removed = {t for m in chosen for t in m.remove}
+    triples = [q for q in data if (q.subject, q.predicate, q.object) not in removed]
+    triples += [ox.Quad(*t) for m in chosen for t in m.add]
+    assert same_as_pyshacl(triples + background(), sources().graph(Role.SHAPES)) > len(chosen)
+
+
+def test_a_sample_of_lint_fixtures_gives_the_same_report_as_pyshacl() -> None:
+    files = sorted(LINT_FIXTURES.glob("*Shape-*.ttl"))
+    assert len(files) > 10, "no lint shape fixtures found"
+    shapes = sources().graph(Role.LINT_SHAPES)
+    for path in files[::8]:
+        same_as_pyshacl(list(ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)), shapes)
+
+
+def test_literals_the_store_would_rewrite_keep_their_exact_form() -> None:
+    shapes = Graph().parse(data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+        @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+        ex:S a sh:NodeShape ; sh:targetSubjectsOf ex:p ;
+            sh:property [ sh:path ex:p ; sh:datatype xsd:nonNegativeInteger ; sh:maxCount 1 ] ,
+                        [ sh:path ex:q ; sh:in ( 4.0 "01"^^xsd:integer ) ] ,
+                        [ sh:path ex:r ; sh:hasValue "4.50"^^xsd:decimal ] .
+    """, format="turtle")
+    data = list(ox.parse(b"""
+        @prefix ex: <http://example.org/> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+        ex:a ex:p "093"^^xsd:nonNegativeInteger ; ex:q 4.00 , "1"^^xsd:integer ; ex:r 4.5 .
+        ex:b ex:p "7"^^xsd:byte , "07"^^xsd:byte ; ex:q "01"^^xsd:integer ;
+            ex:r "4.50"^^xsd:decimal .
+    """, format=ox.RdfFormat.TURTLE))
+    assert same_as_pyshacl(data, shapes) >= 3
+
+
+def test_the_report_is_the_same_bytes_run_after_run() -> None:
+    triples = [q for f in sources().of(Role.DATA, Role.ONTOLOGY, Role.VOCAB) for q in f.quads]
+
+    def written() -> bytes:
+        report = fastshacl.validate(triples, sources().graph(Role.SHAPES)).report
+        return to_bytes([ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))  # type: ignore
+                         for s, p, o in report], "ttl")
+
+    assert written() == written()
+
+
+def test_shapes_the_engine_lacks_are_validated_by_pyshacl(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    for part in ("ontology", "queries"):
+        (tmp_path / part).symlink_to(REPO / part)
+    (tmp_path / "instances").mkdir()
+    (tmp_path / "instances" / "a.ttl").write_text(
+        "<https://w3id.org/ccbkg/id/thing/a> a <http://example.org/C> .\n")
+    (tmp_path / "shapes").mkdir()
+    (tmp_path / "shapes" / "rules.ttl").write_text("""
+        @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+        ex:S a sh:NodeShape ; sh:targetClass ex:C ;
+            sh:rule [ a sh:TripleRule ; sh:subject sh:this ; sh:predicate ex:p ; sh:object 1 ] ;
+            sh:property [ sh:path ex:label ; sh:minCount 1 ] .
+    """)
+    main(["check", "--root", str(tmp_path), "--only", "syntax,shapes", "--quiet", "--format",
+          "json"])
+    stages = json.loads(capsys.readouterr().out)["stages"]
+    shapes = next(s for s in stages if s["stage"] == "shapes")
+    assert "declined" in shapes["notes"][0] and "pyshacl" in shapes["notes"][0]
+    assert [f["component"] for f in shapes["findings"]] == [str(SH.MinCountConstraintComponent)]
+
+
+# ------------------------------------------------------------------------------ W3C suite
+
+@cache
+def _parsed(uri: str) -> tuple[list[ox.Quad], Graph, dict[str, str]]:
+    path = Path(uri.removeprefix("file://"))
+    quads = list(ox.parse(path=str(path), format=ox.RdfFormat.TURTLE, base_iri=uri))
+    prefixes = {p: str(ns) for p, ns in Graph().namespace_manager.namespaces()}
+    prefixes.update(re.findall(r"@prefix\s+([\w-]*):\s*<([^>]*)>", path.read_text("utf-8")))
+    return quads, rdflib_graph(quads), prefixes
+
+
+def _w3c_cases() -> list[tuple[str, str, Node]]:
+    if not W3C.is_dir():
+        return []
+    cases: list[tuple[str, str, Node]] = []
+
+    def walk(uri: str) -> None:
+        _, g, _ = _parsed(uri)
+        for included in g.objects(URIRef(uri), URIRef(MF + "include")):
+            walk(str(included))
+        for entries in g.objects(URIRef(uri), URIRef(MF + "entries")):
+            for entry in g.items(entries):
+                cases.append((str(entry).split("/w3c-shacl-tests/")[1], uri, entry))
+
+    walk((W3C / "manifest.ttl").as_uri())
+    return cases
+
+
+def _known_failures() -> dict[str, str]:
+    lines = [line.split(maxsplit=1) for line in KNOWN_FAILURES.read_text().splitlines()
+             if line.strip() and not line.startswith("#")]
+    return {name: reason for name, reason in lines}
+
+
+W3C_CASES = _w3c_cases()
+
+
+def test_the_w3c_suite_is_there() -> None:
+    assert len(W3C_CASES) > 100, f"the W3C SHACL tests are not at {W3C}"
+    assert set(_known_failures()) <= {name for name, _, _ in W3C_CASES}
+
+
+@pytest.mark.parametrize(("name", "manifest", "entry"), W3C_CASES, ids=[c[0] for c in W3C_CASES])
+def test_w3c_shacl_suite(name: str, manifest: str, entry: Node) -> None:
+    passed, why = _run_w3c(manifest, entry)
+    reason = _known_failures().get(name)
+    if reason is None:
+        assert passed, why
+    else:
+        assert not passed, f"{name} passes now: remove it from {KNOWN_FAILURES.name}"
+
+
+def _run_w3c(manifest: str, entry: Node) -> tuple[bool, str]:
+    _, g, _ = _parsed(manifest)
+    action = g.value(entry, URIRef(MF + "action"))  # type: ignore[arg-type]
+    data_uri = str(g.value(action, URIRef(SHT + "dataGraph")))  # type: ignore[arg-type]
+    shapes_uri = str(g.value(action, URIRef(SHT + "shapesGraph")))  # type: ignore[arg-type]
+    expected = g.value(entry, URIRef(MF + "result"))  # type: ignore[arg-type]
+    data, _, prefixes = _parsed(data_uri)
+    _, shapes, _ = _parsed(shapes_uri)
+    try:
+        run = fastshacl.validate(data, shapes, advanced=False, allow_warnings=False,
+                                 prefixes=prefixes)
+    except (fastshacl.ShapesError, fastshacl.Unsupported, SyntaxError) as exc:
+        failure = expected == URIRef(SHT + "Failure")
+        return failure, f"{type(exc).__name__}: {exc}"
+    if expected == URIRef(SHT + "Failure"):
+        return False, "the test expects a failure"
+    report = next(run.report.subjects(RDF.type, SH.ValidationReport))
+    conforms = g.value(expected, SH.conforms).value  # type: ignore[arg-type, union-attr]
+    want, got = _w3c_keys(g, expected), _w3c_keys(run.report, report)  # type: ignore[arg-type]
+    return conforms == run.conforms and want == got, f"missing {want - got}, extra {got - want}"
+
+
+def _w3c_keys(g: Graph, report: Node) -> set[tuple[str | None, ...]]:
+    """Results compared as the suite compares them: blank nodes by their description."""
+    names = NamespaceManager(Graph(bind_namespaces="none"))
+
+    def text(n: Node | None) -> str | None:
+        return stringify(n, names, graph_describer(g)) if n is not None else None
+
+    return {tuple(text(g.value(r, p)) for p in (  # type: ignore[arg-type]
+        SH.focusNode, SH.resultPath, SH.value, SH.sourceShape, SH.sourceConstraintComponent,
+        SH.resultSeverity)) for r in g.objects(report, SH.result)}  # type: ignore[arg-type]

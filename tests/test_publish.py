@@ -1,0 +1,430 @@
+"""`ccbkg publish` against real stores (Oxigraph server, Virtuoso) that the tests start.
+
+Each store gets the release, answers the bundled queries as the embedded engine does, takes
+it again without change, and keeps the previous release intact when a publish breaks
+half-way: a dropped connection, a rejected batch, a killed server, a lost or missing switch.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from ccbkg import publish as pub
+from ccbkg.errors import CcbkgError
+from ccbkg.http import PASSWORD_ENV, USER_ENV, HttpClient, StoreError
+from ccbkg.stores import endpoints
+from tests.conftest import REPO, assert_no_traceback, run_cli
+from tests.stores import (
+    FaultProxy,
+    StoreUnderTest,
+    VirtuosoServer,
+    bundled_query_names,
+    changed_release,
+    compare_bundled_query,
+    free_port,
+)
+
+pytest_plugins = ("tests.conftest_stores",)
+
+BASE = pub.DEFAULT_GRAPH_BASE
+STAGING = BASE + pub.STAGING
+
+pytestmark = pytest.mark.slow
+
+
+# ------------------------------------------------------------------------ without a server
+
+
+def test_skolemised_release_is_stable_and_has_no_blank_nodes():
+    from ccbkg.dataset import open_release
+
+    release_parts = pub.parts_of(open_release(None, REPO).quads())  # canonical N-Quads
+    again = pub.parts_of(_reparsed())  # a fresh parse of the sources: new blank node labels
+    assert [(p.target, p.count, p.digest) for p in again] == [
+        (p.target, p.count, p.digest) for p in release_parts]
+    assert {p.target for p in release_parts} >= {BASE + "ontology", BASE + "data/japan",
+                                                 BASE + "shapes"}
+    triples = [t for p in release_parts for t in p.triples]
+    assert triples, "the release is empty"
+    assert not [t for t in triples
+                if isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode)]
+    genids = {t.subject.value for t in triples if t.subject.value.startswith(pub.GENID)}
+    assert genids, "no blank node was skolemised (the release has some)"
+
+
+def _reparsed() -> list[ox.Quad]:
+    from ccbkg.load import load
+    from ccbkg.project import Project, Role
+
+    return load(Project.discover(REPO)).quads(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)
+
+
+def test_graph_base_renames_targets_and_staging(release_quads: list[ox.Quad]):
+    parts = pub.parts_of(release_quads, "http://example.org/kg/")
+    assert {p.target for p in parts} >= {"http://example.org/kg/ontology",
+                                         "http://example.org/kg/data/japan"}
+    assert all(p.staging.startswith("http://example.org/kg/.staging/") for p in parts)
+    with pytest.raises(CcbkgError, match="must end with"):
+        pub.parts_of(release_quads, "http://example.org/kg")
+
+
+def test_digest_compares_literals_by_value():
+    s, p = ox.NamedNode("http://example.org/s"), ox.NamedNode("http://example.org/p")
+    boolean = ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean")
+    decimal = ox.NamedNode("http://www.w3.org/2001/XMLSchema#decimal")
+    assert pub.digest([ox.Triple(s, p, ox.Literal("true", datatype=boolean))]) == pub.digest(
+        [ox.Triple(s, p, ox.Literal("1", datatype=boolean))])
+    assert pub.digest([ox.Triple(s, p, ox.Literal("2.50", datatype=decimal))]) == pub.digest(
+        [ox.Triple(s, p, ox.Literal("2.5", datatype=decimal))])
+    assert pub.digest([ox.Triple(s, p, ox.Literal("a "))]) != pub.digest(
+        [ox.Triple(s, p, ox.Literal("a"))])
+
+
+def test_store_profiles():
+    ox_ = endpoints("oxigraph", "http://127.0.0.1:7878/query")
+    assert (ox_.query, ox_.update, ox_.gsp) == (
+        "http://127.0.0.1:7878/query", "http://127.0.0.1:7878/update",
+        "http://127.0.0.1:7878/store")
+    virt = endpoints("virtuoso", "http://h:8890/sparql", authenticated=True)
+    assert (virt.query, virt.update, virt.gsp) == (
+        "http://h:8890/sparql", "http://h:8890/sparql-auth", "http://h:8890/sparql-graph-crud-auth")
+    generic = endpoints("generic", "http://h/ds/sparql", update="http://h/ds/update")
+    assert (generic.query, generic.update, generic.gsp) == (
+        "http://h/ds/sparql", "http://h/ds/update", None)
+    with pytest.raises(CcbkgError, match="credentials") as caught:
+        endpoints("generic", "http://user:hunter2@h/sparql")
+    assert "hunter2" not in str(caught.value)
+
+
+def test_virtuoso_load_script_text():
+    script = pub.virtuoso_load_script(
+        [BASE + "ontology", BASE + "data/japan"], {"ccbkg.nq": BASE + "default"})
+    assert script.index("SPARQL CLEAR GRAPH <https://w3id.org/ccbkg/graph/data/japan>;") < \
+        script.index("ld_add('$U{CCBKG_DIST}/ccbkg.nq', 'https://w3id.org/ccbkg/graph/default');")
+    assert "DELETE FROM DB.DBA.load_list WHERE ll_file = '$U{CCBKG_DIST}/ccbkg.nq';" in script
+    assert script.rstrip().splitlines()[-3:-1] == ["rdf_loader_run();", "checkpoint;"]
+
+
+def test_unreachable_endpoint_is_one_line_exit_2():
+    port = free_port()  # nothing listens there
+    result = run_cli("publish", "--store", "oxigraph", "--endpoint", f"http://127.0.0.1:{port}",
+                     "--root", str(REPO), "--quiet")
+    assert result.code == 2, result
+    assert_no_traceback(result)
+    assert result.err.count("\n") == 1 and "refused the connection" in result.err, result.err
+
+
+def test_timeout_is_one_line_exit_2():
+    with socket.socket() as silent:  # accepts connections (backlog) but never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/sparql"
+        result = run_cli("publish", "--endpoint", url, "--timeout", "0.5", "--root", str(REPO),
+                         "--quiet")
+    assert result.code == 2, result
+    assert_no_traceback(result)
+    assert "no answer within 0.5 s" in result.err and result.err.count("\n") == 1, result.err
+
+
+class _Fixed(BaseHTTPRequestHandler):
+    """Answers every request with the status and headers set on the server."""
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def _answer(self) -> None:
+        self.server.seen.append((self.command, self.path))  # type: ignore[attr-defined]
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        status, headers = self.server.answer  # type: ignore[attr-defined]
+        self.send_response(status)
+        for key, value in headers:
+            self.send_header(key, value)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_GET = do_POST = _answer
+
+
+@pytest.fixture
+def fixed_server() -> Iterator[ThreadingHTTPServer]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Fixed)
+    server.seen = []  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_redirect_is_refused_not_followed(fixed_server: ThreadingHTTPServer):
+    port = fixed_server.server_address[1]
+    fixed_server.answer = (307, [("Location", f"http://127.0.0.1:{port}/elsewhere")])  # type: ignore[attr-defined]
+    client = HttpClient(timeout=5)
+    with pytest.raises(StoreError, match=r"redirect \(HTTP 307\) to http://127\.0\.0\.1"):
+        client.request("POST", f"http://127.0.0.1:{port}/update", body=b"update=CLEAR+ALL",
+                       idempotent=False)
+    assert fixed_server.seen == [("POST", "/update")]  # type: ignore[attr-defined]
+
+
+def test_credentials_never_shown(fixed_server: ThreadingHTTPServer):
+    port = fixed_server.server_address[1]
+    fixed_server.answer = (401, [("WWW-Authenticate", 'Basic realm="store"')])  # type: ignore[attr-defined]
+    result = run_cli("publish", "--endpoint", f"http://127.0.0.1:{port}/sparql", "--root",
+                     str(REPO), "--quiet", env={USER_ENV: "alice", PASSWORD_ENV: "s3cr3t-pw"})
+    assert result.code == 2, result
+    assert_no_traceback(result)
+    assert "HTTP 401" in result.err and "refused the credentials" in result.err, result.err
+    assert "s3cr3t-pw" not in result.err + result.out
+
+
+def test_only_idempotent_requests_are_retried(fixed_server: ThreadingHTTPServer):
+    port = fixed_server.server_address[1]
+    fixed_server.answer = (503, [("Retry-After", "0")])  # type: ignore[attr-defined]
+    waits: list[float] = []
+    client = HttpClient(timeout=5, retries=3, backoff=0.25, sleep=waits.append)
+    url = f"http://127.0.0.1:{port}/query"
+    with pytest.raises(StoreError, match="HTTP 503"):
+        client.request("GET", url, idempotent=True)
+    assert waits == [0.25, 0.5, 1.0]
+    with pytest.raises(StoreError, match="HTTP 503"):
+        client.request("POST", url, body=b"update=", idempotent=False)
+    assert len(fixed_server.seen) == 5  # type: ignore[attr-defined]
+    fixed_server.answer = (500, [])  # type: ignore[attr-defined]
+    with pytest.raises(StoreError, match="HTTP 500"):
+        client.request("GET", url, idempotent=True)
+    assert len(fixed_server.seen) == 6  # type: ignore[attr-defined]
+
+
+# --------------------------------------------------------------------------- against stores
+
+
+@pytest.fixture(scope="module")
+def published(store: StoreUnderTest, release_parts: list[pub.Part], dist: Path) -> StoreUnderTest:
+    """The store with the release published once by the CLI."""
+    result = run_cli("publish", "--store", store.kind, "--endpoint", store.server.base,
+                     "--dist", str(dist), env=store.env)
+    assert result.code == 0, result.err
+    assert_no_traceback(result)
+    assert f"{len(release_parts)} graphs, {sum(p.count for p in release_parts)} triples" in \
+        result.out, result.out
+    for part in release_parts:
+        assert f"{part.target}" in result.out
+    if store.password:
+        assert store.password not in result.out + result.err
+    return store
+
+
+def _assert_release(store: StoreUnderTest, parts: list[pub.Part]) -> None:
+    """Every target holds exactly its part, and no staging graph is left."""
+    for part in parts:
+        assert store.state(part.target) == (part.count, part.digest), part.target
+    assert store.graphs(STAGING) == set()
+
+
+def test_publish_loads_every_graph(published: StoreUnderTest, release_parts: list[pub.Part]):
+    _assert_release(published, release_parts)
+
+
+QUERIES = bundled_query_names()
+# Known wrong answers, listed openly (strict: the test fails once Virtuoso gets them right).
+# Found by bisecting on Debian's 7.2.5: `?kind rdfs:subClassOf* ccb:X` (or `a/rdfs:subClassOf*`)
+# in a group that also FILTERs on LANG()/LANGMATCHES() gives too few or too many rows; the
+# same group without the filter, or on Oxigraph, is right.
+VIRTUOSO_WRONG = dict.fromkeys(
+    ("agreements-by-country", "forums", "programmes-and-initiatives",
+     "strategies-and-objectives"),
+    "Virtuoso 7.2.5 bug: rdfs:subClassOf* joined with a LANG() filter (docs/stores.md)")
+
+
+def test_the_bundled_queries_are_there():
+    assert len(QUERIES) >= 10, QUERIES
+    assert set(VIRTUOSO_WRONG) <= set(QUERIES)
+
+
+@pytest.mark.parametrize("name", QUERIES)
+def test_bundled_query_matches(published: StoreUnderTest, release_quads: list[ox.Quad],
+                               name: str, request: pytest.FixtureRequest):
+    if published.kind == "virtuoso" and name in VIRTUOSO_WRONG:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=VIRTUOSO_WRONG[name]))
+    problem = compare_bundled_query(published.server.query, name, release_quads)
+    assert problem is None, problem
+
+
+def test_publish_again_changes_nothing(published: StoreUnderTest,
+                                       release_quads: list[ox.Quad],
+                                       release_parts: list[pub.Part]):
+    where = published.endpoints()
+    summary = pub.publish(release_quads, where, published.client(where))
+    assert summary.graphs == {p.target: p.count for p in release_parts}
+    _assert_release(published, release_parts)
+
+
+def _loads(method: str, path: str, body: bytes) -> bool:
+    """Whether a request adds triples to a staging graph (GSP POST or INSERT DATA)."""
+    return method == "POST" and ("graph=" in path or b"INSERT+DATA" in body)
+
+
+def test_connection_dropped_half_way_keeps_previous(published: StoreUnderTest,
+                                                    release_quads: list[ox.Quad],
+                                                    release_parts: list[pub.Part], dist: Path):
+    loads: list[int] = []
+
+    def policy(n: int, method: str, path: str, body: bytes) -> str:
+        if _loads(method, path, body):
+            loads.append(n)
+        return "drop" if len(loads) > len(release_parts) // 2 else "forward"
+
+    with FaultProxy(published.server.base, policy) as proxy:
+        result = run_cli("publish", "--store", published.kind, "--endpoint", proxy.base,
+                         "--dist", str(dist), "--retries", "1", "--quiet", env=published.env)
+    assert result.code == 2, result
+    assert_no_traceback(result)
+    assert result.err.count("\n") == 1, result.err
+    assert "connection was dropped" in result.err and "unchanged" in result.err, result.err
+    assert len(loads) > len(release_parts) // 2 + 1  # it did retry the dropped batch
+    for part in release_parts:
+        assert published.state(part.target) == (part.count, part.digest)
+    # the next publish clears what the broken one left in staging
+    where = published.endpoints()
+    pub.publish(release_quads, where, published.client(where))
+    _assert_release(published, release_parts)
+
+
+def test_rejected_batch_keeps_previous(published: StoreUnderTest,
+                                       release_quads: list[ox.Quad],
+                                       release_parts: list[pub.Part]):
+    loads: list[int] = []
+
+    def policy(n: int, method: str, path: str, body: bytes) -> str:
+        if _loads(method, path, body):
+            loads.append(n)
+            if len(loads) == 7:
+                return "reject"
+        return "forward"
+
+    with FaultProxy(published.server.base, policy) as proxy:
+        where = published.endpoints(proxy.base, batch=250)
+        with pytest.raises(CcbkgError, match=r"HTTP 500.*published graphs are unchanged"):
+            pub.publish(changed_release(release_quads), where, published.client(where))
+    _assert_release(published, release_parts)
+
+
+def test_server_killed_mid_load_keeps_previous(published: StoreUnderTest,
+                                               release_quads: list[ox.Quad],
+                                               release_parts: list[pub.Part]):
+    loads: list[int] = []
+
+    def policy(n: int, method: str, path: str, body: bytes) -> str:
+        if _loads(method, path, body):
+            loads.append(n)
+            if len(loads) == 5:
+                published.server.kill()
+        return "forward"
+
+    with FaultProxy(published.server.base, policy) as proxy:
+        where = published.endpoints(proxy.base, batch=250)
+        with pytest.raises(CcbkgError, match="published graphs are unchanged"):
+            pub.publish(changed_release(release_quads), where, published.client(where, retries=2))
+    assert published.server.process is not None and published.server.process.poll() is not None
+    published.restart()
+    for part in release_parts:
+        assert published.state(part.target) == (part.count, part.digest)
+    where = published.endpoints()
+    pub.publish(release_quads, where, published.client(where))
+    _assert_release(published, release_parts)
+
+
+def test_lost_switch_answer_is_confirmed_by_reading_back(published: StoreUnderTest,
+                                                         release_quads: list[ox.Quad],
+                                                         release_parts: list[pub.Part]):
+    def policy(n: int, method: str, path: str, body: bytes) -> str:
+        return "lose-answer" if b"MOVE+SILENT" in body else "forward"
+
+    second = pub.parts_of(changed_release(release_quads))
+    with FaultProxy(published.server.base, policy) as proxy:
+        where = published.endpoints(proxy.base)
+        summary = pub.publish(changed_release(release_quads), where, published.client(where))
+    assert summary.notes and "verified" in summary.notes[0]
+    _assert_release(published, second)
+    where = published.endpoints()
+    pub.publish(release_quads, where, published.client(where))
+    _assert_release(published, release_parts)
+
+
+def test_switch_that_never_arrives_keeps_previous(published: StoreUnderTest,
+                                                  release_quads: list[ox.Quad],
+                                                  release_parts: list[pub.Part]):
+    def policy(n: int, method: str, path: str, body: bytes) -> str:
+        return "drop" if b"MOVE+SILENT" in body else "forward"
+
+    with FaultProxy(published.server.base, policy) as proxy:
+        where = published.endpoints(proxy.base)
+        with pytest.raises(CcbkgError, match="could not be confirmed"):
+            pub.publish(changed_release(release_quads), where, published.client(where))
+    for part in release_parts:
+        assert published.state(part.target) == (part.count, part.digest)
+    # the staging graphs stay (the switch may still be running); the next publish clears them
+    where = published.endpoints()
+    pub.publish(release_quads, where, published.client(where))
+    _assert_release(published, release_parts)
+
+
+def test_not_found_is_one_line_exit_2(published: StoreUnderTest):
+    result = run_cli("publish", "--endpoint", published.server.base + "/no-such-endpoint",
+                     "--root", str(REPO), "--quiet", env=published.env)
+    assert result.code == 2, result
+    assert_no_traceback(result)
+    assert "not found (HTTP 404)" in result.err and result.err.count("\n") == 1, result.err
+
+
+# ------------------------------------------------------------------------- Virtuoso only
+
+
+def test_virtuoso_wrong_password_is_one_line_exit_2(virtuoso: StoreUnderTest, dist: Path):
+    result = run_cli("publish", "--store", "virtuoso", "--endpoint", virtuoso.server.base,
+                     "--dist", str(dist), "--quiet",
+                     env={USER_ENV: "dba", PASSWORD_ENV: "wrong-password-123"})
+    assert result.code == 2, result
+    assert_no_traceback(result)
+    assert "HTTP 401" in result.err and result.err.count("\n") == 1, result.err
+    assert "wrong-password-123" not in result.err + result.out
+
+
+def test_virtuoso_bulk_load_script(virtuoso: StoreUnderTest, release_quads: list[ox.Quad]):
+    """The isql script for the build loads every named graph with the bulk loader."""
+    server = virtuoso.server
+    assert isinstance(server, VirtuosoServer)
+    folder = server.folder / "bulk"
+    folder.mkdir()
+    base = "http://example.org/bulk/"
+    quads = [ox.Quad(q.subject, q.predicate, q.object,
+                     ox.NamedNode(base + q.graph_name.value[len(BASE):]))
+             for q in release_quads]
+    (folder / "ccbkg.nq").write_bytes(ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"")
+    expected: dict[str, set[ox.Triple]] = {}
+    for q in quads:
+        expected.setdefault(q.graph_name.value, set()).add(q.triple)
+    script = folder / "load-virtuoso.sql"
+    script.write_text(pub.virtuoso_load_script(sorted(expected), {"ccbkg.nq": base + "default"}))
+    for _ in range(2):  # a second run replaces, it does not add
+        done = subprocess.run(
+            ["isql-vt", f"127.0.0.1:{server.sql_port}", "dba", server.password, str(script),
+             "-u", f"CCBKG_DIST={folder}"],
+            capture_output=True, text=True, timeout=60, check=False)
+        assert done.returncode == 0 and "Error" not in done.stdout + done.stderr, done.stdout
+    for graph, triples in expected.items():
+        got = virtuoso.construct(graph)
+        assert len(got) == len(triples), graph
+        if not any(isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode)
+                   for t in triples):
+            assert pub.digest(got) == pub.digest(triples), graph

@@ -1,0 +1,696 @@
+"""The bundled competency queries and `ccbkg query`: headers, expected results on the embedded
+store and on a real Oxigraph server, safe parameter binding, refused queries, endpoint errors
+and output formats."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import csv
+import io
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rdflib import Literal, URIRef, Variable
+from rdflib.plugins.sparql.algebra import translateQuery
+from rdflib.plugins.sparql.parser import parseQuery
+from rdflib.plugins.sparql.parserutils import CompValue
+
+from ccbkg import query
+from ccbkg.errors import CcbkgError
+from ccbkg.load import Sources, load
+from ccbkg.project import Project, Role
+from tests.conftest import REPO, assert_no_traceback, run_cli
+
+QUERY_FILES = sorted((REPO / "queries").glob("*.rq"))
+NAMES = [p.stem for p in QUERY_FILES]
+EXPECTED = REPO / "queries" / "expected"
+ALB = "https://w3id.org/ccbkg/id/country/ALB"
+USER, PASSWORD = "ccbkg-tester", "s3cret-Pa55word"
+HOSTILE = [
+    'x" || true || "',
+    '"} ; DROP ALL ; #',
+    f"{ALB}> }} ; DROP ALL ; #",
+    f"<{ALB}>",
+    f"{ALB} ",
+    f"{ALB}\n",
+    f"{ALB}\x00",
+    "https://w3id.org/ccbkg/id/country/{ALB}",
+    "https://w3id.org/ccbkg/id/country/A|B",
+    "https://w3id.org/ccbkg/id/country/A^B",
+    "https://w3id.org/ccbkg/id/country/A`B",
+    "https://w3id.org/ccbkg/id/country/A\\u003eB",
+    "javascript:alert(1)",
+    "file:///etc/passwd",
+    "country/ALB",
+    "",
+    "https://",
+    "urn:x",
+    "?country",
+    "https://[",
+]
+
+
+@pytest.fixture(scope="module")
+def sources() -> Sources:
+    loaded = load(Project.discover(REPO))
+    assert not loaded.result.errors, loaded.result.errors[:3]
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def store(sources: Sources) -> ox.Store:
+    """The store `ccbkg query run` uses (see query.embedded_store), from sources loaded once."""
+    return sources.store(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)
+
+
+@pytest.fixture(scope="module")
+def catalogue() -> dict[str, query.QueryInfo]:
+    return {q.name: q for q in query.catalogue(REPO)}
+
+
+def csv_rows(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text, newline="")))
+
+
+# ---------------------------------------------------------------------------- the catalogue
+
+
+def test_queries_exist_and_each_has_an_expected_result() -> None:
+    assert len(QUERY_FILES) >= 12, "the bundled queries are missing"
+    assert sorted(p.stem for p in EXPECTED.glob("*.csv")) == NAMES
+
+
+def test_catalogue_lists_every_file(catalogue: dict[str, query.QueryInfo]) -> None:
+    assert sorted(catalogue) == NAMES
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_header_is_complete_and_query_is_well_formed(
+    name: str, catalogue: dict[str, query.QueryInfo]
+) -> None:
+    info = catalogue[name]
+    assert info.title and info.description and info.question.endswith("?")
+    assert info.expected == f"expected/{name}.csv"
+    analysis = query.analyse(info.text)
+    assert analysis.form == "SelectQuery"
+    assert not analysis.operations & {"ServiceGraphPattern", "Load"}
+    algebra = translateQuery(parseQuery(info.text)).algebra
+    projected = {str(v) for v in algebra["PV"]}
+    ordered = _order_variables(algebra)
+    assert projected <= ordered, f"ORDER BY misses {sorted(projected - ordered)}"
+    for p in info.params:
+        assert p.name in projected, f"parameter ?{p.name} must be projected (SEP-0007)"
+        query.to_term(p, p.default)
+
+
+def _order_variables(node: object) -> set[str]:
+    """The variables in the ORDER BY conditions of a translated query."""
+    found: set[str] = set()
+
+    def walk(x: object, inside: bool) -> None:
+        if isinstance(x, CompValue):
+            if x.name == "OrderBy":
+                walk(x.get("expr"), True)
+                walk(x.get("p"), inside)
+                return
+            for v in x.values():
+                walk(v, inside)
+        elif isinstance(x, list | tuple):
+            for v in x:
+                walk(v, inside)
+        elif isinstance(x, Variable) and inside:
+            found.add(str(x))
+
+    walk(node, False)
+    return found
+
+
+# ---------------------------------------------------------------------------- expected results
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_embedded_results_equal_expected_csv(
+    name: str, store: ox.Store, catalogue: dict[str, query.QueryInfo]
+) -> None:
+    info = catalogue[name]
+    results = query.run_embedded(store, info.text, query.bind(info, {}))
+    got = query.render(results, "csv")
+    expected = (EXPECTED / f"{name}.csv").read_bytes().decode("utf-8")
+    assert results.rows, "a competency query should answer something on the bundled data"
+    assert len(set(results.rows)) == len(results.rows), "duplicate rows make ties possible"
+    assert csv_rows(got) == csv_rows(expected)
+    assert got == expected
+
+
+def test_csv_is_what_pyoxigraph_writes(store: ox.Store,
+                                       catalogue: dict[str, query.QueryInfo]) -> None:
+    info = catalogue["country-profile"]
+    bindings = query.bind(info, {})
+    subs = {ox.Variable(k): v for k, v in bindings.items()}
+    for fmt, kind in (("csv", ox.QueryResultsFormat.CSV), ("tsv", ox.QueryResultsFormat.TSV),
+                      ("json", ox.QueryResultsFormat.JSON)):
+        native = store.query(info.text, use_default_graph_as_union=True,
+                             substitutions=subs).serialize(format=kind)
+        ours = query.render(query.run_embedded(store, info.text, bindings), fmt)
+        assert ours.rstrip("\n") == native.decode("utf-8").rstrip("\n")
+
+
+# ---------------------------------------------------------------------------- a real server
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, sources: Sources) -> Iterator[str]:
+    binary = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
+    if not Path(binary).exists():
+        pytest.skip("the oxigraph server binary is not installed (pip install oxigraph)")
+    work = tmp_path_factory.mktemp("oxigraph")
+    dump = work / "ccbkg.nq"
+    ox.serialize(sources.quads(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA),
+                 output=str(dump), format=ox.RdfFormat.N_QUADS)
+    db = work / "db"
+    subprocess.run([binary, "load", "--location", str(db), "--file", str(dump)],
+                   check=True, capture_output=True, timeout=120)
+    port = _free_port()
+    proc = subprocess.Popen(
+        [binary, "serve-read-only", "--location", str(db), "--bind", f"127.0.0.1:{port}",
+         "--union-default-graph"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}/query"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    err = proc.stderr.read().decode() if proc.stderr else ""
+                    pytest.fail(f"oxigraph serve did not start: {err}")
+                time.sleep(0.05)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_server_results_equal_expected_csv(
+    name: str, server: str, catalogue: dict[str, query.QueryInfo]
+) -> None:
+    info = catalogue[name]
+    results = query.run_remote(server, info.text, query.bind(info, {}))
+    expected = (EXPECTED / f"{name}.csv").read_bytes().decode("utf-8")
+    assert query.render(results, "csv") == expected
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "values"), [
+    ("country-profile", {"country": "https://w3id.org/ccbkg/id/country/JPN"}),
+    ("country-profile", {"country": "https://w3id.org/ccbkg/id/country/kosovo"}),
+    ("agreements-by-country", {"country": "https://w3id.org/ccbkg/id/country/SRB"}),
+    ("passages-behind-node", {"node": "https://w3id.org/ccbkg/id/statement/"
+                                      "can-oewg-collective-approach"}),
+    ("find-by-label", {"text": "cert"}),
+    ("find-by-label", {"text": "«Ise-Shima» \"quoted\" {braces} \\ back"}),
+])
+def test_embedded_and_server_agree_on_other_values(
+    name: str, values: dict[str, str], server: str, store: ox.Store,
+    catalogue: dict[str, query.QueryInfo],
+) -> None:
+    info = catalogue[name]
+    bindings = query.bind(info, values)
+    here = query.run_embedded(store, info.text, bindings)
+    there = query.run_remote(server, info.text, bindings)
+    assert here == there
+    for fmt in query.FORMATS:
+        assert query.render(here, fmt) == query.render(there, fmt)
+
+
+# ---------------------------------------------------------------------------- hostile values
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_hostile_iri_values_are_rejected(value: str,
+                                         catalogue: dict[str, query.QueryInfo]) -> None:
+    info = catalogue["country-profile"]
+    with pytest.raises(query.ParameterError) as err:
+        query.bind(info, {"country": value})
+    assert "country" in str(err.value)
+
+
+@pytest.mark.parametrize("value", [*(h for h in HOSTILE if h), "NATO') } ; DROP ALL ; #", "\\",
+                                   '"""'])
+def test_hostile_string_values_are_inert(
+    value: str, store: ox.Store, catalogue: dict[str, query.QueryInfo]
+) -> None:
+    info = catalogue["find-by-label"]
+    hostile = query.run_embedded(store, info.text, query.bind(info, {"text": value}))
+    harmless = query.run_embedded(store, info.text, query.bind(info, {"text": "zzz-no-match"}))
+    assert hostile.variables == harmless.variables
+    assert [r[1:] for r in hostile.rows] == [r[1:] for r in harmless.rows] == []
+    assert all(r[0] == ox.Literal(value) for r in hostile.rows)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("value", ['x" || true || "', '"} ; DROP ALL ; #', "NATO\" } #"])
+def test_hostile_string_values_are_inert_on_the_server(
+    value: str, server: str, catalogue: dict[str, query.QueryInfo]
+) -> None:
+    info = catalogue["find-by-label"]
+    hostile = query.run_remote(server, info.text, query.bind(info, {"text": value}))
+    assert hostile.rows == ()
+
+
+def test_hostile_value_on_the_command_line_exits_2() -> None:
+    result = run_cli("query", "run", "country-profile", "--root", str(REPO),
+                     "--param", 'country=x" || true || "')
+    assert result.code == 2
+    assert_no_traceback(result)
+    assert result.out == ""
+    assert len(result.err.strip().splitlines()) == 1
+    assert "parameter country (iri)" in result.err
+
+
+@pytest.mark.parametrize(("kind", "value", "term"), [
+    ("year", "2016", ox.Literal("2016", datatype=ox.NamedNode(query.XSD + "gYear"))),
+    ("date", "2016-05-26", ox.Literal("2016-05-26", datatype=ox.NamedNode(query.XSD + "date"))),
+    ("integer", "+042", ox.Literal("42", datatype=ox.NamedNode(query.XSD + "integer"))),
+    ("langstring", "a@b@en-GB", ox.Literal("a@b", language="en-gb")),
+    ("string", "x\" || true", ox.Literal("x\" || true")),
+    ("iri", "urn:isbn:0451450523", ox.NamedNode("urn:isbn:0451450523")),
+])
+def test_typed_values_become_terms(kind: str, value: str, term: ox.Literal) -> None:
+    param = query.Param("p", query.ParamType(kind), value, "")
+    assert query.to_term(param, value) == term
+
+
+@pytest.mark.parametrize(("kind", "value"), [
+    ("year", "16"), ("year", "2016-05"), ("year", "２０１６"), ("date", "2016-02-30"),
+    ("date", "2016-5-1"), ("integer", "1e3"), ("integer", "0x10"), ("integer", "1" * 40),
+    ("langstring", "no tag"), ("langstring", "x@e n"), ("langstring", "x@"),
+    ("string", "\ud800"), ("string", "x" * 10_001),
+])
+def test_invalid_typed_values_are_rejected(kind: str, value: str) -> None:
+    param = query.Param("p", query.ParamType(kind), "x", "")
+    with pytest.raises(query.ParameterError):
+        query.to_term(param, value)
+
+
+def test_unknown_parameter_is_refused(catalogue: dict[str, query.QueryInfo]) -> None:
+    with pytest.raises(query.ParameterError, match="no parameter 'nation'"):
+        query.bind(catalogue["country-profile"], {"nation": ALB})
+
+
+# ---------------------------------------------------------------------------- property tests
+
+_PROBE = query.parse_header(
+    "# param: text string x — a string\n# param: node iri https://example.org/x — an IRI\n"
+    "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+    "SELECT ?node ?text ?label WHERE { ?node rdfs:label ?label "
+    "FILTER (CONTAINS(STR(?label), ?text)) } ORDER BY ?label\n",
+    "probe", strict=False,
+)
+
+
+def _shape(text: str) -> tuple[object, list[object]]:
+    """The parse tree with every VALUES block's data replaced, and the data of the first one."""
+    data: list[object] = []
+
+    def norm(x: object) -> object:
+        if isinstance(x, CompValue):
+            if x.name == "InlineData":
+                data.append(_plain(x["value"]))
+                return ("InlineData", norm(x["var"]))
+            return (x.name, tuple((k, norm(v)) for k, v in x.items()))
+        if isinstance(x, list | tuple) or hasattr(x, "asList"):
+            return tuple(norm(v) for v in x)  # type: ignore[attr-defined]
+        return repr(x)
+
+    tree = norm(parseQuery(text))
+    return tree, data
+
+
+def _plain(x: object) -> object:
+    if isinstance(x, CompValue) and x.name == "literal":
+        return Literal(str(x["string"]), lang=dict.get(x, "lang"))
+    if isinstance(x, list | tuple) or hasattr(x, "asList"):
+        return [_plain(v) for v in x]  # type: ignore[attr-defined]
+    return x
+
+
+_HARMLESS_SHAPE, _ = _shape(query.with_values(_PROBE.text, query.bind(_PROBE, {})))
+
+
+def _check_binding(values: dict[str, str]) -> None:
+    try:
+        bindings = query.bind(_PROBE, values)
+    except query.ParameterError:
+        return
+    bound = query.with_values(_PROBE.text, bindings)
+    tree, data = _shape(bound)
+    assert tree == _HARMLESS_SHAPE
+    node = bindings["node"]
+    assert isinstance(node, ox.NamedNode)
+    assert data == [[[Literal(bindings["text"].value), URIRef(node.value)]]]
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=60))
+def test_any_string_value_is_bound_as_one_literal(text: str) -> None:
+    _check_binding({"text": text})
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=60),
+       st.sampled_from(["", "https://", "https://[", "https://w3id.org/", "urn:x:", "http:"]))
+def test_any_iri_value_is_rejected_or_bound_as_one_iri(text: str, prefix: str) -> None:
+    _check_binding({"node": prefix + text})
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=40))
+def test_binding_never_raises_anything_but_parameter_errors(text: str) -> None:
+    for kind in query.ParamType:
+        with contextlib.suppress(query.ParameterError):
+            query.to_term(query.Param("p", kind, "x", ""), text)
+
+
+@pytest.mark.parametrize("text", [
+    "SELECT ?x WHERE { ?x ?p ?o }",
+    "select ?x { ?x ?p ?o }",
+    "PREFIX a: <http://e/> SELECT ?x (\"{\" AS ?b) # WHERE { not here\nWHERE { ?x a:p \"}{\" }",
+    "SELECT (EXISTS { ?a ?b ?c } AS ?e) ?x WHERE { ?x ?p '''WHERE {''' }",
+    "SELECT ?x ?where WHERE { ?x <http://e/where> ?where }",
+    "ASK { ?x ?p ?o }",
+    "CONSTRUCT { ?x ?p ?o } WHERE { ?x ?p ?o }",
+])
+def test_values_block_opens_the_where_group(text: str) -> None:
+    bound = query.with_values(text, {"x": ox.NamedNode("https://e.org/v")})
+    first = parseQuery(bound)[1]["where"]["part"][0]
+    assert first.name == "InlineData"
+    assert [str(v) for v in first["var"]] == ["x"]
+    assert _plain(first["value"]) == [[URIRef("https://e.org/v")]]
+
+
+# ---------------------------------------------------------------------------- refused queries
+
+
+@pytest.mark.parametrize("text", [
+    "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
+    "select * { ?s ?p ?o . service silent ?endpoint { ?s ?p ?o } }",
+    "SELECT * WHERE { ?s ?p ?o FILTER EXISTS { SeRvIcE <http://x/> { ?s ?p ?o } } }",
+    "SELECT * WHERE { { SELECT ?s WHERE { SERVICE <http://x/> { ?s ?p ?o } } } }",
+    "LOAD <http://example.org/data.ttl>",
+    "load silent <http://example.org/d.ttl> into graph <http://g/>",
+    "DELETE { ?s ?p ?o } WHERE { SERVICE <http://x/> { ?s ?p ?o } }",
+])
+def test_network_queries_are_refused(text: str) -> None:
+    analysis = query.analyse(text)
+    with pytest.raises(CcbkgError, match="--allow-network"):
+        query.guard(analysis, allow_network=False, embedded=False)
+
+
+@pytest.mark.parametrize("text", [
+    'SELECT ("SERVICE <http://x/> { }" AS ?s) WHERE { } # SERVICE <http://x/> {}',
+    "SELECT ?service WHERE { ?service <http://e/LOAD> ?load }",
+])
+def test_the_word_service_alone_is_not_refused(text: str) -> None:
+    query.guard(query.analyse(text), allow_network=False, embedded=True)
+
+
+@pytest.mark.parametrize("text", [
+    "INSERT DATA { <http://e/s> <http://e/p> <http://e/o> }",
+    "CLEAR ALL",
+    "DROP ALL",
+])
+def test_updates_are_refused_on_the_embedded_store(text: str) -> None:
+    with pytest.raises(CcbkgError, match="updates are refused"):
+        query.guard(query.analyse(text), allow_network=True, embedded=True)
+
+
+def test_service_on_the_command_line_exits_2() -> None:
+    result = run_cli("query", "run", "--root", str(REPO), "--sparql",
+                     "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }")
+    assert result.code == 2
+    assert_no_traceback(result)
+    assert "SERVICE" in result.err and "--allow-network" in result.err
+
+
+def test_syntax_error_in_a_user_query_exits_2(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.rq"
+    bad.write_text("SELECT ?x WHERE { ?x ?p }\n", encoding="utf-8")
+    result = run_cli("query", "run", "--root", str(REPO), "--file", str(bad))
+    assert result.code == 2
+    assert_no_traceback(result)
+    assert "SPARQL syntax error" in result.err
+
+
+# ---------------------------------------------------------------------------- endpoint errors
+
+
+class _Handler(BaseHTTPRequestHandler):
+    seen: list[tuple[str, str | None]]
+
+    def do_POST(self) -> None:
+        self.seen.append((self.path, self.headers.get("Authorization")))
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if self.path == "/slow":
+            time.sleep(3)
+        if self.path == "/garbage":
+            self.wfile.write(b"NOT-HTTP garbage\r\n\r\n")
+            return
+        code, extra = {
+            "/401": (401, {"WWW-Authenticate": 'Basic realm="x"'}),
+            "/404": (404, {}),
+            "/500": (500, {}),
+            "/302": (302, {"Location": f"http://localhost:{self.server.target_port}/query"}),  # type: ignore[attr-defined]
+            "/html": (200, {"Content-Type": "text/html"}),
+        }.get(self.path, (200, {}))
+        body = f"<html>oops; you sent {self.headers.get('Authorization')}</html>".encode()
+        try:
+            self.send_response(code)
+            for k, v in extra.items():
+                self.send_header(k, v)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except OSError:
+            pass
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[tuple[str, list[tuple[str, str | None]], list[tuple[str, str | None]]]]:
+    target_seen: list[tuple[str, str | None]] = []
+    seen: list[tuple[str, str | None]] = []
+    target = ThreadingHTTPServer(("127.0.0.1", 0), type("T", (_Handler,), {"seen": target_seen}))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), type("H", (_Handler,), {"seen": seen}))
+    server.daemon_threads = target.daemon_threads = True
+    server.target_port = target.server_address[1]  # type: ignore[attr-defined]
+    threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in (server, target)]
+    for t in threads:
+        t.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", seen, target_seen
+    for s in (server, target):
+        s.shutdown()
+        s.server_close()
+
+
+CREDS = {query.USER_ENV: USER, query.PASSWORD_ENV: PASSWORD}
+TOKEN = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+
+
+def _assert_clean(result: object, *, code: int = 2) -> str:
+    assert result.code == code, (result.out, result.err)  # type: ignore[attr-defined]
+    assert_no_traceback(result)  # type: ignore[arg-type]
+    for text in (result.out, result.err):  # type: ignore[attr-defined]
+        assert PASSWORD not in text and TOKEN not in text
+    lines = result.err.strip().splitlines()  # type: ignore[attr-defined]
+    assert len(lines) == 1, result.err  # type: ignore[attr-defined]
+    return str(lines[0])
+
+
+def test_closed_port_is_a_one_line_error() -> None:
+    url = f"http://127.0.0.1:{_free_port()}/query"
+    line = _assert_clean(run_cli("query", "run", "funding-commitments", "--root", str(REPO),
+                                 "--endpoint", url, env=CREDS))
+    assert "connection refused" in line
+
+
+ERRORS = [
+    ("/401", "refused access (HTTP 401)"),
+    ("/404", "no SPARQL endpoint"),
+    ("/500", "failed (HTTP 500)"),
+    ("/html", "did not answer with SPARQL results"),
+    ("/slow", "did not answer within 0.5 s"),
+    ("/garbage", "malformed HTTP answer"),
+]
+
+
+@pytest.mark.parametrize(("path", "words"), ERRORS)
+def test_endpoint_errors_are_one_line_without_credentials(
+    path: str, words: str, fake: tuple[str, list[tuple[str, str | None]], list[object]]
+) -> None:
+    base, seen, _ = fake
+    with pytest.raises(CcbkgError) as err:
+        query.run_remote(base + path, "SELECT * WHERE { ?s ?p ?o }", timeout=0.5, env=CREDS)
+    message = str(err.value)
+    assert words in message
+    assert "\n" not in message
+    assert PASSWORD not in message and TOKEN not in message
+    assert (path, f"Basic {TOKEN}") in seen, "credentials were not sent"
+
+
+@pytest.mark.parametrize(("path", "words"), [ERRORS[0], ERRORS[2], ERRORS[4]])
+def test_endpoint_errors_on_the_command_line(
+    path: str, words: str, fake: tuple[str, list[tuple[str, str | None]], list[object]]
+) -> None:
+    base, _, _ = fake
+    result = run_cli("query", "run", "country-profile", "--root", str(REPO), "--endpoint",
+                     base + path, "--timeout", "0.5", env=CREDS)
+    assert words in _assert_clean(result)
+
+
+def test_redirects_are_not_followed(
+    fake: tuple[str, list[tuple[str, str | None]], list[tuple[str, str | None]]]
+) -> None:
+    base, _, target_seen = fake
+    with pytest.raises(CcbkgError, match="redirect") as err:
+        query.run_remote(base + "/302", "SELECT * WHERE { ?s ?p ?o }", env=CREDS, timeout=5)
+    assert PASSWORD not in str(err.value) and TOKEN not in str(err.value)
+    assert target_seen == []
+
+
+@pytest.mark.parametrize("url", ["ftp://127.0.0.1/q", "http://[", "http://127.0.0.1:99999/q",
+                                 "127.0.0.1:7878/query", "http://127.0.0.1/q#x", "http:///q"])
+def test_bad_endpoint_urls_are_refused(url: str) -> None:
+    with pytest.raises(CcbkgError, match="--endpoint"):
+        query.check_endpoint(url)
+
+
+def test_credentials_in_the_url_are_refused() -> None:
+    with pytest.raises(CcbkgError, match="not in the URL"):
+        query.check_endpoint(f"http://{USER}:{PASSWORD}@127.0.0.1:1/query")
+
+
+def test_credentials_are_not_sent_in_clear_to_another_host() -> None:
+    with pytest.raises(CcbkgError, match="only sent over https"):
+        query.run_remote("http://sparql.example.org/query", "ASK {}", env=CREDS)
+
+
+@pytest.mark.slow
+def test_update_on_a_read_only_server_is_a_clean_error(server: str) -> None:
+    result = run_cli("query", "run", "--endpoint", server.replace("/query", "/update"),
+                     "--sparql", "INSERT DATA { <http://e/s> <http://e/p> <http://e/o> }")
+    _assert_clean(result)
+
+
+# ---------------------------------------------------------------------------- CLI and formats
+
+
+def test_every_query_action_has_help() -> None:
+    for action in ("list", "show", "run"):
+        result = run_cli("query", action, "--help")
+        assert result.code == 0
+        assert f"usage: ccbkg query {action}" in result.out
+
+
+def test_list_and_show() -> None:
+    listing = run_cli("query", "list", "--root", str(REPO))
+    assert listing.code == 0
+    for name in NAMES:
+        assert name in listing.out
+    shown = run_cli("query", "show", "country-profile", "--root", str(REPO))
+    assert shown.code == 0
+    assert "param:       country (iri, default https://w3id.org/ccbkg/id/country/ALB)" in shown.out
+    assert "SELECT" in shown.out
+    missing = run_cli("query", "show", "no-such-query", "--root", str(REPO))
+    assert missing.code == 2
+    assert_no_traceback(missing)
+    assert "country-profile" in missing.err
+
+
+def test_embedded_csv_on_the_command_line() -> None:
+    result = run_cli("query", "run", "funding-commitments", "--root", str(REPO), "--format", "csv")
+    assert result.code == 0, result.err
+    assert result.out == (EXPECTED / "funding-commitments.csv").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_output_formats_on_one_query(server: str) -> None:
+    """Every format from the CLI (against the server: no sources to load, so it is quick)."""
+    expected = (EXPECTED / "funding-commitments.csv").read_text(encoding="utf-8")
+    outs = {}
+    for fmt in query.FORMATS:
+        result = run_cli("query", "run", "funding-commitments", "--root", str(REPO),
+                         "--format", fmt, "--endpoint", server)
+        assert result.code == 0, result.err
+        assert_no_traceback(result)
+        outs[fmt] = result.out
+    assert outs["csv"] == expected
+    header = csv_rows(expected)[0]
+    doc = json.loads(outs["json"])
+    assert doc["head"]["vars"] == header
+    assert doc["results"]["bindings"][0]["amountAsStated"] == {"type": "literal",
+                                                               "value": "$27.7M"}
+    assert outs["tsv"].splitlines()[0].split("\t") == [f"?{h}" for h in header]
+    assert "\t\"$27.7M\"\t" in outs["tsv"]
+    md = outs["md"].splitlines()
+    assert md[0] == "| " + " | ".join(header) + " |"
+    assert md[1] == "|" + "|".join("---" for _ in header) + "|"
+    assert "| $27.7M |" in md[2]
+    table = outs["table"].splitlines()
+    assert table[0].split() == header
+    assert "$27.7M" in table[2] and "id:country/CAN" in table[2]
+
+
+def test_usage_errors_exit_2() -> None:
+    for args in (("query", "run"), ("query", "run", "timeline", "--sparql", "ASK {}"),
+                 ("query", "run", "timeline", "--timeout", "-1"),
+                 ("query", "run", "timeline", "--param", "novalue")):
+        result = run_cli(*args, "--root", str(REPO))
+        assert result.code == 2, args
+        assert_no_traceback(result)
+
+
+def test_server_is_reachable_by_plain_urllib(server: str) -> None:
+    """The fixture's server answers the SPARQL protocol directly (sanity check)."""
+    request = urllib.request.Request(server + "?query=ASK%7B%7D",
+                                     headers={"Accept": "application/sparql-results+json"})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        assert json.loads(response.read())["boolean"] is True
+
+
+def test_docs_list_every_query_and_its_question(catalogue: dict[str, query.QueryInfo]) -> None:
+    docs = (REPO / "docs" / "queries.md").read_text(encoding="utf-8")
+    for info in catalogue.values():
+        assert f"`{info.name}`" in docs
+        assert info.question in docs
+        for p in info.params:
+            assert f"| `{p.name}` | {p.type.value} | `{p.default}` |" in docs

@@ -1,0 +1,171 @@
+"""`ccbkg serve` as a user runs it: a subprocess that prints its URL and stops on Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from SPARQLWrapper import JSON, POST, SPARQLWrapper
+from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+
+from tests.conftest import REPO, assert_no_traceback, run_cli
+from tests.stores import free_port, port_open
+
+pytest_plugins = ("tests.conftest_stores",)
+pytestmark = pytest.mark.slow
+
+GRAPH = "https://w3id.org/ccbkg/graph/"
+
+
+@dataclass
+class Served:
+    """A running `ccbkg serve` and what it printed."""
+
+    process: subprocess.Popen[str]
+    lines: list[str]
+    endpoint: str
+    port: int
+    scratch: Path
+
+
+def _reader(stream: Iterator[str], out: queue.Queue[str | None]) -> None:
+    for line in stream:
+        out.put(line)
+    out.put(None)
+
+
+Start = Callable[..., Served]
+
+
+@pytest.fixture
+def serve(tmp_path: Path) -> Iterator[Start]:
+    started: list[subprocess.Popen[str]] = []
+
+    def start(*args: str, seconds: float = 90) -> Served:
+        scratch = tmp_path / f"tmp{len(started)}"
+        scratch.mkdir()
+        env = {**os.environ, "TMPDIR": str(scratch), "COLUMNS": "200"}
+        process = subprocess.Popen(
+            [sys.executable, "-m", "ccbkg", "serve", *args], cwd=tmp_path, env=env,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        started.append(process)
+        lines: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=_reader, args=(process.stdout, lines), daemon=True).start()
+        seen: list[str] = []
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                line = lines.get(timeout=1)
+            except queue.Empty:
+                continue
+            if line is None:
+                break
+            seen.append(line)
+            if line.startswith("Press Ctrl-C"):
+                endpoint = next(x.split(": ", 1)[1].strip() for x in seen
+                                if x.startswith("SPARQL endpoint: "))
+                port = int(endpoint.rsplit(":", 1)[1].split("/")[0])
+                return Served(process, seen, endpoint, port, scratch)
+        process.kill()
+        raise AssertionError("serve did not print its endpoint:\n" + "".join(seen))
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+
+
+def _select(endpoint: str, query: str) -> list[dict[str, dict[str, str]]]:
+    wrapper = SPARQLWrapper(endpoint)
+    wrapper.setQuery(query)
+    wrapper.setReturnFormat(JSON)
+    return wrapper.queryAndConvert()["results"]["bindings"]
+
+
+def _stop(served: Served) -> None:
+    served.process.send_signal(signal.SIGINT)
+    code = served.process.wait(timeout=30)
+    assert code == 0, "".join(served.lines)
+    assert not port_open(served.port), "the port is still open after Ctrl-C"
+    assert list(served.scratch.iterdir()) == [], "the temporary store was left behind"
+
+
+def test_serve_sources_read_only_until_ctrl_c(serve: Start, release_quads: list[ox.Quad]):
+    port = free_port()
+    served = serve("--root", str(REPO), "--port", str(port))
+    assert served.endpoint == f"http://127.0.0.1:{port}/query"
+    text = "".join(served.lines)
+    assert "the sources in" in text and "read-only" in text and "curl -s" in text, text
+    graphs = {r["g"]["value"]: int(r["n"]["value"]) for r in _select(
+        served.endpoint,
+        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")}
+    expected: dict[str, int] = {}
+    for q in release_quads:
+        expected[q.graph_name.value] = expected.get(q.graph_name.value, 0) + 1
+    assert graphs == expected
+    assert {GRAPH + "ontology", GRAPH + "shapes", GRAPH + "data/japan"} <= set(graphs)
+    union = _select(served.endpoint, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    assert int(union[0]["n"]["value"]) == len({q.triple for q in release_quads})
+    update = SPARQLWrapper(served.endpoint.replace("/query", "/update"))
+    update.setMethod(POST)
+    update.setQuery("INSERT DATA { <urn:x:s> <urn:x:p> <urn:x:o> }")
+    with pytest.raises((SPARQLWrapperException, urllib.error.HTTPError)):
+        update.query()
+    _stop(served)
+
+
+def test_serve_a_build_writable(serve: Start, dist: Path):
+    served = serve("--dist", str(dist), "--port", "0", "--writable")
+    text = "".join(served.lines)
+    assert f"{dist / 'ccbkg.nq'}" in text and "writable" in text, text
+    update = SPARQLWrapper(served.endpoint.replace("/query", "/update"))
+    update.setMethod(POST)
+    update.setQuery("INSERT DATA { GRAPH <urn:x:g> { <urn:x:s> <urn:x:p> <urn:x:o> } }")
+    update.query()
+    assert _select(served.endpoint, "SELECT * WHERE { <urn:x:s> <urn:x:p> <urn:x:o> }") == [{}]
+    _stop(served)
+
+
+def test_serve_port_in_use_is_one_line_exit_2(serve: Start, dist: Path):
+    first = serve("--dist", str(dist), "--port", "0")
+    result = run_cli("serve", "--dist", str(dist), "--port", str(first.port), "--quiet")
+    assert result.code == 2, result
+    assert_no_traceback(result)
+    assert f"cannot listen on 127.0.0.1:{first.port}" in result.err, result.err
+    assert result.err.count("\n") == 1, result.err
+    _stop(first)
+
+
+def test_serve_missing_build_is_one_line_exit_2(tmp_path: Path):
+    result = run_cli("serve", "--dist", str(tmp_path / "nowhere"), "--quiet")
+    assert result.code == 2, result
+    assert_no_traceback(result)
+    assert "ccbkg build" in result.err and result.err.count("\n") == 1, result.err
+
+
+def test_serve_help_names_the_options():
+    result = run_cli("serve", "--help")
+    assert result.code == 0
+    for option in ("--bind", "--port", "--writable", "--dist", "--root", "--quiet"):
+        assert option in result.out
+    result = run_cli("publish", "--help")
+    assert result.code == 0
+    for option in ("--endpoint", "--graph-base", "--store", "--update-endpoint",
+                   "--gsp-endpoint", "--timeout", "--dist", "--root", "--quiet"):
+        assert option in result.out

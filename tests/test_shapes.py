@@ -1,0 +1,540 @@
+"""The shipped data shapes (shapes/ccb.shapes.ttl).
+
+- Every fixture in tests/fixtures/shapes/ is validated together with the real ontology and
+  vocabularies. An invalid fixture names the results it must produce on its first lines
+  (`# expect: <sourceShape> <constraint component>`); it must produce all of them and no other
+  Violation. A valid fixture must produce no Violation at all and no result of its own shape.
+- Every node shape and every SHACL-SPARQL constraint has a valid and an invalid fixture.
+- The real data conforms; its Warnings and Infos are the ones docs/shapes.md lists.
+- Every reporting shape has a message and an explicit severity; the shapes pass meta-SHACL;
+  no misspelt sh: term or XSD datatype hides in the file (pySHACL would ignore it silently).
+
+Validation options are those of `ccbkg check`: no inference, SHACL-SPARQL on, warnings allowed.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import pytest
+from pyshacl import validate
+from pyshacl.entrypoints import meta_validate
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, RDF, RDFS, SH
+from rdflib.term import Node
+
+from tests.conftest import REPO
+
+SHAPES_FILE = REPO / "shapes" / "ccb.shapes.ttl"
+FIXTURES = REPO / "tests" / "fixtures" / "shapes"
+DOC = REPO / "docs" / "shapes.md"
+CCBSH = Namespace("https://w3id.org/ccbkg/shapes#")
+# A plain Namespace: pytest probes module globals, and rdflib's closed XSD namespace warns then.
+XSD = Namespace("http://www.w3.org/2001/XMLSchema#")
+SHAPES_HEADER = URIRef("https://w3id.org/ccbkg/shapes")
+ID = "https://w3id.org/ccbkg/id/"
+CURIES = {"ccbsh": str(CCBSH), "sh": str(SH)}
+FIXTURE_NAME = re.compile(r"^(?P<shape>[A-Za-z]+Shape)-(?:valid|invalid-\d{2})\.ttl$")
+EXPECT_LINE = re.compile(r"^# expect: (?P<shape>\S+) (?P<component>\S+)\s*$")
+TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)
+SEVERITIES = {SH.Violation, SH.Warning, SH.Info}
+# Shapes whose SPARQL target selects only the nodes that break the rule: on good data they
+# have no focus node at all (their constraints repeat the test, see the shapes file).
+OFFENDER_TARGETED = {CCBSH.DanglingReferenceShape, CCBSH.UndeclaredTermShape,
+                     CCBSH.UndeclaredExternalTermShape}
+
+# Every datatype of XSD 1.1 Part 2 (built-in primitive, derived and special types).
+XSD11_DATATYPES = frozenset("""
+    anyType anySimpleType anyAtomicType string boolean decimal float double duration dateTime
+    time date gYearMonth gYear gMonthDay gDay gMonth hexBinary base64Binary anyURI QName
+    NOTATION normalizedString token language NMTOKEN NMTOKENS Name NCName ID IDREF IDREFS
+    ENTITY ENTITIES integer nonPositiveInteger negativeInteger long int short byte
+    nonNegativeInteger unsignedLong unsignedInt unsignedShort unsignedByte positiveInteger
+    yearMonthDuration dayTimeDuration dateTimeStamp
+""".split())
+
+
+# ------------------------------------------------------------------------------------------
+# Loading and validating
+# ------------------------------------------------------------------------------------------
+
+
+@cache
+def shapes() -> Graph:
+    graph = Graph().parse(SHAPES_FILE, format="turtle")
+    assert len(graph) > 500
+    return graph
+
+
+@cache
+def background() -> Graph:
+    """The ontology and the vocabularies, which every validation includes."""
+    graph = Graph()
+    files = [REPO / "ontology" / "ccb.ttl", *sorted((REPO / "ontology" / "vocab").glob("*.ttl"))]
+    assert len(files) > 1
+    for path in files:
+        graph.parse(path, format="turtle")
+    assert len(graph) > 500
+    return graph
+
+
+def with_background(paths: Iterable[Path]) -> Graph:
+    graph = Graph()
+    graph += background()
+    for path in paths:
+        graph.parse(path, format="turtle")
+    return graph
+
+
+@dataclass(frozen=True)
+class Result:
+    severity: Node
+    shape: Node
+    component: Node
+    focus: Node
+    path: Node | None
+    value: Node | None
+    message: str
+
+    def __str__(self) -> str:
+        return (f"{curie(self.severity)} {curie(self.shape)} {curie(self.component)} "
+                f"focus={self.focus} path={self.path} value={self.value}: {self.message}")
+
+
+def run(data: Graph) -> tuple[bool, list[Result]]:
+    conforms, report, _ = validate(
+        data, shacl_graph=shapes(), inference="none", advanced=True, allow_warnings=True,
+        abort_on_first=False, meta_shacl=False, do_owl_imports=False,
+    )
+    assert isinstance(report, Graph)
+    results = []
+    # Top-level results only: the nested ones (sh:detail of sh:node) belong to anonymous shapes.
+    for node in report.objects(None, SH.result):
+        messages = sorted(str(m) for m in report.objects(node, SH.resultMessage))
+        results.append(Result(
+            severity=report.value(node, SH.resultSeverity),
+            shape=report.value(node, SH.sourceShape),
+            component=report.value(node, SH.sourceConstraintComponent),
+            focus=report.value(node, SH.focusNode),
+            path=report.value(node, SH.resultPath),
+            value=report.value(node, SH.value),
+            message=" | ".join(messages),
+        ))
+    return bool(conforms), results
+
+
+def curie(node: Node | None) -> str:
+    text = str(node)
+    for prefix, namespace in CURIES.items():
+        if text.startswith(namespace):
+            return f"{prefix}:{text[len(namespace):]}"
+    return text
+
+
+def expand(text: str) -> URIRef:
+    prefix, _, local = text.partition(":")
+    assert prefix in CURIES and local, f"unknown CURIE {text!r} (use ccbsh: or sh:)"
+    return URIRef(CURIES[prefix] + local)
+
+
+# ------------------------------------------------------------------------------------------
+# The shapes graph, as data
+# ------------------------------------------------------------------------------------------
+
+
+def node_shapes() -> set[Node]:
+    graph = shapes()
+    found = set(graph.subjects(RDF.type, SH.NodeShape))
+    for predicate in TARGETS:
+        found |= set(graph.subjects(predicate, None))
+    return found
+
+
+def property_shapes_of(shape: Node) -> list[Node]:
+    return list(shapes().objects(shape, SH.property))
+
+
+def reporting_shapes() -> set[Node]:
+    """Shapes that report results of their own: targeted node shapes and their property shapes."""
+    found = set(node_shapes())
+    for shape in node_shapes():
+        found |= set(property_shapes_of(shape))
+    return found
+
+
+def owner(shape: Node) -> Node:
+    """The node shape that a reporting shape belongs to (itself for a node shape)."""
+    if shape in node_shapes():
+        return shape
+    owners = list(shapes().subjects(SH.property, shape))
+    assert len(owners) == 1, f"{shape} belongs to {owners}"
+    return owners[0]
+
+
+def sparql_constraints() -> list[tuple[Node, Node]]:
+    return list(shapes().subject_objects(SH.sparql))
+
+
+def local(shape: Node) -> str:
+    assert isinstance(shape, URIRef) and str(shape).startswith(str(CCBSH)), shape
+    return str(shape)[len(str(CCBSH)):]
+
+
+# ------------------------------------------------------------------------------------------
+# Fixtures
+# ------------------------------------------------------------------------------------------
+
+FIXTURE_FILES = sorted(FIXTURES.glob("*.ttl"))
+
+
+def expectations(path: Path) -> set[tuple[URIRef, URIRef]]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    expected = set()
+    for line in lines:
+        match = EXPECT_LINE.match(line)
+        if not match:
+            break
+        expected.add((expand(match["shape"]), expand(match["component"])))
+    return expected
+
+
+def test_fixture_glob_finds_files() -> None:
+    assert FIXTURES.is_dir(), FIXTURES
+    assert len(FIXTURE_FILES) >= 2 * len(node_shapes())
+    for path in FIXTURE_FILES:
+        assert FIXTURE_NAME.match(path.name), f"badly named fixture {path.name}"
+
+
+@pytest.mark.parametrize("path", FIXTURE_FILES, ids=[p.stem for p in FIXTURE_FILES])
+def test_fixture(path: Path) -> None:
+    match = FIXTURE_NAME.match(path.name)
+    assert match, path.name
+    shape = CCBSH[match["shape"]]
+    assert shape in node_shapes(), f"{path.name} names no node shape of the shapes file"
+    own = {shape, *property_shapes_of(shape)}
+    _, results = run(with_background([path]))
+    violations = [r for r in results if r.severity == SH.Violation]
+    shown = "\n".join(str(r) for r in results)
+    if path.stem.endswith("-valid"):
+        assert expectations(path) == set(), "a valid fixture expects nothing"
+        assert not violations, f"valid fixture {path.name} has violations:\n{shown}"
+        mine = [r for r in results if r.shape in own]
+        assert not mine, f"valid fixture {path.name} triggers its own shape:\n{shown}"
+        # Shapes that target offenders only have no focus node on valid data; for them the
+        # fixture must at least contain instance nodes that the target query looks at.
+        probe = CCBSH.DataNodeShape if shape in OFFENDER_TARGETED else shape
+        assert any(True for _ in focus_nodes(probe, with_background([path]))), (
+            f"valid fixture {path.name} gives {curie(probe)} no focus node: it tests nothing")
+        return
+    expected = expectations(path)
+    assert expected, f"{path.name} must start with '# expect: <sourceShape> <component>' lines"
+    assert any(owner(s) == shape for s, _ in expected), (
+        f"{path.name} expects no result of {curie(shape)} or its property shapes")
+    for expected_shape, _ in expected:
+        assert expected_shape in reporting_shapes(), f"{curie(expected_shape)} is not a shape"
+    found = {(r.shape, r.component) for r in results}
+    missing = expected - found
+    listed = sorted(f"{curie(s)} {curie(c)}" for s, c in missing)
+    assert not missing, f"{path.name} misses {listed}; results:\n{shown}"
+    unexpected = {(r.shape, r.component) for r in violations} - expected
+    assert not unexpected, (f"{path.name} has violations it does not expect: "
+                            f"{sorted(curie(s) + ' ' + curie(c) for s, c in unexpected)}")
+
+
+def test_every_node_shape_has_a_valid_and_an_invalid_fixture() -> None:
+    names = {p.name for p in FIXTURE_FILES}
+    assert node_shapes()
+    for shape in node_shapes():
+        name = local(shape)
+        assert f"{name}-valid.ttl" in names, f"no valid fixture for {name}"
+        invalid = [p for p in FIXTURE_FILES if p.name.startswith(f"{name}-invalid-")]
+        assert invalid, f"no invalid fixture for {name}"
+
+
+def test_every_sparql_constraint_has_a_firing_fixture() -> None:
+    """A SHACL-SPARQL constraint that never fires (e.g. an unsupported function) is caught here."""
+    constraints = sparql_constraints()
+    assert constraints
+    hosts = [shape for shape, _ in constraints]
+    assert len(hosts) == len(set(hosts)), "one SPARQL constraint per node shape, for its message"
+    names = {p.name for p in FIXTURE_FILES}
+    for shape, constraint in constraints:
+        name = local(shape)
+        assert f"{name}-valid.ttl" in names, f"no valid fixture for the SPARQL constraint of {name}"
+        firing = [p for p in FIXTURE_FILES
+                  if p.name.startswith(f"{name}-invalid-")
+                  and (shape, SH.SPARQLConstraintComponent) in expectations(p)]
+        assert firing, f"no invalid fixture expects the SPARQL constraint of {name} to fire"
+        assert shapes().value(constraint, SH.select) is not None
+        assert shapes().value(constraint, SH.prefixes) == SHAPES_HEADER
+
+
+# ------------------------------------------------------------------------------------------
+# Focus nodes (to prove that targets select something)
+# ------------------------------------------------------------------------------------------
+
+
+def prefixes() -> dict[str, URIRef]:
+    graph = shapes()
+    declared = {}
+    for declaration in graph.objects(SHAPES_HEADER, SH.declare):
+        declared[str(graph.value(declaration, SH.prefix))] = URIRef(
+            str(graph.value(declaration, SH.namespace)))
+    assert {"ccb", "rdf", "owl", "oa", "time", "org", "schema"} <= set(declared)
+    return declared
+
+
+def focus_nodes(shape: Node, data: Graph) -> Iterator[Node]:
+    graph = shapes()
+    for cls in graph.objects(shape, SH.targetClass):
+        for sub in data.transitive_subjects(RDFS.subClassOf, cls):
+            yield from data.subjects(RDF.type, sub)
+    yield from graph.objects(shape, SH.targetNode)
+    for predicate in graph.objects(shape, SH.targetSubjectsOf):
+        yield from data.subjects(predicate, None)
+    for predicate in graph.objects(shape, SH.targetObjectsOf):
+        yield from data.objects(None, predicate)
+    for target in graph.objects(shape, SH.target):
+        query = str(graph.value(target, SH.select))
+        for row in data.query(query, initNs=prefixes()):
+            yield row[0]  # type: ignore[index]
+
+
+# ------------------------------------------------------------------------------------------
+# The real data
+# ------------------------------------------------------------------------------------------
+
+
+@cache
+def real_data() -> Graph:
+    files = sorted((REPO / "instances").glob("*.ttl"))
+    assert {p.stem for p in files} >= {"japan", "albania", "canada", "shared", "sources"}
+    return with_background(files)
+
+
+@cache
+def real_results() -> tuple[Result, ...]:
+    _, results = run(real_data())
+    return tuple(results)
+
+
+def test_real_data_has_no_violations() -> None:
+    violations = [r for r in real_results() if r.severity == SH.Violation]
+    assert not violations, "\n".join(str(r) for r in violations)
+
+
+def test_every_shape_has_focus_nodes_in_the_real_data() -> None:
+    """No vacuous shape: each one applies to some node of the real data (or, for the shapes
+    whose target selects offenders only, to none)."""
+    for shape in node_shapes():
+        nodes = set(focus_nodes(shape, real_data()))
+        if shape in OFFENDER_TARGETED:
+            assert not nodes, f"{curie(shape)} selects {sorted(map(str, nodes))[:5]}"
+        else:
+            assert nodes, f"{curie(shape)} has no focus node in the real data"
+
+
+def test_every_class_the_data_uses_has_its_own_node_shape() -> None:
+    data = Graph()
+    for path in sorted((REPO / "instances").glob("*.ttl")):
+        data.parse(path, format="turtle")
+    used = set(data.objects(None, RDF.type))
+    assert len(used) > 20
+    targeted = set(shapes().objects(None, SH.targetClass))
+    assert not used - targeted, f"classes without a node shape: {sorted(map(str, used - targeted))}"
+
+
+def test_every_object_property_has_a_class_and_node_kind_check() -> None:
+    """Each object property the ontology declares is the path (or one alternative of the path)
+    of a property shape that states sh:nodeKind and the class of its values (sh:class, or
+    sh:or of sh:class). schema:sameAs points outside the graph: a pattern replaces the class."""
+    owl = Namespace("http://www.w3.org/2002/07/owl#")
+    ontology = Graph().parse(REPO / "ontology" / "ccb.ttl", format="turtle")
+    properties = set(ontology.subjects(RDF.type, owl.ObjectProperty))
+    assert len(properties) > 40
+    graph = shapes()
+    checked: set[Node] = set()
+    for prop in set(graph.subjects(SH.path, None)):
+        path = graph.value(prop, SH.path)
+        alternatives = graph.value(path, SH.alternativePath)
+        paths = list(graph.items(alternatives)) if alternatives is not None else [path]
+        has_kind = graph.value(prop, SH.nodeKind) is not None
+        or_list = graph.value(prop, SH["or"])
+        has_class = graph.value(prop, SH["class"]) is not None or (
+            or_list is not None and all(graph.value(branch, SH["class"]) is not None
+                                        for branch in graph.items(or_list)))
+        if has_kind and (has_class or graph.value(prop, SH.pattern) is not None):
+            checked.update(paths)
+    assert not properties - checked, sorted(map(str, properties - checked))
+
+
+def test_real_data_warnings_are_documented() -> None:
+    """Every Warning or Info on the real data is listed, with its node, in docs/shapes.md."""
+    doc = DOC.read_text(encoding="utf-8")
+    section = doc[doc.index("## Expected results on the real data"):]
+    for result in real_results():
+        if result.severity == SH.Violation:
+            continue
+        node = str(result.focus).replace(ID, "id:")
+        assert f"`{node}`" in section and f"`{local(result.shape)}`" in section, (
+            f"undocumented {curie(result.severity)} on {node}: {result}")
+
+
+def test_dangling_and_undeclared_term_hints() -> None:
+    """The undeclared-term message suggests the declared spelling."""
+    _, results = run(with_background([FIXTURES / "UndeclaredTermShape-invalid-01.ttl"]))
+    messages = [r.message for r in results if r.shape == CCBSH.UndeclaredTermShape]
+    assert any("Did you mean <https://w3id.org/ccbkg/ontology#Organisation>?" in m
+               for m in messages), messages
+    _, results = run(with_background([FIXTURES / "UndeclaredTermShape-invalid-02.ttl"]))
+    messages = [r.message for r in results if r.shape == CCBSH.UndeclaredTermShape]
+    assert any("Did you mean <https://w3id.org/ccbkg/ontology#nationalCsirtOf>?" in m
+               for m in messages), messages
+    assert any("foundedIn" in m and "Did you mean" not in m for m in messages), messages
+
+
+# ------------------------------------------------------------------------------------------
+# The shapes file itself
+# ------------------------------------------------------------------------------------------
+
+
+def test_every_reporting_shape_has_a_message_and_an_explicit_severity() -> None:
+    graph = shapes()
+    for shape in reporting_shapes():
+        severities = list(graph.objects(shape, SH.severity))
+        assert len(severities) == 1 and severities[0] in SEVERITIES, (
+            f"{shape} needs exactly one sh:severity (sh:Violation, sh:Warning or sh:Info)")
+        messages = list(graph.objects(shape, SH.message))
+        assert messages, f"{shape} has no sh:message"
+        for message in messages:
+            assert isinstance(message, Literal) and message.language == "en"
+            assert len(str(message)) > 40, f"{shape}: say what is wrong and what to do"
+
+
+def test_property_shapes_are_named_after_their_node_shape() -> None:
+    for shape in node_shapes():
+        assert isinstance(shape, URIRef), "node shapes with targets must be named"
+        for prop in property_shapes_of(shape):
+            assert isinstance(prop, URIRef), f"{shape} has an anonymous property shape"
+            stem = local(shape).removesuffix("Shape")
+            assert local(prop).startswith(f"{stem}-"), f"{prop} should be named {stem}-<what>"
+
+
+def test_sparql_constraints_carry_their_shape_message() -> None:
+    """pySHACL reports the shape's message and the constraint's: they must be the same text,
+    which it then reports once."""
+    graph = shapes()
+    for shape, constraint in sparql_constraints():
+        assert set(graph.objects(constraint, SH.message)) == set(graph.objects(shape, SH.message))
+
+
+def test_release_date_in_future_date_check_is_the_release_date() -> None:
+    modified = shapes().value(SHAPES_HEADER, DCTERMS.modified)
+    assert isinstance(modified, Literal) and modified.datatype == XSD.date
+    (constraint,) = shapes().objects(CCBSH.FutureDateShape, SH.sparql)
+    query = str(shapes().value(constraint, SH.select))
+    assert re.findall(r'"(\d{4}-\d{2}-\d{2})"', query) == [str(modified)]
+
+
+def test_shapes_header_metadata() -> None:
+    graph = shapes()
+    header = SHAPES_HEADER
+    assert (header, RDF.type, URIRef("http://www.w3.org/2002/07/owl#Ontology")) in graph
+    owl = Namespace("http://www.w3.org/2002/07/owl#")
+    vann = Namespace("http://purl.org/vocab/vann/")
+    bibo = Namespace("http://purl.org/ontology/bibo/")
+    for predicate in (DCTERMS.title, DCTERMS.description, DCTERMS.bibliographicCitation):
+        assert any(isinstance(v, Literal) and v.language == "en"
+                   for v in graph.objects(header, predicate)), predicate
+    assert graph.value(header, DCTERMS.license) == URIRef(
+        "https://creativecommons.org/licenses/by/4.0/")
+    assert graph.value(header, owl.versionIRI) == URIRef("https://w3id.org/ccbkg/shapes/0.1.0")
+    assert str(graph.value(header, owl.versionInfo)) == "0.1.0"
+    for predicate in (DCTERMS.created, DCTERMS.issued, DCTERMS.modified):
+        value = graph.value(header, predicate)
+        assert isinstance(value, Literal) and value.datatype == XSD.date, predicate
+    for predicate in (DCTERMS.creator, DCTERMS.publisher, bibo.status):
+        assert graph.value(header, predicate) is not None, predicate
+    assert str(graph.value(header, vann.preferredNamespacePrefix)) == "ccbsh"
+    assert str(graph.value(header, vann.preferredNamespaceUri)) == str(CCBSH)
+
+
+def test_shapes_pass_meta_shacl() -> None:
+    conforms, _, text = meta_validate(shapes(), inference="none")
+    assert conforms, text
+
+
+def test_meta_shacl_catches_a_broken_shape() -> None:
+    broken = Graph().parse(format="turtle", data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        @prefix ex: <http://example.org/> .
+        ex:S a sh:NodeShape ; sh:targetClass ex:C ;
+            sh:property [ sh:path ex:p ; sh:minCount "one" ] .
+    """)
+    conforms, _, _ = meta_validate(broken, inference="none")
+    assert not conforms
+
+
+# The vocabulary lint: pySHACL silently ignores sh: terms it does not know (sh:minCout) and
+# rdflib accepts any xsd: IRI (xsd:sting), so a typo switches a check off without a word.
+
+
+@cache
+def shacl_terms() -> frozenset[URIRef]:
+    """The terms the SHACL vocabulary defines, from the copy of shacl.ttl that pySHACL ships."""
+    source = importlib.resources.files("pyshacl") / "assets" / "shacl.ttl"
+    vocabulary = Graph().parse(data=source.read_text(encoding="utf-8"), format="turtle")
+    terms = frozenset(s for s in vocabulary.subjects() if isinstance(s, URIRef)
+                      and str(s).startswith(str(SH)) and s != URIRef(str(SH)))
+    assert {SH.minCount, SH.SPARQLTarget, SH.declare, SH.Violation} <= terms
+    assert len(terms) > 100
+    return terms
+
+
+def lint_vocabulary_terms(graph: Graph) -> list[str]:
+    """Every sh: IRI must be a SHACL term and every xsd: IRI a real XSD 1.1 datatype (in any
+    position of a triple and as the datatype of a literal)."""
+    problems = set()
+    for triple in graph:
+        for term in triple:
+            iris = [term] if isinstance(term, URIRef) else []
+            if isinstance(term, Literal) and term.datatype is not None:
+                iris.append(term.datatype)
+            for iri in iris:
+                text = str(iri)
+                if text.startswith(str(SH)) and iri not in shacl_terms():
+                    problems.add(f"unknown SHACL term sh:{text[len(str(SH)):]}")
+                if text.startswith(str(XSD)) and text[len(str(XSD)):] not in XSD11_DATATYPES:
+                    problems.add(f"unknown XSD datatype xsd:{text[len(str(XSD)):]}")
+    return sorted(problems)
+
+
+def test_shapes_use_only_real_shacl_terms_and_xsd_datatypes() -> None:
+    assert lint_vocabulary_terms(shapes()) == []
+
+
+def test_vocabulary_lint_catches_typos() -> None:
+    typos = Graph().parse(format="turtle", data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+        @prefix ex: <http://example.org/> .
+        ex:S a sh:NodeShape ; sh:targetClass ex:C ;
+            sh:property [ sh:path ex:p ; sh:minCout 1 ; sh:datatype xsd:sting ] ;
+            sh:property [ sh:path ex:q ; sh:hasValue "x"^^xsd:integr ] .
+    """)
+    assert lint_vocabulary_terms(typos) == [
+        "unknown SHACL term sh:minCout",
+        "unknown XSD datatype xsd:integr",
+        "unknown XSD datatype xsd:sting",
+    ]
+
+
+def test_no_blank_node_shape_has_a_target() -> None:
+    for predicate in TARGETS:
+        for subject in shapes().subjects(predicate, None):
+            assert not isinstance(subject, BNode), "targeted shapes must be named"

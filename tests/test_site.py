@@ -1,0 +1,719 @@
+"""The static site (dist/site/): complete, linked, accessible, offline, and right in a real
+browser.
+
+The static tests read the generated files. The browser tests drive headless Chromium (Debian
+package `chromium`) over the DevTools protocol on a pipe (--remote-debugging-pipe: no
+websocket library needed): every page and diagram is loaded from file:// at desktop and phone
+width, and console errors, failed loads, horizontal overflow and image sizes are collected.
+Screenshots of the country profiles are written to dist/screenshots/ (or $CCBKG_SCREENSHOTS)
+with Chromium's --screenshot. Without Chromium those tests are skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import html
+import json
+import os
+import re
+import select
+import shutil
+import struct
+import subprocess
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, RDFS, SKOS
+
+from ccbkg.describe import Release
+from ccbkg.load import load
+from ccbkg.namespaces import CCB, OA
+from ccbkg.project import Project, Role
+from ccbkg.site import build_site
+from ccbkg.site.source_page import Placed, highlighted, overlaps
+from tests.conftest import REPO, assert_no_traceback, copy_sources, run_cli
+
+DATA_NS = "https://w3id.org/ccbkg/id/"
+IN_YEAR = URIRef("http://www.w3.org/2006/time#inXSDgYear")
+PROFILES = ("JPN", "ALB", "CAN")
+SCREENSHOTS = Path(os.environ.get("CCBKG_SCREENSHOTS", REPO / "dist" / "screenshots"))
+CHROMIUM = os.environ.get("CCBKG_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                  "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--hide-scrollbars"]
+PHONE = (390, 844)
+DESKTOP = (1280, 900)
+
+
+# ------------------------------------------------------------------------------ the build
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """dist/ built by the CLI, as a user would. --force: the site is built from whatever the
+    sources are, so these tests judge the site even while a data check fails."""
+    out = tmp_path_factory.mktemp("site-build") / "dist"
+    result = run_cli("build", "--root", str(REPO), "--out", str(out), "--quiet", "--force")
+    assert_no_traceback(result)
+    assert result.code in (0, 1), result.err
+    assert (out / "site" / "index.html").is_file(), result.err
+    return out
+
+
+@pytest.fixture(scope="session")
+def site(built: Path) -> Path:
+    return built / "site"
+
+
+@pytest.fixture(scope="session")
+def data() -> Graph:
+    sources = load(Project.discover(REPO))
+    return sources.graph(Role.ONTOLOGY, Role.VOCAB, Role.DATA)
+
+
+def pages(site: Path) -> list[Path]:
+    found = sorted(site.rglob("*.html"))
+    assert len(found) > 50, f"only {len(found)} pages in {site}"
+    return found
+
+
+def page_of(site: Path, iri: str) -> Path:
+    return site / (iri[len("https://w3id.org/ccbkg/"):] + ".html")
+
+
+# ------------------------------------------------------------------------------ HTML parsing
+
+
+@dataclass
+class Parsed:
+    """What the checks need from one HTML file."""
+
+    ids: list[str] = field(default_factory=list)
+    links: list[tuple[str, str]] = field(default_factory=list)  # (tag.attr, value)
+    headings: list[int] = field(default_factory=list)
+    images: list[dict[str, str | None]] = field(default_factory=list)
+    scripts: int = 0
+    handlers: list[str] = field(default_factory=list)
+    lang: str | None = None
+    title: str = ""
+    viewport: bool = False
+    text_by_class: dict[str, str] = field(default_factory=dict)
+    source_text: str = ""
+
+
+class _Parser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out = Parsed()
+        self._in_title = False
+        self._stack: list[tuple[str, list[str]]] = []
+        self._in_source = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if a.get("id"):
+            self.out.ids.append(str(a["id"]))
+        for key in ("href", "src"):
+            if a.get(key) is not None:
+                self.out.links.append((f"{tag}.{key}", str(a[key])))
+        self.out.handlers += [k for k in a if k.startswith("on")]
+        if re.fullmatch(r"h[1-6]", tag):
+            self.out.headings.append(int(tag[1]))
+        if tag == "img":
+            self.out.images.append(a)
+        if tag == "script":
+            self.out.scripts += 1
+        if tag == "html":
+            self.out.lang = a.get("lang")
+        if tag == "title":
+            self._in_title = True
+        if tag == "meta" and a.get("name") == "viewport":
+            self.out.viewport = True
+        classes = (a.get("class") or "").split()
+        if (tag == "div" and "source-text" in classes) or self._in_source:
+            self._in_source += 1
+        if tag not in ("img", "meta", "link", "br", "input"):
+            self._stack.append((tag, classes))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "title":
+            self._in_title = False
+        if self._stack:
+            self._stack.pop()
+        if self._in_source:
+            self._in_source -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.out.title += data
+        if self._in_source:
+            in_marker = any(t == "a" and "pm" in c for t, c in self._stack)
+            if not in_marker:
+                self.out.source_text += data
+            for _, classes in self._stack:
+                for c in classes:
+                    if c.startswith("c-"):
+                        self.out.text_by_class[c] = self.out.text_by_class.get(c, "") + data
+
+
+def parse(path: Path) -> Parsed:
+    parser = _Parser()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser.out
+
+
+# ------------------------------------------------------------------------------ static checks
+
+
+def test_site_has_index_references_profiles_source_and_diagrams(site: Path) -> None:
+    for name in ("index.html", "ontology.html", "shapes.html", "resources.html", "style.css",
+                 "diagrams/ontology.svg", "diagrams/agreements.svg", "diagrams/timeline.svg"):
+        assert (site / name).is_file(), name
+    for code in PROFILES:
+        assert (site / "id" / "country" / f"{code}.html").is_file()
+    index = (site / "index.html").read_text(encoding="utf-8")
+    for needle in ("Downloads", "Licence", "How to cite", "Version and changes",
+                   "Example queries", "../ontology/ccb.ttl", "../data/ccbkg-data.ttl",
+                   "creativecommons.org/licenses/by/4.0"):
+        assert needle in index, needle
+
+
+def test_every_link_and_anchor_resolves(site: Path) -> None:
+    dist = site.parent
+    cache: dict[Path, set[str]] = {}
+    broken = []
+    checked = 0
+    for page in pages(site):
+        for attr, value in parse(page).links:
+            if value.startswith(("http://", "https://", "mailto:")):
+                assert attr == "a.href", f"{page}: {attr}={value} loads from the network"
+                continue
+            assert not value.startswith(("/", "file:", "//")), f"{page}: {value} is not relative"
+            parts = urlsplit(value)
+            target = (page.parent / unquote(parts.path)).resolve() if parts.path else page
+            checked += 1
+            if not target.is_file() or dist.resolve() not in target.parents:
+                broken.append(f"{page.relative_to(site)}: {value}")
+                continue
+            if parts.fragment and target.suffix == ".html":
+                if target not in cache:
+                    cache[target] = set(parse(target).ids)
+                if unquote(parts.fragment) not in cache[target]:
+                    broken.append(f"{page.relative_to(site)}: {value} (no such anchor)")
+    assert checked > 1000
+    assert broken == []
+
+
+def test_no_javascript_and_nothing_remote(site: Path) -> None:
+    for page in pages(site):
+        parsed = parse(page)
+        assert parsed.scripts == 0, page
+        assert parsed.handlers == [], page
+    for svg in site.rglob("*.svg"):
+        text = svg.read_text(encoding="utf-8")
+        assert "<script" not in text and "http://" not in text.replace(
+            "http://www.w3.org/2000/svg", ""), svg
+    css = (site / "style.css").read_text(encoding="utf-8")
+    assert "@import" not in css and "url(" not in css
+
+
+def test_pages_are_accessible_in_structure(site: Path) -> None:
+    problems = []
+    for page in pages(site):
+        p = parse(page)
+        name = page.relative_to(site).as_posix()
+        if p.headings.count(1) != 1 or p.headings[0] != 1:
+            problems.append(f"{name}: needs exactly one h1, first")
+        for before, after in zip(p.headings, p.headings[1:], strict=False):
+            if after > before + 1:
+                problems.append(f"{name}: h{before} followed by h{after}")
+        if p.lang != "en" or not p.title.strip() or not p.viewport:
+            problems.append(f"{name}: lang, title or viewport missing")
+        if len(set(p.ids)) != len(p.ids):
+            problems.append(f"{name}: duplicate ids")
+        for img in p.images:
+            if not (img.get("alt") or "").strip():
+                problems.append(f"{name}: image {img.get('src')} without alt text")
+    assert problems == []
+
+
+def test_diagrams_are_accessible_svg(site: Path) -> None:
+    svgs = sorted(site.rglob("*.svg"))
+    assert len(svgs) >= 4
+    ns = {"svg": "http://www.w3.org/2000/svg"}
+    for svg in svgs:
+        root = ET.parse(svg).getroot()
+        assert root.get("role") == "img" and root.get("aria-label"), svg
+        title = root.find("svg:title", ns)
+        assert title is not None and (title.text or "").strip(), svg
+        assert float(root.get("width", "0")) > 100 and float(root.get("height", "0")) > 100
+    referenced = {v for page in pages(site) for a, v in parse(page).links if a == "img.src"}
+    assert {Path(v).name for v in referenced} >= {s.name for s in svgs}
+
+
+def test_every_resource_has_a_page_at_its_iri_path_with_its_rdf(site: Path, data: Graph) -> None:
+    subjects = {str(s) for s in data.subjects() if str(s).startswith(DATA_NS)}
+    assert len(subjects) > 100
+    for iri in sorted(subjects):
+        base, _, fragment = iri.partition("#")
+        page = page_of(site, base)
+        assert page.is_file(), iri
+        if fragment:
+            assert fragment in parse(page).ids, iri
+        for ext in ("ttl", "nt", "rdf", "jsonld"):
+            assert page.with_suffix(f".{ext}").is_file(), f"{iri}: no .{ext}"
+    description = Graph().parse(site / "id" / "agreement" / "alb-ncirc-mou-2013.ttl")
+    mou = URIRef(DATA_NS + "agreement/alb-ncirc-mou-2013")
+    assert set(description.predicate_objects(mou)) == set(data.predicate_objects(mou))
+
+
+def test_resource_page_lists_every_property_with_labels(site: Path, data: Graph) -> None:
+    mou = URIRef(DATA_NS + "agreement/alb-ncirc-mou-2013")
+    text = html.unescape(page_of(site, str(mou)).read_text(encoding="utf-8"))
+    for p, o in data.predicate_objects(mou):
+        label = data.value(p, RDFS.label) or data.value(p, SKOS.prefLabel)
+        if label is not None:
+            assert str(label) in text, p
+        if isinstance(o, Literal):
+            assert str(o) in text, o
+        else:
+            olabel = data.value(o, RDFS.label) or data.value(o, SKOS.prefLabel) or \
+                data.value(o, IN_YEAR)
+            assert olabel is not None and str(olabel) in text, o
+
+
+def test_ontology_page_describes_every_term(site: Path, data: Graph) -> None:
+    parsed = parse(site / "ontology.html")
+    text = html.unescape((site / "ontology.html").read_text(encoding="utf-8"))
+    terms = [t for t in data.subjects(RDF.type, None) if str(t).startswith(str(CCB))
+             and str(t) != str(CCB)]
+    assert len(terms) > 60
+    for term in terms:
+        local = str(term)[len(str(CCB)):]
+        assert local in parsed.ids, local
+        for p in (RDFS.label, SKOS.definition):
+            value = data.value(term, p)
+            assert value is not None and str(value) in text, (local, p)
+    concepts = list(data.subjects(RDF.type, SKOS.Concept))
+    assert len(concepts) > 20
+    for c in concepts:
+        scheme, key = str(c)[len("https://w3id.org/ccbkg/scheme/"):].split("/")
+        assert f"{scheme}-{key}" in parsed.ids, c
+    # examples from the data
+    assert 'href="id/country/JPN.html"' in (site / "ontology.html").read_text(encoding="utf-8")
+
+
+def test_shapes_page_explains_every_shape_in_words(site: Path) -> None:
+    shapes = load(Project.discover(REPO)).graph(Role.SHAPES)
+    parsed = parse(site / "shapes.html")
+    text = html.unescape((site / "shapes.html").read_text(encoding="utf-8"))
+    sh = "http://www.w3.org/ns/shacl#"
+    node_shapes = list(shapes.subjects(RDF.type, URIRef(sh + "NodeShape")))
+    assert len(node_shapes) > 10
+    for shape in node_shapes:
+        local = str(shape).rsplit("#", 1)[-1]
+        assert local in parsed.ids, local
+        message = shapes.value(shape, URIRef(sh + "message"))
+        if message is not None:
+            assert str(message) in text, local
+    assert "at least 1 value" in text and "each value is a" in text
+
+
+AGENT_LINKS = ("jurisdiction", "heldBy", "speaker", "funder", "signatory", "party",
+               "participant", "collaborator", "actor", "responsibleAgent", "introducedBy",
+               "country", "nationalCsirtOf")
+
+
+@pytest.mark.parametrize("code", PROFILES)
+def test_profile_links_every_fact_to_its_passages(site: Path, data: Graph, code: str) -> None:
+    country = URIRef(f"{DATA_NS}country/{code}")
+    page = page_of(site, str(country))
+    parsed = parse(page)
+    hrefs = {v for _, v in parsed.links}
+    facts = {s for p in AGENT_LINKS for s in data.subjects(CCB[p], country)}
+    facts |= {m for p in ("member",) for m in data.subjects(
+        URIRef("http://www.w3.org/ns/org#" + p), country)}
+    assert len(facts) >= 5, code
+    for fact in facts:
+        rel = os.path.relpath(page_of(site, str(fact)), page.parent)
+        assert rel in hrefs, f"{code}: {fact} not linked"
+        for passage in data.objects(fact, CCB.citesPassage):
+            source = data.value(passage, OA.hasSource)
+            anchor = str(passage)[len(DATA_NS):].replace("/", "-")
+            target = os.path.relpath(page_of(site, str(source)), page.parent) + "#" + anchor
+            assert target in hrefs, f"{code}: {fact} does not link {passage} on the source page"
+    for section in ("strategies", "authorities", "agreements", "exercises", "forums",
+                    "programmes", "positions", "timeline"):
+        assert section in parsed.ids, f"{code}: no {section} section"
+
+
+def test_albania_profile_shows_agreements_with_status_date_and_counterparties(
+        site: Path, data: Graph) -> None:
+    text = html.unescape(page_of(site, DATA_NS + "country/ALB").read_text(encoding="utf-8"))
+    agreements = list(data.subjects(CCB.party, URIRef(DATA_NS + "country/ALB")))
+    assert len(agreements) >= 5
+    for a in agreements:
+        assert str(data.value(a, RDFS.label)) in text
+        status = data.value(a, CCB.agreementStatus)
+        assert str(data.value(status, SKOS.prefLabel)) in text
+        for party in data.objects(a, CCB.party):
+            assert str(data.value(party, RDFS.label)) in text
+    assert "2013" in text and "agreements-alb.svg" in text
+
+
+def test_japan_profile_quotes_its_statements(site: Path, data: Graph) -> None:
+    text = html.unescape(page_of(site, DATA_NS + "country/JPN").read_text(encoding="utf-8"))
+    quotes = [str(q) for s in data.subjects(CCB.speaker, URIRef(DATA_NS + "country/JPN"))
+              for q in data.objects(s, CCB.quote)]
+    assert quotes
+    for q in quotes:
+        assert q in text
+
+
+def test_source_page_keeps_the_text_and_anchors_every_passage(site: Path, data: Graph) -> None:
+    for doc in data.subjects(RDF.type, CCB.SourceDocument):
+        name = str(data.value(doc, CCB.fileName))
+        text = (REPO / "instances" / "sources" / name).read_text(encoding="utf-8")
+        parsed = parse(page_of(site, str(doc)))
+        assert parsed.source_text == text
+        passages = list(data.subjects(OA.hasSource, doc))
+        assert len(passages) > 10
+        for p in passages:
+            assert str(p)[len(DATA_NS):].replace("/", "-") in parsed.ids, p
+        # each passage's highlighted pieces spell its exact quote
+        numbered = sorted(passages, key=lambda p: (_offsets(data, p)[0], -_offsets(data, p)[1],
+                                                   str(p)))
+        for n, p in enumerate(numbered, start=1):
+            start, end = _offsets(data, p)
+            assert parsed.text_by_class.get(f"c-{n}") == text[start:end], p
+        assert (site / "sources" / name).read_bytes() == (
+            REPO / "instances" / "sources" / name).read_bytes()
+
+
+def _offsets(data: Graph, passage: Any) -> tuple[int, int]:
+    for sel in data.objects(passage, OA.hasSelector):
+        start, end = data.value(sel, OA.start), data.value(sel, OA.end)
+        if start is not None and end is not None:
+            return int(str(start)), int(str(end))
+    raise AssertionError(f"{passage}: no offsets")
+
+
+def test_overlapping_and_nested_passages_render_as_flat_marks() -> None:
+    text = "Alpha beta gamma delta epsilon."
+    spans = [(0, 16), (6, 22), (11, 16), (23, 31)]  # overlap, nested, disjoint
+    placed = [Placed(n, URIRef(f"{DATA_NS}passage/p{n}"), a, b, True)
+              for n, (a, b) in enumerate(spans, start=1)]
+    markup, css = highlighted(text, placed)
+    parser = _Parser()
+    parser.feed(f'<div class="source-text">{markup}</div>')
+    assert parser.out.source_text == text
+    for p in placed:
+        assert parser.out.text_by_class[f"c-{p.number}"] == text[p.start:p.end]
+        assert f'id="passage-p{p.number}"' in markup
+        assert f'[id="passage-p{p.number}"]:target ~ .c-{p.number}' in css
+    assert 'class="hl d3 c-1 c-2 c-3"' in markup  # three passages cover "gamma"
+    assert overlaps(placed) == 3
+    assert markup.count("<mark") == 5  # cut at every start and end; " " at 22 is unmarked
+
+
+def test_overlapping_passage_in_the_data_keeps_the_source_page_right(tmp_path: Path) -> None:
+    root = copy_sources(tmp_path / "src")
+    text = (root / "instances" / "sources" / "000_311875a826843e54.txt").read_text("utf-8")
+    start, end = 60, 140  # across the end of passage 1 and the start of passage 2
+    exact = text[start:end]
+    with (root / "instances" / "sources.ttl").open("a", encoding="utf-8") as handle:
+        handle.write(
+            "\npassage:test-overlap a ccb:Passage ;\n"
+            '    rdfs:label "A test passage across two others"@en ;\n'
+            "    oa:hasSource src:311875a826843e54 ;\n"
+            "    oa:hasSelector <https://w3id.org/ccbkg/id/passage/test-overlap#quote>, "
+            "<https://w3id.org/ccbkg/id/passage/test-overlap#position> .\n"
+            "<https://w3id.org/ccbkg/id/passage/test-overlap#quote> a oa:TextQuoteSelector ;\n"
+            f"    oa:exact {json.dumps(exact, ensure_ascii=False)} .\n"
+            "<https://w3id.org/ccbkg/id/passage/test-overlap#position> "
+            "a oa:TextPositionSelector ;\n"
+            f'    oa:start "{start}"^^xsd:nonNegativeInteger ; '
+            f'oa:end "{end}"^^xsd:nonNegativeInteger .\n')
+    sources = load(Project.discover(root))
+    assert not sources.result.findings, sources.result.findings
+    files = build_site(sources, Release.from_ontology(sources.quads(Role.ONTOLOGY)), {})
+    out = tmp_path / "site"
+    for name, blob in files.items():
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_bytes(blob)
+    parsed = parse(out / "id" / "source" / "311875a826843e54.html")
+    assert parsed.source_text == text
+    assert "passage-test-overlap" in parsed.ids
+    assert exact in parsed.text_by_class.values()
+    assert "d2" in (out / "id" / "source" / "311875a826843e54.html").read_text("utf-8")
+
+
+def test_site_files_are_outside_sha256sums_and_void(built: Path) -> None:
+    sums = (built / "SHA256SUMS").read_text(encoding="utf-8")
+    assert "site/" not in sums
+    assert "/site/" not in (built / "void.ttl").read_text(encoding="utf-8")
+
+
+def test_redirect_table_targets_are_documented(built: Path) -> None:
+    with (REPO / "tests" / "fixtures" / "redirects.csv").open(encoding="utf-8") as handle:
+        assert any("site/id/country/JPN.html" in r["location"] for r in csv.DictReader(handle))
+
+
+# ------------------------------------------------------------------------------ the browser
+
+
+def _chromium_or_skip() -> str:
+    if not Path(CHROMIUM).is_file():
+        pytest.skip(f"headless Chromium not found at {CHROMIUM}: install the Debian package "
+                    "`chromium` (or set CCBKG_CHROMIUM) to run the browser tests")
+    return CHROMIUM
+
+
+class Browser:
+    """Headless Chromium driven over the DevTools protocol on a pipe (fds 3 and 4)."""
+
+    def __init__(self, binary: str, profile: Path) -> None:
+        cmd_read, self._cmd_write = os.pipe()
+        self._res_read, res_write = os.pipe()
+
+        def wire() -> None:  # in the child: commands on fd 3, answers on fd 4
+            a, b = os.dup(cmd_read), os.dup(res_write)
+            os.dup2(a, 3)
+            os.dup2(b, 4)
+            os.set_inheritable(3, True)
+            os.set_inheritable(4, True)
+
+        self.proc = subprocess.Popen(
+            [binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--remote-debugging-pipe"],
+            preexec_fn=wire, close_fds=False, stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.close(cmd_read)
+        os.close(res_write)
+        self._buffer = b""
+        self._next = 0
+        self.events: list[dict[str, Any]] = []
+        target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
+        self.session = self.call("Target.attachToTarget",
+                                 {"targetId": target, "flatten": True})["sessionId"]
+        for domain in ("Page", "Runtime", "Log", "Network"):
+            self.call(f"{domain}.enable", session=True)
+
+    def _read(self, timeout: float) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while b"\0" not in self._buffer:
+            left = deadline - time.monotonic()
+            ready, _, _ = select.select([self._res_read], [], [], max(left, 0))
+            if not ready:
+                raise TimeoutError("Chromium did not answer in time")
+            chunk = os.read(self._res_read, 1 << 16)
+            if not chunk:
+                raise EOFError("Chromium closed the pipe")
+            self._buffer += chunk
+        message, _, self._buffer = self._buffer.partition(b"\0")
+        found: dict[str, Any] = json.loads(message)
+        return found
+
+    def call(self, method: str, params: dict[str, Any] | None = None, *, session: bool = False,
+             timeout: float = 30) -> dict[str, Any]:
+        self._next += 1
+        message: dict[str, Any] = {"id": self._next, "method": method, "params": params or {}}
+        if session:
+            message["sessionId"] = self.session
+        os.write(self._cmd_write, json.dumps(message).encode() + b"\0")
+        while True:
+            answer = self._read(timeout)
+            if answer.get("id") == self._next:
+                if "error" in answer:
+                    raise RuntimeError(f"{method}: {answer['error']}")
+                result: dict[str, Any] = answer.get("result", {})
+                return result
+            self.events.append(answer)
+
+    def load(self, url: str, size: tuple[int, int]) -> None:
+        """Load a page at a viewport size and wait for its load event."""
+        self.call("Emulation.setDeviceMetricsOverride",
+                  {"width": size[0], "height": size[1], "deviceScaleFactor": 1,
+                   "mobile": size[0] < 600}, session=True)
+        self.events.clear()
+        self.call("Page.navigate", {"url": url}, session=True)
+        deadline = time.monotonic() + 30
+        while not any(e.get("method") == "Page.loadEventFired" for e in self.events):
+            self.events.append(self._read(deadline - time.monotonic()))
+
+    def visit(self, url: str, size: tuple[int, int], expression: str) -> tuple[Any, list[str]]:
+        """Load a page; the value of expression (run by DevTools) and the errors seen."""
+        self.load(url, size)
+        value = self.call("Runtime.evaluate", {"expression": expression, "returnByValue": True},
+                          session=True)["result"].get("value")
+        return json.loads(value) if isinstance(value, str) else value, self.errors()
+
+    def dom_without_scripts(self, url: str) -> str:
+        """The page's DOM as rendered with JavaScript switched off."""
+        self.call("Emulation.setScriptExecutionDisabled", {"value": True}, session=True)
+        try:
+            self.load(url, DESKTOP)
+            root = self.call("DOM.getDocument", session=True)["root"]["nodeId"]
+            found: str = self.call("DOM.getOuterHTML", {"nodeId": root},
+                                   session=True)["outerHTML"]
+            return found
+        finally:
+            self.call("Emulation.setScriptExecutionDisabled", {"value": False}, session=True)
+
+    def errors(self) -> list[str]:
+        found = []
+        for e in self.events:
+            method, params = e.get("method"), e.get("params", {})
+            if method == "Runtime.exceptionThrown":
+                found.append(f"uncaught: {params['exceptionDetails'].get('text')}")
+            elif method == "Runtime.consoleAPICalled" and params.get("type") in ("error",
+                                                                                 "assert"):
+                found.append(f"console.{params['type']}: {params.get('args')}")
+            elif method == "Log.entryAdded" and params["entry"]["level"] == "error":
+                found.append(f"{params['entry']['text']} {params['entry'].get('url', '')}")
+            elif method == "Network.loadingFailed":
+                found.append(f"failed to load: {params.get('errorText')}")
+        return found
+
+    def close(self) -> None:
+        with contextlib.suppress(EOFError, TimeoutError, OSError, RuntimeError):
+            self.call("Browser.close", timeout=10)
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        os.close(self._cmd_write)
+        os.close(self._res_read)
+
+
+PAGE_PROBE = """JSON.stringify({
+  scrollWidth: document.documentElement.scrollWidth,
+  innerWidth: window.innerWidth,
+  h1: document.querySelectorAll('h1').length,
+  mainText: (document.querySelector('main') || document.body).innerText.length,
+  images: [...document.images].map(i => [i.getAttribute('src'), i.naturalWidth,
+                                         i.naturalHeight, i.getBoundingClientRect().width])
+})"""
+SVG_PROBE = """JSON.stringify({
+  width: document.documentElement.getBoundingClientRect().width,
+  height: document.documentElement.getBoundingClientRect().height,
+  title: (document.querySelector('title') || {}).textContent || ''
+})"""
+
+
+@dataclass
+class Visit:
+    """One page loaded at one size."""
+
+    page: str
+    size: tuple[int, int]
+    probe: dict[str, Any]
+    errors: list[str]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    binary = _chromium_or_skip()
+    profile = Path(tempfile.mkdtemp(prefix="ccbkg-chromium-"))
+    started = Browser(binary, profile)
+    try:
+        yield started
+    finally:
+        started.close()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def visits(site: Path, browser: Browser) -> list[Visit]:
+    found: list[Visit] = []
+    for page in pages(site):
+        for size in (DESKTOP, PHONE):
+            probe, errors = browser.visit(page.as_uri(), size, PAGE_PROBE)
+            found.append(Visit(page.relative_to(site).as_posix(), size, probe, errors))
+    for svg in sorted(site.rglob("*.svg")):
+        probe, errors = browser.visit(svg.as_uri(), DESKTOP, SVG_PROBE)
+        found.append(Visit(svg.relative_to(site).as_posix(), DESKTOP, probe, errors))
+    return found
+
+
+def test_browser_reports_errors_of_a_broken_page(browser: Browser, tmp_path: Path) -> None:
+    page = tmp_path / "broken.html"
+    page.write_text('<!DOCTYPE html><html lang="en"><title>x</title><h1>x</h1>'
+                    '<img src="missing.svg" alt="x"><script>undefinedFunction()</script>')
+    _, errors = browser.visit(page.as_uri(), DESKTOP, "1")
+    assert any("missing.svg" in e or "ERR_FILE_NOT_FOUND" in e for e in errors), errors
+    assert any(e.startswith("uncaught") for e in errors), errors
+
+
+def test_browser_loads_every_page_without_console_errors(visits: list[Visit]) -> None:
+    assert len(visits) > 100
+    errors = [f"{v.page} at {v.size[0]}px: {e}" for v in visits for e in v.errors]
+    assert errors == []
+
+
+def test_browser_renders_each_page_with_one_h1_and_content(visits: list[Visit]) -> None:
+    for v in visits:
+        if v.page.endswith(".html"):
+            assert v.probe["h1"] == 1, v.page
+            assert v.probe["mainText"] > 100, v.page
+
+
+def test_browser_pages_fit_a_phone_screen(visits: list[Visit]) -> None:
+    wide = [f"{v.page}: {v.probe['scrollWidth']}px" for v in visits
+            if v.size == PHONE and v.probe["scrollWidth"] > v.probe["innerWidth"] + 1]
+    assert wide == [], "pages scroll sideways at 390px"
+
+
+def test_browser_renders_the_diagrams_with_a_size(visits: list[Visit]) -> None:
+    svgs = [v for v in visits if v.page.endswith(".svg")]
+    assert len(svgs) >= 4
+    for v in svgs:
+        assert v.probe["width"] > 100 and v.probe["height"] > 100 and v.probe["title"], v.page
+    shown = 0
+    for v in visits:
+        if v.page.endswith(".html"):
+            for src, width, height, box in v.probe["images"]:
+                assert width > 0 and height > 0 and box > 0, f"{v.page}: {src} at {v.size}"
+                shown += 1
+    assert shown >= 8
+
+
+def test_browser_shows_pages_with_javascript_switched_off(site: Path, browser: Browser) -> None:
+    dom = browser.dom_without_scripts((site / "id" / "country" / "ALB.html").as_uri())
+    assert "<h1>Albania</h1>" in dom
+    assert 'id="agreements"' in dom and "Under negotiation" in dom
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    head = path.read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n", path
+    width, height = struct.unpack(">II", head[16:24])
+    return width, height
+
+
+@pytest.mark.parametrize("code", PROFILES)
+def test_browser_screenshots_of_each_country_profile(site: Path, tmp_path: Path,
+                                                     code: str) -> None:
+    binary = _chromium_or_skip()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page = site / "id" / "country" / f"{code}.html"
+    for suffix, size in (("", (1280, 2400)), ("-phone", PHONE)):
+        shot = SCREENSHOTS / f"{code.lower()}{suffix}.png"
+        shot.unlink(missing_ok=True)
+        result = subprocess.run(
+            [binary, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
+             f"--window-size={size[0]},{size[1]}", f"--screenshot={shot}", page.as_uri()],
+            capture_output=True, text=True, timeout=120, check=False)
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert shot.is_file() and shot.stat().st_size > 20_000, shot
+        assert _png_size(shot) == size
