@@ -372,7 +372,7 @@ def _required_by_violations(sources: Sources) -> dict[str, set[str]]:
         for prop in g.objects(shape, URIRef(sh + "property")):
             path, count = g.value(prop, URIRef(sh + "path")), g.value(prop, URIRef(sh + "minCount"))
             severity = g.value(prop, URIRef(sh + "severity"))
-            if isinstance(path, URIRef) and count is not None and int(count) >= 1 and \
+            if isinstance(path, URIRef) and count is not None and int(str(count)) >= 1 and \
                     severity in (None, URIRef(sh + "Violation")):
                 out[str(cls)].add(str(path))
     return out
