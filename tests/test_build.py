@@ -31,7 +31,8 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _artefacts(dist: Path, *suffixes: str) -> list[Path]:
-    found = sorted(p for p in dist.rglob("*") if p.suffix in suffixes and p.name != "context.jsonld")
+    found = sorted(p for p in dist.rglob("*")
+                   if p.suffix in suffixes and p.name != "context.jsonld")
     assert found, f"no {suffixes} artefacts in {dist}"
     return found
 
