@@ -23,6 +23,7 @@ LABEL = ox.NamedNode(str(RDFS.label))
 CITES = ox.NamedNode(CCB + "citesPassage")
 PARTY = ox.NamedNode(CCB + "party")
 AGREEMENT = ox.NamedNode(CCB + "Agreement")
+IDENTIFIERS = {ox.NamedNode("https://schema.org/sameAs"), ox.NamedNode(CCB + "iso3166Alpha3")}
 TIME = "http://www.w3.org/2006/time#"
 DATE_PROPERTIES = {TIME + "inXSDgYear", TIME + "inXSDgYearMonth", TIME + "inXSDDate"}
 KINDS = (
@@ -74,7 +75,9 @@ def rules(shapes: Graph, ontology: Graph) -> Rules:
             if not isinstance(path, URIRef):
                 continue
             count = shapes.value(prop, SH.minCount)
-            if count is not None and int(count) >= 1:  # type: ignore[call-overload]
+            severity = shapes.value(prop, SH.severity)
+            if count is not None and int(str(count)) >= 1 and \
+                    severity in (None, SH.Violation):
                 found.required[str(cls)].add(str(path))
             datatype = shapes.value(prop, SH.datatype)
             if datatype is not None:
@@ -169,6 +172,8 @@ def _misspelled(node: str, triples: list[Triple], *_: object) -> Change:
 
 
 def _missing_provenance(node: str, triples: list[Triple], *_: object) -> Change:
+    if any(t[1] in IDENTIFIERS for t in triples):
+        return None  # reference entities carry their own source (Wikidata, ISO 3166)
     gone = [t for t in triples if t[1] == CITES]
     return (gone, []) if gone else None
 

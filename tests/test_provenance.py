@@ -71,7 +71,7 @@ def test_wrong_offset_is_reported_with_the_right_one(scratch: Path) -> None:
     match = re.search(r"oa:start \"(\d+)\"", text)
     assert match is not None
     start = int(match.group(1))
-    sources.write_text(text.replace(match.group(0), f"oa:start {start + 1}", 1))
+    sources.write_text(text.replace(match.group(0), f'oa:start "{start + 1}"', 1))
     result = run_cli("check", "--root", str(scratch), "--only", "syntax,provenance", "--quiet")
     assert result.code == 1
     assert_no_traceback(result)

@@ -253,19 +253,18 @@ def _prefixes(shown: str, text: str, findings: list[Finding]) -> dict[str, str]:
 
 
 def _check_literals(shown: str, text: str, quads: list[ox.Quad], findings: list[Finding]) -> None:
-    """Unknown XSD datatypes, ill-typed literals, invisible characters and non-NFC text."""
-    seen: set[ox.Literal] = set()
+    """Unknown XSD datatypes, ill-typed literals, invisible characters and non-NFC text.
+
+    Each literal is judged once; every node that uses a bad one is named.
+    """
+    problems: dict[ox.Literal, str | None] = {}
     for q in quads:
         lit = q.object
-        if not isinstance(lit, ox.Literal) or lit in seen:
+        if not isinstance(lit, ox.Literal):
             continue
-        seen.add(lit)
-        dt = lit.datatype.value
-        problem = _text_problem(lit.value) if lit.language or dt == XSD_STRING else \
-            datatypes.problem(lit.value, dt)
-        if problem is None and not lit.language and dt in datatypes.XSD_KNOWN and \
-                Literal(lit.value, datatype=URIRef(dt)).ill_typed:
-            problem = f"{lit.value!r} is not a valid {datatypes.curie(dt)}"
+        if lit not in problems:
+            problems[lit] = _literal_problem(lit)
+        problem = problems[lit]
         if problem is None:
             continue
         line, column = _find(text, f'"{lit.value}"', f"'{lit.value}'", lit.value)
@@ -274,6 +273,17 @@ def _check_literals(shown: str, text: str, quads: list[ox.Quad], findings: list[
             node=q.subject.value if isinstance(q.subject, ox.NamedNode) else None,
             path=q.predicate.value, value=str(lit), message=problem,
         ))
+
+
+def _literal_problem(lit: ox.Literal) -> str | None:
+    dt = lit.datatype.value
+    if lit.language or dt == XSD_STRING:
+        return _text_problem(lit.value)
+    problem = datatypes.problem(lit.value, dt)
+    if problem is None and dt in datatypes.XSD_KNOWN and \
+            Literal(lit.value, datatype=URIRef(dt)).ill_typed:
+        problem = f"{lit.value!r} is not a valid {datatypes.curie(dt)}"
+    return problem
 
 
 def _text_problem(value: str) -> str | None:

@@ -127,7 +127,8 @@ def digest(triples: Iterable[ox.Triple]) -> str:
     """SHA-256 over the sorted, distinct N-Triples lines of a graph, literals by value.
 
     Booleans and numbers are written in their canonical form first: Virtuoso stores
-    `"true"^^xsd:boolean` as `"1"^^xsd:boolean`, the same value in another spelling.
+    `"true"^^xsd:boolean` as `"1"^^xsd:boolean`, and Oxigraph returns an
+    `xsd:nonNegativeInteger` as `xsd:integer`: the same value in another spelling.
     """
     h = hashlib.sha256()
     for text in sorted({line(ox.Triple(t.subject, t.predicate, by_value(t.object)))
@@ -144,8 +145,8 @@ def by_value(term: _Object) -> _Object:
     try:
         if kind == "boolean" and text in ("0", "1", "true", "false"):
             text = "true" if text in ("1", "true") else "false"
-        elif kind in _INTEGERS:
-            text = str(int(text))
+        elif kind in _INTEGERS:  # Oxigraph stores every derived integer type as xsd:integer
+            return ox.Literal(str(int(text)), datatype=ox.NamedNode(_XSD + "integer"))
         elif kind == "decimal":
             text = format(Decimal(text).normalize(), "f")
         elif kind in ("double", "float") and text not in ("INF", "-INF", "NaN"):
