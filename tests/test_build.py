@@ -45,7 +45,7 @@ def test_build_writes_every_artefact(dist: Path) -> None:
         assert f"data/ccbkg-data.{ext}" in names
     assert {"ccbkg.trig", "ccbkg.nq", "context.jsonld", "void.ttl", "SHA256SUMS",
             "reports/check.txt", "reports/check.json", "reports/shacl-report.ttl",
-            "shapes/ccb.shapes.ttl"} <= names
+            "shapes/ccb.shapes.ttl", "load-virtuoso.sql"} <= names
     vocabularies = sorted((REPO / "ontology" / "vocab").glob("*.ttl"))
     assert vocabularies
     for vocab in vocabularies:

@@ -21,7 +21,7 @@ from ccbkg.serialize import to_bytes
 from tests.conftest import REPO
 from tests.mutation import KINDS, Mutant, mutants, rules, scheme_members
 
-BATCH = 40
+BATCH = 200
 STAGES = "syntax,shapes,provenance"
 
 

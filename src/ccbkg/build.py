@@ -15,7 +15,9 @@ from ccbkg.atomic import staged_directory
 from ccbkg.describe import Distribution, Release, jsonld_context, void_dcat
 from ccbkg.findings import Report
 from ccbkg.load import Sources
+from ccbkg.namespaces import GRAPH
 from ccbkg.project import Role
+from ccbkg.publish import virtuoso_load_script
 from ccbkg.report import render_text
 from ccbkg.serialize import MEDIA_TYPES, to_bytes
 from ccbkg.site import write_site
@@ -69,6 +71,8 @@ def build(
                  for s, p, o in shacl_report]
         put("reports/shacl-report.ttl", to_bytes(quads, "ttl"))
     graphs = _graph_sizes(everything)
+    put("load-virtuoso.sql", virtuoso_load_script(
+        sorted(g for g in graphs if g), {"ccbkg.nq": str(GRAPH["default"])}).encode("utf-8"))
     distributions = [
         Distribution(name, _media_type(name), len(blob), hashlib.sha256(blob).hexdigest())
         for name, blob in sorted(written.items())
