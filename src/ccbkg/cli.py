@@ -124,7 +124,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(outcome.report.to_json(), indent=2, sort_keys=True))
     else:
-        console = Console(highlight=False, soft_wrap=True)
+        console = Console(emoji=False, highlight=False, soft_wrap=True)
         console.print(render_text(outcome.report, color=console.is_terminal), end="")
     return EXIT_OK if outcome.report.ok else EXIT_DEFECTS
 
@@ -139,7 +139,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     project = Project.discover(args.root)
     progress = Progress(quiet=args.quiet)
     outcome = run_checks(project, progress=progress)
-    console = Console(highlight=False, soft_wrap=True)
+    console = Console(emoji=False, highlight=False, soft_wrap=True)
     if not outcome.report.ok:
         console.print(render_text(outcome.report, color=console.is_terminal), end="")
         if not args.force:

@@ -14,7 +14,7 @@ class Progress:
 
     def __init__(self, *, quiet: bool = False) -> None:
         self.quiet = quiet
-        self.console = Console(stderr=True, highlight=False)
+        self.console = Console(stderr=True, emoji=False, highlight=False)
 
     @contextmanager
     def step(self, label: str) -> Iterator[None]:

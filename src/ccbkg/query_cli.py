@@ -96,7 +96,7 @@ def _timeout(value: str) -> float:
 def _cmd_list(args: argparse.Namespace) -> int:
     queries = query.catalogue(args.root)
     rows = [(q.name, ", ".join(p.name for p in q.params), q.question) for q in queries]
-    console = Console(highlight=False, soft_wrap=not sys.stdout.isatty())
+    console = Console(emoji=False, highlight=False, soft_wrap=not sys.stdout.isatty())
     if console.is_terminal:
         table = Table("name", "parameters", "question")
         for row in rows:
@@ -180,7 +180,7 @@ def _allow_host(url: str) -> None:
 
 
 def _print(results: query.Results, fmt: str) -> None:
-    console = Console(highlight=False, soft_wrap=True)
+    console = Console(emoji=False, highlight=False, soft_wrap=True)
     if fmt == "table" and console.is_terminal:
         header, rows = query.cells(results)
         table = Table(*header)  # variable names: no markup in them

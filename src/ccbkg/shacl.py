@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from pyshacl import validate as pyshacl_validate
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF, SH
+from rdflib.namespace import SH
 from rdflib.term import Node
 
 from ccbkg.findings import Finding, Severity
@@ -36,7 +36,7 @@ def run_shacl(
     assert isinstance(report, Graph)
     findings = [
         _finding(report, result, stage, sources, roles)
-        for result in report.subjects(RDF.type, SH.ValidationResult)
+        for result in report.objects(None, SH.result)  # top-level results, not sh:detail
     ]
     findings.sort(key=lambda f: (f.file or "", f.line or 0, f.node or "", f.shape or "",
                                  f.path or "", f.value or ""))

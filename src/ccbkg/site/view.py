@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -177,14 +177,7 @@ class View:
         """The class and all its superclasses."""
         cache = self._ancestor_cache
         if cls not in cache:
-            seen: set[Node] = set()
-            stack = [cls]
-            while stack:
-                c = stack.pop()
-                if c not in seen:
-                    seen.add(c)
-                    stack.extend(self.supers(c))
-            cache[cls] = frozenset(seen)
+            cache[cls] = frozenset(_reach(cls, self.supers))
         return cache[cls]
 
     def is_a(self, s: Node, cls: URIRef) -> bool:
@@ -198,14 +191,7 @@ class View:
 
     def descendants(self, cls: Node) -> set[Node]:
         """The class and all its subclasses."""
-        seen: set[Node] = set()
-        stack = [cls]
-        while stack:
-            c = stack.pop()
-            if c not in seen:
-                seen.add(c)
-                stack.extend(self.subs(c))
-        return seen
+        return _reach(cls, self.subs)
 
     def sub_properties(self, prop: Node) -> list[Node]:
         """Direct sub-properties."""
@@ -320,3 +306,15 @@ def curie(term: Node) -> str:
     if best:
         return f"{best}:{value[len(PREFIXES[best]):]}"
     return value
+
+
+def _reach(start: Node, step: Callable[[Node], Iterable[Node]]) -> set[Node]:
+    """start and every node reachable from it by repeating step."""
+    seen: set[Node] = set()
+    stack = [start]
+    while stack:
+        node = stack.pop()
+        if node not in seen:
+            seen.add(node)
+            stack.extend(step(node))
+    return seen
