@@ -694,3 +694,24 @@ def test_docs_list_every_query_and_its_question(catalogue: dict[str, query.Query
         assert info.question in docs
         for p in info.params:
             assert f"| `{p.name}` | {p.type.value} | `{p.default}` |" in docs
+
+
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+
+
+def test_a_runaway_query_is_stopped_at_the_deadline(store: ox.Store) -> None:
+    started = time.monotonic()
+    with pytest.raises(CcbkgError, match=r"no answer within 0\.5 s"):
+        query.run_embedded(store, RUNAWAY, timeout=0.5)
+    assert time.monotonic() - started < 5
+
+
+def test_a_deadline_does_not_change_a_quick_answer(store: ox.Store) -> None:
+    text = "SELECT (COUNT(*) AS ?n) WHERE { ?s a ?t }"
+    assert query.run_embedded(store, text, timeout=30) == query.run_embedded(store, text)
+
+
+def test_errors_inside_the_deadline_reach_the_caller(store: ox.Store) -> None:
+    with pytest.raises(CcbkgError, match="the query failed"):
+        query.run_embedded(store, "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
+                           timeout=30)

@@ -1,17 +1,14 @@
 """The w3id redirect rules (w3id/.htaccess), evaluated offline against an expected-URL table.
 
-A small evaluator of the mod_rewrite subset the file uses: RewriteCond on %{HTTP_ACCEPT}
-(regex, [NC], [OR], negation with !) and RewriteRule (regex on the path after /ccbkg/,
-$N and %N back-references, flags R=code, L, NE, NC). Anything else in the file is an error,
-so the rules cannot drift outside what is tested here. Every target in the latest/ and
-release/<version>/ folders must exist in a fresh dist/ (and its #anchor in the page).
+ccbkg.rewrite evaluates the mod_rewrite subset the file uses (the same code `ccbkg serve`
+answers IRIs with). Every target in the latest/ and release/<version>/ folders must exist in a
+fresh dist/ (and its #anchor in the page).
 """
 
 from __future__ import annotations
 
 import csv
 import re
-from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -21,120 +18,14 @@ import pytest
 from ccbkg.describe import Release
 from ccbkg.load import load
 from ccbkg.project import Project, Role
+from ccbkg.rewrite import PREFIX, RULES_FILE, TARGET_HOST, RewriteError, evaluate, parse, read_rules
 from tests.conftest import REPO
 from tests.test_site import built  # noqa: F401 (the session-scoped build, shared)
 
-HTACCESS = REPO / "w3id" / ".htaccess"
+HTACCESS = REPO / RULES_FILE
 TABLE = REPO / "tests" / "fixtures" / "redirects.csv"
-PREFIX = "/ccbkg/"  # the folder of the file on w3id.org
-HOST = "https://ccbkg.github.io/ccbkg/"
+HOST = TARGET_HOST
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
-_FLAG_RE = re.compile(r"^\[([A-Za-z0-9=,]+)\]$")
-_BACKREF_RE = re.compile(r"([$%])([0-9])")
-
-
-@dataclass
-class Cond:
-    """A RewriteCond."""
-
-    variable: str
-    pattern: re.Pattern[str]
-    negate: bool
-    join_or: bool
-
-
-@dataclass
-class Rule:
-    """A RewriteRule with the conditions before it."""
-
-    pattern: re.Pattern[str]
-    target: str
-    status: int | None
-    last: bool
-    no_escape: bool
-    conds: list[Cond] = field(default_factory=list)
-    line: int = 0
-
-
-def parse(text: str) -> list[Rule]:
-    """The rules of an .htaccess, refusing directives and flags outside the tested subset."""
-    rules: list[Rule] = []
-    pending: list[Cond] = []
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        parts = line.split()
-        directive = parts[0]
-        if directive in ("Options", "RewriteEngine"):
-            assert directive != "RewriteEngine" or parts[1].lower() == "on", number
-            continue
-        flags = _flags(parts[3] if len(parts) > 3 else "", number)
-        assert len(parts) <= 4, f"line {number}: unexpected text after the flags"
-        if directive == "RewriteCond":
-            assert parts[1] == "%{HTTP_ACCEPT}", f"line {number}: only %{{HTTP_ACCEPT}} is tested"
-            assert flags <= {"NC", "OR"}, f"line {number}: untested flags {flags}"
-            negate = parts[2].startswith("!")
-            pattern = re.compile(parts[2].lstrip("!"), re.IGNORECASE if "NC" in flags else 0)
-            pending.append(Cond(parts[1], pattern, negate, "OR" in flags))
-        elif directive == "RewriteRule":
-            status = [f for f in flags if f.startswith("R=")]
-            assert flags - set(status) <= {"L", "NE", "NC"}, f"line {number}: untested flags"
-            assert not status or "L" in flags, f"line {number}: a redirect must end with [L]"
-            rules.append(Rule(re.compile(parts[1], re.IGNORECASE if "NC" in flags else 0),
-                              parts[2], int(status[0][2:]) if status else None, "L" in flags,
-                              "NE" in flags, pending, number))
-            pending = []
-        else:
-            raise AssertionError(f"line {number}: directive {directive} is not evaluated here")
-    assert not pending, "RewriteCond lines at the end with no RewriteRule"
-    return rules
-
-
-def _flags(text: str, number: int) -> set[str]:
-    if not text:
-        return set()
-    match = _FLAG_RE.match(text)
-    assert match, f"line {number}: flags must look like [R=303,L]"
-    return set(match.group(1).split(","))
-
-
-def evaluate(rules: list[Rule], path: str, accept: str) -> tuple[int | None, str]:
-    """The status and Location for a request (None, "" when no rule redirects)."""
-    assert path.startswith(PREFIX), path
-    local = path[len(PREFIX):]
-    for rule in rules:
-        match = rule.pattern.search(local)
-        if match is None:
-            continue
-        cond_groups: tuple[str, ...] = ()
-        ok = True
-        previous_or = False
-        for cond in rule.conds:
-            found = cond.pattern.search(accept)
-            result = (found is None) if cond.negate else (found is not None)
-            if found is not None and not cond.negate:
-                cond_groups = (found.group(0), *[g or "" for g in found.groups()])
-            ok = (ok or result) if previous_or else (ok and result)
-            previous_or = cond.join_or
-        if not ok:
-            continue
-        rule_groups = (match.group(0), *[g or "" for g in match.groups()])
-
-        def backref(m: re.Match[str], rg: tuple[str, ...] = rule_groups,
-                    cg: tuple[str, ...] = cond_groups) -> str:
-            groups = rg if m.group(1) == "$" else cg
-            index = int(m.group(2))
-            return groups[index] if index < len(groups) else ""
-
-        target = _BACKREF_RE.sub(backref, rule.target)
-        if not rule.no_escape:
-            target = target.replace("#", "%23")  # what Apache does without [NE]
-        if rule.status is not None:
-            return rule.status, target
-        if rule.last:
-            return None, ""
-    return None, ""
 
 
 def rows() -> list[dict[str, str]]:
@@ -145,7 +36,7 @@ def rows() -> list[dict[str, str]]:
     return found
 
 
-RULES = parse(HTACCESS.read_text(encoding="utf-8"))
+RULES = read_rules(HTACCESS)
 
 
 def test_the_rules_parse_and_every_rule_redirects() -> None:
@@ -243,3 +134,17 @@ def test_the_evaluator_follows_apache_on_conditions() -> None:
     assert evaluate(rules, "/ccbkg/a/x", "application/x-turtle") == (303, "https://h/x.ttl")
     assert evaluate(rules, "/ccbkg/a/x", "text/turtle, text/html") == (303, "https://h/p%23x")
     assert evaluate(rules, "/ccbkg/b", "text/turtle") == (None, "")
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("RewriteCond %{HTTP_HOST} x [NC]\nRewriteRule ^a$ https://h/ [R=303,L]\n", "HTTP_ACCEPT"),
+    ("RewriteRule ^a$ https://h/ [R=303]\n", "must end with [L]"),
+    ("RewriteRule ^a$ https://h/ [R=303,L,QSA]\n", "not evaluated"),
+    ("RewriteRule ^a$ https://h/ [R=200,L]\n", "not a redirect status"),
+    ("RewriteRule ^(a$ https://h/ [R=303,L]\n", "bad pattern"),
+    ("Redirect 301 / https://h/\n", "cannot evaluate"),
+    ("RewriteCond %{HTTP_ACCEPT} text/turtle\n", "no RewriteRule"),
+])
+def test_rules_outside_the_subset_are_refused_with_their_line(text: str, words: str) -> None:
+    with pytest.raises(RewriteError, match=re.escape(words)):
+        parse(text, "x.htaccess")

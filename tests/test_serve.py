@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,11 +22,13 @@ from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from tests.conftest import REPO, assert_no_traceback, run_cli
 from tests.stores import free_port, port_open
+from tests.test_site import built  # noqa: F401 (the session-scoped build, shared)
 
 pytest_plugins = ("tests.conftest_stores",)
 pytestmark = pytest.mark.slow
 
 GRAPH = "https://w3id.org/ccbkg/graph/"
+JAPAN = "https://w3id.org/ccbkg/id/country/JPN"
 
 
 @dataclass
@@ -112,6 +115,7 @@ def test_serve_sources_read_only_until_ctrl_c(serve: Start, release_quads: list[
     assert served.endpoint == f"http://127.0.0.1:{port}/query"
     text = "".join(served.lines)
     assert "the sources in" in text and "read-only" in text and "curl -s" in text, text
+    assert "No documentation site" in text, text
     graphs = {r["g"]["value"]: int(r["n"]["value"]) for r in _select(
         served.endpoint,
         "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")}
@@ -128,6 +132,26 @@ def test_serve_sources_read_only_until_ctrl_c(serve: Start, release_quads: list[
     with pytest.raises((SPARQLWrapperException, urllib.error.HTTPError)):
         update.query()
     _stop(served)
+
+
+def test_serve_a_built_site_beside_the_endpoint(serve: Start, built: Path):  # noqa: F811
+    served = serve("--dist", str(built), "--port", "0", "--site-port", "0")
+    text = "".join(served.lines)
+    site = next(x.split(": ", 1)[1].strip() for x in served.lines
+                if x.startswith("Documentation site: "))
+    base = site.removesuffix("/site/index.html")
+    assert site.startswith("http://127.0.0.1:") and "curl -sL" in text, text
+    with urllib.request.urlopen(site, timeout=10) as page:
+        assert page.status == 200 and b"<h1" in page.read()
+    request = urllib.request.Request(f"{base}/ccbkg/id/country/JPN",
+                                     headers={"Accept": "text/turtle"})
+    with urllib.request.urlopen(request, timeout=10) as answer:  # follows the 303
+        assert answer.url == f"{base}/site/id/country/JPN.ttl"
+        assert answer.headers["Content-Type"].startswith("text/turtle")
+    rows = _select(served.endpoint, f"SELECT ?p WHERE {{ <{JAPAN}> ?p ?o }} LIMIT 1")
+    assert len(rows) == 1, "the endpoint beside the site does not serve the data"
+    _stop(served)
+    assert not port_open(int(base.rsplit(":", 1)[1])), "the site port is still open"
 
 
 def test_serve_a_build_writable(serve: Start, dist: Path):
@@ -162,7 +186,8 @@ def test_serve_missing_build_is_one_line_exit_2(tmp_path: Path):
 def test_serve_help_names_the_options():
     result = run_cli("serve", "--help")
     assert result.code == 0
-    for option in ("--bind", "--port", "--writable", "--dist", "--root", "--quiet"):
+    for option in ("--bind", "--port", "--site-port", "--writable", "--dist", "--root",
+                   "--quiet"):
         assert option in result.out
     result = run_cli("publish", "--help")
     assert result.code == 0

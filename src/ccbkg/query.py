@@ -17,6 +17,7 @@ import ipaddress
 import json
 import os
 import re
+import threading
 import urllib.error
 import urllib.request
 import warnings
@@ -500,12 +501,43 @@ def embedded_store(root: Path | None = None) -> ox.Store:
     return sources.store(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)
 
 
-def run_embedded(store: ox.Store, text: str, bindings: Mapping[str, Term] | None = None) -> Results:
-    """Run a query on the store with the default graph as the union of all graphs."""
+def run_embedded(store: ox.Store, text: str, bindings: Mapping[str, Term] | None = None,
+                 *, timeout: float | None = None) -> Results:
+    """Run a query on the store with the default graph as the union of all graphs.
+
+    With a `timeout`, the query runs in a worker thread (pyoxigraph releases the GIL) and a
+    query that has not finished by then is abandoned with a clear error; the CLI then exits,
+    which ends the worker.
+    """
+    if timeout is None:
+        return _evaluate(store, text, bindings)
+    box: list[Results | BaseException] = []
+
+    def work() -> None:
+        try:
+            box.append(_evaluate(store, text, bindings))
+        except BaseException as exc:  # handed to the caller's thread, without the frames
+            exc.__context__ = None  # that hold pyoxigraph objects bound to this thread
+            box.append(exc.with_traceback(None))
+
+    worker = threading.Thread(target=work, name="ccbkg-query", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if not box:
+        raise CcbkgError(f"the query gave no answer within {timeout:g} s and was stopped; "
+                         "narrow it (add LIMIT, bind a variable) or raise --timeout")
+    outcome = box[0]
+    if isinstance(outcome, BaseException):
+        raise outcome
+    return outcome
+
+
+def _evaluate(store: ox.Store, text: str, bindings: Mapping[str, Term] | None) -> Results:
     substitutions = {ox.Variable(k): v for k, v in (bindings or {}).items()}
     try:
         answer = store.query(text, use_default_graph_as_union=True,
                              substitutions=substitutions or None)
+        return _normalise(answer)
     except SyntaxError as exc:
         raise CcbkgError(f"SPARQL syntax error: {exc}") from None
     except (OSError, RuntimeError) as exc:
@@ -513,7 +545,6 @@ def run_embedded(store: ox.Store, text: str, bindings: Mapping[str, Term] | None
         if "projection" in message:
             message += " (a parameter must be a projected variable of the query)"
         raise CcbkgError(f"the query failed: {message}") from None
-    return _normalise(answer)
 
 
 def _normalise(answer: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> Results:

@@ -63,7 +63,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     run.add_argument("--endpoint", metavar="URL",
                      help="query this SPARQL 1.1 endpoint instead of the embedded store")
     run.add_argument("--timeout", type=_timeout, default=query.DEFAULT_TIMEOUT, metavar="S",
-                     help=f"seconds to wait for the endpoint (default {query.DEFAULT_TIMEOUT:g})")
+                     help="seconds to wait for the answer, from the endpoint or the embedded store "
+                          f"(default {query.DEFAULT_TIMEOUT:g})")
     run.add_argument("--allow-network", action="store_true",
                      help="permit SERVICE and LOAD (they make the engine fetch from the network)")
     _root(run)
@@ -143,7 +144,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
             print("ccbkg: the endpoint accepted the update", file=sys.stderr)
             return 0
     else:
-        results = query.run_embedded(query.embedded_store(args.root), info.text, bindings)
+        results = query.run_embedded(query.embedded_store(args.root), info.text, bindings,
+                                     timeout=args.timeout)
     _print(results, args.format)
     return 0
 

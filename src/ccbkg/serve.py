@@ -27,6 +27,8 @@ from ccbkg.dataset import ReleaseInput
 from ccbkg.errors import CcbkgError
 from ccbkg.http import HttpClient, StoreError
 from ccbkg.progress import Progress
+from ccbkg.rewrite import PREFIX
+from ccbkg.siteserver import INDEX, SiteServer
 
 DEFAULT_BIND, DEFAULT_PORT = "127.0.0.1", 7878
 READY_SECONDS = 60.0
@@ -59,8 +61,12 @@ def free_port(host: str = DEFAULT_BIND) -> int:
 def serve(
     release: ReleaseInput, *, bind: str = DEFAULT_BIND, port: int = DEFAULT_PORT,
     writable: bool = False, progress: Progress | None = None, out: TextIO | None = None,
+    site: SiteServer | None = None,
 ) -> int:
-    """Load the release into a temporary store and serve it until Ctrl-C; returns 0."""
+    """Load the release into a temporary store and serve it, and the site, until Ctrl-C.
+
+    Returns 0; the site server (if any) is started here and always stopped.
+    """
     out = out or sys.stdout
     progress = progress or Progress(quiet=True)
     binary = oxigraph_binary()
@@ -70,6 +76,8 @@ def serve(
     server: subprocess.Popen[bytes] | None = None
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
+        if site is not None:
+            site.start()
         store = scratch / "store"
         with progress.step(f"Loading {release.label} into a temporary Oxigraph store"):
             _run_load(binary, store, release.file(scratch))
@@ -87,7 +95,9 @@ def serve(
         time.sleep(0.2)  # a server that lost the race for the port exits right away
         if server.poll() is not None:
             raise CcbkgError(f"the Oxigraph server did not start: {_tail(log)}")
-        _announce(out, base, release, graphs, writable=writable, any_host=bind in _ANY_HOST)
+        site_base = f"http://{local}:{site.port}" if site is not None else None
+        _announce(out, base, release, graphs, writable=writable, any_host=bind in _ANY_HOST,
+                  site=site_base)
         try:
             code = server.wait()
         except KeyboardInterrupt:
@@ -98,6 +108,8 @@ def serve(
     finally:
         if server is not None:
             _stop(server)
+        if site is not None:
+            site.stop()
         signal.signal(signal.SIGTERM, previous)
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -158,7 +170,7 @@ def _wait_ready(server: subprocess.Popen[bytes], base: str, log: Path) -> dict[s
 
 
 def _announce(out: TextIO, base: str, release: ReleaseInput, graphs: dict[str, int], *,
-              writable: bool, any_host: bool) -> None:
+              writable: bool, any_host: bool, site: str | None) -> None:
     mode = ("writable: changes are lost when it stops" if writable else "read-only")
     lines = [
         f"Serving {release.label}: {sum(graphs.values())} triples in {len(graphs)} named "
@@ -174,8 +186,16 @@ def _announce(out: TextIO, base: str, release: ReleaseInput, graphs: dict[str, i
         "Example:",
         f"  curl -s {base}/query -H 'Accept: text/csv' \\",
         f"    --data-urlencode 'query={EXAMPLE_QUERY}'",
-        "Press Ctrl-C to stop.",
     ]
+    if site is not None:
+        lines += [
+            f"Documentation site: {site}{INDEX}",
+            f"IRIs resolve by content negotiation, as on w3id.org: {site}{PREFIX}id/country/JPN",
+            f"  curl -sL -H 'Accept: text/turtle' {site}{PREFIX}ontology",
+        ]
+    else:
+        lines.append("No documentation site: serve a build (`ccbkg build`, then `ccbkg serve`).")
+    lines.append("Press Ctrl-C to stop.")
     print("\n".join(lines), file=out, flush=True)
 
 

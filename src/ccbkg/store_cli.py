@@ -5,11 +5,18 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+import pyoxigraph as ox
+
 from ccbkg import netguard
+from ccbkg.errors import CcbkgError
 from ccbkg.stores import STORES
+
+if TYPE_CHECKING:
+    from ccbkg.dataset import ReleaseInput
+    from ccbkg.siteserver import SiteServer
 
 EXIT_OK = 0
 
@@ -31,6 +38,9 @@ def add_parsers(sub: Any) -> None:
                        help=f"address to listen on (default: {DEFAULT_BIND}, this machine only)")
     serve.add_argument("--port", type=_port, default=DEFAULT_PORT, metavar="N",
                        help=f"port to listen on; 0 picks a free one (default: {DEFAULT_PORT})")
+    serve.add_argument("--site-port", type=_port, default=DEFAULT_PORT + 1, metavar="N",
+                       help="port of the documentation site of a build, with w3id content "
+                            f"negotiation for IRIs (default {DEFAULT_PORT + 1}; 0: a free one)")
     serve.add_argument("--writable", action="store_true",
                        help="accept SPARQL updates and Graph Store writes (lost on exit)")
     serve.set_defaults(run=_cmd_serve)
@@ -101,8 +111,32 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     progress = Progress(quiet=args.quiet)
     with progress.step("Finding the release"):
         release = open_release(args.dist, args.root)
-    return serve(release, bind=args.bind, port=args.port, writable=args.writable,
-                 progress=progress)
+        site = _site_server(release, args.bind, args.site_port)
+    try:
+        return serve(release, bind=args.bind, port=args.port, writable=args.writable,
+                     progress=progress, site=site)
+    finally:
+        if site is not None:
+            site.stop()
+
+
+def _site_server(release: ReleaseInput, bind: str, port: int) -> SiteServer | None:
+    """The site server for a build that has a site (None for sources or a bare N-Quads)."""
+    from ccbkg.describe import Release
+    from ccbkg.project import default_root
+    from ccbkg.rewrite import RULES_FILE, read_rules
+    from ccbkg.siteserver import SiteServer
+
+    if release.path is None or not (release.path.parent / "site" / "index.html").is_file():
+        return None
+    dist = release.path.parent
+    ontology = dist / "ontology" / "ccb.ttl"
+    try:
+        quads = list(ox.parse(path=ontology, format=ox.RdfFormat.TURTLE))
+    except (OSError, SyntaxError) as exc:
+        raise CcbkgError(f"{ontology}: cannot read the release's ontology: {exc}") from None
+    version = Release.from_ontology(quads).version
+    return SiteServer(dist, read_rules(default_root() / RULES_FILE), version, bind, port)
 
 
 def _cmd_publish(args: argparse.Namespace) -> int:
