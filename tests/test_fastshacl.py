@@ -142,14 +142,6 @@ def test_mutants_of_every_kind_give_the_same_report_as_pyshacl() -> None:
     assert same_as_pyshacl(triples + background(), sources().graph(Role.SHAPES)) > len(chosen)
 
 
-def test_a_sample_of_lint_fixtures_gives_the_same_report_as_pyshacl() -> None:
-    files = sorted(LINT_FIXTURES.glob("*Shape-*.ttl"))
-    assert len(files) > 10, "no lint shape fixtures found"
-    shapes = sources().graph(Role.LINT_SHAPES)
-    for path in files[::8]:
-        same_as_pyshacl(list(ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)), shapes)
-
-
 def test_literals_the_store_would_rewrite_keep_their_exact_form() -> None:
     shapes = Graph().parse(data="""
         @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .

@@ -24,6 +24,7 @@ explicitly: pyshacl inference='none', advanced=True (SPARQL targets and constrai
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -33,6 +34,9 @@ import pytest
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SH
 from rdflib.term import Node
+
+from ccbkg import fastshacl
+from tests.test_fastshacl import result_keys
 
 ROOT = Path(__file__).resolve().parents[1]
 LINT_SHAPES_FILE = ROOT / "shapes" / "lint" / "ontology.shapes.ttl"
@@ -126,8 +130,8 @@ def data_graph(path: Path) -> Graph:
 
 
 @cache
-def shacl_results(path: Path) -> tuple[dict, ...]:
-    """Run the lint shapes on a fixture; return the validation results as dicts."""
+def pyshacl_report(path: Path) -> Graph:
+    """The report of the lint shapes on a fixture, by pyshacl (the reference engine)."""
     _conforms, report, _text = pyshacl.validate(
         data_graph(path),
         shacl_graph=lint_shapes(),
@@ -135,6 +139,14 @@ def shacl_results(path: Path) -> tuple[dict, ...]:
         advanced=True,
         allow_warnings=True,
     )
+    assert isinstance(report, Graph)
+    return report
+
+
+@cache
+def shacl_results(path: Path) -> tuple[dict, ...]:
+    """Run the lint shapes on a fixture; return the validation results as dicts."""
+    report = pyshacl_report(path)
     results = []
     for r in report.subjects(RDF.type, SH.ValidationResult):
         results.append(
@@ -449,3 +461,29 @@ def test_fixture_trips_only_its_own_rule(path: Path):
         )
         missing = set(also) - tripped
         assert not missing, f"{path.name}: '# also:' rules not tripped: {sorted(missing)}"
+
+
+# --------------------------------------------------------------------------- the fast engine
+
+
+@pytest.mark.parametrize("path", ALL_FIXTURE_FILES, ids=_ids(ALL_FIXTURE_FILES))
+def test_fast_engine_gives_the_same_report_as_pyshacl(path: Path):
+    """`ccbkg check` lints with the fast engine: on every fixture it must agree with pyshacl."""
+    quads = list(pyoxigraph.parse(path=str(path), format=pyoxigraph.RdfFormat.TURTLE))
+    fast = fastshacl.validate(quads, lint_shapes())
+    expected, actual = _unlabelled(result_keys(pyshacl_report(path))), _unlabelled(
+        result_keys(fast.report))
+    assert expected == actual, (f"only pyshacl: {list((expected - actual).elements())[:3]}; "
+                                f"only fast: {list((actual - expected).elements())[:3]}")
+
+
+def _unlabelled(keys: Counter) -> Counter:
+    """Result keys with blank node labels dropped (each engine parses the file itself)."""
+    def plain(item: object) -> object:
+        if isinstance(item, tuple):
+            return tuple(plain(x) for x in item)
+        return "_:" if isinstance(item, str) and item.startswith("_:") else item
+    merged: Counter = Counter()
+    for key, count in keys.items():
+        merged[plain(key)] += count
+    return merged

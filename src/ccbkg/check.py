@@ -42,7 +42,8 @@ def run_checks(
 ) -> CheckOutcome:
     """Load once and run the selected stages; later stages are skipped on syntax errors.
 
-    shacl_engine chooses the SHACL validator: "fast" (default) or "pyshacl" (the reference).
+    shacl_engine chooses the SHACL validator of the lint and data shapes: "fast" (default) or
+    "pyshacl" (the reference).
     """
     progress = progress or Progress(quiet=True)
     report = Report()
@@ -59,7 +60,8 @@ def run_checks(
         return result
 
     runners: dict[str, Callable[[Sources], StageResult]] = {
-        "lint": lint, "reason": reason, "shapes": shapes, "provenance": check_provenance,
+        "lint": lambda s: lint(s, engine=shacl_engine), "reason": reason, "shapes": shapes,
+        "provenance": check_provenance,
     }
     for stage in STAGES[1:]:
         if stage not in only:

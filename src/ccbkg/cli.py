@@ -91,8 +91,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="validate this Turtle file instead of the bundled instances "
                             "(repeatable)")
     check.add_argument("--shacl-engine", choices=("fast", "pyshacl"), default="fast",
-                       help="SHACL validator: the fast engine on pyoxigraph (default) or "
-                            "pyshacl, the reference; both report the same results")
+                       help="SHACL validator of the lint and data shapes: the fast engine on "
+                            "pyoxigraph (default) or pyshacl, the reference; both report the "
+                            "same results")
     check.set_defaults(run=_cmd_check)
 
     build = sub.add_parser(

@@ -9,7 +9,7 @@ import pyoxigraph as ox
 from ccbkg.findings import Finding, Severity, StageResult
 from ccbkg.load import LoadedQuery, Sources
 from ccbkg.project import Role
-from ccbkg.shacl import run_shacl
+from ccbkg.validate import run_engine
 
 STAGE = "lint"
 LINTED = (Role.ONTOLOGY, Role.VOCAB)
@@ -17,8 +17,11 @@ _SEVERITY_RE = re.compile(r"^#\s*severity:\s*(\w+)", re.IGNORECASE | re.MULTILIN
 _SEVERITIES = {"violation": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO}
 
 
-def lint(sources: Sources) -> StageResult:
-    """Run every lint shape and violation query; findings name the term and its line."""
+def lint(sources: Sources, engine: str = "fast") -> StageResult:
+    """Run every lint shape and violation query; findings name the term and its line.
+
+    engine chooses the SHACL engine as for the data shapes (see ccbkg.validate).
+    """
     result = StageResult(STAGE)
     linted = sources.of(*LINTED)
     shapes = sources.of(Role.LINT_SHAPES)
@@ -33,9 +36,10 @@ def lint(sources: Sources) -> StageResult:
         )))
         return result
     if shapes:
-        run = run_shacl(sources.graph(*LINTED), sources.graph(Role.LINT_SHAPES), stage=STAGE,
-                        sources=sources, roles=LINTED)
-        result.findings.extend(run.findings)
+        findings, note, _ = run_engine(sources, LINTED, Role.LINT_SHAPES, stage=STAGE,
+                                       located=LINTED, engine=engine)
+        result.findings.extend(findings)
+        result.notes.append(f"lint shapes: {note}")
     store = ox.Store()
     store.extend(ox.Quad(q.subject, q.predicate, q.object) for q in _triples(sources))
     for check in checks:

@@ -26,8 +26,6 @@ VALIDATED = (Role.DATA, Role.ONTOLOGY, Role.VOCAB)
 def validate(sources: Sources, engine: str = "fast") -> tuple[StageResult, Graph | None]:
     """Validate data + ontology + vocabularies against shapes/*.ttl; returns the SHACL report."""
     result = StageResult(STAGE)
-    if engine not in ENGINES:
-        raise ValueError(f"unknown SHACL engine {engine!r}; choose from {', '.join(ENGINES)}")
     if not sources.of(Role.SHAPES):
         result.findings.append(Finding(STAGE, Severity.ERROR, "no data shapes (shapes/*.ttl): "
                                        "validation would check nothing"))
@@ -35,34 +33,52 @@ def validate(sources: Sources, engine: str = "fast") -> tuple[StageResult, Graph
     if not sources.of(Role.DATA):
         result.findings.append(Finding(STAGE, Severity.ERROR, "no data to validate"))
         return result, None
-    triples = sum(len(f.quads) for f in sources.of(*VALIDATED))
+    findings, note, report = run_engine(sources, VALIDATED, Role.SHAPES, stage=STAGE,
+                                        located=(Role.DATA,), engine=engine)
+    result.findings.extend(findings)
+    result.notes.append(note)
+    return result, report
+
+
+def run_engine(
+    sources: Sources, data: tuple[Role, ...], shapes: Role, *, stage: str,
+    located: tuple[Role, ...], engine: str,
+) -> tuple[list[Finding], str, Graph | None]:
+    """Validate the files of the data roles against those of the shapes role.
+
+    Returns the located findings, a note on what ran, and the SHACL report graph. The fast
+    engine runs unless `engine` is "pyshacl" or it declines a feature the shapes use.
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown SHACL engine {engine!r}; choose from {', '.join(ENGINES)}")
+    triples = sum(len(f.quads) for f in sources.of(*data))
+    declined = ""
     if engine == "fast":
         try:
-            run = fastshacl.validate((q for f in sources.of(*VALIDATED) for q in f.quads),
-                                     sources.graph(Role.SHAPES))
+            run = fastshacl.validate((q for f in sources.of(*data) for q in f.quads),
+                                     sources.graph(shapes))
         except fastshacl.Unsupported as exc:
-            result.notes.append(f"the fast engine declined ({exc}); validated with pyshacl")
+            declined = f"the fast engine declined ({exc}); "
         else:
-            result.findings.extend(_findings(run.rows, sources))
-            result.notes.append(f"{triples} triples validated by the fast engine; "
-                                f"{len(result.findings)} results")
-            return result, run.report
-    shacl = run_shacl(sources.graph(*VALIDATED), sources.graph(Role.SHAPES), stage=STAGE,
-                      sources=sources, roles=(Role.DATA,))
-    result.findings.extend(shacl.findings)
-    result.notes.append(f"{triples} triples validated by pyshacl; {len(shacl.findings)} results")
-    return result, shacl.report
+            findings = _findings(run.rows, sources, stage, located)
+            return (findings, f"{triples} triples validated by the fast engine; "
+                              f"{len(findings)} results", run.report)
+    shacl = run_shacl(sources.graph(*data), sources.graph(shapes), stage=stage,
+                      sources=sources, roles=located)
+    return (shacl.findings, f"{declined}{triples} triples validated by pyshacl; "
+                            f"{len(shacl.findings)} results", shacl.report)
 
 
-def _findings(rows: list[fastshacl.Row], sources: Sources) -> list[Finding]:
+def _findings(rows: list[fastshacl.Row], sources: Sources, stage: str,
+              located: tuple[Role, ...]) -> list[Finding]:
     """Findings located in the sources, exactly as `ccbkg.shacl` makes them from pyshacl."""
     findings = []
     for row in rows:
         messages = sorted(str(m) for m in row.messages)
-        file, line = sources.where(str(row.focus), Role.DATA) \
+        file, line = sources.where(str(row.focus), *located) \
             if isinstance(row.focus, URIRef) else (None, None)
         findings.append(Finding(
-            stage=STAGE, severity=SEVERITIES.get(row.severity, Severity.ERROR)
+            stage=stage, severity=SEVERITIES.get(row.severity, Severity.ERROR)
             if isinstance(row.severity, URIRef) else Severity.ERROR,
             message=messages[0] if messages else "SHACL constraint not met",
             file=file, line=line, node=_show(row.focus), path=_show(row.path),
