@@ -14,7 +14,7 @@ Validation options are those of `ccbkg check`: no inference, SHACL-SPARQL on, wa
 
 from __future__ import annotations
 
-import importlib.resources
+import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -28,7 +28,8 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SH
 from rdflib.term import Node
 
-from tests.conftest import REPO
+from ccbkg import vocabterms
+from tests.conftest import REPO, assert_no_traceback, run_cli
 
 SHAPES_FILE = REPO / "shapes" / "ccb.shapes.ttl"
 FIXTURES = REPO / "tests" / "fixtures" / "shapes"
@@ -48,15 +49,6 @@ SEVERITIES = {SH.Violation, SH.Warning, SH.Info}
 OFFENDER_TARGETED = {CCBSH.DanglingReferenceShape, CCBSH.UndeclaredTermShape,
                      CCBSH.UndeclaredExternalTermShape}
 
-# Every datatype of XSD 1.1 Part 2 (built-in primitive, derived and special types).
-XSD11_DATATYPES = frozenset("""
-    anyType anySimpleType anyAtomicType string boolean decimal float double duration dateTime
-    time date gYearMonth gYear gMonthDay gDay gMonth hexBinary base64Binary anyURI QName
-    NOTATION normalizedString token language NMTOKEN NMTOKENS Name NCName ID IDREF IDREFS
-    ENTITY ENTITIES integer nonPositiveInteger negativeInteger long int short byte
-    nonNegativeInteger unsignedLong unsignedInt unsignedShort unsignedByte positiveInteger
-    yearMonthDuration dayTimeDuration dateTimeStamp
-""".split())
 
 
 # ------------------------------------------------------------------------------------------
@@ -480,58 +472,43 @@ def test_meta_shacl_catches_a_broken_shape() -> None:
     assert not conforms
 
 
-# The vocabulary lint: pySHACL silently ignores sh: terms it does not know (sh:minCout) and
-# rdflib accepts any xsd: IRI (xsd:sting), so a typo switches a check off without a word.
+# The vocabulary lint (ccbkg.vocabterms, run by `ccbkg check` in the lint stage): pySHACL
+# silently ignores sh: terms it does not know (sh:minCout) and parsers accept any xsd: IRI
+# (xsd:sting), so a typo switches a check off without a word.
 
 
-@cache
-def shacl_terms() -> frozenset[URIRef]:
-    """The terms the SHACL vocabulary defines, from the copy of shacl.ttl that pySHACL ships."""
-    source = importlib.resources.files("pyshacl") / "assets" / "shacl.ttl"
-    vocabulary = Graph().parse(data=source.read_text(encoding="utf-8"), format="turtle")
-    terms = frozenset(s for s in vocabulary.subjects() if isinstance(s, URIRef)
-                      and str(s).startswith(str(SH)) and s != URIRef(str(SH)))
-    assert {SH.minCount, SH.SPARQLTarget, SH.declare, SH.Violation} <= terms
+def test_the_shacl_vocabulary_is_read() -> None:
+    terms = vocabterms.shacl_terms()
+    assert {str(SH.minCount), str(SH.SPARQLTarget), str(SH.declare), str(SH.Violation)} <= terms
     assert len(terms) > 100
-    return terms
 
 
-def lint_vocabulary_terms(graph: Graph) -> list[str]:
-    """Every sh: IRI must be a SHACL term and every xsd: IRI a real XSD 1.1 datatype (in any
-    position of a triple and as the datatype of a literal)."""
-    problems = set()
-    for triple in graph:
-        for term in triple:
-            iris = [term] if isinstance(term, URIRef) else []
-            if isinstance(term, Literal) and term.datatype is not None:
-                iris.append(term.datatype)
-            for iri in iris:
-                text = str(iri)
-                if text.startswith(str(SH)) and iri not in shacl_terms():
-                    problems.add(f"unknown SHACL term sh:{text[len(str(SH)):]}")
-                if text.startswith(str(XSD)) and text[len(str(XSD)):] not in XSD11_DATATYPES:
-                    problems.add(f"unknown XSD datatype xsd:{text[len(str(XSD)):]}")
-    return sorted(problems)
-
-
-def test_shapes_use_only_real_shacl_terms_and_xsd_datatypes() -> None:
-    assert lint_vocabulary_terms(shapes()) == []
-
-
-def test_vocabulary_lint_catches_typos() -> None:
-    typos = Graph().parse(format="turtle", data="""
-        @prefix sh: <http://www.w3.org/ns/shacl#> .
-        @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-        @prefix ex: <http://example.org/> .
-        ex:S a sh:NodeShape ; sh:targetClass ex:C ;
-            sh:property [ sh:path ex:p ; sh:minCout 1 ; sh:datatype xsd:sting ] ;
-            sh:property [ sh:path ex:q ; sh:hasValue "x"^^xsd:integr ] .
-    """)
-    assert lint_vocabulary_terms(typos) == [
-        "unknown SHACL term sh:minCout",
-        "unknown XSD datatype xsd:integr",
-        "unknown XSD datatype xsd:sting",
-    ]
+def test_vocabulary_lint_catches_typos_with_file_line_and_hint(scratch: Path) -> None:
+    shapes_file = scratch / "shapes" / "typos.ttl"
+    shapes_file.write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+        "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
+        "@prefix ex: <http://example.org/> .\n"
+        "ex:S a sh:NodeShape ; sh:targetClass ex:C ;\n"
+        "    sh:property [ sh:path ex:p ; sh:minCout 1 ; sh:datatype xsd:sting ] .\n"
+        "ex:T a sh:NodeShape ; sh:targetClass ex:C ;\n"
+        "    sh:property [ sh:path ex:q ; sh:hasValue ex:v ; sh:maxCount 1 ] .\n"
+        "ex:U a sh:NodeShape ; sh:targetNode ex:v ; sh:clases ex:C .\n", encoding="utf-8")
+    result = run_cli("check", "--root", str(scratch), "--only", "syntax,lint", "--format",
+                     "json")
+    assert_no_traceback(result)
+    assert result.code == 1, result.err
+    lint = next(s for s in json.loads(result.out)["stages"] if s["stage"] == "lint")
+    found = {(f["file"], f["line"], f["node"].rsplit("#", 1)[1], f["message"].split(";")[1])
+             for f in lint["findings"]}
+    assert found == {
+        ("shapes/typos.ttl", 5, "minCout", " did you mean sh:minCount? (an unknown term is "
+         "ignored or never matches, so the statement checks nothing)"),
+        ("shapes/typos.ttl", 5, "sting", " did you mean xsd:string? (an unknown term is "
+         "ignored or never matches, so the statement checks nothing)"),
+        ("shapes/typos.ttl", 8, "clases", " did you mean sh:class? (an unknown term is "
+         "ignored or never matches, so the statement checks nothing)"),
+    }
 
 
 def test_no_blank_node_shape_has_a_target() -> None:

@@ -1,4 +1,5 @@
-"""Ontology lint: the lint shapes and the `*-violation.rq` queries over ontology + vocabularies."""
+"""Lint: the lint shapes and `*-violation.rq` queries over ontology + vocabularies, and the
+check of every source file for `sh:` and `xsd:` terms that do not exist."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from ccbkg.findings import Finding, Severity, StageResult
 from ccbkg.load import LoadedQuery, Sources
 from ccbkg.project import Role
 from ccbkg.validate import run_engine
+from ccbkg.vocabterms import unknown_terms
 
 STAGE = "lint"
 LINTED = (Role.ONTOLOGY, Role.VOCAB)
@@ -44,9 +46,11 @@ def lint(sources: Sources, engine: str = "fast") -> StageResult:
     store.extend(ox.Quad(q.subject, q.predicate, q.object) for q in _triples(sources))
     for check in checks:
         result.findings.extend(_run_check(store, check, sources))
+    result.findings.extend(unknown_terms(sources, STAGE))
     result.notes.append(
         f"{sum(len(f.quads) for f in linted)} triples linted with {len(shapes)} shape files "
-        f"and {len(checks)} violation queries"
+        f"and {len(checks)} violation queries; {len(sources.files)} files checked for unknown "
+        "sh: and xsd: terms"
     )
     return result
 
