@@ -27,6 +27,19 @@ def write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
+def check_writable(target: Path) -> None:
+    """Fail early, before any work, when the output folder target cannot be written."""
+    if target.exists() and not target.is_dir():
+        raise CcbkgError(f"{target} is a file, not a folder; choose another --out")
+    ancestor = target.absolute().parent
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise CcbkgError(f"cannot write to {target}: {ancestor} is a file, not a folder")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise CcbkgError(f"cannot write to {target}: {ancestor} is not writable")
+
+
 @contextmanager
 def staged_directory(target: Path) -> Iterator[Path]:
     """Yield an empty folder beside target; on success it replaces target, else it goes away."""

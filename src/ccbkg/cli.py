@@ -131,12 +131,14 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
+    from ccbkg.atomic import check_writable
     from ccbkg.build import build
     from ccbkg.check import run_checks
     from ccbkg.progress import Progress
     from ccbkg.project import Project
     from ccbkg.report import render_text
 
+    check_writable(args.out)
     project = Project.discover(args.root)
     progress = Progress(quiet=args.quiet)
     outcome = run_checks(project, progress=progress)

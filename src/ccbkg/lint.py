@@ -16,6 +16,9 @@ from ccbkg.vocabterms import unknown_terms
 STAGE = "lint"
 LINTED = (Role.ONTOLOGY, Role.VOCAB)
 _SEVERITY_RE = re.compile(r"^#\s*severity:\s*(\w+)", re.IGNORECASE | re.MULTILINE)
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+OWL_ONTOLOGY = ox.NamedNode("http://www.w3.org/2002/07/owl#Ontology")
+OWL_IMPORTS = ox.NamedNode("http://www.w3.org/2002/07/owl#imports")
 _SEVERITIES = {"violation": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO}
 
 
@@ -47,6 +50,7 @@ def lint(sources: Sources, engine: str = "fast") -> StageResult:
     for check in checks:
         result.findings.extend(_run_check(store, check, sources))
     result.findings.extend(unknown_terms(sources, STAGE))
+    result.findings.extend(_foreign_imports(sources))
     result.notes.append(
         f"{sum(len(f.quads) for f in linted)} triples linted with {len(shapes)} shape files "
         f"and {len(checks)} violation queries; {len(sources.files)} files checked for unknown "
@@ -84,3 +88,32 @@ def _run_check(store: ox.Store, check: LoadedQuery, sources: Sources) -> list[Fi
         ))
     findings.sort(key=lambda f: (f.file or "", f.line or 0, f.node or "", f.message))
     return findings
+
+
+def _foreign_imports(sources: Sources) -> list[Finding]:
+    """owl:imports of an ontology that is not among the sources: never fetched, so unchecked."""
+    declared = {q.subject.value for f in sources.files for q in f.quads
+                if q.predicate == RDF_TYPE and q.object == OWL_ONTOLOGY
+                and isinstance(q.subject, ox.NamedNode)}
+    findings = []
+    for loaded in sources.files:
+        lines = loaded.text.splitlines()
+        for quad in loaded.quads:
+            target = quad.object
+            if quad.predicate != OWL_IMPORTS or not isinstance(target, ox.NamedNode) \
+                    or target.value in declared:
+                continue
+            line = next((n for n, text in enumerate(lines, start=1)
+                         if target.value in text), None) or next(
+                (n for n, text in enumerate(lines, start=1) if "imports" in text), None)
+            findings.append(Finding(
+                STAGE, Severity.ERROR,
+                f"owl:imports <{target.value}> names an ontology that is not among the sources; "
+                "ccbkg never fetches, so it would go unchecked and the release would depend on "
+                "it: copy the terms you need into ontology/ (or vocab/) and drop the import",
+                file=loaded.display, line=line, node=_show(quad.subject)))
+    return findings
+
+
+def _show(term: ox.NamedNode | ox.BlankNode | ox.Triple) -> str:
+    return term.value if isinstance(term, ox.NamedNode) else str(term)

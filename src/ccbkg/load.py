@@ -227,7 +227,7 @@ def _load_rdf(project: Project, source: SourceFile, findings: list[Finding]) -> 
     try:
         quads = parse_rdf(text.encode("utf-8"), fmt)
     except SyntaxError as exc:
-        findings.append(_syntax_error(shown, exc, fmt))
+        findings.append(_syntax_error(shown, exc, fmt, text))
         return None
     if not quads:
         findings.append(_error(shown, None, None, "file has no triples (empty or prefixes only)"))
@@ -357,10 +357,11 @@ def _rdflib_sparql_problem(text: str) -> tuple[int | None, int | None, str] | No
     return None
 
 
-def _syntax_error(shown: str, exc: SyntaxError, fmt: ox.RdfFormat) -> Finding:
+def _syntax_error(shown: str, exc: SyntaxError, fmt: ox.RdfFormat, text: str) -> Finding:
     message = str(exc.msg if exc.msg else exc)
     if "remote context" in message:
-        return _error(shown, exc.lineno, exc.offset, (
+        line, column = (exc.lineno, exc.offset) if exc.lineno else _find(text, '"@context"')
+        return _error(shown, line, column, (
             "JSON-LD with a remote @context is refused: ccbkg never fetches documents; "
             "inline the context in the file"))
     message = re.sub(r"^Parser error [^:]*: ", "", message)

@@ -425,8 +425,11 @@ def _skip_string(text: str, i: int) -> int:
 # ---------------------------------------------------------------------------------- safety
 
 
-def analyse(text: str) -> Analysis:
-    """Parse with rdflib (parsing only; nothing runs) and list the algebra operators used."""
+def analyse(text: str, name: str = "the query") -> Analysis:
+    """Parse with rdflib (parsing only; nothing runs) and list the algebra operators used.
+
+    name (a file, or `--sparql`) starts any syntax error message.
+    """
     from rdflib.plugins.sparql.algebra import translateQuery, translateUpdate
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
     from rdflib.plugins.sparql.parserutils import CompValue
@@ -437,15 +440,15 @@ def analyse(text: str) -> Analysis:
         try:
             update = parseUpdate(text)
         except ParseBaseException:
-            raise CcbkgError(f"SPARQL syntax error at line {query_error.lineno}, column "
-                             f"{query_error.col}: {query_error.msg}") from None
+            raise CcbkgError(f"{name}:{query_error.lineno}:{query_error.col}: SPARQL syntax "
+                             f"error: {query_error.msg}") from None
         try:
             algebra: Any = translateUpdate(update).algebra
         except Exception:  # rdflib cannot translate every update; walk the parse tree then
             algebra = update
         return Analysis("Update", frozenset(_operators(algebra)))
     except Exception as exc:  # rdflib raises plain exceptions for some malformed input
-        raise CcbkgError(f"SPARQL syntax error: {exc}") from None
+        raise CcbkgError(f"{name}: SPARQL syntax error: {exc}") from None
     form = parsed[1].name if len(parsed) > 1 and isinstance(parsed[1], CompValue) else "Query"
     try:
         tree: Any = translateQuery(parsed).algebra
@@ -496,8 +499,9 @@ def embedded_store(root: Path | None = None) -> ox.Store:
     errors = sources.result.errors
     if errors:
         first = errors[0]
-        raise CcbkgError(f"the sources do not parse ({len(errors)} errors; the first: "
-                         f"{first.file}: {first.message}); run `ccbkg check` to see them all")
+        count = f"{len(errors)} error" + ("s" if len(errors) > 1 else "")
+        raise CcbkgError(f"the sources do not parse ({count}; the first: "
+                         f"{first.location()}: {first.message}); run `ccbkg check` for all")
     return sources.store(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)
 
 

@@ -134,7 +134,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     bundled = info.path is not None
     analysis = None
     if not bundled:
-        analysis = query.analyse(info.text)
+        analysis = query.analyse(info.text, info.name)
         query.guard(analysis, allow_network=args.allow_network, embedded=args.endpoint is None)
     if args.endpoint:
         _allow_host(query.check_endpoint(args.endpoint))
