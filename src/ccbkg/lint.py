@@ -96,7 +96,7 @@ def _foreign_imports(sources: Sources) -> list[Finding]:
                 if q.predicate == RDF_TYPE and q.object == OWL_ONTOLOGY
                 and isinstance(q.subject, ox.NamedNode)}
     findings = []
-    for loaded in sources.files:
+    for loaded in (f for f in sources.files if "imports" in f.text):
         lines = loaded.text.splitlines()
         for quad in loaded.quads:
             target = quad.object

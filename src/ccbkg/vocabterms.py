@@ -57,6 +57,9 @@ def unknown_terms(sources: Sources, stage: str) -> list[Finding]:
 
 
 def _unknown(loaded: LoadedFile) -> set[str]:
+    """The unknown terms of a file; the triples are only walked when its text names one."""
+    if not _written_unknown(loaded):
+        return set()
     found = set()
     for quad in loaded.quads:
         for term in (quad.subject, quad.predicate, quad.object):
@@ -65,6 +68,18 @@ def _unknown(loaded: LoadedFile) -> set[str]:
             if _is_unknown(iri):
                 found.add(iri)
     return found
+
+
+def _written_unknown(loaded: LoadedFile) -> bool:
+    """Whether the text may spell an unknown term (prefixed or in full): a fast, loose filter
+    (comments and strings included) in front of the exact walk over the triples."""
+    for namespace in (SH, XSD):
+        starts = [f"{p}:" for p, ns in loaded.prefixes.items() if ns == namespace]
+        pattern = "|".join([re.escape(f"<{namespace}")] + [re.escape(x) for x in starts])
+        locals_ = set(re.findall(rf"(?:{pattern})([\w-]*)", loaded.text))
+        if any(_is_unknown(namespace + local) for local in locals_):
+            return True
+    return False
 
 
 def _is_unknown(iri: str) -> bool:
