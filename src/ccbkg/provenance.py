@@ -29,6 +29,11 @@ POSITION_SELECTOR = ox.NamedNode(str(OA.TextPositionSelector))
 EXEMPT_TYPES = frozenset({PASSAGE, DOCUMENT, QUOTE_SELECTOR, POSITION_SELECTOR})
 IDENTIFIERS = frozenset({ox.NamedNode(str(SCHEMA.sameAs)), ox.NamedNode(str(CCB.iso3166Alpha3))})
 
+# The only properties this stage reads; the rest of the data is not indexed.
+READ = frozenset({TYPE, CITES, *IDENTIFIERS} | {ox.NamedNode(str(p)) for p in (
+    CCB.fileName, CCB.sha256, OA.hasSource, OA.hasSelector, OA.exact, OA.prefix, OA.suffix,
+    OA.start, OA.end)})
+
 Props = dict[ox.NamedNode, list[ox.NamedNode | ox.BlankNode | ox.Literal]]
 
 
@@ -38,7 +43,7 @@ def check_provenance(sources: Sources) -> StageResult:
     nodes: dict[str, Props] = defaultdict(lambda: defaultdict(list))
     for f in sources.of(Role.DATA):
         for q in f.quads:
-            if isinstance(q.subject, ox.NamedNode | ox.BlankNode):
+            if q.predicate in READ and isinstance(q.subject, ox.NamedNode | ox.BlankNode):
                 nodes[q.subject.value][q.predicate].append(q.object)  # type: ignore[arg-type]
     texts = _documents(sources, nodes, result)
     passages = [iri for iri, props in nodes.items() if PASSAGE in props.get(TYPE, [])]
