@@ -19,7 +19,7 @@ from ccbkg.namespaces import GRAPH
 from ccbkg.project import Role
 from ccbkg.publish import virtuoso_load_script
 from ccbkg.report import render_text
-from ccbkg.serialize import MEDIA_TYPES, to_bytes
+from ccbkg.serialize import MEDIA_TYPES, Ordered, to_bytes
 from ccbkg.site import write_site
 from ccbkg.terms import to_oxigraph
 
@@ -57,11 +57,13 @@ def build(
         stem = f.source.path.name.removesuffix(".ttl")
         _formats(put, f"shapes/{stem}", f.quads, authored=f.source.path, formats=("ttl", "nt"))
     data = sources.quads(Role.DATA)
+    ordered = Ordered(data)
     for ext in DATA_FORMATS:
-        put(f"data/ccbkg-data.{ext}", to_bytes(data, ext))
+        put(f"data/ccbkg-data.{ext}", ordered.write(ext))
     everything = sources.quads(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)
-    put("ccbkg.trig", to_bytes(everything, "trig"))
-    put("ccbkg.nq", to_bytes(everything, "nq"))
+    ordered = Ordered(everything)
+    put("ccbkg.trig", ordered.write("trig"))
+    put("ccbkg.nq", ordered.write("nq"))
     put("context.jsonld", jsonld_context(ontology))
     put("reports/check.txt", render_text(report, color=False).encode("utf-8"))
     put("reports/check.json", (json.dumps(report.to_json(timings=False), indent=2,
@@ -99,8 +101,9 @@ def _formats(
     formats: tuple[str, ...] = RDF_FORMATS,
 ) -> None:
     """The authored Turtle as it is (comments and layout kept) and the other formats made."""
+    ordered = Ordered(quads)
     for ext in formats:
-        put(f"{stem}.{ext}", authored.read_bytes() if ext == "ttl" else to_bytes(quads, ext))
+        put(f"{stem}.{ext}", authored.read_bytes() if ext == "ttl" else ordered.write(ext))
 
 
 def _graph_sizes(quads: list[ox.Quad]) -> dict[str, int]:

@@ -9,7 +9,7 @@ from rdflib import URIRef
 from rdflib.term import Node
 
 from ccbkg.namespaces import CCB, DCTERMS, RDF, RDFS, SKOS
-from ccbkg.serialize import to_bytes
+from ccbkg.serialize import Ordered
 from ccbkg.site.context import Site, passage_anchor, shorten
 from ccbkg.site.links import page_path, relative, split_fragment
 from ccbkg.site.markup import Page, esc, link, table
@@ -141,6 +141,7 @@ def description_files(quads: list[ox.Quad], pages: set[str]) -> dict[str, bytes]
     out: dict[str, bytes] = {}
     for base, found in sorted(by_page.items()):
         stem = page_path(base).removesuffix(".html")
+        ordered = Ordered(found)
         for ext, _, _ in RDF_FILES:
-            out[f"{stem}.{ext}"] = to_bytes(found, ext)
+            out[f"{stem}.{ext}"] = ordered.write(ext)
     return out
