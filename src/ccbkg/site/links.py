@@ -9,6 +9,7 @@ anchors on shapes.html.
 from __future__ import annotations
 
 import posixpath
+from functools import lru_cache
 
 from rdflib import URIRef
 from rdflib.term import Node
@@ -52,9 +53,19 @@ def term_anchor(term: Node) -> str | None:
 def relative(from_path: str, to_path: str) -> str:
     """A link from one site page to another, relative so that it works from file://."""
     path, _, fragment = to_path.partition("#")
-    start = posixpath.dirname(from_path) or "."
-    rel = posixpath.relpath(path, start) if path else ""
+    rel = _relpath(path, posixpath.dirname(from_path)) if path else ""
     return rel + (f"#{fragment}" if fragment else "")
+
+
+@lru_cache(maxsize=65536)
+def _relpath(path: str, start: str) -> str:
+    """posixpath.relpath for normalised site-relative paths, without touching the disk."""
+    here = start.split("/") if start else []
+    there = path.split("/")
+    common = 0
+    while common < min(len(here), len(there) - 1) and here[common] == there[common]:
+        common += 1
+    return "/".join([".."] * (len(here) - common) + there[common:])
 
 
 class Linker:
