@@ -141,6 +141,7 @@ def _tree(args: argparse.Namespace, size: int, defects: int) -> Path:
 
 def _pipeline(args: argparse.Namespace) -> dict[str, Any]:
     import ccbkg.build
+    import ccbkg.serialize
     from ccbkg.build import build
     from ccbkg.findings import Report
     from ccbkg.lint import lint
@@ -173,20 +174,28 @@ def _pipeline(args: argparse.Namespace) -> dict[str, Any]:
         report.stages.append(check_provenance(sources))
     figures["errors"] = {s.stage: len(s.errors) for s in report.stages}
     artefacts: dict[str, float] = {}
-    import ccbkg.serialize
-    original = ccbkg.serialize.to_bytes
-    counts = {"data": len(sources.quads(Role.DATA)),
-              "all": len(sources.quads(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA))}
+    counts = {len(sources.quads(Role.DATA)): "data/ccbkg-data",
+              len(sources.quads(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)): "ccbkg"}
+    original = ccbkg.serialize.Ordered
 
-    def timed_to_bytes(quads: list[ox.Quad], ext: str) -> bytes:
-        t = time.perf_counter()
-        out = original(quads, ext)
-        name = {counts["data"]: f"data/ccbkg-data.{ext}", counts["all"]: f"ccbkg.{ext}"}.get(
-            len(quads), f"ontology, vocabularies, shapes, reports ({ext})")
-        artefacts[name] = artefacts.get(name, 0.0) + time.perf_counter() - t
-        return out
+    class TimedOrdered(original):  # type: ignore[valid-type,misc]
+        """Ordered, timing its sort and each format under the artefact's name."""
 
-    setattr(ccbkg.build, "to_bytes", timed_to_bytes)  # noqa: B010 (patch the build's name)
+        def __init__(self, quads: list[ox.Quad]) -> None:
+            t = time.perf_counter()
+            super().__init__(quads)
+            self.name = counts.get(len(quads), "ontology, vocabularies, shapes")
+            key = f"{self.name} (canonical order)"
+            artefacts[key] = artefacts.get(key, 0.0) + time.perf_counter() - t
+
+        def write(self, extension: str) -> bytes:
+            t = time.perf_counter()
+            out: bytes = super().write(extension)
+            key = f"{self.name}.{extension}"
+            artefacts[key] = artefacts.get(key, 0.0) + time.perf_counter() - t
+            return out
+
+    setattr(ccbkg.build, "Ordered", TimedOrdered)  # noqa: B010 (patch the build's name)
     site = getattr(ccbkg.build, "write_site", None)
     if site is not None:
         def timed_site(*a: Any, **kw: Any) -> Any:
@@ -201,7 +210,7 @@ def _pipeline(args: argparse.Namespace) -> dict[str, Any]:
     dist = args.work / f"dist-{args.size}"
     with _timed(stages, "build (all artefacts)"):
         build(sources, report, shacl_report, dist)
-    setattr(ccbkg.build, "to_bytes", original)  # noqa: B010
+    setattr(ccbkg.build, "Ordered", original)  # noqa: B010
     if site is not None:
         setattr(ccbkg.build, "write_site", site)  # noqa: B010
     figures["wall_s"] = time.perf_counter() - started
@@ -473,7 +482,8 @@ def _targets(sizes: dict[str, Any]) -> list[dict[str, Any]]:
     big = sizes.get("1000", {})
     pipeline, shacl = big.get("pipeline", {}), big.get("shacl", {})
     if "wall_s" in pipeline:
-        add("build with every check, 1000x (s)", pipeline["wall_s"], 60.0)
+        site = " (site left out)" if "site" in pipeline else ""
+        add(f"build with every check, 1000x{site} (s)", pipeline["wall_s"], 60.0)
         add("peak memory, 1000x (GiB)", pipeline["peak_build_rss_mib"] / 1024, 4.0)
         queries = [q for q in pipeline.get("queries", {}).values() if "p95_ms" in q
                    or "timeout_s" in q]
