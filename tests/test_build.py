@@ -70,6 +70,17 @@ def test_two_builds_are_byte_identical(dist: Path, tmp_path: Path) -> None:
     assert [k for k in first if first[k] != second[k]] == []
 
 
+def test_no_site_builds_the_same_release_without_the_site(dist: Path, tmp_path: Path) -> None:
+    bare = tmp_path / "dist"
+    result = run_cli("build", "--root", str(REPO), "--out", str(bare), "--quiet", "--no-site")
+    assert result.code == 0, result.err
+    assert not (bare / "site").exists() and (dist / "site" / "index.html").is_file()
+    with_site = {p.relative_to(dist): p.read_bytes() for p in dist.rglob("*")
+                 if p.is_file() and p.relative_to(dist).parts[0] not in ("site", "screenshots")}
+    without = {p.relative_to(bare): p.read_bytes() for p in bare.rglob("*") if p.is_file()}
+    assert with_site == without
+
+
 @pytest.mark.parametrize("part", ["ontology/ccb", "data/ccbkg-data"])
 def test_each_serialisation_round_trips_to_the_same_graph(dist: Path, part: str) -> None:
     files = sorted(dist.glob(f"{part}.*"))

@@ -39,9 +39,11 @@ class BuildSummary:
 
 
 def build(
-    sources: Sources, report: Report, shacl_report: Graph | None, out: Path
+    sources: Sources, report: Report, shacl_report: Graph | None, out: Path, *,
+    site: bool = True,
 ) -> BuildSummary:
-    """Write every artefact into a staging folder, then swap it in place of out."""
+    """Write every artefact (and the site, unless told not to) into a staging folder, then
+    swap it in place of out."""
     ontology = sources.quads(Role.ONTOLOGY)
     release = Release.from_ontology(ontology)
     written: dict[str, bytes] = {}
@@ -90,8 +92,8 @@ def build(
             path.write_bytes(blob)
         # The documentation site links the files above; it is not a distribution, so it is in
         # neither SHA256SUMS nor void.ttl.
-        site = write_site(sources, staging / "site", release, written)
-    return BuildSummary(out, sorted(written) + [f"site/{name}" for name in site],
+        pages = write_site(sources, staging / "site", release, written) if site else []
+    return BuildSummary(out, sorted(written) + [f"site/{name}" for name in pages],
                         len({(q.subject, q.predicate, q.object) for q in everything}), graphs,
                         release)
 

@@ -107,6 +107,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="output folder (default: dist)")
     build.add_argument("--force", action="store_true",
                        help="build even when a check fails (the reports say what failed)")
+    build.add_argument("--no-site", dest="site", action="store_false",
+                       help="leave out the documentation site (dist/site/); for large graphs, "
+                            "where it is the slowest part of the build")
     build.set_defaults(run=_cmd_build)
     add_query_parser(sub)
     add_store_parsers(sub)
@@ -153,7 +156,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
         _err("cannot build from sources that do not parse")
         return EXIT_DEFECTS
     with progress.step(f"Writing {args.out}"):
-        summary = build(outcome.sources, outcome.report, outcome.shacl_report, args.out)
+        summary = build(outcome.sources, outcome.report, outcome.shacl_report, args.out,
+                        site=args.site)
     if not args.quiet:
         graphs = ", ".join(f"{g.rsplit('/', 1)[-1]} {n}" for g, n in sorted(summary.graphs.items()))
         console.print(
