@@ -46,3 +46,46 @@ ccb:Impossible a owl:Class ;
     assert result.code == 1
     assert_no_traceback(result)
     assert "Impossible is unsatisfiable" in result.out
+
+
+# Above HERMIT_DATA_LIMIT data triples, HermiT sees the ontology only and the data is checked
+# with rules (reason.data_clashes). On each case both paths must reach the same verdict and name
+# the same node.
+CLASHES = {
+    "asserted disjoint types": """
+id:zz a ccb:Country , ccb:Agreement ; rdfs:label "zz"@en .""",
+    "type against a domain (sub-property)": """
+id:zz a ccb:Agreement ; rdfs:label "zz"@en ; ccb:nationalCsirtOf country:JPN .""",
+    "type against a range": """
+id:zz a ccb:Passage ; rdfs:label "zz"@en .
+<https://w3id.org/ccbkg/id/csirt/alcirt> ccb:nationalCsirtOf id:zz .""",
+    "two domains that exclude each other": """
+id:zz rdfs:label "zz"@en ; ccb:jurisdiction country:JPN ; ccb:party country:ALB .""",
+    "subclass of a disjoint class": """
+id:zz a ccb:Strategy , ccb:Regulation ; rdfs:label "zz"@en .""",
+    "no clash: an exercise is an event and an initiative": """
+id:zz a ccb:Exercise ; rdfs:label "zz"@en .""",
+}
+
+
+@pytest.mark.parametrize("case", sorted(CLASHES))
+def test_the_rules_at_scale_agree_with_hermit(case: str, scratch: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from ccbkg import reason as reasoning
+    from ccbkg.load import load
+    from ccbkg.project import Project
+
+    (scratch / "instances" / "zz.ttl").write_text(
+        PREFIXES + "@prefix id: <https://w3id.org/ccbkg/id/> .\n"
+        "@prefix country: <https://w3id.org/ccbkg/id/country/> .\n" + CLASHES[case])
+    sources = load(Project.discover(scratch))
+    assert not sources.result.errors, sources.result.errors
+    hermit = reasoning.reason(sources)
+    monkeypatch.setattr(reasoning, "HERMIT_DATA_LIMIT", 0)
+    rules = reasoning.reason(sources)
+    assert any("checked with rules" in n for n in rules.notes), rules.notes
+    assert bool(hermit.errors) == bool(rules.errors) == (not case.startswith("no clash"))
+    zz = "https://w3id.org/ccbkg/id/zz"
+    if rules.errors:
+        assert [f.node for f in rules.errors] == [zz] == [f.node for f in hermit.errors]
+        assert [f.line for f in rules.errors] == [f.line for f in hermit.errors] != [None]

@@ -129,7 +129,8 @@ def _reasonable_triples(
 
 
 def _explain_inconsistency(triples: list[ox.Triple], sources: Sources) -> list[Finding]:
-    """Name the individuals typed with two disjoint classes; HermiT itself says only 'no'."""
+    """Name the individuals typed with two disjoint classes, asserted or through domains and
+    ranges; HermiT itself says only 'no'."""
     store = ox.Store()
     store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
     query = "PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>\n" + _DISJOINT_TYPES
@@ -149,6 +150,8 @@ def _explain_inconsistency(triples: list[ox.Triple], sources: Sources) -> list[F
             f"the graph is inconsistent: {x} is an instance of both {a} and {b}, "
             "which are disjoint; give it the one type it really has", node=x, value=f"{a} / {b}",
         ))
+    if not findings:  # a type that domains or ranges give, rather than one asserted
+        findings = data_clashes(sources)
     if not findings:
         findings.append(Finding(STAGE, Severity.ERROR, (
             "the graph is inconsistent (HermiT found a contradiction it does not localise); "
