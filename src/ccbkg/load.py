@@ -65,6 +65,12 @@ class LoadedFile:
     prefixes: dict[str, str]
 
     @cached_property
+    def named_quads(self) -> list[ox.Quad]:
+        """The triples in the file's named graph (made once)."""
+        g = ox.NamedNode(self.source.graph_iri)
+        return [ox.Quad(q.subject, q.predicate, q.object, g) for q in self.quads]
+
+    @cached_property
     def subject_lines(self) -> dict[str, int]:
         """For each subject IRI, the line where its description starts (1-based)."""
         lines: dict[str, int] = {}
@@ -110,8 +116,7 @@ class Sources:
         """The triples of the given roles, each in its file's named graph."""
         out: list[ox.Quad] = []
         for f in self.of(*roles):
-            g = ox.NamedNode(f.source.graph_iri)
-            out.extend(ox.Quad(q.subject, q.predicate, q.object, g) for q in f.quads)
+            out.extend(f.named_quads)
         return out
 
     def graph(self, *roles: Role) -> Graph:
