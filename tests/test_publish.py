@@ -10,6 +10,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -20,6 +21,7 @@ import pytest
 from ccbkg import publish as pub
 from ccbkg.errors import CcbkgError
 from ccbkg.http import PASSWORD_ENV, USER_ENV, HttpClient, StoreError
+from ccbkg.progress import Progress
 from ccbkg.stores import endpoints
 from tests.conftest import REPO, assert_no_traceback, run_cli
 from tests.stores import (
@@ -185,6 +187,50 @@ def test_credentials_never_shown(fixed_server: ThreadingHTTPServer):
     assert_no_traceback(result)
     assert "HTTP 401" in result.err and "refused the credentials" in result.err, result.err
     assert "s3cr3t-pw" not in result.err + result.out
+
+
+class _Slow(_Fixed):
+    """Answers 204 after the delay set on the server."""
+
+    def _answer(self) -> None:
+        time.sleep(self.server.delay)  # type: ignore[attr-defined]
+        super()._answer()
+
+    do_GET = do_POST = _answer
+
+
+def test_a_request_may_wait_longer_than_the_client_timeout():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Slow)
+    server.seen, server.answer, server.delay = [], (204, []), 0.6  # type: ignore[attr-defined]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/update"
+    try:
+        client = HttpClient(timeout=0.3, retries=0)
+        with pytest.raises(StoreError, match=r"no answer within 0\.3 s"):
+            client.request("POST", url, body=b"update=", idempotent=False)
+        assert client.request("POST", url, body=b"update=", idempotent=False,
+                              timeout=3).status == 204
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_switch_waits_in_proportion_to_the_release():
+    waited: list[float | None] = []
+
+    class Store:
+        client = HttpClient(timeout=2)
+
+        def update(self, request: str, *, idempotent: bool, what: str,
+                   timeout: float | None = None) -> None:
+            waited.append(timeout)
+
+    triple = ox.Triple(ox.NamedNode("urn:x:s"), ox.NamedNode("urn:x:p"), ox.Literal("o"))
+    for size, expected in ((10, 2.0), (250_000, 5.0)):
+        part = pub.Part("p", "urn:x:g", "urn:x:staging", [triple] * size, "digest")
+        assert pub._switch(Store(), [part], Progress(quiet=True)) == []  # type: ignore[arg-type]
+        assert waited[-1] == expected
+    assert "per 100,000 triples" in " ".join(run_cli("publish", "--help").out.split())
 
 
 def test_only_idempotent_requests_are_retried(fixed_server: ThreadingHTTPServer):

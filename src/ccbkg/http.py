@@ -121,12 +121,17 @@ class HttpClient:
     def request(
         self, method: str, url: str, *, body: bytes | None = None,
         headers: Mapping[str, str] | None = None, idempotent: bool, what: str = "request",
+        timeout: float | None = None,
     ) -> Response:
-        """Send one request; retry it with exponential backoff only when idempotent."""
+        """Send one request; retry it with exponential backoff only when idempotent.
+
+        timeout, when given, replaces the client's for this request (a long update).
+        """
         attempt = 0
         while True:
             try:
-                return self._once(method, url, body, headers or {}, what)
+                return self._once(method, url, body, headers or {}, what,
+                                  timeout or self.timeout)
             except StoreError as exc:
                 if not (exc.transient and idempotent) or attempt >= self.retries:
                     raise
@@ -135,23 +140,23 @@ class HttpClient:
                 self.sleep(min(delay, MAX_RETRY_AFTER))
 
     def _once(self, method: str, url: str, body: bytes | None, headers: Mapping[str, str],
-              what: str) -> Response:
+              what: str, timeout: float) -> Response:
         where = f"{what} at {shown(url)}"
         request = urllib.request.Request(url, data=body, method=method,
                                          headers={"User-Agent": "ccbkg", **headers})
         self.requests += 1
         try:
-            with self._opener.open(request, timeout=self.timeout) as answer:
+            with self._opener.open(request, timeout=timeout) as answer:
                 return Response(answer.status, answer.headers, answer.read())
         except urllib.error.HTTPError as exc:
             _status_error(where, exc, self.has_credentials)
         except urllib.error.URLError as exc:
             reason = exc.reason
             if isinstance(reason, OSError):
-                _network_error(where, reason, self.timeout, sent=False)
+                _network_error(where, reason, timeout, sent=False)
             raise StoreError(f"{where} failed: {reason}", applied=False) from None
         except (OSError, http.client.HTTPException) as exc:
-            _network_error(where, exc, self.timeout, sent=True)
+            _network_error(where, exc, timeout, sent=True)
 
 
 def _network_error(where: str, exc: BaseException, timeout: float, *, sent: bool) -> NoReturn:

@@ -39,6 +39,9 @@ _FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 _RESULTS = {"Accept": "application/sparql-results+json"}
 
 
+SWITCH_TRIPLES_PER_TIMEOUT = 100_000
+
+
 @dataclass(frozen=True)
 class Part:
     """One named graph of the release, skolemised, with its staging graph and digest."""
@@ -196,9 +199,12 @@ def publish(
 def _switch(store: _Store, parts: list[Part], progress: Progress) -> list[str]:
     """Move every staging graph onto its target in one update request (never retried)."""
     request = " ;\n".join(f"MOVE SILENT GRAPH <{p.staging}> TO <{p.target}>" for p in parts)
+    # Moving graphs takes time in proportion to their size: --timeout per 100,000 triples.
+    scale = max(1.0, sum(p.count for p in parts) / SWITCH_TRIPLES_PER_TIMEOUT)
     try:
         with progress.step(f"Switching {len(parts)} graphs in one update"):
-            store.update(request, idempotent=False, what="switching the graphs")
+            store.update(request, idempotent=False, what="switching the graphs",
+                         timeout=store.client.timeout * scale)
     except StoreError as exc:
         if exc.applied is False:
             _clean_up(store, parts)
@@ -245,10 +251,12 @@ class _Store:
     def ask(self) -> None:
         self.select("SELECT ?x WHERE { BIND(1 AS ?x) }", "a test query")
 
-    def update(self, request: str, *, idempotent: bool, what: str) -> None:
+    def update(self, request: str, *, idempotent: bool, what: str,
+               timeout: float | None = None) -> None:
         self.client.request(
             "POST", self.endpoints.update, body=urlencode({"update": request}).encode(),
-            headers={**_FORM, "Accept": "*/*"}, idempotent=idempotent, what=what)
+            headers={**_FORM, "Accept": "*/*"}, idempotent=idempotent, what=what,
+            timeout=timeout)
 
     def load(self, part: Part) -> None:
         """Add the part's triples to its staging graph in batches (each safe to repeat)."""

@@ -69,7 +69,8 @@ def add_parsers(sub: Any) -> None:
     publish.add_argument("--graph-base", default=DEFAULT_GRAPH_BASE, metavar="IRI",
                          help=f"IRI the named graphs go under (default: {DEFAULT_GRAPH_BASE})")
     publish.add_argument("--timeout", type=_seconds, default=60.0, metavar="S",
-                         help="seconds to wait for each answer (default: 60)")
+                         help="seconds to wait for each answer (default: 60); the switch "
+                              "waits this long per 100,000 triples")
     publish.add_argument("--retries", type=int, default=4, metavar="N",
                          help="retries of a safe request after a transient error, with "
                               "exponential backoff (default: 4)")
