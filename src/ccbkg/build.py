@@ -58,10 +58,9 @@ def build(
     for f in sources.of(Role.SHAPES):
         stem = f.source.path.name.removesuffix(".ttl")
         _formats(put, f"shapes/{stem}", f.quads, authored=f.source.path, formats=("ttl", "nt"))
-    data = sources.quads(Role.DATA)
-    ordered = Ordered(data)
+    data = Ordered(sources.quads(Role.DATA))
     for ext in DATA_FORMATS:
-        put(f"data/ccbkg-data.{ext}", ordered.write(ext))
+        put(f"data/ccbkg-data.{ext}", data.write(ext))
     everything = sources.quads(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)
     ordered = Ordered(everything)
     put("ccbkg.trig", ordered.write("trig"))
@@ -81,7 +80,7 @@ def build(
         Distribution(name, _media_type(name), len(blob), hashlib.sha256(blob).hexdigest())
         for name, blob in sorted(written.items())
     ]
-    put("void.ttl", to_bytes(void_dcat(release, data, graphs, distributions), "ttl"))
+    put("void.ttl", to_bytes(void_dcat(release, data.triples(), graphs, distributions), "ttl"))
     sums = "".join(f"{hashlib.sha256(blob).hexdigest()}  {name}\n"
                    for name, blob in sorted(written.items()))
     put("SHA256SUMS", sums.encode("ascii"))

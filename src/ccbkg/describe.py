@@ -66,7 +66,7 @@ class Distribution:
 
 
 def void_dcat(
-    release: Release, data: list[ox.Quad], graphs: dict[str, int],
+    release: Release, data: list[ox.Triple], graphs: dict[str, int],
     distributions: list[Distribution],
 ) -> list[ox.Quad]:
     """VoID statistics (counts, class and property partitions, subsets) and a DCAT catalogue."""
@@ -83,7 +83,7 @@ def void_dcat(
             return ox.Literal(value, datatype=ox.NamedNode(dt))
         return ox.Literal(value)
 
-    triples = {(q.subject, q.predicate, q.object) for q in data}
+    triples = {(t.subject, t.predicate, t.object) for t in data}
     add(ds, str(RDF.type), ox.NamedNode(str(VOID.Dataset)))
     add(ds, str(RDF.type), ox.NamedNode(str(DCAT.Dataset)))
     add(ds, str(DCTERMS.title), ox.Literal(f"{release.title}: data", language="en"))
