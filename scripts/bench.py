@@ -18,6 +18,7 @@ any does, 0 otherwise).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -127,14 +128,27 @@ def _tree(args: argparse.Namespace, size: int, defects: int) -> Path:
     from synthesize import synthesize
 
     out = Path(args.work) / (f"defects-{size}" if defects else f"clean-{size}")
-    made = out / "synthetic.json"
-    if made.exists():
+    made, stamp = out / "synthetic.json", out / "made-from.sha256"
+    digest = _source_digest()
+    if made.exists() and stamp.exists() and stamp.read_text() == digest:
         info: dict[str, Any] = json.loads(made.read_text())
         if info["scale"] == size and info["seed"] == args.seed and \
                 sum(info["defect_counts"].values()) == defects * len(info["defect_counts"]):
             return out
     synthesize(REPO, out, size, seed=int(args.seed), defects=defects)
+    stamp.write_text(digest)
     return out
+
+
+def _source_digest() -> str:
+    """SHA-256 over what a synthetic tree is made from: the sources and the generator."""
+    h = hashlib.sha256()
+    sources = sorted(p for d in ("ontology", "shapes", "instances")
+                     for p in (REPO / d).rglob("*") if p.is_file())
+    files = [REPO / "scripts" / "synthesize.py", REPO / "tests" / "mutation.py", *sources]
+    for path in files:
+        h.update(path.relative_to(REPO).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
 
 
 # ------------------------------------------------------------------------------ pipeline
