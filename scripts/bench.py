@@ -490,6 +490,11 @@ def _targets(sizes: dict[str, Any]) -> list[dict[str, Any]]:
         met = value is not None and (value <= limit if at_most else value >= limit)
         out.append({"target": name, "value": value, "limit": limit, "met": met})
 
+    for size, entry in sorted(sizes.items(), key=lambda x: int(x[0])):
+        errors = entry.get("pipeline", {}).get("errors")
+        if errors is not None:
+            add(f"check errors on the clean data, {size}x (count)", float(sum(errors.values())),
+                0.0)
     real = sizes.get("1", {}).get("pipeline", {})
     if "wall_s" in real:
         add("build with every check, real graph (s)", real["wall_s"], 5.0)
