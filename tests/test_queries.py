@@ -39,6 +39,8 @@ QUERY_FILES = sorted((REPO / "queries").glob("*.rq"))
 NAMES = [p.stem for p in QUERY_FILES]
 EXPECTED = REPO / "queries" / "expected"
 ALB = "https://w3id.org/ccbkg/id/country/ALB"
+COUNTRIES = [ALB, "https://w3id.org/ccbkg/id/country/JPN", "https://w3id.org/ccbkg/id/country/CAN",
+             "https://w3id.org/ccbkg/id/country/kosovo"]
 USER, PASSWORD = "ccbkg-tester", "s3cret-Pa55word"
 HOSTILE = [
     'x" || true || "',
@@ -86,6 +88,22 @@ def csv_rows(text: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text, newline="")))
 
 
+def _per_country() -> list[str]:
+    """The bundled queries with an optional `country` parameter (default `*`)."""
+    return [q.name for q in query.catalogue(REPO)
+            if any(p.name == "country" and p.optional for p in q.params)]
+
+
+PER_COUNTRY = _per_country()
+
+
+def expected_for(name: str, country: str) -> list[list[str]]:
+    """The expected CSV of a query cut down to the header and the rows of one country."""
+    header, *rows = csv_rows((EXPECTED / f"{name}.csv").read_text(encoding="utf-8"))
+    column = header.index("country")
+    return [header, *(row for row in rows if row[column] == country)]
+
+
 # ---------------------------------------------------------------------------- the catalogue
 
 
@@ -114,7 +132,8 @@ def test_header_is_complete_and_query_is_well_formed(
     assert projected <= ordered, f"ORDER BY misses {sorted(projected - ordered)}"
     for p in info.params:
         assert p.name in projected, f"parameter ?{p.name} must be projected (SEP-0007)"
-        query.to_term(p, p.default)
+        if not p.optional:
+            query.to_term(p, p.default)
 
 
 def _order_variables(node: object) -> set[str]:
@@ -169,6 +188,63 @@ def test_csv_is_what_pyoxigraph_writes(store: ox.Store,
         assert ours.rstrip("\n") == native.decode("utf-8").rstrip("\n")
 
 
+def test_the_listings_by_country_take_an_optional_country() -> None:
+    assert {"forums", "timeline", "statements-and-positions", "strategies-and-objectives",
+            "critical-infrastructure-sectors", "facts-by-framework", "hedged-claims",
+            "organisations-and-responsibilities", "country-comparison"} <= set(PER_COUNTRY)
+
+
+@pytest.mark.parametrize("name", PER_COUNTRY)
+def test_an_unbound_country_is_left_out_of_the_bindings(
+    name: str, catalogue: dict[str, query.QueryInfo]
+) -> None:
+    info = catalogue[name]
+    assert "country" not in query.bind(info, {})
+    assert query.with_values(info.text, query.bind(info, {})) == info.text
+
+
+@pytest.mark.parametrize("country", COUNTRIES)
+@pytest.mark.parametrize("name", PER_COUNTRY)
+def test_a_bound_country_gives_exactly_its_rows(
+    name: str, country: str, store: ox.Store, catalogue: dict[str, query.QueryInfo]
+) -> None:
+    info = catalogue[name]
+    results = query.run_embedded(store, info.text, query.bind(info, {"country": country}))
+    assert csv_rows(query.render(results, "csv")) == expected_for(name, country)
+
+
+def test_a_bound_country_leaves_out_the_rows_of_no_country(
+    store: ox.Store, catalogue: dict[str, query.QueryInfo]
+) -> None:
+    info = catalogue["timeline"]
+    everything = query.run_embedded(store, info.text, query.bind(info, {}))
+    column = everything.variables.index("country")
+    assert any(row[column] is None for row in everything.rows)
+    for country in COUNTRIES:
+        bound = query.run_embedded(store, info.text, query.bind(info, {"country": country}))
+        assert all(row[column] == ox.NamedNode(country) for row in bound.rows)
+
+
+@pytest.mark.parametrize("value", ["*", "ALB", "country/ALB", f"<{ALB}>", ""])
+def test_a_bad_value_for_an_optional_parameter_is_refused(
+    value: str, catalogue: dict[str, query.QueryInfo]
+) -> None:
+    with pytest.raises(query.ParameterError, match="parameter country"):
+        query.bind(catalogue["forums"], {"country": value})
+
+
+def test_an_optional_default_is_not_type_checked_but_a_value_is() -> None:
+    info = query.parse_header("# param: year year * — any year\nSELECT ?year WHERE {}\n",
+                              "probe", strict=False)
+    (param,) = info.params
+    assert param.optional and param.default == query.EVERY
+    assert query.bind(info, {}) == {}
+    assert query.bind(info, {"year": "2016"}) == {
+        "year": ox.Literal("2016", datatype=ox.NamedNode(query.XSD + "gYear"))}
+    with pytest.raises(query.ParameterError):
+        query.bind(info, {"year": "*"})
+
+
 # ---------------------------------------------------------------------------- a real server
 
 
@@ -217,14 +293,19 @@ def server(tmp_path_factory: pytest.TempPathFactory, sources: Sources) -> Iterat
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize(("name", "country"),
+                         [(n, None) for n in NAMES] + [(n, ALB) for n in PER_COUNTRY])
 def test_server_results_equal_expected_csv(
-    name: str, server: str, catalogue: dict[str, query.QueryInfo]
+    name: str, country: str | None, server: str, catalogue: dict[str, query.QueryInfo]
 ) -> None:
+    """Every query with its defaults, and each optional country bound (a VALUES block)."""
     info = catalogue[name]
-    results = query.run_remote(server, info.text, query.bind(info, {}))
-    expected = (EXPECTED / f"{name}.csv").read_bytes().decode("utf-8")
-    assert query.render(results, "csv") == expected
+    values = {"country": country} if country else {}
+    got = query.render(query.run_remote(server, info.text, query.bind(info, values)), "csv")
+    if country is None:
+        assert got == (EXPECTED / f"{name}.csv").read_bytes().decode("utf-8")
+    else:
+        assert csv_rows(got) == expected_for(name, country)
 
 
 @pytest.mark.slow
@@ -630,6 +711,9 @@ def test_list_and_show() -> None:
     assert shown.code == 0
     assert "param:       country (iri, default https://w3id.org/ccbkg/id/country/ALB)" in shown.out
     assert "SELECT" in shown.out
+    optional = run_cli("query", "show", "forums", "--root", str(REPO))
+    assert optional.code == 0
+    assert "param:       country (iri, default *: every country)" in optional.out
     missing = run_cli("query", "show", "no-such-query", "--root", str(REPO))
     assert missing.code == 2
     assert_no_traceback(missing)
@@ -640,6 +724,14 @@ def test_embedded_csv_on_the_command_line() -> None:
     result = run_cli("query", "run", "funding-commitments", "--root", str(REPO), "--format", "csv")
     assert result.code == 0, result.err
     assert result.out == (EXPECTED / "funding-commitments.csv").read_text(encoding="utf-8")
+
+
+def test_a_country_on_the_command_line() -> None:
+    jpn = COUNTRIES[1]
+    result = run_cli("query", "run", "statements-and-positions", "--root", str(REPO),
+                     "--param", f"country={jpn}", "--format", "csv")
+    assert result.code == 0, result.err
+    assert csv_rows(result.out) == expected_for("statements-and-positions", jpn)
 
 
 @pytest.mark.slow

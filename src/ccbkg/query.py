@@ -2,8 +2,10 @@
 
 A bundled query is a SPARQL file in queries/ that starts with `# key: value` comment lines:
 title, description, question, expected, and any number of `param: NAME TYPE DEFAULT — TEXT`.
-A parameter value is checked against its declared type and turned into an RDF term; no user
-text is ever pasted into a query. The embedded store binds the terms with pyoxigraph's
+A DEFAULT of `*` makes the parameter optional: unless a value is given it stays unbound, so
+the query answers for every value (such as every country). A parameter value is checked
+against its declared type and turned into an RDF term; no user text is ever pasted into a
+query. The embedded store binds the terms with pyoxigraph's
 `substitutions` (SEP-0007); a remote endpoint gets them as a VALUES block at the start of the
 WHERE group, written by pyoxigraph's term serializer. Both paths give a `Results` (variables
 and rows of RDF terms), so every output format prints the same for both.
@@ -45,6 +47,7 @@ MAX_QUERY_CHARS = 1_000_000
 MAX_VALUE_CHARS = 10_000
 MAX_RESPONSE_BYTES = 256 * 1024 * 1024
 XSD = "http://www.w3.org/2001/XMLSchema#"
+EVERY = "*"  # the default of an optional parameter: unbound, every value
 
 _HEADER_KEYS = ("title", "description", "question", "param", "expected")
 _REQUIRED_KEYS = ("title", "description", "question", "expected")
@@ -87,6 +90,11 @@ class Param:
     type: ParamType
     default: str
     description: str
+
+    @property
+    def optional(self) -> bool:
+        """Whether the parameter stays unbound (every value) unless a value is given."""
+        return self.default == EVERY
 
 
 @dataclass(frozen=True)
@@ -229,7 +237,8 @@ def _parse_param(value: str, where: str) -> Param:
                          f"use one of {types}") from None
     param = Param(match.group("name"), kind, match.group("default"), match.group("text"))
     try:
-        to_term(param, param.default)
+        if not param.optional:
+            to_term(param, param.default)
     except ParameterError as exc:
         raise CcbkgError(f"{where}: the default is not valid: {exc}") from None
     return param
@@ -246,10 +255,14 @@ def _read(path: Path) -> str:
 
 
 def bind(info: QueryInfo, values: Mapping[str, str]) -> dict[str, Term]:
-    """Every declared parameter as a checked RDF term: the given value, else the default."""
+    """The declared parameters as checked RDF terms: the given value, else the default.
+
+    An optional parameter (default `*`) without a given value is left out: it stays unbound.
+    """
     for name in values:
         info.param(name)
-    return {p.name: to_term(p, values.get(p.name, p.default)) for p in info.params}
+    return {p.name: to_term(p, values.get(p.name, p.default))
+            for p in info.params if p.name in values or not p.optional}
 
 
 def to_term(param: Param, value: str) -> Term:
@@ -858,7 +871,7 @@ def _json_term(term: Term) -> dict[str, Any]:
 
 
 __all__ = [
-    "DEFAULT_TIMEOUT", "FORMATS", "Analysis", "Param", "ParamType", "ParameterError",
+    "DEFAULT_TIMEOUT", "EVERY", "FORMATS", "Analysis", "Param", "ParamType", "ParameterError",
     "QueryInfo", "Results", "analyse", "bind", "catalogue", "cells", "check_endpoint",
     "display", "embedded_store", "find", "guard", "is_loopback", "parse_header", "render",
     "run_embedded", "run_remote", "to_json_bytes", "to_term", "user_query", "with_values",

@@ -117,7 +117,8 @@ def _cmd_show(args: argparse.Namespace) -> int:
     print(f"  question:    {info.question}")
     print(f"  description: {info.description}")
     for p in info.params:
-        print(f"  param:       {p.name} ({p.type.value}, default {p.default}) — {p.description}")
+        default = f"{query.EVERY}: every {p.name}" if p.optional else p.default
+        print(f"  param:       {p.name} ({p.type.value}, default {default}) — {p.description}")
     if info.expected:
         print(f"  expected:    queries/{info.expected}")
     print()
