@@ -167,5 +167,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
             f"  data/ccbkg-data.{{ttl,nt,jsonld}}: the instances merged\n"
             f"  ccbkg.trig, ccbkg.nq: everything, one named graph per part\n"
             f"  context.jsonld, void.ttl (VoID + DCAT), reports/, SHA256SUMS"
+            + (f"\n  site/: the documentation site; open {summary.out}/site/index.html in a "
+               "browser" if args.site else "")
         )
     return EXIT_OK if outcome.report.ok else EXIT_DEFECTS

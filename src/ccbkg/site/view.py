@@ -284,14 +284,7 @@ class View:
 
     def walk(self, start: Node, p: URIRef) -> Iterator[Node]:
         """start, then each node reached by following p repeatedly (no repeats)."""
-        seen: set[Node] = set()
-        stack = [start]
-        while stack:
-            n = stack.pop()
-            if n not in seen:
-                seen.add(n)
-                yield n
-                stack.extend(self.objects(n, p))
+        return _walk(start, lambda n: self.objects(n, p))
 
 
 def curie(term: Node) -> str:
@@ -310,11 +303,16 @@ def curie(term: Node) -> str:
 
 def _reach(start: Node, step: Callable[[Node], Iterable[Node]]) -> set[Node]:
     """start and every node reachable from it by repeating step."""
+    return set(_walk(start, step))
+
+
+def _walk(start: Node, step: Callable[[Node], Iterable[Node]]) -> Iterator[Node]:
+    """start, then each node reached by repeating step, depth first, each once."""
     seen: set[Node] = set()
     stack = [start]
     while stack:
         node = stack.pop()
         if node not in seen:
             seen.add(node)
+            yield node
             stack.extend(step(node))
-    return seen
