@@ -157,8 +157,6 @@ def _source_digest() -> str:
 # ------------------------------------------------------------------------------ pipeline
 
 def _pipeline(args: argparse.Namespace) -> dict[str, Any]:
-    import ccbkg.build
-    import ccbkg.serialize
     from ccbkg.build import build
     from ccbkg.findings import Report
     from ccbkg.lint import lint
@@ -191,45 +189,12 @@ def _pipeline(args: argparse.Namespace) -> dict[str, Any]:
         report.stages.append(check_provenance(sources))
     figures["errors"] = {s.stage: len(s.errors) for s in report.stages}
     artefacts: dict[str, float] = {}
-    counts = {len(sources.quads(Role.DATA)): "data/ccbkg-data",
-              len(sources.quads(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)): "ccbkg"}
-    original = ccbkg.serialize.Ordered
-
-    class TimedOrdered(original):  # type: ignore[valid-type,misc]
-        """Ordered, timing its sort and each format under the artefact's name."""
-
-        def __init__(self, quads: list[ox.Quad]) -> None:
-            t = time.perf_counter()
-            super().__init__(quads)
-            self.name = counts.get(len(quads), "ontology, vocabularies, shapes")
-            key = f"{self.name} (canonical order)"
-            artefacts[key] = artefacts.get(key, 0.0) + time.perf_counter() - t
-
-        def write(self, extension: str) -> bytes:
-            t = time.perf_counter()
-            out: bytes = super().write(extension)
-            key = f"{self.name}.{extension}"
-            artefacts[key] = artefacts.get(key, 0.0) + time.perf_counter() - t
-            return out
-
-    setattr(ccbkg.build, "Ordered", TimedOrdered)  # noqa: B010 (patch the build's name)
-    site = getattr(ccbkg.build, "write_site", None)
-    if site is not None:
-        def timed_site(*a: Any, **kw: Any) -> Any:
-            if args.size > args.site_max:
-                figures["site"] = f"left out above {args.site_max}x"
-                return []
-            t = time.perf_counter()
-            out = site(*a, **kw)
-            artefacts["site/ (static documentation site)"] = time.perf_counter() - t
-            return out
-        setattr(ccbkg.build, "write_site", timed_site)  # noqa: B010
+    site = args.size <= args.site_max
+    if not site:
+        figures["site"] = f"left out above {args.site_max}x"
     dist = args.work / f"dist-{args.size}"
     with _timed(stages, "build (all artefacts)"):
-        build(sources, report, shacl_report, dist)
-    setattr(ccbkg.build, "Ordered", original)  # noqa: B010
-    if site is not None:
-        setattr(ccbkg.build, "write_site", site)  # noqa: B010
+        build(sources, report, shacl_report, dist, site=site, timings=artefacts)
     figures["wall_s"] = time.perf_counter() - started
     figures["stages_s"] = stages
     figures["artefacts_s"] = artefacts

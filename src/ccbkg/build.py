@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,7 @@ from ccbkg.namespaces import GRAPH
 from ccbkg.project import Role
 from ccbkg.publish import virtuoso_load_script
 from ccbkg.report import render_text
-from ccbkg.serialize import MEDIA_TYPES, Ordered, to_bytes
+from ccbkg.serialize import MEDIA_TYPES, Part, merged, to_bytes, write
 from ccbkg.site import write_site
 from ccbkg.terms import to_oxigraph
 
@@ -40,31 +41,42 @@ class BuildSummary:
 
 def build(
     sources: Sources, report: Report, shacl_report: Graph | None, out: Path, *,
-    site: bool = True,
+    site: bool = True, timings: dict[str, float] | None = None,
 ) -> BuildSummary:
     """Write every artefact (and the site, unless told not to) into a staging folder, then
-    swap it in place of out."""
+    swap it in place of out.
+
+    timings, if given, gets the seconds each step took (each artefact under its file name).
+    """
+    lap = _Laps(timings if timings is not None else {})
     ontology = sources.quads(Role.ONTOLOGY)
     release = Release.from_ontology(ontology)
     written: dict[str, bytes] = {}
 
     def put(name: str, data: bytes) -> None:
         written[name] = data
+        lap(name)
 
+    parts = {f.source.path: Part.of(f.source.graph_iri, f.quads)
+             for f in sources.of(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)}
+    lap("canonical order (every graph)")
     for f in sources.of(Role.ONTOLOGY):
-        _formats(put, f"ontology/{f.source.path.stem}", f.quads, authored=f.source.path)
+        _formats(put, f"ontology/{f.source.path.stem}", parts[f.source.path],
+                 authored=f.source.path)
     for f in sources.of(Role.VOCAB):
-        _formats(put, f"vocab/{f.source.path.stem}", f.quads, authored=f.source.path)
+        _formats(put, f"vocab/{f.source.path.stem}", parts[f.source.path],
+                 authored=f.source.path)
     for f in sources.of(Role.SHAPES):
         stem = f.source.path.name.removesuffix(".ttl")
-        _formats(put, f"shapes/{stem}", f.quads, authored=f.source.path, formats=("ttl", "nt"))
-    data = Ordered(sources.quads(Role.DATA))
+        _formats(put, f"shapes/{stem}", parts[f.source.path], authored=f.source.path,
+                 formats=("ttl", "nt"))
+    data = merged([parts[f.source.path] for f in sources.of(Role.DATA)])
+    lap("canonical order (the data merged)")
     for ext in DATA_FORMATS:
-        put(f"data/ccbkg-data.{ext}", data.write(ext))
-    everything = sources.quads(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)
-    ordered = Ordered(everything)
-    put("ccbkg.trig", ordered.write("trig"))
-    put("ccbkg.nq", ordered.write("nq"))
+        put(f"data/ccbkg-data.{ext}", write([data], ext))
+    everything = list(parts.values())
+    put("ccbkg.trig", write(everything, "trig"))
+    put("ccbkg.nq", write(everything, "nq"))
     put("context.jsonld", jsonld_context(ontology))
     put("reports/check.txt", render_text(report, color=False).encode("utf-8"))
     put("reports/check.json", (json.dumps(report.to_json(timings=False), indent=2,
@@ -73,14 +85,14 @@ def build(
         quads = [ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))  # type: ignore[arg-type]
                  for s, p, o in shacl_report]
         put("reports/shacl-report.ttl", to_bytes(quads, "ttl"))
-    graphs = _graph_sizes(everything)
+    graphs = {p.graph: len(p.lines) for p in everything}
     put("load-virtuoso.sql", virtuoso_load_script(
-        sorted(g for g in graphs if g), {"ccbkg.nq": str(GRAPH["default"])}).encode("utf-8"))
+        sorted(graphs), {"ccbkg.nq": str(GRAPH["default"])}).encode("utf-8"))
     distributions = [
         Distribution(name, _media_type(name), len(blob), hashlib.sha256(blob).hexdigest())
         for name, blob in sorted(written.items())
     ]
-    put("void.ttl", to_bytes(void_dcat(release, data.triples(), graphs, distributions), "ttl"))
+    put("void.ttl", to_bytes(void_dcat(release, data.lines, graphs, distributions), "ttl"))
     sums = "".join(f"{hashlib.sha256(blob).hexdigest()}  {name}\n"
                    for name, blob in sorted(written.items()))
     put("SHA256SUMS", sums.encode("ascii"))
@@ -89,30 +101,36 @@ def build(
             path = staging / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(blob)
+        lap("writing the files")
         # The documentation site links the files above; it is not a distribution, so it is in
         # neither SHA256SUMS nor void.ttl.
         pages = write_site(sources, staging / "site", release, written) if site else []
+        if site:
+            lap("site/ (static documentation site)")
     return BuildSummary(out, sorted(written) + [f"site/{name}" for name in pages],
-                        len({(q.subject, q.predicate, q.object) for q in everything}), graphs,
-                        release)
+                        len({line for p in everything for line in p.lines}), graphs, release)
+
+
+class _Laps:
+    """Records the seconds since the previous lap under each lap's name."""
+
+    def __init__(self, into: dict[str, float]) -> None:
+        self.into = into
+        self.last = time.perf_counter()
+
+    def __call__(self, name: str) -> None:
+        now = time.perf_counter()
+        self.into[name] = self.into.get(name, 0.0) + now - self.last
+        self.last = now
 
 
 def _formats(
-    put: Callable[[str, bytes], None], stem: str, quads: list[ox.Quad], *, authored: Path,
+    put: Callable[[str, bytes], None], stem: str, part: Part, *, authored: Path,
     formats: tuple[str, ...] = RDF_FORMATS,
 ) -> None:
     """The authored Turtle as it is (comments and layout kept) and the other formats made."""
-    ordered = Ordered(quads)
     for ext in formats:
-        put(f"{stem}.{ext}", authored.read_bytes() if ext == "ttl" else ordered.write(ext))
-
-
-def _graph_sizes(quads: list[ox.Quad]) -> dict[str, int]:
-    sizes: dict[str, int] = {}
-    for q in quads:
-        key = str(q.graph_name.value) if isinstance(q.graph_name, ox.NamedNode) else ""
-        sizes[key] = sizes.get(key, 0) + 1
-    return sizes
+        put(f"{stem}.{ext}", authored.read_bytes() if ext == "ttl" else write([part], ext))
 
 
 def _media_type(name: str) -> str:

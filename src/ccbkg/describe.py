@@ -26,6 +26,7 @@ from ccbkg.namespaces import (
 
 LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 TYPE = ox.NamedNode(str(RDF.type))
+_TYPE_SPELLING = f"<{RDF.type}>".encode()
 
 
 @dataclass(frozen=True)
@@ -66,10 +67,14 @@ class Distribution:
 
 
 def void_dcat(
-    release: Release, data: list[ox.Triple], graphs: dict[str, int],
+    release: Release, data: list[bytes], graphs: dict[str, int],
     distributions: list[Distribution],
 ) -> list[ox.Quad]:
-    """VoID statistics (counts, class and property partitions, subsets) and a DCAT catalogue."""
+    """VoID statistics (counts, class and property partitions, subsets) and a DCAT catalogue.
+
+    data is the distinct data triples as N-Triples lines; the statistics count their terms'
+    spellings, which pyoxigraph writes one way per term (far cheaper than term objects).
+    """
     ds = ox.NamedNode(DATASET_IRI)
     out: list[ox.Quad] = []
 
@@ -83,7 +88,7 @@ def void_dcat(
             return ox.Literal(value, datatype=ox.NamedNode(dt))
         return ox.Literal(value)
 
-    triples = {(t.subject, t.predicate, t.object) for t in data}
+    rows = [line.split(b" ", 2) for line in data]  # subject, predicate, "object ."
     add(ds, str(RDF.type), ox.NamedNode(str(VOID.Dataset)))
     add(ds, str(RDF.type), ox.NamedNode(str(DCAT.Dataset)))
     add(ds, str(DCTERMS.title), ox.Literal(f"{release.title}: data", language="en"))
@@ -100,21 +105,23 @@ def void_dcat(
     add(ds, str(VOID.uriSpace), lit(BASE + "id/"))
     add(ds, str(VOID.vocabulary), ox.NamedNode(ONTOLOGY_IRI))
     add(ds, str(DCTERMS.conformsTo), ox.NamedNode(ONTOLOGY_IRI))
-    add(ds, str(VOID.triples), lit(len(triples)))
-    add(ds, str(VOID.distinctSubjects), lit(len({t[0] for t in triples})))
-    add(ds, str(VOID.properties), lit(len({t[1] for t in triples})))
-    add(ds, str(VOID.distinctObjects), lit(len({t[2] for t in triples})))
-    typed = {(t[0], t[2]) for t in triples if t[1] == TYPE}
-    add(ds, str(VOID.entities), lit(len({s for s, _ in typed})))
+    properties = Counter(r[1] for r in rows)
+    typed = [(r[0], r[2]) for r in rows if r[1] == _TYPE_SPELLING]
     classes = Counter(c for _, c in typed)
+    add(ds, str(VOID.triples), lit(len(rows)))
+    add(ds, str(VOID.distinctSubjects), lit(len({r[0] for r in rows})))
+    add(ds, str(VOID.properties), lit(len(properties)))
+    add(ds, str(VOID.distinctObjects), lit(len({r[2] for r in rows})))
+    add(ds, str(VOID.entities), lit(len({s for s, _ in typed})))
     add(ds, str(VOID.classes), lit(len(classes)))
-    for cls, count in sorted(classes.items(), key=lambda kv: str(kv[0])):
+    for cls, count in sorted(((_object(c), n) for c, n in classes.items()),
+                             key=lambda kv: str(kv[0])):
         part = ox.NamedNode(f"{DATASET_IRI}/partition/class/{_slug(cls)}")
         add(ds, str(VOID.classPartition), part)
         add(part, str(VOID["class"]), cls)  # type: ignore[arg-type]
         add(part, str(VOID.entities), lit(count))
-    properties = Counter(t[1] for t in triples)
-    for prop, count in sorted(properties.items(), key=lambda kv: str(kv[0])):
+    for prop, count in sorted(((ox.NamedNode(p[1:-1].decode()), n)
+                               for p, n in properties.items()), key=lambda kv: str(kv[0])):
         part = ox.NamedNode(f"{DATASET_IRI}/partition/property/{_slug(prop)}")
         add(ds, str(VOID.propertyPartition), part)
         add(part, str(VOID.property), prop)
@@ -165,6 +172,13 @@ def jsonld_context(ontology: list[ox.Quad]) -> bytes:
             context[name] = curie
     return (json.dumps({"@context": context}, indent=2, sort_keys=True, ensure_ascii=False)
             + "\n").encode("utf-8")
+
+
+def _object(spelling: bytes) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """The term an N-Triples object spelling (with its closing " .") stands for."""
+    quad = next(iter(ox.parse(b"<x:s> <x:p> " + spelling, format=ox.RdfFormat.N_TRIPLES)))
+    term: ox.NamedNode | ox.BlankNode | ox.Literal = quad.object
+    return term
 
 
 def _slug(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:

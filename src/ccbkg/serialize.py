@@ -1,10 +1,22 @@
-"""Deterministic RDF writing: the same graph gives the same bytes, build after build."""
+"""Deterministic RDF writing: the same graph gives the same bytes, build after build.
+
+Each named graph is put in canonical order once, as a `Part`: blank nodes relabelled by
+RDFC-1.0 (only the triples that mention one need it) and the distinct triples sorted by their
+N-Triples line, which pyoxigraph writes in bulk (sorting Python term objects would cost seconds
+per million triples). Every format of a part, and any merge of parts, reuses that order.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from hashlib import sha256
+from typing import TypeVar
+
 import pyoxigraph as ox
 
-from ccbkg.namespaces import PREFIXES
+from ccbkg.namespaces import GRAPH, PREFIXES
 
 FORMATS: dict[str, ox.RdfFormat] = {
     "ttl": ox.RdfFormat.TURTLE,
@@ -22,53 +34,150 @@ MEDIA_TYPES: dict[str, str] = {
     "rdf": "application/rdf+xml",
     "jsonld": "application/ld+json",
 }
-_GRAPH_FORMATS = {"nq", "trig"}
+_T = TypeVar("_T")
+_PREFIXED = (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML)
 
 
-def canonical(quads: list[ox.Quad]) -> list[ox.Quad]:
-    """The quads with blank nodes relabelled canonically (RDFC-1.0) and in a total order.
+@dataclass(frozen=True)
+class Part:
+    """One graph's distinct triples in canonical order, with their N-Triples lines."""
 
-    RDFC-1.0 labels a blank node from the quads that mention blank nodes only, so just those
-    are canonicalised; a graph without blank nodes is only sorted.
-    """
-    plain = [q for q in quads if not _has_blank(q)]
-    if len(plain) < len(quads):
-        dataset = ox.Dataset(q for q in quads if _has_blank(q))
-        dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-        plain.extend(dataset)
-    return sorted(set(plain), key=_order)
+    graph: str  # the named graph's IRI; "" for the default graph
+    triples: list[ox.Quad]  # in the default graph
+    lines: list[bytes]  # each triple's N-Triples line, without its newline
+
+    @classmethod
+    def of(cls, graph: str, triples: Sequence[ox.Quad]) -> Part:
+        """Canonicalise a graph's triples (given in the default graph).
+
+        Blank-node labels are RDFC-1.0's, prefixed with a name for the graph so that no two
+        graphs of a dataset share a label.
+        """
+        blob = _ntriples(triples)
+        if b"_:" in blob:  # a blank node, or "_:" inside a literal
+            triples = _relabelled(triples, _label_prefix(graph))
+            blob = _ntriples(triples)
+        lines = blob.split(b"\n")
+        lines.pop()  # after the last newline
+        if len(lines) != len(triples):
+            raise ValueError(f"{len(triples)} triples written as {len(lines)} N-Triples lines")
+        return cls(graph, *_sorted_distinct(triples, lines))
+
+
+def merged(parts: Sequence[Part]) -> Part:
+    """The distinct triples of several graphs, in canonical order (for graph-less formats)."""
+    if len(parts) == 1:
+        return parts[0]
+    triples = [t for p in parts for t in p.triples]
+    lines = [line for p in parts for line in p.lines]
+    return Part("", *_sorted_distinct(triples, lines))
+
+
+def write(parts: Sequence[Part], extension: str) -> bytes:
+    """The bytes of one format: N-Quads and TriG keep each part's graph (graphs in IRI order),
+    the other formats get the distinct triples of all parts."""
+    if extension == "nq":
+        return b"".join(_nquads(p) for p in sorted(parts, key=lambda p: p.graph))
+    if extension == "trig":
+        return _trig(sorted(parts, key=lambda p: p.graph))
+    part = merged(parts)
+    if extension == "nt":
+        return b"".join(line + b"\n" for line in part.lines)
+    fmt = FORMATS[extension]
+    return ox.serialize(part.triples, format=fmt,
+                        prefixes=PREFIXES if fmt in _PREFIXED else None) or b""
+
+
+class Ordered:
+    """Any quads put in canonical order once, then written in any number of formats."""
+
+    def __init__(self, quads: Iterable[ox.Quad]) -> None:
+        graphs: dict[str, list[ox.Quad]] = {}
+        for q in quads:
+            name = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else ""
+            graphs.setdefault(name, []).append(
+                ox.Quad(q.subject, q.predicate, q.object) if name else q)
+        self.parts = [Part.of(name, triples) for name, triples in sorted(graphs.items())]
+
+    def write(self, extension: str) -> bytes:
+        """The bytes of one format (see `write`)."""
+        return write(self.parts, extension)
+
+
+def to_bytes(quads: Iterable[ox.Quad], extension: str) -> bytes:
+    """Serialise quads deterministically in one format (see `Ordered` for several)."""
+    return Ordered(quads).write(extension)
+
+
+def _ntriples(triples: Sequence[ox.Quad]) -> bytes:
+    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
+
+
+def _sorted_distinct(
+    triples: Sequence[ox.Quad], lines: Sequence[bytes],
+) -> tuple[list[ox.Quad], list[bytes]]:
+    kept: list[ox.Quad] = []
+    kept_lines: list[bytes] = []
+    last = None
+    for i in sorted(range(len(lines)), key=lines.__getitem__):
+        if lines[i] != last:
+            last = lines[i]
+            kept.append(triples[i])
+            kept_lines.append(last)
+    return kept, kept_lines
+
+
+def _relabelled(triples: Sequence[ox.Quad], prefix: str) -> list[ox.Quad]:
+    """The triples with their blank nodes labelled by RDFC-1.0 (over the triples that mention
+    one), each label prefixed."""
+    plain = [t for t in triples if not _has_blank(t)]
+    dataset = ox.Dataset(t for t in triples if _has_blank(t))
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+
+    def named(term: _T) -> _T | ox.BlankNode:
+        return ox.BlankNode(prefix + term.value) if isinstance(term, ox.BlankNode) else term
+
+    return plain + [ox.Quad(named(q.subject), q.predicate, named(q.object)) for q in dataset]
 
 
 def _has_blank(q: ox.Quad) -> bool:
     return isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode)
 
 
-class Ordered:
-    """Quads put in canonical order once, then written in any number of formats."""
-
-    def __init__(self, quads: list[ox.Quad]) -> None:
-        self.quads = canonical(quads)
-        self._triples: list[ox.Triple] | None = None
-
-    def triples(self) -> list[ox.Triple]:
-        """The distinct triples, sorted (for the formats without graphs)."""
-        if self._triples is None:
-            self._triples = sorted({q.triple for q in self.quads}, key=str)
-        return self._triples
-
-    def write(self, extension: str) -> bytes:
-        """The bytes of one format; graph-less formats get the triples only."""
-        fmt = FORMATS[extension]
-        items = self.quads if extension in _GRAPH_FORMATS else self.triples()
-        prefixes = PREFIXES if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG,
-                                       ox.RdfFormat.RDF_XML) else None
-        return ox.serialize(items, format=fmt, prefixes=prefixes) or b""
+def _label_prefix(graph: str) -> str:
+    """A readable blank-node label prefix for a graph: its path under the graph base, else a
+    hash of its IRI."""
+    if not graph:
+        return ""
+    if graph.startswith(str(GRAPH)):
+        return re.sub(r"[^A-Za-z0-9]+", "-", graph[len(str(GRAPH)):]).strip("-") + "-"
+    return "g" + sha256(graph.encode()).hexdigest()[:12] + "-"
 
 
-def to_bytes(quads: list[ox.Quad], extension: str) -> bytes:
-    """Serialise quads deterministically in one format (see `Ordered` for several)."""
-    return Ordered(quads).write(extension)
+def _nquads(part: Part) -> bytes:
+    if not part.graph:
+        return b"".join(line + b"\n" for line in part.lines)
+    tail = f"<{part.graph}> .\n".encode()
+    return b"".join(line[:-1] + tail for line in part.lines)  # "s p o ." -> "s p o <g> ."
 
 
-def _order(q: ox.Quad) -> tuple[str, str]:
-    return (str(q.graph_name), str(q))
+def _trig(parts: Sequence[Part]) -> bytes:
+    """TriG as pyoxigraph writes it (prefixes once, then each graph's Turtle indented in a
+    block), made from each part's Turtle so that no quad objects have to be built."""
+    header = b""
+    blocks: list[bytes] = []
+    for part in parts:
+        if not part.triples:
+            continue
+        body = ox.serialize(part.triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES) or b""
+        lines = body.splitlines(keepends=True)
+        start = 0
+        while start < len(lines) and lines[start].startswith(b"@prefix "):
+            start += 1
+        header = header or b"".join(lines[:start])
+        if part.graph:
+            blocks.append(f"<{part.graph}> {{\n".encode()
+                          + b"".join(b"\t" + line for line in lines[start:]) + b"}\n")
+        else:
+            blocks.append(b"".join(lines[start:]))
+    return header + b"".join(blocks)

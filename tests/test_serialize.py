@@ -1,0 +1,98 @@
+"""Canonical writing: the order, blank-node labels and formats of `ccbkg.serialize`."""
+
+from __future__ import annotations
+
+import random
+
+import pyoxigraph as ox
+import pytest
+
+from ccbkg.load import load
+from ccbkg.namespaces import GRAPH, PREFIXES
+from ccbkg.project import Project, Role
+from ccbkg.serialize import Part, merged, write
+
+EX = "http://example.org/"
+
+
+def _n(local: str) -> ox.NamedNode:
+    return ox.NamedNode(EX + local)
+
+
+def _graph(blank: str = "b") -> list[ox.Quad]:
+    b = ox.BlankNode(blank)
+    return [
+        ox.Quad(_n("a"), _n("p"), ox.Literal("x\ny")),
+        ox.Quad(_n("a"), _n("p"), ox.Literal("mentions _:b in text")),
+        ox.Quad(_n("a"), _n("q"), b),
+        ox.Quad(b, _n("p"), ox.Literal("1", datatype=ox.NamedNode(
+            "http://www.w3.org/2001/XMLSchema#integer"))),
+        ox.Quad(_n("a"), _n("q"), b),  # a duplicate
+    ]
+
+
+@pytest.fixture(scope="module")
+def release_parts() -> list[Part]:
+    sources = load(Project.discover(None))
+    return [Part.of(f.source.graph_iri, f.quads)
+            for f in sources.of(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)]
+
+
+def test_a_part_is_distinct_and_sorted_by_its_ntriples_lines():
+    part = Part.of(str(GRAPH["data/x"]), _graph())
+    assert len(part.triples) == len(part.lines) == 4
+    assert part.lines == sorted(set(part.lines))
+    assert write([part], "nt") == b"".join(line + b"\n" for line in part.lines)
+
+
+def test_the_order_and_labels_do_not_depend_on_input_order_or_parsed_labels():
+    quads = _graph()
+    shuffled = _graph("other")
+    random.Random(7).shuffle(shuffled)
+    graph = str(GRAPH["data/x"])
+    for ext in ("nt", "nq", "trig", "ttl", "jsonld", "rdf"):
+        assert write([Part.of(graph, quads)], ext) == write([Part.of(graph, shuffled)], ext), ext
+
+
+def test_blank_nodes_are_labelled_by_rdfc_with_the_graphs_name():
+    one = Part.of(str(GRAPH["vocab/a"]), _graph())
+    two = Part.of(str(GRAPH["data/b"]), _graph())
+    labels = {line.split(b" ")[0] for part in (one, two) for line in part.lines
+              if line.startswith(b"_:")}
+    assert labels == {b"_:vocab-a-c14n0", b"_:data-b-c14n0"}
+    outside = Part.of("http://example.org/graph", _graph())
+    assert any(line.startswith(b"_:g") and b"-c14n0 " in line for line in outside.lines)
+    # the merge keeps the two graphs' blank nodes apart and their shared triples once
+    assert len(merged([one, two]).lines) == 2 + 2 + 2
+
+
+def test_nquads_are_the_ntriples_lines_with_the_graph():
+    part = Part.of(str(GRAPH["data/x"]), _graph())
+    expected = b"".join(line[:-1] + f"<{GRAPH['data/x']}> .\n".encode() for line in part.lines)
+    assert write([part], "nq") == expected
+    parsed = list(ox.parse(expected, format=ox.RdfFormat.N_QUADS))
+    assert {q.graph_name for q in parsed} == {ox.NamedNode(str(GRAPH["data/x"]))}
+
+
+def test_the_trig_is_what_pyoxigraph_writes_for_the_same_quads(release_parts: list[Part]):
+    ordered = sorted(release_parts, key=lambda p: p.graph)
+    quads = [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(p.graph))
+             for p in ordered for t in p.triples]
+    assert write(release_parts, "trig") == ox.serialize(quads, format=ox.RdfFormat.TRIG,
+                                                        prefixes=PREFIXES)
+    assert write(release_parts, "nq") == ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
+
+
+def test_every_format_of_the_release_holds_the_same_dataset(release_parts: list[Part]):
+    def dataset(data: bytes, fmt: ox.RdfFormat) -> set[ox.Quad]:
+        found = ox.Dataset(ox.parse(data, format=fmt))
+        found.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+        return set(found)
+
+    quads = dataset(write(release_parts, "nq"), ox.RdfFormat.N_QUADS)
+    assert quads == dataset(write(release_parts, "trig"), ox.RdfFormat.TRIG)
+    assert len(quads) == sum(len(p.lines) for p in release_parts)
+    triples = dataset(write(release_parts, "nt"), ox.RdfFormat.N_TRIPLES)
+    for ext in ("ttl", "jsonld", "rdf"):
+        assert dataset(write(release_parts, ext), ox.RdfFormat.from_extension(ext)) == \
+            triples, ext
