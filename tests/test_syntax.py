@@ -71,6 +71,20 @@ def test_good_turtle_loads(tmp_path: Path) -> None:
     assert [len(f.quads) for f in sources.files] == [1, 3]
 
 
+def test_a_node_is_located_where_its_description_starts(tmp_path: Path) -> None:
+    content = (HEAD + "# ex:a in a comment\n"
+               "ex:b ex:p ex:a ,\n    ex:c .\n"  # ex:a and ex:c as objects: not where they start
+               "ex:a ex:p ex:b .\n"
+               "<https://example.org/c> ex:p 1 .\n"
+               "  ex:d\\/e ex:p 2 .\n").encode()  # an escaped local name, indented
+    sources = load(_project_with(tmp_path, "nodes", content))
+    assert sources.result.findings == []
+    start = HEAD.count("\n") + 1
+    for node, line in (("a", start + 3), ("b", start + 1), ("c", start + 4), ("d/e", start + 5)):
+        assert sources.where(f"https://example.org/{node}") == ("instances/nodes.ttl", line)
+    assert sources.where("https://example.org/p") == (None, None)
+
+
 def test_bad_sparql_names_file_line_and_column(tmp_path: Path) -> None:
     project = _project_with(tmp_path, "ok", (HEAD + "ex:a ex:b ex:c .\n").encode())
     (tmp_path / "queries").mkdir()

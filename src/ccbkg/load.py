@@ -54,6 +54,10 @@ _UPDATE_KEYWORDS = frozenset(
 _NETWORK_KEYWORDS_RE = re.compile(r"\b(SERVICE|LOAD)\b", re.IGNORECASE)
 
 
+_LOCAL_ESCAPE = re.compile(r"\\(.)")
+_LINE_START = re.compile(r"^[ \t]*(\S+)", re.MULTILINE)  # a line's first word
+
+
 @dataclass
 class LoadedFile:
     """A source file that parsed, with its triples and text."""
@@ -72,21 +76,30 @@ class LoadedFile:
 
     @cached_property
     def subject_lines(self) -> dict[str, int]:
-        """For each subject IRI, the line where its description starts (1-based)."""
-        lines: dict[str, int] = {}
+        """For each subject IRI, the line where its description starts (1-based): the first
+        line that begins with the IRI (written in full or with one of the file's prefixes) at
+        its first column, else the first such line at all (an object list's next line starts
+        with an object, indented)."""
         subjects = {q.subject.value for q in self.quads if isinstance(q.subject, ox.NamedNode)}
-        spellings: dict[str, str] = {}
-        for iri in subjects:
-            spellings[f"<{iri}>"] = iri
-            for prefix, ns in self.prefixes.items():
-                if iri.startswith(ns):
-                    spellings[f"{prefix}:{iri[len(ns):]}"] = iri
-        for number, line in enumerate(self.text.splitlines(), start=1):
-            token = line.strip().split(maxsplit=1)[0] if line.strip() else ""
-            found = spellings.get(token.rstrip(";."))
-            if found is not None and found not in lines:
-                lines[found] = number
-        return lines
+        lines: dict[str, int] = {}
+        indented: dict[str, int] = {}
+        number, counted = 1, 0
+        for match in _LINE_START.finditer(self.text):
+            token = match.group(1).rstrip(";.")
+            if token.startswith("<") and token.endswith(">"):
+                iri = token[1:-1]
+            else:
+                prefix, _, local = token.partition(":")
+                if prefix not in self.prefixes:
+                    continue
+                iri = self.prefixes[prefix] + (_LOCAL_ESCAPE.sub(r"\1", local)  # id:a\/b
+                                               if "\\" in local else local)
+            found = indented if match.start(1) > match.start() else lines
+            if iri in subjects and iri not in found:
+                number += self.text.count("\n", counted, match.start())
+                counted = match.start()
+                found[iri] = number
+        return indented | lines
 
 
 @dataclass

@@ -8,7 +8,6 @@ suffix) and position selector (start, end: Unicode code points, as Python indexe
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -29,10 +28,13 @@ POSITION_SELECTOR = ox.NamedNode(str(OA.TextPositionSelector))
 EXEMPT_TYPES = frozenset({PASSAGE, DOCUMENT, QUOTE_SELECTOR, POSITION_SELECTOR})
 IDENTIFIERS = frozenset({ox.NamedNode(str(SCHEMA.sameAs)), ox.NamedNode(str(CCB.iso3166Alpha3))})
 
+FILE_NAME, SHA256 = ox.NamedNode(str(CCB.fileName)), ox.NamedNode(str(CCB.sha256))
+HAS_SOURCE, HAS_SELECTOR = ox.NamedNode(str(OA.hasSource)), ox.NamedNode(str(OA.hasSelector))
+EXACT, PREFIX, SUFFIX = (ox.NamedNode(str(p)) for p in (OA.exact, OA.prefix, OA.suffix))
+START, END = ox.NamedNode(str(OA.start)), ox.NamedNode(str(OA.end))
 # The only properties this stage reads; the rest of the data is not indexed.
-READ = frozenset({TYPE, CITES, *IDENTIFIERS} | {ox.NamedNode(str(p)) for p in (
-    CCB.fileName, CCB.sha256, OA.hasSource, OA.hasSelector, OA.exact, OA.prefix, OA.suffix,
-    OA.start, OA.end)})
+READ = frozenset({TYPE, CITES, *IDENTIFIERS, FILE_NAME, SHA256, HAS_SOURCE, HAS_SELECTOR, EXACT,
+                  PREFIX, SUFFIX, START, END})
 
 Props = dict[ox.NamedNode, list[ox.NamedNode | ox.BlankNode | ox.Literal]]
 
@@ -40,11 +42,11 @@ Props = dict[ox.NamedNode, list[ox.NamedNode | ox.BlankNode | ox.Literal]]
 def check_provenance(sources: Sources) -> StageResult:
     """Check checksums, quotes at their offsets, and that every instance node cites a passage."""
     result = StageResult(STAGE)
-    nodes: dict[str, Props] = defaultdict(lambda: defaultdict(list))
+    nodes: dict[str, Props] = {}
     for f in sources.of(Role.DATA):
-        for q in f.quads:
-            if q.predicate in READ and isinstance(q.subject, ox.NamedNode | ox.BlankNode):
-                nodes[q.subject.value][q.predicate].append(q.object)  # type: ignore[arg-type]
+        for s, p, o, _ in f.quads:
+            if p in READ and not isinstance(s, ox.Triple):
+                nodes.setdefault(s.value, {}).setdefault(p, []).append(o)
     texts = _documents(sources, nodes, result)
     passages = [iri for iri, props in nodes.items() if PASSAGE in props.get(TYPE, [])]
     for iri in sorted(passages):
@@ -82,8 +84,8 @@ def _documents(sources: Sources, nodes: dict[str, Props], result: StageResult) -
     for iri, props in sorted(nodes.items()):
         if DOCUMENT not in props.get(TYPE, []):
             continue
-        name = _literal(props, ox.NamedNode(str(CCB.fileName)))
-        digest = _literal(props, ox.NamedNode(str(CCB.sha256)))
+        name = _literal(props, FILE_NAME)
+        digest = _literal(props, SHA256)
         if name is None or digest is None:
             _add(result, sources, iri, "a ccb:SourceDocument needs ccb:fileName and ccb:sha256")
             continue
@@ -106,13 +108,13 @@ def _check_passage(
     result: StageResult,
 ) -> None:
     props = nodes[iri]
-    doc = _first_iri(props, ox.NamedNode(str(OA.hasSource)))
+    doc = _first_iri(props, HAS_SOURCE)
     if doc is None or doc not in texts:
         _add(result, sources, iri, "oa:hasSource must name a ccb:SourceDocument whose file "
              "is shipped and whose checksum matches")
         return
     text = texts[doc]
-    selectors = [nodes.get(s.value, {}) for s in props.get(ox.NamedNode(str(OA.hasSelector)), [])
+    selectors = [nodes.get(s.value, {}) for s in props.get(HAS_SELECTOR, [])
                  if isinstance(s, ox.NamedNode | ox.BlankNode)]
     quote = next((s for s in selectors if QUOTE_SELECTOR in s.get(TYPE, [])), None)
     position = next((s for s in selectors if POSITION_SELECTOR in s.get(TYPE, [])), None)
@@ -120,9 +122,9 @@ def _check_passage(
         _add(result, sources, iri, "a passage needs an oa:TextQuoteSelector and an "
              "oa:TextPositionSelector (oa:hasSelector)")
         return
-    exact = _literal(quote, ox.NamedNode(str(OA.exact)))
-    start = _integer(position, ox.NamedNode(str(OA.start)))
-    end = _integer(position, ox.NamedNode(str(OA.end)))
+    exact = _literal(quote, EXACT)
+    start = _integer(position, START)
+    end = _integer(position, END)
     if not exact or start is None or end is None:
         _add(result, sources, iri, "the selectors need a non-empty oa:exact and integer "
              "oa:start and oa:end")
@@ -136,8 +138,8 @@ def _check_passage(
         _add(result, sources, iri, f"oa:exact is not the text at {start}-{end} "
              f"(which reads {actual[:60]!r}); {hint}")
         return
-    prefix = _literal(quote, ox.NamedNode(str(OA.prefix)))
-    suffix = _literal(quote, ox.NamedNode(str(OA.suffix)))
+    prefix = _literal(quote, PREFIX)
+    suffix = _literal(quote, SUFFIX)
     if prefix is not None and text[max(0, start - len(prefix)):start] != prefix:
         _add(result, sources, iri, f"oa:prefix {prefix!r} is not the text just before the quote")
     if suffix is not None and text[end:end + len(suffix)] != suffix:
