@@ -174,18 +174,28 @@ def data_clashes(sources: Sources) -> list[Finding]:
     tbox = _Tbox(sources)
     needs: dict[ox.NamedNode | ox.BlankNode, set[str]] = {}
     typ = ox.NamedNode(RDF_NS + "type")
+    # per predicate: (is rdf:type, its domains, its ranges); reading terms off a quad costs
+    # more than the rest, so only the ones a rule needs are read
+    rules: dict[ox.NamedNode, tuple[bool, tuple[str, ...], tuple[str, ...]]] = {}
     for f in sources.of(Role.DATA):
         for q in f.quads:
-            s, p, o = q.subject, q.predicate, q.object
-            if p == typ:
+            p = q.predicate
+            rule = rules.get(p)
+            if rule is None:
+                rule = rules[p] = (p == typ, tuple(tbox.domains.get(p.value, ())),
+                                   tuple(tbox.ranges.get(p.value, ())))
+            is_type, domains, ranges = rule
+            if is_type:
+                o = q.object
                 if isinstance(o, ox.NamedNode):
-                    needs.setdefault(s, set()).add(o.value)  # type: ignore[arg-type]
+                    needs.setdefault(q.subject, set()).add(o.value)  # type: ignore[arg-type]
                 continue
-            for cls in tbox.domains.get(p.value, ()):
-                needs.setdefault(s, set()).add(cls)  # type: ignore[arg-type]
-            if not isinstance(o, ox.Literal):
-                for cls in tbox.ranges.get(p.value, ()):
-                    needs.setdefault(o, set()).add(cls)  # type: ignore[arg-type]
+            if domains:
+                needs.setdefault(q.subject, set()).update(domains)  # type: ignore[arg-type]
+            if ranges:
+                o = q.object
+                if not isinstance(o, ox.Literal):
+                    needs.setdefault(o, set()).update(ranges)  # type: ignore[arg-type]
     findings: list[Finding] = []
     for node in sorted(needs, key=lambda n: n.value):
         clash = tbox.clash(needs[node])
