@@ -46,7 +46,8 @@ _SYNTAX_NAMES = {
     ox.RdfFormat.N_QUADS: "N-Quads", ox.RdfFormat.RDF_XML: "RDF/XML",
     ox.RdfFormat.JSON_LD: "JSON-LD",
 }
-_PREFIX_RE = re.compile(r"^\s*(?:@prefix|PREFIX)\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>", re.IGNORECASE)
+_PREFIX_RE = re.compile(r"^[ \t]*(?:@prefix|PREFIX)[ \t]+([A-Za-z][\w.-]*)?:[ \t]*<([^>\n]*)>",
+                        re.IGNORECASE | re.MULTILINE)
 _OX_SPARQL_POS_RE = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
 _PROLOGUE_RE = re.compile(r"^(?:\s+|#[^\n]*|(?:PREFIX|BASE)\s+[^>]*>)*", re.IGNORECASE)
 _UPDATE_KEYWORDS = frozenset(
@@ -258,10 +259,10 @@ def _load_rdf(project: Project, source: SourceFile, findings: list[Finding]) -> 
 def _prefixes(shown: str, text: str, findings: list[Finding]) -> dict[str, str]:
     """The prefix declarations; a prefix rebound to another IRI is an error."""
     bound: dict[str, tuple[str, int]] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        match = _PREFIX_RE.match(line)
-        if not match:
-            continue
+    number, counted = 1, 0
+    for match in _PREFIX_RE.finditer(text):
+        number += text.count("\n", counted, match.start())
+        counted = match.start()
         prefix, ns = match.group(1) or "", match.group(2)
         earlier = bound.get(prefix)
         if earlier is not None and earlier[0] != ns:
