@@ -157,6 +157,7 @@ def _source_digest() -> str:
 # ------------------------------------------------------------------------------ pipeline
 
 def _pipeline(args: argparse.Namespace) -> dict[str, Any]:
+    from ccbkg import gcpolicy
     from ccbkg.build import build
     from ccbkg.findings import Report
     from ccbkg.lint import lint
@@ -166,6 +167,7 @@ def _pipeline(args: argparse.Namespace) -> dict[str, Any]:
     from ccbkg.reason import java_available, reason
     from ccbkg.validate import validate
 
+    gcpolicy.for_large_graphs()  # as the ccbkg command does
     root = _tree(args, args.size, 0)
     figures: dict[str, Any] = {"root": str(root)}
     stages: dict[str, float] = {}

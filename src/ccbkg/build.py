@@ -88,14 +88,14 @@ def build(
     graphs = {p.graph: len(p.lines) for p in everything}
     put("load-virtuoso.sql", virtuoso_load_script(
         sorted(graphs), {"ccbkg.nq": str(GRAPH["default"])}).encode("utf-8"))
-    distributions = [
-        Distribution(name, _media_type(name), len(blob), hashlib.sha256(blob).hexdigest())
-        for name, blob in sorted(written.items())
-    ]
+    digests = {name: hashlib.sha256(blob).hexdigest() for name, blob in written.items()}
+    distributions = [Distribution(name, _media_type(name), len(written[name]), digests[name])
+                     for name in sorted(written)]
+    lap("checksums")
     put("void.ttl", to_bytes(void_dcat(release, data.lines, graphs, distributions), "ttl"))
-    sums = "".join(f"{hashlib.sha256(blob).hexdigest()}  {name}\n"
-                   for name, blob in sorted(written.items()))
-    put("SHA256SUMS", sums.encode("ascii"))
+    digests["void.ttl"] = hashlib.sha256(written["void.ttl"]).hexdigest()
+    put("SHA256SUMS", "".join(f"{digests[name]}  {name}\n"
+                              for name in sorted(written)).encode("ascii"))
     with staged_directory(out) as staging:
         for name, blob in written.items():
             path = staging / name

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from ccbkg import __version__, netguard
+from ccbkg import __version__, gcpolicy, netguard
 from ccbkg.errors import CcbkgError
 from ccbkg.query_cli import add_parser as add_query_parser
 from ccbkg.store_cli import add_parsers as add_store_parsers
@@ -26,6 +26,7 @@ STAGES = ("syntax", "lint", "reason", "shapes", "provenance")
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
     netguard.install()
+    gcpolicy.for_large_graphs()
     parser = _parser()
     args = parser.parse_args(argv)
     command: Callable[[argparse.Namespace], int] = args.run

@@ -82,7 +82,7 @@ def write(parts: Sequence[Part], extension: str) -> bytes:
         return _trig(sorted(parts, key=lambda p: p.graph))
     part = merged(parts)
     if extension == "nt":
-        return b"".join(line + b"\n" for line in part.lines)
+        return _lines(part)
     fmt = FORMATS[extension]
     return ox.serialize(part.triples, format=fmt,
                         prefixes=PREFIXES if fmt in _PREFIXED else None) or b""
@@ -154,11 +154,15 @@ def _label_prefix(graph: str) -> str:
     return "g" + sha256(graph.encode()).hexdigest()[:12] + "-"
 
 
+def _lines(part: Part) -> bytes:
+    return b"\n".join(part.lines) + b"\n" if part.lines else b""
+
+
 def _nquads(part: Part) -> bytes:
-    if not part.graph:
-        return b"".join(line + b"\n" for line in part.lines)
-    tail = f"<{part.graph}> .\n".encode()
-    return b"".join(line[:-1] + tail for line in part.lines)  # "s p o ." -> "s p o <g> ."
+    """The part's lines with its graph: "s p o ." becomes "s p o <g> .". N-Triples escapes
+    line breaks in literals, so " .\n" is only ever a line's end."""
+    lines = _lines(part)
+    return lines.replace(b" .\n", f" <{part.graph}> .\n".encode()) if part.graph else lines
 
 
 def _trig(parts: Sequence[Part]) -> bytes:
