@@ -164,8 +164,14 @@ def by_value(term: _Object) -> _Object:
 def publish(
     quads: Iterable[ox.Quad], endpoints: Endpoints, client: HttpClient, *,
     graph_base: str = DEFAULT_GRAPH_BASE, progress: Progress | None = None,
+    prune: bool = True,
 ) -> PublishSummary:
-    """Load the release into the store: stage, verify, switch in one update, verify again."""
+    """Load the release into the store: stage, verify, switch in one update, verify again.
+
+    With prune, the graphs under graph_base that the release no longer has (a renamed or
+    removed part) are dropped in the same update as the switch, so that the store then holds
+    this release and nothing of an older one.
+    """
     started, sent = time.perf_counter(), client.requests
     progress = progress or Progress(quiet=True)
     parts = parts_of(quads, graph_base)
@@ -184,21 +190,31 @@ def publish(
         with progress.step("Verifying the staging graphs"):
             for part in parts:
                 store.verify(part, part.staging, "staging graph")
+        stale = store.stale(graph_base, {p.target for p in parts}) if prune else []
     except CcbkgError as exc:
         _clean_up(store, parts)
         raise CcbkgError(f"{exc}; nothing was switched, the published graphs are unchanged "
                          "(re-run publish when the store is fine)") from None
-    notes = _switch(store, parts, progress)
+    notes = _switch(store, parts, stale, progress)
     with progress.step("Verifying the published graphs"):
         for part in parts:
             store.verify(part, part.target, "published graph")
+        for graph in stale:
+            if store.count(graph):
+                raise CcbkgError(f"<{graph}>, which the release no longer has, is still in the "
+                                 "store after the switch")
+    if stale:
+        notes.append(f"dropped {len(stale)} graph(s) under {graph_base} that the release no "
+                     f"longer has: {', '.join(stale)}")
     return PublishSummary(shown(endpoints.query), {p.target: p.count for p in parts},
                           time.perf_counter() - started, client.requests - sent, notes)
 
 
-def _switch(store: _Store, parts: list[Part], progress: Progress) -> list[str]:
-    """Move every staging graph onto its target in one update request (never retried)."""
-    request = " ;\n".join(f"MOVE SILENT GRAPH <{p.staging}> TO <{p.target}>" for p in parts)
+def _switch(store: _Store, parts: list[Part], stale: list[str], progress: Progress) -> list[str]:
+    """Move every staging graph onto its target and drop the stale graphs, in one update
+    request (never retried)."""
+    request = " ;\n".join([f"MOVE SILENT GRAPH <{p.staging}> TO <{p.target}>" for p in parts]
+                          + [f"DROP SILENT GRAPH <{graph}>" for graph in stale])
     # Moving graphs takes time in proportion to their size: --timeout per 100,000 triples.
     scale = max(1.0, sum(p.count for p in parts) / SWITCH_TRIPLES_PER_TIMEOUT)
     try:
@@ -272,6 +288,16 @@ class _Store:
             else:
                 self.update(f"INSERT DATA {{ GRAPH <{part.staging}> {{\n{chunk}}} }}",
                             idempotent=True, what=what)
+
+    def stale(self, graph_base: str, targets: set[str]) -> list[str]:
+        """The graphs under graph_base, staging graphs aside, that are not among targets."""
+        rows = self.select(
+            "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
+            f"FILTER(STRSTARTS(STR(?g), {ox.Literal(graph_base)}) && "
+            f"!STRSTARTS(STR(?g), {ox.Literal(graph_base + STAGING)})) }}",
+            "listing the published graphs")
+        found = {r["g"].value for r in rows if isinstance(r["g"], ox.NamedNode)}
+        return sorted(found - targets)
 
     def count(self, graph: str) -> int:
         rows = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}",

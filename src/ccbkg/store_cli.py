@@ -68,6 +68,10 @@ def add_parsers(sub: Any) -> None:
                               "stores without it get the data by INSERT DATA)")
     publish.add_argument("--graph-base", default=DEFAULT_GRAPH_BASE, metavar="IRI",
                          help=f"IRI the named graphs go under (default: {DEFAULT_GRAPH_BASE})")
+    publish.add_argument("--keep-other-graphs", action="store_true",
+                         help="keep graphs under --graph-base that the release does not have "
+                              "(by default they are dropped in the switch, so that the store "
+                              "holds exactly this release)")
     publish.add_argument("--timeout", type=_seconds, default=60.0, metavar="S",
                          help="seconds to wait for each answer (default: 60); the switch "
                               "waits this long per 100,000 triples")
@@ -161,7 +165,8 @@ def _cmd_publish(args: argparse.Namespace) -> int:
     with progress.step("Reading the release"):
         release = open_release(args.dist, args.root)
         quads = release.quads()
-    summary = publish(quads, where, client, graph_base=args.graph_base, progress=progress)
+    summary = publish(quads, where, client, graph_base=args.graph_base, progress=progress,
+                      prune=not args.keep_other_graphs)
     lines = [f"Published {release.label} to {summary.endpoint}: {len(summary.graphs)} graphs, "
              f"{summary.triples} triples, {summary.seconds:.1f} s ({summary.requests} requests)."]
     if not args.quiet:
