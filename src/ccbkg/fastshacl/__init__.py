@@ -24,12 +24,12 @@ import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.namespace import RDF, SH
 
-from ccbkg.fastshacl.engine import ALLOWED_WITH_WARNINGS, SURROGATE, Engine, rewritten
+from ccbkg.fastshacl.engine import ALLOWED_WITH_WARNINGS, Engine
 from ccbkg.fastshacl.errors import ShapesError, Unsupported
 from ccbkg.fastshacl.model import ShapesGraph
 from ccbkg.fastshacl.report import ReportWriter, Row
 from ccbkg.fastshacl.results import Result, Term
-from ccbkg.terms import RDF_LANG_STRING, XSD_STRING, to_oxigraph, to_rdflib
+from ccbkg.fastshacl.store import load_store
 
 __all__ = ["Result", "Row", "ShapesError", "Unsupported", "Validation", "load_store", "validate"]
 
@@ -78,49 +78,6 @@ def validate(
     writer = ReportWriter(shapes, describe, engine.restore)
     report = writer.write(conforms, results)
     return Validation(conforms, results, report, writer.rows, engine.queries)
-
-
-def load_store(data: Iterable[ox.Quad | ox.Triple]) -> tuple[ox.Store, dict[Term, Term]]:
-    """A store with the triples in its default graph, and the literals it had to disguise.
-
-    Typed literals are first written the way rdflib writes them ("07"^^xsd:byte becomes
-    "7"), as pyshacl sees them. pyoxigraph's store would then rewrite some of them again
-    ("4.0"^^xsd:decimal comes back as "4", "93"^^xsd:nonNegativeInteger as "93"^^xsd:integer);
-    those are stored under a private datatype instead, keeping their lexical form, and the
-    returned map leads back to the literal.
-    """
-    plain: list[ox.Quad] = []
-    typed: list[ox.Quad] = []
-    literal, quad, default = ox.Literal, ox.Quad, ox.DefaultGraph
-    untyped = (XSD_STRING, RDF_LANG_STRING)
-    for t in data:
-        q = t if type(t) is quad and type(t.graph_name) is default else \
-            quad(t.subject, t.predicate, t.object)
-        o = q.object
-        if type(o) is literal and o.datatype.value not in untyped:
-            typed.append(q)
-        else:
-            plain.append(q)
-    normal: dict[Term, ox.Literal] = {}
-    for q in typed:
-        if q.object not in normal:
-            normal[q.object] = to_oxigraph(to_rdflib(q.object))  # type: ignore[assignment]
-    changed = rewritten(list(set(normal.values())))
-    restore: dict[Term, Term] = {}
-    final: dict[Term, ox.Literal] = {}
-    for original, n in normal.items():
-        if n in changed:
-            n = ox.Literal(n.value, datatype=ox.NamedNode(SURROGATE + n.datatype.value))
-        final[original] = n
-        # As in rdflib's graph, the first of the literals that are one after normalisation
-        # stands for all of them (with its flags, such as ill_typed).
-        if n not in restore and n != original:
-            restore[n] = original
-    store = ox.Store()
-    store.bulk_extend(plain)
-    store.bulk_extend(q if final[q.object] == q.object else
-                      ox.Quad(q.subject, q.predicate, final[q.object]) for q in typed)
-    return store, restore
 
 
 def _check_supported(shapes: Graph) -> None:

@@ -32,3 +32,11 @@ class Result:
     def severity(self) -> Node:
         """The severity of the shape that produced the result."""
         return self.shape.severity
+
+
+@dataclass
+class Outcome:
+    """The results of a shape over a focus set and the focus nodes that do not conform."""
+
+    results: list[Result]
+    nonconforming: set[Term]

@@ -24,7 +24,8 @@ from ccbkg.fastshacl.results import Result, Term
 from ccbkg.terms import to_rdflib
 
 if TYPE_CHECKING:
-    from ccbkg.fastshacl.engine import Engine, FocusSet
+    from ccbkg.fastshacl.engine import Engine
+    from ccbkg.fastshacl.focus import FocusSet
     from ccbkg.fastshacl.model import Shape
 
 _PREFIX_RE = re.compile(r"^\s*(?:PREFIX\s+([\w.-]*):\s*<([^>]*)>|BASE\s+<[^>]*>)", re.I)
@@ -85,7 +86,7 @@ def evaluate(engine: Engine, shape: Shape, node: Node, focus: FocusSet) -> list[
     if parts is not None and parts.safe:
         parts.body = hoist(engine, parts.body, prefixes)
         query = (head + parts.select_head + (" ?this" if not parts.projects_this else "")
-                 + parts.between + "{ " + focus.pattern() + " " + parts.body)
+                 + parts.between + "{ " + focus.members() + " " + parts.body)
         for row in engine.select(query):
             rows.append((row["this"], _bound(row, parts.variables, parts.projects_this)))
     else:
@@ -112,6 +113,22 @@ def optimise_target(engine: Engine, select: str, prefixes: dict[str, str]) -> st
     if brace is None:
         return text
     return text[:brace + 1] + decorrelate(text[brace + 1:])
+
+
+def single_block(select: str) -> str | None:
+    """The sub-SELECT block of a `SELECT ?this WHERE { { SELECT ... ?this ... } }` target
+    (one that selects what the block selects), or None."""
+    tokens = _scan(select)
+    if len(tokens) < 5 or tokens[0][2].upper() != "SELECT" or tokens[1][::2] != ("var", "this"):
+        return None
+    at = 3 if tokens[2][2].upper() == "WHERE" else 2
+    if tokens[at][0] != "{" or _closing(tokens, at) != len(tokens) - 1:
+        return None
+    block = _innermost_select(tokens[at + 1:])
+    if block is None or block[2] != "this" or block[0] != 0 or \
+            block[1] != len(tokens) - at - 3:
+        return None
+    return select[tokens[at + 1][1]:tokens[-2][1] + 1]
 
 
 def check_prebinding(text: str) -> None:
@@ -343,7 +360,7 @@ def hoist(engine: Engine, text: str, prefixes: dict[str, str]) -> str:
         open_at, close_at, var = block
         start, end = tokens[open_at][1], tokens[close_at][1] + 1
         found = engine.shared(text[start:end], var, prefixes)
-        text = text[:start] + "{ " + found.pattern(var) + " }" + text[end:]
+        text = text[:start] + "{ " + found.members(var) + " }" + text[end:]
 
 
 def _innermost_select(tokens: list[tuple[str, int, str]]) -> tuple[int, int, str] | None:
