@@ -25,4 +25,18 @@ class Progress:
         started = time.perf_counter()
         with self.console.status(f"{label} …"):
             yield
-        self.console.print(f"[dim]✓ {label} ({time.perf_counter() - started:.1f} s)[/dim]")
+        self.done(label, time.perf_counter() - started)
+
+    @contextmanager
+    def spinner(self, label: str) -> Iterator[None]:
+        """A spinner for steps that run side by side; each reports with `done`."""
+        if self.quiet:
+            yield
+            return
+        with self.console.status(f"{label} …"):
+            yield
+
+    def done(self, label: str, seconds: float) -> None:
+        """The line of a finished step."""
+        if not self.quiet:
+            self.console.print(f"[dim]✓ {label} ({seconds:.1f} s)[/dim]")
