@@ -6,6 +6,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,17 +50,27 @@ def build(
     timings, if given, gets the seconds each step took (each artefact under its file name).
     """
     lap = _Laps(timings if timings is not None else {})
+    with staged_directory(out) as staging, _Files(staging, lap) as files:
+        summary = _artefacts(sources, report, shacl_report, files, out)
+        # The documentation site links the files above; it is not a distribution, so it is in
+        # neither SHA256SUMS nor void.ttl.
+        pages = write_site(sources, staging / "site", summary.release, files.written) \
+            if site else []
+        if site:
+            lap("site/ (static documentation site)")
+    summary.files.extend(f"site/{name}" for name in pages)
+    return summary
+
+
+def _artefacts(sources: Sources, report: Report, shacl_report: Graph | None,
+               files: _Files, out: Path) -> BuildSummary:
+    """Make and put every release file; the summary names out as where they go."""
+    put = files.put
     ontology = sources.quads(Role.ONTOLOGY)
     release = Release.from_ontology(ontology)
-    written: dict[str, bytes] = {}
-
-    def put(name: str, data: bytes) -> None:
-        written[name] = data
-        lap(name)
-
     parts = {f.source.path: Part.of(f.source.graph_iri, f.quads)
              for f in sources.of(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)}
-    lap("canonical order (every graph)")
+    files.lap("canonical order (every graph)")
     for f in sources.of(Role.ONTOLOGY):
         _formats(put, f"ontology/{f.source.path.stem}", parts[f.source.path],
                  authored=f.source.path)
@@ -71,7 +82,7 @@ def build(
         _formats(put, f"shapes/{stem}", parts[f.source.path], authored=f.source.path,
                  formats=("ttl", "nt"))
     data = merged([parts[f.source.path] for f in sources.of(Role.DATA)])
-    lap("canonical order (the data merged)")
+    files.lap("canonical order (the data merged)")
     for ext in DATA_FORMATS:
         put(f"data/ccbkg-data.{ext}", write([data], ext))
     everything = list(parts.values())
@@ -88,27 +99,51 @@ def build(
     graphs = {p.graph: len(p.lines) for p in everything}
     put("load-virtuoso.sql", virtuoso_load_script(
         sorted(graphs), {"ccbkg.nq": str(GRAPH["default"])}).encode("utf-8"))
-    digests = {name: hashlib.sha256(blob).hexdigest() for name, blob in written.items()}
-    distributions = [Distribution(name, _media_type(name), len(written[name]), digests[name])
-                     for name in sorted(written)]
-    lap("checksums")
+    digests = files.digests()
+    distributions = [Distribution(name, _media_type(name), len(files.written[name]),
+                                  digests[name]) for name in sorted(files.written)]
     put("void.ttl", to_bytes(void_dcat(release, data.lines, graphs, distributions), "ttl"))
-    digests["void.ttl"] = hashlib.sha256(written["void.ttl"]).hexdigest()
+    digests = files.digests()
     put("SHA256SUMS", "".join(f"{digests[name]}  {name}\n"
-                              for name in sorted(written)).encode("ascii"))
-    with staged_directory(out) as staging:
-        for name, blob in written.items():
-            path = staging / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(blob)
-        lap("writing the files")
-        # The documentation site links the files above; it is not a distribution, so it is in
-        # neither SHA256SUMS nor void.ttl.
-        pages = write_site(sources, staging / "site", release, written) if site else []
-        if site:
-            lap("site/ (static documentation site)")
-    return BuildSummary(out, sorted(written) + [f"site/{name}" for name in pages],
+                              for name in sorted(files.written)).encode("ascii"))
+    return BuildSummary(out, sorted(files.written),
                         len({line for p in everything for line in p.lines}), graphs, release)
+
+
+class _Files:
+    """The release's files: each written and hashed by a thread while the next is made."""
+
+    def __init__(self, out: Path, lap: _Laps) -> None:
+        self.out = out
+        self.lap = lap
+        self.written: dict[str, bytes] = {}
+        self._hashes: dict[str, Future[str]] = {}
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="ccbkg-write")
+
+    def __enter__(self) -> _Files:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=exc[0] is not None)
+        if exc[0] is None:
+            self.digests()  # a failed write raises here
+            self.lap("writing the files")
+
+    def put(self, name: str, data: bytes) -> None:
+        """Add a file (made since the previous one: timed under its name)."""
+        self.written[name] = data
+        self._hashes[name] = self._pool.submit(_store, self.out / name, data)
+        self.lap(name)
+
+    def digests(self) -> dict[str, str]:
+        """The SHA-256 of every file put so far (once they are written)."""
+        return {name: future.result() for name, future in self._hashes.items()}
+
+
+def _store(path: Path, data: bytes) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return hashlib.sha256(data).hexdigest()
 
 
 class _Laps:
