@@ -26,6 +26,7 @@ from rdflib.term import Node
 
 from ccbkg import fastshacl
 from ccbkg.cli import main
+from ccbkg.fastshacl.regex import translate
 from ccbkg.fastshacl.text import graph_describer, stringify
 from ccbkg.load import load
 from ccbkg.project import Project, Role
@@ -158,6 +159,34 @@ def test_literals_the_store_would_rewrite_keep_their_exact_form() -> None:
             ex:r "4.50"^^xsd:decimal .
     """, format=ox.RdfFormat.TURTLE))
     assert same_as_pyshacl(data, shapes) >= 3
+
+
+PATTERN_SAMPLES = [
+    "", "a", "abc", "a b", "a  b", " a", "a ", "a\n", "a\nb", "\n", "a\x1c", "a\x85b",
+    "a\u00a0b", "a\u200bb", "a\u00adb", "a\u2028", "a\tb", "a\rb", "x[y]", "a&&b", "a--b", "a~~b",
+    "Q42", "https://w3id.org/ccbkg/id/country/ALB", "https://w3id.org/ccbkg/id/a/b#c-d",
+    "2016", "2016-13", "2016-02-30", "\u0663\u0664", "\u00e9", "\U0001d49c", "a/b", "a\\b",
+]
+TRANSLATED = [r"a|", r"(a|b)+?c", r"[]x-]", r"[^\s\d]", r"\D\S", r"\.\u00e9", r"x{2,3}", r"^$",
+              r"[a-c-]", r"$", r"[\s\S]", r"^\d+$|^a", r"[&&]", r"[\[\]]", r"\x41|\U0001d49c"]
+UNTRANSLATED = [r"(?i)a", r"a$b", r"(a$)", r"\w", r"a{,2}", r"x*+", r"(?=a)", r"(a)\1", r"\bA"]
+
+
+def test_patterns_rewritten_for_sparql_match_where_python_does() -> None:
+    patterns = {str(p) for role in (Role.SHAPES, Role.LINT_SHAPES)
+                for p in sources().graph(role).objects(None, SH.pattern)}
+    assert len(patterns) > 5, "no sh:pattern found in the shapes"
+    store, p = ox.Store(), ox.NamedNode("urn:p")
+    store.extend(ox.Quad(ox.NamedNode(f"urn:s{n}"), p, ox.Literal(text))
+                 for n, text in enumerate(PATTERN_SAMPLES))
+    for pattern in sorted(patterns) + TRANSLATED:
+        rust = translate(pattern)
+        assert rust is not None, pattern
+        query = f"SELECT ?t WHERE {{ ?s <urn:p> ?t FILTER(REGEX(?t, {ox.Literal(rust)})) }}"
+        got = {row["t"].value for row in store.query(query)}  # type: ignore[union-attr]
+        assert got == {t for t in PATTERN_SAMPLES if re.search(pattern, t)}, pattern
+    for pattern in UNTRANSLATED:
+        assert translate(pattern) is None, pattern
 
 
 def test_the_report_is_the_same_bytes_run_after_run() -> None:

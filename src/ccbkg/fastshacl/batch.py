@@ -31,6 +31,7 @@ class _Check:
     bad: str
     per_focus: bool
     key: str | None
+    every: bool = False
 
 
 class Batch:
@@ -51,6 +52,13 @@ class Batch:
         """One result (without a value) for each focus node, or each distinct `key` of a
         focus node, with a value where `bad` is true."""
         return self._add(component, bad, per_focus=True, key=key)
+
+    def every(self, component: Node, bad: str) -> Outcome:
+        """One result for each focus node, with values or not, where `bad` (on ?this) is
+        true."""
+        outcome = self._add(component, bad, per_focus=True, key=None)
+        self._checks[-1].every = True
+        return outcome
 
     def missing(self) -> Outcome:
         """One sh:minCount result for each focus node without a value."""
@@ -83,17 +91,21 @@ class Batch:
 
     def _run_checks(self) -> None:
         e, s = self.engine, self.shape
-        if self._missing is not None:
+        wanted = []
+        if self._missing is None and all(c.every for c in self._checks):
+            where, guard = self.focus.members(), ""
+        elif self._missing is not None or any(c.every for c in self._checks):
             assert s.path is not None
             steps = path_pattern(e.shapes.graph, s.path, "?this", "?value",
                                  lambda: "?" + fresh("step"))
             where = f"{self.focus.members()} OPTIONAL {{ {steps} }}"
-            guard, wanted = "BOUND(?value) && ", ["!BOUND(?value)"]
+            guard = "BOUND(?value) && "
+            wanted += ["!BOUND(?value)"] if self._missing is not None else []
         else:
-            where, guard, wanted = e.value_pattern(s, self.focus), "", []
+            where, guard = e.value_pattern(s, self.focus, distinct=False), ""
         binds = []
         for i, c in enumerate(self._checks):
-            binds.append(f"BIND({guard}({c.bad}) AS ?b{i})")
+            binds.append(f"BIND({'' if c.every else guard}({c.bad}) AS ?b{i})")
             if c.key is not None:
                 binds.append(f"BIND(({c.key}) AS ?k{i})")
         wanted += [f"?b{i}" for i in range(len(self._checks))]

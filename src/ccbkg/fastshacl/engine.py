@@ -49,6 +49,7 @@ class Engine:
         self._subclasses: dict[str, list[str]] = {}
         self._counts: dict[Node, int] = {}
         self._sizes: dict[str, int] = {}
+        self._regexes: dict[str, bool] = {}
         self._shared: dict[tuple[str, tuple[tuple[str, str], ...]], FocusSet] = {}
         self.queries = 0
 
@@ -116,6 +117,13 @@ class Engine:
 
         self.functions[name] = call
         return f"<{name.value}>"
+
+    def regex_ok(self, pattern: str) -> bool:
+        """Whether pyoxigraph's REGEX takes a pattern (it gives an error, not false, if not)."""
+        if pattern not in self._regexes:
+            row = next(self.select(f"SELECT (REGEX(\"\", {ox.Literal(pattern)}) AS ?ok) {{}}"))
+            self._regexes[pattern] = row["ok"] is not None
+        return self._regexes[pattern]
 
     def member(self, nodes: set[Term]) -> str:
         """A SPARQL function name that tests membership in a Python set."""
@@ -237,8 +245,9 @@ class Engine:
         return sparql_path(self.shapes.graph, shape.path)
 
     def value_pattern(self, shape: Shape, focus: FocusSet, this: str = "this",
-                      value: str = "value") -> str:
-        """A pattern binding ?this (focus) and ?value (each value node, once).
+                      value: str = "value", *, distinct: bool = True) -> str:
+        """A pattern binding ?this (focus) and ?value (each value node, once unless not
+        `distinct`).
 
         When the path's predicates have fewer triples than there are focus nodes, the triples
         come first and each is kept when its subject is a focus node; otherwise each focus
@@ -253,7 +262,7 @@ class Engine:
             body = f"{steps} FILTER EXISTS {{ {probe} }}"
         else:
             body = f"{focus.members(this)} {steps}"
-        if is_predicate(shape.path):
+        if is_predicate(shape.path) or not distinct:
             return body
         return f"{{ SELECT DISTINCT ?{this} ?{value} WHERE {{ {body} }} }}"
 

@@ -12,16 +12,18 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from rdflib import BNode, Literal, URIRef
-from rdflib.namespace import RDF, RDFS, SH
+from rdflib.namespace import RDF, RDFS, SH, XSD
 from rdflib.term import Node
 
-from ccbkg.fastshacl import sparql
+from ccbkg.fastshacl import inline, sparql
 from ccbkg.fastshacl.batch import Batch
 from ccbkg.fastshacl.errors import Unsupported
-from ccbkg.fastshacl.focus import FocusSet
+from ccbkg.fastshacl.focus import FocusSet, fresh
 from ccbkg.fastshacl.model import Shape
 from ccbkg.fastshacl.params import const, one, optional_integer
+from ccbkg.fastshacl.paths import exists
 from ccbkg.fastshacl.results import Outcome, Result, Term
+from ccbkg.fastshacl.store import SURROGATE
 from ccbkg.terms import to_oxigraph
 
 if TYPE_CHECKING:
@@ -30,19 +32,20 @@ if TYPE_CHECKING:
 Handler = Callable[["Engine", Shape, FocusSet, Batch], list[Outcome]]
 
 
-def _pairs(e: Engine, s: Shape, focus: FocusSet) -> dict[Term, set[Node]]:
-    """Each focus node with its value nodes, as rdflib terms."""
+def _pairs(e: Engine, s: Shape, focus: FocusSet, only: str) -> dict[Term, set[Node]]:
+    """Each focus node that passes the filter `only` with its value nodes, as rdflib terms."""
     found: dict[Term, set[Node]] = defaultdict(set)
-    for this, value in e.rows(f"SELECT ?this ?value WHERE {{ {e.value_pattern(s, focus)} }}",
-                              "value"):
+    query = f"SELECT ?this ?value WHERE {{ {e.value_pattern(s, focus)} FILTER({only}) }}"
+    for this, value in e.rows(query, "value"):
         assert value is not None
         found[this].add(e.rdf(value))
     return found
 
 
-def _objects(e: Engine, focus: FocusSet, predicate: Node) -> dict[Term, set[Node]]:
+def _objects(e: Engine, focus: FocusSet, predicate: Node, only: str) -> dict[Term, set[Node]]:
     found: dict[Term, set[Node]] = defaultdict(set)
-    query = f"SELECT ?this ?value WHERE {{ {focus.members()} ?this {const(predicate)} ?value }}"
+    query = (f"SELECT ?this ?value WHERE {{ {focus.members()} ?this {const(predicate)} ?value "
+             f"FILTER({only}) }}")
     for this, value in e.rows(query, "value"):
         assert value is not None
         found[this].add(e.rdf(value))
@@ -50,6 +53,8 @@ def _objects(e: Engine, focus: FocusSet, predicate: Node) -> dict[Term, set[Node
 
 
 def pair_constraint(parameter: URIRef) -> Handler:
+    """sh:equals, sh:disjoint, sh:lessThan, sh:lessThanOrEquals with pyshacl's comparisons in
+    Python, for the focus nodes a query finds suspect (all others surely pass)."""
     component = {SH.equals: SH.EqualsConstraintComponent,
                  SH.disjoint: SH.DisjointConstraintComponent,
                  SH.lessThan: SH.LessThanConstraintComponent,
@@ -58,12 +63,16 @@ def pair_constraint(parameter: URIRef) -> Handler:
     def handler(e: Engine, s: Shape, focus: FocusSet, batch: Batch) -> list[Outcome]:
         if parameter in (SH.lessThan, SH.lessThanOrEquals) and s.path is None:
             raise Unsupported(f"{parameter.n3()} on a node shape")
-        values = _pairs(e, s, focus)
         out = []
         for other in s.values(parameter):
             if not isinstance(other, URIRef):
                 raise Unsupported(f"{parameter.n3()} needs an IRI")
-            compared = _objects(e, focus, other)
+            suspects = {row["this"] for row in e.select(_suspects(e, s, focus, parameter, other))}
+            if not suspects:
+                out.append(Outcome([], set()))
+                continue
+            only = f"{e.member(suspects)}(?this)"
+            values, compared = _pairs(e, s, focus, only), _objects(e, focus, other, only)
             found: list[tuple[Term, Term | None]] = []
             foci = set(values) | set(compared) if parameter == SH.equals else set(values)
             for f in foci:
@@ -78,6 +87,36 @@ def pair_constraint(parameter: URIRef) -> Handler:
             out.append(e.direct(s, found, component))
         return out
     return handler
+
+
+def _suspects(e: Engine, s: Shape, focus: FocusSet, parameter: URIRef, other: URIRef) -> str:
+    """A query for the focus nodes that may fail a pair constraint: a value and an object of
+    `other` that are not surely in order (non-negative integers compared in SPARQL), that may
+    be equal (the same term, or literals of the same lexical form), or a value or object
+    without the same term on the other side."""
+    values = e.value_pattern(s, focus)
+    if parameter in (SH.lessThan, SH.lessThanOrEquals):
+        types = ", ".join(f"<{t}>" for d in (XSD.integer, XSD.nonNegativeInteger)
+                          for t in (d, SURROGATE + d))
+        def number(v: str) -> str:
+            return f'isLiteral({v}) && datatype({v}) IN ({types}) && REGEX(STR({v}), "^[0-9]+$")'
+        op = "<" if parameter == SH.lessThan else "<="
+        ordered = (f"{number('?value')} && {number('?other')} && "
+                   f"<{XSD.integer}>(STR(?value)) {op} <{XSD.integer}>(STR(?other))")
+        return (f"SELECT DISTINCT ?this WHERE {{ {values} ?this <{other}> ?other "
+                f"FILTER(!COALESCE({ordered}, false)) }}")
+    if parameter == SH.disjoint:
+        return (f"SELECT DISTINCT ?this WHERE {{ {values} ?this <{other}> ?other FILTER("
+                f"sameTerm(?value, ?other) || (isLiteral(?value) && isLiteral(?other) && "
+                f"STR(?value) = STR(?other))) }}")
+    assert s.path is not None or parameter == SH.equals
+    among = exists(e.shapes.graph, s.path, "?this", lambda v: f"sameTerm({v}, ?other)",
+                   lambda: "?" + fresh("v")) if s.path is not None else "sameTerm(?this, ?other)"
+    if among is None:
+        return f"SELECT DISTINCT ?this WHERE {{ {focus.members()} }}"
+    return (f"SELECT DISTINCT ?this WHERE {{ {{ {values} FILTER NOT EXISTS {{ ?this <{other}> "
+            f"?value }} }} UNION {{ {focus.members()} ?this <{other}> ?other "
+            f"FILTER(!{among}) }} }}")
 
 
 def _not_less(mine: set[Node], theirs: set[Node], *, strict: bool) -> list[Node]:
@@ -148,6 +187,10 @@ def logical(parameter: URIRef) -> Handler:
                 members = e.shapes.items(operand)
             else:
                 members = list(set(e.shapes.items(operand)))
+            bad = inline.violation(e, parameter, members)
+            if bad is not None:
+                out.append(batch.values(component, bad("?value")))
+                continue
             failing = [_nested_nonconforming(e, m, values) for m in members]
             if parameter == SH["or"] and failing and not set.intersection(*failing):
                 continue
@@ -242,17 +285,25 @@ def qualified(e: Engine, s: Shape, focus: FocusSet, batch: Batch) -> list[Outcom
     values = e.values(s, focus)
     out = []
     for q in s.values(SH.qualifiedValueShape):
-        failing = _nested_nonconforming(e, q, values)
-        siblings = [_nested_nonconforming(e, sib, values)
-                    for sib in (_siblings(e, s, q) if disjoint else [])]
-        if failing or siblings:
-            def qualified(t: Term, f: set[Term] = failing, sb: list[set[Term]] = siblings) -> bool:
-                return t not in f and all(t in x for x in sb)
-
-            qualifies = e.function(qualified, cache=False)
-            test = f"FILTER({qualifies}(?value))"
+        siblings = _siblings(e, s, q) if disjoint else []
+        qualifies = _qualifies(e, q, siblings)
+        if qualifies is not None and (low or 0) <= 1 and (high is None or high <= 1):
+            checks = _qualified_checks(e, s, batch, qualifies, low, high)
+            if checks is not None:
+                out += checks
+                continue
+        if qualifies is not None:
+            test = f"FILTER({qualifies('?value')})"
         else:
-            test = ""
+            failing = _nested_nonconforming(e, q, values)
+            sets = [_nested_nonconforming(e, sib, values) for sib in siblings]
+            if failing or sets:
+                def qualified(t: Term, f: set[Term] = failing, sb: list[set[Term]] = sets) -> bool:
+                    return t not in f and all(t in x for x in sb)
+
+                test = f"FILTER({e.function(qualified, cache=False)}(?value))"
+            else:
+                test = ""
         counted = "COUNT(DISTINCT ?value)"
         conditions = [f"{counted} < {low}"] if low is not None else []
         conditions += [f"{counted} > {high}"] if high is not None else []
@@ -271,6 +322,41 @@ def qualified(e: Engine, s: Shape, focus: FocusSet, batch: Batch) -> list[Outcom
                                       component=SH.QualifiedMinCountConstraintComponent))
         out.append(Outcome(results, {r.origin for r in results}))
     return out
+
+
+def _qualifies(e: Engine, q: Node, siblings: list[Node]) -> inline.Test | None:
+    """A test true when a node conforms to q and to none of the sibling shapes, or None when
+    they cannot be inlined."""
+    found = [inline.conformance(e, n) for n in [q, *siblings]]
+    tests = [t for t in found if t is not None]
+    if len(tests) < len(found):
+        return None
+    return lambda v: " && ".join([f"({tests[0](v)})", *(f"!({t(v)})" for t in tests[1:])])
+
+
+def _qualified_checks(e: Engine, s: Shape, batch: Batch, qualifies: inline.Test,
+                      low: int | None, high: int | None) -> list[Outcome] | None:
+    """Counts of qualifying values of at most one as checks of each focus node: one
+    qualifying value (high 0), two distinct ones (high 1), none (low 1)."""
+    assert s.path is not None
+    g, path = e.shapes.graph, s.path
+
+    def some(body: inline.Test) -> str | None:
+        return exists(g, path, "?this", body, lambda: "?" + fresh("q"))
+
+    checks: list[tuple[Node, str | None]] = []
+    if high == 0:
+        checks.append((SH.QualifiedMaxCountConstraintComponent, some(qualifies)))
+    elif high == 1:
+        checks.append((SH.QualifiedMaxCountConstraintComponent, some(
+            lambda a: f"({qualifies(a)}) && " + (some(
+                lambda b: f"!sameTerm({a}, {b}) && ({qualifies(b)})") or "false"))))
+    if low == 1:
+        found = some(qualifies)
+        checks.append((SH.QualifiedMinCountConstraintComponent, f"!{found}" if found else None))
+    if any(bad is None for _, bad in checks):
+        return None
+    return [batch.every(c, bad) for c, bad in checks]  # type: ignore[arg-type]
 
 
 def _siblings(e: Engine, s: Shape, q: Node) -> list[Node]:

@@ -87,3 +87,46 @@ def predicates(graph: Graph, path: Node) -> list[URIRef] | None:
 def is_predicate(path: Node | None) -> bool:
     """True for a path that is a single IRI (no operators)."""
     return isinstance(path, URIRef)
+
+
+def exists(graph: Graph, path: Node, s: str, body: Callable[[str], str] | None,
+           fresh: Callable[[], str], *, inverse: bool = False) -> str | None:
+    """An expression true when some value ?v of the path from s makes body(?v) true (any
+    value when body is None), or None when the path repeats (*, +, ?).
+
+    Each step is an EXISTS over one triple pattern, the next step inside its FILTER:
+    pyoxigraph plans an EXISTS over several patterns without the outer bindings, so it
+    would read the whole graph for every row.
+    """
+    if isinstance(path, URIRef):
+        v = fresh()
+        pattern = f"{v} <{path}> {s}" if inverse else f"{s} <{path}> {v}"
+        return f"EXISTS {{ {pattern} FILTER({body(v)}) }}" if body else f"EXISTS {{ {pattern} }}"
+    if not isinstance(path, BNode):
+        return None
+    if (path, RDF.first, None) in graph:
+        items = list(graph.items(path))
+        return _chain(graph, items[::-1] if inverse else items, s, body, fresh, inverse)
+    alternatives = list(graph.objects(path, SH.alternativePath))
+    if alternatives:
+        found = [exists(graph, i, s, body, fresh, inverse=inverse)
+                 for i in graph.items(alternatives[0])]
+        return None if any(f is None for f in found) else "(" + " || ".join(
+            f"({f})" for f in found) + ")"
+    inner = list(graph.objects(path, SH.inversePath))
+    if inner:
+        return exists(graph, inner[0], s, body, fresh, inverse=not inverse)
+    return None
+
+
+def _chain(graph: Graph, items: list[Node], s: str, body: Callable[[str], str] | None,
+           fresh: Callable[[], str], inverse: bool) -> str | None:
+    if len(items) == 1:
+        return exists(graph, items[0], s, body, fresh, inverse=inverse)
+    rest: list[str | None] = []
+
+    def step(v: str) -> str:
+        rest.append(_chain(graph, items[1:], v, body, fresh, inverse))
+        return rest[-1] or "false"
+    found = exists(graph, items[0], s, step, fresh, inverse=inverse)
+    return None if found is None or None in rest else found
