@@ -13,7 +13,7 @@ from rdflib.term import Node
 from ccbkg import fastshacl
 from ccbkg.findings import Finding, Severity, StageResult
 from ccbkg.load import Sources
-from ccbkg.project import Role
+from ccbkg.project import RDF_ROLES, Role
 from ccbkg.shacl import SEVERITIES, run_shacl
 
 STAGE = "shapes"
@@ -72,11 +72,16 @@ def run_engine(
 def _findings(rows: list[fastshacl.Row], sources: Sources, stage: str,
               located: tuple[Role, ...]) -> list[Finding]:
     """Findings located in the sources, exactly as `ccbkg.shacl` makes them from pyshacl."""
+    files = sources.of(*(located or RDF_ROLES))
+
+    def where(iri: str) -> tuple[str | None, int | None]:
+        found = next((f for f in files if iri in f.subject_lines), None)
+        return (found.display, found.subject_lines[iri]) if found else (None, None)
+
     findings = []
     for row in rows:
         messages = sorted(str(m) for m in row.messages)
-        file, line = sources.where(str(row.focus), *located) \
-            if isinstance(row.focus, URIRef) else (None, None)
+        file, line = where(str(row.focus)) if isinstance(row.focus, URIRef) else (None, None)
         findings.append(Finding(
             stage=stage, severity=SEVERITIES.get(row.severity, Severity.ERROR)
             if isinstance(row.severity, URIRef) else Severity.ERROR,

@@ -1,4 +1,5 @@
-"""The constraints of one shape that look at each (focus node, value node) pair, in one query.
+"""The constraints that look at each (focus node, value node) pair, in one query for all the
+shapes with the same path on the same focus nodes (the property shapes of a node shape).
 
 Each such constraint is a SPARQL expression on ?this and ?value that is true when the pair
 violates it. One query enumerates the pairs once, binds every expression and keeps the rows
@@ -26,59 +27,74 @@ if TYPE_CHECKING:
 
 @dataclass
 class _Check:
+    shape: Shape
     outcome: Outcome
     component: Node
     bad: str
     per_focus: bool
     key: str | None
-    every: bool = False
+    every: bool = False  # a test of the focus node alone (on ?this, not ?value)
 
 
 class Batch:
-    """Collects the pair constraints of a shape over a focus set; `run` fills their outcomes."""
+    """Collects the pair constraints of shapes with one path over a focus set; `run` fills
+    their outcomes."""
 
     def __init__(self, engine: Engine, shape: Shape, focus: FocusSet) -> None:
         self.engine = engine
-        self.shape = shape
+        self.shape = shape  # the first shape, for the path they share
         self.focus = focus
         self._checks: list[_Check] = []
-        self._missing: Outcome | None = None
+        self._missing: dict[Shape, Outcome] = {}
 
-    def values(self, component: Node, bad: str) -> Outcome:
+    def values(self, s: Shape, component: Node, bad: str) -> Outcome:
         """One result for each (focus, value) pair where `bad` is true."""
-        return self._add(component, bad, per_focus=False, key=None)
+        return self._add(s, component, bad, per_focus=False, key=None)
 
-    def foci(self, component: Node, bad: str, key: str | None = None) -> Outcome:
+    def foci(self, s: Shape, component: Node, bad: str, key: str | None = None) -> Outcome:
         """One result (without a value) for each focus node, or each distinct `key` of a
         focus node, with a value where `bad` is true."""
-        return self._add(component, bad, per_focus=True, key=key)
+        return self._add(s, component, bad, per_focus=True, key=key)
 
-    def every(self, component: Node, bad: str) -> Outcome:
+    def every(self, s: Shape, component: Node, bad: str) -> Outcome:
         """One result for each focus node, with values or not, where `bad` (on ?this) is
         true."""
-        outcome = self._add(component, bad, per_focus=True, key=None)
+        outcome = self._add(s, component, bad, per_focus=True, key=None)
         self._checks[-1].every = True
         return outcome
 
-    def missing(self) -> Outcome:
+    def missing(self, s: Shape) -> Outcome:
         """One sh:minCount result for each focus node without a value."""
-        if self._missing is None:
-            self._missing = Outcome([], set())
-        return self._missing
+        return self._missing.setdefault(s, Outcome([], set()))
 
-    def _add(self, component: Node, bad: str, *, per_focus: bool, key: str | None) -> Outcome:
-        check = _Check(Outcome([], set()), component, bad, per_focus, key)
+    def _add(self, s: Shape, component: Node, bad: str, *, per_focus: bool,
+             key: str | None) -> Outcome:
+        check = _Check(s, Outcome([], set()), component, bad, per_focus, key)
         self._checks.append(check)
         return check.outcome
 
     def run(self) -> None:
-        """Run the query and fill in the outcomes."""
-        if self._checks:
-            self._run_checks()
-        elif self._missing is not None:
-            self._run_missing(self._missing)
+        """Run the queries and fill in the outcomes: one over the focus nodes alone for the
+        checks of each focus node, one over the pairs (and the focus nodes without a value,
+        for sh:minCount) for the others."""
+        every = [c for c in self._checks if c.every]
+        pairs = [c for c in self._checks if not c.every]
+        if every:
+            self._run_checks(every, self.focus.members(), "")
+        if pairs and self._missing:
+            e, s = self.engine, self.shape
+            assert s.path is not None
+            steps = path_pattern(e.shapes.graph, s.path, "?this", "?value",
+                                 lambda: "?" + fresh("step"))
+            self._run_checks(pairs, f"{self.focus.members()} OPTIONAL {{ {steps} }}",
+                             "BOUND(?value) && ")
+        elif pairs:
+            self._run_checks(pairs, self.engine.value_pattern(self.shape, self.focus,
+                                                             distinct=False), "")
+        elif self._missing:
+            self._run_missing()
 
-    def _run_missing(self, outcome: Outcome) -> None:
+    def _run_missing(self) -> None:
         e, s = self.engine, self.shape
         assert s.path is not None
         f = self.focus.members()
@@ -87,50 +103,44 @@ class Batch:
         else:
             query = f"SELECT ?this WHERE {{ {f} MINUS {{ ?this {e.path(s)} ?value }} }}"
         foci = [row["this"] for row in e.select(query)]
-        self._fill(outcome, foci, SH.MinCountConstraintComponent)
+        for shape, outcome in self._missing.items():
+            self._fill(shape, outcome, foci, SH.MinCountConstraintComponent)
 
-    def _run_checks(self) -> None:
-        e, s = self.engine, self.shape
-        wanted = []
-        if self._missing is None and all(c.every for c in self._checks):
-            where, guard = self.focus.members(), ""
-        elif self._missing is not None or any(c.every for c in self._checks):
-            assert s.path is not None
-            steps = path_pattern(e.shapes.graph, s.path, "?this", "?value",
-                                 lambda: "?" + fresh("step"))
-            where = f"{self.focus.members()} OPTIONAL {{ {steps} }}"
-            guard = "BOUND(?value) && "
-            wanted += ["!BOUND(?value)"] if self._missing is not None else []
-        else:
-            where, guard = e.value_pattern(s, self.focus, distinct=False), ""
+    def _run_checks(self, checks: list[_Check], where: str, guard: str) -> None:
+        """The checks over the rows of `where`; `guard` makes a check false where ?value is
+        unbound (the missing values of sh:minCount, which come out as rows too)."""
+        missing = bool(self._missing) and bool(guard)
         binds = []
-        for i, c in enumerate(self._checks):
-            binds.append(f"BIND({'' if c.every else guard}({c.bad}) AS ?b{i})")
+        for i, c in enumerate(checks):
+            binds.append(f"BIND({guard}({c.bad}) AS ?b{i})")
             if c.key is not None:
                 binds.append(f"BIND(({c.key}) AS ?k{i})")
-        wanted += [f"?b{i}" for i in range(len(self._checks))]
+        wanted = ["!BOUND(?value)"] if missing else []
+        wanted += [f"?b{i}" for i in range(len(checks))]
         names = " ".join(f"?b{i}" + (f" ?k{i}" if c.key is not None else "")
-                         for i, c in enumerate(self._checks))
+                         for i, c in enumerate(checks))
         query = (f"SELECT DISTINCT ?this ?value {names} WHERE {{ {where} {' '.join(binds)} "
                  f"FILTER({' || '.join(wanted)}) }}")
         rows = [(row["this"], row["value"], [(row[f"b{i}"], row[f"k{i}"] if c.key else None)
-                                             for i, c in enumerate(self._checks)])
-                for row in e.select(query)]
-        if self._missing is not None:
-            self._fill(self._missing, [t for t, v, _ in rows if v is None],
-                       SH.MinCountConstraintComponent)
-        for i, c in enumerate(self._checks):
+                                             for i, c in enumerate(checks)])
+                for row in self.engine.select(query)]
+        if missing:
+            for shape, outcome in self._missing.items():
+                self._fill(shape, outcome, [t for t, v, _ in rows if v is None],
+                           SH.MinCountConstraintComponent)
+        for i, c in enumerate(checks):
             hits = [(t, v, flags[i][1]) for t, v, flags in rows
                     if flags[i][0] is not None and flags[i][0].value == "true"]
             if c.per_focus:
                 seen = dict.fromkeys((t, k) for t, _, k in hits)
-                self._fill(c.outcome, [t for t, _ in seen], c.component)
+                self._fill(c.shape, c.outcome, [t for t, _ in seen], c.component)
             else:
-                self._fill(c.outcome, [t for t, _, _ in hits], c.component, [v for _, v, _ in hits])
+                self._fill(c.shape, c.outcome, [t for t, _, _ in hits], c.component,
+                           [v for _, v, _ in hits])
 
-    def _fill(self, outcome: Outcome, foci: list[Term], component: Node,
+    def _fill(self, shape: Shape, outcome: Outcome, foci: list[Term], component: Node,
               values: list[Term | None] | None = None) -> None:
         for n, f in enumerate(foci):
-            outcome.results.append(Result(focus=f, shape=self.shape, component=component,
+            outcome.results.append(Result(focus=f, shape=shape, component=component,
                                           origin=f, value=values[n] if values else None))
         outcome.nonconforming.update(foci)

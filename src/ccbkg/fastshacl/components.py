@@ -32,7 +32,7 @@ def _values(parameter: URIRef) -> Handler:
     """A handler that adds the parameter's value tests to the batch."""
     def handler(e: Engine, s: Shape, focus: FocusSet, batch: Batch) -> list[Outcome]:
         component = values.COMPONENTS[parameter]
-        return [batch.values(component, bad("?value")) for bad in values.tests(e, s, parameter)]
+        return [batch.values(s, component, bad("?value")) for bad in values.tests(e, s, parameter)]
     return handler
 
 
@@ -43,7 +43,7 @@ def _min_count(e: Engine, s: Shape, focus: FocusSet, batch: Batch) -> list[Outco
     if n == 0:
         return []
     if n == 1:
-        return [batch.missing()]
+        return [batch.missing(s)]
     query = (f"SELECT ?this WHERE {{ {focus.members()} OPTIONAL {{ ?this {e.path(s)} ?value }} }} "
              f"GROUP BY ?this HAVING (COUNT(DISTINCT ?value) < {n})")
     return [e.direct(s, e.rows(query), SH.MinCountConstraintComponent)]
@@ -55,10 +55,10 @@ def _max_count(e: Engine, s: Shape, focus: FocusSet, batch: Batch) -> list[Outco
     if s.path is None:
         raise Unsupported("sh:maxCount on a node shape")
     if n == 0:
-        return [batch.foci(SH.MaxCountConstraintComponent, "true")]
+        return [batch.foci(s, SH.MaxCountConstraintComponent, "true")]
     other = _other_value(e, s, lambda o: f"!sameTerm({o}, ?value)")
     if n == 1 and other is not None:
-        return [batch.foci(SH.MaxCountConstraintComponent, other)]
+        return [batch.foci(s, SH.MaxCountConstraintComponent, other)]
     query = (f"SELECT ?this WHERE {{ {e.value_pattern(s, focus)} }} GROUP BY ?this "
              f"HAVING (COUNT(DISTINCT ?value) > {n})")
     return [e.direct(s, e.rows(query), SH.MaxCountConstraintComponent)]
@@ -93,7 +93,7 @@ def _unique_lang(e: Engine, s: Shape, focus: FocusSet, batch: Batch) -> list[Out
     other = _other_value(e, s, lambda o: f"isLiteral({o}) && !sameTerm({o}, ?value) && "
                                          f"LCASE(lang({o})) = LCASE(lang(?value))")
     if other is not None:
-        return [batch.foci(SH.UniqueLangConstraintComponent,
+        return [batch.foci(s, SH.UniqueLangConstraintComponent,
                            f'isLiteral(?value) && lang(?value) != "" && {other}',
                            key="LCASE(lang(?value))")]
     query = (f"SELECT ?this ?lang WHERE {{ {e.value_pattern(s, focus)} "

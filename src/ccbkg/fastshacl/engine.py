@@ -303,14 +303,32 @@ class Engine:
 
     def validate(self, shape: Shape, focus: FocusSet) -> Outcome:
         """Validate the focus nodes against a shape (SHACL 3.4)."""
-        if shape.deactivated or focus.size == 0:
-            return Outcome([], set())
-        batch = Batch(self, shape, focus)
-        per_constraint: list[Outcome] = []
-        for parameter, handler in HANDLERS.items():
-            if parameter in shape.params:
-                per_constraint.extend(handler(self, shape, focus, batch))
-        batch.run()
+        return self.validate_all([shape], focus)[0]
+
+    def validate_all(self, shapes: list[Shape], focus: FocusSet) -> list[Outcome]:
+        """Validate the focus nodes against each shape; the pair constraints of shapes with
+        the same path share one query (see `batch`)."""
+        batches: dict[str, Batch] = {}
+        prepared: list[list[Outcome] | None] = []
+        for shape in shapes:
+            if shape.deactivated or focus.size == 0:
+                prepared.append(None)
+                continue
+            path = self.path(shape) if shape.path is not None else ""
+            batch = batches.setdefault(path, Batch(self, shape, focus))
+            per_constraint: list[Outcome] = []
+            for parameter, handler in HANDLERS.items():
+                if parameter in shape.params:
+                    per_constraint.extend(handler(self, shape, focus, batch))
+            prepared.append(per_constraint)
+        for batch in batches.values():
+            batch.run()
+        return [self._outcome(shape, found) if found is not None else Outcome([], set())
+                for shape, found in zip(shapes, prepared, strict=True)]
+
+    def _outcome(self, shape: Shape, per_constraint: list[Outcome]) -> Outcome:
+        """A shape's results, and the focus nodes that do not conform (a result whose
+        severity is allowed does not count)."""
         results = [r for o in per_constraint for r in o.results]
         nonconforming: set[Term] = set()
         if shape.severity not in self.allowed:

@@ -189,7 +189,7 @@ def logical(parameter: URIRef) -> Handler:
                 members = list(set(e.shapes.items(operand)))
             bad = inline.violation(e, parameter, members)
             if bad is not None:
-                out.append(batch.values(component, bad("?value")))
+                out.append(batch.values(s, component, bad("?value")))
                 continue
             failing = [_nested_nonconforming(e, m, values) for m in members]
             if parameter == SH["or"] and failing and not set.intersection(*failing):
@@ -208,7 +208,7 @@ def logical(parameter: URIRef) -> Handler:
                 return conforming != 1
 
             fn = e.function(violates, cache=False)
-            out.append(batch.values(component, f"{fn}(?value)"))
+            out.append(batch.values(s, component, f"{fn}(?value)"))
         return out
     return handler
 
@@ -229,9 +229,9 @@ def node(e: Engine, s: Shape, focus: FocusSet, batch: Batch) -> list[Outcome]:
 
 def property_(e: Engine, s: Shape, focus: FocusSet, batch: Batch) -> list[Outcome]:
     values = e.values(s, focus)
+    children = list(_shapes(e, s, SH.property, paths=True))
     out = []
-    for child in _shapes(e, s, SH.property, paths=True):
-        nested = e.validate(child, values)
+    for nested in e.validate_all(children, values):
         if s.path is None:
             out.append(nested)
             continue
@@ -356,7 +356,7 @@ def _qualified_checks(e: Engine, s: Shape, batch: Batch, qualifies: inline.Test,
         checks.append((SH.QualifiedMinCountConstraintComponent, f"!{found}" if found else None))
     if any(bad is None for _, bad in checks):
         return None
-    return [batch.every(c, bad) for c, bad in checks]  # type: ignore[arg-type]
+    return [batch.every(s, c, bad) for c, bad in checks]  # type: ignore[arg-type]
 
 
 def _siblings(e: Engine, s: Shape, q: Node) -> list[Node]:
