@@ -74,23 +74,23 @@ class Batch:
         return check.outcome
 
     def run(self) -> None:
-        """Run the queries and fill in the outcomes: one over the focus nodes alone for the
-        checks of each focus node, one over the pairs (and the focus nodes without a value,
-        for sh:minCount) for the others."""
+        """Run the queries and fill in the outcomes. Where sh:minCount needs every focus node
+        with its values (or without), one query does all; else the checks of the focus node
+        alone run on the focus nodes, the others on the pairs."""
         every = [c for c in self._checks if c.every]
         pairs = [c for c in self._checks if not c.every]
-        if every:
-            self._run_checks(every, self.focus.members(), "")
-        if pairs and self._missing:
-            e, s = self.engine, self.shape
+        e, s = self.engine, self.shape
+        if self._missing and self._checks:
             assert s.path is not None
             steps = path_pattern(e.shapes.graph, s.path, "?this", "?value",
                                  lambda: "?" + fresh("step"))
-            self._run_checks(pairs, f"{self.focus.members()} OPTIONAL {{ {steps} }}",
-                             "BOUND(?value) && ")
-        elif pairs:
-            self._run_checks(pairs, self.engine.value_pattern(self.shape, self.focus,
-                                                             distinct=False), "")
+            where = f"{self.focus.members()} OPTIONAL {{ {steps} }}"
+            self._run_checks(pairs, where, "BOUND(?value) && ", every)
+            return
+        if every:
+            self._run_checks([], self.focus.members(), "", every)
+        if pairs:
+            self._run_checks(pairs, e.value_pattern(s, self.focus, distinct=False), "", [])
         elif self._missing:
             self._run_missing()
 
@@ -106,13 +106,15 @@ class Batch:
         for shape, outcome in self._missing.items():
             self._fill(shape, outcome, foci, SH.MinCountConstraintComponent)
 
-    def _run_checks(self, checks: list[_Check], where: str, guard: str) -> None:
-        """The checks over the rows of `where`; `guard` makes a check false where ?value is
-        unbound (the missing values of sh:minCount, which come out as rows too)."""
+    def _run_checks(self, pairs: list[_Check], where: str, guard: str,
+                    every: list[_Check]) -> None:
+        """The checks over the rows of `where`; `guard` makes the pair checks false where
+        ?value is unbound (the focus nodes without values, which sh:minCount reports)."""
+        checks = pairs + every
         missing = bool(self._missing) and bool(guard)
         binds = []
         for i, c in enumerate(checks):
-            binds.append(f"BIND({guard}({c.bad}) AS ?b{i})")
+            binds.append(f"BIND({'' if c.every else guard}({c.bad}) AS ?b{i})")
             if c.key is not None:
                 binds.append(f"BIND(({c.key}) AS ?k{i})")
         wanted = ["!BOUND(?value)"] if missing else []

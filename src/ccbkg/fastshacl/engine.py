@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from itertools import count
+from threading import Lock
 
 import pyoxigraph as ox
 from rdflib import Literal
@@ -51,6 +52,7 @@ class Engine:
         self._sizes: dict[str, int] = {}
         self._regexes: dict[str, bool] = {}
         self._shared: dict[tuple[str, tuple[tuple[str, str], ...]], FocusSet] = {}
+        self._locks: dict[tuple[str, tuple[tuple[str, str], ...]], Lock] = {}
         self.queries = 0
 
     # ------------------------------------------------------------------ running
@@ -78,18 +80,21 @@ class Engine:
         """Validate every shape that has targets; returns (conforms, results).
 
         With threads > 1 the shapes are validated side by side (pyoxigraph evaluates queries
-        without holding Python's GIL); the results keep the order of the shapes.
+        without holding Python's GIL), those with SPARQL targets (the costliest) first; the
+        results keep the order of the shapes.
         """
         todo = [s for s in self.shapes.shapes if s.has_targets and not s.deactivated]
+        first = sorted(range(len(todo)), key=lambda n: not todo[n].sparql_targets)
 
-        def one(shape: Shape) -> Outcome:
-            return self.validate(shape, self.targets(shape))
+        def one(n: int) -> Outcome:
+            return self.validate(todo[n], self.targets(todo[n]))
 
         if threads > 1:
             with ThreadPoolExecutor(threads) as pool:
-                outcomes = list(pool.map(one, todo))
+                done = dict(zip(first, pool.map(one, first), strict=True))
         else:
-            outcomes = [one(s) for s in todo]
+            done = {n: one(n) for n in first}
+        outcomes = [done[n] for n in range(len(todo))]
         results = [r for o in outcomes for r in o.results]
         return not any(o.nonconforming for o in outcomes), results
 
@@ -149,10 +154,12 @@ class Engine:
         return int(row["n"].value)
 
     def shared(self, select: str, var: str, prefixes: dict[str, str]) -> FocusSet:
-        """The values of ?var selected by a sub-SELECT block, computed once per run."""
+        """The values of ?var selected by a sub-SELECT block, computed once per run (a thread
+        that needs one another thread is computing waits for it)."""
         key = (" ".join(select.split()), tuple(sorted(prefixes.items())))
-        if key not in self._shared:
-            self._shared[key] = self.materialize(select, var=var, prefixes=prefixes)
+        with self._locks.setdefault(key, Lock()):
+            if key not in self._shared:
+                self._shared[key] = self.materialize(select, var=var, prefixes=prefixes)
         return self._shared[key]
 
     def members(self, focus: FocusSet) -> list[Term]:
