@@ -195,7 +195,7 @@ def publish(
         _clean_up(store, parts)
         raise CcbkgError(f"{exc}; nothing was switched, the published graphs are unchanged "
                          "(re-run publish when the store is fine)") from None
-    notes = _switch(store, parts, stale, progress)
+    notes = _switch(store, parts, progress, stale)
     with progress.step("Verifying the published graphs"):
         for part in parts:
             store.verify(part, part.target, "published graph")
@@ -210,7 +210,8 @@ def publish(
                           time.perf_counter() - started, client.requests - sent, notes)
 
 
-def _switch(store: _Store, parts: list[Part], stale: list[str], progress: Progress) -> list[str]:
+def _switch(store: _Store, parts: list[Part], progress: Progress,
+            stale: Sequence[str] = ()) -> list[str]:
     """Move every staging graph onto its target and drop the stale graphs, in one update
     request (never retried)."""
     request = " ;\n".join([f"MOVE SILENT GRAPH <{p.staging}> TO <{p.target}>" for p in parts]
