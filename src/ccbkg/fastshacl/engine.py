@@ -33,6 +33,7 @@ TRUE = ox.Literal("true", datatype=ox.NamedNode(str(XSD.boolean)))
 FALSE = ox.Literal("false", datatype=ox.NamedNode(str(XSD.boolean)))
 ALLOWED_WITH_WARNINGS = frozenset({SH.Info, SH.Warning})
 
+
 class Engine:
     """Validates the data in a store against a shapes graph."""
 
@@ -106,7 +107,7 @@ class Engine:
         return iter(solutions)
 
     def function(self, test: Callable[[Term], bool], cache: bool = True) -> str:
-        """Register a Python test as a SPARQL function; returns the call on ?value."""
+        """Register a Python test as a SPARQL function; returns its name in SPARQL."""
         name = ox.NamedNode(f"{NS}fn/{next(self._ids)}")
         memo: dict[Term, ox.Literal] = {}
 
