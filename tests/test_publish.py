@@ -1,7 +1,8 @@
 """`ccbkg publish` against real stores (Oxigraph server, Virtuoso) that the tests start.
 
-Each store gets the release, answers the bundled queries as the embedded engine does, takes
-it again without change, and keeps the previous release intact when a publish breaks
+Each store gets the release, answers the bundled queries as the embedded engine does (with
+their defaults and with a parameter bound, on a fresh store and again once it has been used),
+takes it again without change, and keeps the previous release intact when a publish breaks
 half-way: a dropped connection, a rejected batch, a killed server, a lost or missing switch.
 """
 
@@ -19,6 +20,7 @@ import pyoxigraph as ox
 import pytest
 
 from ccbkg import publish as pub
+from ccbkg import query as qry
 from ccbkg.errors import CcbkgError
 from ccbkg.http import PASSWORD_ENV, USER_ENV, HttpClient, StoreError
 from ccbkg.progress import Progress
@@ -33,6 +35,7 @@ from tests.stores import (
     compare_bundled_query,
     free_port,
 )
+from tests.test_queries import COUNTRIES, PER_COUNTRY, SELECTIVE_CASES
 
 pytest_plugins = ("tests.conftest_stores",)
 
@@ -282,29 +285,62 @@ def test_publish_loads_every_graph(published: StoreUnderTest, release_parts: lis
 
 
 QUERIES = bundled_query_names()
-# Known wrong answers, listed openly (strict: the test fails once Virtuoso gets them right).
-# Found by bisecting on Debian's 7.2.5: `?kind rdfs:subClassOf* ccb:X` (or `a/rdfs:subClassOf*`)
-# in a group that also FILTERs on LANG()/LANGMATCHES() gives too few or too many rows, and a
-# ZeroOrOne path beside transitive ones loses rows; the same parts alone, or on Oxigraph, are
-# right. Which rows go wrong depends on Virtuoso's plan (a fresh store differs from a used one).
-VIRTUOSO_WRONG = dict.fromkeys(
-    ("agreements-by-country", "forums", "organisations-and-responsibilities",
-     "programmes-and-initiatives", "strategies-and-objectives", "timeline"),
-    "Virtuoso 7.2.5 bugs: rdfs:subClassOf* beside a LANG() filter, ZeroOrOne paths beside "
-    "transitive ones (docs/stores.md)")
+
+
+def _selective_forms() -> list[tuple[str, dict[str, str]]]:
+    """Each bundled query with an optional parameter, bound: the per-country listings for
+    Albania and Japan, the whole-graph listings for the first value of their selective column
+    (as tests/test_queries.py checks them on the embedded store)."""
+    forms = [(n, {"country": c}) for n in PER_COUNTRY for c in COUNTRIES[:2]]
+    first: dict[str, tuple[str, str]] = {}
+    for name, param, value in SELECTIVE_CASES:
+        first.setdefault(name, (param, value))
+    return forms + [(n, {p: v}) for n, (p, v) in first.items()]
+
+
+SELECTIVE_FORMS = _selective_forms()
+
+
+@pytest.fixture(scope="session")
+def release_store(release_quads: list[ox.Quad]) -> ox.Store:
+    """The release in pyoxigraph, the reference for the bound forms."""
+    store = ox.Store()
+    store.extend(release_quads)
+    return store
+
+
+def _selective_problem(endpoint: str, store: ox.Store, name: str,
+                       values: dict[str, str]) -> str | None:
+    """What differs between the store's and pyoxigraph's answer to a bound query, or None."""
+    info = qry.find(name, REPO)
+    bindings = qry.bind(info, values)
+    remote = qry.render(qry.run_remote(endpoint, info.text, bindings), "csv").splitlines()
+    embedded = qry.render(qry.run_embedded(store, info.text, bindings), "csv").splitlines()
+    if remote == embedded:
+        return None
+    return (f"{name} {values}: {len(remote) - 1} rows instead of {len(embedded) - 1}; "
+            f"unexpected {sorted(set(remote) - set(embedded))[:3]}; "
+            f"missing {sorted(set(embedded) - set(remote))[:3]}")
 
 
 def test_the_bundled_queries_are_there():
     assert len(QUERIES) >= 10, QUERIES
-    assert set(VIRTUOSO_WRONG) <= set(QUERIES)
+    assert len(SELECTIVE_FORMS) >= 2 * len(PER_COUNTRY) + 7
 
 
 @pytest.mark.parametrize("name", QUERIES)
 def test_bundled_query_matches(published: StoreUnderTest, release_quads: list[ox.Quad],
-                               name: str, request: pytest.FixtureRequest):
-    if published.kind == "virtuoso" and name in VIRTUOSO_WRONG:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=VIRTUOSO_WRONG[name]))
+                               name: str):
     problem = compare_bundled_query(published.server.query, name, release_quads)
+    assert problem is None, problem
+
+
+@pytest.mark.parametrize(("name", "values"), SELECTIVE_FORMS,
+                         ids=[f"{n}-{next(iter(v.values())).rsplit('/', 1)[-1]}"
+                              for n, v in SELECTIVE_FORMS])
+def test_bundled_query_bound_matches(published: StoreUnderTest, release_store: ox.Store,
+                                     name: str, values: dict[str, str]):
+    problem = _selective_problem(published.server.query, release_store, name, values)
     assert problem is None, problem
 
 
@@ -433,6 +469,18 @@ def test_not_found_is_one_line_exit_2(published: StoreUnderTest):
     assert result.code == 2, result
     assert_no_traceback(result)
     assert "not found (HTTP 404)" in result.err and result.err.count("\n") == 1, result.err
+
+
+def test_bundled_queries_match_on_a_used_store(published: StoreUnderTest,
+                                                release_quads: list[ox.Quad],
+                                                release_store: ox.Store):
+    """After every publish above (twice, broken half-way, restarted), the store's statistics
+    and plans are those of a used store: the answers must not change (Virtuoso's did)."""
+    problems = [compare_bundled_query(published.server.query, name, release_quads)
+                for name in QUERIES]
+    problems += [_selective_problem(published.server.query, release_store, name, values)
+                 for name, values in SELECTIVE_FORMS]
+    assert [p for p in problems if p] == []
 
 
 # ------------------------------------------------------------------------- Virtuoso only
