@@ -477,6 +477,8 @@ def test_bundled_queries_match_on_a_used_store(published: StoreUnderTest,
                                                 release_store: ox.Store):
     """After every publish above (twice, broken half-way, restarted), the store's statistics
     and plans are those of a used store: the answers must not change (Virtuoso's did)."""
+    if published.kind != "virtuoso":
+        pytest.skip("Oxigraph plans a query without store statistics: used = fresh")
     problems = [compare_bundled_query(published.server.query, name, release_quads)
                 for name in QUERIES]
     problems += [_selective_problem(published.server.query, release_store, name, values)
