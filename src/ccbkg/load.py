@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -84,8 +85,7 @@ class LoadedFile:
         subjects = {q.subject.value for q in self.quads if isinstance(q.subject, ox.NamedNode)}
         lines: dict[str, int] = {}
         indented: dict[str, int] = {}
-        number, counted = 1, 0
-        for match in _LINE_START.finditer(self.text):
+        for number, match in _numbered(_LINE_START, self.text):
             token = match.group(1).rstrip(";.")
             if token.startswith("<") and token.endswith(">"):
                 iri = token[1:-1]
@@ -97,8 +97,6 @@ class LoadedFile:
                                                if "\\" in local else local)
             found = indented if match.start(1) > match.start() else lines
             if iri in subjects and iri not in found:
-                number += self.text.count("\n", counted, match.start())
-                counted = match.start()
                 found[iri] = number
         return indented | lines
 
@@ -259,10 +257,7 @@ def _load_rdf(project: Project, source: SourceFile, findings: list[Finding]) -> 
 def _prefixes(shown: str, text: str, findings: list[Finding]) -> dict[str, str]:
     """The prefix declarations; a prefix rebound to another IRI is an error."""
     bound: dict[str, tuple[str, int]] = {}
-    number, counted = 1, 0
-    for match in _PREFIX_RE.finditer(text):
-        number += text.count("\n", counted, match.start())
-        counted = match.start()
+    for number, match in _numbered(_PREFIX_RE, text):
         prefix, ns = match.group(1) or "", match.group(2)
         earlier = bound.get(prefix)
         if earlier is not None and earlier[0] != ns:
@@ -397,6 +392,15 @@ def _find(text: str, *needles: str) -> tuple[int | None, int | None]:
         if index >= 0:
             return _position(text, index)
     return None, None
+
+
+def _numbered(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, re.Match[str]]]:
+    """Each match of pattern in text with its line number (1-based), newlines counted once."""
+    number, counted = 1, 0
+    for match in pattern.finditer(text):
+        number += text.count("\n", counted, match.start())
+        counted = match.start()
+        yield number, match
 
 
 def _position(text: str, index: int) -> tuple[int, int]:
