@@ -11,6 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.rdflib_queries import compile_once
+
+compile_once()
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 SOURCE_DIRS = ("ontology", "shapes", "instances", "queries")
