@@ -1,0 +1,72 @@
+"""scripts/bench.py's verdicts: which figures meet their targets, which miss, and what a
+reference engine that was stopped at its time limit still shows.
+
+The bench itself runs minutes to hours and is not part of the suite; these tests feed its
+verdict function the figures a run could produce.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+import pytest
+
+from tests.conftest import REPO
+
+sys.path.insert(0, str(REPO / "scripts"))
+import bench
+
+
+def verdicts(sizes: dict[str, Any]) -> dict[str, bool | None]:
+    return {t["target"]: t["met"] for t in bench._targets(sizes)}
+
+
+def big(shacl: dict[str, Any]) -> dict[str, Any]:
+    pipeline = {"wall_s": 45.0, "peak_build_rss_mib": 2800.0, "errors": {},
+                "queries": {"q": {"p95_ms": 20.0}, "all": {"p95_ms": 900.0, "listing": True}}}
+    return {"pipeline": pipeline, "shacl": {"fast_s": 25.0, "jena_s": 95.0, **shacl}}
+
+
+def test_a_run_that_meets_every_target() -> None:
+    found = verdicts({"1000": big({"pyshacl_s": 3000.0, "identical_to_pyshacl": True})})
+    assert found and all(found.values()), found
+
+
+def test_pyshacl_stopped_at_its_limit_gives_a_lower_bound_and_no_verdict_on_results() -> None:
+    sizes = {"100": {"shacl": {"fast_s": 2.7, "pyshacl_s": 600.0, "identical_to_pyshacl": True}},
+             "1000": big({"pyshacl_stopped_s": 900.0})}
+    found = verdicts(sizes)
+    bound = next(k for k in found if k.startswith("SHACL, 1000x: pyshacl time / fast time"))
+    assert found[bound] is True and "stopped after 900 s" in bound
+    assert found["SHACL, 1000x: results identical to pyshacl"] is None
+    assert found["SHACL, 100x: results identical to pyshacl (1 = yes)"] is True
+
+
+@pytest.mark.parametrize(("shacl", "missed"), [
+    ({"pyshacl_stopped_s": 150.0}, "SHACL, 1000x: pyshacl time / fast time, at least"),
+    ({"pyshacl_s": 3000.0, "identical_to_pyshacl": False},
+     "SHACL, 1000x: results identical to pyshacl (1 = yes)"),
+    ({"pyshacl_s": 3000.0, "identical_to_pyshacl": True, "jena_s": 20.0},
+     "SHACL, 1000x: Jena time / fast time"),
+])
+def test_a_missed_target_is_named(shacl: dict[str, Any], missed: str) -> None:
+    found = verdicts({"1000": big(shacl)})
+    assert [k for k, met in found.items() if met is False and k.startswith(missed)], found
+
+
+def test_slow_interactive_query_misses_but_a_listing_of_every_value_does_not() -> None:
+    sizes = {"1000": big({"pyshacl_s": 3000.0, "identical_to_pyshacl": True})}
+    assert all(verdicts(sizes).values())
+    sizes["1000"]["pipeline"]["queries"]["q"]["p95_ms"] = 150.0
+    found = verdicts(sizes)
+    assert found["query p95, 1000x, slowest query (ms)"] is False
+
+
+def test_the_time_limit_stops_pure_python_work() -> None:
+    start = time.perf_counter()
+    with pytest.raises(bench._Stopped), bench._time_limit(0.2):
+        while True:
+            sum(range(1000))
+    assert time.perf_counter() - start < 5
