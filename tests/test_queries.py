@@ -784,7 +784,7 @@ def test_list_and_show() -> None:
     assert "SELECT" in shown.out
     optional = run_cli("query", "show", "forums", "--root", str(REPO))
     assert optional.code == 0
-    assert "param:       country (iri, default *: every country)" in optional.out
+    assert "param:       country (iri, default *: left unbound) — the country" in optional.out
     missing = run_cli("query", "show", "no-such-query", "--root", str(REPO))
     assert missing.code == 2
     assert_no_traceback(missing)

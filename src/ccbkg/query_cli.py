@@ -117,7 +117,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
     print(f"  question:    {info.question}")
     print(f"  description: {info.description}")
     for p in info.params:
-        default = f"{query.EVERY}: every {p.name}" if p.optional else p.default
+        default = f"{query.EVERY}: left unbound" if p.optional else p.default
         print(f"  param:       {p.name} ({p.type.value}, default {default}) — {p.description}")
     if info.expected:
         print(f"  expected:    queries/{info.expected}")
