@@ -44,6 +44,14 @@ def test_pyshacl_stopped_at_its_limit_gives_a_lower_bound_and_no_verdict_on_resu
     assert found["SHACL, 100x: results identical to pyshacl (1 = yes)"] is True
 
 
+def test_results_of_pyshacl_run_one_shape_at_a_time_are_judged() -> None:
+    stopped = {"pyshacl_stopped_s": 900.0, "pyshacl_by_shape_s": 3600.0}
+    for identical in (True, False):
+        found = verdicts({"1000": big({**stopped, "identical_to_pyshacl": identical})})
+        name = next(k for k in found if k.startswith("SHACL, 1000x: results identical"))
+        assert "one shape at a time" in name and found[name] is identical
+
+
 @pytest.mark.parametrize(("shacl", "missed"), [
     ({"pyshacl_stopped_s": 150.0}, "SHACL, 1000x: pyshacl time / fast time, at least"),
     ({"pyshacl_s": 3000.0, "identical_to_pyshacl": False},
