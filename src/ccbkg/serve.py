@@ -96,9 +96,9 @@ def serve(
         if server.poll() is not None:
             raise CcbkgError(f"the Oxigraph server did not start: {_tail(log)}")
         site_base = f"http://{local}:{site.port}" if site is not None else None
-        _announce(out, base, release, graphs, writable=writable, any_host=bind in _ANY_HOST,
-                  site=site_base)
-        try:
+        try:  # from the announcement on, Ctrl-C is the way to stop (even before the wait)
+            _announce(out, base, release, graphs, writable=writable,
+                      any_host=bind in _ANY_HOST, site=site_base)
             code = server.wait()
         except KeyboardInterrupt:
             _stop(server)
