@@ -401,6 +401,7 @@ def _shacl(args: argparse.Namespace) -> dict[str, Any]:
         t = time.perf_counter()
         data = sources.graph(*VALIDATED)
         figures["pyshacl_graph_s"] = time.perf_counter() - t
+        reference: Counter[Key] | None = None
         t = time.perf_counter()
         try:
             with _time_limit(args.pyshacl_limit):
@@ -414,25 +415,19 @@ def _shacl(args: argparse.Namespace) -> dict[str, Any]:
                 t = time.perf_counter()
                 reference = _pyshacl_by_shape(data, shapes, args.pyshacl_by_shape)
                 figures["pyshacl_by_shape_s"] = time.perf_counter() - t
-                figures["pyshacl_results"] = sum(reference.values())
-                figures["identical_to_pyshacl"] = reference == fast_keys
-                figures["differences"] = _differences(reference, fast_keys)
         else:
             figures["pyshacl_s"] = time.perf_counter() - t
             assert isinstance(report, Graph)
             reference = _keys(report)
+        if reference is not None:
             figures["pyshacl_results"] = sum(reference.values())
             figures["identical_to_pyshacl"] = reference == fast_keys
-            figures["differences"] = _differences(reference, fast_keys)
+            figures["differences"] = [list(k) for k in
+                                      list((reference - fast_keys).elements())[:5]
+                                      + list((fast_keys - reference).elements())[:5]]
     if not args.no_jena:
         figures.update(_jena(sources, shapes, args.work, fast_keys))
     return figures
-
-
-def _differences(reference: Counter[Key], fast: Counter[Key]) -> list[list[str | None]]:
-    """A few results only one engine gives: pyshacl's first, then the fast engine's."""
-    return [list(k) for k in list((reference - fast).elements())[:5]
-            + list((fast - reference).elements())[:5]]
 
 
 _BY_SHAPE: tuple[Graph, Graph] | None = None  # (data, shapes), inherited by forked workers

@@ -59,6 +59,14 @@ def release_quads() -> list[ox.Quad]:
 
 
 @pytest.fixture(scope="session")
+def release_store(release_quads: list[ox.Quad]) -> ox.Store:
+    """The release in pyoxigraph, the reference for the stores' answers."""
+    store = ox.Store()
+    store.extend(release_quads)
+    return store
+
+
+@pytest.fixture(scope="session")
 def release_parts(release_quads: list[ox.Quad]) -> list[Part]:
     """The release made from the repository's sources, as publish splits it."""
     return parts_of(release_quads)

@@ -441,24 +441,24 @@ def bundled_query_names() -> list[str]:
     return [info.name for info in q.catalogue(REPO)]
 
 
-def compare_bundled_query(endpoint: str, name: str, quads: list[ox.Quad]) -> str | None:
+def compare_bundled_query(endpoint: str, name: str, store: ox.Store,
+                          values: dict[str, str] | None = None) -> str | None:
     """Run a bundled query on the endpoint (through SPARQLWrapper, by ccbkg.query's remote
-    path) and compare its CSV with the expected one stored beside it, or, without one, with
-    pyoxigraph's answer on the same release. Returns what differs, or None."""
+    path) and compare its CSV with the expected one stored beside it or, with parameter values
+    bound or without an expected file, with pyoxigraph's answer on the same release (`store`).
+    Returns what differs, or None."""
     from ccbkg import query as q
 
     info = q.find(name, REPO)
-    bindings = q.bind(info, {})
+    bindings = q.bind(info, values or {})
     remote = q.render(q.run_remote(endpoint, info.text, bindings), "csv")
     expected_file = _expected(info)
-    if expected_file is not None and expected_file.is_file():
+    if not values and expected_file is not None and expected_file.is_file():
         expected = expected_file.read_text("utf-8")
         where = f"{name}: expected/{expected_file.name}"
     else:
-        embedded = ox.Store()
-        embedded.extend(quads)
-        expected = q.render(q.run_embedded(embedded, info.text, bindings), "csv")
-        where = f"{name}: pyoxigraph"
+        expected = q.render(q.run_embedded(store, info.text, bindings), "csv")
+        where = f"{name} {values or 'defaults'}: pyoxigraph"
     got, want = remote.splitlines(), expected.splitlines()  # CSV has CRLF, files LF
     if got == want:
         return None

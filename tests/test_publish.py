@@ -21,7 +21,6 @@ import pyoxigraph as ox
 import pytest
 
 from ccbkg import publish as pub
-from ccbkg import query as qry
 from ccbkg.errors import CcbkgError
 from ccbkg.http import PASSWORD_ENV, USER_ENV, HttpClient, StoreError
 from ccbkg.progress import Progress
@@ -36,7 +35,7 @@ from tests.stores import (
     compare_bundled_query,
     free_port,
 )
-from tests.test_queries import COUNTRIES, PER_COUNTRY, SELECTIVE_CASES
+from tests.test_queries import COUNTRIES, FIRST_SELECTIVE, PER_COUNTRY
 
 pytest_plugins = ("tests.conftest_stores",)
 
@@ -293,35 +292,10 @@ def _selective_forms() -> list[tuple[str, dict[str, str]]]:
     Albania and Japan, the whole-graph listings for the first value of their selective column
     (as tests/test_queries.py checks them on the embedded store)."""
     forms = [(n, {"country": c}) for n in PER_COUNTRY for c in COUNTRIES[:2]]
-    first: dict[str, tuple[str, str]] = {}
-    for name, param, value in SELECTIVE_CASES:
-        first.setdefault(name, (param, value))
-    return forms + [(n, {p: v}) for n, (p, v) in first.items()]
+    return forms + [(n, {p: v}) for n, (p, v) in FIRST_SELECTIVE.items()]
 
 
 SELECTIVE_FORMS = _selective_forms()
-
-
-@pytest.fixture(scope="session")
-def release_store(release_quads: list[ox.Quad]) -> ox.Store:
-    """The release in pyoxigraph, the reference for the bound forms."""
-    store = ox.Store()
-    store.extend(release_quads)
-    return store
-
-
-def _selective_problem(endpoint: str, store: ox.Store, name: str,
-                       values: dict[str, str]) -> str | None:
-    """What differs between the store's and pyoxigraph's answer to a bound query, or None."""
-    info = qry.find(name, REPO)
-    bindings = qry.bind(info, values)
-    remote = qry.render(qry.run_remote(endpoint, info.text, bindings), "csv").splitlines()
-    embedded = qry.render(qry.run_embedded(store, info.text, bindings), "csv").splitlines()
-    if remote == embedded:
-        return None
-    return (f"{name} {values}: {len(remote) - 1} rows instead of {len(embedded) - 1}; "
-            f"unexpected {sorted(set(remote) - set(embedded))[:3]}; "
-            f"missing {sorted(set(embedded) - set(remote))[:3]}")
 
 
 def test_the_bundled_queries_are_there():
@@ -330,9 +304,8 @@ def test_the_bundled_queries_are_there():
 
 
 @pytest.mark.parametrize("name", QUERIES)
-def test_bundled_query_matches(published: StoreUnderTest, release_quads: list[ox.Quad],
-                               name: str):
-    problem = compare_bundled_query(published.server.query, name, release_quads)
+def test_bundled_query_matches(published: StoreUnderTest, release_store: ox.Store, name: str):
+    problem = compare_bundled_query(published.server.query, name, release_store)
     assert problem is None, problem
 
 
@@ -341,7 +314,7 @@ def test_bundled_query_matches(published: StoreUnderTest, release_quads: list[ox
                               for n, v in SELECTIVE_FORMS])
 def test_bundled_query_bound_matches(published: StoreUnderTest, release_store: ox.Store,
                                      name: str, values: dict[str, str]):
-    problem = _selective_problem(published.server.query, release_store, name, values)
+    problem = compare_bundled_query(published.server.query, name, release_store, values)
     assert problem is None, problem
 
 
@@ -473,15 +446,14 @@ def test_not_found_is_one_line_exit_2(published: StoreUnderTest):
 
 
 def test_bundled_queries_match_on_a_used_store(published: StoreUnderTest,
-                                                release_quads: list[ox.Quad],
                                                 release_store: ox.Store):
     """After every publish above (twice, broken half-way, restarted), the store's statistics
     and plans are those of a used store: the answers must not change (Virtuoso's did)."""
     if published.kind != "virtuoso":
         pytest.skip("Oxigraph plans a query without store statistics: used = fresh")
-    problems = [compare_bundled_query(published.server.query, name, release_quads)
+    problems = [compare_bundled_query(published.server.query, name, release_store)
                 for name in QUERIES]
-    problems += [_selective_problem(published.server.query, release_store, name, values)
+    problems += [compare_bundled_query(published.server.query, name, release_store, values)
                  for name, values in SELECTIVE_FORMS]
     assert [p for p in problems if p] == []
 
