@@ -44,6 +44,9 @@ class Case:
     copy: dict[str, str] = field(default_factory=dict)
     append: dict[str, str] = field(default_factory=dict)
     sparse: dict[str, int] = field(default_factory=dict)
+    fifo: tuple[str, ...] = ()
+    symlink: dict[str, str] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
     readonly: tuple[str, ...] = ()
     prebuild: bool = False
     java: bool = False
@@ -145,7 +148,7 @@ def _listing(folder: Path) -> list[str] | None:
 def _make(case: Case, root: Path, fill: Callable[[str], str]) -> None:
     """Add, replace, append to and create the files of a case in the scratch copy."""
     for rel, text in case.write.items():
-        (root / rel).write_text(fill(text), encoding="utf-8")
+        (root / fill(rel)).write_text(fill(text), encoding="utf-8")
     for rel, name in case.copy.items():
         shutil.copyfile(FILES / name, root / rel)
     for rel, text in case.append.items():
@@ -156,6 +159,12 @@ def _make(case: Case, root: Path, fill: Callable[[str], str]) -> None:
             handle.truncate(size)
     for rel in case.readonly:
         (root / rel).mkdir(mode=0o555)
+    for rel in case.fifo:
+        os.mkfifo(root / rel)
+    for rel, target in case.symlink.items():
+        link = root / fill(rel)
+        link.unlink(missing_ok=True)
+        link.symlink_to(fill(target))
 
 
 @pytest.mark.parametrize("case", list(_params()))
@@ -178,7 +187,7 @@ def test_bad_input(case: Case, tmp_path: Path, server: _Server) -> None:
     siblings = _listing(out.parent)
     server.decoy_requests.clear()
     try:
-        result = run_cli(*(fill(a) for a in case.args))
+        result = run_cli(*(fill(a) for a in case.args), env=case.env)
     finally:
         for rel in case.readonly:
             (root / rel).chmod(0o755)

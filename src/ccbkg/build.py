@@ -73,13 +73,13 @@ def _artefacts(sources: Sources, report: Report, shacl_report: Graph | None,
     files.lap("canonical order (every graph)")
     for f in sources.of(Role.ONTOLOGY):
         _formats(put, f"ontology/{f.source.path.stem}", parts[f.source.path],
-                 authored=f.source.path)
+                 authored=f.text.encode("utf-8"))
     for f in sources.of(Role.VOCAB):
         _formats(put, f"vocab/{f.source.path.stem}", parts[f.source.path],
-                 authored=f.source.path)
+                 authored=f.text.encode("utf-8"))
     for f in sources.of(Role.SHAPES):
         stem = f.source.path.name.removesuffix(".ttl")
-        _formats(put, f"shapes/{stem}", parts[f.source.path], authored=f.source.path,
+        _formats(put, f"shapes/{stem}", parts[f.source.path], authored=f.text.encode("utf-8"),
                  formats=("ttl", "nt"))
     data = merged([parts[f.source.path] for f in sources.of(Role.DATA)])
     files.lap("canonical order (the data merged)")
@@ -160,12 +160,13 @@ class _Laps:
 
 
 def _formats(
-    put: Callable[[str, bytes], None], stem: str, part: Part, *, authored: Path,
+    put: Callable[[str, bytes], None], stem: str, part: Part, *, authored: bytes,
     formats: tuple[str, ...] = RDF_FORMATS,
 ) -> None:
-    """The authored Turtle as it is (comments and layout kept) and the other formats made."""
+    """The authored Turtle as it is (comments and layout kept, as read when loaded) and the
+    other formats made."""
     for ext in formats:
-        put(f"{stem}.{ext}", authored.read_bytes() if ext == "ttl" else write([part], ext))
+        put(f"{stem}.{ext}", authored if ext == "ttl" else write([part], ext))
 
 
 def _media_type(name: str) -> str:

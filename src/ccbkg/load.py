@@ -24,10 +24,17 @@ from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 
 from ccbkg import datatypes
 from ccbkg.findings import Finding, Severity, StageResult
-from ccbkg.project import RDF_ROLES, SPARQL_ROLES, Project, Role, SourceFile
+from ccbkg.project import (
+    RDF_ROLES,
+    SPARQL_ROLES,
+    Project,
+    RefusedFile,
+    Role,
+    SourceFile,
+    name_problem,
+)
 from ccbkg.terms import XSD_STRING, rdflib_graph
 
-MAX_FILE_BYTES = 64 * 1024 * 1024
 STAGE = "syntax"
 
 _FORMATS = {
@@ -190,17 +197,14 @@ def format_for(path: Path) -> ox.RdfFormat | None:
 def read_text(project: Project, source: SourceFile, findings: list[Finding]) -> str | None:
     """The file decoded as UTF-8, or None with a finding that says why it cannot be."""
     shown = project.display(source.path)
+    problem = name_problem(source)
+    if problem is not None:
+        findings.append(_error(shown, None, None, problem))
+        return None
     try:
-        size = source.path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            findings.append(_error(shown, None, None, (
-                f"file is {size // (1024 * 1024)} MiB, over the {MAX_FILE_BYTES // (1024 * 1024)}"
-                " MiB a source file may have; split it into smaller files"
-            )))
-            return None
-        raw = source.path.read_bytes()
-    except OSError as exc:
-        findings.append(_error(shown, None, None, f"cannot read the file: {exc.strerror}"))
+        raw = project.read_bytes(source.path)
+    except RefusedFile as exc:
+        findings.append(_error(shown, None, None, exc.reason))
         return None
     if raw.startswith(b"\xef\xbb\xbf"):
         findings.append(_error(shown, 1, 1, "file starts with a byte-order mark (BOM); "

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import re
+import stat
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
 from ccbkg.errors import CcbkgError
+from ccbkg.limits import MAX_FILE_BYTES
 from ccbkg.namespaces import GRAPH
 
 
@@ -24,6 +28,14 @@ class Role(Enum):
 
 RDF_ROLES = (Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.LINT_SHAPES, Role.DATA)
 SPARQL_ROLES = (Role.QUERY, Role.CHECK_QUERY)
+
+# A source file's name (without .ttl, .shapes.ttl or .rq) becomes part of a graph IRI, a query
+# name or a release file's name: lowercase letters, digits and hyphens.
+NAME_RE = re.compile(r"[a-z0-9][a-z0-9-]*")
+NAME_RULE = "lowercase letters, digits and hyphens, starting with a letter or digit"
+_NOT_REGULAR = {stat.S_IFDIR: "a folder", stat.S_IFIFO: "a FIFO (named pipe)",
+                stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device",
+                stat.S_IFSOCK: "a socket"}
 
 _PATTERNS: dict[Role, str] = {
     Role.ONTOLOGY: "ontology/*.ttl",
@@ -44,9 +56,14 @@ class SourceFile:
     role: Role
 
     @property
+    def name(self) -> str:
+        """The file's name without its extensions (.ttl, .shapes.ttl, .rq)."""
+        return self.path.stem.removesuffix(".shapes")
+
+    @property
     def graph_iri(self) -> str:
         """The named graph this file's triples go into in the TriG release and in stores."""
-        stem = self.path.stem.removesuffix(".shapes")
+        stem = self.name
         if self.role is Role.ONTOLOGY:
             return str(GRAPH["ontology"])
         if self.role is Role.VOCAB:
@@ -89,9 +106,9 @@ class Project:
                 continue
             files.extend(SourceFile(p, role) for p in sorted(base.glob(pattern)))
         for extra in data_files or []:
-            if not extra.is_file():
+            if not extra.exists():
                 raise CcbkgError(f"{extra}: no such data file")
-            files.append(SourceFile(extra.resolve(), Role.DATA))
+            files.append(SourceFile(extra.absolute(), Role.DATA))
         return cls(root=base, data_files=data_files, files=files)
 
     def of(self, *roles: Role) -> list[SourceFile]:
@@ -103,8 +120,63 @@ class Project:
         return sorted((self.root / "instances" / "sources").glob("*.txt"))
 
     def display(self, path: Path) -> str:
-        """A path as shown in messages: relative to the root when inside it."""
+        """A path as shown in messages: relative to the root when inside it, with control
+        characters (a newline, an escape) written as escapes."""
         try:
-            return str(path.relative_to(self.root))
+            shown = str(path.relative_to(self.root))
         except ValueError:
-            return str(path)
+            shown = str(path)
+        return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in shown)
+
+    def read_bytes(self, path: Path) -> bytes:
+        """A source file's bytes, read only when it is safe to; RefusedFile says why not.
+
+        The file must be a regular file (a FIFO would block, a device never end), within the
+        size limit (enforced while reading too: /proc files say they are empty), and, when
+        its path is inside the root, it must stay inside after following symbolic links.
+        """
+        shown = self.display(path)
+        real = Path(os.path.realpath(path))
+        if path.is_relative_to(self.root) and not real.is_relative_to(self.root):
+            raise RefusedFile(shown, "is a symbolic link that points outside the project; "
+                              "ccbkg reads only files inside the source tree: copy the file in")
+        limit = MAX_FILE_BYTES.value()
+        try:
+            _regular(shown, real.stat())
+            fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+            with os.fdopen(fd, "rb") as handle:
+                size = _regular(shown, os.fstat(fd)).st_size
+                data = handle.read(limit + 1) if size <= limit else b""
+        except OSError as exc:
+            raise RefusedFile(shown, f"cannot read the file: {exc.strerror}") from None
+        if size > limit or len(data) > limit:
+            has = f"{size:,} bytes" if size > limit else f"more than {limit:,} bytes"
+            raise RefusedFile(shown, (
+                f"file has {has}, over the limit of {limit:,} bytes; split it into smaller "
+                f"files, or {MAX_FILE_BYTES.hint()}"))
+        return data
+
+
+class RefusedFile(CcbkgError):
+    """A source file that is not read: not a regular file, too large, outside the project."""
+
+    def __init__(self, shown: str, reason: str) -> None:
+        super().__init__(f"{shown}: {reason}")
+        self.shown = shown
+        self.reason = reason
+
+
+def name_problem(source: SourceFile) -> str | None:
+    """Why a source file's name cannot become part of an IRI or a file name, or None."""
+    if NAME_RE.fullmatch(source.name):
+        return None
+    return (f"file name {source.path.name!r} is refused: it becomes part of an IRI and of "
+            f"release file names, so it must be {NAME_RULE}")
+
+
+def _regular(shown: str, status: os.stat_result) -> os.stat_result:
+    kind = _NOT_REGULAR.get(stat.S_IFMT(status.st_mode))
+    if kind is not None:
+        raise RefusedFile(shown, f"is {kind}, not a regular file; ccbkg reads only regular "
+                          "files and does not open it")
+    return status

@@ -15,7 +15,7 @@ import pyoxigraph as ox
 from ccbkg.findings import Finding, Severity, StageResult
 from ccbkg.load import Sources
 from ccbkg.namespaces import CCB, OA, RDF, SCHEMA
-from ccbkg.project import Role
+from ccbkg.project import RefusedFile, Role
 
 STAGE = "provenance"
 TYPE = ox.NamedNode(str(RDF.type))
@@ -90,10 +90,14 @@ def _documents(sources: Sources, nodes: dict[str, Props], result: StageResult) -
             _add(result, sources, iri, "a ccb:SourceDocument needs ccb:fileName and ccb:sha256")
             continue
         path = folder / Path(name).name
-        if not path.is_file():
+        if not path.exists():
             _add(result, sources, iri, f"its file {name} is not in instances/sources/")
             continue
-        raw = path.read_bytes()
+        try:
+            raw = sources.project.read_bytes(path)
+        except RefusedFile as exc:
+            result.findings.append(Finding(STAGE, Severity.ERROR, exc.reason, file=exc.shown))
+            continue
         actual = hashlib.sha256(raw).hexdigest()
         if actual != digest.lower():
             _add(result, sources, iri, f"ccb:sha256 says {digest} but {name} has {actual}: "

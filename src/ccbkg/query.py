@@ -35,6 +35,7 @@ import pyoxigraph as ox
 from pyparsing import ParseBaseException
 
 from ccbkg.errors import CcbkgError
+from ccbkg.project import NAME_RE, NAME_RULE, Project, Role
 
 # rdflib's SPARQL parser, SPARQLWrapper and the loader are imported where they are used, so
 # that `ccbkg` commands other than `query` do not pay for them at start-up.
@@ -54,7 +55,6 @@ _REQUIRED_KEYS = ("title", "description", "question", "expected")
 _HEADER_RE = re.compile(r"^#\s*([A-Za-z]+):\s*(.*?)\s*$")
 _PARAM_RE = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s+(?P<type>[a-z]+)\s+"
                        r"(?P<default>\S(?:.*?\S)?)\s+[—-]\s+(?P<text>\S.*)$")
-_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 # Characters the SPARQL IRIREF production forbids, plus every control and space character.
 _IRI_FORBIDDEN_RE = re.compile(r'[<>"{}|^`\\\x00-\x20\x7f-\x9f\s]')
 _URN_RE = re.compile(r"^urn:[A-Za-z0-9][A-Za-z0-9-]{0,31}:\S+$", re.IGNORECASE)
@@ -150,12 +150,10 @@ class Analysis:
 
 def catalogue(root: Path | None = None) -> list[QueryInfo]:
     """The bundled queries of a source tree (default: the data shipped with ccbkg), by name."""
-    from ccbkg.project import Project, Role
-
     project = Project.discover(root)
     out = []
     for source in project.of(Role.QUERY):
-        text = _read(source.path)
+        text = _read(project, source.path)
         out.append(parse_header(text, source.path.stem, path=source.path, strict=True))
     return sorted(out, key=lambda q: q.name)
 
@@ -185,8 +183,8 @@ def parse_header(text: str, name: str, *, path: Path | None = None,
                  strict: bool = True) -> QueryInfo:
     """Read the `# key: value` lines at the top; strict (bundled queries) requires them all."""
     where = str(path) if path else name
-    if strict and not _NAME_RE.match(name):
-        raise CcbkgError(f"{where}: query names are lowercase kebab-case ({name!r} is not)")
+    if strict and not NAME_RE.fullmatch(name):
+        raise CcbkgError(f"{where}: query names are {NAME_RULE} ({name!r} is not)")
     fields: dict[str, str] = {}
     params: list[Param] = []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -244,11 +242,12 @@ def _parse_param(value: str, where: str) -> Param:
     return param
 
 
-def _read(path: Path) -> str:
+def _read(project: Project, path: Path) -> str:
+    """A bundled query's text; a file that is unsafe to read or not UTF-8 is an error."""
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CcbkgError(f"{path}: cannot read the query: {exc}") from None
+        return project.read_bytes(path).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CcbkgError(f"{project.display(path)}: cannot read the query: {exc}") from None
 
 
 # ---------------------------------------------------------------------------------- parameters

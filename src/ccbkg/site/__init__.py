@@ -67,7 +67,8 @@ def build_site(sources: Sources, release: Release,
     pages = {split_fragment(str(n))[0] for n in view.data_nodes}
     linker = Linker(pages, anchored_terms(view), shape_iris(shapes))
     site = Site(view, shapes, linker, release, [],
-                texts={p.name: p for p in sources.project.source_texts()})
+                texts={p.name: sources.project.read_bytes(p)
+                       for p in sources.project.source_texts()})
     site.profiles = profile_countries(site)
     out: dict[str, bytes] = {"style.css": files("ccbkg.site").joinpath("style.css").read_bytes()}
 
@@ -91,8 +92,8 @@ def build_site(sources: Sources, release: Release,
     examples = _examples(sources)
     for ex in examples:
         out[f"{QUERY_FOLDER}/{ex.name}.rq"] = ex.text.encode("utf-8")
-    for name, path in sorted(site.texts.items()):
-        out[f"{TEXT_FOLDER}/{name}"] = path.read_bytes()
+    for name, data in sorted(site.texts.items()):
+        out[f"{TEXT_FOLDER}/{name}"] = data
     changelog = sources.project.root / "CHANGELOG.md"
     documents = cited_documents(site)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from rdflib import Literal, URIRef
 from rdflib.term import Node
@@ -26,7 +25,7 @@ class Site:
     linker: Linker
     release: Release
     profiles: list[URIRef]  # countries with a profile page
-    texts: dict[str, Path] = field(default_factory=dict)  # source file name -> path
+    texts: dict[str, bytes] = field(default_factory=dict)  # source file name -> its bytes
     diagram_sizes: dict[str, tuple[int, int]] = field(default_factory=dict)  # site path -> size
     cache: dict[str, dict[Node, set[Node]]] = field(default_factory=dict)
 

@@ -43,8 +43,8 @@ class Placed:
 def source_text(site: Site, doc: URIRef) -> str | None:
     """The text of a source document, when its file is shipped."""
     name = site.view.text(doc, CCB.fileName)
-    path = site.texts.get(name or "")
-    return path.read_text(encoding="utf-8") if path is not None else None
+    data = site.texts.get(name or "")
+    return data.decode("utf-8") if data is not None else None
 
 
 def place(site: Site, doc: URIRef, text: str) -> tuple[list[Placed], list[URIRef]]:
