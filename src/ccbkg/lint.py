@@ -8,7 +8,7 @@ import re
 import pyoxigraph as ox
 
 from ccbkg.findings import Finding, Severity, StageResult
-from ccbkg.load import LoadedQuery, Sources
+from ccbkg.load import LoadedQuery, Sources, split_lines
 from ccbkg.project import Role
 from ccbkg.validate import run_engine
 from ccbkg.vocabterms import unknown_terms
@@ -97,7 +97,7 @@ def _foreign_imports(sources: Sources) -> list[Finding]:
                 and isinstance(q.subject, ox.NamedNode)}
     findings = []
     for loaded in (f for f in sources.files if "imports" in f.text):
-        lines = loaded.text.splitlines()
+        lines = split_lines(loaded.text)
         for quad in loaded.quads:
             target = quad.object
             if quad.predicate != OWL_IMPORTS or not isinstance(target, ox.NamedNode) \

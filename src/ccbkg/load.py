@@ -54,8 +54,11 @@ _SYNTAX_NAMES = {
     ox.RdfFormat.N_QUADS: "N-Quads", ox.RdfFormat.RDF_XML: "RDF/XML",
     ox.RdfFormat.JSON_LD: "JSON-LD",
 }
-_PREFIX_RE = re.compile(r"^[ \t]*(?:@prefix|PREFIX)[ \t]+([A-Za-z][\w.-]*)?:[ \t]*<([^>\n]*)>",
-                        re.IGNORECASE | re.MULTILINE)
+# Lines end at CR, LF or CRLF (as in Turtle and SPARQL); (?<![^\r\n]) is a line's start.
+_LINE_END_RE = re.compile(r"\r\n?|\n")
+_PREFIX_RE = re.compile(
+    r"(?<![^\r\n])[ \t]*(?:@prefix|PREFIX)[ \t]+([A-Za-z][\w.-]*)?:[ \t]*<([^>\r\n]*)>",
+    re.IGNORECASE)
 _OX_SPARQL_POS_RE = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
 _PROLOGUE_RE = re.compile(r"^(?:\s+|#[^\n]*|(?:PREFIX|BASE)\s+[^>]*>)*", re.IGNORECASE)
 _UPDATE_KEYWORDS = frozenset(
@@ -64,7 +67,7 @@ _NETWORK_KEYWORDS_RE = re.compile(r"\b(SERVICE|LOAD)\b", re.IGNORECASE)
 
 
 _LOCAL_ESCAPE = re.compile(r"\\(.)")
-_LINE_START = re.compile(r"^[ \t]*(\S+)", re.MULTILINE)  # a line's first word
+_LINE_START = re.compile(r"(?<![^\r\n])[ \t]*(\S+)")  # a line's first word
 
 
 @dataclass
@@ -213,8 +216,8 @@ def read_text(project: Project, source: SourceFile, findings: list[Finding]) -> 
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        before = raw[:exc.start].decode("utf-8")
+        line, column = _position(before, len(before))
         findings.append(_error(shown, line, column, (
             f"byte 0x{raw[exc.start]:02x} is not valid UTF-8; source files must be UTF-8"
         )))
@@ -369,7 +372,8 @@ def _rdflib_sparql_problem(text: str) -> tuple[int | None, int | None, str] | No
         try:
             parseUpdate(text)
         except ParseBaseException:
-            return query_error.lineno, query_error.col, str(query_error.msg)
+            # pyparsing counts LF only; its text has tabs expanded, as its offset counts them.
+            return (*_position(query_error.pstr, query_error.loc), str(query_error.msg))
     except Exception as exc:  # rdflib raises plain exceptions for some malformed input
         return None, None, str(exc)
     return None
@@ -398,18 +402,30 @@ def _find(text: str, *needles: str) -> tuple[int | None, int | None]:
     return None, None
 
 
+def split_lines(text: str) -> list[str]:
+    """The lines of a text, split where ccbkg counts lines: at CR, LF and CRLF."""
+    return _LINE_END_RE.split(text)
+
+
 def _numbered(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, re.Match[str]]]:
-    """Each match of pattern in text with its line number (1-based), newlines counted once."""
+    """Each match of pattern in text with its line number (1-based), line ends counted once."""
     number, counted = 1, 0
     for match in pattern.finditer(text):
-        number += text.count("\n", counted, match.start())
+        number += _line_ends(text, counted, match.start())
         counted = match.start()
         yield number, match
 
 
 def _position(text: str, index: int) -> tuple[int, int]:
-    line = text.count("\n", 0, index) + 1
-    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+    """The line and column (1-based, in characters) of text[index]."""
+    start = max(text.rfind("\n", 0, index), text.rfind("\r", 0, index)) + 1
+    return _line_ends(text, 0, index) + 1, index - start + 1
+
+
+def _line_ends(text: str, start: int, end: int) -> int:
+    """How many lines end in text[start:end]; a CRLF that end splits counts after end."""
+    return (text.count("\n", start, end) + text.count("\r", start, end)
+            - text.count("\r\n", start, end + 1))
 
 
 def _error(shown: str, line: int | None, column: int | None, message: str) -> Finding:

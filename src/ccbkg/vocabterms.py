@@ -17,7 +17,7 @@ import pyoxigraph as ox
 
 from ccbkg.datatypes import XSD, XSD_KNOWN
 from ccbkg.findings import Finding, Severity
-from ccbkg.load import LoadedFile, Sources
+from ccbkg.load import LoadedFile, Sources, split_lines
 
 SH = "http://www.w3.org/ns/shacl#"
 _NAMESPACES = {SH: "sh", XSD: "xsd"}
@@ -91,5 +91,5 @@ def _is_unknown(iri: str) -> bool:
 def _first_line(loaded: LoadedFile, local: str) -> int | None:
     """The first line that writes the local name after a prefix colon or a namespace hash."""
     pattern = re.compile(rf"[:#]{re.escape(local)}(?![\w.-]*\w)")
-    lines = loaded.text.splitlines()
+    lines = split_lines(loaded.text)
     return next((n for n, text in enumerate(lines, start=1) if pattern.search(text)), None)
