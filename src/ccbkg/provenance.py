@@ -103,7 +103,14 @@ def _documents(sources: Sources, nodes: dict[str, Props], result: StageResult) -
             _add(result, sources, iri, f"ccb:sha256 says {digest} but {name} has {actual}: "
                  "the file changed or the checksum is wrong; every offset may be off")
             continue
-        texts[iri] = raw.decode("utf-8")
+        try:
+            texts[iri] = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            result.findings.append(Finding(
+                STAGE, Severity.ERROR, file=sources.project.display(path), message=(
+                    f"byte 0x{raw[exc.start]:02x} at byte offset {exc.start} is not valid "
+                    "UTF-8; a source text must be UTF-8 (its passages' offsets count "
+                    "characters)")))
     return texts
 
 
