@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from collections import Counter
 from functools import cache
 from pathlib import Path
@@ -203,8 +204,8 @@ def test_the_report_is_the_same_bytes_run_after_run() -> None:
 def test_shapes_the_engine_lacks_are_validated_by_pyshacl(
     tmp_path: Path, capsys: pytest.CaptureFixture[str],
 ) -> None:
-    for part in ("ontology", "queries"):
-        (tmp_path / part).symlink_to(REPO / part)
+    for part in ("ontology", "queries"):  # copies: a link that leaves the root is refused
+        shutil.copytree(REPO / part, tmp_path / part)
     (tmp_path / "instances").mkdir()
     (tmp_path / "instances" / "a.ttl").write_text(
         "<https://w3id.org/ccbkg/id/thing/a> a <http://example.org/C> .\n")
