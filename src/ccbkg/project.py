@@ -108,7 +108,8 @@ class Project:
         for extra in data_files or []:
             if not extra.exists():
                 raise CcbkgError(f"{extra}: no such data file")
-            files.append(SourceFile(extra.absolute(), Role.DATA))
+            # The folder resolved, the name kept: a link is shown and checked as the user named it.
+            files.append(SourceFile(extra.absolute().parent.resolve() / extra.name, Role.DATA))
         return cls(root=base, data_files=data_files, files=files)
 
     def of(self, *roles: Role) -> list[SourceFile]:

@@ -8,7 +8,6 @@ suffix) and position selector (start, end: Unicode code points, as Python indexe
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 
 import pyoxigraph as ox
 
@@ -78,9 +77,20 @@ def check_provenance(sources: Sources) -> StageResult:
 
 
 def _documents(sources: Sources, nodes: dict[str, Props], result: StageResult) -> dict[str, str]:
-    """Each source document's text, after checking that its file exists and its checksum."""
-    texts: dict[str, str] = {}
+    """Each source document's text, after checking that its file is shipped and its checksum.
+
+    Every text shipped (instances/sources/*.txt, which the build copies) is read, cited or not,
+    so that a file the build could not read fails the check.
+    """
     folder = sources.project.root / "instances" / "sources"
+    shipped: dict[str, bytes | None] = {}
+    for path in sources.project.source_texts():
+        try:
+            shipped[path.name] = sources.project.read_bytes(path)
+        except RefusedFile as exc:
+            shipped[path.name] = None
+            result.findings.append(Finding(STAGE, Severity.ERROR, exc.reason, file=exc.shown))
+    texts: dict[str, str] = {}
     for iri, props in sorted(nodes.items()):
         if DOCUMENT not in props.get(TYPE, []):
             continue
@@ -89,14 +99,12 @@ def _documents(sources: Sources, nodes: dict[str, Props], result: StageResult) -
         if name is None or digest is None:
             _add(result, sources, iri, "a ccb:SourceDocument needs ccb:fileName and ccb:sha256")
             continue
-        path = folder / Path(name).name
-        if not path.exists():
-            _add(result, sources, iri, f"its file {name} is not in instances/sources/")
+        if name not in shipped:
+            _add(result, sources, iri, f"its file {name} is not in instances/sources/ "
+                 "(a .txt file there)")
             continue
-        try:
-            raw = sources.project.read_bytes(path)
-        except RefusedFile as exc:
-            result.findings.append(Finding(STAGE, Severity.ERROR, exc.reason, file=exc.shown))
+        raw = shipped[name]
+        if raw is None:
             continue
         actual = hashlib.sha256(raw).hexdigest()
         if actual != digest.lower():
@@ -107,7 +115,7 @@ def _documents(sources: Sources, nodes: dict[str, Props], result: StageResult) -
             texts[iri] = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             result.findings.append(Finding(
-                STAGE, Severity.ERROR, file=sources.project.display(path), message=(
+                STAGE, Severity.ERROR, file=sources.project.display(folder / name), message=(
                     f"byte 0x{raw[exc.start]:02x} at byte offset {exc.start} is not valid "
                     "UTF-8; a source text must be UTF-8 (its passages' offsets count "
                     "characters)")))
