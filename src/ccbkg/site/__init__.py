@@ -99,7 +99,8 @@ def build_site(sources: Sources, release: Release,
 
     rendered: list[Page] = [
         index_page(site, artefacts, examples,
-                   changelog.read_text(encoding="utf-8") if changelog.is_file() else None,
+                   sources.project.read_bytes(changelog).decode("utf-8")
+                   if changelog.exists() else None,
                    _pictures(site), documents),
         ontology_page(site, site.diagram_sizes.get(f"{DIAGRAMS}/ontology.svg"),
                       downloads("ontology.html", artefacts, "ontology/")),
