@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from ccbkg.cli import main
 from ccbkg.findings import Severity
-from ccbkg.load import load
+from ccbkg.load import load, split_lines
 from ccbkg.project import Project
 from tests.conftest import REPO
 
@@ -72,7 +72,7 @@ def test_the_undamaged_seed_loads_clean() -> None:
 def test_damage_is_accepted_or_located(content: bytes) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         sources = load(Project.discover(_tree(Path(tmp), content)))
-    lines = content.count(b"\n") + 1
+    lines = len(split_lines(content.decode("utf-8", "replace")))  # CR, LF and CRLF end lines
     event("rejected" if sources.result.errors else "accepted")
     for finding in sources.result.findings:
         if finding.severity is not Severity.ERROR:
