@@ -176,8 +176,9 @@ def name_problem(source: SourceFile) -> str | None:
 
 
 def _regular(shown: str, status: os.stat_result) -> os.stat_result:
-    kind = _NOT_REGULAR.get(stat.S_IFMT(status.st_mode))
-    if kind is not None:
+    """The status of a regular file; anything else is refused (it is not read)."""
+    if not stat.S_ISREG(status.st_mode):
+        kind = _NOT_REGULAR.get(stat.S_IFMT(status.st_mode), "a special file")
         raise RefusedFile(shown, f"is {kind}, not a regular file; ccbkg reads only regular "
-                          "files and does not open it")
+                          "files")
     return status
