@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from ccbkg.findings import Severity
-from ccbkg.load import load
+from ccbkg.load import MAX_NESTING, MAX_NESTING_ENV, load
 from ccbkg.project import Project
 from tests.conftest import assert_no_traceback, run_cli
 
@@ -22,7 +23,8 @@ BAD_TURTLE: list[tuple[str, bytes, int | None, str]] = [
     ("literal-as-subject", (HEAD + '"lit" ex:b ex:c .\n').encode(), 3, "subject"),
     ("bad-escape", (HEAD + 'ex:a ex:b "\\q" .\n').encode(), 3, "escape"),
     ("lone-surrogate", (HEAD + 'ex:a ex:b "\\uD800" .\n').encode(), 3, "D800"),
-    ("lang-and-datatype", (HEAD + 'ex:a ex:b "x"@en^^xsd:string .\n').encode(), 3, "^^"),
+    ("lang-and-datatype", (HEAD + 'ex:a ex:b "x"@en^^xsd:string .\n').encode(), 3,
+     "cannot have both"),
     ("malformed-language-tag", (HEAD + 'ex:a ex:b "x"@-en .\n').encode(), 3, "language"),
     ("relative-iri", (HEAD + "<a> ex:b ex:c .\n").encode(), 3, "IRI"),
     ("non-utf8", (HEAD + 'ex:a ex:b "caf\xe9" .\n').encode("latin-1"), 3, "UTF-8"),
@@ -153,3 +155,56 @@ def test_other_bad_files_are_refused(
     if line is not None:
         assert error.line == line
     assert words in error.message, error.message
+
+
+def _nested_rdfxml(levels: int) -> str:
+    return ('<?xml version="1.0"?>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-'
+            'ns#" xmlns:ex="https://example.org/">\n'
+            + '<rdf:Description><ex:p>\n' * levels + '<rdf:Description rdf:about="https://example'
+            '.org/b"/>\n' + '</ex:p></rdf:Description>\n' * levels + "</rdf:RDF>\n")
+
+
+def _nested_jsonld(levels: int) -> str:
+    return '{"https://example.org/p":\n' * levels + '{"@id": "https://example.org/b"}' \
+        + "}" * levels + "\n"
+
+
+def _nested_turtle(levels: int) -> str:
+    return HEAD + "ex:a ex:p\n" + "( \n" * levels + "ex:b" + " )" * levels + " .\n"
+
+
+# suffix, the file at n levels of nesting, the line of level n + 1 (HEAD has 2 lines)
+NESTED = [(".rdf", _nested_rdfxml, lambda n: 2 + n + 1),
+          (".jsonld", _nested_jsonld, lambda n: n + 2),
+          (".ttl", _nested_turtle, lambda n: 3 + n + 1)]
+
+
+@pytest.mark.parametrize(("suffix", "make", "line"), NESTED, ids=[n[0] for n in NESTED])
+@pytest.mark.parametrize("limit", [None, 5])
+def test_nesting_past_the_limit_is_refused_before_parsing(
+    scratch: Path, suffix: str, make: Callable[[int], str], line: Callable[[int], int],
+    limit: int | None
+) -> None:
+    """At the limit the file is read; one level more is refused where it starts (the default
+    limit, and one set with CCBKG_MAX_NESTING)."""
+    levels = limit or MAX_NESTING
+    env = {MAX_NESTING_ENV: str(limit)} if limit else {}
+    data = scratch / f"nested{suffix}"
+    for n, code in ((levels, 0), (levels + 1, 1)):
+        data.write_text(make(n))
+        result = run_cli("check", "--root", str(scratch), "--only", "syntax", "--data",
+                         str(data), env=env)
+        assert_no_traceback(result)
+        assert result.code == code, result.out + result.err
+    assert f"nested{suffix}:{line(levels)}\n" in result.out, result.out
+    deepest = {".rdf": 2 * levels + 2, ".jsonld": levels + 1}.get(suffix, levels)
+    assert f"nested more than {deepest}" in result.out
+
+
+def test_a_bad_nesting_limit_is_a_usage_error(scratch: Path) -> None:
+    result = run_cli("check", "--root", str(scratch), "--only", "syntax",
+                     env={MAX_NESTING_ENV: "lots"})
+    assert_no_traceback(result)
+    assert result.code == 2
+    assert f"{MAX_NESTING_ENV} must be a whole number of levels, 1 or more (got 'lots')" \
+        in result.err
