@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
 from ccbkg.findings import Severity
 from ccbkg.load import MAX_NESTING, MAX_NESTING_ENV, load
-from ccbkg.project import Project
+from ccbkg.project import Project, Role
 from tests.conftest import assert_no_traceback, run_cli
 
 HEAD = "@prefix ex: <https://example.org/> .\n@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
@@ -208,3 +209,23 @@ def test_a_bad_nesting_limit_is_a_usage_error(scratch: Path) -> None:
     assert result.code == 2
     assert f"{MAX_NESTING_ENV} must be a whole number of levels, 1 or more (got 'lots')" \
         in result.err
+
+
+def test_a_blank_node_is_located_where_it_is_written(tmp_path: Path) -> None:
+    content = (HEAD + "[] ex:p 1 .\n"                   # line 3
+               "ex:a ex:p [ ex:q [ ex:r 2 ] ] .\n"      # 4: two nested in ex:a's description
+               "_:lab ex:p 3 .\n"                       # 5
+               "( 1 2 ) ex:p 4 .\n"                     # 6
+               "[ ex:q 5 ]\n  ex:p 6 .\n").encode()     # 7
+    sources = load(_project_with(tmp_path, "blank", content))
+    assert sources.result.findings == []
+    (loaded,) = sources.of(Role.DATA)
+    lines = {}
+    for q in loaded.quads:
+        if isinstance(q.subject, ox.BlankNode):
+            lines[q.subject.value] = sources.where(q.subject.value)
+    assert sorted(set(lines.values())) == [("instances/blank.ttl", n) for n in (3, 4, 5, 6, 7)]
+    assert lines["lab"] == ("instances/blank.ttl", 5)
+    assert sources.locate("lab") == ("instances/blank.ttl", 5,
+                                     "the blank node at instances/blank.ttl:5")
+    assert sources.locate("https://example.org/a")[2] == "https://example.org/a"

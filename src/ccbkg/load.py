@@ -102,27 +102,62 @@ class LoadedFile:
 
     @cached_property
     def subject_lines(self) -> dict[str, int]:
-        """For each subject IRI, the line where its description starts (1-based): the first
-        line that begins with the IRI (written in full or with one of the file's prefixes) at
-        its first column, else the first such line at all (an object list's next line starts
-        with an object, indented)."""
-        subjects = {q.subject.value for q in self.quads if isinstance(q.subject, ox.NamedNode)}
+        """For each subject, the line where its description starts (1-based).
+
+        An IRI (written in full or with one of the file's prefixes) or a labelled blank node
+        (_:x): the first line that begins with it at its first column, else the first such
+        line at all (an object list's next line starts with an object, indented). A blank
+        node written [ ] or ( ) at the start of a statement: the lines that begin with [ or (
+        at their first column, in order, when there are as many as such nodes. A blank node
+        inside another node's description: that node's line.
+        """
+        subjects = {q.subject.value for q in self.quads if not isinstance(q.subject, ox.Triple)}
         lines: dict[str, int] = {}
         indented: dict[str, int] = {}
+        anonymous: list[int] = []
         for number, match in _numbered(_LINE_START, self.text):
             token = match.group(1).rstrip(";.")
+            at_start = match.start(1) == match.start()
             if token.startswith("<") and token.endswith(">"):
                 iri = token[1:-1]
+            elif token.startswith("_:"):
+                iri = token[2:]
+            elif token[0] in "[(":
+                if at_start:
+                    anonymous.append(number)
+                continue
             else:
                 prefix, _, local = token.partition(":")
                 if prefix not in self.prefixes:
                     continue
                 iri = self.prefixes[prefix] + (_LOCAL_ESCAPE.sub(r"\1", local)  # id:a\/b
                                                if "\\" in local else local)
-            found = indented if match.start(1) > match.start() else lines
+            found = lines if at_start else indented
             if iri in subjects and iri not in found:
                 found[iri] = number
-        return indented | lines
+        located = indented | lines
+        located.update(self._blank_lines(located, anonymous))
+        return located
+
+    def _blank_lines(self, located: dict[str, int], anonymous: list[int]) -> dict[str, int]:
+        """The lines of blank nodes that no label locates (see `subject_lines`)."""
+        parent: dict[str, str] = {}
+        blanks: dict[str, None] = {}  # in the order the parser gave them
+        for q in self.quads:
+            if isinstance(q.object, ox.BlankNode):
+                parent[q.object.value] = q.subject.value  # type: ignore[union-attr]
+            if isinstance(q.subject, ox.BlankNode) and q.subject.value not in located:
+                blanks[q.subject.value] = None
+        tops = [b for b in blanks if b not in parent]
+        found = dict(zip(tops, anonymous, strict=True)) if len(tops) == len(anonymous) else {}
+        for node in blanks:
+            up, steps = node, 0
+            while up not in found and up not in located and up in parent and steps < len(parent):
+                up, steps = parent[up], steps + 1
+            line = found.get(up) or located.get(up)
+            if line is not None:
+                found[node] = line
+        return found
 
 
 @dataclass
@@ -172,12 +207,27 @@ class Sources:
         return store
 
     def where(self, iri: str, *roles: Role) -> tuple[str | None, int | None]:
-        """The file and line where a node is described, looking at the given roles first."""
+        """The file and line where a node (an IRI, or a blank node's label) is described,
+        looking at the given roles first."""
         for f in self.of(*(roles or RDF_ROLES)):
             line = f.subject_lines.get(iri)
             if line is not None:
                 return f.display, line
         return None, None
+
+    def locate(self, node: str, *roles: Role) -> tuple[str | None, int | None, str]:
+        """`where` and the node as findings show it: its IRI, or where a blank node is
+        written (its label is made up by the parser)."""
+        file, line = self.where(node, *roles)
+        return file, line, shown_node(node, file, line)
+
+
+def shown_node(node: str, file: str | None, line: int | None) -> str:
+    """An IRI as it is; a blank node (its label: no ':', which every IRI has) by where it is
+    written."""
+    if ":" in node:
+        return node
+    return f"the blank node at {file}:{line}" if file else "a blank node"
 
 
 def load(project: Project) -> Sources:
