@@ -51,6 +51,32 @@ ccb:Impossible a owl:Class ;
     assert "Impossible is unsatisfiable" in result.out
 
 
+# a class disjoint with itself (HermiT refused the axiom with a Java stack trace): the reasoner
+# names the class, or with instances says the graph is inconsistent and names them; the lint
+# names the class where it is described
+SELF_DISJOINT = {
+    "no instances": ("ccb:Impossible a owl:Class ;\n    owl:disjointWith ccb:Impossible .\n",
+                     "class https://w3id.org/ccbkg/ontology#Impossible is unsatisfiable",
+                     "ontology/zz-self.ttl:5  ccb:Impossible"),
+    "instances": ("ccb:Strategy owl:disjointWith ccb:Strategy .\n",
+                  "the graph is inconsistent: https://w3id.org/ccbkg/id/strategy/",
+                  "ontology/ccb.ttl:315  ccb:Strategy"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SELF_DISJOINT))
+def test_a_class_disjoint_with_itself_is_named(case: str, scratch: Path) -> None:
+    axiom, words, lint_location = SELF_DISJOINT[case]
+    (scratch / "ontology" / "zz-self.ttl").write_text(
+        PREFIXES + "@prefix owl: <http://www.w3.org/2002/07/owl#> .\n" + axiom)
+    result = run_cli("check", "--root", str(scratch), "--only", "syntax,lint,reason", "--quiet")
+    assert_no_traceback(result)
+    assert result.code == 1, result.out + result.err
+    assert words in result.out
+    assert "declared owl:disjointWith itself" in result.out
+    assert lint_location in result.out
+
+
 # Above HERMIT_DATA_LIMIT data triples, HermiT sees the ontology only and the data is checked
 # with rules (reason.data_clashes). On each case both paths must reach the same verdict and name
 # the same node.
@@ -99,3 +125,12 @@ def test_above_the_limit_the_data_is_checked_by_the_rules(
     assert any("checked with rules instead of HermiT" in n for n in result.notes), result.notes
     assert [(f.node, f.file, f.line) for f in result.errors] == [
         ("https://w3id.org/ccbkg/id/zz", "instances/zz.ttl", 7)]
+
+
+def test_a_java_failure_is_reported_by_its_message_not_its_stack() -> None:
+    trace = ('Java error message is:\nException in thread "main" '
+             "java.lang.IllegalArgumentException: Error: A DisjointClasses axiom in OWL 2 DL "
+             "must have at least two classes\n"
+             "\tat org.semanticweb.HermiT.cli.CommandLine.main(CommandLine.java:830)\n")
+    assert reasoning._first_line(Exception(trace)) == \
+        "Error: A DisjointClasses axiom in OWL 2 DL must have at least two classes"

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
 from ccbkg.findings import Severity
+from ccbkg.limits import MAX_NESTING
 from ccbkg.load import load
-from ccbkg.project import Project
+from ccbkg.project import Project, Role
 from tests.conftest import assert_no_traceback, run_cli
 
 HEAD = "@prefix ex: <https://example.org/> .\n@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
@@ -22,7 +25,8 @@ BAD_TURTLE: list[tuple[str, bytes, int | None, str]] = [
     ("literal-as-subject", (HEAD + '"lit" ex:b ex:c .\n').encode(), 3, "subject"),
     ("bad-escape", (HEAD + 'ex:a ex:b "\\q" .\n').encode(), 3, "escape"),
     ("lone-surrogate", (HEAD + 'ex:a ex:b "\\uD800" .\n').encode(), 3, "D800"),
-    ("lang-and-datatype", (HEAD + 'ex:a ex:b "x"@en^^xsd:string .\n').encode(), 3, "^^"),
+    ("lang-and-datatype", (HEAD + 'ex:a ex:b "x"@en^^xsd:string .\n').encode(), 3,
+     "cannot have both"),
     ("malformed-language-tag", (HEAD + 'ex:a ex:b "x"@-en .\n').encode(), 3, "language"),
     ("relative-iri", (HEAD + "<a> ex:b ex:c .\n").encode(), 3, "IRI"),
     ("non-utf8", (HEAD + 'ex:a ex:b "caf\xe9" .\n').encode("latin-1"), 3, "UTF-8"),
@@ -153,3 +157,75 @@ def test_other_bad_files_are_refused(
     if line is not None:
         assert error.line == line
     assert words in error.message, error.message
+
+
+def _nested_rdfxml(levels: int) -> str:
+    return ('<?xml version="1.0"?>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-'
+            'ns#" xmlns:ex="https://example.org/">\n'
+            + '<rdf:Description><ex:p>\n' * levels + '<rdf:Description rdf:about="https://example'
+            '.org/b"/>\n' + '</ex:p></rdf:Description>\n' * levels + "</rdf:RDF>\n")
+
+
+def _nested_jsonld(levels: int) -> str:
+    return '{"https://example.org/p":\n' * levels + '{"@id": "https://example.org/b"}' \
+        + "}" * levels + "\n"
+
+
+def _nested_turtle(levels: int) -> str:
+    return HEAD + "ex:a ex:p\n" + "( \n" * levels + "ex:b" + " )" * levels + " .\n"
+
+
+# suffix, the file at n levels of nesting, the line of level n + 1 (HEAD has 2 lines)
+NESTED = [(".rdf", _nested_rdfxml, lambda n: 2 + n + 1),
+          (".jsonld", _nested_jsonld, lambda n: n + 2),
+          (".ttl", _nested_turtle, lambda n: 3 + n + 1)]
+
+
+@pytest.mark.parametrize(("suffix", "make", "line"), NESTED, ids=[n[0] for n in NESTED])
+@pytest.mark.parametrize("limit", [None, 5])
+def test_nesting_past_the_limit_is_refused_before_parsing(
+    scratch: Path, suffix: str, make: Callable[[int], str], line: Callable[[int], int],
+    limit: int | None
+) -> None:
+    """At the limit the file is read; one level more is refused where it starts (the default
+    limit, and one set with CCBKG_MAX_NESTING)."""
+    levels = limit or MAX_NESTING.default
+    env = {MAX_NESTING.variable: str(limit)} if limit else {}
+    data = scratch / f"nested{suffix}"
+    for n, code in ((levels, 0), (levels + 1, 1)):
+        data.write_text(make(n))
+        result = run_cli("check", "--root", str(scratch), "--only", "syntax", "--data",
+                         str(data), env=env)
+        assert_no_traceback(result)
+        assert result.code == code, result.out + result.err
+    assert f"nested{suffix}:{line(levels)}\n" in result.out, result.out
+    deepest = {".rdf": 2 * levels + 2, ".jsonld": levels + 1}.get(suffix, levels)
+    assert f"nested more than {deepest}" in result.out
+
+
+def test_a_bad_nesting_limit_is_a_usage_error(scratch: Path) -> None:
+    result = run_cli("check", "--root", str(scratch), "--only", "syntax",
+                     env={MAX_NESTING.variable: "lots"})
+    assert_no_traceback(result)
+    assert result.code == 2
+    assert f"{MAX_NESTING.variable}='lots': give a whole number of levels above 0" in result.err
+
+
+def test_a_blank_node_is_located_where_it_is_written(tmp_path: Path) -> None:
+    content = (HEAD + "[] ex:p 1 .\n"                   # line 3
+               "ex:a ex:p [ ex:q [ ex:r 2 ] ] .\n"      # 4: two nested in ex:a's description
+               "_:lab ex:p 3 .\n"                       # 5
+               "( 1 2 ) ex:p 4 .\n"                     # 6
+               "[ ex:q 5 ]\n  ex:p 6 .\n").encode()     # 7
+    sources = load(_project_with(tmp_path, "blank", content))
+    assert sources.result.findings == []
+    (loaded,) = sources.of(Role.DATA)
+    lines = {}
+    for q in loaded.quads:
+        if isinstance(q.subject, ox.BlankNode):
+            lines[q.subject.value] = sources.where(q.subject.value)
+    assert sorted(set(lines.values())) == [("instances/blank.ttl", n) for n in (3, 4, 5, 6, 7)]
+    assert lines["lab"] == ("instances/blank.ttl", 5)
+    assert sources.locate("lab") == ("instances/blank.ttl", 5,
+                                     "the blank node at instances/blank.ttl:5")
+    assert sources.locate("https://example.org/a")[2] == "https://example.org/a"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import xml.parsers.expat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -24,6 +25,7 @@ from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 
 from ccbkg import datatypes
 from ccbkg.findings import Finding, Severity, StageResult
+from ccbkg.limits import MAX_NESTING
 from ccbkg.project import (
     RDF_ROLES,
     SPARQL_ROLES,
@@ -47,8 +49,24 @@ _FORMATS = {
     ".jsonld": ox.RdfFormat.JSON_LD,
 }
 _XML_DECLARATIONS_RE = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
-# Characters nobody types on purpose that make two equal-looking strings differ.
-_INVISIBLE_RE = re.compile("[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]")
+# The tokens that open or close a level, and those inside which brackets do not count
+# (strings, IRIs, comments, escapes in local names), of Turtle, TriG, N-Triples and JSON.
+_TURTLE_TOKENS_RE = re.compile(
+    r'"""(?:"{0,2}(?:[^"\\]|\\.))*"""' "|" r"'''(?:'{0,2}(?:[^'\\]|\\.))*'''"
+    r'|"(?:[^"\\\n]|\\.)*"' "|" r"'(?:[^'\\\n]|\\.)*'"
+    r"|<<|>>|<[^<>\s]*>|#[^\n]*|\\.|[\[\](){}]", re.DOTALL)
+_JSON_TOKENS_RE = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
+# A quoted string's language tag, and what is written right after it up to a separator.
+_LANGUAGE_TAG_RE = re.compile(
+    r"""["'](?P<tag>@[A-Za-z][A-Za-z0-9-]*)(?P<rest>(?:[^\s,;.\])]|\.(?=\S))*)""")
+_BCP47_RE = re.compile(r"^@[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$")
+_OPENERS = frozenset(("[", "(", "{", "<<"))
+_CLOSERS = frozenset(("]", ")", "}", ">>"))
+# Characters nobody types on purpose that make two equal-looking strings differ, or that
+# reorder (bidi controls) or hide (control characters) text where it is shown; tabs and line
+# breaks are fine.
+_INVISIBLE_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u200b-\u200f"
+                           "\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _SYNTAX_NAMES = {
     ox.RdfFormat.TURTLE: "Turtle", ox.RdfFormat.TRIG: "TriG", ox.RdfFormat.N_TRIPLES: "N-Triples",
     ox.RdfFormat.N_QUADS: "N-Quads", ox.RdfFormat.RDF_XML: "RDF/XML",
@@ -88,27 +106,62 @@ class LoadedFile:
 
     @cached_property
     def subject_lines(self) -> dict[str, int]:
-        """For each subject IRI, the line where its description starts (1-based): the first
-        line that begins with the IRI (written in full or with one of the file's prefixes) at
-        its first column, else the first such line at all (an object list's next line starts
-        with an object, indented)."""
-        subjects = {q.subject.value for q in self.quads if isinstance(q.subject, ox.NamedNode)}
+        """For each subject, the line where its description starts (1-based).
+
+        An IRI (written in full or with one of the file's prefixes) or a labelled blank node
+        (_:x): the first line that begins with it at its first column, else the first such
+        line at all (an object list's next line starts with an object, indented). A blank
+        node written [ ] or ( ) at the start of a statement: the lines that begin with [ or (
+        at their first column, in order, when there are as many as such nodes. A blank node
+        inside another node's description: that node's line.
+        """
+        subjects = {q.subject.value for q in self.quads if not isinstance(q.subject, ox.Triple)}
         lines: dict[str, int] = {}
         indented: dict[str, int] = {}
+        anonymous: list[int] = []
         for number, match in _numbered(_LINE_START, self.text):
             token = match.group(1).rstrip(";.")
+            at_start = match.start(1) == match.start()
             if token.startswith("<") and token.endswith(">"):
                 iri = token[1:-1]
+            elif token.startswith("_:"):
+                iri = token[2:]
+            elif token[0] in "[(":
+                if at_start:
+                    anonymous.append(number)
+                continue
             else:
                 prefix, _, local = token.partition(":")
                 if prefix not in self.prefixes:
                     continue
                 iri = self.prefixes[prefix] + (_LOCAL_ESCAPE.sub(r"\1", local)  # id:a\/b
                                                if "\\" in local else local)
-            found = indented if match.start(1) > match.start() else lines
+            found = lines if at_start else indented
             if iri in subjects and iri not in found:
                 found[iri] = number
-        return indented | lines
+        located = indented | lines
+        located.update(self._blank_lines(located, anonymous))
+        return located
+
+    def _blank_lines(self, located: dict[str, int], anonymous: list[int]) -> dict[str, int]:
+        """The lines of blank nodes that no label locates (see `subject_lines`)."""
+        parent: dict[str, str] = {}
+        blanks: dict[str, None] = {}  # in the order the parser gave them
+        for q in self.quads:
+            if isinstance(q.object, ox.BlankNode):
+                parent[q.object.value] = q.subject.value  # type: ignore[union-attr]
+            if isinstance(q.subject, ox.BlankNode) and q.subject.value not in located:
+                blanks[q.subject.value] = None
+        tops = [b for b in blanks if b not in parent]
+        found = dict(zip(tops, anonymous, strict=True)) if len(tops) == len(anonymous) else {}
+        for node in blanks:
+            up, steps = node, 0
+            while up not in found and up not in located and up in parent and steps < len(parent):
+                up, steps = parent[up], steps + 1
+            line = found.get(up) or located.get(up)
+            if line is not None:
+                found[node] = line
+        return found
 
 
 @dataclass
@@ -158,12 +211,27 @@ class Sources:
         return store
 
     def where(self, iri: str, *roles: Role) -> tuple[str | None, int | None]:
-        """The file and line where a node is described, looking at the given roles first."""
+        """The file and line where a node (an IRI, or a blank node's label) is described,
+        looking at the given roles first."""
         for f in self.of(*(roles or RDF_ROLES)):
             line = f.subject_lines.get(iri)
             if line is not None:
                 return f.display, line
         return None, None
+
+    def locate(self, node: str, *roles: Role) -> tuple[str | None, int | None, str]:
+        """`where` and the node as findings show it: its IRI, or where a blank node is
+        written (its label is made up by the parser)."""
+        file, line = self.where(node, *roles)
+        return file, line, shown_node(node, file, line)
+
+
+def shown_node(node: str, file: str | None, line: int | None) -> str:
+    """An IRI as it is; a blank node (its label: no ':', which every IRI has) by where it is
+    written."""
+    if ":" in node:
+        return node
+    return f"the blank node at {file}:{line}" if file else "a blank node"
 
 
 def load(project: Project) -> Sources:
@@ -248,6 +316,11 @@ def _load_rdf(project: Project, source: SourceFile, findings: list[Finding]) -> 
             "parsing (entities can expand without bound or read local files); remove it"
         )))
         return None
+    too_deep = _too_deep(text, fmt)
+    if too_deep is not None:
+        line, column, message = too_deep
+        findings.append(_error(shown, line, column, message))
+        return None
     try:
         quads = parse_rdf(text.encode("utf-8"), fmt)
     except SyntaxError as exc:
@@ -259,6 +332,69 @@ def _load_rdf(project: Project, source: SourceFile, findings: list[Finding]) -> 
     prefixes = _prefixes(shown, text, findings)
     _check_literals(shown, text, quads, findings)
     return LoadedFile(source, shown, text, quads, prefixes)
+
+
+def _too_deep(text: str, fmt: ox.RdfFormat) -> tuple[int, int, str] | None:
+    """Where and how the text nests deeper than the limit allows, or None.
+
+    Counted on the text before parsing: brackets outside strings, IRIs and comments for
+    Turtle, TriG, N-Triples and JSON-LD (one more there, for the top object); elements (with
+    expat) for RDF/XML, where a level is two elements (a node and its property).
+    """
+    limit = MAX_NESTING.value()
+    if fmt is ox.RdfFormat.RDF_XML:
+        return _xml_too_deep(text, limit)
+    tokens, kind = _TURTLE_TOKENS_RE, f"[ ], ( ) and << >> nested more than {limit} levels"
+    if fmt is ox.RdfFormat.JSON_LD:  # the top object holds the top-level nodes
+        limit += 1
+        tokens, kind = _JSON_TOKENS_RE, f"JSON objects and arrays nested more than {limit}"
+    if sum(text.count(c) for c in "[({<") <= limit:  # cannot nest that deep
+        return None
+    depth = 0
+    for match in tokens.finditer(text):
+        token = match.group()
+        if token in _OPENERS:
+            depth += 1
+            if depth > limit:
+                line, column = _position(text, match.start())
+                return line, column, (
+                    f"{kind} deep here; "
+                    f"flatten the data (name the inner nodes), or raise {MAX_NESTING.variable}")
+        elif token in _CLOSERS:
+            depth -= 1
+    return None
+
+
+class _TooDeep(Exception):
+    pass
+
+
+def _xml_too_deep(text: str, limit: int) -> tuple[int, int, str] | None:
+    elements = 2 * limit + 2  # rdf:RDF, then a node and a property per level
+    parser = xml.parsers.expat.ParserCreate()
+    depth = 0
+
+    def start(name: str, attributes: object) -> None:
+        nonlocal depth
+        depth += 1
+        if depth > elements:
+            raise _TooDeep
+
+    def end(name: str) -> None:
+        nonlocal depth
+        depth -= 1
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    try:
+        parser.Parse(text.encode("utf-8"), True)
+    except _TooDeep:
+        return parser.CurrentLineNumber, parser.CurrentColumnNumber + 1, (
+            f"XML elements nested more than {elements} deep here ({limit} levels of "
+            f"descriptions); flatten the data (name the inner nodes), or raise {MAX_NESTING.variable}")
+    except xml.parsers.expat.ExpatError:
+        return None  # the RDF/XML parser says what is wrong
+    return None
 
 
 def _prefixes(shown: str, text: str, findings: list[Finding]) -> dict[str, str]:
@@ -278,33 +414,53 @@ def _prefixes(shown: str, text: str, findings: list[Finding]) -> dict[str, str]:
 
 
 def _check_literals(shown: str, text: str, quads: list[ox.Quad], findings: list[Finding]) -> None:
-    """Unknown XSD datatypes, ill-typed literals, invisible characters and non-NFC text.
+    """Unknown XSD datatypes, ill-typed literals, invisible characters (in IRIs too) and
+    non-NFC text.
 
-    Each literal is judged once; every node that uses a bad one is named.
+    Each term is judged once; every node that uses a bad one is named.
     """
-    problems: dict[ox.Literal, str | None] = {}
+    problems: dict[ox.Literal | ox.NamedNode, str | None] = {}
+    # IRIs are judged only when the file has an invisible character, or an escape for one.
+    iris = _INVISIBLE_RE.search(text) is not None or "\\u" in text or "\\U" in text
     for q in quads:
-        lit = q.object
-        if not isinstance(lit, ox.Literal):
-            continue
-        if lit not in problems:
-            problems[lit] = _literal_problem(lit)
-        problem = problems[lit]
-        if problem is None:
-            continue
-        line, column = _find(text, f'"{lit.value}"', f"'{lit.value}'", lit.value)
-        findings.append(Finding(
-            stage=STAGE, severity=Severity.ERROR, file=shown, line=line, column=column,
-            node=q.subject.value if isinstance(q.subject, ox.NamedNode) else None,
-            path=q.predicate.value, value=str(lit), message=problem,
-        ))
+        terms = (q.object, q.subject, q.predicate) if iris else (q.object,)
+        for term in terms:
+            if not isinstance(term, ox.Literal | ox.NamedNode):
+                continue
+            if term not in problems:
+                problems[term] = _literal_problem(term) if isinstance(term, ox.Literal) \
+                    else _invisible_problem("IRI", term.value)
+            problem = problems[term]
+            if problem is None:
+                continue
+            line, column = _find(text, *_needles(term))
+            findings.append(Finding(
+                stage=STAGE, severity=Severity.ERROR, file=shown, line=line, column=column,
+                node=_visible(q.subject.value) if isinstance(q.subject, ox.NamedNode) else None,
+                path=_visible(q.predicate.value), value=_visible(str(term)), message=problem,
+            ))
+            if isinstance(term, ox.NamedNode):
+                problems[term] = None  # an IRI is named once, a literal at every use
+
+
+def _needles(term: ox.Literal | ox.NamedNode) -> list[str]:
+    """What to look for in a file to find a term: as written, else its first invisible
+    character (raw or escaped)."""
+    value = term.value
+    needles = [f'"{value}"', f"'{value}'", value] if isinstance(term, ox.Literal) else [value]
+    invisible = _INVISIBLE_RE.search(value)
+    if invisible is not None:
+        code = ord(invisible.group())
+        needles += [invisible.group(), f"\\u{code:04X}", f"\\u{code:04x}", f"\\U{code:08X}",
+                    f"\\U{code:08x}"]
+    return needles
 
 
 def _literal_problem(lit: ox.Literal) -> str | None:
     dt = lit.datatype.value
     if lit.language or dt == XSD_STRING:
         return _text_problem(lit.value)
-    problem = datatypes.problem(lit.value, dt)
+    problem = _invisible_problem("text", lit.value) or datatypes.problem(lit.value, dt)
     if problem is None and dt in datatypes.XSD_KNOWN and \
             Literal(lit.value, datatype=URIRef(dt)).ill_typed:
         problem = f"{lit.value!r} is not a valid {datatypes.curie(dt)}"
@@ -312,13 +468,25 @@ def _literal_problem(lit: ox.Literal) -> str | None:
 
 
 def _text_problem(value: str) -> str | None:
+    problem = _invisible_problem("text", value)
+    if problem is None and not unicodedata.is_normalized("NFC", value):
+        problem = "text is not in Unicode NFC normal form (e.g. a decomposed accent); normalise it"
+    return problem
+
+
+def _invisible_problem(what: str, value: str) -> str | None:
     invisible = _INVISIBLE_RE.search(value)
-    if invisible is not None:
-        return (f"text contains the invisible character U+{ord(invisible.group()):04X} at "
-                f"position {invisible.start()}; delete it")
-    if not unicodedata.is_normalized("NFC", value):
-        return "text is not in Unicode NFC normal form (e.g. a decomposed accent); normalise it"
-    return None
+    if invisible is None:
+        return None
+    char = invisible.group()
+    name = unicodedata.name(char, "(a control character)")
+    return (f"{what} contains the invisible character U+{ord(char):04X} {name} at position "
+            f"{invisible.start()}; delete it")
+
+
+def _visible(value: str) -> str:
+    """value with its invisible characters written as \\uXXXX escapes, safe to print."""
+    return _INVISIBLE_RE.sub(lambda m: f"\\u{ord(m.group()):04X}", value)
 
 
 def _load_sparql(
@@ -390,7 +558,27 @@ def _syntax_error(shown: str, exc: SyntaxError, fmt: ox.RdfFormat, text: str) ->
     message = re.sub(r" \(line \d+\)$", "", message)
     if message.startswith("Unexpected end of file"):
         message += " (is a string, an IRI or a statement left open?)"
+    if exc.lineno and exc.offset and fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG):
+        message = _language_tag_problem(text.split("\n")[exc.lineno - 1], exc.offset) or message
     return _error(shown, exc.lineno, exc.offset, f"{_SYNTAX_NAMES[fmt]} syntax error: {message}")
+
+
+def _language_tag_problem(line: str, column: int) -> str | None:
+    """What the parser's word means when the error is in or just after a language tag: a
+    tag with other characters than letters, digits and '-', or a datatype after a tag."""
+    for match in _LANGUAGE_TAG_RE.finditer(line):
+        tag, rest = match.group("tag"), match.group("rest")
+        if not match.start() < column <= match.end() + 1:
+            continue
+        if rest.startswith("^^"):
+            return (f"a literal cannot have both a language tag ({tag}) and a datatype "
+                    f"({rest}); keep one of them")
+        if rest:
+            written = (tag + rest).replace("_", "-")
+            hint = f"; write {written}" if _BCP47_RE.match(written) else ""
+            return (f"{tag + rest} is not a valid BCP 47 language tag (letters and digits in "
+                    f"subtags joined by '-'){hint}")
+    return None
 
 
 def _find(text: str, *needles: str) -> tuple[int | None, int | None]:

@@ -73,6 +73,7 @@ def check_provenance(sources: Sources) -> StageResult:
     if not passages:
         result.findings.append(Finding(STAGE, Severity.ERROR, "the data has no ccb:Passage: "
                                        "nothing can be traced to its source"))
+    result.findings.sort(key=lambda f: f.node or "")  # blank nodes by where they are written
     return result
 
 
@@ -181,5 +182,5 @@ def _first_iri(props: Props, p: ox.NamedNode) -> str | None:
 
 
 def _add(result: StageResult, sources: Sources, iri: str, message: str) -> None:
-    file, line = sources.where(iri, Role.DATA)
-    result.findings.append(Finding(STAGE, Severity.ERROR, message, file=file, line=line, node=iri))
+    file, line, node = sources.locate(iri, Role.DATA)
+    result.findings.append(Finding(STAGE, Severity.ERROR, message, file=file, line=line, node=node))

@@ -23,6 +23,7 @@ from ccbkg.errors import CcbkgError
 from ccbkg.http import HttpClient, StoreError, shown
 from ccbkg.namespaces import BASE, GRAPH
 from ccbkg.progress import Progress
+from ccbkg.serialize import canonicalised
 from ccbkg.stores import Endpoints
 
 GENID = f"{BASE}.well-known/genid/"
@@ -99,14 +100,13 @@ def parts_of(quads: Iterable[ox.Quad], graph_base: str = DEFAULT_GRAPH_BASE) -> 
 def skolemise(graph: str, triples: Sequence[ox.Triple]) -> list[ox.Triple]:
     """Blank nodes replaced by IRIs under GENID that depend only on the graph's content.
 
-    The labels come from RDFC-1.0 canonicalisation of the graph, salted with the graph's name
-    and canonical content, so the same release gives the same IRIs on every run.
+    The labels come from canonicalisation of the graph (`serialize.canonicalised`), salted
+    with the graph's name and canonical content, so the same release gives the same IRIs on
+    every run.
     """
     if not any(isinstance(t, ox.BlankNode) for tr in triples for t in (tr.subject, tr.object)):
         return list(triples)
-    dataset = ox.Dataset(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
-    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-    canonical = [ox.Triple(q.subject, q.predicate, q.object) for q in dataset]
+    canonical = [ox.Triple(q.subject, q.predicate, q.object) for q in canonicalised(triples)]
     salt = hashlib.sha256(graph.encode() + b"\n" + "".join(sorted(
         line(t) for t in canonical)).encode()).hexdigest()
 

@@ -3,7 +3,8 @@
 HermiT refuses a whole graph that holds a literal of a datatype outside the OWL 2 datatype
 map (`xsd:gYear`, `xsd:gYearMonth`, `xsd:date`, ...). Those literal assertions are left out
 of what the reasoner sees, and the report says how many; the SHACL shapes check them instead.
-`owl:imports` are dropped too: nothing is ever fetched.
+`owl:imports` are dropped too: nothing is ever fetched. HermiT also refuses a class disjoint
+with itself (not OWL 2 DL); it sees the same meaning as a subclass of owl:Nothing instead.
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ OWL2_DATATYPES = frozenset(
        "http://www.w3.org/2000/01/rdf-schema#Literal", OWL_NS + "real", OWL_NS + "rational"]
 )
 IMPORTS = ox.NamedNode(OWL_NS + "imports")
+DISJOINT = ox.NamedNode(OWL_NS + "disjointWith")
+SUBCLASS_OF = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#subClassOf")
+NOTHING = ox.NamedNode(OWL_NS + "Nothing")
 # Above this many data triples HermiT reasons over the ontology and vocabularies only, and the
 # data is checked with rules (`data_clashes`): HermiT needs minutes and gigabytes for a million
 # triples, and for the axioms this ontology uses the rules find every inconsistency it would.
@@ -124,6 +128,9 @@ def _reasonable_triples(
                 continue
             if q.predicate == IMPORTS:
                 continue
+            if q.predicate == DISJOINT and o == q.subject:
+                kept.append(ox.Triple(q.subject, SUBCLASS_OF, NOTHING))
+                continue
             kept.append(ox.Triple(q.subject, q.predicate, o))
     return kept, dropped
 
@@ -146,7 +153,7 @@ def _explain_inconsistency(triples: list[ox.Triple], sources: Sources) -> list[F
         seen.add(key)
         file, line = sources.where(x, Role.DATA)
         findings.append(Finding(
-            STAGE, Severity.ERROR, file=file, line=line, message=
+            STAGE, Severity.ERROR, file=file, line=line, message=_self_disjoint(x, a, b) or
             f"the graph is inconsistent: {x} is an instance of both {a} and {b}, "
             "which are disjoint; give it the one type it really has", node=x, value=f"{a} / {b}",
         ))
@@ -160,9 +167,20 @@ def _explain_inconsistency(triples: list[ox.Triple], sources: Sources) -> list[F
     return findings
 
 
+def _self_disjoint(node: str, a: str, b: str) -> str | None:
+    """The message for an instance of a class disjoint with itself (a == b), else None."""
+    if a != b:
+        return None
+    return (f"the graph is inconsistent: {node} is an instance of {a}, which is declared "
+            "owl:disjointWith itself, so nothing can be one; remove that owl:disjointWith")
+
+
 def _first_line(exc: BaseException) -> str:
+    """The Java exception's message when there is one, else the last line of the text."""
     text = str(exc).strip().splitlines()
-    return text[-1] if text else type(exc).__name__
+    message = next((line.split(": ", 1)[1].strip() for line in text
+                    if "Exception" in line.split(": ", 1)[0] and ": " in line), None)
+    return message or (text[-1] if text else type(exc).__name__)
 
 
 def data_clashes(sources: Sources) -> list[Finding]:
@@ -204,8 +222,8 @@ def data_clashes(sources: Sources) -> list[Finding]:
         a, b = clash
         file, line = sources.where(node.value, Role.DATA)
         findings.append(Finding(
-            STAGE, Severity.ERROR, file=file, line=line, message=
-            f"the graph is inconsistent: {node.value} is an instance of both {a} and {b}, "
+            STAGE, Severity.ERROR, file=file, line=line, message=_self_disjoint(node.value, a, b)
+            or f"the graph is inconsistent: {node.value} is an instance of both {a} and {b}, "
             "which are disjoint (its own types, or the domain or range of a property it has); "
             "give it the one type it really has, or fix the property", node=node.value,
             value=f"{a} / {b}",

@@ -1,9 +1,10 @@
 """Deterministic RDF writing: the same graph gives the same bytes, build after build.
 
-Each named graph is put in canonical order once, as a `Part`: blank nodes relabelled by
-RDFC-1.0 (only the triples that mention one need it) and the distinct triples sorted by their
-N-Triples line, which pyoxigraph writes in bulk (sorting Python term objects would cost seconds
-per million triples). Every format of a part, and any merge of parts, reuses that order.
+Each named graph is put in canonical order once, as a `Part`: blank nodes relabelled by their
+content (`canonicalised`; only the triples that mention one need it) and the distinct triples
+sorted by their N-Triples line, which pyoxigraph writes in bulk (sorting Python term objects
+would cost seconds per million triples). Every format of a part, and any merge of parts, reuses
+that order.
 """
 
 from __future__ import annotations
@@ -128,16 +129,92 @@ def _sorted_distinct(
 
 
 def _relabelled(triples: Sequence[ox.Quad], prefix: str) -> list[ox.Quad]:
-    """The triples with their blank nodes labelled by RDFC-1.0 (over the triples that mention
-    one), each label prefixed."""
+    """The triples with their blank nodes labelled canonically (see `canonicalised`), each
+    label prefixed."""
     plain = [t for t in triples if not _has_blank(t)]
-    dataset = ox.Dataset(t for t in triples if _has_blank(t))
-    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
 
     def named(term: _T) -> _T | ox.BlankNode:
         return ox.BlankNode(prefix + term.value) if isinstance(term, ox.BlankNode) else term
 
-    return plain + [ox.Quad(named(q.subject), q.predicate, named(q.object)) for q in dataset]
+    return plain + [ox.Quad(named(q.subject), q.predicate, named(q.object))
+                    for q in canonicalised([t for t in triples if _has_blank(t)])]
+
+
+def canonicalised(triples: Iterable[ox.Quad | ox.Triple]) -> list[ox.Quad]:
+    """The distinct triples (in the default graph) with blank nodes labelled c14n0, c14n1, ...
+    by their content alone.
+
+    Blank nodes written as [ ] and ( ) form trees (each is the object of one triple at most),
+    which are labelled in time linear in their size (`_tree_labels`). Other blank nodes go
+    to RDFC-1.0, whose time grows steeply with nesting and exponentially with symmetry (a
+    binary tree of identical blank nodes ten levels deep runs for hours).
+    """
+    distinct = {ox.Quad(t.subject, t.predicate, t.object) for t in triples}
+    labels = _tree_labels(distinct)
+    if labels is None:
+        dataset = ox.Dataset(distinct)
+        dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+        return list(dataset)
+
+    def named(term: _T) -> _T | ox.BlankNode:
+        return ox.BlankNode(labels[term]) if isinstance(term, ox.BlankNode) else term
+
+    return [ox.Quad(named(q.subject), q.predicate, named(q.object)) for q in distinct]
+
+
+def _tree_labels(triples: Iterable[ox.Quad]) -> dict[ox.BlankNode, str] | None:
+    """Canonical labels of blank nodes that form trees, or None when they do not.
+
+    A node's content hash covers its triples with each child's content hash in place of the
+    child; its key adds where it hangs (the parent's key or IRI, and the predicate) and, for
+    siblings with the same content, a count: such siblings are interchangeable, so any order
+    of them gives the same labelled triples. Labels follow the order of the keys.
+    """
+    edges: dict[ox.BlankNode, list[tuple[str, ox.Quad]]] = {}
+    parent: dict[ox.BlankNode, ox.Quad] = {}
+    for q in triples:
+        if isinstance(q.subject, ox.BlankNode):
+            edges.setdefault(q.subject, []).append((str(q.predicate), q))
+        if isinstance(q.object, ox.BlankNode):
+            if q.object in parent:
+                return None  # shared: not a tree
+            parent[q.object] = q
+            edges.setdefault(q.object, [])
+    tops = [b for b in edges if b not in parent or not isinstance(parent[b].subject,
+                                                                  ox.BlankNode)]
+    content: dict[ox.BlankNode, str] = {}
+    stack = [(top, False) for top in tops]
+    while stack:  # children before parents, without recursion
+        node, ready = stack.pop()
+        if ready:
+            content[node] = _hash(sorted(f"{p} {_named(q.object, content)}"
+                                         for p, q in edges[node]))
+        else:
+            stack.append((node, True))
+            stack.extend((q.object, False) for _, q in edges[node]
+                         if isinstance(q.object, ox.BlankNode))
+    if len(content) != len(edges):
+        return None  # a cycle of blank nodes
+    keys: dict[ox.BlankNode, str] = {}
+    seen: dict[str, int] = {}
+    while tops:  # parents before children
+        node = tops.pop()
+        up = parent.get(node)
+        where = "" if up is None else f"{_named(up.subject, keys)} {up.predicate}"
+        base = _hash([where, content[node]])
+        seen[base] = count = seen.get(base, -1) + 1
+        keys[node] = _hash([base, str(count)])
+        tops.extend(q.object for _, q in edges[node] if isinstance(q.object, ox.BlankNode))
+    return {node: f"c14n{i}" for i, node in enumerate(sorted(edges, key=keys.__getitem__))}
+
+
+def _named(term: object, hashes: dict[ox.BlankNode, str]) -> str:
+    """A blank node's hash, or another term as N-Triples."""
+    return hashes[term] if isinstance(term, ox.BlankNode) else str(term)
+
+
+def _hash(lines: Sequence[str]) -> str:
+    return sha256("\n".join(lines).encode()).hexdigest()
 
 
 def _has_blank(q: ox.Quad) -> bool:

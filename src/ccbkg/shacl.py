@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pyshacl import validate as pyshacl_validate
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import SH
 from rdflib.term import Node
 
@@ -54,16 +54,17 @@ def _finding(
     value = one(SH.value)
     shape = one(SH.sourceShape)
     messages = sorted(str(m) for m in report.objects(result, SH.resultMessage))
-    file, line = sources.where(str(focus), *roles) if isinstance(focus, URIRef) else (None, None)
+    file, line, node = sources.locate(str(focus), *roles) if isinstance(focus, URIRef | BNode) \
+        else (None, None, _show(focus))
     return Finding(
         stage=stage,
         severity=_severity(one(SH.resultSeverity)),
         message=messages[0] if messages else "SHACL constraint not met",
         file=file,
         line=line,
-        node=_show(focus),
+        node=node,
         path=_show(path),
-        value=_show(value),
+        value=sources.locate(str(value), *roles)[2] if isinstance(value, BNode) else _show(value),
         shape=_show(shape),
         component=_show(one(SH.sourceConstraintComponent)),
     )

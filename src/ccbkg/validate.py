@@ -7,12 +7,12 @@ pyshacl validates instead; the stage notes say so.
 
 from __future__ import annotations
 
-from rdflib import Graph, URIRef
+from rdflib import BNode, Graph, URIRef
 from rdflib.term import Node
 
 from ccbkg import fastshacl
 from ccbkg.findings import Finding, Severity, StageResult
-from ccbkg.load import Sources
+from ccbkg.load import Sources, shown_node
 from ccbkg.project import RDF_ROLES, Role
 from ccbkg.shacl import SEVERITIES, run_shacl
 
@@ -81,13 +81,17 @@ def _findings(rows: list[fastshacl.Row], sources: Sources, stage: str,
     findings = []
     for row in rows:
         messages = sorted(str(m) for m in row.messages)
-        file, line = where(str(row.focus)) if isinstance(row.focus, URIRef) else (None, None)
+        blank_or_iri = isinstance(row.focus, URIRef | BNode)
+        file, line = where(str(row.focus)) if blank_or_iri else (None, None)
+        value = shown_node(str(row.value), *where(str(row.value))) \
+            if isinstance(row.value, BNode) else _show(row.value)
         findings.append(Finding(
             stage=stage, severity=SEVERITIES.get(row.severity, Severity.ERROR)
             if isinstance(row.severity, URIRef) else Severity.ERROR,
             message=messages[0] if messages else "SHACL constraint not met",
-            file=file, line=line, node=_show(row.focus), path=_show(row.path),
-            value=_show(row.value), shape=_show(row.shape), component=_show(row.component),
+            file=file, line=line, path=_show(row.path),
+            node=shown_node(str(row.focus), file, line) if blank_or_iri else _show(row.focus),
+            value=value, shape=_show(row.shape), component=_show(row.component),
         ))
     findings.sort(key=lambda f: (f.file or "", f.line or 0, f.node or "", f.shape or "",
                                  f.path or "", f.value or ""))
