@@ -391,7 +391,8 @@ def _xml_too_deep(text: str, limit: int) -> tuple[int, int, str] | None:
     except _TooDeep:
         return parser.CurrentLineNumber, parser.CurrentColumnNumber + 1, (
             f"XML elements nested more than {elements} deep here ({limit} levels of "
-            f"descriptions); flatten the data (name the inner nodes), or raise {MAX_NESTING.variable}")
+            "descriptions); flatten the data (name the inner nodes), or raise "
+            f"{MAX_NESTING.variable}")
     except xml.parsers.expat.ExpatError:
         return None  # the RDF/XML parser says what is wrong
     return None
