@@ -39,9 +39,11 @@ FILE_NAME, SHA256 = ox.NamedNode(str(CCB.fileName)), ox.NamedNode(str(CCB.sha256
 HAS_SOURCE, HAS_SELECTOR = ox.NamedNode(str(OA.hasSource)), ox.NamedNode(str(OA.hasSelector))
 EXACT, PREFIX, SUFFIX = (ox.NamedNode(str(p)) for p in (OA.exact, OA.prefix, OA.suffix))
 START, END = ox.NamedNode(str(OA.start)), ox.NamedNode(str(OA.end))
-# The only properties this stage reads besides the ccb: ones; the rest of the data is not indexed.
+# The only properties this stage reads; of the rest of the data, only which nodes use a ccb:
+# property is noted.
 READ = frozenset({TYPE, CITES, *IDENTIFIERS, FILE_NAME, SHA256, HAS_SOURCE, HAS_SELECTOR, EXACT,
                   PREFIX, SUFFIX, START, END})
+CCB_NS = str(CCB)
 ALLOWED = ox.NamedNode(str(CCB.allowedExternalNamespace))
 # An allowed namespace is an absolute IRI ending in / or #, so that it cannot allow everything.
 NAMESPACE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^\s<>\"{}|\\^`]+[/#]$")
@@ -54,17 +56,25 @@ def check_provenance(sources: Sources) -> StageResult:
     result = StageResult(STAGE)
     _check_namespaces(sources, result)
     nodes: dict[str, Props] = {}
+    uses_ccb: set[str] = set()
     for f in sources.of(Role.DATA):
         for s, p, o, _ in f.quads:
-            if (p in READ or p.value.startswith(str(CCB))) and not isinstance(s, ox.Triple):
-                nodes.setdefault(_key(s), {}).setdefault(p, []).append(o)
+            if isinstance(s, ox.Triple):
+                continue
+            key = _key(s)
+            if p in READ:
+                nodes.setdefault(key, {}).setdefault(p, []).append(o)
+            if p.value.startswith(CCB_NS):
+                uses_ccb.add(key)
     texts = _documents(sources, nodes, result)
     passages = [iri for iri, props in nodes.items() if PASSAGE in props.get(TYPE, [])]
     for iri in sorted(passages):
         _check_passage(sources, iri, nodes, texts, result)
     cited = 0
-    for iri, props in sorted(nodes.items()):
-        if not _instance(props) or EXEMPT_TYPES & set(props.get(TYPE, [])):
+    for iri in sorted(uses_ccb | {iri for iri, props in nodes.items() if props.get(TYPE)}):
+        # An instance node has a class or a ccb: property, whatever its IRI.
+        props = nodes.get(iri, {})
+        if EXEMPT_TYPES & set(props.get(TYPE, [])):
             continue
         targets = [t for t in props.get(CITES, []) if isinstance(t, ox.NamedNode)]
         if not targets:
@@ -88,11 +98,6 @@ def check_provenance(sources: Sources) -> StageResult:
     return result
 
 
-def _instance(props: Props) -> bool:
-    """An instance node has a class or a ccb: property, whatever its IRI."""
-    return bool(props.get(TYPE)) or any(p.value.startswith(str(CCB)) for p in props)
-
-
 def _key(node: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
     """A node's IRI, or its Turtle form (a blank node's _:label)."""
     return node.value if isinstance(node, ox.NamedNode) else str(node)
@@ -100,13 +105,13 @@ def _key(node: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
 
 def _check_namespaces(sources: Sources, result: StageResult) -> None:
     """Every IRI a data file describes is in the release's namespace or an allowed one."""
-    allowed = [str(ID)]
+    allowed: tuple[str, ...] = (str(ID),)
     for f in sources.of(Role.ONTOLOGY):
         for q in f.quads:
             if q.predicate != ALLOWED:
                 continue
             if isinstance(q.object, ox.Literal) and NAMESPACE.match(q.object.value):
-                allowed.append(q.object.value)
+                allowed += (q.object.value,)
                 continue
             node = _key(q.subject)
             result.findings.append(Finding(
@@ -114,16 +119,17 @@ def _check_namespaces(sources: Sources, result: StageResult) -> None:
                 "namespace: write an absolute IRI ending in / or # as an xsd:anyURI literal",
                 file=f.display, line=f.subject_lines.get(node), node=node))
     for f in sources.of(Role.DATA):
-        minted = {q.subject.value for q in f.quads if isinstance(q.subject, ox.NamedNode)}
-        for iri in sorted(minted, key=lambda iri: (f.subject_lines.get(iri, 0), iri)):
-            if not iri.startswith(tuple(allowed)):
-                line = f.subject_lines.get(iri)
-                result.findings.append(Finding(
-                    STAGE, Severity.ERROR, f"<{iri}> is outside the release's namespace {ID}: "
-                    "name instance nodes https://w3id.org/ccbkg/id/<type>/<key> and link an "
-                    "external identifier with schema:sameAs (or, to describe IRIs of another "
-                    "namespace, declare it on the ontology header with "
-                    "ccb:allowedExternalNamespace)", file=f.display, line=line, node=iri))
+        subjects = {q.subject for q in f.quads}
+        outside = {s.value for s in subjects
+                   if isinstance(s, ox.NamedNode) and not s.value.startswith(allowed)}
+        for iri in sorted(outside, key=lambda iri: (f.subject_lines.get(iri, 0), iri)):
+            line = f.subject_lines.get(iri)
+            result.findings.append(Finding(
+                STAGE, Severity.ERROR, f"<{iri}> is outside the release's namespace {ID}: "
+                "name instance nodes https://w3id.org/ccbkg/id/<type>/<key> and link an "
+                "external identifier with schema:sameAs (or, to describe IRIs of another "
+                "namespace, declare it on the ontology header with "
+                "ccb:allowedExternalNamespace)", file=f.display, line=line, node=iri))
 
 
 def _documents(sources: Sources, nodes: dict[str, Props], result: StageResult) -> dict[str, str]:
