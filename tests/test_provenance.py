@@ -1,11 +1,14 @@
-"""Provenance, re-checked independently of the tool: quotes at their offsets, checksums."""
+"""Provenance, re-checked independently of the tool: quotes at their offsets, checksums; and
+through the CLI: uncited nodes and nodes outside the release's namespace fail check and build."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from pathlib import Path
 
+import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
@@ -79,13 +82,21 @@ def test_wrong_offset_is_reported_with_the_right_one(scratch: Path) -> None:
     assert f"set oa:start {start}" in result.out
 
 
-def test_uncited_node_is_reported(scratch: Path) -> None:
+@pytest.mark.parametrize("node", [
+    "<https://w3id.org/ccbkg/id/organisation/nobody> a ccb:Organisation",
+    # A part with a fragment is an instance node too (the rule once skipped every "#" IRI).
+    "<https://w3id.org/ccbkg/id/objective/nowhere#part> a ccb:Objective",
+    # So is an untyped node that uses a ccb: property.
+    "<https://w3id.org/ccbkg/id/objective/untyped> ccb:quote \"Nothing\"",
+])
+def test_uncited_node_is_reported(scratch: Path, node: str) -> None:
     (scratch / "instances" / "zz-uncited.ttl").write_text(
         "@prefix ccb: <https://w3id.org/ccbkg/ontology#> .\n"
         "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
-        "<https://w3id.org/ccbkg/id/organisation/nobody> a ccb:Organisation ;\n"
+        f"{node} ;\n"
         '    rdfs:label "Nobody"@en .\n')
     result = run_cli("check", "--root", str(scratch), "--only", "syntax,provenance", "--quiet")
+    assert_no_traceback(result)
     assert result.code == 1
     assert "instances/zz-uncited.ttl:3" in result.out
     assert "cites no passage" in result.out
@@ -93,11 +104,96 @@ def test_uncited_node_is_reported(scratch: Path) -> None:
 
 def test_citing_nodes_cover_the_instances() -> None:
     graph = _graph()
-    exempt = {CCB.Passage, CCB.SourceDocument, OA.TextQuoteSelector, OA.TextPositionSelector}
-    typed = {s for s, t in graph.subject_objects(RDF.type)
-             if isinstance(s, URIRef) and "#" not in s and t not in exempt}
+    exempt = {CCB.Passage, CCB.SourceDocument, OA.TextQuoteSelector, OA.TextPositionSelector,
+              URIRef("http://www.w3.org/2006/time#Instant")}
+    typed = {s for s, t in graph.subject_objects(RDF.type)} | {
+        s for s, p in graph.subject_predicates() if p.startswith(str(CCB))}
+    typed -= {s for s, t in graph.subject_objects(RDF.type) if t in exempt}
+    assert any("#" in s for s in typed), "the parts with a fragment are instance nodes too"
     citing = set(graph.subjects(CCB.citesPassage, None))
     uncited = {s for s in typed - citing
                if graph.value(s, URIRef("https://schema.org/sameAs")) is None
                and graph.value(s, CCB.iso3166Alpha3) is None}
     assert uncited == set()
+
+
+# A data file whose nodes are outside https://w3id.org/ccbkg/id/: line 5 describes a strategy
+# that is complete but for its namespace, line 12 an objective that cites no passage.
+FOREIGN = """@prefix ccb: <https://w3id.org/ccbkg/ontology#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix passage: <https://w3id.org/ccbkg/id/passage/> .
+@prefix ex: <http://example.org/x#> .
+ex:y a ccb:Strategy ;
+    rdfs:label "A strategy outside the namespace"@en ;
+    ccb:jurisdiction <https://w3id.org/ccbkg/id/country/JPN> ;
+    ccb:hasObjective ex:z ;
+    ccb:citesPassage passage:jpn-strategy-2018-resilience .
+
+
+ex:z a ccb:Objective ;
+    rdfs:label "An objective outside the namespace"@en .
+"""
+OUTSIDE = "is outside the release's namespace https://w3id.org/ccbkg/id/"
+
+
+def _findings(out: str) -> list[tuple[str, str | None, int | None, str, str]]:
+    report = json.loads(out)
+    return [(s["stage"], f.get("file"), f.get("line"), f.get("node"), f["message"])
+            for s in report["stages"] for f in s["findings"] if f["severity"] == "error"]
+
+
+def test_nodes_outside_the_namespace_fail_check_and_build(scratch: Path, tmp_path: Path) -> None:
+    (scratch / "instances" / "zz-foreign.ttl").write_text(FOREIGN)
+    result = run_cli("check", "--root", str(scratch), "--quiet", "--format", "json")
+    assert_no_traceback(result)
+    assert result.code == 1, result.out
+    errors = _findings(result.out)
+    outside = {(file, line, node) for stage, file, line, node, message in errors
+               if OUTSIDE in message}
+    assert outside == {("instances/zz-foreign.ttl", 5, "http://example.org/x#y"),
+                       ("instances/zz-foreign.ttl", 12, "http://example.org/x#z")}, errors
+    # The shapes and the provenance rule check them whatever their IRI.
+    uncited = {(stage, line) for stage, file, line, node, message in errors
+               if node == "http://example.org/x#z" and OUTSIDE not in message}
+    assert {("shapes", 12), ("provenance", 12)} <= uncited, errors
+    out = tmp_path / "dist"
+    build = run_cli("build", "--root", str(scratch), "--out", str(out), "--quiet", "--no-site")
+    assert_no_traceback(build)
+    assert build.code == 1, build.out + build.err
+    assert "zz-foreign.ttl:5" in build.out + build.err
+    assert not out.exists()
+
+
+def test_check_data_file_outside_the_namespace_is_named(tmp_path: Path) -> None:
+    data = tmp_path / "foreign.ttl"
+    data.write_text(FOREIGN)
+    result = run_cli("check", "--root", str(REPO), "--quiet", "--format", "json", "--only",
+                     "syntax,provenance", "--data", str(REPO / "instances" / "sources.ttl"),
+                     "--data", str(data))
+    assert_no_traceback(result)
+    assert result.code == 1, result.out
+    lines = {(file, line) for _, file, line, _, message in _findings(result.out)
+             if OUTSIDE in message}
+    assert lines == {(str(data), 5), (str(data), 12)}
+
+
+def test_the_ontology_can_allow_an_external_namespace(scratch: Path) -> None:
+    (scratch / "instances" / "zz-foreign.ttl").write_text(FOREIGN)
+    ontology = scratch / "ontology" / "ccb.ttl"
+    ontology.write_text(ontology.read_text() + (
+        '\n<https://w3id.org/ccbkg/ontology> ccb:allowedExternalNamespace '
+        '"http://example.org/x#"^^xsd:anyURI , "http"^^xsd:anyURI .\n'))
+    result = run_cli("check", "--root", str(scratch), "--quiet", "--format", "json", "--only",
+                     "syntax,provenance")
+    assert_no_traceback(result)
+    errors = _findings(result.out)
+    assert not [e for e in errors if OUTSIDE in e[4]], errors
+    # Allowed is not exempt: the uncited objective still fails; a value that is not a
+    # namespace is refused (it would allow every IRI that starts with "http").
+    assert ("provenance", "instances/zz-foreign.ttl", 12, "http://example.org/x#z",
+            "cites no passage: add ccb:citesPassage with the passage of the source that states "
+            "this (see instances/sources.ttl)") in errors
+    bad = [e for e in errors if e[1] == "ontology/ccb.ttl"]
+    assert len(bad) == 1 and "is not a namespace" in bad[0][4], errors
+    assert result.code == 1
+

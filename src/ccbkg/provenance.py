@@ -1,19 +1,24 @@
-"""Provenance: every quote is where it says it is, and every fact cites a passage.
+"""Provenance: every quote is where it says it is, every fact cites a passage, and every node
+the data describes is the release's own.
 
 The source documents ship under `instances/sources/`. Each `ccb:SourceDocument` names its
 file and SHA-256; each `ccb:Passage` has a Web Annotation quote selector (exact, prefix,
 suffix) and position selector (start, end: Unicode code points, as Python indexes a str).
+A data file describes (uses as subject) only IRIs of https://w3id.org/ccbkg/id/ or of a
+namespace the ontology allows with `ccb:allowedExternalNamespace`; other IRIs would be
+published under a name the release does not own.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 
 import pyoxigraph as ox
 
 from ccbkg.findings import Finding, Severity, StageResult
 from ccbkg.load import Sources
-from ccbkg.namespaces import CCB, OA, RDF, SCHEMA
+from ccbkg.namespaces import CCB, ID, OA, RDF, SCHEMA, TIME
 from ccbkg.project import RefusedFile, Role
 
 STAGE = "provenance"
@@ -23,17 +28,24 @@ PASSAGE = ox.NamedNode(str(CCB.Passage))
 DOCUMENT = ox.NamedNode(str(CCB.SourceDocument))
 QUOTE_SELECTOR = ox.NamedNode(str(OA.TextQuoteSelector))
 POSITION_SELECTOR = ox.NamedNode(str(OA.TextPositionSelector))
-# Nodes that need no passage of their own: they are provenance, or carry an external identifier.
-EXEMPT_TYPES = frozenset({PASSAGE, DOCUMENT, QUOTE_SELECTOR, POSITION_SELECTOR})
+# Nodes that need no passage of their own: they are provenance or parts of other nodes (as in
+# the data shapes' ccbsh:FactNodes), or carry an external identifier.
+EXEMPT_TYPES = frozenset({PASSAGE, DOCUMENT, QUOTE_SELECTOR, POSITION_SELECTOR,
+                          ox.NamedNode(str(TIME.Instant))})
 IDENTIFIERS = frozenset({ox.NamedNode(str(SCHEMA.sameAs)), ox.NamedNode(str(CCB.iso3166Alpha3))})
 
 FILE_NAME, SHA256 = ox.NamedNode(str(CCB.fileName)), ox.NamedNode(str(CCB.sha256))
 HAS_SOURCE, HAS_SELECTOR = ox.NamedNode(str(OA.hasSource)), ox.NamedNode(str(OA.hasSelector))
 EXACT, PREFIX, SUFFIX = (ox.NamedNode(str(p)) for p in (OA.exact, OA.prefix, OA.suffix))
 START, END = ox.NamedNode(str(OA.start)), ox.NamedNode(str(OA.end))
-# The only properties this stage reads; the rest of the data is not indexed.
+# The only properties this stage reads; of the rest of the data, only which nodes use a ccb:
+# property is noted.
 READ = frozenset({TYPE, CITES, *IDENTIFIERS, FILE_NAME, SHA256, HAS_SOURCE, HAS_SELECTOR, EXACT,
                   PREFIX, SUFFIX, START, END})
+CCB_NS = str(CCB)
+ALLOWED = ox.NamedNode(str(CCB.allowedExternalNamespace))
+# An allowed namespace is an absolute IRI ending in / or #, so that it cannot allow everything.
+NAMESPACE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^\s<>\"{}|\\^`]+[/#]$")
 
 Props = dict[ox.NamedNode, list[ox.NamedNode | ox.BlankNode | ox.Literal]]
 
@@ -41,18 +53,27 @@ Props = dict[ox.NamedNode, list[ox.NamedNode | ox.BlankNode | ox.Literal]]
 def check_provenance(sources: Sources) -> StageResult:
     """Check checksums, quotes at their offsets, and that every instance node cites a passage."""
     result = StageResult(STAGE)
+    _check_namespaces(sources, result)
     nodes: dict[str, Props] = {}
+    uses_ccb: set[str] = set()
     for f in sources.of(Role.DATA):
         for s, p, o, _ in f.quads:
-            if p in READ and not isinstance(s, ox.Triple):
-                nodes.setdefault(s.value, {}).setdefault(p, []).append(o)
+            if isinstance(s, ox.Triple):
+                continue
+            key = _key(s)
+            if p in READ:
+                nodes.setdefault(key, {}).setdefault(p, []).append(o)
+            if p.value.startswith(CCB_NS):
+                uses_ccb.add(key)
     texts = _documents(sources, nodes, result)
     passages = [iri for iri, props in nodes.items() if PASSAGE in props.get(TYPE, [])]
     for iri in sorted(passages):
         _check_passage(sources, iri, nodes, texts, result)
     cited = 0
-    for iri, props in sorted(nodes.items()):
-        if "#" in iri or not props.get(TYPE) or EXEMPT_TYPES & set(props[TYPE]):
+    for iri in sorted(uses_ccb | {iri for iri, props in nodes.items() if props.get(TYPE)}):
+        # An instance node has a class or a ccb: property, whatever its IRI.
+        props = nodes.get(iri, {})
+        if EXEMPT_TYPES & set(props.get(TYPE, [])):
             continue
         targets = [t for t in props.get(CITES, []) if isinstance(t, ox.NamedNode)]
         if not targets:
@@ -75,6 +96,40 @@ def check_provenance(sources: Sources) -> StageResult:
                                        "nothing can be traced to its source"))
     result.findings.sort(key=lambda f: f.node or "")  # blank nodes by where they are written
     return result
+
+
+def _key(node: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
+    """A node's IRI, or its Turtle form (a blank node's _:label)."""
+    return node.value if isinstance(node, ox.NamedNode) else str(node)
+
+
+def _check_namespaces(sources: Sources, result: StageResult) -> None:
+    """Every IRI a data file describes is in the release's namespace or an allowed one."""
+    allowed: tuple[str, ...] = (str(ID),)
+    for f in sources.of(Role.ONTOLOGY):
+        for q in f.quads:
+            if q.predicate != ALLOWED:
+                continue
+            if isinstance(q.object, ox.Literal) and NAMESPACE.match(q.object.value):
+                allowed += (q.object.value,)
+                continue
+            node = _key(q.subject)
+            result.findings.append(Finding(
+                STAGE, Severity.ERROR, f"ccb:allowedExternalNamespace {q.object} is not a "
+                "namespace: write an absolute IRI ending in / or # as an xsd:anyURI literal",
+                file=f.display, line=f.subject_lines.get(node), node=node))
+    for f in sources.of(Role.DATA):
+        subjects = {q.subject for q in f.quads}
+        outside = {s.value for s in subjects
+                   if isinstance(s, ox.NamedNode) and not s.value.startswith(allowed)}
+        for iri in sorted(outside, key=lambda iri: (f.subject_lines.get(iri, 0), iri)):
+            line = f.subject_lines.get(iri)
+            result.findings.append(Finding(
+                STAGE, Severity.ERROR, f"<{iri}> is outside the release's namespace {ID}: "
+                "name instance nodes https://w3id.org/ccbkg/id/<type>/<key> and link an "
+                "external identifier with schema:sameAs (or, to describe IRIs of another "
+                "namespace, declare it on the ontology header with "
+                "ccb:allowedExternalNamespace)", file=f.display, line=line, node=iri))
 
 
 def _documents(sources: Sources, nodes: dict[str, Props], result: StageResult) -> dict[str, str]:
@@ -134,7 +189,7 @@ def _check_passage(
              "is shipped and whose checksum matches")
         return
     text = texts[doc]
-    selectors = [nodes.get(s.value, {}) for s in props.get(HAS_SELECTOR, [])
+    selectors = [nodes.get(_key(s), {}) for s in props.get(HAS_SELECTOR, [])
                  if isinstance(s, ox.NamedNode | ox.BlankNode)]
     quote = next((s for s in selectors if QUOTE_SELECTOR in s.get(TYPE, [])), None)
     position = next((s for s in selectors if POSITION_SELECTOR in s.get(TYPE, [])), None)
