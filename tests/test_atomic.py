@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import errno
+import fcntl
+import hashlib
+import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -15,6 +19,15 @@ from ccbkg import atomic
 from ccbkg.cli import main
 from ccbkg.errors import CcbkgError
 from tests.conftest import REPO, run_cli
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A build without the site, to stand for the previous one."""
+    out = tmp_path_factory.mktemp("previous") / "dist"
+    result = run_cli("build", "--root", str(REPO), "--out", str(out), "--quiet", "--no-site")
+    assert result.code == 0, result.err
+    return out
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
@@ -49,19 +62,85 @@ def test_staged_directory_keeps_the_old_folder_on_a_full_disk(tmp_path: Path) ->
     assert [p.name for p in tmp_path.iterdir()] == ["dist"]
 
 
-def test_interrupted_build_leaves_previous_dist(tmp_path: Path) -> None:
-    out = tmp_path / "dist"
-    assert run_cli("build", "--root", str(REPO), "--out", str(out), "--quiet").code == 0
-    before = _snapshot(out)
-    proc = subprocess.Popen([sys.executable, "-m", "ccbkg", "build", "--root", str(REPO),
-                             "--out", str(out), "--quiet"],
+def _start_build(out: Path, *extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "ccbkg", "build", "--root", str(REPO),
+                             "--out", str(out), "--quiet", *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(1.5)
+
+
+def _staging_when(proc: subprocess.Popen[str], out: Path, holds: str) -> Path:
+    """Wait until the build's staging folder beside out holds the path holds; return it."""
+    while proc.poll() is None:
+        for staging in out.parent.glob(f".{out.name}-new-*"):
+            if (staging / holds).exists():
+                return staging
+        time.sleep(0.002)
+    pytest.fail(f"the build ended before its staging folder held {holds}")
+
+
+def _previous_build(built: Path, out: Path) -> dict[str, bytes]:
+    shutil.copytree(built, out, symlinks=True)
+    return _snapshot(out)
+
+
+def _assert_complete(out: Path) -> None:
+    """out is a whole build: every file of SHA256SUMS with its checksum, and nothing that the
+    marker does not list."""
+    for line in (out / "SHA256SUMS").read_text().splitlines():
+        digest, name = line.split("  ", 1)
+        assert hashlib.sha256((out / name).read_bytes()).hexdigest() == digest, name
+    listed = set((out / ".ccbkg-build").read_text().splitlines()[2:])
+    assert set(_snapshot(out)) - {".ccbkg-build"} == listed
+    assert "site/index.html" in listed
+
+
+def test_interrupted_build_leaves_previous_dist(built: Path, tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    before = _previous_build(built, out)
+    proc = _start_build(out)
+    _staging_when(proc, out, "ontology")
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
-    assert "Traceback" not in err
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "interrupted" in err
     assert _snapshot(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"]
+
+
+@pytest.mark.parametrize("holds", ["ontology", "SHA256SUMS"],
+                         ids=["writing-artefacts", "making-the-site"])
+def test_killed_build_leaves_previous_dist_and_the_next_build_clears_up(
+    built: Path, tmp_path: Path, holds: str,
+) -> None:
+    out = tmp_path / "dist"
+    before = _previous_build(built, out)
+    proc = _start_build(out)
+    _staging_when(proc, out, holds)
+    proc.kill()
+    proc.communicate(timeout=60)
+    assert _snapshot(out) == before
+    left = sorted(p.name for p in tmp_path.iterdir() if p.name != "dist")
+    assert len(left) == 1 and left[0].startswith(".dist-new-"), left
+    # An old build a killed swap left (marked, or made before the marker existed): ours.
+    shutil.copytree(built, tmp_path / ".dist-old-1a2b3c4d")
+    shutil.copytree(built, tmp_path / ".dist-old-4242", ignore=shutil.ignore_patterns(".ccbkg-*"))
+    # Not ours: a user's folder named like ours, and the staging folder of a running build.
+    (tmp_path / ".dist-new-mine").mkdir()
+    (tmp_path / ".dist-new-mine" / "notes.txt").write_text("mine")
+    (tmp_path / ".dist-old-mine").mkdir()
+    (tmp_path / ".dist-old-mine" / "README.md").write_text("mine")
+    running = tmp_path / ".dist-new-running"
+    shutil.copytree(built, running)
+    lock = os.open(running, os.O_RDONLY)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        result = run_cli("build", "--root", str(REPO), "--out", str(out), "--quiet")
+    finally:
+        os.close(lock)
+    assert result.code == 0, result.err
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".dist-new-mine", ".dist-new-running", ".dist-old-mine", "dist"]
+    _assert_complete(out)
 
 
 def test_build_onto_a_full_disk_is_a_clear_error(
@@ -70,6 +149,8 @@ def test_build_onto_a_full_disk_is_a_clear_error(
     out = tmp_path / "dist"
     out.mkdir()
     (out / "previous.txt").write_text("previous build")
+    marker = f"{atomic.MARKER_FORMAT}\nprevious.txt\n"
+    (out / atomic.MARKER).write_text(marker)
     calls = 0
     real = Path.write_bytes
 
@@ -86,5 +167,5 @@ def test_build_onto_a_full_disk_is_a_clear_error(
     assert code == 2
     assert "No space left on device" in err
     assert "Traceback" not in err
-    assert _snapshot(out) == {"previous.txt": b"previous build"}
+    assert _snapshot(out) == {"previous.txt": b"previous build", atomic.MARKER: marker.encode()}
     assert [p.name for p in tmp_path.iterdir()] == ["dist"]

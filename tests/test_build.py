@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -12,9 +17,10 @@ from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, VOID
 
+from ccbkg.atomic import MARKER
 from ccbkg.load import format_for
 from ccbkg.namespaces import DATASET_IRI, GRAPH
-from tests.conftest import REPO, assert_no_traceback, run_cli
+from tests.conftest import REPO, CliResult, assert_no_traceback, run_cli
 
 RDFLIB_FORMATS = {".ttl": "turtle", ".nt": "nt", ".rdf": "xml", ".jsonld": "json-ld",
                   ".trig": "trig", ".nq": "nquads"}
@@ -76,8 +82,9 @@ def test_no_site_builds_the_same_release_without_the_site(dist: Path, tmp_path: 
     assert result.code == 0, result.err
     assert not (bare / "site").exists() and (dist / "site" / "index.html").is_file()
     with_site = {p.relative_to(dist): p.read_bytes() for p in dist.rglob("*")
-                 if p.is_file() and p.relative_to(dist).parts[0] not in ("site", "screenshots")}
-    without = {p.relative_to(bare): p.read_bytes() for p in bare.rglob("*") if p.is_file()}
+                 if p.is_file() and p.relative_to(dist).parts[0] not in ("site", MARKER)}
+    without = {p.relative_to(bare): p.read_bytes() for p in bare.rglob("*")
+               if p.is_file() and p.name != MARKER}
     assert with_site == without
 
 
@@ -141,6 +148,137 @@ def test_failed_build_leaves_previous_dist_untouched(scratch: Path, tmp_path: Pa
     assert "nothing was built" in result.err
     assert (out / "SHA256SUMS").read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dist", "src"]
+
+
+def _refused(result: CliResult, *said: str) -> None:
+    """Exit 2 with one message, before any work (no progress shown), saying each of said."""
+    assert_no_traceback(result)
+    assert result.code == 2, result.out + result.err
+    assert result.out == "" and result.err.count("\n") == 1, result.err
+    for text in said:
+        assert text in result.err, result.err
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() if p.is_file() else b""
+            for p in sorted(folder.rglob("*"))}
+
+
+@pytest.mark.parametrize(("out", "said"), [
+    (".", ["is the source tree", "choose a folder of its own"]),
+    ("..", ["contains the source tree"]),
+    ("instances", ["overlaps the sources", "instances/"]),
+    ("ontology/vocab/new", ["overlaps the sources"]),
+    ("user", ["holds files that ccbkg build did not write (e.g. .git/config)",
+              "choose an empty or new folder, or a previous build's folder"]),
+    ("home", ["is your home folder"]),
+    ("/", ["is the filesystem root"]),
+])
+def test_out_that_is_not_a_build_folder_is_refused(scratch: Path, out: str,
+                                                   said: list[str]) -> None:
+    (scratch / "README.md").write_text("the user's own file")
+    (scratch / "user" / ".git").mkdir(parents=True)
+    (scratch / "user" / ".git" / "config").write_text("[core]")
+    (scratch / "home").mkdir()
+    before = _tree(scratch.parent)
+    result = run_cli("build", "--root", str(scratch), "--out", out, cwd=scratch,
+                     env={"HOME": str(scratch / "home")})
+    _refused(result, f"--out {out} ", *said)
+    assert _tree(scratch.parent) == before
+
+
+def test_out_that_is_the_current_folder_is_refused(tmp_path: Path) -> None:
+    result = run_cli("build", "--root", str(REPO), "--out", ".", cwd=tmp_path)
+    _refused(result, "--out . is the current folder")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("kind", "said"), [
+    ("file", "--out {out} is a file, not a folder"),
+    ("fifo", "--out {out} is a named pipe, not a folder"),
+    ("no-parent", "cannot write to {out}: {parent} does not exist"),
+])
+def test_out_that_cannot_be_a_folder_is_refused(tmp_path: Path, kind: str, said: str) -> None:
+    out = tmp_path / "dist"
+    if kind == "file":
+        out.write_text("a file")
+    elif kind == "fifo":
+        os.mkfifo(out)
+    else:
+        out = tmp_path / "missing" / "dist"
+    before = _tree(tmp_path)
+    result = run_cli("build", "--root", str(REPO), "--out", str(out))
+    _refused(result, said.format(out=out, parent=out.parent))
+    assert _tree(tmp_path) == before
+    assert kind != "fifo" or stat.S_ISFIFO(out.stat().st_mode)
+
+
+def test_a_previous_build_with_a_file_added_is_refused(dist: Path, tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    shutil.copytree(dist, out)
+    (out / "data" / "notes.txt").write_text("the user's notes")
+    before = _tree(tmp_path)
+    result = run_cli("build", "--root", str(REPO), "--out", str(out))
+    _refused(result, "did not write (e.g. data/notes.txt)")
+    assert _tree(tmp_path) == before
+
+
+@pytest.mark.parametrize("change", [None, "edit", "add"])
+def test_a_build_made_before_the_marker_is_replaced_only_when_its_sums_match(
+    dist: Path, tmp_path: Path, change: str | None,
+) -> None:
+    out = tmp_path / "dist"
+    shutil.copytree(dist, out, ignore=shutil.ignore_patterns(MARKER))
+    if change == "edit":
+        (out / "void.ttl").write_text("# edited")
+    elif change == "add":
+        (out / "reports" / "mine.txt").write_text("mine")
+    before = _tree(tmp_path)
+    result = run_cli("build", "--root", str(REPO), "--out", str(out), "--quiet", "--no-site")
+    if change is None:
+        assert result.code == 0, result.err
+        assert (out / MARKER).is_file() and not (out / "site").exists()
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"]
+    else:
+        _refused(result, "void.ttl does not match its SHA256SUMS entry" if change == "edit"
+                 else "did not write (e.g. reports/mine.txt)")
+        assert _tree(tmp_path) == before
+
+
+def test_out_through_a_link_builds_into_its_folder_and_keeps_the_link(
+    dist: Path, tmp_path: Path,
+) -> None:
+    target = tmp_path / "www" / "ccbkg"
+    target.parent.mkdir()
+    shutil.copytree(dist, target)
+    (tmp_path / "site").mkdir()
+    link = tmp_path / "site" / "dist"
+    link.symlink_to(Path("..") / "www" / "ccbkg")
+    old_inode = target.stat().st_ino
+    result = run_cli("build", "--root", str(REPO), "--out", str(link), "--quiet")
+    assert result.code == 0, result.err
+    assert link.is_symlink() and link.readlink() == Path("../www/ccbkg")
+    assert target.stat().st_ino != old_inode
+    assert (link / MARKER).is_file() and (link / "site" / "index.html").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site", "www"]
+    assert [p.name for p in link.parent.iterdir()] == ["dist"]
+    assert [p.name for p in target.parent.iterdir()] == ["ccbkg"]
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027])
+def test_the_build_has_the_permissions_mkdir_gives(tmp_path: Path, umask: int) -> None:
+    out = tmp_path / "dist"
+    proc = subprocess.run([sys.executable, "-m", "ccbkg", "build", "--root", str(REPO),
+                           "--out", str(out), "--quiet", "--no-site"], cwd=REPO,
+                          capture_output=True, text=True, timeout=300, check=False,
+                          preexec_fn=lambda: os.umask(umask))
+    assert proc.returncode == 0, proc.stderr
+    modes = {p.relative_to(tmp_path).as_posix(): stat.S_IMODE(p.stat().st_mode)
+             for p in [out, *out.rglob("*")]}
+    assert len(modes) > 20
+    expected = {name: (0o777 if (tmp_path / name).is_dir() else 0o666) & ~umask
+                for name in modes}
+    assert modes == expected
 
 
 def test_unwritable_output_is_a_runtime_error(tmp_path: Path) -> None:

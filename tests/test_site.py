@@ -5,7 +5,7 @@ The static tests read the generated files. The browser tests drive headless Chro
 package `chromium`) over the DevTools protocol on a pipe (--remote-debugging-pipe: no
 websocket library needed): every page and diagram is loaded from file:// at desktop and phone
 width, and console errors, failed loads, horizontal overflow and image sizes are collected.
-Screenshots of the country profiles are written to dist/screenshots/ (or $CCBKG_SCREENSHOTS)
+Screenshots of the country profiles are written to build/screenshots/ (or $CCBKG_SCREENSHOTS)
 with Chromium's --screenshot. Without Chromium those tests are skipped with the reason.
 """
 
@@ -46,7 +46,7 @@ from tests.conftest import REPO, assert_no_traceback, copy_sources, run_cli
 DATA_NS = "https://w3id.org/ccbkg/id/"
 IN_YEAR = URIRef("http://www.w3.org/2006/time#inXSDgYear")
 PROFILES = ("JPN", "ALB", "CAN")
-SCREENSHOTS = Path(os.environ.get("CCBKG_SCREENSHOTS", REPO / "dist" / "screenshots"))
+SCREENSHOTS = Path(os.environ.get("CCBKG_SCREENSHOTS", REPO / "build" / "screenshots"))
 CHROMIUM = os.environ.get("CCBKG_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                   "--no-first-run", "--disable-background-networking",

@@ -105,7 +105,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     _common(build)
     build.add_argument("--out", type=Path, default=Path("dist"), metavar="DIR",
-                       help="output folder (default: dist)")
+                       help="output folder (default: dist): a new or empty folder, or one a "
+                            "previous build wrote, which is replaced; a link is followed and kept")
     build.add_argument("--force", action="store_true",
                        help="build even when a check fails (the reports say what failed)")
     build.add_argument("--no-site", dest="site", action="store_false",
@@ -135,15 +136,15 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from ccbkg.atomic import check_writable
+    from ccbkg.atomic import check_out
     from ccbkg.build import build
     from ccbkg.check import run_checks
     from ccbkg.progress import Progress
     from ccbkg.project import Project
     from ccbkg.report import render_text
 
-    check_writable(args.out)
     project = Project.discover(args.root)
+    check_out(args.out, project.root, [f.path for f in project.files])
     progress = Progress(quiet=args.quiet)
     outcome = run_checks(project, progress=progress)
     console = Console(emoji=False, highlight=False, soft_wrap=True)
