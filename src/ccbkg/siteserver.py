@@ -5,16 +5,27 @@ they are (`/site/index.html`, `/ccbkg.ttl`, ...); a request for an IRI path (`/c
 `/ccbkg/ontology`) is answered by the same rules as w3id.org (w3id/.htaccess, evaluated by
 ccbkg.rewrite), with their targets on the hosting site mapped to this server. Read-only: GET and
 HEAD only, nothing outside the build folder.
+
+`PooledServer` and `StrictHandler` are the HTTP base of this server and of the guard in front of
+a writable SPARQL endpoint: a fixed pool of threads, one request per connection, a connection
+closed when its request does not come within `HEADER_SECONDS`, a body only with one
+Content-Length (read before the answer, so that it is never taken for a second request).
 """
 
 from __future__ import annotations
 
 import contextlib
 import posixpath
+import queue
+import selectors
+import socket
 import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
+from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
 from ccbkg.errors import CcbkgError
@@ -32,21 +43,160 @@ MEDIA_TYPES = {
     ".sql": "text/plain; charset=utf-8",
 }
 INDEX = "/site/index.html"
+HEADER_SECONDS = 10.0  # a connection that sends nothing (or stalls a read) this long is closed
+WORKERS = 8  # threads answering requests, whatever the number of connections
+MAX_CONNECTIONS = 256  # open connections beyond this are closed at once
+MAX_BODY = 64 * 1024  # largest request body a server that takes none reads (and drops)
+
+
+class PooledServer(HTTPServer):
+    """An HTTP server on a fixed pool of threads; an idle connection costs no thread.
+
+    A new connection waits (in one selector thread) until it has bytes to read, then one
+    worker answers its one request; one that stays silent for `timeout` seconds is closed.
+    """
+
+    request_queue_size = 128  # the listen backlog: a burst of connections is not dropped
+
+    def __init__(self, address: tuple[str, int], handler: type[StrictHandler], *,
+                 timeout: float = HEADER_SECONDS) -> None:
+        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        self.read_seconds = timeout
+        self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="ccbkg-http")
+        self._incoming: queue.SimpleQueue[tuple[socket.socket, Any]] = queue.SimpleQueue()
+        self._wake_read, self._wake_write = socket.socketpair()
+        self._open = 0
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._waiter = threading.Thread(target=self._wait, daemon=True, name="ccbkg-http-wait")
+        super().__init__(address, handler)  # binds (or closes all of the above and raises)
+
+    def serve_forever(self, poll_interval: float = 0.5) -> None:
+        """Accept connections until `shutdown`."""
+        self._waiter.start()
+        super().serve_forever(poll_interval)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Queue the new connection for the waiter (or close it when too many are open)."""
+        with self._lock:
+            full = self._open >= MAX_CONNECTIONS
+            self._open += 0 if full else 1
+        if full:
+            self.shutdown_request(request)
+            return
+        self._incoming.put((request, client_address))
+        with contextlib.suppress(OSError):
+            self._wake_write.send(b"\0")
+
+    def server_close(self) -> None:
+        """Stop the waiter and the workers, close every connection and the socket."""
+        self._stopping.set()
+        with contextlib.suppress(OSError):
+            self._wake_write.send(b"\0")
+        if self._waiter.is_alive():
+            self._waiter.join(timeout=5)
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        while not self._incoming.empty():
+            self._close(self._incoming.get()[0])
+        self._wake_read.close()
+        self._wake_write.close()
+        super().server_close()
+
+    def _wait(self) -> None:
+        waiting: dict[socket.socket, tuple[Any, float]] = {}
+        with selectors.DefaultSelector() as selector:
+            selector.register(self._wake_read, selectors.EVENT_READ)
+            while not self._stopping.is_set():
+                for key, _ in selector.select(timeout=0.25):
+                    if key.fileobj is self._wake_read:
+                        with contextlib.suppress(OSError):
+                            self._wake_read.recv(4096)
+                        continue
+                    ready = cast(socket.socket, key.fileobj)
+                    selector.unregister(ready)
+                    self._pool.submit(self._answer, ready, waiting.pop(ready)[0])
+                now = time.monotonic()
+                while not self._incoming.empty():
+                    request, address = self._incoming.get()
+                    waiting[request] = (address, now + self.read_seconds)
+                    selector.register(request, selectors.EVENT_READ)
+                for request in [r for r, (_, end) in waiting.items() if end < now]:
+                    selector.unregister(request)
+                    del waiting[request]
+                    self._close(request)
+            for request in waiting:
+                self._close(request)
+
+    def _answer(self, request: socket.socket, client_address: Any) -> None:
+        try:
+            self.finish_request(request, client_address)
+        finally:
+            self._close(request)
+
+    def _close(self, request: socket.socket) -> None:
+        self.shutdown_request(request)
+        with self._lock:
+            self._open -= 1
+
+
+class StrictHandler(BaseHTTPRequestHandler):
+    """HTTP/1.1, one request per connection (answers say `Connection: close`), quiet; a body
+    only with one Content-Length.
+
+    A request with Transfer-Encoding, or a bad or repeated Content-Length, gets 400. When
+    `max_body` is a number, a body up to it is read and dropped (413 above it); when it is
+    None, the handler reads `length` bytes of body itself.
+    """
+
+    protocol_version = "HTTP/1.1"
+    max_body: int | None = MAX_BODY
+    length = 0
+
+    def setup(self) -> None:
+        """Every read of the connection times out after the server's seconds."""
+        super().setup()
+        self.connection.settimeout(cast(PooledServer, self.server).read_seconds)
+
+    def parse_request(self) -> bool:
+        """The request line and headers, then the framing of the body (see the class)."""
+        if not super().parse_request():
+            return False
+        self.close_connection = True
+        if "Transfer-Encoding" in self.headers:
+            self.send_error(HTTPStatus.BAD_REQUEST,
+                            "Transfer-Encoding is not supported: send a Content-Length")
+            return False
+        lengths = [x.strip() for x in self.headers.get_all("Content-Length", [])]
+        if len(lengths) > 1 or (lengths and not (lengths[0].isascii()
+                                                 and lengths[0].isdigit())):
+            self.send_error(HTTPStatus.BAD_REQUEST, "one Content-Length, a number of bytes")
+            return False
+        self.length = int(lengths[0]) if lengths else 0
+        if self.max_body is not None:
+            if self.length > self.max_body:
+                self.send_error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                                f"a request body here has at most {self.max_body} bytes")
+                return False
+            self.rfile.read(self.length)
+        return True
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet: the terminal belongs to the announcement."""
 
 
 class SiteServer:
     """A threaded HTTP server for one build folder; `start` it, then `stop` it."""
 
-    def __init__(self, dist: Path, rules: list[Rule], version: str, bind: str, port: int) -> None:
+    def __init__(self, dist: Path, rules: list[Rule], version: str, bind: str, port: int, *,
+                 timeout: float = HEADER_SECONDS) -> None:
         self.dist = dist.resolve()
         handler = _handler(self.dist, rules, version)
         try:
-            self.httpd = ThreadingHTTPServer((bind, port), handler)
+            self.httpd = PooledServer((bind, port), handler, timeout=timeout)
         except OSError as exc:
             raise CcbkgError(f"cannot listen on {bind}:{port} for the site: {exc.strerror}; "
                              "choose another --site-port, or --site-port 0 for a free one"
                              ) from None
-        self.httpd.daemon_threads = True
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True,
                                         name="ccbkg-site")
 
@@ -78,10 +228,9 @@ def local_location(location: str, version: str) -> str:
     return location
 
 
-def _handler(dist: Path, rules: list[Rule], version: str) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
+def _handler(dist: Path, rules: list[Rule], version: str) -> type[StrictHandler]:
+    class Handler(StrictHandler):
         server_version = "ccbkg-site"
-        protocol_version = "HTTP/1.1"
 
         def do_GET(self) -> None:
             self._answer(body=True)
@@ -94,9 +243,6 @@ def _handler(dist: Path, rules: list[Rule], version: str) -> type[BaseHTTPReques
                         body=True, extra={"Allow": "GET, HEAD"})
 
         do_POST = do_PUT = do_DELETE = do_PATCH = _refuse
-
-        def log_message(self, format: str, *args: object) -> None:
-            """Quiet: the terminal belongs to the announcement."""
 
         def _answer(self, *, body: bool) -> None:
             path = unquote(urlsplit(self.path).path)
@@ -151,6 +297,7 @@ def _handler(dist: Path, rules: list[Rule], version: str) -> type[BaseHTTPReques
             self.send_header("Content-Type", media)
             self.send_header("Content-Length", str(len(data)))
             self.send_header("Access-Control-Allow-Origin", "*")
+            self.send_header("Connection", "close")
             for name, value in (extra or {}).items():
                 self.send_header(name, value)
             self.end_headers()
