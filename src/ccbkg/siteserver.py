@@ -65,7 +65,7 @@ class PooledServer(HTTPServer):
         self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="ccbkg-http")
         self._incoming: queue.SimpleQueue[tuple[socket.socket, Any]] = queue.SimpleQueue()
         self._wake_read, self._wake_write = socket.socketpair()
-        self._open = 0
+        self._connections: set[socket.socket] = set()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._waiter = threading.Thread(target=self._wait, daemon=True, name="ccbkg-http-wait")
@@ -79,8 +79,9 @@ class PooledServer(HTTPServer):
     def process_request(self, request: Any, client_address: Any) -> None:
         """Queue the new connection for the waiter (or close it when too many are open)."""
         with self._lock:
-            full = self._open >= MAX_CONNECTIONS
-            self._open += 0 if full else 1
+            full = len(self._connections) >= MAX_CONNECTIONS
+            if not full:
+                self._connections.add(request)
         if full:
             self.shutdown_request(request)
             return
@@ -96,6 +97,11 @@ class PooledServer(HTTPServer):
         if self._waiter.is_alive():
             self._waiter.join(timeout=5)
         self._pool.shutdown(wait=False, cancel_futures=True)
+        with self._lock:
+            connections = list(self._connections)
+        for request in connections:  # a worker blocked on one of them returns at once
+            with contextlib.suppress(OSError):
+                request.shutdown(socket.SHUT_RDWR)
         while not self._incoming.empty():
             self._close(self._incoming.get()[0])
         self._wake_read.close()
@@ -136,7 +142,7 @@ class PooledServer(HTTPServer):
     def _close(self, request: socket.socket) -> None:
         self.shutdown_request(request)
         with self._lock:
-            self._open -= 1
+            self._connections.discard(request)
 
 
 class StrictHandler(BaseHTTPRequestHandler):
