@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import re
+import select
 import socket
 import threading
 import time
@@ -176,6 +178,19 @@ def test_a_silent_connection_is_closed_after_the_timeout(quick: SiteServer, sent
         start = time.monotonic()
         assert sock.recv(65536) == b""
         assert 0.4 < time.monotonic() - start < 5
+
+
+def test_a_trickling_request_is_cut_at_the_timeout(quick: SiteServer) -> None:
+    with socket.create_connection(("127.0.0.1", quick.port), timeout=10) as sock:
+        start = time.monotonic()
+        sock.sendall(b"GET /site/index.html HTTP/1.1\r\n")
+        with contextlib.suppress(OSError):  # a write to the closed connection
+            while time.monotonic() - start < 5:  # a header every 0.1 s, never the end
+                time.sleep(0.1)
+                sock.sendall(b"X: y\r\n")
+                if select.select([sock], [], [], 0)[0] and sock.recv(1) == b"":
+                    break
+        assert 0.4 < time.monotonic() - start < 3, "the trickle was not cut"
 
 
 def test_idle_connections_hold_no_threads_and_others_get_answers(server: SiteServer) -> None:

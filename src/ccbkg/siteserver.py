@@ -43,7 +43,7 @@ MEDIA_TYPES = {
     ".sql": "text/plain; charset=utf-8",
 }
 INDEX = "/site/index.html"
-HEADER_SECONDS = 10.0  # a connection that sends nothing (or stalls a read) this long is closed
+HEADER_SECONDS = 10.0  # a connection that has not sent its request head in this time is closed
 WORKERS = 8  # threads answering requests, whatever the number of connections
 MAX_CONNECTIONS = 256  # open connections beyond this are closed at once
 MAX_BODY = 64 * 1024  # largest request body a server that takes none reads (and drops)
@@ -53,7 +53,9 @@ class PooledServer(HTTPServer):
     """An HTTP server on a fixed pool of threads; an idle connection costs no thread.
 
     A new connection waits (in one selector thread) until it has bytes to read, then one
-    worker answers its one request; one that stays silent for `timeout` seconds is closed.
+    worker answers its one request. A connection that has not sent the head of its request
+    (line, headers, and a body the handler drops) `timeout` seconds after it opened is closed,
+    however slowly it trickles; so is one whose reads stall that long later on.
     """
 
     request_queue_size = 128  # the listen backlog: a burst of connections is not dropped
@@ -66,6 +68,7 @@ class PooledServer(HTTPServer):
         self._incoming: queue.SimpleQueue[tuple[socket.socket, Any]] = queue.SimpleQueue()
         self._wake_read, self._wake_write = socket.socketpair()
         self._connections: set[socket.socket] = set()
+        self._deadlines: dict[socket.socket, float] = {}  # until the head of the request is read
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._waiter = threading.Thread(target=self._wait, daemon=True, name="ccbkg-http-wait")
@@ -82,12 +85,18 @@ class PooledServer(HTTPServer):
             full = len(self._connections) >= MAX_CONNECTIONS
             if not full:
                 self._connections.add(request)
+                self._deadlines[request] = time.monotonic() + self.read_seconds
         if full:
             self.shutdown_request(request)
             return
         self._incoming.put((request, client_address))
         with contextlib.suppress(OSError):
             self._wake_write.send(b"\0")
+
+    def head_read(self, request: socket.socket) -> None:
+        """The handler has read the head of the request: no more deadline for it."""
+        with self._lock:
+            self._deadlines.pop(request, None)
 
     def server_close(self) -> None:
         """Stop the waiter and the workers, close every connection and the socket."""
@@ -109,29 +118,40 @@ class PooledServer(HTTPServer):
         super().server_close()
 
     def _wait(self) -> None:
-        waiting: dict[socket.socket, tuple[Any, float]] = {}
+        waiting: dict[socket.socket, Any] = {}  # connection: its client, until it is readable
         with selectors.DefaultSelector() as selector:
             selector.register(self._wake_read, selectors.EVENT_READ)
             while not self._stopping.is_set():
-                for key, _ in selector.select(timeout=0.25):
+                for key, _ in selector.select(timeout=0.1):
                     if key.fileobj is self._wake_read:
                         with contextlib.suppress(OSError):
                             self._wake_read.recv(4096)
                         continue
                     ready = cast(socket.socket, key.fileobj)
                     selector.unregister(ready)
-                    self._pool.submit(self._answer, ready, waiting.pop(ready)[0])
-                now = time.monotonic()
+                    self._pool.submit(self._answer, ready, waiting.pop(ready))
                 while not self._incoming.empty():
                     request, address = self._incoming.get()
-                    waiting[request] = (address, now + self.read_seconds)
+                    waiting[request] = address
                     selector.register(request, selectors.EVENT_READ)
-                for request in [r for r, (_, end) in waiting.items() if end < now]:
-                    selector.unregister(request)
-                    del waiting[request]
-                    self._close(request)
+                for request in self._late():
+                    if request in waiting:
+                        selector.unregister(request)
+                        del waiting[request]
+                        self._close(request)
+                    else:  # a worker reads it: the read ends, and the worker closes it
+                        with contextlib.suppress(OSError):
+                            request.shutdown(socket.SHUT_RDWR)
             for request in waiting:
                 self._close(request)
+
+    def _late(self) -> list[socket.socket]:
+        now = time.monotonic()
+        with self._lock:
+            late = [r for r, end in self._deadlines.items() if end < now]
+            for request in late:
+                del self._deadlines[request]
+        return late
 
     def _answer(self, request: socket.socket, client_address: Any) -> None:
         try:
@@ -143,6 +163,7 @@ class PooledServer(HTTPServer):
         self.shutdown_request(request)
         with self._lock:
             self._connections.discard(request)
+            self._deadlines.pop(request, None)
 
 
 class StrictHandler(BaseHTTPRequestHandler):
@@ -184,6 +205,7 @@ class StrictHandler(BaseHTTPRequestHandler):
                                 f"a request body here has at most {self.max_body} bytes")
                 return False
             self.rfile.read(self.length)
+        cast(PooledServer, self.server).head_read(self.request)
         return True
 
     def log_message(self, format: str, *args: object) -> None:
