@@ -245,10 +245,8 @@ def test_serve_a_build_writable(serve: Start, dist: Path, bait: tuple[str, list[
     (["--bind", "0"], "not an address to listen on"),
     (["--bind", "127.1"], "not an address to listen on"),
     (["--bind", "no-such-host.invalid"], "does not resolve"),
-    (["--bind", "0.0.0.0"], "add --public to confirm that anyone"),
     (["--bind", "::", "--writable"], "--writable is only for this machine"),
-    (["--bind", "0.0.0.0", "--public", "--writable"], "--writable is only for this machine"),
-])
+])  # with the cases serve-bind-* of tests/bad_inputs/cases.toml
 def test_serve_a_bad_or_open_bind_is_refused_at_once(dist: Path, args: list[str], says: str):
     start = time.monotonic()
     try:
