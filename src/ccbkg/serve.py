@@ -361,10 +361,9 @@ def _announce(out: TextIO, base: str, release: ReleaseInput, graphs: dict[str, i
         f"SPARQL endpoint: {base}/query",
     ]
     if writable:
-        lines.append(f"SPARQL update: {base}/update   Graph Store: {base}/store")
-    if writable:
-        lines.append("Requests from other web sites' pages, or through other host names, "
-                     "are refused.")
+        lines += [f"SPARQL update: {base}/update   Graph Store: {base}/store",
+                  "Requests from other web sites' pages, or through other host names, are "
+                  "refused."]
     if any_host:
         lines.append("Listening on every network interface of this machine.")
     if not sandboxed():

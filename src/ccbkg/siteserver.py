@@ -213,7 +213,7 @@ class StrictHandler(BaseHTTPRequestHandler):
 
 
 class SiteServer:
-    """A threaded HTTP server for one build folder; `start` it, then `stop` it."""
+    """A pooled HTTP server for one build folder; `start` it, then `stop` it."""
 
     def __init__(self, dist: Path, rules: list[Rule], version: str, bind: str, port: int, *,
                  timeout: float = HEADER_SECONDS) -> None:
