@@ -6,6 +6,7 @@ import http.client
 import os
 import queue
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -270,6 +271,18 @@ def test_serve_port_in_use_is_one_line_exit_2(serve: Start, dist: Path):
     assert f"cannot listen on 127.0.0.1:{first.port}" in result.err, result.err
     assert result.err.count("\n") == 1, result.err
     _stop(first)
+
+
+def test_serve_public_passes_the_bind_check():
+    """--public lets a network --bind through (the taken port stops it before it listens)."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli("serve", "--root", str(REPO), "--bind", "0.0.0.0", "--public",
+                         "--port", str(port), "--quiet")
+    assert result.code == 2, result
+    assert f"cannot listen on 0.0.0.0:{port}" in result.err, result.err
 
 
 def test_serve_missing_build_is_one_line_exit_2(tmp_path: Path):
