@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import queue
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -13,7 +15,9 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pyoxigraph as ox
 import pytest
@@ -94,6 +98,51 @@ def serve(tmp_path: Path) -> Iterator[Start]:
                 process.wait(timeout=10)
 
 
+@pytest.fixture
+def bait() -> Iterator[tuple[str, list[str]]]:
+    """A web server on 127.0.0.1 that records every request: what the store must not reach."""
+    seen: list[str] = []
+
+    class Record(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.path)
+            body = b"<urn:x:bait> <urn:x:p> <urn:x:o> .\n"
+            self.send_response(200)
+            self.send_header("Content-Type", "application/n-triples")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_POST = do_GET
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Record)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", seen
+    server.shutdown()
+    server.server_close()
+
+
+def _post(port: int, path: str, form: dict[str, str],
+          headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+    """A raw form POST (as a web page can send one), headers exactly as given."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        given = headers or {}
+        conn.putrequest("POST", path, skip_host="Host" in given)
+        body = urlencode(form).encode()
+        for name, value in {"Content-Type": "application/x-www-form-urlencoded",
+                            "Content-Length": str(len(body)), **given}.items():
+            conn.putheader(name, value)
+        conn.endheaders(body)
+        answer = conn.getresponse()
+        return answer.status, answer.read()
+    finally:
+        conn.close()
+
+
 def _select(endpoint: str, query: str) -> list[dict[str, dict[str, str]]]:
     wrapper = SPARQLWrapper(endpoint)
     wrapper.setQuery(query)
@@ -134,6 +183,18 @@ def test_serve_sources_read_only_until_ctrl_c(serve: Start, release_quads: list[
     _stop(served)
 
 
+def test_serve_never_fetches_a_service(serve: Start, dist: Path,
+                                       bait: tuple[str, list[str]]):
+    served = serve("--dist", str(dist), "--port", "0")
+    url, seen = bait
+    status, body = _post(served.port, "/query", {
+        "query": f"SELECT * WHERE {{ SERVICE <{url}/sparql> {{ ?s ?p ?o }} }}"},
+        {"Accept": "text/csv"})
+    assert seen == [], f"the store fetched {seen} ({status} {body[:200]!r})"
+    assert b"bait" not in body
+    _stop(served)
+
+
 def test_serve_a_built_site_beside_the_endpoint(serve: Start, built: Path):  # noqa: F811
     served = serve("--dist", str(built), "--port", "0", "--site-port", "0")
     text = "".join(served.lines)
@@ -154,7 +215,7 @@ def test_serve_a_built_site_beside_the_endpoint(serve: Start, built: Path):  # n
     assert not port_open(int(base.rsplit(":", 1)[1])), "the site port is still open"
 
 
-def test_serve_a_build_writable(serve: Start, dist: Path):
+def test_serve_a_build_writable(serve: Start, dist: Path, bait: tuple[str, list[str]]):
     served = serve("--dist", str(dist), "--port", "0", "--writable")
     text = "".join(served.lines)
     assert f"{dist / 'ccbkg.nq'}" in text and "writable" in text, text
@@ -163,7 +224,43 @@ def test_serve_a_build_writable(serve: Start, dist: Path):
     update.setQuery("INSERT DATA { GRAPH <urn:x:g> { <urn:x:s> <urn:x:p> <urn:x:o> } }")
     update.query()
     assert _select(served.endpoint, "SELECT * WHERE { <urn:x:s> <urn:x:p> <urn:x:o> }") == [{}]
+    with urllib.request.urlopen(served.endpoint.removesuffix("query"), timeout=10) as editor:
+        assert editor.status == 200, "the query editor is not reachable through the guard"
+    own = f"http://127.0.0.1:{served.port}"
+    drop = {"update": "DROP GRAPH <urn:x:g>"}
+    for headers in ({"Origin": "https://evil.example"}, {"Origin": "null"},
+                    {"Host": f"evil.example:{served.port}"}):
+        status, _ = _post(served.port, "/update", drop, headers)
+        assert status == 403, headers
+    assert _select(served.endpoint, "SELECT * WHERE { <urn:x:s> <urn:x:p> <urn:x:o> }") == [{}]
+    url, seen = bait
+    status, body = _post(served.port, "/update", {
+        "update": f"LOAD <{url}/data.nt> INTO GRAPH <urn:x:loaded>"}, {"Origin": own})
+    assert seen == [] and status >= 400, f"the store fetched {seen} ({status} {body[:200]!r})"
+    assert _post(served.port, "/update", drop, {"Origin": own})[0] == 204
+    assert _select(served.endpoint, "SELECT * WHERE { <urn:x:s> <urn:x:p> <urn:x:o> }") == []
     _stop(served)
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["--bind", "0"], "not an address to listen on"),
+    (["--bind", "127.1"], "not an address to listen on"),
+    (["--bind", "no-such-host.invalid"], "does not resolve"),
+    (["--bind", "::", "--writable"], "--writable is only for this machine"),
+])  # with the cases serve-bind-* of tests/bad_inputs/cases.toml
+def test_serve_a_bad_or_open_bind_is_refused_at_once(dist: Path, args: list[str], says: str):
+    start = time.monotonic()
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "ccbkg", "serve", "--dist", str(dist), "--port", "0",
+             "--site-port", "0", *args], capture_output=True, text=True, timeout=20,
+            check=False, env={**os.environ, "COLUMNS": "200"})
+    except subprocess.TimeoutExpired:
+        raise AssertionError(f"serve {args} did not stop within 20 s") from None
+    assert result.returncode == 2, result
+    assert says in result.stderr and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert time.monotonic() - start < 15
 
 
 def test_serve_port_in_use_is_one_line_exit_2(serve: Start, dist: Path):
@@ -176,6 +273,18 @@ def test_serve_port_in_use_is_one_line_exit_2(serve: Start, dist: Path):
     _stop(first)
 
 
+def test_serve_public_passes_the_bind_check():
+    """--public lets a network --bind through (the taken port stops it before it listens)."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli("serve", "--root", str(REPO), "--bind", "0.0.0.0", "--public",
+                         "--port", str(port), "--quiet")
+    assert result.code == 2, result
+    assert f"cannot listen on 0.0.0.0:{port}" in result.err, result.err
+
+
 def test_serve_missing_build_is_one_line_exit_2(tmp_path: Path):
     result = run_cli("serve", "--dist", str(tmp_path / "nowhere"), "--quiet")
     assert result.code == 2, result
@@ -186,8 +295,8 @@ def test_serve_missing_build_is_one_line_exit_2(tmp_path: Path):
 def test_serve_help_names_the_options():
     result = run_cli("serve", "--help")
     assert result.code == 0
-    for option in ("--bind", "--port", "--site-port", "--writable", "--dist", "--root",
-                   "--quiet"):
+    for option in ("--bind", "--public", "--port", "--site-port", "--writable", "--dist",
+                   "--root", "--quiet"):
         assert option in result.out
     result = run_cli("publish", "--help")
     assert result.code == 0

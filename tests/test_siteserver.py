@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
+import re
+import select
+import socket
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +18,7 @@ import pytest
 from ccbkg.describe import Release
 from ccbkg.errors import CcbkgError
 from ccbkg.rewrite import PREFIX, read_rules
-from ccbkg.siteserver import SiteServer, local_location
+from ccbkg.siteserver import WORKERS, SiteServer, local_location
 from tests.test_redirects import BROWSER, HTACCESS, rows
 from tests.test_site import built  # noqa: F401 (the session-scoped build, shared)
 
@@ -115,3 +121,86 @@ def test_a_taken_port_is_a_clear_error(server: SiteServer, built: Path,  # noqa:
                                        version: str) -> None:
     with pytest.raises(CcbkgError, match=rf"127\.0\.0\.1:{server.port} for the site.*--site-port"):
         SiteServer(built, read_rules(HTACCESS), version, "127.0.0.1", server.port)
+
+
+def raw(server: SiteServer, data: bytes) -> list[bytes]:
+    """Send bytes as they are, then read until the server closes: the status of each answer."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(data)
+        sock.shutdown(socket.SHUT_WR)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    return re.findall(rb"(?m)^HTTP/1\.[01] (\d{3}) ", answer)
+
+
+SECOND = b"GET /site/index.html HTTP/1.1\r\nHost: x\r\n\r\n"
+
+
+@pytest.mark.parametrize(("method", "status"), [(b"POST", b"405"), (b"GET", b"200")])
+def test_a_body_is_read_never_taken_for_a_second_request(server: SiteServer, method: bytes,
+                                                         status: bytes) -> None:
+    request = (method + b" /site/index.html HTTP/1.1\r\nHost: x\r\nContent-Length: "
+               + str(len(SECOND)).encode() + b"\r\n\r\n" + SECOND)
+    assert raw(server, request) == [status]
+
+
+@pytest.mark.parametrize("headers", [
+    b"Transfer-Encoding: chunked\r\n",
+    b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n",
+    b"Transfer-Encoding: identity\r\n",
+    b"Content-Length: 5\r\nContent-Length: 40\r\n",
+    b"Content-Length: -5\r\n",
+])
+def test_a_body_framing_it_does_not_take_is_refused(server: SiteServer, headers: bytes) -> None:
+    body = b"0\r\n\r\n" + SECOND
+    request = b"POST /site/index.html HTTP/1.1\r\nHost: x\r\n" + headers + b"\r\n" + body
+    assert raw(server, request) == [b"400"]
+
+
+def test_a_huge_body_is_refused_without_reading_it(server: SiteServer) -> None:
+    request = b"POST /site/index.html HTTP/1.1\r\nHost: x\r\nContent-Length: 9000000000\r\n\r\n"
+    assert raw(server, request) == [b"413"]
+
+
+@pytest.fixture
+def quick(built: Path, version: str) -> Iterator[SiteServer]:  # noqa: F811
+    running = SiteServer(built, read_rules(HTACCESS), version, "127.0.0.1", 0, timeout=0.5)
+    running.start()
+    yield running
+    running.stop()
+
+
+@pytest.mark.parametrize("sent", [b"", b"GET /site/index.html HTTP/1.1\r\n"])
+def test_a_silent_connection_is_closed_after_the_timeout(quick: SiteServer, sent: bytes) -> None:
+    with socket.create_connection(("127.0.0.1", quick.port), timeout=10) as sock:
+        sock.sendall(sent)
+        start = time.monotonic()
+        assert sock.recv(65536) == b""
+        assert 0.4 < time.monotonic() - start < 5
+
+
+def test_a_trickling_request_is_cut_at_the_timeout(quick: SiteServer) -> None:
+    with socket.create_connection(("127.0.0.1", quick.port), timeout=10) as sock:
+        start = time.monotonic()
+        sock.sendall(b"GET /site/index.html HTTP/1.1\r\n")
+        with contextlib.suppress(OSError):  # a write to the closed connection
+            while time.monotonic() - start < 5:  # a header every 0.1 s, never the end
+                time.sleep(0.1)
+                sock.sendall(b"X: y\r\n")
+                if select.select([sock], [], [], 0)[0] and sock.recv(1) == b"":
+                    break
+        assert 0.4 < time.monotonic() - start < 3, "the trickle was not cut"
+
+
+def test_idle_connections_hold_no_threads_and_others_get_answers(server: SiteServer) -> None:
+    before = threading.active_count()
+    idle = [socket.create_connection(("127.0.0.1", server.port), timeout=10)
+            for _ in range(200)]
+    try:
+        time.sleep(0.5)
+        assert threading.active_count() - before <= WORKERS
+        assert get(server, "/site/index.html")[0] == 200
+    finally:
+        for sock in idle:
+            sock.close()

@@ -35,14 +35,20 @@ def add_parsers(sub: Any) -> None:
     )
     _release_args(serve)
     serve.add_argument("--bind", default=DEFAULT_BIND, metavar="HOST",
-                       help=f"address to listen on (default: {DEFAULT_BIND}, this machine only)")
+                       help=f"address to listen on (default: {DEFAULT_BIND}, this machine only); "
+                            "another than a loopback one needs --public")
+    serve.add_argument("--public", action="store_true",
+                       help="allow a --bind that other machines reach (such as 0.0.0.0): anyone "
+                            "who reaches it may query the endpoint and read the site; never "
+                            "with --writable")
     serve.add_argument("--port", type=_port, default=DEFAULT_PORT, metavar="N",
                        help=f"port to listen on; 0 picks a free one (default: {DEFAULT_PORT})")
     serve.add_argument("--site-port", type=_port, default=DEFAULT_PORT + 1, metavar="N",
                        help="port of the documentation site of a build, with w3id content "
                             f"negotiation for IRIs (default {DEFAULT_PORT + 1}; 0: a free one)")
     serve.add_argument("--writable", action="store_true",
-                       help="accept SPARQL updates and Graph Store writes (lost on exit)")
+                       help="accept SPARQL updates and Graph Store writes (lost on exit); on a "
+                            "loopback --bind only, and not from other web sites' pages")
     serve.set_defaults(run=_cmd_serve)
 
     publish = sub.add_parser(
@@ -110,15 +116,16 @@ def _seconds(value: str) -> float:
 def _cmd_serve(args: argparse.Namespace) -> int:
     from ccbkg.dataset import open_release
     from ccbkg.progress import Progress
-    from ccbkg.serve import serve
+    from ccbkg.serve import check_bind, serve
 
     netguard.allow(args.bind)
+    bind = check_bind(args.bind, public=args.public, writable=args.writable)
     progress = Progress(quiet=args.quiet)
     with progress.step("Finding the release"):
         release = open_release(args.dist, args.root)
-        site = _site_server(release, args.bind, args.site_port)
+        site = _site_server(release, bind, args.site_port)
     try:
-        return serve(release, bind=args.bind, port=args.port, writable=args.writable,
+        return serve(release, bind=bind, port=args.port, writable=args.writable,
                      progress=progress, site=site)
     finally:
         if site is not None:
