@@ -150,6 +150,12 @@ def _measured(*args: str) -> tuple[int, float, int, str]:
     return int(code), float(seconds), int(mib), err
 
 
+@pytest.fixture(scope="module")
+def baseline() -> tuple[int, float, int, str]:
+    """A quick query's run: the time and memory ccbkg takes to start and load the sources."""
+    return _measured("query", "run", "--sparql", "ASK {}")
+
+
 @pytest.mark.parametrize(("text", "limits", "message"), [
     (RUNAWAY, ("--timeout", "2"),
      r"the query gave no answer within 2 s and was stopped; .* raise --timeout"),
@@ -157,9 +163,8 @@ def _measured(*args: str) -> tuple[int, float, int, str]:
      r"the query needed more than 200 MiB of memory and was stopped; .* raise --max-memory"),
 ])
 def test_an_embedded_query_stops_at_its_deadline_and_memory_limit(
-    text: str, limits: tuple[str, ...], message: str
+    text: str, limits: tuple[str, ...], message: str, baseline: tuple[int, float, int, str]
 ) -> None:
-    baseline = _measured("query", "run", "--sparql", "ASK {}")
     code, seconds, mib, err = _measured("query", "run", "--sparql", text, *limits)
     assert code == 2, err
     assert "Traceback" not in err

@@ -197,13 +197,15 @@ _HTTPSConnection = _deadline_connection(http.client.HTTPSConnection)
 
 class _HTTPHandler(urllib.request.HTTPHandler):
     def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-        deadline = getattr(req, "deadline", time.monotonic() + (req.timeout or 0))
+        assert isinstance(req, _Request)
+        deadline = req.deadline
         return self.do_open(lambda *a, **k: _HTTPConnection(*a, deadline=deadline, **k), req)
 
 
 class _HTTPSHandler(urllib.request.HTTPSHandler):
     def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-        deadline = getattr(req, "deadline", time.monotonic() + (req.timeout or 0))
+        assert isinstance(req, _Request)
+        deadline = req.deadline
         return self.do_open(lambda *a, **k: _HTTPSConnection(*a, deadline=deadline, **k), req)
 
 

@@ -17,6 +17,7 @@ import contextlib
 import datetime as dt
 import ipaddress
 import json
+import math
 import os
 import re
 import resource
@@ -513,18 +514,21 @@ def _in_child(work: Callable[[], Results], timeout: float, memory: int) -> Resul
     deadline = time.monotonic() + timeout
     reader, writer = os.pipe()
     pid = os.fork()
-    if pid == 0:  # the child: never returns
-        os.close(reader)
-        _child(work, writer, memory)
+    if pid == 0:  # the child: never returns, whatever happens
+        try:
+            os.close(reader)
+            _child(work, writer, memory, timeout)
+        finally:
+            os._exit(1)
     os.close(writer)
     data = bytearray()
+    late = CcbkgError(f"the query gave no answer within {timeout:g} s and was stopped; narrow "
+                      "it (add LIMIT, bind a variable) or raise --timeout")
     try:
         while True:
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([reader], [], [], left)[0]:
-                raise CcbkgError(f"the query gave no answer within {timeout:g} s and was "
-                                 "stopped; narrow it (add LIMIT, bind a variable) or raise "
-                                 "--timeout")
+                raise late
             chunk = os.read(reader, 1 << 20)
             if not chunk:
                 break
@@ -539,6 +543,8 @@ def _in_child(work: Callable[[], Results], timeout: float, memory: int) -> Resul
                                                  format=ox.QueryResultsFormat.JSON))
     if data[:1] == b"E":
         raise CcbkgError(data[1:].decode("utf-8", "replace"))
+    if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGXCPU:
+        raise late
     if os.WIFEXITED(status) or os.WTERMSIG(status) == signal.SIGABRT:  # out of memory
         raise CcbkgError(f"the query needed more than {memory} MiB of memory and was stopped; "
                          "narrow it (add LIMIT, bind a variable) or raise --max-memory")
@@ -546,8 +552,9 @@ def _in_child(work: Callable[[], Results], timeout: float, memory: int) -> Resul
                      f"{os.WTERMSIG(status)}")
 
 
-def _child(work: Callable[[], Results], writer: int, memory: int) -> None:
-    """Limit this process's memory, run work, write R+JSON or E+message, and exit."""
+def _child(work: Callable[[], Results], writer: int, memory: int, timeout: float) -> None:
+    """Limit this process's memory (and its CPU time, should the parent die before the
+    deadline), run work, write R+JSON or E+message, and exit."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)  # a Rust allocation failure prints before it aborts
@@ -556,6 +563,8 @@ def _child(work: Callable[[], Results], writer: int, memory: int) -> None:
         size = int(statm.split()[0]) * resource.getpagesize()
         limit = size + memory * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        seconds = math.ceil(timeout) + 1
+        resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds))
         out = b"R" + to_json_bytes(work())
     except CcbkgError as exc:
         out = b"E" + str(exc).encode("utf-8")
