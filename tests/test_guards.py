@@ -13,7 +13,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ccbkg import netguard
 from tests.conftest import REPO, assert_no_traceback, run_cli
@@ -181,6 +184,7 @@ def test_an_embedded_query_stops_at_its_deadline_and_memory_limit(
     "SELECT * WHERE { ?s ?p 'it\\'s' SERVICE ?where { } }",
     "SELECT * WHERE { ?s ?p ?o FILTER(?o<?s) SERVICE <http://x/> { } }",
     "LOAD SILENT <http://x/d.ttl>",
+    "SELECT * WHERE { ?s ?p ?o # a comment ends at a carriage return\rSERVICE <http://x/> { } }",
 ])
 def test_the_sparql_guard_finds_service_and_load(text: str) -> None:
     assert netguard.network_use(text) is not None, text
@@ -209,3 +213,19 @@ def test_an_embedded_query_stopped_at_its_deadline_leaves_no_process_behind() ->
 
     assert [p.name for p in Path("/proc").iterdir()
             if p.name.isdigit() and marker in command(p)] == []
+
+
+@settings(max_examples=150, deadline=None)
+@given(literal=st.text(), comment=st.text().map(lambda t: re.sub("[\r\n]", " ", t)),
+       fetch=st.booleans())
+def test_the_sparql_guard_reads_strings_and_comments_as_sparql_does(
+    literal: str, comment: str, fetch: bool
+) -> None:
+    """Any literal (written by pyoxigraph) or comment holds no keyword; a real SERVICE after
+    them is always found, and the text is a query pyoxigraph parses."""
+    service = "SERVICE <http://127.0.0.1:9/> { ?s ?p ?o }" if fetch else ""
+    text = (f"SELECT * WHERE {{ ?s ?p {ox.Literal(literal)} . # {comment}\n"
+            f"  {service} }}")
+    assert (netguard.network_use(text) is not None) == fetch, text
+    if not fetch:
+        netguard.query(ox.Store(), text)

@@ -71,9 +71,9 @@ _CANDIDATE_RE = re.compile("|".join(NETWORK_KEYWORDS), re.IGNORECASE)
 # SPARQL's tokens that may hold a keyword's letters without being one (comments, strings, IRIs,
 # variables, language tags, prefixed names and blank node labels), and bare words.
 _TOKEN_RE = re.compile("|".join((
-    r"#[^\n]*",
+    r"#[^\r\n]*",
     r'"""(?:[^"\\]|\\.|"{1,2}(?!"))*"""', r"'''(?:[^'\\]|\\.|'{1,2}(?!'))*'''",
-    r'"(?:[^"\\\n]|\\.)*"', r"'(?:[^'\\\n]|\\.)*'",
+    r'"(?:[^"\\\r\n]|\\.)*"', r"'(?:[^'\\\r\n]|\\.)*'",
     r'<[^<>"{}|^`\\\x00-\x20]*>',
     r"[?$]\w+", r"@[A-Za-z]+(?:-[A-Za-z0-9]+)*",
     r"[\w.-]*:(?:[\w.:%-]|\\.)*",
@@ -100,8 +100,8 @@ class NetworkQuery(CcbkgError):
 def network_use(text: str) -> tuple[str, int, int] | None:
     """The first SERVICE or LOAD keyword of a SPARQL text, with its line and column, or None.
 
-    Words inside comments, strings, IRIs and names are not keywords; anything the scan is unsure
-    of counts as code, so a keyword is never missed (at worst a malformed text is refused).
+    The scan skips only what SPARQL's grammar makes a comment, string, IRI, variable, language
+    tag or name; everything else counts as code, so a doubtful text is refused, not passed.
     """
     if not _CANDIDATE_RE.search(text):
         return None
