@@ -443,8 +443,8 @@ def bundled_query_names() -> list[str]:
 
 def compare_bundled_query(endpoint: str, name: str, store: ox.Store,
                           values: dict[str, str] | None = None) -> str | None:
-    """Run a bundled query on the endpoint (through SPARQLWrapper, by ccbkg.query's remote
-    path) and compare its CSV with the expected one stored beside it or, with parameter values
+    """Run a bundled query on the endpoint (through ccbkg.query's remote path, on ccbkg's HTTP
+    client) and compare its CSV with the expected one stored beside it or, with parameter values
     bound or without an expected file, with pyoxigraph's answer on the same release (`store`).
     Returns what differs, or None."""
     from ccbkg import query as q

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -80,3 +81,33 @@ def test_progress_goes_to_stderr_and_quiet_silences_it() -> None:
     assert "Parsing sources strictly" in loud.err
     assert quiet.err == ""
     assert loud.out == quiet.out
+
+
+HOSTILE = "SELECT ?x WHERE { BIND (\"a\\u001b[31mred\\u0007\\u0000b\\u202eevil\\u200b\" AS ?x) }"
+
+
+@pytest.mark.parametrize(("fmt", "shown"), [
+    ("table", r"a\x1b[31mred\x07\x00b\u202eevil\u200b"),
+    ("md", r"a\\x1b[31mred\\x07\\x00b\\u202eevil\\u200b"),  # Markdown escapes the backslashes
+])
+def test_query_results_show_control_and_bidi_characters_escaped(fmt: str, shown: str) -> None:
+    result = run_cli("query", "run", "--root", str(REPO), "--format", fmt, "--sparql", HOSTILE)
+    assert result.code == 0, result.err
+    assert_no_traceback(result)
+    for raw in ("\x1b", "\x07", "\x00", "\u202e", "\u200b"):
+        assert raw not in result.out, repr(result.out)
+    assert shown in result.out
+
+
+EXACT = "a\x1b[31mred\x07\x00b\u202eevil\u200b"
+
+
+def test_query_results_formats_for_programs_keep_the_exact_value() -> None:
+    csv_result = run_cli("query", "run", "--root", str(REPO), "--format", "csv", "--sparql",
+                         HOSTILE)
+    assert csv_result.out.splitlines()[1] == EXACT, repr(csv_result.out)
+    json_result = run_cli("query", "run", "--root", str(REPO), "--format", "json", "--sparql",
+                          HOSTILE)
+    assert "\x1b" not in json_result.out
+    value = json.loads(json_result.out)["results"]["bindings"][0]["x"]["value"]
+    assert value == EXACT

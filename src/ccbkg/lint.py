@@ -7,6 +7,7 @@ import re
 
 import pyoxigraph as ox
 
+from ccbkg import netguard
 from ccbkg.findings import Finding, Severity, StageResult
 from ccbkg.load import LoadedQuery, Sources, split_lines
 from ccbkg.project import Role
@@ -68,7 +69,7 @@ def _run_check(store: ox.Store, check: LoadedQuery, sources: Sources) -> list[Fi
     severity = _SEVERITIES.get(match.group(1).lower(), Severity.ERROR) if match else Severity.ERROR
     name = check.source.path.stem
     try:
-        solutions = store.query(check.text)
+        solutions = netguard.query(store, check.text, where=check.display)
     except (SyntaxError, OSError) as exc:
         return [Finding(STAGE, Severity.ERROR, f"violation query failed: {exc}",
                         file=check.display)]

@@ -13,36 +13,39 @@ and rows of RDF terms), so every output format prints the same for both.
 
 from __future__ import annotations
 
-import base64
+import contextlib
 import datetime as dt
 import ipaddress
 import json
+import math
 import os
 import re
-import threading
-import urllib.error
-import urllib.request
-import warnings
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+import resource
+import select
+import signal
+import time
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from enum import Enum
-from http.client import HTTPException, HTTPResponse
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pyoxigraph as ox
 from pyparsing import ParseBaseException
 
+from ccbkg import netguard
 from ccbkg.errors import CcbkgError
 from ccbkg.project import NAME_RE, NAME_RULE, Project, Role
 
-# rdflib's SPARQL parser, SPARQLWrapper and the loader are imported where they are used, so
-# that `ccbkg` commands other than `query` do not pay for them at start-up.
+# rdflib's SPARQL parser and the loader are imported where they are used, so that `ccbkg`
+# commands other than `query` do not pay for them at start-up.
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 FORMATS = ("table", "csv", "tsv", "json", "md")
 DEFAULT_TIMEOUT = 30.0
+DEFAULT_MEMORY_MIB = 2048
 USER_ENV, PASSWORD_ENV = "CCBKG_ENDPOINT_USER", "CCBKG_ENDPOINT_PASSWORD"
 MAX_QUERY_CHARS = 1_000_000
 MAX_VALUE_CHARS = 10_000
@@ -65,6 +68,9 @@ _DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _IRIREF_RE = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
 _WORD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
 _LOCAL_RE = re.compile(r"[A-Za-z0-9_\-.:%\\]*")
+# What a table must not print as it is: control characters (C0, DEL, C1), format characters
+# (bidi overrides and isolates, zero-width ones) and separators other than the space.
+_INVISIBLE = frozenset({"Cc", "Cf", "Zl", "Zp"})
 
 
 class ParamType(Enum):
@@ -137,7 +143,6 @@ class Analysis:
     """What rdflib's parser found in a query text."""
 
     form: str  # SelectQuery, AskQuery, ConstructQuery, DescribeQuery or Update
-    operations: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def is_update(self) -> bool:
@@ -438,11 +443,10 @@ def _skip_string(text: str, i: int) -> int:
 
 
 def analyse(text: str, name: str = "the query") -> Analysis:
-    """Parse with rdflib (parsing only; nothing runs) and list the algebra operators used.
+    """Parse with rdflib (parsing only; nothing runs): the query form, or Update.
 
     name (a file, or `--sparql`) starts any syntax error message.
     """
-    from rdflib.plugins.sparql.algebra import translateQuery, translateUpdate
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
     from rdflib.plugins.sparql.parserutils import CompValue
 
@@ -450,49 +454,19 @@ def analyse(text: str, name: str = "the query") -> Analysis:
         parsed = parseQuery(text)
     except ParseBaseException as query_error:
         try:
-            update = parseUpdate(text)
+            parseUpdate(text)
         except ParseBaseException:
             raise CcbkgError(f"{name}:{query_error.lineno}:{query_error.col}: SPARQL syntax "
                              f"error: {query_error.msg}") from None
-        try:
-            algebra: Any = translateUpdate(update).algebra
-        except Exception:  # rdflib cannot translate every update; walk the parse tree then
-            algebra = update
-        return Analysis("Update", frozenset(_operators(algebra)))
+        return Analysis("Update")
     except Exception as exc:  # rdflib raises plain exceptions for some malformed input
         raise CcbkgError(f"{name}: SPARQL syntax error: {exc}") from None
-    form = parsed[1].name if len(parsed) > 1 and isinstance(parsed[1], CompValue) else "Query"
-    try:
-        tree: Any = translateQuery(parsed).algebra
-    except Exception:  # rdflib cannot translate every query; walk the parse tree then
-        tree = parsed
-    return Analysis(form, frozenset(_operators(tree)))
+    return Analysis(parsed[1].name if len(parsed) > 1 and isinstance(parsed[1], CompValue)
+                    else "Query")
 
 
-def _operators(node: object, found: set[str] | None = None) -> set[str]:
-    from rdflib.plugins.sparql.parserutils import CompValue
-
-    found = set() if found is None else found
-    if isinstance(node, CompValue):
-        found.add(node.name)
-    if isinstance(node, Mapping):
-        for value in node.values():
-            _operators(value, found)
-    elif isinstance(node, list | tuple) or hasattr(node, "asList"):
-        for value in node:  # type: ignore[attr-defined]
-            _operators(value, found)
-    return found
-
-
-def guard(analysis: Analysis, *, allow_network: bool, embedded: bool) -> None:
-    """Refuse what would reach the network (SERVICE, LOAD) or change the embedded store."""
-    if not allow_network:
-        if "ServiceGraphPattern" in analysis.operations:
-            raise CcbkgError("the query uses SERVICE, which fetches data from other servers; "
-                             "refused (pass --allow-network to permit it)")
-        if "Load" in analysis.operations:
-            raise CcbkgError("the update uses LOAD, which fetches a document from the "
-                             "network; refused (pass --allow-network to permit it)")
+def guard(analysis: Analysis, *, embedded: bool) -> None:
+    """Refuse an update on the embedded store (SERVICE and LOAD are netguard's to refuse)."""
     if analysis.is_update and embedded:
         raise CcbkgError("updates are refused on the embedded store (it is rebuilt from the "
                          "sources on every run); change the Turtle sources instead, or send "
@@ -518,41 +492,97 @@ def embedded_store(root: Path | None = None) -> ox.Store:
 
 
 def run_embedded(store: ox.Store, text: str, bindings: Mapping[str, Term] | None = None,
-                 *, timeout: float | None = None) -> Results:
+                 *, timeout: float | None = None, memory: int = DEFAULT_MEMORY_MIB,
+                 where: str = "the query", allow_network: bool = False) -> Results:
     """Run a query on the store with the default graph as the union of all graphs.
 
-    With a `timeout`, the query runs in a worker thread (pyoxigraph releases the GIL) and a
-    query that has not finished by then is abandoned with a clear error; the CLI then exits,
-    which ends the worker.
+    SERVICE is refused unless allow_network (where names the query in the message). With a
+    `timeout`, the query runs in a child process, a fork of this one that shares the loaded
+    store, whose memory may grow by `memory` MiB at most; it is killed at the deadline.
     """
+    def evaluate() -> Results:
+        return _evaluate(store, text, bindings, where, allow_network)
+
     if timeout is None:
-        return _evaluate(store, text, bindings)
-    box: list[Results | BaseException] = []
+        return evaluate()
+    return _in_child(evaluate, timeout, memory)
 
-    def work() -> None:
+
+def _in_child(work: Callable[[], Results], timeout: float, memory: int) -> Results:
+    """work() in a forked child with an address-space limit, stopped at the deadline."""
+    deadline = time.monotonic() + timeout
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns, whatever happens
         try:
-            box.append(_evaluate(store, text, bindings))
-        except BaseException as exc:  # handed to the caller's thread, without the frames
-            exc.__context__ = None  # that hold pyoxigraph objects bound to this thread
-            box.append(exc.with_traceback(None))
+            os.close(reader)
+            _child(work, writer, memory, timeout)
+        finally:
+            os._exit(1)
+    os.close(writer)
+    data = bytearray()
+    late = CcbkgError(f"the query gave no answer within {timeout:g} s and was stopped; narrow "
+                      "it (add LIMIT, bind a variable) or raise --timeout")
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([reader], [], [], left)[0]:
+                raise late
+            chunk = os.read(reader, 1 << 20)
+            if not chunk:
+                break
+            data += chunk
+    finally:
+        os.close(reader)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)  # gone already, or stopped at the deadline
+        status = os.waitpid(pid, 0)[1]
+    if data[:1] == b"R":
+        return _normalise(ox.parse_query_results(bytes(data[1:]),
+                                                 format=ox.QueryResultsFormat.JSON))
+    if data[:1] == b"E":
+        raise CcbkgError(data[1:].decode("utf-8", "replace"))
+    if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGXCPU:
+        raise late
+    if os.WIFEXITED(status) or os.WTERMSIG(status) == signal.SIGABRT:  # out of memory
+        raise CcbkgError(f"the query needed more than {memory} MiB of memory and was stopped; "
+                         "narrow it (add LIMIT, bind a variable) or raise --max-memory")
+    raise CcbkgError(f"the query failed: the process evaluating it ended with signal "
+                     f"{os.WTERMSIG(status)}")
 
-    worker = threading.Thread(target=work, name="ccbkg-query", daemon=True)
-    worker.start()
-    worker.join(timeout)
-    if not box:
-        raise CcbkgError(f"the query gave no answer within {timeout:g} s and was stopped; "
-                         "narrow it (add LIMIT, bind a variable) or raise --timeout")
-    outcome = box[0]
-    if isinstance(outcome, BaseException):
-        raise outcome
-    return outcome
+
+def _child(work: Callable[[], Results], writer: int, memory: int, timeout: float) -> None:
+    """Limit this process's memory (and its CPU time, should the parent die before the
+    deadline), run work, write R+JSON or E+message, and exit."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)  # a Rust allocation failure prints before it aborts
+    try:
+        statm = Path("/proc/self/statm").read_text(encoding="ascii")
+        size = int(statm.split()[0]) * resource.getpagesize()
+        limit = size + memory * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        seconds = math.ceil(timeout) + 1
+        resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds))
+        out = b"R" + to_json_bytes(work())
+    except CcbkgError as exc:
+        out = b"E" + str(exc).encode("utf-8")
+    except MemoryError:
+        out = b""
+    except BaseException as exc:  # reported to the parent, which shows it
+        out = b"E" + f"the query failed: {type(exc).__name__}: {exc}".encode()
+    with os.fdopen(writer, "wb") as pipe:
+        pipe.write(out)
+    os._exit(0)
 
 
-def _evaluate(store: ox.Store, text: str, bindings: Mapping[str, Term] | None) -> Results:
+def _evaluate(store: ox.Store, text: str, bindings: Mapping[str, Term] | None, where: str,
+              allow_network: bool) -> Results:
     substitutions = {ox.Variable(k): v for k, v in (bindings or {}).items()}
     try:
-        answer = store.query(text, use_default_graph_as_union=True,
-                             substitutions=substitutions or None)
+        answer = netguard.query(store, text, where=where, allow_network=allow_network,
+                                use_default_graph_as_union=True,
+                                substitutions=substitutions or None)
         return _normalise(answer)
     except SyntaxError as exc:
         raise CcbkgError(f"SPARQL syntax error: {exc}") from None
@@ -576,38 +606,6 @@ def _graph_rows(triples: Iterable[ox.Triple]) -> Results:
     rows = sorted(((t.subject, t.predicate, t.object) for t in triples),
                   key=lambda r: tuple(str(x) for x in r))
     return Results(("subject", "predicate", "object"), tuple(rows))
-
-
-class RedirectRefused(urllib.error.URLError):
-    """The endpoint answered with a redirect, which ccbkg does not follow."""
-
-    def __init__(self, code: int, location: str) -> None:
-        super().__init__(f"redirect {code}")
-        self.code = code
-        self.location = location
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """Never follow a redirect: it could carry the credentials to another host."""
-
-    def redirect_request(self, req: urllib.request.Request, fp: Any, code: int, msg: str,
-                         headers: Any, newurl: str) -> urllib.request.Request | None:
-        raise RedirectRefused(code, newurl)
-
-
-def _endpoint(url: str, opener: urllib.request.OpenerDirector, timeout: float) -> Any:
-    """SPARQLWrapper with our opener (no redirects) and a timeout that is always set.
-
-    SPARQLWrapper is imported here, not at the top, so that every other command starts fast.
-    """
-    from SPARQLWrapper import SPARQLWrapper
-
-    class Endpoint(SPARQLWrapper):
-        def _query(self) -> tuple[HTTPResponse, str]:
-            request = self._createRequest()
-            return opener.open(request, timeout=timeout), str(self.returnFormat)
-
-    return Endpoint(url)
 
 
 def check_endpoint(url: str) -> str:
@@ -640,126 +638,53 @@ def is_loopback(host: str) -> bool:
 def run_remote(
     endpoint: str, text: str, bindings: Mapping[str, Term] | None = None, *,
     analysis: Analysis | None = None, timeout: float = DEFAULT_TIMEOUT,
-    env: Mapping[str, str] | None = None,
+    env: Mapping[str, str] | None = None, where: str = "the query", allow_network: bool = False,
 ) -> Results:
-    """Run a query on a SPARQL 1.1 endpoint by POST; errors become one-line CcbkgErrors."""
-    environ = os.environ if env is None else env
+    """Run a query on a SPARQL 1.1 endpoint by POST, through ccbkg's one HTTP client (the whole
+    exchange within `timeout`); errors become one-line CcbkgErrors.
+
+    SERVICE and LOAD, which make the endpoint reach further, are refused unless allow_network.
+    """
+    from ccbkg.http import HttpClient, credentials_from_env, shown
+
     check_endpoint(endpoint)
-    if not timeout or timeout <= 0:
-        raise CcbkgError("the timeout must be a positive number of seconds")
-    analysis = analysis or analyse(text)
+    if not allow_network:
+        netguard.refuse_network(text, where)
+    analysis = analysis or analyse(text, where)
     body = with_values(text, bindings or {}) if bindings else text
-    user, password = environ.get(USER_ENV, ""), environ.get(PASSWORD_ENV, "")
+    names = (USER_ENV, PASSWORD_ENV)
+    credentials = credentials_from_env(os.environ if env is None else env, names=names)
     host = urlsplit(endpoint).hostname or ""
-    if (user or password) and urlsplit(endpoint).scheme != "https" and not is_loopback(host):
+    if credentials and urlsplit(endpoint).scheme != "https" and not is_loopback(host):
         raise CcbkgError("credentials are only sent over https (or to this machine); "
                          "use an https endpoint URL")
-    handlers: list[urllib.request.BaseHandler] = [_NoRedirect()]
-    if is_loopback(host):
-        handlers.append(urllib.request.ProxyHandler({}))
-    from SPARQLWrapper import JSON, POST, TURTLE
-
-    wrapper = _endpoint(endpoint, urllib.request.build_opener(*handlers), timeout)
-    wrapper.setMethod(POST)
-    wrapper.setOnlyConneg(True)
-    with warnings.catch_warnings():  # it guesses the query type by regex; we set it below
-        warnings.simplefilter("ignore")
-        wrapper.setQuery(body)
-    if analysis.is_update:
-        wrapper.queryType = "INSERT"  # SPARQLWrapper sends any of its update types as `update=`
-    else:
-        wrapper.queryType = {"AskQuery": "ASK", "ConstructQuery": "CONSTRUCT",
-                             "DescribeQuery": "DESCRIBE"}.get(analysis.form, "SELECT")
+    client = HttpClient(timeout=timeout, retries=0, credentials=credentials,
+                        auth_urls=[endpoint], names=names)
     graph = analysis.form in ("ConstructQuery", "DescribeQuery")
-    wrapper.setReturnFormat(TURTLE if graph else JSON)
-    if user or password:
-        wrapper.setCredentials(user, password)
-    secrets = _secrets(user, password)
-    shown = _redact(endpoint, secrets)
-    try:
-        response = wrapper.query().response
-        try:
-            data = response.read(MAX_RESPONSE_BYTES + 1)
-            content_type = (response.headers.get("Content-Type") or "").split(";")[0].strip()
-        finally:
-            response.close()
-    except RedirectRefused as exc:
-        raise CcbkgError(f"the endpoint {shown} answered with a redirect (HTTP {exc.code}) to "
-                         f"{_redact(exc.location, secrets)}; ccbkg does not follow redirects: "
-                         "give the final URL as --endpoint") from None
-    except urllib.error.HTTPError as exc:
-        raise CcbkgError(_http_message(shown, exc, secrets)) from None
-    except (TimeoutError, OSError) as exc:
-        raise CcbkgError(_network_message(shown, exc, timeout, secrets)) from None
-    except HTTPException as exc:
-        raise CcbkgError(f"the endpoint {shown} sent a malformed HTTP answer "
-                         f"({type(exc).__name__})") from None
-    if len(data) > MAX_RESPONSE_BYTES:
-        raise CcbkgError(f"the endpoint {shown} sent more than "
-                         f"{MAX_RESPONSE_BYTES // (1024 * 1024)} MiB; narrow the query")
+    accept = "text/turtle, application/n-triples;q=0.9" if graph else \
+        "application/sparql-results+json"
+    key = "update" if analysis.is_update else "query"
+    response = client.request(
+        "POST", endpoint, body=urlencode({key: body}).encode("utf-8"),
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": accept},
+        idempotent=not analysis.is_update, what=f"the {key}", limit=MAX_RESPONSE_BYTES)
     if analysis.is_update:
         return Results(())
     try:
         if graph:
-            fmt = ox.RdfFormat.from_media_type(content_type) or ox.RdfFormat.TURTLE
-            return _graph_rows(q.triple for q in ox.parse(data, format=fmt))
-        return _normalise(ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON))
+            fmt = ox.RdfFormat.from_media_type(response.content_type) or ox.RdfFormat.TURTLE
+            return _graph_rows(q.triple for q in ox.parse(response.body, format=fmt))
+        return _normalise(ox.parse_query_results(response.body,
+                                                 format=ox.QueryResultsFormat.JSON))
     except (SyntaxError, ValueError) as exc:
-        raise CcbkgError(f"the endpoint {shown} did not answer with SPARQL results "
-                         f"({content_type or 'no content type'}): "
-                         f"{_redact(_one_line(str(exc)), secrets)}") from None
-
-
-def _secrets(user: str, password: str) -> list[str]:
-    if not (user or password):
-        return []
-    token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
-    return [s for s in (token, password, user) if len(s) >= 3]
-
-
-def _redact(text: str, secrets: Sequence[str]) -> str:
-    for secret in secrets:
-        text = text.replace(secret, "***")
-    return text
+        raise CcbkgError(f"the endpoint {shown(endpoint)} did not answer with SPARQL results "
+                         f"({response.content_type or 'no content type'}): "
+                         f"{client.redact(_one_line(str(exc)))}") from None
 
 
 def _one_line(text: str, limit: int = 200) -> str:
     line = " ".join(text.split())
     return line if len(line) <= limit else line[:limit - 1] + "…"
-
-
-def _http_message(shown: str, exc: urllib.error.HTTPError, secrets: Sequence[str]) -> str:
-    try:
-        detail = _one_line(exc.read(4096).decode("utf-8", "replace"))
-    except OSError:
-        detail = ""
-    detail = _redact(detail, secrets)
-    code = exc.code
-    if code == 401:
-        return (f"the endpoint {shown} refused access (HTTP 401); set {USER_ENV} and "
-                f"{PASSWORD_ENV} to credentials it accepts")
-    if code == 403:
-        return (f"the endpoint {shown} forbids this request (HTTP 403: the credentials lack "
-                f"the right, or the endpoint is read-only): {detail or 'no detail'}")
-    if code == 404:
-        return f"no SPARQL endpoint at {shown} (HTTP 404); check the --endpoint URL"
-    if code == 400:
-        return f"the endpoint {shown} rejected the query (HTTP 400): {detail or 'no detail'}"
-    if code >= 500:
-        return f"the endpoint {shown} failed (HTTP {code}): {detail or 'no detail'}"
-    return f"the endpoint {shown} answered HTTP {code}: {detail or 'no detail'}"
-
-
-def _network_message(shown: str, exc: BaseException, timeout: float,
-                     secrets: Sequence[str]) -> str:
-    reason: object = exc.reason if isinstance(exc, urllib.error.URLError) else exc
-    if isinstance(reason, TimeoutError) or "timed out" in str(reason):
-        return (f"the endpoint {shown} did not answer within {timeout:g} s; try later or "
-                "raise --timeout")
-    if isinstance(reason, ConnectionRefusedError):
-        return f"cannot reach the endpoint {shown}: connection refused (is the server running?)"
-    text = reason.strerror if isinstance(reason, OSError) and reason.strerror else str(reason)
-    return f"cannot reach the endpoint {shown}: {_redact(_one_line(text), secrets)}"
 
 
 # ---------------------------------------------------------------------------------- output
@@ -801,11 +726,25 @@ def display(term: Term | None) -> str:
 
 
 def cells(results: Results) -> tuple[list[str], list[list[str]]]:
-    """Header and rows as display text (line breaks shown as spaces), for tables."""
+    """Header and rows as display text for tables: line breaks shown as spaces, and control,
+    format and bidi characters (which a terminal would act on, or which reorder the text)
+    shown as escapes such as \\x1b and \\u202e."""
     if results.boolean is not None:
         return ["result"], [["true" if results.boolean else "false"]]
-    rows = [[" ".join(display(t).splitlines()) for t in row] for row in results.rows]
+    rows = [[_visible(" ".join(display(t).splitlines())) for t in row] for row in results.rows]
     return list(results.variables), rows
+
+
+def _visible(text: str) -> str:
+    if text.isprintable():
+        return text
+    return "".join(_escape(c) if unicodedata.category(c) in _INVISIBLE else c for c in text)
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 \
+        else f"\\U{code:08x}"
 
 
 def _plain(results: Results) -> str:

@@ -47,7 +47,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         description="Run a bundled query by NAME, or your own query with --file or --sparql. "
                     "Parameters are checked against their declared types and bound as RDF "
                     "terms, never pasted into the query text. Queries that use SERVICE or "
-                    "LOAD are refused unless --allow-network is given.",
+                    "LOAD are refused unless --allow-network is given. On the embedded store "
+                    "the query is evaluated in a child process, stopped at the deadline or "
+                    "when it needs more memory than --max-memory.",
         epilog=f"Credentials for --endpoint come only from the environment variables "
                f"{query.USER_ENV} and {query.PASSWORD_ENV}.",
     )
@@ -63,8 +65,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     run.add_argument("--endpoint", metavar="URL",
                      help="query this SPARQL 1.1 endpoint instead of the embedded store")
     run.add_argument("--timeout", type=_timeout, default=query.DEFAULT_TIMEOUT, metavar="S",
-                     help="seconds to wait for the answer, from the endpoint or the embedded store "
+                     help="deadline in seconds for the whole answer, from the endpoint "
+                          "(connecting, sending, receiving) or the embedded store "
                           f"(default {query.DEFAULT_TIMEOUT:g})")
+    run.add_argument("--max-memory", type=_mebibytes, default=query.DEFAULT_MEMORY_MIB,
+                     metavar="MIB",
+                     help="memory in MiB the embedded store may use to evaluate the query, "
+                          f"beyond what the loaded sources take (default "
+                          f"{query.DEFAULT_MEMORY_MIB})")
     run.add_argument("--allow-network", action="store_true",
                      help="permit SERVICE and LOAD (they make the engine fetch from the network)")
     _root(run)
@@ -92,6 +100,16 @@ def _timeout(value: str) -> float:
     if not 0 < seconds <= MAX_TIMEOUT:
         raise argparse.ArgumentTypeError(f"the timeout must be between 0 and {MAX_TIMEOUT:g} s")
     return seconds
+
+
+def _mebibytes(value: str) -> int:
+    try:
+        mib = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number of MiB: {value!r}") from None
+    if mib < 16:
+        raise argparse.ArgumentTypeError("give at least 16 MiB")
+    return mib
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
@@ -132,21 +150,25 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if len(values) != len(args.param):
         raise CcbkgError("a parameter is given twice")
     bindings = query.bind(info, values)
-    bundled = info.path is not None
+    where = str(info.path or info.name)
     analysis = None
-    if not bundled:
+    if info.path is None:
         analysis = query.analyse(info.text, info.name)
-        query.guard(analysis, allow_network=args.allow_network, embedded=args.endpoint is None)
+        if not args.allow_network:  # before the store is loaded (the engines check again)
+            netguard.refuse_network(info.text, where)
+        query.guard(analysis, embedded=args.endpoint is None)
     if args.endpoint:
         _allow_host(query.check_endpoint(args.endpoint))
         results = query.run_remote(args.endpoint, info.text, bindings, analysis=analysis,
-                                   timeout=args.timeout)
+                                   timeout=args.timeout, where=where,
+                                   allow_network=args.allow_network)
         if analysis is not None and analysis.is_update:
             print("ccbkg: the endpoint accepted the update", file=sys.stderr)
             return 0
     else:
         results = query.run_embedded(query.embedded_store(args.root), info.text, bindings,
-                                     timeout=args.timeout)
+                                     timeout=args.timeout, memory=args.max_memory, where=where,
+                                     allow_network=args.allow_network)
     _print(results, args.format)
     return 0
 

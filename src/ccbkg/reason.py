@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from ccbkg import netguard
 from ccbkg.errors import CcbkgError
 from ccbkg.findings import Finding, Severity, StageResult
 from ccbkg.load import Sources
@@ -141,7 +142,7 @@ def _explain_inconsistency(triples: list[ox.Triple], sources: Sources) -> list[F
     store = ox.Store()
     store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
     query = "PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>\n" + _DISJOINT_TYPES
-    solutions = store.query(query)
+    solutions = netguard.query(store, query)
     assert isinstance(solutions, ox.QuerySolutions)
     findings: list[Finding] = []
     seen: set[str] = set()

@@ -1,4 +1,5 @@
-"""Run pyshacl in-process and turn its report into located findings."""
+"""Run pyshacl in-process and turn its report into located findings; refuse shapes whose
+SPARQL would reach the network."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import SH
 from rdflib.term import Node
 
+from ccbkg import netguard
 from ccbkg.findings import Finding, Severity
 from ccbkg.load import Sources
 from ccbkg.project import Role
 
 SEVERITIES = {SH.Violation: Severity.ERROR, SH.Warning: Severity.WARNING, SH.Info: Severity.INFO}
+SPARQL_TEXTS = (SH.select, SH.ask, SH.construct, SH.update)
 
 
 @dataclass
@@ -41,6 +44,40 @@ def run_shacl(
     findings.sort(key=lambda f: (f.file or "", f.line or 0, f.node or "", f.shape or "",
                                  f.path or "", f.value or ""))
     return ShaclRun(bool(conforms), report, findings)
+
+
+def network_findings(shapes: Graph, *, stage: str, sources: Sources,
+                     role: Role) -> list[Finding]:
+    """An error for each SPARQL text of the shapes (constraints, targets, rules) that uses
+    SERVICE or LOAD, located at the shape it belongs to; neither engine may run such shapes."""
+    findings = []
+    for predicate in SPARQL_TEXTS:
+        for node, text in shapes.subject_objects(predicate):
+            found = netguard.network_use(str(text))
+            if found is None:
+                continue
+            keyword, line, _ = found
+            shape = _owner(shapes, node)
+            file, at = sources.where(str(shape), role) if isinstance(shape, URIRef) \
+                else (None, None)
+            findings.append(Finding(
+                stage=stage, severity=Severity.ERROR, file=file, line=at, shape=_show(shape),
+                message=f"{netguard.describe(keyword)} (line {line} of its "
+                        f"{shapes.qname(predicate)}): ccbkg never runs a query that reaches "
+                        f"the network; remove the {keyword}"))
+    return findings
+
+
+def _owner(shapes: Graph, node: Node) -> Node:
+    """The first named node above node (the shape or target a constraint belongs to)."""
+    seen = {node}
+    while not isinstance(node, URIRef):
+        parent = next((s for s in shapes.subjects(None, node) if s not in seen), None)
+        if parent is None:
+            return node
+        seen.add(parent)
+        node = parent
+    return node
 
 
 def _finding(

@@ -14,7 +14,7 @@ from ccbkg import fastshacl
 from ccbkg.findings import Finding, Severity, StageResult
 from ccbkg.load import Sources, shown_node
 from ccbkg.project import RDF_ROLES, Role
-from ccbkg.shacl import SEVERITIES, run_shacl
+from ccbkg.shacl import SEVERITIES, network_findings, run_shacl
 
 STAGE = "shapes"
 ENGINES = ("fast", "pyshacl")
@@ -52,6 +52,9 @@ def run_engine(
     if engine not in ENGINES:
         raise ValueError(f"unknown SHACL engine {engine!r}; choose from {', '.join(ENGINES)}")
     triples = sum(len(f.quads) for f in sources.of(*data))
+    refused = network_findings(sources.graph(shapes), stage=stage, sources=sources, role=shapes)
+    if refused:
+        return refused, "not run: the shapes use SERVICE or LOAD", None
     declined = ""
     if engine == "fast":
         try:

@@ -12,12 +12,14 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from itertools import count
 from threading import Lock
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib import Literal
 from rdflib.namespace import RDF, RDFS, SH, XSD
 from rdflib.term import Node
 
+from ccbkg import netguard
 from ccbkg.fastshacl import sparql
 from ccbkg.fastshacl.batch import Batch
 from ccbkg.fastshacl.components import HANDLERS
@@ -99,10 +101,11 @@ class Engine:
         results = [r for o in outcomes for r in o.results]
         return not any(o.nonconforming for o in outcomes), results
 
-    def select(self, query: str, **options: object) -> Iterator[ox.QuerySolution]:
+    def select(self, query: str, **options: Any) -> Iterator[ox.QuerySolution]:
         """Run a SELECT query with the engine's Python functions available."""
         self.queries += 1
-        solutions = self.store.query(query, custom_functions=self.functions, **options)  # type: ignore[arg-type]
+        solutions = netguard.query(self.store, query, custom_functions=self.functions,
+                                   **options)
         assert isinstance(solutions, ox.QuerySolutions)
         return iter(solutions)
 
@@ -142,8 +145,8 @@ class Engine:
         """Keep the distinct bindings of ?var in `where` in a scratch graph."""
         graph = f"{NS}set/{next(self._ids)}"
         head = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in (prefixes or {}).items())
-        self.store.update(f"{head}INSERT {{ GRAPH <{graph}> {{ {ANCHOR} {MEMBER} ?{var} }} }} "
-                          f"WHERE {{ {where} }}")
+        netguard.update(self.store, f"{head}INSERT {{ GRAPH <{graph}> {{ {ANCHOR} {MEMBER} "
+                                    f"?{var} }} }} WHERE {{ {where} }}")
         self.queries += 1
         stored = StoredSet(graph, 0)
         stored.size = self.count(stored.members())

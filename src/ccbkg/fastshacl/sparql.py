@@ -19,6 +19,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import SH
 from rdflib.term import Node
 
+from ccbkg import netguard
 from ccbkg.fastshacl.errors import ShapesError, Unsupported
 from ccbkg.fastshacl.results import Result, Term
 from ccbkg.terms import to_rdflib
@@ -94,10 +95,10 @@ def evaluate(engine: Engine, shape: Shape, node: Node, focus: FocusSet) -> list[
             engine.queries += 1
             substituted = _substituted(text, f)
             if substituted is not None:
-                solutions = engine.store.query(head + substituted)
+                solutions = netguard.query(engine.store, head + substituted)
             else:
-                solutions = engine.store.query(head + text,
-                                               substitutions={ox.Variable("this"): f})
+                solutions = netguard.query(engine.store, head + text,
+                                           substitutions={ox.Variable("this"): f})
             assert isinstance(solutions, ox.QuerySolutions)
             names = [v.value for v in solutions.variables]
             for row in solutions:
