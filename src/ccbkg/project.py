@@ -132,30 +132,38 @@ class Project:
     def read_bytes(self, path: Path) -> bytes:
         """A source file's bytes, read only when it is safe to; RefusedFile says why not.
 
-        The file must be a regular file (a FIFO would block, a device never end), within the
-        size limit (enforced while reading too: /proc files say they are empty), and, when
-        its path is inside the root, it must stay inside after following symbolic links.
+        Besides what read_regular requires, a path inside the root must stay inside after
+        following symbolic links.
         """
         shown = self.display(path)
         real = Path(os.path.realpath(path))
         if path.is_relative_to(self.root) and not real.is_relative_to(self.root):
             raise RefusedFile(shown, "is a symbolic link that points outside the project; "
                               "ccbkg reads only files inside the source tree: copy the file in")
-        limit = MAX_FILE_BYTES.value()
-        try:
-            _regular(shown, real.stat())
-            fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
-            with os.fdopen(fd, "rb") as handle:
-                size = _regular(shown, os.fstat(fd)).st_size
-                data = handle.read(limit + 1) if size <= limit else b""
-        except OSError as exc:
-            raise RefusedFile(shown, f"cannot read the file: {exc.strerror}") from None
-        if size > limit or len(data) > limit:
-            has = f"{size:,} bytes" if size > limit else f"more than {limit:,} bytes"
-            raise RefusedFile(shown, (
-                f"file has {has}, over the limit of {limit:,} bytes; split it into smaller "
-                f"files, or {MAX_FILE_BYTES.hint()}"))
-        return data
+        return read_regular(real, shown)
+
+
+def read_regular(path: Path, shown: str) -> bytes:
+    """A file's bytes when it is a regular file within the size limit; RefusedFile if not.
+
+    The type is checked before opening (a FIFO would block, a device never end) and again on
+    the opened file, and the limit holds while reading (/proc files say they are empty).
+    """
+    limit = MAX_FILE_BYTES.value()
+    try:
+        _regular(shown, path.stat())
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+        with os.fdopen(fd, "rb") as handle:
+            size = _regular(shown, os.fstat(fd)).st_size
+            data = handle.read(limit + 1) if size <= limit else b""
+    except OSError as exc:
+        raise RefusedFile(shown, f"cannot read the file: {exc.strerror}") from None
+    if size > limit or len(data) > limit:
+        has = f"{size:,} bytes" if size > limit else f"more than {limit:,} bytes"
+        raise RefusedFile(shown, (
+            f"file has {has}, over the limit of {limit:,} bytes; split it into smaller "
+            f"files, or {MAX_FILE_BYTES.hint()}"))
+    return data
 
 
 class RefusedFile(CcbkgError):

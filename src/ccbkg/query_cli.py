@@ -14,6 +14,7 @@ from rich.text import Text
 
 from ccbkg import netguard, query
 from ccbkg.errors import CcbkgError
+from ccbkg.project import read_regular
 
 MAX_TIMEOUT = 24 * 3600.0
 
@@ -181,8 +182,8 @@ def _chosen(args: argparse.Namespace) -> query.QueryInfo:
         return query.find(args.name, args.root)
     if args.file is not None:
         try:
-            text = args.file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
+            text = read_regular(args.file, str(args.file)).decode("utf-8")
+        except UnicodeDecodeError as exc:
             raise CcbkgError(f"{args.file}: cannot read the query: {exc}") from None
         return query.user_query(text, str(args.file))
     return query.user_query(args.sparql, "--sparql")
