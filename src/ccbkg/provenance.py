@@ -99,8 +99,9 @@ def check_provenance(sources: Sources) -> StageResult:
 
 
 def _key(node: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
-    """A node's IRI, or its Turtle form (a blank node's _:label)."""
-    return node.value if isinstance(node, ox.NamedNode) else str(node)
+    """A node's IRI, a blank node's label (no ':', which every IRI has: see load.shown_node),
+    or a literal's Turtle form."""
+    return node.value if isinstance(node, ox.NamedNode | ox.BlankNode) else str(node)
 
 
 def _check_namespaces(sources: Sources, result: StageResult) -> None:
