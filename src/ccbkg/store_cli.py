@@ -48,10 +48,13 @@ def add_parsers(sub: Any) -> None:
 
     publish = sub.add_parser(
         "publish", help="load the release into a SPARQL 1.1 store, atomically",
-        description="Load every named graph of the release into a staging graph, verify it "
-                    "(triple count and SHA-256 read back from the store), switch all graphs "
-                    "in one update, and verify again: readers never see a half-loaded graph. "
-                    "Credentials come from CCBKG_STORE_USER and CCBKG_STORE_PASSWORD only.",
+        description="Switch the release into the store in one update (Oxigraph: one "
+                    "transaction carrying the release; others: verified staging graphs, "
+                    "private on Virtuoso, moved in place), then read every graph back and "
+                    "verify it (triple count and SHA-256): readers see the old release or the "
+                    "new one, never a mix. After a crash or Ctrl-C, publish again (or "
+                    "--recover). Credentials come from CCBKG_STORE_USER and "
+                    "CCBKG_STORE_PASSWORD only.",
         epilog="Exit codes: 0 published and verified, 2 the store failed or refused (the "
                "message says whether the published graphs were left unchanged).",
     )
