@@ -31,7 +31,7 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import pyoxigraph as ox
-from SPARQLWrapper import DIGEST, POST, TURTLE, SPARQLWrapper
+from SPARQLWrapper import POST, TURTLE, SPARQLWrapper
 
 from ccbkg.http import PASSWORD_ENV, USER_ENV, HttpClient
 from ccbkg.publish import digest
@@ -413,13 +413,8 @@ class StoreUnderTest:
         return len(set(triples)), digest(triples)
 
     def graphs(self, prefix: str) -> set[str]:
-        """The named graphs whose IRI starts with prefix (on Virtuoso as dba, who also sees
-        private graphs)."""
+        """The named graphs whose IRI starts with prefix."""
         wrapper = SPARQLWrapper(self.server.query)
-        if self.password is not None:
-            wrapper = SPARQLWrapper(self.server.base + "/sparql-auth")
-            wrapper.setHTTPAuth(DIGEST)
-            wrapper.setCredentials("dba", self.password)
         wrapper.setMethod(POST)
         wrapper.setQuery("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
                          f'FILTER(STRSTARTS(STR(?g), "{prefix}")) }}')

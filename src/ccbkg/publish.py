@@ -1,13 +1,12 @@
-"""Publish the release into a SPARQL 1.1 store so that readers see one whole release, always.
+"""Publish the release into a SPARQL 1.1 store in one switch, verified, durable.
 
 ONE update request switches the release in. On a store that applies an update request in one
 transaction (Oxigraph) that request carries the release itself: nothing is staged in the store,
 where a union default graph would show it. Elsewhere each part (a named graph) is first loaded
-into a staging graph (private on Virtuoso, so that anonymous readers do not see it) and
-verified, and the switch moves them. Then Virtuoso checkpoints, and every graph is read back
-and verified: triple count and a SHA-256 over its sorted N-Triples lines. Blank nodes are
-skolemised to stable IRIs first, so a retried batch adds nothing twice; only idempotent
-requests are retried.
+into a staging graph and verified, and the switch moves them. Then Virtuoso checkpoints, and
+every graph is read back and verified: triple count and a SHA-256 over its sorted N-Triples
+lines. Blank nodes are skolemised to stable IRIs first, so a retried batch adds nothing twice;
+only idempotent requests are retried.
 """
 
 from __future__ import annotations
@@ -44,8 +43,6 @@ _RESULTS = {"Accept": "application/sparql-results+json"}
 
 
 SWITCH_TRIPLES_PER_TIMEOUT = 100_000
-#: Virtuoso's group of private graphs: hidden from readers without permission on them.
-PRIVATE_GRAPHS = "http://www.openlinksw.com/schemas/virtrdf#PrivateGraphs"
 _UNSAFE = re.compile(r"[\s<>\"'{}|^`\\]")
 
 
@@ -292,7 +289,6 @@ def _stage(store: _Store, parts: list[Part], progress: Progress) -> None:
     try:
         with progress.step(f"Loading {sum(p.count for p in parts)} triples into {len(parts)} "
                            "staging graphs"):
-            store.hide([p.staging for p in parts])
             store.update(" ;\n".join(f"DROP SILENT GRAPH <{p.staging}>" for p in parts),
                          idempotent=True, what="clearing the staging graphs")
             for part in parts:
@@ -353,21 +349,20 @@ class _Store:
     def __init__(self, endpoints: Endpoints, client: HttpClient) -> None:
         self.endpoints = endpoints
         self.client = client
-        #: Virtuoso's staging graphs are private: read them as the user who loads them.
-        self.reads = endpoints.update if endpoints.store == "virtuoso" else endpoints.query
 
     def select(self, query: str, what: str, url: str | None = None) -> list[ox.QuerySolution]:
         """The rows of a query, asked at url (default: the query endpoint)."""
         answer = self.client.request(
-            "POST", url or self.reads, body=urlencode({"query": query}).encode(),
+            "POST", url or self.endpoints.query, body=urlencode({"query": query}).encode(),
             headers={**_FORM, **_RESULTS}, idempotent=True, what=what)
         try:
             results = ox.parse_query_results(answer.body, format=ox.QueryResultsFormat.JSON)
         except SyntaxError as exc:
-            raise StoreError(f"{what} at {shown(self.reads)}: the answer is not "
+            raise StoreError(f"{what} at {shown(url or self.endpoints.query)}: the answer is not "
                              f"SPARQL results ({exc})") from None
         if not isinstance(results, ox.QuerySolutions):
-            raise StoreError(f"{what}: expected a table of results from {shown(self.reads)}")
+            raise StoreError(f"{what}: expected a table of results from "
+                             f"{shown(url or self.endpoints.query)}")
         return list(results)
 
     def ask(self) -> None:
@@ -402,17 +397,6 @@ class _Store:
             f"FILTER(STRSTARTS(STR(?g), {ox.Literal(prefix)})) }}", "listing the graphs")
         return sorted({r["g"].value for r in rows if isinstance(r["g"], ox.NamedNode)})
 
-    def hide(self, graphs: Sequence[str]) -> None:
-        """Virtuoso: make the graphs private, so that anonymous readers (user nobody) do not see
-        them, in the default graph or by name; other stores have no such thing."""
-        if self.endpoints.store != "virtuoso":
-            return
-        calls = [f"DB.DBA.RDF_GRAPH_GROUP_CREATE('{PRIVATE_GRAPHS}', 1)",
-                 "DB.DBA.RDF_DEFAULT_USER_PERMS_SET('nobody', 0, 1)"]
-        calls += [f"DB.DBA.RDF_GRAPH_GROUP_INS('{PRIVATE_GRAPHS}', '{g}')" for g in graphs]
-        for call in calls:
-            self.sql(call, "making the staging graphs private")
-
     def sql(self, statement: str, what: str) -> None:
         """Virtuoso: run one SQL statement (as the authenticated user, e.g. dba)."""
         rows = self.select(f"SELECT (bif:exec({ox.Literal(statement)}) AS ?done) WHERE {{}}",
@@ -434,7 +418,7 @@ class _Store:
                            "counting triples")
         value = rows[0]["n"] if rows else None
         if not isinstance(value, ox.Literal) or not value.value.isdigit():
-            raise StoreError(f"counting triples at {shown(self.reads)}: "
+            raise StoreError(f"counting triples at {shown(self.endpoints.query)}: "
                              "no number in the answer")
         return int(value.value)
 

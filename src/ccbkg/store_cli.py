@@ -49,12 +49,11 @@ def add_parsers(sub: Any) -> None:
     publish = sub.add_parser(
         "publish", help="load the release into a SPARQL 1.1 store, atomically",
         description="Switch the release into the store in one update (Oxigraph: one "
-                    "transaction carrying the release; others: verified staging graphs, "
-                    "private on Virtuoso, moved in place), then read every graph back and "
-                    "verify it (triple count and SHA-256): readers see the old release or the "
-                    "new one, never a mix. After a crash or Ctrl-C, publish again (or "
-                    "--recover). Credentials come from CCBKG_STORE_USER and "
-                    "CCBKG_STORE_PASSWORD only.",
+                    "transaction carrying the release, invisible until switched; others: "
+                    "verified staging graphs moved in place), then read every graph back and "
+                    "verify it (triple count and SHA-256). After a crash or Ctrl-C, publish "
+                    "again (or --recover). docs/stores.md says what holds on each store. "
+                    "Credentials come from CCBKG_STORE_USER and CCBKG_STORE_PASSWORD only.",
         epilog="Exit codes: 0 published and verified, 2 the store failed or refused (the "
                "message says whether the published graphs were left unchanged).",
     )
