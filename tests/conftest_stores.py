@@ -7,6 +7,8 @@ not installed its tests are skipped with the reason, never passed silently.
 from __future__ import annotations
 
 import secrets
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -79,3 +81,22 @@ def dist(tmp_path_factory: pytest.TempPathFactory, release_quads: list[ox.Quad])
     (folder / RELEASE_FILE).write_bytes(
         ox.serialize(release_quads, format=ox.RdfFormat.N_QUADS) or b"")
     return folder
+
+
+@pytest.fixture(scope="session")
+def big_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A release 20 times the real one (scripts/synthesize.py), big enough that publishing it
+    takes seconds: a release folder with just ccbkg.nq."""
+    root = tmp_path_factory.mktemp("synthetic") / "src"
+    subprocess.run([sys.executable, str(REPO / "scripts" / "synthesize.py"), "--scale", "20",
+                    "--out", str(root)], check=True, capture_output=True, timeout=120)
+    folder = tmp_path_factory.mktemp("big-dist")
+    (folder / RELEASE_FILE).write_bytes(ox.serialize(
+        open_release(None, root).quads(), format=ox.RdfFormat.N_QUADS) or b"")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def big_parts(big_dist: Path) -> list[Part]:
+    """The 20x release as publish splits it."""
+    return parts_of(open_release(big_dist, None).quads())

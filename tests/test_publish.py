@@ -8,10 +8,16 @@ half-way: a dropped connection, a rejected batch, a killed server, a lost or mis
 
 from __future__ import annotations
 
+import http.client
+import json
+import os
+import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -73,12 +79,13 @@ def _reparsed() -> list[ox.Quad]:
 
 
 def test_graph_base_renames_targets_and_staging(release_quads: list[ox.Quad]):
-    parts = pub.parts_of(release_quads, "http://example.org/kg/")
-    assert {p.target for p in parts} >= {"http://example.org/kg/ontology",
-                                         "http://example.org/kg/data/japan"}
-    assert all(p.staging.startswith("http://example.org/kg/.staging/") for p in parts)
-    with pytest.raises(CcbkgError, match="must end with"):
-        pub.parts_of(release_quads, "http://example.org/kg")
+    kg = pub.BASE + "kg/"
+    parts = pub.parts_of(release_quads, kg)
+    assert {p.target for p in parts} >= {kg + "ontology", kg + "data/japan"}
+    assert all(p.staging.startswith(kg + ".staging/") for p in parts)
+    for wrong in (pub.BASE + "kg", "http://example.org/kg/"):
+        with pytest.raises(CcbkgError, match="must be under"):
+            pub.parts_of(release_quads, wrong)
 
 
 def test_digest_compares_literals_by_value():
@@ -338,6 +345,8 @@ def test_connection_dropped_half_way_keeps_previous(published: StoreUnderTest,
     loads: list[int] = []
 
     def policy(n: int, method: str, path: str, body: bytes) -> str:
+        if _is_switch(published.kind, body) and published.kind == "oxigraph":
+            return "drop"  # nothing is loaded before the switch: it carries the release
         if _loads(method, path, body):
             loads.append(n)
         return "drop" if len(loads) > len(release_parts) // 2 else "forward"
@@ -345,11 +354,16 @@ def test_connection_dropped_half_way_keeps_previous(published: StoreUnderTest,
     with FaultProxy(published.server.base, policy) as proxy:
         result = run_cli("publish", "--store", published.kind, "--endpoint", proxy.base,
                          "--dist", str(dist), "--retries", "1", "--quiet", env=published.env)
-    assert result.code == 2, result
     assert_no_traceback(result)
-    assert result.err.count("\n") == 1, result.err
-    assert "connection was dropped" in result.err and "unchanged" in result.err, result.err
-    assert len(loads) > len(release_parts) // 2 + 1  # it did retry the dropped batch
+    if published.kind == "oxigraph":  # the store had this release: the lost switch is verified
+        assert result.code == 0 and "connection was dropped" in result.out, result
+        assert "but every graph was verified" in result.out, result.out
+    else:
+        assert result.code == 2, result
+        assert result.err.count("\n") == 1, result.err
+        assert "connection was dropped" in result.err, result.err
+        assert "unchanged" in result.err, result.err
+        assert len(loads) > len(release_parts) // 2 + 1  # it did retry the dropped batch
     for part in release_parts:
         assert published.state(part.target) == (part.count, part.digest)
     # the next publish clears what the broken one left in staging
@@ -371,7 +385,7 @@ def test_rejected_batch_keeps_previous(published: StoreUnderTest,
         return "forward"
 
     with FaultProxy(published.server.base, policy) as proxy:
-        where = published.endpoints(proxy.base, batch=250)
+        where = published.endpoints(proxy.base, batch=250, atomic=False)  # staged
         with pytest.raises(CcbkgError, match=r"HTTP 500.*published graphs are unchanged"):
             pub.publish(changed_release(release_quads), where, published.client(where))
     _assert_release(published, release_parts)
@@ -390,7 +404,7 @@ def test_server_killed_mid_load_keeps_previous(published: StoreUnderTest,
         return "forward"
 
     with FaultProxy(published.server.base, policy) as proxy:
-        where = published.endpoints(proxy.base, batch=250)
+        where = published.endpoints(proxy.base, batch=250, atomic=False)  # staged
         with pytest.raises(CcbkgError, match="published graphs are unchanged"):
             pub.publish(changed_release(release_quads), where, published.client(where, retries=2))
     assert published.server.process is not None and published.server.process.poll() is not None
@@ -406,7 +420,7 @@ def test_lost_switch_answer_is_confirmed_by_reading_back(published: StoreUnderTe
                                                          release_quads: list[ox.Quad],
                                                          release_parts: list[pub.Part]):
     def policy(n: int, method: str, path: str, body: bytes) -> str:
-        return "lose-answer" if b"MOVE+SILENT" in body else "forward"
+        return "lose-answer" if _is_switch(published.kind, body) else "forward"
 
     second = pub.parts_of(changed_release(release_quads))
     with FaultProxy(published.server.base, policy) as proxy:
@@ -423,7 +437,7 @@ def test_switch_that_never_arrives_keeps_previous(published: StoreUnderTest,
                                                   release_quads: list[ox.Quad],
                                                   release_parts: list[pub.Part]):
     def policy(n: int, method: str, path: str, body: bytes) -> str:
-        return "drop" if b"MOVE+SILENT" in body else "forward"
+        return "drop" if _is_switch(published.kind, body) else "forward"
 
     with FaultProxy(published.server.base, policy) as proxy:
         where = published.endpoints(proxy.base)
@@ -561,3 +575,233 @@ def test_the_cli_keeps_other_graphs_when_asked(oxigraph: StoreUnderTest, dist: P
     assert_no_traceback(dropped)
     assert f"Note: dropped 1 graph(s) under {pub.DEFAULT_GRAPH_BASE}" in dropped.out
     assert oxigraph.graphs(pub.DEFAULT_GRAPH_BASE) == {p.target for p in release_parts}
+
+
+# ----------------------------------------------- faults during a publish of a 20x release
+# A reader of the default graph sees one whole release at every read; a store killed (kill -9)
+# or a publish interrupted (SIGINT) at any point leaves exactly the old release or the new one,
+# and the next publish leaves exactly the new one.
+
+_SNAPSHOT = ("SELECT ?t ?c WHERE { { SELECT (COUNT(*) AS ?t) WHERE { ?s ?p ?o } } "
+             "{ SELECT (COUNT(DISTINCT ?x) AS ?c) WHERE { ?x a <https://w3id.org/ccbkg/ontology#"
+             "Country> } } }")
+
+
+def _snapshot(store: StoreUnderTest) -> tuple[int, int]:
+    """(triples, countries) in the default graph, read in one query."""
+    request = urllib.request.Request(
+        store.server.query, data=urlencode({"query": _SNAPSHOT}).encode(),
+        headers={"Accept": "application/sparql-results+json",
+                 "Content-Type": "application/x-www-form-urlencoded"})
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        row = json.loads(answer.read())["results"]["bindings"][0]
+    return int(row["t"]["value"]), int(row["c"]["value"])
+
+
+class _Reader(threading.Thread):
+    """Reads the default graph's snapshot over and over until stopped (a dead server aside)."""
+
+    def __init__(self, store: StoreUnderTest) -> None:
+        super().__init__(daemon=True)
+        self.store, self.seen, self.halt = store, [], threading.Event()
+
+    def run(self) -> None:
+        while not self.halt.is_set():
+            try:
+                self.seen.append(_snapshot(self.store))
+            except (OSError, http.client.HTTPException, KeyError, ValueError):
+                time.sleep(0.05)
+
+    def stop(self) -> list[tuple[int, int]]:
+        self.halt.set()
+        self.join(timeout=60)
+        return list(self.seen)
+
+
+def _holds(store: StoreUnderTest, parts: list[pub.Part]) -> bool:
+    """The store holds exactly this release under the graph base: its graphs, and no other."""
+    return store.graphs(BASE) == {p.target for p in parts} and all(
+        store.state(p.target) == (p.count, p.digest) for p in parts)
+
+
+def _publish_py(store: StoreUnderTest, dist: Path) -> None:
+    from ccbkg.dataset import open_release
+
+    where = store.endpoints()
+    pub.publish(open_release(dist, None).quads(), where, store.client(where, timeout=120))
+
+
+@pytest.fixture(scope="module")
+def releases(published: StoreUnderTest, dist: Path, big_dist: Path,
+             release_parts: list[pub.Part], big_parts: list[pub.Part],
+             ) -> dict[tuple[int, int], list[pub.Part]]:
+    """The default graph's snapshot with the real release and with the 20x one → its parts
+    (the store is left with the real release)."""
+    found = {}
+    for folder, parts in ((big_dist, big_parts), (dist, release_parts)):
+        _publish_py(published, folder)
+        assert _holds(published, parts)
+        found[_snapshot(published)] = parts
+    assert len(found) == 2, found
+    return found
+
+
+def _is_switch(kind: str, body: bytes) -> bool:
+    """Whether a request is the switch (MOVE of staging graphs, or on Oxigraph the release)."""
+    return b"MOVE+SILENT" in body or (kind == "oxigraph" and b"INSERT+DATA" in body)
+
+
+# (store, fault, point): Oxigraph loads nothing before the switch; Virtuoso's MOVE is not one
+# transaction, so a kill inside it may leave a mix (docs/stores.md), and is not tried.
+FAULTS = [("oxigraph", "kill", "switch"), ("oxigraph", "kill", "verify"),
+          ("oxigraph", "sigint", "switch"), ("oxigraph", "sigint", "verify"),
+          ("virtuoso", "kill", "load"), ("virtuoso", "sigint", "switch"),
+          ("virtuoso", "kill", "verify")]
+_UNSOLVED = {("virtuoso", "kill", "verify"): pytest.mark.xfail(
+    strict=True, reason="Virtuoso 7.2.5 killed after acknowledging the MOVE, before the "
+    "checkpoint that follows, restarts with a mix (all 200 countries, some 1,780 triples "
+    "short): not solved, docs/stores.md")}
+
+
+@pytest.mark.parametrize(("kind", "fault", "point"), [
+    pytest.param(*f, id="-".join(f), marks=_UNSOLVED.get(f, ())) for f in FAULTS])
+def test_fault_leaves_one_whole_release(published: StoreUnderTest, big_dist: Path,
+                                        releases: dict[tuple[int, int], list[pub.Part]],
+                                        release_parts: list[pub.Part],
+                                        big_parts: list[pub.Part], dist: Path, kind: str,
+                                        fault: str, point: str):
+    store = published
+    if store.kind != kind:
+        pytest.skip(f"tried on {kind}")
+    process: list[subprocess.Popen[str]] = []
+    fired, switched = threading.Event(), threading.Event()
+
+    def strike() -> None:
+        if fault == "kill":
+            store.server.kill()
+        else:
+            process[0].send_signal(signal.SIGINT)
+
+    def policy(n: int, method: str, path: str, body: bytes) -> str:
+        switch = _is_switch(store.kind, body)
+        hit = {"load": _loads(method, path, body), "switch": switch,
+               "verify": switched.is_set() and not switch}[point]
+        if switch:
+            switched.set()
+        if hit and not fired.is_set():
+            fired.set()
+            if point == "switch" and fault == "kill":  # in the middle of the transaction
+                threading.Timer(0.15, strike).start()
+            else:  # before the request reaches the store
+                strike()
+        return "forward"
+
+    reader = _Reader(store)
+    reader.start()
+    with FaultProxy(store.server.base, policy) as proxy:
+        process.append(subprocess.Popen(
+            [sys.executable, "-m", "ccbkg", "publish", "--store", store.kind, "--endpoint",
+             proxy.base, "--dist", str(big_dist), "--quiet", "--retries", "1"],
+            cwd=REPO, env={**os.environ, **store.env}, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True))
+        out, err = process[0].communicate(timeout=240)
+    assert fired.is_set(), ("the fault never struck", err)
+    if fault == "kill":
+        store.restart()
+    seen = reader.stop()
+    code = process[0].returncode
+    assert code == (130 if fault == "sigint" else 2), (code, out, err)
+    assert "Traceback" not in err and "half-written" not in err, err
+    old, new = _holds(store, release_parts), _holds(store, big_parts)
+    if store.kind == "oxigraph":  # nothing staged: readers only ever see one whole release
+        assert seen and set(seen) <= set(releases), (set(seen) - set(releases), releases)
+        assert old or new, store.graphs(BASE)
+    else:  # readers see the staging graphs (test_virtuoso_staging_is_invisible); the
+        # published graphs hold one release (staging graphs may be left)
+        published_graphs = {g for g in store.graphs(BASE) if STAGING not in g}
+        assert (published_graphs == {p.target for p in release_parts} and all(
+            store.state(p.target) == (p.count, p.digest) for p in release_parts)) or new
+    if "nothing was switched" in err or "published graphs are unchanged" in err:
+        assert all(store.state(p.target) == (p.count, p.digest) for p in release_parts)
+    again = run_cli("publish", "--store", store.kind, "--endpoint", store.server.base,
+                    "--dist", str(big_dist), "--quiet", env=store.env)
+    assert again.code == 0, again.err
+    assert _holds(store, big_parts)
+    _publish_py(store, dist)
+    assert _holds(store, release_parts)
+
+
+@pytest.mark.xfail(strict=True, reason="Virtuoso shows the staging graphs in the default graph "
+                   "while publish loads them: not solved, docs/stores.md")
+def test_virtuoso_staging_is_invisible(virtuoso: StoreUnderTest, big_dist: Path, dist: Path):
+    _publish_py(virtuoso, dist)
+    before = _snapshot(virtuoso)
+    during: list[tuple[int, int]] = []
+
+    def policy(n: int, method: str, path: str, body: bytes) -> str:
+        if _is_switch("virtuoso", body) and not during:
+            during.append(_snapshot(virtuoso))  # everything staged, nothing switched yet
+            return "reject"
+        return "forward"
+
+    with FaultProxy(virtuoso.server.base, policy) as proxy:
+        result = run_cli("publish", "--store", "virtuoso", "--endpoint", proxy.base, "--dist",
+                         str(big_dist), "--quiet", env=virtuoso.env)
+    assert result.code == 2 and during, result.err
+    assert during == [before]
+
+
+def test_virtuoso_publish_is_durable(virtuoso: StoreUnderTest, dist: Path, big_dist: Path,
+                                     big_parts: list[pub.Part]):
+    """Killed right after publish said 0, Virtuoso restarts with the release (a checkpoint)."""
+    _publish_py(virtuoso, dist)
+    result = run_cli("publish", "--store", "virtuoso", "--endpoint", virtuoso.server.base,
+                     "--dist", str(big_dist), "--quiet", env=virtuoso.env)
+    assert result.code == 0, result.err
+    virtuoso.server.kill()
+    virtuoso.restart()
+    assert _holds(virtuoso, big_parts)
+
+
+def test_graph_base_outside_the_namespace_is_refused_before_the_store():
+    port = free_port()  # nothing listens: a refusal would say "refused the connection"
+    for base in ("https://", "https://example.org/customer/", "https://w3id.org/ccbkg"):
+        result = run_cli("publish", "--endpoint", f"http://127.0.0.1:{port}/sparql",
+                         "--graph-base", base, "--root", str(REPO), "--quiet")
+        assert result.code == 2, result
+        assert_no_traceback(result)
+        assert "--graph-base must be under https://w3id.org/ccbkg/" in result.err, result.err
+
+
+def test_dry_run_changes_nothing(published: StoreUnderTest, big_dist: Path, dist: Path,
+                                 big_parts: list[pub.Part]):
+    _insert(published, STALE)
+    _insert(published, OUTSIDE)
+    graphs = _graphs(published)
+    before = {g: published.state(g) for g in graphs}
+    result = run_cli("publish", "--store", published.kind, "--endpoint", published.server.base,
+                     "--dist", str(big_dist), "--dry-run", env=published.env)
+    assert result.code == 0, result.err
+    assert f"  drop {STALE}" in result.out and OUTSIDE not in result.out, result.out
+    assert all(f"  load {p.target} ({p.count} triples)" in result.out for p in big_parts)
+    assert _graphs(published) == graphs
+    assert {g: published.state(g) for g in graphs} == before
+    listed = run_cli("publish", "--store", published.kind, "--endpoint", published.server.base,
+                     "--dist", str(big_dist), env=published.env)  # the drops come first
+    assert listed.code == 0 and listed.out.index(f"  drop {STALE}") < listed.out.index(
+        "Published"), listed.out
+    _update(published, f"DROP SILENT GRAPH <{OUTSIDE}>")
+    _publish_py(published, dist)
+
+
+def test_recover_drops_what_an_interrupted_publish_left(published: StoreUnderTest,
+                                                        release_parts: list[pub.Part]):
+    left = [STAGING + "data/japan", STAGING + "0123456789abcdef"]  # as older versions named them
+    for graph in left:
+        _insert(published, graph)
+    result = run_cli("publish", "--store", published.kind, "--endpoint", published.server.base,
+                     "--recover", env=published.env)
+    assert result.code == 0, result.err
+    assert all(g in result.out for g in left), result.out
+    assert published.graphs(STAGING) == set()
+    assert _holds(published, release_parts)

@@ -38,8 +38,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except netguard.NetworkRefused as exc:
         _err(str(exc))
         return EXIT_ERROR
-    except KeyboardInterrupt:
-        _err("interrupted; nothing was half-written")
+    except KeyboardInterrupt as exc:  # a command may say what the interruption left
+        _err(str(exc) or "interrupted; nothing was half-written")
         return 130
     except Exception as exc:
         if os.environ.get("CCBKG_DEBUG"):

@@ -1,16 +1,19 @@
-"""Publish the release into a SPARQL 1.1 store so that readers never see a half-loaded graph.
+"""Publish the release into a SPARQL 1.1 store in one switch, verified, durable.
 
-Each part (a named graph of the release) is loaded into a staging graph through the Graph
-Store protocol (or INSERT DATA), in batches, and verified by reading it back: triple count and
-a SHA-256 over its sorted N-Triples lines. Then ONE update request moves every staging graph
-onto its target, and the targets are verified the same way. Blank nodes are skolemised to
-stable IRIs first, so a retried batch adds nothing twice; only idempotent requests are retried.
+ONE update request switches the release in. On a store that applies an update request in one
+transaction (Oxigraph) that request carries the release itself: nothing is staged in the store,
+where a union default graph would show it. Elsewhere each part (a named graph) is first loaded
+into a staging graph and verified, and the switch moves them. Then Virtuoso checkpoints, and
+every graph is read back and verified: triple count and a SHA-256 over its sorted N-Triples
+lines. Blank nodes are skolemised to stable IRIs first, so a retried batch adds nothing twice;
+only idempotent requests are retried.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +44,7 @@ _RESULTS = {"Accept": "application/sparql-results+json"}
 
 
 SWITCH_TRIPLES_PER_TIMEOUT = 100_000
+_UNSAFE = re.compile(r"[\s<>\"'{}|^`\\]")
 
 
 @dataclass(frozen=True)
@@ -82,8 +86,7 @@ def check_store(endpoints: Endpoints, client: HttpClient) -> None:
 
 def parts_of(quads: Iterable[ox.Quad], graph_base: str = DEFAULT_GRAPH_BASE) -> list[Part]:
     """The release split by named graph, renamed under graph_base and skolemised, sorted."""
-    if not graph_base.endswith(("/", "#")):
-        raise CcbkgError(f"--graph-base must end with / or #, not {graph_base!r}")
+    check_graph_base(graph_base)
     grouped: dict[str, list[ox.Triple]] = {}
     for q in quads:
         name = _part_name(q.graph_name)
@@ -161,48 +164,95 @@ def by_value(term: _Object) -> _Object:
     return term if text == term.value else ox.Literal(text, datatype=term.datatype)
 
 
-def publish(
-    quads: Iterable[ox.Quad], endpoints: Endpoints, client: HttpClient, *,
-    graph_base: str = DEFAULT_GRAPH_BASE, progress: Progress | None = None,
-    prune: bool = True,
-) -> PublishSummary:
-    """Load the release into the store: stage, verify, switch in one update, verify again.
+def check_graph_base(graph_base: str) -> None:
+    """Refuse a graph base outside the release's own namespace (BASE): publish drops the graphs
+    under it that the release does not have, so any other base could drop someone else's."""
+    if (not graph_base.startswith(BASE) or not graph_base.endswith(("/", "#"))
+            or _UNSAFE.search(graph_base)):
+        raise CcbkgError(f"--graph-base must be under {BASE} and end with / or #, not "
+                         f"{graph_base!r} (publish drops the graphs under it that the release "
+                         "does not have)")
 
-    With prune, the graphs under graph_base that the release no longer has (a renamed or
-    removed part) are dropped in the same update as the switch, so that the store then holds
-    this release and nothing of an older one.
-    """
-    started, sent = time.perf_counter(), client.requests
-    progress = progress or Progress(quiet=True)
+
+@dataclass(frozen=True)
+class Plan:
+    """What a publish will do: the parts it loads and the graphs it drops in the switch."""
+
+    parts: list[Part]
+    dropped: list[str]
+
+    def lines(self) -> list[str]:
+        """One line per graph loaded or dropped."""
+        return ([f"  load {p.target} ({p.count} triples)" for p in self.parts]
+                + [f"  drop {g}" for g in self.dropped])
+
+
+def plan(quads: Iterable[ox.Quad], endpoints: Endpoints, client: HttpClient, *,
+         graph_base: str = DEFAULT_GRAPH_BASE, prune: bool = True) -> Plan:
+    """The parts of the release and the graphs under graph_base the switch drops: the staging
+    graphs any earlier publish left and, with prune, those the release no longer has."""
     parts = parts_of(quads, graph_base)
     if not parts:
         raise CcbkgError("the release is empty: nothing to publish")
     store = _Store(endpoints, client)
-    total = sum(p.count for p in parts)
+    found = set(store.graphs(graph_base)) - {p.target for p in parts}
+    staging = graph_base + STAGING
+    return Plan(parts, sorted(g for g in found if prune or g.startswith(staging)))
+
+
+def recover(endpoints: Endpoints, client: HttpClient,
+            graph_base: str = DEFAULT_GRAPH_BASE) -> list[str]:
+    """Drop the staging graphs an interrupted publish left (of any version of ccbkg) in one
+    update, make it durable, and return them; the published graphs are not touched."""
+    check_graph_base(graph_base)
+    store = _Store(endpoints, client)
+    left = store.graphs(graph_base + STAGING)
+    if left:
+        store.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in left), idempotent=True,
+                     what="dropping the staging graphs")
+        store.checkpoint()
+    return left
+
+
+def publish(
+    quads: Iterable[ox.Quad], endpoints: Endpoints, client: HttpClient, *,
+    graph_base: str = DEFAULT_GRAPH_BASE, progress: Progress | None = None,
+    prune: bool = True, planned: Plan | None = None,
+) -> PublishSummary:
+    """Load the release into the store, switch it in one update, make it durable, verify it.
+
+    On a store whose update requests are transactions (Oxigraph) the switch carries the whole
+    release, so nothing is staged in the store; elsewhere each part goes first into a staging
+    graph (verified) and the switch moves them. With prune, the graphs under graph_base that
+    the release no longer has are dropped in the same update, so that the store then holds
+    this release and nothing of an older one.
+    """
+    started, sent = time.perf_counter(), client.requests
+    progress = progress or Progress(quiet=True)
+    store = _Store(endpoints, client)
     with progress.step(f"Checking the store at {shown(endpoints.query)}"):
         store.ask()
+        planned = planned or plan(quads, endpoints, client, graph_base=graph_base, prune=prune)
+    parts, dropped = planned.parts, planned.dropped
+    stage = not endpoints.atomic
+    phase = "before the switch"
     try:
-        with progress.step(f"Loading {total} triples into {len(parts)} staging graphs"):
-            store.update(" ;\n".join(f"DROP SILENT GRAPH <{p.staging}>" for p in parts),
-                         idempotent=True, what="clearing the staging graphs")
-            for part in parts:
-                store.load(part)
-        with progress.step("Verifying the staging graphs"):
-            for part in parts:
-                store.verify(part, part.staging, "staging graph")
-        stale = store.stale(graph_base, {p.target for p in parts}) if prune else []
+        if stage:
+            _stage(store, parts, progress)
+        phase = "during the switch"
+        notes = _switch(store, parts, progress, dropped, stage=stage)
+        phase = "after the switch, before it was verified"
+        with progress.step("Making the switch durable and verifying the published graphs"):
+            store.checkpoint()
+            _verify_switched(store, parts, dropped)
+    except KeyboardInterrupt:
+        raise KeyboardInterrupt(_interrupted(phase, endpoints)) from None
     except CcbkgError as exc:
-        _clean_up(store, parts)
-        raise CcbkgError(f"{exc}; nothing was switched, the published graphs are unchanged "
-                         "(re-run publish when the store is fine)") from None
-    notes = _switch(store, parts, progress, stale)
-    with progress.step("Verifying the published graphs"):
-        for part in parts:
-            store.verify(part, part.target, "published graph")
-        for graph in stale:
-            if store.count(graph):
-                raise CcbkgError(f"<{graph}>, which the release no longer has, is still in the "
-                                 "store after the switch")
+        if phase != "after the switch, before it was verified":
+            raise
+        raise CcbkgError(f"{exc}; the switch was acknowledged but the published graphs could "
+                         "not be verified: run publish again") from None
+    stale = [g for g in dropped if not g.startswith(graph_base + STAGING)]
     if stale:
         notes.append(f"dropped {len(stale)} graph(s) under {graph_base} that the release no "
                      f"longer has: {', '.join(stale)}")
@@ -210,12 +260,58 @@ def publish(
                           time.perf_counter() - started, client.requests - sent, notes)
 
 
+def _verify_switched(store: _Store, parts: list[Part], dropped: Sequence[str]) -> None:
+    """Every target holds its part and every dropped graph is gone."""
+    for part in parts:
+        store.verify(part, part.target, "published graph")
+    for graph in dropped:
+        if store.count(graph):
+            raise CcbkgError(f"<{graph}>, which the switch dropped, is still in the store")
+
+
+def _interrupted(phase: str, endpoints: Endpoints) -> str:
+    """What an interruption in phase left in the store, truthfully."""
+    if phase == "before the switch":
+        return ("interrupted before the switch: the published graphs are unchanged (staging "
+                "graphs may be left: `ccbkg publish --recover` or the next publish drops them)")
+    if phase == "during the switch" and endpoints.atomic:
+        return ("interrupted during the switch: the store applies it whole or not at all, so it "
+                "holds the old release or the new one; run publish again to be sure")
+    if phase == "during the switch":
+        return ("interrupted during the switch: the published graphs may be partly switched; "
+                "run publish again")
+    return ("interrupted after the switch was acknowledged, before the published graphs were "
+            "verified; run publish again to verify them")
+
+
+def _stage(store: _Store, parts: list[Part], progress: Progress) -> None:
+    """Load and verify each part in its staging graph (on stores without transactions)."""
+    try:
+        with progress.step(f"Loading {sum(p.count for p in parts)} triples into {len(parts)} "
+                           "staging graphs"):
+            store.update(" ;\n".join(f"DROP SILENT GRAPH <{p.staging}>" for p in parts),
+                         idempotent=True, what="clearing the staging graphs")
+            for part in parts:
+                store.load(part)
+        with progress.step("Verifying the staging graphs"):
+            for part in parts:
+                store.verify(part, part.staging, "staging graph")
+    except CcbkgError as exc:
+        _clean_up(store, parts)
+        raise CcbkgError(f"{exc}; nothing was switched, the published graphs are unchanged "
+                         "(re-run publish when the store is fine)") from None
+
+
 def _switch(store: _Store, parts: list[Part], progress: Progress,
-            stale: Sequence[str] = ()) -> list[str]:
-    """Move every staging graph onto its target and drop the stale graphs, in one update
-    request (never retried)."""
-    request = " ;\n".join([f"MOVE SILENT GRAPH <{p.staging}> TO <{p.target}>" for p in parts]
-                          + [f"DROP SILENT GRAPH <{graph}>" for graph in stale])
+            dropped: Sequence[str] = (), *, stage: bool = True) -> list[str]:
+    """One update request (never retried) that puts every part onto its target (moving its
+    staging graph, or with the triples themselves) and drops the graphs in dropped."""
+    if stage:
+        switch = [f"MOVE SILENT GRAPH <{p.staging}> TO <{p.target}>" for p in parts]
+    else:
+        switch = [f"DROP SILENT GRAPH <{p.target}> ;\nINSERT DATA {{ GRAPH <{p.target}> {{\n"
+                  + "".join(line(t) for t in p.triples) + "} }" for p in parts]
+    request = " ;\n".join(switch + [f"DROP SILENT GRAPH <{graph}>" for graph in dropped])
     # Moving graphs takes time in proportion to their size: --timeout per 100,000 triples.
     scale = max(1.0, sum(p.count for p in parts) / SWITCH_TRIPLES_PER_TIMEOUT)
     try:
@@ -224,15 +320,18 @@ def _switch(store: _Store, parts: list[Part], progress: Progress,
                          timeout=store.client.timeout * scale)
     except StoreError as exc:
         if exc.applied is False:
-            _clean_up(store, parts)
+            if stage:
+                _clean_up(store, parts)
             raise CcbkgError(f"{exc}; nothing was switched, the published graphs are "
                              "unchanged") from None
         try:  # the store may have switched before the answer was lost: look
-            for part in parts:
-                store.verify(part, part.target, "published graph")
+            _verify_switched(store, parts, dropped)
         except CcbkgError:  # staging stays: the switch may still be running in the store
+            held = ("the old release or the new one (it applies an update whole or not at "
+                    "all)" if not stage else "the old release, the new one or a mix")
             raise CcbkgError(f"{exc}; the switch may not have completed and the published "
-                             "graphs could not be confirmed: run publish again") from None
+                             f"graphs could not be confirmed: the store holds {held}; run "
+                             "publish again") from None
         return [f"the switch answer was lost ({exc}), but every graph was verified"]
     return []
 
@@ -251,18 +350,19 @@ class _Store:
         self.endpoints = endpoints
         self.client = client
 
-    def select(self, query: str, what: str) -> list[ox.QuerySolution]:
+    def select(self, query: str, what: str, url: str | None = None) -> list[ox.QuerySolution]:
+        """The rows of a query, asked at url (default: the query endpoint)."""
         answer = self.client.request(
-            "POST", self.endpoints.query, body=urlencode({"query": query}).encode(),
+            "POST", url or self.endpoints.query, body=urlencode({"query": query}).encode(),
             headers={**_FORM, **_RESULTS}, idempotent=True, what=what)
         try:
             results = ox.parse_query_results(answer.body, format=ox.QueryResultsFormat.JSON)
         except SyntaxError as exc:
-            raise StoreError(f"{what} at {shown(self.endpoints.query)}: the answer is not "
+            raise StoreError(f"{what} at {shown(url or self.endpoints.query)}: the answer is not "
                              f"SPARQL results ({exc})") from None
         if not isinstance(results, ox.QuerySolutions):
             raise StoreError(f"{what}: expected a table of results from "
-                             f"{shown(self.endpoints.query)}")
+                             f"{shown(url or self.endpoints.query)}")
         return list(results)
 
     def ask(self) -> None:
@@ -290,15 +390,28 @@ class _Store:
                 self.update(f"INSERT DATA {{ GRAPH <{part.staging}> {{\n{chunk}}} }}",
                             idempotent=True, what=what)
 
-    def stale(self, graph_base: str, targets: set[str]) -> list[str]:
-        """The graphs under graph_base, staging graphs aside, that are not among targets."""
+    def graphs(self, prefix: str) -> list[str]:
+        """The named graphs whose IRI starts with prefix, sorted."""
         rows = self.select(
             "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
-            f"FILTER(STRSTARTS(STR(?g), {ox.Literal(graph_base)}) && "
-            f"!STRSTARTS(STR(?g), {ox.Literal(graph_base + STAGING)})) }}",
-            "listing the published graphs")
-        found = {r["g"].value for r in rows if isinstance(r["g"], ox.NamedNode)}
-        return sorted(found - targets)
+            f"FILTER(STRSTARTS(STR(?g), {ox.Literal(prefix)})) }}", "listing the graphs")
+        return sorted({r["g"].value for r in rows if isinstance(r["g"], ox.NamedNode)})
+
+    def sql(self, statement: str, what: str) -> None:
+        """Virtuoso: run one SQL statement (as the authenticated user, e.g. dba)."""
+        rows = self.select(f"SELECT (bif:exec({ox.Literal(statement)}) AS ?done) WHERE {{}}",
+                           what, self.endpoints.update)
+        done = rows[0]["done"] if rows else None
+        if not isinstance(done, ox.Literal) or done.value != "0":
+            raise StoreError(f"{what} at {shown(self.endpoints.update)}: {statement} did not "
+                             f"succeed ({done})")
+
+    def checkpoint(self) -> None:
+        """Virtuoso: write what it holds to its database file, so that a crash right after
+        publish reports success loses nothing (its HTTP updates are not all in its log)."""
+        if self.endpoints.store != "virtuoso":
+            return
+        self.sql("checkpoint", "a checkpoint")
 
     def count(self, graph: str) -> int:
         rows = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}",
@@ -338,12 +451,32 @@ class _Store:
             out.extend(ox.Triple(last, r["p"], r["o"]) for r in tail)
             after = last.value
 
+    def read(self, graph: str) -> list[ox.Triple]:
+        """The whole graph in one Graph Store protocol GET (stores that have `atomic`)."""
+        url = f"{self.endpoints.gsp}?{urlencode({'graph': graph})}"
+        try:
+            answer = self.client.request("GET", url, headers={"Accept": "application/n-triples"},
+                                         idempotent=True, what="reading a graph back")
+        except StoreError as exc:
+            if exc.status == 404:
+                return []
+            raise
+        try:
+            return [q.triple for q in ox.parse(answer.body, format=ox.RdfFormat.N_TRIPLES)]
+        except SyntaxError as exc:
+            raise StoreError(f"reading {graph} back: not N-Triples ({exc})") from None
+
     def verify(self, part: Part, graph: str, what: str) -> None:
         """The graph in the store has exactly the part's triples (count and digest)."""
-        count = self.count(graph)
+        if self.endpoints.atomic and self.endpoints.gsp:
+            triples = self.read(graph)
+            count = len(set(triples))
+        else:
+            count = self.count(graph)
+            triples = [] if count != part.count else self.triples(graph, count)
         if count != part.count:
             raise CcbkgError(f"the {what} <{graph}> has {count} triples, expected {part.count}")
-        got = digest(self.triples(graph, count))
+        got = digest(triples)
         if got != part.digest:
             raise CcbkgError(f"the {what} <{graph}> holds other triples than the release "
                              f"(SHA-256 {got[:12]}… instead of {part.digest[:12]}…)")

@@ -23,6 +23,7 @@ EXIT_OK = 0
 
 def add_parsers(sub: Any) -> None:
     """Add `serve` and `publish` to the CLI's subcommands."""
+    from ccbkg.namespaces import BASE
     from ccbkg.publish import DEFAULT_GRAPH_BASE
     from ccbkg.serve import DEFAULT_BIND, DEFAULT_PORT
 
@@ -53,9 +54,11 @@ def add_parsers(sub: Any) -> None:
 
     publish = sub.add_parser(
         "publish", help="load the release into a SPARQL 1.1 store, atomically",
-        description="Load every named graph of the release into a staging graph, verify it "
-                    "(triple count and SHA-256 read back from the store), switch all graphs "
-                    "in one update, and verify again: readers never see a half-loaded graph. "
+        description="Switch the release into the store in one update (Oxigraph: one "
+                    "transaction carrying the release, invisible until switched; others: "
+                    "verified staging graphs moved in place), then read every graph back and "
+                    "verify it (triple count and SHA-256). After a crash or Ctrl-C, publish "
+                    "again (or --recover). docs/stores.md says what holds on each store. "
                     "Credentials come from CCBKG_STORE_USER and CCBKG_STORE_PASSWORD only.",
         epilog="Exit codes: 0 published and verified, 2 the store failed or refused (the "
                "message says whether the published graphs were left unchanged).",
@@ -73,7 +76,12 @@ def add_parsers(sub: Any) -> None:
                          help="Graph Store protocol endpoint (default: from --store; generic "
                               "stores without it get the data by INSERT DATA)")
     publish.add_argument("--graph-base", default=DEFAULT_GRAPH_BASE, metavar="IRI",
-                         help=f"IRI the named graphs go under (default: {DEFAULT_GRAPH_BASE})")
+                         help=f"IRI the named graphs go under, within {BASE} (default: "
+                              f"{DEFAULT_GRAPH_BASE})")
+    publish.add_argument("--dry-run", action="store_true",
+                         help="list the graphs publish would load and drop, change nothing")
+    publish.add_argument("--recover", action="store_true",
+                         help="only drop the staging graphs an interrupted publish left")
     publish.add_argument("--keep-other-graphs", action="store_true",
                          help="keep graphs under --graph-base that the release does not have "
                               "(by default they are dropped in the switch, so that the store "
@@ -155,9 +163,10 @@ def _cmd_publish(args: argparse.Namespace) -> int:
     from ccbkg.dataset import open_release
     from ccbkg.http import HttpClient, credentials_from_env
     from ccbkg.progress import Progress
-    from ccbkg.publish import check_store, publish
+    from ccbkg.publish import check_graph_base, check_store, plan, publish, recover
     from ccbkg.stores import endpoints
 
+    check_graph_base(args.graph_base)
     credentials = credentials_from_env()
     where = endpoints(args.store, args.endpoint, update=args.update_endpoint,
                       gsp=args.gsp_endpoint, authenticated=credentials is not None)
@@ -168,12 +177,23 @@ def _cmd_publish(args: argparse.Namespace) -> int:
     client = HttpClient(timeout=args.timeout, retries=args.retries, credentials=credentials,
                         auth_urls=where.urls())
     check_store(where, client)
+    if args.recover:
+        left = recover(where, client, args.graph_base)
+        print(f"Dropped {len(left)} staging graph(s)" + "".join(f"\n  {g}" for g in left),
+              flush=True)
+        return EXIT_OK
     progress = Progress(quiet=args.quiet)
     with progress.step("Reading the release"):
         release = open_release(args.dist, args.root)
         quads = release.quads()
+    planned = plan(quads, where, client, graph_base=args.graph_base,
+                   prune=not args.keep_other_graphs)
+    heading = "Would publish (dry run, nothing changed):" if args.dry_run else "Publishing:"
+    print("\n".join([heading, *planned.lines()]), flush=True)
+    if args.dry_run:
+        return EXIT_OK
     summary = publish(quads, where, client, graph_base=args.graph_base, progress=progress,
-                      prune=not args.keep_other_graphs)
+                      planned=planned)
     lines = [f"Published {release.label} to {summary.endpoint}: {len(summary.graphs)} graphs, "
              f"{summary.triples} triples, {summary.seconds:.1f} s ({summary.requests} requests)."]
     if not args.quiet:

@@ -1,6 +1,7 @@
 """Store profiles: the endpoint paths and batch sizes `publish` uses for each kind of store.
 
-- oxigraph: `/query`, `/update`, `/store` (Graph Store protocol) under the server URL.
+- oxigraph: `/query`, `/update`, `/store` (Graph Store protocol) under the server URL; an
+  update request is one transaction (all or nothing, even when the server is killed).
 - virtuoso (tested with Debian's 7.2.5): reads on `/sparql`; with credentials, updates on
   `/sparql-auth` and Graph Store requests on `/sparql-graph-crud-auth` (digest auth, e.g. dba),
   without them `/sparql` and `/sparql-graph-crud` (only if the SPARQL user was granted
@@ -31,6 +32,9 @@ class Endpoints:
     gsp: str | None
     batch: int = 10_000
     page: int = 5_000
+    #: One update request is one transaction (all or nothing, even on a crash): the switch
+    #: carries the whole release and nothing is staged in the store.
+    atomic: bool = False
 
     def urls(self) -> list[str]:
         """Every endpoint URL (for credentials and the network guard)."""
@@ -47,7 +51,7 @@ def endpoints(store: str, endpoint: str, *, update: str | None = None, gsp: str 
     if store == "oxigraph":
         base = _base(endpoint, "/query", "/update", "/store")
         return Endpoints(store, f"{base}/query", update or f"{base}/update",
-                         gsp or f"{base}/store", batch=50_000, page=50_000)
+                         gsp or f"{base}/store", batch=50_000, page=50_000, atomic=True)
     if store == "virtuoso":
         base = _base(endpoint, "/sparql", "/sparql-auth", "/sparql-graph-crud",
                      "/sparql-graph-crud-auth")
