@@ -1,4 +1,4 @@
-"""The fast SHACL engine (ccbkg.fastshacl) against pyshacl, its reference, and the W3C suite.
+"""The fast SHACL engine (ccbkg.checks.fastshacl) against pyshacl, its reference, and the W3C suite.
 
 pyshacl is the oracle: on the shape fixtures, the real data, mutants of it and lint fixtures,
 both engines must write the same report: the same results with the same focus nodes, paths,
@@ -25,15 +25,15 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SH, NamespaceManager
 from rdflib.term import Node
 
-from ccbkg import fastshacl
+from ccbkg.checks import fastshacl
+from ccbkg.checks.fastshacl.regex import translate
+from ccbkg.checks.fastshacl.text import graph_describer, stringify
+from ccbkg.checks.shapes import validate
 from ccbkg.cli import main
-from ccbkg.fastshacl.regex import translate
-from ccbkg.fastshacl.text import graph_describer, stringify
-from ccbkg.load import load
-from ccbkg.project import Project, Role
-from ccbkg.serialize import to_bytes
-from ccbkg.terms import rdflib_graph, to_oxigraph
-from ccbkg.validate import validate
+from ccbkg.core.terms import rdflib_graph, to_oxigraph
+from ccbkg.project.layout import Project, Role
+from ccbkg.project.load import load
+from ccbkg.rdf.serialize import to_bytes
 from tests.conftest import REPO
 from tests.mutation import KINDS, mutants, rules, scheme_members
 

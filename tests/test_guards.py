@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ccbkg import netguard
+from ccbkg.core import netguard
 from tests.conftest import REPO, assert_no_traceback, run_cli
 
 

@@ -12,7 +12,7 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from ccbkg.namespaces import CCB, OA
+from ccbkg.core.namespaces import CCB, OA
 from tests.conftest import REPO, SHARED, assert_no_traceback, run_cli
 
 SOURCES = REPO / "instances" / "sources"

@@ -35,10 +35,10 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
-from ccbkg.describe import Release
-from ccbkg.load import load
-from ccbkg.namespaces import CCB, OA
-from ccbkg.project import Project, Role
+from ccbkg.core.namespaces import CCB, OA
+from ccbkg.project.layout import Project, Role
+from ccbkg.project.load import load
+from ccbkg.rdf.void import Release
 from ccbkg.site import build_site
 from ccbkg.site.source_page import Placed, highlighted, overlaps
 from tests.conftest import REPO, assert_no_traceback, copy_sources, run_cli

@@ -13,7 +13,7 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from ccbkg.load import parse_rdf
+from ccbkg.project.load import parse_rdf
 from tests.conftest import SHARED
 
 SUITES = {
