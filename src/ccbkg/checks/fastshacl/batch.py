@@ -22,7 +22,7 @@ from ccbkg.checks.fastshacl.paths import is_predicate, path_pattern
 from ccbkg.checks.fastshacl.results import Outcome, Result, Term
 
 if TYPE_CHECKING:
-    from ccbkg.checks.fastshacl.engine import Engine
+    from ccbkg.checks.fastshacl.validator import Validator
 
 
 @dataclass
@@ -40,7 +40,7 @@ class Batch:
     """Collects the pair constraints of shapes with one path over a focus set; `run` fills
     their outcomes."""
 
-    def __init__(self, engine: Engine, shape: Shape, focus: FocusSet) -> None:
+    def __init__(self, engine: Validator, shape: Shape, focus: FocusSet) -> None:
         self.engine = engine
         self.shape = shape  # the first shape, for the path they share
         self.focus = focus

@@ -23,20 +23,20 @@ from ccbkg.checks.fastshacl.paths import exists
 from ccbkg.checks.fastshacl.results import Outcome
 
 if TYPE_CHECKING:
-    from ccbkg.checks.fastshacl.engine import Engine
+    from ccbkg.checks.fastshacl.validator import Validator
 
-Handler = Callable[["Engine", Shape, FocusSet, Batch], list[Outcome]]
+Handler = Callable[["Validator", Shape, FocusSet, Batch], list[Outcome]]
 
 
 def _values(parameter: URIRef) -> Handler:
     """A handler that adds the parameter's value tests to the batch."""
-    def handler(e: Engine, s: Shape, focus: FocusSet, batch: Batch) -> list[Outcome]:
+    def handler(e: Validator, s: Shape, focus: FocusSet, batch: Batch) -> list[Outcome]:
         component = values.COMPONENTS[parameter]
         return [batch.values(s, component, bad("?value")) for bad in values.tests(e, s, parameter)]
     return handler
 
 
-def _min_count(e: Engine, s: Shape, focus: FocusSet, batch: Batch) -> list[Outcome]:
+def _min_count(e: Validator, s: Shape, focus: FocusSet, batch: Batch) -> list[Outcome]:
     n = integer(s, SH.minCount)
     if s.path is None:
         raise Unsupported("sh:minCount on a node shape")
@@ -49,7 +49,7 @@ def _min_count(e: Engine, s: Shape, focus: FocusSet, batch: Batch) -> list[Outco
     return [e.direct(s, e.rows(query), SH.MinCountConstraintComponent)]
 
 
-def _max_count(e: Engine, s: Shape, focus: FocusSet, batch: Batch) -> list[Outcome]:
+def _max_count(e: Validator, s: Shape, focus: FocusSet, batch: Batch) -> list[Outcome]:
     """More than n distinct values; for n = 0 and 1, a value (other than this one) exists."""
     n = integer(s, SH.maxCount)
     if s.path is None:
@@ -64,13 +64,13 @@ def _max_count(e: Engine, s: Shape, focus: FocusSet, batch: Batch) -> list[Outco
     return [e.direct(s, e.rows(query), SH.MaxCountConstraintComponent)]
 
 
-def _other_value(e: Engine, s: Shape, body: Callable[[str], str]) -> str | None:
+def _other_value(e: Validator, s: Shape, body: Callable[[str], str]) -> str | None:
     """An expression true when a value of ?this makes body true (None for repeating paths)."""
     assert s.path is not None
     return exists(e.shapes.graph, s.path, "?this", body, lambda: "?" + fresh("other"))
 
 
-def _has_value(e: Engine, s: Shape, focus: FocusSet, batch: Batch) -> list[Outcome]:
+def _has_value(e: Validator, s: Shape, focus: FocusSet, batch: Batch) -> list[Outcome]:
     out = []
     for wanted in s.values(SH.hasValue):
         same = values.equal(e, wanted)
@@ -83,7 +83,7 @@ def _has_value(e: Engine, s: Shape, focus: FocusSet, batch: Batch) -> list[Outco
     return out
 
 
-def _unique_lang(e: Engine, s: Shape, focus: FocusSet, batch: Batch) -> list[Outcome]:
+def _unique_lang(e: Validator, s: Shape, focus: FocusSet, batch: Batch) -> list[Outcome]:
     """One result per focus node and language (lower-cased) with two or more values."""
     flag = one(s, SH.uniqueLang)
     if s.path is None:

@@ -26,14 +26,14 @@ from ccbkg.checks.fastshacl.params import integer
 from ccbkg.checks.fastshacl.paths import exists
 
 if TYPE_CHECKING:
-    from ccbkg.checks.fastshacl.engine import Engine
+    from ccbkg.checks.fastshacl.validator import Validator
 
 Test = Callable[[str], str]
 _DEPTH = 6
 _LOGICAL = (SH["not"], SH["and"], SH["or"], SH.xone)
 
 
-def conformance(e: Engine, node: Node, depth: int = 0) -> Test | None:
+def conformance(e: Validator, node: Node, depth: int = 0) -> Test | None:
     """A test true when a node conforms to the shape at `node`, or None."""
     s = e.shapes.shape(node)
     if s.deactivated:
@@ -43,7 +43,7 @@ def conformance(e: Engine, node: Node, depth: int = 0) -> Test | None:
     return _focus(e, s, depth) if s.path is not None else _node(e, s, depth)
 
 
-def violation(e: Engine, parameter: Node, members: list[Node], depth: int = 0) -> Test | None:
+def violation(e: Validator, parameter: Node, members: list[Node], depth: int = 0) -> Test | None:
     """A test true when a node violates sh:not, sh:and, sh:or or sh:xone of the members."""
     found = [conformance(e, m, depth + 1) for m in members]
     tests = [t for t in found if t is not None]
@@ -59,7 +59,7 @@ def violation(e: Engine, parameter: Node, members: list[Node], depth: int = 0) -
     return lambda v: "!(" + joiner.join(f"({t(v)})" for t in tests) + ")"
 
 
-def _node(e: Engine, s: Shape, depth: int) -> Test | None:
+def _node(e: Validator, s: Shape, depth: int) -> Test | None:
     """The constraints of a node shape on the node itself."""
     tests: list[Test] = []
     for parameter in s.params:
@@ -73,7 +73,7 @@ def _node(e: Engine, s: Shape, depth: int) -> Test | None:
     return _all(tests)
 
 
-def _focus(e: Engine, s: Shape, depth: int) -> Test | None:
+def _focus(e: Validator, s: Shape, depth: int) -> Test | None:
     """The constraints of a property shape on a focus node: its counts, sh:hasValue, and
     the tests of each value node."""
     g, path = e.shapes.graph, s.path
@@ -110,7 +110,7 @@ def _focus(e: Engine, s: Shape, depth: int) -> Test | None:
     return _all(tests)
 
 
-def _value(e: Engine, s: Shape, parameter: URIRef, depth: int) -> list[Test] | None:
+def _value(e: Validator, s: Shape, parameter: URIRef, depth: int) -> list[Test] | None:
     """The constraints that test one node (the focus of a node shape, or a value)."""
     if parameter == SH.flags:
         return []

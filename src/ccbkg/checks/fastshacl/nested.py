@@ -27,12 +27,12 @@ from ccbkg.checks.fastshacl.store import SURROGATE
 from ccbkg.core.terms import to_oxigraph
 
 if TYPE_CHECKING:
-    from ccbkg.checks.fastshacl.engine import Engine
+    from ccbkg.checks.fastshacl.validator import Validator
 
-Handler = Callable[["Engine", Shape, FocusSet, Batch], list[Outcome]]
+Handler = Callable[["Validator", Shape, FocusSet, Batch], list[Outcome]]
 
 
-def _pairs(e: Engine, s: Shape, focus: FocusSet, only: str) -> dict[Term, set[Node]]:
+def _pairs(e: Validator, s: Shape, focus: FocusSet, only: str) -> dict[Term, set[Node]]:
     """Each focus node that passes the filter `only` with its value nodes, as rdflib terms."""
     found: dict[Term, set[Node]] = defaultdict(set)
     query = f"SELECT ?this ?value WHERE {{ {e.value_pattern(s, focus)} FILTER({only}) }}"
@@ -42,7 +42,7 @@ def _pairs(e: Engine, s: Shape, focus: FocusSet, only: str) -> dict[Term, set[No
     return found
 
 
-def _objects(e: Engine, focus: FocusSet, predicate: Node, only: str) -> dict[Term, set[Node]]:
+def _objects(e: Validator, focus: FocusSet, predicate: Node, only: str) -> dict[Term, set[Node]]:
     found: dict[Term, set[Node]] = defaultdict(set)
     query = (f"SELECT ?this ?value WHERE {{ {focus.members()} ?this {const(predicate)} ?value "
              f"FILTER({only}) }}")
@@ -60,7 +60,7 @@ def pair_constraint(parameter: URIRef) -> Handler:
                  SH.lessThan: SH.LessThanConstraintComponent,
                  SH.lessThanOrEquals: SH.LessThanOrEqualsConstraintComponent}[parameter]
 
-    def handler(e: Engine, s: Shape, focus: FocusSet, batch: Batch) -> list[Outcome]:
+    def handler(e: Validator, s: Shape, focus: FocusSet, batch: Batch) -> list[Outcome]:
         if parameter in (SH.lessThan, SH.lessThanOrEquals) and s.path is None:
             raise Unsupported(f"{parameter.n3()} on a node shape")
         out = []
@@ -89,7 +89,7 @@ def pair_constraint(parameter: URIRef) -> Handler:
     return handler
 
 
-def _suspects(e: Engine, s: Shape, focus: FocusSet, parameter: URIRef, other: URIRef) -> str:
+def _suspects(e: Validator, s: Shape, focus: FocusSet, parameter: URIRef, other: URIRef) -> str:
     """A query for the focus nodes that may fail a pair constraint: a value and an object of
     `other` that are not surely in order (non-negative integers compared in SPARQL), that may
     be equal (the same term, or literals of the same lexical form), or a value or object
@@ -149,7 +149,7 @@ def _comparable(n: Node) -> tuple[object, bool]:
     return n, False
 
 
-def closed(e: Engine, s: Shape, focus: FocusSet, batch: Batch) -> list[Outcome]:
+def closed(e: Validator, s: Shape, focus: FocusSet, batch: Batch) -> list[Outcome]:
     flag = one(s, SH.closed)
     if not (isinstance(flag, Literal) and bool(flag.value)):
         return []
@@ -169,7 +169,7 @@ def closed(e: Engine, s: Shape, focus: FocusSet, batch: Batch) -> list[Outcome]:
     return [Outcome(results, {r.origin for r in results})]
 
 
-def _nested_nonconforming(e: Engine, node: Node, values: FocusSet) -> set[Term]:
+def _nested_nonconforming(e: Validator, node: Node, values: FocusSet) -> set[Term]:
     return e.validate(e.shapes.shape(node), values).nonconforming
 
 
@@ -177,7 +177,7 @@ def logical(parameter: URIRef) -> Handler:
     component = {SH["not"]: SH.NotConstraintComponent, SH["and"]: SH.AndConstraintComponent,
                  SH["or"]: SH.OrConstraintComponent, SH.xone: SH.XoneConstraintComponent}[parameter]
 
-    def handler(e: Engine, s: Shape, focus: FocusSet, batch: Batch) -> list[Outcome]:
+    def handler(e: Validator, s: Shape, focus: FocusSet, batch: Batch) -> list[Outcome]:
         values = e.values(s, focus)
         out = []
         for operand in s.values(parameter):
@@ -213,7 +213,7 @@ def logical(parameter: URIRef) -> Handler:
     return handler
 
 
-def node(e: Engine, s: Shape, focus: FocusSet, batch: Batch) -> list[Outcome]:
+def node(e: Validator, s: Shape, focus: FocusSet, batch: Batch) -> list[Outcome]:
     values = e.values(s, focus)
     out = []
     for target in _shapes(e, s, SH.node, paths=False):
@@ -227,7 +227,7 @@ def node(e: Engine, s: Shape, focus: FocusSet, batch: Batch) -> list[Outcome]:
     return out
 
 
-def property_(e: Engine, s: Shape, focus: FocusSet, batch: Batch) -> list[Outcome]:
+def property_(e: Validator, s: Shape, focus: FocusSet, batch: Batch) -> list[Outcome]:
     values = e.values(s, focus)
     children = list(_shapes(e, s, SH.property, paths=True))
     out = []
@@ -248,7 +248,7 @@ def property_(e: Engine, s: Shape, focus: FocusSet, batch: Batch) -> list[Outcom
     return out
 
 
-def _shapes(e: Engine, s: Shape, parameter: URIRef, *, paths: bool) -> Iterator[Shape]:
+def _shapes(e: Validator, s: Shape, parameter: URIRef, *, paths: bool) -> Iterator[Shape]:
     """The shapes a parameter names, which must (or must not) have a path."""
     for node in s.values(parameter):
         shape = e.shapes.shape(node)
@@ -258,7 +258,7 @@ def _shapes(e: Engine, s: Shape, parameter: URIRef, *, paths: bool) -> Iterator[
         yield shape
 
 
-def _touched(e: Engine, s: Shape, focus: FocusSet, nested: Outcome,
+def _touched(e: Validator, s: Shape, focus: FocusSet, nested: Outcome,
              ) -> tuple[dict[Term, list[Result]], list[tuple[Term, Term]]]:
     """The results of a nested validation of the value nodes by value node, and the (focus,
     value) pairs whose value has results or does not conform."""
@@ -273,7 +273,7 @@ def _touched(e: Engine, s: Shape, focus: FocusSet, nested: Outcome,
     return by_origin, [(f, v) for f, v in e.rows(query, "value") if v is not None]
 
 
-def qualified(e: Engine, s: Shape, focus: FocusSet, batch: Batch) -> list[Outcome]:
+def qualified(e: Validator, s: Shape, focus: FocusSet, batch: Batch) -> list[Outcome]:
     if s.path is None:
         return []  # pyshacl ignores sh:qualifiedValueShape on node shapes
     low = optional_integer(s, SH.qualifiedMinCount)
@@ -324,7 +324,7 @@ def qualified(e: Engine, s: Shape, focus: FocusSet, batch: Batch) -> list[Outcom
     return out
 
 
-def _qualifies(e: Engine, q: Node, siblings: list[Node]) -> inline.Test | None:
+def _qualifies(e: Validator, q: Node, siblings: list[Node]) -> inline.Test | None:
     """A test true when a node conforms to q and to none of the sibling shapes, or None when
     they cannot be inlined."""
     found = [inline.conformance(e, n) for n in [q, *siblings]]
@@ -334,7 +334,7 @@ def _qualifies(e: Engine, q: Node, siblings: list[Node]) -> inline.Test | None:
     return lambda v: " && ".join([f"({tests[0](v)})", *(f"!({t(v)})" for t in tests[1:])])
 
 
-def _qualified_checks(e: Engine, s: Shape, batch: Batch, qualifies: inline.Test,
+def _qualified_checks(e: Validator, s: Shape, batch: Batch, qualifies: inline.Test,
                       low: int | None, high: int | None) -> list[Outcome] | None:
     """Counts of qualifying values of at most one as checks of each focus node: one
     qualifying value (high 0), two distinct ones (high 1), none (low 1)."""
@@ -359,7 +359,7 @@ def _qualified_checks(e: Engine, s: Shape, batch: Batch, qualifies: inline.Test,
     return [batch.every(s, c, bad) for c, bad in checks]  # type: ignore[arg-type]
 
 
-def _siblings(e: Engine, s: Shape, q: Node) -> list[Node]:
+def _siblings(e: Validator, s: Shape, q: Node) -> list[Node]:
     g = e.shapes.graph
     found: set[Node] = set()
     for parent in g.subjects(SH.property, s.node):
@@ -370,7 +370,7 @@ def _siblings(e: Engine, s: Shape, q: Node) -> list[Node]:
     return sorted(found, key=lambda n: n.n3())
 
 
-def sparql_constraint(e: Engine, s: Shape, focus: FocusSet, batch: Batch) -> list[Outcome]:
+def sparql_constraint(e: Validator, s: Shape, focus: FocusSet, batch: Batch) -> list[Outcome]:
     out = []
     for node in s.values(SH.sparql):
         results = sparql.evaluate(e, s, node, focus)

@@ -25,9 +25,9 @@ from ccbkg.core import netguard
 from ccbkg.core.terms import to_rdflib
 
 if TYPE_CHECKING:
-    from ccbkg.checks.fastshacl.engine import Engine
     from ccbkg.checks.fastshacl.focus import FocusSet
     from ccbkg.checks.fastshacl.model import Shape
+    from ccbkg.checks.fastshacl.validator import Validator
 
 _PREFIX_RE = re.compile(r"^\s*(?:PREFIX\s+([\w.-]*):\s*<([^>]*)>|BASE\s+<[^>]*>)", re.I)
 _VAR_RE = re.compile(r"[?$]([A-Za-z_][\w]*)")
@@ -57,7 +57,7 @@ def split_prologue(text: str) -> tuple[dict[str, str], str]:
         rest = rest[match.end():]
 
 
-def evaluate(engine: Engine, shape: Shape, node: Node, focus: FocusSet) -> list[Result]:
+def evaluate(engine: Validator, shape: Shape, node: Node, focus: FocusSet) -> list[Result]:
     """The results of one sh:sparql constraint for every focus node."""
     g = engine.shapes.graph
     deactivated = [d for d in g.objects(node, SH.deactivated)]
@@ -106,7 +106,7 @@ def evaluate(engine: Engine, shape: Shape, node: Node, focus: FocusSet) -> list[
     return _results(shape, node, messages, rows)
 
 
-def optimise_target(engine: Engine, select: str, prefixes: dict[str, str]) -> str:
+def optimise_target(engine: Validator, select: str, prefixes: dict[str, str]) -> str:
     """A SPARQL target with its sub-SELECTs computed once and its EXISTS filters as joins."""
     text = hoist(engine, select, prefixes)
     tokens = _scan(text)
@@ -350,7 +350,7 @@ def _closing(tokens: list[tuple[str, int, str]], open_at: int) -> int | None:
     return None
 
 
-def hoist(engine: Engine, text: str, prefixes: dict[str, str]) -> str:
+def hoist(engine: Validator, text: str, prefixes: dict[str, str]) -> str:
     """Replace each sub-SELECT that projects one variable by the set it selects, computed once
     for all queries (a sub-SELECT is evaluated on its own, whatever surrounds it)."""
     while True:

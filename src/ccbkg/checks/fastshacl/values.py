@@ -30,7 +30,7 @@ from ccbkg.checks.fastshacl.results import Term
 from ccbkg.checks.fastshacl.store import SURROGATE
 
 if TYPE_CHECKING:
-    from ccbkg.checks.fastshacl.engine import Engine
+    from ccbkg.checks.fastshacl.validator import Validator
 
 Bad = Callable[[str], str]
 NODE_KINDS = {
@@ -53,25 +53,25 @@ COMPONENTS: dict[URIRef, URIRef] = {
 }
 
 
-def tests(e: Engine, s: Shape, parameter: URIRef) -> list[Bad]:
+def tests(e: Validator, s: Shape, parameter: URIRef) -> list[Bad]:
     """The violation tests of a value-testing parameter (one of COMPONENTS) of a shape."""
     return _BUILDERS[parameter](e, s, parameter)
 
 
-def equal(e: Engine, wanted: Node) -> Bad:
+def equal(e: Validator, wanted: Node) -> Bad:
     """A test that is true when the node is the given term (rdflib's equality, as pyshacl's
     sh:hasValue)."""
     fn = e.function(lambda t: e.rdf(t) == wanted)
     return lambda v: f"{fn}({v})"
 
 
-def _python(e: Engine, ok: Callable[[Node], bool]) -> Bad:
+def _python(e: Validator, ok: Callable[[Node], bool]) -> Bad:
     """A test that is true when a Python test on the node's rdflib term fails."""
     fn = e.function(lambda t: not ok(e.rdf(t)))
     return lambda v: f"{fn}({v})"
 
 
-def _class(e: Engine, s: Shape, parameter: URIRef) -> list[Bad]:
+def _class(e: Validator, s: Shape, parameter: URIRef) -> list[Bad]:
     out: list[Bad] = []
     for c in s.values(SH["class"]):
         classes = ", ".join(e.subclasses(c))
@@ -83,7 +83,7 @@ def _class(e: Engine, s: Shape, parameter: URIRef) -> list[Bad]:
     return out
 
 
-def _datatype(e: Engine, s: Shape, parameter: URIRef) -> list[Bad]:
+def _datatype(e: Validator, s: Shape, parameter: URIRef) -> list[Bad]:
     rule = one(s, SH.datatype)
     if rule == RDFS.Literal:
         return [lambda v: f"!isLiteral({v})"]
@@ -115,17 +115,17 @@ def _well_typed(lit: Node, rule: Node) -> bool:
     return check(value) if check is not None else True
 
 
-def _node_kind(e: Engine, s: Shape, parameter: URIRef) -> list[Bad]:
+def _node_kind(e: Validator, s: Shape, parameter: URIRef) -> list[Bad]:
     ok = NODE_KINDS.get(one(s, SH.nodeKind), "false")  # type: ignore[call-overload]
     return [lambda v: f"!({ok.format(v)})"]
 
 
-def _in(e: Engine, s: Shape, parameter: URIRef) -> list[Bad]:
+def _in(e: Validator, s: Shape, parameter: URIRef) -> list[Bad]:
     allowed = set(e.shapes.items(one(s, SH["in"])))
     return [_python(e, lambda v: v in allowed)]
 
 
-def _pattern(e: Engine, s: Shape, parameter: URIRef) -> list[Bad]:
+def _pattern(e: Validator, s: Shape, parameter: URIRef) -> list[Bad]:
     """Python's re.search on pyshacl's string of the node (a blank node fails), as SPARQL
     REGEX where the expression can be rewritten exactly (see `regex`), else in Python."""
     flags = 0
@@ -151,7 +151,7 @@ def _regex(pattern: ox.Literal) -> Bad:
     return lambda v: f"isBlank({v}) || !REGEX(STR({v}), {pattern})"
 
 
-def _search(e: Engine, compiled: re.Pattern[str]) -> Bad:
+def _search(e: Validator, compiled: re.Pattern[str]) -> Bad:
     def fails(t: Term) -> bool:
         text = e.text(t)
         return text is None or compiled.search(text) is None
@@ -160,7 +160,7 @@ def _search(e: Engine, compiled: re.Pattern[str]) -> Bad:
     return lambda v: f"{fn}({v})"
 
 
-def _length(e: Engine, s: Shape, parameter: URIRef) -> list[Bad]:
+def _length(e: Validator, s: Shape, parameter: URIRef) -> list[Bad]:
     """sh:minLength / sh:maxLength in SPARQL: the store keeps every literal in the lexical
     form rdflib gives it (see load_store), so STR and STRLEN see what pyshacl sees."""
     bound = integer(s, parameter)
@@ -171,7 +171,7 @@ def _length(e: Engine, s: Shape, parameter: URIRef) -> list[Bad]:
     return [lambda v: f"isBlank({v}) || STRLEN(STR({v})) > {bound}"]
 
 
-def _language_in(e: Engine, s: Shape, parameter: URIRef) -> list[Bad]:
+def _language_in(e: Validator, s: Shape, parameter: URIRef) -> list[Bad]:
     """pyshacl's test: the tag, or its first subtag, lower-cased, is in the list (or "*")."""
     wanted = sorted({str(i.value).lower() for i in e.shapes.items(one(s, SH.languageIn))
                      if isinstance(i, Literal)})
@@ -182,7 +182,7 @@ def _language_in(e: Engine, s: Shape, parameter: URIRef) -> list[Bad]:
                       f'|| LCASE(STRBEFORE(lang({v}), "-")) IN ({tags})))']
 
 
-def _range(e: Engine, s: Shape, parameter: URIRef) -> list[Bad]:
+def _range(e: Validator, s: Shape, parameter: URIRef) -> list[Bad]:
     accept = _RANGES[parameter][1]
     out: list[Bad] = []
     for bound in s.values(parameter):
@@ -203,7 +203,7 @@ def _range(e: Engine, s: Shape, parameter: URIRef) -> list[Bad]:
     return out
 
 
-_BUILDERS: dict[URIRef, Callable[[Engine, Shape, URIRef], list[Bad]]] = {
+_BUILDERS: dict[URIRef, Callable[[Validator, Shape, URIRef], list[Bad]]] = {
     SH["class"]: _class, SH.datatype: _datatype, SH.nodeKind: _node_kind, SH["in"]: _in,
     SH.pattern: _pattern, SH.languageIn: _language_in, SH.minLength: _length,
     SH.maxLength: _length, **dict.fromkeys(_RANGES, _range),
