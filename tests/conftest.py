@@ -16,7 +16,7 @@ from tests.rdflib_queries import compile_once
 compile_once()
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+W3C = REPO / "tests" / "w3c"  # the W3C test suites, shipped with the repository
 SOURCE_DIRS = ("ontology", "shapes", "instances", "queries")
 
 

@@ -35,9 +35,10 @@ from ccbkg.project.layout import Project, Role
 from ccbkg.project.load import load
 from ccbkg.rdf.serialize import to_bytes
 from tests.conftest import REPO
+from tests.conftest import W3C as W3C_SUITES
 from tests.mutation import KINDS, mutants, rules, scheme_members
 
-W3C = REPO.parent / "shared" / "w3c-shacl-tests"
+W3C = W3C_SUITES / "shacl"
 KNOWN_FAILURES = REPO / "tests" / "fixtures" / "shacl-known-failures.txt"
 SHAPE_FIXTURES = REPO / "tests" / "fixtures" / "shapes"
 LINT_FIXTURES = REPO / "tests" / "fixtures" / "lint"
@@ -246,7 +247,7 @@ def _w3c_cases() -> list[tuple[str, str, Node]]:
             walk(str(included))
         for entries in g.objects(URIRef(uri), URIRef(MF + "entries")):
             for entry in g.items(entries):
-                cases.append((str(entry).split("/w3c-shacl-tests/")[1], uri, entry))
+                cases.append((str(entry).removeprefix(W3C.as_uri() + "/"), uri, entry))
 
     walk((W3C / "manifest.ttl").as_uri())
     return cases
