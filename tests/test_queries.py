@@ -844,6 +844,7 @@ def test_usage_errors_exit_2() -> None:
         assert_no_traceback(result)
 
 
+@pytest.mark.slow
 def test_server_is_reachable_by_plain_urllib(server: str) -> None:
     """The fixture's server answers the SPARQL protocol directly (sanity check)."""
     request = urllib.request.Request(server + "?query=ASK%7B%7D",

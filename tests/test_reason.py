@@ -12,7 +12,8 @@ from ccbkg.project.layout import Project
 from ccbkg.project.load import LoadedProject, load
 from tests.conftest import REPO, assert_no_traceback, run_cli
 
-pytestmark = pytest.mark.skipif(shutil.which("java") is None, reason="HermiT needs Java")
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(shutil.which("java") is None, reason="HermiT needs Java")]
 
 PREFIXES = """@prefix ccb: <https://w3id.org/ccbkg/ontology#> .
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .

@@ -22,6 +22,7 @@ from ccbkg.stores.site_server import WORKERS, SiteServer, local_location
 from tests.test_redirects import BROWSER, HTACCESS, rows
 from tests.test_site import built  # noqa: F401 (the session-scoped build, shared)
 
+pytestmark = pytest.mark.slow  # every test starts the site server
 COUNTRY = "https://w3id.org/ccbkg/id/country/JPN"
 
 
