@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: all build check test static pytest clean
+.PHONY: all build check test test-fast static pytest clean
 
 all: build
 
@@ -25,8 +25,14 @@ static: $(STAMP)
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/mypy
 
+# --durations: the slowest tests are printed at the end of every run (docs/testing.md).
 pytest: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=15
+
+# Everything but the tests marked slow: the servers (ccbkg serve, the site server, Oxigraph,
+# Virtuoso), the browser and the reasoner.
+test-fast: $(STAMP)
+	$(BIN)/pytest -m 'not slow' --durations=15
 
 test: static pytest
 

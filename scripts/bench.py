@@ -181,15 +181,15 @@ def _source_digest() -> str:
 # ------------------------------------------------------------------------------ pipeline
 
 def _pipeline(args: argparse.Namespace) -> dict[str, Any]:
-    from ccbkg import gcpolicy
-    from ccbkg.build import build
-    from ccbkg.findings import Report
-    from ccbkg.lint import lint
-    from ccbkg.load import load
-    from ccbkg.project import Project, Role
-    from ccbkg.provenance import check_provenance
-    from ccbkg.reason import java_available, reason
-    from ccbkg.validate import validate
+    from ccbkg.checks.lint import lint
+    from ccbkg.checks.provenance import check_provenance
+    from ccbkg.checks.reason import java_available, reason
+    from ccbkg.checks.shapes import validate
+    from ccbkg.cli import gcpolicy
+    from ccbkg.core.findings import Report
+    from ccbkg.project.layout import Project, Role
+    from ccbkg.project.load import load
+    from ccbkg.release.build import build
 
     gcpolicy.for_large_graphs()  # as the ccbkg command does
     root = _tree(args, args.size, 0)
@@ -294,8 +294,8 @@ def _query_forms(info: Any) -> list[tuple[str, dict[str, str]]]:
 
 def _query_child(args: argparse.Namespace) -> None:
     """Run the bundled queries, printing one JSON line per form (see _guarded_queries)."""
-    from ccbkg.load import load
-    from ccbkg.project import Project, Role
+    from ccbkg.project.layout import Project, Role
+    from ccbkg.project.load import load
     from ccbkg.query import bind, catalogue, run_embedded
 
     root = _tree(args, args.size, 0)
@@ -381,10 +381,10 @@ def _wait_for(port: int) -> None:
 def _shacl(args: argparse.Namespace) -> dict[str, Any]:
     from pyshacl import validate as pyshacl_validate
 
-    from ccbkg import fastshacl
-    from ccbkg.load import load
-    from ccbkg.project import Project, Role
-    from ccbkg.validate import VALIDATED
+    from ccbkg.checks import fastshacl
+    from ccbkg.checks.shapes import VALIDATED
+    from ccbkg.project.layout import Project, Role
+    from ccbkg.project.load import load
 
     root = _tree(args, args.size, args.defects)
     sources = load(Project.discover(root))
@@ -508,8 +508,8 @@ def _keys(report: Graph, *, messages: bool = True) -> Counter[Key]:
 
 def _jena(sources: Any, shapes: Graph, work: Path, fast: Counter[Key]) -> dict[str, Any]:
     """Jena's `shacl validate` on the same data and shapes, timed as a whole process."""
-    from ccbkg.project import Role
-    from ccbkg.validate import VALIDATED
+    from ccbkg.checks.shapes import VALIDATED
+    from ccbkg.project.layout import Role
 
     java = shutil.which("java")
     jars = [Path("/usr/share/java") / f"{j}.jar" for j in JENA_JARS]

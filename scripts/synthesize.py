@@ -49,9 +49,9 @@ mutation = importlib.import_module("tests.mutation")
 KINDS: tuple[str, ...] = mutation.KINDS
 Mutant = Any
 
-from ccbkg.load import LoadedFile, Sources, load  # noqa: E402
-from ccbkg.namespaces import CCB, ID, OA, PREFIXES, RDF, RDFS  # noqa: E402
-from ccbkg.project import Project, Role  # noqa: E402
+from ccbkg.core.namespaces import CCB, ID, OA, PREFIXES, RDF, RDFS  # noqa: E402
+from ccbkg.project.layout import Project, Role  # noqa: E402
+from ccbkg.project.load import LoadedFile, LoadedProject, load  # noqa: E402
 
 MARKER = ".ccbkg-synthetic"
 TYPE = ox.NamedNode(str(RDF.type))
@@ -176,7 +176,7 @@ def _prepare(root: Path, out: Path) -> None:
             shutil.copytree(root / part, out / part)
 
 
-def _plan(sources: Sources, rng: random.Random) -> Plan:
+def _plan(sources: LoadedProject, rng: random.Random) -> Plan:
     quads = [q for f in sources.of(Role.DATA) for q in f.quads]
     by_subject: dict[str, dict[str, list[ox.NamedNode | ox.BlankNode | ox.Literal]]] = \
         defaultdict(lambda: defaultdict(list))
@@ -211,7 +211,7 @@ def _plan(sources: Sources, rng: random.Random) -> Plan:
     return Plan(countries, documents, shift, agreements, codes)
 
 
-def _subclasses(sources: Sources, cls: str) -> set[str]:
+def _subclasses(sources: LoadedProject, cls: str) -> set[str]:
     graph = sources.graph(Role.ONTOLOGY)
     return {str(c) for c in graph.transitive_subjects(RDFS.subClassOf, URIRef(cls))}
 
@@ -311,7 +311,7 @@ def _apply(files: dict[str, list[Triple]], m: Mutant) -> None:
             return
 
 
-def _choose_defects(sources: Sources, plan: Plan, scale: int, per_kind: int,
+def _choose_defects(sources: LoadedProject, plan: Plan, scale: int, per_kind: int,
                     rng: random.Random, rewire: dict[tuple[int, str], int],
                     ) -> dict[int, list[Mutant]]:
     """per_kind mutants of every kind, on distinct nodes, spread over the copies."""
@@ -363,7 +363,7 @@ def _detectable(m: Mutant, types: set[str], required: dict[str, set[str]]) -> bo
     return True
 
 
-def _required_by_violations(sources: Sources) -> dict[str, set[str]]:
+def _required_by_violations(sources: LoadedProject) -> dict[str, set[str]]:
     """Per target class, the properties a Violation-severity shape requires (sh:minCount)."""
     g = sources.graph(Role.SHAPES)
     sh = "http://www.w3.org/ns/shacl#"

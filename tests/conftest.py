@@ -16,8 +16,33 @@ from tests.rdflib_queries import compile_once
 compile_once()
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+W3C = REPO / "tests" / "w3c"  # the W3C test suites, shipped with the repository
 SOURCE_DIRS = ("ontology", "shapes", "instances", "queries")
+# Fixtures (module, name) that start a server (Oxigraph, Virtuoso, `ccbkg serve`, the site
+# server) or the browser: every test that uses one must be marked slow, so that `make test-fast`
+# leaves it out. The reasoner's tests are marked by module (test_reason.py) and by case
+# (bad_inputs cases with java = true).
+SLOW_FIXTURES = frozenset({
+    ("tests.conftest_stores", "oxigraph"), ("tests.conftest_stores", "virtuoso"),
+    ("tests.conftest_stores", "store"), ("tests.test_queries", "server"),
+    ("tests.test_serve", "serve"), ("tests.test_siteserver", "server"),
+    ("tests.test_siteserver", "quick"), ("tests.test_site", "browser"),
+    ("tests.test_site", "visits"),
+})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Refuse to run when a test that starts a server or the browser is not marked slow."""
+    unmarked = []
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        used = {(defs[-1].func.__module__, defs[-1].argname)  # the definition in effect
+                for defs in (info.name2fixturedefs.values() if info else ()) if defs}
+        if used & SLOW_FIXTURES and item.get_closest_marker("slow") is None:
+            unmarked.append(item.nodeid)
+    if unmarked:
+        raise pytest.UsageError("these tests start a server or the browser but are not marked "
+                                "slow (pytest.mark.slow): " + ", ".join(unmarked))
 
 
 @dataclass

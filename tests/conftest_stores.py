@@ -15,8 +15,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from ccbkg.dataset import RELEASE_FILE, open_release
-from ccbkg.publish import Part, parts_of
+from ccbkg.rdf.dataset import RELEASE_FILE, open_release
+from ccbkg.stores.publish import Part, parts_of
 from tests.conftest import REPO
 from tests.stores import OxigraphServer, StoreUnderTest, VirtuosoServer, virtuoso_missing
 

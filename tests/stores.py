@@ -33,9 +33,9 @@ from urllib.parse import urlencode, urlsplit
 import pyoxigraph as ox
 from SPARQLWrapper import POST, TURTLE, SPARQLWrapper
 
-from ccbkg.http import PASSWORD_ENV, USER_ENV, HttpClient
-from ccbkg.publish import digest
-from ccbkg.stores import Endpoints, endpoints
+from ccbkg.stores.http_client import PASSWORD_ENV, USER_ENV, HttpClient
+from ccbkg.stores.profiles import Endpoints, endpoints
+from ccbkg.stores.publish import digest
 from tests.conftest import REPO
 
 VIRTUOSO_INI = Path("/etc/virtuoso-opensource-7/virtuoso.ini")

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from ccbkg import atomic
 from ccbkg.cli import main
-from ccbkg.errors import CcbkgError
+from ccbkg.core.errors import CcbkgError
+from ccbkg.release import atomic
 from tests.conftest import REPO, run_cli
 
 

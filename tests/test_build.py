@@ -17,9 +17,9 @@ from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, VOID
 
-from ccbkg.atomic import MARKER
-from ccbkg.load import format_for
-from ccbkg.namespaces import DATASET_IRI, GRAPH
+from ccbkg.core.namespaces import DATASET_IRI, GRAPH
+from ccbkg.project.load import format_for
+from ccbkg.release.atomic import MARKER
 from tests.conftest import REPO, CliResult, assert_no_traceback, run_cli
 
 RDFLIB_FORMATS = {".ttl": "turtle", ".nt": "nt", ".rdf": "xml", ".jsonld": "json-ld",

@@ -1,4 +1,4 @@
-"""The fast SHACL engine (ccbkg.fastshacl) against pyshacl, its reference, and the W3C suite.
+"""The fast SHACL engine (ccbkg.checks.fastshacl) against pyshacl, its reference, and the W3C suite.
 
 pyshacl is the oracle: on the shape fixtures, the real data, mutants of it and lint fixtures,
 both engines must write the same report: the same results with the same focus nodes, paths,
@@ -25,19 +25,20 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SH, NamespaceManager
 from rdflib.term import Node
 
-from ccbkg import fastshacl
+from ccbkg.checks import fastshacl
+from ccbkg.checks.fastshacl.regex import translate
+from ccbkg.checks.fastshacl.text import graph_describer, stringify
+from ccbkg.checks.shapes import validate
 from ccbkg.cli import main
-from ccbkg.fastshacl.regex import translate
-from ccbkg.fastshacl.text import graph_describer, stringify
-from ccbkg.load import load
-from ccbkg.project import Project, Role
-from ccbkg.serialize import to_bytes
-from ccbkg.terms import rdflib_graph, to_oxigraph
-from ccbkg.validate import validate
+from ccbkg.core.terms import rdflib_graph, to_oxigraph
+from ccbkg.project.layout import Project, Role
+from ccbkg.project.load import load
+from ccbkg.rdf.serialize import to_bytes
 from tests.conftest import REPO
+from tests.conftest import W3C as W3C_SUITES
 from tests.mutation import KINDS, mutants, rules, scheme_members
 
-W3C = REPO.parent / "shared" / "w3c-shacl-tests"
+W3C = W3C_SUITES / "shacl"
 KNOWN_FAILURES = REPO / "tests" / "fixtures" / "shacl-known-failures.txt"
 SHAPE_FIXTURES = REPO / "tests" / "fixtures" / "shapes"
 LINT_FIXTURES = REPO / "tests" / "fixtures" / "lint"
@@ -246,7 +247,7 @@ def _w3c_cases() -> list[tuple[str, str, Node]]:
             walk(str(included))
         for entries in g.objects(URIRef(uri), URIRef(MF + "entries")):
             for entry in g.items(entries):
-                cases.append((str(entry).split("/w3c-shacl-tests/")[1], uri, entry))
+                cases.append((str(entry).removeprefix(W3C.as_uri() + "/"), uri, entry))
 
     walk((W3C / "manifest.ttl").as_uri())
     return cases

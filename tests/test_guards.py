@@ -18,14 +18,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ccbkg import netguard
+from ccbkg.core import netguard
 from tests.conftest import REPO, assert_no_traceback, run_cli
 
 
 def test_network_guard_refuses_remote_hosts() -> None:
     code = (
         "import socket, sys\n"
-        "from ccbkg import netguard\n"
+        "from ccbkg.core import netguard\n"
         "netguard.install()\n"
         "try:\n"
         "    socket.create_connection(('192.0.2.1', 80), timeout=1)\n"
@@ -42,7 +42,7 @@ def test_network_guard_refuses_remote_hosts() -> None:
 def test_network_guard_allows_loopback() -> None:
     code = (
         "import socket\n"
-        "from ccbkg import netguard\n"
+        "from ccbkg.core import netguard\n"
         "netguard.install()\n"
         "server = socket.socket(); server.bind(('127.0.0.1', 0)); server.listen()\n"
         "socket.create_connection(server.getsockname(), timeout=1).close()\n"

@@ -7,7 +7,7 @@ import re
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from ccbkg.namespaces import CCB, ID
+from ccbkg.core.namespaces import CCB, ID
 from tests.conftest import REPO
 
 INVENTORY = REPO / "instances" / "README.md"

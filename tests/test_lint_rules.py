@@ -35,7 +35,8 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SH
 from rdflib.term import Node
 
-from ccbkg import fastshacl, vocabterms
+from ccbkg.checks import fastshacl
+from ccbkg.checks import vocabulary_typos as vocabterms
 from tests.test_fastshacl import result_keys
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -17,9 +17,9 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from ccbkg.cli import main
-from ccbkg.findings import Severity
-from ccbkg.load import load, split_lines
-from ccbkg.project import Project
+from ccbkg.core.findings import Severity
+from ccbkg.project.layout import Project
+from ccbkg.project.load import load, split_lines
 from tests.conftest import REPO
 
 _ALBANIA = (REPO / "instances" / "albania.ttl").read_bytes()

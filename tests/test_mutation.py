@@ -15,9 +15,9 @@ import pyoxigraph as ox
 import pytest
 
 from ccbkg.cli import main
-from ccbkg.load import load
-from ccbkg.project import Project, Role
-from ccbkg.serialize import to_bytes
+from ccbkg.project.layout import Project, Role
+from ccbkg.project.load import load
+from ccbkg.rdf.serialize import to_bytes
 from tests.conftest import REPO
 from tests.mutation import KINDS, Mutant, mutants, rules, scheme_members
 

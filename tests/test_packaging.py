@@ -35,7 +35,10 @@ def test_wheel_ships_every_source_file(wheel: Path) -> None:
     expected += ["w3id/.htaccess", "CHANGELOG.md"]  # the site server's rules, the site's changes
     missing = [e for e in expected if f"ccbkg/data/{e}" not in names]
     assert missing == []
-    assert "ccbkg/cli.py" in names
+    package = [p.relative_to(REPO / "src").as_posix() for p in (REPO / "src" / "ccbkg").rglob("*")
+               if p.is_file() and p.suffix in (".py", ".css")]
+    assert "ccbkg/cli/__init__.py" in package
+    assert sorted(set(package) - names) == []  # every module of every subpackage
 
 
 def test_installed_wheel_checks_outside_the_checkout(wheel: Path, tmp_path: Path) -> None:
@@ -43,7 +46,7 @@ def test_installed_wheel_checks_outside_the_checkout(wheel: Path, tmp_path: Path
     zipfile.ZipFile(wheel).extractall(site)
     env = {**os.environ, "PYTHONPATH": str(site)}
     proc = subprocess.run(
-        [sys.executable, "-c", "import ccbkg.project as p; print(p.default_root())"],
+        [sys.executable, "-c", "import ccbkg.project.layout as p; print(p.default_root())"],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=False,
     )
     assert proc.stdout.strip() == str(site / "ccbkg" / "data"), proc.stderr

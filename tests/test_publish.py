@@ -26,11 +26,11 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 import pytest
 
-from ccbkg import publish as pub
-from ccbkg.errors import CcbkgError
-from ccbkg.http import PASSWORD_ENV, USER_ENV, HttpClient, StoreError
-from ccbkg.progress import Progress
-from ccbkg.stores import endpoints
+from ccbkg.core.errors import CcbkgError
+from ccbkg.core.progress import Progress
+from ccbkg.stores import publish as pub
+from ccbkg.stores.http_client import PASSWORD_ENV, USER_ENV, HttpClient, StoreError
+from ccbkg.stores.profiles import endpoints
 from tests.conftest import REPO, assert_no_traceback, run_cli
 from tests.stores import (
     FaultProxy,
@@ -55,7 +55,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_skolemised_release_is_stable_and_has_no_blank_nodes():
-    from ccbkg.dataset import open_release
+    from ccbkg.rdf.dataset import open_release
 
     release_parts = pub.parts_of(open_release(None, REPO).quads())  # canonical N-Quads
     again = pub.parts_of(_reparsed())  # a fresh parse of the sources: new blank node labels
@@ -72,8 +72,8 @@ def test_skolemised_release_is_stable_and_has_no_blank_nodes():
 
 
 def _reparsed() -> list[ox.Quad]:
-    from ccbkg.load import load
-    from ccbkg.project import Project, Role
+    from ccbkg.project.layout import Project, Role
+    from ccbkg.project.load import load
 
     return load(Project.discover(REPO)).quads(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)
 
@@ -625,7 +625,7 @@ def _holds(store: StoreUnderTest, parts: list[pub.Part]) -> bool:
 
 
 def _publish_py(store: StoreUnderTest, dist: Path) -> None:
-    from ccbkg.dataset import open_release
+    from ccbkg.rdf.dataset import open_release
 
     where = store.endpoints()
     pub.publish(open_release(dist, None).quads(), where, store.client(where, timeout=120))

@@ -29,10 +29,11 @@ from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 
-from ccbkg import netguard, query
-from ccbkg.errors import CcbkgError
-from ccbkg.load import Sources, load
-from ccbkg.project import Project, Role
+from ccbkg import query
+from ccbkg.core import netguard
+from ccbkg.core.errors import CcbkgError
+from ccbkg.project.layout import Project, Role
+from ccbkg.project.load import LoadedProject, load
 from tests.conftest import REPO, assert_no_traceback, run_cli
 
 QUERY_FILES = sorted((REPO / "queries").glob("*.rq"))
@@ -67,14 +68,14 @@ HOSTILE = [
 
 
 @pytest.fixture(scope="module")
-def sources() -> Sources:
+def sources() -> LoadedProject:
     loaded = load(Project.discover(REPO))
     assert not loaded.result.errors, loaded.result.errors[:3]
     return loaded
 
 
 @pytest.fixture(scope="module")
-def store(sources: Sources) -> ox.Store:
+def store(sources: LoadedProject) -> ox.Store:
     """The store `ccbkg query run` uses (see query.embedded_store), from sources loaded once."""
     return sources.store(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)
 
@@ -319,7 +320,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, sources: Sources) -> Iterator[str]:
+def server(tmp_path_factory: pytest.TempPathFactory, sources: LoadedProject) -> Iterator[str]:
     binary = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
     if not Path(binary).exists():
         pytest.skip("the oxigraph server binary is not installed (pip install oxigraph)")
@@ -843,6 +844,7 @@ def test_usage_errors_exit_2() -> None:
         assert_no_traceback(result)
 
 
+@pytest.mark.slow
 def test_server_is_reachable_by_plain_urllib(server: str) -> None:
     """The fixture's server answers the SPARQL protocol directly (sanity check)."""
     request = urllib.request.Request(server + "?query=ASK%7B%7D",

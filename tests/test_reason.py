@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from ccbkg import reason as reasoning
-from ccbkg.load import Sources, load
-from ccbkg.project import Project
+from ccbkg.checks import reason as reasoning
+from ccbkg.project.layout import Project
+from ccbkg.project.load import LoadedProject, load
 from tests.conftest import REPO, assert_no_traceback, run_cli
 
-pytestmark = pytest.mark.skipif(shutil.which("java") is None, reason="HermiT needs Java")
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(shutil.which("java") is None, reason="HermiT needs Java")]
 
 PREFIXES = """@prefix ccb: <https://w3id.org/ccbkg/ontology#> .
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
@@ -97,7 +98,7 @@ id:zz a ccb:Exercise ; rdfs:label "zz"@en .""",
 }
 
 
-def _sources_with(scratch: Path, case: str) -> Sources:
+def _sources_with(scratch: Path, case: str) -> LoadedProject:
     (scratch / "instances" / "zz.ttl").write_text(
         PREFIXES + "@prefix id: <https://w3id.org/ccbkg/id/> .\n"
         "@prefix country: <https://w3id.org/ccbkg/id/country/> .\n" + CLASHES[case])

@@ -1,6 +1,6 @@
 """The w3id redirect rules (w3id/.htaccess), evaluated offline against an expected-URL table.
 
-ccbkg.rewrite evaluates the mod_rewrite subset the file uses (the same code `ccbkg serve`
+ccbkg.stores.htaccess evaluates the mod_rewrite subset the file uses (the same code `ccbkg serve`
 answers IRIs with). Every target in the latest/ and release/<version>/ folders must exist in a
 fresh dist/ (and its #anchor in the page).
 """
@@ -15,10 +15,18 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from ccbkg.describe import Release
-from ccbkg.load import load
-from ccbkg.project import Project, Role
-from ccbkg.rewrite import PREFIX, RULES_FILE, TARGET_HOST, RewriteError, evaluate, parse, read_rules
+from ccbkg.project.layout import Project, Role
+from ccbkg.project.load import load
+from ccbkg.rdf.void import Release
+from ccbkg.stores.htaccess import (
+    PREFIX,
+    RULES_FILE,
+    TARGET_HOST,
+    RewriteError,
+    evaluate,
+    parse,
+    read_rules,
+)
 from tests.conftest import REPO
 from tests.test_site import built  # noqa: F401 (the session-scoped build, shared)
 

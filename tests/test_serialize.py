@@ -1,4 +1,4 @@
-"""Canonical writing: the order, blank-node labels and formats of `ccbkg.serialize`."""
+"""Canonical writing: the order, blank-node labels and formats of `ccbkg.rdf.serialize`."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import random
 import pyoxigraph as ox
 import pytest
 
-from ccbkg.load import load
-from ccbkg.namespaces import GRAPH, PREFIXES
-from ccbkg.project import Project, Role
-from ccbkg.serialize import Part, merged, write
+from ccbkg.core.namespaces import GRAPH, PREFIXES
+from ccbkg.project.layout import Project, Role
+from ccbkg.project.load import load
+from ccbkg.rdf.serialize import Part, merged, write
 
 EX = "http://example.org/"
 

@@ -9,7 +9,7 @@
 - Every reporting shape has a message and an explicit severity; the shapes pass meta-SHACL;
   no misspelt sh: term or XSD datatype hides in the file (pySHACL would ignore it silently).
 
-Validation is what `ccbkg check` runs: the fast engine (ccbkg.fastshacl), no inference,
+Validation is what `ccbkg check` runs: the fast engine (ccbkg.checks.fastshacl), no inference,
 SHACL-SPARQL on, warnings allowed. tests/test_fastshacl.py holds that engine to pyshacl's
 report, result for result, on every fixture here, so pyshacl stays the reference without
 running once per fixture.
@@ -31,7 +31,8 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SH
 from rdflib.term import Node
 
-from ccbkg import fastshacl, vocabterms
+from ccbkg.checks import fastshacl
+from ccbkg.checks import vocabulary_typos as vocabterms
 from tests.conftest import REPO, assert_no_traceback, run_cli
 
 SHAPES_FILE = REPO / "shapes" / "ccb.shapes.ttl"
@@ -474,8 +475,8 @@ def test_meta_shacl_catches_a_broken_shape() -> None:
     assert not conforms
 
 
-# The vocabulary lint (ccbkg.vocabterms, run by `ccbkg check` in the lint stage): pySHACL
-# silently ignores sh: terms it does not know (sh:minCout) and parsers accept any xsd: IRI
+# The vocabulary lint (ccbkg.checks.vocabulary_typos, run by `ccbkg check` in the lint stage):
+# pySHACL silently ignores sh: terms it does not know (sh:minCout) and parsers accept any xsd: IRI
 # (xsd:sting), so a typo switches a check off without a word.
 
 

@@ -35,10 +35,10 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
-from ccbkg.describe import Release
-from ccbkg.load import load
-from ccbkg.namespaces import CCB, OA
-from ccbkg.project import Project, Role
+from ccbkg.core.namespaces import CCB, OA
+from ccbkg.project.layout import Project, Role
+from ccbkg.project.load import load
+from ccbkg.rdf.void import Release
 from ccbkg.site import build_site
 from ccbkg.site.source_page import Placed, highlighted, overlaps
 from tests.conftest import REPO, assert_no_traceback, copy_sources, run_cli
@@ -646,6 +646,7 @@ def visits(site: Path, browser: Browser) -> list[Visit]:
     return found
 
 
+@pytest.mark.slow
 def test_browser_reports_errors_of_a_broken_page(browser: Browser, tmp_path: Path) -> None:
     page = tmp_path / "broken.html"
     page.write_text('<!DOCTYPE html><html lang="en"><title>x</title><h1>x</h1>'
@@ -655,12 +656,14 @@ def test_browser_reports_errors_of_a_broken_page(browser: Browser, tmp_path: Pat
     assert any(e.startswith("uncaught") for e in errors), errors
 
 
+@pytest.mark.slow
 def test_browser_loads_every_page_without_console_errors(visits: list[Visit]) -> None:
     assert len(visits) > 100
     errors = [f"{v.page} at {v.size[0]}px: {e}" for v in visits for e in v.errors]
     assert errors == []
 
 
+@pytest.mark.slow
 def test_browser_renders_each_page_with_one_h1_and_content(visits: list[Visit]) -> None:
     for v in visits:
         if v.page.endswith(".html"):
@@ -668,12 +671,14 @@ def test_browser_renders_each_page_with_one_h1_and_content(visits: list[Visit]) 
             assert v.probe["mainText"] > 100, v.page
 
 
+@pytest.mark.slow
 def test_browser_pages_fit_a_phone_screen(visits: list[Visit]) -> None:
     wide = [f"{v.page}: {v.probe['scrollWidth']}px" for v in visits
             if v.size == PHONE and v.probe["scrollWidth"] > v.probe["innerWidth"] + 1]
     assert wide == [], "pages scroll sideways at 390px"
 
 
+@pytest.mark.slow
 def test_browser_renders_the_diagrams_with_a_size(visits: list[Visit]) -> None:
     svgs = [v for v in visits if v.page.endswith(".svg")]
     assert len(svgs) >= 4
@@ -688,6 +693,7 @@ def test_browser_renders_the_diagrams_with_a_size(visits: list[Visit]) -> None:
     assert shown >= 8
 
 
+@pytest.mark.slow
 def test_browser_shows_pages_with_javascript_switched_off(site: Path, browser: Browser) -> None:
     dom = browser.dom_without_scripts((site / "id" / "country" / "ALB.html").as_uri())
     assert "<h1>Albania</h1>" in dom
@@ -701,6 +707,7 @@ def _png_size(path: Path) -> tuple[int, int]:
     return width, height
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("code", PROFILES)
 def test_browser_screenshots_of_each_country_profile(site: Path, tmp_path: Path,
                                                      code: str) -> None:

@@ -15,13 +15,14 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from ccbkg.describe import Release
-from ccbkg.errors import CcbkgError
-from ccbkg.rewrite import PREFIX, read_rules
-from ccbkg.siteserver import WORKERS, SiteServer, local_location
+from ccbkg.core.errors import CcbkgError
+from ccbkg.rdf.void import Release
+from ccbkg.stores.htaccess import PREFIX, read_rules
+from ccbkg.stores.site_server import WORKERS, SiteServer, local_location
 from tests.test_redirects import BROWSER, HTACCESS, rows
 from tests.test_site import built  # noqa: F401 (the session-scoped build, shared)
 
+pytestmark = pytest.mark.slow  # every test starts the site server
 COUNTRY = "https://w3id.org/ccbkg/id/country/JPN"
 
 

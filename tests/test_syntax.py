@@ -8,10 +8,10 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from ccbkg.findings import Severity
-from ccbkg.limits import MAX_NESTING
-from ccbkg.load import load
-from ccbkg.project import Project, Role
+from ccbkg.core.findings import Severity
+from ccbkg.project.layout import Project, Role
+from ccbkg.project.limits import MAX_NESTING
+from ccbkg.project.load import load
 from tests.conftest import assert_no_traceback, run_cli
 
 HEAD = "@prefix ex: <https://example.org/> .\n@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"

@@ -16,11 +16,11 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from ccbkg import fastshacl
-from ccbkg.load import Sources, load
-from ccbkg.project import Project, Role
-from ccbkg.provenance import check_provenance
-from ccbkg.validate import VALIDATED
+from ccbkg.checks import fastshacl
+from ccbkg.checks.provenance import check_provenance
+from ccbkg.checks.shapes import VALIDATED
+from ccbkg.project.layout import Project, Role
+from ccbkg.project.load import LoadedProject, load
 from tests.conftest import REPO
 from tests.mutation import KINDS
 
@@ -30,7 +30,7 @@ from synthesize import synthesize
 TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 
 
-def errors(sources: Sources) -> set[tuple[str, ...]]:
+def errors(sources: LoadedProject) -> set[tuple[str, ...]]:
     """Errors of the syntax, shapes and provenance stages, each with the node it names (for
     SHACL, top-level results only: sh:detail results name the concept a value points to)."""
     found = {(f.node or "", f.stage, f.message) for f in sources.result.errors}
@@ -48,7 +48,7 @@ def base(node: str) -> str:
     return node.split("#", 1)[0]
 
 
-def findings(sources: Sources) -> Counter[tuple[str, str]]:
+def findings(sources: LoadedProject) -> Counter[tuple[str, str]]:
     run = fastshacl.validate((q for f in sources.of(*VALIDATED) for q in f.quads),
                              sources.graph(Role.SHAPES))
     found = Counter((str(r.shape.node), str(r.severity)) for r in run.results)
@@ -56,7 +56,7 @@ def findings(sources: Sources) -> Counter[tuple[str, str]]:
     return found
 
 
-def classes(sources: Sources) -> Counter[str]:
+def classes(sources: LoadedProject) -> Counter[str]:
     return Counter(q.object.value for f in sources.of(Role.DATA) for q in f.quads  # type: ignore
                    if q.predicate == TYPE)
 
@@ -70,7 +70,7 @@ def digest(root: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def real() -> Sources:
+def real() -> LoadedProject:
     sources = load(Project.discover(REPO))
     assert not sources.result.errors
     return sources
@@ -85,7 +85,7 @@ def test_one_copy_is_the_real_data(tmp_path: Path) -> None:
 
 
 def test_three_copies_have_three_times_the_findings_and_classes(tmp_path: Path,
-                                                                real: Sources) -> None:
+                                                                real: LoadedProject) -> None:
     synthesize(REPO, tmp_path / "three", 3, copies_per_file=2)
     made = load(Project.discover(tmp_path / "three"))
     assert not made.result.errors

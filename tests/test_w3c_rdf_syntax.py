@@ -13,8 +13,8 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from ccbkg.load import parse_rdf
-from tests.conftest import SHARED
+from ccbkg.project.load import parse_rdf
+from tests.conftest import W3C
 
 SUITES = {
     "rdf-turtle": ox.RdfFormat.TURTLE,
@@ -23,7 +23,7 @@ SUITES = {
 }
 MF = "http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#"
 RDFT = "http://www.w3.org/ns/rdftest#"
-SUITE_ROOT = SHARED / "w3c-rdf-tests"
+SUITE_ROOT = W3C / "rdf"
 
 
 def _cases() -> list[tuple[str, str, Path, Path | None, str, ox.RdfFormat]]:
@@ -53,8 +53,7 @@ CASES = _cases()
 
 
 def test_suites_are_present_and_non_empty() -> None:
-    if not SUITE_ROOT.is_dir():
-        pytest.skip(f"W3C RDF test suites not found at {SUITE_ROOT} (they come with ../shared)")
+    assert SUITE_ROOT.is_dir(), f"the W3C RDF test suites are missing from {SUITE_ROOT}"
     kinds = {c[1] for c in CASES}
     assert len(CASES) > 500, len(CASES)
     compared = [c for c in CASES if "Eval" in c[1] and c[3] is not None and c[3].is_file()]
@@ -63,7 +62,6 @@ def test_suites_are_present_and_non_empty() -> None:
             "TestTrigNegativeSyntax", "TestTrigEval"} <= kinds
 
 
-@pytest.mark.skipif(not CASES, reason="W3C RDF test suites not found (they come with ../shared)")
 @pytest.mark.parametrize(("name", "kind", "action", "result", "base", "fmt"), CASES,
                          ids=[c[0] for c in CASES] or None)
 def test_w3c_syntax(

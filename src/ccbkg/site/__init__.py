@@ -15,11 +15,11 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import URIRef
 
-from ccbkg.describe import Release
-from ccbkg.load import Sources
-from ccbkg.namespaces import CCB
-from ccbkg.project import Role
-from ccbkg.query import parse_header
+from ccbkg.core.namespaces import CCB
+from ccbkg.project.layout import Role
+from ccbkg.project.load import LoadedProject
+from ccbkg.query.catalogue import parse_header
+from ccbkg.rdf.void import Release
 from ccbkg.site import diagrams
 from ccbkg.site.context import Site
 from ccbkg.site.diagrams import Drawing, Event
@@ -44,7 +44,7 @@ __all__ = ["build_site", "write_site"]
 DIAGRAMS = "diagrams"
 
 
-def write_site(sources: Sources, out: Path, release: Release,
+def write_site(sources: LoadedProject, out: Path, release: Release,
                artefacts: Mapping[str, bytes] | None = None) -> list[str]:
     """Write the site into out (a new folder) and return the written paths, relative to out.
 
@@ -59,7 +59,7 @@ def write_site(sources: Sources, out: Path, release: Release,
     return sorted(written)
 
 
-def build_site(sources: Sources, release: Release,
+def build_site(sources: LoadedProject, release: Release,
                artefacts: Mapping[str, bytes]) -> dict[str, bytes]:
     """Every file of the site, by path relative to the site folder."""
     view = View(sources.graph(Role.ONTOLOGY, Role.VOCAB, Role.DATA))
@@ -167,7 +167,7 @@ def _profile_extra(site: Site, path: str, iri: URIRef) -> str:
     return identity(site, path, iri) + profile_section(site, path, iri)
 
 
-def _examples(sources: Sources) -> list[Example]:
+def _examples(sources: LoadedProject) -> list[Example]:
     out = []
     for q in sources.queries:
         if q.source.role is not Role.QUERY:
@@ -179,7 +179,7 @@ def _examples(sources: Sources) -> list[Example]:
     return sorted(out, key=lambda e: e.name)
 
 
-def _file_order(sources: Sources, role: Role) -> dict[str, int]:
+def _file_order(sources: LoadedProject, role: Role) -> dict[str, int]:
     """Where each subject IRI first appears in the files of a role (the authored order)."""
     order: dict[str, int] = {}
     for f in sources.of(role):

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
-from ccbkg.describe import Release
-from ccbkg.namespaces import CCB, OA, RDF, XSD
+from ccbkg.core.namespaces import CCB, OA, RDF, XSD
+from ccbkg.rdf.void import Release
 from ccbkg.site.links import Linker, page_path, relative, split_fragment
 from ccbkg.site.markup import esc, link, link_html
 from ccbkg.site.view import DATA_NS, View, curie, sort_key

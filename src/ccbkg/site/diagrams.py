@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from rdflib import OWL, URIRef
 from rdflib.term import Node
 
-from ccbkg.namespaces import CCB, RDF, RDFS
+from ccbkg.core.namespaces import CCB, RDF, RDFS
 from ccbkg.site.svg import Svg, num, text_width
 from ccbkg.site.view import Dated, View, curie, sort_key
 

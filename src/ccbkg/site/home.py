@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from markdown_it import MarkdownIt
 from rdflib import URIRef
 
-from ccbkg.describe import LICENSE
-from ccbkg.namespaces import BASE, CCB, DCTERMS, ONTOLOGY_IRI, OWL, RDF, SKOS
-from ccbkg.serialize import MEDIA_TYPES
+from ccbkg.core.namespaces import BASE, CCB, DCTERMS, ONTOLOGY_IRI, OWL, RDF, SKOS
+from ccbkg.rdf.serialize import MEDIA_TYPES
+from ccbkg.rdf.void import LICENSE
 from ccbkg.site.context import Site
 from ccbkg.site.links import INDEX_PAGE, ONTOLOGY_PAGE, SHAPES_PAGE, page_path
 from ccbkg.site.markup import Page, esc, link, table, ul

@@ -14,7 +14,7 @@ from functools import lru_cache
 from rdflib import URIRef
 from rdflib.term import Node
 
-from ccbkg.namespaces import BASE, CCB, DATASET_IRI, ONTOLOGY_IRI
+from ccbkg.core.namespaces import BASE, CCB, DATASET_IRI, ONTOLOGY_IRI
 from ccbkg.site.view import DATA_NS, SCHEME_NS, curie
 
 SHAPES_NS = BASE + "shapes#"

@@ -7,7 +7,7 @@ from collections import defaultdict
 from rdflib import OWL, URIRef
 from rdflib.term import Node
 
-from ccbkg.namespaces import CCB, DCTERMS, ONTOLOGY_IRI, RDF, RDFS, SKOS
+from ccbkg.core.namespaces import CCB, DCTERMS, ONTOLOGY_IRI, RDF, RDFS, SKOS
 from ccbkg.site.context import Site
 from ccbkg.site.links import ONTOLOGY_PAGE, term_anchor
 from ccbkg.site.markup import Page, dl, esc, figure, table

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
-from ccbkg.namespaces import CCB, DCTERMS, ORG, RDF, RDFS, SCHEMA, SKOS, TIME
+from ccbkg.core.namespaces import CCB, DCTERMS, ORG, RDF, RDFS, SCHEMA, SKOS, TIME
 from ccbkg.site.context import Site
 from ccbkg.site.links import relative
 from ccbkg.site.markup import esc, figure, link, table

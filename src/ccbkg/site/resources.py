@@ -8,8 +8,8 @@ import pyoxigraph as ox
 from rdflib import URIRef
 from rdflib.term import Node
 
-from ccbkg.namespaces import CCB, DCTERMS, RDF, RDFS, SKOS
-from ccbkg.serialize import Ordered
+from ccbkg.core.namespaces import CCB, DCTERMS, RDF, RDFS, SKOS
+from ccbkg.rdf.serialize import Ordered
 from ccbkg.site.context import Site, passage_anchor, shorten
 from ccbkg.site.links import page_path, relative, split_fragment
 from ccbkg.site.markup import Page, esc, link, table

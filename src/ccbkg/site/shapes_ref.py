@@ -7,7 +7,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import SH
 from rdflib.term import Node
 
-from ccbkg.namespaces import DCTERMS, OWL, RDF, RDFS
+from ccbkg.core.namespaces import DCTERMS, OWL, RDF, RDFS
 from ccbkg.site.context import Site, literal
 from ccbkg.site.links import SHAPES_IRI, SHAPES_NS, SHAPES_PAGE
 from ccbkg.site.markup import Page, dl, esc, table

@@ -15,7 +15,7 @@ from itertools import pairwise
 from rdflib import URIRef
 from rdflib.term import Node
 
-from ccbkg.namespaces import CCB, OA
+from ccbkg.core.namespaces import CCB, OA
 from ccbkg.site.context import Site, passage_anchor, shorten
 from ccbkg.site.links import relative
 from ccbkg.site.markup import esc, link

@@ -12,7 +12,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
 
-from ccbkg.namespaces import BASE, CCB, ORG, OWL, PREFIXES, RDF, RDFS, SKOS, TIME
+from ccbkg.core.namespaces import BASE, CCB, ORG, OWL, PREFIXES, RDF, RDFS, SKOS, TIME
 
 DATA_NS = BASE + "id/"
 SCHEME_NS = BASE + "scheme/"

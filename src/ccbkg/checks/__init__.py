@@ -1,0 +1,3 @@
+"""The checks, one module per stage, run in this order over the loaded project."""
+
+STAGES = ("syntax", "lint", "reason", "shapes", "provenance")

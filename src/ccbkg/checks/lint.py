@@ -1,0 +1,120 @@
+"""Lint: the lint shapes and `*-violation.rq` queries over ontology + vocabularies, and the
+check of every source file for `sh:` and `xsd:` terms that do not exist."""
+
+from __future__ import annotations
+
+import re
+
+import pyoxigraph as ox
+
+from ccbkg.checks.shapes import run_engine
+from ccbkg.checks.vocabulary_typos import unknown_terms
+from ccbkg.core import netguard
+from ccbkg.core.findings import Finding, Severity, StageResult
+from ccbkg.project.layout import Role
+from ccbkg.project.load import LoadedProject, LoadedQuery, split_lines
+
+STAGE = "lint"
+LINTED = (Role.ONTOLOGY, Role.VOCAB)
+_SEVERITY_RE = re.compile(r"^#\s*severity:\s*(\w+)", re.IGNORECASE | re.MULTILINE)
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+OWL_ONTOLOGY = ox.NamedNode("http://www.w3.org/2002/07/owl#Ontology")
+OWL_IMPORTS = ox.NamedNode("http://www.w3.org/2002/07/owl#imports")
+_SEVERITIES = {"violation": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO}
+
+
+def lint(sources: LoadedProject, engine: str = "fast") -> StageResult:
+    """Run every lint shape and violation query; findings name the term and its line.
+
+    engine chooses the SHACL engine as for the data shapes (see ccbkg.checks.shapes).
+    """
+    result = StageResult(STAGE)
+    linted = sources.of(*LINTED)
+    shapes = sources.of(Role.LINT_SHAPES)
+    checks = [q for q in sources.queries if q.source.role is Role.CHECK_QUERY]
+    if not linted:
+        result.findings.append(Finding(STAGE, Severity.ERROR, "no ontology files to lint"))
+        return result
+    if not shapes and not checks:
+        result.findings.append(Finding(STAGE, Severity.ERROR, (
+            "no lint shapes (shapes/lint/*.ttl) and no violation queries "
+            "(queries/checks/*-violation.rq): the lint would check nothing"
+        )))
+        return result
+    if shapes:
+        findings, note, _ = run_engine(sources, LINTED, Role.LINT_SHAPES, stage=STAGE,
+                                       located=LINTED, engine=engine)
+        result.findings.extend(findings)
+        result.notes.append(f"lint shapes: {note}")
+    store = ox.Store()
+    store.extend(ox.Quad(q.subject, q.predicate, q.object) for q in _triples(sources))
+    for check in checks:
+        result.findings.extend(_run_check(store, check, sources))
+    result.findings.extend(unknown_terms(sources, STAGE))
+    result.findings.extend(_foreign_imports(sources))
+    result.notes.append(
+        f"{sum(len(f.quads) for f in linted)} triples linted with {len(shapes)} shape files "
+        f"and {len(checks)} violation queries; {len(sources.files)} files checked for unknown "
+        "sh: and xsd: terms"
+    )
+    return result
+
+
+def _triples(sources: LoadedProject) -> list[ox.Quad]:
+    return [q for f in sources.of(*LINTED) for q in f.quads]
+
+
+def _run_check(store: ox.Store, check: LoadedQuery, sources: LoadedProject) -> list[Finding]:
+    match = _SEVERITY_RE.search(check.text)
+    severity = _SEVERITIES.get(match.group(1).lower(), Severity.ERROR) if match else Severity.ERROR
+    name = check.source.path.stem
+    try:
+        solutions = netguard.query(store, check.text, where=check.display)
+    except (SyntaxError, OSError) as exc:
+        return [Finding(STAGE, Severity.ERROR, f"violation query failed: {exc}",
+                        file=check.display)]
+    if not isinstance(solutions, ox.QuerySolutions):
+        return [Finding(STAGE, Severity.ERROR, "a violation query must be a SELECT query",
+                        file=check.display)]
+    findings = []
+    for row in solutions:
+        node = row["node"]
+        message = row["message"]
+        iri = node.value if isinstance(node, ox.NamedNode) else None
+        file, line = sources.where(iri, *LINTED) if iri else (None, None)
+        findings.append(Finding(
+            stage=STAGE, severity=severity, file=file, line=line, node=iri or str(node),
+            message=message.value if isinstance(message, ox.Literal) else f"{name} matched",
+            shape=f"{check.display}",
+        ))
+    findings.sort(key=lambda f: (f.file or "", f.line or 0, f.node or "", f.message))
+    return findings
+
+
+def _foreign_imports(sources: LoadedProject) -> list[Finding]:
+    """owl:imports of an ontology that is not among the sources: never fetched, so unchecked."""
+    declared = {q.subject.value for f in sources.files for q in f.quads
+                if q.predicate == RDF_TYPE and q.object == OWL_ONTOLOGY
+                and isinstance(q.subject, ox.NamedNode)}
+    findings = []
+    for loaded in (f for f in sources.files if "imports" in f.text):
+        lines = split_lines(loaded.text)
+        for quad in loaded.quads:
+            target = quad.object
+            if quad.predicate != OWL_IMPORTS or not isinstance(target, ox.NamedNode) \
+                    or target.value in declared:
+                continue
+            line = next((n for n, text in enumerate(lines, start=1)
+                         if target.value in text), None) or next(
+                (n for n, text in enumerate(lines, start=1) if "imports" in text), None)
+            findings.append(Finding(
+                STAGE, Severity.ERROR,
+                f"owl:imports <{target.value}> names an ontology that is not among the sources; "
+                "ccbkg never fetches, so it would go unchecked and the release would depend on "
+                "it: copy the terms you need into ontology/ (or vocab/) and drop the import",
+                file=loaded.display, line=line, node=_show(quad.subject)))
+    return findings
+
+
+def _show(term: ox.NamedNode | ox.BlankNode | ox.Triple) -> str:
+    return term.value if isinstance(term, ox.NamedNode) else str(term)

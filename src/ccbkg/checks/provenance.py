@@ -1,0 +1,243 @@
+"""Provenance: every quote is where it says it is, every fact cites a passage, and every node
+the data describes is the release's own.
+
+The source documents ship under `instances/sources/`. Each `ccb:SourceDocument` names its
+file and SHA-256; each `ccb:Passage` has a Web Annotation quote selector (exact, prefix,
+suffix) and position selector (start, end: Unicode code points, as Python indexes a str).
+A data file describes (uses as subject) only IRIs of https://w3id.org/ccbkg/id/ or of a
+namespace the ontology allows with `ccb:allowedExternalNamespace`; other IRIs would be
+published under a name the release does not own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import pyoxigraph as ox
+
+from ccbkg.core.findings import Finding, Severity, StageResult
+from ccbkg.core.namespaces import CCB, ID, OA, RDF, SCHEMA, TIME
+from ccbkg.project.layout import RefusedFile, Role
+from ccbkg.project.load import LoadedProject
+
+STAGE = "provenance"
+TYPE = ox.NamedNode(str(RDF.type))
+CITES = ox.NamedNode(str(CCB.citesPassage))
+PASSAGE = ox.NamedNode(str(CCB.Passage))
+DOCUMENT = ox.NamedNode(str(CCB.SourceDocument))
+QUOTE_SELECTOR = ox.NamedNode(str(OA.TextQuoteSelector))
+POSITION_SELECTOR = ox.NamedNode(str(OA.TextPositionSelector))
+# Nodes that need no passage of their own: they are provenance or parts of other nodes (as in
+# the data shapes' ccbsh:FactNodes), or carry an external identifier.
+EXEMPT_TYPES = frozenset({PASSAGE, DOCUMENT, QUOTE_SELECTOR, POSITION_SELECTOR,
+                          ox.NamedNode(str(TIME.Instant))})
+IDENTIFIERS = frozenset({ox.NamedNode(str(SCHEMA.sameAs)), ox.NamedNode(str(CCB.iso3166Alpha3))})
+
+FILE_NAME, SHA256 = ox.NamedNode(str(CCB.fileName)), ox.NamedNode(str(CCB.sha256))
+HAS_SOURCE, HAS_SELECTOR = ox.NamedNode(str(OA.hasSource)), ox.NamedNode(str(OA.hasSelector))
+EXACT, PREFIX, SUFFIX = (ox.NamedNode(str(p)) for p in (OA.exact, OA.prefix, OA.suffix))
+START, END = ox.NamedNode(str(OA.start)), ox.NamedNode(str(OA.end))
+# The only properties this stage reads; of the rest of the data, only which nodes use a ccb:
+# property is noted.
+READ = frozenset({TYPE, CITES, *IDENTIFIERS, FILE_NAME, SHA256, HAS_SOURCE, HAS_SELECTOR, EXACT,
+                  PREFIX, SUFFIX, START, END})
+CCB_NS = str(CCB)
+ALLOWED = ox.NamedNode(str(CCB.allowedExternalNamespace))
+# An allowed namespace is an absolute IRI ending in / or #, so that it cannot allow everything.
+NAMESPACE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^\s<>\"{}|\\^`]+[/#]$")
+
+Props = dict[ox.NamedNode, list[ox.NamedNode | ox.BlankNode | ox.Literal]]
+
+
+def check_provenance(loaded: LoadedProject) -> StageResult:
+    """Check checksums, quotes at their offsets, and that every instance node cites a passage."""
+    result = StageResult(STAGE)
+    _check_namespaces(loaded, result)
+    nodes: dict[str, Props] = {}
+    uses_ccb: set[str] = set()
+    for f in loaded.of(Role.DATA):
+        for s, p, o, _ in f.quads:
+            if isinstance(s, ox.Triple):
+                continue
+            key = _key(s)
+            if p in READ:
+                nodes.setdefault(key, {}).setdefault(p, []).append(o)
+            if p.value.startswith(CCB_NS):
+                uses_ccb.add(key)
+    texts = _documents(loaded, nodes, result)
+    passages = [iri for iri, props in nodes.items() if PASSAGE in props.get(TYPE, [])]
+    for iri in sorted(passages):
+        _check_passage(loaded, iri, nodes, texts, result)
+    cited = 0
+    for iri in sorted(uses_ccb | {iri for iri, props in nodes.items() if props.get(TYPE)}):
+        # An instance node has a class or a ccb: property, whatever its IRI.
+        props = nodes.get(iri, {})
+        if EXEMPT_TYPES & set(props.get(TYPE, [])):
+            continue
+        targets = [t for t in props.get(CITES, []) if isinstance(t, ox.NamedNode)]
+        if not targets:
+            if IDENTIFIERS & set(props):
+                continue
+            _add(result, loaded, iri, "cites no passage: add ccb:citesPassage with the passage "
+                 "of the source that states this (see instances/sources.ttl)")
+            continue
+        cited += 1
+        for target in targets:
+            if PASSAGE not in nodes.get(target.value, {}).get(TYPE, []):
+                _add(result, loaded, iri, f"cites <{target.value}>, which is not a ccb:Passage "
+                     "described in the data: fix the IRI or add the passage")
+    result.notes.append(
+        f"{len(texts)} source documents, {len(passages)} passages checked; "
+        f"{cited} nodes cite passages"
+    )
+    if not passages:
+        result.findings.append(Finding(STAGE, Severity.ERROR, "the data has no ccb:Passage: "
+                                       "nothing can be traced to its source"))
+    result.findings.sort(key=lambda f: f.node or "")  # blank nodes by where they are written
+    return result
+
+
+def _key(node: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
+    """A node's IRI, a blank node's label (no ':', which every IRI has: see load.shown_node),
+    or a literal's Turtle form."""
+    return node.value if isinstance(node, ox.NamedNode | ox.BlankNode) else str(node)
+
+
+def _check_namespaces(loaded: LoadedProject, result: StageResult) -> None:
+    """Every IRI a data file describes is in the release's namespace or an allowed one."""
+    allowed: tuple[str, ...] = (str(ID),)
+    for f in loaded.of(Role.ONTOLOGY):
+        for q in f.quads:
+            if q.predicate != ALLOWED:
+                continue
+            if isinstance(q.object, ox.Literal) and NAMESPACE.match(q.object.value):
+                allowed += (q.object.value,)
+                continue
+            node = _key(q.subject)
+            result.findings.append(Finding(
+                STAGE, Severity.ERROR, f"ccb:allowedExternalNamespace {q.object} is not a "
+                "namespace: write an absolute IRI ending in / or # as an xsd:anyURI literal",
+                file=f.display, line=f.subject_lines.get(node), node=node))
+    for f in loaded.of(Role.DATA):
+        subjects = {q.subject for q in f.quads}
+        outside = {s.value for s in subjects
+                   if isinstance(s, ox.NamedNode) and not s.value.startswith(allowed)}
+        for iri in sorted(outside, key=lambda iri: (f.subject_lines.get(iri, 0), iri)):
+            line = f.subject_lines.get(iri)
+            result.findings.append(Finding(
+                STAGE, Severity.ERROR, f"<{iri}> is outside the release's namespace {ID}: "
+                "name instance nodes https://w3id.org/ccbkg/id/<type>/<key> and link an "
+                "external identifier with schema:sameAs (or, to describe IRIs of another "
+                "namespace, declare it on the ontology header with "
+                "ccb:allowedExternalNamespace)", file=f.display, line=line, node=iri))
+
+
+def _documents(loaded: LoadedProject, nodes: dict[str, Props],
+               result: StageResult) -> dict[str, str]:
+    """Each source document's text, after checking that its file is shipped and its checksum.
+
+    Every text shipped (instances/sources/*.txt, which the build copies) is read, cited or not,
+    so that a file the build could not read fails the check.
+    """
+    folder = loaded.project.root / "instances" / "sources"
+    shipped: dict[str, bytes | None] = {}
+    for path in loaded.project.source_texts():
+        try:
+            shipped[path.name] = loaded.project.read_bytes(path)
+        except RefusedFile as exc:
+            shipped[path.name] = None
+            result.findings.append(Finding(STAGE, Severity.ERROR, exc.reason, file=exc.shown))
+    texts: dict[str, str] = {}
+    for iri, props in sorted(nodes.items()):
+        if DOCUMENT not in props.get(TYPE, []):
+            continue
+        name = _literal(props, FILE_NAME)
+        digest = _literal(props, SHA256)
+        if name is None or digest is None:
+            _add(result, loaded, iri, "a ccb:SourceDocument needs ccb:fileName and ccb:sha256")
+            continue
+        if name not in shipped:
+            _add(result, loaded, iri, f"its file {name} is not in instances/sources/ "
+                 "(a .txt file there)")
+            continue
+        raw = shipped[name]
+        if raw is None:
+            continue
+        actual = hashlib.sha256(raw).hexdigest()
+        if actual != digest.lower():
+            _add(result, loaded, iri, f"ccb:sha256 says {digest} but {name} has {actual}: "
+                 "the file changed or the checksum is wrong; every offset may be off")
+            continue
+        try:
+            texts[iri] = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            result.findings.append(Finding(
+                STAGE, Severity.ERROR, file=loaded.project.display(folder / name), message=(
+                    f"byte 0x{raw[exc.start]:02x} at byte offset {exc.start} is not valid "
+                    "UTF-8; a source text must be UTF-8 (its passages' offsets count "
+                    "characters)")))
+    return texts
+
+
+def _check_passage(
+    loaded: LoadedProject, iri: str, nodes: dict[str, Props], texts: dict[str, str],
+    result: StageResult,
+) -> None:
+    props = nodes[iri]
+    doc = _first_iri(props, HAS_SOURCE)
+    if doc is None or doc not in texts:
+        _add(result, loaded, iri, "oa:hasSource must name a ccb:SourceDocument whose file "
+             "is shipped and whose checksum matches")
+        return
+    text = texts[doc]
+    selectors = [nodes.get(_key(s), {}) for s in props.get(HAS_SELECTOR, [])
+                 if isinstance(s, ox.NamedNode | ox.BlankNode)]
+    quote = next((s for s in selectors if QUOTE_SELECTOR in s.get(TYPE, [])), None)
+    position = next((s for s in selectors if POSITION_SELECTOR in s.get(TYPE, [])), None)
+    if quote is None or position is None:
+        _add(result, loaded, iri, "a passage needs an oa:TextQuoteSelector and an "
+             "oa:TextPositionSelector (oa:hasSelector)")
+        return
+    exact = _literal(quote, EXACT)
+    start = _integer(position, START)
+    end = _integer(position, END)
+    if not exact or start is None or end is None:
+        _add(result, loaded, iri, "the selectors need a non-empty oa:exact and integer "
+             "oa:start and oa:end")
+        return
+    actual = text[start:end]
+    if actual != exact:
+        found = text.find(exact)
+        hint = (f"the quote is found at {found}-{found + len(exact)}: set oa:start {found} and "
+                f"oa:end {found + len(exact)}" if found >= 0 else
+                "the quote is nowhere in the source: copy it verbatim from the source file")
+        _add(result, loaded, iri, f"oa:exact is not the text at {start}-{end} "
+             f"(which reads {actual[:60]!r}); {hint}")
+        return
+    prefix = _literal(quote, PREFIX)
+    suffix = _literal(quote, SUFFIX)
+    if prefix is not None and text[max(0, start - len(prefix)):start] != prefix:
+        _add(result, loaded, iri, f"oa:prefix {prefix!r} is not the text just before the quote")
+    if suffix is not None and text[end:end + len(suffix)] != suffix:
+        _add(result, loaded, iri, f"oa:suffix {suffix!r} is not the text just after the quote")
+
+
+def _literal(props: Props, p: ox.NamedNode) -> str | None:
+    values = [v.value for v in props.get(p, []) if isinstance(v, ox.Literal)]
+    return values[0] if len(values) == 1 else None
+
+
+def _integer(props: Props, p: ox.NamedNode) -> int | None:
+    value = _literal(props, p)
+    return int(value) if value is not None and value.isdigit() else None
+
+
+def _first_iri(props: Props, p: ox.NamedNode) -> str | None:
+    values = [v.value for v in props.get(p, []) if isinstance(v, ox.NamedNode)]
+    return values[0] if values else None
+
+
+def _add(result: StageResult, loaded: LoadedProject, iri: str, message: str) -> None:
+    file, line, node = loaded.locate(iri, Role.DATA)
+    result.findings.append(Finding(STAGE, Severity.ERROR, message, file=file, line=line, node=node))

@@ -1,0 +1,312 @@
+"""Reasoning with HermiT (through owlready2): consistency and unsatisfiable classes.
+
+HermiT refuses a whole graph that holds a literal of a datatype outside the OWL 2 datatype
+map (`xsd:gYear`, `xsd:gYearMonth`, `xsd:date`, ...). Those literal assertions are left out
+of what the reasoner sees, and the report says how many; the SHACL shapes check them instead.
+`owl:imports` are dropped too: nothing is ever fetched. HermiT also refuses a class disjoint
+with itself (not OWL 2 DL); it sees the same meaning as a subclass of owl:Nothing instead.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from ccbkg.core import netguard
+from ccbkg.core.errors import CcbkgError
+from ccbkg.core.findings import Finding, Severity, StageResult
+from ccbkg.project.layout import Role
+from ccbkg.project.load import LoadedProject
+
+STAGE = "reason"
+REASONED = (Role.ONTOLOGY, Role.VOCAB, Role.DATA)
+XSD = "http://www.w3.org/2001/XMLSchema#"
+RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+OWL_NS = "http://www.w3.org/2002/07/owl#"
+# The OWL 2 datatype map (OWL 2 Structural Specification, section 4).
+OWL2_DATATYPES = frozenset(
+    [XSD + n for n in (
+        "decimal integer nonNegativeInteger nonPositiveInteger positiveInteger negativeInteger "
+        "long int short byte unsignedLong unsignedInt unsignedShort unsignedByte double float "
+        "string normalizedString token language Name NCName NMTOKEN boolean hexBinary "
+        "base64Binary anyURI dateTime dateTimeStamp"
+    ).split()]
+    + [RDF_NS + "PlainLiteral", RDF_NS + "XMLLiteral", RDF_NS + "langString",
+       "http://www.w3.org/2000/01/rdf-schema#Literal", OWL_NS + "real", OWL_NS + "rational"]
+)
+IMPORTS = ox.NamedNode(OWL_NS + "imports")
+DISJOINT = ox.NamedNode(OWL_NS + "disjointWith")
+SUBCLASS_OF = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#subClassOf")
+NOTHING = ox.NamedNode(OWL_NS + "Nothing")
+# Above this many data triples HermiT reasons over the ontology and vocabularies only, and the
+# data is checked with rules (`data_clashes`): HermiT needs minutes and gigabytes for a million
+# triples, and for the axioms this ontology uses the rules find every inconsistency it would.
+HERMIT_DATA_LIMIT = 50_000
+RDFS_NS = "http://www.w3.org/2000/01/rdf-schema#"
+
+_DISJOINT_TYPES = """
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT DISTINCT ?x ?a ?b WHERE {
+  { ?a owl:disjointWith ?b } UNION { ?a owl:disjointWith ?b2 . BIND(?b2 AS ?b) }
+  UNION { ?all a owl:AllDisjointClasses ; owl:members ?l .
+          ?l rdf:rest*/rdf:first ?a . ?l rdf:rest*/rdf:first ?b . FILTER(?a != ?b) }
+  ?x a/rdfs:subClassOf* ?a .
+  ?x a/rdfs:subClassOf* ?b .
+} ORDER BY ?x ?a ?b
+"""
+
+
+def java_available() -> bool:
+    """True when a java executable is on PATH (HermiT runs on the JVM)."""
+    return shutil.which("java") is not None
+
+
+def reason(sources: LoadedProject) -> StageResult:
+    """Check that ontology + vocabularies + data are consistent and every class satisfiable."""
+    result = StageResult(STAGE)
+    if not java_available():
+        raise CcbkgError(
+            "the reasoner needs Java (HermiT runs on the JVM) and no `java` is on PATH; "
+            "install a JRE 11+ (Debian: apt-get install default-jre-headless), "
+            "or skip reasoning with --only syntax,lint,shapes,provenance"
+        )
+    data_triples = sum(len(f.quads) for f in sources.of(Role.DATA))
+    by_rules = data_triples > HERMIT_DATA_LIMIT
+    kept, dropped = _reasonable_triples(
+        sources, (Role.ONTOLOGY, Role.VOCAB) if by_rules else REASONED)
+    result.notes.append(
+        f"HermiT saw {len(kept)} triples; left out {dropped} literal assertions whose datatype "
+        "is outside the OWL 2 datatype map (checked by SHACL instead) and any owl:imports"
+    )
+    if by_rules:
+        result.notes.append(
+            f"the {data_triples} data triples (over {HERMIT_DATA_LIMIT}) were checked with "
+            "rules instead of HermiT: each node's asserted types and the types its properties' "
+            "domains and ranges give it (with sub-properties, inverses and superclasses) "
+            "against the disjointness axioms")
+        result.findings.extend(data_clashes(sources))
+    import owlready2
+
+    with tempfile.TemporaryDirectory(prefix="ccbkg-reason-") as tmp:
+        path = Path(tmp) / "graph.nt"
+        path.write_bytes(ox.serialize(kept, format=ox.RdfFormat.N_TRIPLES) or b"")
+        world = owlready2.World()
+        try:
+            world.get_ontology(path.as_uri()).load(format="ntriples", only_local=True)
+            owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
+        except owlready2.OwlReadyInconsistentOntologyError:
+            result.findings.extend(_explain_inconsistency(kept, sources))
+            return result
+        except (owlready2.OwlReadyJavaError, OSError) as exc:
+            raise CcbkgError(f"the reasoner (HermiT) failed to run: {_first_line(exc)}") from exc
+        for cls in sorted(world.inconsistent_classes(), key=lambda c: c.iri):
+            if cls.iri == OWL_NS + "Nothing":
+                continue
+            file, line = sources.where(cls.iri, Role.ONTOLOGY, Role.VOCAB)
+            result.findings.append(Finding(
+                STAGE, Severity.ERROR, f"class {cls.iri} is unsatisfiable: no individual can "
+                "be a member of it; check its superclasses and disjointness axioms",
+                file=file, line=line, node=cls.iri,
+            ))
+    return result
+
+
+def _reasonable_triples(
+    sources: LoadedProject, roles: tuple[Role, ...] = REASONED
+) -> tuple[list[ox.Triple], int]:
+    kept: list[ox.Triple] = []
+    dropped = 0
+    for f in sources.of(*roles):
+        for q in f.quads:
+            o = q.object
+            if isinstance(o, ox.Literal) and not o.language and \
+                    o.datatype.value not in OWL2_DATATYPES:
+                dropped += 1
+                continue
+            if q.predicate == IMPORTS:
+                continue
+            if q.predicate == DISJOINT and o == q.subject:
+                kept.append(ox.Triple(q.subject, SUBCLASS_OF, NOTHING))
+                continue
+            kept.append(ox.Triple(q.subject, q.predicate, o))
+    return kept, dropped
+
+
+def _explain_inconsistency(triples: list[ox.Triple], sources: LoadedProject) -> list[Finding]:
+    """Name the individuals typed with two disjoint classes, asserted or through domains and
+    ranges; HermiT itself says only 'no'."""
+    store = ox.Store()
+    store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+    query = "PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>\n" + _DISJOINT_TYPES
+    solutions = netguard.query(store, query)
+    assert isinstance(solutions, ox.QuerySolutions)
+    findings: list[Finding] = []
+    seen: set[str] = set()
+    for row in solutions:
+        x, a, b = (str(row[v].value) for v in ("x", "a", "b"))
+        key = x + "|" + "|".join(sorted((a, b)))
+        if key in seen:
+            continue
+        seen.add(key)
+        file, line = sources.where(x, Role.DATA)
+        findings.append(Finding(
+            STAGE, Severity.ERROR, file=file, line=line, message=_self_disjoint(x, a, b) or
+            f"the graph is inconsistent: {x} is an instance of both {a} and {b}, "
+            "which are disjoint; give it the one type it really has", node=x, value=f"{a} / {b}",
+        ))
+    if not findings:  # a type that domains or ranges give, rather than one asserted
+        findings = data_clashes(sources)
+    if not findings:
+        findings.append(Finding(STAGE, Severity.ERROR, (
+            "the graph is inconsistent (HermiT found a contradiction it does not localise); "
+            "look for individuals that break a restriction or a disjointness axiom"
+        )))
+    return findings
+
+
+def _self_disjoint(node: str, a: str, b: str) -> str | None:
+    """The message for an instance of a class disjoint with itself (a == b), else None."""
+    if a != b:
+        return None
+    return (f"the graph is inconsistent: {node} is an instance of {a}, which is declared "
+            "owl:disjointWith itself, so nothing can be one; remove that owl:disjointWith")
+
+
+def _first_line(exc: BaseException) -> str:
+    """The Java exception's message when there is one, else the last line of the text."""
+    text = str(exc).strip().splitlines()
+    message = next((line.split(": ", 1)[1].strip() for line in text
+                    if "Exception" in line.split(": ", 1)[0] and ": " in line), None)
+    return message or (text[-1] if text else type(exc).__name__)
+
+
+def data_clashes(sources: LoadedProject) -> list[Finding]:
+    """Individuals whose asserted and domain/range types include two disjoint classes.
+
+    For an ontology whose axioms are subclass, sub-property, inverse, domain and range (named
+    classes or unions of them) and disjointness, this finds every inconsistency HermiT finds.
+    """
+    tbox = _Tbox(sources)
+    needs: dict[ox.NamedNode | ox.BlankNode, set[str]] = {}
+    typ = ox.NamedNode(RDF_NS + "type")
+    # per predicate: (is rdf:type, its domains, its ranges); reading terms off a quad costs
+    # more than the rest, so only the ones a rule needs are read
+    rules: dict[ox.NamedNode, tuple[bool, tuple[str, ...], tuple[str, ...]]] = {}
+    for f in sources.of(Role.DATA):
+        for q in f.quads:
+            p = q.predicate
+            rule = rules.get(p)
+            if rule is None:
+                rule = rules[p] = (p == typ, tuple(tbox.domains.get(p.value, ())),
+                                   tuple(tbox.ranges.get(p.value, ())))
+            is_type, domains, ranges = rule
+            if is_type:
+                o = q.object
+                if isinstance(o, ox.NamedNode):
+                    needs.setdefault(q.subject, set()).add(o.value)  # type: ignore[arg-type]
+                continue
+            if domains:
+                needs.setdefault(q.subject, set()).update(domains)  # type: ignore[arg-type]
+            if ranges:
+                o = q.object
+                if not isinstance(o, ox.Literal):
+                    needs.setdefault(o, set()).update(ranges)  # type: ignore[arg-type]
+    findings: list[Finding] = []
+    for node in sorted(needs, key=lambda n: n.value):
+        clash = tbox.clash(needs[node])
+        if clash is None:
+            continue
+        a, b = clash
+        file, line = sources.where(node.value, Role.DATA)
+        findings.append(Finding(
+            STAGE, Severity.ERROR, file=file, line=line, message=_self_disjoint(node.value, a, b)
+            or f"the graph is inconsistent: {node.value} is an instance of both {a} and {b}, "
+            "which are disjoint (its own types, or the domain or range of a property it has); "
+            "give it the one type it really has, or fix the property", node=node.value,
+            value=f"{a} / {b}",
+        ))
+    return findings
+
+
+class _Tbox:
+    """Superclasses, disjointness and (sub-)property domains and ranges of the ontology."""
+
+    def __init__(self, sources: LoadedProject) -> None:
+        from rdflib import BNode, URIRef
+        from rdflib.namespace import OWL, RDF, RDFS
+
+        g = sources.graph(Role.ONTOLOGY, Role.VOCAB)
+        self._unions: dict[str, tuple[str, ...]] = {}
+        self.supers: dict[str, set[str]] = {}
+        for c in set(g.subjects(RDFS.subClassOf, None)) | set(g.objects(None, RDFS.subClassOf)):
+            if isinstance(c, URIRef):
+                self.supers[str(c)] = {str(x) for x in g.transitive_objects(c, RDFS.subClassOf)
+                                       if isinstance(x, URIRef)}
+        self.disjoint: dict[str, set[str]] = {}
+        for one, other in g.subject_objects(OWL.disjointWith):
+            self._disjoint(str(one), str(other))
+        for group in g.subjects(RDF.type, OWL.AllDisjointClasses):
+            for members in g.objects(group, OWL.members):
+                items = [str(m) for m in g.items(members)]
+                for a in items:
+                    for b in items:
+                        if a != b:
+                            self._disjoint(a, b)
+
+        def classes(node: object) -> list[str]:
+            if isinstance(node, URIRef):
+                return [str(node)] if str(node) != OWL_NS + "Thing" else []
+            if isinstance(node, BNode):
+                for members in g.objects(node, OWL.unionOf):
+                    key = "union:" + str(node)
+                    self._unions[key] = tuple(str(m) for m in g.items(members))
+                    return [key]
+            return []
+
+        inverse = {str(a): str(b) for a, b in g.subject_objects(OWL.inverseOf)}
+        inverse |= {b: a for a, b in list(inverse.items())}
+        properties = {str(p) for p in g.subjects(RDF.type, None) if isinstance(p, URIRef)}
+        self.domains: dict[str, list[str]] = {}
+        self.ranges: dict[str, list[str]] = {}
+        for p in properties:
+            for q in g.transitive_objects(URIRef(p), RDFS.subPropertyOf):
+                for d in g.objects(q, RDFS.domain):
+                    self.domains.setdefault(p, []).extend(classes(d))
+                for r in g.objects(q, RDFS.range):
+                    self.ranges.setdefault(p, []).extend(classes(r))
+                twin = inverse.get(str(q))
+                if twin is not None:
+                    for d in g.objects(URIRef(twin), RDFS.domain):
+                        self.ranges.setdefault(p, []).extend(classes(d))
+                    for r in g.objects(URIRef(twin), RDFS.range):
+                        self.domains.setdefault(p, []).extend(classes(r))
+
+    def _disjoint(self, a: str, b: str) -> None:
+        self.disjoint.setdefault(a, set()).add(b)
+        self.disjoint.setdefault(b, set()).add(a)
+
+    def closure(self, cls: str) -> set[str]:
+        """The class and its superclasses."""
+        return self.supers.get(cls, set()) | {cls}
+
+    def clash(self, needs: set[str]) -> tuple[str, str] | None:
+        """Two disjoint classes a node must belong to, or None."""
+        types: set[str] = set()
+        for cls in needs:
+            if not cls.startswith("union:"):
+                types |= self.closure(cls)
+        for a in sorted(types):
+            other = self.disjoint.get(a, set()) & types
+            if other:
+                return a, min(other)
+        for cls in sorted(needs):
+            members = self._unions.get(cls)
+            if members and all(self.disjoint.get(m, set()) & types or
+                               any(self.disjoint.get(x, set()) & types
+                                   for x in self.closure(m)) for m in members):
+                return " or ".join(members), ", ".join(sorted(types))
+        return None

@@ -1,0 +1,85 @@
+"""Human-readable check reports: grouped by stage, then by file and node."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from itertools import groupby
+
+from rich.markup import escape
+
+from ccbkg.core.findings import Finding, Report, Severity
+from ccbkg.core.namespaces import PREFIXES
+
+_STYLE = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+
+
+def shorten(iri: str | None) -> str:
+    """An IRI as a CURIE when a known prefix fits, else as it is."""
+    if not iri:
+        return ""
+    for prefix, ns in sorted(PREFIXES.items(), key=lambda kv: -len(kv[1])):
+        if iri.startswith(ns) and len(iri) > len(ns):
+            return f"{prefix}:{iri[len(ns):]}"
+    return iri
+
+
+def render_text(report: Report, *, color: bool) -> str:
+    """The report as text; with color, rich markup (for a terminal)."""
+
+    def paint(text: str, style: str) -> str:
+        return f"[{style}]{text}[/{style}]" if color else text
+
+    def plain(text: str) -> str:
+        return escape(text) if color else text
+
+    lines: list[str] = []
+    for stage in report.stages:
+        if not stage.ran:
+            lines.append(f"{stage.stage:<11} skipped  {plain('; '.join(stage.notes))}")
+            continue
+        counts = _counts(stage.findings)
+        verdict = paint("ok", "green") if not stage.errors else paint("FAILED", "bold red")
+        lines.append(f"{stage.stage:<11} {verdict}  {counts or 'no findings'}"
+                     + (f"  ({plain('; '.join(stage.notes))})" if stage.notes else ""))
+        for (file, node), group in groupby(stage.findings, key=lambda f: (f.file, f.node)):
+            items = list(group)
+            where = file or ""
+            if items[0].line is not None and file:
+                where += f":{items[0].line}"
+            head = "  ".join(x for x in (where, shorten(node)) if x) or stage.stage
+            lines.append(f"  {plain(head)}")
+            lines.extend(_finding_line(f, paint, plain) for f in items)
+    errors = report.count(Severity.ERROR)
+    summary = "PASSED" if report.ok else "FAILED"
+    lines.append(
+        f"{paint(summary, 'bold green' if report.ok else 'bold red')}: {errors} errors, "
+        f"{report.count(Severity.WARNING)} warnings, {report.count(Severity.INFO)} info"
+    )
+    return "\n".join(lines) + "\n"
+
+
+def _finding_line(
+    f: Finding, paint: Callable[[str, str], str], plain: Callable[[str], str]
+) -> str:
+    parts = [paint(f"{f.severity.value:<7}", _STYLE[f.severity])]
+    if f.file and f.column is not None:
+        parts.append(f"line {f.line}, column {f.column}:")
+    elif f.file and f.line is not None and f.node is None:
+        parts.append(f"line {f.line}:")
+    parts.append(f.message)
+    details = []
+    if f.path:
+        details.append(f"property {shorten(f.path)}")
+    if f.value:
+        details.append(f"value {shorten(f.value)}")
+    if f.shape:
+        details.append(f"shape {shorten(f.shape)}")
+    if details:
+        parts.append(f"({', '.join(details)})")
+    return "    " + parts[0] + " " + plain(" ".join(parts[1:]))
+
+
+def _counts(findings: list[Finding]) -> str:
+    counts = [(s, sum(1 for f in findings if f.severity is s)) for s in Severity]
+    return ", ".join(f"{n} {s.value}{'s' if n != 1 and s is not Severity.INFO else ''}"
+                     for s, n in counts if n)

@@ -1,0 +1,95 @@
+"""Typos in borrowed vocabularies: `sh:` terms SHACL does not define, `xsd:` types XSD lacks.
+
+pyshacl silently ignores a shape property it does not know (`sh:minCout 1` checks nothing) and
+RDF parsers accept any `xsd:` IRI (`sh:datatype xsd:sting` then fails every value, or none).
+Every IRI in any position of any source file is checked; a finding names the file, the first
+line the term is written on, and the nearest real term.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib.resources
+import re
+from functools import cache
+
+import pyoxigraph as ox
+
+from ccbkg.core.findings import Finding, Severity
+from ccbkg.project.literals import XSD, XSD_KNOWN
+from ccbkg.project.load import LoadedFile, LoadedProject, split_lines
+
+SH = "http://www.w3.org/ns/shacl#"
+_NAMESPACES = {SH: "sh", XSD: "xsd"}
+
+
+@cache
+def shacl_terms() -> frozenset[str]:
+    """The terms the SHACL vocabulary defines, from the copy of shacl.ttl pyshacl ships."""
+    text = (importlib.resources.files("pyshacl") / "assets" / "shacl.ttl").read_bytes()
+    return frozenset(
+        q.subject.value for q in ox.parse(text, format=ox.RdfFormat.TURTLE)
+        if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(SH)
+        and q.subject.value != SH
+    )
+
+
+def unknown_terms(sources: LoadedProject, stage: str) -> list[Finding]:
+    """A finding for each unknown sh: or xsd: term, once per file."""
+    findings = []
+    for loaded in sources.files:
+        for iri in sorted(_unknown(loaded)):
+            namespace = SH if iri.startswith(SH) else XSD
+            local = iri[len(namespace):]
+            prefix = _NAMESPACES[namespace]
+            known = shacl_terms() if namespace == SH else XSD_KNOWN
+            close = difflib.get_close_matches(local, [k[len(namespace):] for k in known], n=1)
+            hint = f"; did you mean {prefix}:{close[0]}?" if close else ""
+            what = "SHACL defines no term" if namespace == SH else "XSD has no datatype"
+            findings.append(Finding(
+                stage, Severity.ERROR,
+                f"{what} {prefix}:{local}{hint} (an unknown term is ignored or never matches, "
+                "so the statement checks nothing)",
+                file=loaded.display, line=_first_line(loaded, local), node=iri,
+            ))
+    findings.sort(key=lambda f: (f.file or "", f.line or 0, f.node or ""))
+    return findings
+
+
+def _unknown(loaded: LoadedFile) -> set[str]:
+    """The unknown terms of a file; the triples are only walked when its text names one."""
+    if not _written_unknown(loaded):
+        return set()
+    found = set()
+    for quad in loaded.quads:
+        for term in (quad.subject, quad.predicate, quad.object):
+            iri = term.datatype.value if isinstance(term, ox.Literal) else (
+                term.value if isinstance(term, ox.NamedNode) else "")
+            if _is_unknown(iri):
+                found.add(iri)
+    return found
+
+
+def _written_unknown(loaded: LoadedFile) -> bool:
+    """Whether the text may spell an unknown term (prefixed or in full): a fast, loose filter
+    (comments and strings included) in front of the exact walk over the triples."""
+    for namespace in (SH, XSD):
+        starts = [f"{p}:" for p, ns in loaded.prefixes.items() if ns == namespace]
+        pattern = "|".join([re.escape(f"<{namespace}")] + [re.escape(x) for x in starts])
+        locals_ = set(re.findall(rf"(?:{pattern})([\w-]*)", loaded.text))
+        if any(_is_unknown(namespace + local) for local in locals_):
+            return True
+    return False
+
+
+def _is_unknown(iri: str) -> bool:
+    if iri.startswith(SH):
+        return iri != SH and iri not in shacl_terms()
+    return iri.startswith(XSD) and iri != XSD and iri not in XSD_KNOWN
+
+
+def _first_line(loaded: LoadedFile, local: str) -> int | None:
+    """The first line that writes the local name after a prefix colon or a namespace hash."""
+    pattern = re.compile(rf"[:#]{re.escape(local)}(?![\w.-]*\w)")
+    lines = split_lines(loaded.text)
+    return next((n for n, text in enumerate(lines, start=1) if pattern.search(text)), None)

@@ -1,0 +1,118 @@
+"""`ccbkg check` and `ccbkg build`: the checks in order, then the release written into dist/."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from ccbkg.checks import STAGES
+from ccbkg.cli.common import EXIT_DEFECTS, EXIT_OK, add_common, err
+
+
+def add_parsers(sub: Any) -> None:
+    """Add `check` and `build` to the CLI's subcommands."""
+    check = sub.add_parser(
+        "check", help="check syntax, ontology lint, reasoning, SHACL shapes and provenance",
+        description="Load the sources once and run the checks. Exit 0 when everything passes, "
+                    "1 when a source has a defect, 2 on a usage or runtime error.",
+    )
+    add_common(check)
+    check.add_argument("--only", type=_stages, default=STAGES, metavar="STAGES",
+                       help=f"comma-separated stages to run (default: {','.join(STAGES)})")
+    check.add_argument("--format", choices=("text", "json"), default="text",
+                       help="report format on standard output (default: text)")
+    check.add_argument("--data", type=Path, action="append", metavar="FILE",
+                       help="validate this Turtle file instead of the bundled instances "
+                            "(repeatable)")
+    check.add_argument("--shacl-engine", choices=("fast", "pyshacl"), default="fast",
+                       help="SHACL validator of the lint and data shapes: the fast engine on "
+                            "pyoxigraph (default) or pyshacl, the reference; both report the "
+                            "same results")
+    check.set_defaults(run=_cmd_check)
+
+    build = sub.add_parser(
+        "build", help="run every check, then write the release artefacts",
+        description="Run every check and write dist/: all RDF formats, TriG with a named graph "
+                    "per part, JSON-LD context, VoID/DCAT, check reports and SHA256SUMS. The "
+                    "build is staged and swapped in: a failed build leaves the old one intact.",
+    )
+    add_common(build)
+    build.add_argument("--out", type=Path, default=Path("dist"), metavar="DIR",
+                       help="output folder (default: dist): a new or empty folder, or one a "
+                            "previous build wrote, which is replaced; a link is followed and kept")
+    build.add_argument("--force", action="store_true",
+                       help="build even when a check fails (the reports say what failed)")
+    build.add_argument("--no-site", dest="site", action="store_false",
+                       help="leave out the documentation site (dist/site/); for large graphs, "
+                            "where it is the slowest part of the build")
+    build.set_defaults(run=_cmd_build)
+
+
+def _stages(value: str) -> tuple[str, ...]:
+    chosen = tuple(s.strip() for s in value.split(",") if s.strip())
+    unknown = [s for s in chosen if s not in STAGES]
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(
+            f"unknown stage {', '.join(unknown) or '(none)'}; choose from {','.join(STAGES)}")
+    return chosen
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from ccbkg.checks.run import run_checks
+    from ccbkg.checks.text_report import render_text
+    from ccbkg.core.progress import Progress
+    from ccbkg.project.layout import Project
+
+    project = Project.discover(args.root, args.data)
+    outcome = run_checks(project, only=args.only, progress=Progress(quiet=args.quiet),
+                         shacl_engine=args.shacl_engine)
+    if args.format == "json":
+        print(json.dumps(outcome.report.to_json(), indent=2, sort_keys=True))
+    else:
+        console = Console(emoji=False, highlight=False, soft_wrap=True)
+        console.print(render_text(outcome.report, color=console.is_terminal), end="")
+    return EXIT_OK if outcome.report.ok else EXIT_DEFECTS
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from ccbkg.checks.run import run_checks
+    from ccbkg.checks.text_report import render_text
+    from ccbkg.core.progress import Progress
+    from ccbkg.project.layout import Project
+    from ccbkg.release.atomic import check_out
+    from ccbkg.release.build import build
+
+    project = Project.discover(args.root)
+    check_out(args.out, project.root, [f.path for f in project.files])
+    progress = Progress(quiet=args.quiet)
+    outcome = run_checks(project, progress=progress)
+    console = Console(emoji=False, highlight=False, soft_wrap=True)
+    if not outcome.report.ok:
+        console.print(render_text(outcome.report, color=console.is_terminal), end="")
+        if not args.force:
+            err(f"checks failed; nothing was built ({args.out} is unchanged). "
+                "Fix the errors above, or pass --force to build anyway")
+            return EXIT_DEFECTS
+    if outcome.sources.result.errors:
+        err("cannot build from sources that do not parse")
+        return EXIT_DEFECTS
+    with progress.step(f"Writing {args.out}"):
+        summary = build(outcome.sources, outcome.report, outcome.shacl_report, args.out,
+                        site=args.site)
+    if not args.quiet:
+        graphs = ", ".join(f"{g.rsplit('/', 1)[-1]} {n}" for g, n in sorted(summary.graphs.items()))
+        console.print(
+            f"Built ccbkg {summary.release.version} into {summary.out}/: {len(summary.files)} "
+            f"files, {summary.triples} triples (named graphs: {graphs}).\n"
+            f"  ontology/, vocab/, shapes/: each part as Turtle, N-Triples, RDF/XML, JSON-LD\n"
+            f"  data/ccbkg-data.{{ttl,nt,jsonld}}: the instances merged\n"
+            f"  ccbkg.trig, ccbkg.nq: everything, one named graph per part\n"
+            f"  context.jsonld, void.ttl (VoID + DCAT), reports/, SHA256SUMS"
+            + (f"\n  site/: the documentation site; open {summary.out}/site/index.html in a "
+               "browser" if args.site else "")
+        )
+    return EXIT_OK if outcome.report.ok else EXIT_DEFECTS

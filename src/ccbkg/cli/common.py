@@ -1,0 +1,22 @@
+"""What the commands share: exit codes, the one-line error message and the common options."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_DEFECTS, EXIT_ERROR = 0, 1, 2
+
+
+def err(message: str) -> None:
+    """A one-line error on standard error."""
+    print(f"ccbkg: error: {message}", file=sys.stderr)
+
+
+def add_common(p: argparse.ArgumentParser) -> None:
+    """--root and --quiet, as check and build take them."""
+    p.add_argument("--root", type=Path, metavar="DIR",
+                   help="the source tree (a folder with ontology/, shapes/, instances/); "
+                        "default: the data shipped with ccbkg")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress output")

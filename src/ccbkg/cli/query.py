@@ -1,0 +1,219 @@
+"""`ccbkg query list | show | run`: the competency queries on the command line."""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from ccbkg import query
+from ccbkg.core import netguard
+from ccbkg.core.errors import CcbkgError
+from ccbkg.project.layout import read_regular
+
+MAX_TIMEOUT = 24 * 3600.0
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the `query` command and its actions to the top-level subparsers."""
+    parser = sub.add_parser(
+        "query", help="list, show and run the bundled competency queries (or your own)",
+        description="The competency queries bundled with ccbkg, run on the embedded store "
+                    "(the sources loaded in memory) or on any SPARQL 1.1 endpoint.",
+        epilog="Exit codes: 0 done, 2 usage or runtime error (bad parameter, unreachable "
+               "endpoint, refused query).",
+    )
+    actions = parser.add_subparsers(dest="query_command", required=True, metavar="ACTION")
+
+    listing = actions.add_parser("list", help="list the bundled queries and their questions",
+                                 description="List the bundled queries: name, parameters and "
+                                             "the competency question each answers.")
+    _root(listing)
+    listing.set_defaults(run=_cmd_list)
+
+    show = actions.add_parser("show", help="show a query's header, parameters and SPARQL",
+                              description="Show a bundled query: its question, parameters "
+                                          "with types and defaults, and its SPARQL text.")
+    show.add_argument("name", metavar="NAME", help="the query name (see `ccbkg query list`)")
+    _root(show)
+    show.set_defaults(run=_cmd_show)
+
+    run = actions.add_parser(
+        "run", help="run a bundled query, or your own with --file/--sparql",
+        description="Run a bundled query by NAME, or your own query with --file or --sparql. "
+                    "Parameters are checked against their declared types and bound as RDF "
+                    "terms, never pasted into the query text. Queries that use SERVICE or "
+                    "LOAD are refused unless --allow-network is given. On the embedded store "
+                    "the query is evaluated in a child process, stopped at the deadline or "
+                    "when it needs more memory than --max-memory.",
+        epilog=f"Credentials for --endpoint come only from the environment variables "
+               f"{query.USER_ENV} and {query.PASSWORD_ENV}.",
+    )
+    run.add_argument("name", nargs="?", metavar="NAME", help="a bundled query name")
+    given = run.add_mutually_exclusive_group()
+    given.add_argument("--file", type=Path, metavar="Q.rq", help="run the query in this file")
+    given.add_argument("--sparql", metavar="TEXT", help="run this query text")
+    run.add_argument("--param", action="append", default=[], type=_param, metavar="NAME=VALUE",
+                     help="a parameter value (repeatable); see `ccbkg query show NAME`")
+    run.add_argument("--format", choices=query.FORMATS, default="table",
+                     help="output format: table (default), csv, tsv (SPARQL 1.1 CSV/TSV "
+                          "results), json (SPARQL 1.1 results JSON) or md (Markdown table)")
+    run.add_argument("--endpoint", metavar="URL",
+                     help="query this SPARQL 1.1 endpoint instead of the embedded store")
+    run.add_argument("--timeout", type=_timeout, default=query.DEFAULT_TIMEOUT, metavar="S",
+                     help="deadline in seconds for the whole answer, from the endpoint "
+                          "(connecting, sending, receiving) or the embedded store "
+                          f"(default {query.DEFAULT_TIMEOUT:g})")
+    run.add_argument("--max-memory", type=_mebibytes, default=query.DEFAULT_MEMORY_MIB,
+                     metavar="MIB",
+                     help="memory in MiB the embedded store may use to evaluate the query, "
+                          f"beyond what the loaded sources take (default "
+                          f"{query.DEFAULT_MEMORY_MIB})")
+    run.add_argument("--allow-network", action="store_true",
+                     help="permit SERVICE and LOAD (they make the engine fetch from the network)")
+    _root(run)
+    run.set_defaults(run=_cmd_run)
+
+
+def _root(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--root", type=Path, metavar="DIR",
+                   help="the source tree (a folder with ontology/ and queries/); "
+                        "default: the data shipped with ccbkg")
+
+
+def _param(value: str) -> tuple[str, str]:
+    name, sep, text = value.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"write --param NAME=VALUE (got {value!r})")
+    return name, text
+
+
+def _timeout(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
+    if not 0 < seconds <= MAX_TIMEOUT:
+        raise argparse.ArgumentTypeError(f"the timeout must be between 0 and {MAX_TIMEOUT:g} s")
+    return seconds
+
+
+def _mebibytes(value: str) -> int:
+    try:
+        mib = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number of MiB: {value!r}") from None
+    if mib < 16:
+        raise argparse.ArgumentTypeError("give at least 16 MiB")
+    return mib
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    queries = query.catalogue(args.root)
+    rows = [(q.name, ", ".join(p.name for p in q.params), q.question) for q in queries]
+    console = Console(emoji=False, highlight=False, soft_wrap=not sys.stdout.isatty())
+    if console.is_terminal:
+        table = Table("name", "parameters", "question")
+        for row in rows:
+            table.add_row(*(Text(c) for c in row))
+        console.print(table)
+    else:
+        width = max((len(r[0]) for r in rows), default=0)
+        for name, params, question in rows:
+            extra = f" [{params}]" if params else ""
+            print(f"{name.ljust(width)}  {question}{extra}")
+    return 0
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    info = query.find(args.name, args.root)
+    print(f"{info.name}: {info.title}")
+    print(f"  question:    {info.question}")
+    print(f"  description: {info.description}")
+    for p in info.params:
+        default = f"{query.EVERY}: left unbound" if p.optional else p.default
+        print(f"  param:       {p.name} ({p.type.value}, default {default}) — {p.description}")
+    if info.expected:
+        print(f"  expected:    queries/{info.expected}")
+    print()
+    print(info.text, end="" if info.text.endswith("\n") else "\n")
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    info = _chosen(args)
+    values = dict(args.param)
+    if len(values) != len(args.param):
+        raise CcbkgError("a parameter is given twice")
+    bindings = query.bind(info, values)
+    where = str(info.path or info.name)
+    analysis = None
+    if info.path is None:
+        analysis = query.analyse(info.text, info.name)
+        if not args.allow_network:  # before the store is loaded (the engines check again)
+            netguard.refuse_network(info.text, where)
+        query.guard(analysis, embedded=args.endpoint is None)
+    if args.endpoint:
+        _allow_host(query.check_endpoint(args.endpoint))
+        results = query.run_remote(args.endpoint, info.text, bindings, analysis=analysis,
+                                   timeout=args.timeout, where=where,
+                                   allow_network=args.allow_network)
+        if analysis is not None and analysis.is_update:
+            print("ccbkg: the endpoint accepted the update", file=sys.stderr)
+            return 0
+    else:
+        results = query.run_embedded(query.embedded_store(args.root), info.text, bindings,
+                                     timeout=args.timeout, memory=args.max_memory, where=where,
+                                     allow_network=args.allow_network)
+    _print(results, args.format)
+    return 0
+
+
+def _chosen(args: argparse.Namespace) -> query.QueryInfo:
+    given = [x for x in (args.name, args.file, args.sparql) if x is not None]
+    if len(given) != 1:
+        raise CcbkgError("give one query: a bundled query NAME, --file Q.rq or --sparql TEXT")
+    if args.name is not None:
+        return query.find(args.name, args.root)
+    if args.file is not None:
+        try:
+            text = read_regular(args.file, str(args.file)).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise CcbkgError(f"{args.file}: cannot read the query: {exc}") from None
+        return query.user_query(text, str(args.file))
+    return query.user_query(args.sparql, "--sparql")
+
+
+def _allow_host(url: str) -> None:
+    """Let the network guard pass the endpoint the user named (and only its addresses)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if query.is_loopback(host):
+        return
+    netguard.allow(host)
+    try:
+        infos = socket.getaddrinfo(host, parts.port or (443 if parts.scheme == "https" else 80))
+    except OSError as exc:
+        raise CcbkgError(f"cannot resolve the endpoint host {host}: {exc.strerror or exc}") \
+            from None
+    for info in infos:
+        netguard.allow(str(info[4][0]))
+
+
+def _print(results: query.Results, fmt: str) -> None:
+    console = Console(emoji=False, highlight=False, soft_wrap=True)
+    if fmt == "table" and console.is_terminal:
+        header, rows = query.cells(results)
+        table = Table(*header)  # variable names: no markup in them
+        for row in rows:
+            table.add_row(*(Text(c) for c in row))
+        console.print(table)
+        return
+    sys.stdout.write(query.render(results, fmt))
+    sys.stdout.flush()

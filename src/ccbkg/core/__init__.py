@@ -1,0 +1,2 @@
+"""Shared basics at the bottom of the pipeline: errors, findings, namespaces, RDF terms,
+progress output and the network guard."""

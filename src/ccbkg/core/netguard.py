@@ -1,0 +1,141 @@
+"""Keep ccbkg off the network: one guard for sockets, one for the queries it evaluates.
+
+The socket guard is an audit hook the CLI installs before any work starts, so that no Python
+library (rdflib fetching a JSON-LD context, owlready2 following owl:imports) can reach anything
+but the loopback and the endpoints the user names. pyoxigraph evaluates SERVICE with an HTTP
+client of its own that no audit hook sees (and pyoxigraph 0.5 offers no way to turn SERVICE
+off), so every SPARQL text ccbkg hands to pyoxigraph goes through `query` or `update` here,
+which refuse SERVICE and LOAD unless the user allowed the network.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import sys
+from typing import Any
+
+import pyoxigraph as ox
+
+from ccbkg.core.errors import CcbkgError
+
+_allowed_hosts: set[str] = set()
+_installed = False
+
+
+class NetworkRefused(OSError):
+    """A connection the guard refused."""
+
+
+def allow(host: str) -> None:
+    """Permit connections to host (an endpoint the user asked for on the command line)."""
+    _allowed_hosts.add(host.lower())
+
+
+def _is_local(host: str) -> bool:
+    if host.lower() in ("localhost", *_allowed_hosts):
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+def _hook(event: str, args: tuple[Any, ...]) -> None:
+    if event == "socket.connect":
+        address = args[1]
+        if isinstance(address, tuple) and address and not _is_local(str(address[0])):
+            raise NetworkRefused(f"network access to {address[0]} refused: ccbkg only talks to "
+                                 "127.0.0.1 and endpoints given on the command line")
+    elif event == "socket.getaddrinfo":
+        host = args[0]
+        if isinstance(host, bytes):
+            host = host.decode("ascii", "replace")
+        if host and not _is_local(str(host)):
+            raise NetworkRefused(f"network access to {host} refused: ccbkg only talks to "
+                                 "127.0.0.1 and endpoints given on the command line")
+
+
+def install() -> None:
+    """Install the guard once per process (audit hooks cannot be removed)."""
+    global _installed
+    if not _installed:
+        sys.addaudithook(_hook)
+        _installed = True
+
+
+# -------------------------------------------------------------------------- SPARQL
+
+NETWORK_KEYWORDS = ("SERVICE", "LOAD")
+_CANDIDATE_RE = re.compile("|".join(NETWORK_KEYWORDS), re.IGNORECASE)
+# SPARQL's tokens that may hold a keyword's letters without being one (comments, strings, IRIs,
+# variables, language tags, prefixed names and blank node labels), and bare words.
+_TOKEN_RE = re.compile("|".join((
+    r"#[^\r\n]*",
+    r'"""(?:[^"\\]|\\.|"{1,2}(?!"))*"""', r"'''(?:[^'\\]|\\.|'{1,2}(?!'))*'''",
+    r'"(?:[^"\\\r\n]|\\.)*"', r"'(?:[^'\\\r\n]|\\.)*'",
+    r'<[^<>"{}|^`\\\x00-\x20]*>',
+    r"[?$]\w+", r"@[A-Za-z]+(?:-[A-Za-z0-9]+)*",
+    r"[\w.-]*:(?:[\w.:%-]|\\.)*",
+    r"(?P<word>[A-Za-z]\w*)",
+    r".",
+)), re.DOTALL)
+
+
+def describe(keyword: str) -> str:
+    """What a SERVICE or LOAD does, for a message."""
+    if keyword == "SERVICE":
+        return "the query uses SERVICE, which fetches data from other servers"
+    return "the update uses LOAD, which fetches a document from the network"
+
+
+class NetworkQuery(CcbkgError):
+    """A SPARQL text that would make the engine reach the network (SERVICE or LOAD)."""
+
+    def __init__(self, where: str, keyword: str, line: int, column: int) -> None:
+        super().__init__(f"{where}:{line}:{column}: {describe(keyword)}; refused (pass "
+                         "--allow-network to permit it)")
+
+
+def network_use(text: str) -> tuple[str, int, int] | None:
+    """The first SERVICE or LOAD keyword of a SPARQL text, with its line and column, or None.
+
+    The scan skips only what SPARQL's grammar makes a comment, string, IRI, variable, language
+    tag or name; everything else counts as code, so a doubtful text is refused, not passed.
+    """
+    if not _CANDIDATE_RE.search(text):
+        return None
+    for match in _TOKEN_RE.finditer(text):
+        word = match.group("word")
+        if word is not None and word.upper() in NETWORK_KEYWORDS:
+            start = match.start()
+            line = text.count("\n", 0, start) + 1
+            return word.upper(), line, start - (text.rfind("\n", 0, start) + 1) + 1
+    return None
+
+
+def refuse_network(text: str, where: str) -> None:
+    """Raise NetworkQuery if the SPARQL text uses SERVICE or LOAD."""
+    found = network_use(text)
+    if found is not None:
+        raise NetworkQuery(where, *found)
+
+
+def query(store: ox.Store, text: str, *, where: str = "the query", allow_network: bool = False,
+          **options: Any) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+    """store.query(text, **options), the one way ccbkg evaluates a query: SERVICE is refused
+    unless allow_network."""
+    if not allow_network:
+        refuse_network(text, where)
+    return store.query(text, **options)
+
+
+def update(store: ox.Store, text: str, *, where: str = "the update") -> None:
+    """store.update(text), the one way ccbkg applies an update to a store: LOAD and SERVICE
+    are always refused (ccbkg's own updates need neither)."""
+    refuse_network(text, where)
+    store.update(text)
+
+
+__all__ = ["NETWORK_KEYWORDS", "NetworkQuery", "NetworkRefused", "allow", "describe", "install",
+           "network_use", "query", "refuse_network", "update"]

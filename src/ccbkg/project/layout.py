@@ -1,0 +1,192 @@
+"""Where the authored sources live and what role each file plays."""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+from ccbkg.core.errors import CcbkgError
+from ccbkg.core.namespaces import GRAPH
+from ccbkg.project.limits import MAX_FILE_BYTES
+
+
+class Role(Enum):
+    """What a source file is for; decides which checks see it and its named graph."""
+
+    ONTOLOGY = "ontology"
+    VOCAB = "vocab"
+    SHAPES = "shapes"
+    LINT_SHAPES = "lint-shapes"
+    DATA = "data"
+    QUERY = "query"
+    CHECK_QUERY = "check-query"
+
+
+RDF_ROLES = (Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.LINT_SHAPES, Role.DATA)
+SPARQL_ROLES = (Role.QUERY, Role.CHECK_QUERY)
+
+# A source file's name (without .ttl, .shapes.ttl or .rq) becomes part of a graph IRI, a query
+# name or a release file's name: lowercase letters, digits and hyphens.
+NAME_RE = re.compile(r"[a-z0-9][a-z0-9-]*")
+NAME_RULE = "lowercase letters, digits and hyphens, starting with a letter or digit"
+_NOT_REGULAR = {stat.S_IFDIR: "a folder", stat.S_IFIFO: "a FIFO (named pipe)",
+                stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device",
+                stat.S_IFSOCK: "a socket"}
+
+_PATTERNS: dict[Role, str] = {
+    Role.ONTOLOGY: "ontology/*.ttl",
+    Role.VOCAB: "ontology/vocab/*.ttl",
+    Role.SHAPES: "shapes/*.ttl",
+    Role.LINT_SHAPES: "shapes/lint/*.ttl",
+    Role.DATA: "instances/*.ttl",
+    Role.QUERY: "queries/*.rq",
+    Role.CHECK_QUERY: "queries/checks/*.rq",
+}
+
+
+@dataclass(frozen=True)
+class ProjectFile:
+    """One authored file and its role."""
+
+    path: Path
+    role: Role
+
+    @property
+    def name(self) -> str:
+        """The file's name without its extensions (.ttl, .shapes.ttl, .rq)."""
+        return self.path.stem.removesuffix(".shapes")
+
+    @property
+    def graph_iri(self) -> str:
+        """The named graph this file's triples go into in the TriG release and in stores."""
+        stem = self.name
+        if self.role is Role.ONTOLOGY:
+            return str(GRAPH["ontology"])
+        if self.role is Role.VOCAB:
+            return str(GRAPH[f"vocab/{stem}"])
+        if self.role is Role.SHAPES:
+            return str(GRAPH["shapes"])
+        if self.role is Role.LINT_SHAPES:
+            return str(GRAPH["lint-shapes"])
+        return str(GRAPH[f"data/{stem}"])
+
+
+def default_root() -> Path:
+    """The data shipped with the package, or the source tree when running from a checkout."""
+    packaged = Path(__file__).resolve().parents[1] / "data"
+    if (packaged / "ontology").is_dir():
+        return packaged
+    checkout = Path(__file__).resolve().parents[3]
+    if (checkout / "ontology").is_dir():
+        return checkout
+    raise CcbkgError("cannot find the ccbkg sources: pass --root DIR (a folder with ontology/)")
+
+
+@dataclass
+class Project:
+    """The set of source files a run works on."""
+
+    root: Path
+    data_files: list[Path] | None = None
+    files: list[ProjectFile] = field(default_factory=list)
+
+    @classmethod
+    def discover(cls, root: Path | None = None, data_files: list[Path] | None = None) -> Project:
+        """Find the source files under root; data_files, when given, replace instances/."""
+        base = (root or default_root()).resolve()
+        if not (base / "ontology").is_dir():
+            raise CcbkgError(f"{base}: not a ccbkg source tree (no ontology/ folder)")
+        files: list[ProjectFile] = []
+        for role, pattern in _PATTERNS.items():
+            if role is Role.DATA and data_files is not None:
+                continue
+            files.extend(ProjectFile(p, role) for p in sorted(base.glob(pattern)))
+        for extra in data_files or []:
+            if not extra.exists():
+                raise CcbkgError(f"{extra}: no such data file")
+            # The folder resolved, the name kept: a link is shown and checked as the user named it.
+            files.append(ProjectFile(extra.absolute().parent.resolve() / extra.name, Role.DATA))
+        return cls(root=base, data_files=data_files, files=files)
+
+    def of(self, *roles: Role) -> list[ProjectFile]:
+        """The files with any of the given roles, in a stable order."""
+        return [f for f in self.files if f.role in roles]
+
+    def source_texts(self) -> list[Path]:
+        """The cited source documents (plain text) shipped beside the instances."""
+        return sorted((self.root / "instances" / "sources").glob("*.txt"))
+
+    def display(self, path: Path) -> str:
+        """A path as shown in messages: relative to the root when inside it, with control
+        characters (a newline, an escape) written as escapes."""
+        try:
+            shown = str(path.relative_to(self.root))
+        except ValueError:
+            shown = str(path)
+        return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in shown)
+
+    def read_bytes(self, path: Path) -> bytes:
+        """A source file's bytes, read only when it is safe to; RefusedFile says why not.
+
+        Besides what read_regular requires, a path inside the root must stay inside after
+        following symbolic links.
+        """
+        shown = self.display(path)
+        real = Path(os.path.realpath(path))
+        if path.is_relative_to(self.root) and not real.is_relative_to(self.root):
+            raise RefusedFile(shown, "is a symbolic link that points outside the project; "
+                              "ccbkg reads only files inside the source tree: copy the file in")
+        return read_regular(real, shown)
+
+
+def read_regular(path: Path, shown: str) -> bytes:
+    """A file's bytes when it is a regular file within the size limit; RefusedFile if not.
+
+    The type is checked before opening (a FIFO would block, a device never end) and again on
+    the opened file, and the limit holds while reading (/proc files say they are empty).
+    """
+    limit = MAX_FILE_BYTES.value()
+    try:
+        _regular(shown, path.stat())
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+        with os.fdopen(fd, "rb") as handle:
+            size = _regular(shown, os.fstat(fd)).st_size
+            data = handle.read(limit + 1) if size <= limit else b""
+    except OSError as exc:
+        raise RefusedFile(shown, f"cannot read the file: {exc.strerror}") from None
+    if size > limit or len(data) > limit:
+        has = f"{size:,} bytes" if size > limit else f"more than {limit:,} bytes"
+        raise RefusedFile(shown, (
+            f"file has {has}, over the limit of {limit:,} bytes; split it into smaller "
+            f"files, or {MAX_FILE_BYTES.hint()}"))
+    return data
+
+
+class RefusedFile(CcbkgError):
+    """A source file that is not read: not a regular file, too large, outside the project."""
+
+    def __init__(self, shown: str, reason: str) -> None:
+        super().__init__(f"{shown}: {reason}")
+        self.shown = shown
+        self.reason = reason
+
+
+def name_problem(source: ProjectFile) -> str | None:
+    """Why a source file's name cannot become part of an IRI or a file name, or None."""
+    if NAME_RE.fullmatch(source.name):
+        return None
+    return (f"file name {source.path.name!r} is refused: it becomes part of an IRI and of "
+            f"release file names, so it must be {NAME_RULE}")
+
+
+def _regular(shown: str, status: os.stat_result) -> os.stat_result:
+    """The status of a regular file; anything else is refused (it is not read)."""
+    if not stat.S_ISREG(status.st_mode):
+        kind = _NOT_REGULAR.get(stat.S_IFMT(status.st_mode), "a special file")
+        raise RefusedFile(shown, f"is {kind}, not a regular file; ccbkg reads only regular "
+                          "files")
+    return status

@@ -1,0 +1,42 @@
+"""Limits on what ccbkg reads, each with a default that an environment variable can raise."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from ccbkg.core.errors import CcbkgError
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A bound on the input (a whole number), read from its environment variable when set."""
+
+    variable: str
+    default: int
+    unit: str
+
+    def value(self) -> int:
+        """The bound in force: the variable's value when set, else the default."""
+        raw = os.environ.get(self.variable, "").strip()
+        if not raw:
+            return self.default
+        try:
+            value = int(raw)
+        except ValueError:
+            value = 0
+        if value < 1:
+            raise CcbkgError(f"{self.variable}={raw!r}: give a whole number of {self.unit} "
+                             f"above 0 (the default is {self.default})")
+        return value
+
+    def hint(self) -> str:
+        """How a user raises the bound, for messages."""
+        return f"set the environment variable {self.variable} to a larger number of {self.unit}"
+
+
+MAX_FILE_BYTES = Limit("CCBKG_MAX_FILE_BYTES", 64 * 1024 * 1024, "bytes")
+# Nesting deeper than this is refused before parsing: canonicalising deeply nested blank nodes
+# grows steeply with depth (minutes at 2,000 levels, a crash at 100,000), and so does parsing
+# nested RDF/XML. The sources nest [ ] and ( ) at most 3 deep.
+MAX_NESTING = Limit("CCBKG_MAX_NESTING", 64, "levels")

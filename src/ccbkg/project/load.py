@@ -1,0 +1,630 @@
+"""Load the authored sources once, strictly, and hand them on to every stage.
+
+Turtle and TriG go through pyoxigraph's parser, which follows the W3C grammars (rdflib's
+accepts literals as subjects, IRIs with spaces and lone surrogates). Beyond the grammar the
+loader rejects what a curator never means: a byte-order mark, JSON in a Turtle file, a file
+with no triples, a prefix bound twice to different IRIs, unknown XSD datatypes and literals
+that are not valid for their datatype. SPARQL files go through rdflib's parser, which only
+parses (it never executes or fetches anything).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import xml.parsers.expat
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import pyoxigraph as ox
+from pyparsing import ParseBaseException
+from rdflib import Graph, Literal, URIRef
+from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+
+from ccbkg.core import netguard
+from ccbkg.core.findings import Finding, Severity, StageResult
+from ccbkg.core.terms import XSD_STRING, rdflib_graph
+from ccbkg.project import literals as datatypes
+from ccbkg.project.layout import (
+    RDF_ROLES,
+    SPARQL_ROLES,
+    Project,
+    ProjectFile,
+    RefusedFile,
+    Role,
+    name_problem,
+)
+from ccbkg.project.limits import MAX_NESTING
+
+STAGE = "syntax"
+
+_FORMATS = {
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".trig": ox.RdfFormat.TRIG,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".nq": ox.RdfFormat.N_QUADS,
+    ".rdf": ox.RdfFormat.RDF_XML,
+    ".owl": ox.RdfFormat.RDF_XML,
+    ".jsonld": ox.RdfFormat.JSON_LD,
+}
+_XML_DECLARATIONS_RE = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+# The tokens that open or close a level, and those inside which brackets do not count
+# (strings, IRIs, comments, escapes in local names), of Turtle, TriG, N-Triples and JSON.
+_TURTLE_TOKENS_RE = re.compile(
+    r'"""(?:"{0,2}(?:[^"\\]|\\.))*"""' "|" r"'''(?:'{0,2}(?:[^'\\]|\\.))*'''"
+    r'|"(?:[^"\\\n]|\\.)*"' "|" r"'(?:[^'\\\n]|\\.)*'"
+    r"|<<|>>|<[^<>\s]*>|#[^\n]*|\\.|[\[\](){}]", re.DOTALL)
+_JSON_TOKENS_RE = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
+# A quoted string's language tag, and what is written right after it up to a separator.
+_LANGUAGE_TAG_RE = re.compile(
+    r"""["'](?P<tag>@[A-Za-z][A-Za-z0-9-]*)(?P<rest>(?:[^\s,;.\])]|\.(?=\S))*)""")
+_BCP47_RE = re.compile(r"^@[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$")
+_OPENERS = frozenset(("[", "(", "{", "<<"))
+_CLOSERS = frozenset(("]", ")", "}", ">>"))
+# Characters nobody types on purpose that make two equal-looking strings differ, or that
+# reorder (bidi controls) or hide (control characters) text where it is shown; tabs and line
+# breaks are fine.
+_INVISIBLE_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u200b-\u200f"
+                           "\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+_SYNTAX_NAMES = {
+    ox.RdfFormat.TURTLE: "Turtle", ox.RdfFormat.TRIG: "TriG", ox.RdfFormat.N_TRIPLES: "N-Triples",
+    ox.RdfFormat.N_QUADS: "N-Quads", ox.RdfFormat.RDF_XML: "RDF/XML",
+    ox.RdfFormat.JSON_LD: "JSON-LD",
+}
+# Lines end at CR, LF or CRLF (as in Turtle and SPARQL); (?<![^\r\n]) is a line's start.
+_LINE_END_RE = re.compile(r"\r\n?|\n")
+_PREFIX_RE = re.compile(
+    r"(?<![^\r\n])[ \t]*(?:@prefix|PREFIX)[ \t]+([A-Za-z][\w.-]*)?:[ \t]*<([^>\r\n]*)>",
+    re.IGNORECASE)
+_OX_SPARQL_POS_RE = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
+_PROLOGUE_RE = re.compile(r"^(?:\s+|#[^\n]*|(?:PREFIX|BASE)\s+[^>]*>)*", re.IGNORECASE)
+_UPDATE_KEYWORDS = frozenset(
+    "INSERT DELETE WITH CLEAR DROP CREATE ADD MOVE COPY LOAD".split())
+
+
+_LOCAL_ESCAPE = re.compile(r"\\(.)")
+_LINE_START = re.compile(r"(?<![^\r\n])[ \t]*(\S+)")  # a line's first word
+
+
+@dataclass
+class LoadedFile:
+    """A source file that parsed, with its triples and text."""
+
+    source: ProjectFile
+    display: str
+    text: str
+    quads: list[ox.Quad]
+    prefixes: dict[str, str]
+
+    @cached_property
+    def named_quads(self) -> list[ox.Quad]:
+        """The triples in the file's named graph (made once)."""
+        g = ox.NamedNode(self.source.graph_iri)
+        return [ox.Quad(q.subject, q.predicate, q.object, g) for q in self.quads]
+
+    @cached_property
+    def subject_lines(self) -> dict[str, int]:
+        """For each subject, the line where its description starts (1-based).
+
+        An IRI (written in full or with one of the file's prefixes) or a labelled blank node
+        (_:x): the first line that begins with it at its first column, else the first such
+        line at all (an object list's next line starts with an object, indented). A blank
+        node written [ ] or ( ) at the start of a statement: the lines that begin with [ or (
+        at their first column, in order, when there are as many as such nodes. A blank node
+        inside another node's description: that node's line.
+        """
+        subjects = {q.subject.value for q in self.quads if not isinstance(q.subject, ox.Triple)}
+        lines: dict[str, int] = {}
+        indented: dict[str, int] = {}
+        anonymous: list[int] = []
+        for number, match in _numbered(_LINE_START, self.text):
+            token = match.group(1).rstrip(";.")
+            at_start = match.start(1) == match.start()
+            if token.startswith("<") and token.endswith(">"):
+                iri = token[1:-1]
+            elif token.startswith("_:"):
+                iri = token[2:]
+            elif token[0] in "[(":
+                if at_start:
+                    anonymous.append(number)
+                continue
+            else:
+                prefix, _, local = token.partition(":")
+                if prefix not in self.prefixes:
+                    continue
+                iri = self.prefixes[prefix] + (_LOCAL_ESCAPE.sub(r"\1", local)  # id:a\/b
+                                               if "\\" in local else local)
+            found = lines if at_start else indented
+            if iri in subjects and iri not in found:
+                found[iri] = number
+        located = indented | lines
+        located.update(self._blank_lines(located, anonymous))
+        return located
+
+    def _blank_lines(self, located: dict[str, int], anonymous: list[int]) -> dict[str, int]:
+        """The lines of blank nodes that no label locates (see `subject_lines`)."""
+        parent: dict[str, str] = {}
+        blanks: dict[str, None] = {}  # in the order the parser gave them
+        for q in self.quads:
+            if isinstance(q.object, ox.BlankNode):
+                parent[q.object.value] = q.subject.value  # type: ignore[union-attr]
+            if isinstance(q.subject, ox.BlankNode) and q.subject.value not in located:
+                blanks[q.subject.value] = None
+        tops = [b for b in blanks if b not in parent]
+        found = dict(zip(tops, anonymous, strict=True)) if len(tops) == len(anonymous) else {}
+        for node in blanks:
+            up, steps = node, 0
+            while up not in found and up not in located and up in parent and steps < len(parent):
+                up, steps = parent[up], steps + 1
+            line = found.get(up) or located.get(up)
+            if line is not None:
+                found[node] = line
+        return found
+
+
+@dataclass
+class LoadedQuery:
+    """A SPARQL file that parsed."""
+
+    source: ProjectFile
+    display: str
+    text: str
+
+
+@dataclass
+class LoadedProject:
+    """Everything a run works on, parsed once."""
+
+    project: Project
+    files: list[LoadedFile] = field(default_factory=list)
+    queries: list[LoadedQuery] = field(default_factory=list)
+    result: StageResult = field(default_factory=lambda: StageResult(STAGE))
+    _graphs: dict[tuple[Role, ...], Graph] = field(default_factory=dict)
+
+    def of(self, *roles: Role) -> list[LoadedFile]:
+        """The loaded files with any of the given roles."""
+        return [f for f in self.files if f.source.role in roles]
+
+    def quads(self, *roles: Role) -> list[ox.Quad]:
+        """The triples of the given roles, each in its file's named graph."""
+        out: list[ox.Quad] = []
+        for f in self.of(*roles):
+            out.extend(f.named_quads)
+        return out
+
+    def graph(self, *roles: Role) -> Graph:
+        """An rdflib graph of the union of the given roles (built once per set of roles)."""
+        key = tuple(sorted(roles, key=lambda r: r.value))
+        if key not in self._graphs:
+            graph = Graph()
+            for f in self.of(*roles):
+                rdflib_graph(f.quads, graph)
+            self._graphs[key] = graph
+        return self._graphs[key]
+
+    def store(self, *roles: Role) -> ox.Store:
+        """An in-memory pyoxigraph store with the given roles in their named graphs."""
+        store = ox.Store()
+        store.extend(self.quads(*roles))
+        return store
+
+    def where(self, iri: str, *roles: Role) -> tuple[str | None, int | None]:
+        """The file and line where a node (an IRI, or a blank node's label) is described,
+        looking at the given roles first."""
+        for f in self.of(*(roles or RDF_ROLES)):
+            line = f.subject_lines.get(iri)
+            if line is not None:
+                return f.display, line
+        return None, None
+
+    def locate(self, node: str, *roles: Role) -> tuple[str | None, int | None, str]:
+        """`where` and the node as findings show it: its IRI, or where a blank node is
+        written (its label is made up by the parser)."""
+        file, line = self.where(node, *roles)
+        return file, line, shown_node(node, file, line)
+
+
+def shown_node(node: str, file: str | None, line: int | None) -> str:
+    """An IRI as it is; a blank node (its label: no ':', which every IRI has) by where it is
+    written."""
+    if ":" in node:
+        return node
+    return f"the blank node at {file}:{line}" if file else "a blank node"
+
+
+def load(project: Project) -> LoadedProject:
+    """Parse every source file of the project; syntax findings land in `sources.result`."""
+    sources = LoadedProject(project)
+    for source in project.of(*RDF_ROLES):
+        loaded = _load_rdf(project, source, sources.result.findings)
+        if loaded is not None:
+            sources.files.append(loaded)
+    for source in project.of(*SPARQL_ROLES):
+        query = _load_sparql(project, source, sources.result.findings)
+        if query is not None:
+            sources.queries.append(query)
+    sources.result.notes.append(
+        f"{len(sources.files)} RDF files ({sum(len(f.quads) for f in sources.files)} triples) "
+        f"and {len(sources.queries)} SPARQL files parsed"
+    )
+    return sources
+
+
+def parse_rdf(data: bytes, fmt: ox.RdfFormat, base_iri: str | None = None) -> list[ox.Quad]:
+    """Parse by the W3C grammar (strict); raises SyntaxError with line and column.
+
+    Without a base IRI, a relative IRI is an error: sources must use absolute IRIs.
+    """
+    return list(ox.parse(data, format=fmt, base_iri=base_iri))
+
+
+def format_for(path: Path) -> ox.RdfFormat | None:
+    """The RDF syntax of a file by its extension, or None when it is not one we read."""
+    return _FORMATS.get(path.suffix.lower())
+
+
+def read_text(project: Project, source: ProjectFile, findings: list[Finding]) -> str | None:
+    """The file decoded as UTF-8, or None with a finding that says why it cannot be."""
+    shown = project.display(source.path)
+    problem = name_problem(source)
+    if problem is not None:
+        findings.append(_error(shown, None, None, problem))
+        return None
+    try:
+        raw = project.read_bytes(source.path)
+    except RefusedFile as exc:
+        findings.append(_error(shown, None, None, exc.reason))
+        return None
+    if raw.startswith(b"\xef\xbb\xbf"):
+        findings.append(_error(shown, 1, 1, "file starts with a byte-order mark (BOM); "
+                               "save it as UTF-8 without BOM"))
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = raw[:exc.start].decode("utf-8")
+        line, column = _position(before, len(before))
+        findings.append(_error(shown, line, column, (
+            f"byte 0x{raw[exc.start]:02x} is not valid UTF-8; source files must be UTF-8"
+        )))
+        return None
+    return text
+
+
+def _load_rdf(project: Project, source: ProjectFile, findings: list[Finding]) -> LoadedFile | None:
+    shown = project.display(source.path)
+    fmt = format_for(source.path)
+    if fmt is None:
+        findings.append(_error(shown, None, None, (
+            f"unsupported file type {source.path.suffix!r}; author sources in Turtle (.ttl)"
+        )))
+        return None
+    text = read_text(project, source, findings)
+    if text is None:
+        return None
+    if fmt is not ox.RdfFormat.JSON_LD and text.lstrip()[:1] in ("{", "["):
+        findings.append(_error(shown, 1, 1, "this looks like JSON, not Turtle; "
+                               "convert it to Turtle or give it a .jsonld name"))
+        return None
+    declaration = _XML_DECLARATIONS_RE.search(text) if fmt is ox.RdfFormat.RDF_XML else None
+    if declaration is not None:
+        line, column = _position(text, declaration.start())
+        findings.append(_error(shown, line, column, (
+            f"RDF/XML with a {declaration.group(1).upper()} declaration is refused before "
+            "parsing (entities can expand without bound or read local files); remove it"
+        )))
+        return None
+    too_deep = _too_deep(text, fmt)
+    if too_deep is not None:
+        line, column, message = too_deep
+        findings.append(_error(shown, line, column, message))
+        return None
+    try:
+        quads = parse_rdf(text.encode("utf-8"), fmt)
+    except SyntaxError as exc:
+        findings.append(_syntax_error(shown, exc, fmt, text))
+        return None
+    if not quads:
+        findings.append(_error(shown, None, None, "file has no triples (empty or prefixes only)"))
+        return None
+    prefixes = _prefixes(shown, text, findings)
+    _check_literals(shown, text, quads, findings)
+    return LoadedFile(source, shown, text, quads, prefixes)
+
+
+def _too_deep(text: str, fmt: ox.RdfFormat) -> tuple[int, int, str] | None:
+    """Where and how the text nests deeper than the limit allows, or None.
+
+    Counted on the text before parsing: brackets outside strings, IRIs and comments for
+    Turtle, TriG, N-Triples and JSON-LD (one more there, for the top object); elements (with
+    expat) for RDF/XML, where a level is two elements (a node and its property).
+    """
+    limit = MAX_NESTING.value()
+    if fmt is ox.RdfFormat.RDF_XML:
+        return _xml_too_deep(text, limit)
+    tokens, kind = _TURTLE_TOKENS_RE, f"[ ], ( ) and << >> nested more than {limit} levels"
+    if fmt is ox.RdfFormat.JSON_LD:  # the top object holds the top-level nodes
+        limit += 1
+        tokens, kind = _JSON_TOKENS_RE, f"JSON objects and arrays nested more than {limit}"
+    if sum(text.count(c) for c in "[({<") <= limit:  # cannot nest that deep
+        return None
+    depth = 0
+    for match in tokens.finditer(text):
+        token = match.group()
+        if token in _OPENERS:
+            depth += 1
+            if depth > limit:
+                line, column = _position(text, match.start())
+                return line, column, (
+                    f"{kind} deep here; "
+                    f"flatten the data (name the inner nodes), or raise {MAX_NESTING.variable}")
+        elif token in _CLOSERS:
+            depth -= 1
+    return None
+
+
+class _TooDeep(Exception):
+    pass
+
+
+def _xml_too_deep(text: str, limit: int) -> tuple[int, int, str] | None:
+    elements = 2 * limit + 2  # rdf:RDF, then a node and a property per level
+    parser = xml.parsers.expat.ParserCreate()
+    depth = 0
+
+    def start(name: str, attributes: object) -> None:
+        nonlocal depth
+        depth += 1
+        if depth > elements:
+            raise _TooDeep
+
+    def end(name: str) -> None:
+        nonlocal depth
+        depth -= 1
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    try:
+        parser.Parse(text.encode("utf-8"), True)
+    except _TooDeep:
+        return parser.CurrentLineNumber, parser.CurrentColumnNumber + 1, (
+            f"XML elements nested more than {elements} deep here ({limit} levels of "
+            "descriptions); flatten the data (name the inner nodes), or raise "
+            f"{MAX_NESTING.variable}")
+    except xml.parsers.expat.ExpatError:
+        return None  # the RDF/XML parser says what is wrong
+    return None
+
+
+def _prefixes(shown: str, text: str, findings: list[Finding]) -> dict[str, str]:
+    """The prefix declarations; a prefix rebound to another IRI is an error."""
+    bound: dict[str, tuple[str, int]] = {}
+    for number, match in _numbered(_PREFIX_RE, text):
+        prefix, ns = match.group(1) or "", match.group(2)
+        earlier = bound.get(prefix)
+        if earlier is not None and earlier[0] != ns:
+            findings.append(_error(shown, number, 1, (
+                f"prefix '{prefix}:' is bound again, to <{ns}>; line {earlier[1]} bound it to "
+                f"<{earlier[0]}>. Use one binding per prefix per file"
+            )))
+        else:
+            bound[prefix] = (ns, number)
+    return {p: ns for p, (ns, _) in bound.items()}
+
+
+def _check_literals(shown: str, text: str, quads: list[ox.Quad], findings: list[Finding]) -> None:
+    """Unknown XSD datatypes, ill-typed literals, invisible characters (in IRIs too) and
+    non-NFC text.
+
+    Each term is judged once; every node that uses a bad one is named.
+    """
+    problems: dict[ox.Literal | ox.NamedNode, str | None] = {}
+    # IRIs are judged only when the file has an invisible character, or an escape for one.
+    iris = _INVISIBLE_RE.search(text) is not None or "\\u" in text or "\\U" in text
+    for q in quads:
+        terms = (q.object, q.subject, q.predicate) if iris else (q.object,)
+        for term in terms:
+            if not isinstance(term, ox.Literal | ox.NamedNode):
+                continue
+            if term not in problems:
+                problems[term] = _literal_problem(term) if isinstance(term, ox.Literal) \
+                    else _invisible_problem("IRI", term.value)
+            problem = problems[term]
+            if problem is None:
+                continue
+            line, column = _find(text, *_needles(term))
+            findings.append(Finding(
+                stage=STAGE, severity=Severity.ERROR, file=shown, line=line, column=column,
+                node=_visible(q.subject.value) if isinstance(q.subject, ox.NamedNode) else None,
+                path=_visible(q.predicate.value), value=_visible(str(term)), message=problem,
+            ))
+            if isinstance(term, ox.NamedNode):
+                problems[term] = None  # an IRI is named once, a literal at every use
+
+
+def _needles(term: ox.Literal | ox.NamedNode) -> list[str]:
+    """What to look for in a file to find a term: as written, else its first invisible
+    character (raw or escaped)."""
+    value = term.value
+    needles = [f'"{value}"', f"'{value}'", value] if isinstance(term, ox.Literal) else [value]
+    invisible = _INVISIBLE_RE.search(value)
+    if invisible is not None:
+        code = ord(invisible.group())
+        needles += [invisible.group(), f"\\u{code:04X}", f"\\u{code:04x}", f"\\U{code:08X}",
+                    f"\\U{code:08x}"]
+    return needles
+
+
+def _literal_problem(lit: ox.Literal) -> str | None:
+    dt = lit.datatype.value
+    if lit.language or dt == XSD_STRING:
+        return _text_problem(lit.value)
+    problem = _invisible_problem("text", lit.value) or datatypes.problem(lit.value, dt)
+    if problem is None and dt in datatypes.XSD_KNOWN and \
+            Literal(lit.value, datatype=URIRef(dt)).ill_typed:
+        problem = f"{lit.value!r} is not a valid {datatypes.curie(dt)}"
+    return problem
+
+
+def _text_problem(value: str) -> str | None:
+    problem = _invisible_problem("text", value)
+    if problem is None and not unicodedata.is_normalized("NFC", value):
+        problem = "text is not in Unicode NFC normal form (e.g. a decomposed accent); normalise it"
+    return problem
+
+
+def _invisible_problem(what: str, value: str) -> str | None:
+    invisible = _INVISIBLE_RE.search(value)
+    if invisible is None:
+        return None
+    char = invisible.group()
+    name = unicodedata.name(char, "(a control character)")
+    return (f"{what} contains the invisible character U+{ord(char):04X} {name} at position "
+            f"{invisible.start()}; delete it")
+
+
+def _visible(value: str) -> str:
+    """value with its invisible characters written as \\uXXXX escapes, safe to print."""
+    return _INVISIBLE_RE.sub(lambda m: f"\\u{ord(m.group()):04X}", value)
+
+
+def _load_sparql(
+    project: Project, source: ProjectFile, findings: list[Finding]
+) -> LoadedQuery | None:
+    shown = project.display(source.path)
+    text = read_text(project, source, findings)
+    if text is None:
+        return None
+    if not text.strip():
+        findings.append(_error(shown, None, None, "file is empty; a .rq file holds one query"))
+        return None
+    network = netguard.network_use(text)
+    if network is not None:
+        keyword = network[0]
+        findings.append(_error(shown, network[1], network[2], (
+            f"{netguard.describe(keyword)}: ccbkg never runs a query that reaches the network "
+            f"(remove the {keyword})")))
+        return None
+    problem = _sparql_problem(text)
+    if problem is not None:
+        line, column, message = problem
+        findings.append(_error(shown, line, column, f"SPARQL syntax error: {message}"))
+        return None
+    return LoadedQuery(source, shown, text)
+
+
+def _sparql_problem(text: str) -> tuple[int | None, int | None, str] | None:
+    """Where and why text is neither a SPARQL 1.1 query nor an update, or None.
+
+    Oxigraph's parser is about a hundred times faster than rdflib's; it parses by preparing
+    the request on an empty in-memory store, through the network guard (the caller has refused
+    SERVICE and LOAD). Text Oxigraph rejects goes to rdflib's parser too, which says more
+    precisely where the error is.
+    """
+    body = _PROLOGUE_RE.sub("", text)
+    is_update = body.split(maxsplit=1)[0].upper() in _UPDATE_KEYWORDS if body.strip() else False
+    try:
+        if is_update:
+            netguard.update(ox.Store(), text)
+        else:
+            netguard.query(ox.Store(), text)
+    except SyntaxError as exc:
+        # rdflib locates errors more precisely; Oxigraph's word stands if rdflib accepts.
+        located = _rdflib_sparql_problem(text)
+        if located is not None:
+            return located
+        match = _OX_SPARQL_POS_RE.match(str(exc))
+        if match is None:
+            return None, None, str(exc)
+        return int(match.group(1)), int(match.group(2)), match.group(3)
+    return None
+
+
+def _rdflib_sparql_problem(text: str) -> tuple[int | None, int | None, str] | None:
+    try:
+        parseQuery(text)
+    except ParseBaseException as query_error:
+        try:
+            parseUpdate(text)
+        except ParseBaseException:
+            # pyparsing counts LF only; its text has tabs expanded, as its offset counts them.
+            return (*_position(query_error.pstr, query_error.loc), str(query_error.msg))
+    except Exception as exc:  # rdflib raises plain exceptions for some malformed input
+        return None, None, str(exc)
+    return None
+
+
+def _syntax_error(shown: str, exc: SyntaxError, fmt: ox.RdfFormat, text: str) -> Finding:
+    message = str(exc.msg if exc.msg else exc)
+    if "remote context" in message:
+        line, column = (exc.lineno, exc.offset) if exc.lineno else _find(text, '"@context"')
+        return _error(shown, line, column, (
+            "JSON-LD with a remote @context is refused: ccbkg never fetches documents; "
+            "inline the context in the file"))
+    message = re.sub(r"^Parser error [^:]*: ", "", message)
+    message = re.sub(r" \(line \d+\)$", "", message)
+    if message.startswith("Unexpected end of file"):
+        message += " (is a string, an IRI or a statement left open?)"
+    if exc.lineno and exc.offset and fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG):
+        message = _language_tag_problem(text.split("\n")[exc.lineno - 1], exc.offset) or message
+    return _error(shown, exc.lineno, exc.offset, f"{_SYNTAX_NAMES[fmt]} syntax error: {message}")
+
+
+def _language_tag_problem(line: str, column: int) -> str | None:
+    """What the parser's word means when the error is in or just after a language tag: a
+    tag with other characters than letters, digits and '-', or a datatype after a tag."""
+    for match in _LANGUAGE_TAG_RE.finditer(line):
+        tag, rest = match.group("tag"), match.group("rest")
+        if not match.start() < column <= match.end() + 1:
+            continue
+        if rest.startswith("^^"):
+            return (f"a literal cannot have both a language tag ({tag}) and a datatype "
+                    f"({rest}); keep one of them")
+        if rest:
+            written = (tag + rest).replace("_", "-")
+            hint = f"; write {written}" if _BCP47_RE.match(written) else ""
+            return (f"{tag + rest} is not a valid BCP 47 language tag (letters and digits in "
+                    f"subtags joined by '-'){hint}")
+    return None
+
+
+def _find(text: str, *needles: str) -> tuple[int | None, int | None]:
+    """Where the first of the needles that occurs in text is, as line and column."""
+    for needle in needles:
+        index = text.find(needle)
+        if index >= 0:
+            return _position(text, index)
+    return None, None
+
+
+def split_lines(text: str) -> list[str]:
+    """The lines of a text, split where ccbkg counts lines: at CR, LF and CRLF."""
+    return _LINE_END_RE.split(text)
+
+
+def _numbered(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, re.Match[str]]]:
+    """Each match of pattern in text with its line number (1-based), line ends counted once."""
+    number, counted = 1, 0
+    for match in pattern.finditer(text):
+        number += _line_ends(text, counted, match.start())
+        counted = match.start()
+        yield number, match
+
+
+def _position(text: str, index: int) -> tuple[int, int]:
+    """The line and column (1-based, in characters) of text[index]."""
+    start = max(text.rfind("\n", 0, index), text.rfind("\r", 0, index)) + 1
+    return _line_ends(text, 0, index) + 1, index - start + 1
+
+
+def _line_ends(text: str, start: int, end: int) -> int:
+    """How many lines end in text[start:end]; a CRLF that end splits counts after end."""
+    return (text.count("\n", start, end) + text.count("\r", start, end)
+            - text.count("\r\n", start, end + 1))
+
+
+def _error(shown: str, line: int | None, column: int | None, message: str) -> Finding:
+    return Finding(stage=STAGE, severity=Severity.ERROR, file=shown, line=line, column=column,
+                   message=message)

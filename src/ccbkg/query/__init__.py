@@ -1,0 +1,36 @@
+"""The competency queries: the catalogue of bundled queries and their headers, safe parameter
+binding, the guard (what may run where), running them on the embedded store or an endpoint, and
+rendering the results. The names below are the package's interface (`from ccbkg import query`).
+"""
+
+from ccbkg.query.catalogue import QueryInfo, bind, catalogue, find, parse_header, user_query
+from ccbkg.query.guard import Analysis, analyse, guard
+from ccbkg.query.parameters import (
+    EVERY,
+    XSD,
+    Param,
+    ParameterError,
+    ParamType,
+    to_term,
+    with_values,
+)
+from ccbkg.query.render import FORMATS, Results, cells, display, render, to_json_bytes
+from ccbkg.query.run import (
+    DEFAULT_MEMORY_MIB,
+    DEFAULT_TIMEOUT,
+    PASSWORD_ENV,
+    USER_ENV,
+    check_endpoint,
+    embedded_store,
+    is_loopback,
+    run_embedded,
+    run_remote,
+)
+
+__all__ = [
+    "DEFAULT_MEMORY_MIB", "DEFAULT_TIMEOUT", "EVERY", "FORMATS", "PASSWORD_ENV", "USER_ENV", "XSD",
+    "Analysis", "Param", "ParamType", "ParameterError", "QueryInfo", "Results", "analyse", "bind",
+    "catalogue", "cells", "check_endpoint", "display", "embedded_store", "find", "guard",
+    "is_loopback", "parse_header", "render", "run_embedded", "run_remote", "to_json_bytes",
+    "to_term", "user_query", "with_values",
+]

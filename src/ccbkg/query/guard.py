@@ -1,0 +1,52 @@
+"""The guard: what a query text is (query or update), and what may run where."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pyparsing import ParseBaseException
+
+from ccbkg.core.errors import CcbkgError
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What rdflib's parser found in a query text."""
+
+    form: str  # SelectQuery, AskQuery, ConstructQuery, DescribeQuery or Update
+
+    @property
+    def is_update(self) -> bool:
+        """Whether the text is a SPARQL update rather than a query."""
+        return self.form == "Update"
+
+
+def analyse(text: str, name: str = "the query") -> Analysis:
+    """Parse with rdflib (parsing only; nothing runs): the query form, or Update.
+
+    name (a file, or `--sparql`) starts any syntax error message.
+    """
+    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    try:
+        parsed = parseQuery(text)
+    except ParseBaseException as query_error:
+        try:
+            parseUpdate(text)
+        except ParseBaseException:
+            raise CcbkgError(f"{name}:{query_error.lineno}:{query_error.col}: SPARQL syntax "
+                             f"error: {query_error.msg}") from None
+        return Analysis("Update")
+    except Exception as exc:  # rdflib raises plain exceptions for some malformed input
+        raise CcbkgError(f"{name}: SPARQL syntax error: {exc}") from None
+    return Analysis(parsed[1].name if len(parsed) > 1 and isinstance(parsed[1], CompValue)
+                    else "Query")
+
+
+def guard(analysis: Analysis, *, embedded: bool) -> None:
+    """Refuse an update on the embedded store (SERVICE and LOAD are netguard's to refuse)."""
+    if analysis.is_update and embedded:
+        raise CcbkgError("updates are refused on the embedded store (it is rebuilt from the "
+                         "sources on every run); change the Turtle sources instead, or send "
+                         "the update to an endpoint with --endpoint")

@@ -1,0 +1,236 @@
+"""Query parameters: a value checked against its declared type and turned into an RDF term;
+no user text is ever pasted into a query. The embedded store binds the terms with pyoxigraph's
+`substitutions` (SEP-0007); a remote endpoint gets them as a VALUES block at the start of the
+WHERE group, written by pyoxigraph's term serializer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
+from urllib.parse import urlsplit
+
+import pyoxigraph as ox
+from pyparsing import ParseBaseException
+
+from ccbkg.core.errors import CcbkgError
+
+EVERY = "*"  # the default of an optional parameter: unbound, every value
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+MAX_VALUE_CHARS = 10_000
+XSD = "http://www.w3.org/2001/XMLSchema#"
+# Characters the SPARQL IRIREF production forbids, plus every control and space character.
+IRI_FORBIDDEN_RE = re.compile(r'[<>"{}|^`\\\x00-\x20\x7f-\x9f\s]')
+_URN_RE = re.compile(r"^urn:[A-Za-z0-9][A-Za-z0-9-]{0,31}:\S+$", re.IGNORECASE)
+_LANG_RE = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
+_INTEGER_RE = re.compile(r"^[+-]?[0-9]{1,30}$")
+_YEAR_RE = re.compile(r"^[0-9]{4}$")
+_DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_IRIREF_RE = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
+_WORD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
+_LOCAL_RE = re.compile(r"[A-Za-z0-9_\-.:%\\]*")
+
+
+class ParamType(Enum):
+    """The types a query parameter may declare."""
+
+    IRI = "iri"
+    STRING = "string"
+    LANGSTRING = "langstring"
+    INTEGER = "integer"
+    YEAR = "year"
+    DATE = "date"
+
+
+class ParameterError(CcbkgError):
+    """A parameter value that is not valid for its declared type (exit 2)."""
+
+
+@dataclass(frozen=True)
+class Param:
+    """A declared query parameter."""
+
+    name: str
+    type: ParamType
+    default: str
+    description: str
+
+    @property
+    def optional(self) -> bool:
+        """Whether the parameter stays unbound (every value) unless a value is given."""
+        return self.default == EVERY
+
+
+def to_term(param: Param, value: str) -> Term:
+    """A value checked against the parameter's type and made an RDF term by pyoxigraph."""
+    label = f"parameter {param.name} ({param.type.value})"
+    if not isinstance(value, str):
+        raise ParameterError(f"{label}: the value must be text")
+    if len(value) > MAX_VALUE_CHARS:
+        raise ParameterError(f"{label}: the value is longer than {MAX_VALUE_CHARS} characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ParameterError(f"{label}: the value is not valid Unicode text") from None
+    kind = param.type
+    if kind is ParamType.IRI:
+        return _iri(label, value)
+    if kind is ParamType.STRING:
+        return ox.Literal(value)
+    if kind is ParamType.LANGSTRING:
+        text, sep, lang = value.rpartition("@")
+        if not sep or not _LANG_RE.match(lang):
+            raise ParameterError(f"{label}: write text@lang, such as capacity building@en "
+                                 f"(got {shown_value(value)})")
+        try:
+            return ox.Literal(text, language=lang)
+        except ValueError:
+            raise ParameterError(f"{label}: {lang!r} is not a valid language tag") from None
+    if kind is ParamType.INTEGER:
+        if not _INTEGER_RE.match(value):
+            raise ParameterError(f"{label}: {shown_value(value)} is not an integer")
+        return ox.Literal(str(int(value)), datatype=ox.NamedNode(XSD + "integer"))
+    if kind is ParamType.YEAR:
+        if not _YEAR_RE.match(value):
+            raise ParameterError(
+                f"{label}: {shown_value(value)} is not a four-digit year such as 2016")
+        return ox.Literal(value, datatype=ox.NamedNode(XSD + "gYear"))
+    if not _DATE_RE.match(value):
+        raise ParameterError(f"{label}: {shown_value(value)} is not a date YYYY-MM-DD")
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        raise ParameterError(f"{label}: {shown_value(value)} is not a valid date") from None
+    return ox.Literal(value, datatype=ox.NamedNode(XSD + "date"))
+
+
+def _iri(label: str, value: str) -> ox.NamedNode:
+    bad = IRI_FORBIDDEN_RE.search(value)
+    if bad is not None:
+        raise ParameterError(f"{label}: an IRI may not contain {bad.group()!r} "
+                             f"(got {shown_value(value)})")
+    scheme = value.split(":", 1)[0].lower() if ":" in value else ""
+    if scheme in ("http", "https"):
+        try:
+            parts = urlsplit(value)
+        except ValueError as exc:
+            raise ParameterError(
+                f"{label}: {shown_value(value)} is not a valid IRI ({exc})") from None
+        if not parts.netloc or not value.lower().startswith(f"{scheme}://"):
+            raise ParameterError(f"{label}: {shown_value(value)} has no host")
+    elif scheme == "urn":
+        if not _URN_RE.match(value):
+            raise ParameterError(f"{label}: {shown_value(value)} is not a URN (urn:NID:NSS)")
+    else:
+        raise ParameterError(f"{label}: give an absolute http, https or urn IRI, such as "
+                             f"https://w3id.org/ccbkg/id/country/ALB (got {shown_value(value)})")
+    try:
+        return ox.NamedNode(value)
+    except ValueError as exc:
+        raise ParameterError(f"{label}: {shown_value(value)} is not a valid IRI ({exc})") from None
+
+
+def shown_value(value: str) -> str:
+    """A value for an error message: quoted, escaped and cut short."""
+    return repr(value if len(value) <= 80 else value[:77] + "...")
+
+
+def with_values(text: str, bindings: Mapping[str, Term]) -> str:
+    """The query with a VALUES block for the bindings opening its WHERE group.
+
+    The terms are written by pyoxigraph's serializer (N-Triples syntax), variable names come
+    from the checked header; the result is parsed again before it is sent anywhere.
+    """
+    if not bindings:
+        return text
+    for name in bindings:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise ParameterError(f"{name!r} is not a SPARQL variable name")
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    brace = _where_brace(text)
+    names = " ".join(f"?{n}" for n in bindings)
+    row = " ".join(str(t) for t in bindings.values())
+    bound = f"{text[:brace + 1]} VALUES ({names}) {{ ({row}) }}\n{text[brace + 1:]}"
+    try:
+        parseQuery(bound)
+    except ParseBaseException as exc:
+        raise CcbkgError(f"cannot bind parameters into this query for a remote endpoint: "
+                         f"{exc.msg}") from None
+    return bound
+
+
+def _where_brace(text: str) -> int:
+    """The index of the `{` that opens the query's WHERE group (a small SPARQL lexer)."""
+    i, n = 0, len(text)
+    depth = parens = 0
+    form: str | None = None
+    seen_where = False
+    while i < n:
+        c = text[i]
+        if c == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end + 1
+            continue
+        if c in "\"'":
+            i = _skip_string(text, i)
+            continue
+        if c == "<":
+            iri = _IRIREF_RE.match(text, i)
+            i = iri.end() if iri else i + 1
+            continue
+        if c in "?$@":
+            word = _WORD_RE.match(text, i + 1)
+            i = word.end() if word else i + 1
+            continue
+        if c == ":":
+            i = _LOCAL_RE.match(text, i + 1).end()  # type: ignore[union-attr]
+            continue
+        if c.isalpha() or c == "_":
+            word = _WORD_RE.match(text, i)
+            assert word is not None
+            i = word.end()
+            if i < n and text[i] == ":":
+                i = _LOCAL_RE.match(text, i + 1).end()  # type: ignore[union-attr]
+                continue
+            upper = word.group().upper()
+            if depth == 0 and parens == 0:
+                if upper == "WHERE":
+                    seen_where = True
+                elif upper in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE") and form is None:
+                    form = upper
+            continue
+        if c == "(":
+            parens += 1
+        elif c == ")":
+            parens -= 1
+        elif c == "{":
+            if depth == 0 and parens == 0 and (seen_where or form in ("SELECT", "ASK")):
+                return i
+            depth += 1
+        elif c == "}":
+            depth -= 1
+        i += 1
+    raise CcbkgError("cannot find the WHERE group to bind parameters into; write the "
+                     "WHERE keyword before the query's pattern")
+
+
+def _skip_string(text: str, i: int) -> int:
+    quote = text[i]
+    if text.startswith(quote * 3, i):
+        end = i + 3
+        while end < len(text):
+            if text[end] == "\\":
+                end += 2
+                continue
+            if text.startswith(quote * 3, end):
+                return end + 3
+            end += 1
+        return len(text)
+    end = i + 1
+    while end < len(text) and text[end] not in (quote, "\n"):
+        end += 2 if text[end] == "\\" else 1
+    return end + 1

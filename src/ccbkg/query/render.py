@@ -1,0 +1,150 @@
+"""Query results as a person or a program reads them: table, CSV, TSV, JSON, Markdown."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pyoxigraph as ox
+
+from ccbkg.core.errors import CcbkgError
+from ccbkg.query.parameters import XSD, Term
+
+FORMATS = ("table", "csv", "tsv", "json", "md")
+# What a table must not print as it is: control characters (C0, DEL, C1), format characters
+# (bidi overrides and isolates, zero-width ones) and separators other than the space.
+_INVISIBLE = frozenset({"Cc", "Cf", "Zl", "Zp"})
+
+
+@dataclass(frozen=True)
+class Results:
+    """Query results in one shape, whichever engine answered: variables and rows of terms.
+
+    An ASK query gives no variables and a boolean; CONSTRUCT and DESCRIBE give the rows
+    subject, predicate, object in N-Triples order.
+    """
+
+    variables: tuple[str, ...]
+    rows: tuple[tuple[Term | None, ...], ...] = ()
+    boolean: bool | None = None
+
+
+def to_json_bytes(results: Results) -> bytes:
+    """SPARQL 1.1 Query Results JSON, as pyoxigraph writes it."""
+    return _serialize(results, ox.QueryResultsFormat.JSON)
+
+
+def render(results: Results, fmt: str) -> str:
+    """The results as text in one of FORMATS (the table format as plain aligned text)."""
+    if fmt == "json":
+        return to_json_bytes(results).decode("utf-8") + "\n"
+    if fmt in ("csv", "tsv"):
+        kind = ox.QueryResultsFormat.CSV if fmt == "csv" else ox.QueryResultsFormat.TSV
+        out = _serialize(results, kind).decode("utf-8")
+        return out if results.boolean is None else out + "\n"
+    if fmt == "md":
+        return _markdown(results)
+    if fmt == "table":
+        return _plain(results)
+    raise CcbkgError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
+
+
+def display(term: Term | None) -> str:
+    """A term as a person reads it in a table: CURIEs for IRIs, the text of literals."""
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode):
+        from ccbkg.checks.text_report import shorten
+
+        return shorten(term.value)
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, ox.Literal):
+        return term.value
+    return str(term)
+
+
+def cells(results: Results) -> tuple[list[str], list[list[str]]]:
+    """Header and rows as display text for tables: line breaks shown as spaces, and control,
+    format and bidi characters (which a terminal would act on, or which reorder the text)
+    shown as escapes such as \\x1b and \\u202e."""
+    if results.boolean is not None:
+        return ["result"], [["true" if results.boolean else "false"]]
+    rows = [[_visible(" ".join(display(t).splitlines())) for t in row] for row in results.rows]
+    return list(results.variables), rows
+
+
+def _visible(text: str) -> str:
+    if text.isprintable():
+        return text
+    return "".join(_escape(c) if unicodedata.category(c) in _INVISIBLE else c for c in text)
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 \
+        else f"\\U{code:08x}"
+
+
+def _plain(results: Results) -> str:
+    header, rows = cells(results)
+    if not header:
+        return ""
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+
+    def line(row: Sequence[str]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+
+    out = [line(header), line(["-" * w for w in widths]), *(line(r) for r in rows)]
+    return "\n".join(out) + "\n"
+
+
+def _markdown(results: Results) -> str:
+    header, rows = cells(results)
+    if not header:
+        return ""
+
+    def esc(text: str) -> str:
+        return text.replace("\\", "\\\\").replace("|", "\\|")
+
+    out = ["| " + " | ".join(esc(h) for h in header) + " |",
+           "|" + "|".join("---" for _ in header) + "|"]
+    out.extend("| " + " | ".join(esc(c) for c in row) + " |" for row in rows)
+    return "\n".join(out) + "\n"
+
+
+def _serialize(results: Results, fmt: ox.QueryResultsFormat) -> bytes:
+    """Let pyoxigraph write the standard formats, from the JSON the results amount to."""
+    if results.boolean is not None:
+        doc: dict[str, Any] = {"head": {}, "boolean": results.boolean}
+    else:
+        doc = {"head": {"vars": list(results.variables)}, "results": {"bindings": [
+            {v: _json_term(t) for v, t in zip(results.variables, row, strict=True)
+             if t is not None}
+            for row in results.rows
+        ]}}
+    parsed = ox.parse_query_results(json.dumps(doc), format=ox.QueryResultsFormat.JSON)
+    out = parsed.serialize(format=fmt)
+    assert out is not None
+    return out
+
+
+def _json_term(term: Term) -> dict[str, Any]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out: dict[str, Any] = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != XSD + "string":
+            out["datatype"] = term.datatype.value
+        return out
+    return {"type": "triple", "value": {
+        "subject": _json_term(term.subject), "predicate": _json_term(term.predicate),
+        "object": _json_term(term.object),
+    }}

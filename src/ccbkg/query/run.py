@@ -1,0 +1,242 @@
+"""Running a query on the embedded store (the project loaded in memory, the query in a
+forked child within a time and memory limit) or on a SPARQL 1.1 endpoint over HTTP; both give
+the same `Results`."""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import math
+import os
+import resource
+import select
+import signal
+import time
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+import pyoxigraph as ox
+
+from ccbkg.core import netguard
+from ccbkg.core.errors import CcbkgError
+from ccbkg.project.layout import Project, Role
+from ccbkg.query.guard import Analysis, analyse
+from ccbkg.query.parameters import IRI_FORBIDDEN_RE, Term, shown_value, with_values
+from ccbkg.query.render import Results, to_json_bytes
+
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_MEMORY_MIB = 2048
+USER_ENV, PASSWORD_ENV = "CCBKG_ENDPOINT_USER", "CCBKG_ENDPOINT_PASSWORD"
+MAX_RESPONSE_BYTES = 256 * 1024 * 1024
+
+
+def embedded_store(root: Path | None = None) -> ox.Store:
+    """The sources (ontology, vocabularies, shapes, data) loaded into an in-memory store."""
+    from ccbkg.project.load import load
+
+    sources = load(Project.discover(root))
+    errors = sources.result.errors
+    if errors:
+        first = errors[0]
+        count = f"{len(errors)} error" + ("s" if len(errors) > 1 else "")
+        raise CcbkgError(f"the sources do not parse ({count}; the first: "
+                         f"{first.location()}: {first.message}); run `ccbkg check` for all")
+    return sources.store(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)
+
+
+def run_embedded(store: ox.Store, text: str, bindings: Mapping[str, Term] | None = None,
+                 *, timeout: float | None = None, memory: int = DEFAULT_MEMORY_MIB,
+                 where: str = "the query", allow_network: bool = False) -> Results:
+    """Run a query on the store with the default graph as the union of all graphs.
+
+    SERVICE is refused unless allow_network (where names the query in the message). With a
+    `timeout`, the query runs in a child process, a fork of this one that shares the loaded
+    store, whose memory may grow by `memory` MiB at most; it is killed at the deadline.
+    """
+    def evaluate() -> Results:
+        return _evaluate(store, text, bindings, where, allow_network)
+
+    if timeout is None:
+        return evaluate()
+    return _in_child(evaluate, timeout, memory)
+
+
+def _in_child(work: Callable[[], Results], timeout: float, memory: int) -> Results:
+    """work() in a forked child with an address-space limit, stopped at the deadline."""
+    deadline = time.monotonic() + timeout
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns, whatever happens
+        try:
+            os.close(reader)
+            _child(work, writer, memory, timeout)
+        finally:
+            os._exit(1)
+    os.close(writer)
+    data = bytearray()
+    late = CcbkgError(f"the query gave no answer within {timeout:g} s and was stopped; narrow "
+                      "it (add LIMIT, bind a variable) or raise --timeout")
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([reader], [], [], left)[0]:
+                raise late
+            chunk = os.read(reader, 1 << 20)
+            if not chunk:
+                break
+            data += chunk
+    finally:
+        os.close(reader)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)  # gone already, or stopped at the deadline
+        status = os.waitpid(pid, 0)[1]
+    if data[:1] == b"R":
+        return _normalise(ox.parse_query_results(bytes(data[1:]),
+                                                 format=ox.QueryResultsFormat.JSON))
+    if data[:1] == b"E":
+        raise CcbkgError(data[1:].decode("utf-8", "replace"))
+    if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGXCPU:
+        raise late
+    if os.WIFEXITED(status) or os.WTERMSIG(status) == signal.SIGABRT:  # out of memory
+        raise CcbkgError(f"the query needed more than {memory} MiB of memory and was stopped; "
+                         "narrow it (add LIMIT, bind a variable) or raise --max-memory")
+    raise CcbkgError(f"the query failed: the process evaluating it ended with signal "
+                     f"{os.WTERMSIG(status)}")
+
+
+def _child(work: Callable[[], Results], writer: int, memory: int, timeout: float) -> None:
+    """Limit this process's memory (and its CPU time, should the parent die before the
+    deadline), run work, write R+JSON or E+message, and exit."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)  # a Rust allocation failure prints before it aborts
+    try:
+        statm = Path("/proc/self/statm").read_text(encoding="ascii")
+        size = int(statm.split()[0]) * resource.getpagesize()
+        limit = size + memory * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        seconds = math.ceil(timeout) + 1
+        resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds))
+        out = b"R" + to_json_bytes(work())
+    except CcbkgError as exc:
+        out = b"E" + str(exc).encode("utf-8")
+    except MemoryError:
+        out = b""
+    except BaseException as exc:  # reported to the parent, which shows it
+        out = b"E" + f"the query failed: {type(exc).__name__}: {exc}".encode()
+    with os.fdopen(writer, "wb") as pipe:
+        pipe.write(out)
+    os._exit(0)
+
+
+def _evaluate(store: ox.Store, text: str, bindings: Mapping[str, Term] | None, where: str,
+              allow_network: bool) -> Results:
+    substitutions = {ox.Variable(k): v for k, v in (bindings or {}).items()}
+    try:
+        answer = netguard.query(store, text, where=where, allow_network=allow_network,
+                                use_default_graph_as_union=True,
+                                substitutions=substitutions or None)
+        return _normalise(answer)
+    except SyntaxError as exc:
+        raise CcbkgError(f"SPARQL syntax error: {exc}") from None
+    except (OSError, RuntimeError) as exc:
+        message = str(exc)
+        if "projection" in message:
+            message += " (a parameter must be a projected variable of the query)"
+        raise CcbkgError(f"the query failed: {message}") from None
+
+
+def _normalise(answer: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> Results:
+    if isinstance(answer, ox.QueryBoolean):
+        return Results((), (), bool(answer))
+    if isinstance(answer, ox.QuerySolutions):
+        names = tuple(v.value for v in answer.variables)
+        return Results(names, tuple(tuple(s[i] for i in range(len(names))) for s in answer))
+    return _graph_rows(answer)
+
+
+def _graph_rows(triples: Iterable[ox.Triple]) -> Results:
+    rows = sorted(((t.subject, t.predicate, t.object) for t in triples),
+                  key=lambda r: tuple(str(x) for x in r))
+    return Results(("subject", "predicate", "object"), tuple(rows))
+
+
+def check_endpoint(url: str) -> str:
+    """The endpoint URL if it is usable: http(s), a host, no credentials or fragment in it."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises ValueError for a port out of range)
+    except ValueError as exc:
+        raise CcbkgError(f"--endpoint is not a valid URL ({exc}): {shown_value(url)}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise CcbkgError("--endpoint must be an http or https URL with a host "
+                         f"(got {shown_value(url)})")
+    if parts.username is not None or parts.password is not None:
+        raise CcbkgError(f"put endpoint credentials in {USER_ENV} and {PASSWORD_ENV}, "
+                         "not in the URL")
+    if parts.fragment or IRI_FORBIDDEN_RE.search(url):
+        raise CcbkgError(f"--endpoint is not a valid URL (got {shown_value(url)})")
+    return url
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a host name or address is this machine."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def run_remote(
+    endpoint: str, text: str, bindings: Mapping[str, Term] | None = None, *,
+    analysis: Analysis | None = None, timeout: float = DEFAULT_TIMEOUT,
+    env: Mapping[str, str] | None = None, where: str = "the query", allow_network: bool = False,
+) -> Results:
+    """Run a query on a SPARQL 1.1 endpoint by POST, through ccbkg's one HTTP client (the whole
+    exchange within `timeout`); errors become one-line CcbkgErrors.
+
+    SERVICE and LOAD, which make the endpoint reach further, are refused unless allow_network.
+    """
+    from ccbkg.stores.http_client import HttpClient, credentials_from_env, shown
+
+    check_endpoint(endpoint)
+    if not allow_network:
+        netguard.refuse_network(text, where)
+    analysis = analysis or analyse(text, where)
+    body = with_values(text, bindings or {}) if bindings else text
+    names = (USER_ENV, PASSWORD_ENV)
+    credentials = credentials_from_env(os.environ if env is None else env, names=names)
+    host = urlsplit(endpoint).hostname or ""
+    if credentials and urlsplit(endpoint).scheme != "https" and not is_loopback(host):
+        raise CcbkgError("credentials are only sent over https (or to this machine); "
+                         "use an https endpoint URL")
+    client = HttpClient(timeout=timeout, retries=0, credentials=credentials,
+                        auth_urls=[endpoint], names=names)
+    graph = analysis.form in ("ConstructQuery", "DescribeQuery")
+    accept = "text/turtle, application/n-triples;q=0.9" if graph else \
+        "application/sparql-results+json"
+    key = "update" if analysis.is_update else "query"
+    response = client.request(
+        "POST", endpoint, body=urlencode({key: body}).encode("utf-8"),
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": accept},
+        idempotent=not analysis.is_update, what=f"the {key}", limit=MAX_RESPONSE_BYTES)
+    if analysis.is_update:
+        return Results(())
+    try:
+        if graph:
+            fmt = ox.RdfFormat.from_media_type(response.content_type) or ox.RdfFormat.TURTLE
+            return _graph_rows(q.triple for q in ox.parse(response.body, format=fmt))
+        return _normalise(ox.parse_query_results(response.body,
+                                                 format=ox.QueryResultsFormat.JSON))
+    except (SyntaxError, ValueError) as exc:
+        raise CcbkgError(f"the endpoint {shown(endpoint)} did not answer with SPARQL results "
+                         f"({response.content_type or 'no content type'}): "
+                         f"{client.redact(_one_line(str(exc)))}") from None
+
+
+def _one_line(text: str, limit: int = 200) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[:limit - 1] + "…"

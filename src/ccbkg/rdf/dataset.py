@@ -1,0 +1,75 @@
+"""The release as one N-Quads dataset: `dist/ccbkg.nq`, or made from the sources when absent.
+
+`serve` and `publish` both start here, so a store gets exactly what `build` ships: ontology,
+vocabularies, shapes and each country in their own named graphs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from ccbkg.core.errors import CcbkgError
+
+RELEASE_FILE = "ccbkg.nq"
+DEFAULT_DIST = Path("dist")
+
+
+@dataclass(frozen=True)
+class ReleaseInput:
+    """Where the release comes from: a built N-Quads file, or bytes serialised from sources."""
+
+    label: str
+    path: Path | None = None
+    data: bytes | None = None
+
+    def quads(self) -> list[ox.Quad]:
+        """All quads of the release."""
+        try:
+            if self.path is not None:
+                return list(ox.parse(path=self.path, format=ox.RdfFormat.N_QUADS))
+            return list(ox.parse(self.data or b"", format=ox.RdfFormat.N_QUADS))
+        except (SyntaxError, OSError) as exc:
+            raise CcbkgError(f"{self.label}: cannot read the release: {exc}") from None
+
+    def file(self, scratch: Path) -> Path:
+        """An N-Quads file with the release: the built one, or one written into scratch."""
+        if self.path is not None:
+            return self.path
+        target = scratch / RELEASE_FILE
+        target.write_bytes(self.data or b"")
+        return target
+
+
+def open_release(dist: Path | None, root: Path | None) -> ReleaseInput:
+    """The built release in dist (default `dist/`), else the sources under root (or shipped).
+
+    Naming dist makes its `ccbkg.nq` required; naming root always uses the sources.
+    """
+    if dist is not None and root is not None:
+        raise CcbkgError("give either --dist or --root, not both")
+    if root is None:
+        built = (dist or DEFAULT_DIST) / RELEASE_FILE
+        if built.is_file():
+            return ReleaseInput(label=str(built), path=built)
+        if dist is not None:
+            raise CcbkgError(f"{built}: no such file; run `ccbkg build --out {dist}` first, "
+                             "or pass --root to use the sources")
+    return _from_sources(root)
+
+
+def _from_sources(root: Path | None) -> ReleaseInput:
+    from ccbkg.project.layout import Project, Role
+    from ccbkg.project.load import load
+    from ccbkg.rdf.serialize import to_bytes
+
+    project = Project.discover(root)
+    sources = load(project)
+    if sources.result.errors:
+        first = sources.result.errors[0]
+        raise CcbkgError(f"the sources do not parse ({first.location()}: {first.message}); "
+                         "run `ccbkg check` for all problems")
+    quads = sources.quads(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)
+    return ReleaseInput(label=f"the sources in {project.root}", data=to_bytes(quads, "nq"))

@@ -1,0 +1,264 @@
+"""Deterministic RDF writing: the same graph gives the same bytes, build after build.
+
+Each named graph is put in canonical order once, as a `Part`: blank nodes relabelled by their
+content (`canonicalised`; only the triples that mention one need it) and the distinct triples
+sorted by their N-Triples line, which pyoxigraph writes in bulk (sorting Python term objects
+would cost seconds per million triples). Every format of a part, and any merge of parts, reuses
+that order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from hashlib import sha256
+from typing import TypeVar
+
+import pyoxigraph as ox
+
+from ccbkg.core.namespaces import GRAPH, PREFIXES
+
+FORMATS: dict[str, ox.RdfFormat] = {
+    "ttl": ox.RdfFormat.TURTLE,
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "nq": ox.RdfFormat.N_QUADS,
+    "trig": ox.RdfFormat.TRIG,
+    "rdf": ox.RdfFormat.RDF_XML,
+    "jsonld": ox.RdfFormat.JSON_LD,
+}
+MEDIA_TYPES: dict[str, str] = {
+    "ttl": "text/turtle",
+    "nt": "application/n-triples",
+    "nq": "application/n-quads",
+    "trig": "application/trig",
+    "rdf": "application/rdf+xml",
+    "jsonld": "application/ld+json",
+}
+_T = TypeVar("_T")
+_PREFIXED = (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML)
+
+
+@dataclass(frozen=True)
+class Part:
+    """One graph's distinct triples in canonical order, with their N-Triples lines."""
+
+    graph: str  # the named graph's IRI; "" for the default graph
+    triples: list[ox.Quad]  # in the default graph
+    lines: list[bytes]  # each triple's N-Triples line, without its newline
+
+    @classmethod
+    def of(cls, graph: str, triples: Sequence[ox.Quad]) -> Part:
+        """Canonicalise a graph's triples (given in the default graph).
+
+        Blank-node labels are RDFC-1.0's, prefixed with a name for the graph so that no two
+        graphs of a dataset share a label.
+        """
+        blob = _ntriples(triples)
+        if b"_:" in blob:  # a blank node, or "_:" inside a literal
+            triples = _relabelled(triples, _label_prefix(graph))
+            blob = _ntriples(triples)
+        lines = blob.split(b"\n")
+        lines.pop()  # after the last newline
+        if len(lines) != len(triples):
+            raise ValueError(f"{len(triples)} triples written as {len(lines)} N-Triples lines")
+        return cls(graph, *_sorted_distinct(triples, lines))
+
+
+def merged(parts: Sequence[Part]) -> Part:
+    """The distinct triples of several graphs, in canonical order (for graph-less formats)."""
+    if len(parts) == 1:
+        return parts[0]
+    triples = [t for p in parts for t in p.triples]
+    lines = [line for p in parts for line in p.lines]
+    return Part("", *_sorted_distinct(triples, lines))
+
+
+def write(parts: Sequence[Part], extension: str) -> bytes:
+    """The bytes of one format: N-Quads and TriG keep each part's graph (graphs in IRI order),
+    the other formats get the distinct triples of all parts."""
+    if extension == "nq":
+        return b"".join(_nquads(p) for p in sorted(parts, key=lambda p: p.graph))
+    if extension == "trig":
+        return _trig(sorted(parts, key=lambda p: p.graph))
+    part = merged(parts)
+    if extension == "nt":
+        return _lines(part)
+    fmt = FORMATS[extension]
+    return ox.serialize(part.triples, format=fmt,
+                        prefixes=PREFIXES if fmt in _PREFIXED else None) or b""
+
+
+class Ordered:
+    """Any quads put in canonical order once, then written in any number of formats."""
+
+    def __init__(self, quads: Iterable[ox.Quad]) -> None:
+        graphs: dict[str, list[ox.Quad]] = {}
+        for q in quads:
+            name = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else ""
+            graphs.setdefault(name, []).append(
+                ox.Quad(q.subject, q.predicate, q.object) if name else q)
+        self.parts = [Part.of(name, triples) for name, triples in sorted(graphs.items())]
+
+    def write(self, extension: str) -> bytes:
+        """The bytes of one format (see `write`)."""
+        return write(self.parts, extension)
+
+
+def to_bytes(quads: Iterable[ox.Quad], extension: str) -> bytes:
+    """Serialise quads deterministically in one format (see `Ordered` for several)."""
+    return Ordered(quads).write(extension)
+
+
+def _ntriples(triples: Sequence[ox.Quad]) -> bytes:
+    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
+
+
+def _sorted_distinct(
+    triples: Sequence[ox.Quad], lines: Sequence[bytes],
+) -> tuple[list[ox.Quad], list[bytes]]:
+    kept: list[ox.Quad] = []
+    kept_lines: list[bytes] = []
+    last = None
+    for i in sorted(range(len(lines)), key=lines.__getitem__):
+        if lines[i] != last:
+            last = lines[i]
+            kept.append(triples[i])
+            kept_lines.append(last)
+    return kept, kept_lines
+
+
+def _relabelled(triples: Sequence[ox.Quad], prefix: str) -> list[ox.Quad]:
+    """The triples with their blank nodes labelled canonically (see `canonicalised`), each
+    label prefixed."""
+    plain = [t for t in triples if not _has_blank(t)]
+
+    def named(term: _T) -> _T | ox.BlankNode:
+        return ox.BlankNode(prefix + term.value) if isinstance(term, ox.BlankNode) else term
+
+    return plain + [ox.Quad(named(q.subject), q.predicate, named(q.object))
+                    for q in canonicalised([t for t in triples if _has_blank(t)])]
+
+
+def canonicalised(triples: Iterable[ox.Quad | ox.Triple]) -> list[ox.Quad]:
+    """The distinct triples (in the default graph) with blank nodes labelled c14n0, c14n1, ...
+    by their content alone.
+
+    Blank nodes written as [ ] and ( ) form trees (each is the object of one triple at most),
+    which are labelled in time linear in their size (`_tree_labels`). Other blank nodes go
+    to RDFC-1.0, whose time grows steeply with nesting and exponentially with symmetry (a
+    binary tree of identical blank nodes ten levels deep runs for hours).
+    """
+    distinct = {ox.Quad(t.subject, t.predicate, t.object) for t in triples}
+    labels = _tree_labels(distinct)
+    if labels is None:
+        dataset = ox.Dataset(distinct)
+        dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+        return list(dataset)
+
+    def named(term: _T) -> _T | ox.BlankNode:
+        return ox.BlankNode(labels[term]) if isinstance(term, ox.BlankNode) else term
+
+    return [ox.Quad(named(q.subject), q.predicate, named(q.object)) for q in distinct]
+
+
+def _tree_labels(triples: Iterable[ox.Quad]) -> dict[ox.BlankNode, str] | None:
+    """Canonical labels of blank nodes that form trees, or None when they do not.
+
+    A node's content hash covers its triples with each child's content hash in place of the
+    child; its key adds where it hangs (the parent's key or IRI, and the predicate) and, for
+    siblings with the same content, a count: such siblings are interchangeable, so any order
+    of them gives the same labelled triples. Labels follow the order of the keys.
+    """
+    edges: dict[ox.BlankNode, list[tuple[str, ox.Quad]]] = {}
+    parent: dict[ox.BlankNode, ox.Quad] = {}
+    for q in triples:
+        if isinstance(q.subject, ox.BlankNode):
+            edges.setdefault(q.subject, []).append((str(q.predicate), q))
+        if isinstance(q.object, ox.BlankNode):
+            if q.object in parent:
+                return None  # shared: not a tree
+            parent[q.object] = q
+            edges.setdefault(q.object, [])
+    tops = [b for b in edges if b not in parent or not isinstance(parent[b].subject,
+                                                                  ox.BlankNode)]
+    content: dict[ox.BlankNode, str] = {}
+    stack = [(top, False) for top in tops]
+    while stack:  # children before parents, without recursion
+        node, ready = stack.pop()
+        if ready:
+            content[node] = _hash(sorted(f"{p} {_named(q.object, content)}"
+                                         for p, q in edges[node]))
+        else:
+            stack.append((node, True))
+            stack.extend((q.object, False) for _, q in edges[node]
+                         if isinstance(q.object, ox.BlankNode))
+    if len(content) != len(edges):
+        return None  # a cycle of blank nodes
+    keys: dict[ox.BlankNode, str] = {}
+    seen: dict[str, int] = {}
+    while tops:  # parents before children
+        node = tops.pop()
+        up = parent.get(node)
+        where = "" if up is None else f"{_named(up.subject, keys)} {up.predicate}"
+        base = _hash([where, content[node]])
+        seen[base] = count = seen.get(base, -1) + 1
+        keys[node] = _hash([base, str(count)])
+        tops.extend(q.object for _, q in edges[node] if isinstance(q.object, ox.BlankNode))
+    return {node: f"c14n{i}" for i, node in enumerate(sorted(edges, key=keys.__getitem__))}
+
+
+def _named(term: object, hashes: dict[ox.BlankNode, str]) -> str:
+    """A blank node's hash, or another term as N-Triples."""
+    return hashes[term] if isinstance(term, ox.BlankNode) else str(term)
+
+
+def _hash(lines: Sequence[str]) -> str:
+    return sha256("\n".join(lines).encode()).hexdigest()
+
+
+def _has_blank(q: ox.Quad) -> bool:
+    return isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode)
+
+
+def _label_prefix(graph: str) -> str:
+    """A readable blank-node label prefix for a graph: its path under the graph base, else a
+    hash of its IRI."""
+    if not graph:
+        return ""
+    if graph.startswith(str(GRAPH)):
+        return re.sub(r"[^A-Za-z0-9]+", "-", graph[len(str(GRAPH)):]).strip("-") + "-"
+    return "g" + sha256(graph.encode()).hexdigest()[:12] + "-"
+
+
+def _lines(part: Part) -> bytes:
+    return b"\n".join(part.lines) + b"\n" if part.lines else b""
+
+
+def _nquads(part: Part) -> bytes:
+    """The part's lines with its graph: "s p o ." becomes "s p o <g> .". N-Triples escapes
+    line breaks in literals, so " .\n" is only ever a line's end."""
+    lines = _lines(part)
+    return lines.replace(b" .\n", f" <{part.graph}> .\n".encode()) if part.graph else lines
+
+
+def _trig(parts: Sequence[Part]) -> bytes:
+    """TriG as pyoxigraph writes it (prefixes once, then each graph's Turtle indented in a
+    block), made from each part's Turtle so that no quad objects have to be built."""
+    header = b""
+    blocks: list[bytes] = []
+    for part in parts:
+        if not part.triples:
+            continue
+        body = ox.serialize(part.triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES) or b""
+        lines = body.splitlines(keepends=True)
+        start = 0
+        while start < len(lines) and lines[start].startswith(b"@prefix "):
+            start += 1
+        header = header or b"".join(lines[:start])
+        if part.graph:
+            blocks.append(f"<{part.graph}> {{\n".encode()
+                          + b"".join(b"\t" + line for line in lines[start:]) + b"}\n")
+        else:
+            blocks.append(b"".join(lines[start:]))
+    return header + b"".join(blocks)

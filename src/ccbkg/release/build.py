@@ -1,0 +1,175 @@
+"""Build the release artefacts into dist/ from checked sources, atomically and reproducibly."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Graph
+
+from ccbkg.checks.text_report import render_text
+from ccbkg.core.findings import Report
+from ccbkg.core.namespaces import GRAPH
+from ccbkg.core.terms import to_oxigraph
+from ccbkg.project.layout import Role
+from ccbkg.project.load import LoadedProject
+from ccbkg.rdf.serialize import MEDIA_TYPES, Part, merged, to_bytes, write
+from ccbkg.rdf.void import Distribution, Release, jsonld_context, void_dcat
+from ccbkg.release.atomic import staged_directory
+from ccbkg.site import write_site
+from ccbkg.stores.publish import virtuoso_load_script
+
+RDF_FORMATS = ("ttl", "nt", "rdf", "jsonld")
+DATA_FORMATS = ("ttl", "nt", "jsonld")
+
+
+@dataclass(frozen=True)
+class BuildSummary:
+    """What a build wrote, for the closing summary."""
+
+    out: Path
+    files: list[str]
+    triples: int
+    graphs: dict[str, int]
+    release: Release
+
+
+def build(
+    sources: LoadedProject, report: Report, shacl_report: Graph | None, out: Path, *,
+    site: bool = True, timings: dict[str, float] | None = None,
+) -> BuildSummary:
+    """Write every artefact (and the site, unless told not to) into a staging folder, then
+    swap it in place of out.
+
+    timings, if given, gets the seconds each step took (each artefact under its file name).
+    """
+    lap = _Laps(timings if timings is not None else {})
+    with staged_directory(out) as staging, _Files(staging, lap) as files:
+        summary = _artefacts(sources, report, shacl_report, files, out)
+        # The documentation site links the files above; it is not a distribution, so it is in
+        # neither SHA256SUMS nor void.ttl.
+        pages = write_site(sources, staging / "site", summary.release, files.written) \
+            if site else []
+        if site:
+            lap("site/ (static documentation site)")
+    summary.files.extend(f"site/{name}" for name in pages)
+    return summary
+
+
+def _artefacts(sources: LoadedProject, report: Report, shacl_report: Graph | None,
+               files: _Files, out: Path) -> BuildSummary:
+    """Make and put every release file; the summary names out as where they go."""
+    put = files.put
+    ontology = sources.quads(Role.ONTOLOGY)
+    release = Release.from_ontology(ontology)
+    parts = {f.source.path: Part.of(f.source.graph_iri, f.quads)
+             for f in sources.of(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)}
+    files.lap("canonical order (every graph)")
+    for f in sources.of(Role.ONTOLOGY):
+        _formats(put, f"ontology/{f.source.path.stem}", parts[f.source.path],
+                 authored=f.text.encode("utf-8"))
+    for f in sources.of(Role.VOCAB):
+        _formats(put, f"vocab/{f.source.path.stem}", parts[f.source.path],
+                 authored=f.text.encode("utf-8"))
+    for f in sources.of(Role.SHAPES):
+        stem = f.source.path.name.removesuffix(".ttl")
+        _formats(put, f"shapes/{stem}", parts[f.source.path], authored=f.text.encode("utf-8"),
+                 formats=("ttl", "nt"))
+    data = merged([parts[f.source.path] for f in sources.of(Role.DATA)])
+    files.lap("canonical order (the data merged)")
+    for ext in DATA_FORMATS:
+        put(f"data/ccbkg-data.{ext}", write([data], ext))
+    everything = list(parts.values())
+    put("ccbkg.trig", write(everything, "trig"))
+    put("ccbkg.nq", write(everything, "nq"))
+    put("context.jsonld", jsonld_context(ontology))
+    put("reports/check.txt", render_text(report, color=False).encode("utf-8"))
+    put("reports/check.json", (json.dumps(report.to_json(timings=False), indent=2,
+                                          sort_keys=True) + "\n").encode("utf-8"))
+    if shacl_report is not None:
+        quads = [ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))  # type: ignore[arg-type]
+                 for s, p, o in shacl_report]
+        put("reports/shacl-report.ttl", to_bytes(quads, "ttl"))
+    graphs = {p.graph: len(p.lines) for p in everything}
+    put("load-virtuoso.sql", virtuoso_load_script(
+        sorted(graphs), {"ccbkg.nq": str(GRAPH["default"])}).encode("utf-8"))
+    digests = files.digests()
+    distributions = [Distribution(name, _media_type(name), len(files.written[name]),
+                                  digests[name]) for name in sorted(files.written)]
+    put("void.ttl", to_bytes(void_dcat(release, data.lines, graphs, distributions), "ttl"))
+    digests = files.digests()
+    put("SHA256SUMS", "".join(f"{digests[name]}  {name}\n"
+                              for name in sorted(files.written)).encode("ascii"))
+    return BuildSummary(out, sorted(files.written),
+                        len({line for p in everything for line in p.lines}), graphs, release)
+
+
+class _Files:
+    """The release's files: each written and hashed by a thread while the next is made."""
+
+    def __init__(self, out: Path, lap: _Laps) -> None:
+        self.out = out
+        self.lap = lap
+        self.written: dict[str, bytes] = {}
+        self._hashes: dict[str, Future[str]] = {}
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="ccbkg-write")
+
+    def __enter__(self) -> _Files:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=exc[0] is not None)
+        if exc[0] is None:
+            self.digests()  # a failed write raises here
+            self.lap("writing the files")
+
+    def put(self, name: str, data: bytes) -> None:
+        """Add a file (made since the previous one: timed under its name)."""
+        self.written[name] = data
+        self._hashes[name] = self._pool.submit(_store, self.out / name, data)
+        self.lap(name)
+
+    def digests(self) -> dict[str, str]:
+        """The SHA-256 of every file put so far (once they are written)."""
+        return {name: future.result() for name, future in self._hashes.items()}
+
+
+def _store(path: Path, data: bytes) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return hashlib.sha256(data).hexdigest()
+
+
+class _Laps:
+    """Records the seconds since the previous lap under each lap's name."""
+
+    def __init__(self, into: dict[str, float]) -> None:
+        self.into = into
+        self.last = time.perf_counter()
+
+    def __call__(self, name: str) -> None:
+        now = time.perf_counter()
+        self.into[name] = self.into.get(name, 0.0) + now - self.last
+        self.last = now
+
+
+def _formats(
+    put: Callable[[str, bytes], None], stem: str, part: Part, *, authored: bytes,
+    formats: tuple[str, ...] = RDF_FORMATS,
+) -> None:
+    """The authored Turtle as it is (comments and layout kept, as read when loaded) and the
+    other formats made."""
+    for ext in formats:
+        put(f"{stem}.{ext}", authored if ext == "ttl" else write([part], ext))
+
+
+def _media_type(name: str) -> str:
+    ext = name.rsplit(".", 1)[-1]
+    return MEDIA_TYPES.get(ext, {"txt": "text/plain", "json": "application/json"}.get(
+        ext, "application/octet-stream"))

@@ -1,0 +1,526 @@
+"""Publish the release into a SPARQL 1.1 store in one switch, verified, durable.
+
+ONE update request switches the release in. On a store that applies an update request in one
+transaction (Oxigraph) that request carries the release itself: nothing is staged in the store,
+where a union default graph would show it. Elsewhere each part (a named graph) is first loaded
+into a staging graph and verified, and the switch moves them. Then Virtuoso checkpoints, and
+every graph is read back and verified: triple count and a SHA-256 over its sorted N-Triples
+lines. Blank nodes are skolemised to stable IRIs first, so a retried batch adds nothing twice;
+only idempotent requests are retried.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import re
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from urllib.parse import urlencode
+
+import pyoxigraph as ox
+
+from ccbkg.core.errors import CcbkgError
+from ccbkg.core.namespaces import BASE, GRAPH
+from ccbkg.core.progress import Progress
+from ccbkg.rdf.serialize import canonicalised
+from ccbkg.stores.http_client import HttpClient, StoreError, shown
+from ccbkg.stores.profiles import Endpoints
+
+GENID = f"{BASE}.well-known/genid/"
+DEFAULT_GRAPH_BASE = str(GRAPH)
+STAGING = ".staging/"
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_INTEGERS = frozenset({
+    "integer", "long", "int", "short", "byte", "nonNegativeInteger", "positiveInteger",
+    "nonPositiveInteger", "negativeInteger", "unsignedLong", "unsignedInt", "unsignedShort",
+    "unsignedByte"})
+_Object = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+_FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+# JSON: pyoxigraph's XML results parser trims spaces at the ends of literals (0.5.13).
+_RESULTS = {"Accept": "application/sparql-results+json"}
+
+
+SWITCH_TRIPLES_PER_TIMEOUT = 100_000
+_UNSAFE = re.compile(r"[\s<>\"'{}|^`\\]")
+
+
+@dataclass(frozen=True)
+class Part:
+    """One named graph of the release, skolemised, with its staging graph and digest."""
+
+    name: str
+    target: str
+    staging: str
+    triples: list[ox.Triple]
+    digest: str
+
+    @property
+    def count(self) -> int:
+        """Number of triples."""
+        return len(self.triples)
+
+
+@dataclass(frozen=True)
+class PublishSummary:
+    """What a publish did, for the closing summary."""
+
+    endpoint: str
+    graphs: dict[str, int]
+    seconds: float
+    requests: int
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def triples(self) -> int:
+        """Triples in all published graphs."""
+        return sum(self.graphs.values())
+
+
+def check_store(endpoints: Endpoints, client: HttpClient) -> None:
+    """Fail early, with the store's own error, when its query endpoint does not answer."""
+    _Store(endpoints, client).ask()
+
+
+def parts_of(quads: Iterable[ox.Quad], graph_base: str = DEFAULT_GRAPH_BASE) -> list[Part]:
+    """The release split by named graph, renamed under graph_base and skolemised, sorted."""
+    check_graph_base(graph_base)
+    grouped: dict[str, list[ox.Triple]] = {}
+    for q in quads:
+        name = _part_name(q.graph_name)
+        grouped.setdefault(name, []).append(ox.Triple(q.subject, q.predicate, q.object))
+    parts = []
+    for name, triples in sorted(grouped.items()):
+        target = name if "://" in name else graph_base + name
+        skolem = sorted(set(skolemise(target, triples)), key=line)
+        staging = graph_base + STAGING + (name if "://" not in name else _short_hash(name))
+        parts.append(Part(name, target, staging, skolem, digest(skolem)))
+    return parts
+
+
+def skolemise(graph: str, triples: Sequence[ox.Triple]) -> list[ox.Triple]:
+    """Blank nodes replaced by IRIs under GENID that depend only on the graph's content.
+
+    The labels come from canonicalisation of the graph (`serialize.canonicalised`), salted
+    with the graph's name and canonical content, so the same release gives the same IRIs on
+    every run.
+    """
+    if not any(isinstance(t, ox.BlankNode) for tr in triples for t in (tr.subject, tr.object)):
+        return list(triples)
+    canonical = [ox.Triple(q.subject, q.predicate, q.object) for q in canonicalised(triples)]
+    salt = hashlib.sha256(graph.encode() + b"\n" + "".join(sorted(
+        line(t) for t in canonical)).encode()).hexdigest()
+
+    def iri(term: ox.BlankNode) -> ox.NamedNode:
+        return ox.NamedNode(GENID + _short_hash(f"{salt} {term.value}", 32))
+
+    out: list[ox.Triple] = []
+    for t in canonical:
+        s = iri(t.subject) if isinstance(t.subject, ox.BlankNode) else t.subject
+        o = iri(t.object) if isinstance(t.object, ox.BlankNode) else t.object
+        out.append(ox.Triple(s, t.predicate, o))
+    return out
+
+
+def line(triple: ox.Triple) -> str:
+    """The triple as one N-Triples line (pyoxigraph's canonical spelling)."""
+    return f"{triple} .\n"
+
+
+def digest(triples: Iterable[ox.Triple]) -> str:
+    """SHA-256 over the sorted, distinct N-Triples lines of a graph, literals by value.
+
+    Booleans and numbers are written in their canonical form first: Virtuoso stores
+    `"true"^^xsd:boolean` as `"1"^^xsd:boolean`, and Oxigraph returns an
+    `xsd:nonNegativeInteger` as `xsd:integer`: the same value in another spelling.
+    """
+    h = hashlib.sha256()
+    for text in sorted({line(ox.Triple(t.subject, t.predicate, by_value(t.object)))
+                        for t in triples}):
+        h.update(text.encode("utf-8"))
+    return h.hexdigest()
+
+
+def by_value(term: _Object) -> _Object:
+    """A boolean or numeric literal in the canonical spelling of its value; others as they are."""
+    if not isinstance(term, ox.Literal) or not term.datatype.value.startswith(_XSD):
+        return term
+    kind, text = term.datatype.value[len(_XSD):], term.value.strip()
+    try:
+        if kind == "boolean" and text in ("0", "1", "true", "false"):
+            text = "true" if text in ("1", "true") else "false"
+        elif kind in _INTEGERS:  # Oxigraph stores every derived integer type as xsd:integer
+            return ox.Literal(str(int(text)), datatype=ox.NamedNode(_XSD + "integer"))
+        elif kind == "decimal":
+            text = format(Decimal(text).normalize(), "f")
+        elif kind in ("double", "float") and text not in ("INF", "-INF", "NaN"):
+            text = repr(float(text))
+        else:
+            return term
+    except (ValueError, ArithmeticError):
+        return term
+    return term if text == term.value else ox.Literal(text, datatype=term.datatype)
+
+
+def check_graph_base(graph_base: str) -> None:
+    """Refuse a graph base outside the release's own namespace (BASE): publish drops the graphs
+    under it that the release does not have, so any other base could drop someone else's."""
+    if (not graph_base.startswith(BASE) or not graph_base.endswith(("/", "#"))
+            or _UNSAFE.search(graph_base)):
+        raise CcbkgError(f"--graph-base must be under {BASE} and end with / or #, not "
+                         f"{graph_base!r} (publish drops the graphs under it that the release "
+                         "does not have)")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a publish will do: the parts it loads and the graphs it drops in the switch."""
+
+    parts: list[Part]
+    dropped: list[str]
+
+    def lines(self) -> list[str]:
+        """One line per graph loaded or dropped."""
+        return ([f"  load {p.target} ({p.count} triples)" for p in self.parts]
+                + [f"  drop {g}" for g in self.dropped])
+
+
+def plan(quads: Iterable[ox.Quad], endpoints: Endpoints, client: HttpClient, *,
+         graph_base: str = DEFAULT_GRAPH_BASE, prune: bool = True) -> Plan:
+    """The parts of the release and the graphs under graph_base the switch drops: the staging
+    graphs any earlier publish left and, with prune, those the release no longer has."""
+    parts = parts_of(quads, graph_base)
+    if not parts:
+        raise CcbkgError("the release is empty: nothing to publish")
+    store = _Store(endpoints, client)
+    found = set(store.graphs(graph_base)) - {p.target for p in parts}
+    staging = graph_base + STAGING
+    return Plan(parts, sorted(g for g in found if prune or g.startswith(staging)))
+
+
+def recover(endpoints: Endpoints, client: HttpClient,
+            graph_base: str = DEFAULT_GRAPH_BASE) -> list[str]:
+    """Drop the staging graphs an interrupted publish left (of any version of ccbkg) in one
+    update, make it durable, and return them; the published graphs are not touched."""
+    check_graph_base(graph_base)
+    store = _Store(endpoints, client)
+    left = store.graphs(graph_base + STAGING)
+    if left:
+        store.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in left), idempotent=True,
+                     what="dropping the staging graphs")
+        store.checkpoint()
+    return left
+
+
+def publish(
+    quads: Iterable[ox.Quad], endpoints: Endpoints, client: HttpClient, *,
+    graph_base: str = DEFAULT_GRAPH_BASE, progress: Progress | None = None,
+    prune: bool = True, planned: Plan | None = None,
+) -> PublishSummary:
+    """Load the release into the store, switch it in one update, make it durable, verify it.
+
+    On a store whose update requests are transactions (Oxigraph) the switch carries the whole
+    release, so nothing is staged in the store; elsewhere each part goes first into a staging
+    graph (verified) and the switch moves them. With prune, the graphs under graph_base that
+    the release no longer has are dropped in the same update, so that the store then holds
+    this release and nothing of an older one.
+    """
+    started, sent = time.perf_counter(), client.requests
+    progress = progress or Progress(quiet=True)
+    store = _Store(endpoints, client)
+    with progress.step(f"Checking the store at {shown(endpoints.query)}"):
+        store.ask()
+        planned = planned or plan(quads, endpoints, client, graph_base=graph_base, prune=prune)
+    parts, dropped = planned.parts, planned.dropped
+    stage = not endpoints.atomic
+    phase = "before the switch"
+    try:
+        if stage:
+            _stage(store, parts, progress)
+        phase = "during the switch"
+        notes = _switch(store, parts, progress, dropped, stage=stage)
+        phase = "after the switch, before it was verified"
+        with progress.step("Making the switch durable and verifying the published graphs"):
+            store.checkpoint()
+            _verify_switched(store, parts, dropped)
+    except KeyboardInterrupt:
+        raise KeyboardInterrupt(_interrupted(phase, endpoints)) from None
+    except CcbkgError as exc:
+        if phase != "after the switch, before it was verified":
+            raise
+        raise CcbkgError(f"{exc}; the switch was acknowledged but the published graphs could "
+                         "not be verified: run publish again") from None
+    stale = [g for g in dropped if not g.startswith(graph_base + STAGING)]
+    if stale:
+        notes.append(f"dropped {len(stale)} graph(s) under {graph_base} that the release no "
+                     f"longer has: {', '.join(stale)}")
+    return PublishSummary(shown(endpoints.query), {p.target: p.count for p in parts},
+                          time.perf_counter() - started, client.requests - sent, notes)
+
+
+def _verify_switched(store: _Store, parts: list[Part], dropped: Sequence[str]) -> None:
+    """Every target holds its part and every dropped graph is gone."""
+    for part in parts:
+        store.verify(part, part.target, "published graph")
+    for graph in dropped:
+        if store.count(graph):
+            raise CcbkgError(f"<{graph}>, which the switch dropped, is still in the store")
+
+
+def _interrupted(phase: str, endpoints: Endpoints) -> str:
+    """What an interruption in phase left in the store, truthfully."""
+    if phase == "before the switch":
+        return ("interrupted before the switch: the published graphs are unchanged (staging "
+                "graphs may be left: `ccbkg publish --recover` or the next publish drops them)")
+    if phase == "during the switch" and endpoints.atomic:
+        return ("interrupted during the switch: the store applies it whole or not at all, so it "
+                "holds the old release or the new one; run publish again to be sure")
+    if phase == "during the switch":
+        return ("interrupted during the switch: the published graphs may be partly switched; "
+                "run publish again")
+    return ("interrupted after the switch was acknowledged, before the published graphs were "
+            "verified; run publish again to verify them")
+
+
+def _stage(store: _Store, parts: list[Part], progress: Progress) -> None:
+    """Load and verify each part in its staging graph (on stores without transactions)."""
+    try:
+        with progress.step(f"Loading {sum(p.count for p in parts)} triples into {len(parts)} "
+                           "staging graphs"):
+            store.update(" ;\n".join(f"DROP SILENT GRAPH <{p.staging}>" for p in parts),
+                         idempotent=True, what="clearing the staging graphs")
+            for part in parts:
+                store.load(part)
+        with progress.step("Verifying the staging graphs"):
+            for part in parts:
+                store.verify(part, part.staging, "staging graph")
+    except CcbkgError as exc:
+        _clean_up(store, parts)
+        raise CcbkgError(f"{exc}; nothing was switched, the published graphs are unchanged "
+                         "(re-run publish when the store is fine)") from None
+
+
+def _switch(store: _Store, parts: list[Part], progress: Progress,
+            dropped: Sequence[str] = (), *, stage: bool = True) -> list[str]:
+    """One update request (never retried) that puts every part onto its target (moving its
+    staging graph, or with the triples themselves) and drops the graphs in dropped."""
+    if stage:
+        switch = [f"MOVE SILENT GRAPH <{p.staging}> TO <{p.target}>" for p in parts]
+    else:
+        switch = [f"DROP SILENT GRAPH <{p.target}> ;\nINSERT DATA {{ GRAPH <{p.target}> {{\n"
+                  + "".join(line(t) for t in p.triples) + "} }" for p in parts]
+    request = " ;\n".join(switch + [f"DROP SILENT GRAPH <{graph}>" for graph in dropped])
+    # Moving graphs takes time in proportion to their size: --timeout per 100,000 triples.
+    scale = max(1.0, sum(p.count for p in parts) / SWITCH_TRIPLES_PER_TIMEOUT)
+    try:
+        with progress.step(f"Switching {len(parts)} graphs in one update"):
+            store.update(request, idempotent=False, what="switching the graphs",
+                         timeout=store.client.timeout * scale)
+    except StoreError as exc:
+        if exc.applied is False:
+            if stage:
+                _clean_up(store, parts)
+            raise CcbkgError(f"{exc}; nothing was switched, the published graphs are "
+                             "unchanged") from None
+        try:  # the store may have switched before the answer was lost: look
+            _verify_switched(store, parts, dropped)
+        except CcbkgError:  # staging stays: the switch may still be running in the store
+            held = ("the old release or the new one (it applies an update whole or not at "
+                    "all)" if not stage else "the old release, the new one or a mix")
+            raise CcbkgError(f"{exc}; the switch may not have completed and the published "
+                             f"graphs could not be confirmed: the store holds {held}; run "
+                             "publish again") from None
+        return [f"the switch answer was lost ({exc}), but every graph was verified"]
+    return []
+
+
+def _clean_up(store: _Store, parts: list[Part]) -> None:
+    """Drop the staging graphs, once, without retries; a failure here changes nothing."""
+    with contextlib.suppress(StoreError):
+        store.update(" ;\n".join(f"DROP SILENT GRAPH <{p.staging}>" for p in parts),
+                     idempotent=False, what="dropping the staging graphs")
+
+
+class _Store:
+    """The SPARQL requests publish needs, on top of the HTTP client."""
+
+    def __init__(self, endpoints: Endpoints, client: HttpClient) -> None:
+        self.endpoints = endpoints
+        self.client = client
+
+    def select(self, query: str, what: str, url: str | None = None) -> list[ox.QuerySolution]:
+        """The rows of a query, asked at url (default: the query endpoint)."""
+        answer = self.client.request(
+            "POST", url or self.endpoints.query, body=urlencode({"query": query}).encode(),
+            headers={**_FORM, **_RESULTS}, idempotent=True, what=what)
+        try:
+            results = ox.parse_query_results(answer.body, format=ox.QueryResultsFormat.JSON)
+        except SyntaxError as exc:
+            raise StoreError(f"{what} at {shown(url or self.endpoints.query)}: the answer is not "
+                             f"SPARQL results ({exc})") from None
+        if not isinstance(results, ox.QuerySolutions):
+            raise StoreError(f"{what}: expected a table of results from "
+                             f"{shown(url or self.endpoints.query)}")
+        return list(results)
+
+    def ask(self) -> None:
+        self.select("SELECT ?x WHERE { BIND(1 AS ?x) }", "a test query")
+
+    def update(self, request: str, *, idempotent: bool, what: str,
+               timeout: float | None = None) -> None:
+        self.client.request(
+            "POST", self.endpoints.update, body=urlencode({"update": request}).encode(),
+            headers={**_FORM, "Accept": "*/*"}, idempotent=idempotent, what=what,
+            timeout=timeout)
+
+    def load(self, part: Part) -> None:
+        """Add the part's triples to its staging graph in batches (each safe to repeat)."""
+        size = self.endpoints.batch
+        for start in range(0, part.count, size):
+            chunk = "".join(line(t) for t in part.triples[start:start + size])
+            what = f"loading {part.name} into its staging graph"
+            if self.endpoints.gsp:
+                url = f"{self.endpoints.gsp}?{urlencode({'graph': part.staging})}"
+                self.client.request("POST", url, body=chunk.encode("utf-8"), headers={
+                    "Content-Type": "application/n-triples", "Accept": "*/*"},
+                    idempotent=True, what=what)
+            else:
+                self.update(f"INSERT DATA {{ GRAPH <{part.staging}> {{\n{chunk}}} }}",
+                            idempotent=True, what=what)
+
+    def graphs(self, prefix: str) -> list[str]:
+        """The named graphs whose IRI starts with prefix, sorted."""
+        rows = self.select(
+            "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
+            f"FILTER(STRSTARTS(STR(?g), {ox.Literal(prefix)})) }}", "listing the graphs")
+        return sorted({r["g"].value for r in rows if isinstance(r["g"], ox.NamedNode)})
+
+    def sql(self, statement: str, what: str) -> None:
+        """Virtuoso: run one SQL statement (as the authenticated user, e.g. dba)."""
+        rows = self.select(f"SELECT (bif:exec({ox.Literal(statement)}) AS ?done) WHERE {{}}",
+                           what, self.endpoints.update)
+        done = rows[0]["done"] if rows else None
+        if not isinstance(done, ox.Literal) or done.value != "0":
+            raise StoreError(f"{what} at {shown(self.endpoints.update)}: {statement} did not "
+                             f"succeed ({done})")
+
+    def checkpoint(self) -> None:
+        """Virtuoso: write what it holds to its database file, so that a crash right after
+        publish reports success loses nothing (its HTTP updates are not all in its log)."""
+        if self.endpoints.store != "virtuoso":
+            return
+        self.sql("checkpoint", "a checkpoint")
+
+    def count(self, graph: str) -> int:
+        rows = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}",
+                           "counting triples")
+        value = rows[0]["n"] if rows else None
+        if not isinstance(value, ox.Literal) or not value.value.isdigit():
+            raise StoreError(f"counting triples at {shown(self.endpoints.query)}: "
+                             "no number in the answer")
+        return int(value.value)
+
+    def triples(self, graph: str, count: int) -> list[ox.Triple]:
+        """The graph (of count triples) read back in subject order, a page at a time.
+
+        Keyset paging (`STR(?s) > last`) instead of OFFSET: Virtuoso refuses sorted slices past
+        10000 rows and caps every answer. Unless a page holds the whole rest of the graph, its
+        last subject is read on its own, so a capped page loses nothing.
+        """
+        out: list[ox.Triple] = []
+        after: str | None = None
+        g = f"<{graph}>"
+        while True:
+            where = f"FILTER(STR(?s) > {ox.Literal(after)})" if after is not None else ""
+            rows = self.select(f"SELECT ?s ?p ?o WHERE {{ GRAPH {g} {{ ?s ?p ?o }} {where} }} "
+                               f"ORDER BY STR(?s) LIMIT {self.endpoints.page}",
+                               "reading a graph back")
+            if len(rows) < self.endpoints.page and len(out) + len(rows) >= count:
+                out.extend(ox.Triple(r["s"], r["p"], r["o"]) for r in rows)
+                return out
+            if not rows:
+                return out
+            last = rows[-1]["s"]
+            if not isinstance(last, ox.NamedNode):
+                raise StoreError(f"reading {graph} back: a subject is not an IRI ({last})")
+            out.extend(ox.Triple(r["s"], r["p"], r["o"]) for r in rows if r["s"] != last)
+            tail = self.select(f"SELECT ?p ?o WHERE {{ GRAPH {g} {{ {last} ?p ?o }} }}",
+                               "reading a graph back")
+            out.extend(ox.Triple(last, r["p"], r["o"]) for r in tail)
+            after = last.value
+
+    def read(self, graph: str) -> list[ox.Triple]:
+        """The whole graph in one Graph Store protocol GET (stores that have `atomic`)."""
+        url = f"{self.endpoints.gsp}?{urlencode({'graph': graph})}"
+        try:
+            answer = self.client.request("GET", url, headers={"Accept": "application/n-triples"},
+                                         idempotent=True, what="reading a graph back")
+        except StoreError as exc:
+            if exc.status == 404:
+                return []
+            raise
+        try:
+            return [q.triple for q in ox.parse(answer.body, format=ox.RdfFormat.N_TRIPLES)]
+        except SyntaxError as exc:
+            raise StoreError(f"reading {graph} back: not N-Triples ({exc})") from None
+
+    def verify(self, part: Part, graph: str, what: str) -> None:
+        """The graph in the store has exactly the part's triples (count and digest)."""
+        if self.endpoints.atomic and self.endpoints.gsp:
+            triples = self.read(graph)
+            count = len(set(triples))
+        else:
+            count = self.count(graph)
+            triples = [] if count != part.count else self.triples(graph, count)
+        if count != part.count:
+            raise CcbkgError(f"the {what} <{graph}> has {count} triples, expected {part.count}")
+        got = digest(triples)
+        if got != part.digest:
+            raise CcbkgError(f"the {what} <{graph}> holds other triples than the release "
+                             f"(SHA-256 {got[:12]}… instead of {part.digest[:12]}…)")
+
+
+def _part_name(graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph) -> str:
+    if isinstance(graph, ox.DefaultGraph):
+        return "default"
+    if isinstance(graph, ox.NamedNode) and graph.value.startswith(DEFAULT_GRAPH_BASE):
+        return graph.value[len(DEFAULT_GRAPH_BASE):]
+    if isinstance(graph, ox.NamedNode):
+        return graph.value
+    raise CcbkgError("the release has a blank node as graph name; cannot publish it")
+
+
+def _short_hash(text: str, length: int = 16) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
+
+
+def virtuoso_load_script(graphs: Sequence[str], files: Mapping[str, str], *,
+                         folder_variable: str = "CCBKG_DIST") -> str:
+    """An isql script that (re)loads the release with Virtuoso's bulk loader.
+
+    graphs: every named graph the files fill; each is cleared first, so a reload replaces.
+    files: path (relative to the release folder) → graph; for N-Quads/TriG files the graph
+    only catches triples outside a named graph. The folder is given at run time:
+    `isql-vt 1111 dba PASSWORD load-virtuoso.sql -u CCBKG_DIST=/abs/dist`, and must be in
+    DirsAllowed of virtuoso.ini. Not atomic: use `ccbkg publish` on a live store.
+    """
+    folder = f"$U{{{folder_variable}}}"
+    lines = [
+        "-- Load the ccbkg release with Virtuoso's bulk loader (not atomic: for live stores",
+        "-- use `ccbkg publish --store virtuoso`). Run from isql with the release folder:",
+        f"--   isql-vt 1111 dba PASSWORD load-virtuoso.sql -u {folder_variable}=/abs/dist",
+        "-- The folder must be listed in DirsAllowed of virtuoso.ini.",
+    ]
+    lines += [f"SPARQL CLEAR GRAPH <{g}>;" for g in sorted(set(graphs))]
+    for path, graph in sorted(files.items()):
+        quoted = f"{folder}/{path}".replace("'", "''")
+        lines.append(f"DELETE FROM DB.DBA.load_list WHERE ll_file = '{quoted}';")
+        lines.append(f"ld_add('{quoted}', '{graph}');")
+    lines += [
+        "rdf_loader_run();",
+        "checkpoint;",
+        "SELECT ll_file, ll_error FROM DB.DBA.load_list WHERE ll_error IS NOT NULL;",
+    ]
+    return "\n".join(lines) + "\n"

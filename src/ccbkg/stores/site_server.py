@@ -1,0 +1,336 @@
+"""The documentation site of a build over HTTP, with the w3id content negotiation.
+
+`ccbkg serve` runs this beside the SPARQL endpoint. Files under the build folder are served as
+they are (`/site/index.html`, `/ccbkg.ttl`, ...); a request for an IRI path (`/ccbkg/id/...`,
+`/ccbkg/ontology`) is answered by the same rules as w3id.org (w3id/.htaccess, evaluated by
+ccbkg.stores.htaccess), with their targets on the hosting site mapped to this server.
+Read-only: GET and HEAD only, nothing outside the build folder.
+
+`PooledServer` and `StrictHandler` are the HTTP base of this server and of the guard in front of
+a writable SPARQL endpoint: a fixed pool of threads, one request per connection, a connection
+closed when its request does not come within `HEADER_SECONDS`, a body only with one
+Content-Length (read before the answer, so that it is never taken for a second request).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import posixpath
+import queue
+import selectors
+import socket
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from typing import Any, cast
+from urllib.parse import unquote, urlsplit
+
+from ccbkg.core.errors import CcbkgError
+from ccbkg.stores.htaccess import PREFIX, TARGET_HOST, Rule, evaluate
+
+MEDIA_TYPES = {
+    ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml", ".png": "image/png", ".js": "text/javascript; charset=utf-8",
+    ".ttl": "text/turtle; charset=utf-8", ".nt": "application/n-triples",
+    ".nq": "application/n-quads", ".trig": "application/trig; charset=utf-8",
+    ".rdf": "application/rdf+xml", ".owl": "application/rdf+xml",
+    ".jsonld": "application/ld+json", ".json": "application/json",
+    ".rq": "application/sparql-query; charset=utf-8", ".csv": "text/csv; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8", ".md": "text/markdown; charset=utf-8",
+    ".sql": "text/plain; charset=utf-8",
+}
+INDEX = "/site/index.html"
+HEADER_SECONDS = 10.0  # a connection that has not sent its request head in this time is closed
+WORKERS = 8  # threads answering requests, whatever the number of connections
+MAX_CONNECTIONS = 256  # open connections beyond this are closed at once
+MAX_BODY = 64 * 1024  # largest request body a server that takes none reads (and drops)
+
+
+class PooledServer(HTTPServer):
+    """An HTTP server on a fixed pool of threads; an idle connection costs no thread.
+
+    A new connection waits (in one selector thread) until it has bytes to read, then one
+    worker answers its one request. A connection that has not sent the head of its request
+    (line, headers, and a body the handler drops) `timeout` seconds after it opened is closed,
+    however slowly it trickles; so is one whose reads stall that long later on.
+    """
+
+    request_queue_size = 128  # the listen backlog: a burst of connections is not dropped
+
+    def __init__(self, address: tuple[str, int], handler: type[StrictHandler], *,
+                 timeout: float = HEADER_SECONDS) -> None:
+        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        self.read_seconds = timeout
+        self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="ccbkg-http")
+        self._incoming: queue.SimpleQueue[tuple[socket.socket, Any]] = queue.SimpleQueue()
+        self._wake_read, self._wake_write = socket.socketpair()
+        self._connections: set[socket.socket] = set()
+        self._deadlines: dict[socket.socket, float] = {}  # until the head of the request is read
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._waiter = threading.Thread(target=self._wait, daemon=True, name="ccbkg-http-wait")
+        super().__init__(address, handler)  # binds (or closes all of the above and raises)
+
+    def serve_forever(self, poll_interval: float = 0.5) -> None:
+        """Accept connections until `shutdown`."""
+        self._waiter.start()
+        super().serve_forever(poll_interval)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Queue the new connection for the waiter (or close it when too many are open)."""
+        with self._lock:
+            full = len(self._connections) >= MAX_CONNECTIONS
+            if not full:
+                self._connections.add(request)
+                self._deadlines[request] = time.monotonic() + self.read_seconds
+        if full:
+            self.shutdown_request(request)
+            return
+        self._incoming.put((request, client_address))
+        with contextlib.suppress(OSError):
+            self._wake_write.send(b"\0")
+
+    def head_read(self, request: socket.socket) -> None:
+        """The handler has read the head of the request: no more deadline for it."""
+        with self._lock:
+            self._deadlines.pop(request, None)
+
+    def server_close(self) -> None:
+        """Stop the waiter and the workers, close every connection and the socket."""
+        self._stopping.set()
+        with contextlib.suppress(OSError):
+            self._wake_write.send(b"\0")
+        if self._waiter.is_alive():
+            self._waiter.join(timeout=5)
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        with self._lock:
+            connections = list(self._connections)
+        for request in connections:  # a worker blocked on one of them returns at once
+            with contextlib.suppress(OSError):
+                request.shutdown(socket.SHUT_RDWR)
+        while not self._incoming.empty():
+            self._close(self._incoming.get()[0])
+        self._wake_read.close()
+        self._wake_write.close()
+        super().server_close()
+
+    def _wait(self) -> None:
+        waiting: dict[socket.socket, Any] = {}  # connection: its client, until it is readable
+        with selectors.DefaultSelector() as selector:
+            selector.register(self._wake_read, selectors.EVENT_READ)
+            while not self._stopping.is_set():
+                for key, _ in selector.select(timeout=0.1):
+                    if key.fileobj is self._wake_read:
+                        with contextlib.suppress(OSError):
+                            self._wake_read.recv(4096)
+                        continue
+                    ready = cast(socket.socket, key.fileobj)
+                    selector.unregister(ready)
+                    self._pool.submit(self._answer, ready, waiting.pop(ready))
+                while not self._incoming.empty():
+                    request, address = self._incoming.get()
+                    waiting[request] = address
+                    selector.register(request, selectors.EVENT_READ)
+                for request in self._late():
+                    if request in waiting:
+                        selector.unregister(request)
+                        del waiting[request]
+                        self._close(request)
+                    else:  # a worker reads it: the read ends, and the worker closes it
+                        with contextlib.suppress(OSError):
+                            request.shutdown(socket.SHUT_RDWR)
+            for request in waiting:
+                self._close(request)
+
+    def _late(self) -> list[socket.socket]:
+        now = time.monotonic()
+        with self._lock:
+            late = [r for r, end in self._deadlines.items() if end < now]
+            for request in late:
+                del self._deadlines[request]
+        return late
+
+    def _answer(self, request: socket.socket, client_address: Any) -> None:
+        try:
+            self.finish_request(request, client_address)
+        finally:
+            self._close(request)
+
+    def _close(self, request: socket.socket) -> None:
+        self.shutdown_request(request)
+        with self._lock:
+            self._connections.discard(request)
+            self._deadlines.pop(request, None)
+
+
+class StrictHandler(BaseHTTPRequestHandler):
+    """HTTP/1.1, one request per connection (answers say `Connection: close`), quiet; a body
+    only with one Content-Length.
+
+    A request with Transfer-Encoding, or a bad or repeated Content-Length, gets 400. When
+    `max_body` is a number, a body up to it is read and dropped (413 above it); when it is
+    None, the handler reads `length` bytes of body itself.
+    """
+
+    protocol_version = "HTTP/1.1"
+    max_body: int | None = MAX_BODY
+    length = 0
+
+    def setup(self) -> None:
+        """Every read of the connection times out after the server's seconds."""
+        super().setup()
+        self.connection.settimeout(cast(PooledServer, self.server).read_seconds)
+
+    def parse_request(self) -> bool:
+        """The request line and headers, then the framing of the body (see the class)."""
+        if not super().parse_request():
+            return False
+        self.close_connection = True
+        if "Transfer-Encoding" in self.headers:
+            self.send_error(HTTPStatus.BAD_REQUEST,
+                            "Transfer-Encoding is not supported: send a Content-Length")
+            return False
+        lengths = [x.strip() for x in self.headers.get_all("Content-Length", [])]
+        if len(lengths) > 1 or (lengths and not (lengths[0].isascii()
+                                                 and lengths[0].isdigit())):
+            self.send_error(HTTPStatus.BAD_REQUEST, "one Content-Length, a number of bytes")
+            return False
+        self.length = int(lengths[0]) if lengths else 0
+        if self.max_body is not None:
+            if self.length > self.max_body:
+                self.send_error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                                f"a request body here has at most {self.max_body} bytes")
+                return False
+            self.rfile.read(self.length)
+        cast(PooledServer, self.server).head_read(self.request)
+        return True
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet: the terminal belongs to the announcement."""
+
+
+class SiteServer:
+    """A pooled HTTP server for one build folder; `start` it, then `stop` it."""
+
+    def __init__(self, dist: Path, rules: list[Rule], version: str, bind: str, port: int, *,
+                 timeout: float = HEADER_SECONDS) -> None:
+        self.dist = dist.resolve()
+        handler = _handler(self.dist, rules, version)
+        try:
+            self.httpd = PooledServer((bind, port), handler, timeout=timeout)
+        except OSError as exc:
+            raise CcbkgError(f"cannot listen on {bind}:{port} for the site: {exc.strerror}; "
+                             "choose another --site-port, or --site-port 0 for a free one"
+                             ) from None
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True,
+                                        name="ccbkg-site")
+
+    @property
+    def port(self) -> int:
+        """The port it listens on (useful after asking for port 0)."""
+        port: int = self.httpd.server_address[1]
+        return port
+
+    def start(self) -> None:
+        """Start answering in a background thread."""
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop answering and close the socket."""
+        if self._thread.is_alive():
+            self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def local_location(location: str, version: str) -> str:
+    """A redirect target on the hosting site as a path on this server (others unchanged)."""
+    if not location.startswith(TARGET_HOST):
+        return location
+    rest = location[len(TARGET_HOST):]
+    for folder in ("latest/", f"release/{version}/"):
+        if rest.startswith(folder):
+            return "/" + rest[len(folder):]
+    return location
+
+
+def _handler(dist: Path, rules: list[Rule], version: str) -> type[StrictHandler]:
+    class Handler(StrictHandler):
+        server_version = "ccbkg-site"
+
+        def do_GET(self) -> None:
+            self._answer(body=True)
+
+        def do_HEAD(self) -> None:
+            self._answer(body=False)
+
+        def _refuse(self) -> None:
+            self._plain(HTTPStatus.METHOD_NOT_ALLOWED, "read-only: GET and HEAD only\n",
+                        body=True, extra={"Allow": "GET, HEAD"})
+
+        do_POST = do_PUT = do_DELETE = do_PATCH = _refuse
+
+        def _answer(self, *, body: bool) -> None:
+            path = unquote(urlsplit(self.path).path)
+            if any(ord(c) < 0x20 for c in path):
+                self._plain(HTTPStatus.BAD_REQUEST, "control characters in the path\n",
+                            body=body)
+                return
+            if path in ("/", "/site", "/site/"):
+                self._redirect(HTTPStatus.FOUND, INDEX, body=body)
+                return
+            if path.startswith(PREFIX):
+                status, location = evaluate(rules, path, self.headers.get("Accept", ""))
+                if status is None:
+                    self._plain(HTTPStatus.NOT_FOUND, f"no resource at {path}\n", body=body)
+                else:
+                    self._redirect(HTTPStatus(status), local_location(location, version),
+                                   body=body)
+                return
+            self._file(path, body=body)
+
+        def _file(self, path: str, *, body: bool) -> None:
+            clean = posixpath.normpath(path).lstrip("/")
+            target = (dist / clean).resolve()
+            if clean.startswith("..") or not target.is_relative_to(dist):
+                self._plain(HTTPStatus.NOT_FOUND, "not found\n", body=body)
+                return
+            if target.is_dir():
+                target = target / "index.html"
+            try:
+                data = target.read_bytes()
+            except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+                self._plain(HTTPStatus.NOT_FOUND, f"no file {path}\n", body=body)
+                return
+            except OSError:
+                self._plain(HTTPStatus.FORBIDDEN, f"cannot read {path}\n", body=body)
+                return
+            media = MEDIA_TYPES.get(target.suffix.lower(), "application/octet-stream")
+            self._send(HTTPStatus.OK, data, media, body=body)
+
+        def _redirect(self, status: HTTPStatus, location: str, *, body: bool) -> None:
+            self._plain(status, f"see {location}\n", body=body,
+                        extra={"Location": location, "Vary": "Accept"})
+
+        def _plain(self, status: HTTPStatus, text: str, *, body: bool,
+                   extra: dict[str, str] | None = None) -> None:
+            self._send(status, text.encode(), "text/plain; charset=utf-8", body=body,
+                       extra=extra)
+
+        def _send(self, status: HTTPStatus, data: bytes, media: str, *, body: bool,
+                  extra: dict[str, str] | None = None) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", media)
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Access-Control-Allow-Origin", "*")
+            self.send_header("Connection", "close")
+            for name, value in (extra or {}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            if body:
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(data)
+
+    return Handler
