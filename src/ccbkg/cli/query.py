@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 import socket
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pyoxigraph as ox
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -62,8 +64,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     run.add_argument("--param", action="append", default=[], type=_param, metavar="NAME=VALUE",
                      help="a parameter value (repeatable); see `ccbkg query show NAME`")
     run.add_argument("--format", choices=query.FORMATS, default="table",
-                     help="output format: table (default), csv, tsv (SPARQL 1.1 CSV/TSV "
-                          "results), json (SPARQL 1.1 results JSON) or md (Markdown table)")
+                     help="output format: table (default; in a terminal, a result wider "
+                          "than the terminal is shown as records, one block a row), csv, tsv "
+                          "(SPARQL 1.1 CSV/TSV results), json (SPARQL 1.1 results JSON) or "
+                          "md (Markdown table)")
+    run.add_argument("--iris", action="store_true",
+                     help="table and md: show IRIs (as CURIEs) instead of the nodes' labels, "
+                          "and every column")
+    run.add_argument("--columns", type=_columns, metavar="A,B,C",
+                     help="show only these columns, in this order (every format)")
     run.add_argument("--endpoint", metavar="URL",
                      help="query this SPARQL 1.1 endpoint instead of the embedded store")
     run.add_argument("--timeout", type=_timeout, default=query.DEFAULT_TIMEOUT, metavar="S",
@@ -92,6 +101,13 @@ def _param(value: str) -> tuple[str, str]:
     if not sep or not name:
         raise argparse.ArgumentTypeError(f"write --param NAME=VALUE (got {value!r})")
     return name, text
+
+
+def _columns(value: str) -> list[str]:
+    names = [c.strip().lstrip("?") for c in value.split(",")]
+    if not all(names):
+        raise argparse.ArgumentTypeError(f"write --columns A,B,C (got {value!r})")
+    return names
 
 
 def _timeout(value: str) -> float:
@@ -151,6 +167,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
     values = dict(args.param)
     if len(values) != len(args.param):
         raise CcbkgError("a parameter is given twice")
+    store: ox.Store | None = None
+    for name, value in values.items():
+        param = info.param(name)
+        if param.type is query.ParamType.IRI and not (args.endpoint and ":" in value):
+            store = store or query.embedded_store(args.root)
+            values[name] = query.resolve(param, value, store)
+            if values[name] != value:
+                print(f"ccbkg: {name}={value} is {values[name]}", file=sys.stderr)
     bindings = query.bind(info, values)
     where = str(info.path or info.name)
     analysis = None
@@ -168,10 +192,18 @@ def _cmd_run(args: argparse.Namespace) -> int:
             print("ccbkg: the endpoint accepted the update", file=sys.stderr)
             return 0
     else:
-        results = query.run_embedded(query.embedded_store(args.root), info.text, bindings,
+        store = store or query.embedded_store(args.root)
+        results = query.run_embedded(store, info.text, bindings,
                                      timeout=args.timeout, memory=args.max_memory, where=where,
                                      allow_network=args.allow_network)
-    _print(results, args.format)
+    labels = None
+    if args.format in ("table", "md") and not args.iris and store is not None \
+            and not args.endpoint:
+        labels = query.labels(store)
+    width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+    sys.stdout.write(query.render(results, args.format, labels=labels, columns=args.columns,
+                                  width=width))
+    sys.stdout.flush()
     return 0
 
 
@@ -186,8 +218,8 @@ def _chosen(args: argparse.Namespace) -> query.QueryInfo:
             text = read_regular(args.file, str(args.file)).decode("utf-8")
         except UnicodeDecodeError as exc:
             raise CcbkgError(f"{args.file}: cannot read the query: {exc}") from None
-        return query.user_query(text, str(args.file))
-    return query.user_query(args.sparql, "--sparql")
+        return query.user_query(query.declare(text, str(args.file)), str(args.file))
+    return query.user_query(query.declare(args.sparql, "--sparql"), "--sparql")
 
 
 def _allow_host(url: str) -> None:
@@ -204,16 +236,3 @@ def _allow_host(url: str) -> None:
             from None
     for info in infos:
         netguard.allow(str(info[4][0]))
-
-
-def _print(results: query.Results, fmt: str) -> None:
-    console = Console(emoji=False, highlight=False, soft_wrap=True)
-    if fmt == "table" and console.is_terminal:
-        header, rows = query.cells(results)
-        table = Table(*header)  # variable names: no markup in them
-        for row in rows:
-            table.add_row(*(Text(c) for c in row))
-        console.print(table)
-        return
-    sys.stdout.write(query.render(results, fmt))
-    sys.stdout.flush()

@@ -4,6 +4,7 @@ rendering the results. The names below are the package's interface (`from ccbkg 
 """
 
 from ccbkg.query.catalogue import QueryInfo, bind, catalogue, find, parse_header, user_query
+from ccbkg.query.entities import labels, resolve
 from ccbkg.query.guard import Analysis, analyse, guard
 from ccbkg.query.parameters import (
     EVERY,
@@ -14,7 +15,8 @@ from ccbkg.query.parameters import (
     to_term,
     with_values,
 )
-from ccbkg.query.render import FORMATS, Results, cells, display, render, to_json_bytes
+from ccbkg.query.prefixes import declare
+from ccbkg.query.render import FORMATS, Results, cells, choose, display, render, to_json_bytes
 from ccbkg.query.run import (
     DEFAULT_MEMORY_MIB,
     DEFAULT_TIMEOUT,
@@ -30,7 +32,7 @@ from ccbkg.query.run import (
 __all__ = [
     "DEFAULT_MEMORY_MIB", "DEFAULT_TIMEOUT", "EVERY", "FORMATS", "PASSWORD_ENV", "USER_ENV", "XSD",
     "Analysis", "Param", "ParamType", "ParameterError", "QueryInfo", "Results", "analyse", "bind",
-    "catalogue", "cells", "check_endpoint", "display", "embedded_store", "find", "guard",
-    "is_loopback", "parse_header", "render", "run_embedded", "run_remote", "to_json_bytes",
-    "to_term", "user_query", "with_values",
+    "catalogue", "cells", "check_endpoint", "choose", "declare", "display", "embedded_store",
+    "find", "guard", "is_loopback", "labels", "parse_header", "render", "resolve", "run_embedded",
+    "run_remote", "to_json_bytes", "to_term", "user_query", "with_values",
 ]

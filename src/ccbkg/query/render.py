@@ -1,10 +1,16 @@
-"""Query results as a person or a program reads them: table, CSV, TSV, JSON, Markdown."""
+"""Query results as a person or a program reads them: table, CSV, TSV, JSON, Markdown.
+
+CSV, TSV and JSON keep the exact values. The table and Markdown show each IRI as its node's
+label when one is known (else as a CURIE) and leave out a column ?x beside its ?xLabel; a table
+wider than the width it is given is written as records, one block of `column: value` lines a row.
+"""
 
 from __future__ import annotations
 
 import json
+import textwrap
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,8 +43,16 @@ def to_json_bytes(results: Results) -> bytes:
     return _serialize(results, ox.QueryResultsFormat.JSON)
 
 
-def render(results: Results, fmt: str) -> str:
-    """The results as text in one of FORMATS (the table format as plain aligned text)."""
+def render(results: Results, fmt: str, *, labels: Mapping[str, str] | None = None,
+           columns: Sequence[str] | None = None, width: int | None = None) -> str:
+    """The results as text in one of FORMATS: only the chosen columns, if any; for the table
+    and Markdown, IRIs as their labels (with labels given); a table wider than `width` as
+    records."""
+    if columns:
+        results = choose(results, columns)
+    elif labels is not None:
+        results = choose(results, [v for v in results.variables
+                                   if f"{v}Label" not in results.variables])
     if fmt == "json":
         return to_json_bytes(results).decode("utf-8") + "\n"
     if fmt in ("csv", "tsv"):
@@ -46,17 +60,32 @@ def render(results: Results, fmt: str) -> str:
         out = _serialize(results, kind).decode("utf-8")
         return out if results.boolean is None else out + "\n"
     if fmt == "md":
-        return _markdown(results)
+        return _markdown(results, labels)
     if fmt == "table":
-        return _plain(results)
+        return _plain(results, labels, width)
     raise CcbkgError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
 
 
-def display(term: Term | None) -> str:
-    """A term as a person reads it in a table: CURIEs for IRIs, the text of literals."""
+def choose(results: Results, columns: Sequence[str]) -> Results:
+    """The results with only these columns, in this order (an unknown name is an error)."""
+    if results.boolean is not None:
+        return results
+    unknown = [c for c in columns if c not in results.variables]
+    if unknown:
+        raise CcbkgError(f"--columns: the results have no column {unknown[0]!r} (they have: "
+                         f"{', '.join(results.variables)})")
+    keep = [results.variables.index(c) for c in columns]
+    return Results(tuple(columns), tuple(tuple(row[i] for i in keep) for row in results.rows))
+
+
+def display(term: Term | None, labels: Mapping[str, str] | None = None) -> str:
+    """A term as a person reads it in a table: the label (if given) or CURIE of an IRI, the
+    text of a literal."""
     if term is None:
         return ""
     if isinstance(term, ox.NamedNode):
+        if labels and term.value in labels:
+            return labels[term.value]
         from ccbkg.checks.text_report import shorten
 
         return shorten(term.value)
@@ -67,13 +96,15 @@ def display(term: Term | None) -> str:
     return str(term)
 
 
-def cells(results: Results) -> tuple[list[str], list[list[str]]]:
+def cells(results: Results, labels: Mapping[str, str] | None = None
+          ) -> tuple[list[str], list[list[str]]]:
     """Header and rows as display text for tables: line breaks shown as spaces, and control,
     format and bidi characters (which a terminal would act on, or which reorder the text)
     shown as escapes such as \\x1b and \\u202e."""
     if results.boolean is not None:
         return ["result"], [["true" if results.boolean else "false"]]
-    rows = [[_visible(" ".join(display(t).splitlines())) for t in row] for row in results.rows]
+    rows = [[_visible(" ".join(display(t, labels).splitlines())) for t in row]
+            for row in results.rows]
     return list(results.variables), rows
 
 
@@ -89,11 +120,13 @@ def _escape(char: str) -> str:
         else f"\\U{code:08x}"
 
 
-def _plain(results: Results) -> str:
-    header, rows = cells(results)
+def _plain(results: Results, labels: Mapping[str, str] | None, width: int | None) -> str:
+    header, rows = cells(results, labels)
     if not header:
         return ""
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    if width is not None and sum(widths) + 2 * (len(widths) - 1) > width:
+        return _records(header, rows, width)
 
     def line(row: Sequence[str]) -> str:
         return "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
@@ -102,8 +135,28 @@ def _plain(results: Results) -> str:
     return "\n".join(out) + "\n"
 
 
-def _markdown(results: Results) -> str:
-    header, rows = cells(results)
+def _records(header: Sequence[str], rows: Sequence[Sequence[str]], width: int) -> str:
+    """One block a row: `column: value` lines (empty cells left out), values wrapped to the
+    width."""
+    indent = min(max(len(h) for h in header) + 2, width // 3)
+    out: list[str] = []
+    for number, row in enumerate(rows, start=1):
+        out.append(f"-- {number} of {len(rows)} --"[:width])
+        for name, value in zip(header, row, strict=True):
+            if not value:
+                continue
+            head = f"{name}: ".ljust(indent)
+            if len(head) > indent:
+                out.extend(textwrap.wrap(name + ":", width, break_on_hyphens=False))
+                head = " " * indent
+            body = textwrap.wrap(value, max(width - indent, 1), break_on_hyphens=False)
+            out.append(head + body[0])
+            out.extend(" " * indent + more for more in body[1:])
+    return "\n".join(out) + "\n" if out else "(no rows)\n"
+
+
+def _markdown(results: Results, labels: Mapping[str, str] | None) -> str:
+    header, rows = cells(results, labels)
     if not header:
         return ""
 
