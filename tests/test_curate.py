@@ -101,6 +101,16 @@ def test_source_add_refuses_bad_input_and_touches_nothing(
     assert _snapshot(scratch) == before
 
 
+def test_source_add_refuses_what_is_not_a_regular_file(scratch: Path, tmp_path: Path) -> None:
+    before = _snapshot(scratch)
+    for given, message in ((tmp_path / "missing.txt", "cannot read the file"),
+                           (tmp_path, "not a regular file")):
+        result = _cli(scratch, "source", "add", str(given), "--title", "T")
+        assert result.code == 2 and f"{given}: " in result.err, result.err
+        assert message in result.err, result.err
+    assert _snapshot(scratch) == before
+
+
 # ----------------------------------------------------------------------------- passage add
 
 
@@ -152,6 +162,15 @@ def test_passage_add_shows_the_nearest_passage_when_not_verbatim(
     result = _cli(scratch, "passage", "add", SEED.name, words)
     assert result.code == 2 and "not verbatim" in result.err, result.err
     assert "nearest at" in result.err and difference in result.err, result.err
+    assert _snapshot(scratch) == before
+
+
+def test_passage_add_refuses_a_changed_text(scratch: Path) -> None:
+    seed = scratch / "instances" / "sources" / SEED.name
+    seed.write_bytes(b"Japan " + seed.read_bytes())
+    before = _snapshot(scratch)
+    result = _cli(scratch, "passage", "add", SEED.name, "Japan has thus acted")
+    assert result.code == 2 and "does not match its ccb:sha256" in result.err, result.err
     assert _snapshot(scratch) == before
 
 

@@ -1,13 +1,13 @@
 """Provenance: every quote is where it says it is, every fact cites a passage, and every node
 the data describes is the release's own.
 
-Every passage has a row in the claims inventory (instances/README.md), as the tests require.
 The source documents ship under `instances/sources/`. Each `ccb:SourceDocument` names its
 file and SHA-256; each `ccb:Passage` has a Web Annotation quote selector (exact, prefix,
 suffix) and position selector (start, end: Unicode code points, as Python indexes a str).
 A data file describes (uses as subject) only IRIs of https://w3id.org/ccbkg/id/ or of a
 namespace the ontology allows with `ccb:allowedExternalNamespace`; other IRIs would be
-published under a name the release does not own.
+published under a name the release does not own. Every passage has a row in the claims
+inventory (instances/README.md), as the tests require.
 """
 
 from __future__ import annotations

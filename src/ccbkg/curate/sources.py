@@ -11,7 +11,6 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
-import shutil
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,8 +18,9 @@ from pathlib import Path
 from ccbkg.core.errors import CcbkgError
 from ccbkg.core.namespaces import CCB, ID, RDF
 from ccbkg.curate.files import append, literal, sources_ttl, triples
-from ccbkg.project.layout import Project
+from ccbkg.project.layout import Project, read_regular
 from ccbkg.project.literals import problem
+from ccbkg.release.atomic import write_bytes
 
 SOURCE_NS = f"{ID}source/"
 PASSAGE_NS = f"{ID}passage/"
@@ -43,9 +43,7 @@ class Bibliography:
 
 def add_source(project: Project, file: Path, bib: Bibliography) -> tuple[Path, str]:
     """Copy a UTF-8 text under instances/sources/ and describe it; the copy and its IRI."""
-    if not file.is_file():
-        raise CcbkgError(f"{file}: no such file")
-    raw = file.read_bytes()
+    raw = read_regular(file, str(file))
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -82,15 +80,11 @@ def add_source(project: Project, file: Path, bib: Bibliography) -> tuple[Path, s
     lines += [f"    dcterms:{name} {value} ;" for name, value in optional if value]
     lines += ['    dcterms:format "text/plain" ;', f"    ccb:fileName {literal(name)} ;",
               f"    ccb:sha256 {literal(digest)} ."]
-    tmp = folder / f".{name}.tmp"
-    folder.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(file, tmp)
+    write_bytes(target, raw)
     try:
-        tmp.replace(target)
         append(ttl, "\n".join(lines))
     except BaseException:
         target.unlink(missing_ok=True)
-        tmp.unlink(missing_ok=True)
         raise
     return target, SOURCE_NS + key
 
@@ -121,8 +115,12 @@ def add_passage(project: Project, source: str, exact: str, occurrence: int | Non
                          "exact words, trimmed")
     ttl = sources_ttl(project)
     quads = triples(project, ttl)
-    doc, name = _document(quads, source)
-    text = (project.root / "instances" / "sources" / name).read_bytes().decode("utf-8")
+    doc, name, digest = _document(quads, source)
+    raw = project.read_bytes(project.root / "instances" / "sources" / name)
+    if hashlib.sha256(raw).hexdigest() != digest.lower():
+        raise CcbkgError(f"instances/sources/{name} does not match its ccb:sha256: the text "
+                         "changed, so no offset can be trusted (`ccbkg check` says more)")
+    text = raw.decode("utf-8")  # checked when the text was added, and its checksum holds
     starts = [m.start() for m in re.finditer(re.escape(exact), text)]
     if not starts:
         raise CcbkgError(_not_verbatim(text, exact, name))
@@ -162,12 +160,15 @@ def add_passage(project: Project, source: str, exact: str, occurrence: int | Non
     return Passage(iri, start, end, block)
 
 
-def _document(quads: list[tuple[str, str, str]], source: str) -> tuple[str, str]:
-    """The source document named by its file name, key or IRI: its IRI and file name."""
+def _document(quads: list[tuple[str, str, str]], source: str) -> tuple[str, str, str]:
+    """The source document named by its file name, key or IRI: its IRI, file name and
+    checksum."""
     names = {s: o for s, p, o in quads if p == str(CCB.fileName)}
+    sums = {s: o for s, p, o in quads if p == str(CCB.sha256)}
     for iri, name in names.items():
-        if source in (name, iri, iri.removeprefix(SOURCE_NS), f"src:{iri.removeprefix(SOURCE_NS)}"):
-            return iri, name
+        key = iri.removeprefix(SOURCE_NS)
+        if source in (name, iri, key, f"src:{key}") and iri in sums:
+            return iri, name, sums[iri]
     known = ", ".join(sorted(names.values())) or "none"
     raise CcbkgError(f"no source document {source!r} in instances/sources.ttl (known: {known}); "
                      "add the text with `ccbkg source add` first")
