@@ -226,7 +226,7 @@ def test_query_freeze_rewrites_the_expected_results(scratch: Path) -> None:
     result = _cli(scratch, "query", "freeze")
     assert result.code == 0, result.err
     assert "wrote     queries/expected/forums.csv" in result.out
-    assert "1 of 20 expected results changed" in result.out
+    assert re.search(r"^1 of \d+ expected results changed", result.out, re.M), result.out
     assert {p.name: p.read_bytes() for p in expected.glob("*.csv")} == original
 
 

@@ -146,7 +146,7 @@ def add_passage(project: Project, source: str, exact: str, occurrence: int | Non
     block = "\n".join([
         f"passage:{key} a ccb:Passage ;",
         f"    rdfs:label {literal(title, 'en')} ;",
-        f"    oa:hasSource <{doc}> ;",
+        f"    oa:hasSource {_source_term(doc)} ;",
         f"    oa:hasSelector <{iri}#quote>, <{iri}#position> .",
         f"<{iri}#quote> a oa:TextQuoteSelector ;",
         f"    oa:exact {literal(exact)} ;",
@@ -172,6 +172,12 @@ def _document(quads: list[tuple[str, str, str]], source: str) -> tuple[str, str,
     known = ", ".join(sorted(names.values())) or "none"
     raise CcbkgError(f"no source document {source!r} in instances/sources.ttl (known: {known}); "
                      "add the text with `ccbkg source add` first")
+
+
+def _source_term(iri: str) -> str:
+    """src:<key> for a source of the release's namespace (as sources.ttl writes them)."""
+    key = iri.removeprefix(SOURCE_NS)
+    return f"src:{key}" if key != iri and re.fullmatch(r"[A-Za-z0-9_-]+", key) else f"<{iri}>"
 
 
 def _slug(exact: str, taken: set[str]) -> str:
