@@ -15,7 +15,7 @@ from tests.conftest import REPO
 
 PACKAGE = REPO / "src" / "ccbkg"
 # The subpackages of ccbkg, lowest first: the order of docs/architecture.md.
-LAYERS = ("core", "project", "checks", "rdf", "stores", "query", "site", "release", "cli")
+LAYERS = ("core", "project", "checks", "rdf", "stores", "query", "site", "release", "curate", "cli")
 
 
 def layer_of(module: str, layers: tuple[str, ...] = LAYERS) -> int:

@@ -56,4 +56,5 @@ def test_every_passage_is_in_the_inventory() -> None:
     passages = {str(p) for p in graph.subjects(RDF.type, CCB.Passage)}
     listed = {str(_expand(r[3])) for r in _rows() if r[3].startswith("id:")}
     assert passages, "no passages"
-    assert passages - listed == set(), "passages no inventory row points at"
+    assert passages - listed == set(), ("passages no inventory row points at "
+                                        "(`ccbkg check` names each)")

@@ -6,7 +6,8 @@ file and SHA-256; each `ccb:Passage` has a Web Annotation quote selector (exact,
 suffix) and position selector (start, end: Unicode code points, as Python indexes a str).
 A data file describes (uses as subject) only IRIs of https://w3id.org/ccbkg/id/ or of a
 namespace the ontology allows with `ccb:allowedExternalNamespace`; other IRIs would be
-published under a name the release does not own.
+published under a name the release does not own. Every passage has a row in the claims
+inventory (instances/README.md), as the tests require.
 """
 
 from __future__ import annotations
@@ -47,6 +48,10 @@ ALLOWED = ox.NamedNode(str(CCB.allowedExternalNamespace))
 # An allowed namespace is an absolute IRI ending in / or #, so that it cannot allow everything.
 NAMESPACE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^\s<>\"{}|\\^`]+[/#]$")
 
+# The claims inventory: a Markdown table | # | Claim | Nodes | Passage |, Passage an id: CURIE.
+INVENTORY = "instances/README.md"
+INVENTORY_ROW = re.compile(r"(?m)^\|\s*\d+\s*\|.*\|.*\|([^|]*)\|\s*$")
+
 Props = dict[ox.NamedNode, list[ox.NamedNode | ox.BlankNode | ox.Literal]]
 
 
@@ -69,6 +74,7 @@ def check_provenance(loaded: LoadedProject) -> StageResult:
     passages = [iri for iri, props in nodes.items() if PASSAGE in props.get(TYPE, [])]
     for iri in sorted(passages):
         _check_passage(loaded, iri, nodes, texts, result)
+    _check_inventory(loaded, passages, result)
     cited = 0
     for iri in sorted(uses_ccb | {iri for iri, props in nodes.items() if props.get(TYPE)}):
         # An instance node has a class or a ccb: property, whatever its IRI.
@@ -221,6 +227,25 @@ def _check_passage(
         _add(result, loaded, iri, f"oa:prefix {prefix!r} is not the text just before the quote")
     if suffix is not None and text[end:end + len(suffix)] != suffix:
         _add(result, loaded, iri, f"oa:suffix {suffix!r} is not the text just after the quote")
+
+
+def _check_inventory(loaded: LoadedProject, passages: list[str], result: StageResult) -> None:
+    """Every passage has a row in the claims inventory, instances/README.md (when the data is
+    the tree's own instances/ and the inventory exists)."""
+    path = loaded.project.root / INVENTORY
+    if loaded.project.data_files is not None or not path.exists():
+        return
+    try:
+        text = loaded.project.read_bytes(path).decode("utf-8", errors="replace")
+    except RefusedFile as exc:
+        result.findings.append(Finding(STAGE, Severity.ERROR, exc.reason, file=exc.shown))
+        return
+    listed = {str(ID) + m.group(1).strip("` ").removeprefix("id:")
+              for m in INVENTORY_ROW.finditer(text)}
+    for iri in sorted(set(passages) - listed):
+        _add(result, loaded, iri, f"no row of the claims inventory {INVENTORY} names this "
+             "passage: add | N | the claim | the nodes | id:passage/"
+             f"{iri.removeprefix(str(ID) + 'passage/')} | (or a row saying why it is left out)")
 
 
 def _literal(props: Props, p: ox.NamedNode) -> str | None:

@@ -14,6 +14,7 @@ from ccbkg import __version__
 from ccbkg.cli import gcpolicy
 from ccbkg.cli.check_build import add_parsers as add_check_build_parsers
 from ccbkg.cli.common import EXIT_ERROR, err
+from ccbkg.cli.curate import add_parsers as add_curate_parsers
 from ccbkg.cli.query import add_parser as add_query_parser
 from ccbkg.cli.stores import add_parsers as add_store_parsers
 from ccbkg.core import netguard
@@ -57,4 +58,5 @@ def _parser() -> argparse.ArgumentParser:
     add_check_build_parsers(sub)
     add_query_parser(sub)
     add_store_parsers(sub)
+    add_curate_parsers(sub)
     return parser

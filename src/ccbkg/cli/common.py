@@ -14,9 +14,15 @@ def err(message: str) -> None:
     print(f"ccbkg: error: {message}", file=sys.stderr)
 
 
+def add_root(p: argparse.ArgumentParser,
+             folders: str = "ontology/, shapes/, instances/") -> None:
+    """--root DIR: the source tree to work on."""
+    p.add_argument("--root", type=Path, metavar="DIR",
+                   help=f"the source tree (a folder with {folders}); "
+                        "default: the data shipped with ccbkg")
+
+
 def add_common(p: argparse.ArgumentParser) -> None:
     """--root and --quiet, as check and build take them."""
-    p.add_argument("--root", type=Path, metavar="DIR",
-                   help="the source tree (a folder with ontology/, shapes/, instances/); "
-                        "default: the data shipped with ccbkg")
+    add_root(p)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")

@@ -1,4 +1,4 @@
-"""`ccbkg query list | show | run`: the competency queries on the command line."""
+"""`ccbkg query list | show | run | freeze`: the competency queries on the command line."""
 
 from __future__ import annotations
 
@@ -15,8 +15,10 @@ from rich.table import Table
 from rich.text import Text
 
 from ccbkg import query
+from ccbkg.cli.common import add_root
 from ccbkg.core import netguard
 from ccbkg.core.errors import CcbkgError
+from ccbkg.curate.freeze import freeze
 from ccbkg.project.layout import read_regular
 
 MAX_TIMEOUT = 24 * 3600.0
@@ -45,6 +47,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     show.add_argument("name", metavar="NAME", help="the query name (see `ccbkg query list`)")
     _root(show)
     show.set_defaults(run=_cmd_show)
+
+    freeze = actions.add_parser(
+        "freeze", help="rewrite queries/expected/*.csv from the sources",
+        description="Run every bundled query on the embedded store with its default "
+                    "parameters and write its expected result (the CSV the tests compare "
+                    "with). Run it after a data change that `ccbkg check` passes, and review "
+                    "the diff before committing.")
+    _root(freeze)
+    freeze.set_defaults(run=_cmd_freeze)
 
     run = actions.add_parser(
         "run", help="run a bundled query, or your own with --file/--sparql",
@@ -91,9 +102,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def _root(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--root", type=Path, metavar="DIR",
-                   help="the source tree (a folder with ontology/ and queries/); "
-                        "default: the data shipped with ccbkg")
+    add_root(p, "ontology/ and queries/")
 
 
 def _param(value: str) -> tuple[str, str]:
@@ -144,6 +153,15 @@ def _cmd_list(args: argparse.Namespace) -> int:
         for name, params, question in rows:
             extra = f" [{params}]" if params else ""
             print(f"{name.ljust(width)}  {question}{extra}")
+    return 0
+
+
+def _cmd_freeze(args: argparse.Namespace) -> int:
+    written = freeze(args.root)
+    for shown, changed in written:
+        print(f"{'wrote    ' if changed else 'unchanged'} {shown}")
+    print(f"{sum(c for _, c in written)} of {len(written)} expected results changed; review "
+          "them with git diff queries/expected/")
     return 0
 
 

@@ -1,0 +1,92 @@
+"""`ccbkg source add`, `ccbkg passage add`, `ccbkg new country`: the curator's helpers."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from ccbkg.cli.common import EXIT_OK, add_root
+from ccbkg.curate.country import new_country
+from ccbkg.curate.sources import Bibliography, add_passage, add_source
+from ccbkg.project.layout import Project
+
+
+def add_parsers(sub: Any) -> None:
+    """Add `source`, `passage` and `new` to the CLI's subcommands."""
+    add = _action(sub, ("source", "add a source text"), (
+        "add", "copy a UTF-8 text under instances/sources/ and describe it",
+        "Copy FILE to instances/sources/NNN_<first 16 hex digits of its SHA-256>.txt and "
+        "append its ccb:SourceDocument to instances/sources.ttl (docs/curation.md)."))
+    add.add_argument("file", type=Path, metavar="FILE")
+    add.add_argument("--title", required=True)
+    add.add_argument("--author")
+    add.add_argument("--publisher")
+    add.add_argument("--date", help="YYYY, YYYY-MM or YYYY-MM-DD, as precise as the source")
+    add.add_argument("--url", help="where the text was published")
+    add.set_defaults(run=_cmd_source_add)
+
+    passage = _action(sub, ("passage", "cite a passage of a source"), (
+        "add", "find the exact words in a source and append the passage",
+        "Find WORDS in the source text, compute offsets, prefix and suffix, and append the "
+        "ccb:Passage to instances/sources.ttl (docs/curation.md)."))
+    passage.add_argument("source", metavar="SOURCE",
+                         help="the source's file name (000_….txt), key or IRI")
+    passage.add_argument("words", metavar="WORDS", help="the exact words of the source")
+    passage.add_argument("--occurrence", type=int, metavar="N",
+                         help="which occurrence, when the words occur more than once")
+    passage.add_argument("--slug", help="the passage's key (default: from its first words)")
+    passage.add_argument("--label", help="rdfs:label (default: the words, shortened)")
+    passage.set_defaults(run=_cmd_passage_add)
+
+    country = _action(sub, ("new", "start a new data file"), (
+        "country", "write instances/<name>.ttl for a country",
+        "Write instances/<name>.ttl: the prefixes, the country node (labels and ISO codes "
+        "from pycountry) and an outline of the sections. It refuses a country the data "
+        "already describes (docs/curation.md)."))
+    country.add_argument("code", metavar="ISO3",
+                         help="ISO 3166-1 alpha-3 code, e.g. EST; or, with --name, a lowercase "
+                              "key for a country without one")
+    country.add_argument("--name", help="the English name of a country without an ISO code")
+    country.set_defaults(run=_cmd_new_country)
+
+
+def _action(sub: Any, group: tuple[str, str],
+            action: tuple[str, str, str]) -> argparse.ArgumentParser:
+    """A command group (name, help) with its one action (name, help, description)."""
+    actions = sub.add_parser(group[0], help=group[1]).add_subparsers(
+        dest="action", required=True, metavar="ACTION")
+    parser: argparse.ArgumentParser = actions.add_parser(
+        action[0], help=action[1], description=action[2])
+    add_root(parser, "ontology/ and instances/")
+    return parser
+
+
+def _cmd_source_add(args: argparse.Namespace) -> int:
+    project = Project.discover(args.root)
+    path, iri = add_source(project, args.file, Bibliography(
+        args.title, args.author, args.publisher, args.date, args.url))
+    print(f"wrote {project.display(path)} and its source document <{iri}> in "
+          "instances/sources.ttl")
+    print(f'next: ccbkg passage add {path.name} "exact words"')
+    return EXIT_OK
+
+
+def _cmd_passage_add(args: argparse.Namespace) -> int:
+    project = Project.discover(args.root)
+    passage = add_passage(project, args.source, args.words, args.occurrence, args.slug,
+                          args.label)
+    print(f"appended <{passage.iri}> (characters {passage.start}-{passage.end}) to "
+          "instances/sources.ttl")
+    print(f"next: cite it with ccb:citesPassage passage:{passage.iri.rsplit('/', 1)[1]}, add "
+          "its row to instances/README.md, then run ccbkg check")
+    return EXIT_OK
+
+
+def _cmd_new_country(args: argparse.Namespace) -> int:
+    project = Project.discover(args.root)
+    path, note = new_country(project, args.code, args.name)
+    print(f"wrote {project.display(path)}: {note}")
+    print("next: ccbkg passage add SOURCE \"exact words\", model the claims in "
+          f"{project.display(path)}, then ccbkg check")
+    return EXIT_OK

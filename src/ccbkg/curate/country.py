@@ -1,0 +1,119 @@
+"""`new country`: a country file with the prefix header, the country node and an outline."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+
+import pycountry
+
+from ccbkg.core.errors import CcbkgError
+from ccbkg.curate.files import create, literal, triples
+from ccbkg.project.layout import Project
+
+COUNTRY_NS = "https://w3id.org/ccbkg/id/country/"
+# The prefixes of the curated country files (instances/japan.ttl and the others).
+PREFIXES = """\
+@prefix ccb: <https://w3id.org/ccbkg/ontology#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix org: <http://www.w3.org/ns/org#> .
+@prefix time: <http://www.w3.org/2006/time#> .
+@prefix schema: <https://schema.org/> .
+@prefix wd: <http://www.wikidata.org/entity/> .
+""" + "".join(f"@prefix {p}: <https://w3id.org/ccbkg/id/{n}/> .\n" for p, n in (
+    ("passage", "passage"), ("country", "country"), ("organisation", "organisation"),
+    ("csirt", "csirt"), ("forum", "forum"), ("event", "event"), ("exercise", "exercise"),
+    ("region", "region"), ("strategy", "strategy"), ("regulation", "regulation"),
+    ("govpaper", "government-paper"), ("objective", "objective"), ("agreement", "agreement"),
+    ("membership", "membership"), ("participation", "participation"),
+    ("collaboration", "collaboration"), ("forumuse", "forum-use"), ("funding", "funding"),
+    ("programme", "programme"), ("initiative", "initiative"),
+    ("traininginit", "training-initiative"), ("cbminit", "cbm-initiative"),
+    ("changeevent", "change-event"), ("development", "development"),
+    ("statement", "statement"), ("position", "position"), ("principle", "principle"))) + "".join(
+    f"@prefix {p}: <https://w3id.org/ccbkg/scheme/{n}/> .\n" for p, n in (
+        ("agstatus", "agreement-status"), ("cisector", "ci-sectors"),
+        ("activity", "activity-types"), ("gfce", "gfce-themes"), ("cbm", "osce-cbms"),
+        ("stakeholder", "stakeholder-groups"), ("stance", "stances"),
+        ("prole", "participation-roles")))
+
+# The sections of docs/model.md §3 step 5, in the order the curated files follow.
+OUTLINE = """
+# ------------------------------------------------ developments
+# ccb:Development (ccb:actor, ccb:country, ccb:qualifierAsStated for vague words)
+
+# ------------------------------------------------ organisations, CSIRTs, authorities
+# ccb:Organisation / ccb:Csirt (ccb:country, ccb:nationalCsirtOf); counterparties of other
+# countries go to shared.ttl
+
+# ------------------------------------------------ strategies, regulations, papers
+# (ccb:jurisdiction, ccb:hasObjective, time:hasTime at the source's precision)
+
+# ------------------------------------------------ agreements
+# (ccb:party >= 2, ccb:agreementStatus agstatus:signed / under-negotiation, ccb:actingThrough)
+
+# ------------------------------------------------ memberships, participations, forum uses
+# ------------------------------------------------ collaborations, funding
+# (ccb:amountAsStated keeps the amount as written, no currency code)
+# ------------------------------------------------ statements and positions
+# (ccb:quote only for words the source quotes)
+
+# Every node: one rdfs:label@en and ccb:citesPassage (add passages with `ccbkg passage add`).
+"""
+
+
+def new_country(project: Project, code: str, name: str | None = None) -> tuple[Path, str]:
+    """Write instances/<name>.ttl for an ISO 3166-1 alpha-3 code, or, with a name, for a
+    country or territory without one (a lowercase key, as country:kosovo); the file and what
+    its node is."""
+    if name is not None:
+        if not re.fullmatch(r"[a-z][a-z0-9]*(-[a-z0-9]+)*", code):
+            raise CcbkgError(f"{code!r}: with --name, give a lowercase key (e.g. kosovo) for a "
+                             "country without an ISO 3166-1 code")
+        if not name.strip():
+            raise CcbkgError("--name is empty")
+        key, label, codes = code, name.strip(), (
+            "    skos:editorialNote \"No ISO 3166-1 code: the key is a lowercase slug.\"@en .\n")
+    else:
+        if not re.fullmatch(r"[A-Za-z]{3}", code):
+            raise CcbkgError(f"{code!r} is not an ISO 3166-1 alpha-3 code (three letters, e.g. "
+                             "EST); for a country without one, give a lowercase key and --name")
+        country = pycountry.countries.get(alpha_3=code.upper())
+        if country is None:
+            raise CcbkgError(f"{code.upper()} is not an ISO 3166-1 alpha-3 code pycountry knows; "
+                             "for a country without one, give a lowercase key and --name")
+        key = country.alpha_3
+        label = getattr(country, "common_name", None) or country.name
+        codes = (f"    ccb:iso3166Alpha3 {literal(country.alpha_3)} ;\n"
+                 f"    ccb:iso3166Alpha2 {literal(country.alpha_2)} .\n")
+    ascii_name = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode().lower()
+    stem = code if name is not None else "-".join(re.findall(r"[a-z0-9]+", ascii_name))
+    path = project.root / "instances" / f"{stem}.ttl"
+    iri = f"country:{key}"
+    elsewhere = _described_in(project, COUNTRY_NS + key)
+    if elsewhere is not None:
+        raise CcbkgError(f"{iri} is already described in {project.display(elsewhere)}: add the "
+                         "country's nodes there, or move its node into a new "
+                         f"{project.display(path)} by hand")
+    node = (f"{iri} a ccb:Country ;\n    rdfs:label {literal(label, 'en')} ;\n" + codes +
+            "# Add schema:sameAs wd:Q... only when you are certain of the Wikidata item, and\n"
+            "# ccb:citesPassage for the passages that mention the country.\n")
+    text = (f"# ccbkg instance data: {label}.\n"
+            "# Everything the sources say about it; each node cites its passage "
+            "(passages are in sources.ttl).\n\n" + PREFIXES +
+            "\n# ------------------------------------------------ country "
+            "(reference entity)\n\n" + node + OUTLINE)
+    create(path, text.encode("utf-8"), project.display(path))
+    return path, f"{iri} ({label})"
+
+
+def _described_in(project: Project, iri: str) -> Path | None:
+    """The data file that already describes the IRI (uses it as a subject), if any."""
+    for path in sorted((project.root / "instances").glob("*.ttl")):
+        if any(s == iri for s, _, _ in triples(project, path)):
+            return path
+    return None

@@ -1,0 +1,54 @@
+"""Reading and appending the authored files the curator commands change."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from ccbkg.core.errors import CcbkgError
+from ccbkg.project.layout import Project
+from ccbkg.release.atomic import write_bytes
+
+
+def sources_ttl(project: Project) -> Path:
+    """instances/sources.ttl, which must exist."""
+    path = project.root / "instances" / "sources.ttl"
+    if not path.is_file():
+        raise CcbkgError(f"{project.display(path)}: no such file (the sources and passages)")
+    return path
+
+
+def triples(project: Project, path: Path) -> list[tuple[str, str, str]]:
+    """The triples of a Turtle file as (subject, predicate, object) values (an IRI, a blank
+    node's label or a literal's lexical form); a syntax error names the file."""
+    try:
+        return [(_value(q.subject), q.predicate.value, _value(q.object))
+                for q in ox.parse(project.read_bytes(path), format=ox.RdfFormat.TURTLE)]
+    except SyntaxError as exc:
+        raise CcbkgError(f"{project.display(path)}: not valid Turtle ({exc}): fix it first "
+                         "(`ccbkg check --only syntax`)") from None
+
+
+def _value(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
+    return str(term) if isinstance(term, ox.Triple) else term.value
+
+
+def append(path: Path, block: str) -> None:
+    """Append a Turtle block to path, separated by one blank line; atomically."""
+    text = path.read_text(encoding="utf-8")
+    write_bytes(path, (text.rstrip("\n") + "\n\n" + block.rstrip("\n") + "\n").encode("utf-8"))
+
+
+def create(path: Path, data: bytes, shown: str) -> None:
+    """Write a new file; refuse one that exists."""
+    if path.exists() or path.is_symlink():
+        raise CcbkgError(f"{shown} exists already: ccbkg never overwrites a curated file")
+    write_bytes(path, data)
+
+
+def literal(value: str, language: str | None = None, datatype: str | None = None) -> str:
+    """A Turtle literal: escaped as N-Triples, with a language tag or datatype."""
+    if datatype:
+        return str(ox.Literal(value, datatype=ox.NamedNode(datatype)))
+    return str(ox.Literal(value, language=language) if language else ox.Literal(value))

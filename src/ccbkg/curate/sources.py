@@ -1,0 +1,241 @@
+"""`source add` and `passage add`: a source text under instances/sources/ and its passages.
+
+Naming rule for a new source: the file is `NNN_<h>.txt`, where NNN is the next three-digit
+number in instances/sources/ and <h> the first 16 hexadecimal digits of the file's SHA-256;
+its node is `src:<h>`. (The seed text, 000_311875a826843e54.txt, predates the rule: its key is
+not a prefix of its checksum.)
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from ccbkg.core.errors import CcbkgError
+from ccbkg.core.namespaces import CCB, ID, RDF
+from ccbkg.curate.files import append, literal, sources_ttl, triples
+from ccbkg.project.layout import Project, read_regular
+from ccbkg.project.literals import problem
+from ccbkg.release.atomic import write_bytes
+
+SOURCE_NS = f"{ID}source/"
+PASSAGE_NS = f"{ID}passage/"
+CONTEXT = 32  # characters of oa:prefix and oa:suffix, as the existing passages
+DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+_DATATYPES = {4: "gYear", 7: "gYearMonth", 10: "date"}
+SLUG_WORDS = 6
+
+
+@dataclass(frozen=True)
+class Bibliography:
+    """What a curator knows of a source document."""
+
+    title: str
+    author: str | None = None
+    publisher: str | None = None
+    date: str | None = None
+    url: str | None = None
+
+
+def add_source(project: Project, file: Path, bib: Bibliography) -> tuple[Path, str]:
+    """Copy a UTF-8 text under instances/sources/ and describe it; the copy and its IRI."""
+    raw = read_regular(file, str(file))
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CcbkgError(f"{file}: byte offset {exc.start} is not UTF-8; convert the text to "
+                         "UTF-8 first (passage offsets count its characters)") from None
+    if not bib.title.strip():
+        raise CcbkgError("--title is empty: give the source's title")
+    if bib.date is not None and (not DATE.match(bib.date)
+                                 or problem(bib.date, _xsd(bib.date)) is not None):
+        raise CcbkgError(f"--date {bib.date!r}: write YYYY, YYYY-MM or YYYY-MM-DD, at the "
+                         "precision the source gives")
+    if bib.url is not None and not re.match(r"^https?://[^\s<>\"{}|\\^`]+$", bib.url):
+        raise CcbkgError(f"--url {bib.url!r}: give an absolute http(s) URL")
+    digest = hashlib.sha256(raw).hexdigest()
+    folder = project.root / "instances" / "sources"
+    ttl = sources_ttl(project)
+    for s, p, o in triples(project, ttl):
+        if p == str(CCB.sha256) and o.lower() == digest:
+            raise CcbkgError(f"{file}: this text is already a source ({s}); "
+                             "ccbkg never adds a text twice")
+    numbers = [int(p.name[:3]) for p in folder.glob("[0-9][0-9][0-9]_*.txt")]
+    key = digest[:16]
+    name = f"{max(numbers, default=-1) + 1:03d}_{key}.txt"
+    target = folder / name
+    if target.exists():
+        raise CcbkgError(f"{project.display(target)} exists already")
+    lines = [f"src:{key} a ccb:SourceDocument ;",
+             f"    rdfs:label {literal(bib.title.strip(), 'en')} ;",
+             f"    dcterms:title {literal(bib.title.strip(), 'en')} ;"]
+    optional = (("creator", bib.author and literal(bib.author)),
+                ("publisher", bib.publisher and literal(bib.publisher)),
+                ("issued", bib.date and f'"{bib.date}"^^xsd:{_xsd(bib.date).split("#")[1]}'),
+                ("source", bib.url and f"<{bib.url}>"))
+    lines += [f"    dcterms:{name} {value} ;" for name, value in optional if value]
+    lines += ['    dcterms:format "text/plain" ;', f"    ccb:fileName {literal(name)} ;",
+              f"    ccb:sha256 {literal(digest)} ."]
+    write_bytes(target, raw)
+    try:
+        append(ttl, "\n".join(lines))
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    return target, SOURCE_NS + key
+
+
+def _xsd(date: str) -> str:
+    return f"http://www.w3.org/2001/XMLSchema#{_DATATYPES[len(date)]}"
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A passage cut: where it is and the IRI it was given."""
+
+    iri: str
+    start: int
+    end: int
+    block: str
+
+
+class Ambiguous(CcbkgError):
+    """The words occur more than once; the message lists each occurrence."""
+
+
+def add_passage(project: Project, source: str, exact: str, occurrence: int | None,
+                slug: str | None, label: str | None) -> Passage:
+    """Find the words in the source text and append the passage to sources.ttl."""
+    if not exact.strip() or exact != exact.strip():
+        raise CcbkgError("the quote is empty or starts or ends with white space: give the "
+                         "exact words, trimmed")
+    ttl = sources_ttl(project)
+    quads = triples(project, ttl)
+    doc, name, digest = _document(quads, source)
+    raw = project.read_bytes(project.root / "instances" / "sources" / name)
+    if hashlib.sha256(raw).hexdigest() != digest.lower():
+        raise CcbkgError(f"instances/sources/{name} does not match its ccb:sha256: the text "
+                         "changed, so no offset can be trusted (`ccbkg check` says more)")
+    text = raw.decode("utf-8")  # checked when the text was added, and its checksum holds
+    starts = [m.start() for m in re.finditer(re.escape(exact), text)]
+    if not starts:
+        raise CcbkgError(_not_verbatim(text, exact, name))
+    if occurrence is None and len(starts) > 1:
+        shown = "\n".join(f"  --occurrence {i}: at {s}: {_context(text, s, s + len(exact))}"
+                          for i, s in enumerate(starts, 1))
+        raise Ambiguous(f"the words occur {len(starts)} times in {name}; say which with "
+                        f"--occurrence N:\n{shown}")
+    index = occurrence or 1
+    if not 1 <= index <= len(starts):
+        raise CcbkgError(f"--occurrence {index}: the words occur {len(starts)} time(s) in {name}")
+    start = starts[index - 1]
+    end = start + len(exact)
+    passages = {s for s, p, o in quads if p == str(RDF.type) and o == str(CCB.Passage)}
+    key = slug or _slug(exact, passages)
+    if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", key):
+        raise CcbkgError(f"--slug {key!r}: use lowercase letters, digits and hyphens")
+    iri = PASSAGE_NS + key
+    if iri in passages or any(s.startswith(iri + "#") for s, _, _ in quads):
+        raise CcbkgError(f"passage:{key} exists already in {project.display(ttl)}: pick "
+                         "another --slug")
+    title = label or " ".join(exact.split())[:80]
+    block = "\n".join([
+        f"passage:{key} a ccb:Passage ;",
+        f"    rdfs:label {literal(title, 'en')} ;",
+        f"    oa:hasSource {_source_term(doc)} ;",
+        f"    oa:hasSelector <{iri}#quote>, <{iri}#position> .",
+        f"<{iri}#quote> a oa:TextQuoteSelector ;",
+        f"    oa:exact {literal(exact)} ;",
+        f"    oa:prefix {literal(text[max(0, start - CONTEXT):start])} ;",
+        f"    oa:suffix {literal(text[end:end + CONTEXT])} .",
+        f"<{iri}#position> a oa:TextPositionSelector ;",
+        f'    oa:start "{start}"^^xsd:nonNegativeInteger ;',
+        f'    oa:end "{end}"^^xsd:nonNegativeInteger .',
+    ])
+    append(ttl, block)
+    return Passage(iri, start, end, block)
+
+
+def _document(quads: list[tuple[str, str, str]], source: str) -> tuple[str, str, str]:
+    """The source document named by its file name, key or IRI: its IRI, file name and
+    checksum."""
+    names = {s: o for s, p, o in quads if p == str(CCB.fileName)}
+    sums = {s: o for s, p, o in quads if p == str(CCB.sha256)}
+    for iri, name in names.items():
+        key = iri.removeprefix(SOURCE_NS)
+        if source in (name, iri, key, f"src:{key}") and iri in sums:
+            return iri, name, sums[iri]
+    known = ", ".join(sorted(names.values())) or "none"
+    raise CcbkgError(f"no source document {source!r} in instances/sources.ttl (known: {known}); "
+                     "add the text with `ccbkg source add` first")
+
+
+def _source_term(iri: str) -> str:
+    """src:<key> for a source of the release's namespace (as sources.ttl writes them)."""
+    key = iri.removeprefix(SOURCE_NS)
+    return f"src:{key}" if key != iri and re.fullmatch(r"[A-Za-z0-9_-]+", key) else f"<{iri}>"
+
+
+def _slug(exact: str, taken: set[str]) -> str:
+    ascii_text = unicodedata.normalize("NFKD", exact).encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", ascii_text.lower())[:SLUG_WORDS] or ["passage"]
+    base = "-".join(words)
+    key, n = base, 2
+    while PASSAGE_NS + key in taken:
+        key, n = f"{base}-{n}", n + 1
+    return key
+
+
+def _context(text: str, start: int, end: int) -> str:
+    return repr(text[max(0, start - 20):start] + "[" + text[start:end] + "]" + text[end:end + 20])
+
+
+def _not_verbatim(text: str, exact: str, name: str) -> str:
+    """The message for words not in the text: the nearest passages and how they differ."""
+    width = len(exact)
+    starts = [0] + [m.end() for m in re.finditer(r"\s+", text)]
+    scored: list[tuple[float, int, int]] = []
+    for s in starts:
+        for size in {width, width + width // 20 + 2}:
+            window = text[s:s + size]
+            matcher = difflib.SequenceMatcher(None, exact, window, autojunk=False)
+            if matcher.real_quick_ratio() > 0.6 and matcher.quick_ratio() > 0.6:
+                scored.append((matcher.ratio(), s, s + size))
+    best: list[tuple[float, int, int]] = []
+    for score, s, e in sorted(scored, reverse=True):
+        if score >= 0.6 and all(abs(s - b[1]) > width // 2 for b in best):
+            best.append((score, s, e))
+        if len(best) == 3:
+            break
+    lines = [f"the words are not verbatim in {name}: copy them from the file (white space, "
+             "quotation marks, hyphenation and footnote markers are the usual reasons)"]
+    for score, s, e in best:
+        window = _trim(exact, text[s:e])
+        lines.append(f"  nearest at {s} ({score:.0%} alike): {window!r}")
+        lines += [f"    {d}" for d in _differences(exact, window)]
+    if not best:
+        lines.append("  nothing in the text is close to them")
+    return "\n".join(lines)
+
+
+def _trim(exact: str, window: str) -> str:
+    """The window cut to end where the quote's last matching block ends."""
+    blocks = difflib.SequenceMatcher(None, exact, window, autojunk=False).get_matching_blocks()
+    last = [b for b in blocks if b.size][-1]
+    return window[:last.b + last.size + (len(exact) - last.a - last.size)].rstrip()
+
+
+def _differences(exact: str, window: str) -> list[str]:
+    """Each place where the source differs from the words given."""
+    out = []
+    ops = difflib.SequenceMatcher(None, exact, window, autojunk=False).get_opcodes()
+    for tag, a0, a1, b0, b1 in ops:
+        if tag == "equal":
+            continue
+        out.append(f"you wrote {exact[a0:a1]!r}, the source has {window[b0:b1]!r} "
+                   f"(after {exact[max(0, a0 - 15):a0]!r})")
+    return out[:8]

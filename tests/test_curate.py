@@ -1,0 +1,317 @@
+"""The curator's commands (`source add`, `passage add`, `new country`, `query freeze`), the
+claims inventory in `check`, and the tutorial docs/curation.md run end to end.
+
+Every test works on a scratch copy of the sources; the fixture text is fictional."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shlex
+import shutil
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF
+
+from ccbkg.core.namespaces import CCB, ID, OA
+from ccbkg.curate.country import PREFIXES
+from tests.conftest import REPO, CliResult, assert_no_traceback, run_cli
+
+FIXTURES = REPO / "tests" / "fixtures" / "curation"
+TUTORIAL = REPO / "docs" / "curation.md"
+SEED = REPO / "instances" / "sources" / "000_311875a826843e54.txt"
+
+
+def _cli(root: Path, *args: str) -> CliResult:
+    result = run_cli(*args, "--root", str(root), cwd=root)
+    assert_no_traceback(result)
+    return result
+
+
+def _snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes()
+            for p in sorted((root / "instances").rglob("*")) if p.is_file()}
+
+
+def _passage(root: Path, slug: str) -> tuple[str, int, int, str, str]:
+    graph = Graph().parse(root / "instances" / "sources.ttl")
+    iri = f"{ID}passage/{slug}"
+
+    def one(node: str, p: URIRef) -> str:
+        values = list(graph.objects(URIRef(node), p))
+        assert len(values) == 1, (node, p, values)
+        return str(values[0])
+
+    assert (URIRef(iri), RDF.type, CCB.Passage) in graph
+    return (one(iri + "#quote", OA.exact), int(one(iri + "#position", OA.start)),
+            int(one(iri + "#position", OA.end)), one(iri + "#quote", OA.prefix),
+            one(iri + "#quote", OA.suffix))
+
+
+# ------------------------------------------------------------------------------ source add
+
+
+def test_source_add_copies_names_and_describes_the_text(scratch: Path) -> None:
+    text = FIXTURES / "examplia.txt"
+    digest = hashlib.sha256(text.read_bytes()).hexdigest()
+    result = _cli(scratch, "source", "add", str(text), "--title", "Examplia test",
+                  "--author", "A. Tester", "--publisher", "Nobody", "--date", "2021-03",
+                  "--url", "https://example.org/examplia")
+    assert result.code == 0, result.err
+    name = f"001_{digest[:16]}.txt"
+    assert (scratch / "instances" / "sources" / name).read_bytes() == text.read_bytes()
+    assert f"instances/sources/{name}" in result.out and "next: ccbkg passage add" in result.out
+    graph = Graph().parse(scratch / "instances" / "sources.ttl")
+    node = URIRef(f"{ID}source/{digest[:16]}")
+    DCT = "http://purl.org/dc/terms/"
+    assert (node, RDF.type, CCB.SourceDocument) in graph
+    assert (node, CCB.sha256, Literal(digest)) in graph
+    assert (node, CCB.fileName, Literal(name)) in graph
+    assert (node, URIRef(DCT + "creator"), Literal("A. Tester")) in graph
+    assert (node, URIRef(DCT + "publisher"), Literal("Nobody")) in graph
+    assert (node, URIRef(DCT + "source"), URIRef("https://example.org/examplia")) in graph
+    issued = graph.value(node, URIRef(DCT + "issued"))
+    assert isinstance(issued, Literal) and issued.datatype.endswith("#gYearMonth")
+    check = _cli(scratch, "check", "--only", "syntax,provenance")
+    assert check.code == 0, check.out
+
+    before = _snapshot(scratch)
+    again = _cli(scratch, "source", "add", str(text), "--title", "Again")
+    assert again.code == 2 and "already a source" in again.err
+    assert _snapshot(scratch) == before
+
+
+@pytest.mark.parametrize(("content", "options", "message"), [
+    (b"caf\xe9\n", (), "is not UTF-8"),
+    (b"text\n", ("--date", "March 2021"), "YYYY, YYYY-MM or YYYY-MM-DD"),
+    (b"text\n", ("--date", "2021-13"), "YYYY, YYYY-MM or YYYY-MM-DD"),
+    (b"text\n", ("--url", "javascript:alert(1)"), "absolute http(s) URL"),
+    (b"text\n", ("--title", " "), "--title is empty"),
+])
+def test_source_add_refuses_bad_input_and_touches_nothing(
+    scratch: Path, tmp_path: Path, content: bytes, options: tuple[str, ...], message: str,
+) -> None:
+    given = tmp_path / "given.txt"
+    given.write_bytes(content)
+    before = _snapshot(scratch)
+    result = _cli(scratch, "source", "add", str(given), "--title", "T", *options)
+    assert result.code == 2 and message in result.err, result.err
+    assert _snapshot(scratch) == before
+
+
+def test_source_add_refuses_what_is_not_a_regular_file(scratch: Path, tmp_path: Path) -> None:
+    before = _snapshot(scratch)
+    for given, message in ((tmp_path / "missing.txt", "cannot read the file"),
+                           (tmp_path, "not a regular file")):
+        result = _cli(scratch, "source", "add", str(given), "--title", "T")
+        assert result.code == 2 and f"{given}: " in result.err, result.err
+        assert message in result.err, result.err
+    assert _snapshot(scratch) == before
+
+
+# ----------------------------------------------------------------------------- passage add
+
+
+def test_passage_add_computes_offsets_as_the_provenance_check(scratch: Path) -> None:
+    text = SEED.read_text(encoding="utf-8")
+    words = "Japan has thus acted primarily through ASEAN"
+    result = _cli(scratch, "passage", "add", SEED.name, words, "--slug", "t-asean")
+    assert result.code == 0, result.err
+    exact, start, end, prefix, suffix = _passage(scratch, "t-asean")
+    assert (exact, start, end) == (words, text.index(words), text.index(words) + len(words))
+    assert prefix == text[start - 32:start] and suffix == text[end:end + 32]
+    check = _cli(scratch, "check", "--only", "syntax,provenance")
+    # The offsets and quote pass; the only finding is the missing inventory row.
+    assert check.code == 1
+    assert re.findall(r"(?m)^ +error +(.*)", check.out) == [
+        "no row of the claims inventory instances/README.md names this passage: add | N | the "
+        "claim | the nodes | id:passage/t-asean | (or a row saying why it is left out)"]
+
+
+def test_passage_add_refuses_ambiguous_words_and_takes_an_occurrence(scratch: Path) -> None:
+    text = SEED.read_text(encoding="utf-8")
+    before = _snapshot(scratch)
+    result = _cli(scratch, "passage", "add", "src:311875a826843e54", "NATO")
+    assert result.code == 2 and "--occurrence N" in result.err
+    occurrences = [m.start() for m in re.finditer("NATO", text)]
+    assert len(occurrences) > 2
+    for i, at in enumerate(occurrences, 1):
+        assert f"--occurrence {i}: at {at}: " in result.err
+    assert _snapshot(scratch) == before
+    chosen = _cli(scratch, "passage", "add", SEED.name, "NATO", "--occurrence", "2",
+                  "--slug", "t-nato")
+    assert chosen.code == 0, chosen.err
+    assert _passage(scratch, "t-nato")[1] == occurrences[1]
+    taken = _cli(scratch, "passage", "add", SEED.name, "NATO", "--occurrence", "2",
+                 "--slug", "t-nato")
+    assert taken.code == 2 and "exists already" in taken.err
+
+
+@pytest.mark.parametrize(("words", "difference"), [
+    ('the understanding of CCB as a "common but differentiated responsibility"',
+     "you wrote '\"', the source has '“'"),
+    ("Japan has traditionally argued that global initiatives are required",
+     "you wrote ' ', the source has '\\n'"),
+])
+def test_passage_add_shows_the_nearest_passage_when_not_verbatim(
+    scratch: Path, words: str, difference: str,
+) -> None:
+    before = _snapshot(scratch)
+    result = _cli(scratch, "passage", "add", SEED.name, words)
+    assert result.code == 2 and "not verbatim" in result.err, result.err
+    assert "nearest at" in result.err and difference in result.err, result.err
+    assert _snapshot(scratch) == before
+
+
+def test_passage_add_refuses_a_changed_text(scratch: Path) -> None:
+    seed = scratch / "instances" / "sources" / SEED.name
+    seed.write_bytes(b"Japan " + seed.read_bytes())
+    before = _snapshot(scratch)
+    result = _cli(scratch, "passage", "add", SEED.name, "Japan has thus acted")
+    assert result.code == 2 and "does not match its ccb:sha256" in result.err, result.err
+    assert _snapshot(scratch) == before
+
+
+def test_passage_add_names_an_unknown_source(scratch: Path) -> None:
+    result = _cli(scratch, "passage", "add", "nope.txt", "Japan")
+    assert result.code == 2 and "no source document 'nope.txt'" in result.err
+    assert "000_311875a826843e54.txt" in result.err
+
+
+# ----------------------------------------------------------------------------- new country
+
+
+@pytest.mark.slow  # the full check runs the reasoner
+def test_new_country_passes_check_at_once(scratch: Path) -> None:
+    result = _cli(scratch, "new", "country", "EST")
+    assert result.code == 0, result.err
+    written = (scratch / "instances" / "estonia.ttl").read_text(encoding="utf-8")
+    assert written.startswith("# ccbkg instance data: Estonia.")
+    assert PREFIXES in written and "# ------------------------------------------------ agreements" \
+        in written
+    graph = Graph().parse(data=written, format="turtle")
+    est = URIRef(f"{ID}country/EST")
+    assert (est, CCB.iso3166Alpha2, Literal("EE")) in graph
+    check = _cli(scratch, "check")
+    assert check.code == 0, check.out
+    # Its only result asks for the Wikidata link the curator must supply.
+    assert re.findall(r"estonia\.ttl:\d+ +id:country/EST\n +(\w+) +This country has no "
+                      r"Wikidata link", check.out) == ["warning"]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("ROU",), "country:ROU is already described in instances/shared.ttl"),
+    (("XXX",), "XXX is not an ISO 3166-1 alpha-3 code pycountry knows"),
+    (("Estonia",), "is not an ISO 3166-1 alpha-3 code (three letters"),
+    (("Examplia", "--name", "Examplia"), "give a lowercase key"),
+    (("japan", "--name", "Japan"), "instances/japan.ttl exists already"),
+])
+def test_new_country_refuses(scratch: Path, args: tuple[str, ...], message: str) -> None:
+    before = _snapshot(scratch)
+    result = _cli(scratch, "new", "country", *args)
+    assert result.code == 2 and message in result.err, result.err
+    assert _snapshot(scratch) == before
+
+
+# ---------------------------------------------------------------------------- query freeze
+
+
+def test_query_freeze_rewrites_the_expected_results(scratch: Path) -> None:
+    expected = scratch / "queries" / "expected"
+    original = {p.name: p.read_bytes() for p in expected.glob("*.csv")}
+    assert len(original) >= 10
+    (expected / "forums.csv").write_bytes(b"stale\n")
+    result = _cli(scratch, "query", "freeze")
+    assert result.code == 0, result.err
+    assert "wrote     queries/expected/forums.csv" in result.out
+    assert re.search(r"^1 of \d+ expected results changed", result.out, re.M), result.out
+    assert {p.name: p.read_bytes() for p in expected.glob("*.csv")} == original
+
+
+# ------------------------------------------------------------------------------- the docs
+
+
+def _turtle_blocks(path: Path) -> list[str]:
+    return re.findall(r"```turtle\n(.*?)```", path.read_text(encoding="utf-8"), re.S)
+
+
+@pytest.mark.parametrize("doc", sorted((REPO / "docs").glob("*.md")), ids=lambda p: p.name)
+def test_every_turtle_block_in_the_docs_parses(doc: Path) -> None:
+    header = PREFIXES + "@prefix src: <https://w3id.org/ccbkg/id/source/> .\n" \
+        "@prefix oa: <http://www.w3.org/ns/oa#> .\n"
+    for block in _turtle_blocks(doc):
+        Graph().parse(data=header + block, format="turtle")
+
+
+def test_model_guide_examples_are_the_curated_data() -> None:
+    """docs/model.md's examples are copied from the data, which `check` validates: every
+    triple of an example is in the data, with the same datatypes."""
+    blocks = _turtle_blocks(REPO / "docs" / "model.md")
+    assert len(blocks) >= 2
+    data = Graph()
+    for path in sorted((REPO / "instances").glob("*.ttl")):
+        data.parse(path)
+    header = PREFIXES + "@prefix src: <https://w3id.org/ccbkg/id/source/> .\n" \
+        "@prefix oa: <http://www.w3.org/ns/oa#> .\n"
+    for block in blocks:
+        example = Graph().parse(data=header + block, format="turtle")
+        missing = [t for t in example if t not in data]
+        assert missing == [], f"docs/model.md shows triples the data does not hold: {missing}"
+
+
+def _tutorial_commands() -> list[list[str]]:
+    """The `$ ccbkg ...` commands of docs/curation.md, in order (a quoted line break joins
+    the next line)."""
+    commands: list[list[str]] = []
+    pending = ""
+    for line in TUTORIAL.read_text(encoding="utf-8").splitlines():
+        if pending:
+            pending += "\n" + line
+        elif line.startswith("$ ccbkg "):
+            pending = line[2:]
+        else:
+            continue
+        try:
+            commands.append(shlex.split(pending)[1:])
+        except ValueError:  # an open quotation: the command goes on
+            continue
+        pending = ""
+    return commands
+
+
+@pytest.mark.slow  # check and build run the reasoner
+def test_tutorial_end_to_end(tmp_path: Path, scratch: Path) -> None:
+    commands = _tutorial_commands()
+    assert [c[:2] for c in commands] == [
+        ["source", "add"], ["new", "country"], ["passage", "add"], ["passage", "add"],
+        ["check"], ["query", "freeze"], ["build", "--out"], ["query", "run"]]
+    fixture = scratch / "tests" / "fixtures" / "curation"
+    shutil.copytree(FIXTURES, fixture)
+    outputs = {}
+    for args in commands:
+        if args == ["check"]:
+            # Steps 4 and 5: the curator's nodes and inventory rows.
+            nodes = (fixture / "examplia-nodes.ttl").read_text(encoding="utf-8")
+            with (scratch / "instances" / "examplia.ttl").open("a", encoding="utf-8") as f:
+                f.write("\n" + nodes)
+            inventory = scratch / "instances" / "README.md"
+            text = inventory.read_text(encoding="utf-8")
+            last = max(int(n) for n in re.findall(r"(?m)^\| (\d+) \|", text))
+            rows = (fixture / "inventory-rows.md").read_text(encoding="utf-8").splitlines()
+            inventory.write_text(text.rstrip("\n") + "\n" + "".join(
+                row.replace("| N |", f"| {last + i} |", 1) + "\n"
+                for i, row in enumerate(rows, 1)), encoding="utf-8")
+        result = _cli(scratch, *args)
+        assert result.code == 0, (args, result.out, result.err)
+        outputs[" ".join(args[:2])] = result.out
+    assert "PASSED: 0 errors" in outputs["check"]
+    assert "wrote     queries/expected/country-comparison.csv" in outputs["query freeze"]
+    frozen = (scratch / "queries" / "expected" / "country-comparison.csv").read_text("utf-8")
+    assert f"{ID}country/examplia,Republic of Examplia,{CCB}CSIRT,CSIRT,1" in frozen
+    assert "Republic of Examplia" in outputs["query run"]
+    page = scratch / "dist" / "site" / "id" / "country" / "examplia.html"
+    assert "Republic of Examplia" in page.read_text(encoding="utf-8")
+    assert "EX-CERT" in (scratch / "dist" / "site" / "id" / "csirt" / "ex-cert.html").read_text(
+        encoding="utf-8")
