@@ -22,7 +22,13 @@ from ccbkg.core import netguard
 from ccbkg.core.errors import CcbkgError
 from ccbkg.project.layout import Project, Role
 from ccbkg.query.guard import Analysis, analyse
-from ccbkg.query.parameters import IRI_FORBIDDEN_RE, Term, shown_value, with_values
+from ccbkg.query.parameters import (
+    IRI_FORBIDDEN_RE,
+    Term,
+    shown_value,
+    with_values,
+    without_defaults,
+)
 from ccbkg.query.render import Results, to_json_bytes
 
 DEFAULT_TIMEOUT = 30.0
@@ -134,6 +140,7 @@ def _evaluate(store: ox.Store, text: str, bindings: Mapping[str, Term] | None, w
               allow_network: bool) -> Results:
     substitutions = {ox.Variable(k): v for k, v in (bindings or {}).items()}
     try:
+        text = without_defaults(text, bindings or {})
         answer = netguard.query(store, text, where=where, allow_network=allow_network,
                                 use_default_graph_as_union=True,
                                 substitutions=substitutions or None)
