@@ -129,6 +129,7 @@ class OxigraphServer:
     location: Path
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    union: bool = True  # --union-default-graph (False: the default graph is a graph of its own)
 
     @property
     def base(self) -> str:
@@ -146,7 +147,7 @@ class OxigraphServer:
         with log.open("ab") as sink:
             self.process = subprocess.Popen(
                 [oxigraph_binary(), "serve", "--location", str(self.location), "--bind",
-                 f"127.0.0.1:{self.port}", "--union-default-graph"],
+                 f"127.0.0.1:{self.port}", *(["--union-default-graph"] if self.union else [])],
                 stdin=subprocess.DEVNULL, stdout=sink, stderr=subprocess.STDOUT)
         _wait_http(f"{self.query}?{urlencode({'query': 'ASK {}'})}", self.process, 30, log)
         return self
@@ -286,7 +287,8 @@ class VirtuosoServer:
 Policy = Callable[[int, str, str, bytes], str]
 """Given (request number from 1, method, path, body): 'forward', 'drop', 'reject' (HTTP 500),
 or 'lose-answer' (forward; if the server acted on it, drop the connection instead of
-answering; a 401 challenge or other error goes back as it is)."""
+answering; a 401 challenge or other error goes back as it is), or 'no-rows' (an empty table
+of SPARQL results, whatever was asked)."""
 
 
 class FaultProxy:
@@ -318,6 +320,10 @@ class FaultProxy:
                 if action == "drop":
                     self.close_connection = True
                     self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                if action == "no-rows":  # a SPARQL endpoint that sees nothing
+                    self._answer(200, [("Content-Type", "application/sparql-results+json")],
+                                 b'{"head":{"vars":["x"]},"results":{"bindings":[]}}')
                     return
                 if action == "reject":
                     self._answer(500, [("Content-Type", "text/plain")], b"injected failure")

@@ -201,13 +201,17 @@ def run_remote(
     endpoint: str, text: str, bindings: Mapping[str, Term] | None = None, *,
     analysis: Analysis | None = None, timeout: float = DEFAULT_TIMEOUT,
     env: Mapping[str, str] | None = None, where: str = "the query", allow_network: bool = False,
+    needs_union: bool = False,
 ) -> Results:
     """Run a query on a SPARQL 1.1 endpoint by POST, through ccbkg's one HTTP client (the whole
     exchange within `timeout`); errors become one-line CcbkgErrors.
 
     SERVICE and LOAD, which make the endpoint reach further, are refused unless allow_network.
+    With needs_union (a bundled query, which reads the default graph), a store that holds the
+    release in named graphs its default graph does not show is refused, not answered empty.
     """
     from ccbkg.stores.http_client import HttpClient, credentials_from_env, shown
+    from ccbkg.stores.union import not_union_message, probe
 
     check_endpoint(endpoint)
     if not allow_network:
@@ -222,6 +226,8 @@ def run_remote(
                          "use an https endpoint URL")
     client = HttpClient(timeout=timeout, retries=0, credentials=credentials,
                         auth_urls=[endpoint], names=names)
+    if needs_union and probe(client, endpoint).not_union:
+        raise CcbkgError(not_union_message(endpoint))
     graph = analysis.form in ("ConstructQuery", "DescribeQuery")
     accept = "text/turtle, application/n-triples;q=0.9" if graph else \
         "application/sparql-results+json"
