@@ -207,8 +207,8 @@ def run_remote(
     exchange within `timeout`); errors become one-line CcbkgErrors.
 
     SERVICE and LOAD, which make the endpoint reach further, are refused unless allow_network.
-    With needs_union (a bundled query, which reads the default graph), a store that holds the
-    release in named graphs its default graph does not show is refused, not answered empty.
+    With needs_union (a bundled query, which reads the default graph), an empty answer from a
+    store that holds the release in named graphs its default graph does not show is refused.
     """
     from ccbkg.stores.http_client import HttpClient, credentials_from_env, shown
     from ccbkg.stores.union import not_union_message, probe
@@ -226,8 +226,6 @@ def run_remote(
                          "use an https endpoint URL")
     client = HttpClient(timeout=timeout, retries=0, credentials=credentials,
                         auth_urls=[endpoint], names=names)
-    if needs_union and probe(client, endpoint).not_union:
-        raise CcbkgError(not_union_message(endpoint))
     graph = analysis.form in ("ConstructQuery", "DescribeQuery")
     accept = "text/turtle, application/n-triples;q=0.9" if graph else \
         "application/sparql-results+json"
@@ -241,13 +239,18 @@ def run_remote(
     try:
         if graph:
             fmt = ox.RdfFormat.from_media_type(response.content_type) or ox.RdfFormat.TURTLE
-            return _graph_rows(q.triple for q in ox.parse(response.body, format=fmt))
-        return _normalise(ox.parse_query_results(response.body,
-                                                 format=ox.QueryResultsFormat.JSON))
+            results = _graph_rows(q.triple for q in ox.parse(response.body, format=fmt))
+        else:
+            results = _normalise(ox.parse_query_results(response.body,
+                                                        format=ox.QueryResultsFormat.JSON))
     except (SyntaxError, ValueError) as exc:
         raise CcbkgError(f"the endpoint {shown(endpoint)} did not answer with SPARQL results "
                          f"({response.content_type or 'no content type'}): "
                          f"{client.redact(_one_line(str(exc)))}") from None
+    if needs_union and not results.rows and not results.boolean \
+            and probe(client, endpoint).not_union:
+        raise CcbkgError(not_union_message(endpoint))
+    return results
 
 
 def _one_line(text: str, limit: int = 200) -> str:
