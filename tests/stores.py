@@ -24,6 +24,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -39,6 +40,15 @@ from ccbkg.stores.publish import digest
 from tests.conftest import REPO
 
 VIRTUOSO_INI = Path("/etc/virtuoso-opensource-7/virtuoso.ini")
+# Debian's libapache-jena-java: the jars Jena's ARQ and TDB2 need, without its command scripts.
+JENA_JARS = tuple(Path("/usr/share/java") / f"{name}.jar" for name in (
+    "jena-arq jena-base jena-core jena-iri jena-cmds jena-dboe-base jena-dboe-index "
+    "jena-dboe-storage jena-dboe-trans-data jena-dboe-transaction jena-tdb jena-tdb2 "
+    "jena-rdfconnection jena-shacl jena-shex commons-cli "
+    "commons-codec commons-compress commons-csv commons-io commons-lang3 guava gson "
+    "jackson-core jackson-databind jackson-annotations jsonld-java titanium-json-ld "
+    "jakarta.json-api httpclient httpcore dexx.collection protobuf thrift slf4j-api slf4j-nop"
+).split())
 VIRTUOSO_VAD = Path("/usr/share/virtuoso-opensource-7/vad")
 
 
@@ -55,6 +65,22 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.5)
         return sock.connect_ex((host, port)) == 0
+
+
+def jena_classpath(work: Path) -> str | None:
+    """The Java class path for Debian's Jena, or None when Java or a jar is missing. Debian's
+    Jena lacks the xerces message files where it looks them up: they are copied under work."""
+    if shutil.which("java") is None or not all(j.exists() for j in JENA_JARS):
+        return None
+    target = work / "xerces" / "impl"
+    with zipfile.ZipFile("/usr/share/java/jena-core.jar") as jar:
+        prefix = "org/apache/jena/ext/xerces/impl/"
+        for name in jar.namelist():
+            if name.startswith(prefix) and name.endswith(".properties"):
+                path = target / name[len(prefix):]
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(jar.read(name))
+    return ":".join([*map(str, JENA_JARS), str(work)])
 
 
 def oxigraph_binary() -> str:
@@ -103,6 +129,7 @@ class OxigraphServer:
     location: Path
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    union: bool = True  # --union-default-graph (False: the default graph is a graph of its own)
 
     @property
     def base(self) -> str:
@@ -120,7 +147,7 @@ class OxigraphServer:
         with log.open("ab") as sink:
             self.process = subprocess.Popen(
                 [oxigraph_binary(), "serve", "--location", str(self.location), "--bind",
-                 f"127.0.0.1:{self.port}", "--union-default-graph"],
+                 f"127.0.0.1:{self.port}", *(["--union-default-graph"] if self.union else [])],
                 stdin=subprocess.DEVNULL, stdout=sink, stderr=subprocess.STDOUT)
         _wait_http(f"{self.query}?{urlencode({'query': 'ASK {}'})}", self.process, 30, log)
         return self
@@ -260,7 +287,8 @@ class VirtuosoServer:
 Policy = Callable[[int, str, str, bytes], str]
 """Given (request number from 1, method, path, body): 'forward', 'drop', 'reject' (HTTP 500),
 or 'lose-answer' (forward; if the server acted on it, drop the connection instead of
-answering; a 401 challenge or other error goes back as it is)."""
+answering; a 401 challenge or other error goes back as it is), or 'no-rows' (an empty table
+of SPARQL results, whatever was asked)."""
 
 
 class FaultProxy:
@@ -292,6 +320,10 @@ class FaultProxy:
                 if action == "drop":
                     self.close_connection = True
                     self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                if action == "no-rows":  # a SPARQL endpoint that sees nothing
+                    self._answer(200, [("Content-Type", "application/sparql-results+json")],
+                                 b'{"head":{"vars":["x"]},"results":{"bindings":[]}}')
                     return
                 if action == "reject":
                     self._answer(500, [("Content-Type", "text/plain")], b"injected failure")

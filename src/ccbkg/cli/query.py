@@ -205,7 +205,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         _allow_host(query.check_endpoint(args.endpoint))
         results = query.run_remote(args.endpoint, info.text, bindings, analysis=analysis,
                                    timeout=args.timeout, where=where,
-                                   allow_network=args.allow_network)
+                                   allow_network=args.allow_network,
+                                   needs_union=info.path is not None)
         if analysis is not None and analysis.is_update:
             print("ccbkg: the endpoint accepted the update", file=sys.stderr)
             return 0

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 
+from ccbkg.cli.common import EXIT_DEFECTS, EXIT_OK, err
 from ccbkg.core import netguard
 from ccbkg.core.errors import CcbkgError
 from ccbkg.stores.profiles import STORES
@@ -17,8 +18,6 @@ from ccbkg.stores.profiles import STORES
 if TYPE_CHECKING:
     from ccbkg.rdf.dataset import ReleaseInput
     from ccbkg.stores.site_server import SiteServer
-
-EXIT_OK = 0
 
 
 def add_parsers(sub: Any) -> None:
@@ -60,8 +59,10 @@ def add_parsers(sub: Any) -> None:
                     "verify it (triple count and SHA-256). After a crash or Ctrl-C, publish "
                     "again (or --recover). docs/stores.md says what holds on each store. "
                     "Credentials come from CCBKG_STORE_USER and CCBKG_STORE_PASSWORD only.",
-        epilog="Exit codes: 0 published and verified, 2 the store failed or refused (the "
-               "message says whether the published graphs were left unchanged).",
+        epilog="Exit codes: 0 published and verified, 1 published but queries on the default "
+               "graph do not see it, 2 the store failed or refused, or its default graph is "
+               "not the union of its named graphs (the message says whether the published "
+               "graphs were left unchanged).",
     )
     _release_args(publish)
     publish.add_argument("--endpoint", required=True, metavar="URL",
@@ -164,7 +165,14 @@ def _cmd_publish(args: argparse.Namespace) -> int:
     from ccbkg.rdf.dataset import open_release
     from ccbkg.stores.http_client import HttpClient, credentials_from_env
     from ccbkg.stores.profiles import endpoints
-    from ccbkg.stores.publish import check_graph_base, check_store, plan, publish, recover
+    from ccbkg.stores.publish import (
+        NotVisible,
+        check_graph_base,
+        check_store,
+        plan,
+        publish,
+        recover,
+    )
 
     check_graph_base(args.graph_base)
     credentials = credentials_from_env()
@@ -192,8 +200,12 @@ def _cmd_publish(args: argparse.Namespace) -> int:
     print("\n".join([heading, *planned.lines()]), flush=True)
     if args.dry_run:
         return EXIT_OK
-    summary = publish(quads, where, client, graph_base=args.graph_base, progress=progress,
-                      planned=planned)
+    try:
+        summary = publish(quads, where, client, graph_base=args.graph_base, progress=progress,
+                          planned=planned)
+    except NotVisible as exc:
+        err(str(exc))
+        return EXIT_DEFECTS
     lines = [f"Published {release.label} to {summary.endpoint}: {len(summary.graphs)} graphs, "
              f"{summary.triples} triples, {summary.seconds:.1f} s ({summary.requests} requests)."]
     if not args.quiet:

@@ -3,7 +3,9 @@
 A bundled query is a SPARQL file in queries/ that starts with `# key: value` comment lines:
 title, description, question, expected, and any number of `param: NAME TYPE DEFAULT — TEXT`.
 A DEFAULT of `*` makes the parameter optional: unless a value is given it stays unbound, so
-the query answers for every value (such as every country).
+the query answers for every value (such as every country). Any other default is also written
+in the query itself, as a `VALUES ?NAME { term }` block opening the WHERE group, so that the
+file run as it is, in any store, gives the documented answer.
 """
 
 from __future__ import annotations
@@ -15,7 +17,14 @@ from pathlib import Path
 
 from ccbkg.core.errors import CcbkgError
 from ccbkg.project.layout import NAME_RE, NAME_RULE, Project, Role
-from ccbkg.query.parameters import Param, ParameterError, ParamType, Term, to_term
+from ccbkg.query.parameters import (
+    Param,
+    ParameterError,
+    ParamType,
+    Term,
+    leading_values,
+    to_term,
+)
 
 MAX_QUERY_CHARS = 1_000_000
 
@@ -112,6 +121,7 @@ def parse_header(text: str, name: str, *, path: Path | None = None,
                              "(each bundled query starts with `# title: …` and so on)")
         if fields["expected"] != f"expected/{name}.csv":
             raise CcbkgError(f"{where}: `# expected:` must be expected/{name}.csv")
+        _check_defaults(text, params, where)
     names = [p.name for p in params]
     if len(set(names)) != len(names):
         raise CcbkgError(f"{where}: a parameter is declared twice")
@@ -140,6 +150,24 @@ def _parse_param(value: str, where: str) -> Param:
     except ParameterError as exc:
         raise CcbkgError(f"{where}: the default is not valid: {exc}") from None
     return param
+
+
+def _check_defaults(text: str, params: list[Param], where: str) -> None:
+    """Each parameter with a default opens the WHERE group with it; an optional one does not."""
+    if not params:
+        return
+    blocks = leading_values(text)
+    for p in params:
+        if p.optional:
+            if p.name in blocks:
+                raise CcbkgError(f"{where}: ?{p.name} is optional (default *), so the query "
+                                 f"may not give it a value in a VALUES block")
+            continue
+        term = str(to_term(p, p.default))
+        if blocks.get(p.name, (0, 0, ""))[2] != term:
+            raise CcbkgError(f"{where}: open the WHERE group with `VALUES ?{p.name} {{ {term} }}`"
+                             f", the default of ?{p.name}, so that the query run as it is "
+                             "gives the documented answer")
 
 
 def _read(project: Project, path: Path) -> str:

@@ -1,14 +1,17 @@
 """Query parameters: a value checked against its declared type and turned into an RDF term;
-no user text is ever pasted into a query. The embedded store binds the terms with pyoxigraph's
-`substitutions` (SEP-0007); a remote endpoint gets them as a VALUES block at the start of the
-WHERE group, written by pyoxigraph's term serializer.
+no user text is ever pasted into a query. A query gives each parameter its default in a
+`VALUES ?name { term }` block opening its WHERE group, so that it answers the same when run as
+it is in any store; binding a parameter removes that block (`without_defaults`), then the
+embedded store binds the terms with pyoxigraph's `substitutions` (SEP-0007) and a remote
+endpoint gets them as a VALUES block at the start of the WHERE group, written by pyoxigraph's
+term serializer.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from urllib.parse import urlsplit
@@ -32,6 +35,8 @@ _DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _IRIREF_RE = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
 _WORD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
 _LOCAL_RE = re.compile(r"[A-Za-z0-9_\-.:%\\]*")
+_VALUES_RE = re.compile(r"VALUES\s+\?([A-Za-z_][A-Za-z0-9_]*)\s*\{", re.IGNORECASE)
+_SPACE_OR_COMMENT_RE = re.compile(r"(?:\s+|#[^\n]*)*")
 
 
 class ParamType(Enum):
@@ -139,13 +144,15 @@ def shown_value(value: str) -> str:
 
 
 def with_values(text: str, bindings: Mapping[str, Term]) -> str:
-    """The query with a VALUES block for the bindings opening its WHERE group.
+    """The query with a VALUES block for the bindings opening its WHERE group, in place of
+    the blocks that gave them their defaults.
 
     The terms are written by pyoxigraph's serializer (N-Triples syntax), variable names come
     from the checked header; the result is parsed again before it is sent anywhere.
     """
     if not bindings:
         return text
+    text = without_defaults(text, bindings)
     for name in bindings:
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
             raise ParameterError(f"{name!r} is not a SPARQL variable name")
@@ -161,6 +168,40 @@ def with_values(text: str, bindings: Mapping[str, Term]) -> str:
         raise CcbkgError(f"cannot bind parameters into this query for a remote endpoint: "
                          f"{exc.msg}") from None
     return bound
+
+
+def leading_values(text: str) -> dict[str, tuple[int, int, str]]:
+    """The one-variable VALUES blocks that open the query's WHERE group, as
+    name -> (start, end, the text between the braces, stripped)."""
+    found: dict[str, tuple[int, int, str]] = {}
+    i = _where_brace(text) + 1
+    while True:
+        i = _SPACE_OR_COMMENT_RE.match(text, i).end()  # type: ignore[union-attr]
+        match = _VALUES_RE.match(text, i)
+        if match is None:
+            return found
+        end = match.end()
+        while end < len(text) and text[end] != "}":
+            if text[end] in "\"'":
+                end = _skip_string(text, end)
+            else:
+                iri = _IRIREF_RE.match(text, end)
+                end = iri.end() if iri else end + 1
+        if end >= len(text):
+            raise CcbkgError(f"the VALUES block of ?{match.group(1)} is not closed")
+        found[match.group(1)] = (i, end + 1, text[match.end():end].strip())
+        i = end + 1
+
+
+def without_defaults(text: str, names: Iterable[str]) -> str:
+    """The query without the VALUES blocks that give the named parameters their defaults."""
+    wanted = set(names)
+    if not wanted:
+        return text
+    spans = [span for name, span in leading_values(text).items() if name in wanted]
+    for start, end, _ in sorted(spans, reverse=True):
+        text = text[:start] + text[end:]
+    return text
 
 
 def _where_brace(text: str) -> int:

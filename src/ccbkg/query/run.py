@@ -22,7 +22,13 @@ from ccbkg.core import netguard
 from ccbkg.core.errors import CcbkgError
 from ccbkg.project.layout import Project, Role
 from ccbkg.query.guard import Analysis, analyse
-from ccbkg.query.parameters import IRI_FORBIDDEN_RE, Term, shown_value, with_values
+from ccbkg.query.parameters import (
+    IRI_FORBIDDEN_RE,
+    Term,
+    shown_value,
+    with_values,
+    without_defaults,
+)
 from ccbkg.query.render import Results, to_json_bytes
 
 DEFAULT_TIMEOUT = 30.0
@@ -134,6 +140,7 @@ def _evaluate(store: ox.Store, text: str, bindings: Mapping[str, Term] | None, w
               allow_network: bool) -> Results:
     substitutions = {ox.Variable(k): v for k, v in (bindings or {}).items()}
     try:
+        text = without_defaults(text, bindings or {})
         answer = netguard.query(store, text, where=where, allow_network=allow_network,
                                 use_default_graph_as_union=True,
                                 substitutions=substitutions or None)
@@ -194,13 +201,17 @@ def run_remote(
     endpoint: str, text: str, bindings: Mapping[str, Term] | None = None, *,
     analysis: Analysis | None = None, timeout: float = DEFAULT_TIMEOUT,
     env: Mapping[str, str] | None = None, where: str = "the query", allow_network: bool = False,
+    needs_union: bool = False,
 ) -> Results:
     """Run a query on a SPARQL 1.1 endpoint by POST, through ccbkg's one HTTP client (the whole
     exchange within `timeout`); errors become one-line CcbkgErrors.
 
     SERVICE and LOAD, which make the endpoint reach further, are refused unless allow_network.
+    With needs_union (a bundled query, which reads the default graph), an empty answer from a
+    store that holds the release in named graphs its default graph does not show is refused.
     """
     from ccbkg.stores.http_client import HttpClient, credentials_from_env, shown
+    from ccbkg.stores.union import not_union_message, probe
 
     check_endpoint(endpoint)
     if not allow_network:
@@ -228,13 +239,18 @@ def run_remote(
     try:
         if graph:
             fmt = ox.RdfFormat.from_media_type(response.content_type) or ox.RdfFormat.TURTLE
-            return _graph_rows(q.triple for q in ox.parse(response.body, format=fmt))
-        return _normalise(ox.parse_query_results(response.body,
-                                                 format=ox.QueryResultsFormat.JSON))
+            results = _graph_rows(q.triple for q in ox.parse(response.body, format=fmt))
+        else:
+            results = _normalise(ox.parse_query_results(response.body,
+                                                        format=ox.QueryResultsFormat.JSON))
     except (SyntaxError, ValueError) as exc:
         raise CcbkgError(f"the endpoint {shown(endpoint)} did not answer with SPARQL results "
                          f"({response.content_type or 'no content type'}): "
                          f"{client.redact(_one_line(str(exc)))}") from None
+    if needs_union and not results.rows and not results.boolean \
+            and probe(client, endpoint).not_union:
+        raise CcbkgError(not_union_message(endpoint))
+    return results
 
 
 def _one_line(text: str, limit: int = 200) -> str:

@@ -28,6 +28,7 @@ from ccbkg.core.progress import Progress
 from ccbkg.rdf.serialize import canonicalised
 from ccbkg.stores.http_client import HttpClient, StoreError, shown
 from ccbkg.stores.profiles import Endpoints
+from ccbkg.stores.union import not_union_message, probe, select
 
 GENID = f"{BASE}.well-known/genid/"
 DEFAULT_GRAPH_BASE = str(GRAPH)
@@ -39,11 +40,10 @@ _INTEGERS = frozenset({
     "unsignedByte"})
 _Object = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 _FORM = {"Content-Type": "application/x-www-form-urlencoded"}
-# JSON: pyoxigraph's XML results parser trims spaces at the ends of literals (0.5.13).
-_RESULTS = {"Accept": "application/sparql-results+json"}
 
 
 SWITCH_TRIPLES_PER_TIMEOUT = 100_000
+_RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 _UNSAFE = re.compile(r"[\s<>\"'{}|^`\\]")
 
 
@@ -194,6 +194,8 @@ def plan(quads: Iterable[ox.Quad], endpoints: Endpoints, client: HttpClient, *,
     parts = parts_of(quads, graph_base)
     if not parts:
         raise CcbkgError("the release is empty: nothing to publish")
+    if probe(client, endpoints.query).not_union:
+        raise CcbkgError(f"{not_union_message(endpoints.query)}; nothing was changed")
     store = _Store(endpoints, client)
     found = set(store.graphs(graph_base)) - {p.target for p in parts}
     staging = graph_base + STAGING
@@ -252,6 +254,8 @@ def publish(
             raise
         raise CcbkgError(f"{exc}; the switch was acknowledged but the published graphs could "
                          "not be verified: run publish again") from None
+    with progress.step("Checking that queries see the new release"):
+        _verify_visible(store, parts)
     stale = [g for g in dropped if not g.startswith(graph_base + STAGING)]
     if stale:
         notes.append(f"dropped {len(stale)} graph(s) under {graph_base} that the release no "
@@ -267,6 +271,35 @@ def _verify_switched(store: _Store, parts: list[Part], dropped: Sequence[str]) -
     for graph in dropped:
         if store.count(graph):
             raise CcbkgError(f"<{graph}>, which the switch dropped, is still in the store")
+
+
+class NotVisible(CcbkgError):
+    """The switch is done and verified, but queries on the default graph do not see the new
+    release (exit 1)."""
+
+
+def _verify_visible(store: _Store, parts: list[Part]) -> None:
+    """Through the query endpoint, the default graph shows the release: the ontology header,
+    and as many countries as the release has."""
+    url = store.endpoints.query
+    seen = probe(store.client, url)
+    if seen.not_union:
+        raise CcbkgError(f"published and verified in the named graphs, but "
+                         f"{not_union_message(url)}")
+    kind = ox.NamedNode(f"{BASE}ontology#Country")
+    want = len({t.subject for p in parts for t in p.triples
+                if t.predicate == _RDF_TYPE and t.object == kind})
+    rows = store.select(f"SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE {{ ?c a {kind} }}",
+                        "counting the countries in the default graph")
+    value = rows[0]["n"] if rows else None
+    got = int(value.value) if isinstance(value, ox.Literal) and value.value.isdigit() else None
+    if not seen.in_default or got != want:
+        shows = "no ontology header" if not seen.in_default else f"{got} countries"
+        raise NotVisible(
+            f"published and verified through the graph store, but a query at {shown(url)} on "
+            f"the default graph shows {shows} where the release has {want} countries: the "
+            "query endpoint does not answer from the published graphs (a cache, a proxy or "
+            "another store in front of it?)")
 
 
 def _interrupted(phase: str, endpoints: Endpoints) -> str:
@@ -352,18 +385,7 @@ class _Store:
 
     def select(self, query: str, what: str, url: str | None = None) -> list[ox.QuerySolution]:
         """The rows of a query, asked at url (default: the query endpoint)."""
-        answer = self.client.request(
-            "POST", url or self.endpoints.query, body=urlencode({"query": query}).encode(),
-            headers={**_FORM, **_RESULTS}, idempotent=True, what=what)
-        try:
-            results = ox.parse_query_results(answer.body, format=ox.QueryResultsFormat.JSON)
-        except SyntaxError as exc:
-            raise StoreError(f"{what} at {shown(url or self.endpoints.query)}: the answer is not "
-                             f"SPARQL results ({exc})") from None
-        if not isinstance(results, ox.QuerySolutions):
-            raise StoreError(f"{what}: expected a table of results from "
-                             f"{shown(url or self.endpoints.query)}")
-        return list(results)
+        return select(self.client, url or self.endpoints.query, query, what)
 
     def ask(self) -> None:
         self.select("SELECT ?x WHERE { BIND(1 AS ?x) }", "a test query")

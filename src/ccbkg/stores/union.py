@@ -1,0 +1,71 @@
+"""Whether a store's default graph shows the release, asked through its query endpoint.
+
+The bundled queries read the default graph as the union of the release's named graphs. A
+store set up otherwise (Oxigraph without `--union-default-graph`, TDB2 without
+`unionDefaultGraph`) answers every one of them with nothing, exit 0. The probe asks for a
+triple every release holds, the ontology's header, in the default graph and in any named graph.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import pyoxigraph as ox
+
+from ccbkg.core.namespaces import ONTOLOGY_IRI
+from ccbkg.stores.http_client import HttpClient, StoreError, shown
+
+PROBE_TRIPLE = f"<{ONTOLOGY_IRI}> a <http://www.w3.org/2002/07/owl#Ontology>"
+UNION_SETTING = (
+    "make the store's default graph the union of its named graphs: Oxigraph `oxigraph serve "
+    "--union-default-graph`; Fuseki/Jena TDB2 `tdb2:unionDefaultGraph true` in the dataset's "
+    "assembler (`tdb2.tdbquery --set tdb:unionDefaultGraph=true`); GraphDB and Virtuoso do so "
+    "unless the endpoint is given a default graph (no `default-graph-uri`, no ruleset or "
+    "repository that hides named graphs); or add FROM clauses to your own queries")
+_RESULTS = {"Content-Type": "application/x-www-form-urlencoded",
+            "Accept": "application/sparql-results+json"}
+
+
+def select(client: HttpClient, url: str, query: str, what: str) -> list[ox.QuerySolution]:
+    """The rows of a SELECT query asked at url by POST (idempotent, so retried where safe)."""
+    answer = client.request("POST", url, body=urlencode({"query": query}).encode(),
+                            headers=_RESULTS, idempotent=True, what=what)
+    try:
+        results = ox.parse_query_results(answer.body, format=ox.QueryResultsFormat.JSON)
+    except SyntaxError as exc:
+        raise StoreError(f"{what} at {shown(url)}: the answer is not SPARQL results "
+                         f"({exc})") from None
+    if not isinstance(results, ox.QuerySolutions):
+        raise StoreError(f"{what}: expected a table of results from {shown(url)}")
+    return list(results)
+
+
+@dataclass(frozen=True)
+class Probe:
+    """Where the store holds the release's ontology header."""
+
+    in_default: bool
+    in_named: bool
+
+    @property
+    def not_union(self) -> bool:
+        """The release is in named graphs that the default graph does not show."""
+        return self.in_named and not self.in_default
+
+
+def probe(client: HttpClient, url: str) -> Probe:
+    """Ask the query endpoint at url for the ontology header, in the default graph and in
+    any named graph (two SELECTs, LIMIT 1)."""
+    default = select(client, url, f"SELECT ?x WHERE {{ {PROBE_TRIPLE} BIND(1 AS ?x) }} LIMIT 1",
+                     "the default graph probe")
+    named = select(client, url, f"SELECT ?g WHERE {{ GRAPH ?g {{ {PROBE_TRIPLE} }} }} LIMIT 1",
+                   "the named graph probe")
+    return Probe(bool(default), bool(named))
+
+
+def not_union_message(url: str) -> str:
+    """What to say about a store whose default graph does not show the release."""
+    return (f"the store at {shown(url)} holds the ccbkg release in named graphs that its "
+            f"default graph does not show, so every bundled query would answer nothing: "
+            f"{UNION_SETTING}")

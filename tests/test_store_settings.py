@@ -1,0 +1,70 @@
+"""A store set up otherwise than the README says never gives an empty answer with exit 0:
+publish and `query run --endpoint` probe the default graph (issue 15)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CliResult, assert_no_traceback, run_cli
+from tests.stores import FaultProxy, OxigraphServer, StoreUnderTest
+
+pytest_plugins = ("tests.conftest_stores",)
+
+
+@pytest.fixture(scope="module")
+def no_union(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphServer]:
+    """An Oxigraph server with its default settings: the default graph is a graph of its own."""
+    server = OxigraphServer(tmp_path_factory.mktemp("plain") / "store", union=False).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _one_line_exit(result: CliResult, code: int, *needles: str) -> None:
+    assert result.code == code, result
+    err = result.err  # progress lines, then one error line
+    last = err.rstrip("\n").rsplit("\n", 1)[-1]
+    assert err.count("ccbkg: error:") == 1 and last.startswith("ccbkg: error:"), err
+    assert all(n in last for n in needles), err
+    assert_no_traceback(result)
+
+
+@pytest.mark.slow
+def test_a_default_graph_that_is_not_the_union_is_refused(no_union: OxigraphServer,
+                                                          dist: Path) -> None:
+    endpoint = no_union.query
+    # A store that holds no ccbkg release (a user's own store) is queried as it is.
+    empty = run_cli("query", "run", "forums", "--endpoint", endpoint, "--format", "csv")
+    assert empty.code == 0, empty.err
+    first = run_cli("publish", "--store", "oxigraph", "--endpoint", no_union.base,
+                    "--dist", str(dist))
+    _one_line_exit(first, 2, "--union-default-graph", "tdb2:unionDefaultGraph",
+                   "published and verified in the named graphs")
+    again = run_cli("publish", "--store", "oxigraph", "--endpoint", no_union.base,
+                    "--dist", str(dist))
+    _one_line_exit(again, 2, "--union-default-graph", "nothing was changed")
+    bundled = run_cli("query", "run", "forums", "--endpoint", endpoint, "--format", "csv")
+    _one_line_exit(bundled, 2, "--union-default-graph", "default graph does not show")
+    own = run_cli("query", "run", "--endpoint", endpoint, "--format", "csv", "--sparql",
+                  "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+    assert own.code == 0 and int(own.out.split()[1]) > 1000, own
+
+
+@pytest.mark.slow
+def test_publish_fails_when_the_query_endpoint_does_not_see_the_release(
+        oxigraph: StoreUnderTest, dist: Path) -> None:
+    """The graph store holds the release, but the query endpoint (behind a proxy that answers
+    every probe with no rows) does not show it: exit 1, said so."""
+    def policy(n: int, method: str, path: str, body: bytes) -> str:
+        return "no-rows" if path.startswith("/query") and b"Ontology" in body else "forward"
+
+    with FaultProxy(oxigraph.server.base, policy) as proxy:
+        result = run_cli("publish", "--store", "oxigraph", "--endpoint", proxy.base,
+                         "--dist", str(dist))
+    _one_line_exit(result, 1, "shows no ontology header",
+                   "does not answer from the published graphs")
+    assert any(a == "no-rows" for _, _, _, a in proxy.log)
