@@ -327,6 +327,8 @@ def test_shapes_page_explains_every_shape_in_words(site: Path) -> None:
         if message is not None:
             assert str(message) in text, local
     assert "at least 1 value" in text and "each value is a" in text
+    # complex paths in SPARQL form, as `ccbkg check` shows them, each term linked
+    assert "ccb:party|ccb:signatory" in re.sub(r"<[^>]+>", "", text)
 
 
 AGENT_LINKS = ("jurisdiction", "heldBy", "speaker", "funder", "signatory", "party",

@@ -10,6 +10,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import SH
 from rdflib.term import Node
 
+from ccbkg.checks.fastshacl.paths import shown_path
 from ccbkg.core import netguard
 from ccbkg.core.findings import Finding, Severity
 from ccbkg.project.layout import Role
@@ -100,7 +101,7 @@ def _finding(
         file=file,
         line=line,
         node=node,
-        path=_show(path),
+        path=shown_path(report, path),
         value=sources.locate(str(value), *roles)[2] if isinstance(value, BNode) else _show(value),
         shape=_show(shape),
         component=_show(one(SH.sourceConstraintComponent)),

@@ -11,6 +11,7 @@ from rdflib import BNode, Graph, URIRef
 from rdflib.term import Node
 
 from ccbkg.checks import fastshacl
+from ccbkg.checks.fastshacl.paths import shown_path
 from ccbkg.checks.pyshacl_engine import SEVERITIES, network_findings, run_shacl
 from ccbkg.core.findings import Finding, Severity, StageResult
 from ccbkg.project.layout import RDF_ROLES, Role
@@ -57,13 +58,14 @@ def run_engine(
         return refused, "not run: the shapes use SERVICE or LOAD", None
     declined = ""
     if engine == "fast":
+        shapes_graph = sources.graph(shapes)
         try:
             run = fastshacl.validate((q for f in sources.of(*data) for q in f.quads),
-                                     sources.graph(shapes))
+                                     shapes_graph)
         except fastshacl.Unsupported as exc:
             declined = f"the fast engine declined ({exc}); "
         else:
-            findings = _findings(run.rows, sources, stage, located)
+            findings = _findings(run.rows, shapes_graph, sources, stage, located)
             return (findings, f"{triples} triples validated by the fast engine; "
                               f"{len(findings)} results", run.report)
     shacl = run_shacl(sources.graph(*data), sources.graph(shapes), stage=stage,
@@ -72,7 +74,7 @@ def run_engine(
                             f"{len(shacl.findings)} results", shacl.report)
 
 
-def _findings(rows: list[fastshacl.Row], sources: LoadedProject, stage: str,
+def _findings(rows: list[fastshacl.Row], shapes: Graph, sources: LoadedProject, stage: str,
               located: tuple[Role, ...]) -> list[Finding]:
     """Findings located in the sources, exactly as `ccbkg.checks.pyshacl_engine` makes them
     from pyshacl."""
@@ -93,7 +95,7 @@ def _findings(rows: list[fastshacl.Row], sources: LoadedProject, stage: str,
             stage=stage, severity=SEVERITIES.get(row.severity, Severity.ERROR)
             if isinstance(row.severity, URIRef) else Severity.ERROR,
             message=messages[0] if messages else "SHACL constraint not met",
-            file=file, line=line, path=_show(row.path),
+            file=file, line=line, path=shown_path(shapes, row.path),
             node=shown_node(str(row.focus), file, line) if blank_or_iri else _show(row.focus),
             value=value, shape=_show(row.shape), component=_show(row.component),
         ))

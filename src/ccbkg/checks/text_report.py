@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from itertools import groupby
 
@@ -21,6 +22,14 @@ def shorten(iri: str | None) -> str:
         if iri.startswith(ns) and len(iri) > len(ns):
             return f"{prefix}:{iri[len(ns):]}"
     return iri
+
+
+def shorten_path(path: str) -> str:
+    """A result path with each IRI as a CURIE where a known prefix fits (`ccb:a|ccb:b`)."""
+    if "<" not in path:  # a single IRI
+        return shorten(path)
+    return re.sub(r"<([^<>]*)>", lambda m: shorten(m[1]) if shorten(m[1]) != m[1] else m[0],
+                  path)
 
 
 def render_text(report: Report, *, color: bool) -> str:
@@ -69,7 +78,7 @@ def _finding_line(
     parts.append(f.message)
     details = []
     if f.path:
-        details.append(f"property {shorten(f.path)}")
+        details.append(f"property {shorten_path(f.path)}")
     if f.value:
         details.append(f"value {shorten(f.value)}")
     if f.shape:

@@ -85,6 +85,7 @@ def _artefacts(sources: LoadedProject, report: Report, shacl_report: Graph | Non
     files.lap("canonical order (the data merged)")
     for ext in DATA_FORMATS:
         put(f"data/ccbkg-data.{ext}", write([data], ext))
+    _validation(put, [parts[f.source.path] for f in sources.of(Role.ONTOLOGY, Role.VOCAB)], data)
     everything = list(parts.values())
     put("ccbkg.trig", write(everything, "trig"))
     put("ccbkg.nq", write(everything, "nq"))
@@ -167,6 +168,14 @@ def _formats(
     other formats made."""
     for ext in formats:
         put(f"{stem}.{ext}", authored if ext == "ttl" else write([part], ext))
+
+
+def _validation(put: Callable[[str, bytes], None], terms: list[Part], data: Part) -> None:
+    """What a stock SHACL validator needs beside shapes/ (docs/shapes.md): the ontology and the
+    vocabularies as one graph to merge users' data with, and the release's data merged with
+    them (the shapes follow rdfs:subClassOf and skos:inScheme in the data graph)."""
+    put("validation/ontology-and-vocabularies.ttl", write(terms, "ttl"))
+    put("validation/ccbkg-data-with-ontology.ttl", write([*terms, data], "ttl"))
 
 
 def _media_type(name: str) -> str:

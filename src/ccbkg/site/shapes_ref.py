@@ -7,6 +7,8 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import SH
 from rdflib.term import Node
 
+from ccbkg.checks.fastshacl import Unsupported
+from ccbkg.checks.fastshacl.paths import sparql_path
 from ccbkg.core.namespaces import DCTERMS, OWL, RDF, RDFS
 from ccbkg.site.context import Site, literal
 from ccbkg.site.links import SHAPES_IRI, SHAPES_NS, SHAPES_PAGE
@@ -40,23 +42,11 @@ class Describer:
         return f"<code>{esc(curie(node))}</code>"
 
     def path_words(self, p: Node) -> str:
-        """A property path in words."""
-        s = self.shapes
-        if isinstance(p, URIRef):
-            return self.term(p)
-        alt = s.value(p, SH.alternativePath)
-        if alt is not None:
-            return "any of " + " | ".join(self.path_words(m) for m in s.items(alt))
-        inv = s.value(p, SH.inversePath)
-        if inv is not None:
-            return f"inverse of {self.path_words(inv)}"
-        for key, word in ((SH.zeroOrMorePath, "*"), (SH.oneOrMorePath, "+"),
-                          (SH.zeroOrOnePath, "?")):
-            inner = s.value(p, key)
-            if inner is not None:
-                return f"({self.path_words(inner)}){word}"
-        members = s.items(p)
-        return " / ".join(self.path_words(m) for m in members) if members else esc(str(p))
+        """A property path in SPARQL form, as `ccbkg check` shows it, each term linked."""
+        try:
+            return sparql_path(self.shapes.graph, p, name=self.term)
+        except Unsupported:
+            return esc(str(p))
 
     def constraints(self, shape: Node) -> list[str]:
         """The constraints of one shape (not its property shapes) as phrases."""

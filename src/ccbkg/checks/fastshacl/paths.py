@@ -15,28 +15,59 @@ _UNARY = ((SH.inversePath, "^{}"), (SH.zeroOrMorePath, "{}*"), (SH.oneOrMorePath
 UNBOUNDED = 1 << 62
 
 
-def sparql_path(graph: Graph, path: Node, depth: int = 0) -> str:
-    """The SPARQL path for a SHACL path node; raises Unsupported when it is malformed."""
+# How tightly each form binds in SPARQL's property-path grammar: an alternative of sequences of
+# path elements (an inverse of a modified primary).
+_ALTERNATIVE, _SEQUENCE, _INVERSE, _MODIFIED, _PRIMARY = range(5)
+
+
+def sparql_path(graph: Graph, path: Node, name: Callable[[URIRef], str] = lambda iri: f"<{iri}>",
+                ) -> str:
+    """The SPARQL property path for a SHACL path node (`<a>|<b>`, `^<a>`, `<a>/<b>`, `<a>*`),
+    with brackets only where the grammar needs them and each IRI written by name; the one
+    formatter of SHACL paths, for queries and reports. Raises Unsupported when malformed."""
+    return _path(graph, path, name, 0)[0]
+
+
+def _path(graph: Graph, path: Node, name: Callable[[URIRef], str], depth: int) -> tuple[str, int]:
+    """The path's text and how tightly it binds."""
     if isinstance(path, URIRef):
-        return f"<{path}>"
+        return name(path), _PRIMARY
     if not isinstance(path, BNode) or depth > 12:
         raise Unsupported(f"{path.n3()} is not a well-formed SHACL path")
+
+    def inner(node: Node, at_least: int) -> str:
+        text, binds = _path(graph, node, name, depth + 1)
+        return text if binds >= at_least else f"({text})"
+
     if (path, RDF.first, None) in graph:
-        items = [sparql_path(graph, i, depth + 1) for i in graph.items(path)]
+        items = [inner(i, _INVERSE) for i in graph.items(path)]
         if len(items) < 2:
             raise Unsupported("a sequence path needs at least two members")
-        return "(" + "/".join(items) + ")"
+        return "/".join(items), _SEQUENCE
     alternatives = list(graph.objects(path, SH.alternativePath))
     if alternatives:
-        items = [sparql_path(graph, i, depth + 1) for i in graph.items(alternatives[0])]
+        items = [inner(i, _SEQUENCE) for i in graph.items(alternatives[0])]
         if len(items) < 2:
             raise Unsupported("an alternative path needs at least two members")
-        return "(" + "|".join(items) + ")"
+        return "|".join(items), _ALTERNATIVE
     for predicate, template in _UNARY:
-        inner = list(graph.objects(path, predicate))
-        if inner:
-            return "(" + template.format(sparql_path(graph, inner[0], depth + 1)) + ")"
+        found = list(graph.objects(path, predicate))
+        if found:
+            inverse = predicate == SH.inversePath
+            text = inner(found[0], _MODIFIED if inverse else _PRIMARY)
+            return template.format(text), _INVERSE if inverse else _MODIFIED
     raise Unsupported(f"{path.n3()} is not a well-formed SHACL path")
+
+
+def shown_path(graph: Graph, path: Node | None) -> str | None:
+    """A result path as reports show it: an IRI as it is, a complex path in SPARQL form (the
+    same text on every run, never a blank-node label), in graph (where the path's triples are)."""
+    if path is None or isinstance(path, URIRef):
+        return None if path is None else str(path)
+    try:
+        return sparql_path(graph, path)
+    except Unsupported:
+        return path.n3()
 
 
 def path_pattern(graph: Graph, path: Node, s: str, o: str, fresh: Callable[[], str]) -> str:

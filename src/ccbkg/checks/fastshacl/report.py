@@ -25,7 +25,7 @@ from ccbkg.core.terms import to_rdflib
 
 @dataclass(frozen=True)
 class Row:
-    """One result of the report (nested sh:detail results too) with rdflib terms."""
+    """One top-level result of the report (not its sh:detail results) with rdflib terms."""
 
     focus: Node
     path: Node | None
@@ -62,8 +62,9 @@ class ReportWriter:
             self.graph.add((report, SH.result, self.result(r)))
         return self.graph
 
-    def result(self, r: Result) -> BNode:
-        """Add one result (and its sh:detail results); returns its node."""
+    def result(self, r: Result, *, detail: bool = False) -> BNode:
+        """Add one result (and its sh:detail results); returns its node. Only top-level
+        results become rows, as only they are results of the report (pyshacl's too)."""
         node = BNode()
         focus = self._data_side(r.focus)
         value = self._data_side(r.value) if r.value is not None else None
@@ -80,10 +81,11 @@ class ReportWriter:
         if r.constraint is not None:
             triples.append((node, SH.sourceConstraint, self._shape_side(r.constraint)))
         triples.extend((node, SH.resultMessage, m) for m in messages)
-        triples.extend((node, SH.detail, self.result(d)) for d in r.details)
+        triples.extend((node, SH.detail, self.result(d, detail=True)) for d in r.details)
         self.graph.addN((s, p, o, self.graph) for s, p, o in triples)
-        self.rows.append(Row(focus, path, value, r.shape.node, r.component, r.severity,
-                             tuple(messages)))
+        if not detail:
+            self.rows.append(Row(focus, path, value, r.shape.node, r.component, r.severity,
+                                 tuple(messages)))
         return node
 
     def path(self, r: Result) -> Node | None:
