@@ -1,9 +1,8 @@
-"""The dataset's own description (VoID + DCAT) and the JSON-LD context made from the ontology."""
+"""The dataset's own description (VoID + DCAT-AP)."""
 
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -14,7 +13,6 @@ import pyoxigraph as ox
 
 from ccbkg.core.namespaces import (
     BASE,
-    CCB,
     DATASET_IRI,
     DCAT,
     DCTERMS,
@@ -23,7 +21,6 @@ from ccbkg.core.namespaces import (
     OWL,
     PREFIXES,
     RDF,
-    RDFS,
     VOID,
     XSD,
 )
@@ -262,33 +259,6 @@ def _counts(add: Callable[..., None], lit: Callable[..., ox.Literal], node: ox.N
         add(node, str(VOID.propertyPartition), part)
         add(part, str(VOID.property), prop)
         add(part, str(VOID.triples), lit(count))
-
-
-def jsonld_context(ontology: list[ox.Quad]) -> bytes:
-    """A JSON-LD context: the prefixes and a short name for every ccb: term."""
-    types: dict[str, set[str]] = {}
-    ranges: dict[str, str] = {}
-    for q in ontology:
-        s = q.subject.value if isinstance(q.subject, ox.NamedNode) else ""
-        if not s.startswith(str(CCB)):
-            continue
-        if q.predicate == TYPE and isinstance(q.object, ox.NamedNode):
-            types.setdefault(s, set()).add(q.object.value)
-        elif q.predicate.value == str(RDFS.range) and isinstance(q.object, ox.NamedNode):
-            ranges[s] = q.object.value
-    context: dict[str, object] = dict(PREFIXES)
-    for term, kinds in sorted(types.items()):
-        name = term[len(str(CCB)):]
-        curie = f"ccb:{name}"
-        if str(OWL.ObjectProperty) in kinds:
-            context[name] = {"@id": curie, "@type": "@id"}
-        elif str(OWL.DatatypeProperty) in kinds and ranges.get(term, "").startswith(str(XSD)) \
-                and ranges[term] != str(XSD.string):
-            context[name] = {"@id": curie, "@type": ranges[term]}
-        else:
-            context[name] = curie
-    return (json.dumps({"@context": context}, indent=2, sort_keys=True, ensure_ascii=False)
-            + "\n").encode("utf-8")
 
 
 def _object(spelling: bytes) -> ox.NamedNode | ox.BlankNode | ox.Literal:

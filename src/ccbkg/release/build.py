@@ -9,6 +9,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -19,13 +20,13 @@ from ccbkg.core.namespaces import GRAPH
 from ccbkg.core.terms import to_oxigraph
 from ccbkg.project.layout import Role
 from ccbkg.project.load import LoadedProject
+from ccbkg.rdf.jsonld import compacted, context, context_bytes
 from ccbkg.rdf.serialize import Part, merged, to_bytes, write
 from ccbkg.rdf.void import (
     VOID_GRAPH,
     Distribution,
     Release,
     Subset,
-    jsonld_context,
     void_dcat,
 )
 from ccbkg.release.atomic import staged_directory
@@ -79,21 +80,21 @@ def _artefacts(sources: LoadedProject, report: Report, shacl_report: Graph | Non
     parts = {f.source.path: Part.of(f.source.graph_iri, f.quads)
              for f in sources.of(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)}
     files.lap("canonical order (every graph)")
+    shipped = context(ontology, [t for p in parts.values() for t in p.triples])
     for f in sources.of(Role.ONTOLOGY):
         _formats(put, f"ontology/{f.source.path.stem}", parts[f.source.path],
-                 authored=f.text.encode("utf-8"))
+                 authored=f.text.encode("utf-8"), context=shipped)
     for f in sources.of(Role.VOCAB):
         _formats(put, f"vocab/{f.source.path.stem}", parts[f.source.path],
-                 authored=f.text.encode("utf-8"))
+                 authored=f.text.encode("utf-8"), context=shipped)
     for f in sources.of(Role.SHAPES):
         _formats(put, f"shapes/{_stem(f.source.path.name)}", parts[f.source.path],
-                 authored=f.text.encode("utf-8"))
+                 authored=f.text.encode("utf-8"), context=shipped)
     data = merged([parts[f.source.path] for f in sources.of(Role.DATA)])
     files.lap("canonical order (the data merged)")
-    for ext in RDF_FORMATS:
-        put(f"data/ccbkg-data.{ext}", write([data], ext))
+    _formats(put, "data/ccbkg-data", data, authored=None, context=shipped)
     everything = list(parts.values())
-    put("context.jsonld", jsonld_context(ontology))
+    put("context.jsonld", context_bytes(shipped))
     put("reports/check.txt", render_text(report, color=False).encode("utf-8"))
     put("reports/check.json", (json.dumps(report.to_json(timings=False), indent=2,
                                           sort_keys=True) + "\n").encode("utf-8"))
@@ -181,11 +182,16 @@ class _Laps:
 
 
 def _formats(put: Callable[[str, bytes], None], stem: str, part: Part, *,
-             authored: bytes) -> None:
-    """The authored Turtle as it is (comments and layout kept, as read when loaded) and the
-    other formats made."""
+             authored: bytes | None, context: dict[str, Any]) -> None:
+    """The authored Turtle as it is (comments and layout kept, as read when loaded), if any,
+    and the other formats made; JSON-LD compacted with the shipped context."""
     for ext in RDF_FORMATS:
-        put(f"{stem}.{ext}", authored if ext == "ttl" else write([part], ext))
+        if ext == "ttl" and authored is not None:
+            put(f"{stem}.{ext}", authored)
+        elif ext == "jsonld":
+            put(f"{stem}.{ext}", compacted(write([part], "nt"), context))
+        else:
+            put(f"{stem}.{ext}", write([part], ext))
 
 
 def _stem(name: str) -> str:
