@@ -13,16 +13,19 @@ from rdflib import Graph
 from rdflib.compare import isomorphic
 
 from ccbkg.rdf.jsonld import CONTEXT_IRI, offline_loader
+from ccbkg.stores.htaccess import read_rules
+from ccbkg.stores.site_server import SiteServer
+from tests.test_redirects import HTACCESS
 from tests.test_site import built  # noqa: F401 (the session-scoped build, shared)
+from tests.test_siteserver import get
 
 # Keys that must contain ':' (none: every property the release uses has a short key).
 PREFIXED_KEYS: set[str] = set()
 
 
 def _documents(dist: Path) -> list[Path]:
-    found = sorted(p for p in dist.rglob("*.jsonld") if p.name != "context.jsonld"
-                   and "site" not in p.relative_to(dist).parts)
-    assert len(found) >= 4, found
+    found = sorted(p for p in dist.rglob("*.jsonld") if p.name != "context.jsonld")
+    assert len(found) >= 4 and any("site" in p.parts for p in found), found
     return found
 
 
@@ -84,3 +87,17 @@ def test_the_loader_refuses_every_other_document(shipped: dict[str, Any]) -> Non
         error = getattr(error, "cause", None) or error.__cause__
     assert any("ccbkg loads no remote document (https://example.org/context.jsonld)" in c
                for c in causes), causes
+
+
+@pytest.mark.slow
+def test_the_context_iri_is_served(built: Path, shipped: dict[str, Any]) -> None:  # noqa: F811
+    server = SiteServer(built, read_rules(HTACCESS), "0.0.0", "127.0.0.1", 0)
+    server.start()
+    try:
+        status, headers, _ = get(server, CONTEXT_IRI.removeprefix("https://w3id.org"))
+        assert status == 302, status
+        status, headers, body = get(server, headers["location"])
+    finally:
+        server.stop()
+    assert status == 200 and headers["content-type"] == "application/ld+json"
+    assert json.loads(body) == shipped
