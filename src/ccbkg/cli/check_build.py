@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from rich.console import Console
 
@@ -49,7 +50,19 @@ def add_parsers(sub: Any) -> None:
     build.add_argument("--no-site", dest="site", action="store_false",
                        help="leave out the documentation site (dist/site/); for large graphs, "
                             "where it is the slowest part of the build")
+    build.add_argument("--sparql-endpoint", type=_endpoint, metavar="URL",
+                       help="the public SPARQL endpoint of this release, named in void.ttl as "
+                            "void:sparqlEndpoint (default: none is named)")
     build.set_defaults(run=_cmd_build)
+
+
+def _endpoint(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(
+            c.isspace() or c in '<>"{}|\\^`' for c in value):
+        raise argparse.ArgumentTypeError(
+            f"not an http(s) URL: {value!r} (example: https://example.org/sparql)")
+    return value
 
 
 def _stages(value: str) -> tuple[str, ...]:
@@ -102,14 +115,14 @@ def _cmd_build(args: argparse.Namespace) -> int:
         return EXIT_DEFECTS
     with progress.step(f"Writing {args.out}"):
         summary = build(outcome.sources, outcome.report, outcome.shacl_report, args.out,
-                        site=args.site)
+                        site=args.site, endpoint=args.sparql_endpoint)
     if not args.quiet:
         graphs = ", ".join(f"{g.rsplit('/', 1)[-1]} {n}" for g, n in sorted(summary.graphs.items()))
         console.print(
             f"Built ccbkg {summary.release.version} into {summary.out}/: {len(summary.files)} "
             f"files, {summary.triples} triples (named graphs: {graphs}).\n"
             f"  ontology/, vocab/, shapes/: each part as Turtle, N-Triples, RDF/XML, JSON-LD\n"
-            f"  data/ccbkg-data.{{ttl,nt,jsonld}}: the instances merged\n"
+            f"  data/ccbkg-data.{{ttl,nt,rdf,jsonld}}: the instances merged\n"
             f"  validation/: for stock SHACL validators (docs/shapes.md)\n"
             f"  ccbkg.trig, ccbkg.nq: everything, one named graph per part\n"
             f"  context.jsonld, void.ttl (VoID + DCAT), reports/, SHA256SUMS"

@@ -1,9 +1,11 @@
-"""The dataset's own description (VoID + DCAT) and the JSON-LD context made from the ontology."""
+"""The dataset's own description (VoID + DCAT-AP)."""
 
 from __future__ import annotations
 
-import json
+import hashlib
+import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -11,15 +13,14 @@ import pyoxigraph as ox
 
 from ccbkg.core.namespaces import (
     BASE,
-    CCB,
     DATASET_IRI,
     DCAT,
     DCTERMS,
+    GRAPH,
     ONTOLOGY_IRI,
     OWL,
     PREFIXES,
     RDF,
-    RDFS,
     VOID,
     XSD,
 )
@@ -58,28 +59,63 @@ class Release:
 
 @dataclass(frozen=True)
 class Distribution:
-    """One file of the release."""
+    """One file of the release; a file that holds the description itself (ccbkg.nq,
+    ccbkg.trig) cannot state its own size and checksum: those are None (SHA256SUMS has them)."""
 
     path: str
     media_type: str
-    size: int
-    sha256: str
+    size: int | None
+    sha256: str | None
+
+
+@dataclass(frozen=True)
+class Subset:
+    """One named graph of the release: what it is, its triples, and the files that hold it."""
+
+    graph: str
+    lines: list[bytes]
+    files: list[str]
+
+
+SPDX = "http://spdx.org/rdf/terms#"
+FOAF_NS = "http://xmlns.com/foaf/0.1/"
+VCARD = "http://www.w3.org/2006/vcard/ns#"
+DCATAP = "http://data.europa.eu/r5r/"
+EU = "http://publications.europa.eu/resource/authority/"
+FILE_TYPES = {"ttl": "RDF_TURTLE", "nt": "RDF_N_TRIPLES", "nq": "RDF_N_QUADS",
+              "trig": "RDF_TRIG", "rdf": "RDF_XML", "jsonld": "JSON_LD", "json": "JSON",
+              "txt": "TXT", "sql": "SQL"}
+_KINDS = {  # graph IRI prefix -> (what it is, the standard it conforms to)
+    "ontology": ("the OWL ontology", "http://www.w3.org/2002/07/owl#"),
+    "shapes": ("the SHACL shapes", "http://www.w3.org/ns/shacl#"),
+    "vocab/": ("a SKOS concept scheme", "http://www.w3.org/2004/02/skos/core#"),
+    "data/": ("instance data", ONTOLOGY_IRI),
+    "void": ("this description (VoID and DCAT)", "http://www.w3.org/ns/dcat#"),
+}
+VOID_GRAPH = str(GRAPH["void"])  # this description, as a named graph of ccbkg.nq and .trig
+_YEAR = re.compile(rb'"(\d{4})(?:-\d\d){0,2}"\^\^<http://www\.w3\.org/2001/XMLSchema#'
+                   rb'(?:date|gYear|gYearMonth)>')
 
 
 def void_dcat(
-    release: Release, data: list[bytes], graphs: dict[str, int],
-    distributions: list[Distribution],
+    release: Release, subsets: list[Subset], distributions: list[Distribution], *,
+    endpoint: str | None = None,
 ) -> list[ox.Quad]:
-    """VoID statistics (counts, class and property partitions, subsets) and a DCAT catalogue.
+    """A DCAT catalogue with one dataset, the union of the subsets (the named graphs), each
+    with its own VoID counts, and its distributions (files) with checksums.
 
-    data is the distinct data triples as N-Triples lines; the statistics count their terms'
-    spellings, which pyoxigraph writes one way per term (far cheaper than term objects).
+    Statistics count the N-Triples spellings of the terms, which pyoxigraph writes one way per
+    term (far cheaper than term objects). endpoint, if given, is the public SPARQL endpoint.
     """
     ds = ox.NamedNode(DATASET_IRI)
     out: list[ox.Quad] = []
 
-    def add(s: ox.NamedNode, p: str, o: ox.NamedNode | ox.Literal) -> None:
+    def add(s: ox.NamedNode | ox.BlankNode, p: str,
+            o: ox.NamedNode | ox.BlankNode | ox.Literal) -> None:
         out.append(ox.Quad(s, ox.NamedNode(p), o))
+
+    def iri(value: str) -> ox.NamedNode:
+        return ox.NamedNode(value)
 
     def lit(value: str | int, dt: str | None = None) -> ox.Literal:
         if isinstance(value, int):
@@ -88,90 +124,141 @@ def void_dcat(
             return ox.Literal(value, datatype=ox.NamedNode(dt))
         return ox.Literal(value)
 
-    rows = [line.split(b" ", 2) for line in data]  # subject, predicate, "object ."
-    add(ds, str(RDF.type), ox.NamedNode(str(VOID.Dataset)))
-    add(ds, str(RDF.type), ox.NamedNode(str(DCAT.Dataset)))
-    add(ds, str(DCTERMS.title), ox.Literal(f"{release.title}: data", language="en"))
-    add(ds, str(DCTERMS.description), ox.Literal(
+    def en(text: str) -> ox.Literal:
+        return ox.Literal(text, language="en")
+
+    def released(node: ox.NamedNode) -> None:
+        add(node, str(DCTERMS.license), iri(LICENSE))
+        add(node, "http://www.w3.org/ns/dcat#version", lit(release.version))  # DCAT 3
+        add(node, str(OWL.versionInfo), lit(release.version))
+        add(node, str(DCTERMS.issued), lit(release.issued, str(XSD.date)))
+        add(node, str(DCTERMS.modified), lit(release.issued, str(XSD.date)))
+        add(node, str(DCTERMS.publisher), iri(BASE))
+
+    def download(path: str) -> ox.NamedNode:
+        return iri(f"{BASE}release/{release.version}/{quote(path)}")
+
+    catalogue = iri(f"{DATASET_IRI}/catalogue")
+    add(catalogue, str(RDF.type), iri(str(DCAT.Catalog)))
+    add(catalogue, str(DCTERMS.title), en(f"{release.title}: catalogue"))
+    add(catalogue, str(DCTERMS.description), en(
+        "The releases of the cyber capacity building knowledge graph."))
+    add(catalogue, str(DCAT.dataset), ds)
+    add(catalogue, FOAF_NS + "homepage", iri(BASE))
+    add(catalogue, str(DCAT.themeTaxonomy), iri(EU + "data-theme"))
+    add(catalogue, str(DCTERMS.spatial), iri(EU + "continent/WORLD"))
+    released(catalogue)
+    add(iri(BASE), str(RDF.type), iri(FOAF_NS + "Agent"))
+    add(iri(BASE), FOAF_NS + "name", en("ccbkg project"))
+
+    add(ds, str(RDF.type), iri(str(VOID.Dataset)))
+    add(ds, str(RDF.type), iri(str(DCAT.Dataset)))
+    add(ds, str(DCTERMS.title), en(f"{release.title}: data"))
+    add(ds, str(DCTERMS.description), en(
         "Strategies, CSIRTs, agreements, exercises, forums, programmes and positions of states "
-        "in cyber capacity building, each fact cited to the passage it comes from.",
-        language="en"))
-    add(ds, str(DCTERMS.license), ox.NamedNode(LICENSE))
-    add(ds, str(DCTERMS.issued), lit(release.issued, str(XSD.date)))
-    add(ds, str(DCTERMS.modified), lit(release.issued, str(XSD.date)))
-    add(ds, "http://www.w3.org/ns/dcat#version", lit(release.version))  # DCAT 3
-    add(ds, str(OWL.versionInfo), lit(release.version))
-    add(ds, str(DCTERMS.publisher), ox.NamedNode(BASE))
+        "in cyber capacity building, each fact cited to the passage it comes from, with the "
+        "ontology, concept schemes and shapes that describe them. The counts are of the union "
+        "of the named graphs listed as subsets (this description's own graph is not counted)."))
+    released(ds)
+    add(ds, str(DCAT.landingPage), iri(BASE))
+    for word in ("cyber capacity building", "cybersecurity", "CSIRT", "national strategy"):
+        add(ds, str(DCAT.keyword), en(word))
+    add(ds, str(DCAT.theme), iri(EU + "data-theme/GOVE"))
+    add(ds, str(DCAT.theme), iri(EU + "data-theme/TECH"))
+    add(ds, str(DCTERMS.spatial), iri(EU + "continent/WORLD"))
+    contact = ox.BlankNode("contact")
+    add(ds, str(DCAT.contactPoint), contact)
+    add(contact, str(RDF.type), iri(VCARD + "Kind"))
+    add(contact, VCARD + "fn", en("ccbkg project"))
+    add(contact, VCARD + "hasURL", iri(BASE))
     add(ds, str(VOID.uriSpace), lit(BASE + "id/"))
-    add(ds, str(VOID.vocabulary), ox.NamedNode(ONTOLOGY_IRI))
-    add(ds, str(DCTERMS.conformsTo), ox.NamedNode(ONTOLOGY_IRI))
+    add(ds, str(VOID.vocabulary), iri(ONTOLOGY_IRI))
+    add(ds, str(DCTERMS.conformsTo), iri(ONTOLOGY_IRI))
+    if endpoint:
+        add(ds, str(VOID.sparqlEndpoint), iri(endpoint))
+    union = sorted({line for s in subsets for line in s.lines})
+    years = sorted(m.group(1).decode() for line in union for m in _YEAR.finditer(line))
+    if years:
+        period = ox.BlankNode("period")
+        add(ds, str(DCTERMS.temporal), period)
+        add(period, str(RDF.type), iri(str(DCTERMS.PeriodOfTime)))
+        add(period, str(DCAT.startDate), lit(years[0], str(XSD.gYear)))
+        add(period, str(DCAT.endDate), lit(years[-1], str(XSD.gYear)))
+    _counts(add, lit, ds, union, partitions=True)
+    for path in ("ccbkg.nq", "ccbkg.trig"):
+        add(ds, str(VOID.dataDump), download(path))
+    for subset in sorted(subsets, key=lambda s: s.graph):
+        node = iri(subset.graph)
+        name = subset.graph[len(str(GRAPH)):]
+        what, standard = next(v for k, v in _KINDS.items() if name.startswith(k))
+        add(node, str(RDF.type), iri(str(VOID.Dataset)))
+        add(node, str(DCTERMS.title), en(f"{release.title}: {name}"))
+        add(node, str(DCTERMS.description), en(f"The named graph <{subset.graph}>: {what}."))
+        add(node, str(DCTERMS.conformsTo), iri(standard))
+        released(node)
+        for path in subset.files:
+            add(node, str(VOID.dataDump), download(path))
+        if subset.graph == VOID_GRAPH:  # describes the dataset; not part of what it counts
+            add(node, FOAF_NS + "primaryTopic", ds)
+            continue
+        add(ds, str(VOID.subset), node)
+        add(node, str(DCTERMS.isPartOf), ds)
+        _counts(add, lit, node, sorted(set(subset.lines)), partitions=False)
+    for dist in distributions:
+        node = iri(f"{DATASET_IRI}/distribution/{quote(dist.path, safe='')}")
+        add(ds, str(DCAT.distribution), node)
+        add(node, str(RDF.type), iri(str(DCAT.Distribution)))
+        add(node, str(DCTERMS.title), lit(dist.path))
+        add(node, str(DCTERMS.description), en(f"The file {dist.path} of release "
+                                                f"{release.version}."))
+        add(node, str(DCAT.downloadURL), download(dist.path))
+        add(node, str(DCAT.accessURL), iri(f"{BASE}release/{release.version}/"))
+        add(node, str(DCAT.mediaType), iri(
+            f"http://www.iana.org/assignments/media-types/{dist.media_type}"))
+        ext = dist.path.rsplit(".", 1)[-1]
+        if ext in FILE_TYPES:
+            add(node, str(DCTERMS["format"]), iri(f"{EU}file-type/{FILE_TYPES[ext]}"))
+        add(node, DCATAP + "availability", iri(EU + "planned-availability/STABLE"))
+        add(node, str(DCTERMS.license), iri(LICENSE))
+        add(node, "http://www.w3.org/ns/dcat#version", lit(release.version))
+        if dist.size is not None:
+            add(node, str(DCAT.byteSize), lit(dist.size, str(XSD.nonNegativeInteger)))
+        if dist.sha256 is not None:
+            checksum = ox.BlankNode(f"sha256-{hashlib.sha1(dist.path.encode()).hexdigest()}")
+            add(node, SPDX + "checksum", checksum)
+            add(checksum, str(RDF.type), iri(SPDX + "Checksum"))
+            add(checksum, SPDX + "algorithm", iri(SPDX + "checksumAlgorithm_sha256"))
+            add(checksum, SPDX + "checksumValue", lit(dist.sha256, str(XSD.hexBinary)))
+    return out
+
+
+def _counts(add: Callable[..., None], lit: Callable[..., ox.Literal], node: ox.NamedNode,
+            lines: list[bytes], *, partitions: bool) -> None:
+    """VoID statistics of distinct N-Triples lines; with class and property partitions."""
+    rows = [line.split(b" ", 2) for line in lines]  # subject, predicate, "object ."
     properties = Counter(r[1] for r in rows)
     typed = [(r[0], r[2]) for r in rows if r[1] == _TYPE_SPELLING]
     classes = Counter(c for _, c in typed)
-    add(ds, str(VOID.triples), lit(len(rows)))
-    add(ds, str(VOID.distinctSubjects), lit(len({r[0] for r in rows})))
-    add(ds, str(VOID.properties), lit(len(properties)))
-    add(ds, str(VOID.distinctObjects), lit(len({r[2] for r in rows})))
-    add(ds, str(VOID.entities), lit(len({s for s, _ in typed})))
-    add(ds, str(VOID.classes), lit(len(classes)))
+    add(node, str(VOID.triples), lit(len(rows)))
+    add(node, str(VOID.distinctSubjects), lit(len({r[0] for r in rows})))
+    add(node, str(VOID.properties), lit(len(properties)))
+    add(node, str(VOID.distinctObjects), lit(len({r[2] for r in rows})))
+    add(node, str(VOID.entities), lit(len({s for s, _ in typed})))
+    add(node, str(VOID.classes), lit(len(classes)))
+    if not partitions:
+        return
     for cls, count in sorted(((_object(c), n) for c, n in classes.items()),
                              key=lambda kv: str(kv[0])):
         part = ox.NamedNode(f"{DATASET_IRI}/partition/class/{_slug(cls)}")
-        add(ds, str(VOID.classPartition), part)
-        add(part, str(VOID["class"]), cls)  # type: ignore[arg-type]
+        add(node, str(VOID.classPartition), part)
+        add(part, str(VOID["class"]), cls)
         add(part, str(VOID.entities), lit(count))
     for prop, count in sorted(((ox.NamedNode(p[1:-1].decode()), n)
                                for p, n in properties.items()), key=lambda kv: str(kv[0])):
         part = ox.NamedNode(f"{DATASET_IRI}/partition/property/{_slug(prop)}")
-        add(ds, str(VOID.propertyPartition), part)
+        add(node, str(VOID.propertyPartition), part)
         add(part, str(VOID.property), prop)
         add(part, str(VOID.triples), lit(count))
-    for graph, count in sorted(graphs.items()):
-        add(ds, str(VOID.subset), ox.NamedNode(graph))
-        add(ox.NamedNode(graph), str(RDF.type), ox.NamedNode(str(VOID.Dataset)))
-        add(ox.NamedNode(graph), str(VOID.triples), lit(count))
-    for dist in distributions:
-        node = ox.NamedNode(f"{DATASET_IRI}/distribution/{quote(dist.path, safe='')}")
-        add(ds, str(DCAT.distribution), node)
-        add(node, str(RDF.type), ox.NamedNode(str(DCAT.Distribution)))
-        add(node, str(DCTERMS.title), lit(dist.path))
-        add(node, str(DCAT.downloadURL), ox.NamedNode(
-            f"{BASE}release/{release.version}/{quote(dist.path)}"))
-        add(node, str(DCAT.mediaType), ox.NamedNode(
-            f"https://www.iana.org/assignments/media-types/{dist.media_type}"))
-        add(node, str(DCAT.byteSize), lit(dist.size))
-        add(node, str(DCTERMS.license), ox.NamedNode(LICENSE))
-        add(node, "http://spdx.org/rdf/terms#checksumValue", lit(dist.sha256))
-        if dist.media_type in ("text/turtle", "application/n-triples"):
-            add(ds, str(VOID.dataDump), node)
-    return out
-
-
-def jsonld_context(ontology: list[ox.Quad]) -> bytes:
-    """A JSON-LD context: the prefixes and a short name for every ccb: term."""
-    types: dict[str, set[str]] = {}
-    ranges: dict[str, str] = {}
-    for q in ontology:
-        s = q.subject.value if isinstance(q.subject, ox.NamedNode) else ""
-        if not s.startswith(str(CCB)):
-            continue
-        if q.predicate == TYPE and isinstance(q.object, ox.NamedNode):
-            types.setdefault(s, set()).add(q.object.value)
-        elif q.predicate.value == str(RDFS.range) and isinstance(q.object, ox.NamedNode):
-            ranges[s] = q.object.value
-    context: dict[str, object] = dict(PREFIXES)
-    for term, kinds in sorted(types.items()):
-        name = term[len(str(CCB)):]
-        curie = f"ccb:{name}"
-        if str(OWL.ObjectProperty) in kinds:
-            context[name] = {"@id": curie, "@type": "@id"}
-        elif str(OWL.DatatypeProperty) in kinds and ranges.get(term, "").startswith(str(XSD)) \
-                and ranges[term] != str(XSD.string):
-            context[name] = {"@id": curie, "@type": ranges[term]}
-        else:
-            context[name] = curie
-    return (json.dumps({"@context": context}, indent=2, sort_keys=True, ensure_ascii=False)
-            + "\n").encode("utf-8")
 
 
 def _object(spelling: bytes) -> ox.NamedNode | ox.BlankNode | ox.Literal:

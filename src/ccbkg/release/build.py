@@ -9,6 +9,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -19,14 +20,21 @@ from ccbkg.core.namespaces import GRAPH
 from ccbkg.core.terms import to_oxigraph
 from ccbkg.project.layout import Role
 from ccbkg.project.load import LoadedProject
-from ccbkg.rdf.serialize import MEDIA_TYPES, Part, merged, to_bytes, write
-from ccbkg.rdf.void import Distribution, Release, jsonld_context, void_dcat
+from ccbkg.rdf.jsonld import compacted, context, context_bytes
+from ccbkg.rdf.serialize import Part, merged, to_bytes, write
+from ccbkg.rdf.void import (
+    VOID_GRAPH,
+    Distribution,
+    Release,
+    Subset,
+    void_dcat,
+)
 from ccbkg.release.atomic import staged_directory
 from ccbkg.site import write_site
 from ccbkg.stores.publish import virtuoso_load_script
+from ccbkg.stores.site_server import media_type
 
 RDF_FORMATS = ("ttl", "nt", "rdf", "jsonld")
-DATA_FORMATS = ("ttl", "nt", "jsonld")
 
 
 @dataclass(frozen=True)
@@ -42,16 +50,17 @@ class BuildSummary:
 
 def build(
     sources: LoadedProject, report: Report, shacl_report: Graph | None, out: Path, *,
-    site: bool = True, timings: dict[str, float] | None = None,
+    site: bool = True, timings: dict[str, float] | None = None, endpoint: str | None = None,
 ) -> BuildSummary:
     """Write every artefact (and the site, unless told not to) into a staging folder, then
     swap it in place of out.
 
-    timings, if given, gets the seconds each step took (each artefact under its file name).
+    timings, if given, gets the seconds each step took (each artefact under its file name);
+    endpoint, if given, is the public SPARQL endpoint that void.ttl names.
     """
     lap = _Laps(timings if timings is not None else {})
     with staged_directory(out) as staging, _Files(staging, lap) as files:
-        summary = _artefacts(sources, report, shacl_report, files, out)
+        summary = _artefacts(sources, report, shacl_report, files, out, endpoint)
         # The documentation site links the files above; it is not a distribution, so it is in
         # neither SHA256SUMS nor void.ttl.
         pages = write_site(sources, staging / "site", summary.release, files.written) \
@@ -63,7 +72,7 @@ def build(
 
 
 def _artefacts(sources: LoadedProject, report: Report, shacl_report: Graph | None,
-               files: _Files, out: Path) -> BuildSummary:
+               files: _Files, out: Path, endpoint: str | None) -> BuildSummary:
     """Make and put every release file; the summary names out as where they go."""
     put = files.put
     ontology = sources.quads(Role.ONTOLOGY)
@@ -71,25 +80,22 @@ def _artefacts(sources: LoadedProject, report: Report, shacl_report: Graph | Non
     parts = {f.source.path: Part.of(f.source.graph_iri, f.quads)
              for f in sources.of(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)}
     files.lap("canonical order (every graph)")
+    shipped = context(ontology, [t for p in parts.values() for t in p.triples])
     for f in sources.of(Role.ONTOLOGY):
         _formats(put, f"ontology/{f.source.path.stem}", parts[f.source.path],
-                 authored=f.text.encode("utf-8"))
+                 authored=f.text.encode("utf-8"), context=shipped)
     for f in sources.of(Role.VOCAB):
         _formats(put, f"vocab/{f.source.path.stem}", parts[f.source.path],
-                 authored=f.text.encode("utf-8"))
+                 authored=f.text.encode("utf-8"), context=shipped)
     for f in sources.of(Role.SHAPES):
-        stem = f.source.path.name.removesuffix(".ttl")
-        _formats(put, f"shapes/{stem}", parts[f.source.path], authored=f.text.encode("utf-8"),
-                 formats=("ttl", "nt"))
+        _formats(put, f"shapes/{_stem(f.source.path.name)}", parts[f.source.path],
+                 authored=f.text.encode("utf-8"), context=shipped)
     data = merged([parts[f.source.path] for f in sources.of(Role.DATA)])
     files.lap("canonical order (the data merged)")
-    for ext in DATA_FORMATS:
-        put(f"data/ccbkg-data.{ext}", write([data], ext))
+    _formats(put, "data/ccbkg-data", data, authored=None, context=shipped)
     _validation(put, [parts[f.source.path] for f in sources.of(Role.ONTOLOGY, Role.VOCAB)], data)
     everything = list(parts.values())
-    put("ccbkg.trig", write(everything, "trig"))
-    put("ccbkg.nq", write(everything, "nq"))
-    put("context.jsonld", jsonld_context(ontology))
+    put("context.jsonld", context_bytes(shipped))
     put("reports/check.txt", render_text(report, color=False).encode("utf-8"))
     put("reports/check.json", (json.dumps(report.to_json(timings=False), indent=2,
                                           sort_keys=True) + "\n").encode("utf-8"))
@@ -99,11 +105,27 @@ def _artefacts(sources: LoadedProject, report: Report, shacl_report: Graph | Non
         put("reports/shacl-report.ttl", to_bytes(quads, "ttl"))
     graphs = {p.graph: len(p.lines) for p in everything}
     put("load-virtuoso.sql", virtuoso_load_script(
-        sorted(graphs), {"ccbkg.nq": str(GRAPH["default"])}).encode("utf-8"))
+        sorted([*graphs, VOID_GRAPH]), {"ccbkg.nq": str(GRAPH["default"])}).encode("utf-8"))
+    # void.ttl is also a named graph of ccbkg.nq and ccbkg.trig, so these two cannot state
+    # their own size and checksum (SHA256SUMS has them).
     digests = files.digests()
-    distributions = [Distribution(name, _media_type(name), len(files.written[name]),
+    distributions = [Distribution(name, media_type(name), len(files.written[name]),
                                   digests[name]) for name in sorted(files.written)]
-    put("void.ttl", to_bytes(void_dcat(release, data.lines, graphs, distributions), "ttl"))
+    distributions += [Distribution(name, media_type(name), None, None)
+                      for name in ("ccbkg.nq", "ccbkg.trig")]
+    stems = {f.source.graph_iri: f"{folder}/{_stem(f.source.path.name)}"
+             for folder, role in (("ontology", Role.ONTOLOGY), ("vocab", Role.VOCAB),
+                                  ("shapes", Role.SHAPES)) for f in sources.of(role)}
+    subsets = [Subset(p.graph, p.lines,
+                      [f"{stems[p.graph]}.{ext}" for ext in RDF_FORMATS] if p.graph in stems
+                      else []) for p in everything]
+    subsets.append(Subset(VOID_GRAPH, [], ["void.ttl"]))
+    description = void_dcat(release, subsets, sorted(distributions, key=lambda d: d.path),
+                            endpoint=endpoint)
+    described = Part.of(VOID_GRAPH, description)
+    put("ccbkg.trig", write([*everything, described], "trig"))
+    put("ccbkg.nq", write([*everything, described], "nq"))
+    put("void.ttl", to_bytes(description, "ttl"))
     digests = files.digests()
     put("SHA256SUMS", "".join(f"{digests[name]}  {name}\n"
                               for name in sorted(files.written)).encode("ascii"))
@@ -160,14 +182,17 @@ class _Laps:
         self.last = now
 
 
-def _formats(
-    put: Callable[[str, bytes], None], stem: str, part: Part, *, authored: bytes,
-    formats: tuple[str, ...] = RDF_FORMATS,
-) -> None:
-    """The authored Turtle as it is (comments and layout kept, as read when loaded) and the
-    other formats made."""
-    for ext in formats:
-        put(f"{stem}.{ext}", authored if ext == "ttl" else write([part], ext))
+def _formats(put: Callable[[str, bytes], None], stem: str, part: Part, *,
+             authored: bytes | None, context: dict[str, Any]) -> None:
+    """The authored Turtle as it is (comments and layout kept, as read when loaded), if any,
+    and the other formats made; JSON-LD compacted with the shipped context."""
+    for ext in RDF_FORMATS:
+        if ext == "ttl" and authored is not None:
+            put(f"{stem}.{ext}", authored)
+        elif ext == "jsonld":
+            put(f"{stem}.{ext}", compacted(write([part], "nt"), context))
+        else:
+            put(f"{stem}.{ext}", write([part], ext))
 
 
 def _validation(put: Callable[[str, bytes], None], terms: list[Part], data: Part) -> None:
@@ -178,7 +203,5 @@ def _validation(put: Callable[[str, bytes], None], terms: list[Part], data: Part
     put("validation/ccbkg-data-with-ontology.ttl", write([*terms, data], "ttl"))
 
 
-def _media_type(name: str) -> str:
-    ext = name.rsplit(".", 1)[-1]
-    return MEDIA_TYPES.get(ext, {"txt": "text/plain", "json": "application/json"}.get(
-        ext, "application/octet-stream"))
+def _stem(name: str) -> str:
+    return name.removesuffix(".ttl")

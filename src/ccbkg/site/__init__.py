@@ -8,6 +8,7 @@ and the release (never the clock), so two builds are byte-identical.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from importlib.resources import files
 from pathlib import Path
@@ -19,6 +20,7 @@ from ccbkg.core.namespaces import CCB
 from ccbkg.project.layout import Role
 from ccbkg.project.load import LoadedProject
 from ccbkg.query.catalogue import parse_header
+from ccbkg.rdf.jsonld import context as jsonld_context
 from ccbkg.rdf.void import Release
 from ccbkg.site import diagrams
 from ccbkg.site.context import Site
@@ -121,7 +123,10 @@ def build_site(sources: LoadedProject, release: Release,
     frame = _frame(site, documents)
     for page in rendered:
         out[page.path] = frame.render(page)
-    out.update(description_files(sources.quads(Role.DATA), pages))
+    shipped = json.loads(artefacts["context.jsonld"]) if "context.jsonld" in artefacts else \
+        jsonld_context(sources.quads(Role.ONTOLOGY),
+                       sources.quads(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA))
+    out.update(description_files(sources.quads(Role.DATA), pages, shipped))
     return out
 
 

@@ -11,19 +11,16 @@ from markdown_it import MarkdownIt
 from rdflib import URIRef
 
 from ccbkg.core.namespaces import BASE, CCB, DCTERMS, ONTOLOGY_IRI, OWL, RDF, SKOS
-from ccbkg.rdf.serialize import MEDIA_TYPES
 from ccbkg.rdf.void import LICENSE
 from ccbkg.site.context import Site
 from ccbkg.site.links import INDEX_PAGE, ONTOLOGY_PAGE, SHAPES_PAGE, page_path
 from ccbkg.site.markup import Page, esc, link, table, ul
 from ccbkg.site.profile import fact_count
 from ccbkg.site.view import DATA_NS, sort_key
+from ccbkg.stores.site_server import media_type
 
 RESOURCES_PAGE = "resources.html"
 QUERY_FOLDER = "queries"
-OTHER_TYPES = {"txt": "text/plain", "json": "application/json", "": "text/plain"}
-
-
 @dataclass(frozen=True)
 class Example:
     """A bundled query as the index shows it."""
@@ -42,13 +39,6 @@ def _size(n: int) -> str:
     if n < 1024 * 1024:
         return f"{n / 1024:.1f} KiB"
     return f"{n / 1024 / 1024:.1f} MiB"
-
-
-def media_type(name: str) -> str:
-    """The media type of a dist file, by extension."""
-    ext = name.rsplit(".", 1)[-1] if "." in name.rsplit("/", 1)[-1] else ""
-    found: str = MEDIA_TYPES.get(ext) or OTHER_TYPES.get(ext) or "application/octet-stream"
-    return found
 
 
 def downloads(path: str, artefacts: Mapping[str, bytes], prefix: str = "") -> str:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib import URIRef
 from rdflib.term import Node
 
 from ccbkg.core.namespaces import CCB, DCTERMS, RDF, RDFS, SKOS
+from ccbkg.rdf.jsonld import compacted
 from ccbkg.rdf.serialize import Ordered
 from ccbkg.site.context import Site, passage_anchor, shorten
 from ccbkg.site.links import page_path, relative, split_fragment
@@ -130,8 +132,10 @@ def passage_note(site: Site, path: str, passage: URIRef) -> str:
     return f'<blockquote class="quote big">{esc(quote)}</blockquote>\n{where}'
 
 
-def description_files(quads: list[ox.Quad], pages: set[str]) -> dict[str, bytes]:
-    """Each page's triples (its own and its #parts') as Turtle, N-Triples, RDF/XML, JSON-LD."""
+def description_files(quads: list[ox.Quad], pages: set[str],
+                      shipped: dict[str, Any]) -> dict[str, bytes]:
+    """Each page's triples (its own and its #parts') as Turtle, N-Triples, RDF/XML, JSON-LD
+    (compacted with the shipped context)."""
     by_page: dict[str, list[ox.Quad]] = {}
     for q in quads:
         if isinstance(q.subject, ox.NamedNode):
@@ -143,5 +147,6 @@ def description_files(quads: list[ox.Quad], pages: set[str]) -> dict[str, bytes]
         stem = page_path(base).removesuffix(".html")
         ordered = Ordered(found)
         for ext, _, _ in RDF_FILES:
-            out[f"{stem}.{ext}"] = ordered.write(ext)
+            out[f"{stem}.{ext}"] = compacted(ordered.write("nt"), shipped) if ext == "jsonld" \
+                else ordered.write(ext)
     return out

@@ -24,7 +24,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
@@ -40,7 +40,7 @@ MEDIA_TYPES = {
     ".jsonld": "application/ld+json", ".json": "application/json",
     ".rq": "application/sparql-query; charset=utf-8", ".csv": "text/csv; charset=utf-8",
     ".txt": "text/plain; charset=utf-8", ".md": "text/markdown; charset=utf-8",
-    ".sql": "text/plain; charset=utf-8",
+    ".sql": "application/sql; charset=utf-8", "": "text/plain; charset=utf-8",  # SHA256SUMS
 }
 INDEX = "/site/index.html"
 HEADER_SECONDS = 10.0  # a connection that has not sent its request head in this time is closed
@@ -243,6 +243,12 @@ class SiteServer:
         if self._thread.is_alive():
             self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def media_type(name: str) -> str:
+    """The registered media type of a release file, by its extension (without parameters)."""
+    return MEDIA_TYPES.get(PurePosixPath(name).suffix.lower(),
+                           "application/octet-stream").split(";")[0]
 
 
 def local_location(location: str, version: str) -> str:

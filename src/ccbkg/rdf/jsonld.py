@@ -1,0 +1,104 @@
+"""JSON-LD for web developers: one context with its own IRI, and compacted documents that
+refer to it. pyld does the JSON-LD work, with a loader that never fetches anything."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import pyoxigraph as ox
+from pyld import jsonld
+
+from ccbkg.core.namespaces import BASE, CCB, OWL, PREFIXES, RDF, RDFS, XSD
+
+CONTEXT_IRI = BASE + "context.jsonld"
+_TYPE = str(RDF.type)
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
+
+
+def context(ontology: Iterable[ox.Quad], release: Iterable[ox.Quad]) -> dict[str, Any]:
+    """The context: the prefixes, and a short key (no ':') for every ccb: term and every
+    property and class the release uses; properties whose objects are all IRIs are typed "@id",
+    ccb datatype properties their XSD datatype (a term whose type a value does not match would
+    leave that value under a prefixed key)."""
+    declared: dict[str, set[str]] = {}
+    ranges: dict[str, str] = {}
+    for q in ontology:
+        s = q.subject.value if isinstance(q.subject, ox.NamedNode) else ""
+        if s.startswith(str(CCB)) and q.predicate.value == _TYPE \
+                and isinstance(q.object, ox.NamedNode):
+            declared.setdefault(s, set()).add(q.object.value)
+        elif s.startswith(str(CCB)) and q.predicate.value == str(RDFS.range) \
+                and isinstance(q.object, ox.NamedNode):
+            ranges[s] = q.object.value
+    other_objects: set[str] = set()
+    predicates: set[str] = set()
+    classes: set[str] = set()
+    for q in release:
+        if q.predicate.value == _TYPE:
+            if isinstance(q.object, ox.NamedNode):
+                classes.add(q.object.value)
+            continue
+        predicates.add(q.predicate.value)
+        if not isinstance(q.object, ox.NamedNode):
+            other_objects.add(q.predicate.value)
+    used = set(declared) | predicates | classes
+    ctx: dict[str, Any] = dict(PREFIXES)
+    for iri in sorted(used, key=lambda i: (not i.startswith(str(CCB)), i)):
+        key = _key(iri, ctx)
+        if key is None:
+            continue
+        curie = _curie(iri)
+        kinds = declared.get(iri, set())
+        if iri not in other_objects and (str(OWL.ObjectProperty) in kinds or (
+                not iri.startswith(str(CCB)) and iri in predicates)):
+            ctx[key] = {"@id": curie, "@type": "@id"}
+        elif str(OWL.DatatypeProperty) in kinds and ranges.get(iri, "").startswith(str(XSD)) \
+                and ranges[iri] != str(XSD.string):
+            ctx[key] = {"@id": curie, "@type": ranges[iri]}
+        else:
+            ctx[key] = curie
+    return {"@context": ctx}
+
+
+def context_bytes(doc: dict[str, Any]) -> bytes:
+    """The context file's bytes (stable)."""
+    return (json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+def offline_loader(doc: dict[str, Any]) -> Callable[..., dict[str, Any]]:
+    """A pyld document loader that serves doc as the context's IRI and refuses anything else."""
+    def load(url: str, options: object = None) -> dict[str, Any]:
+        if url != CONTEXT_IRI:
+            raise jsonld.JsonLdError(f"ccbkg loads no remote document ({url})",
+                                     "jsonld.LoadDocumentError", code="loading document failed")
+        return {"contextUrl": None, "documentUrl": url, "document": doc}
+    return load
+
+
+def compacted(ntriples: bytes, doc: dict[str, Any]) -> bytes:
+    """N-Triples as a compacted JSON-LD document whose @context is the context's IRI."""
+    expanded = jsonld.from_rdf(ntriples.decode("utf-8"), {"format": "application/n-quads"})
+    out = jsonld.compact(expanded, CONTEXT_IRI, {"documentLoader": offline_loader(doc)})
+    return (json.dumps(out, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+def _curie(iri: str) -> str:
+    for prefix, ns in sorted(PREFIXES.items()):
+        if iri.startswith(ns) and _NAME.match(iri[len(ns):]):
+            return f"{prefix}:{iri[len(ns):]}"
+    return iri
+
+
+def _key(iri: str, taken: dict[str, Any]) -> str | None:
+    """The short key for iri: its local name, else prefix_local when that is taken."""
+    curie = _curie(iri)
+    if ":" not in curie or curie.startswith(("http:", "https:")):
+        return None
+    prefix, local = curie.split(":", 1)
+    for key in (local, f"{prefix}_{local}"):
+        if key not in taken and not key.startswith("@"):
+            return key
+    return None

@@ -1,0 +1,103 @@
+"""The JSON-LD files: compacted with the shipped context (its own w3id IRI), usable as plain
+JSON, and the same triples as their N-Triples twins when read by pyld entirely offline."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pyld import jsonld
+from rdflib import Graph
+from rdflib.compare import isomorphic
+
+from ccbkg.rdf.jsonld import CONTEXT_IRI, offline_loader
+from ccbkg.stores.htaccess import read_rules
+from ccbkg.stores.site_server import SiteServer
+from tests.test_redirects import HTACCESS
+from tests.test_site import built  # noqa: F401 (the session-scoped build, shared)
+from tests.test_siteserver import get
+
+# Keys that must contain ':' (none: every property the release uses has a short key).
+PREFIXED_KEYS: set[str] = set()
+
+
+def _documents(dist: Path) -> list[Path]:
+    found = sorted(p for p in dist.rglob("*.jsonld") if p.name != "context.jsonld")
+    assert len(found) >= 4 and any("site" in p.parts for p in found), found
+    return found
+
+
+def _keys(value: Any) -> set[str]:
+    if isinstance(value, dict):
+        return {k for k in value if k != "@context"}.union(
+            *(_keys(v) for k, v in value.items() if k != "@context"))
+    if isinstance(value, list):
+        return set().union(*(_keys(v) for v in value))
+    return set()
+
+
+@pytest.fixture(scope="module")
+def shipped(built: Path) -> dict[str, Any]:  # noqa: F811
+    doc: dict[str, Any] = json.loads((built / "context.jsonld").read_text(encoding="utf-8"))
+    return doc
+
+
+def test_each_document_round_trips_offline_to_its_ntriples_twin(
+        built: Path, shipped: dict[str, Any]) -> None:  # noqa: F811
+    for path in _documents(built):
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        nquads = jsonld.to_rdf(doc, {"format": "application/n-quads",
+                                     "documentLoader": offline_loader(shipped)})
+        got = Graph().parse(data=nquads, format="nt")
+        twin = Graph().parse(path.with_suffix(".nt"), format="nt")
+        assert len(got) == len(twin) > 0, path
+        assert isomorphic(got, twin), path
+
+
+def test_documents_are_compacted_with_the_context_iri(built: Path) -> None:  # noqa: F811
+    types = 0
+    for path in _documents(built):
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        assert isinstance(doc, dict) and doc["@context"] == CONTEXT_IRI, path
+        keys = _keys(doc)
+        assert {k for k in keys if ":" in k} == PREFIXED_KEYS, path
+        assert "type" not in keys, path
+        types += json.dumps(doc).count('"@type"')
+    assert types > 100
+
+
+def test_context_gives_short_keys_for_ccb_and_reused_terms(shipped: dict[str, Any]) -> None:
+    ctx = shipped["@context"]
+    assert ctx["citesPassage"] == {"@id": "ccb:citesPassage", "@type": "@id"}
+    assert ctx["label"] == "rdfs:label" and ctx["prefLabel"] == "skos:prefLabel"
+    assert all(":" not in key for key in ctx)
+
+
+def test_the_loader_refuses_every_other_document(shipped: dict[str, Any]) -> None:
+    doc = {"@context": "https://example.org/context.jsonld", "@id": "https://example.org/x",
+           "https://example.org/p": "v"}
+    with pytest.raises(jsonld.JsonLdError) as caught:
+        jsonld.to_rdf(doc, {"format": "application/n-quads",
+                            "documentLoader": offline_loader(shipped)})
+    causes, error = [], caught.value
+    while error is not None:
+        causes.append(str(error))
+        error = getattr(error, "cause", None) or error.__cause__
+    assert any("ccbkg loads no remote document (https://example.org/context.jsonld)" in c
+               for c in causes), causes
+
+
+@pytest.mark.slow
+def test_the_context_iri_is_served(built: Path, shipped: dict[str, Any]) -> None:  # noqa: F811
+    server = SiteServer(built, read_rules(HTACCESS), "0.0.0", "127.0.0.1", 0)
+    server.start()
+    try:
+        status, headers, _ = get(server, CONTEXT_IRI.removeprefix("https://w3id.org"))
+        assert status == 302, status
+        status, headers, body = get(server, headers["location"])
+    finally:
+        server.stop()
+    assert status == 200 and headers["content-type"] == "application/ld+json"
+    assert json.loads(body) == shipped
