@@ -24,7 +24,6 @@ import threading
 import time
 import urllib.error
 import urllib.request
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -72,14 +71,10 @@ def jena_classpath(work: Path) -> str | None:
     Jena lacks the xerces message files where it looks them up: they are copied under work."""
     if shutil.which("java") is None or not all(j.exists() for j in JENA_JARS):
         return None
-    target = work / "xerces" / "impl"
-    with zipfile.ZipFile("/usr/share/java/jena-core.jar") as jar:
-        prefix = "org/apache/jena/ext/xerces/impl/"
-        for name in jar.namelist():
-            if name.startswith(prefix) and name.endswith(".properties"):
-                path = target / name[len(prefix):]
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(jar.read(name))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    import bench  # the benchmark's copy of the xerces message files
+
+    bench._xerces_messages(work)
     return ":".join([*map(str, JENA_JARS), str(work)])
 
 
