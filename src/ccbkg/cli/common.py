@@ -26,3 +26,16 @@ def add_common(p: argparse.ArgumentParser) -> None:
     """--root and --quiet, as check and build take them."""
     add_root(p)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+
+
+def seconds(value: str, maximum: float | None = None) -> float:
+    """An argparse type: a positive number of seconds, at most maximum when given."""
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not number > 0:
+        raise argparse.ArgumentTypeError(f"not a positive number of seconds: {value!r}")
+    if maximum is not None and number > maximum:
+        raise argparse.ArgumentTypeError(f"at most {maximum:g} seconds (got {value!r})")
+    return number

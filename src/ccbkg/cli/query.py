@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ccbkg import query
-from ccbkg.cli.common import add_root
+from ccbkg.cli.common import add_root, seconds
 from ccbkg.core import netguard
 from ccbkg.core.errors import CcbkgError
 from ccbkg.curate.freeze import freeze
@@ -120,13 +120,7 @@ def _columns(value: str) -> list[str]:
 
 
 def _timeout(value: str) -> float:
-    try:
-        seconds = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
-    if not 0 < seconds <= MAX_TIMEOUT:
-        raise argparse.ArgumentTypeError(f"the timeout must be between 0 and {MAX_TIMEOUT:g} s")
-    return seconds
+    return seconds(value, MAX_TIMEOUT)
 
 
 def _mebibytes(value: str) -> int:

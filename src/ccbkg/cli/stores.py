@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 
-from ccbkg.cli.common import EXIT_DEFECTS, EXIT_OK, err
+from ccbkg.cli.common import EXIT_DEFECTS, EXIT_OK, err, seconds
 from ccbkg.core import netguard
 from ccbkg.core.errors import CcbkgError
 from ccbkg.stores.profiles import STORES
@@ -87,7 +87,7 @@ def add_parsers(sub: Any) -> None:
                          help="keep graphs under --graph-base that the release does not have "
                               "(by default they are dropped in the switch, so that the store "
                               "holds exactly this release)")
-    publish.add_argument("--timeout", type=_seconds, default=60.0, metavar="S",
+    publish.add_argument("--timeout", type=seconds, default=60.0, metavar="S",
                          help="seconds to wait for each answer (default: 60); the switch "
                               "waits this long per 100,000 triples")
     publish.add_argument("--retries", type=int, default=4, metavar="N",
@@ -110,16 +110,6 @@ def _port(value: str) -> int:
     if not value.isdigit() or int(value) > 65535:
         raise argparse.ArgumentTypeError(f"not a port number: {value!r}")
     return int(value)
-
-
-def _seconds(value: str) -> float:
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = -1.0
-    if not seconds > 0:
-        raise argparse.ArgumentTypeError(f"not a positive number of seconds: {value!r}")
-    return seconds
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
