@@ -26,13 +26,17 @@ static: $(STAMP)
 	$(BIN)/mypy
 
 # --durations: the slowest tests are printed at the end of every run (docs/testing.md).
+# -n auto --dist loadfile: one worker per core (pytest-xdist), each test file on one worker, so a
+# file's servers start once.
+PYTEST := $(BIN)/pytest -n auto --dist loadfile --durations=15
+
 pytest: $(STAMP)
-	$(BIN)/pytest --durations=15
+	$(PYTEST)
 
 # Everything but the tests marked slow: the servers (ccbkg serve, the site server, Oxigraph,
 # Virtuoso), the browser and the reasoner.
 test-fast: $(STAMP)
-	$(BIN)/pytest -m 'not slow' --durations=15
+	$(PYTEST) -m 'not slow'
 
 test: static pytest
 

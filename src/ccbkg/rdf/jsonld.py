@@ -80,9 +80,29 @@ def offline_loader(doc: dict[str, Any]) -> Callable[..., dict[str, Any]]:
 
 def compacted(ntriples: bytes, doc: dict[str, Any]) -> bytes:
     """N-Triples as a compacted JSON-LD document whose @context is the context's IRI."""
-    expanded = jsonld.from_rdf(ntriples.decode("utf-8"), {"format": "application/n-quads"})
+    expanded = jsonld.from_rdf({"@default": _triples(ntriples)}, {})
     out = jsonld.compact(expanded, CONTEXT_IRI, {"documentLoader": offline_loader(doc)})
     return (json.dumps(out, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+def _triples(ntriples: bytes) -> list[dict[str, dict[str, str]]]:
+    """The triples in pyld's RDF dataset form, parsed by pyoxigraph (pyld's own N-Quads parser
+    compares every triple with every other to drop duplicates, and takes seconds)."""
+    return [{"subject": _term(t.subject), "predicate": _term(t.predicate),
+             "object": _term(t.object)}
+            for t in ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES)]
+
+
+def _term(term: object) -> dict[str, str]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "IRI", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "blank node", "value": f"_:{term.value}"}
+    assert isinstance(term, ox.Literal)
+    out = {"type": "literal", "value": term.value, "datatype": term.datatype.value}
+    if term.language:
+        out["language"] = term.language
+    return out
 
 
 def _curie(iri: str) -> str:
