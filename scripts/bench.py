@@ -296,7 +296,8 @@ def _query_child(args: argparse.Namespace) -> None:
     """Run the bundled queries, printing one JSON line per form (see _guarded_queries)."""
     from ccbkg.project.layout import Project, Role
     from ccbkg.project.load import load
-    from ccbkg.query import bind, catalogue, run_embedded
+    from ccbkg.query.catalogue import bind, catalogue
+    from ccbkg.query.run import run_embedded
 
     root = _tree(args, args.size, 0)
     skip = set(filter(None, args.skip.split(",")))

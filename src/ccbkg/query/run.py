@@ -30,10 +30,10 @@ from ccbkg.query.parameters import (
     without_defaults,
 )
 from ccbkg.query.render import Results, to_json_bytes
+from ccbkg.stores.http_client import PASSWORD_ENV, USER_ENV
 
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MEMORY_MIB = 2048
-USER_ENV, PASSWORD_ENV = "CCBKG_ENDPOINT_USER", "CCBKG_ENDPOINT_PASSWORD"
 MAX_RESPONSE_BYTES = 256 * 1024 * 1024
 
 
@@ -218,8 +218,7 @@ def run_remote(
         netguard.refuse_network(text, where)
     analysis = analysis or analyse(text, where)
     body = with_values(text, bindings or {}) if bindings else text
-    names = (USER_ENV, PASSWORD_ENV)
-    credentials = credentials_from_env(os.environ if env is None else env, names=names)
+    credentials, names = credentials_from_env(env)
     host = urlsplit(endpoint).hostname or ""
     if credentials and urlsplit(endpoint).scheme != "https" and not is_loopback(host):
         raise CcbkgError("credentials are only sent over https (or to this machine); "
