@@ -15,7 +15,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from ccbkg.checks.text_report import render_text
-from ccbkg.core.findings import Report
+from ccbkg.core.findings import CheckReport
 from ccbkg.core.namespaces import GRAPH
 from ccbkg.core.terms import to_oxigraph
 from ccbkg.project.layout import Role
@@ -49,7 +49,7 @@ class BuildSummary:
 
 
 def build(
-    sources: LoadedProject, report: Report, shacl_report: Graph | None, out: Path, *,
+    sources: LoadedProject, report: CheckReport, shacl_report: Graph | None, out: Path, *,
     site: bool = True, timings: dict[str, float] | None = None, endpoint: str | None = None,
 ) -> BuildSummary:
     """Write every artefact (and the site, unless told not to) into a staging folder, then
@@ -71,7 +71,7 @@ def build(
     return summary
 
 
-def _artefacts(sources: LoadedProject, report: Report, shacl_report: Graph | None,
+def _artefacts(sources: LoadedProject, report: CheckReport, shacl_report: Graph | None,
                files: _Files, out: Path, endpoint: str | None) -> BuildSummary:
     """Make and put every release file; the summary names out as where they go."""
     put = files.put
