@@ -38,6 +38,9 @@ from tests.conftest import REPO
 from tests.conftest import W3C as W3C_SUITES
 from tests.mutation import KINDS, mutants, rules, scheme_members
 
+# pyshacl runs in-process on every fixture: rdflib compiles each SPARQL text once.
+pytestmark = pytest.mark.usefixtures("compiled_sparql")
+
 W3C = W3C_SUITES / "shacl"
 KNOWN_FAILURES = REPO / "tests" / "fixtures" / "shacl-known-failures.txt"
 SHAPE_FIXTURES = REPO / "tests" / "fixtures" / "shapes"
@@ -104,12 +107,7 @@ def renamed(quads: list[ox.Quad], suffix: str) -> list[ox.Quad]:
 # ------------------------------------------------------------------------------ against pyshacl
 
 def test_every_shape_fixture_gives_the_same_report_as_pyshacl() -> None:
-    files = sorted(SHAPE_FIXTURES.glob("*.ttl"))
-    assert len(files) > 10, "no shape fixtures found"
-    merged = background()
-    for n, path in enumerate(files):
-        merged += renamed(list(ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)), f"-f{n}")
-    invalid = sum(1 for f in files if "-invalid-" in f.name)
+    merged, invalid = shape_fixtures()
     assert same_as_pyshacl(merged, sources().graph(Role.SHAPES)) >= invalid
 
 
@@ -127,7 +125,20 @@ def test_the_real_data_gives_the_same_findings_with_both_engines(
     assert result.findings, "the real data gives no result at all (Infos are expected)"
 
 
-def test_mutants_of_every_kind_give_the_same_report_as_pyshacl() -> None:
+def shape_fixtures() -> tuple[list[ox.Quad], int]:
+    """Every shape fixture (instances renamed apart) with the ontology and vocabularies, and
+    how many fixtures are invalid ones."""
+    files = sorted(SHAPE_FIXTURES.glob("*.ttl"))
+    assert len(files) > 10, "no shape fixtures found"
+    merged = background()
+    for n, path in enumerate(files):
+        merged += renamed(list(ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)), f"-f{n}")
+    return merged, sum(1 for f in files if "-invalid-" in f.name)
+
+
+def mutated() -> tuple[list[ox.Quad], int]:
+    """The data with one mutant of every kind (each on another node) applied, with the
+    ontology and vocabularies; and how many mutants."""
     data = [q for f in sources().of(Role.DATA) for q in f.quads]
     found = rules(sources().graph(Role.SHAPES), sources().graph(Role.ONTOLOGY, Role.VOCAB))
     made = list(mutants(data, found, scheme_members(sources().graph(Role.VOCAB))))
@@ -142,7 +153,12 @@ def test_mutants_of_every_kind_give_the_same_report_as_pyshacl() -> None:
     removed = {t for m in chosen for t in m.remove}
     triples = [q for q in data if (q.subject, q.predicate, q.object) not in removed]
     triples += [ox.Quad(*t) for m in chosen for t in m.add]
-    assert same_as_pyshacl(triples + background(), sources().graph(Role.SHAPES)) > len(chosen)
+    return triples + background(), len(chosen)
+
+
+def test_mutants_of_every_kind_give_the_same_report_as_pyshacl() -> None:
+    triples, count = mutated()
+    assert same_as_pyshacl(triples, sources().graph(Role.SHAPES)) > count
 
 
 def test_literals_the_store_would_rewrite_keep_their_exact_form() -> None:
@@ -205,6 +221,7 @@ def test_the_report_is_the_same_bytes_run_after_run() -> None:
 def test_shapes_the_engine_lacks_are_validated_by_pyshacl(
     tmp_path: Path, capsys: pytest.CaptureFixture[str],
 ) -> None:
+
     for part in ("ontology", "queries"):  # copies: a link that leaves the root is refused
         shutil.copytree(REPO / part, tmp_path / part)
     (tmp_path / "instances").mkdir()

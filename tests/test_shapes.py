@@ -518,3 +518,11 @@ def test_no_blank_node_shape_has_a_target() -> None:
     for predicate in TARGETS:
         for subject in shapes().subjects(predicate, None):
             assert not isinstance(subject, BNode), "targeted shapes must be named"
+
+
+def test_rdflib_is_not_patched_outside_the_modules_that_ask() -> None:
+    """tests/rdflib_queries.py patches rdflib's SPARQL processor only inside the
+    `compiled_sparql` fixture; this module does not use it, so rdflib here is rdflib."""
+    from rdflib.plugins.sparql.processor import SPARQLProcessor
+
+    assert SPARQLProcessor.query.__module__ == "rdflib.plugins.sparql.processor"
