@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +104,9 @@ def _artefacts(sources: LoadedProject, report: CheckReport, shacl_report: Graph 
         quads = [ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))  # type: ignore[arg-type]
                  for s, p, o in shacl_report]
         put("reports/shacl-report.ttl", to_bytes(quads, "ttl"))
+    # The fast SHACL engine's W3C SHACL test suite results (EARL), as the test run wrote them.
+    put("reports/fastshacl-w3c-earl.ttl",
+        resources.files("ccbkg.checks.fastshacl").joinpath("w3c-earl.ttl").read_bytes())
     graphs = {p.graph: len(p.lines) for p in everything}
     put("load-virtuoso.sql", virtuoso_load_script(
         sorted([*graphs, VOID_GRAPH]), {"ccbkg.nq": str(GRAPH["default"])}).encode("utf-8"))
