@@ -383,3 +383,22 @@ def _w3c_keys(g: Graph, report: Node) -> set[tuple[str | None, ...]]:
     return {tuple(text(g.value(r, p)) for p in (  # type: ignore[arg-type]
         SH.focusNode, SH.resultPath, SH.value, SH.sourceShape, SH.sourceConstraintComponent,
         SH.resultSeverity)) for r in g.objects(report, SH.result)}  # type: ignore[arg-type]
+
+
+def test_the_specifications_choice_checks_the_lexical_form_of_dates() -> None:
+    """rdflib (and so pyshacl) accepts "2013-13"^^xsd:gYear for sh:datatype xsd:gYear; SHACL
+    does not, and with fastshacl.SPEC neither does the fast engine (Jena agrees)."""
+    shapes = Graph().parse(data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+        @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+        ex:S a sh:NodeShape ; sh:targetSubjectsOf ex:y ;
+            sh:property [ sh:path ex:y ; sh:datatype xsd:gYear ] .
+    """, format="turtle")
+    data = list(ox.parse(b"""
+        @prefix ex: <http://example.org/> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+        ex:a ex:y "2013-13"^^xsd:gYear , "2013"^^xsd:gYear .
+    """, format=ox.RdfFormat.TURTLE))
+    assert same_as_pyshacl(data, shapes) == 0
+    spec = fastshacl.validate(data, shapes, choices=fastshacl.SPEC)
+    assert [(str(r.component), str(r.value)) for r in spec.rows] == [
+        (str(SH.DatatypeConstraintComponent), "2013-13")]

@@ -24,6 +24,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.namespace import RDF, SH
 
+from ccbkg.checks.fastshacl.choices import PYSHACL, SPEC, Choices
 from ccbkg.checks.fastshacl.engine import ALLOWED_WITH_WARNINGS, Engine
 from ccbkg.checks.fastshacl.errors import ShapesError, Unsupported
 from ccbkg.checks.fastshacl.model import ShapesGraph
@@ -31,7 +32,8 @@ from ccbkg.checks.fastshacl.report import ReportWriter, Row
 from ccbkg.checks.fastshacl.results import Result, Term
 from ccbkg.checks.fastshacl.store import load_store
 
-__all__ = ["Result", "Row", "ShapesError", "Unsupported", "Validation", "load_store", "validate"]
+__all__ = ["PYSHACL", "SPEC", "Choices", "Result", "Row", "ShapesError", "Unsupported",
+           "Validation", "load_store", "validate"]
 
 
 @dataclass
@@ -49,6 +51,7 @@ def validate(
     data: Iterable[ox.Quad | ox.Triple], shapes: Graph, *, advanced: bool = True,
     allow_warnings: bool = True, allow_infos: bool = False,
     prefixes: dict[str, str] | None = None, threads: int | None = None,
+    choices: Choices = PYSHACL,
 ) -> Validation:
     """Validate the data triples (graph names are ignored) against a shapes graph.
 
@@ -57,7 +60,8 @@ def validate(
     constraints use undeclared (default: those rdflib binds in a new graph). `threads`
     validates that many shapes side by side (default: 2, or 1 on a one-core machine). Raises
     Unsupported when the shapes need a feature this engine lacks, and ShapesError when the
-    shapes are not valid SHACL (where pyshacl raises too).
+    shapes are not valid SHACL (where pyshacl raises too). `choices` says where to follow
+    pyshacl (`PYSHACL`, the default) or the specification (`SPEC`); see `choices`.
     """
     _check_supported(shapes)
     store, restore = load_store(data)
@@ -66,7 +70,7 @@ def validate(
     if prefixes is None:
         prefixes = {p: str(ns) for p, ns in Graph().namespace_manager.namespaces()}
     engine = Engine(store, ShapesGraph(shapes, advanced=advanced), allowed=allowed,
-                    restore=restore, prefixes=prefixes)
+                    restore=restore, prefixes=prefixes, choices=choices)
     conforms, results = engine.run(threads or min(2, os.cpu_count() or 1))
 
     def describe(term: Term) -> list[tuple[Term, Term]]:

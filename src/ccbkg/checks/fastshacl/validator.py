@@ -10,6 +10,7 @@ from typing import Any, Protocol
 import pyoxigraph as ox
 from rdflib.term import Node
 
+from ccbkg.checks.fastshacl.choices import Choices
 from ccbkg.checks.fastshacl.focus import FocusSet
 from ccbkg.checks.fastshacl.model import Shape, ShapesGraph
 from ccbkg.checks.fastshacl.results import Outcome, Term
@@ -20,6 +21,7 @@ class Validator(Protocol):
 
     store: ox.Store
     shapes: ShapesGraph
+    choices: Choices
     allowed: frozenset[Node]
     prefixes: dict[str, str]
     queries: int

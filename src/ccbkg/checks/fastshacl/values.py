@@ -21,6 +21,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH, XSD
 from rdflib.term import Node
 
+from ccbkg.checks.fastshacl.choices import lexically_valid
 from ccbkg.checks.fastshacl.errors import Unsupported
 from ccbkg.checks.fastshacl.focus import fresh
 from ccbkg.checks.fastshacl.model import Shape
@@ -94,7 +95,8 @@ def _datatype(e: Validator, s: Shape, parameter: URIRef) -> list[Bad]:
         return [lambda v: f"!(isLiteral({v}) && datatype({v}) = <{XSD.string}>)"]
     if rule == RDF.langString:
         return [lambda v: f'!(isLiteral({v}) && lang({v}) != "")']
-    fn = e.function(lambda t: _well_typed(e.rdf(t), rule))
+    fn = e.function(lambda t: _well_typed(e.rdf(t), rule)
+                    and lexically_valid(str(e.rdf(t)), rule, e.choices))
     return [lambda v: f"!(isLiteral({v}) && IF(datatype({v}) = {const(rule)} || "
                       f"STRSTARTS(STR(datatype({v})), \"{SURROGATE}\"), {fn}({v}), false))"]
 
