@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import sys
 from collections import Counter
 from functools import cache
 from pathlib import Path
@@ -26,6 +27,8 @@ from rdflib.namespace import RDF, SH, NamespaceManager
 from rdflib.term import Node
 
 from ccbkg.checks import fastshacl
+from ccbkg.checks.fastshacl import values
+from ccbkg.checks.fastshacl.components import HANDLERS
 from ccbkg.checks.fastshacl.regex import translate
 from ccbkg.checks.fastshacl.text import graph_describer, stringify
 from ccbkg.checks.shapes import validate
@@ -402,3 +405,40 @@ def test_the_specifications_choice_checks_the_lexical_form_of_dates() -> None:
     spec = fastshacl.validate(data, shapes, choices=fastshacl.SPEC)
     assert [(str(r.component), str(r.value)) for r in spec.rows] == [
         (str(SH.DatatypeConstraintComponent), "2013-13")]
+
+
+# Every constraint component's section of the SHACL specification (W3C Recommendation 2017).
+SECTIONS = {
+    SH["class"]: "4.1.1", SH.datatype: "4.1.2", SH.nodeKind: "4.1.3",  # value type
+    SH.minCount: "4.2.1", SH.maxCount: "4.2.2",  # cardinality
+    SH.minExclusive: "4.3.1", SH.minInclusive: "4.3.2", SH.maxExclusive: "4.3.3",
+    SH.maxInclusive: "4.3.4",  # value range
+    SH.minLength: "4.4.1", SH.maxLength: "4.4.2", SH.pattern: "4.4.3", SH.languageIn: "4.4.4",
+    SH.uniqueLang: "4.4.5",  # string-based
+    SH.equals: "4.5.1", SH.disjoint: "4.5.2", SH.lessThan: "4.5.3",
+    SH.lessThanOrEquals: "4.5.4",  # property pair
+    SH["not"]: "4.6.1", SH["and"]: "4.6.2", SH["or"]: "4.6.3", SH.xone: "4.6.4",  # logical
+    SH.node: "4.7.1", SH.property: "4.7.2", SH.qualifiedValueShape: "4.7.3",  # shape-based
+    SH.closed: "4.8.1", SH.hasValue: "4.8.2", SH["in"]: "4.8.3",  # other
+    SH.sparql: "5",  # SPARQL-based constraints
+}
+
+
+def _implementation(parameter: URIRef) -> object:
+    """The function that implements a parameter's component: the value test a generic
+    handler adds, or the factory that made a handler, or the handler."""
+    handler = HANDLERS[parameter]
+    if handler.__qualname__ == "_values.<locals>.handler":
+        return values._BUILDERS[parameter]
+    if "<locals>" in handler.__qualname__:
+        return getattr(sys.modules[handler.__module__], handler.__qualname__.split(".")[0])
+    return handler
+
+
+def test_every_constraint_component_cites_its_section_of_shacl() -> None:
+    assert set(HANDLERS) == set(SECTIONS), "a component without its section, or the reverse"
+    for parameter, section in SECTIONS.items():
+        doc = getattr(_implementation(parameter), "__doc__", None) or ""
+        name = "sh:" + parameter.removeprefix(str(SH))
+        assert name in doc and re.search(rf"\(SHACL [^)]*\b{re.escape(section)}\b", doc), (
+            f"{name}: its docstring should name it and cite (SHACL {section}, ...): {doc!r}")

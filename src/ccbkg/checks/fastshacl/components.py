@@ -37,6 +37,7 @@ def _values(parameter: URIRef) -> Handler:
 
 
 def _min_count(e: Validator, s: Shape, focus: FocusSet, batch: Batch) -> list[Outcome]:
+    """sh:minCount (SHACL 4.2.1, cardinality): fewer than n distinct values."""
     n = integer(s, SH.minCount)
     if s.path is None:
         raise Unsupported("sh:minCount on a node shape")
@@ -50,7 +51,8 @@ def _min_count(e: Validator, s: Shape, focus: FocusSet, batch: Batch) -> list[Ou
 
 
 def _max_count(e: Validator, s: Shape, focus: FocusSet, batch: Batch) -> list[Outcome]:
-    """More than n distinct values; for n = 0 and 1, a value (other than this one) exists."""
+    """sh:maxCount (SHACL 4.2.2, cardinality): more than n distinct values; for n = 0 and 1,
+    a value (other than this one) exists."""
     n = integer(s, SH.maxCount)
     if s.path is None:
         raise Unsupported("sh:maxCount on a node shape")
@@ -71,6 +73,7 @@ def _other_value(e: Validator, s: Shape, body: Callable[[str], str]) -> str | No
 
 
 def _has_value(e: Validator, s: Shape, focus: FocusSet, batch: Batch) -> list[Outcome]:
+    """sh:hasValue (SHACL 4.8.2, other): the term is among the values."""
     out = []
     for wanted in s.values(SH.hasValue):
         same = values.equal(e, wanted)
@@ -84,7 +87,8 @@ def _has_value(e: Validator, s: Shape, focus: FocusSet, batch: Batch) -> list[Ou
 
 
 def _unique_lang(e: Validator, s: Shape, focus: FocusSet, batch: Batch) -> list[Outcome]:
-    """One result per focus node and language (lower-cased) with two or more values."""
+    """sh:uniqueLang (SHACL 4.4.5, string-based): one result per focus node and language
+    (lower-cased) with two or more values."""
     flag = one(s, SH.uniqueLang)
     if s.path is None:
         raise Unsupported("sh:uniqueLang on a node shape")

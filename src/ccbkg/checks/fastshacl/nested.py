@@ -53,8 +53,9 @@ def _objects(e: Validator, focus: FocusSet, predicate: Node, only: str) -> dict[
 
 
 def pair_constraint(parameter: URIRef) -> Handler:
-    """sh:equals, sh:disjoint, sh:lessThan, sh:lessThanOrEquals with pyshacl's comparisons in
-    Python, for the focus nodes a query finds suspect (all others surely pass)."""
+    """sh:equals, sh:disjoint, sh:lessThan, sh:lessThanOrEquals (SHACL 4.5.1, 4.5.2, 4.5.3,
+    4.5.4, property pair) with pyshacl's comparisons in Python, for the focus nodes a query
+    finds suspect (all others surely pass)."""
     component = {SH.equals: SH.EqualsConstraintComponent,
                  SH.disjoint: SH.DisjointConstraintComponent,
                  SH.lessThan: SH.LessThanConstraintComponent,
@@ -150,6 +151,7 @@ def _comparable(n: Node) -> tuple[object, bool]:
 
 
 def closed(e: Validator, s: Shape, focus: FocusSet, batch: Batch) -> list[Outcome]:
+    """sh:closed with sh:ignoredProperties (SHACL 4.8.1, other): no other properties."""
     flag = one(s, SH.closed)
     if not (isinstance(flag, Literal) and bool(flag.value)):
         return []
@@ -174,6 +176,8 @@ def _nested_nonconforming(e: Validator, node: Node, values: FocusSet) -> set[Ter
 
 
 def logical(parameter: URIRef) -> Handler:
+    """sh:not, sh:and, sh:or, sh:xone (SHACL 4.6.1, 4.6.2, 4.6.3, 4.6.4, logical): the value
+    nodes' conformance to the member shapes, counted."""
     component = {SH["not"]: SH.NotConstraintComponent, SH["and"]: SH.AndConstraintComponent,
                  SH["or"]: SH.OrConstraintComponent, SH.xone: SH.XoneConstraintComponent}[parameter]
 
@@ -214,6 +218,7 @@ def logical(parameter: URIRef) -> Handler:
 
 
 def node(e: Validator, s: Shape, focus: FocusSet, batch: Batch) -> list[Outcome]:
+    """sh:node (SHACL 4.7.1, shape-based): every value conforms to the node shape."""
     values = e.values(s, focus)
     out = []
     for target in _shapes(e, s, SH.node, paths=False):
@@ -228,6 +233,8 @@ def node(e: Validator, s: Shape, focus: FocusSet, batch: Batch) -> list[Outcome]
 
 
 def property_(e: Validator, s: Shape, focus: FocusSet, batch: Batch) -> list[Outcome]:
+    """sh:property (SHACL 4.7.2, shape-based): the values are validated against the property
+    shape; its results are the parent's."""
     values = e.values(s, focus)
     children = list(_shapes(e, s, SH.property, paths=True))
     out = []
@@ -274,6 +281,8 @@ def _touched(e: Validator, s: Shape, focus: FocusSet, nested: Outcome,
 
 
 def qualified(e: Validator, s: Shape, focus: FocusSet, batch: Batch) -> list[Outcome]:
+    """sh:qualifiedValueShape with sh:qualifiedMinCount / sh:qualifiedMaxCount and
+    sh:qualifiedValueShapesDisjoint (SHACL 4.7.3, shape-based)."""
     if s.path is None:
         return []  # pyshacl ignores sh:qualifiedValueShape on node shapes
     low = optional_integer(s, SH.qualifiedMinCount)
@@ -371,6 +380,7 @@ def _siblings(e: Validator, s: Shape, q: Node) -> list[Node]:
 
 
 def sparql_constraint(e: Validator, s: Shape, focus: FocusSet, batch: Batch) -> list[Outcome]:
+    """sh:sparql (SHACL 5, SPARQL-based constraints): the SELECT's solutions are results."""
     out = []
     for node in s.values(SH.sparql):
         results = sparql.evaluate(e, s, node, focus)

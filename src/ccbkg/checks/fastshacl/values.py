@@ -73,6 +73,7 @@ def _python(e: Validator, ok: Callable[[Node], bool]) -> Bad:
 
 
 def _class(e: Validator, s: Shape, parameter: URIRef) -> list[Bad]:
+    """sh:class (SHACL 4.1.1, value type): an instance of the class or a subclass."""
     out: list[Bad] = []
     for c in s.values(SH["class"]):
         classes = ", ".join(e.subclasses(c))
@@ -85,6 +86,8 @@ def _class(e: Validator, s: Shape, parameter: URIRef) -> list[Bad]:
 
 
 def _datatype(e: Validator, s: Shape, parameter: URIRef) -> list[Bad]:
+    """sh:datatype (SHACL 4.1.2, value type): a literal of the datatype, well-formed as rdflib
+    reads it (or, with `choices.SPEC`, in the lexical space)."""
     rule = one(s, SH.datatype)
     if rule == RDFS.Literal:
         return [lambda v: f"!isLiteral({v})"]
@@ -118,18 +121,21 @@ def _well_typed(lit: Node, rule: Node) -> bool:
 
 
 def _node_kind(e: Validator, s: Shape, parameter: URIRef) -> list[Bad]:
+    """sh:nodeKind (SHACL 4.1.3, value type)."""
     ok = NODE_KINDS.get(one(s, SH.nodeKind), "false")  # type: ignore[call-overload]
     return [lambda v: f"!({ok.format(v)})"]
 
 
 def _in(e: Validator, s: Shape, parameter: URIRef) -> list[Bad]:
+    """sh:in (SHACL 4.8.3, other): one of the listed terms."""
     allowed = set(e.shapes.items(one(s, SH["in"])))
     return [_python(e, lambda v: v in allowed)]
 
 
 def _pattern(e: Validator, s: Shape, parameter: URIRef) -> list[Bad]:
-    """Python's re.search on pyshacl's string of the node (a blank node fails), as SPARQL
-    REGEX where the expression can be rewritten exactly (see `regex`), else in Python."""
+    """sh:pattern (SHACL 4.4.3, string-based): Python's re.search on pyshacl's string of the
+    node (a blank node fails), as SPARQL REGEX where the expression can be rewritten exactly
+    (see `regex`), else in Python (the "Python regex" choice, see `choices`)."""
     flags = 0
     given = s.values(SH.flags)
     if given and isinstance(given[0], Literal):
@@ -163,8 +169,9 @@ def _search(e: Validator, compiled: re.Pattern[str]) -> Bad:
 
 
 def _length(e: Validator, s: Shape, parameter: URIRef) -> list[Bad]:
-    """sh:minLength / sh:maxLength in SPARQL: the store keeps every literal in the lexical
-    form rdflib gives it (see load_store), so STR and STRLEN see what pyshacl sees."""
+    """sh:minLength / sh:maxLength (SHACL 4.4.1, 4.4.2, string-based) in SPARQL: the store
+    keeps every literal in the lexical form rdflib gives it (see load_store), so STR and STRLEN
+    see what pyshacl sees."""
     bound = integer(s, parameter)
     if parameter == SH.minLength:
         if bound == 0:
@@ -174,7 +181,8 @@ def _length(e: Validator, s: Shape, parameter: URIRef) -> list[Bad]:
 
 
 def _language_in(e: Validator, s: Shape, parameter: URIRef) -> list[Bad]:
-    """pyshacl's test: the tag, or its first subtag, lower-cased, is in the list (or "*")."""
+    """sh:languageIn (SHACL 4.4.4, string-based), pyshacl's test: the tag, or its first
+    subtag, lower-cased, is in the list (or "*")."""
     wanted = sorted({str(i.value).lower() for i in e.shapes.items(one(s, SH.languageIn))
                      if isinstance(i, Literal)})
     if "*" in wanted:
@@ -185,6 +193,8 @@ def _language_in(e: Validator, s: Shape, parameter: URIRef) -> list[Bad]:
 
 
 def _range(e: Validator, s: Shape, parameter: URIRef) -> list[Bad]:
+    """sh:minExclusive, sh:minInclusive, sh:maxExclusive, sh:maxInclusive (SHACL 4.3.1,
+    4.3.2, 4.3.3, 4.3.4, value range), compared in Python as pyshacl compares."""
     accept = _RANGES[parameter][1]
     out: list[Bad] = []
     for bound in s.values(parameter):
