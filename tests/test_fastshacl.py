@@ -429,7 +429,7 @@ def _implementation(parameter: URIRef) -> object:
     handler adds, or the factory that made a handler, or the handler."""
     handler = HANDLERS[parameter]
     if handler.__qualname__ == "_values.<locals>.handler":
-        return values._BUILDERS[parameter]
+        return values.BUILDERS[parameter]
     if "<locals>" in handler.__qualname__:
         return getattr(sys.modules[handler.__module__], handler.__qualname__.split(".")[0])
     return handler

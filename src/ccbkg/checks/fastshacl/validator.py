@@ -1,6 +1,6 @@
-"""What the constraint modules (batch, components, nested, inline, values, sparql) ask of the
-engine, as a Protocol: they depend on this, and `engine.Engine` implements it, so the modules
-sit below the engine instead of importing it back."""
+"""What the constraint modules (`constraints/`, batch, components, inline, values, sparql)
+ask of the engine, as a Protocol: they depend on this, and `engine.Engine` implements it, so
+the modules sit below the engine instead of importing it back."""
 
 from __future__ import annotations
 
