@@ -797,7 +797,7 @@ def test_bad_endpoint_urls_are_refused(url: str) -> None:
 
 
 def test_credentials_in_the_url_are_refused() -> None:
-    with pytest.raises(CcbkgError, match="not in the URL"):
+    with pytest.raises(CcbkgError, match="has credentials in it: put them in CCBKG_STORE_USER"):
         check_endpoint(f"http://{USER}:{PASSWORD}@127.0.0.1:1/query")
 
 
