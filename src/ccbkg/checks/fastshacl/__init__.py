@@ -5,8 +5,11 @@ takes minutes. Here every constraint of every shape is one SPARQL query over all
 once on pyoxigraph, and the results are written into the same report graph pyshacl writes
 (same focus nodes, paths, values, source shapes, components, severities and messages). pyshacl
 stays the reference: the tests compare the two on every shape fixture, on mutants and on the
-W3C SHACL test suite. Shapes that use a feature this engine lacks raise `Unsupported`, and the
-caller validates with pyshacl instead.
+W3C SHACL test suite, and Jena's SHACL engine, which shares no code with either, on the same
+graphs. Where this engine follows pyshacl rather than the specification is written down in
+`choices`; the constraint components are in `constraints`, one module per section of SHACL.
+Shapes that use a feature this engine lacks raise `Unsupported`, and the caller validates with
+pyshacl instead.
 
 Supported: SHACL Core (all constraint components, all property paths, all target types) and
 SHACL-SPARQL constraints (sh:sparql with SELECT, $this and $PATH), plus SHACL-AF SPARQL targets.
