@@ -186,7 +186,7 @@ def _pipeline(args: argparse.Namespace) -> dict[str, Any]:
     from ccbkg.checks.reason import java_available, reason
     from ccbkg.checks.shapes import validate
     from ccbkg.cli import gcpolicy
-    from ccbkg.core.findings import Report
+    from ccbkg.core.findings import CheckReport
     from ccbkg.project.layout import Project, Role
     from ccbkg.project.load import load
     from ccbkg.release.build import build
@@ -195,7 +195,7 @@ def _pipeline(args: argparse.Namespace) -> dict[str, Any]:
     root = _tree(args, args.size, 0)
     figures: dict[str, Any] = {"root": str(root)}
     stages: dict[str, float] = {}
-    report = Report()
+    report = CheckReport()
     started = time.perf_counter()
     with _timed(stages, "load and syntax"):
         sources = load(Project.discover(root))
@@ -296,7 +296,8 @@ def _query_child(args: argparse.Namespace) -> None:
     """Run the bundled queries, printing one JSON line per form (see _guarded_queries)."""
     from ccbkg.project.layout import Project, Role
     from ccbkg.project.load import load
-    from ccbkg.query import bind, catalogue, run_embedded
+    from ccbkg.query.catalogue import bind, catalogue
+    from ccbkg.query.run import run_embedded
 
     root = _tree(args, args.size, 0)
     skip = set(filter(None, args.skip.split(",")))

@@ -6,14 +6,13 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.rdflib_queries import compile_once
-
-compile_once()
+from tests.rdflib_queries import compiled_once
 
 REPO = Path(__file__).resolve().parents[1]
 W3C = REPO / "tests" / "w3c"  # the W3C test suites, shipped with the repository
@@ -43,6 +42,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     if unmarked:
         raise pytest.UsageError("these tests start a server or the browser but are not marked "
                                 "slow (pytest.mark.slow): " + ", ".join(unmarked))
+
+
+@pytest.fixture(scope="module")
+def compiled_sparql() -> Iterator[None]:
+    """rdflib compiles each SPARQL text once for the module's tests (tests/rdflib_queries.py):
+    for the modules that run pyshacl in-process on hundreds of fixtures."""
+    with compiled_once():
+        yield
 
 
 @dataclass

@@ -4,11 +4,15 @@ pyshacl parses the SPARQL of every SPARQL target and constraint again on each va
 rdflib's parser (pyparsing) was over half of the time the suite spent in pyshacl: the same few
 dozen texts, parsed again for each of hundreds of fixtures. rdflib evaluates a compiled query
 as many times as asked (that is what `prepareQuery` is for), so the answers do not change.
+
+The patch is applied only where a test module asks for it (the `compiled_sparql` fixture of
+tests/conftest.py), never for the whole run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from rdflib.plugins.sparql.algebra import translateQuery
@@ -33,6 +37,12 @@ def _query(self: SPARQLProcessor, strOrQuery: str | Query,
     return _QUERY(self, strOrQuery, initBindings, initNs, base, DEBUG)
 
 
-def compile_once() -> None:
-    """Make rdflib reuse each query text's compiled form for the rest of the process."""
+@contextlib.contextmanager
+def compiled_once() -> Iterator[None]:
+    """Within the block, rdflib reuses each query text's compiled form; after it, rdflib is
+    as it was (the compiled forms are kept for the next block)."""
     SPARQLProcessor.query = _query  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        SPARQLProcessor.query = _QUERY  # type: ignore[method-assign]

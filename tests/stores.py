@@ -463,9 +463,9 @@ def changed_release(quads: list[ox.Quad]) -> list[ox.Quad]:
 
 def bundled_query_names() -> list[str]:
     """The names of the bundled queries (an empty list fails the caller's test)."""
-    from ccbkg import query as q
+    from ccbkg.query.catalogue import catalogue
 
-    return [info.name for info in q.catalogue(REPO)]
+    return [info.name for info in catalogue(REPO)]
 
 
 def compare_bundled_query(endpoint: str, name: str, store: ox.Store,
@@ -474,17 +474,19 @@ def compare_bundled_query(endpoint: str, name: str, store: ox.Store,
     client) and compare its CSV with the expected one stored beside it or, with parameter values
     bound or without an expected file, with pyoxigraph's answer on the same release (`store`).
     Returns what differs, or None."""
-    from ccbkg import query as q
+    from ccbkg.query.catalogue import bind, find
+    from ccbkg.query.render import render
+    from ccbkg.query.run import run_embedded, run_remote
 
-    info = q.find(name, REPO)
-    bindings = q.bind(info, values or {})
-    remote = q.render(q.run_remote(endpoint, info.text, bindings), "csv")
+    info = find(name, REPO)
+    bindings = bind(info, values or {})
+    remote = render(run_remote(endpoint, info.text, bindings), "csv")
     expected_file = _expected(info)
     if not values and expected_file is not None and expected_file.is_file():
         expected = expected_file.read_text("utf-8")
         where = f"{name}: expected/{expected_file.name}"
     else:
-        expected = q.render(q.run_embedded(store, info.text, bindings), "csv")
+        expected = render(run_embedded(store, info.text, bindings), "csv")
         where = f"{name} {values or 'defaults'}: pyoxigraph"
     got, want = remote.splitlines(), expected.splitlines()  # CSV has CRLF, files LF
     if got == want:

@@ -169,3 +169,21 @@ def test_an_import_up_the_pipeline_or_in_a_circle_is_named(modules, expected) ->
 def test_a_module_outside_every_layer_fails() -> None:
     with pytest.raises(AssertionError, match=r"ccbkg\.extra\.m is in no layer"):
         violations({"ccbkg.extra.m": "", "ccbkg.core.a": "import ccbkg.extra.m\n"})
+
+
+def prefix_shorteners(modules: dict[str, str]) -> list[str]:
+    """Modules with a loop over the namespace prefixes that tests IRIs with startswith: a
+    second way to write a term as text (ccbkg.core.termtext.curie is the one)."""
+    found = []
+    for module, text in modules.items():
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.For | ast.comprehension) \
+                    and "PREFIXES" in ast.dump(node.iter) and "startswith" in ast.dump(node):
+                found.append(module)
+    return found
+
+
+def test_one_term_formatter_shortens_iris() -> None:
+    modules = modules_of(PACKAGE)
+    assert prefix_shorteners({"m": "for p, ns in PREFIXES.items():\n    if i.startswith(ns): x\n"})
+    assert prefix_shorteners(modules) == [], "use ccbkg.core.termtext.curie"

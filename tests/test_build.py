@@ -289,3 +289,12 @@ def test_unwritable_output_is_a_runtime_error(tmp_path: Path) -> None:
     assert result.code == 2
     assert_no_traceback(result)
     assert "cannot write" in result.err
+
+
+def test_the_release_ships_the_w3c_shacl_earl_report(dist: Path) -> None:
+    """dist/reports/ carries the fast SHACL engine's W3C suite results as the test run wrote
+    them (tests/test_fastshacl.py keeps the packaged copy current)."""
+    shipped = dist / "reports" / "fastshacl-w3c-earl.ttl"
+    assert shipped.read_bytes() == (
+        REPO / "src" / "ccbkg" / "checks" / "fastshacl" / "w3c-earl.ttl").read_bytes()
+    assert b"earl:outcome earl:passed" in shipped.read_bytes()

@@ -39,6 +39,9 @@ from ccbkg.checks import fastshacl
 from ccbkg.checks import vocabulary_typos as vocabterms
 from tests.test_fastshacl import result_keys
 
+# pyshacl runs in-process on every fixture: rdflib compiles each SPARQL text once.
+pytestmark = pytest.mark.usefixtures("compiled_sparql")
+
 ROOT = Path(__file__).resolve().parents[1]
 LINT_SHAPES_FILE = ROOT / "shapes" / "lint" / "ontology.shapes.ttl"
 CHECKS_DIR = ROOT / "queries" / "checks"
@@ -65,6 +68,7 @@ QUERY_FILES = sorted(CHECKS_DIR.glob("*-violation.rq"))
 QUERY_FIXTURE_FILES = sorted(FIXTURES_DIR.glob("*-violation-valid.ttl")) + sorted(
     FIXTURES_DIR.glob("*-violation-invalid-*.ttl")
 )
+
 ALL_FIXTURE_FILES = sorted(FIXTURES_DIR.glob("*.ttl"))
 
 

@@ -29,11 +29,25 @@ from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 
-from ccbkg import query
 from ccbkg.core import netguard
 from ccbkg.core.errors import CcbkgError
 from ccbkg.project.layout import Project, Role
 from ccbkg.project.load import LoadedProject, load
+from ccbkg.query import catalogue as query_catalogue
+from ccbkg.query.catalogue import QueryInfo, bind, parse_header
+from ccbkg.query.guard import analyse, guard
+from ccbkg.query.parameters import (
+    EVERY,
+    XSD,
+    Param,
+    ParameterError,
+    ParamType,
+    to_term,
+    with_values,
+)
+from ccbkg.query.render import FORMATS, render
+from ccbkg.query.run import check_endpoint, run_embedded, run_remote
+from ccbkg.stores.http_client import PASSWORD_ENV, USER_ENV
 from tests.conftest import REPO, assert_no_traceback, run_cli
 
 QUERY_FILES = sorted((REPO / "queries").glob("*.rq"))
@@ -76,13 +90,13 @@ def sources() -> LoadedProject:
 
 @pytest.fixture(scope="module")
 def store(sources: LoadedProject) -> ox.Store:
-    """The store `ccbkg query run` uses (see query.embedded_store), from sources loaded once."""
+    """The store `ccbkg query run` uses (see embedded_store), from sources loaded once."""
     return sources.store(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)
 
 
 @pytest.fixture(scope="module")
-def catalogue() -> dict[str, query.QueryInfo]:
-    return {q.name: q for q in query.catalogue(REPO)}
+def catalogue() -> dict[str, QueryInfo]:
+    return {q.name: q for q in query_catalogue.catalogue(REPO)}
 
 
 def csv_rows(text: str) -> list[list[str]]:
@@ -91,7 +105,7 @@ def csv_rows(text: str) -> list[list[str]]:
 
 def _per_country() -> list[str]:
     """The bundled queries with an optional `country` parameter (default `*`)."""
-    return [q.name for q in query.catalogue(REPO)
+    return [q.name for q in query_catalogue.catalogue(REPO)
             if any(p.name == "country" and p.optional for p in q.params)]
 
 
@@ -139,18 +153,18 @@ def test_queries_exist_and_each_has_an_expected_result() -> None:
     assert sorted(p.stem for p in EXPECTED.glob("*.csv")) == NAMES
 
 
-def test_catalogue_lists_every_file(catalogue: dict[str, query.QueryInfo]) -> None:
+def test_catalogue_lists_every_file(catalogue: dict[str, QueryInfo]) -> None:
     assert sorted(catalogue) == NAMES
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_header_is_complete_and_query_is_well_formed(
-    name: str, catalogue: dict[str, query.QueryInfo]
+    name: str, catalogue: dict[str, QueryInfo]
 ) -> None:
     info = catalogue[name]
     assert info.title and info.description and info.question.endswith("?")
     assert info.expected == f"expected/{name}.csv"
-    analysis = query.analyse(info.text)
+    analysis = analyse(info.text)
     assert analysis.form == "SelectQuery"
     assert netguard.network_use(info.text) is None
     algebra = translateQuery(parseQuery(info.text)).algebra
@@ -160,7 +174,7 @@ def test_header_is_complete_and_query_is_well_formed(
     for p in info.params:
         assert p.name in projected, f"parameter ?{p.name} must be projected (SEP-0007)"
         if not p.optional:
-            query.to_term(p, p.default)
+            to_term(p, p.default)
 
 
 def _order_variables(node: object) -> set[str]:
@@ -189,7 +203,7 @@ def test_the_bounded_walks_reach_every_subclass_and_principle(store: ox.Store) -
     """The queries walk a class hierarchy at most three rdfs:subClassOf links down and a
     principle set one level (Virtuoso 7.2 gets `*` paths wrong, docs/stores.md): the sources
     must hold no deeper chain, or the queries miss nodes."""
-    deeper = query.run_embedded(store, """
+    deeper = run_embedded(store, """
         PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
         PREFIX ccb: <https://w3id.org/ccbkg/ontology#>
         SELECT ?a ?b WHERE {
@@ -204,11 +218,11 @@ def test_the_bounded_walks_reach_every_subclass_and_principle(store: ox.Store) -
 
 @pytest.mark.parametrize("name", NAMES)
 def test_embedded_results_equal_expected_csv(
-    name: str, store: ox.Store, catalogue: dict[str, query.QueryInfo]
+    name: str, store: ox.Store, catalogue: dict[str, QueryInfo]
 ) -> None:
     info = catalogue[name]
-    results = query.run_embedded(store, info.text, query.bind(info, {}))
-    got = query.render(results, "csv")
+    results = run_embedded(store, info.text, bind(info, {}))
+    got = render(results, "csv")
     expected = (EXPECTED / f"{name}.csv").read_bytes().decode("utf-8")
     assert results.rows, "a competency query should answer something on the bundled data"
     assert len(set(results.rows)) == len(results.rows), "duplicate rows make ties possible"
@@ -220,15 +234,15 @@ def test_embedded_results_equal_expected_csv(
 
 
 def test_csv_is_what_pyoxigraph_writes(store: ox.Store,
-                                       catalogue: dict[str, query.QueryInfo]) -> None:
+                                       catalogue: dict[str, QueryInfo]) -> None:
     info = catalogue["country-profile"]
-    bindings = query.bind(info, {})
+    bindings = bind(info, {})
     subs = {ox.Variable(k): v for k, v in bindings.items()}
     for fmt, kind in (("csv", ox.QueryResultsFormat.CSV), ("tsv", ox.QueryResultsFormat.TSV),
                       ("json", ox.QueryResultsFormat.JSON)):
         native = store.query(info.text, use_default_graph_as_union=True,
                              substitutions=subs).serialize(format=kind)
-        ours = query.render(query.run_embedded(store, info.text, bindings), fmt)
+        ours = render(run_embedded(store, info.text, bindings), fmt)
         assert ours.rstrip("\n") == native.decode("utf-8").rstrip("\n")
 
 
@@ -239,11 +253,11 @@ def test_the_listings_by_country_take_an_optional_country() -> None:
 
 
 def test_the_whole_graph_listings_take_a_selective_parameter(
-    catalogue: dict[str, query.QueryInfo]
+    catalogue: dict[str, QueryInfo]
 ) -> None:
     for name, param in SELECTIVE.items():
         declared = catalogue[name].param(param)
-        assert declared.optional and declared.type is query.ParamType.IRI, name
+        assert declared.optional and declared.type is ParamType.IRI, name
     optional = {(q.name, p.name) for q in catalogue.values() for p in q.params if p.optional}
     assert optional == {(n, "country") for n in PER_COUNTRY} | set(SELECTIVE.items())
 
@@ -251,66 +265,66 @@ def test_the_whole_graph_listings_take_a_selective_parameter(
 @pytest.mark.parametrize(("name", "param"),
                          [(n, "country") for n in PER_COUNTRY] + list(SELECTIVE.items()))
 def test_an_unbound_parameter_is_left_out_of_the_bindings(
-    name: str, param: str, catalogue: dict[str, query.QueryInfo]
+    name: str, param: str, catalogue: dict[str, QueryInfo]
 ) -> None:
     info = catalogue[name]
-    bindings = query.bind(info, {})
+    bindings = bind(info, {})
     assert param not in bindings
-    assert bindings == {p.name: query.to_term(p, p.default) for p in info.params
+    assert bindings == {p.name: to_term(p, p.default) for p in info.params
                         if not p.optional}
     if not bindings:
-        assert query.with_values(info.text, bindings) == info.text
+        assert with_values(info.text, bindings) == info.text
 
 
 @pytest.mark.parametrize("country", COUNTRIES)
 @pytest.mark.parametrize("name", PER_COUNTRY)
 def test_a_bound_country_gives_exactly_its_rows(
-    name: str, country: str, store: ox.Store, catalogue: dict[str, query.QueryInfo]
+    name: str, country: str, store: ox.Store, catalogue: dict[str, QueryInfo]
 ) -> None:
     info = catalogue[name]
-    results = query.run_embedded(store, info.text, query.bind(info, {"country": country}))
-    assert csv_rows(query.render(results, "csv")) == expected_for(name, country)
+    results = run_embedded(store, info.text, bind(info, {"country": country}))
+    assert csv_rows(render(results, "csv")) == expected_for(name, country)
 
 
 @pytest.mark.parametrize(("name", "param", "value"), SELECTIVE_CASES)
 def test_a_bound_selective_parameter_gives_exactly_its_rows(
-    name: str, param: str, value: str, store: ox.Store, catalogue: dict[str, query.QueryInfo]
+    name: str, param: str, value: str, store: ox.Store, catalogue: dict[str, QueryInfo]
 ) -> None:
     info = catalogue[name]
-    results = query.run_embedded(store, info.text, query.bind(info, {param: value}))
-    assert csv_rows(query.render(results, "csv")) == expected_for(name, value, param)
+    results = run_embedded(store, info.text, bind(info, {param: value}))
+    assert csv_rows(render(results, "csv")) == expected_for(name, value, param)
 
 
 def test_a_bound_country_leaves_out_the_rows_of_no_country(
-    store: ox.Store, catalogue: dict[str, query.QueryInfo]
+    store: ox.Store, catalogue: dict[str, QueryInfo]
 ) -> None:
     info = catalogue["timeline"]
-    everything = query.run_embedded(store, info.text, query.bind(info, {}))
+    everything = run_embedded(store, info.text, bind(info, {}))
     column = everything.variables.index("country")
     assert any(row[column] is None for row in everything.rows)
     for country in COUNTRIES:
-        bound = query.run_embedded(store, info.text, query.bind(info, {"country": country}))
+        bound = run_embedded(store, info.text, bind(info, {"country": country}))
         assert all(row[column] == ox.NamedNode(country) for row in bound.rows)
 
 
 @pytest.mark.parametrize("value", ["*", "ALB", "country/ALB", f"<{ALB}>", ""])
 def test_a_bad_value_for_an_optional_parameter_is_refused(
-    value: str, catalogue: dict[str, query.QueryInfo]
+    value: str, catalogue: dict[str, QueryInfo]
 ) -> None:
-    with pytest.raises(query.ParameterError, match="parameter country"):
-        query.bind(catalogue["forums"], {"country": value})
+    with pytest.raises(ParameterError, match="parameter country"):
+        bind(catalogue["forums"], {"country": value})
 
 
 def test_an_optional_default_is_not_type_checked_but_a_value_is() -> None:
-    info = query.parse_header("# param: year year * — any year\nSELECT ?year WHERE {}\n",
+    info = parse_header("# param: year year * — any year\nSELECT ?year WHERE {}\n",
                               "probe", strict=False)
     (param,) = info.params
-    assert param.optional and param.default == query.EVERY
-    assert query.bind(info, {}) == {}
-    assert query.bind(info, {"year": "2016"}) == {
-        "year": ox.Literal("2016", datatype=ox.NamedNode(query.XSD + "gYear"))}
-    with pytest.raises(query.ParameterError):
-        query.bind(info, {"year": "*"})
+    assert param.optional and param.default == EVERY
+    assert bind(info, {}) == {}
+    assert bind(info, {"year": "2016"}) == {
+        "year": ox.Literal("2016", datatype=ox.NamedNode(XSD + "gYear"))}
+    with pytest.raises(ParameterError):
+        bind(info, {"year": "*"})
 
 
 # ---------------------------------------------------------------------------- a real server
@@ -371,12 +385,12 @@ def _one_value_each() -> list[tuple[str, str | None, str | None]]:
 @pytest.mark.parametrize(("name", "param", "value"), _one_value_each())
 def test_server_results_equal_expected_csv(
     name: str, param: str | None, value: str | None, server: str,
-    catalogue: dict[str, query.QueryInfo],
+    catalogue: dict[str, QueryInfo],
 ) -> None:
     """Every query with its defaults, and each optional parameter bound (a VALUES block)."""
     info = catalogue[name]
     values = {param: value} if param and value else {}
-    got = query.render(query.run_remote(server, info.text, query.bind(info, values)), "csv")
+    got = render(run_remote(server, info.text, bind(info, values)), "csv")
     if param is None or value is None:
         assert got == (EXPECTED / f"{name}.csv").read_bytes().decode("utf-8")
     else:
@@ -395,15 +409,15 @@ def test_server_results_equal_expected_csv(
 ])
 def test_embedded_and_server_agree_on_other_values(
     name: str, values: dict[str, str], server: str, store: ox.Store,
-    catalogue: dict[str, query.QueryInfo],
+    catalogue: dict[str, QueryInfo],
 ) -> None:
     info = catalogue[name]
-    bindings = query.bind(info, values)
-    here = query.run_embedded(store, info.text, bindings)
-    there = query.run_remote(server, info.text, bindings)
+    bindings = bind(info, values)
+    here = run_embedded(store, info.text, bindings)
+    there = run_remote(server, info.text, bindings)
     assert here == there
-    for fmt in query.FORMATS:
-        assert query.render(here, fmt) == query.render(there, fmt)
+    for fmt in FORMATS:
+        assert render(here, fmt) == render(there, fmt)
 
 
 # ---------------------------------------------------------------------------- hostile values
@@ -411,21 +425,21 @@ def test_embedded_and_server_agree_on_other_values(
 
 @pytest.mark.parametrize("value", HOSTILE)
 def test_hostile_iri_values_are_rejected(value: str,
-                                         catalogue: dict[str, query.QueryInfo]) -> None:
+                                         catalogue: dict[str, QueryInfo]) -> None:
     info = catalogue["country-profile"]
-    with pytest.raises(query.ParameterError) as err:
-        query.bind(info, {"country": value})
+    with pytest.raises(ParameterError) as err:
+        bind(info, {"country": value})
     assert "country" in str(err.value)
 
 
 @pytest.mark.parametrize("value", [*(h for h in HOSTILE if h), "NATO') } ; DROP ALL ; #", "\\",
                                    '"""'])
 def test_hostile_string_values_are_inert(
-    value: str, store: ox.Store, catalogue: dict[str, query.QueryInfo]
+    value: str, store: ox.Store, catalogue: dict[str, QueryInfo]
 ) -> None:
     info = catalogue["find-by-label"]
-    hostile = query.run_embedded(store, info.text, query.bind(info, {"text": value}))
-    harmless = query.run_embedded(store, info.text, query.bind(info, {"text": "zzz-no-match"}))
+    hostile = run_embedded(store, info.text, bind(info, {"text": value}))
+    harmless = run_embedded(store, info.text, bind(info, {"text": "zzz-no-match"}))
     assert hostile.variables == harmless.variables
     assert [r[1:] for r in hostile.rows] == [r[1:] for r in harmless.rows] == []
     assert all(r[0] == ox.Literal(value) for r in hostile.rows)
@@ -434,10 +448,10 @@ def test_hostile_string_values_are_inert(
 @pytest.mark.slow
 @pytest.mark.parametrize("value", ['x" || true || "', '"} ; DROP ALL ; #', "NATO\" } #"])
 def test_hostile_string_values_are_inert_on_the_server(
-    value: str, server: str, catalogue: dict[str, query.QueryInfo]
+    value: str, server: str, catalogue: dict[str, QueryInfo]
 ) -> None:
     info = catalogue["find-by-label"]
-    hostile = query.run_remote(server, info.text, query.bind(info, {"text": value}))
+    hostile = run_remote(server, info.text, bind(info, {"text": value}))
     assert hostile.rows == ()
 
 
@@ -452,16 +466,16 @@ def test_hostile_value_on_the_command_line_exits_2() -> None:
 
 
 @pytest.mark.parametrize(("kind", "value", "term"), [
-    ("year", "2016", ox.Literal("2016", datatype=ox.NamedNode(query.XSD + "gYear"))),
-    ("date", "2016-05-26", ox.Literal("2016-05-26", datatype=ox.NamedNode(query.XSD + "date"))),
-    ("integer", "+042", ox.Literal("42", datatype=ox.NamedNode(query.XSD + "integer"))),
+    ("year", "2016", ox.Literal("2016", datatype=ox.NamedNode(XSD + "gYear"))),
+    ("date", "2016-05-26", ox.Literal("2016-05-26", datatype=ox.NamedNode(XSD + "date"))),
+    ("integer", "+042", ox.Literal("42", datatype=ox.NamedNode(XSD + "integer"))),
     ("langstring", "a@b@en-GB", ox.Literal("a@b", language="en-gb")),
     ("string", "x\" || true", ox.Literal("x\" || true")),
     ("iri", "urn:isbn:0451450523", ox.NamedNode("urn:isbn:0451450523")),
 ])
 def test_typed_values_become_terms(kind: str, value: str, term: ox.Literal) -> None:
-    param = query.Param("p", query.ParamType(kind), value, "")
-    assert query.to_term(param, value) == term
+    param = Param("p", ParamType(kind), value, "")
+    assert to_term(param, value) == term
 
 
 @pytest.mark.parametrize(("kind", "value"), [
@@ -471,19 +485,19 @@ def test_typed_values_become_terms(kind: str, value: str, term: ox.Literal) -> N
     ("string", "\ud800"), ("string", "x" * 10_001),
 ])
 def test_invalid_typed_values_are_rejected(kind: str, value: str) -> None:
-    param = query.Param("p", query.ParamType(kind), "x", "")
-    with pytest.raises(query.ParameterError):
-        query.to_term(param, value)
+    param = Param("p", ParamType(kind), "x", "")
+    with pytest.raises(ParameterError):
+        to_term(param, value)
 
 
-def test_unknown_parameter_is_refused(catalogue: dict[str, query.QueryInfo]) -> None:
-    with pytest.raises(query.ParameterError, match="no parameter 'nation'"):
-        query.bind(catalogue["country-profile"], {"nation": ALB})
+def test_unknown_parameter_is_refused(catalogue: dict[str, QueryInfo]) -> None:
+    with pytest.raises(ParameterError, match="no parameter 'nation'"):
+        bind(catalogue["country-profile"], {"nation": ALB})
 
 
 # ---------------------------------------------------------------------------- property tests
 
-_PROBE = query.parse_header(
+_PROBE = parse_header(
     "# param: text string x — a string\n# param: node iri https://example.org/x — an IRI\n"
     "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
     "SELECT ?node ?text ?label WHERE { ?node rdfs:label ?label "
@@ -518,15 +532,15 @@ def _plain(x: object) -> object:
     return x
 
 
-_HARMLESS_SHAPE, _ = _shape(query.with_values(_PROBE.text, query.bind(_PROBE, {})))
+_HARMLESS_SHAPE, _ = _shape(with_values(_PROBE.text, bind(_PROBE, {})))
 
 
 def _check_binding(values: dict[str, str]) -> None:
     try:
-        bindings = query.bind(_PROBE, values)
-    except query.ParameterError:
+        bindings = bind(_PROBE, values)
+    except ParameterError:
         return
-    bound = query.with_values(_PROBE.text, bindings)
+    bound = with_values(_PROBE.text, bindings)
     tree, data = _shape(bound)
     assert tree == _HARMLESS_SHAPE
     node = bindings["node"]
@@ -550,9 +564,9 @@ def test_any_iri_value_is_rejected_or_bound_as_one_iri(text: str, prefix: str) -
 @settings(max_examples=100, deadline=None)
 @given(st.text(max_size=40))
 def test_binding_never_raises_anything_but_parameter_errors(text: str) -> None:
-    for kind in query.ParamType:
-        with contextlib.suppress(query.ParameterError):
-            query.to_term(query.Param("p", kind, "x", ""), text)
+    for kind in ParamType:
+        with contextlib.suppress(ParameterError):
+            to_term(Param("p", kind, "x", ""), text)
 
 
 @pytest.mark.parametrize("text", [
@@ -565,7 +579,7 @@ def test_binding_never_raises_anything_but_parameter_errors(text: str) -> None:
     "CONSTRUCT { ?x ?p ?o } WHERE { ?x ?p ?o }",
 ])
 def test_values_block_opens_the_where_group(text: str) -> None:
-    bound = query.with_values(text, {"x": ox.NamedNode("https://e.org/v")})
+    bound = with_values(text, {"x": ox.NamedNode("https://e.org/v")})
     first = parseQuery(bound)[1]["where"]["part"][0]
     assert first.name == "InlineData"
     assert [str(v) for v in first["var"]] == ["x"]
@@ -604,7 +618,7 @@ def test_the_word_service_alone_is_not_refused(text: str) -> None:
 ])
 def test_updates_are_refused_on_the_embedded_store(text: str) -> None:
     with pytest.raises(CcbkgError, match="updates are refused"):
-        query.guard(query.analyse(text), embedded=True)
+        guard(analyse(text), embedded=True)
 
 
 def test_service_on_the_command_line_exits_2() -> None:
@@ -677,7 +691,7 @@ def fake() -> Iterator[tuple[str, list[tuple[str, str | None]], list[tuple[str, 
         s.server_close()
 
 
-CREDS = {query.USER_ENV: USER, query.PASSWORD_ENV: PASSWORD}
+CREDS = {USER_ENV: USER, PASSWORD_ENV: PASSWORD}
 TOKEN = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
 
 
@@ -699,7 +713,7 @@ def test_closed_port_is_a_one_line_error() -> None:
 
 
 ERRORS = [
-    ("/401", "HTTP 401 Unauthorized; the store refused the credentials from CCBKG_ENDPOINT_USER"),
+    ("/401", "HTTP 401 Unauthorized; the store refused the credentials from CCBKG_STORE_USER"),
     ("/404", "not found (HTTP 404); check the endpoint URL"),
     ("/500", "HTTP 500 Internal Server Error"),
     ("/html", "did not answer with SPARQL results"),
@@ -714,7 +728,7 @@ def test_endpoint_errors_are_one_line_without_credentials(
 ) -> None:
     base, seen, _ = fake
     with pytest.raises(CcbkgError) as err:
-        query.run_remote(base + path, "SELECT * WHERE { ?s ?p ?o }", timeout=0.5, env=CREDS)
+        run_remote(base + path, "SELECT * WHERE { ?s ?p ?o }", timeout=0.5, env=CREDS)
     message = str(err.value)
     assert words in message
     assert "\n" not in message
@@ -734,12 +748,43 @@ def test_endpoint_errors_on_the_command_line(
     assert words in _assert_clean(result)
 
 
+def test_the_old_endpoint_variables_are_read_with_a_deprecation_message(
+    fake: tuple[str, list[tuple[str, str | None]], list[object]]
+) -> None:
+    """One set of credential variables serves every remote call; `ccbkg query run`'s old
+    CCBKG_ENDPOINT_* names still work, and say on stderr that they are deprecated."""
+    base, seen, _ = fake
+    old = {"CCBKG_ENDPOINT_USER": USER, "CCBKG_ENDPOINT_PASSWORD": PASSWORD,
+           "CCBKG_STORE_USER": "", "CCBKG_STORE_PASSWORD": ""}
+    result = run_cli("query", "run", "country-profile", "--root", str(REPO), "--endpoint",
+                     base + "/401", "--timeout", "5", env=old)
+    assert result.code == 2, result.err
+    first, second = result.err.strip().splitlines()
+    assert "CCBKG_ENDPOINT_USER and CCBKG_ENDPOINT_PASSWORD are deprecated" in first
+    assert "set CCBKG_STORE_USER and CCBKG_STORE_PASSWORD instead" in first
+    assert "refused the credentials from CCBKG_ENDPOINT_USER" in second
+    assert f"Basic {TOKEN}" in {auth for _, auth in seen}, "the old variables' credentials go"
+    assert PASSWORD not in result.err and TOKEN not in result.err
+
+
+def test_the_one_credential_set_wins_over_the_old_names_without_a_message(
+    fake: tuple[str, list[tuple[str, str | None]], list[object]]
+) -> None:
+    base, seen, _ = fake
+    both = {**CREDS, "CCBKG_ENDPOINT_USER": "old", "CCBKG_ENDPOINT_PASSWORD": "old-password"}
+    result = run_cli("query", "run", "country-profile", "--root", str(REPO), "--endpoint",
+                     base + "/401", "--timeout", "5", env=both)
+    assert "deprecated" not in result.err
+    assert "refused the credentials from CCBKG_STORE_USER" in _assert_clean(result)
+    assert f"Basic {TOKEN}" in {auth for _, auth in seen}
+
+
 def test_redirects_are_not_followed(
     fake: tuple[str, list[tuple[str, str | None]], list[tuple[str, str | None]]]
 ) -> None:
     base, _, target_seen = fake
     with pytest.raises(CcbkgError, match="redirect") as err:
-        query.run_remote(base + "/302", "SELECT * WHERE { ?s ?p ?o }", env=CREDS, timeout=5)
+        run_remote(base + "/302", "SELECT * WHERE { ?s ?p ?o }", env=CREDS, timeout=5)
     assert PASSWORD not in str(err.value) and TOKEN not in str(err.value)
     assert target_seen == []
 
@@ -748,17 +793,17 @@ def test_redirects_are_not_followed(
                                  "127.0.0.1:7878/query", "http://127.0.0.1/q#x", "http:///q"])
 def test_bad_endpoint_urls_are_refused(url: str) -> None:
     with pytest.raises(CcbkgError, match="--endpoint"):
-        query.check_endpoint(url)
+        check_endpoint(url)
 
 
 def test_credentials_in_the_url_are_refused() -> None:
-    with pytest.raises(CcbkgError, match="not in the URL"):
-        query.check_endpoint(f"http://{USER}:{PASSWORD}@127.0.0.1:1/query")
+    with pytest.raises(CcbkgError, match="has credentials in it: put them in CCBKG_STORE_USER"):
+        check_endpoint(f"http://{USER}:{PASSWORD}@127.0.0.1:1/query")
 
 
 def test_credentials_are_not_sent_in_clear_to_another_host() -> None:
     with pytest.raises(CcbkgError, match="only sent over https"):
-        query.run_remote("http://sparql.example.org/query", "ASK {}", env=CREDS)
+        run_remote("http://sparql.example.org/query", "ASK {}", env=CREDS)
 
 
 @pytest.mark.slow
@@ -815,7 +860,7 @@ def test_output_formats_on_one_query(server: str) -> None:
     """Every format from the CLI (against the server: no sources to load, so it is quick)."""
     expected = (EXPECTED / "funding-commitments.csv").read_text(encoding="utf-8")
     outs = {}
-    for fmt in query.FORMATS:
+    for fmt in FORMATS:
         result = run_cli("query", "run", "funding-commitments", "--root", str(REPO),
                          "--format", fmt, "--endpoint", server)
         assert result.code == 0, result.err
@@ -856,7 +901,7 @@ def test_server_is_reachable_by_plain_urllib(server: str) -> None:
         assert json.loads(response.read())["boolean"] is True
 
 
-def test_docs_list_every_query_and_its_question(catalogue: dict[str, query.QueryInfo]) -> None:
+def test_docs_list_every_query_and_its_question(catalogue: dict[str, QueryInfo]) -> None:
     docs = (REPO / "docs" / "queries.md").read_text(encoding="utf-8")
     for info in catalogue.values():
         assert f"`{info.name}`" in docs
@@ -871,16 +916,16 @@ RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?
 def test_a_runaway_query_is_stopped_at_the_deadline(store: ox.Store) -> None:
     started = time.monotonic()
     with pytest.raises(CcbkgError, match=r"no answer within 0\.5 s"):
-        query.run_embedded(store, RUNAWAY, timeout=0.5)
+        run_embedded(store, RUNAWAY, timeout=0.5)
     assert time.monotonic() - started < 5
 
 
 def test_a_deadline_does_not_change_a_quick_answer(store: ox.Store) -> None:
     text = "SELECT (COUNT(*) AS ?n) WHERE { ?s a ?t }"
-    assert query.run_embedded(store, text, timeout=30) == query.run_embedded(store, text)
+    assert run_embedded(store, text, timeout=30) == run_embedded(store, text)
 
 
 def test_errors_inside_the_deadline_reach_the_caller(store: ox.Store) -> None:
     with pytest.raises(CcbkgError, match="the query failed"):
-        query.run_embedded(store, "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
+        run_embedded(store, "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
                            timeout=30, allow_network=True)

@@ -11,6 +11,7 @@ from ccbkg.checks.shapes import run_engine
 from ccbkg.checks.vocabulary_typos import unknown_terms
 from ccbkg.core import netguard
 from ccbkg.core.findings import Finding, Severity, StageResult
+from ccbkg.core.termtext import node_text
 from ccbkg.project.layout import Role
 from ccbkg.project.load import LoadedProject, LoadedQuery, split_lines
 
@@ -112,9 +113,5 @@ def _foreign_imports(sources: LoadedProject) -> list[Finding]:
                 f"owl:imports <{target.value}> names an ontology that is not among the sources; "
                 "ccbkg never fetches, so it would go unchecked and the release would depend on "
                 "it: copy the terms you need into ontology/ (or vocab/) and drop the import",
-                file=loaded.display, line=line, node=_show(quad.subject)))
+                file=loaded.display, line=line, node=node_text(quad.subject)))
     return findings
-
-
-def _show(term: ox.NamedNode | ox.BlankNode | ox.Triple) -> str:
-    return term.value if isinstance(term, ox.NamedNode) else str(term)

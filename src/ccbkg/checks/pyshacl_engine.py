@@ -1,5 +1,5 @@
-"""Run pyshacl in-process and turn its report into located findings; refuse shapes whose
-SPARQL would reach the network."""
+"""Run pyshacl in-process; refuse shapes whose SPARQL would reach the network; and turn SHACL
+results into located findings, the one way for both engines (`result_findings`)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from rdflib.namespace import SH
 from rdflib.term import Node
 
 from ccbkg.checks.fastshacl.paths import shown_path
+from ccbkg.checks.fastshacl.report import Row
 from ccbkg.core import netguard
 from ccbkg.core.findings import Finding, Severity
+from ccbkg.core.termtext import node_text
 from ccbkg.project.layout import Role
 from ccbkg.project.load import LoadedProject
 
@@ -38,13 +40,8 @@ def run_shacl(
         abort_on_first=False, meta_shacl=False, do_owl_imports=False,
     )
     assert isinstance(report, Graph)
-    findings = [
-        _finding(report, result, stage, sources, roles)
-        for result in report.objects(None, SH.result)  # top-level results, not sh:detail
-    ]
-    findings.sort(key=lambda f: (f.file or "", f.line or 0, f.node or "", f.shape or "",
-                                 f.path or "", f.value or ""))
-    return ShaclRun(bool(conforms), report, findings)
+    rows = [_row(report, result) for result in report.objects(None, SH.result)]  # not sh:detail
+    return ShaclRun(bool(conforms), report, result_findings(rows, report, sources, stage, roles))
 
 
 def network_findings(shapes: Graph, *, stage: str, sources: LoadedProject,
@@ -62,7 +59,7 @@ def network_findings(shapes: Graph, *, stage: str, sources: LoadedProject,
             file, at = sources.where(str(shape), role) if isinstance(shape, URIRef) \
                 else (None, None)
             findings.append(Finding(
-                stage=stage, severity=Severity.ERROR, file=file, line=at, shape=_show(shape),
+                stage=stage, severity=Severity.ERROR, file=file, line=at, shape=node_text(shape),
                 message=f"{netguard.describe(keyword)} (line {line} of its "
                         f"{shapes.qname(predicate)}): ccbkg never runs a query that reaches "
                         f"the network; remove the {keyword}"))
@@ -81,42 +78,40 @@ def _owner(shapes: Graph, node: Node) -> Node:
     return node
 
 
-def _finding(
-    report: Graph, result: Node, stage: str, sources: LoadedProject, roles: tuple[Role, ...]
-) -> Finding:
-    def one(p: URIRef) -> Node | None:
-        return report.value(result, p)
-
-    focus = one(SH.focusNode)
-    path = one(SH.resultPath)
-    value = one(SH.value)
-    shape = one(SH.sourceShape)
-    messages = sorted(str(m) for m in report.objects(result, SH.resultMessage))
-    file, line, node = sources.locate(str(focus), *roles) if isinstance(focus, URIRef | BNode) \
-        else (None, None, _show(focus))
-    return Finding(
-        stage=stage,
-        severity=_severity(one(SH.resultSeverity)),
-        message=messages[0] if messages else "SHACL constraint not met",
-        file=file,
-        line=line,
-        node=node,
-        path=shown_path(report, path),
-        value=sources.locate(str(value), *roles)[2] if isinstance(value, BNode) else _show(value),
-        shape=_show(shape),
-        component=_show(one(SH.sourceConstraintComponent)),
-    )
+def result_findings(rows: list[Row], paths: Graph, sources: LoadedProject, stage: str,
+                    roles: tuple[Role, ...]) -> list[Finding]:
+    """The findings for SHACL results, located in the files of roles (all RDF files when
+    none) and in a stable order; paths is the graph that holds the results' complex paths."""
+    findings = []
+    for row in rows:
+        messages = sorted(str(m) for m in row.messages)
+        file, line, node = sources.locate(str(row.focus), *roles) \
+            if isinstance(row.focus, URIRef | BNode) else (None, None, node_text(row.focus))
+        findings.append(Finding(
+            stage=stage,
+            severity=SEVERITIES.get(row.severity, Severity.ERROR)
+            if isinstance(row.severity, URIRef) else Severity.ERROR,
+            message=messages[0] if messages else "SHACL constraint not met",
+            file=file, line=line, node=node, path=shown_path(paths, row.path),
+            value=sources.locate(str(row.value), *roles)[2] if isinstance(row.value, BNode)
+            else node_text(row.value),
+            shape=node_text(row.shape), component=node_text(row.component),
+        ))
+    findings.sort(key=lambda f: (f.file or "", f.line or 0, f.node or "", f.shape or "",
+                                 f.path or "", f.value or ""))
+    return findings
 
 
-def _severity(node: Node | None) -> Severity:
-    return SEVERITIES.get(node, Severity.ERROR) if isinstance(node, URIRef) else Severity.ERROR
+def _row(report: Graph, result: Node) -> Row:
+    """A result of pyshacl's report as the fast engine gives its results."""
 
+    def one(p: URIRef) -> Node:
+        found = report.value(result, p)
+        assert found is not None, f"pyshacl wrote a result without {p}"  # SHACL 3.6.2 requires it
+        return found
 
-def _show(node: Node | None) -> str | None:
-    if node is None:
-        return None
-    if isinstance(node, URIRef):
-        return str(node)
-    if isinstance(node, Literal):
-        return node.n3()
-    return node.n3()
+    return Row(focus=one(SH.focusNode), path=report.value(result, SH.resultPath),
+               value=report.value(result, SH.value), shape=one(SH.sourceShape),
+               component=one(SH.sourceConstraintComponent), severity=one(SH.resultSeverity),
+               messages=tuple(m for m in report.objects(result, SH.resultMessage)
+                              if isinstance(m, Literal)))

@@ -14,7 +14,7 @@ from ccbkg.checks.lint import lint
 from ccbkg.checks.provenance import check_provenance
 from ccbkg.checks.reason import reason
 from ccbkg.checks.shapes import validate
-from ccbkg.core.findings import Report, StageResult
+from ccbkg.core.findings import CheckReport, StageResult
 from ccbkg.core.progress import Progress
 from ccbkg.project.layout import Project
 from ccbkg.project.load import LoadedProject, load
@@ -33,7 +33,7 @@ _LABELS = {
 class CheckOutcome:
     """The report, the loaded sources (for the build) and the SHACL report graph."""
 
-    report: Report
+    report: CheckReport
     sources: LoadedProject
     shacl_report: Graph | None
 
@@ -48,7 +48,7 @@ def run_checks(
     "pyshacl" (the reference).
     """
     progress = progress or Progress(quiet=True)
-    report = Report()
+    report = CheckReport()
     started = time.perf_counter()
     with progress.step(_LABELS["syntax"]):
         sources = load(project)

@@ -7,15 +7,13 @@ pyshacl validates instead; the stage notes say so.
 
 from __future__ import annotations
 
-from rdflib import BNode, Graph, URIRef
-from rdflib.term import Node
+from rdflib import Graph
 
 from ccbkg.checks import fastshacl
-from ccbkg.checks.fastshacl.paths import shown_path
-from ccbkg.checks.pyshacl_engine import SEVERITIES, network_findings, run_shacl
+from ccbkg.checks.pyshacl_engine import network_findings, result_findings, run_shacl
 from ccbkg.core.findings import Finding, Severity, StageResult
-from ccbkg.project.layout import RDF_ROLES, Role
-from ccbkg.project.load import LoadedProject, shown_node
+from ccbkg.project.layout import Role
+from ccbkg.project.load import LoadedProject
 
 STAGE = "shapes"
 ENGINES = ("fast", "pyshacl")
@@ -65,7 +63,7 @@ def run_engine(
         except fastshacl.Unsupported as exc:
             declined = f"the fast engine declined ({exc}); "
         else:
-            findings = _findings(run.rows, shapes_graph, sources, stage, located)
+            findings = result_findings(run.rows, shapes_graph, sources, stage, located)
             return (findings, f"{triples} triples validated by the fast engine; "
                               f"{len(findings)} results", run.report)
     shacl = run_shacl(sources.graph(*data), sources.graph(shapes), stage=stage,
@@ -73,38 +71,3 @@ def run_engine(
     return (shacl.findings, f"{declined}{triples} triples validated by pyshacl; "
                             f"{len(shacl.findings)} results", shacl.report)
 
-
-def _findings(rows: list[fastshacl.Row], shapes: Graph, sources: LoadedProject, stage: str,
-              located: tuple[Role, ...]) -> list[Finding]:
-    """Findings located in the sources, exactly as `ccbkg.checks.pyshacl_engine` makes them
-    from pyshacl."""
-    files = sources.of(*(located or RDF_ROLES))
-
-    def where(iri: str) -> tuple[str | None, int | None]:
-        found = next((f for f in files if iri in f.subject_lines), None)
-        return (found.display, found.subject_lines[iri]) if found else (None, None)
-
-    findings = []
-    for row in rows:
-        messages = sorted(str(m) for m in row.messages)
-        blank_or_iri = isinstance(row.focus, URIRef | BNode)
-        file, line = where(str(row.focus)) if blank_or_iri else (None, None)
-        value = shown_node(str(row.value), *where(str(row.value))) \
-            if isinstance(row.value, BNode) else _show(row.value)
-        findings.append(Finding(
-            stage=stage, severity=SEVERITIES.get(row.severity, Severity.ERROR)
-            if isinstance(row.severity, URIRef) else Severity.ERROR,
-            message=messages[0] if messages else "SHACL constraint not met",
-            file=file, line=line, path=shown_path(shapes, row.path),
-            node=shown_node(str(row.focus), file, line) if blank_or_iri else _show(row.focus),
-            value=value, shape=_show(row.shape), component=_show(row.component),
-        ))
-    findings.sort(key=lambda f: (f.file or "", f.line or 0, f.node or "", f.shape or "",
-                                 f.path or "", f.value or ""))
-    return findings
-
-
-def _show(node: Node | None) -> str | None:
-    if node is None:
-        return None
-    return str(node) if isinstance(node, URIRef) else node.n3()

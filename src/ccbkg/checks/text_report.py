@@ -8,31 +8,20 @@ from itertools import groupby
 
 from rich.markup import escape
 
-from ccbkg.core.findings import Finding, Report, Severity
-from ccbkg.core.namespaces import PREFIXES
+from ccbkg.core.findings import CheckReport, Finding, Severity
+from ccbkg.core.termtext import curie
 
 _STYLE = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
-
-
-def shorten(iri: str | None) -> str:
-    """An IRI as a CURIE when a known prefix fits, else as it is."""
-    if not iri:
-        return ""
-    for prefix, ns in sorted(PREFIXES.items(), key=lambda kv: -len(kv[1])):
-        if iri.startswith(ns) and len(iri) > len(ns):
-            return f"{prefix}:{iri[len(ns):]}"
-    return iri
 
 
 def shorten_path(path: str) -> str:
     """A result path with each IRI as a CURIE where a known prefix fits (`ccb:a|ccb:b`)."""
     if "<" not in path:  # a single IRI
-        return shorten(path)
-    return re.sub(r"<([^<>]*)>", lambda m: shorten(m[1]) if shorten(m[1]) != m[1] else m[0],
-                  path)
+        return curie(path)
+    return re.sub(r"<([^<>]*)>", lambda m: curie(m[1]) if curie(m[1]) != m[1] else m[0], path)
 
 
-def render_text(report: Report, *, color: bool) -> str:
+def render_text(report: CheckReport, *, color: bool) -> str:
     """The report as text; with color, rich markup (for a terminal)."""
 
     def paint(text: str, style: str) -> str:
@@ -55,7 +44,7 @@ def render_text(report: Report, *, color: bool) -> str:
             where = file or ""
             if items[0].line is not None and file:
                 where += f":{items[0].line}"
-            head = "  ".join(x for x in (where, shorten(node)) if x) or stage.stage
+            head = "  ".join(x for x in (where, curie(node)) if x) or stage.stage
             lines.append(f"  {plain(head)}")
             lines.extend(_finding_line(f, paint, plain) for f in items)
     errors = report.count(Severity.ERROR)
@@ -80,9 +69,9 @@ def _finding_line(
     if f.path:
         details.append(f"property {shorten_path(f.path)}")
     if f.value:
-        details.append(f"value {shorten(f.value)}")
+        details.append(f"value {curie(f.value)}")
     if f.shape:
-        details.append(f"shape {shorten(f.shape)}")
+        details.append(f"shape {curie(f.shape)}")
     if details:
         parts.append(f"({', '.join(details)})")
     return "    " + parts[0] + " " + plain(" ".join(parts[1:]))

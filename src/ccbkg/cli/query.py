@@ -14,12 +14,27 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ccbkg import query
 from ccbkg.cli.common import add_root, seconds
 from ccbkg.core import netguard
 from ccbkg.core.errors import CcbkgError
 from ccbkg.curate.freeze import freeze
 from ccbkg.project.layout import read_regular
+from ccbkg.query.catalogue import QueryInfo, bind, catalogue, find, user_query
+from ccbkg.query.entities import labels, resolve
+from ccbkg.query.guard import analyse, guard
+from ccbkg.query.parameters import EVERY, ParamType
+from ccbkg.query.prefixes import declare
+from ccbkg.query.render import FORMATS, render
+from ccbkg.query.run import (
+    DEFAULT_MEMORY_MIB,
+    DEFAULT_TIMEOUT,
+    check_endpoint,
+    embedded_store,
+    is_loopback,
+    run_embedded,
+    run_remote,
+)
+from ccbkg.stores.http_client import PASSWORD_ENV, USER_ENV
 
 MAX_TIMEOUT = 24 * 3600.0
 
@@ -66,7 +81,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                     "the query is evaluated in a child process, stopped at the deadline or "
                     "when it needs more memory than --max-memory.",
         epilog=f"Credentials for --endpoint come only from the environment variables "
-               f"{query.USER_ENV} and {query.PASSWORD_ENV}.",
+               f"{USER_ENV} and {PASSWORD_ENV}.",
     )
     run.add_argument("name", nargs="?", metavar="NAME", help="a bundled query name")
     given = run.add_mutually_exclusive_group()
@@ -74,7 +89,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     given.add_argument("--sparql", metavar="TEXT", help="run this query text")
     run.add_argument("--param", action="append", default=[], type=_param, metavar="NAME=VALUE",
                      help="a parameter value (repeatable); see `ccbkg query show NAME`")
-    run.add_argument("--format", choices=query.FORMATS, default="table",
+    run.add_argument("--format", choices=FORMATS, default="table",
                      help="output format: table (default; in a terminal, a result wider "
                           "than the terminal is shown as records, one block a row), csv, tsv "
                           "(SPARQL 1.1 CSV/TSV results), json (SPARQL 1.1 results JSON) or "
@@ -86,15 +101,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                      help="show only these columns, in this order (every format)")
     run.add_argument("--endpoint", metavar="URL",
                      help="query this SPARQL 1.1 endpoint instead of the embedded store")
-    run.add_argument("--timeout", type=_timeout, default=query.DEFAULT_TIMEOUT, metavar="S",
+    run.add_argument("--timeout", type=_timeout, default=DEFAULT_TIMEOUT, metavar="S",
                      help="deadline in seconds for the whole answer, from the endpoint "
                           "(connecting, sending, receiving) or the embedded store "
-                          f"(default {query.DEFAULT_TIMEOUT:g})")
-    run.add_argument("--max-memory", type=_mebibytes, default=query.DEFAULT_MEMORY_MIB,
+                          f"(default {DEFAULT_TIMEOUT:g})")
+    run.add_argument("--max-memory", type=_mebibytes, default=DEFAULT_MEMORY_MIB,
                      metavar="MIB",
                      help="memory in MiB the embedded store may use to evaluate the query, "
                           f"beyond what the loaded sources take (default "
-                          f"{query.DEFAULT_MEMORY_MIB})")
+                          f"{DEFAULT_MEMORY_MIB})")
     run.add_argument("--allow-network", action="store_true",
                      help="permit SERVICE and LOAD (they make the engine fetch from the network)")
     _root(run)
@@ -134,7 +149,7 @@ def _mebibytes(value: str) -> int:
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
-    queries = query.catalogue(args.root)
+    queries = catalogue(args.root)
     rows = [(q.name, ", ".join(p.name for p in q.params), q.question) for q in queries]
     console = Console(emoji=False, highlight=False, soft_wrap=not sys.stdout.isatty())
     if console.is_terminal:
@@ -160,12 +175,12 @@ def _cmd_freeze(args: argparse.Namespace) -> int:
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
-    info = query.find(args.name, args.root)
+    info = find(args.name, args.root)
     print(f"{info.name}: {info.title}")
     print(f"  question:    {info.question}")
     print(f"  description: {info.description}")
     for p in info.params:
-        default = f"{query.EVERY}: left unbound" if p.optional else p.default
+        default = f"{EVERY}: left unbound" if p.optional else p.default
         print(f"  param:       {p.name} ({p.type.value}, default {default}) — {p.description}")
     if info.expected:
         print(f"  expected:    queries/{info.expected}")
@@ -182,22 +197,22 @@ def _cmd_run(args: argparse.Namespace) -> int:
     store: ox.Store | None = None
     for name, value in values.items():
         param = info.param(name)
-        if param.type is query.ParamType.IRI and not (args.endpoint and ":" in value):
-            store = store or query.embedded_store(args.root)
-            values[name] = query.resolve(param, value, store)
+        if param.type is ParamType.IRI and not (args.endpoint and ":" in value):
+            store = store or embedded_store(args.root)
+            values[name] = resolve(param, value, store)
             if values[name] != value:
                 print(f"ccbkg: {name}={value} is {values[name]}", file=sys.stderr)
-    bindings = query.bind(info, values)
+    bindings = bind(info, values)
     where = str(info.path or info.name)
     analysis = None
     if info.path is None:
-        analysis = query.analyse(info.text, info.name)
+        analysis = analyse(info.text, info.name)
         if not args.allow_network:  # before the store is loaded (the engines check again)
             netguard.refuse_network(info.text, where)
-        query.guard(analysis, embedded=args.endpoint is None)
+        guard(analysis, embedded=args.endpoint is None)
     if args.endpoint:
-        _allow_host(query.check_endpoint(args.endpoint))
-        results = query.run_remote(args.endpoint, info.text, bindings, analysis=analysis,
+        _allow_host(check_endpoint(args.endpoint))
+        results = run_remote(args.endpoint, info.text, bindings, analysis=analysis,
                                    timeout=args.timeout, where=where,
                                    allow_network=args.allow_network,
                                    needs_union=info.path is not None)
@@ -205,41 +220,41 @@ def _cmd_run(args: argparse.Namespace) -> int:
             print("ccbkg: the endpoint accepted the update", file=sys.stderr)
             return 0
     else:
-        store = store or query.embedded_store(args.root)
-        results = query.run_embedded(store, info.text, bindings,
+        store = store or embedded_store(args.root)
+        results = run_embedded(store, info.text, bindings,
                                      timeout=args.timeout, memory=args.max_memory, where=where,
                                      allow_network=args.allow_network)
-    labels = None
+    label_of = None
     if args.format in ("table", "md") and not args.iris and store is not None \
             and not args.endpoint:
-        labels = query.labels(store)
+        label_of = labels(store)
     width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
-    sys.stdout.write(query.render(results, args.format, labels=labels, columns=args.columns,
+    sys.stdout.write(render(results, args.format, labels=label_of, columns=args.columns,
                                   width=width))
     sys.stdout.flush()
     return 0
 
 
-def _chosen(args: argparse.Namespace) -> query.QueryInfo:
+def _chosen(args: argparse.Namespace) -> QueryInfo:
     given = [x for x in (args.name, args.file, args.sparql) if x is not None]
     if len(given) != 1:
         raise CcbkgError("give one query: a bundled query NAME, --file Q.rq or --sparql TEXT")
     if args.name is not None:
-        return query.find(args.name, args.root)
+        return find(args.name, args.root)
     if args.file is not None:
         try:
             text = read_regular(args.file, str(args.file)).decode("utf-8")
         except UnicodeDecodeError as exc:
             raise CcbkgError(f"{args.file}: cannot read the query: {exc}") from None
-        return query.user_query(query.declare(text, str(args.file)), str(args.file))
-    return query.user_query(query.declare(args.sparql, "--sparql"), "--sparql")
+        return user_query(declare(text, str(args.file)), str(args.file))
+    return user_query(declare(args.sparql, "--sparql"), "--sparql")
 
 
 def _allow_host(url: str) -> None:
     """Let the network guard pass the endpoint the user named (and only its addresses)."""
     parts = urlsplit(url)
     host = parts.hostname or ""
-    if query.is_loopback(host):
+    if is_loopback(host):
         return
     netguard.allow(host)
     try:

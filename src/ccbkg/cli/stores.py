@@ -165,7 +165,7 @@ def _cmd_publish(args: argparse.Namespace) -> int:
     )
 
     check_graph_base(args.graph_base)
-    credentials = credentials_from_env()
+    credentials, names = credentials_from_env()
     where = endpoints(args.store, args.endpoint, update=args.update_endpoint,
                       gsp=args.gsp_endpoint, authenticated=credentials is not None)
     for url in where.urls():
@@ -173,7 +173,7 @@ def _cmd_publish(args: argparse.Namespace) -> int:
         if host:
             netguard.allow(host)
     client = HttpClient(timeout=args.timeout, retries=args.retries, credentials=credentials,
-                        auth_urls=where.urls())
+                        auth_urls=where.urls(), names=names)
     check_store(where, client)
     if args.recover:
         left = recover(where, client, args.graph_base)

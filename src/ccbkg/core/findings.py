@@ -66,8 +66,9 @@ class StageResult:
 
 
 @dataclass
-class Report:
-    """The outcome of a whole check run."""
+class CheckReport:
+    """The outcome of a whole check run (`ccbkg check`), not to be confused with a SHACL
+    validation report (an RDF graph, named `shacl_report` outside the SHACL engines)."""
 
     stages: list[StageResult] = field(default_factory=list)
 

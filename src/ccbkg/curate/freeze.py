@@ -2,34 +2,36 @@
 
 Each bundled query's `# expected:` file (queries/expected/NAME.csv) is written from the
 embedded store with the query's default parameters, by the same CSV writer the tests compare
-with (`query.render`).
+with (`render`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from ccbkg import query
 from ccbkg.core.errors import CcbkgError
 from ccbkg.project.layout import Project
+from ccbkg.query.catalogue import bind, catalogue
+from ccbkg.query.render import render
+from ccbkg.query.run import embedded_store, run_embedded
 from ccbkg.release.atomic import write_bytes
 
 
 def freeze(root: Path | None) -> list[tuple[str, bool]]:
     """Write every bundled query's expected CSV; each file (as shown) and whether it changed."""
     project = Project.discover(root)
-    store = query.embedded_store(project.root)
+    store = embedded_store(project.root)
     written = []
-    for info in query.catalogue(project.root):
+    for info in catalogue(project.root):
         if info.expected is None or info.path is None:
             continue
         target = (info.path.parent / info.expected).resolve()
         if not target.is_relative_to(project.root / "queries"):
             raise CcbkgError(f"{project.display(info.path)}: `# expected: {info.expected}` "
                              "points outside queries/")
-        results = query.run_embedded(store, info.text, query.bind(info, {}),
+        results = run_embedded(store, info.text, bind(info, {}),
                                      where=f"query {info.name}")
-        data = query.render(results, "csv").encode("utf-8")
+        data = render(results, "csv").encode("utf-8")
         changed = not target.is_file() or target.read_bytes() != data
         if changed:
             write_bytes(target, data)

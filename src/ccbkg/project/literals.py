@@ -12,6 +12,8 @@ import logging
 import re
 import warnings
 
+from ccbkg.core.termtext import curie
+
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
 XSD_KNOWN = frozenset(XSD + name for name in (
@@ -35,11 +37,6 @@ logging.getLogger("rdflib.term").setLevel(logging.CRITICAL)
 warnings.filterwarnings("ignore", message="Parsing weird boolean", module="rdflib")
 
 
-def curie(iri: str) -> str:
-    """xsd:name for XSD datatype IRIs, <iri> otherwise."""
-    return "xsd:" + iri[len(XSD):] if iri.startswith(XSD) else f"<{iri}>"
-
-
 def problem(value: str, datatype: str) -> str | None:
     """What is wrong with value as a literal of datatype, or None when nothing is known wrong.
 
@@ -56,7 +53,8 @@ def problem(value: str, datatype: str) -> str | None:
         return None
     match = pattern.match(value)
     if match is None:
-        return f"{value!r} is not a valid {curie(datatype)} (expected e.g. {_EXAMPLE[datatype]})"
+        return (f"{value!r} is not a valid {curie(datatype, brackets=True)} "
+                f"(expected e.g. {_EXAMPLE[datatype]})")
     if datatype == XSD + "date":
         year, month, day = int(match.group(1)), int(match.group(2)), int(match.group(3))
         if year != 0 and day > calendar.monthrange(abs(year), month)[1]:

@@ -26,6 +26,7 @@ from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from ccbkg.core import netguard
 from ccbkg.core.findings import Finding, Severity, StageResult
 from ccbkg.core.terms import XSD_STRING, rdflib_graph
+from ccbkg.core.termtext import curie
 from ccbkg.project import literals as datatypes
 from ccbkg.project.layout import (
     RDF_ROLES,
@@ -464,7 +465,7 @@ def _literal_problem(lit: ox.Literal) -> str | None:
     problem = _invisible_problem("text", lit.value) or datatypes.problem(lit.value, dt)
     if problem is None and dt in datatypes.XSD_KNOWN and \
             Literal(lit.value, datatype=URIRef(dt)).ill_typed:
-        problem = f"{lit.value!r} is not a valid {datatypes.curie(dt)}"
+        problem = f"{lit.value!r} is not a valid {curie(dt, brackets=True)}"
     return problem
 
 

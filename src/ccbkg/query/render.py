@@ -17,6 +17,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from ccbkg.core.errors import CcbkgError
+from ccbkg.core.termtext import curie
 from ccbkg.query.parameters import XSD, Term
 
 FORMATS = ("table", "csv", "tsv", "json", "md")
@@ -86,9 +87,7 @@ def display(term: Term | None, labels: Mapping[str, str] | None = None) -> str:
     if isinstance(term, ox.NamedNode):
         if labels and term.value in labels:
             return labels[term.value]
-        from ccbkg.checks.text_report import shorten
-
-        return shorten(term.value)
+        return curie(term.value)
     if isinstance(term, ox.BlankNode):
         return f"_:{term.value}"
     if isinstance(term, ox.Literal):

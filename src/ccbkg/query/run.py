@@ -30,10 +30,10 @@ from ccbkg.query.parameters import (
     without_defaults,
 )
 from ccbkg.query.render import Results, to_json_bytes
+from ccbkg.stores.http_client import check_url
 
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MEMORY_MIB = 2048
-USER_ENV, PASSWORD_ENV = "CCBKG_ENDPOINT_USER", "CCBKG_ENDPOINT_PASSWORD"
 MAX_RESPONSE_BYTES = 256 * 1024 * 1024
 
 
@@ -170,18 +170,14 @@ def _graph_rows(triples: Iterable[ox.Triple]) -> Results:
 
 
 def check_endpoint(url: str) -> str:
-    """The endpoint URL if it is usable: http(s), a host, no credentials or fragment in it."""
+    """The endpoint URL if it is usable: a valid port, then what every remote URL must be
+    (`check_url`: http(s), a host, no credentials), and no fragment."""
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 (raises ValueError for a port out of range)
     except ValueError as exc:
         raise CcbkgError(f"--endpoint is not a valid URL ({exc}): {shown_value(url)}") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise CcbkgError("--endpoint must be an http or https URL with a host "
-                         f"(got {shown_value(url)})")
-    if parts.username is not None or parts.password is not None:
-        raise CcbkgError(f"put endpoint credentials in {USER_ENV} and {PASSWORD_ENV}, "
-                         "not in the URL")
+    check_url(url, "--endpoint")
     if parts.fragment or IRI_FORBIDDEN_RE.search(url):
         raise CcbkgError(f"--endpoint is not a valid URL (got {shown_value(url)})")
     return url
@@ -218,8 +214,7 @@ def run_remote(
         netguard.refuse_network(text, where)
     analysis = analysis or analyse(text, where)
     body = with_values(text, bindings or {}) if bindings else text
-    names = (USER_ENV, PASSWORD_ENV)
-    credentials = credentials_from_env(os.environ if env is None else env, names=names)
+    credentials, names = credentials_from_env(env)
     host = urlsplit(endpoint).hostname or ""
     if credentials and urlsplit(endpoint).scheme != "https" and not is_loopback(host):
         raise CcbkgError("credentials are only sent over https (or to this machine); "

@@ -12,6 +12,7 @@ import pyoxigraph as ox
 from pyld import jsonld
 
 from ccbkg.core.namespaces import BASE, CCB, OWL, PREFIXES, RDF, RDFS, XSD
+from ccbkg.core.termtext import curie
 
 CONTEXT_IRI = BASE + "context.jsonld"
 _TYPE = str(RDF.type)
@@ -106,10 +107,9 @@ def _term(term: object) -> dict[str, str]:
 
 
 def _curie(iri: str) -> str:
-    for prefix, ns in sorted(PREFIXES.items()):
-        if iri.startswith(ns) and _NAME.match(iri[len(ns):]):
-            return f"{prefix}:{iri[len(ns):]}"
-    return iri
+    """The prefixed name of iri when its local part is a JSON-LD term name, else iri."""
+    short = curie(iri)
+    return short if short != iri and _NAME.match(short.split(":", 1)[1]) else iri
 
 
 def _key(iri: str, taken: dict[str, Any]) -> str | None:

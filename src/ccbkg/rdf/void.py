@@ -19,11 +19,11 @@ from ccbkg.core.namespaces import (
     GRAPH,
     ONTOLOGY_IRI,
     OWL,
-    PREFIXES,
     RDF,
     VOID,
     XSD,
 )
+from ccbkg.core.termtext import curie
 
 LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 TYPE = ox.NamedNode(str(RDF.type))
@@ -270,7 +270,8 @@ def _object(spelling: bytes) -> ox.NamedNode | ox.BlankNode | ox.Literal:
 
 def _slug(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
     value = str(term.value) if isinstance(term, ox.NamedNode) else str(term)
-    for prefix, ns in sorted(PREFIXES.items()):
-        if value.startswith(ns) and value != ns:
-            return f"{prefix}-{quote(value[len(ns):], safe='')}"
-    return quote(value, safe="")
+    short = curie(value)
+    if short == value:
+        return quote(value, safe="")
+    prefix, local = short.split(":", 1)
+    return f"{prefix}-{quote(local, safe='')}"

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from ccbkg.checks.text_report import render_text
-from ccbkg.core.findings import Report
+from ccbkg.core.findings import CheckReport
 from ccbkg.core.namespaces import GRAPH
 from ccbkg.core.terms import to_oxigraph
 from ccbkg.project.layout import Role
@@ -49,7 +50,7 @@ class BuildSummary:
 
 
 def build(
-    sources: LoadedProject, report: Report, shacl_report: Graph | None, out: Path, *,
+    sources: LoadedProject, report: CheckReport, shacl_report: Graph | None, out: Path, *,
     site: bool = True, timings: dict[str, float] | None = None, endpoint: str | None = None,
 ) -> BuildSummary:
     """Write every artefact (and the site, unless told not to) into a staging folder, then
@@ -71,7 +72,7 @@ def build(
     return summary
 
 
-def _artefacts(sources: LoadedProject, report: Report, shacl_report: Graph | None,
+def _artefacts(sources: LoadedProject, report: CheckReport, shacl_report: Graph | None,
                files: _Files, out: Path, endpoint: str | None) -> BuildSummary:
     """Make and put every release file; the summary names out as where they go."""
     put = files.put
@@ -103,6 +104,9 @@ def _artefacts(sources: LoadedProject, report: Report, shacl_report: Graph | Non
         quads = [ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))  # type: ignore[arg-type]
                  for s, p, o in shacl_report]
         put("reports/shacl-report.ttl", to_bytes(quads, "ttl"))
+    # The fast SHACL engine's W3C SHACL test suite results (EARL), as the test run wrote them.
+    put("reports/fastshacl-w3c-earl.ttl",
+        resources.files("ccbkg.checks.fastshacl").joinpath("w3c-earl.ttl").read_bytes())
     graphs = {p.graph: len(p.lines) for p in everything}
     put("load-virtuoso.sql", virtuoso_load_script(
         sorted([*graphs, VOID_GRAPH]), {"ccbkg.nq": str(GRAPH["default"])}).encode("utf-8"))

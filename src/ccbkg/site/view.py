@@ -12,7 +12,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
 
-from ccbkg.core.namespaces import BASE, CCB, ORG, OWL, PREFIXES, RDF, RDFS, SKOS, TIME
+from ccbkg.core.namespaces import BASE, CCB, ORG, OWL, RDF, RDFS, SKOS, TIME
+from ccbkg.core.termtext import curie as curie
 
 DATA_NS = BASE + "id/"
 SCHEME_NS = BASE + "scheme/"
@@ -285,20 +286,6 @@ class View:
     def walk(self, start: Node, p: URIRef) -> Iterator[Node]:
         """start, then each node reached by following p repeatedly (no repeats)."""
         return _walk(start, lambda n: self.objects(n, p))
-
-
-def curie(term: Node) -> str:
-    """A prefixed name where a known prefix fits, else the IRI (or the literal's text)."""
-    value = str(term)
-    if not isinstance(term, URIRef):
-        return value
-    best = ""
-    for prefix, ns in PREFIXES.items():
-        if value.startswith(ns) and len(ns) > len(PREFIXES.get(best, "")) and value != ns:
-            best = prefix
-    if best:
-        return f"{best}:{value[len(PREFIXES[best]):]}"
-    return value
 
 
 def _reach(start: Node, step: Callable[[Node], Iterable[Node]]) -> set[Node]:

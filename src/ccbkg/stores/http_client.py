@@ -3,11 +3,12 @@ retries only where safe, no redirects.
 
 A timeout is a deadline for the whole request: connecting, sending, the answer's headers and
 its body must all be done within it, however slowly a server trickles bytes. Credentials come
-from the environment only (`CCBKG_STORE_USER`, `CCBKG_STORE_PASSWORD`; `ccbkg query run` reads
-`CCBKG_ENDPOINT_USER`, `CCBKG_ENDPOINT_PASSWORD`), are offered only to the endpoints the user
-named (basic or digest, as the server asks) and never appear in a message, even when a server
-echoes them. Redirects are refused: a redirected POST turns into a GET without its body, so an
-update would silently do nothing. Connections go direct (no environment proxies).
+from the environment only (`CCBKG_STORE_USER`, `CCBKG_STORE_PASSWORD`, for every remote
+call; the old `CCBKG_ENDPOINT_*` names are still read, with a deprecation message), are offered
+only to the endpoints the user named (basic or digest, as the server asks) and never appear in
+a message, even when a server echoes them. Redirects are refused: a redirected POST turns into
+a GET without its body, so an update would silently do nothing. Connections go direct (no
+environment proxies).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import io
 import os
 import re
 import socket
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -30,6 +32,9 @@ from urllib.parse import urlsplit, urlunsplit
 from ccbkg.core.errors import CcbkgError
 
 USER_ENV, PASSWORD_ENV = "CCBKG_STORE_USER", "CCBKG_STORE_PASSWORD"
+#: What `ccbkg query run` read before one set served every remote call; read when the names
+#: above are unset, with a deprecation message on stderr.
+DEPRECATED_ENV = ("CCBKG_ENDPOINT_USER", "CCBKG_ENDPOINT_PASSWORD")
 TRANSIENT_STATUS = frozenset({429, 502, 503, 504})
 MAX_RETRY_AFTER = 30.0
 _SNIPPET = 200
@@ -62,18 +67,23 @@ class Response:
         return (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
 
 
-def credentials_from_env(env: Mapping[str, str] | None = None, *,
-                         names: tuple[str, str] = (USER_ENV, PASSWORD_ENV),
-                         ) -> tuple[str, str] | None:
-    """The credentials from the environment variables named, or None when unset."""
+def credentials_from_env(env: Mapping[str, str] | None = None,
+                         ) -> tuple[tuple[str, str] | None, tuple[str, str]]:
+    """The credentials from the environment (None when unset) and the names of the variables
+    they came from: `USER_ENV` and `PASSWORD_ENV`, else the deprecated names (said on stderr)."""
     environ = os.environ if env is None else env
+    names = (USER_ENV, PASSWORD_ENV)
+    if not any(environ.get(n) for n in names) and any(environ.get(n) for n in DEPRECATED_ENV):
+        names = DEPRECATED_ENV
+        print(f"ccbkg: {' and '.join(DEPRECATED_ENV)} are deprecated and will stop being read: "
+              f"set {USER_ENV} and {PASSWORD_ENV} instead", file=sys.stderr, flush=True)
     user_env, password_env = names
     user, password = environ.get(user_env), environ.get(password_env)
     if not user and not password:
-        return None
+        return None, names
     if not user or password is None:
         raise CcbkgError(f"set both {user_env} and {password_env}, or neither")
-    return user, password
+    return (user, password), names
 
 
 def shown(url: str) -> str:

@@ -5,8 +5,11 @@ takes minutes. Here every constraint of every shape is one SPARQL query over all
 once on pyoxigraph, and the results are written into the same report graph pyshacl writes
 (same focus nodes, paths, values, source shapes, components, severities and messages). pyshacl
 stays the reference: the tests compare the two on every shape fixture, on mutants and on the
-W3C SHACL test suite. Shapes that use a feature this engine lacks raise `Unsupported`, and the
-caller validates with pyshacl instead.
+W3C SHACL test suite, and Jena's SHACL engine, which shares no code with either, on the same
+graphs. Where this engine follows pyshacl rather than the specification is written down in
+`choices`; the constraint components are in `constraints`, one module per section of SHACL.
+Shapes that use a feature this engine lacks raise `Unsupported`, and the caller validates with
+pyshacl instead.
 
 Supported: SHACL Core (all constraint components, all property paths, all target types) and
 SHACL-SPARQL constraints (sh:sparql with SELECT, $this and $PATH), plus SHACL-AF SPARQL targets.
@@ -24,6 +27,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.namespace import RDF, SH
 
+from ccbkg.checks.fastshacl.choices import PYSHACL, SPEC, Choices
 from ccbkg.checks.fastshacl.engine import ALLOWED_WITH_WARNINGS, Engine
 from ccbkg.checks.fastshacl.errors import ShapesError, Unsupported
 from ccbkg.checks.fastshacl.model import ShapesGraph
@@ -31,7 +35,8 @@ from ccbkg.checks.fastshacl.report import ReportWriter, Row
 from ccbkg.checks.fastshacl.results import Result, Term
 from ccbkg.checks.fastshacl.store import load_store
 
-__all__ = ["Result", "Row", "ShapesError", "Unsupported", "Validation", "load_store", "validate"]
+__all__ = ["PYSHACL", "SPEC", "Choices", "Result", "Row", "ShapesError", "Unsupported",
+           "Validation", "load_store", "validate"]
 
 
 @dataclass
@@ -49,6 +54,7 @@ def validate(
     data: Iterable[ox.Quad | ox.Triple], shapes: Graph, *, advanced: bool = True,
     allow_warnings: bool = True, allow_infos: bool = False,
     prefixes: dict[str, str] | None = None, threads: int | None = None,
+    choices: Choices = PYSHACL,
 ) -> Validation:
     """Validate the data triples (graph names are ignored) against a shapes graph.
 
@@ -57,7 +63,8 @@ def validate(
     constraints use undeclared (default: those rdflib binds in a new graph). `threads`
     validates that many shapes side by side (default: 2, or 1 on a one-core machine). Raises
     Unsupported when the shapes need a feature this engine lacks, and ShapesError when the
-    shapes are not valid SHACL (where pyshacl raises too).
+    shapes are not valid SHACL (where pyshacl raises too). `choices` says where to follow
+    pyshacl (`PYSHACL`, the default) or the specification (`SPEC`); see `choices`.
     """
     _check_supported(shapes)
     store, restore = load_store(data)
@@ -66,7 +73,7 @@ def validate(
     if prefixes is None:
         prefixes = {p: str(ns) for p, ns in Graph().namespace_manager.namespaces()}
     engine = Engine(store, ShapesGraph(shapes, advanced=advanced), allowed=allowed,
-                    restore=restore, prefixes=prefixes)
+                    restore=restore, prefixes=prefixes, choices=choices)
     conforms, results = engine.run(threads or min(2, os.cpu_count() or 1))
 
     def describe(term: Term) -> list[tuple[Term, Term]]:

@@ -10,6 +10,7 @@ optional, and a focus node without any comes out as a row without ?value.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,10 @@ from ccbkg.checks.fastshacl.results import Outcome, Result, Term
 
 if TYPE_CHECKING:
     from ccbkg.checks.fastshacl.validator import Validator
+
+#: What a constraint component does for a shape: add its checks to the shape's batch (or run
+#: its own queries) and return the outcomes.
+Handler = Callable[["Validator", Shape, FocusSet, "Batch"], list[Outcome]]
 
 
 @dataclass

@@ -21,6 +21,7 @@ from rdflib.term import Node
 
 from ccbkg.checks.fastshacl import sparql
 from ccbkg.checks.fastshacl.batch import Batch
+from ccbkg.checks.fastshacl.choices import PYSHACL, Choices
 from ccbkg.checks.fastshacl.components import HANDLERS
 from ccbkg.checks.fastshacl.focus import ANCHOR, MEMBER, FocusSet, PatternSet, StoredSet, fresh
 from ccbkg.checks.fastshacl.model import Shape, ShapesGraph
@@ -41,9 +42,10 @@ class Engine:
 
     def __init__(self, store: ox.Store, shapes: ShapesGraph, *, allowed: frozenset[Node],
                  restore: dict[Term, Term] | None = None,
-                 prefixes: dict[str, str] | None = None) -> None:
+                 prefixes: dict[str, str] | None = None, choices: Choices = PYSHACL) -> None:
         self.store = store
         self.shapes = shapes
+        self.choices = choices
         self.allowed = allowed
         self.restored = restore or {}
         self.prefixes = prefixes or {}

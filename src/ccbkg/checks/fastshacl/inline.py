@@ -24,6 +24,7 @@ from ccbkg.checks.fastshacl.focus import fresh
 from ccbkg.checks.fastshacl.model import Shape
 from ccbkg.checks.fastshacl.params import integer
 from ccbkg.checks.fastshacl.paths import exists
+from ccbkg.checks.fastshacl.valuetest import equal
 
 if TYPE_CHECKING:
     from ccbkg.checks.fastshacl.validator import Validator
@@ -64,7 +65,7 @@ def _node(e: Validator, s: Shape, depth: int) -> Test | None:
     tests: list[Test] = []
     for parameter in s.params:
         if parameter == SH.hasValue:
-            tests += [values.equal(e, w) for w in s.values(SH.hasValue)]
+            tests += [equal(e, w) for w in s.values(SH.hasValue)]
             continue
         found = _value(e, s, parameter, depth)
         if found is None:
@@ -98,7 +99,7 @@ def _focus(e: Validator, s: Shape, depth: int) -> Test | None:
                 tests.append(lambda x: "!" + some(x, lambda a: some(
                     x, lambda b: f"!sameTerm({a}, {b})")))
         elif parameter == SH.hasValue:
-            tests += [_with(some, values.equal(e, w)) for w in s.values(SH.hasValue)]
+            tests += [_with(some, equal(e, w)) for w in s.values(SH.hasValue)]
         else:
             found = _value(e, s, parameter, depth)
             if found is None:

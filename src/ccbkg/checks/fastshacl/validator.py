@@ -1,6 +1,6 @@
-"""What the constraint modules (batch, components, nested, inline, values, sparql) ask of the
-engine, as a Protocol: they depend on this, and `engine.Engine` implements it, so the modules
-sit below the engine instead of importing it back."""
+"""What the constraint modules (`constraints/`, batch, components, inline, values, sparql)
+ask of the engine, as a Protocol: they depend on this, and `engine.Engine` implements it, so
+the modules sit below the engine instead of importing it back."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any, Protocol
 import pyoxigraph as ox
 from rdflib.term import Node
 
+from ccbkg.checks.fastshacl.choices import Choices
 from ccbkg.checks.fastshacl.focus import FocusSet
 from ccbkg.checks.fastshacl.model import Shape, ShapesGraph
 from ccbkg.checks.fastshacl.results import Outcome, Term
@@ -20,6 +21,7 @@ class Validator(Protocol):
 
     store: ox.Store
     shapes: ShapesGraph
+    choices: Choices
     allowed: frozenset[Node]
     prefixes: dict[str, str]
     queries: int

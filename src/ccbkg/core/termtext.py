@@ -1,0 +1,45 @@
+"""RDF terms as text, the one way ccbkg writes them for people: in findings, check reports,
+query tables, messages and the site. (The fast SHACL engine's result messages are the one
+exception: they copy pyshacl's texts, see `checks.fastshacl.text`.)"""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+from rdflib import URIRef
+from rdflib.term import Node
+
+from ccbkg.core.namespaces import PREFIXES
+
+_LONGEST_FIRST = sorted(PREFIXES.items(), key=lambda kv: -len(kv[1]))
+
+
+def curie(term: str | Node | None, *, brackets: bool = False) -> str:
+    """An IRI as a prefixed name where one of ccbkg's prefixes fits (the longest namespace),
+    else as it is (in angle brackets with `brackets`); "" for None.
+
+    A string is taken as an IRI; another rdflib term than an IRI is written as its text.
+    """
+    if term is None:
+        return ""
+    if isinstance(term, Node) and not isinstance(term, URIRef):
+        return str(term)
+    iri = str(term)
+    for prefix, ns in _LONGEST_FIRST:
+        if iri.startswith(ns) and len(iri) > len(ns):
+            return f"{prefix}:{iri[len(ns):]}"
+    return f"<{iri}>" if brackets and iri else iri
+
+
+def node_text(term: Node | ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None
+              ) -> str | None:
+    """How a finding records a term: an IRI as it is, anything else in N-Triples form
+    (`_:b0`, `"text"@en`); None for None. Reports shorten IRIs with `curie` when they print."""
+    if term is None:
+        return None
+    if isinstance(term, URIRef):
+        return str(term)
+    if isinstance(term, ox.NamedNode):
+        return term.value
+    if isinstance(term, Node):
+        return term.n3()
+    return str(term)
