@@ -34,7 +34,7 @@ MONTHS = ("january", "february", "march", "april", "may", "june", "july", "augus
 # Words that mark a sentence as capacity-building content (lowercase prefixes).
 TOPIC = re.compile(r"^(cyber|capacit|csirt|cert|cirt|strateg|secur|mou|memorand|agreement|"
                    r"exercise|training|incident|resilien|infrastructure|regulation|fund|"
-                   r"commit|member|cooperat|collaborat|norm|confidence|cbm|digital|ict)")
+                   r"commit|member|cooperat|collaborat|norm|confidence|cbm|digital|(ccb|ict)$)")
 AGREEMENT = {"mou", "mous", "memorandum", "memoranda", "agreement", "agreements", "treaty"}
 SIGNED = {"signed", "sign", "signs", "concluded"}
 NEGOTIATING = {"negotiating", "negotiate", "negotiates", "negotiation", "negotiations"}
@@ -481,7 +481,7 @@ class _Drafter:
             props.append(("time:hasTime", f"<{_expand(iri)}#time>"))
             extra = (f"\n# the text says {stated!r}: the date at that precision\n"
                      f"<{_expand(iri)}#time> a time:Instant ;\n"
-                     f"    time:inXSD{datatype[0].upper()}{datatype[1:]} "
+                     f"    time:inXSD{'Date' if datatype == 'date' else datatype} "
                      f'"{lexical}"^^xsd:{datatype} .')
             decide = [*decide, f"whether {stated!r} dates this {what}"]
         node = Node(iri, cls, f"{what}: {shown!r}", props, decide, [cite], extra)
