@@ -33,6 +33,7 @@ from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
+from rdflib.term import Node
 
 from ccbkg.core.namespaces import CCB, ID, OA
 from ccbkg.curate.country import COUNTRY_NS, new_country
@@ -100,7 +101,7 @@ def compare(gold: Graph, gold_nodes: set[URIRef], known: set[str], proposal: Gra
 
     found_passages = sum(covered(s) for s in spans.values())
 
-    def links(graph: Graph, node: object) -> set[str]:
+    def links(graph: Graph, node: Node) -> set[str]:
         return {str(o) for p, o in graph.predicate_objects(node) if isinstance(o, URIRef) and
                 p not in (RDF.type, CCB.citesPassage) and
                 (str(o) in known or str(o).startswith(COUNTRY_NS))}
