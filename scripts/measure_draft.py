@@ -137,7 +137,7 @@ def _nodes(graph: Graph) -> set[URIRef]:
             o not in NOT_NODES and (s, CCB.citesPassage, None) in graph}
 
 
-def _literals(root: Path) -> set[str]:
+def literals(root: Path) -> set[str]:
     graph = Graph()
     for path in (root / "instances").glob("*.ttl"):
         graph.parse(path)
@@ -160,7 +160,7 @@ def seed(work: Path) -> dict[str, object]:
     result = draft(project, "000_311875a826843e54.txt", None)
     text = (root / "instances" / "sources" / "000_311875a826843e54.txt").read_text("utf-8")
     return compare(gold, _nodes(files), known, Graph().parse(result.path), text,
-                   _literals(root))
+                   literals(root))
 
 
 def fixture(work: Path) -> dict[str, object]:
@@ -187,7 +187,7 @@ def fixture(work: Path) -> dict[str, object]:
     result = draft(Project.discover(root), f"src:{key}", "examplia")
     text = (fixtures / "examplia.txt").read_text("utf-8")
     return compare(gold, gold_nodes, known, Graph().parse(result.path), text,
-                   _literals(root))
+                   literals(root))
 
 
 def main() -> int:

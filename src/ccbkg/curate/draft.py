@@ -22,6 +22,7 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Span
 from spacy.util import filter_spans
 
+from ccbkg.core.errors import CcbkgError
 from ccbkg.curate.country import PREFIXES
 from ccbkg.curate.files import create, literal
 from ccbkg.curate.gazetteer import NAMESPACES, Entity, Gazetteer, gazetteer
@@ -101,7 +102,11 @@ def draft(project: Project, source: str, country: str | None) -> Draft:
     text_of = source_text(project, source)
     graph = gazetteer(project)
     fixed = graph.country(country) if country else None
-    path = project.root / DRAFTS / (Path(text_of.name).stem.replace("_", "-") + ".ttl")
+    folder = project.root / DRAFTS
+    path = folder / (Path(text_of.name).stem.replace("_", "-") + ".ttl")
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        raise CcbkgError(f"{project.display(folder)} is not a folder: move it away, drafts go "
+                         "there")
     blocks, passages, nodes = _Drafter(text_of, graph, fixed).run()
     header = (f"# ccbkg DRAFT from {text_of.name}: proposals, not data. Nothing here is part of "
               "a release:\n# check, build and publish never read drafts/.\n"
@@ -114,9 +119,12 @@ def draft(project: Project, source: str, country: str | None) -> Draft:
               "# Then add the inventory rows (instances/README.md) and run `ccbkg check`.\n\n"
               + PREFIXES + "@prefix oa: <http://www.w3.org/ns/oa#> .\n"
               "@prefix src: <https://w3id.org/ccbkg/id/source/> .\n")
-    path.parent.mkdir(exist_ok=True)
-    create(path, (header + "\n" + "\n\n".join(blocks) + "\n").encode("utf-8"),
-           project.display(path))
+    try:
+        create(path, (header + "\n" + "\n\n".join(blocks) + "\n").encode("utf-8"),
+               project.display(path))
+    except OSError as exc:
+        raise CcbkgError(f"{project.display(path)}: cannot write the draft ({exc.strerror})"
+                         ) from None
     return Draft(path, passages, nodes)
 
 
@@ -285,7 +293,8 @@ class _Drafter:
             heads = [t.text for t in name]
             if heads[-1] in ("Program", "Programme"):
                 self._node("programme", acronym, "ccb:Programme", "programme", cite, here,
-                           [("ccb:responsibleAgent", here)], [], [], label=name)
+                           [("ccb:responsibleAgent", here)], [],
+                           ["who runs it and its objectives (ccb:hasObjective)"], label=name)
             elif AUTHORITIES & set(heads):
                 cls = ("ccb:NationalAuthority" if "Authority" in heads
                        else "ccb:GovernmentAgency")

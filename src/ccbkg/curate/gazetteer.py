@@ -14,6 +14,10 @@ from ccbkg.curate.country import COUNTRY_NS, PREFIXES
 from ccbkg.curate.files import triples
 from ccbkg.project.layout import Project, Role
 
+# Nodes whose labels describe a claim rather than name a thing the text may mention.
+NOT_NAMED = {"Passage", "SourceDocument", "Objective", "Position", "Statement", "Development",
+             "Participation", "ForumUse", "Membership", "Collaboration", "FundingCommitment",
+             "Merger", "MandateExpansion", "Relationship"}
 NAMESPACES: dict[str, str] = dict(re.findall(r"@prefix (\w+): <([^>]+)> \.", PREFIXES))
 
 
@@ -79,7 +83,7 @@ def gazetteer(project: Project) -> Gazetteer:
                 csirt_of[s] = o
     names: dict[str, Entity] = {}
     for iri, kind in kinds.items():
-        if kind in ("Passage", "SourceDocument"):
+        if kind in NOT_NAMED:
             continue
         entity = Entity(iri, kind, True, csirt_of.get(iri))
         for label in labels.get(iri, []):
