@@ -126,7 +126,8 @@ def compare(gold: Graph, gold_nodes: set[URIRef], known: set[str], proposal: Gra
         "nodes_in_scope": len(in_scope),
         "nodes_matched_in_scope": sum(n in matched for n in in_scope),
         "node_share": round(sum(n in matched for n in in_scope) / max(1, len(in_scope)), 3),
-        "nodes_all": len(gold_nodes), "node_share_all": round(len(matched) / len(gold_nodes), 3),
+        "nodes_all": len(gold_nodes), "nodes_matched_all": len(matched),
+        "node_share_all": round(len(matched) / len(gold_nodes), 3),
         "missed": sorted(str(n) for n in set(in_scope) - set(matched)),
         "invented": lies, "proposed_nodes": len(candidates), "proposed_passages": len(drafted),
     }
@@ -202,7 +203,8 @@ def main() -> int:
         print(f"{run}: passages {f['passages_proposed']}/{f['passages']} "
               f"({f['passage_share']:.0%}), nodes of the proposed kinds "
               f"{f['nodes_matched_in_scope']}/{f['nodes_in_scope']} ({f['node_share']:.0%}), "
-              f"all curated nodes {f['node_share_all']:.0%} of {f['nodes_all']}, invented "
+              f"all curated nodes {f['nodes_matched_all']}/{f['nodes_all']} "
+              f"({f['node_share_all']:.0%}), invented "
               f"values {len(f['invented'])} (draft: {f['proposed_passages']} passages, "  # type: ignore[arg-type]
               f"{f['proposed_nodes']} nodes)")
         for node in f["missed"]:  # type: ignore[attr-defined]

@@ -285,17 +285,25 @@ def _tutorial_commands() -> list[list[str]]:
 def test_tutorial_end_to_end(tmp_path: Path, scratch: Path) -> None:
     commands = _tutorial_commands()
     assert [c[:2] for c in commands] == [
-        ["source", "add"], ["new", "country"], ["passage", "add"], ["passage", "add"],
+        ["source", "add"], ["new", "country"], ["draft", "src:a9e65bcf35f1b26b"],
+        ["passage", "add"], ["passage", "add"],
         ["check"], ["query", "freeze"], ["build", "--out"], ["query", "run"]]
     fixture = scratch / "tests" / "fixtures" / "curation"
     shutil.copytree(FIXTURES, fixture)
     outputs = {}
     for args in commands:
         if args == ["check"]:
-            # Steps 4 and 5: the curator's nodes and inventory rows.
+            # Steps 5 and 6: the draft's CSIRT accepted (citing the passage cut in step 4),
+            # the rest of the curator's nodes, and the inventory rows.
+            draft = (scratch / "drafts" / "001-a9e65bcf35f1b26b.ttl").read_text("utf-8")
+            accepted = re.search(r"(?ms)^csirt:ex-cert a ccb:CSIRT ;.*? \.$", draft)
+            assert accepted is not None, draft
+            csirt = re.sub(r"ccb:citesPassage passage:\S+ \.$",
+                           "ccb:citesPassage passage:exa-ex-cert .", accepted.group())
             nodes = (fixture / "examplia-nodes.ttl").read_text(encoding="utf-8")
+            nodes = "\n\n".join(b for b in nodes.split("\n\n") if "csirt:ex-cert" not in b)
             with (scratch / "instances" / "examplia.ttl").open("a", encoding="utf-8") as f:
-                f.write("\n" + nodes)
+                f.write("\n" + nodes + "\n\n" + csirt + "\n")
             inventory = scratch / "instances" / "README.md"
             text = inventory.read_text(encoding="utf-8")
             last = max(int(n) for n in re.findall(r"(?m)^\| (\d+) \|", text))
@@ -306,6 +314,8 @@ def test_tutorial_end_to_end(tmp_path: Path, scratch: Path) -> None:
         result = _cli(scratch, *args)
         assert result.code == 0, (args, result.out, result.err)
         outputs[" ".join(args[:2])] = result.out
+    assert "wrote drafts/001-a9e65bcf35f1b26b.ttl: 2 passages and 2 candidate nodes" in \
+        outputs["draft src:a9e65bcf35f1b26b"]
     assert "PASSED: 0 errors" in outputs["check"]
     assert "wrote     queries/expected/country-comparison.csv" in outputs["query freeze"]
     frozen = (scratch / "queries" / "expected" / "country-comparison.csv").read_text("utf-8")
@@ -315,3 +325,12 @@ def test_tutorial_end_to_end(tmp_path: Path, scratch: Path) -> None:
     assert "Republic of Examplia" in page.read_text(encoding="utf-8")
     assert "EX-CERT" in (scratch / "dist" / "site" / "id" / "csirt" / "ex-cert.html").read_text(
         encoding="utf-8")
+    # what the curator did not accept stays out of the release: drafts/ is never built
+    release = (scratch / "dist" / "ccbkg.nq").read_text(encoding="utf-8")
+    assert f"{ID}csirt/ex-cert" in release
+    for unaccepted in ("strategy/examplia-national-cyber-strategy",
+                       "passage/its-national-csirt-ex-cert-was"):
+        assert f"{ID}{unaccepted}" in draft.replace("strategy:", f"{ID}strategy/").replace(
+            "passage:", f"{ID}passage/")
+        assert unaccepted not in release
+        assert not list((scratch / "dist").rglob(f"*{unaccepted.rsplit('/', 1)[1]}*"))
