@@ -26,7 +26,14 @@ from ccbkg.core.errors import CcbkgError
 from ccbkg.curate.country import PREFIXES
 from ccbkg.curate.files import create, literal
 from ccbkg.curate.gazetteer import NAMESPACES, Entity, Gazetteer, gazetteer
-from ccbkg.curate.sources import PASSAGE_NS, SourceText, passage_block, slug_for, source_text
+from ccbkg.curate.sources import (
+    PASSAGE_NS,
+    SourceText,
+    default_label,
+    passage_block,
+    slug_for,
+    source_text,
+)
 from ccbkg.project.layout import Project
 
 DRAFTS = "drafts"
@@ -48,6 +55,7 @@ ORGANISATIONS = {"Organisation", "InternationalOrganisation", "RegionalOrganisat
                  "Alliance", "NationalAuthority", "GovernmentAgency", "CSIRT", "Country"}
 FORUMS = {"Forum", "InternationalOrganisation", "RegionalOrganisation", "Alliance"}
 ACTIVITIES = {"Exercise", "TrainingInitiative"}
+NAMED = ("programme", "organisation", "csirt", "exercise")  # bodies, keyed by their name
 _ACRONYM = r"^[A-Z][A-Za-z]*[A-Z]s?$"
 
 
@@ -71,6 +79,7 @@ class Node:
     decide: list[str]
     cites: list[str] = field(default_factory=list)
     extra: str = ""
+    names: tuple[str, ...] = ()  # how later sentences name it (a body: its name and acronym)
 
     def turtle(self, graph: Gazetteer) -> str:
         """The node's Turtle block with its comments."""
@@ -217,8 +226,8 @@ class _Drafter:
                 f"# ---- sentence at characters {span.start_char}-{span.end_char}",
                 "# DECIDE: keep the whole sentence as the passage, or cut the words the "
                 "claims need with `ccbkg passage add`",
-                passage_block(self.source, key, " ".join(span.text.split())[:80],
-                              span.start_char, span.end_char)])
+                passage_block(self.source, key, default_label(span.text), span.start_char,
+                              span.end_char)])
             sentences.append((head, [k for k in self.nodes if k not in before]))
         blocks = ["\n\n".join([head, *(self.nodes[k].turtle(self.graph) for k in keys)])
                   for head, keys in sentences]
@@ -234,15 +243,12 @@ class _Drafter:
             if m.text in self.entities:
                 out.append((span.doc[span.start + m.start:span.start + m.end],
                             self.entities[m.text]))
-        for node in self.nodes.values():  # candidates already drafted, by label or acronym
-            for _, value in node.props:
-                if value.startswith('"') and value.endswith('"@en'):
-                    name = value[1:-4]
-                    for hit in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", span.text):
-                        piece = span.char_span(hit.start(), hit.end())
-                        if piece is not None:
-                            out.append((piece, Entity(_expand(node.iri), node.cls[4:],
-                                                      False)))
+        for node in self.nodes.values():  # bodies drafted before, by name or acronym
+            for name in node.names:
+                for hit in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", span.text):
+                    piece = span.char_span(hit.start(), hit.end())
+                    if piece is not None:
+                        out.append((piece, Entity(_expand(node.iri), node.cls[4:], False)))
         return sorted(out, key=lambda x: x[0].start)
 
     # ------------------------------------------------------------------ the rules
@@ -467,7 +473,7 @@ class _Drafter:
         """A new candidate (or, when one has the same key, the same candidate citing one
         more passage)."""
         shown = " ".join((label or words).text.split())
-        if prefix in ("programme", "organisation", "csirt", "exercise"):
+        if prefix in NAMED:
             base = key or _key(words.text)
         else:
             base = key or _key(f"{(here or 'x').split(':')[-1]} {shown}")
@@ -493,7 +499,8 @@ class _Drafter:
                      f"    time:inXSD{'Date' if datatype == 'date' else datatype} "
                      f'"{lexical}"^^xsd:{datatype} .')
             decide = [*decide, f"whether {stated!r} dates this {what}"]
-        node = Node(iri, cls, f"{what}: {shown!r}", props, decide, [cite], extra)
+        names = (shown, " ".join(words.text.split())) if prefix in NAMED else ()
+        node = Node(iri, cls, f"{what}: {shown!r}", props, decide, [cite], extra, names)
         self.taken.add(_expand(iri))
         self.nodes[iri] = node
         return node

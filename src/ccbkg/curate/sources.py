@@ -136,7 +136,7 @@ def add_passage(project: Project, source: str, exact: str, occurrence: int | Non
     if iri in text_of.taken:
         raise CcbkgError(f"passage:{key} exists already in {project.display(text_of.ttl)}: "
                          "pick another --slug")
-    block = passage_block(text_of, key, label or " ".join(exact.split())[:80], start, end)
+    block = passage_block(text_of, key, label or default_label(exact), start, end)
     append(text_of.ttl, block)
     return Passage(iri, start, end, block)
 
@@ -164,6 +164,11 @@ def source_text(project: Project, source: str) -> SourceText:
     taken = frozenset(s.split("#")[0] for s, _, _ in quads if s.startswith(PASSAGE_NS))
     # decoded as checked when the text was added, and its checksum holds
     return SourceText(ttl, doc, name, raw.decode("utf-8"), taken)
+
+
+def default_label(exact: str) -> str:
+    """A passage's label when the curator gives none: its words, shortened."""
+    return " ".join(exact.split())[:80]
 
 
 def passage_block(source: SourceText, key: str, label: str, start: int, end: int) -> str:
