@@ -48,7 +48,7 @@ PROPOSED = {CCB[c] for c in (
     "NationalCybersecurityStrategy", "Strategy", "CSIRT", "NationalAuthority",
     "GovernmentAgency", "MemorandumOfUnderstanding", "Agreement", "Exercise", "Membership",
     "Participation", "ForumUse", "Collaboration", "FundingCommitment", "Programme",
-    "Regulation", "GovernmentPaper", "Statement")}
+    "Regulation", "GovernmentPaper", "Statement", "Position")}
 NOT_NODES = {CCB.Country, CCB.Passage, CCB.SourceDocument}
 DATES = {XSD.gYear, XSD.gYearMonth, XSD.date}
 

@@ -48,6 +48,9 @@ SIGNED = {"signed", "sign", "signs", "concluded"}
 NEGOTIATING = {"negotiating", "negotiate", "negotiates", "negotiation", "negotiations"}
 COLLABORATING = re.compile(r"^(collaborat|co-?operat)(es|ed|ing)$")
 AUTHORITIES = {"Authority", "Agency", "Ministry", "Directorate", "Office"}
+HOLDING = {"argued", "argues", "advocated", "advocates", "believes", "believe", "considers",
+           "recognises", "recognizes", "disfavours", "disfavors", "opposes", "supports"}
+OPPOSING = {"disfavours", "disfavors", "opposes"}
 FUNDING = {"committed", "commits", "pledged", "allocated", "granted", "funded", "invested",
            "contributed", "donated", "provided"}
 SAYING = {"argued", "stated", "stating", "said", "declared", "believing", "believes", "noted"}
@@ -285,6 +288,7 @@ class _Drafter:
         self._activities(span, matches, found, here, cite)
         self._funding(span, matches, found, here, cite)
         self._statements(span, found, here, cite)
+        self._positions(span, here, cite)
 
     def _organisations(self, span: Span, matches: dict[str, list[Span]],
                        found: list[tuple[Span, Entity]], here: str | None, cite: str) -> None:
@@ -463,6 +467,29 @@ class _Drafter:
                         ("ccb:quote", literal(" ".join(m.group(1).split())))], [],
                        ["the speaker and where and when it was said; a position "
                         "(ccb:Position) rather than a statement when it is a belief"])
+
+    def _positions(self, span: Span, here: str | None, cite: str) -> None:
+        """A position for each view a verb introduces (`believes that …`, `advocated for
+        …`), up to the end of its clause; the stance from the verb."""
+        if here is None:
+            return
+        for verb in span:
+            if verb.lower_ not in HOLDING:
+                continue
+            start = verb.idx + len(verb.text) - span.start_char
+            rest = span.text[start:]
+            lead = re.match(r"\s+((that|for)\s+)?", rest)
+            begin = start + (lead.end() if lead else 0)
+            clause = re.split(r"[;,]|\s(?=and\s(has|have|is|was)\b)", span.text[begin:])[0]
+            view = span.char_span(begin, begin + len(clause.rstrip(" .")),
+                                  alignment_mode="contract")
+            if view is None or len(view) < 2:
+                continue
+            stance = "opposes" if verb.lower_ in OPPOSING else "supports"
+            self._node("position", view, "ccb:Position", f"position (from {verb.text!r})",
+                       cite, here, [("ccb:heldBy", here), ("ccb:stance", f"stance:{stance}")],
+                       [], ["the stance, and whether the text states a position or reports a "
+                            "statement (ccb:Statement)"])
 
     # ------------------------------------------------------------------ nodes
 
