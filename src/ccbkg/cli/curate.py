@@ -9,7 +9,6 @@ from typing import Any
 
 from ccbkg.cli.common import EXIT_OK, add_root
 from ccbkg.curate.country import new_country
-from ccbkg.curate.draft import draft
 from ccbkg.curate.sources import Bibliography, add_passage, add_source
 from ccbkg.project.layout import Project
 
@@ -112,6 +111,9 @@ def _cmd_new_country(args: argparse.Namespace) -> int:
 
 
 def _cmd_draft(args: argparse.Namespace) -> int:
+    # spaCy takes seconds to import: only `draft` pays for it, not every command
+    from ccbkg.curate.draft import draft
+
     project = Project.discover(args.root)
     result = draft(project, args.source, args.country)
     shown = project.display(result.path)
