@@ -129,7 +129,9 @@ def compare(gold: Graph, gold_nodes: set[URIRef], known: set[str], proposal: Gra
         "nodes_all": len(gold_nodes), "nodes_matched_all": len(matched),
         "node_share_all": round(len(matched) / len(gold_nodes), 3),
         "missed": sorted(str(n) for n in set(in_scope) - set(matched)),
-        "invented": lies, "proposed_nodes": len(candidates), "proposed_passages": len(drafted),
+        "invented": lies, "proposed_passages": len(drafted),
+        "proposed_nodes": sum(any(str(t).startswith(str(CCB)) for t in types)
+                              for _, types, _ in candidates),
     }
 
 

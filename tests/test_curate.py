@@ -285,7 +285,7 @@ def _tutorial_commands() -> list[list[str]]:
 def test_tutorial_end_to_end(tmp_path: Path, scratch: Path) -> None:
     commands = _tutorial_commands()
     assert [c[:2] for c in commands] == [
-        ["source", "add"], ["new", "country"], ["draft", "src:a9e65bcf35f1b26b"],
+        ["source", "add"], ["new", "country"], ["draft", "src:3140afe83ab7f272"],
         ["passage", "add"], ["passage", "add"],
         ["check"], ["query", "freeze"], ["build", "--out"], ["query", "run"]]
     fixture = scratch / "tests" / "fixtures" / "curation"
@@ -295,7 +295,7 @@ def test_tutorial_end_to_end(tmp_path: Path, scratch: Path) -> None:
         if args == ["check"]:
             # Steps 5 and 6: the draft's CSIRT accepted (citing the passage cut in step 4),
             # the rest of the curator's nodes, and the inventory rows.
-            draft = (scratch / "drafts" / "001-a9e65bcf35f1b26b.ttl").read_text("utf-8")
+            draft = (scratch / "drafts" / "001-3140afe83ab7f272.ttl").read_text("utf-8")
             accepted = re.search(r"(?ms)^csirt:ex-cert a ccb:CSIRT ;.*? \.$", draft)
             assert accepted is not None, draft
             csirt = re.sub(r"ccb:citesPassage passage:\S+ \.$",
@@ -314,8 +314,23 @@ def test_tutorial_end_to_end(tmp_path: Path, scratch: Path) -> None:
         result = _cli(scratch, *args)
         assert result.code == 0, (args, result.out, result.err)
         outputs[" ".join(args[:2])] = result.out
-    assert "wrote drafts/001-a9e65bcf35f1b26b.ttl: 2 passages and 2 candidate nodes" in \
-        outputs["draft src:a9e65bcf35f1b26b"]
+    assert "wrote drafts/001-3140afe83ab7f272.ttl: 5 passages and 9 candidate nodes" in \
+        outputs["draft src:3140afe83ab7f272"]
+    # the fixture's third paragraph: an agreement signed in May 2022 (a month, as written),
+    # one under negotiation, an exercise the data does not know, the amount as stated
+    for proposal in (
+            "ccb:party csirt:national-cert-romania ;\n    ccb:signatory country:examplia ;\n"
+            "    ccb:actingThrough csirt:ex-cert ;\n    ccb:agreementStatus agstatus:signed ;",
+            'time:inXSDgYearMonth "2022-05"^^xsd:gYearMonth .',
+            "ccb:party country:MDA ;\n    ccb:actingThrough csirt:ex-cert ;\n"
+            "    ccb:agreementStatus agstatus:under-negotiation ;",
+            "# NOTE: country:MDA is not in the data yet: `ccbkg new country MDA` first",
+            "exercise:northern-shield a ccb:Exercise ;",
+            "ccb:inActivity exercise:northern-shield ;",
+            "org:organization organisation:osce ;",
+            'ccb:amountAsStated "EUR 4 million" ;',
+            "ccb:fundedProgramme programme:crp ;\n    ccb:targetRegion region:latin-america ;"):
+        assert proposal in draft, proposal
     assert "PASSED: 0 errors" in outputs["check"]
     assert "wrote     queries/expected/country-comparison.csv" in outputs["query freeze"]
     frozen = (scratch / "queries" / "expected" / "country-comparison.csv").read_text("utf-8")

@@ -56,6 +56,7 @@ FUNDING = {"committed", "commits", "pledged", "allocated", "granted", "funded", 
 SAYING = {"argued", "stated", "stating", "said", "declared", "believing", "believes", "noted"}
 ORGANISATIONS = {"Organisation", "InternationalOrganisation", "RegionalOrganisation",
                  "Alliance", "NationalAuthority", "GovernmentAgency", "CSIRT", "Country"}
+BODIES = {"CSIRT", "NationalAuthority", "GovernmentAgency"}
 FORUMS = {"Forum", "InternationalOrganisation", "RegionalOrganisation", "Alliance"}
 ACTIVITIES = {"Exercise", "TrainingInitiative"}
 NAMED = ("programme", "organisation", "csirt", "exercise")  # bodies, keyed by their name
@@ -198,7 +199,8 @@ class _Drafter:
              {"TEXT": {"REGEX": r"^(1[89]|20)\d{2}$"}}],
             [{"TEXT": {"REGEX": r"^(1[89]|20)\d{2}$"}}]])
         self.matcher.add("MEMBER", [[{"LOWER": {"IN": ["member", "members"]}},
-                                     {"LOWER": "state", "OP": "?"}, {"LOWER": "of"}]])
+                                     {"LOWER": "state", "OP": "?"}, {"LOWER": "of"},
+                                     {"LOWER": "the", "OP": "?"}]])
         self.nodes: dict[str, Node] = {}
         self.taken = set(source.taken) | set(graph.subjects)
 
@@ -338,7 +340,11 @@ class _Drafter:
         through = [e for m, e in found if m.start > span.start and
                    span.doc[m.start - 1].lower_ == "through" and e.kind != "Country"]
         verbs = [t for t in span if t.lower_ in SIGNED | NEGOTIATING]
+        # the body that acts for the country: "Through AKCESK, …" or "EX-CERT signed …"
+        acting = through + [e for m, e in found if verbs and m.start < verbs[0].i and
+                            e.kind in BODIES and e not in through]
         for n, verb in enumerate(verbs):
+            begin = verbs[n - 1].i + 1 if n else span.start
             stop = verbs[n + 1].i if n + 1 < len(verbs) else span.end
             with_ = next((t.i for t in span.doc[verb.i:stop] if t.lower_ == "with"), None)
             if with_ is None:
@@ -356,10 +362,10 @@ class _Drafter:
                 links = [("ccb:party", here), ("ccb:party", party.curie)]
                 if status == "signed":
                     links.append(("ccb:signatory", here))
-                links += [("ccb:actingThrough", e.curie) for e in through]
+                links += [("ccb:actingThrough", e.curie) for e in acting]
                 links.append(("ccb:agreementStatus", f"agstatus:{status}"))
                 local = party.curie.split(":")[-1].lower()
-                when = [d for d in dates if verb.i <= d.token < stop] if status == "signed" \
+                when = [d for d in dates if begin <= d.token < stop] if status == "signed" \
                     else []
                 named = f" for {m.text!r}" if party is not entity else ""
                 self._node("agreement", kind, cls, f"agreement ({status}, from "
