@@ -54,7 +54,8 @@ OPPOSING = {"disfavours", "disfavors", "opposes"}
 FUNDING = {"committed", "commits", "pledged", "allocated", "granted", "funded", "invested",
            "contributed", "donated", "provided"}
 SAYING = {"argued", "stated", "stating", "said", "declared", "believing", "believes", "noted"}
-ORGANISATIONS = {"Organisation", "InternationalOrganisation", "RegionalOrganisation",
+# Who can be a party to an agreement or a collaborator (classes' local names).
+PARTIES = {"Organisation", "InternationalOrganisation", "RegionalOrganisation",
                  "Alliance", "NationalAuthority", "GovernmentAgency", "CSIRT", "Country"}
 BODIES = {"CSIRT", "NationalAuthority", "GovernmentAgency"}
 FORUMS = {"Forum", "InternationalOrganisation", "RegionalOrganisation", "Alliance"}
@@ -260,6 +261,7 @@ class _Drafter:
 
     def _propose(self, span: Span, found: list[tuple[Span, Entity]], country: Entity | None,
                  cite: str) -> None:
+        """Every rule, on one sentence whose country is `country`."""
         sub = span.as_doc()
         matches: dict[str, list[Span]] = {}
         for match_id, s, e in self.matcher(sub):
@@ -274,7 +276,7 @@ class _Drafter:
             m = _strip(m, self.graph)
             cls = ("ccb:NationalCybersecurityStrategy" if m[-1].text == "Strategy" and any(
                 t.text in ("Cyber", "Cybersecurity", "Security") for t in m) else "ccb:Strategy")
-            when = _dates([t for t in [m] if re.search(r"\d{4}", t.text)]) or dates
+            when = _dates([m]) or dates  # "2018 Cybersecurity Strategy": its own year
             self._node("strategy", m, cls, "strategy", cite, here, [
                 ("ccb:jurisdiction", here)], when, ["the jurisdiction, and whether the date "
                                                     "is the strategy's adoption"])
@@ -352,7 +354,7 @@ class _Drafter:
             status = "signed" if verb.lower_ in SIGNED else "under-negotiation"
             cert = any(t.lower_ in ("certs", "csirts", "cirts") for t in span.doc[with_:stop])
             for m, entity in found:
-                if not with_ < m.start < stop or entity.kind not in ORGANISATIONS or \
+                if not with_ < m.start < stop or entity.kind not in PARTIES or \
                         entity.curie == here:
                     continue
                 party = entity
@@ -417,10 +419,10 @@ class _Drafter:
         verb = next((t.i for t in span if COLLABORATING.match(t.lower_)), None)
         if verb is not None:
             subject = next((e for s, e in found if s.start < verb and
-                            e.kind in ORGANISATIONS), None)
+                            e.kind in PARTIES), None)
             with_ = verb + 1 if span.doc[verb + 1].lower_ == "with" else verb
             others = [e for s, e in found if with_ < s.start <= with_ + 2 and
-                      e.kind in ORGANISATIONS]
+                      e.kind in PARTIES]
             who = list(dict.fromkeys([subject.curie if subject else here,
                                       *(e.curie for e in others)]))
             self._node("collaboration", span.doc[verb:verb + 1], "ccb:Collaboration",
