@@ -117,8 +117,12 @@ def _cmd_draft(args: argparse.Namespace) -> int:
     project = Project.discover(args.root)
     result = draft(project, args.source, args.country)
     shown = project.display(result.path)
-    print(f"wrote {shown}: {result.passages} passages and {result.nodes} candidate nodes "
-          "proposed (never part of a release)")
+    print(f"wrote {shown}: {_count(result.passages, 'passage')} and "
+          f"{_count(result.nodes, 'candidate node')} proposed (never part of a release)")
     print(f"next: read {shown}, move the proposals you accept into instances/ (each DECIDE "
           "line is yours to settle), delete the rest, then ccbkg check")
     return EXIT_OK
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}"

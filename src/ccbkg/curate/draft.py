@@ -219,7 +219,9 @@ class _Drafter:
             if span is None:
                 continue
             found = self._names(span)
-            countries = [e for _, e in found if e.kind == "Country"]
+            # the sentence's country: one it names, not as a counterparty ("with Estonia")
+            countries = [e for m, e in found if e.kind == "Country" and
+                         (m.start == span.start or doc[m.start - 1].lower_ not in ("with", "to"))]
             if self.fixed is None and countries:
                 current = countries[0]
             if not any(TOPIC.match(t.lower_) for t in span) and not found:
