@@ -293,17 +293,25 @@ def test_tutorial_end_to_end(tmp_path: Path, scratch: Path) -> None:
     outputs = {}
     for args in commands:
         if args == ["check"]:
-            # Steps 5 and 6: the draft's CSIRT accepted (citing the passage cut in step 4),
-            # the rest of the curator's nodes, and the inventory rows.
+            # Steps 5 and 6: two proposals accepted (the CSIRT, citing the passage cut in
+            # step 4; the membership with its proposed passage as it is), the rest of the
+            # curator's nodes, and the inventory rows.
             draft = (scratch / "drafts" / "001-3140afe83ab7f272.ttl").read_text("utf-8")
-            accepted = re.search(r"(?ms)^csirt:ex-cert a ccb:CSIRT ;.*? \.$", draft)
-            assert accepted is not None, draft
+            accepted = [re.search(pattern, draft) for pattern in (
+                r"(?ms)^csirt:ex-cert a ccb:CSIRT ;.*? \.$",
+                r"(?ms)^membership:examplia-osce a ccb:Membership ;.*? \.$",
+                r"(?ms)^passage:as-a-member-of-the-osce a ccb:Passage ;.*?"
+                r'oa:end "\d+"\^\^xsd:nonNegativeInteger \.$')]
+            assert all(accepted), draft
+            csirt, membership, passage = (m.group() for m in accepted if m)
             csirt = re.sub(r"ccb:citesPassage passage:\S+ \.$",
-                           "ccb:citesPassage passage:exa-ex-cert .", accepted.group())
+                           "ccb:citesPassage passage:exa-ex-cert .", csirt)
             nodes = (fixture / "examplia-nodes.ttl").read_text(encoding="utf-8")
             nodes = "\n\n".join(b for b in nodes.split("\n\n") if "csirt:ex-cert" not in b)
             with (scratch / "instances" / "examplia.ttl").open("a", encoding="utf-8") as f:
-                f.write("\n" + nodes + "\n\n" + csirt + "\n")
+                f.write("\n" + nodes + "\n\n" + csirt + "\n\n" + membership + "\n")
+            with (scratch / "instances" / "sources.ttl").open("a", encoding="utf-8") as f:
+                f.write("\n" + passage + "\n")
             inventory = scratch / "instances" / "README.md"
             text = inventory.read_text(encoding="utf-8")
             last = max(int(n) for n in re.findall(r"(?m)^\| (\d+) \|", text))
@@ -342,7 +350,8 @@ def test_tutorial_end_to_end(tmp_path: Path, scratch: Path) -> None:
         encoding="utf-8")
     # what the curator did not accept stays out of the release: drafts/ is never built
     release = (scratch / "dist" / "ccbkg.nq").read_text(encoding="utf-8")
-    assert f"{ID}csirt/ex-cert" in release
+    assert f"{ID}csirt/ex-cert" in release and f"{ID}membership/examplia-osce" in release
+    assert f"{ID}passage/as-a-member-of-the-osce" in release
     for unaccepted in ("strategy/examplia-national-cyber-strategy",
                        "passage/its-national-csirt-ex-cert-was"):
         assert f"{ID}{unaccepted}" in draft.replace("strategy:", f"{ID}strategy/").replace(
