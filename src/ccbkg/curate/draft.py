@@ -61,6 +61,7 @@ BODIES = {"CSIRT", "NationalAuthority", "GovernmentAgency"}
 FORUMS = {"Forum", "InternationalOrganisation", "RegionalOrganisation", "Alliance"}
 ACTIVITIES = {"Exercise", "TrainingInitiative"}
 NAMED = ("programme", "organisation", "csirt", "exercise")  # bodies, keyed by their name
+FOOTNOTE = re.compile(r"\[\s*\w{0,3}\]")  # "[x]" (a footnote marker the text kept)
 _ACRONYM = r"^[A-Z][A-Za-z]*[A-Z]s?$"
 
 
@@ -230,10 +231,13 @@ class _Drafter:
             self.taken.add(PASSAGE_NS + key)
             before = set(self.nodes)
             self._propose(span, found, current, f"passage:{key}")
+            marker = FOOTNOTE.search(text[span.start_char:span.end_char])
             head = "\n".join([
                 f"# ---- sentence at characters {span.start_char}-{span.end_char}",
                 "# DECIDE: keep the whole sentence as the passage, or cut the words the "
                 "claims need with `ccbkg passage add`",
+                *([f"# DECIDE: it holds a footnote marker ({marker.group()!r}): cut the "
+                   "passages around it"] if marker else []),
                 passage_block(self.source, key, default_label(span.text), span.start_char,
                               span.end_char)])
             sentences.append((head, [k for k in self.nodes if k not in before]))
