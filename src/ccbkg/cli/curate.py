@@ -1,4 +1,5 @@
-"""`ccbkg source add`, `ccbkg passage add`, `ccbkg new country`: the curator's helpers."""
+"""`ccbkg source add`, `ccbkg passage add`, `ccbkg new country`, `ccbkg draft`: the curator's
+helpers."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from ccbkg.cli.common import EXIT_OK, add_root
 from ccbkg.curate.country import new_country
 from ccbkg.curate.sources import Bibliography, add_passage, add_source
 from ccbkg.project.layout import Project
+
+SOURCE_HELP = "the source's file name (000_….txt), key or IRI"
 
 
 def add_parsers(sub: Any) -> None:
@@ -31,7 +34,7 @@ def add_parsers(sub: Any) -> None:
         "Find WORDS in the source text, compute offsets, prefix and suffix, and append the "
         "ccb:Passage to instances/sources.ttl (docs/curation.md)."))
     passage.add_argument("source", metavar="SOURCE",
-                         help="the source's file name (000_….txt), key or IRI")
+                         help=SOURCE_HELP)
     passage.add_argument("words", metavar="WORDS", help="the exact words of the source")
     passage.add_argument("--occurrence", type=int, metavar="N",
                          help="which occurrence, when the words occur more than once")
@@ -49,6 +52,21 @@ def add_parsers(sub: Any) -> None:
                               "key for a country without one")
     country.add_argument("--name", help="the English name of a country without an ISO code")
     country.set_defaults(run=_cmd_new_country)
+
+    proposals = sub.add_parser(
+        "draft", help="propose passages and nodes from a source text",
+        description="Read a source text and write drafts/<its name>.ttl: the sentences with "
+        "capacity-building content as passages and the candidate nodes citing them, linked "
+        "to the nodes the data already has. A draft is never part of a release; accept a "
+        "proposal by moving it into instances/ (docs/curation.md).")
+    add_root(proposals, "ontology/ and instances/")
+    proposals.add_argument("source", metavar="SOURCE",
+                           help=SOURCE_HELP)
+    proposals.add_argument("--country", metavar="ISO3",
+                           help="the country the text is about: an ISO 3166-1 alpha-3 code "
+                                "or the key of a country in instances/ (default: the country "
+                                "each sentence names)")
+    proposals.set_defaults(run=_cmd_draft)
 
 
 def _action(sub: Any, group: tuple[str, str],
@@ -90,3 +108,21 @@ def _cmd_new_country(args: argparse.Namespace) -> int:
     print("next: ccbkg passage add SOURCE \"exact words\", model the claims in "
           f"{project.display(path)}, then ccbkg check")
     return EXIT_OK
+
+
+def _cmd_draft(args: argparse.Namespace) -> int:
+    # spaCy takes seconds to import: only `draft` pays for it, not every command
+    from ccbkg.curate.draft import draft
+
+    project = Project.discover(args.root)
+    result = draft(project, args.source, args.country)
+    shown = project.display(result.path)
+    print(f"wrote {shown}: {_count(result.passages, 'passage')} and "
+          f"{_count(result.nodes, 'candidate node')} proposed (never part of a release)")
+    print(f"next: read {shown}, move the proposals you accept into instances/ (each DECIDE "
+          "line is yours to settle), delete the rest, then ccbkg check")
+    return EXIT_OK
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}"

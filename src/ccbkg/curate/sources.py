@@ -12,11 +12,12 @@ import difflib
 import hashlib
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ccbkg.core.errors import CcbkgError
-from ccbkg.core.namespaces import CCB, ID, RDF
+from ccbkg.core.namespaces import CCB, ID
 from ccbkg.curate.files import append, literal, sources_ttl, triples
 from ccbkg.project.layout import Project, read_regular
 from ccbkg.project.literals import problem
@@ -113,14 +114,8 @@ def add_passage(project: Project, source: str, exact: str, occurrence: int | Non
     if not exact.strip() or exact != exact.strip():
         raise CcbkgError("the quote is empty or starts or ends with white space: give the "
                          "exact words, trimmed")
-    ttl = sources_ttl(project)
-    quads = triples(project, ttl)
-    doc, name, digest = _document(quads, source)
-    raw = project.read_bytes(project.root / "instances" / "sources" / name)
-    if hashlib.sha256(raw).hexdigest() != digest.lower():
-        raise CcbkgError(f"instances/sources/{name} does not match its ccb:sha256: the text "
-                         "changed, so no offset can be trusted (`ccbkg check` says more)")
-    text = raw.decode("utf-8")  # checked when the text was added, and its checksum holds
+    text_of = source_text(project, source)
+    text, name = text_of.text, text_of.name
     starts = [m.start() for m in re.finditer(re.escape(exact), text)]
     if not starts:
         raise CcbkgError(_not_verbatim(text, exact, name))
@@ -134,30 +129,65 @@ def add_passage(project: Project, source: str, exact: str, occurrence: int | Non
         raise CcbkgError(f"--occurrence {index}: the words occur {len(starts)} time(s) in {name}")
     start = starts[index - 1]
     end = start + len(exact)
-    passages = {s for s, p, o in quads if p == str(RDF.type) and o == str(CCB.Passage)}
-    key = slug or _slug(exact, passages)
+    key = slug or slug_for(exact, text_of.taken)
     if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", key):
         raise CcbkgError(f"--slug {key!r}: use lowercase letters, digits and hyphens")
     iri = PASSAGE_NS + key
-    if iri in passages or any(s.startswith(iri + "#") for s, _, _ in quads):
-        raise CcbkgError(f"passage:{key} exists already in {project.display(ttl)}: pick "
-                         "another --slug")
-    title = label or " ".join(exact.split())[:80]
-    block = "\n".join([
+    if iri in text_of.taken:
+        raise CcbkgError(f"passage:{key} exists already in {project.display(text_of.ttl)}: "
+                         "pick another --slug")
+    block = passage_block(text_of, key, label or default_label(exact), start, end)
+    append(text_of.ttl, block)
+    return Passage(iri, start, end, block)
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """A source document's text, checked against its checksum, and what sources.ttl holds."""
+
+    ttl: Path
+    doc: str
+    name: str
+    text: str
+    taken: frozenset[str]  # the passage IRIs (and IRIs under them) sources.ttl uses
+
+
+def source_text(project: Project, source: str) -> SourceText:
+    """The text of the source named by its file name, key or IRI; refused when it changed."""
+    ttl = sources_ttl(project)
+    quads = triples(project, ttl)
+    doc, name, digest = _document(quads, source)
+    raw = project.read_bytes(project.root / "instances" / "sources" / name)
+    if hashlib.sha256(raw).hexdigest() != digest.lower():
+        raise CcbkgError(f"instances/sources/{name} does not match its ccb:sha256: the text "
+                         "changed, so no offset can be trusted (`ccbkg check` says more)")
+    taken = frozenset(s.split("#")[0] for s, _, _ in quads if s.startswith(PASSAGE_NS))
+    # decoded as checked when the text was added, and its checksum holds
+    return SourceText(ttl, doc, name, raw.decode("utf-8"), taken)
+
+
+def default_label(exact: str) -> str:
+    """A passage's label when the curator gives none: its words, shortened."""
+    return " ".join(exact.split())[:80]
+
+
+def passage_block(source: SourceText, key: str, label: str, start: int, end: int) -> str:
+    """A passage in the canonical form: its label, source, quote and position selectors."""
+    iri = PASSAGE_NS + key
+    text = source.text
+    return "\n".join([
         f"passage:{key} a ccb:Passage ;",
-        f"    rdfs:label {literal(title, 'en')} ;",
-        f"    oa:hasSource {_source_term(doc)} ;",
+        f"    rdfs:label {literal(label, 'en')} ;",
+        f"    oa:hasSource {_source_term(source.doc)} ;",
         f"    oa:hasSelector <{iri}#quote>, <{iri}#position> .",
         f"<{iri}#quote> a oa:TextQuoteSelector ;",
-        f"    oa:exact {literal(exact)} ;",
+        f"    oa:exact {literal(text[start:end])} ;",
         f"    oa:prefix {literal(text[max(0, start - CONTEXT):start])} ;",
         f"    oa:suffix {literal(text[end:end + CONTEXT])} .",
         f"<{iri}#position> a oa:TextPositionSelector ;",
         f'    oa:start "{start}"^^xsd:nonNegativeInteger ;',
         f'    oa:end "{end}"^^xsd:nonNegativeInteger .',
     ])
-    append(ttl, block)
-    return Passage(iri, start, end, block)
 
 
 def _document(quads: list[tuple[str, str, str]], source: str) -> tuple[str, str, str]:
@@ -180,7 +210,8 @@ def _source_term(iri: str) -> str:
     return f"src:{key}" if key != iri and re.fullmatch(r"[A-Za-z0-9_-]+", key) else f"<{iri}>"
 
 
-def _slug(exact: str, taken: set[str]) -> str:
+def slug_for(exact: str, taken: Iterable[str]) -> str:
+    """A passage key from the first words, unique among the taken IRIs."""
     ascii_text = unicodedata.normalize("NFKD", exact).encode("ascii", "ignore").decode()
     words = re.findall(r"[a-z0-9]+", ascii_text.lower())[:SLUG_WORDS] or ["passage"]
     base = "-".join(words)
