@@ -36,7 +36,7 @@ def test_wheel_ships_every_source_file(wheel: Path) -> None:
     missing = [e for e in expected if f"ccbkg/data/{e}" not in names]
     assert missing == []
     package = [p.relative_to(REPO / "src").as_posix() for p in (REPO / "src" / "ccbkg").rglob("*")
-               if p.is_file() and p.suffix in (".py", ".css")]
+               if p.is_file() and p.suffix in (".py", ".css", ".html")]
     assert "ccbkg/cli/__init__.py" in package
     assert sorted(set(package) - names) == []  # every module of every subpackage
 

@@ -14,6 +14,7 @@ from importlib.resources import files
 from pathlib import Path
 
 import pyoxigraph as ox
+from markupsafe import Markup
 from rdflib import URIRef
 
 from ccbkg.core.namespaces import CCB
@@ -27,7 +28,7 @@ from ccbkg.site.context import Site
 from ccbkg.site.diagrams import Drawing, Event
 from ccbkg.site.home import QUERY_FOLDER, Example, downloads, index_page, resources_page
 from ccbkg.site.links import Linker, page_path, split_fragment
-from ccbkg.site.markup import Frame, Page, figure
+from ccbkg.site.markup import Frame, Page, figure, html
 from ccbkg.site.ontology_ref import anchored_terms, ontology_page
 from ccbkg.site.profile import (
     INLINE,
@@ -146,7 +147,7 @@ def timeline_events(site: Site) -> list[Event]:
     return events
 
 
-def _pictures(site: Site) -> list[str]:
+def _pictures(site: Site) -> list[Markup]:
     out = []
     size = site.diagram_sizes.get(f"{DIAGRAMS}/timeline.svg")
     if size:
@@ -168,7 +169,7 @@ def _pictures(site: Site) -> list[str]:
     return out
 
 
-def _profile_extra(site: Site, path: str, iri: URIRef) -> str:
+def _profile_extra(site: Site, path: str, iri: URIRef) -> Markup:
     return identity(site, path, iri) + profile_section(site, path, iri)
 
 
@@ -201,8 +202,9 @@ def _frame(site: Site, documents: list[URIRef]) -> Frame:
     nav += [(page_path(str(c)), site.view.label(c)) for c in site.profiles]
     nav.append(("resources.html", "All resources"))
     release = site.release
-    footer = (f"ccbkg {release.version} of {release.issued}. Ontology, vocabularies, shapes and "
-              "data under CC BY 4.0. Generated offline by <code>ccbkg build</code>.")
+    footer = html("ccbkg {} of {}. Ontology, vocabularies, shapes and data under CC BY 4.0. "
+                  "Generated offline by <code>ccbkg build</code>.", release.version,
+                  release.issued)
     return Frame("ccbkg", tuple(nav), footer, (("index.html#downloads", "Downloads"),
                                                ("index.html#cite", "How to cite"),
                                                ("index.html#licence", "Licence")))
