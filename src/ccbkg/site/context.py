@@ -12,7 +12,7 @@ from ccbkg.core.namespaces import CCB, OA, RDF, XSD
 from ccbkg.rdf.void import Release
 from ccbkg.site.links import Linker, page_path, relative, split_fragment
 from ccbkg.site.markup import html, join, link
-from ccbkg.site.view import DATA_NS, View, curie, sort_key
+from ccbkg.site.view import DATA_NS, DATATYPE_WORDS, View, curie, sort_key
 
 RDF_LANG_STRING = str(RDF.langString)
 
@@ -48,7 +48,7 @@ class Site:
 
     def prop(self, from_path: str, p: URIRef) -> Markup:
         """A property name as a link to its definition."""
-        return link(self.linker.href(from_path, p), self.view.label(p), title=curie(p))
+        return link(self.linker.href(from_path, p), self.view.property_name(p), title=str(p))
 
     # ------------------------------------------------------------------ provenance
 
@@ -105,7 +105,8 @@ def literal(value: Literal) -> Markup:
         return html('<span lang="{}">{}</span>', value.language, str(value))
     if value.datatype is not None and value.datatype not in (XSD.string,) and \
             str(value.datatype) != RDF_LANG_STRING:
-        return html('{} <span class="dt">{}</span>', str(value), curie(value.datatype))
+        word = DATATYPE_WORDS.get(value.datatype) or curie(value.datatype).partition(":")[2]
+        return html('{} <span class="dt">({})</span>', str(value), word)
     return html("{}", str(value))
 
 

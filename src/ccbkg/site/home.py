@@ -13,15 +13,20 @@ from rdflib import URIRef
 
 from ccbkg.core.namespaces import BASE, CCB, DCTERMS, ONTOLOGY_IRI, OWL, RDF, SKOS
 from ccbkg.rdf.void import LICENSE
+from ccbkg.site.cite import bibliography
 from ccbkg.site.context import Site
 from ccbkg.site.links import INDEX_PAGE, ONTOLOGY_PAGE, SHAPES_PAGE, page_path
 from ccbkg.site.markup import Page, html, join, link, table, ul
 from ccbkg.site.profile import fact_count
+from ccbkg.site.source_page import passage_count
 from ccbkg.site.view import DATA_NS, sort_key
 from ccbkg.stores.site_server import media_type
 
 RESOURCES_PAGE = "resources.html"
+COUNTRIES_PAGE = "countries.html"
+SOURCES_PAGE = "sources.html"
 QUERY_FOLDER = "queries"
+PREVIEW = 12  # countries listed on the home page; the rest are on the Countries page
 @dataclass(frozen=True)
 class Example:
     """A bundled query as the index shows it."""
@@ -47,6 +52,17 @@ def downloads(path: str, artefacts: Mapping[str, bytes], prefix: str = "") -> Ma
     names = sorted(n for n in artefacts if n.startswith(prefix))
     up = "../" * path.count("/") + "../"
     return join((link(up + n, n.rsplit("/", 1)[-1]) for n in names), ", ")
+
+
+def release_words(site: Site, changelog: str | None) -> str:
+    """The release as its changelog section heads it ("0.1.0 — 2026-11-26 (unreleased)"), so
+    that the site and the changelog say the same; the ontology's version and date without one."""
+    version = site.release.version
+    for line in (changelog or "").splitlines():
+        heading = line.removeprefix("## ").strip()
+        if line.startswith("## ") and heading.split(" ", 1)[0].strip("[]") == version:
+            return heading
+    return f"{version} of {site.release.issued} (not in the changelog)"
 
 
 def changes(markdown: str) -> Markup:
@@ -96,10 +112,11 @@ def index_page(site: Site, artefacts: Mapping[str, bytes], examples: list[Exampl
     path = INDEX_PAGE
     view = site.view
     onto = URIRef(ONTOLOGY_IRI)
-    version = site.release.version
     profiles = ul(html("{} ({} facts)", site.term(path, c), fact_count(site, c))
-                  for c in site.profiles)
-    source_links = site.terms(path, list(sources))
+                  for c in site.profiles[:PREVIEW])
+    if len(site.profiles) > PREVIEW:
+        profiles += html("<p>{}</p>\n", link(COUNTRIES_PAGE, f"All {len(site.profiles)} "
+                                              "countries"))
     body = [
         Markup("<h1>Cyber capacity building knowledge graph</h1>\n"),
         Markup('<p class="lead">ccbkg is a linked-data knowledge graph of cyber capacity '
@@ -108,15 +125,16 @@ def index_page(site: Site, artefacts: Mapping[str, bytes], examples: list[Exampl
                "the exact passage of the source it comes from. It comes with an OWL ontology, "
                "SKOS vocabularies for every controlled list, SHACL shapes that check the data, "
                "and ready-made SPARQL queries.</p>\n"),
-        html('<p class="release">Release <strong>{}</strong> of {}. {}.</p>\n', version,
-             site.release.issued, link("#changes", "What changed")),
+        html('<p class="release">Release <strong>{}</strong>. {}.</p>\n',
+             release_words(site, changelog), link("#changes", "What changed")),
         Markup('<h2 id="explore">Explore</h2>\n'),
         html("<h3>Country profiles</h3>\n{}", profiles),
         html("<h3>Reference</h3>\n{}", ul([
             link(ONTOLOGY_PAGE, "Ontology reference") + ": every class, property and concept, "
             "with examples from the data",
             link(SHAPES_PAGE, "Shapes reference") + ": what the SHACL shapes require, in words",
-            html("Source text: {} with every cited passage highlighted", source_links),
+            html("{}: {} cited documents, each with its bibliographic record and its text with "
+                 "every cited passage highlighted", link(SOURCES_PAGE, "Sources"), len(sources)),
             link(RESOURCES_PAGE, "All resources") + ": one page per resource of the graph",
         ])),
         Markup('<h2 id="numbers">In numbers</h2>\n'),
@@ -165,13 +183,42 @@ def index_page(site: Site, artefacts: Mapping[str, bytes], examples: list[Exampl
         params = ul(ex.params)
         body.append(html(
             '<section class="query" id="query-{}"><h3>{}</h3>\n<p class="question">{}</p>\n'
-            "<p>{}</p>\n{}<details><summary>SPARQL ({}.rq)</summary>"
+            "<p>{}</p>\n{}<p>The query: {}.rq</p><details><summary>Show the SPARQL</summary>"
             '<pre class="sparql"><code>{}</code></pre></details></section>\n',
             ex.name, ex.title, ex.question, ex.description,
             html("<p>Parameters:</p>\n{}", params) if params else "",
             link(f"{QUERY_FOLDER}/{ex.name}.rq", ex.name), ex.text))
     return Page(path, "Home", join(body),
                 description="ccbkg: a linked-data knowledge graph of cyber capacity building.")
+
+
+def countries_page(site: Site) -> Page:
+    """Every country with a profile, with how many facts it has (the navigation's Countries)."""
+    path = COUNTRIES_PAGE
+    view = site.view
+    rows = [(site.term(path, c), view.text(c, CCB.iso3166Alpha3) or "",
+             str(fact_count(site, c))) for c in site.profiles]
+    return Page(path, "Countries", html(
+        "<h1>Countries</h1>\n<p>{} countries have a profile: every fact about them by kind, "
+        "each cited to its passage.</p>\n{}", len(rows),
+        table(("Country", "ISO 3166-1 alpha-3", "Facts"), rows)),
+        description="Every country profile of the ccbkg graph.")
+
+
+def sources_page(site: Site, sources: list[URIRef]) -> Page:
+    """Every cited source document with its bibliographic record (the navigation's Sources)."""
+    path = SOURCES_PAGE
+    view = site.view
+    body = [html("<h1>Sources</h1>\n<p>{} documents are cited. Each fact of the graph quotes "
+                 "the passage of one of them that it rests on.</p>\n", len(sources))]
+    for doc in sources:
+        body.append(html('<section class="query"><h2>{}</h2>\n{}<p>{} cited passages.</p>\n'
+                         "{}</section>\n", site.term(path, doc),
+                         html('<p class="lead">{}</p>\n', view.text(doc, DCTERMS.description))
+                         if view.text(doc, DCTERMS.description) else "",
+                         passage_count(site, doc), bibliography(site, path, doc)))
+    return Page(path, "Sources", join(body),
+                description="The documents the ccbkg graph cites, with their records.")
 
 
 def resources_page(site: Site) -> Page:

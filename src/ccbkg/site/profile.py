@@ -161,13 +161,14 @@ def fact_card(site: Site, path: str, node: Node) -> Markup:
         if p in _HIDDEN:
             continue
         values = sorted(props[p], key=lambda v: (view.label(v).lower(), sort_key(v)))
-        rows.append((view.label(p), join((_inline(site, path, v, p) for v in values), "; ")))
+        rows.append((view.property_name(p),
+                     join((_inline(site, path, v, p) for v in values), "; ")))
     description = view.text(node, DCTERMS.description)
-    notes = join(html('<p class="note">Note: {}</p>\n', n)
+    notes = join(html('<p class="note">Note: {}</p>\n', view.plain(n))
                  for n in sorted(view.texts(node, SKOS.editorialNote)))
     return html('<article class="fact"><h3>{} <span class="kind">{}</span></h3>\n{}{}{}{}'
                 "</article>\n", site.term(path, node), _kind(site, node),
-                html("<p>{}</p>\n", description) if description else "",
+                html("<p>{}</p>\n", view.plain(description)) if description else "",
                 dl((k[:1].upper() + k[1:], v) for k, v in rows), notes, site.cites(path, node))
 
 

@@ -7,12 +7,13 @@ from typing import Any
 
 import pyoxigraph as ox
 from markupsafe import Markup
-from rdflib import URIRef
+from rdflib import Literal, URIRef
 from rdflib.term import Node
 
 from ccbkg.core.namespaces import CCB, DCTERMS, RDF, RDFS, SKOS
 from ccbkg.rdf.jsonld import compacted
 from ccbkg.rdf.serialize import Ordered
+from ccbkg.site.cite import cite_box
 from ccbkg.site.context import Site, passage_anchor, shorten
 from ccbkg.site.links import page_path, relative, split_fragment
 from ccbkg.site.markup import Page, html, join, link, table
@@ -24,6 +25,7 @@ RDF_FILES = (("ttl", "Turtle", "text/turtle"), ("nt", "N-Triples", "application/
 _FIRST = (RDF.type, RDFS.label, SKOS.prefLabel, SKOS.altLabel, DCTERMS.title,
           DCTERMS.description)
 _LAST = (SKOS.editorialNote, CCB.citesPassage)
+PROSE = (SKOS.editorialNote, DCTERMS.description, RDFS.comment)  # written words, not data
 
 Extra = Callable[[Site, str, URIRef], Markup]
 
@@ -43,7 +45,7 @@ def resource_page(site: Site, iri: URIRef, extra: Extra | None = None) -> Page:
                  "</p>\n", kinds or "Resource", str(iri), formats)]
     description = view.text(iri, DCTERMS.description)
     if description:
-        body.append(html('<p class="lead">{}</p>\n', description))
+        body.append(html('<p class="lead">{}</p>\n', view.plain(description)))
     if extra is not None:
         body.append(extra(site, path, iri))
     body.append(html('<h2 id="properties">Properties</h2>\n{}',
@@ -57,6 +59,7 @@ def resource_page(site: Site, iri: URIRef, extra: Extra | None = None) -> Page:
                              "{}</section>\n", fragment, view.label(part), str(part),
                              properties_table(site, path, part)))
     body.append(sources_section(site, path, iri))
+    body.append(cite_box(site, iri))
     body.append(referenced_by(site, path, iri))
     return Page(path, label, join(body), head=head,
                 description=shorten(description or label, 200))
@@ -74,12 +77,12 @@ def properties_table(site: Site, path: str, node: Node) -> Markup:
     rows = []
     for p in sorted(props, key=order):
         values = sorted(props[p], key=lambda v: (site.view.label(v).lower(), sort_key(v)))
-        cells = join((_value(site, path, v) for v in values), "<br>")
+        cells = join((_value(site, path, v, p) for v in values), "<br>")
         rows.append((site.prop(path, p), cells))
     return table(("Property", "Value"), rows, cls="data props-table")
 
 
-def _value(site: Site, path: str, value: Node) -> Markup:
+def _value(site: Site, path: str, value: Node, p: URIRef) -> Markup:
     if isinstance(value, URIRef) and site.view.is_a(value, CCB.Passage):
         target = site.passage_target(value)
         quote = site.exact(value)
@@ -88,6 +91,8 @@ def _value(site: Site, path: str, value: Node) -> Markup:
             extra = html(" ({})", link(relative(path, target), "in the source"))
         return site.term(path, value) + extra + (
             html('<br><q class="quote">{}</q>', shorten(quote, 160)) if quote else Markup())
+    if isinstance(value, Literal) and p in PROSE:
+        return html("{}", site.view.plain(str(value)))
     return site.term(path, value)
 
 

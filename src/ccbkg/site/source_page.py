@@ -17,6 +17,7 @@ from rdflib import URIRef
 from rdflib.term import Node
 
 from ccbkg.core.namespaces import CCB, OA
+from ccbkg.site.cite import bibliography
 from ccbkg.site.context import Site, passage_anchor, shorten
 from ccbkg.site.links import relative
 from ccbkg.site.markup import html, join, link
@@ -116,15 +117,18 @@ def overlaps(placed: list[Placed]) -> int:
 def source_section(site: Site, path: str, doc: URIRef) -> Markup:
     """The source document's text and the list of its passages with the facts citing them."""
     name = site.view.text(doc, CCB.fileName) or ""
+    record = html('<h2 id="bibliographic">Bibliographic record</h2>\n{}',
+                  bibliography(site, path, doc))
     text = source_text(site, doc)
     if text is None:
-        return html('<h2 id="text">Text</h2>\n<p>The text file <code>{}</code> is not shipped '
-                    "with this build.</p>\n", name)
+        return record + html('<h2 id="text">Text</h2>\n<p>The text file <code>{}</code> is '
+                             "not shipped with this build.</p>\n", name)
     placed, misfits = place(site, doc, text)
     html_text, css = highlighted(text, placed)
     overlapping = overlaps(placed)
     download = relative(path, f"{TEXT_FOLDER}/{name}")
     parts = [
+        record,
         html('<h2 id="text">Text</h2>\n<p>{} characters; {} cited passages are highlighted{}. '
              "A number marks where a passage starts; follow it to the facts that cite the "
              "passage; the passage you came from is lit up in orange. {}.</p>\n",
