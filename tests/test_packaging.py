@@ -36,7 +36,7 @@ def test_wheel_ships_every_source_file(wheel: Path) -> None:
     missing = [e for e in expected if f"ccbkg/data/{e}" not in names]
     assert missing == []
     package = [p.relative_to(REPO / "src").as_posix() for p in (REPO / "src" / "ccbkg").rglob("*")
-               if p.is_file() and p.suffix in (".py", ".css", ".ttl")]
+               if p.is_file() and p.suffix in (".py", ".css", ".ttl", ".html")]
     assert "ccbkg/cli/__init__.py" in package
     assert "ccbkg/checks/fastshacl/w3c-earl.ttl" in package  # the build ships it
     assert sorted(set(package) - names) == []  # every module of every subpackage

@@ -41,6 +41,7 @@ from ccbkg.project.load import load
 from ccbkg.rdf.void import Release
 from ccbkg.site import build_site
 from ccbkg.site.source_page import Placed, highlighted, overlaps
+from ccbkg.site.view import PLAIN_NAMES
 from tests.conftest import REPO, assert_no_traceback, copy_sources, run_cli
 
 DATA_NS = "https://w3id.org/ccbkg/id/"
@@ -193,7 +194,7 @@ def test_every_link_and_anchor_resolves(site: Path) -> None:
     cache: dict[Path, set[str]] = {}
     broken = []
     checked = 0
-    for page in pages(site):
+    for page in [*pages(site), *sorted(site.rglob("*.svg"))]:
         for attr, value in parse(page).links:
             if value.startswith(("http://", "https://", "mailto:")):
                 assert attr == "a.href", f"{page}: {attr}={value} loads from the network"
@@ -281,7 +282,7 @@ def test_resource_page_lists_every_property_with_labels(site: Path, data: Graph)
     mou = URIRef(DATA_NS + "agreement/alb-ncirc-mou-2013")
     text = html.unescape(page_of(site, str(mou)).read_text(encoding="utf-8"))
     for p, o in data.predicate_objects(mou):
-        label = data.value(p, RDFS.label) or data.value(p, SKOS.prefLabel)
+        label = PLAIN_NAMES.get(p) or data.value(p, RDFS.label) or data.value(p, SKOS.prefLabel)
         if label is not None:
             assert str(label) in text, p
         if isinstance(o, Literal):
@@ -400,6 +401,131 @@ def test_source_page_keeps_the_text_and_anchors_every_passage(site: Path, data: 
             assert parsed.text_by_class.get(f"c-{n}") == text[start:end], p
         assert (site / "sources" / name).read_bytes() == (
             REPO / "instances" / "sources" / name).read_bytes()
+
+
+NAV = ["Home", "Countries", "Sources", "Ontology", "Shapes", "All resources"]
+# A prefixed name of a vocabulary the graph uses, as it would stand in prose.
+CURIE_IN_PROSE = re.compile(r"\b(ccb|xsd|skos|time|org|prov|schema|dcterms|oa|rdfs|owl|rdf):"
+                            r"[A-Za-z]")
+
+
+class _Prose(HTMLParser):
+    """The words of a page's main content a reader reads as prose: no code, IRIs or BibTeX."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.words: list[str] = []
+        self.nav: list[str] = []
+        self._skip = 0
+        self._in = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("code", "pre", "style", "title"):
+            self._skip += 1
+        if tag == "nav" and dict(attrs).get("aria-label") == "Site":
+            self._in = "nav"
+        if tag == "main":
+            self._in = "main"
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("code", "pre", "style", "title"):
+            self._skip -= 1
+        if (tag, self._in) in (("nav", "nav"), ("main", "main")):
+            self._in = ""
+
+    def handle_data(self, data: str) -> None:
+        if self._in == "nav" and data.strip():
+            self.nav.append(data.strip())
+        elif self._in == "main" and not self._skip:
+            self.words.append(data)
+
+
+def prose(page: Path) -> _Prose:
+    parser = _Prose()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return parser
+
+
+def test_navigation_is_the_same_short_list_on_every_page(site: Path) -> None:
+    navs = {page.relative_to(site).as_posix(): prose(page).nav for page in pages(site)}
+    assert {name: nav for name, nav in navs.items() if nav != NAV} == {}
+    countries = parse(site / "countries.html")
+    sources = (site / "sources.html").read_text(encoding="utf-8")
+    for code in PROFILES:
+        assert f"id/country/{code}.html" in {v for _, v in countries.links}, code
+    assert "Bibliographic record" not in sources and "SHA-256 of the file" in sources
+
+
+def test_every_source_has_its_bibliographic_record(site: Path, data: Graph) -> None:
+    for doc in data.subjects(RDF.type, CCB.SourceDocument):
+        text = html.unescape(page_of(site, str(doc)).read_text(encoding="utf-8"))
+        assert 'id="bibliographic"' in text
+        for p in (URIRef("http://purl.org/dc/terms/title"), CCB.fileName, CCB.sha256):
+            assert str(data.value(doc, p)) in text, (doc, p)
+
+
+def test_every_resource_page_has_a_cite_box_with_its_iri_and_passages(
+        site: Path, data: Graph) -> None:
+    checked = 0
+    for page in sorted((site / "id").rglob("*.html")):
+        iri = DATA_NS + page.relative_to(site / "id").as_posix().removesuffix(".html")
+        text = html.unescape(page.read_text(encoding="utf-8"))
+        box = text.partition('<section class="cite-box" id="cite">')[2].partition("</section>")[0]
+        assert box, f"{page}: no cite box"
+        assert box.count(iri) >= 3, f"{page}: the IRI is not in the IRI line, text and BibTeX"
+        assert f"url = {{{iri}}}" in box and "@misc{ccbkg-" in box, page
+        for passage in data.objects(URIRef(iri), CCB.citesPassage):
+            assert box.count(str(passage)) == 2, f"{page}: {passage} not cited in both forms"
+            checked += 1
+    assert checked > 50
+
+
+def test_notes_and_labels_speak_plain_words(site: Path) -> None:
+    found = []
+    for page in [*sorted((site / "id").rglob("*.html")), site / "index.html",
+                 site / "countries.html", site / "sources.html"]:
+        words = " ".join(prose(page).words)
+        for bad in [*CURIE_IN_PROSE.findall(words), *re.findall(r"has time|in XSD", words)]:
+            found.append(f"{page.relative_to(site)}: {bad}")
+    assert found == []
+    mou = " ".join(" ".join(prose(site / "id" / "agreement" / "alb-ncirc-mou-2013.html")
+                            .words).split())
+    assert "Date 2013" in mou and "Year 2013 (year)" in mou
+
+
+def test_empty_profile_sections_are_one_line(site: Path) -> None:
+    text = (site / "id" / "country" / "ALB.html").read_text(encoding="utf-8")
+    assert text.count('<p class="none">Nothing recorded for Albania under:') == 1
+    assert '<span id="norms">Norms and principles</span>' in text
+    assert '<h2>Norms and principles</h2>' not in text
+    assert "The source records none" not in text
+
+
+def test_release_line_and_footer_agree_with_the_changelog(site: Path) -> None:
+    changelog = (REPO / "CHANGELOG.md").read_text(encoding="utf-8")
+    version = re.search(r"versionInfo \"([^\"]+)\"",
+                        (REPO / "ontology" / "ccb.ttl").read_text(encoding="utf-8"))
+    assert version is not None
+    heading = next(line[3:].strip() for line in changelog.splitlines()
+                   if line.startswith("## ") and line[3:].split(" ", 1)[0] == version.group(1))
+    index = html.unescape((site / "index.html").read_text(encoding="utf-8"))
+    assert f"Release <strong>{heading}</strong>" in index
+    assert f"ccbkg {heading}." in index
+
+
+def test_diagrams_link_their_nodes_and_pages_link_the_full_size_diagram(site: Path) -> None:
+    ns = {"svg": "http://www.w3.org/2000/svg"}
+    for name, target in (("ontology.svg", "../ontology.html#"),
+                         ("agreements.svg", "../id/country/"),
+                         ("timeline.svg", "../id/")):
+        root = ET.parse(site / "diagrams" / name).getroot()
+        links = [a.get("href") or "" for a in root.iter(f"{{{ns['svg']}}}a")]
+        assert len(links) >= 3 and all(h.startswith("../") for h in links), name
+        assert any(h.startswith(target) for h in links), name
+    for page in pages(site):
+        text = page.read_text(encoding="utf-8")
+        for src in re.findall(r'<img src="([^"]+\.svg)"', text):
+            assert f'<a href="{src}"' in text, f"{page}: {src} is not linked full size"
 
 
 def _offsets(data: Graph, passage: Any) -> tuple[int, int]:
@@ -571,6 +697,25 @@ class Browser:
         finally:
             self.call("Emulation.setScriptExecutionDisabled", {"value": False}, session=True)
 
+    def axe(self, url: str, sizes: tuple[tuple[int, int], ...]) -> list[str]:
+        """The serious and critical accessibility violations axe-core finds in a page, laid
+        out at each size in turn (one load)."""
+        self.load(url, sizes[0])
+        self.call("Runtime.evaluate", {"expression": AXE.read_text(encoding="utf-8")},
+                  session=True)
+        violations: list[str] = []
+        for i, size in enumerate(sizes):
+            self.call("Emulation.setDeviceMetricsOverride",
+                      {"width": size[0], "height": size[1], "deviceScaleFactor": 1,
+                       "mobile": size[0] < 600}, session=True)
+            found = self.call("Runtime.evaluate",
+                              {"expression": AXE_RUN % AXE_OPTIONS[min(i, 1)],
+                               "awaitPromise": True, "returnByValue": True}, session=True)
+            value = found["result"].get("value")
+            assert isinstance(value, str), found
+            violations += [f"at {size[0]}px: {v}" for v in json.loads(value)]
+        return violations
+
     def errors(self) -> list[str]:
         found = []
         for e in self.events:
@@ -601,16 +746,44 @@ class Browser:
 PAGE_PROBE = """JSON.stringify({
   scrollWidth: document.documentElement.scrollWidth,
   innerWidth: window.innerWidth,
+  scrolledInside: [...document.querySelectorAll('.scroll, table, pre')]
+    .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.className || e.tagName),
   h1: document.querySelectorAll('h1').length,
   mainText: (document.querySelector('main') || document.body).innerText.length,
   images: [...document.images].map(i => [i.getAttribute('src'), i.naturalWidth,
                                          i.naturalHeight, i.getBoundingClientRect().width])
 })"""
-SVG_PROBE = """JSON.stringify({
-  width: document.documentElement.getBoundingClientRect().width,
-  height: document.documentElement.getBoundingClientRect().height,
-  title: (document.querySelector('title') || {}).textContent || ''
-})"""
+SVG_PROBE = """(() => {
+  const boxes = [...document.querySelectorAll('text')].map(t => [t.textContent,
+                                                                 t.getBoundingClientRect()]);
+  const overlaps = [];
+  for (let i = 0; i < boxes.length; i++) {
+    for (let j = i + 1; j < boxes.length; j++) {
+      const [s, a] = boxes[i], [u, b] = boxes[j];
+      const w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+      const h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+      if (w > 1 && h > 2) overlaps.push(s + ' / ' + u);
+    }
+  }
+  return JSON.stringify({
+    width: document.documentElement.getBoundingClientRect().width,
+    height: document.documentElement.getBoundingClientRect().height,
+    title: (document.querySelector('title') || {}).textContent || '',
+    texts: boxes.length, overlaps: overlaps});
+})()"""
+AXE = REPO / "tests" / "vendor" / "axe-core" / "axe.min.js"
+# Colour contrast (the costly rule) is checked at the first width only: the stylesheet's
+# colours are the same at every width.
+AXE_OPTIONS = ("{resultTypes: ['violations']}",
+               "{resultTypes: ['violations'], rules: {'color-contrast': {enabled: false}}}")
+AXE_RUN = """axe.run(document, %s).then(r => JSON.stringify(
+  r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+   .map(v => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3).map(
+     n => n.target.join(' ')).join(', '))))"""
+# One page of each type: the accessibility engine runs on these at both widths.
+PAGE_TYPES = ("index.html", "countries.html", "sources.html", "ontology.html", "shapes.html",
+              "resources.html", "id/country/ALB.html", "id/source/311875a826843e54.html",
+              "id/passage/alb-negotiating-mous.html", "id/agreement/alb-ncirc-mou-2013.html")
 
 
 @dataclass
@@ -674,10 +847,50 @@ def test_browser_renders_each_page_with_one_h1_and_content(visits: list[Visit]) 
 
 
 @pytest.mark.slow
-def test_browser_pages_fit_a_phone_screen(visits: list[Visit]) -> None:
-    wide = [f"{v.page}: {v.probe['scrollWidth']}px" for v in visits
-            if v.size == PHONE and v.probe["scrollWidth"] > v.probe["innerWidth"] + 1]
-    assert wide == [], "pages scroll sideways at 390px"
+def test_browser_pages_never_scroll_sideways_on_a_phone_or_a_desktop(
+        visits: list[Visit]) -> None:
+    wide = [f"{v.page} at {v.size[0]}px: {v.probe['scrollWidth']}px" for v in visits
+            if v.page.endswith(".html") and v.probe["scrollWidth"] > v.probe["innerWidth"] + 1]
+    assert wide == [], "pages scroll sideways"
+    hidden = [f"{v.page}: {v.probe['scrolledInside']}" for v in visits
+              if v.size == PHONE and v.page.endswith(".html") and v.probe["scrolledInside"]]
+    assert hidden == [], "at 390px, tables must be cards: nothing may hide off to the side"
+
+
+@pytest.mark.slow
+def test_browser_no_text_overlaps_text_in_any_diagram(visits: list[Visit]) -> None:
+    svgs = [v for v in visits if v.page.endswith(".svg")]
+    assert len(svgs) >= 4 and all(v.probe["texts"] > 5 for v in svgs)
+    assert {v.page: v.probe["overlaps"][:5] for v in svgs if v.probe["overlaps"]} == {}
+
+
+@pytest.mark.slow
+def test_browser_overlap_probe_finds_text_over_text(browser: Browser, tmp_path: Path) -> None:
+    svg = tmp_path / "bad.svg"
+    svg.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="200" height="200">'
+                   '<title>t</title><text x="10" y="50">first label</text>'
+                   '<text x="30" y="52">second label</text>'
+                   '<text x="10" y="150">apart</text></svg>')
+    probe, _ = browser.visit(svg.as_uri(), DESKTOP, SVG_PROBE)
+    assert probe["overlaps"] == ["first label / second label"], probe
+
+
+@pytest.mark.slow
+def test_browser_accessibility_check_finds_a_violation_in_a_bad_page(
+        browser: Browser, tmp_path: Path) -> None:
+    page = tmp_path / "bad.html"
+    page.write_text('<!DOCTYPE html><html><title>x</title><h1>x</h1><img src="x.png">'
+                    '<p style="color:#eee;background:#fff">faint</p>')
+    found = browser.axe(page.as_uri(), (DESKTOP,))
+    assert any(v.startswith("at 1280px: image-alt") for v in found), found
+    assert any("color-contrast" in v for v in found), found
+
+
+@pytest.mark.slow
+def test_browser_accessibility_check_passes_every_page_type_at_390_and_1280px(
+        site: Path, browser: Browser) -> None:
+    found = {name: browser.axe((site / name).as_uri(), (PHONE, DESKTOP)) for name in PAGE_TYPES}
+    assert {name: v for name, v in found.items() if v} == {}
 
 
 @pytest.mark.slow

@@ -14,7 +14,9 @@ from importlib.resources import files
 from pathlib import Path
 
 import pyoxigraph as ox
+from markupsafe import Markup
 from rdflib import URIRef
+from rdflib.term import Node
 
 from ccbkg.core.namespaces import CCB
 from ccbkg.project.layout import Role
@@ -25,9 +27,20 @@ from ccbkg.rdf.void import Release
 from ccbkg.site import diagrams
 from ccbkg.site.context import Site
 from ccbkg.site.diagrams import Drawing, Event
-from ccbkg.site.home import QUERY_FOLDER, Example, downloads, index_page, resources_page
-from ccbkg.site.links import Linker, page_path, split_fragment
-from ccbkg.site.markup import Frame, Page, figure
+from ccbkg.site.home import (
+    COUNTRIES_PAGE,
+    QUERY_FOLDER,
+    SOURCES_PAGE,
+    Example,
+    countries_page,
+    downloads,
+    index_page,
+    release_words,
+    resources_page,
+    sources_page,
+)
+from ccbkg.site.links import Linker, relative, split_fragment
+from ccbkg.site.markup import Frame, Page, figure, html
 from ccbkg.site.ontology_ref import anchored_terms, ontology_page
 from ccbkg.site.profile import (
     INLINE,
@@ -79,36 +92,42 @@ def build_site(sources: LoadedProject, release: Release,
             out[name] = drawing.svg.encode("utf-8")
             site.diagram_sizes[name] = (drawing.width, drawing.height)
 
-    draw(f"{DIAGRAMS}/ontology.svg", diagrams.ontology_diagram(view))
+    def href(node: Node) -> str | None:
+        """A link from a diagram (all lie in the diagrams folder) to a node in this site."""
+        target = linker.target(node)
+        return relative(f"{DIAGRAMS}/any.svg", target) if target is not None else None
+
+    draw(f"{DIAGRAMS}/ontology.svg", diagrams.ontology_diagram(view, href))
     agreements = view.instances(CCB.Agreement)
     draw(f"{DIAGRAMS}/agreements.svg", diagrams.network_diagram(
-        view, agreements, "Agreements: who has an agreement with whom"))
+        view, agreements, "Agreements: who has an agreement with whom", href))
     for country in site.profiles:
         own = [a for a in agreements if a in view.involved_cached(country)]
         draw(network_file(site, country), diagrams.network_diagram(
-            view, own, f"Agreements of {view.label(country)}"))
+            view, own, f"Agreements of {view.label(country)}", href))
     draw(f"{DIAGRAMS}/timeline.svg", diagrams.timeline_diagram(
         timeline_events(site), [view.label(c) for c in site.profiles] + ["Other"],
-        "Cross-country timeline of dated facts"))
+        "Cross-country timeline of dated facts", href))
 
     examples = _examples(sources)
     for ex in examples:
         out[f"{QUERY_FOLDER}/{ex.name}.rq"] = ex.text.encode("utf-8")
     for name, data in sorted(site.texts.items()):
         out[f"{TEXT_FOLDER}/{name}"] = data
-    changelog = sources.project.root / "CHANGELOG.md"
+    changelog_file = sources.project.root / "CHANGELOG.md"
+    changelog = sources.project.read_bytes(changelog_file).decode("utf-8") \
+        if changelog_file.exists() else None
     documents = cited_documents(site)
 
     rendered: list[Page] = [
-        index_page(site, artefacts, examples,
-                   sources.project.read_bytes(changelog).decode("utf-8")
-                   if changelog.exists() else None,
-                   _pictures(site), documents),
+        index_page(site, artefacts, examples, changelog, _pictures(site), documents),
         ontology_page(site, site.diagram_sizes.get(f"{DIAGRAMS}/ontology.svg"),
                       downloads("ontology.html", artefacts, "ontology/")),
         shapes_page(site, _file_order(sources, Role.SHAPES),
                     downloads("shapes.html", artefacts, "shapes/")),
         resources_page(site),
+        countries_page(site),
+        sources_page(site, documents),
     ]
     for iri in sorted(pages):
         node = URIRef(iri)
@@ -120,7 +139,7 @@ def build_site(sources: LoadedProject, release: Release,
             rendered.append(resource_page(site, node, passage_note))
         else:
             rendered.append(resource_page(site, node))
-    frame = _frame(site, documents)
+    frame = _frame(site, release_words(site, changelog))
     for page in rendered:
         out[page.path] = frame.render(page)
     shipped = json.loads(artefacts["context.jsonld"]) if "context.jsonld" in artefacts else \
@@ -142,11 +161,11 @@ def timeline_events(site: Site) -> list[Event]:
             continue
         lanes = [view.label(c) for c in site.profiles if node in view.involved_cached(c)]
         for lane in lanes or ["Other"]:
-            events.append(Event(found[0], view.label(node), lane))
+            events.append(Event(found[0], view.label(node), lane, node))
     return events
 
 
-def _pictures(site: Site) -> list[str]:
+def _pictures(site: Site) -> list[Markup]:
     out = []
     size = site.diagram_sizes.get(f"{DIAGRAMS}/timeline.svg")
     if size:
@@ -168,7 +187,7 @@ def _pictures(site: Site) -> list[str]:
     return out
 
 
-def _profile_extra(site: Site, path: str, iri: URIRef) -> str:
+def _profile_extra(site: Site, path: str, iri: URIRef) -> Markup:
     return identity(site, path, iri) + profile_section(site, path, iri)
 
 
@@ -194,15 +213,13 @@ def _file_order(sources: LoadedProject, role: Role) -> dict[str, int]:
     return order
 
 
-def _frame(site: Site, documents: list[URIRef]) -> Frame:
-    nav = [("index.html", "Home"), ("ontology.html", "Ontology"), ("shapes.html", "Shapes")]
-    nav += [(page_path(str(d)), "Source" if len(documents) == 1 else site.view.label(d))
-            for d in documents]
-    nav += [(page_path(str(c)), site.view.label(c)) for c in site.profiles]
-    nav.append(("resources.html", "All resources"))
-    release = site.release
-    footer = (f"ccbkg {release.version} of {release.issued}. Ontology, vocabularies, shapes and "
-              "data under CC BY 4.0. Generated offline by <code>ccbkg build</code>.")
+def _frame(site: Site, release: str) -> Frame:
+    """The frame of every page; its navigation is the same however large the graph grows."""
+    nav = [("index.html", "Home"), (COUNTRIES_PAGE, "Countries"), (SOURCES_PAGE, "Sources"),
+           ("ontology.html", "Ontology"), ("shapes.html", "Shapes"),
+           ("resources.html", "All resources")]
+    footer = html("ccbkg {}. Ontology, vocabularies, shapes and data under CC BY 4.0. "
+                  "Generated offline by <code>ccbkg build</code>.", release)
     return Frame("ccbkg", tuple(nav), footer, (("index.html#downloads", "Downloads"),
                                                ("index.html#cite", "How to cite"),
                                                ("index.html#licence", "Licence")))

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from markupsafe import Markup
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
 from ccbkg.core.namespaces import CCB, OA, RDF, XSD
 from ccbkg.rdf.void import Release
 from ccbkg.site.links import Linker, page_path, relative, split_fragment
-from ccbkg.site.markup import esc, link, link_html
-from ccbkg.site.view import DATA_NS, View, curie, sort_key
+from ccbkg.site.markup import html, join, link
+from ccbkg.site.view import DATA_NS, DATATYPE_WORDS, View, curie, sort_key
 
 RDF_LANG_STRING = str(RDF.langString)
 
@@ -31,23 +32,23 @@ class Site:
 
     # ------------------------------------------------------------------ terms
 
-    def term(self, from_path: str, term: Node, *, short: bool = False) -> str:
+    def term(self, from_path: str, term: Node, *, short: bool = False) -> Markup:
         """A term as HTML: a link with its label for an IRI, the value for a literal."""
         if isinstance(term, Literal):
             return literal(term)
         if not isinstance(term, URIRef):
-            return f"<span class=\"bnode\">{esc(self.view.label(term))}</span>"
+            return html('<span class="bnode">{}</span>', self.view.label(term))
         text = curie(term) if short else self.view.label(term)
         return link(self.linker.href(from_path, term), text, title=str(term))
 
-    def terms(self, from_path: str, values: list[Node], sep: str = ", ") -> str:
+    def terms(self, from_path: str, values: list[Node], sep: str = ", ") -> Markup:
         """Several terms, sorted by label."""
         ordered = sorted(values, key=lambda v: (self.view.label(v).lower(), sort_key(v)))
-        return sep.join(self.term(from_path, v) for v in ordered)
+        return join((self.term(from_path, v) for v in ordered), sep)
 
-    def prop(self, from_path: str, p: URIRef) -> str:
+    def prop(self, from_path: str, p: URIRef) -> Markup:
         """A property name as a link to its definition."""
-        return link(self.linker.href(from_path, p), self.view.label(p), title=curie(p))
+        return link(self.linker.href(from_path, p), self.view.property_name(p), title=str(p))
 
     # ------------------------------------------------------------------ provenance
 
@@ -82,31 +83,31 @@ class Site:
                 return found
         return None
 
-    def cites(self, from_path: str, node: Node) -> str:
+    def cites(self, from_path: str, node: Node) -> Markup:
         """A "Source:" line linking a fact to the passages it cites, on the source page."""
         links = self.cite_links(from_path, node)
-        return f'<p class="sources">Source: {links}</p>\n' if links else ""
+        return html('<p class="sources">Source: {}</p>\n', links) if links else Markup()
 
-    def cite_links(self, from_path: str, node: Node) -> str:
+    def cite_links(self, from_path: str, node: Node) -> Markup:
         """Links from a fact to the passages it cites, on the source page."""
         items = []
         for p in self.passages(node):
             quote = self.exact(p) or self.view.label(p)
-            items.append(link_html(
+            items.append(link(
                 _relative_or_none(from_path, self.passage_target(p)),
-                f"“{esc(shorten(quote, 90))}”", title=self.view.label(p), cls="cite"))
-        return "; ".join(items)
+                f"“{shorten(quote, 90)}”", title=self.view.label(p), cls="cite"))
+        return join(items, "; ")
 
 
-def literal(value: Literal) -> str:
+def literal(value: Literal) -> Markup:
     """A literal as HTML: with its language, and its datatype when it is not plain text."""
-    text = esc(str(value))
     if value.language:
-        return f'<span lang="{esc(value.language)}">{text}</span>'
+        return html('<span lang="{}">{}</span>', value.language, str(value))
     if value.datatype is not None and value.datatype not in (XSD.string,) and \
             str(value.datatype) != RDF_LANG_STRING:
-        return f'{text} <span class="dt">{esc(curie(value.datatype))}</span>'
-    return text
+        word = DATATYPE_WORDS.get(value.datatype) or curie(value.datatype).partition(":")[2]
+        return html('{} <span class="dt">({})</span>', str(value), word)
+    return html("{}", str(value))
 
 
 def passage_anchor(passage: Node) -> str:

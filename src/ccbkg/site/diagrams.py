@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rdflib import OWL, URIRef
@@ -15,6 +16,7 @@ from ccbkg.site.svg import Svg, num, text_width
 from ccbkg.site.view import Dated, View, curie, sort_key
 
 Box = tuple[float, float, float, float]  # x, y, width, height
+Href = Callable[[Node], str | None]  # where a node's link goes from the diagrams folder
 THING = URIRef(str(OWL.Thing))
 BLUE, GREEN, ORANGE, GREY, INK = "#1d4ed8", "#166534", "#b45309", "#6b7280", "#1f2933"
 
@@ -43,6 +45,7 @@ class ClassBox:
     own: bool
     supers: list[str]
     rows: list[str]
+    term: Node
 
 
 def class_graph(view: View) -> tuple[dict[Node, ClassBox], dict[tuple[Node, Node], list[str]]]:
@@ -63,7 +66,7 @@ def class_graph(view: View) -> tuple[dict[Node, ClassBox], dict[tuple[Node, Node
     def box(n: Node) -> ClassBox:
         if n not in boxes:
             supers = [name(s) for s in view.supers(n)] if n != THING else []
-            boxes[n] = ClassBox(name(n), str(n).startswith(str(CCB)), sorted(supers), [])
+            boxes[n] = ClassBox(name(n), str(n).startswith(str(CCB)), sorted(supers), [], n)
         return boxes[n]
 
     def ends(p: Node) -> set[tuple[Node, Node]]:
@@ -119,7 +122,7 @@ def _box_size(b: ClassBox) -> tuple[float, float]:
     return max(lines) + 2 * PAD + 6, height
 
 
-def ontology_diagram(view: View) -> Drawing:
+def ontology_diagram(view: View, href: Href) -> Drawing:
     """Classes as boxes (superclasses and relations to reused classes inside), arrows for
     relations between ccb classes; linked classes in layers, the others in a grid below."""
     boxes, arrows = class_graph(view)
@@ -179,7 +182,9 @@ def ontology_diagram(view: View) -> Drawing:
                                                                 boxes[kv[0][1]].name)):
         _edge(svg, place[a], place[b], ", ".join(names), taken)
     for n, cb in sorted(boxes.items(), key=lambda kv: kv[1].name):
+        opened = svg.open_link(href(n), f"{cb.name}: its definition")
         _class_box(svg, place[n], cb)
+        svg.close_link(opened)
     svg.text(margin, height - 12, "Blue: ccb classes; grey: reused classes (W3C ORG, PROV-O, "
              "SKOS, schema.org). ⊑ = subclass of. Datatype properties are on the reference page.",
              size=11, fill=GREY)
@@ -276,7 +281,8 @@ def agreement_links(view: View, agreements: list[Node]) -> list[Link]:
     return out
 
 
-def network_diagram(view: View, agreements: list[Node], title: str) -> Drawing | None:
+def network_diagram(view: View, agreements: list[Node], title: str,
+                    href: Href) -> Drawing | None:
     """Who has an agreement with whom: the party with most agreements in the centre, the others
     on a circle; solid lines signed, dashed under negotiation; a legend below."""
     links = agreement_links(view, agreements)
@@ -317,18 +323,9 @@ def network_diagram(view: View, agreements: list[Node], title: str) -> Drawing |
             svg.text((x1 + x2) / 2, (y1 + y2) / 2 - 4, link.date, size=11, anchor="middle",
                      fill=colour, weight="bold", halo=True)
     for n, (x, y) in sorted(where.items(), key=lambda kv: sort_key(kv[0])):
-        country = view.is_a(n, CCB.Country)
-        if country:
-            svg.circle(x, y, 12 if n == hub else 8, fill=BLUE)
-        else:
-            svg.rect(x - 8, y - 8, 16, 16, fill="#7c3aed", stroke="#ffffff", radius=2)
-        label = _short(view.label(n))
-        if n == hub:
-            svg.text(x, y + 30, label, size=13, anchor="middle", weight="bold", halo=True)
-            continue
-        right = x >= cx - 1
-        dx = 14 if right else -14
-        svg.text(x + dx, y + 4, label, size=12, anchor="start" if right else "end", halo=True)
+        opened = svg.open_link(href(n), view.label(n))
+        _party(svg, view, n, (x, y), hub=n == hub, right=x >= cx - 1)
+        svg.close_link(opened)
     ly = cy + radius + 46
     for status in statuses:
         colour, dash, w = _status_style(status)
@@ -340,6 +337,22 @@ def network_diagram(view: View, agreements: list[Node], title: str) -> Drawing |
     svg.rect(width - 197, cy + radius + 57, 14, 14, fill="#7c3aed", stroke="#ffffff", radius=2)
     svg.text(width - 176, cy + radius + 68, "organisation (e.g. a CERT)", size=12)
     return _drawing(svg)
+
+
+def _party(svg: Svg, view: View, n: Node, at: tuple[float, float], *, hub: bool,
+           right: bool) -> None:
+    """A party: a circle for a country, a square for an organisation, and its name."""
+    x, y = at
+    if view.is_a(n, CCB.Country):
+        svg.circle(x, y, 12 if hub else 8, fill=BLUE)
+    else:
+        svg.rect(x - 8, y - 8, 16, 16, fill="#7c3aed", stroke="#ffffff", radius=2)
+    label = _short(view.label(n))
+    if hub:
+        svg.text(x, y + 30, label, size=13, anchor="middle", weight="bold", halo=True)
+    else:
+        svg.text(x + (14 if right else -14), y + 4, label, size=12,
+                 anchor="start" if right else "end", halo=True)
 
 
 def _status_style(status: str) -> tuple[str, str, float]:
@@ -365,9 +378,11 @@ class Event:
     date: Dated
     label: str
     lane: str
+    node: Node
 
 
-def timeline_diagram(events: list[Event], lanes: list[str], title: str) -> Drawing | None:
+def timeline_diagram(events: list[Event], lanes: list[str], title: str,
+                     href: Href) -> Drawing | None:
     """One lane per country; each fact a dot at its date with its label, stacked when they
     would overlap; a year axis at the bottom."""
     if not events:
@@ -428,9 +443,11 @@ def timeline_diagram(events: list[Event], lanes: list[str], title: str) -> Drawi
             svg.text(left, ly + 12, "no dated facts in the source", size=11.5, fill=GREY)
     for lane, x, row, e, right in placed:
         ly = lane_top[lane] + row * row_h + 8
+        opened = svg.open_link(href(e.node), f"{e.date.value} {e.label}")
         svg.circle(x, ly, 5, fill=BLUE)
         svg.text(x + 10 if right else x - 10, ly + 4, _event_text(e), size=11.5,
                  anchor="start" if right else "end", halo=True)
+        svg.close_link(opened)
     return _drawing(svg)
 
 

@@ -8,19 +8,25 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
+from markupsafe import Markup
 from rdflib import URIRef
 
 from ccbkg.core.namespaces import BASE, CCB, DCTERMS, ONTOLOGY_IRI, OWL, RDF, SKOS
 from ccbkg.rdf.void import LICENSE
+from ccbkg.site.cite import bibliography
 from ccbkg.site.context import Site
 from ccbkg.site.links import INDEX_PAGE, ONTOLOGY_PAGE, SHAPES_PAGE, page_path
-from ccbkg.site.markup import Page, esc, link, table, ul
+from ccbkg.site.markup import Page, html, join, link, table, ul
 from ccbkg.site.profile import fact_count
+from ccbkg.site.source_page import passage_count
 from ccbkg.site.view import DATA_NS, sort_key
 from ccbkg.stores.site_server import media_type
 
 RESOURCES_PAGE = "resources.html"
+COUNTRIES_PAGE = "countries.html"
+SOURCES_PAGE = "sources.html"
 QUERY_FOLDER = "queries"
+PREVIEW = 12  # countries listed on the home page; the rest are on the Countries page
 @dataclass(frozen=True)
 class Example:
     """A bundled query as the index shows it."""
@@ -41,14 +47,25 @@ def _size(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MiB"
 
 
-def downloads(path: str, artefacts: Mapping[str, bytes], prefix: str = "") -> str:
+def downloads(path: str, artefacts: Mapping[str, bytes], prefix: str = "") -> Markup:
     """Links to the dist files whose name starts with prefix (the site sits in dist/site/)."""
     names = sorted(n for n in artefacts if n.startswith(prefix))
     up = "../" * path.count("/") + "../"
-    return ", ".join(link(up + n, n.rsplit("/", 1)[-1]) for n in names)
+    return join((link(up + n, n.rsplit("/", 1)[-1]) for n in names), ", ")
 
 
-def changes(markdown: str) -> str:
+def release_words(site: Site, changelog: str | None) -> str:
+    """The release as its changelog section heads it ("0.1.0 — 2026-11-26 (unreleased)"), so
+    that the site and the changelog say the same; the ontology's version and date without one."""
+    version = site.release.version
+    for line in (changelog or "").splitlines():
+        heading = line.removeprefix("## ").strip()
+        if line.startswith("## ") and heading.split(" ", 1)[0].strip("[]") == version:
+            return heading
+    return f"{version} of {site.release.issued} (not in the changelog)"
+
+
+def changes(markdown: str) -> Markup:
     """CHANGELOG.md as HTML under an h2: its own title dropped, headings one level down."""
     md = MarkdownIt("commonmark", {"html": False})
     tokens = md.parse(markdown)
@@ -58,7 +75,7 @@ def changes(markdown: str) -> str:
         if t.type in ("heading_open", "heading_close"):
             t.tag = f"h{min(int(t.tag[1]) + 1, 6)}"
     rendered: str = md.renderer.render(tokens, md.options, {})
-    return rendered
+    return Markup(rendered)  # markdown-it escapes the text; raw HTML is switched off
 
 
 def counts(site: Site, queries: int) -> list[tuple[str, int]]:
@@ -90,86 +107,118 @@ def class_counts(site: Site) -> list[tuple[URIRef, int]]:
 
 
 def index_page(site: Site, artefacts: Mapping[str, bytes], examples: list[Example],
-               changelog: str | None, pictures: list[str], sources: list[URIRef]) -> Page:
+               changelog: str | None, pictures: list[Markup], sources: list[URIRef]) -> Page:
     """The home page of the site."""
     path = INDEX_PAGE
     view = site.view
     onto = URIRef(ONTOLOGY_IRI)
-    version = site.release.version
-    profiles = ul(f"{site.term(path, c)} ({fact_count(site, c)} facts)" for c in site.profiles)
-    source_links = ", ".join(site.term(path, s) for s in sources)
+    profiles = ul(html("{} ({} facts)", site.term(path, c), fact_count(site, c))
+                  for c in site.profiles[:PREVIEW])
+    if len(site.profiles) > PREVIEW:
+        profiles += html("<p>{}</p>\n", link(COUNTRIES_PAGE, f"All {len(site.profiles)} "
+                                              "countries"))
     body = [
-        "<h1>Cyber capacity building knowledge graph</h1>\n",
-        '<p class="lead">ccbkg is a linked-data knowledge graph of cyber capacity building: the '
-        "strategies, CSIRTs and authorities, agreements, exercises, forums, programmes and "
-        "funding, and positions of states, each fact cited to the exact passage of the source "
-        "it comes from. It comes with an OWL ontology, SKOS vocabularies for every controlled "
-        "list, SHACL shapes that check the data, and ready-made SPARQL queries.</p>\n",
-        f'<p class="release">Release <strong>{esc(version)}</strong> of '
-        f"{esc(site.release.issued)}. {link('#changes', 'What changed')}.</p>\n",
-        '<h2 id="explore">Explore</h2>\n',
-        "<h3>Country profiles</h3>\n" + profiles,
-        "<h3>Reference</h3>\n" + ul([
+        Markup("<h1>Cyber capacity building knowledge graph</h1>\n"),
+        Markup('<p class="lead">ccbkg is a linked-data knowledge graph of cyber capacity '
+               "building: the strategies, CSIRTs and authorities, agreements, exercises, "
+               "forums, programmes and funding, and positions of states, each fact cited to "
+               "the exact passage of the source it comes from. It comes with an OWL ontology, "
+               "SKOS vocabularies for every controlled list, SHACL shapes that check the data, "
+               "and ready-made SPARQL queries.</p>\n"),
+        html('<p class="release">Release <strong>{}</strong>. {}.</p>\n',
+             release_words(site, changelog), link("#changes", "What changed")),
+        Markup('<h2 id="explore">Explore</h2>\n'),
+        html("<h3>Country profiles</h3>\n{}", profiles),
+        html("<h3>Reference</h3>\n{}", ul([
             link(ONTOLOGY_PAGE, "Ontology reference") + ": every class, property and concept, "
             "with examples from the data",
             link(SHAPES_PAGE, "Shapes reference") + ": what the SHACL shapes require, in words",
-            f"Source text: {source_links} with every cited passage highlighted",
+            html("{}: {} cited documents, each with its bibliographic record and its text with "
+                 "every cited passage highlighted", link(SOURCES_PAGE, "Sources"), len(sources)),
             link(RESOURCES_PAGE, "All resources") + ": one page per resource of the graph",
-        ]),
-        '<h2 id="numbers">In numbers</h2>\n',
-        table(("What", "How many"), [(esc(k), str(v)) for k, v in counts(site, len(examples))]),
-        "<details><summary>Resources by class</summary>\n"
-        + table(("Class", "Resources"), [(site.term(path, c), str(n))
-                                         for c, n in class_counts(site)]) + "</details>\n",
+        ])),
+        Markup('<h2 id="numbers">In numbers</h2>\n'),
+        table(("What", "How many"), [(k, str(v)) for k, v in counts(site, len(examples))]),
+        html("<details><summary>Resources by class</summary>\n{}</details>\n",
+             table(("Class", "Resources"), [(site.term(path, c), str(n))
+                                            for c, n in class_counts(site)])),
     ]
     if pictures:
-        body.append('<h2 id="pictures">Pictures</h2>\n' + "".join(pictures))
-    body.append('<h2 id="downloads">Downloads</h2>\n')
+        body.append(html('<h2 id="pictures">Pictures</h2>\n{}', join(pictures)))
+    body.append(Markup('<h2 id="downloads">Downloads</h2>\n'))
     if artefacts:
-        rows = [(link(f"../{name}", name), f"<code>{esc(media_type(name))}</code>",
-                 esc(_size(len(blob)))) for name, blob in sorted(artefacts.items())]
-        body.append("<p>Every file of this release. The ontology, vocabularies and data come in "
-                    "Turtle, N-Triples, RDF/XML (ontology and vocabularies) and JSON-LD; "
-                    "<code>ccbkg.trig</code> and <code>ccbkg.nq</code> hold everything in named "
-                    "graphs; <code>SHA256SUMS</code> lists their checksums (the site itself is "
-                    "not listed there).</p>\n" + table(("File", "Format", "Size"), rows))
+        rows = [(link(f"../{name}", name), html("<code>{}</code>", media_type(name)),
+                 _size(len(blob))) for name, blob in sorted(artefacts.items())]
+        body.append(html("<p>Every file of this release. The ontology, vocabularies and data "
+                         "come in Turtle, N-Triples, RDF/XML (ontology and vocabularies) and "
+                         "JSON-LD; <code>ccbkg.trig</code> and <code>ccbkg.nq</code> hold "
+                         "everything in named graphs; <code>SHA256SUMS</code> lists their "
+                         "checksums (the site itself is not listed there).</p>\n{}",
+                         table(("File", "Format", "Size"), rows)))
     else:
-        body.append("<p>This site was generated without the release files.</p>\n")
+        body.append(Markup("<p>This site was generated without the release files.</p>\n"))
     body += [
-        '<h2 id="licence">Licence</h2>\n',
-        f"<p>The ontology, vocabularies, shapes and data are published under "
-        f"{link(LICENSE, 'Creative Commons Attribution 4.0 International (CC BY 4.0)')}: you may "
-        "share and adapt them for any purpose if you give appropriate credit. The ccbkg "
-        "software is MIT-licensed.</p>\n",
-        '<h2 id="cite">How to cite</h2>\n',
-        f'<blockquote class="cite-as">{esc(view.text(onto, DCTERMS.bibliographicCitation) or "")}'
-        "</blockquote>\n<p>Cite a single fact by its IRI (shown on its page) and the release "
-        "version.</p>\n",
-        '<h2 id="identifiers">Identifiers</h2>\n',
-        f"<p>Every resource has a permanent IRI under <code>{esc(BASE)}</code>: the ontology "
-        f"<code>{esc(ONTOLOGY_IRI)}</code>, its terms <code>{esc(str(CCB))}Term</code>, and the "
-        f"data <code>{esc(DATA_NS)}&lt;type&gt;/&lt;key&gt;</code>. Through w3id.org an IRI "
-        "gives this site to a browser and RDF to a program that asks for Turtle, RDF/XML, "
-        "JSON-LD or N-Triples (HTTP content negotiation); each resource page links its own "
-        "description in those formats.</p>\n",
-        '<h2 id="changes">Version and changes</h2>\n',
-        changes(changelog) if changelog else "<p>No changelog is shipped with this build.</p>\n",
-        '<h2 id="queries">Example queries</h2>\n',
-        f"<p>{len(examples)} SPARQL queries come with ccbkg. Run one with "
-        "<code>ccbkg query run NAME</code>, or paste it into any SPARQL 1.1 endpoint "
-        "loaded with <code>ccbkg.trig</code>.</p>\n",
+        html('<h2 id="licence">Licence</h2>\n<p>The ontology, vocabularies, shapes and data are '
+             "published under {}: you may share and adapt them for any purpose if you give "
+             "appropriate credit. The ccbkg software is MIT-licensed.</p>\n",
+             link(LICENSE, "Creative Commons Attribution 4.0 International (CC BY 4.0)")),
+        html('<h2 id="cite">How to cite</h2>\n<blockquote class="cite-as">{}</blockquote>\n'
+             "<p>Cite a single fact by its IRI (shown on its page) and the release version: "
+             'every resource page has a "Cite this" box with the text and BibTeX.</p>\n',
+             view.text(onto, DCTERMS.bibliographicCitation) or ""),
+        html('<h2 id="identifiers">Identifiers</h2>\n<p>Every resource has a permanent IRI under '
+             "<code>{}</code>: the ontology <code>{}</code>, its terms <code>{}Term</code>, and "
+             "the data <code>{}&lt;type&gt;/&lt;key&gt;</code>. Through w3id.org an IRI gives "
+             "this site to a browser and RDF to a program that asks for Turtle, RDF/XML, "
+             "JSON-LD or N-Triples (HTTP content negotiation); each resource page links its own "
+             "description in those formats.</p>\n", BASE, ONTOLOGY_IRI, str(CCB), DATA_NS),
+        Markup('<h2 id="changes">Version and changes</h2>\n'),
+        changes(changelog) if changelog else
+        Markup("<p>No changelog is shipped with this build.</p>\n"),
+        html('<h2 id="queries">Example queries</h2>\n<p>{} SPARQL queries come with ccbkg. Run '
+             "one with <code>ccbkg query run NAME</code>, or paste it into any SPARQL 1.1 "
+             "endpoint loaded with <code>ccbkg.trig</code>.</p>\n", len(examples)),
     ]
     for ex in examples:
-        params = ul(esc(p) for p in ex.params)
-        body.append(
-            f'<section class="query" id="query-{esc(ex.name)}"><h3>{esc(ex.title)}</h3>\n'
-            f'<p class="question">{esc(ex.question)}</p>\n<p>{esc(ex.description)}</p>\n'
-            + (f"<p>Parameters:</p>\n{params}" if params else "")
-            + f'<details><summary>SPARQL ({link(f"{QUERY_FOLDER}/{ex.name}.rq", ex.name)}.rq)'
-            f'</summary><pre class="sparql"><code>{esc(ex.text)}</code></pre></details>'
-            "</section>\n")
-    return Page(path, "Home", "".join(body),
+        params = ul(ex.params)
+        body.append(html(
+            '<section class="query" id="query-{}"><h3>{}</h3>\n<p class="question">{}</p>\n'
+            "<p>{}</p>\n{}<p>The query: {}.rq</p><details><summary>Show the SPARQL</summary>"
+            '<pre class="sparql"><code>{}</code></pre></details></section>\n',
+            ex.name, ex.title, ex.question, ex.description,
+            html("<p>Parameters:</p>\n{}", params) if params else "",
+            link(f"{QUERY_FOLDER}/{ex.name}.rq", ex.name), ex.text))
+    return Page(path, "Home", join(body),
                 description="ccbkg: a linked-data knowledge graph of cyber capacity building.")
+
+
+def countries_page(site: Site) -> Page:
+    """Every country with a profile, with how many facts it has (the navigation's Countries)."""
+    path = COUNTRIES_PAGE
+    view = site.view
+    rows = [(site.term(path, c), view.text(c, CCB.iso3166Alpha3) or "",
+             str(fact_count(site, c))) for c in site.profiles]
+    return Page(path, "Countries", html(
+        "<h1>Countries</h1>\n<p>{} countries have a profile: every fact about them by kind, "
+        "each cited to its passage.</p>\n{}", len(rows),
+        table(("Country", "ISO 3166-1 alpha-3", "Facts"), rows)),
+        description="Every country profile of the ccbkg graph.")
+
+
+def sources_page(site: Site, sources: list[URIRef]) -> Page:
+    """Every cited source document with its bibliographic record (the navigation's Sources)."""
+    path = SOURCES_PAGE
+    view = site.view
+    body = [html("<h1>Sources</h1>\n<p>{} documents are cited. Each fact of the graph quotes "
+                 "the passage of one of them that it rests on.</p>\n", len(sources))]
+    for doc in sources:
+        body.append(html('<section class="query"><h2>{}</h2>\n{}<p>{} cited passages.</p>\n'
+                         "{}</section>\n", site.term(path, doc),
+                         html('<p class="lead">{}</p>\n', view.text(doc, DCTERMS.description))
+                         if view.text(doc, DCTERMS.description) else "",
+                         passage_count(site, doc), bibliography(site, path, doc)))
+    return Page(path, "Sources", join(body),
+                description="The documents the ccbkg graph cites, with their records.")
 
 
 def resources_page(site: Site) -> Page:
@@ -181,12 +230,12 @@ def resources_page(site: Site) -> Page:
         node = URIRef(iri)
         kinds = sorted(view.types(node), key=lambda t: (-len(view.ancestors(t)), str(t)))
         groups.setdefault(kinds[0] if kinds else URIRef(str(RDF.Resource)), []).append(node)
-    body = ["<h1>All resources</h1>\n", f"<p>{len(site.linker.pages)} resources, each with a "
-            "page at the path of its IRI.</p>\n"]
+    body = [html("<h1>All resources</h1>\n<p>{} resources, each with a page at the path of "
+                 "its IRI.</p>\n", len(site.linker.pages))]
     for cls in sorted(groups, key=lambda c: view.label(c).lower()):
         items = sorted(groups[cls], key=lambda n: (view.label(n).lower(), sort_key(n)))
         anchor = str(cls).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
-        body.append(f'<h2 id="{esc(anchor)}">{esc(view.label(cls))} ({len(items)})</h2>\n'
-                    + ul(link(page_path(str(n)), view.label(n)) for n in items))
-    return Page(path, "All resources", "".join(body),
+        body.append(html('<h2 id="{}">{} ({})</h2>\n{}', anchor, view.label(cls), len(items),
+                         ul(link(page_path(str(n)), view.label(n)) for n in items)))
+    return Page(path, "All resources", join(body),
                 description="Every resource of the ccbkg graph.")

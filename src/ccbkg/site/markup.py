@@ -1,68 +1,92 @@
-"""HTML building blocks: escaping, links, tables and the page frame. No JavaScript anywhere."""
+"""HTML building blocks and the page frame, through Jinja2 templates that escape by default.
+
+Every piece of HTML is `Markup`: templates (templates/*.html) and `html()` fragments escape
+each value that is not Markup already, so text from the graph can never become markup. No
+JavaScript anywhere.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from html import escape
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, Template
+from markupsafe import Markup
 
 from ccbkg.site.links import relative
 
 STYLESHEET = "style.css"
 
 
-def esc(text: str) -> str:
-    """Text made safe for HTML content and attribute values."""
-    return escape(text, quote=True)
+@cache
+def _environment() -> Environment:
+    return Environment(loader=PackageLoader("ccbkg.site", "templates"), autoescape=True,
+                       undefined=StrictUndefined, keep_trailing_newline=True)
 
 
-def link(href: str | None, text: str, *, title: str | None = None, cls: str | None = None) -> str:
-    """A link with escaped text; plain text when there is nowhere to go."""
-    return link_html(href, esc(text), title=title, cls=cls)
+def template(name: str) -> Template:
+    """A template of the site (templates/NAME), autoescaping."""
+    return _environment().get_template(name)
 
 
-def link_html(href: str | None, inner: str, *, title: str | None = None,
-              cls: str | None = None) -> str:
-    """A link around HTML; external links are marked for the stylesheet."""
-    extra = f' title="{esc(title)}"' if title else ""
+def _blocks() -> Any:
+    return template("blocks.html").module
+
+
+def html(fragment: str, *args: object, **kwargs: object) -> Markup:
+    """A fragment of HTML with {} placeholders: each value is escaped unless it is Markup."""
+    return Markup(fragment).format(*args, **kwargs)
+
+
+def join(items: Iterable[str], sep: str = "") -> Markup:
+    """Pieces joined into one fragment; plain text among them is escaped (sep is HTML)."""
+    return Markup(sep).join(items)
+
+
+def link(href: str | None, text: object, *, title: str | None = None,
+         cls: str | None = None) -> Markup:
+    """A link around text (escaped) or Markup; plain content when there is nowhere to go.
+    External links are marked for the stylesheet."""
     classes = [cls] if cls else []
     if href is None:
-        return f'<span{extra}{_cls(classes)}>{inner}</span>' if extra or classes else inner
+        if not title and not classes:
+            return html("{}", text)
+        return html("<span{}{}>{}</span>", _attr("title", title), _classes(classes), text)
     if href.startswith(("http://", "https://")):
         classes.append("ext")
-    return f'<a href="{esc(href)}"{extra}{_cls(classes)}>{inner}</a>'
+    return html('<a href="{}"{}{}>{}</a>', href, _attr("title", title), _classes(classes), text)
 
 
-def _cls(classes: list[str]) -> str:
-    return f' class="{" ".join(classes)}"' if classes else ""
+def _attr(name: str, value: str | None) -> Markup:
+    return html(' {}="{}"', Markup(name), value) if value else Markup()
 
 
-def table(headers: Sequence[str], rows: Iterable[Sequence[str]], *, caption: str | None = None,
-          cls: str = "data") -> str:
-    """A table; headers are text, cells are HTML. Wrapped so that it scrolls on a phone."""
-    head = "".join(f'<th scope="col">{esc(h)}</th>' for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>\n" for row in rows)
-    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
-    return (f'<div class="scroll"><table class="{cls}">{cap}<thead><tr>{head}</tr></thead>\n'
-            f"<tbody>\n{body}</tbody></table></div>\n")
+def _classes(classes: list[str]) -> Markup:
+    return _attr("class", " ".join(classes)) if classes else Markup()
 
 
-def dl(pairs: Iterable[tuple[str, str]]) -> str:
-    """A description list from (term text, definition HTML) pairs; empty ones are left out."""
-    items = "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>\n" for k, v in pairs if v)
-    return f'<dl class="props">\n{items}</dl>\n' if items else ""
+def table(headers: Sequence[str], rows: Iterable[Sequence[object]], *,
+          caption: str | None = None, cls: str = "data") -> Markup:
+    """A table (cells are escaped unless Markup); on a phone each row becomes a card whose
+    cells are labelled by their column."""
+    return Markup(_blocks().table(list(headers), [list(r) for r in rows], caption, cls))
 
 
-def ul(items: Iterable[str], cls: str | None = None) -> str:
-    """A bulleted list of HTML items (nothing when empty)."""
-    lis = "".join(f"<li>{i}</li>\n" for i in items)
-    return f"<ul{_cls([cls] if cls else [])}>\n{lis}</ul>\n" if lis else ""
+def dl(pairs: Iterable[tuple[str, object]]) -> Markup:
+    """A description list from (term, definition) pairs; empty ones are left out."""
+    return Markup(_blocks().dl([(k, v) for k, v in pairs if v]))
 
 
-def figure(src: str, alt: str, caption: str, *, width: int, height: int) -> str:
-    """A diagram as an image with alt text and a caption."""
-    return (f'<figure class="diagram"><img src="{esc(src)}" alt="{esc(alt)}" width="{width}" '
-            f'height="{height}">\n<figcaption>{esc(caption)}</figcaption></figure>\n')
+def ul(items: Iterable[object], cls: str | None = None) -> Markup:
+    """A bulleted list (nothing when empty)."""
+    return Markup(_blocks().ul(list(items), cls))
+
+
+def figure(src: str, alt: str, caption: str, *, width: int, height: int) -> Markup:
+    """A diagram as an image with alt text and a caption, linked to the full-size SVG."""
+    return Markup(_blocks().figure(src, alt, caption, width, height))
 
 
 @dataclass(frozen=True)
@@ -71,8 +95,8 @@ class Page:
 
     path: str
     title: str
-    body: str
-    head: str = ""
+    body: Markup
+    head: Markup = field(default_factory=Markup)
     description: str = ""
 
 
@@ -82,34 +106,16 @@ class Frame:
 
     site_name: str
     nav: tuple[tuple[str, str], ...]  # (site path, label)
-    footer: str  # HTML without links
+    footer: Markup
     footer_links: tuple[tuple[str, str], ...] = ()  # (site path or web address, label)
 
     def render(self, page: Page) -> bytes:
         """The whole HTML document of a page."""
         def rel(target: str) -> str:
+            if target.startswith(("http://", "https://")):
+                return target
             return relative(page.path, target)
 
-        nav = "".join(
-            f'<li><a href="{esc(rel(target))}"'
-            f'{" aria-current=" + chr(34) + "page" + chr(34) if target == page.path else ""}>'
-            f"{esc(label)}</a></li>" for target, label in self.nav)
-        links = " · ".join(
-            link(target if target.startswith(("http://", "https://")) else rel(target), label)
-            for target, label in self.footer_links)
-        footer = self.footer + (f"<br>{links}" if links else "")
-        description = (f'<meta name="description" content="{esc(page.description)}">\n'
-                       if page.description else "")
-        return (
-            "<!DOCTYPE html>\n"
-            '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f"<title>{esc(page.title)} · {esc(self.site_name)}</title>\n{description}"
-            f'<link rel="stylesheet" href="{esc(rel(STYLESHEET))}">\n{page.head}'
-            "</head>\n<body>\n"
-            '<a class="skip" href="#main">Skip to content</a>\n'
-            f'<header class="site"><nav aria-label="Site"><ul>{nav}</ul></nav></header>\n'
-            f'<main id="main">\n{page.body}</main>\n'
-            f'<footer class="site">{footer}</footer>\n'
-            "</body>\n</html>\n"
-        ).encode()
+        return template("page.html").render(
+            page=page, frame=self, rel=rel, stylesheet=STYLESHEET,
+            footer_links=[(rel(t), label) for t, label in self.footer_links]).encode()

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from markupsafe import Markup
 from rdflib import OWL, URIRef
 from rdflib.term import Node
 
 from ccbkg.core.namespaces import CCB, DCTERMS, ONTOLOGY_IRI, RDF, RDFS, SKOS
 from ccbkg.site.context import Site
 from ccbkg.site.links import ONTOLOGY_PAGE, term_anchor
-from ccbkg.site.markup import Page, dl, esc, figure, table
+from ccbkg.site.markup import Page, dl, figure, html, join, table
 from ccbkg.site.view import DATA_NS, View, curie, sort_key
 
 EXAMPLES = 6
@@ -55,100 +56,105 @@ def ontology_page(site: Site, diagram: tuple[int, int] | None, downloads: str) -
     reused = sorted((t for t in terms if not own(t)), key=lambda t: curie(t))
     schemes = sorted(view.instances(SKOS.ConceptScheme), key=str)
     concepts = sum(len(view.subjects(SKOS.inScheme, s)) for s in schemes)
-    toc = [f'<li><a href="#classes">Classes</a> ({len(classes)})</li>']
-    toc += [f'<li><a href="#{anchor}">{esc(title)}</a> ({len(props[kind])})</li>'
+    toc = [html('<li><a href="#classes">Classes</a> ({})</li>', len(classes))]
+    toc += [html('<li><a href="#{}">{}</a> ({})</li>', anchor, title, len(props[kind]))
             for kind, anchor, title in KINDS if props[kind]]
-    toc.append(f'<li><a href="#schemes">Concept schemes</a> ({len(schemes)} schemes, '
-               f"{concepts} concepts)</li>")
-    toc.append(f'<li><a href="#reused">Reused terms</a> ({len(reused)})</li>')
+    toc.append(html('<li><a href="#schemes">Concept schemes</a> ({} schemes, {} concepts)</li>',
+                    len(schemes), concepts))
+    toc.append(html('<li><a href="#reused">Reused terms</a> ({})</li>', len(reused)))
     body = [
-        "<h1>Ontology reference</h1>\n",
-        f'<p class="lead">{esc(view.text(onto, DCTERMS.description) or "")}</p>\n',
+        Markup("<h1>Ontology reference</h1>\n"),
+        html('<p class="lead">{}</p>\n', view.text(onto, DCTERMS.description) or ""),
         dl([
-            ("Ontology IRI", f"<code>{esc(ONTOLOGY_IRI)}</code>"),
+            ("Ontology IRI", html("<code>{}</code>", ONTOLOGY_IRI)),
             ("This version", _iri_list(view.objects(onto, OWL.versionIRI))),
-            ("Version", esc(view.text(onto, OWL.versionInfo) or "")),
-            ("Issued", esc(view.text(onto, DCTERMS.issued) or "")),
-            ("Preferred prefix", f"<code>ccb:</code> = <code>{esc(str(CCB))}</code>"),
+            ("Version", view.text(onto, OWL.versionInfo) or ""),
+            ("Issued", view.text(onto, DCTERMS.issued) or ""),
+            ("Preferred prefix", html("<code>ccb:</code> = <code>{}</code>", str(CCB))),
             ("Licence", site.terms(path, view.objects(onto, DCTERMS.license))),
-            ("Cite as", esc(view.text(onto, DCTERMS.bibliographicCitation) or "")),
+            ("Cite as", view.text(onto, DCTERMS.bibliographicCitation) or ""),
             ("Downloads", downloads),
         ]),
-        f'<nav aria-label="Ontology sections" class="toc"><ul>{"".join(toc)}</ul></nav>\n',
+        html('<nav aria-label="Ontology sections" class="toc"><ul>{}</ul></nav>\n', join(toc)),
     ]
     if diagram is not None:
-        body.append('<h2 id="overview">Overview</h2>\n' + figure(
+        body.append(Markup('<h2 id="overview">Overview</h2>\n') + figure(
             "diagrams/ontology.svg",
             "Diagram of the ccb ontology's main classes as boxes, with labelled arrows for the "
             "properties that link them and hollow arrows for subclass links. The same "
             "information is listed in text below.",
             "Main classes and relations (domain → range).", width=diagram[0],
             height=diagram[1]))
-    body.append('<h2 id="classes">Classes</h2>\n' + _index(site, path, classes))
+    body.append(html('<h2 id="classes">Classes</h2>\n{}', _index(site, path, classes)))
     body.extend(class_entry(site, path, c) for c in classes)
     for kind, anchor, title in KINDS:
         if props[kind]:
-            body.append(f'<h2 id="{anchor}">{esc(title)}</h2>\n' + _index(site, path, props[kind]))
+            body.append(html('<h2 id="{}">{}</h2>\n{}', anchor, title,
+                             _index(site, path, props[kind])))
             body.extend(property_entry(site, path, p) for p in props[kind])
-    body.append('<h2 id="schemes">Concept schemes</h2>\n<p>Controlled values are SKOS concepts; '
-                "each scheme lists its concepts with their notation, definition and uses.</p>\n")
+    body.append(Markup('<h2 id="schemes">Concept schemes</h2>\n<p>Controlled values are SKOS '
+                       "concepts; each scheme lists its concepts with their notation, definition "
+                       "and uses.</p>\n"))
     body.extend(scheme_entry(site, path, s) for s in schemes)
-    body.append('<h2 id="reused">Reused terms</h2>\n<p>Terms of other vocabularies that the '
-                "ontology declares so that it stays in OWL 2 DL. They are not redefined.</p>\n")
+    body.append(Markup('<h2 id="reused">Reused terms</h2>\n<p>Terms of other vocabularies that '
+                       "the ontology declares so that it stays in OWL 2 DL. They are not "
+                       "redefined.</p>\n"))
     rows = []
     for t in reused:
         anchor = term_anchor(t) or ""
         kinds = ", ".join(curie(k) for k in sorted(terms[t], key=str))
-        rows.append((f'<span id="{esc(anchor)}"><code>{esc(curie(t))}</code></span>',
-                     esc(view.label(t)), esc(kinds), esc(view.definition(t) or ""),
+        rows.append((html('<span id="{}"><code>{}</code></span>', anchor, curie(t)),
+                     view.label(t), kinds, view.definition(t) or "",
                      site.terms(path, view.objects(t, RDFS.isDefinedBy))))
     body.append(table(("Term", "Label", "Kind", "Comment", "Defined by"), rows))
-    return Page(path, "Ontology reference", "".join(body),
+    return Page(path, "Ontology reference", join(body),
                 description="Classes, properties and concepts of the ccb ontology.")
 
 
-def _iri_list(values: list[Node]) -> str:
-    return ", ".join(f"<code>{esc(str(v))}</code>" for v in sorted(values, key=str))
+def _iri_list(values: list[Node]) -> Markup:
+    return join((html("<code>{}</code>", str(v)) for v in sorted(values, key=str)), ", ")
 
 
-def _index(site: Site, path: str, terms: list[URIRef]) -> str:
-    links = " · ".join(f'<a href="#{esc(term_anchor(t) or "")}">{esc(_local(t))}</a>'
-                       for t in terms)
-    return f'<p class="term-index">{links}</p>\n'
+def _index(site: Site, path: str, terms: list[URIRef]) -> Markup:
+    links = join((html('<a href="#{}">{}</a>', term_anchor(t) or "", _local(t)) for t in terms),
+                 " · ")
+    return html('<p class="term-index">{}</p>\n', links)
 
 
 def _local(term: Node) -> str:
     return str(term)[len(str(CCB)):] if own(term) else curie(term)
 
 
-def _head(site: Site, term: URIRef) -> str:
+def _head(site: Site, term: URIRef) -> Markup:
     view = site.view
     alt = view.alt_labels(term)
     deprecated = view.value(term, OWL.deprecated)
-    return (f'<article class="term" id="{esc(term_anchor(term) or "")}">'
-            f'<h3>{esc(view.label(term))} <code>{esc(curie(term))}</code>'
-            + (' <span class="badge">deprecated</span>' if deprecated is not None and
-               str(deprecated).lower() == "true" else "") + "</h3>\n"
-            + f'<p class="definition">{esc(view.text(term, SKOS.definition) or "")}</p>\n'
-            + "".join(f'<p class="comment">{esc(c)}</p>\n'
-                      for c in sorted(view.texts(term, RDFS.comment)))
-            + (f'<p class="alt">Also called: {esc(", ".join(sorted(alt)))}</p>\n' if alt else ""))
+    badge = Markup(' <span class="badge">deprecated</span>') if deprecated is not None and \
+        str(deprecated).lower() == "true" else ""
+    return html('<article class="term" id="{}"><h3>{} <code>{}</code>{}</h3>\n'
+                '<p class="definition">{}</p>\n{}{}', term_anchor(term) or "", view.label(term),
+                curie(term), badge, view.text(term, SKOS.definition) or "",
+                join(html('<p class="comment">{}</p>\n', c)
+                     for c in sorted(view.texts(term, RDFS.comment))),
+                html('<p class="alt">Also called: {}</p>\n', ", ".join(sorted(alt)))
+                if alt else "")
 
 
-def _expr(site: Site, path: str, node: Node) -> str:
+def _expr(site: Site, path: str, node: Node) -> Markup:
     members = site.view.members(node)
-    return " or ".join(site.term(path, m) for m in members) if members else esc(curie(node))
+    return join((site.term(path, m) for m in members), " or ") if members else \
+        html("{}", curie(node))
 
 
-def _examples(site: Site, path: str, nodes: list[Node]) -> str:
+def _examples(site: Site, path: str, nodes: list[Node]) -> Markup:
     if not nodes:
-        return ""
+        return Markup()
     shown = sorted(nodes, key=lambda n: (site.view.label(n).lower(), sort_key(n)))[:EXAMPLES]
     more = f" and {len(nodes) - len(shown)} more" if len(nodes) > len(shown) else ""
-    return f"{len(nodes)}: " + ", ".join(site.term(path, n) for n in shown) + esc(more)
+    return html("{}: {}{}", len(nodes), join((site.term(path, n) for n in shown), ", "), more)
 
 
-def class_entry(site: Site, path: str, cls: URIRef) -> str:
+def class_entry(site: Site, path: str, cls: URIRef) -> Markup:
     """A class: definition, super- and subclasses, disjoint classes, properties and instances."""
     view = site.view
     disjoint = set(view.objects(cls, OWL.disjointWith)) | set(view.subjects(OWL.disjointWith, cls))
@@ -160,14 +166,14 @@ def class_entry(site: Site, path: str, cls: URIRef) -> str:
     range_of = [p for p in _with(site, RDFS.range) if cls in _with(site, RDFS.range)[p]]
     instances = [n for n in view.instances(cls) if str(n).startswith(DATA_NS)]
     return _head(site, cls) + dl([
-        ("IRI", f"<code>{esc(str(cls))}</code>"),
+        ("IRI", html("<code>{}</code>", str(cls))),
         ("Subclass of", site.terms(path, view.supers(cls))),
         ("Subclasses", site.terms(path, view.subs(cls))),
         ("Disjoint with", site.terms(path, sorted(disjoint, key=sort_key))),
         ("Properties of this class (domain)", site.terms(path, domain_of)),
         ("Values of (range)", site.terms(path, range_of)),
         ("Instances in the data", _examples(site, path, instances)),
-    ]) + "</article>\n"
+    ]) + Markup("</article>\n")
 
 
 def _with(site: Site, p: URIRef) -> dict[Node, set[Node]]:
@@ -179,28 +185,29 @@ def _with(site: Site, p: URIRef) -> dict[Node, set[Node]]:
     return cache
 
 
-def property_entry(site: Site, path: str, prop: URIRef) -> str:
+def property_entry(site: Site, path: str, prop: URIRef) -> Markup:
     """A property: definition, domain, range, super- and sub-properties, uses in the data."""
     view = site.view
     kinds = [curie(k) for k in view.types(prop)]
     uses = [(s, o) for s, o in view.graph.subject_objects(prop) if str(s).startswith(DATA_NS)]
     uses.sort(key=lambda so: (view.label(so[0]).lower(), sort_key(so[0]), sort_key(so[1])))
-    examples = "".join(f"<li>{site.term(path, s)} → {site.term(path, o)}</li>"
-                       for s, o in uses[:3])
+    examples = join(html("<li>{} → {}</li>", site.term(path, s), site.term(path, o))
+                    for s, o in uses[:3])
     inverse = view.objects(prop, OWL.inverseOf) + view.subjects(OWL.inverseOf, prop)
     return _head(site, prop) + dl([
-        ("IRI", f"<code>{esc(str(prop))}</code>"),
-        ("Kind", esc(", ".join(sorted(kinds)))),
-        ("Domain", " and ".join(_expr(site, path, d) for d in view.objects(prop, RDFS.domain))),
-        ("Range", " and ".join(_expr(site, path, r) for r in view.objects(prop, RDFS.range))),
+        ("IRI", html("<code>{}</code>", str(prop))),
+        ("Kind", ", ".join(sorted(kinds))),
+        ("Domain", join((_expr(site, path, d) for d in view.objects(prop, RDFS.domain)), " and ")),
+        ("Range", join((_expr(site, path, r) for r in view.objects(prop, RDFS.range)), " and ")),
         ("Sub-property of", site.terms(path, view.objects(prop, RDFS.subPropertyOf))),
         ("Sub-properties", site.terms(path, view.sub_properties(prop))),
         ("Inverse of", site.terms(path, inverse)),
-        ("Uses in the data", f"{len(uses)}<ul class=\"examples\">{examples}</ul>" if uses else ""),
-    ]) + "</article>\n"
+        ("Uses in the data", html('{}<ul class="examples">{}</ul>', len(uses), examples)
+         if uses else ""),
+    ]) + Markup("</article>\n")
 
 
-def scheme_entry(site: Site, path: str, scheme: Node) -> str:
+def scheme_entry(site: Site, path: str, scheme: Node) -> Markup:
     """A concept scheme and a table of its concepts with the data that uses them."""
     view = site.view
     anchor = term_anchor(scheme) or ""
@@ -210,15 +217,15 @@ def scheme_entry(site: Site, path: str, scheme: Node) -> str:
     for c in concepts:
         users = [s for s, _ in view.incoming(c) if str(s).startswith(DATA_NS)]
         rows.append((
-            f'<span id="{esc(term_anchor(c) or "")}">{esc(view.label(c))}</span>',
-            f"<code>{esc(view.text(c, SKOS.notation) or '')}</code>",
-            esc(view.text(c, SKOS.definition) or ""),
+            html('<span id="{}">{}</span>', term_anchor(c) or "", view.label(c)),
+            html("<code>{}</code>", view.text(c, SKOS.notation) or ""),
+            view.text(c, SKOS.definition) or "",
             site.terms(path, view.objects(c, SKOS.broader)),
             site.terms(path, view.subjects(SKOS.broader, c)),
             _examples(site, path, sorted(set(users), key=sort_key)),
         ))
-    return (f'<section class="scheme" id="{esc(anchor)}"><h3>{esc(view.label(scheme))} '
-            f"<code>{esc(str(scheme))}</code></h3>\n"
-            f"<p>{esc(view.text(scheme, DCTERMS.description) or '')}</p>\n"
-            + table(("Concept", "Notation", "Definition", "Broader", "Narrower", "Used by"), rows)
-            + "</section>\n")
+    return html('<section class="scheme" id="{}"><h3>{} <code>{}</code></h3>\n<p>{}</p>\n{}'
+                "</section>\n", anchor, view.label(scheme), str(scheme),
+                view.text(scheme, DCTERMS.description) or "",
+                table(("Concept", "Notation", "Definition", "Broader", "Narrower", "Used by"),
+                      rows))

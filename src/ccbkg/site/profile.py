@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from markupsafe import Markup
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
 from ccbkg.core.namespaces import CCB, DCTERMS, ORG, RDF, RDFS, SCHEMA, SKOS, TIME
 from ccbkg.site.context import Site
 from ccbkg.site.links import relative
-from ccbkg.site.markup import esc, figure, link, table
+from ccbkg.site.markup import dl, figure, html, join, link, table, ul
 from ccbkg.site.view import sort_key
 
 NETWORK_FOLDER = "diagrams"
@@ -78,55 +79,58 @@ def assign(site: Site, country: URIRef) -> dict[str, list[Node]]:
     return out
 
 
-def profile_section(site: Site, path: str, country: URIRef) -> str:
-    """The profile sections of a country page (h2 and h3 only)."""
+def profile_section(site: Site, path: str, country: URIRef) -> Markup:
+    """The profile sections of a country page (h2 and h3 only); the sections with nothing to
+    show are named together on one line."""
     view = site.view
     groups = assign(site, country)
     total = sum(len(v) for v in groups.values())
     passages = {p for nodes in groups.values() for n in nodes for p in site.passages(n)}
-    toc = "".join(f'<li><a href="#{s.anchor}">{esc(s.heading)}</a> ({len(groups[s.anchor])})</li>'
-                  for s in SECTIONS)
-    if groups["other"]:
-        toc += f'<li><a href="#other">Other facts</a> ({len(groups["other"])})</li>'
+    shown = [s for s in SECTIONS if groups[s.anchor]]
+    empty = [s for s in SECTIONS if not groups[s.anchor]]
     dated = timeline_items(site, country)
-    toc += f'<li><a href="#timeline">Timeline</a> ({len(dated)})</li>'
-    name = esc(view.label(country))
-    parts = [f'<p class="lead">The graph records {total} facts about {name}, '
-             f"citing {len(passages)} passages of the source. Every fact links to the words "
-             "it rests on.</p>\n",
-             f'<nav aria-label="Profile sections" class="toc"><ul>{toc}</ul></nav>\n']
-    for s in SECTIONS:
+    toc = [html('<a href="#{}">{}</a> ({})', s.anchor, s.heading, len(groups[s.anchor]))
+           for s in shown]
+    if groups["other"]:
+        toc.append(html('<a href="#other">Other facts</a> ({})', len(groups["other"])))
+    if dated:
+        toc.append(html('<a href="#timeline">Timeline</a> ({})', len(dated)))
+    name = view.label(country)
+    parts = [html('<p class="lead">The graph records {} facts about {}, citing {} passages of '
+                  "the sources. Every fact links to the words it rests on.</p>\n",
+                  total, name, len(passages)),
+             html('<nav aria-label="Profile sections" class="toc">{}</nav>\n', ul(toc))]
+    if empty:
+        parts.append(html('<p class="none">Nothing recorded for {} under: {}.</p>\n', name,
+                          join((html('<span id="{}">{}</span>', s.anchor, s.heading)
+                                for s in empty), ", ")))
+    for s in shown:
         nodes = groups[s.anchor]
-        parts.append(f'<section id="{s.anchor}"><h2>{esc(s.heading)}</h2>\n')
-        if not nodes:
-            parts.append(f'<p class="none">The source records none for {name}.</p></section>\n')
-            continue
+        parts.append(html('<section id="{}"><h2>{}</h2>\n', s.anchor, s.heading))
         if s.intro:
-            parts.append(f'<p class="intro">{esc(s.intro)}</p>\n')
+            parts.append(html('<p class="intro">{}</p>\n', s.intro))
         if s.anchor == "agreements":
             parts.append(agreements_table(site, path, country, nodes))
             parts.append(_network_figure(site, path, country))
         else:
             parts.extend(fact_card(site, path, n) for n in nodes)
-        parts.append("</section>\n")
+        parts.append(Markup("</section>\n"))
     if groups["other"]:
-        parts.append('<section id="other"><h2>Other facts</h2>\n')
+        parts.append(Markup('<section id="other"><h2>Other facts</h2>\n'))
         parts.extend(fact_card(site, path, n) for n in groups["other"])
-        parts.append("</section>\n")
-    parts.append('<section id="timeline"><h2>Timeline</h2>\n')
+        parts.append(Markup("</section>\n"))
     if not dated:
-        parts.append(f'<p class="none">The source gives no date for any fact about {name}.</p>'
-                     "</section>\n")
+        parts.append(html('<p class="none" id="timeline">The sources give no date for any fact '
+                          "about {}.</p>\n", name))
     else:
-        parts.append('<p class="intro">Dated facts, oldest first, at the precision the source '
-                     'gives.</p>\n<ol class="timeline">\n')
-        for when, node, carrier in dated:
-            via = "" if carrier == node else f" (date of {site.term(path, carrier)})"
-            parts.append(f'<li><time datetime="{esc(when)}">{esc(when)}</time> '
-                         f"{site.term(path, node)} <span class=\"kind\">"
-                         f"{esc(_kind(site, node))}</span>{via}</li>\n")
-        parts.append("</ol></section>\n")
-    return "".join(parts)
+        items = [html('<li><time datetime="{}">{}</time> {} <span class="kind">{}</span>{}</li>\n',
+                      when, when, site.term(path, node), _kind(site, node),
+                      "" if carrier == node else html(" (date of {})", site.term(path, carrier)))
+                 for when, node, carrier in dated]
+        parts.append(html('<section id="timeline"><h2>Timeline</h2>\n<p class="intro">Dated '
+                          "facts, oldest first, at the precision the source gives.</p>\n"
+                          '<ol class="timeline">\n{}</ol></section>\n', join(items)))
+    return join(parts)
 
 
 def timeline_items(site: Site, country: URIRef) -> list[tuple[str, Node, Node]]:
@@ -142,30 +146,30 @@ def timeline_items(site: Site, country: URIRef) -> list[tuple[str, Node, Node]]:
     return sorted(out, key=lambda t: (t[0], view.label(t[1]).lower(), sort_key(t[1])))
 
 
-def fact_card(site: Site, path: str, node: Node) -> str:
+def fact_card(site: Site, path: str, node: Node) -> Markup:
     """One fact: label, kind, date, its properties, notes and the passages it cites."""
     view = site.view
-    rows = []
+    rows: list[tuple[str, Markup]] = []
     found = view.dated(node)
     if found is not None:
         when, carrier = found
-        via = "" if carrier == node else f" (date of {site.term(path, carrier)})"
-        rows.append(("Date", f'<time datetime="{esc(when.value)}">{esc(when.value)}</time>{via}'))
+        via = "" if carrier == node else html(" (date of {})", site.term(path, carrier))
+        rows.append(("Date", html('<time datetime="{}">{}</time>{}', when.value, when.value,
+                                  via)))
     props = view.properties(node)
     for p in sorted(props, key=lambda q: (view.label(q).lower(), str(q))):
         if p in _HIDDEN:
             continue
         values = sorted(props[p], key=lambda v: (view.label(v).lower(), sort_key(v)))
-        rows.append((view.label(p), "; ".join(_inline(site, path, v, p) for v in values)))
-    items = "".join(f"<dt>{esc(k[:1].upper() + k[1:])}</dt><dd>{v}</dd>" for k, v in rows)
+        rows.append((view.property_name(p),
+                     join((_inline(site, path, v, p) for v in values), "; ")))
     description = view.text(node, DCTERMS.description)
-    notes = "".join(f'<p class="note">Note: {esc(n)}</p>\n'
-                    for n in sorted(view.texts(node, SKOS.editorialNote)))
-    return (f'<article class="fact"><h3>{site.term(path, node)} '
-            f'<span class="kind">{esc(_kind(site, node))}</span></h3>\n'
-            + (f"<p>{esc(description)}</p>\n" if description else "")
-            + (f'<dl class="props">{items}</dl>\n' if items else "")
-            + notes + site.cites(path, node) + "</article>\n")
+    notes = join(html('<p class="note">Note: {}</p>\n', view.plain(n))
+                 for n in sorted(view.texts(node, SKOS.editorialNote)))
+    return html('<article class="fact"><h3>{} <span class="kind">{}</span></h3>\n{}{}{}{}'
+                "</article>\n", site.term(path, node), _kind(site, node),
+                html("<p>{}</p>\n", view.plain(description)) if description else "",
+                dl((k[:1].upper() + k[1:], v) for k, v in rows), notes, site.cites(path, node))
 
 
 def _kind(site: Site, node: Node) -> str:
@@ -173,22 +177,22 @@ def _kind(site: Site, node: Node) -> str:
     return site.view.label(kinds[0]) if kinds else ""
 
 
-def _inline(site: Site, path: str, value: Node, p: URIRef) -> str:
+def _inline(site: Site, path: str, value: Node, p: URIRef) -> Markup:
     """A value inside a fact: quotes as quotes, objectives and statements with their words."""
     view = site.view
     if isinstance(value, Literal):
         if p == CCB.quote:
-            return f'<q class="quote">{esc(str(value))}</q>'
+            return html('<q class="quote">{}</q>', str(value))
         return site.term(path, value)
     shown = site.term(path, value)
     if view.is_a(value, SCHEMA.MonetaryAmount):
         stated = view.text(value, CCB.amountAsStated)
         number = view.text(value, SCHEMA.value)
-        return esc(stated or view.label(value)) + (f' <span class="dt">({esc(number)})</span>'
-                                                   if number else "")
+        return html("{}{}", stated or view.label(value),
+                    html(' <span class="dt">({})</span>', number) if number else "")
     quote = view.text(value, CCB.quote)
     if quote and (view.is_a(value, CCB.Objective) or view.is_a(value, CCB.Statement)):
-        shown += f': <q class="quote">{esc(quote)}</q>'
+        shown += html(': <q class="quote">{}</q>', quote)
     return shown
 
 
@@ -210,7 +214,7 @@ def home_country(site: Site, party: Node) -> Node | None:
     return None
 
 
-def agreements_table(site: Site, path: str, country: URIRef, nodes: list[Node]) -> str:
+def agreements_table(site: Site, path: str, country: URIRef, nodes: list[Node]) -> Markup:
     """Agreements with status, date, counterparties, acting body, subject and source."""
     view = site.view
     rows = []
@@ -228,17 +232,17 @@ def agreements_table(site: Site, path: str, country: URIRef, nodes: list[Node]) 
                 continue
             shown = site.term(path, party)
             if home is not None and home != party:
-                shown += f" ({site.term(path, home)})"
+                shown += html(" ({})", site.term(path, home))
             others.append(shown)
         date = view.date(a)
         status = view.value(a, CCB.agreementStatus)
         rows.append((
             site.term(path, a),
             site.term(path, status) if status is not None else "",
-            esc(date.value) if date else '<span class="none">not given</span>',
-            "<br>".join(others),
+            date.value if date else Markup('<span class="none">not given</span>'),
+            join(others, "<br>"),
             site.terms(path, view.objects(a, CCB.actingThrough)),
-            esc("; ".join(view.texts(a, CCB.subject))),
+            "; ".join(view.texts(a, CCB.subject)),
             site.cite_links(path, a),
         ))
     return table(("Agreement", "Status", "Date", "Counterparties", "Acting through", "Subject",
@@ -250,10 +254,10 @@ def network_file(site: Site, country: URIRef) -> str:
     return f"{NETWORK_FOLDER}/agreements-{str(country).rsplit('/', 1)[-1].lower()}.svg"
 
 
-def _network_figure(site: Site, path: str, country: URIRef) -> str:
+def _network_figure(site: Site, path: str, country: URIRef) -> Markup:
     size = site.diagram_sizes.get(network_file(site, country))
     if size is None:
-        return ""
+        return Markup()
     name = site.view.label(country)
     return figure(relative(path, network_file(site, country)),
                   f"Network of {name}'s agreements: {name} in the centre, a line to each "
@@ -263,14 +267,14 @@ def _network_figure(site: Site, path: str, country: URIRef) -> str:
                   height=size[1])
 
 
-def identity(site: Site, path: str, country: URIRef) -> str:
+def identity(site: Site, path: str, country: URIRef) -> Markup:
     """ISO codes and the Wikidata entity of a country, for the page head."""
     view = site.view
     bits = []
     for p, name in ((CCB.iso3166Alpha3, "ISO 3166-1 alpha-3"), (CCB.iso3166Alpha2, "alpha-2")):
         v = view.text(country, p)
         if v:
-            bits.append(f"{name} <code>{esc(v)}</code>")
+            bits.append(html("{} <code>{}</code>", name, v))
     for same in view.objects(country, SCHEMA.sameAs):
         bits.append("Wikidata " + link(str(same), str(same).rsplit("/", 1)[-1]))
-    return f'<p class="identity">{" · ".join(bits)}</p>\n' if bits else ""
+    return html('<p class="identity">{}</p>\n', join(bits, " · ")) if bits else Markup()

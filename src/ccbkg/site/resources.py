@@ -6,15 +6,17 @@ from collections.abc import Callable
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import URIRef
+from markupsafe import Markup
+from rdflib import Literal, URIRef
 from rdflib.term import Node
 
 from ccbkg.core.namespaces import CCB, DCTERMS, RDF, RDFS, SKOS
 from ccbkg.rdf.jsonld import compacted
 from ccbkg.rdf.serialize import Ordered
+from ccbkg.site.cite import cite_box
 from ccbkg.site.context import Site, passage_anchor, shorten
 from ccbkg.site.links import page_path, relative, split_fragment
-from ccbkg.site.markup import Page, esc, link, table
+from ccbkg.site.markup import Page, html, join, link, table
 from ccbkg.site.view import sort_key
 
 RDF_FILES = (("ttl", "Turtle", "text/turtle"), ("nt", "N-Triples", "application/n-triples"),
@@ -23,8 +25,9 @@ RDF_FILES = (("ttl", "Turtle", "text/turtle"), ("nt", "N-Triples", "application/
 _FIRST = (RDF.type, RDFS.label, SKOS.prefLabel, SKOS.altLabel, DCTERMS.title,
           DCTERMS.description)
 _LAST = (SKOS.editorialNote, CCB.citesPassage)
+PROSE = (SKOS.editorialNote, DCTERMS.description, RDFS.comment)  # written words, not data
 
-Extra = Callable[[Site, str, URIRef], str]
+Extra = Callable[[Site, str, URIRef], Markup]
 
 
 def resource_page(site: Site, iri: URIRef, extra: Extra | None = None) -> Page:
@@ -32,35 +35,37 @@ def resource_page(site: Site, iri: URIRef, extra: Extra | None = None) -> Page:
     path = page_path(str(iri))
     view = site.view
     label = view.label(iri)
-    kinds = ", ".join(site.term(path, t) for t in sorted(view.types(iri), key=str))
+    kinds = join((site.term(path, t) for t in sorted(view.types(iri), key=str)), ", ")
     stem = path.rsplit("/", 1)[-1].removesuffix(".html")
-    formats = " · ".join(link(f"{stem}.{ext}", name) for ext, name, _ in RDF_FILES)
-    head = "".join(f'<link rel="alternate" type="{media}" href="{esc(stem)}.{ext}">\n'
-                   for ext, _, media in RDF_FILES)
-    body = [f"<h1>{esc(label)}</h1>\n",
-            f'<p class="kind">{kinds or "Resource"} · <code class="iri">{esc(str(iri))}</code>'
-            f"<br>This description as {formats}</p>\n"]
+    formats = join((link(f"{stem}.{ext}", name) for ext, name, _ in RDF_FILES), " · ")
+    head = join(html('<link rel="alternate" type="{}" href="{}.{}">\n', media, stem, ext)
+                for ext, _, media in RDF_FILES)
+    body = [html("<h1>{}</h1>\n", label),
+            html('<p class="kind">{} · <code class="iri">{}</code><br>This description as {}'
+                 "</p>\n", kinds or "Resource", str(iri), formats)]
     description = view.text(iri, DCTERMS.description)
     if description:
-        body.append(f'<p class="lead">{esc(description)}</p>\n')
+        body.append(html('<p class="lead">{}</p>\n', view.plain(description)))
     if extra is not None:
         body.append(extra(site, path, iri))
-    body.append('<h2 id="properties">Properties</h2>\n' + properties_table(site, path, iri))
+    body.append(html('<h2 id="properties">Properties</h2>\n{}',
+                     properties_table(site, path, iri)))
     parts = view.fragments.get(str(iri), [])
     if parts:
-        body.append('<h2 id="parts">Parts</h2>\n')
+        body.append(Markup('<h2 id="parts">Parts</h2>\n'))
         for part in parts:
             fragment = split_fragment(str(part))[1]
-            body.append(f'<section id="{esc(fragment)}"><h3>{esc(view.label(part))}</h3>\n'
-                        f"<p><code class=\"iri\">{esc(str(part))}</code></p>\n"
-                        f"{properties_table(site, path, part)}</section>\n")
+            body.append(html('<section id="{}"><h3>{}</h3>\n<p><code class="iri">{}</code></p>\n'
+                             "{}</section>\n", fragment, view.label(part), str(part),
+                             properties_table(site, path, part)))
     body.append(sources_section(site, path, iri))
+    body.append(cite_box(site, iri))
     body.append(referenced_by(site, path, iri))
-    return Page(path, label, "".join(body), head=head,
+    return Page(path, label, join(body), head=head,
                 description=shorten(description or label, 200))
 
 
-def properties_table(site: Site, path: str, node: Node) -> str:
+def properties_table(site: Site, path: str, node: Node) -> Markup:
     """Every property of a node with its values, in a readable order."""
     props = site.view.properties(node)
 
@@ -72,43 +77,46 @@ def properties_table(site: Site, path: str, node: Node) -> str:
     rows = []
     for p in sorted(props, key=order):
         values = sorted(props[p], key=lambda v: (site.view.label(v).lower(), sort_key(v)))
-        cells = "<br>".join(_value(site, path, v) for v in values)
+        cells = join((_value(site, path, v, p) for v in values), "<br>")
         rows.append((site.prop(path, p), cells))
     return table(("Property", "Value"), rows, cls="data props-table")
 
 
-def _value(site: Site, path: str, value: Node) -> str:
+def _value(site: Site, path: str, value: Node, p: URIRef) -> Markup:
     if isinstance(value, URIRef) and site.view.is_a(value, CCB.Passage):
         target = site.passage_target(value)
         quote = site.exact(value)
-        extra = ""
+        extra = Markup()
         if target is not None:
-            extra = " (" + link(relative(path, target), "in the source") + ")"
+            extra = html(" ({})", link(relative(path, target), "in the source"))
         return site.term(path, value) + extra + (
-            f'<br><q class="quote">{esc(shorten(quote, 160))}</q>' if quote else "")
+            html('<br><q class="quote">{}</q>', shorten(quote, 160)) if quote else Markup())
+    if isinstance(value, Literal) and p in PROSE:
+        return html("{}", site.view.plain(str(value)))
     return site.term(path, value)
 
 
-def sources_section(site: Site, path: str, node: Node) -> str:
+def sources_section(site: Site, path: str, node: Node) -> Markup:
     """The passages a node cites, quoted in full, linked to the source text."""
     passages = site.passages(node)
     if not passages:
-        return ""
+        return Markup()
     items = []
     for p in passages:
         target = site.passage_target(p)
-        where = link(relative(path, target), "read it in the source") if target else ""
+        where = html(" · {}", link(relative(path, target), "read it in the source")) \
+            if target else ""
         offsets = site.offsets(p)
         at = f" (characters {offsets[0]}–{offsets[1]})" if offsets else ""
-        items.append(f'<li><blockquote class="quote">{esc(site.exact(p) or "")}</blockquote>'
-                     f"<p>{site.term(path, p)}{esc(at)}{' · ' + where if where else ''}</p></li>\n")
-    return ('<h2 id="sources">Sources</h2>\n<p>The words of the source this description rests '
-            f'on.</p>\n<ol class="passages">\n{"".join(items)}</ol>\n')
+        items.append(html('<li><blockquote class="quote">{}</blockquote><p>{}{}{}</p></li>\n',
+                          site.exact(p) or "", site.term(path, p), at, where))
+    return html('<h2 id="sources">Sources</h2>\n<p>The words of the source this description '
+                'rests on.</p>\n<ol class="passages">\n{}</ol>\n', join(items))
 
 
-def referenced_by(site: Site, path: str, iri: URIRef) -> str:
+def referenced_by(site: Site, path: str, iri: URIRef) -> Markup:
     """The nodes that point at this one (or at its parts)."""
-    rows: list[tuple[str, str, str]] = []
+    rows: list[tuple[str, Markup, Markup]] = []
     targets = [iri, *site.view.fragments.get(str(iri), [])]
     for target in targets:
         for s, p in site.view.incoming(target):
@@ -117,19 +125,20 @@ def referenced_by(site: Site, path: str, iri: URIRef) -> str:
             key = f"{site.view.label(s).lower()}\x00{s}\x00{p}"
             rows.append((key, site.term(path, s), site.prop(path, p)))
     if not rows:
-        return ""
+        return Markup()
     rows.sort()
-    return ('<h2 id="referenced-by">Referenced by</h2>\n'
-            + table(("Node", "Property"), [(r[1], r[2]) for r in rows]))
+    return html('<h2 id="referenced-by">Referenced by</h2>\n{}',
+                table(("Node", "Property"), [(r[1], r[2]) for r in rows]))
 
 
-def passage_note(site: Site, path: str, passage: URIRef) -> str:
+def passage_note(site: Site, path: str, passage: URIRef) -> Markup:
     """On a passage page: the quote and where it is in the source."""
     target = site.passage_target(passage)
     quote = site.exact(passage) or ""
-    where = (f"<p>{link(relative(path, target), 'Read the passage in the source text')} "
-             f"(anchor <code>#{esc(passage_anchor(passage))}</code>).</p>\n") if target else ""
-    return f'<blockquote class="quote big">{esc(quote)}</blockquote>\n{where}'
+    where = html("<p>{} (anchor <code>#{}</code>).</p>\n",
+                 link(relative(path, target), "Read the passage in the source text"),
+                 passage_anchor(passage)) if target else ""
+    return html('<blockquote class="quote big">{}</blockquote>\n{}', quote, where)
 
 
 def description_files(quads: list[ox.Quad], pages: set[str],

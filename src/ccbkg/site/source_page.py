@@ -12,13 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import pairwise
 
+from markupsafe import Markup
 from rdflib import URIRef
 from rdflib.term import Node
 
 from ccbkg.core.namespaces import CCB, OA
+from ccbkg.site.cite import bibliography
 from ccbkg.site.context import Site, passage_anchor, shorten
 from ccbkg.site.links import relative
-from ccbkg.site.markup import esc, link
+from ccbkg.site.markup import html, join, link
 from ccbkg.site.view import sort_key
 
 TEXT_FOLDER = "sources"
@@ -66,7 +68,7 @@ def place(site: Site, doc: URIRef, text: str) -> tuple[list[Placed], list[URIRef
     return placed, misfits
 
 
-def highlighted(text: str, placed: list[Placed]) -> tuple[str, str]:
+def highlighted(text: str, placed: list[Placed]) -> tuple[Markup, str]:
     """The text as HTML with markers and highlights, and the CSS that lights a target up.
 
     One sweep over the cut points: the passages covering a piece are those started and not
@@ -78,26 +80,27 @@ def highlighted(text: str, placed: list[Placed]) -> tuple[str, str]:
         starting.setdefault(p.start, []).append(p)
         ending.setdefault(p.end, []).append(p)
     active: dict[int, Placed] = {}
-    out: list[str] = []
+    out: list[Markup] = []
     for a, b in pairwise(cuts):
         for p in ending.get(a, []):
             active.pop(p.number, None)
         for p in starting.get(a, []):
             active[p.number] = p
-            out.append(f'<a class="pm" id="{p.anchor}" href="#about-{p.anchor}" '
-                       f'aria-label="Passage {p.number} starts here">{p.number}</a>')
-        piece = esc(text[a:b])
+            out.append(html('<a class="pm" id="{0}" href="#about-{0}" aria-label="Passage {1} '
+                            'starts here">{1}</a>', p.anchor, p.number))
+        piece = text[a:b]
         if active:
             numbers = sorted(active)
             classes = " ".join(f"c-{n}" for n in numbers)
             noun = "Passage" if len(numbers) == 1 else "Passages"
-            out.append(f'<mark class="hl d{min(len(numbers), 3)} {classes}" '
-                       f'title="{noun} {", ".join(map(str, numbers))}">{piece}</mark>')
+            out.append(html('<mark class="hl d{} {}" title="{} {}">{}</mark>',
+                            min(len(numbers), 3), classes, noun, ", ".join(map(str, numbers)),
+                            piece))
         else:
-            out.append(piece)
+            out.append(html("{}", piece))
     css = "\n".join(f'[id="{p.anchor}"]:target ~ .c-{p.number} {{ background: var(--target); '
                     "outline: 2px solid var(--target-edge); }" for p in placed)
-    return "".join(out), css
+    return join(out), css
 
 
 def overlaps(placed: list[Placed]) -> int:
@@ -111,46 +114,49 @@ def overlaps(placed: list[Placed]) -> int:
     return count
 
 
-def source_section(site: Site, path: str, doc: URIRef) -> str:
+def source_section(site: Site, path: str, doc: URIRef) -> Markup:
     """The source document's text and the list of its passages with the facts citing them."""
     name = site.view.text(doc, CCB.fileName) or ""
+    record = html('<h2 id="bibliographic">Bibliographic record</h2>\n{}',
+                  bibliography(site, path, doc))
     text = source_text(site, doc)
     if text is None:
-        return (f'<h2 id="text">Text</h2>\n<p>The text file <code>{esc(name)}</code> is not '
-                "shipped with this build.</p>\n")
+        return record + html('<h2 id="text">Text</h2>\n<p>The text file <code>{}</code> is '
+                             "not shipped with this build.</p>\n", name)
     placed, misfits = place(site, doc, text)
     html_text, css = highlighted(text, placed)
     overlapping = overlaps(placed)
     download = relative(path, f"{TEXT_FOLDER}/{name}")
     parts = [
-        '<h2 id="text">Text</h2>\n',
-        f"<p>{len(text)} characters; {len(placed)} cited passages are highlighted"
-        + (f" ({overlapping} pairs overlap: the highlight is darker where they do)"
-           if overlapping else "")
-        + ". A number marks where a passage starts; follow it to the facts that cite the "
-        "passage; the passage you came from is lit up in orange. "
-        f"{link(download, 'Download the plain text')}.</p>\n",
-        f'<style>\n{css}\n</style>\n' if css else "",
-        f'<div class="source-text">{html_text}</div>\n',
-        '<h2 id="passages">Passages and the facts citing them</h2>\n<ol class="passage-list">\n',
+        record,
+        html('<h2 id="text">Text</h2>\n<p>{} characters; {} cited passages are highlighted{}. '
+             "A number marks where a passage starts; follow it to the facts that cite the "
+             "passage; the passage you came from is lit up in orange. {}.</p>\n",
+             len(text), len(placed),
+             f" ({overlapping} pairs overlap: the highlight is darker where they do)"
+             if overlapping else "", link(download, "Download the plain text")),
+        # The CSS is made of passage anchors, which are IRI paths (no "<" can close the tag).
+        html("<style>\n{}\n</style>\n", Markup(css.replace("<", "\\3c "))) if css else "",
+        html('<div class="source-text">{}</div>\n', html_text),
+        Markup('<h2 id="passages">Passages and the facts citing them</h2>\n'
+               '<ol class="passage-list">\n'),
     ]
     for p in placed:
         citing = sorted({s for s in site.view.subjects(CCB.citesPassage, p.passage)},
                         key=lambda s: (site.view.label(s).lower(), sort_key(s)))
-        facts = ", ".join(site.term(path, s) for s in citing) or "none"
-        warn = "" if p.matches else ' <strong class="warn">The text at these offsets is not the ' \
-            "passage's quote.</strong>"
-        parts.append(
-            f'<li id="about-{p.anchor}" value="{p.number}">'
-            f'<p>{site.term(path, p.passage)} · <a href="#{p.anchor}">show in text</a> · '
-            f"characters {p.start}–{p.end}{warn}</p>\n"
-            f'<q class="quote">{esc(shorten(site.exact(p.passage) or "", 200))}</q>\n'
-            f"<p>Cited by: {facts}</p></li>\n")
-    parts.append("</ol>\n")
+        facts = join((site.term(path, s) for s in citing), ", ") or "none"
+        warn = "" if p.matches else Markup(' <strong class="warn">The text at these offsets is '
+                                           "not the passage's quote.</strong>")
+        parts.append(html(
+            '<li id="about-{0}" value="{1}"><p>{2} · <a href="#{0}">show in text</a> · '
+            'characters {3}–{4}{5}</p>\n<q class="quote">{6}</q>\n<p>Cited by: {7}</p></li>\n',
+            p.anchor, p.number, site.term(path, p.passage), p.start, p.end, warn,
+            shorten(site.exact(p.passage) or "", 200), facts))
+    parts.append(Markup("</ol>\n"))
     if misfits:
-        parts.append("<p>Passages whose offsets do not fit the text: "
-                     + ", ".join(site.term(path, m) for m in misfits) + ".</p>\n")
-    return "".join(parts)
+        parts.append(html("<p>Passages whose offsets do not fit the text: {}.</p>\n",
+                          join((site.term(path, m) for m in misfits), ", ")))
+    return join(parts)
 
 
 def cited_documents(site: Site) -> list[URIRef]:

@@ -89,6 +89,19 @@ class Svg:
         self.add(f'<circle cx="{num(x)}" cy="{num(y)}" r="{num(r)}" fill="{fill}" '
                  f'stroke="{stroke}" stroke-width="1.5"/>')
 
+    def open_link(self, href: str | None, title: str) -> bool:
+        """Start a link around the next elements (closed by close_link); False without href.
+        The title is the full text, for labels the picture shortens."""
+        if href is None:
+            return False
+        self.add(f'<a href="{esc(href)}"><title>{esc(title)}</title>')
+        return True
+
+    def close_link(self, opened: bool) -> None:
+        """End the link open_link started."""
+        if opened:
+            self.add("</a>")
+
     def arrowhead(self, name: str, colour: str) -> None:
         """Define an arrowhead marker."""
         fill = colour

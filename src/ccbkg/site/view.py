@@ -12,7 +12,20 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
 
-from ccbkg.core.namespaces import BASE, CCB, ORG, OWL, RDF, RDFS, SKOS, TIME
+from ccbkg.core.namespaces import (
+    BASE,
+    CCB,
+    DCTERMS,
+    OA,
+    ORG,
+    OWL,
+    PREFIXES,
+    RDF,
+    RDFS,
+    SKOS,
+    TIME,
+    XSD,
+)
 from ccbkg.core.termtext import curie as curie
 
 DATA_NS = BASE + "id/"
@@ -42,6 +55,22 @@ COMMON_NAMES = {str(RDF.type): "type", str(RDFS.label): "label", str(RDFS.commen
                 str(SKOS.definition): "definition", str(SKOS.editorialNote): "editorial note",
                 str(SKOS.notation): "notation", str(SKOS.inScheme): "in scheme",
                 str(SKOS.broader): "broader", str(SKOS.scopeNote): "scope note"}
+
+# What a reader calls the properties of other vocabularies that every page shows.
+PLAIN_NAMES = {
+    TIME.hasTime: "Date", TIME.inXSDDate: "Date", TIME.inXSDgYear: "Year",
+    TIME.inXSDgYearMonth: "Month", RDF.type: "Kind", RDFS.label: "Name", SKOS.prefLabel: "Name",
+    SKOS.editorialNote: "Note", DCTERMS.description: "Description", DCTERMS.title: "Title",
+    DCTERMS.source: "Source", OA.hasSource: "Source document",
+    OA.hasSelector: "Where in the source", OA.exact: "Quote", OA.prefix: "Text before",
+    OA.suffix: "Text after", OA.start: "Starts at character", OA.end: "Ends at character",
+}
+# What a value of each datatype is, in words (shown after values that are not plain text).
+DATATYPE_WORDS = {XSD.gYear: "year", XSD.gYearMonth: "year and month", XSD.date: "date",
+                  XSD.dateTime: "date and time", XSD.decimal: "number", XSD.integer: "number",
+                  XSD.nonNegativeInteger: "number", XSD.boolean: "yes or no",
+                  XSD.anyURI: "web address"}
+_CURIE = re.compile(r"\b([a-z][a-z0-9]*):([A-Za-z][A-Za-z0-9_]*)\b")
 
 
 @dataclass(frozen=True)
@@ -146,6 +175,22 @@ class View:
             if kind and sep and str(term).startswith(DATA_NS):
                 return f"{kind} #{fragment}"
         return curie(term)
+
+    def property_name(self, p: Node) -> str:
+        """A property as a reader names it: plain words for the common ones, else its label."""
+        found = PLAIN_NAMES.get(URIRef(str(p))) or self.label(p)
+        if found == curie(p) and ":" in found:  # no label: its local name in words
+            words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", found.partition(":")[2]).lower()
+            return words[:1].upper() + words[1:]
+        return found
+
+    def plain(self, text: str) -> str:
+        """Prose with each prefixed name of a known vocabulary (ccb:country) replaced by the
+        term's label, so that notes speak words rather than RDF."""
+        def word(m: re.Match[str]) -> str:
+            ns = PREFIXES.get(m.group(1))
+            return self.label(URIRef(ns + m.group(2))) if ns else m.group(0)
+        return _CURIE.sub(word, text)
 
     def alt_labels(self, term: Node) -> list[str]:
         """Other names (skos:altLabel)."""

@@ -1,0 +1,104 @@
+"""How to cite: a source document's bibliographic record, and the "Cite this" box of every
+resource page (a citation string and BibTeX, with the persistent IRI and the passages)."""
+
+from __future__ import annotations
+
+import re
+
+from markupsafe import Markup
+from rdflib import URIRef
+from rdflib.term import Node
+
+from ccbkg.core.namespaces import CCB, DCTERMS, OA, ONTOLOGY_IRI, SCHEMA
+from ccbkg.site.context import Site, shorten
+from ccbkg.site.markup import dl, html, join, link
+from ccbkg.site.view import DATA_NS
+
+# The bibliographic fields of a source document, in the order a reference gives them.
+BIBLIOGRAPHIC = ((DCTERMS.title, "Title"), (DCTERMS.creator, "Author"),
+                 (DCTERMS.publisher, "Publisher"), (DCTERMS.issued, "Published"),
+                 (DCTERMS.date, "Date"), (DCTERMS.source, "Web address"),
+                 (SCHEMA.url, "Web address"), (DCTERMS.identifier, "Identifier"),
+                 (DCTERMS.language, "Language"), (DCTERMS.format, "Format"),
+                 (CCB.fileName, "File"), (CCB.sha256, "SHA-256 of the file"))
+GRAPH = "Cyber Capacity Building Knowledge Graph (ccbkg)"
+_BIBTEX_SPECIAL = re.compile(r"([\\{}%&#$_~^])")
+
+
+def bibliography(site: Site, path: str, doc: Node) -> Markup:
+    """The bibliographic record of a source document, as a description list."""
+    view = site.view
+    pairs = []
+    for p, name in BIBLIOGRAPHIC:
+        values = sorted(view.objects(doc, p), key=str)
+        if values:
+            pairs.append((name, join((_field(site, path, v) for v in values), "; ")))
+    return dl(pairs)
+
+
+def _field(site: Site, path: str, value: Node) -> Markup:
+    text = str(value)
+    if text.startswith(("http://", "https://")):
+        return link(text, text)
+    return site.term(path, value) if isinstance(value, URIRef) else html("{}", text)
+
+
+def citation(site: Site, iri: URIRef) -> str:
+    """One line that cites a resource: who, what, which release, the IRI and the passages."""
+    view = site.view
+    release = site.release
+    who = view.text(URIRef(ONTOLOGY_IRI), DCTERMS.creator) or "ccbkg contributors"
+    text = (f"{who} ({release.issued[:4]}). {view.label(iri)}. In: {GRAPH}, release "
+            f"{release.version} of {release.issued}. {iri}")
+    for source, quotes in _evidence(site, iri):
+        text += f'. Source: {source}, {"; ".join(quotes)}'
+    return text + "."
+
+
+def bibtex(site: Site, iri: URIRef) -> str:
+    """A BibTeX @misc entry for a resource."""
+    view = site.view
+    release = site.release
+    who = view.text(URIRef(ONTOLOGY_IRI), DCTERMS.creator) or "ccbkg contributors"
+    key = "ccbkg-" + re.sub(r"[^A-Za-z0-9-]+", "-", str(iri).removeprefix(DATA_NS)).strip("-")
+    note = "; ".join(f"source: {source}, {'; '.join(quotes)}"
+                     for source, quotes in _evidence(site, iri))
+    fields = [("author", f"{{{_bib(who)}}}"), ("title", _bib(view.label(iri))),
+              ("howpublished", _bib(f"{GRAPH}, release {release.version}")),
+              ("year", release.issued[:4]), ("date", release.issued), ("url", str(iri))]
+    if note:
+        fields.append(("note", _bib(note)))
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
+    return f"@misc{{{key},\n{body}\n}}"
+
+
+def _bib(text: str) -> str:
+    return _BIBTEX_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def _evidence(site: Site, iri: URIRef) -> list[tuple[str, list[str]]]:
+    """The sources a resource cites: each source's title and the passages' IRIs and words."""
+    view = site.view
+    by_source: dict[str, list[str]] = {}
+    for passage in site.passages(iri):
+        source = view.value(passage, OA.hasSource)
+        title = (view.text(source, DCTERMS.title) or view.label(source)) if source is not None \
+            else "source not given"
+        offsets = site.offsets(passage)
+        at = f", characters {offsets[0]}–{offsets[1]}" if offsets else ""
+        by_source.setdefault(title, []).append(
+            f"passage {passage}{at}: “{shorten(site.exact(passage) or view.label(passage), 160)}”")
+    return sorted(by_source.items())
+
+
+def cite_box(site: Site, iri: URIRef) -> Markup:
+    """The "Cite this" section of a resource page."""
+    label = site.view.label(iri)
+    kind = "fact" if site.passages(iri) else "resource"
+    return html('<section class="cite-box" id="cite"><h2>Cite this {}</h2>\n'
+                '<p>Persistent IRI: <code class="iri">{}</code></p>\n'
+                '<p class="citation">{}</p>\n<details><summary>BibTeX for “{}”</summary>'
+                '<pre class="bibtex"><code>{}</code></pre></details></section>\n',
+                kind, str(iri), citation(site, iri), label, bibtex(site, iri))
+
+
