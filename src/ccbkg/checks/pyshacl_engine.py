@@ -13,6 +13,7 @@ from rdflib.term import Node
 from ccbkg.checks.fastshacl.paths import shown_path
 from ccbkg.core import netguard
 from ccbkg.core.findings import Finding, Severity
+from ccbkg.core.terms import statement
 from ccbkg.project.layout import Role
 from ccbkg.project.load import LoadedProject
 
@@ -92,8 +93,8 @@ def _finding(
     value = one(SH.value)
     shape = one(SH.sourceShape)
     messages = sorted(str(m) for m in report.objects(result, SH.resultMessage))
-    file, line, node = sources.locate(str(focus), *roles) if isinstance(focus, URIRef | BNode) \
-        else (None, None, _show(focus))
+    file, line, node = sources.locate(str(focus), *roles, statement=statement(path, value)) \
+        if isinstance(focus, URIRef | BNode) else (None, None, _show(focus))
     return Finding(
         stage=stage,
         severity=_severity(one(SH.resultSeverity)),

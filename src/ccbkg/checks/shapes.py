@@ -14,6 +14,7 @@ from ccbkg.checks import fastshacl
 from ccbkg.checks.fastshacl.paths import shown_path
 from ccbkg.checks.pyshacl_engine import SEVERITIES, network_findings, run_shacl
 from ccbkg.core.findings import Finding, Severity, StageResult
+from ccbkg.core.terms import statement
 from ccbkg.project.layout import RDF_ROLES, Role
 from ccbkg.project.load import LoadedProject, shown_node
 
@@ -80,15 +81,19 @@ def _findings(rows: list[fastshacl.Row], shapes: Graph, sources: LoadedProject, 
     from pyshacl."""
     files = sources.of(*(located or RDF_ROLES))
 
-    def where(iri: str) -> tuple[str | None, int | None]:
+    def where(iri: str, said: tuple[str, str] | None = None) -> tuple[str | None, int | None]:
         found = next((f for f in files if iri in f.subject_lines), None)
-        return (found.display, found.subject_lines[iri]) if found else (None, None)
+        if found is None:
+            return None, None
+        subject = f"<{iri}>" if ":" in iri else f"_:{iri}"
+        return found.display, found.line_of(subject, *(said or (None, None)))
 
     findings = []
     for row in rows:
         messages = sorted(str(m) for m in row.messages)
         blank_or_iri = isinstance(row.focus, URIRef | BNode)
-        file, line = where(str(row.focus)) if blank_or_iri else (None, None)
+        file, line = where(str(row.focus), statement(row.path, row.value)) if blank_or_iri \
+            else (None, None)
         value = shown_node(str(row.value), *where(str(row.value))) \
             if isinstance(row.value, BNode) else _show(row.value)
         findings.append(Finding(
