@@ -14,6 +14,7 @@ from ccbkg.checks.fastshacl.paths import shown_path
 from ccbkg.checks.fastshacl.report import Row
 from ccbkg.core import netguard
 from ccbkg.core.findings import Finding, Severity
+from ccbkg.core.terms import statement
 from ccbkg.core.termtext import node_text
 from ccbkg.project.layout import Role
 from ccbkg.project.load import LoadedProject
@@ -85,7 +86,8 @@ def result_findings(rows: list[Row], paths: Graph, sources: LoadedProject, stage
     findings = []
     for row in rows:
         messages = sorted(str(m) for m in row.messages)
-        file, line, node = sources.locate(str(row.focus), *roles) \
+        file, line, node = sources.locate(
+            str(row.focus), *roles, statement=statement(row.path, row.value)) \
             if isinstance(row.focus, URIRef | BNode) else (None, None, node_text(row.focus))
         findings.append(Finding(
             stage=stage,

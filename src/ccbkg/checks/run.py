@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from rdflib import Graph
 
 from ccbkg.checks import STAGES
+from ccbkg.checks.causes import one_per_cause
 from ccbkg.checks.lint import lint
 from ccbkg.checks.provenance import check_provenance
 from ccbkg.checks.reason import reason
@@ -97,4 +98,5 @@ def run_checks(
         if stage != "lint":
             progress.done(_LABELS[stage], results[stage].seconds)
         report.stages.append(results[stage])
+    one_per_cause(report, sources)
     return CheckOutcome(report, sources, shacl_report)

@@ -35,34 +35,46 @@ def render_text(report: CheckReport, *, color: bool) -> str:
         if not stage.ran:
             lines.append(f"{stage.stage:<11} skipped  {plain('; '.join(stage.notes))}")
             continue
-        counts = _counts(stage.findings)
+        shown = [f for f in stage.findings if f.cause is None]
+        counts = ", ".join(x for x in (_counts(shown), (
+            f"{len(stage.findings) - len(shown)} more that follow from findings shown"
+            if len(shown) < len(stage.findings) else "")) if x)
         verdict = paint("ok", "green") if not stage.errors else paint("FAILED", "bold red")
         lines.append(f"{stage.stage:<11} {verdict}  {counts or 'no findings'}"
                      + (f"  ({plain('; '.join(stage.notes))})" if stage.notes else ""))
-        for (file, node), group in groupby(stage.findings, key=lambda f: (f.file, f.node)):
+        for (file, node), group in groupby(shown, key=lambda f: (f.file, f.node)):
             items = list(group)
             where = file or ""
             if items[0].line is not None and file:
                 where += f":{items[0].line}"
             head = "  ".join(x for x in (where, curie(node)) if x) or stage.stage
             lines.append(f"  {plain(head)}")
-            lines.extend(_finding_line(f, paint, plain) for f in items)
-    errors = report.count(Severity.ERROR)
+            lines.extend(_finding_line(f, paint, plain, items[0].line) for f in items)
+    causes = [f for f in report.findings if f.cause is None]
+    consequences = len(report.findings) - len(causes)
+
+    def count(severity: Severity) -> int:
+        return sum(1 for f in causes if f.severity is severity)
+
     summary = "PASSED" if report.ok else "FAILED"
     lines.append(
-        f"{paint(summary, 'bold green' if report.ok else 'bold red')}: {errors} errors, "
-        f"{report.count(Severity.WARNING)} warnings, {report.count(Severity.INFO)} info"
-    )
+        f"{paint(summary, 'bold green' if report.ok else 'bold red')}: "
+        f"{count(Severity.ERROR)} errors, {count(Severity.WARNING)} warnings, "
+        f"{count(Severity.INFO)} info"
+        + (f" ({consequences} more results follow from these; --format json lists them)"
+           if consequences else ""))
     return "\n".join(lines) + "\n"
 
 
 def _finding_line(
-    f: Finding, paint: Callable[[str, str], str], plain: Callable[[str], str]
+    f: Finding, paint: Callable[[str, str], str], plain: Callable[[str], str],
+    group_line: int | None,
 ) -> str:
+    """One finding under its group's heading; its line when the heading's is not its own."""
     parts = [paint(f"{f.severity.value:<7}", _STYLE[f.severity])]
     if f.file and f.column is not None:
         parts.append(f"line {f.line}, column {f.column}:")
-    elif f.file and f.line is not None and f.node is None:
+    elif f.file and f.line is not None and (f.node is None or f.line != group_line):
         parts.append(f"line {f.line}:")
     parts.append(f.message)
     details = []

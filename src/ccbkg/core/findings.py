@@ -30,6 +30,7 @@ class Finding:
     value: str | None = None
     shape: str | None = None
     component: str | None = None
+    cause: str | None = None  # set on a consequence: where its cause is reported (checks.causes)
 
     def location(self) -> str:
         """file:line:column, or the node, or the stage when nothing better is known."""

@@ -63,3 +63,12 @@ def n3(term: OxTerm | Node) -> str:
     if isinstance(term, Node):
         return term.n3()
     return str(term)
+
+
+def statement(path: Node | None, value: Node | None) -> tuple[str, str] | None:
+    """A SHACL result's property and value as N-Triples terms (predicate, object), when
+    the path is one property and the value a term the source wrote (not a blank node), so that
+    the triple can be found in the file; else None."""
+    if not isinstance(path, URIRef) or not isinstance(value, URIRef | Literal):
+        return None
+    return f"<{path}>", str(to_oxigraph(value))

@@ -10,6 +10,7 @@ parses (it never executes or fetches anything).
 
 from __future__ import annotations
 
+import io
 import re
 import unicodedata
 import xml.parsers.expat
@@ -17,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import IO, Any, cast
 
 import pyoxigraph as ox
 from pyparsing import ParseBaseException
@@ -106,6 +108,33 @@ class LoadedFile:
         return [ox.Quad(q.subject, q.predicate, q.object, g) for q in self.quads]
 
     @cached_property
+    def triple_lines(self) -> dict[tuple[str, str, str], int]:
+        """For each triple (subject, predicate, object as N-Triples terms), the line where the
+        parser finished reading it: the file is parsed again, fed one line at a time, and each
+        triple is placed on the line being read when the parser gave it (1-based). Only text
+        formats; for RDF/XML and JSON-LD the map is empty."""
+        fmt = format_for(self.source.path)
+        if fmt not in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.N_TRIPLES,
+                       ox.RdfFormat.N_QUADS):
+            return {}
+        feed = _LineFeed(self.text.encode("utf-8"))
+        lines: dict[tuple[str, str, str], int] = {}
+        for q in ox.parse(cast(IO[bytes], feed), format=fmt):
+            lines.setdefault((str(q.subject), str(q.predicate), str(q.object)), feed.line)
+        return lines
+
+    def line_of(self, subject: str, predicate: str | None = None,
+                obj: str | None = None) -> int | None:
+        """The line of the triple (terms in N-Triples form) when the file has it, else the
+        line where the subject's description starts (`subject_lines`, by IRI or label)."""
+        if predicate is not None and obj is not None:
+            line = self.triple_lines.get((subject, predicate, obj))
+            if line is not None:
+                return line
+        return self.subject_lines.get(subject[1:-1] if subject.startswith("<")
+                                      else subject.removeprefix("_:"))
+
+    @cached_property
     def subject_lines(self) -> dict[str, int]:
         """For each subject, the line where its description starts (1-based).
 
@@ -165,6 +194,32 @@ class LoadedFile:
         return found
 
 
+class _LineFeed(io.RawIOBase):
+    """A file whose reads return at most one line, so that a parser reading from it is never
+    more than a line ahead of the triples it has given; `line` is the line being read."""
+
+    def __init__(self, data: bytes) -> None:
+        self._lines = data.splitlines(keepends=True)
+        self._next = 0
+        self.line = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._next >= len(self._lines):
+            return 0
+        chunk = self._lines[self._next]
+        size = min(len(buffer), len(chunk))
+        buffer[:size] = chunk[:size]
+        if size < len(chunk):
+            self._lines[self._next] = chunk[size:]
+        else:
+            self._next += 1
+        self.line = self._next if size == len(chunk) else self._next + 1
+        return size
+
+
 @dataclass
 class LoadedQuery:
     """A SPARQL file that parsed."""
@@ -211,19 +266,26 @@ class LoadedProject:
         store.extend(self.quads(*roles))
         return store
 
-    def where(self, iri: str, *roles: Role) -> tuple[str | None, int | None]:
+    def where(self, iri: str, *roles: Role,
+              statement: tuple[str, str] | None = None) -> tuple[str | None, int | None]:
         """The file and line where a node (an IRI, or a blank node's label) is described,
-        looking at the given roles first."""
+        looking at the given roles first; with a statement (a predicate and an object in
+        N-Triples form, `ccbkg.core.terms.statement`), the line of that triple when the file
+        has it."""
+        subject = f"<{iri}>" if ":" in iri else f"_:{iri}"
         for f in self.of(*(roles or RDF_ROLES)):
             line = f.subject_lines.get(iri)
             if line is not None:
+                if statement is not None:
+                    line = f.line_of(subject, *statement) or line
                 return f.display, line
         return None, None
 
-    def locate(self, node: str, *roles: Role) -> tuple[str | None, int | None, str]:
+    def locate(self, node: str, *roles: Role,
+               statement: tuple[str, str] | None = None) -> tuple[str | None, int | None, str]:
         """`where` and the node as findings show it: its IRI, or where a blank node is
         written (its label is made up by the parser)."""
-        file, line = self.where(node, *roles)
+        file, line = self.where(node, *roles, statement=statement)
         return file, line, shown_node(node, file, line)
 
 

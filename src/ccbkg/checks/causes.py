@@ -1,0 +1,156 @@
+"""One finding per cause, with a "did you mean" where the graph knows the likely intent.
+
+The stages report what each constraint sees, so one slip can show up several times: a
+mistyped IRI is a dangling reference, a value of the wrong class, a citation without a quote,
+a citation the provenance check cannot follow, and leaves the intended node uncited; a
+mistyped property is reported once per value. This pass, run over the whole report, keeps the
+finding that names the cause, marks the others as its consequences (`Finding.cause`: the text
+report leaves them out, the JSON report keeps every result, so that it still matches what a
+stock SHACL validator reports), and adds the nearest existing node or term as a suggestion.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, replace
+
+import pyoxigraph as ox
+
+from ccbkg.core.findings import CheckReport, Finding
+from ccbkg.core.namespaces import OWL, RDF
+from ccbkg.core.termtext import curie
+from ccbkg.project.layout import Role
+from ccbkg.project.load import LoadedProject
+
+_SHAPES = "https://w3id.org/ccbkg/shapes#"
+DANGLING = _SHAPES + "DanglingReferenceShape"
+UNDECLARED = _SHAPES + "UndeclaredTermShape"
+UNDECLARED_EXTERNAL = _SHAPES + "UndeclaredExternalTermShape"
+UNCITED = _SHAPES + "Passage-cited"
+_TERM_KINDS = frozenset(str(k) for k in (OWL.ObjectProperty, OWL.DatatypeProperty,
+                                         OWL.AnnotationProperty, OWL.Class))
+_SPELLING = re.compile(r"[-_]")
+
+
+@dataclass(frozen=True)
+class _Known:
+    """What the suggestions are drawn from: the ontology's terms and the described nodes."""
+
+    terms: frozenset[str]
+    nodes: dict[str, tuple[str, int | None]]  # IRI -> (file, line) of every typed node
+
+    @classmethod
+    def of(cls, sources: LoadedProject) -> _Known:
+        terms = {q.subject.value for f in sources.of(Role.ONTOLOGY) for q in f.quads
+                 if q.predicate.value == str(RDF.type) and isinstance(q.subject, ox.NamedNode)
+                 and isinstance(q.object, ox.NamedNode) and q.object.value in _TERM_KINDS}
+        nodes: dict[str, tuple[str, int | None]] = {}
+        for f in sources.of(Role.DATA, Role.VOCAB):
+            for q in f.quads:
+                if q.predicate.value == str(RDF.type) and isinstance(q.subject, ox.NamedNode):
+                    nodes.setdefault(q.subject.value,
+                                     (f.display, f.subject_lines.get(q.subject.value)))
+        return cls(frozenset(terms), nodes)
+
+    def node_like(self, iri: str) -> str | None:
+        """The described node whose IRI is nearest to iri (same kind of node, a few
+        characters off), or None."""
+        kind = iri.rsplit("/", 1)[0] + "/"
+        same_kind = [n for n in self.nodes if n.startswith(kind)] or list(self.nodes)
+        found = difflib.get_close_matches(iri, same_kind, n=1, cutoff=0.85)
+        return found[0] if found else None
+
+    def term_like(self, iri: str) -> str | None:
+        """The declared term that iri most likely means: the same local name in another
+        namespace (org:hasResponsibility for ccb:hasResponsibility), or the same name spelt
+        another way (case, - and _, z for s), or a near spelling in the same namespace."""
+        local = re.split(r"[#/]", iri)[-1]
+        same_name = sorted(t for t in self.terms if re.split(r"[#/]", t)[-1] == local)
+        if same_name:
+            return same_name[0]
+        spelt = _spelling(iri)
+        respelt = sorted(t for t in self.terms if _spelling(t) == spelt)
+        if respelt:
+            return respelt[0]
+        namespace = iri[:len(iri) - len(local)]
+        near = difflib.get_close_matches(
+            iri, [t for t in self.terms if t.startswith(namespace)], n=1, cutoff=0.85)
+        return near[0] if near else None
+
+
+def one_per_cause(report: CheckReport, sources: LoadedProject) -> None:
+    """Fold consequences into the finding of their cause and add suggestions (in place)."""
+    known = _Known.of(sources)
+    findings = report.findings
+    dangling = {(f.node, f.value): f for f in findings if f.shape == DANGLING}
+    suggested: dict[tuple[str | None, str | None], str | None] = {
+        key: known.node_like(key[1] or "") for key in dangling}
+    folded: dict[int, Finding] = {}
+    for f in findings:
+        if f.shape == DANGLING:
+            continue
+        for (node, value), cause in dangling.items():
+            if f.node != node or value is None:
+                continue
+            if f.value == value or (f.value is None and (f.path == cause.path
+                                                         or value in f.message)):
+                folded[id(f)] = cause
+                break
+        for key, target in suggested.items():
+            if f.shape == UNCITED and f.node == target:
+                folded[id(f)] = dangling[key]
+    for stage in report.stages:
+        stage.findings = _merge_values([
+            replace(f, cause=_reference(folded[id(f)])) if id(f) in folded
+            else _with_hint(f, known, suggested) for f in stage.findings])
+
+
+def _with_hint(f: Finding, known: _Known,
+               suggested: dict[tuple[str | None, str | None], str | None]) -> Finding:
+    if "Did you mean" in f.message:
+        return f
+    target: str | None = None
+    where = ""
+    if f.shape == DANGLING:
+        target = suggested.get((f.node, f.value))
+        if target is not None:
+            file, line = known.nodes[target]
+            where = f" ({file}:{line})" if line is not None else f" ({file})"
+    elif f.shape in (UNDECLARED, UNDECLARED_EXTERNAL):
+        term = f.path if f.path and f.path != str(RDF.type) else f.value
+        target = known.term_like(term) if term and not term.startswith("<") else None
+    if target is None:
+        return f
+    return replace(f, message=f"{f.message} Did you mean {curie(target)}{where}?")
+
+
+def _merge_values(findings: list[Finding]) -> list[Finding]:
+    """Of findings that differ only in their value, the first names the cause and says how
+    many values share it; the others are marked as its consequences."""
+    groups: dict[tuple[object, ...], list[int]] = {}
+    for i, f in enumerate(findings):
+        if f.cause is None and f.value is not None:
+            key = (f.stage, f.severity, f.file, f.node, f.path, f.shape, f.component,
+                   f.message)
+            groups.setdefault(key, []).append(i)
+    out = list(findings)
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        first = out[members[0]]
+        out[members[0]] = replace(first, message=f"{first.message} ({len(members)} values: "
+                                                 f"this one and {len(members) - 1} more.)")
+        for i in members[1:]:
+            out[i] = replace(out[i], cause=_reference(first))
+    return out
+
+
+def _reference(cause: Finding) -> str:
+    """How a consequence points at its cause: where it is reported and by which shape."""
+    return " ".join(x for x in (cause.location(), cause.node, cause.shape) if x)
+
+
+def _spelling(iri: str) -> str:
+    return _SPELLING.sub("", iri.lower()).replace("z", "s")
+

@@ -1,0 +1,89 @@
+"""Findings a curator can act on at once: the line of the triple itself, one finding per cause,
+and "did you mean" for the IRIs of existing nodes and for reused terms in the wrong namespace.
+
+Each test makes one slip in a scratch copy of the sources and runs `ccbkg check` as a curator
+would; the JSON report must still list every result (it is compared with stock validators)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import CliResult, assert_no_traceback, run_cli
+
+STAGES = "syntax,shapes,provenance"  # the reasoner has no part in these slips
+
+
+def _check(root: Path, *extra: str) -> CliResult:
+    result = run_cli("check", "--root", str(root), "--only", STAGES, *extra)
+    assert_no_traceback(result)
+    return result
+
+
+def _edit(path: Path, old: str, new: str) -> int:
+    """Replace the first occurrence of old; the 1-based line it is on."""
+    text = path.read_text(encoding="utf-8")
+    at = text.index(old)
+    path.write_text(text[:at] + new + text[at + len(old):], encoding="utf-8")
+    return text.count("\n", 0, at) + 1
+
+
+def _findings(root: Path) -> list[dict[str, Any]]:
+    result = _check(root, "--format", "json")
+    return [f for s in json.loads(result.out)["stages"] for f in s["findings"]
+            if f["severity"] != "info"]
+
+
+def _shown(result: CliResult) -> list[str]:
+    """The error and warning lines of a text report."""
+    return [line.strip() for line in result.out.splitlines()
+            if line.strip().startswith(("error", "warning"))]
+
+
+def test_a_mistyped_passage_iri_is_one_error_with_the_passage_meant(scratch: Path) -> None:
+    line = _edit(scratch / "instances" / "japan.ttl",
+                 "ccb:citesPassage passage:jpn-balanced-approach",
+                 "ccb:citesPassage passage:jpn-balanced-aproach")
+    result = _check(scratch)
+    assert result.code == 1
+    (shown,) = _shown(result)
+    assert "jpn-balanced-aproach, which is not described anywhere" in shown
+    assert "Did you mean id:passage/jpn-balanced-approach (instances/sources.ttl:" in shown
+    assert f"instances/japan.ttl:{line}  id:position/jpn-balanced-approach" in result.out
+    assert "FAILED: 1 errors, 0 warnings" in result.out
+    every = _findings(scratch)
+    assert len(every) >= 4  # the dangling reference, and what follows from it
+    causes = [f for f in every if "cause" not in f]
+    assert [f["shape"] for f in causes] == ["https://w3id.org/ccbkg/shapes#DanglingReferenceShape"]
+    assert {f["cause"] for f in every if "cause" in f} == {
+        f"instances/japan.ttl:{line} https://w3id.org/ccbkg/id/position/jpn-balanced-approach "
+        "https://w3id.org/ccbkg/shapes#DanglingReferenceShape"}
+
+
+def test_a_reused_term_in_the_wrong_namespace_is_one_warning_naming_the_term(
+    scratch: Path,
+) -> None:
+    _edit(scratch / "instances" / "albania.ttl", "ccb:hasResponsibility",
+          "org:hasResponsibility")
+    result = _check(scratch)
+    (shown,) = _shown(result)
+    assert "org#hasResponsibility is not declared" in shown
+    assert "Did you mean ccb:hasResponsibility?" in shown
+    assert "(4 values: this one and 3 more.)" in shown
+    assert len(_findings(scratch)) == 4
+
+
+def test_a_finding_is_placed_on_the_line_of_its_triple_not_of_the_same_text(
+    scratch: Path,
+) -> None:
+    sources = scratch / "instances" / "sources.ttl"
+    old = 'oa:start "367"^^xsd:nonNegativeInteger'
+    # The same text earlier in the file, in a comment: a text search would stop there.
+    _edit(sources, "passage:jpn-tailor-made-approach a ccb:Passage",
+          f"# was: {old.replace('nonNegative', '')}\n"
+          "passage:jpn-tailor-made-approach a ccb:Passage")
+    line = _edit(sources, old, old.replace("nonNegativeInteger", "integer"))
+    (finding,) = [f for f in _findings(scratch) if f.get("path", "").endswith("oa#start")]
+    assert (finding["file"], finding["line"]) == ("instances/sources.ttl", line)
+    assert f"instances/sources.ttl:{line}  " in _check(scratch).out
