@@ -8,15 +8,33 @@ import csv
 import io
 import re
 
+import pyoxigraph as ox
+import pytest
 from rdflib import BNode, Graph, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDFS
 
+from ccbkg import query
 from ccbkg.core.namespaces import CCB, PREFIXES
+from ccbkg.project.layout import Project, Role
+from ccbkg.project.load import load
 from tests.conftest import REPO, assert_no_traceback, run_cli
 
 DOCS = REPO / "docs" / "queries.md"
 ID = "https://w3id.org/ccbkg/id/"
+
+
+@pytest.fixture(scope="module")
+def store() -> ox.Store:
+    """The embedded store `ccbkg query run` uses, loaded once."""
+    return load(Project.discover(REPO)).store(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)
+
+
+def records(store: ox.Store, name: str, **params: str) -> list[dict[str, str]]:
+    """A bundled query run on the embedded store, as CSV records."""
+    info = next(q for q in query.catalogue(REPO) if q.name == name)
+    results = query.run_embedded(store, info.text, query.bind(info, params))
+    return list(csv.DictReader(io.StringIO(query.render(results, "csv"), newline="")))
 
 
 def run_csv(name: str, *params: str) -> list[dict[str, str]]:
@@ -103,3 +121,40 @@ def test_docs_class_property_table_is_the_ontologys_domains() -> None:
     documented = {cls: set(re.findall(r"`[^`]+`", props))
                   for cls, props in docs_table("**Which class carries which property.**")}
     assert documented == expected
+
+
+# ---------------------------------------------------------------------------- as of a date
+
+
+def test_as_of_on_the_command_line_splits_held_and_undated() -> None:
+    rows = run_csv("as-of", "date=2017-06-30")
+    status = {(r["node"].removeprefix(ID), r["status"]) for r in rows}
+    assert ("agreement/alb-ncirc-mou-2013", "held") in status
+    # "Since 2017" with the year only: the source cannot say whether it held by mid-2017.
+    assert ("change-event/alcirt-akcesk-merger", "may have held") in status
+    assert not any(n == "strategy/jpn-cybersecurity-strategy-2018" for n, _ in status)
+    assert ("membership/alb-nato", "undated") in status
+    assert all(bool(r["since"]) == (r["status"] != "undated") for r in rows)
+    assert all(r["passage"].startswith(ID + "passage/") for r in rows)
+    bad = run_cli("query", "run", "as-of", "--root", str(REPO), "--param", "date=2017-02-30")
+    assert bad.code == 2 and "2017-02-30" in bad.err and not bad.out
+    assert_no_traceback(bad)
+
+
+@pytest.mark.parametrize("date", ["2012-12-31", "2013-01-01", "2016-05-01", "2016-05-31",
+                                  "2016-06-01", "2017-12-30", "2017-12-31", "2099-01-01"])
+def test_as_of_agrees_with_the_timeline(store: ox.Store, date: str) -> None:
+    """Every dated thing of the timeline is listed as of a date exactly when its period starts
+    on or before it, as "held" when the period is over by the end of that day."""
+    timeline = {(r["node"], r["date"]) for r in records(store, "timeline")}
+    want = {}
+    for node, since in timeline:
+        if date[:len(since)] > since or (len(since) == 10 and date >= since):
+            want[node, since] = "held"
+        elif date[:len(since)] == since:
+            over = len(since) == 4 and date.endswith("-12-31")
+            want[node, since] = "held" if over else "may have held"
+    rows = records(store, "as-of", date=date)
+    got = {(r["node"], r["since"]): r["status"] for r in rows if r["status"] != "undated"}
+    assert got == want
+    assert {r["date"] for r in rows} == {date}
