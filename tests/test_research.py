@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -158,3 +159,50 @@ def test_as_of_agrees_with_the_timeline(store: ox.Store, date: str) -> None:
     got = {(r["node"], r["since"]): r["status"] for r in rows if r["status"] != "undated"}
     assert got == want
     assert {r["date"] for r in rows} == {date}
+
+
+# ---------------------------------------------------------------------------- country comparison
+
+ASPECTS = {"agreements", "exercises and training", "forums and organisations",
+           "funding commitments", "national CSIRTs", "norms", "strategies and policy documents"}
+
+
+def test_comparison_gives_every_aspect_of_every_country(store: ox.Store) -> None:
+    rows = records(store, "country-comparison")
+    by_country: dict[str, dict[str, tuple[int, str]]] = {}
+    for r in rows:
+        by_country.setdefault(r["country"].removeprefix(ID + "country/"), {})[r["aspect"]] = (
+            int(r["count"]), r["status"])
+    assert all(set(aspects) == ASPECTS for aspects in by_country.values())
+    # The countries the seed source is curated for: a zero means the source records none.
+    for code in ("ALB", "CAN", "JPN"):
+        assert {s for n, s in by_country[code].values() if n == 0} == {"none in the sources"}
+    assert by_country["CAN"]["funding commitments"] == (1, "recorded")
+    assert by_country["JPN"]["agreements"] == (0, "none in the sources")
+    # A counterparty only: what is not recorded is not yet curated, not known to be absent.
+    assert by_country["SRB"]["agreements"] == (1, "recorded")
+    assert by_country["SRB"]["national CSIRTs"] == (0, "not yet curated")
+    assert all(n > 0 for n, s in (v for a in by_country.values() for v in a.values())
+               if s == "recorded")
+    # The forums counted are those the forums query lists.
+    forums: dict[str, set[str]] = {}
+    for r in records(store, "forums"):
+        forums.setdefault(r["country"].removeprefix(ID + "country/"), set()).add(r["forum"])
+    for code, aspects in by_country.items():
+        assert aspects["forums and organisations"][0] == len(forums.get(code, ())), code
+
+
+def test_without_curated_for_a_country_is_not_yet_curated(scratch: Path) -> None:
+    """Take ccb:curatedFor Albania out of the source: Albania's zeros become "not yet curated"
+    (through the CLI, on a modified copy of the sources)."""
+    sources = scratch / "instances" / "sources.ttl"
+    text = sources.read_text(encoding="utf-8")
+    assert "ccb:curatedFor country:JPN, country:ALB, country:CAN" in text
+    sources.write_text(text.replace("country:JPN, country:ALB, country:CAN",
+                                    "country:JPN, country:CAN"), encoding="utf-8")
+    result = run_cli("query", "run", "country-comparison", "--root", str(scratch),
+                     "--param", "country=ALB", "--format", "csv")
+    assert result.code == 0, result.err
+    rows = list(csv.DictReader(io.StringIO(result.out, newline="")))
+    assert {r["aspect"]: r["status"] for r in rows if r["count"] == "0"} == {
+        "funding commitments": "not yet curated", "norms": "not yet curated"}
