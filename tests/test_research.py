@@ -206,3 +206,14 @@ def test_without_curated_for_a_country_is_not_yet_curated(scratch: Path) -> None
     rows = list(csv.DictReader(io.StringIO(result.out, newline="")))
     assert {r["aspect"]: r["status"] for r in rows if r["count"] == "0"} == {
         "funding commitments": "not yet curated", "norms": "not yet curated"}
+
+
+def test_curated_for_a_non_country_is_a_defect(scratch: Path) -> None:
+    sources = scratch / "instances" / "sources.ttl"
+    text = sources.read_text(encoding="utf-8")
+    wrong = text.replace("ccb:curatedFor country:JPN,", "ccb:curatedFor passage:jpn-g7-g20,")
+    sources.write_text(wrong, encoding="utf-8")
+    result = run_cli("check", "--root", str(scratch), "--only", "syntax,shapes")
+    assert_no_traceback(result)
+    assert result.code == 1, result.out
+    assert "ccb:curatedFor" in result.out and "instances/sources.ttl" in result.out
