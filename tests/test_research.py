@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import subprocess
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -20,6 +21,8 @@ from ccbkg.core.namespaces import CCB, PREFIXES
 from ccbkg.project.layout import Project, Role
 from ccbkg.project.load import load
 from tests.conftest import REPO, assert_no_traceback, run_cli
+
+pytest_plugins = ("tests.conftest_stores",)
 
 DOCS = REPO / "docs" / "queries.md"
 ID = "https://w3id.org/ccbkg/id/"
@@ -217,3 +220,78 @@ def test_curated_for_a_non_country_is_a_defect(scratch: Path) -> None:
     assert_no_traceback(result)
     assert result.code == 1, result.out
     assert "ccb:curatedFor" in result.out and "instances/sources.ttl" in result.out
+
+
+# ---------------------------------------------------------------------------- ccbkg diff
+
+REMOVED = """development:alb-institutional-modernisation a ccb:Development ;
+    rdfs:label "Modernisation of Albania's institutional apparatus for capacity building"@en ;
+    ccb:actor country:ALB ;
+    ccb:country country:ALB ;
+    ccb:aspectOf development:alb-cb-expansion ;
+    ccb:citesPassage passage:alb-cb-expansion .
+"""
+ADDED = """
+collaboration:alb-nato-test a ccb:Collaboration ;
+    rdfs:label "A collaboration *added* for the test"@en ;
+    ccb:collaborator country:ALB, organisation:nato ;
+    ccb:citesPassage passage:alb-nato-training .
+"""
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.org",
+                    *args], check=True, capture_output=True)
+
+
+def test_diff_between_two_commits_lists_added_removed_and_changed(
+        scratch: Path, dist: Path, tmp_path: Path) -> None:
+    _git(scratch, "init", "-q")
+    _git(scratch, "add", "-A")
+    _git(scratch, "commit", "-q", "-m", "before")
+    albania = scratch / "instances" / "albania.ttl"
+    text = albania.read_text(encoding="utf-8")
+    assert REMOVED in text
+    text = text.replace(REMOVED, "").replace('time:inXSDgYear "2013"^^xsd:gYear',
+                                             'time:inXSDgYear "2014"^^xsd:gYear')
+    albania.write_text(text + ADDED, encoding="utf-8")
+    _git(scratch, "commit", "-q", "-a", "-m", "after")
+    out = tmp_path / "section.md"
+    result = run_cli("diff", "HEAD~1", "HEAD", "--repo", str(scratch), "--out", str(out))
+    assert_no_traceback(result)
+    assert result.code == 0, result.err
+    assert result.out == ""
+    section = out.read_text(encoding="utf-8")
+    assert section.startswith("## Changes in the knowledge graph: HEAD~1 (")
+    assert "1 node added, 1 node removed, 1 node changed." in section
+    added = section[section.index("### Added"):section.index("### Removed")]
+    assert "**A collaboration \\*added\\* for the test** (`id:collaboration/alb-nato-test`, " \
+           "Collaboration)" in added
+    assert "“and has participated in numerous NATO-led training initiatives" in added
+    removed = section[section.index("### Removed"):section.index("### Changed")]
+    assert "Modernisation of Albania's institutional apparatus" in removed
+    assert "passage `id:passage/alb-cb-expansion` “In recent years" in removed
+    changed = section[section.index("### Changed"):]
+    assert "**MoU between Albania and NCIRC on enhancing cyber defence (2013)**" in changed
+    assert "  - time › in XSD gYear: “2013” → “2014”" in changed
+    # The sources at a commit and the built release compare equal when nothing changed.
+    same = run_cli("diff", "HEAD~1", str(dist), "--repo", str(scratch))
+    assert same.code == 0, same.err
+    assert "0 nodes added, 0 nodes removed, 0 nodes changed." in same.out
+    assert "###" not in same.out
+
+
+@pytest.mark.parametrize(("old", "words"), [
+    ("no-such-ref", "no-such-ref: neither a folder nor a git commit"),
+    ("EMPTY", "no ccbkg.nq in this folder"),
+])
+def test_diff_of_something_not_a_release_is_one_line_exit_2(
+        old: str, words: str, dist: Path, tmp_path: Path) -> None:
+    if old == "EMPTY":
+        old = str(tmp_path)
+    out = tmp_path / "section.md"
+    result = run_cli("diff", old, str(dist), "--repo", str(tmp_path), "--out", str(out))
+    assert_no_traceback(result)
+    assert result.code == 2
+    assert words in result.err and len(result.err.strip().splitlines()) == 1
+    assert not out.exists()
