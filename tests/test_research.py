@@ -14,7 +14,7 @@ import pyoxigraph as ox
 import pytest
 from rdflib import BNode, Graph, URIRef
 from rdflib.collection import Collection
-from rdflib.namespace import OWL, RDFS
+from rdflib.namespace import DCTERMS, OWL, RDFS, SKOS
 
 from ccbkg import query
 from ccbkg.core.namespaces import CCB, PREFIXES
@@ -295,3 +295,55 @@ def test_diff_of_something_not_a_release_is_one_line_exit_2(
     assert result.code == 2
     assert words in result.err and len(result.err.strip().splitlines()) == 1
     assert not out.exists()
+
+
+# ---------------------------------------------------------------------------- crosswalks
+
+SCHEMES = ("gfce-themes", "osce-cbms", "cmm-dimensions", "itu-gci-pillars")
+SCHEME = "https://w3id.org/ccbkg/scheme/"
+
+
+def _vocabularies() -> Graph:
+    graph = Graph()
+    for name in SCHEMES:
+        graph.parse(REPO / "ontology" / "vocab" / f"{name}.ttl")
+    return graph
+
+
+def test_every_framework_and_mapping_says_where_it_comes_from() -> None:
+    graph = _vocabularies()
+    concepts = set(graph.subjects(SKOS.inScheme, None))
+    assert {str(c).rsplit("/", 1)[-1] for c in concepts} >= {
+        "gfce-e", "cmm-d1", "cmm-d5", "gci-legal", "gci-cooperation"}
+    for name in SCHEMES:
+        scheme = URIRef(SCHEME + name)
+        assert list(graph.objects(scheme, DCTERMS.source)), name
+    mapped = 0
+    for concept in concepts:
+        targets = [*graph.objects(concept, SKOS.closeMatch), *graph.objects(concept,
+                                                                           SKOS.broadMatch)]
+        if not targets:
+            continue
+        mapped += 1
+        assert set(targets) <= concepts, f"{concept} maps to a concept no scheme has"
+        scheme = graph.value(concept, SKOS.inScheme)
+        notes = [*graph.objects(concept, SKOS.editorialNote),
+                 *graph.objects(scheme, SKOS.scopeNote)]
+        assert any("Crosswalk (ccbkg)" in str(n) for n in notes), concept
+    assert mapped == 5 + 16
+
+
+def test_facts_by_framework_follows_the_mappings(store: ox.Store) -> None:
+    graph = _vocabularies()
+    for path in sorted((REPO / "instances").glob("*.ttl")):
+        graph.parse(path)
+    want = set()
+    for node, tag in [*graph.subject_objects(CCB.hasTheme), *graph.subject_objects(
+            CCB.relatesToCBM)]:
+        reached = {tag, *graph.objects(tag, SKOS.closeMatch), *graph.objects(tag, SKOS.broadMatch)}
+        want |= {(str(node), str(tag), str(c)) for c in reached}
+    rows = records(store, "facts-by-framework")
+    assert {(r["node"], r["tag"], r["concept"]) for r in rows} == want
+    frameworks = {r["framework"].removeprefix(SCHEME) for r in rows}
+    assert frameworks == set(SCHEMES)
+    assert all(r["passage"].startswith(ID + "passage/") for r in rows)
