@@ -347,3 +347,22 @@ def test_facts_by_framework_follows_the_mappings(store: ox.Store) -> None:
     frameworks = {r["framework"].removeprefix(SCHEME) for r in rows}
     assert frameworks == set(SCHEMES)
     assert all(r["passage"].startswith(ID + "passage/") for r in rows)
+
+
+# ---------------------------------------------------------------------------- evidence
+
+
+def test_every_listing_gives_the_passage_of_each_row(store: ox.Store) -> None:
+    passages = {r["node"] for r in records(store, "find-by-label", text="")
+                if r["kind"] == str(CCB.Passage)}
+    assert len(passages) > 30
+    for info in query.catalogue(REPO):
+        if info.name == "country-comparison":  # counts, not facts
+            continue
+        rows = records(store, info.name)
+        assert rows and "passage" in rows[0], info.name
+        cited = {r["passage"] for r in rows if r["passage"]}
+        assert cited and cited <= passages, info.name
+        # Only passages, concepts and source documents cite no passage.
+        assert all(r["passage"] or r.get("kind") in (str(CCB.Passage), str(CCB.SourceDocument),
+                                                     str(SKOS.Concept)) for r in rows), info.name
