@@ -23,8 +23,10 @@ from ccbkg.query.catalogue import parse_header
 from ccbkg.rdf.jsonld import context as jsonld_context
 from ccbkg.rdf.void import Release
 from ccbkg.site import diagrams
+from ccbkg.site.comparison import comparison_page
 from ccbkg.site.context import Site
 from ccbkg.site.diagrams import Drawing, Event
+from ccbkg.site.frameworks import frameworks_page
 from ccbkg.site.home import QUERY_FOLDER, Example, downloads, index_page, resources_page
 from ccbkg.site.links import Linker, page_path, split_fragment
 from ccbkg.site.markup import Frame, Page, figure
@@ -109,6 +111,7 @@ def build_site(sources: LoadedProject, release: Release,
         shapes_page(site, _file_order(sources, Role.SHAPES),
                     downloads("shapes.html", artefacts, "shapes/")),
         resources_page(site),
+        comparison_page(site, sources), frameworks_page(site, sources),
     ]
     for iri in sorted(pages):
         node = URIRef(iri)

@@ -1,0 +1,52 @@
+"""The country comparison page (comparison.html): every country side by side on each aspect,
+from the bundled `country-comparison` query, with "none in the sources" kept apart from "not
+yet curated"."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+from rdflib import URIRef
+
+from ccbkg import query
+from ccbkg.project.layout import Role
+from ccbkg.project.load import LoadedProject
+from ccbkg.site.context import Site
+from ccbkg.site.markup import Page, esc, table
+
+PATH = "comparison.html"
+
+
+def bundled_rows(sources: LoadedProject, name: str) -> list[dict[str, ox.NamedNode | ox.Literal]]:
+    """The answer of a bundled query with its default parameters, one dict a row."""
+    info = next(q for q in query.catalogue(sources.project.root) if q.name == name)
+    store = sources.store(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)
+    answer = store.query(info.text, use_default_graph_as_union=True)
+    assert isinstance(answer, ox.QuerySolutions)
+    names = [v.value for v in answer.variables]
+    return [{n: t for n, t in zip(names, row, strict=True)
+             if isinstance(t, ox.NamedNode | ox.Literal)} for row in answer]
+
+
+def comparison_page(site: Site, sources: LoadedProject) -> Page:
+    """The countries as rows, the aspects as columns."""
+    rows = bundled_rows(sources, "country-comparison")
+    aspects = sorted({r["aspect"].value for r in rows})
+    cells: dict[str, dict[str, str]] = {}
+    for r in rows:
+        count, status = r["count"].value, r["status"].value
+        text = count if status == "recorded" else f"0 <small>({esc(status)})</small>"
+        cells.setdefault(r["country"].value, {})[r["aspect"].value] = text
+    countries = sorted(cells, key=lambda c: site.view.label(URIRef(c)).lower())
+    body = [
+        "<h1>Countries side by side</h1>\n",
+        "<p>How many strategies, CSIRTs, agreements, exercises, forums, funding commitments "
+        "and norms the graph records for each country. A zero reads two ways: <em>none in the "
+        "sources</em> where a source has been curated in full for the country (it records "
+        "none), <em>not yet curated</em> where no source has been (an absence says nothing). "
+        "The bundled query <code>country-comparison</code> gives the same table.</p>\n",
+        table(["Country", *aspects],
+              ([site.term(PATH, URIRef(c)), *(cells[c].get(a, "") for a in aspects)]
+               for c in countries), caption="Recorded facts by country and aspect"),
+    ]
+    return Page(PATH, "Countries side by side", "".join(body),
+                description="The countries of the ccbkg graph compared on seven aspects.")
