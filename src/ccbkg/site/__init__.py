@@ -23,6 +23,7 @@ from ccbkg.query.catalogue import parse_header
 from ccbkg.rdf.jsonld import context as jsonld_context
 from ccbkg.rdf.void import Release
 from ccbkg.site import diagrams
+from ccbkg.site.asof import as_of_page
 from ccbkg.site.comparison import comparison_page
 from ccbkg.site.context import Site
 from ccbkg.site.diagrams import Drawing, Event
@@ -111,7 +112,7 @@ def build_site(sources: LoadedProject, release: Release,
         shapes_page(site, _file_order(sources, Role.SHAPES),
                     downloads("shapes.html", artefacts, "shapes/")),
         resources_page(site),
-        comparison_page(site, sources), frameworks_page(site, sources),
+        comparison_page(site, sources), frameworks_page(site, sources), as_of_page(site, sources),
     ]
     for iri in sorted(pages):
         node = URIRef(iri)

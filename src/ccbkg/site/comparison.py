@@ -16,15 +16,15 @@ from ccbkg.site.markup import Page, esc, table
 PATH = "comparison.html"
 
 
-def bundled_rows(sources: LoadedProject, name: str) -> list[dict[str, ox.NamedNode | ox.Literal]]:
-    """The answer of a bundled query with its default parameters, one dict a row."""
+def bundled_rows(sources: LoadedProject, name: str, store: ox.Store | None = None,
+                 **params: str) -> list[dict[str, ox.NamedNode | ox.Literal]]:
+    """The answer of a bundled query (default parameters, or those given), one dict a row."""
     info = next(q for q in query.catalogue(sources.project.root) if q.name == name)
-    store = sources.store(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)
-    answer = store.query(info.text, use_default_graph_as_union=True)
-    assert isinstance(answer, ox.QuerySolutions)
-    names = [v.value for v in answer.variables]
-    return [{n: t for n, t in zip(names, row, strict=True)
-             if isinstance(t, ox.NamedNode | ox.Literal)} for row in answer]
+    store = store or sources.store(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)
+    results = query.run_embedded(store, info.text, query.bind(info, params),
+                                 where=f"query {name}")
+    return [{n: t for n, t in zip(results.variables, row, strict=True)
+             if isinstance(t, ox.NamedNode | ox.Literal)} for row in results.rows]
 
 
 def comparison_page(site: Site, sources: LoadedProject) -> Page:
