@@ -342,7 +342,7 @@ def test_tutorial_end_to_end(tmp_path: Path, scratch: Path) -> None:
     assert "PASSED: 0 errors" in outputs["check"]
     assert "wrote     queries/expected/country-comparison.csv" in outputs["query freeze"]
     frozen = (scratch / "queries" / "expected" / "country-comparison.csv").read_text("utf-8")
-    assert f"{ID}country/examplia,Republic of Examplia,{CCB}CSIRT,CSIRT,1" in frozen
+    assert f"{ID}country/examplia,Republic of Examplia,national CSIRTs,1,recorded" in frozen
     assert "Republic of Examplia" in outputs["query run"]
     page = scratch / "dist" / "site" / "id" / "country" / "examplia.html"
     assert "Republic of Examplia" in page.read_text(encoding="utf-8")

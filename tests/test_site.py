@@ -939,3 +939,37 @@ def test_browser_screenshots_of_each_country_profile(site: Path, tmp_path: Path,
         assert result.returncode == 0, result.stderr[-2000:]
         assert shot.is_file() and shot.stat().st_size > 20_000, shot
         assert _png_size(shot) == size
+
+
+# ---------------------------------------------------------------- research views (h-research)
+
+
+def test_comparison_page_keeps_none_apart_from_not_yet_curated(site: Path) -> None:
+    page = (site / "comparison.html").read_text(encoding="utf-8")
+    page = page[page.index("<main"):]
+    row = page[page.index('href="id/country/ALB.html"'):]
+    row = row[:row.index("</tr>")]
+    assert "<td>8</td>" in row and "none in the sources" in row  # agreements; no funding
+    serbia = page[page.index('href="id/country/SRB.html"'):]
+    assert "not yet curated" in serbia[:serbia.index("</tr>")]
+
+
+def test_frameworks_page_lists_every_framework_with_passages(site: Path) -> None:
+    page = (site / "frameworks.html").read_text(encoding="utf-8")
+    for scheme in ("gfce-themes", "osce-cbms", "cmm-dimensions", "itu-gci-pillars"):
+        assert f'<h2><a href="ontology.html#scheme-{scheme}"' in page, scheme
+    rows = re.findall(r"<tr><td>.*?</tr>", page)
+    assert rows and all('href="id/passage/' in r for r in rows)
+    assert "CMM-D1" in page and "GCI-Organizational" in page
+
+
+def test_as_of_page_adds_up_by_year_and_keeps_undated_apart(site: Path) -> None:
+    page = (site / "as-of.html").read_text(encoding="utf-8")
+    sections = re.split(r'<h2 id="', page[page.index("<main"):])[1:]
+    years = [s[:s.index('"')] for s in sections]
+    assert years == ["y2013", "y2015", "y2016", "y2017", "y2018", "y2020", "undated"]
+    by_year = {y: s for y, s in zip(years, sections, strict=True)}
+    ncirc = 'href="id/agreement/alb-ncirc-mou-2013.html"'
+    assert all(ncirc in by_year[y] for y in years[:-1]) and ncirc not in by_year["undated"]
+    assert 'href="id/strategy/jpn-cybersecurity-strategy-2018.html"' not in by_year["y2017"]
+    assert 'href="id/membership/alb-nato.html"' in by_year["undated"]

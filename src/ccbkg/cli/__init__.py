@@ -15,6 +15,7 @@ from ccbkg.cli import gcpolicy
 from ccbkg.cli.check_build import add_parsers as add_check_build_parsers
 from ccbkg.cli.common import EXIT_ERROR, err
 from ccbkg.cli.curate import add_parsers as add_curate_parsers
+from ccbkg.cli.diff import add_parser as add_diff_parser
 from ccbkg.cli.query import add_parser as add_query_parser
 from ccbkg.cli.stores import add_parsers as add_store_parsers
 from ccbkg.core import netguard
@@ -59,4 +60,5 @@ def _parser() -> argparse.ArgumentParser:
     add_query_parser(sub)
     add_store_parsers(sub)
     add_curate_parsers(sub)
+    add_diff_parser(sub)
     return parser

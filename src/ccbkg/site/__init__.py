@@ -25,8 +25,11 @@ from ccbkg.query.catalogue import parse_header
 from ccbkg.rdf.jsonld import context as jsonld_context
 from ccbkg.rdf.void import Release
 from ccbkg.site import diagrams
+from ccbkg.site.asof import as_of_page
+from ccbkg.site.comparison import comparison_page
 from ccbkg.site.context import Site
 from ccbkg.site.diagrams import Drawing, Event
+from ccbkg.site.frameworks import frameworks_page
 from ccbkg.site.home import (
     COUNTRIES_PAGE,
     QUERY_FOLDER,
@@ -128,6 +131,7 @@ def build_site(sources: LoadedProject, release: Release,
         resources_page(site),
         countries_page(site),
         sources_page(site, documents),
+        comparison_page(site, sources), frameworks_page(site, sources), as_of_page(site, sources),
     ]
     for iri in sorted(pages):
         node = URIRef(iri)
@@ -220,6 +224,7 @@ def _frame(site: Site, release: str) -> Frame:
            ("resources.html", "All resources")]
     footer = html("ccbkg {}. Ontology, vocabularies, shapes and data under CC BY 4.0. "
                   "Generated offline by <code>ccbkg build</code>.", release)
-    return Frame("ccbkg", tuple(nav), footer, (("index.html#downloads", "Downloads"),
-                                               ("index.html#cite", "How to cite"),
-                                               ("index.html#licence", "Licence")))
+    return Frame("ccbkg", tuple(nav), footer, (
+        ("comparison.html", "Compare countries"), ("frameworks.html", "Facts by framework"),
+        ("as-of.html", "What held when"), ("index.html#downloads", "Downloads"),
+        ("index.html#cite", "How to cite"), ("index.html#licence", "Licence")))

@@ -1,0 +1,55 @@
+"""The as-of page (as-of.html): what held at the end of each year the sources date something
+in, by the dates the sources give, from the bundled `as-of` query; the undated facts apart."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+from markupsafe import Markup
+from rdflib import URIRef
+
+from ccbkg.project.layout import Role
+from ccbkg.project.load import LoadedProject
+from ccbkg.site.comparison import bundled_rows
+from ccbkg.site.context import Site
+from ccbkg.site.markup import Page, html, join, table
+
+PATH = "as-of.html"
+
+
+def as_of_page(site: Site, sources: LoadedProject) -> Page:
+    """A section a year (cumulative: what held by its end), then the undated facts."""
+    store = sources.store(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)
+    everything = bundled_rows(sources, "as-of", store, date="9999-12-31")
+    years = sorted({r["since"].value[:4] for r in everything if "since" in r})
+    body = [Markup("<h1>What held when</h1>\n"),
+            Markup(
+                "<p>What the sources date on or before the end of each year (the date each gives, "
+            "with its precision), and apart, the facts they give no date for, which cannot be "
+            "placed before or after any date. <code>ccbkg query run as-of --param "
+            "date=YYYY-MM-DD</code> answers for any day.</p>\n")]
+    for year in years:
+        facts = _facts(bundled_rows(sources, "as-of", store, date=f"{year}-12-31"))
+        body.append(html('<h2 id="y{0}">By the end of {0}</h2>\n', year))
+        body.append(table(["Fact", "Date given", "Passages"], (
+            [site.term(PATH, URIRef(node)), since,
+             site.terms(PATH, [URIRef(p) for p in passages])]
+            for (since, node), passages in sorted(facts.items()) if since)))
+    undated = _facts(everything)
+    body.append(Markup('<h2 id="undated">Undated</h2>\n'))
+    body.append(table(["Fact", "Passages"], (
+        [site.term(PATH, URIRef(node)), site.terms(PATH, [URIRef(p) for p in passages])]
+        for (since, node), passages in sorted(
+            undated.items(), key=lambda f: site.view.label(URIRef(f[0][1])).lower())
+        if not since)))
+    return Page(PATH, "What held when", join(body),
+                description="What the ccbkg sources date by the end of each year, and what "
+                            "they leave undated.")
+
+
+def _facts(rows: list[dict[str, ox.NamedNode | ox.Literal]]) -> dict[tuple[str, str], set[str]]:
+    """(date given or "", node) -> its passages."""
+    facts: dict[tuple[str, str], set[str]] = {}
+    for r in rows:
+        since = r["since"].value if "since" in r else ""
+        facts.setdefault((since, r["node"].value), set()).add(r["passage"].value)
+    return facts
