@@ -457,16 +457,9 @@ class _Store:
              timeout: float | None = None) -> str:
         """Virtuoso: the value of one expression (a SQL procedure call, `sql:NAME(...)`),
         asked as the authenticated user."""
-        answer = self.client.request(
-            "POST", self.endpoints.update,
-            body=urlencode({"query": f"SELECT ({expression} AS ?v) WHERE {{}}"}).encode(),
-            headers={**_FORM, "Accept": "application/sparql-results+json"},
-            idempotent=idempotent, what=what, timeout=timeout)
-        try:
-            results = ox.parse_query_results(answer.body, format=ox.QueryResultsFormat.JSON)
-        except SyntaxError:
-            results = None
-        rows = list(results) if isinstance(results, ox.QuerySolutions) else []
+        rows = select(self.client, self.endpoints.update,
+                      f"SELECT ({expression} AS ?v) WHERE {{}}", what,
+                      idempotent=idempotent, timeout=timeout)
         value = rows[0]["v"] if rows else None
         if not isinstance(value, ox.Literal):
             raise StoreError(f"{what} at {shown(self.endpoints.update)}: no value in the answer")

@@ -8,6 +8,9 @@ MD5 sums publish sends, then clears each target graph, parses its text
 (`DB.DBA.RDF_TTL2HASH`) and inserts the triples (`DB.DBA.RDF_INSERT_TRIPLES`), drops the graphs
 listed, empties the staging table and commits; readers (read committed) see the old release
 until the commit. `DB.DBA.TTLP` would not do: it commits the transaction it is called in.
+Staging parses each chunk once too, and commits: the IRIs, languages and datatypes it names
+are then in Virtuoso's dictionaries before the switch (a language first seen in a transaction
+that was rolled back came out without its tag afterwards: `"Japan"@en` as `"Japan"`).
 
 The procedure checkpoints right after the commit, in the same call: Virtuoso 7.2.5 replaying
 such inserts from its transaction log after a crash restarted with some of them missing
@@ -40,8 +43,11 @@ SETUP = f"""create procedure DB.DBA.CCBKG_SETUP () returns integer
 STAGE = f"""create procedure DB.DBA.CCBKG_STAGE (in graph_iri varchar, in chunk integer,
   in text_b64 varchar) returns integer
 {{
-  insert replacing {TABLE} (CS_GRAPH, CS_CHUNK, CS_TEXT)
-    values (graph_iri, chunk, decode_base64 (text_b64));
+  declare staged varchar;
+  staged := decode_base64 (text_b64);
+  dict_list_keys (DB.DBA.RDF_TTL2HASH (staged, '', graph_iri), 1);
+  insert replacing {TABLE} (CS_GRAPH, CS_CHUNK, CS_TEXT) values (graph_iri, chunk, staged);
+  commit work;
   return chunk;
 }}"""
 
