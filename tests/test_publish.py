@@ -149,6 +149,39 @@ def test_timeout_is_one_line_exit_2():
     assert "no answer within 0.5 s" in result.err and result.err.count("\n") == 1, result.err
 
 
+class _EmptyLanguage(BaseHTTPRequestHandler):
+    """A SPARQL endpoint whose every answer has a row pyoxigraph cannot read: an empty
+    language tag, as Virtuoso 7.2.5 wrote one."""
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = json.dumps({"head": {"vars": ["x"]}, "results": {"bindings": [
+            {"x": {"type": "literal", "xml:lang": "", "value": "Japan"}}]}}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/sparql-results+json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def test_unreadable_row_is_one_line_exit_2():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _EmptyLanguage)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        result = run_cli("publish", "--endpoint",
+                         f"http://127.0.0.1:{server.server_address[1]}/sparql",
+                         "--root", str(REPO), "--quiet")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.code == 2, result
+    assert_no_traceback(result)
+    assert "internal error" not in result.err and "not SPARQL results" in result.err, result.err
+
+
 class _Fixed(BaseHTTPRequestHandler):
     """Answers every request with the status and headers set on the server."""
 
