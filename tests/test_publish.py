@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -787,6 +788,22 @@ def test_virtuoso_staging_is_invisible(virtuoso: StoreUnderTest, big_dist: Path,
                          str(big_dist), "--quiet", env=virtuoso.env)
     assert result.code == 2 and during, result.err
     assert during == [before]
+
+
+def test_virtuoso_procedures_refuse_the_public_endpoint(virtuoso: StoreUnderTest, dist: Path,
+                                                        release_parts: list[pub.Part]):
+    """The procedures publish defines cannot be called by the anonymous SPARQL user."""
+    _publish_py(virtuoso, dist)
+    for call in (f'sql:CCBKG_SWITCH("D {BASE}data/japan")', 'sql:CCBKG_STAGE("urn:x", 0, "eA==")',
+                 "sql:CCBKG_SETUP()"):
+        request = urllib.request.Request(
+            virtuoso.server.query, data=urlencode({"query": f"SELECT ({call} AS ?v) WHERE {{}}"}
+                                                  ).encode(),
+            headers={"Accept": "application/sparql-results+json"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=30)
+        assert b"No permission to execute procedure" in refused.value.read(), call
+    assert _holds(virtuoso, release_parts)
 
 
 def test_virtuoso_publish_is_durable(virtuoso: StoreUnderTest, dist: Path, big_dist: Path,
