@@ -54,8 +54,10 @@ def add_parsers(sub: Any) -> None:
     publish = sub.add_parser(
         "publish", help="load the release into a SPARQL 1.1 store, atomically",
         description="Switch the release into the store in one update (Oxigraph: one "
-                    "transaction carrying the release, invisible until switched; others: "
-                    "verified staging graphs moved in place), then read every graph back and "
+                    "transaction carrying the release, invisible until switched; Virtuoso: "
+                    "staged as text outside its graphs, switched in one SQL transaction; "
+                    "others: verified staging graphs moved in place), then read every graph "
+                    "back and "
                     "verify it (triple count and SHA-256). After a crash or Ctrl-C, publish "
                     "again (or --recover). docs/stores.md says what holds on each store. "
                     "Credentials come from CCBKG_STORE_USER and CCBKG_STORE_PASSWORD only.",

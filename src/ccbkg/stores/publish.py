@@ -1,12 +1,14 @@
 """Publish the release into a SPARQL 1.1 store in one switch, verified, durable.
 
-ONE update request switches the release in. On a store that applies an update request in one
-transaction (Oxigraph) that request carries the release itself: nothing is staged in the store,
-where a union default graph would show it. Elsewhere each part (a named graph) is first loaded
-into a staging graph and verified, and the switch moves them. Then Virtuoso checkpoints, and
-every graph is read back and verified: triple count and a SHA-256 over its sorted N-Triples
-lines. Blank nodes are skolemised to stable IRIs first, so a retried batch adds nothing twice;
-only idempotent requests are retried.
+ONE request switches the release in, and nothing of the new release is visible in the default
+graph before it. On a store that applies an update request in one transaction (Oxigraph) that
+request carries the release itself: nothing is staged in the store. Virtuoso stages the release
+as text in a table of its own, outside its RDF store, and switches it in one logged SQL
+transaction (`ccbkg.stores.virtuoso`), then checkpoints. Elsewhere (generic stores) each part
+is first loaded into a staging graph and verified, and the switch moves them. Then every graph
+is read back and verified: triple count and a SHA-256 over its sorted N-Triples lines. Blank
+nodes are skolemised to stable IRIs first, so a retried batch adds nothing twice; only
+idempotent requests are retried.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from ccbkg.core.errors import CcbkgError
 from ccbkg.core.namespaces import BASE, GRAPH
 from ccbkg.core.progress import Progress
 from ccbkg.rdf.serialize import canonicalised
+from ccbkg.stores import virtuoso
 from ccbkg.stores.http_client import HttpClient, StoreError, shown
 from ccbkg.stores.profiles import Endpoints
 from ccbkg.stores.union import not_union_message, probe, select
@@ -209,10 +212,13 @@ def recover(endpoints: Endpoints, client: HttpClient,
     check_graph_base(graph_base)
     store = _Store(endpoints, client)
     left = store.graphs(graph_base + STAGING)
-    if left:
+    if store.sql_staged:  # and the staged text, in one transaction
+        store.define_procedures()
+        store.switch_staged([], left, store.client.timeout)
+        store.checkpoint()
+    elif left:
         store.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in left), idempotent=True,
                      what="dropping the staging graphs")
-        store.checkpoint()
     return left
 
 
@@ -221,13 +227,14 @@ def publish(
     graph_base: str = DEFAULT_GRAPH_BASE, progress: Progress | None = None,
     prune: bool = True, planned: Plan | None = None,
 ) -> PublishSummary:
-    """Load the release into the store, switch it in one update, make it durable, verify it.
+    """Load the release into the store, switch it in one request, make it durable, verify it.
 
     On a store whose update requests are transactions (Oxigraph) the switch carries the whole
-    release, so nothing is staged in the store; elsewhere each part goes first into a staging
-    graph (verified) and the switch moves them. With prune, the graphs under graph_base that
-    the release no longer has are dropped in the same update, so that the store then holds
-    this release and nothing of an older one.
+    release, so nothing is staged in the store; Virtuoso stages it as text outside its RDF
+    store and switches it in one SQL transaction; elsewhere each part goes first into a
+    staging graph (verified) and the switch moves them. With prune, the graphs under
+    graph_base that the release no longer has are dropped in the same request, so that the
+    store then holds this release and nothing of an older one.
     """
     started, sent = time.perf_counter(), client.requests
     progress = progress or Progress(quiet=True)
@@ -239,16 +246,15 @@ def publish(
     stage = not endpoints.atomic
     phase = "before the switch"
     try:
-        if stage:
-            _stage(store, parts, progress)
+        sums = _stage(store, parts, progress) if stage else {}
         phase = "during the switch"
-        notes = _switch(store, parts, progress, dropped, stage=stage)
+        notes = _switch(store, parts, progress, dropped, sums, stage=stage)
         phase = "after the switch, before it was verified"
         with progress.step("Making the switch durable and verifying the published graphs"):
             store.checkpoint()
             _verify_switched(store, parts, dropped)
     except KeyboardInterrupt:
-        raise KeyboardInterrupt(_interrupted(phase, endpoints)) from None
+        raise KeyboardInterrupt(_interrupted(phase, store.atomic)) from None
     except CcbkgError as exc:
         if phase != "after the switch, before it was verified":
             raise
@@ -302,12 +308,12 @@ def _verify_visible(store: _Store, parts: list[Part]) -> None:
             "another store in front of it?)")
 
 
-def _interrupted(phase: str, endpoints: Endpoints) -> str:
+def _interrupted(phase: str, atomic: bool) -> str:
     """What an interruption in phase left in the store, truthfully."""
     if phase == "before the switch":
-        return ("interrupted before the switch: the published graphs are unchanged (staging "
-                "graphs may be left: `ccbkg publish --recover` or the next publish drops them)")
-    if phase == "during the switch" and endpoints.atomic:
+        return ("interrupted before the switch: the published graphs are unchanged (staged "
+                "data may be left: `ccbkg publish --recover` or the next publish drops it)")
+    if phase == "during the switch" and atomic:
         return ("interrupted during the switch: the store applies it whole or not at all, so it "
                 "holds the old release or the new one; run publish again to be sure")
     if phase == "during the switch":
@@ -317,40 +323,51 @@ def _interrupted(phase: str, endpoints: Endpoints) -> str:
             "verified; run publish again to verify them")
 
 
-def _stage(store: _Store, parts: list[Part], progress: Progress) -> None:
-    """Load and verify each part in its staging graph (on stores without transactions)."""
+def _stage(store: _Store, parts: list[Part], progress: Progress) -> dict[str, str]:
+    """Load each part into its staging graph and verify it (stores without transactions), or
+    on Virtuoso into the staging table (verified by the switch): the staged sums by target."""
+    sums: dict[str, str] = {}
     try:
-        with progress.step(f"Loading {sum(p.count for p in parts)} triples into {len(parts)} "
-                           "staging graphs"):
-            store.update(" ;\n".join(f"DROP SILENT GRAPH <{p.staging}>" for p in parts),
-                         idempotent=True, what="clearing the staging graphs")
-            for part in parts:
-                store.load(part)
-        with progress.step("Verifying the staging graphs"):
-            for part in parts:
-                store.verify(part, part.staging, "staging graph")
+        if store.sql_staged:
+            with progress.step(f"Staging {sum(p.count for p in parts)} triples of "
+                               f"{len(parts)} graphs outside the store's graphs"):
+                store.define_procedures()
+                store.sql(f"delete from {virtuoso.TABLE}", "clearing the staging table")
+                sums = {p.target: store.stage_text(p) for p in parts}
+        else:
+            with progress.step(f"Loading {sum(p.count for p in parts)} triples into "
+                               f"{len(parts)} staging graphs"):
+                store.update(" ;\n".join(f"DROP SILENT GRAPH <{p.staging}>" for p in parts),
+                             idempotent=True, what="clearing the staging graphs")
+                for part in parts:
+                    store.load(part)
+            with progress.step("Verifying the staging graphs"):
+                for part in parts:
+                    store.verify(part, part.staging, "staging graph")
     except CcbkgError as exc:
         _clean_up(store, parts)
         raise CcbkgError(f"{exc}; nothing was switched, the published graphs are unchanged "
                          "(re-run publish when the store is fine)") from None
+    return sums
 
 
 def _switch(store: _Store, parts: list[Part], progress: Progress,
-            dropped: Sequence[str] = (), *, stage: bool = True) -> list[str]:
-    """One update request (never retried) that puts every part onto its target (moving its
-    staging graph, or with the triples themselves) and drops the graphs in dropped."""
-    if stage:
-        switch = [f"MOVE SILENT GRAPH <{p.staging}> TO <{p.target}>" for p in parts]
-    else:
-        switch = [f"DROP SILENT GRAPH <{p.target}> ;\nINSERT DATA {{ GRAPH <{p.target}> {{\n"
-                  + "".join(line(t) for t in p.triples) + "} }" for p in parts]
-    request = " ;\n".join(switch + [f"DROP SILENT GRAPH <{graph}>" for graph in dropped])
-    # Moving graphs takes time in proportion to their size: --timeout per 100,000 triples.
+            dropped: Sequence[str] = (), sums: Mapping[str, str] | None = None, *,
+            stage: bool = True) -> list[str]:
+    """One request (never retried) that puts every part onto its target (from its staged
+    text on Virtuoso, moving its staging graph, or with the triples themselves) and drops
+    the graphs in dropped."""
+    # Switching takes time in proportion to the release: --timeout per 100,000 triples.
     scale = max(1.0, sum(p.count for p in parts) / SWITCH_TRIPLES_PER_TIMEOUT)
+    timeout = store.client.timeout * scale
     try:
-        with progress.step(f"Switching {len(parts)} graphs in one update"):
-            store.update(request, idempotent=False, what="switching the graphs",
-                         timeout=store.client.timeout * scale)
+        with progress.step(f"Switching {len(parts)} graphs in one request"):
+            if store.sql_staged:
+                store.switch_staged([(p.target, (sums or {})[p.target]) for p in parts],
+                                    dropped, timeout)
+            else:
+                store.update(_switch_update(parts, dropped, stage=stage), idempotent=False,
+                             what="switching the graphs", timeout=timeout)
     except StoreError as exc:
         if exc.applied is False:
             if stage:
@@ -360,8 +377,8 @@ def _switch(store: _Store, parts: list[Part], progress: Progress,
         try:  # the store may have switched before the answer was lost: look
             _verify_switched(store, parts, dropped)
         except CcbkgError:  # staging stays: the switch may still be running in the store
-            held = ("the old release or the new one (it applies an update whole or not at "
-                    "all)" if not stage else "the old release, the new one or a mix")
+            held = ("the old release or the new one (it applies the switch whole or not at "
+                    "all)" if store.atomic else "the old release, the new one or a mix")
             raise CcbkgError(f"{exc}; the switch may not have completed and the published "
                              f"graphs could not be confirmed: the store holds {held}; run "
                              "publish again") from None
@@ -369,9 +386,22 @@ def _switch(store: _Store, parts: list[Part], progress: Progress,
     return []
 
 
+def _switch_update(parts: list[Part], dropped: Sequence[str], *, stage: bool) -> str:
+    """The SPARQL update of the switch: MOVE the staging graphs, or carry the triples."""
+    if stage:
+        switch = [f"MOVE SILENT GRAPH <{p.staging}> TO <{p.target}>" for p in parts]
+    else:
+        switch = [f"DROP SILENT GRAPH <{p.target}> ;\nINSERT DATA {{ GRAPH <{p.target}> {{\n"
+                  + "".join(line(t) for t in p.triples) + "} }" for p in parts]
+    return " ;\n".join(switch + [f"DROP SILENT GRAPH <{graph}>" for graph in dropped])
+
+
 def _clean_up(store: _Store, parts: list[Part]) -> None:
-    """Drop the staging graphs, once, without retries; a failure here changes nothing."""
+    """Drop the staged data, once, without retries; a failure here changes nothing."""
     with contextlib.suppress(StoreError):
+        if store.sql_staged:
+            store.sql(f"delete from {virtuoso.TABLE}", "dropping the staged text")
+            return
         store.update(" ;\n".join(f"DROP SILENT GRAPH <{p.staging}>" for p in parts),
                      idempotent=False, what="dropping the staging graphs")
 
@@ -382,6 +412,10 @@ class _Store:
     def __init__(self, endpoints: Endpoints, client: HttpClient) -> None:
         self.endpoints = endpoints
         self.client = client
+        #: Virtuoso: staged as text in a table, switched in one SQL transaction.
+        self.sql_staged = endpoints.store == "virtuoso"
+        #: The switch is all or nothing, even when the store is killed.
+        self.atomic = endpoints.atomic or self.sql_staged
 
     def select(self, query: str, what: str, url: str | None = None) -> list[ox.QuerySolution]:
         """The rows of a query, asked at url (default: the query endpoint)."""
@@ -419,6 +453,44 @@ class _Store:
             f"FILTER(STRSTARTS(STR(?g), {ox.Literal(prefix)})) }}", "listing the graphs")
         return sorted({r["g"].value for r in rows if isinstance(r["g"], ox.NamedNode)})
 
+    def call(self, expression: str, what: str, *, idempotent: bool,
+             timeout: float | None = None) -> str:
+        """Virtuoso: the value of one expression (a SQL procedure call, `sql:NAME(...)`),
+        asked as the authenticated user."""
+        rows = select(self.client, self.endpoints.update,
+                      f"SELECT ({expression} AS ?v) WHERE {{}}", what,
+                      idempotent=idempotent, timeout=timeout)
+        value = rows[0]["v"] if rows else None
+        if not isinstance(value, ox.Literal):
+            raise StoreError(f"{what} at {shown(self.endpoints.update)}: no value in the answer")
+        return value.value
+
+    def define_procedures(self) -> None:
+        """Virtuoso: (re)define ccbkg's staging table and procedures."""
+        for text in virtuoso.PROCEDURES:
+            self.sql(text, "defining ccbkg's procedures")
+            if text is virtuoso.SETUP:
+                self.call("sql:CCBKG_SETUP()", "creating the staging table", idempotent=True)
+
+    def stage_text(self, part: Part) -> str:
+        """Virtuoso: the part as N-Triples text in the staging table; its staged sum."""
+        pieces = list(virtuoso.chunks(line(t) for t in part.triples))
+        for number, piece in enumerate(pieces):
+            self.call(f"sql:CCBKG_STAGE({ox.Literal(part.target)}, {number}, "
+                      f"{ox.Literal(virtuoso.encoded(piece))})",
+                      f"staging {part.name}", idempotent=True)
+        return virtuoso.staged_sum(pieces)
+
+    def switch_staged(self, loads: Sequence[tuple[str, str]], drops: Sequence[str],
+                      timeout: float) -> None:
+        """Virtuoso: the switch, one SQL transaction (never retried)."""
+        spec = virtuoso.switch_spec(loads, drops)
+        done = self.call(f"sql:CCBKG_SWITCH({ox.Literal(spec)})", "switching the graphs",
+                         idempotent=False, timeout=timeout)
+        if done != str(len(loads)):
+            raise StoreError(f"switching the graphs at {shown(self.endpoints.update)}: "
+                             f"{done} graphs loaded instead of {len(loads)}")
+
     def sql(self, statement: str, what: str) -> None:
         """Virtuoso: run one SQL statement (as the authenticated user, e.g. dba)."""
         rows = self.select(f"SELECT (bif:exec({ox.Literal(statement)}) AS ?done) WHERE {{}}",
@@ -430,7 +502,7 @@ class _Store:
 
     def checkpoint(self) -> None:
         """Virtuoso: write what it holds to its database file, so that a crash right after
-        publish reports success loses nothing (its HTTP updates are not all in its log)."""
+        publish reports success loses nothing (the switch is not in its log)."""
         if self.endpoints.store != "virtuoso":
             return
         self.sql("checkpoint", "a checkpoint")
@@ -519,16 +591,21 @@ def _short_hash(text: str, length: int = 16) -> str:
 
 
 def virtuoso_load_script(graphs: Sequence[str], files: Mapping[str, str], *,
-                         folder_variable: str = "CCBKG_DIST") -> str:
+                         folder_variable: str = "CCBKG_DIST",
+                         graph_base: str = DEFAULT_GRAPH_BASE) -> str:
     """An isql script that (re)loads the release with Virtuoso's bulk loader.
 
-    graphs: every named graph the files fill; each is cleared first, so a reload replaces.
-    files: path (relative to the release folder) → graph; for N-Quads/TriG files the graph
-    only catches triples outside a named graph. The folder is given at run time:
-    `isql-vt 1111 dba PASSWORD load-virtuoso.sql -u CCBKG_DIST=/abs/dist`, and must be in
-    DirsAllowed of virtuoso.ini. Not atomic: use `ccbkg publish` on a live store.
+    graphs: every named graph the files fill; each is cleared first, so a reload replaces,
+    and every other graph under graph_base is dropped (one the release no longer has, such as
+    a removed country file), as publish does. files: path (relative to the release folder) →
+    graph; for N-Quads/TriG files the graph only catches triples outside a named graph. The
+    folder is given at run time: `isql-vt 1111 dba PASSWORD load-virtuoso.sql -u
+    CCBKG_DIST=/abs/dist`, and must be in DirsAllowed of virtuoso.ini. Not atomic: use
+    `ccbkg publish` on a live store.
     """
+    check_graph_base(graph_base)
     folder = f"$U{{{folder_variable}}}"
+    kept = ", ".join("'{}'".format(g.replace("'", "''")) for g in sorted(set(graphs)))
     lines = [
         "-- Load the ccbkg release with Virtuoso's bulk loader (not atomic: for live stores",
         "-- use `ccbkg publish --store virtuoso`). Run from isql with the release folder:",
@@ -536,6 +613,28 @@ def virtuoso_load_script(graphs: Sequence[str], files: Mapping[str, str], *,
         "-- The folder must be listed in DirsAllowed of virtuoso.ini.",
     ]
     lines += [f"SPARQL CLEAR GRAPH <{g}>;" for g in sorted(set(graphs))]
+    lines += [
+        f"-- Drop the graphs under <{graph_base}> that this release does not have.",
+        "CREATE PROCEDURE DB.DBA.CCBKG_PRUNE (in graph_base varchar, in kept any)",
+        "  returns integer",
+        "{",
+        "  declare stale any;",
+        "  declare i integer;",
+        "  stale := vector ();",
+        "  for (select distinct G as graph_id from DB.DBA.RDF_QUAD) do",
+        "    {",
+        "      if (left (id_to_iri (graph_id), length (graph_base)) = graph_base",
+        "          and position (id_to_iri (graph_id), kept) = 0)",
+        "        stale := vector_concat (stale, vector (graph_id));",
+        "    }",
+        "  for (i := 0; i < length (stale); i := i + 1)",
+        "    delete from DB.DBA.RDF_QUAD where G = stale[i];",
+        "  return length (stale);",
+        "}",
+        ";",
+        f"SELECT DB.DBA.CCBKG_PRUNE ('{graph_base}', vector ({kept}));",
+        "DROP PROCEDURE DB.DBA.CCBKG_PRUNE;",
+    ]
     for path, graph in sorted(files.items()):
         quoted = f"{folder}/{path}".replace("'", "''")
         lines.append(f"DELETE FROM DB.DBA.load_list WHERE ll_file = '{quoted}';")

@@ -27,18 +27,19 @@ _RESULTS = {"Content-Type": "application/x-www-form-urlencoded",
             "Accept": "application/sparql-results+json"}
 
 
-def select(client: HttpClient, url: str, query: str, what: str) -> list[ox.QuerySolution]:
-    """The rows of a SELECT query asked at url by POST (idempotent, so retried where safe)."""
+def select(client: HttpClient, url: str, query: str, what: str, *, idempotent: bool = True,
+           timeout: float | None = None) -> list[ox.QuerySolution]:
+    """The rows of a SELECT query asked at url by POST (retried where safe, if idempotent)."""
     answer = client.request("POST", url, body=urlencode({"query": query}).encode(),
-                            headers=_RESULTS, idempotent=True, what=what)
-    try:
+                            headers=_RESULTS, idempotent=idempotent, what=what, timeout=timeout)
+    try:  # pyoxigraph parses the rows as they are read
         results = ox.parse_query_results(answer.body, format=ox.QueryResultsFormat.JSON)
+        if not isinstance(results, ox.QuerySolutions):
+            raise StoreError(f"{what}: expected a table of results from {shown(url)}")
+        return list(results)
     except SyntaxError as exc:
         raise StoreError(f"{what} at {shown(url)}: the answer is not SPARQL results "
                          f"({exc})") from None
-    if not isinstance(results, ox.QuerySolutions):
-        raise StoreError(f"{what}: expected a table of results from {shown(url)}")
-    return list(results)
 
 
 @dataclass(frozen=True)
