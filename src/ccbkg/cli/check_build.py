@@ -11,7 +11,8 @@ from urllib.parse import urlsplit
 from rich.console import Console
 
 from ccbkg.checks import STAGES
-from ccbkg.cli.common import EXIT_DEFECTS, EXIT_OK, add_common, err
+from ccbkg.cli.common import EXIT_DEFECTS, EXIT_ERROR, EXIT_OK, add_common, err
+from ccbkg.project.layout import DATA_SYNTAXES
 
 
 def add_parsers(sub: Any) -> None:
@@ -24,11 +25,19 @@ def add_parsers(sub: Any) -> None:
     add_common(check)
     check.add_argument("--only", type=_stages, default=STAGES, metavar="STAGES",
                        help=f"comma-separated stages to run (default: {','.join(STAGES)})")
-    check.add_argument("--format", choices=("text", "json"), default="text",
-                       help="report format on standard output (default: text)")
-    check.add_argument("--data", type=Path, action="append", metavar="FILE",
-                       help="validate this Turtle file instead of the bundled instances "
+    check.add_argument("--format", choices=("text", "json", "github", "junit", "sarif"),
+                       default="text",
+                       help="report format on standard output: text (default), json, github "
+                            "(GitHub Actions annotations), junit (JUnit XML) or sarif (SARIF "
+                            "2.1.0)")
+    check.add_argument("--data", type=Path, action="extend", nargs="+", metavar="FILE",
+                       help="validate these RDF files instead of the bundled instances: "
+                            "Turtle, N-Triples, N-Quads, TriG, RDF/XML or JSON-LD, by extension "
+                            "(.ttl .nt .nq .trig .rdf .jsonld) or as --data-format says "
                             "(repeatable)")
+    check.add_argument("--data-format", choices=tuple(DATA_SYNTAXES), metavar="SYNTAX",
+                       help="read every --data file as this syntax, whatever its extension: "
+                            f"{', '.join(DATA_SYNTAXES)}")
     check.add_argument("--shacl-engine", choices=("fast", "pyshacl"), default="fast",
                        help="SHACL validator of the lint and data shapes: the fast engine on "
                             "pyoxigraph (default) or pyshacl, the reference; both report the "
@@ -80,11 +89,18 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from ccbkg.core.progress import Progress
     from ccbkg.project.layout import Project
 
-    project = Project.discover(args.root, args.data)
+    if args.data_format and not args.data:
+        err("--data-format applies to --data files; give --data FILE")
+        return EXIT_ERROR
+    project = Project.discover(args.root, args.data, args.data_format)
     outcome = run_checks(project, only=args.only, progress=Progress(quiet=args.quiet),
                          shacl_engine=args.shacl_engine)
     if args.format == "json":
         print(json.dumps(outcome.report.to_json(), indent=2, sort_keys=True))
+    elif args.format != "text":
+        from ccbkg.checks.ci_reports import render
+
+        print(render(outcome.report, args.format), end="")
     else:
         console = Console(emoji=False, highlight=False, soft_wrap=True)
         console.print(render_text(outcome.report, color=console.is_terminal), end="")
