@@ -62,6 +62,10 @@ def add_parsers(sub: Any) -> None:
     build.add_argument("--sparql-endpoint", type=_endpoint, metavar="URL",
                        help="the public SPARQL endpoint of this release, named in void.ttl as "
                             "void:sparqlEndpoint (default: none is named)")
+    build.add_argument("--w3id-target", type=_target, metavar="URL",
+                       help="the site that serves the releases (latest/ and release/X.Y.Z/), "
+                            "where the w3id redirect rules written into DIR/w3id/.htaccess send "
+                            "requests (default: the placeholder of w3id/.htaccess)")
     build.set_defaults(run=_cmd_build)
 
 
@@ -72,6 +76,10 @@ def _endpoint(value: str) -> str:
         raise argparse.ArgumentTypeError(
             f"not an http(s) URL: {value!r} (example: https://example.org/sparql)")
     return value
+
+
+def _target(value: str) -> str:
+    return _endpoint(value if value.endswith("/") else value + "/")
 
 
 def _stages(value: str) -> tuple[str, ...]:
@@ -131,7 +139,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
         return EXIT_DEFECTS
     with progress.step(f"Writing {args.out}"):
         summary = build(outcome.sources, outcome.report, outcome.shacl_report, args.out,
-                        site=args.site, endpoint=args.sparql_endpoint)
+                        site=args.site, endpoint=args.sparql_endpoint,
+                        w3id_target=args.w3id_target)
     if not args.quiet:
         graphs = ", ".join(f"{g.rsplit('/', 1)[-1]} {n}" for g, n in sorted(summary.graphs.items()))
         console.print(

@@ -205,7 +205,8 @@ def void_dcat(
         add(node, str(DCTERMS.isPartOf), ds)
         _counts(add, lit, node, sorted(set(subset.lines)), partitions=False)
     for dist in distributions:
-        node = iri(f"{DATASET_IRI}/distribution/{quote(dist.path, safe='')}")
+        # slashes kept: w3id.org (Apache) refuses a path with an encoded slash (%2F)
+        node = iri(f"{DATASET_IRI}/distribution/{quote(dist.path)}")
         add(ds, str(DCAT.distribution), node)
         add(node, str(RDF.type), iri(str(DCAT.Distribution)))
         add(node, str(DCTERMS.title), lit(dist.path))
@@ -272,5 +273,5 @@ def _slug(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
     value = str(term.value) if isinstance(term, ox.NamedNode) else str(term)
     for prefix, ns in sorted(PREFIXES.items()):
         if value.startswith(ns) and value != ns:
-            return f"{prefix}-{quote(value[len(ns):], safe='')}"
-    return quote(value, safe="")
+            return f"{prefix}-{quote(value[len(ns):])}"
+    return quote(value.partition("://")[2] or value)  # no %2F, as for distributions
