@@ -11,7 +11,9 @@ from typing import Any
 import pyoxigraph as ox
 from pyld import jsonld
 
+from ccbkg.core import netguard
 from ccbkg.core.namespaces import BASE, CCB, OWL, PREFIXES, RDF, RDFS, XSD
+from ccbkg.rdf.serialize import Part, write
 
 CONTEXT_IRI = BASE + "context.jsonld"
 _TYPE = str(RDF.type)
@@ -83,6 +85,43 @@ def compacted(ntriples: bytes, doc: dict[str, Any]) -> bytes:
     expanded = jsonld.from_rdf(ntriples.decode("utf-8"), {"format": "application/n-quads"})
     out = jsonld.compact(expanded, CONTEXT_IRI, {"documentLoader": offline_loader(doc)})
     return (json.dumps(out, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+def country_documents(data: Part, doc: dict[str, Any]) -> dict[str, tuple[bytes, bytes]]:
+    """For each ccb:Country of the data, by the last segment of its IRI: a framed JSON-LD
+    document (the country, with every node that points at it nested under "@reverse" by the
+    property it points with: its strategies, CSIRTs, agreements...; each of these with the
+    nodes it names embedded) and the N-Triples of the same triples.
+
+    The triples are the country's, those of each node that points at it, and those of each node
+    one of these names (its passages, the other parties of an agreement).
+    """
+    store = ox.Store()
+    store.extend(data.triples)
+    countries = netguard.query(store, f"SELECT ?c WHERE {{ ?c a <{CCB}Country> }} ORDER BY ?c",
+                               where="the country documents")
+    out: dict[str, tuple[bytes, bytes]] = {}
+    for row in countries:  # type: ignore[union-attr]
+        country = row[0].value
+        triples = netguard.query(store, f"""
+            CONSTRUCT {{ ?s ?p ?o }} WHERE {{
+              {{ BIND(<{country}> AS ?r) }} UNION {{ ?r ?via <{country}> }}
+              ?r (<{CCB}>|!<{CCB}>)? ?s  # the node itself, or a node it names
+              FILTER(!isLiteral(?s))
+              ?s ?p ?o }}""", where="the country documents")
+        part = Part.of("", [ox.Quad(t.subject, t.predicate, t.object)
+                            for t in triples])  # type: ignore[union-attr]
+        pointing = sorted({q.predicate.value for q in part.triples
+                           if isinstance(q.object, ox.NamedNode) and q.object.value == country})
+        ntriples = write([part], "nt")
+        expanded = jsonld.from_rdf(ntriples.decode("utf-8"), {"format": "application/n-quads"})
+        frame = {"@context": CONTEXT_IRI, "@id": country,
+                 "@reverse": {p: {} for p in pointing}}
+        framed = jsonld.frame(expanded, frame, {"documentLoader": offline_loader(doc)})
+        out[country.rstrip("/").rsplit("/", 1)[-1]] = (
+            (json.dumps(framed, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode(),
+            ntriples)
+    return out
 
 
 def _curie(iri: str) -> str:

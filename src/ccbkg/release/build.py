@@ -20,7 +20,7 @@ from ccbkg.core.namespaces import GRAPH
 from ccbkg.core.terms import to_oxigraph
 from ccbkg.project.layout import Role, default_root
 from ccbkg.project.load import LoadedProject
-from ccbkg.rdf.jsonld import compacted, context, context_bytes
+from ccbkg.rdf.jsonld import compacted, context, context_bytes, country_documents
 from ccbkg.rdf.serialize import Part, merged, to_bytes, write
 from ccbkg.rdf.void import (
     VOID_GRAPH,
@@ -102,6 +102,10 @@ def _artefacts(sources: LoadedProject, report: Report, shacl_report: Graph | Non
     data = merged([parts[f.source.path] for f in sources.of(Role.DATA)])
     files.lap("canonical order (the data merged)")
     _formats(put, "data/ccbkg-data", data, authored=None, context=shipped)
+    for key, (framed, ntriples) in country_documents(data, shipped).items():
+        put(f"data/country/{key}.jsonld", framed)
+        put(f"data/country/{key}.nt", ntriples)
+    files.lap("data/country/ (a framed JSON-LD document per country)")
     _validation(put, [parts[f.source.path] for f in sources.of(Role.ONTOLOGY, Role.VOCAB)], data)
     everything = list(parts.values())
     put("context.jsonld", context_bytes(shipped))
