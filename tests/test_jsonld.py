@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from pyld import jsonld
-from rdflib import Graph
+from rdflib import RDF, Graph, URIRef
 from rdflib.compare import isomorphic
 
 from ccbkg.rdf.jsonld import CONTEXT_IRI, offline_loader
@@ -101,3 +101,29 @@ def test_the_context_iri_is_served(built: Path, shipped: dict[str, Any]) -> None
         server.stop()
     assert status == 200 and headers["content-type"] == "application/ld+json"
     assert json.loads(body) == shipped
+
+
+def _types(value: Any) -> set[str]:
+    nodes = value if isinstance(value, list) else [value]
+    return {t for n in nodes for t in ([n["@type"]] if isinstance(n["@type"], str)
+                                        else n["@type"])}
+
+
+def test_each_country_has_a_framed_document(built: Path) -> None:  # noqa: F811
+    """data/country/<key>.jsonld: the country at the top, the nodes that point at it nested by
+    the property they point with (round-tripped to its .nt twin by the test above)."""
+    data = Graph().parse(built / "data" / "ccbkg-data.nt", format="nt")
+    countries = {str(c).rsplit("/", 1)[-1] for c in data.subjects(
+        RDF.type, URIRef("https://w3id.org/ccbkg/ontology#Country"))}
+    folder = built / "data" / "country"
+    assert {p.stem for p in folder.glob("*.jsonld")} == countries and len(countries) >= 10
+    assert {p.stem for p in folder.glob("*.nt")} == countries
+    albania = json.loads((folder / "ALB.jsonld").read_text(encoding="utf-8"))
+    assert albania["@id"] == "id:country/ALB" and albania["@type"] == "Country"
+    assert albania["label"] == {"@language": "en", "@value": "Albania"}
+    nested = albania["@reverse"]
+    assert _types(nested["nationalCsirtOf"]) == {"CSIRT"}
+    assert _types(nested["party"]) == {"MemorandumOfUnderstanding"}
+    assert "GovernmentPaper" in _types(nested["jurisdiction"])
+    japan = json.loads((folder / "JPN.jsonld").read_text(encoding="utf-8"))
+    assert _types(japan["@reverse"]["jurisdiction"]) == {"NationalCybersecurityStrategy"}

@@ -8,13 +8,18 @@ fresh dist/ (and its #anchor in the page).
 from __future__ import annotations
 
 import csv
+import http.client
+import json
 import re
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
+import pyoxigraph as ox
 import pytest
 
+from ccbkg.core.namespaces import CCB, GRAPH
 from ccbkg.project.layout import Project, Role
 from ccbkg.project.load import load
 from ccbkg.rdf.void import Release
@@ -26,8 +31,11 @@ from ccbkg.stores.htaccess import (
     evaluate,
     parse,
     read_rules,
+    target_of,
 )
-from tests.conftest import REPO
+from ccbkg.stores.publish import skolemise
+from ccbkg.stores.site_server import SiteServer
+from tests.conftest import REPO, run_cli
 from tests.test_site import built  # noqa: F401 (the session-scoped build, shared)
 
 HTACCESS = REPO / RULES_FILE
@@ -156,3 +164,100 @@ def test_the_evaluator_follows_apache_on_conditions() -> None:
 def test_rules_outside_the_subset_are_refused_with_their_line(text: str, words: str) -> None:
     with pytest.raises(RewriteError, match=re.escape(words)):
         parse(text, "x.htaccess")
+
+
+def _minted(dist: Path) -> set[str]:
+    """Every IRI under https://w3id.org/ccbkg/ in the release: the terms of ccbkg.nq (every
+    graph, void.ttl's included) and of every Turtle file (the site's resources, the reports,
+    the validation bundle), every JSON-LD string that is an IRI (the context's own, its
+    namespaces) and the IRIs of the load script."""
+    base = "https://w3id.org" + PREFIX
+    found: set[str] = set()
+    files = [(dist / "ccbkg.nq", ox.RdfFormat.N_QUADS),
+             *((p, ox.RdfFormat.TURTLE) for p in sorted(dist.rglob("*.ttl")))]
+    for path, fmt in files:
+        for quad in ox.parse(path=path, format=fmt):
+            found.update(t.value for t in (quad.subject, quad.predicate, quad.object,
+                                            quad.graph_name) if isinstance(t, ox.NamedNode))
+    for path in dist.rglob("*.jsonld"):  # the strings that are IRIs, not prose
+        found.update(s for s in _strings(json.loads(path.read_bytes()))
+                     if re.fullmatch(r"https://\S+", s))
+    found.update(re.findall(r"<(https://[^>]*)>", (dist / "load-virtuoso.sql").read_text()))
+    return {iri for iri in found if iri.startswith(base)}
+
+
+def _strings(value: object) -> Iterator[str]:
+    """Every string in a JSON value, keys included."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def test_every_iri_the_release_mints_dereferences(built: Path) -> None:  # noqa: F811
+    """Each IRI under https://w3id.org/ccbkg/ of the release is redirected, for a browser and
+    for Turtle, to a file the release has (a page with the #anchor, when the target has one)."""
+    version = Release.from_ontology(load(Project.discover(REPO)).quads(Role.ONTOLOGY)).version
+    minted = _minted(built)
+    skolem = skolemise(str(GRAPH["data/x"]), [ox.Triple(
+        ox.BlankNode("b"), ox.NamedNode(f"{CCB}name"), ox.Literal("x"))])[0].subject.value
+    minted.add(skolem)  # the IRIs publish gives blank nodes
+    local = {iri[len("https://w3id.org/ccbkg/"):] for iri in minted}
+    for kind in ("graph/ontology", "graph/data/", "graph/void", "dataset/distribution/",
+                 ".well-known/genid/", "dataset/partition/class/", "dataset/partition/property/",
+                 "id/country/", "scheme/stances/", "release/", "ontology#", "shapes#"):
+        assert any(rel.startswith(kind) for rel in local), kind
+    assert "https://w3id.org/ccbkg/context.jsonld" in minted
+    failed = []
+    for iri in sorted(minted):
+        path = unquote(urlsplit(iri).path)  # as Apache matches it: decoded, no #fragment
+        if "%2f" in urlsplit(iri).path.lower():
+            failed.append(f"{iri}: an encoded slash, which Apache refuses by default")
+            continue
+        for accept in (BROWSER, "text/turtle"):
+            status, location = evaluate(RULES, path, accept)
+            found = _dist_file(built, version, location) if status else None
+            if found is None or not found[0].is_file():
+                failed.append(f"{iri} [{accept[:11]}] -> {status} {location}")
+            elif found[1]:
+                parser = _Ids()
+                parser.feed(found[0].read_text(encoding="utf-8"))
+                if found[1] not in parser.ids:
+                    failed.append(f"{iri} -> {location}: no such anchor")
+    assert not failed, f"{len(failed)} of {len(minted)} IRIs: " + "; ".join(failed[:10])
+
+
+@pytest.mark.slow  # starts the site server
+def test_the_target_host_is_chosen_at_build_time(tmp_path: Path) -> None:
+    """`build --w3id-target URL` writes the rules with that host into dist/w3id/.htaccess, and
+    the site server (as `ccbkg serve` starts it) maps that host's targets onto the release."""
+    out = tmp_path / "dist"
+    bad = run_cli("build", "-q", "--no-site", "--out", str(out), "--w3id-target", "ftp://x/")
+    assert bad.code == 2 and "not an http(s) URL: 'ftp://x/'" in bad.err, bad.err
+    host = "https://data.example.org/ccbkg-releases/"
+    built_ = run_cli("build", "-q", "--no-site", "--out", str(out), "--w3id-target", host[:-1])
+    assert built_.code == 0, built_.err
+    rules = read_rules(out / RULES_FILE)
+    assert target_of(rules) == host and target_of(RULES) == TARGET_HOST
+    assert all(r.target.startswith(host) for r in rules)
+    assert [r.pattern.pattern for r in rules] == [r.pattern.pattern for r in RULES]
+    server = SiteServer(out, rules, "0.1.0", "127.0.0.1", 0)
+    server.start()
+    try:
+        for iri, accept, local in (("graph/ontology", "text/turtle", "/ontology/ccb.ttl"),
+                                   ("graph/data/japan", "application/n-quads", "/ccbkg.nq"),
+                                   ("dataset/distribution/void.ttl", "text/turtle", "/void.ttl"),
+                                   ("context.jsonld", "application/ld+json", "/context.jsonld")):
+            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+            conn.request("GET", PREFIX + iri, headers={"Accept": accept})
+            answer = conn.getresponse()
+            assert (answer.status // 100, answer.getheader("Location")) == (3, local), iri
+            conn.close()
+            assert (out / local[1:]).is_file()
+    finally:
+        server.stop()

@@ -18,7 +18,7 @@ import pytest
 
 from ccbkg.core.errors import CcbkgError
 from ccbkg.rdf.void import Release
-from ccbkg.stores.htaccess import PREFIX, read_rules
+from ccbkg.stores.htaccess import PREFIX, TARGET_HOST, read_rules
 from ccbkg.stores.site_server import WORKERS, SiteServer, local_location
 from tests.test_redirects import BROWSER, HTACCESS, rows
 from tests.test_site import built  # noqa: F401 (the session-scoped build, shared)
@@ -60,7 +60,7 @@ def test_every_expected_redirect_is_answered_locally(server: SiteServer, version
             assert status == 404, row
             continue
         assert (status, headers.get("location")) == (
-            int(row["status"]), local_location(row["location"], version)), row
+            int(row["status"]), local_location(row["location"], version, TARGET_HOST)), row
         assert headers["vary"] == "Accept"
         if headers["location"].startswith("/"):
             target = headers["location"].split("#")[0].replace("%23", "#").split("#")[0]

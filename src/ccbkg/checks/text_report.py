@@ -77,16 +77,21 @@ def _finding_line(
     elif f.file and f.line is not None and (f.node is None or f.line != group_line):
         parts.append(f"line {f.line}:")
     parts.append(f.message)
-    details = []
-    if f.path:
-        details.append(f"property {shorten_path(f.path)}")
-    if f.value:
-        details.append(f"value {curie(f.value)}")
-    if f.shape:
-        details.append(f"shape {curie(f.shape)}")
-    if details:
-        parts.append(f"({', '.join(details)})")
+    if details(f):
+        parts.append(f"({details(f)})")
     return "    " + parts[0] + " " + plain(" ".join(parts[1:]))
+
+
+def details(f: Finding) -> str:
+    """A finding's property, value and shape, shortened (`property ccb:x, shape ccb:S`)."""
+    shown = []
+    if f.path:
+        shown.append(f"property {shorten_path(f.path)}")
+    if f.value:
+        shown.append(f"value {curie(f.value)}")
+    if f.shape:
+        shown.append(f"shape {curie(f.shape)}")
+    return ", ".join(shown)
 
 
 def _counts(findings: list[Finding]) -> str:

@@ -11,7 +11,8 @@ from urllib.parse import urlsplit
 from rich.console import Console
 
 from ccbkg.checks import STAGES
-from ccbkg.cli.common import EXIT_DEFECTS, EXIT_OK, add_common, err
+from ccbkg.cli.common import EXIT_DEFECTS, EXIT_ERROR, EXIT_OK, add_common, err
+from ccbkg.project.layout import DATA_SYNTAXES
 
 
 def add_parsers(sub: Any) -> None:
@@ -24,11 +25,19 @@ def add_parsers(sub: Any) -> None:
     add_common(check)
     check.add_argument("--only", type=_stages, default=STAGES, metavar="STAGES",
                        help=f"comma-separated stages to run (default: {','.join(STAGES)})")
-    check.add_argument("--format", choices=("text", "json"), default="text",
-                       help="report format on standard output (default: text)")
-    check.add_argument("--data", type=Path, action="append", metavar="FILE",
-                       help="validate this Turtle file instead of the bundled instances "
+    check.add_argument("--format", choices=("text", "json", "github", "junit", "sarif"),
+                       default="text",
+                       help="report format on standard output: text (default), json, github "
+                            "(GitHub Actions annotations), junit (JUnit XML) or sarif (SARIF "
+                            "2.1.0)")
+    check.add_argument("--data", type=Path, action="extend", nargs="+", metavar="FILE",
+                       help="validate these RDF files instead of the bundled instances: "
+                            "Turtle, N-Triples, N-Quads, TriG, RDF/XML or JSON-LD, by extension "
+                            "(.ttl .nt .nq .trig .rdf .jsonld) or as --data-format says "
                             "(repeatable)")
+    check.add_argument("--data-format", choices=tuple(DATA_SYNTAXES), metavar="SYNTAX",
+                       help="read every --data file as this syntax, whatever its extension: "
+                            f"{', '.join(DATA_SYNTAXES)}")
     check.add_argument("--shacl-engine", choices=("fast", "pyshacl"), default="fast",
                        help="SHACL validator of the lint and data shapes: the fast engine on "
                             "pyoxigraph (default) or pyshacl, the reference; both report the "
@@ -53,6 +62,10 @@ def add_parsers(sub: Any) -> None:
     build.add_argument("--sparql-endpoint", type=_endpoint, metavar="URL",
                        help="the public SPARQL endpoint of this release, named in void.ttl as "
                             "void:sparqlEndpoint (default: none is named)")
+    build.add_argument("--w3id-target", type=_target, metavar="URL",
+                       help="the site that serves the releases (latest/ and release/X.Y.Z/), "
+                            "where the w3id redirect rules written into DIR/w3id/.htaccess send "
+                            "requests (default: the placeholder of w3id/.htaccess)")
     build.set_defaults(run=_cmd_build)
 
 
@@ -63,6 +76,10 @@ def _endpoint(value: str) -> str:
         raise argparse.ArgumentTypeError(
             f"not an http(s) URL: {value!r} (example: https://example.org/sparql)")
     return value
+
+
+def _target(value: str) -> str:
+    return _endpoint(value if value.endswith("/") else value + "/")
 
 
 def _stages(value: str) -> tuple[str, ...]:
@@ -80,11 +97,18 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from ccbkg.core.progress import Progress
     from ccbkg.project.layout import Project
 
-    project = Project.discover(args.root, args.data)
+    if args.data_format and not args.data:
+        err("--data-format applies to --data files; give --data FILE")
+        return EXIT_ERROR
+    project = Project.discover(args.root, args.data, args.data_format)
     outcome = run_checks(project, only=args.only, progress=Progress(quiet=args.quiet),
                          shacl_engine=args.shacl_engine)
     if args.format == "json":
         print(json.dumps(outcome.report.to_json(), indent=2, sort_keys=True))
+    elif args.format != "text":
+        from ccbkg.checks.ci_reports import render
+
+        print(render(outcome.report, args.format), end="")
     else:
         console = Console(emoji=False, highlight=False, soft_wrap=True)
         console.print(render_text(outcome.report, color=console.is_terminal), end="")
@@ -115,7 +139,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
         return EXIT_DEFECTS
     with progress.step(f"Writing {args.out}"):
         summary = build(outcome.sources, outcome.report, outcome.shacl_report, args.out,
-                        site=args.site, endpoint=args.sparql_endpoint)
+                        site=args.site, endpoint=args.sparql_endpoint,
+                        w3id_target=args.w3id_target)
     if not args.quiet:
         graphs = ", ".join(f"{g.rsplit('/', 1)[-1]} {n}" for g, n in sorted(summary.graphs.items()))
         console.print(
@@ -123,6 +148,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
             f"files, {summary.triples} triples (named graphs: {graphs}).\n"
             f"  ontology/, vocab/, shapes/: each part as Turtle, N-Triples, RDF/XML, JSON-LD\n"
             f"  data/ccbkg-data.{{ttl,nt,rdf,jsonld}}: the instances merged\n"
+            f"  data/country/: a framed JSON-LD document per country\n"
             f"  validation/: for stock SHACL validators (docs/shapes.md)\n"
             f"  ccbkg.trig, ccbkg.nq: everything, one named graph per part\n"
             f"  context.jsonld, void.ttl (VoID + DCAT), reports/, SHA256SUMS"

@@ -149,7 +149,9 @@ def _site_server(release: ReleaseInput, bind: str, port: int) -> SiteServer | No
     except (OSError, SyntaxError) as exc:
         raise CcbkgError(f"{ontology}: cannot read the release's ontology: {exc}") from None
     version = Release.from_ontology(quads).version
-    return SiteServer(dist, read_rules(default_root() / RULES_FILE), version, bind, port)
+    # the rules the build wrote, on its --w3id-target; a build from before they were: the source's
+    rules = dist / RULES_FILE if (dist / RULES_FILE).is_file() else default_root() / RULES_FILE
+    return SiteServer(dist, read_rules(rules), version, bind, port)
 
 
 def _cmd_publish(args: argparse.Namespace) -> int:

@@ -26,6 +26,10 @@ class Role(Enum):
     CHECK_QUERY = "check-query"
 
 
+# The RDF syntaxes `check --data-format` names, with the extension that selects each.
+DATA_SYNTAXES = {"turtle": ".ttl", "ntriples": ".nt", "nquads": ".nq", "trig": ".trig",
+                 "rdfxml": ".rdf", "jsonld": ".jsonld"}
+
 RDF_ROLES = (Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.LINT_SHAPES, Role.DATA)
 SPARQL_ROLES = (Role.QUERY, Role.CHECK_QUERY)
 
@@ -54,6 +58,12 @@ class ProjectFile:
 
     path: Path
     role: Role
+    syntax: str | None = None  # a key of DATA_SYNTAXES; None: by the file's extension
+
+    @property
+    def suffix(self) -> str:
+        """The extension that says the file's syntax: its own, or its --data-format's."""
+        return DATA_SYNTAXES[self.syntax] if self.syntax else self.path.suffix.lower()
 
     @property
     def name(self) -> str:
@@ -95,8 +105,10 @@ class Project:
     files: list[ProjectFile] = field(default_factory=list)
 
     @classmethod
-    def discover(cls, root: Path | None = None, data_files: list[Path] | None = None) -> Project:
-        """Find the source files under root; data_files, when given, replace instances/."""
+    def discover(cls, root: Path | None = None, data_files: list[Path] | None = None,
+                 data_syntax: str | None = None) -> Project:
+        """Find the source files under root; data_files, when given, replace instances/ (read
+        as data_syntax, a key of DATA_SYNTAXES, when given, else by their extensions)."""
         base = (root or default_root()).resolve()
         if not (base / "ontology").is_dir():
             raise CcbkgError(f"{base}: not a ccbkg source tree (no ontology/ folder)")
@@ -109,7 +121,8 @@ class Project:
             if not extra.exists():
                 raise CcbkgError(f"{extra}: no such data file")
             # The folder resolved, the name kept: a link is shown and checked as the user named it.
-            files.append(ProjectFile(extra.absolute().parent.resolve() / extra.name, Role.DATA))
+            files.append(ProjectFile(extra.absolute().parent.resolve() / extra.name, Role.DATA,
+                                     data_syntax))
         return cls(root=base, data_files=data_files, files=files)
 
     def of(self, *roles: Role) -> list[ProjectFile]:

@@ -358,11 +358,12 @@ def read_text(project: Project, source: ProjectFile, findings: list[Finding]) ->
 
 def _load_rdf(project: Project, source: ProjectFile, findings: list[Finding]) -> LoadedFile | None:
     shown = project.display(source.path)
-    fmt = format_for(source.path)
+    fmt = _FORMATS.get(source.suffix)  # by extension, or as --data-format says
     if fmt is None:
         findings.append(_error(shown, None, None, (
-            f"unsupported file type {source.path.suffix!r}; author sources in Turtle (.ttl)"
-        )))
+            f"unsupported file type {source.path.suffix!r}; " + (
+                "name data files .ttl, .nt, .nq, .trig, .rdf or .jsonld, or give --data-format"
+                if source.role is Role.DATA else "author sources in Turtle (.ttl)"))))
         return None
     text = read_text(project, source, findings)
     if text is None:

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import pyoxigraph as ox
 from pyld import jsonld
 
+from ccbkg.core import netguard
 from ccbkg.core.namespaces import BASE, CCB, OWL, PREFIXES, RDF, RDFS, XSD
 from ccbkg.core.termtext import curie
+from ccbkg.rdf.serialize import Part, write
 
 CONTEXT_IRI = BASE + "context.jsonld"
 _TYPE = str(RDF.type)
@@ -104,6 +106,91 @@ def _term(term: object) -> dict[str, str]:
     if term.language:
         out["language"] = term.language
     return out
+
+
+def country_documents(data: Part, doc: dict[str, Any]) -> dict[str, tuple[bytes, bytes]]:
+    """For each ccb:Country of the data, by the last segment of its IRI: a framed JSON-LD
+    document (the country, with every node that points at it nested under "@reverse" by the
+    property it points with: its strategies, CSIRTs, agreements...; each of these with the
+    nodes it names embedded) and the N-Triples of the same triples.
+
+    The triples are the country's, those of each node that points at it, and those of each node
+    one of these names (its passages, the other parties of an agreement).
+    """
+    store = ox.Store()
+    store.extend(data.triples)
+    countries = netguard.query(store, f"SELECT ?c WHERE {{ ?c a <{CCB}Country> }} ORDER BY ?c",
+                               where="the country documents")
+    out: dict[str, tuple[bytes, bytes]] = {}
+    for row in countries:  # type: ignore[union-attr]
+        country = row[0].value
+        triples = netguard.query(store, f"""
+            CONSTRUCT {{ ?s ?p ?o }} WHERE {{
+              {{ BIND(<{country}> AS ?r) }} UNION {{ ?r ?via <{country}> }}
+              ?r (<{CCB}>|!<{CCB}>)? ?s  # the node itself, or a node it names
+              FILTER(!isLiteral(?s))
+              ?s ?p ?o }}""", where="the country documents")
+        part = Part.of("", [ox.Quad(t.subject, t.predicate, t.object)
+                            for t in triples])  # type: ignore[union-attr]
+        pointing = sorted({q.predicate.value for q in part.triples
+                           if isinstance(q.object, ox.NamedNode) and q.object.value == country})
+        ntriples = write([part], "nt")
+        expanded = jsonld.from_rdf(ntriples.decode("utf-8"), {"format": "application/n-quads"})
+        frame = {"@context": CONTEXT_IRI, "@id": country, "@reverse": {p: {} for p in pointing}}
+        framed = _once(jsonld.frame(expanded, frame, {"documentLoader": offline_loader(doc)}),
+                       set())
+        _drop_back_links(framed)
+        out[country.rstrip("/").rsplit("/", 1)[-1]] = (
+            (json.dumps(framed, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode(),
+            ntriples)
+    return out
+
+
+def _once(value: Any, seen: set[str]) -> Any:
+    """value with each node described once: a node met again (pyld embeds a node wherever it
+    is named) is left as its reference {"@id": ...}."""
+    if isinstance(value, list):
+        return [_once(v, seen) for v in value]
+    if not isinstance(value, dict) or "@value" in value:
+        return value
+    node = value.get("@id")
+    if isinstance(node, str) and len(value) > 1:
+        if node in seen:
+            return {"@id": node}
+        seen.add(node)
+    return {k: v if k in ("@context", "@id", "@type") else _once(v, seen)
+            for k, v in value.items()}
+
+
+def _drop_back_links(framed: dict[str, Any]) -> None:
+    """Remove from each node nested under the top node's "@reverse" its links back to the top
+    node that the nesting already states (a reader would get those triples twice)."""
+    top = framed["@id"]
+    nested = {k: v if isinstance(v, list) else [v] for k, v in framed.get("@reverse", {}).items()}
+    listed: dict[str, set[str]] = {}
+    for key, nodes in nested.items():
+        for node in nodes:
+            listed.setdefault(node["@id"], set()).add(key)
+    for node in _nodes(nested):
+        for key in listed.get(node["@id"], set()) & node.keys():
+            values = node[key] if isinstance(node[key], list) else [node[key]]
+            kept = [v for v in values if v not in (top, {"@id": top})]
+            if not kept:
+                del node[key]
+            else:
+                node[key] = kept if len(kept) > 1 else kept[0]
+
+
+def _nodes(value: Any) -> Iterator[dict[str, Any]]:
+    """Every node object (a dict with an @id) in a JSON-LD value, at any depth."""
+    if isinstance(value, list):
+        for item in value:
+            yield from _nodes(item)
+    elif isinstance(value, dict):
+        if isinstance(value.get("@id"), str):
+            yield value
+        for item in value.values():
+            yield from _nodes(item)
 
 
 def _curie(iri: str) -> str:

@@ -205,7 +205,8 @@ def void_dcat(
         add(node, str(DCTERMS.isPartOf), ds)
         _counts(add, lit, node, sorted(set(subset.lines)), partitions=False)
     for dist in distributions:
-        node = iri(f"{DATASET_IRI}/distribution/{quote(dist.path, safe='')}")
+        # slashes kept: w3id.org (Apache) refuses a path with an encoded slash (%2F)
+        node = iri(f"{DATASET_IRI}/distribution/{quote(dist.path)}")
         add(ds, str(DCAT.distribution), node)
         add(node, str(RDF.type), iri(str(DCAT.Distribution)))
         add(node, str(DCTERMS.title), lit(dist.path))
@@ -272,6 +273,6 @@ def _slug(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
     value = str(term.value) if isinstance(term, ox.NamedNode) else str(term)
     short = curie(value)
     if short == value:
-        return quote(value, safe="")
+        return quote(value.partition("://")[2] or value)  # no %2F, as for distributions
     prefix, local = short.split(":", 1)
-    return f"{prefix}-{quote(local, safe='')}"
+    return f"{prefix}-{quote(local)}"

@@ -19,9 +19,9 @@ from ccbkg.checks.text_report import render_text
 from ccbkg.core.findings import CheckReport
 from ccbkg.core.namespaces import GRAPH
 from ccbkg.core.terms import to_oxigraph
-from ccbkg.project.layout import Role
+from ccbkg.project.layout import Role, default_root
 from ccbkg.project.load import LoadedProject
-from ccbkg.rdf.jsonld import compacted, context, context_bytes
+from ccbkg.rdf.jsonld import compacted, context, context_bytes, country_documents
 from ccbkg.rdf.serialize import Part, merged, to_bytes, write
 from ccbkg.rdf.void import (
     VOID_GRAPH,
@@ -32,6 +32,7 @@ from ccbkg.rdf.void import (
 )
 from ccbkg.release.atomic import staged_directory
 from ccbkg.site import write_site
+from ccbkg.stores.htaccess import RULES_FILE, TARGET_HOST, read_text, with_target
 from ccbkg.stores.publish import virtuoso_load_script
 from ccbkg.stores.site_server import media_type
 
@@ -52,16 +53,24 @@ class BuildSummary:
 def build(
     sources: LoadedProject, report: CheckReport, shacl_report: Graph | None, out: Path, *,
     site: bool = True, timings: dict[str, float] | None = None, endpoint: str | None = None,
+    w3id_target: str | None = None,
 ) -> BuildSummary:
     """Write every artefact (and the site, unless told not to) into a staging folder, then
     swap it in place of out.
 
     timings, if given, gets the seconds each step took (each artefact under its file name);
-    endpoint, if given, is the public SPARQL endpoint that void.ttl names.
+    endpoint, if given, is the public SPARQL endpoint that void.ttl names; w3id_target, if
+    given, the site the w3id rules (w3id/.htaccess) send requests to instead of TARGET_HOST.
     """
     lap = _Laps(timings if timings is not None else {})
     with staged_directory(out) as staging, _Files(staging, lap) as files:
         summary = _artefacts(sources, report, shacl_report, files, out, endpoint)
+        # The rules for w3id.org, on the chosen host: not a distribution (as the site).
+        rules = sources.project.root / RULES_FILE
+        text = read_text(rules if rules.is_file() else default_root() / RULES_FILE)
+        (staging / RULES_FILE).parent.mkdir()
+        (staging / RULES_FILE).write_text(with_target(text, w3id_target or TARGET_HOST),
+                                          encoding="utf-8")
         # The documentation site links the files above; it is not a distribution, so it is in
         # neither SHA256SUMS nor void.ttl.
         pages = write_site(sources, staging / "site", summary.release, files.written) \
@@ -94,6 +103,10 @@ def _artefacts(sources: LoadedProject, report: CheckReport, shacl_report: Graph 
     data = merged([parts[f.source.path] for f in sources.of(Role.DATA)])
     files.lap("canonical order (the data merged)")
     _formats(put, "data/ccbkg-data", data, authored=None, context=shipped)
+    for key, (framed, ntriples) in country_documents(data, shipped).items():
+        put(f"data/country/{key}.jsonld", framed)
+        put(f"data/country/{key}.nt", ntriples)
+    files.lap("data/country/ (a framed JSON-LD document per country)")
     _validation(put, [parts[f.source.path] for f in sources.of(Role.ONTOLOGY, Role.VOCAB)], data)
     everything = list(parts.values())
     put("context.jsonld", context_bytes(shipped))

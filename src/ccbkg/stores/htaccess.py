@@ -15,7 +15,9 @@ from pathlib import Path
 from ccbkg.core.errors import CcbkgError
 
 PREFIX = "/ccbkg/"  # the folder of the file on w3id.org
-TARGET_HOST = "https://ccbkg.github.io/ccbkg/"  # where the rules send requests (placeholder)
+# Where the rules of w3id/.htaccess send requests (a placeholder); `ccbkg build --w3id-target`
+# writes dist/w3id/.htaccess with another.
+TARGET_HOST = "https://ccbkg.github.io/ccbkg/"
 RULES_FILE = Path("w3id") / ".htaccess"
 _FLAG_RE = re.compile(r"^\[([A-Za-z0-9=,]+)\]$")
 _BACKREF_RE = re.compile(r"([$%])([0-9])")
@@ -49,11 +51,29 @@ class Rule:
 
 def read_rules(path: Path) -> list[Rule]:
     """The rules in an .htaccess file."""
+    return parse(read_text(path), str(path))
+
+
+def read_text(path: Path) -> str:
+    """The text of an .htaccess file; RewriteError if it cannot be read."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise RewriteError(f"{path}: cannot read the redirect rules: {exc}") from None
-    return parse(text, str(path))
+
+
+def with_target(text: str, host: str) -> str:
+    """The rules' text with their targets on host (a URL ending in /) instead of TARGET_HOST."""
+    return text.replace(TARGET_HOST, host)
+
+
+def target_of(rules: list[Rule]) -> str:
+    """Where the rules send requests: what all their targets start with, up to a '/'."""
+    targets = [r.target for r in rules] or [""]
+    shared = next((i for i, chars in enumerate(zip(*targets, strict=False))
+                   if len(set(chars)) > 1), min(map(len, targets)))
+    prefix = targets[0][:shared]
+    return prefix[:prefix.rfind("/") + 1]
 
 
 def parse(text: str, name: str = ".htaccess") -> list[Rule]:

@@ -29,7 +29,7 @@ from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
 from ccbkg.core.errors import CcbkgError
-from ccbkg.stores.htaccess import PREFIX, TARGET_HOST, Rule, evaluate
+from ccbkg.stores.htaccess import PREFIX, Rule, evaluate, target_of
 
 MEDIA_TYPES = {
     ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
@@ -251,11 +251,12 @@ def media_type(name: str) -> str:
                            "application/octet-stream").split(";")[0]
 
 
-def local_location(location: str, version: str) -> str:
-    """A redirect target on the hosting site as a path on this server (others unchanged)."""
-    if not location.startswith(TARGET_HOST):
+def local_location(location: str, version: str, host: str) -> str:
+    """A redirect target on the hosting site (host) as a path on this server (others
+    unchanged)."""
+    if not location.startswith(host):
         return location
-    rest = location[len(TARGET_HOST):]
+    rest = location[len(host):]
     for folder in ("latest/", f"release/{version}/"):
         if rest.startswith(folder):
             return "/" + rest[len(folder):]
@@ -263,6 +264,8 @@ def local_location(location: str, version: str) -> str:
 
 
 def _handler(dist: Path, rules: list[Rule], version: str) -> type[StrictHandler]:
+    host = target_of(rules)
+
     class Handler(StrictHandler):
         server_version = "ccbkg-site"
 
@@ -292,7 +295,7 @@ def _handler(dist: Path, rules: list[Rule], version: str) -> type[StrictHandler]
                 if status is None:
                     self._plain(HTTPStatus.NOT_FOUND, f"no resource at {path}\n", body=body)
                 else:
-                    self._redirect(HTTPStatus(status), local_location(location, version),
+                    self._redirect(HTTPStatus(status), local_location(location, version, host),
                                    body=body)
                 return
             self._file(path, body=body)
