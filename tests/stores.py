@@ -552,7 +552,7 @@ def _ntriples(quads: list[ox.Quad]) -> bytes:
                         format=ox.RdfFormat.N_TRIPLES) or b""
 
 
-def with_entailments(quads: list[ox.Quad], closure: list[ox.Triple]) -> ox.Store:
+def with_entailments(quads: list[ox.Quad], closure: set[ox.Triple]) -> ox.Store:
     """The release in pyoxigraph plus the triples of a closure it does not hold, in a named
     graph of their own (where a reasoning store keeps them apart from the asserted ones; a
     triple already asserted is not added twice, which Oxigraph's union default graph would

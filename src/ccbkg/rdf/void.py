@@ -20,10 +20,12 @@ from ccbkg.core.namespaces import (
     ONTOLOGY_IRI,
     OWL,
     PREFIXES,
+    PROV,
     RDF,
     VOID,
     XSD,
 )
+from ccbkg.rdf.inferred import INFERRED_GRAPH
 
 LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 TYPE = ox.NamedNode(str(RDF.type))
@@ -90,8 +92,13 @@ _KINDS = {  # graph IRI prefix -> (what it is, the standard it conforms to)
     "shapes": ("the SHACL shapes", "http://www.w3.org/ns/shacl#"),
     "vocab/": ("a SKOS concept scheme", "http://www.w3.org/2004/02/skos/core#"),
     "data/": ("instance data", ONTOLOGY_IRI),
+    "inferred": ("what the ontology entails for the instance data and the data does not state: "
+                 "types up the class hierarchy, superproperties and inverses, inferred when the "
+                 "release is built (RDFS and OWL 2 RL rules; a store needs no reasoner)",
+                 "http://www.w3.org/ns/entailment/RDFS"),
     "void": ("this description (VoID and DCAT)", "http://www.w3.org/ns/dcat#"),
 }
+_PREMISES = (str(GRAPH["ontology"]), str(GRAPH["vocab/"]), str(GRAPH["data/"]))
 VOID_GRAPH = str(GRAPH["void"])  # this description, as a named graph of ccbkg.nq and .trig
 _YEAR = re.compile(rb'"(\d{4})(?:-\d\d){0,2}"\^\^<http://www\.w3\.org/2001/XMLSchema#'
                    rb'(?:date|gYear|gYearMonth)>')
@@ -201,6 +208,9 @@ def void_dcat(
         if subset.graph == VOID_GRAPH:  # describes the dataset; not part of what it counts
             add(node, FOAF_NS + "primaryTopic", ds)
             continue
+        if subset.graph == INFERRED_GRAPH:  # marked as derived from the graphs it follows from
+            for source in sorted(s.graph for s in subsets if s.graph.startswith(_PREMISES)):
+                add(node, str(PROV.wasDerivedFrom), iri(source))
         add(ds, str(VOID.subset), node)
         add(node, str(DCTERMS.isPartOf), ds)
         _counts(add, lit, node, sorted(set(subset.lines)), partitions=False)

@@ -20,6 +20,7 @@ from ccbkg.core.namespaces import GRAPH
 from ccbkg.core.terms import to_oxigraph
 from ccbkg.project.layout import Role
 from ccbkg.project.load import LoadedProject
+from ccbkg.rdf.inferred import INFERRED_GRAPH, entailed
 from ccbkg.rdf.jsonld import compacted, context, context_bytes
 from ccbkg.rdf.serialize import Part, merged, to_bytes, write
 from ccbkg.rdf.void import (
@@ -35,6 +36,7 @@ from ccbkg.stores.publish import virtuoso_load_script
 from ccbkg.stores.site_server import media_type
 
 RDF_FORMATS = ("ttl", "nt", "rdf", "jsonld")
+INFERRED_STEM = "inferred/ccbkg-inferred"  # the graph of entailments, in each RDF format
 
 
 @dataclass(frozen=True)
@@ -79,8 +81,10 @@ def _artefacts(sources: LoadedProject, report: Report, shacl_report: Graph | Non
     release = Release.from_ontology(ontology)
     parts = {f.source.path: Part.of(f.source.graph_iri, f.quads)
              for f in sources.of(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)}
+    inferred = Part.of(INFERRED_GRAPH, entailed(sources.quads(Role.ONTOLOGY, Role.VOCAB),
+                                                sources.quads(Role.DATA)))
     files.lap("canonical order (every graph)")
-    shipped = context(ontology, [t for p in parts.values() for t in p.triples])
+    shipped = context(ontology, [t for p in (*parts.values(), inferred) for t in p.triples])
     for f in sources.of(Role.ONTOLOGY):
         _formats(put, f"ontology/{f.source.path.stem}", parts[f.source.path],
                  authored=f.text.encode("utf-8"), context=shipped)
@@ -93,8 +97,9 @@ def _artefacts(sources: LoadedProject, report: Report, shacl_report: Graph | Non
     data = merged([parts[f.source.path] for f in sources.of(Role.DATA)])
     files.lap("canonical order (the data merged)")
     _formats(put, "data/ccbkg-data", data, authored=None, context=shipped)
+    _formats(put, INFERRED_STEM, inferred, authored=None, context=shipped)
     _validation(put, [parts[f.source.path] for f in sources.of(Role.ONTOLOGY, Role.VOCAB)], data)
-    everything = list(parts.values())
+    everything = [*parts.values(), inferred]
     put("context.jsonld", context_bytes(shipped))
     put("reports/check.txt", render_text(report, color=False).encode("utf-8"))
     put("reports/check.json", (json.dumps(report.to_json(timings=False), indent=2,
@@ -116,6 +121,7 @@ def _artefacts(sources: LoadedProject, report: Report, shacl_report: Graph | Non
     stems = {f.source.graph_iri: f"{folder}/{_stem(f.source.path.name)}"
              for folder, role in (("ontology", Role.ONTOLOGY), ("vocab", Role.VOCAB),
                                   ("shapes", Role.SHAPES)) for f in sources.of(role)}
+    stems[INFERRED_GRAPH] = INFERRED_STEM
     subsets = [Subset(p.graph, p.lines,
                       [f"{stems[p.graph]}.{ext}" for ext in RDF_FORMATS] if p.graph in stems
                       else []) for p in everything]
