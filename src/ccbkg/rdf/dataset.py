@@ -14,6 +14,7 @@ import pyoxigraph as ox
 
 from ccbkg.core.errors import CcbkgError
 from ccbkg.rdf.inferred import INFERRED_GRAPH, entailed
+from ccbkg.rdf.skolem import released
 
 RELEASE_FILE = "ccbkg.nq"
 DEFAULT_DIST = Path("dist")
@@ -74,7 +75,9 @@ def _from_sources(root: Path | None) -> ReleaseInput:
         raise CcbkgError(f"the sources do not parse ({first.location()}: {first.message}); "
                          "run `ccbkg check` for all problems")
     inferred = ox.NamedNode(INFERRED_GRAPH)
-    quads = sources.quads(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA) + [
+    quads = [ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(f.source.graph_iri))
+             for f in sources.of(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)
+             for q in released(f.source.graph_iri, f.quads)] + [
         ox.Quad(q.subject, q.predicate, q.object, inferred)
         for q in entailed(sources.quads(Role.ONTOLOGY, Role.VOCAB), sources.quads(Role.DATA))]
     return ReleaseInput(label=f"the sources in {project.root}", data=to_bytes(quads, "nq"))

@@ -16,13 +16,14 @@ from rdflib import Graph
 
 from ccbkg.checks.text_report import render_text
 from ccbkg.core.findings import Report
-from ccbkg.core.namespaces import GRAPH
+from ccbkg.core.namespaces import DATASET_IRI, GRAPH
 from ccbkg.core.terms import to_oxigraph
 from ccbkg.project.layout import Role
 from ccbkg.project.load import LoadedProject
 from ccbkg.rdf.inferred import INFERRED_GRAPH, entailed
 from ccbkg.rdf.jsonld import compacted, context, context_bytes
 from ccbkg.rdf.serialize import Part, merged, to_bytes, write
+from ccbkg.rdf.skolem import released
 from ccbkg.rdf.void import (
     VOID_GRAPH,
     Distribution,
@@ -79,7 +80,7 @@ def _artefacts(sources: LoadedProject, report: Report, shacl_report: Graph | Non
     put = files.put
     ontology = sources.quads(Role.ONTOLOGY)
     release = Release.from_ontology(ontology)
-    parts = {f.source.path: Part.of(f.source.graph_iri, f.quads)
+    parts = {f.source.path: Part.of(f.source.graph_iri, released(f.source.graph_iri, f.quads))
              for f in sources.of(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)}
     inferred = Part.of(INFERRED_GRAPH, entailed(sources.quads(Role.ONTOLOGY, Role.VOCAB),
                                                 sources.quads(Role.DATA)))
@@ -91,9 +92,9 @@ def _artefacts(sources: LoadedProject, report: Report, shacl_report: Graph | Non
     for f in sources.of(Role.VOCAB):
         _formats(put, f"vocab/{f.source.path.stem}", parts[f.source.path],
                  authored=f.text.encode("utf-8"), context=shipped)
-    for f in sources.of(Role.SHAPES):
+    for f in sources.of(Role.SHAPES):  # written from the skolemised graph, not as authored
         _formats(put, f"shapes/{_stem(f.source.path.name)}", parts[f.source.path],
-                 authored=f.text.encode("utf-8"), context=shipped)
+                 authored=None, context=shipped)
     data = merged([parts[f.source.path] for f in sources.of(Role.DATA)])
     files.lap("canonical order (the data merged)")
     _formats(put, "data/ccbkg-data", data, authored=None, context=shipped)
@@ -107,7 +108,8 @@ def _artefacts(sources: LoadedProject, report: Report, shacl_report: Graph | Non
     if shacl_report is not None:
         quads = [ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))  # type: ignore[arg-type]
                  for s, p, o in shacl_report]
-        put("reports/shacl-report.ttl", to_bytes(quads, "ttl"))
+        put("reports/shacl-report.ttl", to_bytes(released(f"{DATASET_IRI}/check-report", quads),
+                                                 "ttl"))
     graphs = {p.graph: len(p.lines) for p in everything}
     put("load-virtuoso.sql", virtuoso_load_script(
         sorted([*graphs, VOID_GRAPH]), {"ccbkg.nq": str(GRAPH["default"])}).encode("utf-8"))
