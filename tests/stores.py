@@ -30,9 +30,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
+import owlrl
 import pyoxigraph as ox
+import rdflib
 from SPARQLWrapper import POST, TURTLE, SPARQLWrapper
 
+from ccbkg.core.namespaces import GRAPH
 from ccbkg.stores.http_client import PASSWORD_ENV, USER_ENV, HttpClient
 from ccbkg.stores.profiles import Endpoints, endpoints
 from ccbkg.stores.publish import digest
@@ -505,3 +508,61 @@ def _expected(info: object) -> Path | None:
     if not expected or path is None:
         return None
     return Path(path).parent / str(expected)
+
+
+def rdfs_closure(quads: list[ox.Quad], work: Path) -> list[ox.Triple] | None:
+    """What Jena's RDFS reasoner (`riot --rdfs=VOCABULARY`) infers from the release, with the
+    release's ontology and vocabularies as the vocabulary: the closure of every triple of every
+    graph, or None when Java or Jena is missing. Triples with a literal subject (generalised RDF,
+    which riot prints too) are left out: no store holds them."""
+    classpath = jena_classpath(work / "classes")
+    if classpath is None:
+        return None
+    terms = [q for q in quads if isinstance(q.graph_name, ox.NamedNode)
+             and q.graph_name.value.startswith((str(GRAPH["ontology"]), str(GRAPH["vocab/"])))]
+    vocabulary, data = work / "vocabulary.nt", work / "release.nt"
+    vocabulary.write_bytes(_ntriples(terms))
+    data.write_bytes(_ntriples(quads))
+    done = subprocess.run(
+        ["java", "-cp", classpath, "riotcmd.riot", f"--rdfs={vocabulary}", "--out=nt",
+         str(data)], capture_output=True, timeout=120, check=True)
+    lines = b"".join(line for line in done.stdout.splitlines(keepends=True)
+                     if not line.startswith(b'"'))
+    return [ox.Triple(q.subject, q.predicate, q.object)
+            for q in ox.parse(lines, format=ox.RdfFormat.N_TRIPLES)]
+
+
+def owl_rl_closure(quads: list[ox.Quad]) -> list[ox.Triple]:
+    """The OWL 2 RL closure of the release (all graphs merged but the shapes, which no query
+    reads and which would double owlrl's time) by owlrl, without triples whose subject is a
+    literal."""
+    graph = rdflib.Graph()
+    graph.parse(data=_ntriples([q for q in quads if q.graph_name != ox.NamedNode(GRAPH["shapes"])]),
+                format="nt")
+    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(graph)
+    kept = rdflib.Graph()
+    for triple in graph:
+        if not isinstance(triple[0], rdflib.Literal):
+            kept.add(triple)
+    return [ox.Triple(q.subject, q.predicate, q.object) for q in
+            ox.parse(kept.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)]
+
+
+def _ntriples(quads: list[ox.Quad]) -> bytes:
+    """The quads' triples, every graph merged, as N-Triples."""
+    return ox.serialize([ox.Triple(q.subject, q.predicate, q.object) for q in quads],
+                        format=ox.RdfFormat.N_TRIPLES) or b""
+
+
+def with_entailments(quads: list[ox.Quad], closure: set[ox.Triple]) -> ox.Store:
+    """The release in pyoxigraph plus the triples of a closure it does not hold, in a named
+    graph of their own (where a reasoning store keeps them apart from the asserted ones; a
+    triple already asserted is not added twice, which Oxigraph's union default graph would
+    return twice)."""
+    store = ox.Store()
+    store.extend(quads)
+    asserted = {ox.Triple(q.subject, q.predicate, q.object) for q in quads}
+    graph = ox.NamedNode("urn:x-test:entailed")
+    store.extend(ox.Quad(t.subject, t.predicate, t.object, graph)
+                 for t in closure if t not in asserted)
+    return store

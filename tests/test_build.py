@@ -127,7 +127,8 @@ def test_every_rdf_artefact_parses_with_rdflib_and_pyoxigraph(dist: Path) -> Non
 def test_trig_has_a_named_graph_per_part(dist: Path) -> None:
     quads = list(ox.parse((dist / "ccbkg.trig").read_bytes(), format=ox.RdfFormat.TRIG))
     graphs = {q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)}
-    expected = {str(GRAPH["ontology"]), str(GRAPH["shapes"]), str(GRAPH["void"])}
+    expected = {str(GRAPH["ontology"]), str(GRAPH["shapes"]), str(GRAPH["void"]),
+                str(GRAPH["inferred"])}
     expected |= {str(GRAPH[f"data/{p.stem}"]) for p in (REPO / "instances").glob("*.ttl")}
     expected |= {str(GRAPH[f"vocab/{p.stem}"]) for p in (REPO / "ontology/vocab").glob("*.ttl")}
     assert graphs == expected

@@ -1,7 +1,8 @@
 """The release as one N-Quads dataset: `dist/ccbkg.nq`, or made from the sources when absent.
 
 `serve` and `publish` both start here, so a store gets exactly what `build` ships: ontology,
-vocabularies, shapes and each country in their own named graphs.
+vocabularies, shapes, each country and what the ontology entails for them (rdf/inferred.py)
+in their own named graphs.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ccbkg.core.errors import CcbkgError
+from ccbkg.rdf.inferred import INFERRED_GRAPH, entailed
+from ccbkg.rdf.skolem import released
 
 RELEASE_FILE = "ccbkg.nq"
 DEFAULT_DIST = Path("dist")
@@ -71,5 +74,10 @@ def _from_sources(root: Path | None) -> ReleaseInput:
         first = sources.result.errors[0]
         raise CcbkgError(f"the sources do not parse ({first.location()}: {first.message}); "
                          "run `ccbkg check` for all problems")
-    quads = sources.quads(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)
+    inferred = ox.NamedNode(INFERRED_GRAPH)
+    quads = [ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(f.source.graph_iri))
+             for f in sources.of(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)
+             for q in released(f.source.graph_iri, f.quads)] + [
+        ox.Quad(q.subject, q.predicate, q.object, inferred)
+        for q in entailed(sources.quads(Role.ONTOLOGY, Role.VOCAB), sources.quads(Role.DATA))]
     return ReleaseInput(label=f"the sources in {project.root}", data=to_bytes(quads, "nq"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -19,11 +18,13 @@ from ccbkg.core.namespaces import (
     GRAPH,
     ONTOLOGY_IRI,
     OWL,
+    PROV,
     RDF,
     VOID,
     XSD,
 )
 from ccbkg.core.termtext import curie
+from ccbkg.rdf.inferred import INFERRED_GRAPH
 
 LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 TYPE = ox.NamedNode(str(RDF.type))
@@ -90,8 +91,13 @@ _KINDS = {  # graph IRI prefix -> (what it is, the standard it conforms to)
     "shapes": ("the SHACL shapes", "http://www.w3.org/ns/shacl#"),
     "vocab/": ("a SKOS concept scheme", "http://www.w3.org/2004/02/skos/core#"),
     "data/": ("instance data", ONTOLOGY_IRI),
+    "inferred": ("what the ontology entails for the instance data and the data does not state: "
+                 "types up the class hierarchy, superproperties and inverses, inferred when the "
+                 "release is built (RDFS and OWL 2 RL rules; a store needs no reasoner)",
+                 "http://www.w3.org/ns/entailment/RDFS"),
     "void": ("this description (VoID and DCAT)", "http://www.w3.org/ns/dcat#"),
 }
+_PREMISES = (str(GRAPH["ontology"]), str(GRAPH["vocab/"]), str(GRAPH["data/"]))
 VOID_GRAPH = str(GRAPH["void"])  # this description, as a named graph of ccbkg.nq and .trig
 _YEAR = re.compile(rb'"(\d{4})(?:-\d\d){0,2}"\^\^<http://www\.w3\.org/2001/XMLSchema#'
                    rb'(?:date|gYear|gYearMonth)>')
@@ -110,8 +116,7 @@ def void_dcat(
     ds = ox.NamedNode(DATASET_IRI)
     out: list[ox.Quad] = []
 
-    def add(s: ox.NamedNode | ox.BlankNode, p: str,
-            o: ox.NamedNode | ox.BlankNode | ox.Literal) -> None:
+    def add(s: ox.NamedNode, p: str, o: ox.NamedNode | ox.Literal) -> None:
         out.append(ox.Quad(s, ox.NamedNode(p), o))
 
     def iri(value: str) -> ox.NamedNode:
@@ -166,7 +171,7 @@ def void_dcat(
     add(ds, str(DCAT.theme), iri(EU + "data-theme/GOVE"))
     add(ds, str(DCAT.theme), iri(EU + "data-theme/TECH"))
     add(ds, str(DCTERMS.spatial), iri(EU + "continent/WORLD"))
-    contact = ox.BlankNode("contact")
+    contact = iri(f"{DATASET_IRI}/contact")  # no blank nodes in the release (docs/stores.md)
     add(ds, str(DCAT.contactPoint), contact)
     add(contact, str(RDF.type), iri(VCARD + "Kind"))
     add(contact, VCARD + "fn", en("ccbkg project"))
@@ -179,7 +184,7 @@ def void_dcat(
     union = sorted({line for s in subsets for line in s.lines})
     years = sorted(m.group(1).decode() for line in union for m in _YEAR.finditer(line))
     if years:
-        period = ox.BlankNode("period")
+        period = iri(f"{DATASET_IRI}/period")
         add(ds, str(DCTERMS.temporal), period)
         add(period, str(RDF.type), iri(str(DCTERMS.PeriodOfTime)))
         add(period, str(DCAT.startDate), lit(years[0], str(XSD.gYear)))
@@ -201,6 +206,9 @@ def void_dcat(
         if subset.graph == VOID_GRAPH:  # describes the dataset; not part of what it counts
             add(node, FOAF_NS + "primaryTopic", ds)
             continue
+        if subset.graph == INFERRED_GRAPH:  # marked as derived from the graphs it follows from
+            for source in sorted(s.graph for s in subsets if s.graph.startswith(_PREMISES)):
+                add(node, str(PROV.wasDerivedFrom), iri(source))
         add(ds, str(VOID.subset), node)
         add(node, str(DCTERMS.isPartOf), ds)
         _counts(add, lit, node, sorted(set(subset.lines)), partitions=False)
@@ -225,7 +233,7 @@ def void_dcat(
         if dist.size is not None:
             add(node, str(DCAT.byteSize), lit(dist.size, str(XSD.nonNegativeInteger)))
         if dist.sha256 is not None:
-            checksum = ox.BlankNode(f"sha256-{hashlib.sha1(dist.path.encode()).hexdigest()}")
+            checksum = iri(f"{node.value}/sha256")
             add(node, SPDX + "checksum", checksum)
             add(checksum, str(RDF.type), iri(SPDX + "Checksum"))
             add(checksum, SPDX + "algorithm", iri(SPDX + "checksumAlgorithm_sha256"))

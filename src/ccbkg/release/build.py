@@ -17,12 +17,14 @@ from rdflib import Graph
 
 from ccbkg.checks.text_report import render_text
 from ccbkg.core.findings import CheckReport
-from ccbkg.core.namespaces import GRAPH
+from ccbkg.core.namespaces import DATASET_IRI, GRAPH
 from ccbkg.core.terms import to_oxigraph
 from ccbkg.project.layout import Role, default_root
 from ccbkg.project.load import LoadedProject
+from ccbkg.rdf.inferred import INFERRED_GRAPH, entailed
 from ccbkg.rdf.jsonld import compacted, context, context_bytes, country_documents
 from ccbkg.rdf.serialize import Part, merged, to_bytes, write
+from ccbkg.rdf.skolem import released
 from ccbkg.rdf.void import (
     VOID_GRAPH,
     Distribution,
@@ -37,6 +39,7 @@ from ccbkg.stores.publish import virtuoso_load_script
 from ccbkg.stores.site_server import media_type
 
 RDF_FORMATS = ("ttl", "nt", "rdf", "jsonld")
+INFERRED_STEM = "inferred/ccbkg-inferred"  # the graph of entailments, in each RDF format
 
 
 @dataclass(frozen=True)
@@ -87,19 +90,21 @@ def _artefacts(sources: LoadedProject, report: CheckReport, shacl_report: Graph 
     put = files.put
     ontology = sources.quads(Role.ONTOLOGY)
     release = Release.from_ontology(ontology)
-    parts = {f.source.path: Part.of(f.source.graph_iri, f.quads)
+    parts = {f.source.path: Part.of(f.source.graph_iri, released(f.source.graph_iri, f.quads))
              for f in sources.of(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)}
+    inferred = Part.of(INFERRED_GRAPH, entailed(sources.quads(Role.ONTOLOGY, Role.VOCAB),
+                                                sources.quads(Role.DATA)))
     files.lap("canonical order (every graph)")
-    shipped = context(ontology, [t for p in parts.values() for t in p.triples])
+    shipped = context(ontology, [t for p in (*parts.values(), inferred) for t in p.triples])
     for f in sources.of(Role.ONTOLOGY):
         _formats(put, f"ontology/{f.source.path.stem}", parts[f.source.path],
                  authored=f.text.encode("utf-8"), context=shipped)
     for f in sources.of(Role.VOCAB):
         _formats(put, f"vocab/{f.source.path.stem}", parts[f.source.path],
                  authored=f.text.encode("utf-8"), context=shipped)
-    for f in sources.of(Role.SHAPES):
+    for f in sources.of(Role.SHAPES):  # written from the skolemised graph, not as authored
         _formats(put, f"shapes/{_stem(f.source.path.name)}", parts[f.source.path],
-                 authored=f.text.encode("utf-8"), context=shipped)
+                 authored=None, context=shipped)
     data = merged([parts[f.source.path] for f in sources.of(Role.DATA)])
     files.lap("canonical order (the data merged)")
     _formats(put, "data/ccbkg-data", data, authored=None, context=shipped)
@@ -107,8 +112,9 @@ def _artefacts(sources: LoadedProject, report: CheckReport, shacl_report: Graph 
         put(f"data/country/{key}.jsonld", framed)
         put(f"data/country/{key}.nt", ntriples)
     files.lap("data/country/ (a framed JSON-LD document per country)")
+    _formats(put, INFERRED_STEM, inferred, authored=None, context=shipped)
     _validation(put, [parts[f.source.path] for f in sources.of(Role.ONTOLOGY, Role.VOCAB)], data)
-    everything = list(parts.values())
+    everything = [*parts.values(), inferred]
     put("context.jsonld", context_bytes(shipped))
     put("reports/check.txt", render_text(report, color=False).encode("utf-8"))
     put("reports/check.json", (json.dumps(report.to_json(timings=False), indent=2,
@@ -116,7 +122,8 @@ def _artefacts(sources: LoadedProject, report: CheckReport, shacl_report: Graph 
     if shacl_report is not None:
         quads = [ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))  # type: ignore[arg-type]
                  for s, p, o in shacl_report]
-        put("reports/shacl-report.ttl", to_bytes(quads, "ttl"))
+        put("reports/shacl-report.ttl", to_bytes(released(f"{DATASET_IRI}/check-report", quads),
+                                                 "ttl"))
     # The fast SHACL engine's W3C SHACL test suite results (EARL), as the test run wrote them.
     put("reports/fastshacl-w3c-earl.ttl",
         resources.files("ccbkg.checks.fastshacl").joinpath("w3c-earl.ttl").read_bytes())
@@ -133,6 +140,7 @@ def _artefacts(sources: LoadedProject, report: CheckReport, shacl_report: Graph 
     stems = {f.source.graph_iri: f"{folder}/{_stem(f.source.path.name)}"
              for folder, role in (("ontology", Role.ONTOLOGY), ("vocab", Role.VOCAB),
                                   ("shapes", Role.SHAPES)) for f in sources.of(role)}
+    stems[INFERRED_GRAPH] = INFERRED_STEM
     subsets = [Subset(p.graph, p.lines,
                       [f"{stems[p.graph]}.{ext}" for ext in RDF_FORMATS] if p.graph in stems
                       else []) for p in everything]

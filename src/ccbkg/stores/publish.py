@@ -27,13 +27,12 @@ import pyoxigraph as ox
 from ccbkg.core.errors import CcbkgError
 from ccbkg.core.namespaces import BASE, GRAPH
 from ccbkg.core.progress import Progress
-from ccbkg.rdf.serialize import canonicalised
+from ccbkg.rdf.skolem import skolemise
 from ccbkg.stores import virtuoso
 from ccbkg.stores.http_client import HttpClient, StoreError, shown
 from ccbkg.stores.profiles import Endpoints
 from ccbkg.stores.union import not_union_message, probe, select
 
-GENID = f"{BASE}.well-known/genid/"
 DEFAULT_GRAPH_BASE = str(GRAPH)
 STAGING = ".staging/"
 _XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -101,30 +100,6 @@ def parts_of(quads: Iterable[ox.Quad], graph_base: str = DEFAULT_GRAPH_BASE) -> 
         staging = graph_base + STAGING + (name if "://" not in name else _short_hash(name))
         parts.append(Part(name, target, staging, skolem, digest(skolem)))
     return parts
-
-
-def skolemise(graph: str, triples: Sequence[ox.Triple]) -> list[ox.Triple]:
-    """Blank nodes replaced by IRIs under GENID that depend only on the graph's content.
-
-    The labels come from canonicalisation of the graph (`serialize.canonicalised`), salted
-    with the graph's name and canonical content, so the same release gives the same IRIs on
-    every run.
-    """
-    if not any(isinstance(t, ox.BlankNode) for tr in triples for t in (tr.subject, tr.object)):
-        return list(triples)
-    canonical = [ox.Triple(q.subject, q.predicate, q.object) for q in canonicalised(triples)]
-    salt = hashlib.sha256(graph.encode() + b"\n" + "".join(sorted(
-        line(t) for t in canonical)).encode()).hexdigest()
-
-    def iri(term: ox.BlankNode) -> ox.NamedNode:
-        return ox.NamedNode(GENID + _short_hash(f"{salt} {term.value}", 32))
-
-    out: list[ox.Triple] = []
-    for t in canonical:
-        s = iri(t.subject) if isinstance(t.subject, ox.BlankNode) else t.subject
-        o = iri(t.object) if isinstance(t.object, ox.BlankNode) else t.object
-        out.append(ox.Triple(s, t.predicate, o))
-    return out
 
 
 def line(triple: ox.Triple) -> str:
