@@ -5,7 +5,7 @@ rendering the results. The names below are the package's interface (`from ccbkg 
 
 from ccbkg.query.catalogue import QueryInfo, bind, catalogue, find, parse_header, user_query
 from ccbkg.query.entities import labels, resolve
-from ccbkg.query.guard import Analysis, analyse, guard
+from ccbkg.query.guard import Analysis, analyse, guard, paged
 from ccbkg.query.parameters import (
     EVERY,
     XSD,
@@ -33,6 +33,6 @@ __all__ = [
     "DEFAULT_MEMORY_MIB", "DEFAULT_TIMEOUT", "EVERY", "FORMATS", "PASSWORD_ENV", "USER_ENV", "XSD",
     "Analysis", "Param", "ParamType", "ParameterError", "QueryInfo", "Results", "analyse", "bind",
     "catalogue", "cells", "check_endpoint", "choose", "declare", "display", "embedded_store",
-    "find", "guard", "is_loopback", "labels", "parse_header", "render", "resolve", "run_embedded",
-    "run_remote", "to_json_bytes", "to_term", "user_query", "with_values",
+    "find", "guard", "is_loopback", "labels", "paged", "parse_header", "render", "resolve",
+    "run_embedded", "run_remote", "to_json_bytes", "to_term", "user_query", "with_values",
 ]
