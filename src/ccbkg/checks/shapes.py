@@ -7,6 +7,11 @@ pyshacl validates instead; the stage notes say so.
 
 from __future__ import annotations
 
+import dataclasses
+import re
+from collections import defaultdict
+
+import pyoxigraph as ox
 from rdflib import BNode, Graph, URIRef
 from rdflib.term import Node
 
@@ -14,6 +19,7 @@ from ccbkg.checks import fastshacl
 from ccbkg.checks.fastshacl.paths import shown_path
 from ccbkg.checks.pyshacl_engine import SEVERITIES, network_findings, run_shacl
 from ccbkg.core.findings import Finding, Severity, StageResult
+from ccbkg.core.namespaces import BASE, CCB, OWL, RDF
 from ccbkg.project.layout import RDF_ROLES, Role
 from ccbkg.project.load import LoadedProject, shown_node
 
@@ -22,6 +28,11 @@ ENGINES = ("fast", "pyshacl")
 # The ontology and vocabularies are in the data graph so that sh:class follows rdfs:subClassOf
 # and scheme membership can be checked; the shapes target instances only.
 VALIDATED = (Role.DATA, Role.ONTOLOGY, Role.VOCAB)
+# The results of this shape get the declared term their term may be a typo of. It is looked up
+# here, once per check, and not in the shape's SPARQL, where it scanned every node per result.
+TYPO_SHAPE = BASE + "shapes#UndeclaredTermShape"
+_PROPERTY_KINDS = frozenset(str(k) for k in (OWL.ObjectProperty, OWL.DatatypeProperty,
+                                             OWL.AnnotationProperty))
 
 
 def validate(sources: LoadedProject, engine: str = "fast") -> tuple[StageResult, Graph | None]:
@@ -36,9 +47,47 @@ def validate(sources: LoadedProject, engine: str = "fast") -> tuple[StageResult,
         return result, None
     findings, note, report = run_engine(sources, VALIDATED, Role.SHAPES, stage=STAGE,
                                         located=(Role.DATA,), engine=engine)
-    result.findings.extend(findings)
+    result.findings.extend(with_typo_hints(findings, sources))
     result.notes.append(note)
     return result, report
+
+
+def with_typo_hints(findings: list[Finding], sources: LoadedProject) -> list[Finding]:
+    """The findings, each result of TYPO_SHAPE with "Did you mean <term>?" after its first
+    sentence for each declared ccb: term of the same kind spelled alike (case, - and _, and z/s
+    aside: ccb:Organization -> ccb:Organisation); a result with two such terms is one finding
+    per term."""
+    if not any(f.shape == TYPO_SHAPE for f in findings):
+        return findings
+    properties: dict[str, set[str]] = defaultdict(set)
+    classes: dict[str, set[str]] = defaultdict(set)
+    for q in (q for f in sources.of(*VALIDATED) for q in f.quads):
+        s, o = q.subject, q.object
+        if q.predicate.value == str(RDF.type) and isinstance(s, ox.NamedNode) and \
+                isinstance(o, ox.NamedNode) and s.value.startswith(str(CCB)):
+            if o.value in _PROPERTY_KINDS:
+                properties[_spelling(s.value)].add(s.value)
+            elif o.value == str(OWL.Class):
+                classes[_spelling(s.value)].add(s.value)
+    out = []
+    for f in findings:
+        if f.shape != TYPO_SHAPE:
+            out.append(f)
+            continue
+        typed = f.path == str(RDF.type)
+        term = (f.value if typed else f.path) or ""
+        head, sep, tail = f.message.partition("(a typo?).")
+        for candidate in sorted((classes if typed else properties).get(_spelling(term), ())) \
+                or [""]:
+            hint = f" Did you mean <{candidate}>?" if candidate else ""
+            out.append(dataclasses.replace(f, message=head + sep + hint + tail if sep
+                                           else f.message + hint))
+    return out
+
+
+def _spelling(iri: str) -> str:
+    """An IRI as the typo hint compares it."""
+    return re.sub("[-_]", "", iri.lower().replace("z", "s"))
 
 
 def run_engine(
