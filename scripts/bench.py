@@ -87,6 +87,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-pyshacl", action="store_true", help="skip the pyshacl reference")
     parser.add_argument("--no-jena", action="store_true", help="skip Jena's SHACL engine")
+    parser.add_argument("--no-publish", action="store_true",
+                        help="skip publishing to an Oxigraph server")
+    parser.add_argument("--page", type=int, default=100, metavar="N",
+                        help="rows per page when the pages of a listing are timed (default 100)")
     parser.add_argument("--pyshacl-limit", type=float, default=900.0, metavar="S",
                         help="stop pyshacl after this many seconds (default 900); the speed-up "
                              "is then reported as at least the limit over the fast engine's "
@@ -136,6 +140,7 @@ def _run_child(args: argparse.Namespace, child: str, size: int) -> dict[str, Any
                "--work", str(args.work), "--defects", str(args.defects), "--seed", str(args.seed)]
     command += ["--no-pyshacl"] if args.no_pyshacl else []
     command += ["--no-jena"] if args.no_jena else []
+    command += ["--no-publish"] if args.no_publish else []
     command += ["--site-max", str(args.site_max), "--pyshacl-limit", str(args.pyshacl_limit),
                 "--pyshacl-by-shape", str(args.pyshacl_by_shape)]
     print(f"{size}x {child} ...", file=sys.stderr, flush=True)
@@ -225,16 +230,26 @@ def _pipeline(args: argparse.Namespace) -> dict[str, Any]:
     figures["stages_s"] = stages
     figures["artefacts_s"] = artefacts
     figures["peak_build_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    figures["publish"] = _publish(dist)
+    figures["memory_by_stage"] = dict(MEMORY)
+    figures["publish"] = _publish(dist) if not args.no_publish else "not run (--no-publish)"
     return figures
+
+
+MEMORY: dict[str, dict[str, float]] = {}  # per stage: the process's peak and resident MiB
 
 
 @contextmanager
 def _timed(into: dict[str, float], name: str) -> Iterator[None]:
+    """Time a stage and note the memory at its end: the peak so far (a stage's own peak when
+    it is above the earlier ones') and what stays resident."""
     started = time.perf_counter()
     yield
     into[name] = time.perf_counter() - started
-    print(f"  {name}: {into[name]:.2f} s", file=sys.stderr, flush=True)
+    resident = int(Path("/proc/self/statm").read_text().split()[1]) * resource.getpagesize()
+    MEMORY[name] = {"peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                    "resident_mib": resident / 2 ** 20}
+    print(f"  {name}: {into[name]:.2f} s, peak {MEMORY[name]['peak_mib']:.0f} MiB",
+          file=sys.stderr, flush=True)
 
 
 def _guarded_queries(args: argparse.Namespace, size: int) -> dict[str, Any]:
@@ -243,7 +258,8 @@ def _guarded_queries(args: argparse.Namespace, size: int) -> dict[str, Any]:
     done: dict[str, Any] = {}
     while True:
         command = [sys.executable, __file__, "--child", "queries", "--size", str(size),
-                   "--work", str(args.work), "--seed", str(args.seed), "--skip", ",".join(done)]
+                   "--work", str(args.work), "--seed", str(args.seed), "--page", str(args.page),
+                   "--skip", ",".join(done)]
         child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
         assert child.stdout is not None
         current: dict[str, Any] | None = None
@@ -286,7 +302,7 @@ def _query_forms(info: Any) -> list[tuple[str, dict[str, str]]]:
     if optional is not None:
         every = "all countries" if optional.name == "country" else f"every {optional.name}"
         return [(info.name, {optional.name: BENCH_VALUES[optional.name]}),
-                (f"{info.name} ({every})", {})]
+                (f"{info.name} ({every})", {}), (f"{info.name} ({every}, a page)", {})]
     if any(p.name == "country" for p in info.params):
         return [(info.name, {"country": BENCH_COUNTRY})]
     return [(info.name, {})]
@@ -296,7 +312,7 @@ def _query_child(args: argparse.Namespace) -> None:
     """Run the bundled queries, printing one JSON line per form (see _guarded_queries)."""
     from ccbkg.project.layout import Project, Role
     from ccbkg.project.load import load
-    from ccbkg.query import bind, catalogue, run_embedded
+    from ccbkg.query import bind, catalogue, paged, run_embedded
 
     root = _tree(args, args.size, 0)
     skip = set(filter(None, args.skip.split(",")))
@@ -306,23 +322,33 @@ def _query_child(args: argparse.Namespace) -> None:
     if "(load the store)" not in skip:
         print(json.dumps({"store_s": time.perf_counter() - started}), flush=True)
     runs = 11 if args.size >= 1000 else 21
+    listed: dict[str, int] = {}  # rows of each listing, for the offset of its page
     for info in catalogue(REPO):  # the queries of this checkout, not the tree's copies
         for name, values in _query_forms(info):
             listing = name != info.name
             if name in skip:
                 continue
+            text = info.text
             form = ", ".join(f"{k}={v}" for k, v in values.items()) or "defaults"
-            print(json.dumps({"start": name, "form": form, "listing": listing}), flush=True)
+            if name.endswith(", a page)"):
+                # the page in the middle of the listing (--limit/--offset)
+                offset = listed.get(name.replace(", a page)", ")"), 0) // 2
+                text = paged(text, args.page, offset)
+                form = f"--limit {args.page} --offset {offset}"
+            page = name.endswith(", a page)")
+            print(json.dumps({"start": name, "form": form, "listing": listing, "page": page}),
+                  flush=True)
             bindings = bind(info, values)
             times: list[float] = []
             rows = 0
             while len(times) < (runs if not times or times[0] < 2000 else 3):
                 t = time.perf_counter()
-                result = run_embedded(store, info.text, bindings)
+                result = run_embedded(store, text, bindings)
                 times.append((time.perf_counter() - t) * 1000)
                 rows = len(result.rows)
+            listed[name] = rows
             times.sort()
-            print(json.dumps({"name": name, "form": form, "listing": listing,
+            print(json.dumps({"name": name, "form": form, "listing": listing, "page": page,
                               "p50_ms": statistics.median(times),
                               "p95_ms": times[min(len(times) - 1, round(0.95 * len(times)) - 1)],
                               "rows": rows, "runs": len(times)}), flush=True)
@@ -643,6 +669,10 @@ def _targets(sizes: dict[str, Any]) -> list[dict[str, Any]]:
         add("query p95, 1000x, slowest query (ms)", worst, 100.0)
         slow = sum(1 for q in queries if q.get("p95_ms", float("inf")) >= 100)
         add("queries with p95 >= 100 ms at 1000x (count)", float(slow), 0.0)
+        pages = [q for q in pipeline.get("queries", {}).values() if q.get("page")]
+        if pages:
+            add("page of a listing p95, 1000x, slowest (ms)",
+                max(q.get("p95_ms", 1000 * q.get("timeout_s", 0)) for q in pages), 100.0)
     if "fast_s" in shacl:
         if "jena_s" in shacl:
             add("SHACL, 1000x: Jena time / fast time", shacl["jena_s"] / shacl["fast_s"], 1.0,
@@ -697,6 +727,9 @@ def _print(results: dict[str, Any]) -> None:
             put(f"  artefact {name}", size, value)
         put("build with every check (wall)", size, pipeline.get("wall_s"))
         put("peak memory of the build (MiB)", size, pipeline.get("peak_build_rss_mib"))
+        for name, memory in pipeline.get("memory_by_stage", {}).items():
+            put(f"  peak / resident memory after {name} (MiB)", size,
+                f"{memory['peak_mib']:.0f} / {memory['resident_mib']:.0f}")
         for name, q in sorted(pipeline.get("queries", {}).items()):
             if "seconds" in q:
                 put(f"query {name}", size, q["seconds"])
@@ -707,7 +740,9 @@ def _print(results: dict[str, Any]) -> None:
                     f"{q['p50_ms']:.1f}/{q['p95_ms']:.1f}, {q['rows']}")
             elif "p50_ms" in q:
                 put(f"  query {name} p50/p95 (ms)", size, f"{q['p50_ms']:.1f}/{q['p95_ms']:.1f}")
-        for name, value in pipeline.get("publish", {}).items():
+        publish = pipeline.get("publish", {})
+        for name, value in (publish.items() if isinstance(publish, dict) else
+                            [("not run", publish)]):
             put(f"publish: {name}", size, value)
         put("SHACL on defect variant: fast engine", size, shacl.get("fast_s"))
         put("SHACL: pyshacl (reference)", size, shacl.get("pyshacl_s") or (
