@@ -2,15 +2,18 @@
 
 For each size, in one run: the pipeline on clean synthetic data (load with the strict syntax
 check, lint, reasoning, SHACL validation with the fast engine, provenance, every artefact of
-the build), every bundled query (p50/p95 on the embedded store: a query with an optional
-parameter for one value of it, such as one country, held to the target, and its listing of
-every value apart, with its row count, not held to it), publishing the build to an
-Oxigraph server (`ccbkg publish`) and `oxigraph load` as the offline reference, and peak
-memory; then, on the defect-injected variant of the same size, the fast engine, pyshacl's
-validation (the reference) and Jena's SHACL engine (Debian `libapache-jena-java`, when Java
-and the jars are present), with the results compared (pyshacl is stopped at a time limit;
-`--pyshacl-by-shape` then compares the results shape by shape). Each size runs in its own
-process so that peak memory is that size's.
+the build), with the peak and resident memory after each stage, every bundled query (p50/p95
+on the embedded store: a query with an optional parameter for one value of it, such as one
+country, held to the target, its listing of every value apart, with its row count, not held to
+it, and a page of that listing, `--limit/--offset` in its middle, held to the target),
+publishing the build to an Oxigraph server (`ccbkg publish`) and `oxigraph load` as the
+offline reference (unless --no-publish), and peak memory; then, on the defect-injected variant
+of the same size, the fast engine, pyshacl's validation (the reference) and Jena's SHACL
+engine (Debian `libapache-jena-java`, when Java and the jars are present), with the results
+compared (pyshacl is stopped at a time limit; `--pyshacl-by-shape` then compares the results
+shape by shape; Jena agrees when the sets of results of the named shapes are equal, and each
+result on which they differ is listed with the reason). Each size runs in its own process so
+that peak memory is that size's.
 
     .venv/bin/python scripts/bench.py --sizes 1,100,1000 --json bench.json
 
