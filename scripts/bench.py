@@ -313,7 +313,7 @@ def _query_forms(info: Any) -> list[tuple[str, dict[str, str]]]:
     if optional is not None:
         every = "all countries" if optional.name == "country" else f"every {optional.name}"
         return [(info.name, {optional.name: BENCH_VALUES[optional.name]}),
-                (f"{info.name} ({every})", {}), (f"{info.name} ({every}, a page)", {})]
+                (f"{info.name} ({every})", {}), (f"{info.name} ({every}: a page)", {})]
     if any(p.name == "country" for p in info.params):
         return [(info.name, {"country": BENCH_COUNTRY})]
     return [(info.name, {})]
@@ -341,12 +341,12 @@ def _query_child(args: argparse.Namespace) -> None:
                 continue
             text = info.text
             form = ", ".join(f"{k}={v}" for k, v in values.items()) or "defaults"
-            if name.endswith(", a page)"):
+            if name.endswith(": a page)"):
                 # the page in the middle of the listing (--limit/--offset)
-                offset = listed.get(name.replace(", a page)", ")"), 0) // 2
+                offset = listed.get(name.replace(": a page)", ")"), 0) // 2
                 text = paged(text, args.page, offset)
                 form = f"--limit {args.page} --offset {offset}"
-            page = name.endswith(", a page)")
+            page = name.endswith(": a page)")
             print(json.dumps({"start": name, "form": form, "listing": listing, "page": page}),
                   flush=True)
             bindings = bind(info, values)
