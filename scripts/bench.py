@@ -275,8 +275,11 @@ def _guarded_queries(args: argparse.Namespace, size: int) -> dict[str, Any]:
         assert child.stdout is not None
         current: dict[str, Any] | None = None
         finished = False
+        loading = True  # the child loads the store first: not a query, not held to the limit
         while True:
-            ready, _, _ = select.select([child.stdout], [], [], args.query_timeout)
+            wait = max(args.query_timeout, 900.0) if loading else args.query_timeout
+            ready, _, _ = select.select([child.stdout], [], [], wait)
+            loading = False
             if not ready:
                 child.kill()
                 child.wait()
