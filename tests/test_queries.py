@@ -916,6 +916,12 @@ def test_a_query_that_cannot_be_paged_is_refused(text: str, message: str) -> Non
     assert done.code == 2 and message in done.err and done.out == "", done.err
 
 
+def test_a_page_size_of_no_rows_is_a_usage_error() -> None:
+    done = run_cli("query", "run", "timeline", "--limit", "0", "--offset", "-1")
+    assert_no_traceback(done)
+    assert done.code == 2 and "--limit: give a whole number of at least 1 (got '0')" in done.err
+
+
 @pytest.mark.slow
 def test_a_page_from_an_endpoint_is_that_page(server: str,
                                               catalogue: dict[str, query.QueryInfo]) -> None:
