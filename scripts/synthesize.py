@@ -3,10 +3,15 @@
 The real instance files are replicated N times with renamed IRIs, so the classes, the
 provenance on every node, the dated events and every proportion are exactly those of the real
 graph. Copy 0 is the real data as it is. In copy k every instance IRI gets the key suffix
-`-x<k>` (a country with an ISO code gets an unused three-letter code, in its IRI and in
-ccb:iso3166Alpha3, so the country key rule still holds), and each source document becomes a
-synthetic source text: the seed text under a fixed-length header, with its own file name,
-checksum and shifted passage offsets, so the provenance check still verifies every quote.
+`-x<k>`, except a country with an ISO code: it gets an unused three-letter code, in its IRI and
+in ccb:iso3166Alpha3, so the country key rule still holds. The unused codes last for about
+1,950 copies (17,576 codes, nine countries a copy); the countries of the copies beyond get
+identifiers of their own, outside the ISO space: the key suffix like every other node
+(country/ALB-x2000), no ISO 3166-1 codes, and an editorial note saying so, as a territory
+without an official code is recorded (the shapes report one Info per such country, no error).
+Each source document becomes a synthetic source text: the seed text under a fixed-length
+header, with its own file name, checksum and shifted passage offsets, so the provenance check
+still verifies every quote.
 Half of the agreements of each copy are re-wired to a party of another copy, which makes the
 agreements one network rather than N islands.
 
@@ -49,13 +54,17 @@ mutation = importlib.import_module("tests.mutation")
 KINDS: tuple[str, ...] = mutation.KINDS
 Mutant = Any
 
-from ccbkg.core.namespaces import CCB, ID, OA, PREFIXES, RDF, RDFS  # noqa: E402
+from ccbkg.core.namespaces import CCB, ID, OA, PREFIXES, RDF, RDFS, SKOS  # noqa: E402
 from ccbkg.project.layout import Project, Role  # noqa: E402
 from ccbkg.project.load import LoadedFile, LoadedProject, load  # noqa: E402
 
 MARKER = ".ccbkg-synthetic"
 TYPE = ox.NamedNode(str(RDF.type))
 ALPHA3 = ox.NamedNode(str(CCB.iso3166Alpha3))
+ISO_CODES = (ALPHA3, ox.NamedNode(str(CCB.iso3166Alpha2)))
+NOTE = ox.NamedNode(str(SKOS.editorialNote))
+NO_CODE = ox.Literal("A synthetic country beyond the ISO 3166-1 alpha-3 codes, which the "
+                     "synthetic copies have used up: it has no ISO code.", language="en")
 FILE_NAME = ox.NamedNode(str(CCB.fileName))
 SHA256 = ox.NamedNode(str(CCB.sha256))
 HAS_SOURCE = ox.NamedNode(str(OA.hasSource))
@@ -126,8 +135,6 @@ def synthesize(root: Path, out: Path, scale: int, *, seed: int = 7, defects: int
     rng = random.Random(seed)
     data = sources.of(Role.DATA)
     plan = _plan(sources, rng)
-    if len(plan.countries) * (scale - 1) > len(plan.codes):
-        raise ValueError(f"not enough unused ISO alpha-3 codes for {scale} copies")
     rewire = {(k, a): rng.randrange(scale) for k in range(1, scale) for a in plan.agreements
               if rng.random() < 0.5}
     chosen = _choose_defects(sources, plan, scale, defects, rng, rewire) if defects else {}
@@ -205,10 +212,15 @@ def _plan(sources: LoadedProject, rng: random.Random) -> Plan:
                   if any(t.value in agreement_classes for t in p.get(TYPE.value, []))
                   and any(isinstance(o, ox.NamedNode) for o in p.get(PARTY.value, []))}
     used = set(countries.values())
-    codes = ["".join(c) for c in itertools.product(string.ascii_uppercase, repeat=3)
-             if "".join(c) not in used]
+    codes = unused_codes(used)
     rng.shuffle(codes)
     return Plan(countries, documents, shift, agreements, codes)
+
+
+def unused_codes(used: set[str]) -> list[str]:
+    """The three-letter codes the real data does not use, in order."""
+    return ["".join(c) for c in itertools.product(string.ascii_uppercase, repeat=3)
+            if "".join(c) not in used]
 
 
 def _subclasses(sources: LoadedProject, cls: str) -> set[str]:
@@ -217,10 +229,13 @@ def _subclasses(sources: LoadedProject, cls: str) -> set[str]:
 
 
 def _renamer(plan: Plan, k: int) -> dict[str, str]:
-    """Each instance IRI base of the real data mapped to its name in copy k."""
+    """The countries of the real data mapped to their names in copy k, while unused ISO codes
+    last; a country left out is renamed like any node (and has no ISO code in copy k)."""
     names = {}
     for i, iri in enumerate(sorted(plan.countries)):
-        names[iri] = f"{ID_NS}country/{plan.codes[(k - 1) * len(plan.countries) + i]}"
+        index = (k - 1) * len(plan.countries) + i
+        if index < len(plan.codes):
+            names[iri] = f"{ID_NS}country/{plan.codes[index]}"
     return names
 
 
@@ -265,6 +280,10 @@ def _copy(files: list[LoadedFile], plan: Plan, k: int, rewire: dict[tuple[int, s
                 else:
                     obj = node(o.value)
             elif k and isinstance(o, ox.Literal):
+                if p in ISO_CODES and s.value in plan.countries and s.value not in fixed:
+                    if p == ALPHA3:
+                        triples.append((subject, NOTE, NO_CODE))
+                    continue
                 obj = _literal(plan, k, fixed, s.value, p, o)
             triples.append((subject, p, obj))
         out[f.source.path.stem] = triples

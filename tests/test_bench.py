@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -78,3 +79,36 @@ def test_the_time_limit_stops_pure_python_work() -> None:
         while True:
             sum(range(1000))
     assert time.perf_counter() - start < 5
+
+
+def test_jena_agrees_only_when_the_sets_of_named_shape_results_agree() -> None:
+    """The comparison with Jena: sets on named shapes, blank-node labels aside, and every
+    difference listed with what differs."""
+    def key(focus: str, value: str | None = None, shape: str = "ex:S", sev: str = "sh:Violation",
+            ) -> tuple[str | None, ...]:
+        return (focus, "ex:p", value, shape, "sh:DatatypeConstraintComponent", sev)
+
+    ours = Counter({key("ex:a", '"1"'): 1, key("ex:b"): 2, key("_:b1", "_:b2"): 1,
+                    key("ex:c", shape="_:anon"): 1})
+    same = Counter({key("ex:a", '"1"'): 1, key("ex:b"): 2, key("_:x9", "_:x8"): 1,
+                    key("ex:d", shape="_:other"): 1})
+    found = bench._compare_jena(ours, same)
+    assert found["jena_agrees_on_named_shapes"] is True and found["jena_differences"] == []
+    # the same counts (5 each), other sets: no agreement, and the reasons
+    less_than = "<http://www.w3.org/ns/shacl#LessThanConstraintComponent>"
+    jena = Counter({key("ex:a", '"01"'): 1, key("ex:b"): 1, key("ex:e"): 1, key("_:z", "_:y"): 1,
+                    (*key("ex:f")[:4], less_than, "sh:Violation"): 1})
+    found = bench._compare_jena(ours, jena)
+    assert sum(ours.values()) == sum(jena.values())
+    assert found["jena_agrees_on_named_shapes"] is False
+    reasons = {(d["only_in"], d["result"]["focus node"]): d["reason"]
+               for d in found["jena_differences"]}
+    assert reasons == {
+        ("fast", "ex:a"): "value \"1\" here, \"01\" in jena's result",
+        ("jena", "ex:a"): "value \"01\" here, \"1\" in fast's result",
+        ("jena", "ex:e"): "fast reports no result of this shape and component on this node",
+        ("jena", "ex:f"): "fast reports no result of this shape and component on this node: "
+                          + bench.JENA_ALSO[less_than],
+        (None, "ex:b"): "reported 2 times by the fast engine, 1 by Jena",
+    }, reasons
+    assert found["jena_differences_count"] == 5

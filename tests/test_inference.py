@@ -17,8 +17,11 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from ccbkg import query
 from ccbkg.core.namespaces import GRAPH, ID
+from ccbkg.query.catalogue import QueryInfo, bind
+from ccbkg.query.catalogue import catalogue as bundled_queries
+from ccbkg.query.render import render
+from ccbkg.query.run import run_embedded
 from ccbkg.rdf.inferred import INFERRED_GRAPH
 from tests.conftest import REPO
 from tests.stores import owl_rl_closure, rdfs_closure, with_entailments
@@ -58,8 +61,8 @@ def closures(release_quads: list[ox.Quad],
 
 
 @pytest.fixture(scope="module")
-def catalogue() -> dict[str, query.QueryInfo]:
-    return {q.name: q for q in query.catalogue(REPO)}
+def catalogue() -> dict[str, QueryInfo]:
+    return {q.name: q for q in bundled_queries(REPO)}
 
 
 @pytest.mark.parametrize("kind", ["rdfs", "owl-rl"])
@@ -79,7 +82,7 @@ def test_the_closure_adds_what_a_reasoner_would(kind: str,
 @pytest.mark.parametrize(("name", "param", "value"), _one_value_each())
 def test_bundled_queries_answer_the_same_with_a_closure(
     kind: str, name: str, param: str | None, value: str | None,
-    closures: dict[str, ox.Store], catalogue: dict[str, query.QueryInfo],
+    closures: dict[str, ox.Store], catalogue: dict[str, QueryInfo],
 ) -> None:
     """The raw .rq file (its defaults in VALUES) and each optional parameter bound."""
     store = closures[kind]
@@ -90,8 +93,8 @@ def test_bundled_queries_answer_the_same_with_a_closure(
         got = answer.serialize(format=ox.QueryResultsFormat.CSV).decode("utf-8")
         assert csv_rows(got) == csv_rows((EXPECTED / f"{name}.csv").read_text("utf-8"))
     else:
-        results = query.run_embedded(store, info.text, query.bind(info, {param: value}))
-        assert csv_rows(query.render(results, "csv")) == expected_for(name, value, param)
+        results = run_embedded(store, info.text, bind(info, {param: value}))
+        assert csv_rows(render(results, "csv")) == expected_for(name, value, param)
 
 
 

@@ -35,7 +35,7 @@ from ccbkg.project.layout import Project, Role
 from ccbkg.project.load import LoadedProject, load
 from ccbkg.query import catalogue as query_catalogue
 from ccbkg.query.catalogue import QueryInfo, bind, parse_header
-from ccbkg.query.guard import analyse, guard
+from ccbkg.query.guard import analyse, guard, paged
 from ccbkg.query.parameters import (
     EVERY,
     XSD,
@@ -929,3 +929,48 @@ def test_errors_inside_the_deadline_reach_the_caller(store: ox.Store) -> None:
     with pytest.raises(CcbkgError, match="the query failed"):
         run_embedded(store, "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
                            timeout=30, allow_network=True)
+
+
+def test_pages_of_a_listing_put_together_are_the_listing() -> None:
+    """`query run --limit/--offset`: pages of a listing of every value follow on from each
+    other, without a row twice or a row left out, and the last page is short."""
+    whole = (EXPECTED / "facts-by-framework.csv").read_text(encoding="utf-8")
+    header, *rows = csv_rows(whole)
+    assert len(rows) > 20
+    pages = []
+    size = len(rows) // 2 + 1
+    for offset in (0, size):
+        done = run_cli("query", "run", "facts-by-framework", "--format", "csv",
+                       "--limit", str(size), "--offset", str(offset))
+        assert_no_traceback(done)
+        assert done.code == 0, done.err
+        got_header, *page = csv_rows(done.out)
+        assert got_header == header and len(page) == min(size, len(rows) - offset)
+        pages += page
+    assert pages == rows
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("SELECT ?s WHERE { ?s ?p ?o }", "need a query with ORDER BY"),
+    ("SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s LIMIT 5", "has its own LIMIT or OFFSET"),
+    ("ASK { ?s ?p ?o }", "and this is an ASK query"),
+])
+def test_a_query_that_cannot_be_paged_is_refused(text: str, message: str) -> None:
+    done = run_cli("query", "run", "--sparql", text, "--limit", "2")
+    assert_no_traceback(done)
+    assert done.code == 2 and message in done.err and done.out == "", done.err
+
+
+def test_a_page_size_of_no_rows_is_a_usage_error() -> None:
+    done = run_cli("query", "run", "timeline", "--limit", "0", "--offset", "-1")
+    assert_no_traceback(done)
+    assert done.code == 2 and "--limit: give a whole number of at least 1 (got '0')" in done.err
+
+
+@pytest.mark.slow
+def test_a_page_from_an_endpoint_is_that_page(server: str,
+                                              catalogue: dict[str, QueryInfo]) -> None:
+    info = catalogue["facts-by-framework"]
+    _, *rows = csv_rows((EXPECTED / "facts-by-framework.csv").read_text(encoding="utf-8"))
+    page = run_remote(server, paged(info.text, 7, 5), bind(info, {}))
+    assert csv_rows(render(page, "csv"))[1:] == rows[5:12]

@@ -12,7 +12,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from ccbkg import query
+from ccbkg.query.catalogue import bind, find
+from ccbkg.query.parameters import with_values
 from tests.conftest import REPO, assert_no_traceback, run_cli
 from tests.stores import jena_classpath
 from tests.test_queries import _one_value_each, expected_for
@@ -68,9 +69,9 @@ def jena_answers(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     bound = work / "bound"  # each query with one parameter bound, as `ccbkg query run` does
     bound.mkdir()
     for name, param, value in BOUND:
-        info = query.find(name, REPO)
+        info = find(name, REPO)
         (bound / f"{name}--{param}.rq").write_text(
-            query.with_values(info.text, query.bind(info, {param: value})), encoding="utf-8")
+            with_values(info.text, bind(info, {param: value})), encoding="utf-8")
     done = subprocess.run(
         ["java", "-cp", classpath, str(REPO / "tests" / "jena" / "RunQueries.java"),
          str(dist / "ccbkg.nq"), str(out), *(str(QUERIES / f"{n}.rq") for n in NAMES),

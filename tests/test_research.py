@@ -16,10 +16,12 @@ from rdflib import BNode, Graph, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, OWL, RDFS, SKOS
 
-from ccbkg import query
 from ccbkg.core.namespaces import CCB, PREFIXES
 from ccbkg.project.layout import Project, Role
 from ccbkg.project.load import load
+from ccbkg.query.catalogue import bind, catalogue
+from ccbkg.query.render import render
+from ccbkg.query.run import run_embedded
 from tests.conftest import REPO, assert_no_traceback, run_cli
 
 pytest_plugins = ("tests.conftest_stores",)
@@ -36,9 +38,9 @@ def store() -> ox.Store:
 
 def records(store: ox.Store, name: str, **params: str) -> list[dict[str, str]]:
     """A bundled query run on the embedded store, as CSV records."""
-    info = next(q for q in query.catalogue(REPO) if q.name == name)
-    results = query.run_embedded(store, info.text, query.bind(info, params))
-    return list(csv.DictReader(io.StringIO(query.render(results, "csv"), newline="")))
+    info = next(q for q in catalogue(REPO) if q.name == name)
+    results = run_embedded(store, info.text, bind(info, params))
+    return list(csv.DictReader(io.StringIO(render(results, "csv"), newline="")))
 
 
 def run_csv(name: str, *params: str) -> list[dict[str, str]]:
@@ -356,7 +358,7 @@ def test_every_listing_gives_the_passage_of_each_row(store: ox.Store) -> None:
     passages = {r["node"] for r in records(store, "find-by-label", text="")
                 if r["kind"] == str(CCB.Passage)}
     assert len(passages) > 30
-    for info in query.catalogue(REPO):
+    for info in catalogue(REPO):
         if info.name == "country-comparison":  # counts, not facts
             continue
         rows = records(store, info.name)

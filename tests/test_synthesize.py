@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -21,10 +23,11 @@ from ccbkg.checks.provenance import check_provenance
 from ccbkg.checks.shapes import VALIDATED
 from ccbkg.project.layout import Project, Role
 from ccbkg.project.load import LoadedProject, load
-from tests.conftest import REPO
+from tests.conftest import REPO, assert_no_traceback, run_cli
 from tests.mutation import KINDS
 
 sys.path.insert(0, str(REPO / "scripts"))
+import synthesize as synthesize_module
 from synthesize import synthesize
 
 TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -122,3 +125,50 @@ def test_an_existing_folder_that_is_not_synthetic_is_left_alone(tmp_path: Path) 
     with pytest.raises(ValueError, match="not a synthetic tree"):
         synthesize(REPO, tmp_path / "mine", 2)
     assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"
+
+
+def test_countries_beyond_the_iso_codes_get_identifiers_of_their_own(real: LoadedProject) -> None:
+    """Up to 10,000 copies, every country of every copy has a name of its own: an unused ISO
+    code while they last, then the key suffix (without building those copies)."""
+    plan = synthesize_module._plan(real, random.Random(7))
+    per_copy = len(plan.countries)
+    assert per_copy * 1500 < len(plan.codes) < per_copy * 10_000  # 10,000x goes beyond
+    names = [name for k in range(1, 10_000)
+             for name in (synthesize_module._renamer(plan, k).get(iri) or
+                          synthesize_module._rename(iri, k, {}) for iri in sorted(plan.countries))]
+    real_names = set(plan.countries)
+    assert len(set(names)) == len(names) and not real_names & set(names)
+    iso = [n for n in names if re.fullmatch(r".*/country/[A-Z]{3}", n)]
+    assert len(iso) == len(plan.codes)
+    assert all(re.fullmatch(r".*/country/[A-Z]{3}-x[0-9]+", n) for n in names[len(iso):])
+    # a copy beyond the ISO codes: its countries keep Wikidata, carry no ISO code, say why
+    last = [t for ts in synthesize_module._copy(real.of(Role.DATA), plan, 9_999, {}, []).values()
+            for t in ts]
+    countries = set(names[-per_copy:])
+    assert countries <= {s.value for s, p, o in last if p == TYPE and o.value.endswith("#Country")}
+    said = Counter((s.value, re.split("[#/]", p.value)[-1]) for s, p, _ in last
+                   if s.value in countries)
+    assert all(said[(c, "editorialNote")] == 1 and said[(c, "sameAs")] >= 1 and
+               not said[(c, "iso3166Alpha3")] and not said[(c, "iso3166Alpha2")]
+               for c in countries), said
+
+
+def test_a_tree_beyond_the_iso_codes_passes_every_check(tmp_path: Path, real: LoadedProject,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the unused ISO codes made to run out within copy 2 (13 codes: 9 for copy 1, 4 for
+    copy 2), `ccbkg check` of the tree passes, with one Info (no ISO code) for each of the
+    other 5 countries of copy 2 (and Kosovo's, which has no code in the real data)."""
+    few = synthesize_module.unused_codes
+    monkeypatch.setattr(synthesize_module, "unused_codes", lambda used: few(used)[:13])
+    synthesize(REPO, tmp_path / "tree", 3)
+    done = run_cli("check", "--root", str(tmp_path / "tree"), "--format", "json")
+    assert_no_traceback(done)
+    assert done.code == 0, done.out[-3000:]
+    found = [f for s in json.loads(done.out)["stages"] for f in s["findings"]]
+    uncoded = {f["node"] for f in found if f["shape"].endswith("#Country-isoCode")}
+    plan = synthesize_module._plan(real, random.Random(7))
+    country = "https://w3id.org/ccbkg/id/country/"
+    beyond = {synthesize_module._rename(iri, 2, {}) for iri in sorted(plan.countries)[4:]}
+    kosovo = {f"{country}kosovo", f"{country}kosovo-x1", f"{country}kosovo-x2"}  # no code at all
+    assert uncoded == beyond | kosovo
+    assert all(f["severity"] == "info" for f in found if f["node"] in uncoded)

@@ -38,20 +38,24 @@ class _Known:
     """What the suggestions are drawn from: the ontology's terms and the described nodes."""
 
     terms: frozenset[str]
+    classes: frozenset[str]
     nodes: dict[str, tuple[str, int | None]]  # IRI -> (file, line) of every typed node
 
     @classmethod
     def of(cls, sources: LoadedProject) -> _Known:
-        terms = {q.subject.value for f in sources.of(Role.ONTOLOGY) for q in f.quads
-                 if q.predicate.value == str(RDF.type) and isinstance(q.subject, ox.NamedNode)
-                 and isinstance(q.object, ox.NamedNode) and q.object.value in _TERM_KINDS}
+        declared = [(q.subject.value, q.object.value) for f in sources.of(Role.ONTOLOGY)
+                    for q in f.quads
+                    if q.predicate.value == str(RDF.type) and isinstance(q.subject, ox.NamedNode)
+                    and isinstance(q.object, ox.NamedNode) and q.object.value in _TERM_KINDS]
+        terms = {term for term, _ in declared}
+        classes = {term for term, kind in declared if kind == str(OWL.Class)}
         nodes: dict[str, tuple[str, int | None]] = {}
         for f in sources.of(Role.DATA, Role.VOCAB):
             for q in f.quads:
                 if q.predicate.value == str(RDF.type) and isinstance(q.subject, ox.NamedNode):
                     nodes.setdefault(q.subject.value,
                                      (f.display, f.subject_lines.get(q.subject.value)))
-        return cls(frozenset(terms), nodes)
+        return cls(frozenset(terms), frozenset(classes), nodes)
 
     def node_like(self, iri: str) -> str | None:
         """The described node whose IRI is nearest to iri (same kind of node, a few
@@ -60,6 +64,13 @@ class _Known:
         same_kind = [n for n in self.nodes if n.startswith(kind)] or list(self.nodes)
         found = difflib.get_close_matches(iri, same_kind, n=1, cutoff=0.85)
         return found[0] if found else None
+
+    def spelt_alike(self, iri: str, *, is_class: bool) -> list[str]:
+        """The declared terms of the same kind spelt like iri, case, - and _, and z for s
+        aside (ccb:Organization -> ccb:Organisation, ccb:nationalCSIRTOf -> ccb:nationalCsirtOf)."""
+        spelt = _spelling(iri)
+        return sorted(t for t in self.terms
+                      if (t in self.classes) == is_class and _spelling(t) == spelt)
 
     def term_like(self, iri: str) -> str | None:
         """The declared term that iri most likely means: the same local name in another
@@ -117,7 +128,16 @@ def _with_hint(f: Finding, known: _Known,
         if target is not None:
             file, line = known.nodes[target]
             where = f" ({file}:{line})" if line is not None else f" ({file})"
-    elif f.shape in (UNDECLARED, UNDECLARED_EXTERNAL):
+    elif f.shape == UNDECLARED:
+        # The message's first sentence ends "(a typo?)."; the hint follows it.
+        typed = f.path == str(RDF.type)
+        alike = known.spelt_alike((f.value if typed else f.path) or "", is_class=typed)
+        head, sep, tail = f.message.partition("(a typo?).")
+        if not alike or not sep:
+            return f
+        hint = " Did you mean " + " or ".join(f"<{t}>" for t in alike) + "?"
+        return replace(f, message=head + sep + hint + tail)
+    elif f.shape == UNDECLARED_EXTERNAL:
         term = f.path if f.path and f.path != str(RDF.type) else f.value
         target = known.term_like(term) if term and not term.startswith("<") else None
     if target is None:

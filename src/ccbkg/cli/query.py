@@ -6,6 +6,7 @@ import argparse
 import shutil
 import socket
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -21,7 +22,7 @@ from ccbkg.curate.freeze import freeze
 from ccbkg.project.layout import read_regular
 from ccbkg.query.catalogue import QueryInfo, bind, catalogue, find, user_query
 from ccbkg.query.entities import labels, resolve
-from ccbkg.query.guard import analyse, guard
+from ccbkg.query.guard import analyse, guard, paged
 from ccbkg.query.parameters import EVERY, ParamType
 from ccbkg.query.prefixes import declare
 from ccbkg.query.render import FORMATS, render
@@ -99,6 +100,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                           "and every column")
     run.add_argument("--columns", type=_columns, metavar="A,B,C",
                      help="show only these columns, in this order (every format)")
+    run.add_argument("--limit", type=_rows(1), metavar="N",
+                     help="one page of a SELECT query's rows: at most N rows (with --offset, "
+                          "the rows after the first M; the query must have ORDER BY)")
+    run.add_argument("--offset", type=_rows(0), metavar="M",
+                     help="leave out the first M rows (see --limit)")
     run.add_argument("--endpoint", metavar="URL",
                      help="query this SPARQL 1.1 endpoint instead of the embedded store")
     run.add_argument("--timeout", type=_timeout, default=DEFAULT_TIMEOUT, metavar="S",
@@ -132,6 +138,16 @@ def _columns(value: str) -> list[str]:
     if not all(names):
         raise argparse.ArgumentTypeError(f"write --columns A,B,C (got {value!r})")
     return names
+
+
+def _rows(least: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of rows, at least `least`."""
+    def parse(value: str) -> int:
+        if not value.isascii() or not value.isdigit() or int(value) < least:
+            raise argparse.ArgumentTypeError(f"give a whole number of at least {least} "
+                                             f"(got {value!r})")
+        return int(value)
+    return parse
 
 
 def _timeout(value: str) -> float:
@@ -204,6 +220,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 print(f"ccbkg: {name}={value} is {values[name]}", file=sys.stderr)
     bindings = bind(info, values)
     where = str(info.path or info.name)
+    text = paged(info.text, args.limit, args.offset, where)
     analysis = None
     if info.path is None:
         analysis = analyse(info.text, info.name)
@@ -212,7 +229,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         guard(analysis, embedded=args.endpoint is None)
     if args.endpoint:
         _allow_host(check_endpoint(args.endpoint))
-        results = run_remote(args.endpoint, info.text, bindings, analysis=analysis,
+        results = run_remote(args.endpoint, text, bindings, analysis=analysis,
                                    timeout=args.timeout, where=where,
                                    allow_network=args.allow_network,
                                    needs_union=info.path is not None)
@@ -221,7 +238,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             return 0
     else:
         store = store or embedded_store(args.root)
-        results = run_embedded(store, info.text, bindings,
+        results = run_embedded(store, text, bindings,
                                      timeout=args.timeout, memory=args.max_memory, where=where,
                                      allow_network=args.allow_network)
     label_of = None

@@ -50,3 +50,33 @@ def guard(analysis: Analysis, *, embedded: bool) -> None:
         raise CcbkgError("updates are refused on the embedded store (it is rebuilt from the "
                          "sources on every run); change the Turtle sources instead, or send "
                          "the update to an endpoint with --endpoint")
+
+
+def paged(text: str, limit: int | None, offset: int | None, name: str = "the query") -> str:
+    """The text of one page of a SELECT query's rows: LIMIT and OFFSET appended.
+
+    The rows must have an order (ORDER BY) for pages to follow on from each other; a query with
+    its own LIMIT, OFFSET or final VALUES block is refused rather than rewritten.
+    """
+    if limit is None and offset is None:
+        return text
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    form = analyse(text, name).form
+    if form != "SelectQuery":
+        kind = "an update" if form == "Update" else \
+            f"{'an' if form == 'AskQuery' else 'a'} {form.removesuffix('Query').upper()} query"
+        raise CcbkgError(f"{name}: --limit and --offset page the rows of a SELECT query, and "
+                         f"this is {kind}")
+    parsed = parseQuery(text)[1]
+    problem = ("--limit and --offset need a query with ORDER BY (pages of unordered rows may "
+               "overlap or leave rows out)" if "orderby" not in parsed else
+               "the query has its own LIMIT or OFFSET; remove them to page with --limit and "
+               "--offset" if "limitoffset" in parsed else
+               "the query ends with a VALUES block; move it into the WHERE clause to page "
+               "with --limit and --offset" if "valuesClause" in parsed else "")
+    if problem:
+        raise CcbkgError(f"{name}: {problem}")
+    page = (f"LIMIT {limit} " if limit is not None else "") + \
+        (f"OFFSET {offset}" if offset is not None else "")
+    return f"{text.rstrip()}\n{page.strip()}\n"

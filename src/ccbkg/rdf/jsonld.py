@@ -83,29 +83,9 @@ def offline_loader(doc: dict[str, Any]) -> Callable[..., dict[str, Any]]:
 
 def compacted(ntriples: bytes, doc: dict[str, Any]) -> bytes:
     """N-Triples as a compacted JSON-LD document whose @context is the context's IRI."""
-    expanded = jsonld.from_rdf({"@default": _triples(ntriples)}, {})
+    expanded = jsonld.from_rdf(_dataset(ntriples), {})
     out = jsonld.compact(expanded, CONTEXT_IRI, {"documentLoader": offline_loader(doc)})
     return (json.dumps(out, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
-
-
-def _triples(ntriples: bytes) -> list[dict[str, dict[str, str]]]:
-    """The triples in pyld's RDF dataset form, parsed by pyoxigraph (pyld's own N-Quads parser
-    compares every triple with every other to drop duplicates, and takes seconds)."""
-    return [{"subject": _term(t.subject), "predicate": _term(t.predicate),
-             "object": _term(t.object)}
-            for t in ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES)]
-
-
-def _term(term: object) -> dict[str, str]:
-    if isinstance(term, ox.NamedNode):
-        return {"type": "IRI", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "blank node", "value": f"_:{term.value}"}
-    assert isinstance(term, ox.Literal)
-    out = {"type": "literal", "value": term.value, "datatype": term.datatype.value}
-    if term.language:
-        out["language"] = term.language
-    return out
 
 
 def country_documents(data: Part, doc: dict[str, Any]) -> dict[str, tuple[bytes, bytes]]:
@@ -135,7 +115,7 @@ def country_documents(data: Part, doc: dict[str, Any]) -> dict[str, tuple[bytes,
         pointing = sorted({q.predicate.value for q in part.triples
                            if isinstance(q.object, ox.NamedNode) and q.object.value == country})
         ntriples = write([part], "nt")
-        expanded = jsonld.from_rdf(ntriples.decode("utf-8"), {"format": "application/n-quads"})
+        expanded = jsonld.from_rdf(_dataset(ntriples), {})
         frame = {"@context": CONTEXT_IRI, "@id": country, "@reverse": {p: {} for p in pointing}}
         framed = _once(jsonld.frame(expanded, frame, {"documentLoader": offline_loader(doc)}),
                        set())
@@ -191,6 +171,30 @@ def _nodes(value: Any) -> Iterator[dict[str, Any]]:
             yield value
         for item in value.values():
             yield from _nodes(item)
+def _dataset(ntriples: bytes) -> dict[str, list[dict[str, dict[str, str]]]]:
+    """N-Triples as pyld's RDF dataset, each triple once, parsed by pyoxigraph: pyld's own
+    N-Quads parser compares each triple with every one before it (hours at 1000x)."""
+    triples: dict[tuple[object, ...], dict[str, dict[str, str]]] = {}
+    for q in ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES):
+        key = (q.subject, q.predicate, q.object)
+        if key not in triples:
+            triples[key] = {"subject": _rdf_term(q.subject), "predicate": _rdf_term(q.predicate),
+                            "object": _rdf_term(q.object)}
+    return {"@default": list(triples.values())}
+
+
+def _rdf_term(term: object) -> dict[str, str]:
+    """A term as pyld's N-Quads parser gives it."""
+    if isinstance(term, ox.NamedNode):
+        return {"type": "IRI", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "blank node", "value": "_:" + term.value}
+    if isinstance(term, ox.Literal):
+        out = {"type": "literal", "value": term.value, "datatype": term.datatype.value}
+        if term.language:
+            out["language"] = term.language
+        return out
+    raise TypeError(f"not an RDF 1.1 term: {term}")
 
 
 def _curie(iri: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
@@ -133,7 +133,7 @@ def _artefacts(sources: LoadedProject, report: CheckReport, shacl_report: Graph 
     # void.ttl is also a named graph of ccbkg.nq and ccbkg.trig, so these two cannot state
     # their own size and checksum (SHA256SUMS has them).
     digests = files.digests()
-    distributions = [Distribution(name, media_type(name), len(files.written[name]),
+    distributions = [Distribution(name, media_type(name), files.sizes[name],
                                   digests[name]) for name in sorted(files.written)]
     distributions += [Distribution(name, media_type(name), None, None)
                       for name in ("ccbkg.nq", "ccbkg.trig")]
@@ -159,13 +159,16 @@ def _artefacts(sources: LoadedProject, report: CheckReport, shacl_report: Graph 
 
 
 class _Files:
-    """The release's files: each written and hashed by a thread while the next is made."""
+    """The release's files: each written and hashed by a thread while the next is made. Only
+    their names and sizes are kept: the bytes of a file are let go once it is on disk (at
+    1000x the release's files add up to gigabytes), and `written` reads them back on demand."""
 
     def __init__(self, out: Path, lap: _Laps) -> None:
         self.out = out
         self.lap = lap
-        self.written: dict[str, bytes] = {}
+        self.sizes: dict[str, int] = {}
         self._hashes: dict[str, Future[str]] = {}
+        self.written = _OnDisk(self.sizes, self._read)
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="ccbkg-write")
 
     def __enter__(self) -> _Files:
@@ -179,13 +182,36 @@ class _Files:
 
     def put(self, name: str, data: bytes) -> None:
         """Add a file (made since the previous one: timed under its name)."""
-        self.written[name] = data
+        self.sizes[name] = len(data)
         self._hashes[name] = self._pool.submit(_store, self.out / name, data)
         self.lap(name)
+
+    def _read(self, name: str) -> bytes:
+        self._hashes[name].result()  # once it is written
+        return (self.out / name).read_bytes()
 
     def digests(self) -> dict[str, str]:
         """The SHA-256 of every file put so far (once they are written)."""
         return {name: future.result() for name, future in self._hashes.items()}
+
+
+class _OnDisk(Mapping[str, bytes]):
+    """The files put so far, by name; a file's bytes are read back when asked for."""
+
+    def __init__(self, sizes: dict[str, int], read: Callable[[str], bytes]) -> None:
+        self._sizes = sizes
+        self._read = read
+
+    def __getitem__(self, name: str) -> bytes:
+        if name not in self._sizes:
+            raise KeyError(name)
+        return self._read(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._sizes)
+
+    def __len__(self) -> int:
+        return len(self._sizes)
 
 
 def _store(path: Path, data: bytes) -> str:
