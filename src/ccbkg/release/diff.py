@@ -21,8 +21,9 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ccbkg.core.errors import CcbkgError
-from ccbkg.core.namespaces import CCB, GRAPH, ID, OA, PREFIXES, RDF, RDFS, SKOS
+from ccbkg.core.namespaces import CCB, GRAPH, ID, OA, RDF, RDFS, SKOS
 from ccbkg.core.terms import OxTerm
+from ccbkg.core.termtext import curie
 from ccbkg.rdf.dataset import RELEASE_FILE, ReleaseInput, open_release
 
 COMPARED = (f"{GRAPH}data/", f"{GRAPH}vocab/", f"{GRAPH}ontology")
@@ -187,11 +188,11 @@ def _kind(node: str, side: Side) -> str:
 def _entry(node: str, side: Side, evidence: Side) -> str:
     """`- **Label** (CURIE, kind); passages: label “quote”`."""
     kind = _kind(node, side)
-    head = f"- **{_md(side.names.get(node, _curie(node)))}** (`{_curie(node)}`"
+    head = f"- **{_md(side.names.get(node, curie(node)))}** (`{curie(node)}`"
     head += f", {_md(kind)})" if kind else ")"
     passages = sorted(side.passages.get(node, ()) or evidence.passages.get(node, ()))
     if passages:
-        head += "; " + "; ".join(_passage(p, side) or _passage(p, evidence) or f"`{_curie(p)}`"
+        head += "; " + "; ".join(_passage(p, side) or _passage(p, evidence) or f"`{curie(p)}`"
                                  for p in passages)
     return head
 
@@ -202,7 +203,7 @@ def _passage(passage: str, side: Side) -> str | None:
                   if key == f"#quote {OA.exact}"), None)
     if exact is None:
         return None
-    return f"passage `{_curie(passage)}` “{_md(side.words.get(exact, exact))}”"
+    return f"passage `{curie(passage)}` “{_md(side.words.get(exact, exact))}”"
 
 
 def _differences(change: Change, new: Side, old: Side) -> list[str]:
@@ -229,19 +230,12 @@ def _value(text: str, side: Side) -> str:
     if text.startswith("<") and text.endswith(">"):
         iri = text[1:-1]
         label = side.names.get(iri)
-        return f"{_md(label)} (`{_curie(iri)}`)" if label else f"`{_curie(iri)}`"
+        return f"{_md(label)} (`{curie(iri)}`)" if label else f"`{curie(iri)}`"
     return _md(text)
 
 
 def _name(iri: str, side: Side) -> str:
-    return side.names.get(iri) or _curie(iri)
-
-
-def _curie(iri: str) -> str:
-    for prefix, base in sorted(PREFIXES.items(), key=lambda p: -len(p[1])):
-        if iri.startswith(base) and len(iri) > len(base):
-            return f"{prefix}:{iri[len(base):]}"
-    return iri
+    return side.names.get(iri) or curie(iri)
 
 
 def _md(text: str) -> str:
