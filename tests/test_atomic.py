@@ -123,7 +123,9 @@ def test_killed_build_leaves_previous_dist_and_the_next_build_clears_up(
     assert len(left) == 1 and left[0].startswith(".dist-new-"), left
     # An old build a killed swap left (marked, or made before the marker existed): ours.
     shutil.copytree(built, tmp_path / ".dist-old-1a2b3c4d")
-    shutil.copytree(built, tmp_path / ".dist-old-4242", ignore=shutil.ignore_patterns(".ccbkg-*"))
+    # (made before the marker, so before the build wrote w3id/)
+    shutil.copytree(built, tmp_path / ".dist-old-4242",
+                    ignore=shutil.ignore_patterns(".ccbkg-*", "w3id"))
     # Not ours: a user's folder named like ours, and the staging folder of a running build.
     (tmp_path / ".dist-new-mine").mkdir()
     (tmp_path / ".dist-new-mine" / "notes.txt").write_text("mine")
