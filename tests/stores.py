@@ -539,7 +539,9 @@ def owl_rl_closure(quads: list[ox.Quad]) -> list[ox.Triple]:
     graph = rdflib.Graph()
     graph.parse(data=_ntriples([q for q in quads if q.graph_name != ox.NamedNode(GRAPH["shapes"])]),
                 format="nt")
-    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(graph)
+    # improved_datatypes=False: owlrl's own lexical conversions would replace rdflib's for the
+    # whole process (and make later tests in it judge literals differently).
+    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, improved_datatypes=False).expand(graph)
     kept = rdflib.Graph()
     for triple in graph:
         if not isinstance(triple[0], rdflib.Literal):
