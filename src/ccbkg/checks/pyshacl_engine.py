@@ -10,8 +10,10 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import SH
 from rdflib.term import Node
 
+from ccbkg.checks.fastshacl.errors import ShapesError
 from ccbkg.checks.fastshacl.paths import shown_path
 from ccbkg.checks.fastshacl.report import Row
+from ccbkg.checks.fastshacl.sparql import check_prebinding
 from ccbkg.core import netguard
 from ccbkg.core.findings import Finding, Severity
 from ccbkg.core.terms import statement
@@ -45,25 +47,35 @@ def run_shacl(
     return ShaclRun(bool(conforms), report, result_findings(rows, report, sources, stage, roles))
 
 
-def network_findings(shapes: Graph, *, stage: str, sources: LoadedProject,
-                     role: Role) -> list[Finding]:
-    """An error for each SPARQL text of the shapes (constraints, targets, rules) that uses
-    SERVICE or LOAD, located at the shape it belongs to; neither engine may run such shapes."""
+def refused_sparql(shapes: Graph, *, stage: str, sources: LoadedProject,
+                   role: Role) -> list[Finding]:
+    """An error for each SPARQL text of the shapes that neither engine may run, located at the
+    shape it belongs to: one that uses SERVICE or LOAD (constraints, targets, rules), and a
+    constraint that breaks SHACL's rules for pre-bound variables (5.3.1: no MINUS, VALUES or
+    nested SELECT without $this)."""
     findings = []
+
+    def refuse(node: Node, message: str) -> None:
+        shape = _owner(shapes, node)
+        file, at = sources.where(str(shape), role) if isinstance(shape, URIRef) \
+            else (None, None)
+        findings.append(Finding(stage=stage, severity=Severity.ERROR, file=file, line=at,
+                                shape=node_text(shape), message=message))
+
     for predicate in SPARQL_TEXTS:
         for node, text in shapes.subject_objects(predicate):
             found = netguard.network_use(str(text))
-            if found is None:
-                continue
-            keyword, line, _ = found
-            shape = _owner(shapes, node)
-            file, at = sources.where(str(shape), role) if isinstance(shape, URIRef) \
-                else (None, None)
-            findings.append(Finding(
-                stage=stage, severity=Severity.ERROR, file=file, line=at, shape=node_text(shape),
-                message=f"{netguard.describe(keyword)} (line {line} of its "
-                        f"{shapes.qname(predicate)}): ccbkg never runs a query that reaches "
-                        f"the network; remove the {keyword}"))
+            if found is not None:
+                keyword, line, _ = found
+                refuse(node, f"{netguard.describe(keyword)} (line {line} of its "
+                             f"{shapes.qname(predicate)}): ccbkg never runs a query that reaches "
+                             f"the network; remove the {keyword}")
+            elif predicate in (SH.select, SH.ask) and (None, SH.sparql, node) in shapes:
+                try:
+                    check_prebinding(str(text))
+                except ShapesError as exc:
+                    refuse(node, f"this shape's SPARQL constraint is not valid SHACL: {exc} "
+                                 "(SHACL 5.3.1, pre-bound variables); neither SHACL engine runs it")
     return findings
 
 

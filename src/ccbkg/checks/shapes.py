@@ -10,7 +10,7 @@ from __future__ import annotations
 from rdflib import Graph
 
 from ccbkg.checks import fastshacl
-from ccbkg.checks.pyshacl_engine import network_findings, result_findings, run_shacl
+from ccbkg.checks.pyshacl_engine import refused_sparql, result_findings, run_shacl
 from ccbkg.core.findings import Finding, Severity, StageResult
 from ccbkg.project.layout import Role
 from ccbkg.project.load import LoadedProject
@@ -51,9 +51,9 @@ def run_engine(
     if engine not in ENGINES:
         raise ValueError(f"unknown SHACL engine {engine!r}; choose from {', '.join(ENGINES)}")
     triples = sum(len(f.quads) for f in sources.of(*data))
-    refused = network_findings(sources.graph(shapes), stage=stage, sources=sources, role=shapes)
+    refused = refused_sparql(sources.graph(shapes), stage=stage, sources=sources, role=shapes)
     if refused:
-        return refused, "not run: the shapes use SERVICE or LOAD", None
+        return refused, "not run: SPARQL in the shapes that no engine may run", None
     declined = ""
     if engine == "fast":
         shapes_graph = sources.graph(shapes)
