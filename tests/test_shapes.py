@@ -373,6 +373,16 @@ def test_every_object_property_has_a_class_and_node_kind_check() -> None:
     assert not properties - checked, sorted(map(str, properties - checked))
 
 
+def test_messages_say_the_property_in_words_before_its_curie() -> None:
+    """A curator reads plain words first: no message of the shapes begins with a prefixed name
+    (issue 18: "plain words in messages, the CURIE in brackets after them")."""
+    graph = shapes()
+    messages = {str(m) for m in graph.objects(None, SH.message)}
+    assert len(messages) > 50
+    starting = sorted(m for m in messages if re.match(r"[a-z]+:[A-Za-z]", m))
+    assert starting == [], starting[:5]
+
+
 def test_real_data_warnings_are_documented() -> None:
     """Every Warning or Info on the real data is listed, with its node, in docs/shapes.md."""
     doc = DOC.read_text(encoding="utf-8")
