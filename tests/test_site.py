@@ -374,6 +374,28 @@ def test_albania_profile_shows_agreements_with_status_date_and_counterparties(
     assert "2013" in text and "agreements-alb.svg" in text
 
 
+def test_profile_forums_list_every_forum_the_bundled_query_gives(site: Path) -> None:
+    """Each profile's forums section names every forum, organisation and alliance that
+    `ccbkg query run forums` gives for the country (statements, initiatives, memberships, ...),
+    with the fact it rests on; Canada's OEWG statements and OSCE initiatives among them."""
+    result = run_cli("query", "run", "forums", "--format", "csv")
+    assert result.code == 0, result.err
+    expected: dict[str, set[tuple[str, str]]] = {}
+    for row in csv.DictReader(result.out.splitlines()):
+        expected.setdefault(row["country"], set()).add((row["forum"], row["node"]))
+    assert {"oewg", "osce"} <= {f.rsplit("/", 1)[1] for f, _ in expected[DATA_NS + "country/CAN"]}
+    for code in PROFILES:
+        text = page_of(site, DATA_NS + f"country/{code}").read_text(encoding="utf-8")
+        section = text.partition('<section id="forums">')[2].partition("</section>")[0]
+        assert section, f"{code}: no forums section"
+        titles = set(re.findall(r'title="([^"]+)"', section))
+        for forum, node in sorted(expected[DATA_NS + f"country/{code}"]):
+            assert {forum, node} <= titles, f"{code}: {forum} through {node} not listed"
+    canada = page_of(site, DATA_NS + "country/CAN").read_text(encoding="utf-8")
+    assert "Forums and memberships" not in canada.partition('<p class="none">')[2].partition(
+        "</p>")[0]
+
+
 def test_japan_profile_quotes_its_statements(site: Path, data: Graph) -> None:
     text = html.unescape(page_of(site, DATA_NS + "country/JPN").read_text(encoding="utf-8"))
     quotes = [str(q) for s in data.subjects(CCB.speaker, URIRef(DATA_NS + "country/JPN"))
