@@ -550,6 +550,29 @@ def test_diagrams_link_their_nodes_and_pages_link_the_full_size_diagram(site: Pa
             assert f'<a href="{src}"' in text, f"{page}: {src} is not linked full size"
 
 
+def test_every_cut_diagram_label_keeps_its_full_text_and_a_link(site: Path) -> None:
+    """A label a diagram shortens (…) is inside a link whose <title> (the tooltip) has the
+    whole text: the timeline's labels can be read in full and followed (issue 19)."""
+    svg = "{http://www.w3.org/2000/svg}"
+    cut = 0
+    for path in sorted((site / "diagrams").glob("*.svg")):
+        root = ET.parse(path).getroot()
+        parents = {child: parent for parent in root.iter() for child in parent}
+        for text in root.iter(f"{svg}text"):
+            shown = text.text or ""
+            if not shown.endswith("…"):
+                continue
+            cut += 1
+            a = parents.get(text)
+            while a is not None and a.tag != f"{svg}a":
+                a = parents.get(a)
+            assert a is not None and a.get("href"), f"{path.name}: {shown!r} is not a link"
+            full = a.findtext(f"{svg}title") or ""
+            assert full.startswith(shown[:-1]) and len(full) >= len(shown), \
+                f"{path.name}: {shown!r} has no tooltip with its full text ({full!r})"
+    assert cut >= 3, "no cut label found: the probe reads nothing"
+
+
 def _offsets(data: Graph, passage: Any) -> tuple[int, int]:
     for sel in data.objects(passage, OA.hasSelector):
         start, end = data.value(sel, OA.start), data.value(sel, OA.end)
