@@ -1,5 +1,6 @@
 """The project's own notes and descriptions speak plain words: no prefixed names (ccb:country)
-and no internal keys (alb-nato) in the prose of instances/*.ttl (issue 19, point 4)."""
+and no internal keys (alb-nato) in the prose of instances/*.ttl and ontology/vocab/*.ttl
+(issue 19, point 4)."""
 
 from __future__ import annotations
 
@@ -11,22 +12,26 @@ from rdflib.namespace import DCTERMS, RDFS, SKOS
 from ccbkg.core.namespaces import BASE, PREFIXES
 from tests.conftest import REPO
 
-PROSE = (SKOS.editorialNote, DCTERMS.description, RDFS.comment)
+PROSE = (SKOS.editorialNote, SKOS.scopeNote, SKOS.definition, DCTERMS.description,
+         RDFS.comment)
 
 
 def _data() -> Graph:
     graph = Graph()
-    for path in sorted((REPO / "instances").glob("*.ttl")):
+    for path in [*sorted((REPO / "instances").glob("*.ttl")),
+                 *sorted((REPO / "ontology" / "vocab").glob("*.ttl"))]:
         graph.parse(path, format="turtle")
     return graph
 
 
 def _keys(graph: Graph, source_words: str) -> set[str]:
-    """The last path segment of every project IRI (the key a curator wrote), less those that are
-    also a word of the sources (such as `training`): those read as words, not as keys."""
+    """The last path segment of every project IRI (the key a curator wrote) that has a hyphen
+    or a digit (`alb-nato`, `cbm-05`), less those that are also a word of the sources (such as
+    `capacity-building`): those read as words, not as keys."""
     keys = {str(t).partition("#")[0].rstrip("/").rsplit("/", 1)[-1]
             for t in graph.all_nodes() if isinstance(t, URIRef) and str(t).startswith(BASE)}
-    return {k for k in keys if k and not re.search(_word(k), source_words)}
+    return {k for k in keys
+            if re.search(r"[-0-9]", k) and not re.search(_word(k), source_words)}
 
 
 def _word(text: str) -> str:
