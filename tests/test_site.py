@@ -374,6 +374,28 @@ def test_albania_profile_shows_agreements_with_status_date_and_counterparties(
     assert "2013" in text and "agreements-alb.svg" in text
 
 
+def test_profile_forums_list_every_forum_the_bundled_query_gives(site: Path) -> None:
+    """Each profile's forums section names every forum, organisation and alliance that
+    `ccbkg query run forums` gives for the country (statements, initiatives, memberships, ...),
+    with the fact it rests on; Canada's OEWG statements and OSCE initiatives among them."""
+    result = run_cli("query", "run", "forums", "--format", "csv")
+    assert result.code == 0, result.err
+    expected: dict[str, set[tuple[str, str]]] = {}
+    for row in csv.DictReader(result.out.splitlines()):
+        expected.setdefault(row["country"], set()).add((row["forum"], row["node"]))
+    assert {"oewg", "osce"} <= {f.rsplit("/", 1)[1] for f, _ in expected[DATA_NS + "country/CAN"]}
+    for code in PROFILES:
+        text = page_of(site, DATA_NS + f"country/{code}").read_text(encoding="utf-8")
+        section = text.partition('<section id="forums">')[2].partition("</section>")[0]
+        assert section, f"{code}: no forums section"
+        titles = set(re.findall(r'title="([^"]+)"', section))
+        for forum, node in sorted(expected[DATA_NS + f"country/{code}"]):
+            assert {forum, node} <= titles, f"{code}: {forum} through {node} not listed"
+    canada = page_of(site, DATA_NS + "country/CAN").read_text(encoding="utf-8")
+    assert "Forums and memberships" not in canada.partition('<p class="none">')[2].partition(
+        "</p>")[0]
+
+
 def test_japan_profile_quotes_its_statements(site: Path, data: Graph) -> None:
     text = html.unescape(page_of(site, DATA_NS + "country/JPN").read_text(encoding="utf-8"))
     quotes = [str(q) for s in data.subjects(CCB.speaker, URIRef(DATA_NS + "country/JPN"))
@@ -526,6 +548,29 @@ def test_diagrams_link_their_nodes_and_pages_link_the_full_size_diagram(site: Pa
         text = page.read_text(encoding="utf-8")
         for src in re.findall(r'<img src="([^"]+\.svg)"', text):
             assert f'<a href="{src}"' in text, f"{page}: {src} is not linked full size"
+
+
+def test_every_cut_diagram_label_keeps_its_full_text_and_a_link(site: Path) -> None:
+    """A label a diagram shortens (…) is inside a link whose <title> (the tooltip) has the
+    whole text: the timeline's labels can be read in full and followed (issue 19)."""
+    svg = "{http://www.w3.org/2000/svg}"
+    cut = 0
+    for path in sorted((site / "diagrams").glob("*.svg")):
+        root = ET.parse(path).getroot()
+        parents = {child: parent for parent in root.iter() for child in parent}
+        for text in root.iter(f"{svg}text"):
+            shown = text.text or ""
+            if not shown.endswith("…"):
+                continue
+            cut += 1
+            a = parents.get(text)
+            while a is not None and a.tag != f"{svg}a":
+                a = parents.get(a)
+            assert a is not None and a.get("href"), f"{path.name}: {shown!r} is not a link"
+            full = a.findtext(f"{svg}title") or ""
+            assert full.startswith(shown[:-1]) and len(full) >= len(shown), \
+                f"{path.name}: {shown!r} has no tooltip with its full text ({full!r})"
+    assert cut >= 3, "no cut label found: the probe reads nothing"
 
 
 def _offsets(data: Graph, passage: Any) -> tuple[int, int]:

@@ -26,7 +26,7 @@ from ccbkg.rdf.jsonld import context as jsonld_context
 from ccbkg.rdf.void import Release
 from ccbkg.site import diagrams
 from ccbkg.site.asof import as_of_page
-from ccbkg.site.comparison import comparison_page
+from ccbkg.site.comparison import bundled_rows, comparison_page
 from ccbkg.site.context import Site
 from ccbkg.site.diagrams import Drawing, Event
 from ccbkg.site.frameworks import frameworks_page
@@ -47,6 +47,7 @@ from ccbkg.site.markup import Frame, Page, figure, html
 from ccbkg.site.ontology_ref import anchored_terms, ontology_page
 from ccbkg.site.profile import (
     INLINE,
+    forums_by_country,
     identity,
     network_file,
     profile_countries,
@@ -133,10 +134,17 @@ def build_site(sources: LoadedProject, release: Release,
         sources_page(site, documents),
         comparison_page(site, sources), frameworks_page(site, sources), as_of_page(site, sources),
     ]
+    forums = forums_by_country(bundled_rows(sources, "forums"))
+
+    def profile_extra(site: Site, path: str, iri: URIRef) -> Markup:
+        """A country's identity and profile sections, with its forums from the query."""
+        return identity(site, path, iri) + profile_section(site, path, iri,
+                                                           forums.get(iri, []))
+
     for iri in sorted(pages):
         node = URIRef(iri)
         if node in site.profiles:
-            rendered.append(resource_page(site, node, _profile_extra))
+            rendered.append(resource_page(site, node, profile_extra))
         elif node in documents:
             rendered.append(resource_page(site, node, source_section))
         elif view.is_a(node, CCB.Passage):
@@ -189,10 +197,6 @@ def _pictures(site: Site) -> list[Markup]:
             "Who has an agreement with whom, signed or under negotiation.",
             width=size[0], height=size[1]))
     return out
-
-
-def _profile_extra(site: Site, path: str, iri: URIRef) -> Markup:
-    return identity(site, path, iri) + profile_section(site, path, iri)
 
 
 def _examples(sources: LoadedProject) -> list[Example]:

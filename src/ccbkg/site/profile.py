@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+import pyoxigraph as ox
 from markupsafe import Markup
 from rdflib import Literal, URIRef
 from rdflib.term import Node
@@ -37,7 +39,8 @@ SECTIONS = (
     Section("exercises", "Exercises and training", (CCB.Participation, CCB.TrainingInitiative),
             "Exercises and training initiatives the country takes part in."),
     Section("forums", "Forums and memberships", (CCB.ForumUse, ORG.Membership, CCB.Event),
-            "Multilateral forums the country uses, and its memberships."),
+            "Every forum, organisation and alliance the country works through, however the "
+            "source puts it (the bundled query forums gives the same list)."),
     Section("programmes", "Programmes and funding", (CCB.FundingCommitment, CCB.Initiative),
             "Programmes, initiatives and money committed."),
     Section("collaborations", "Collaborations", (CCB.Collaboration,)),
@@ -48,6 +51,8 @@ SECTIONS = (
 )
 # Shown inside the fact they belong to, never on their own.
 INLINE = (CCB.Objective, SCHEMA.MonetaryAmount, TIME.Instant, CCB.Passage, CCB.SourceDocument)
+# How a country works through a forum: (forum, how in words, the fact it rests on).
+ForumLink = tuple[URIRef, str, URIRef]
 _HIDDEN = (RDF.type, RDFS.label, CCB.citesPassage, SKOS.editorialNote, DCTERMS.description,
            TIME.hasTime)
 
@@ -79,18 +84,36 @@ def assign(site: Site, country: URIRef) -> dict[str, list[Node]]:
     return out
 
 
-def profile_section(site: Site, path: str, country: URIRef) -> Markup:
+def forums_by_country(rows: Sequence[dict[str, ox.NamedNode | ox.Literal]]
+                      ) -> dict[URIRef, list[ForumLink]]:
+    """The rows of the bundled `forums` query as each country's forum links, in the query's
+    order, one per forum, way and fact (the query gives one row per passage)."""
+    out: dict[URIRef, list[ForumLink]] = {}
+    for r in rows:
+        found = (URIRef(r["forum"].value), r["how"].value, URIRef(r["node"].value))
+        links = out.setdefault(URIRef(r["country"].value), [])
+        if found not in links:
+            links.append(found)
+    return out
+
+
+def profile_section(site: Site, path: str, country: URIRef,
+                    forums: Sequence[ForumLink]) -> Markup:
     """The profile sections of a country page (h2 and h3 only); the sections with nothing to
-    show are named together on one line."""
+    show are named together on one line. `forums` are the country's forum links (the
+    bundled `forums` query), listed first in the forums section."""
     view = site.view
     groups = assign(site, country)
     total = sum(len(v) for v in groups.values())
     passages = {p for nodes in groups.values() for n in nodes for p in site.passages(n)}
-    shown = [s for s in SECTIONS if groups[s.anchor]]
-    empty = [s for s in SECTIONS if not groups[s.anchor]]
+
+    def count(s: Section) -> int:
+        return len({f for f, _, _ in forums}) if s.anchor == "forums" else len(groups[s.anchor])
+
+    shown = [s for s in SECTIONS if count(s) or groups[s.anchor]]
+    empty = [s for s in SECTIONS if s not in shown]
     dated = timeline_items(site, country)
-    toc = [html('<a href="#{}">{}</a> ({})', s.anchor, s.heading, len(groups[s.anchor]))
-           for s in shown]
+    toc = [html('<a href="#{}">{}</a> ({})', s.anchor, s.heading, count(s)) for s in shown]
     if groups["other"]:
         toc.append(html('<a href="#other">Other facts</a> ({})', len(groups["other"])))
     if dated:
@@ -113,6 +136,8 @@ def profile_section(site: Site, path: str, country: URIRef) -> Markup:
             parts.append(agreements_table(site, path, country, nodes))
             parts.append(_network_figure(site, path, country))
         else:
+            if s.anchor == "forums" and forums:
+                parts.append(forums_table(site, path, name, forums))
             parts.extend(fact_card(site, path, n) for n in nodes)
         parts.append(Markup("</section>\n"))
     if groups["other"]:
@@ -247,6 +272,14 @@ def agreements_table(site: Site, path: str, country: URIRef, nodes: list[Node]) 
         ))
     return table(("Agreement", "Status", "Date", "Counterparties", "Acting through", "Subject",
                   "Source"), rows, cls="data agreements")
+
+
+def forums_table(site: Site, path: str, name: str, forums: Sequence[ForumLink]) -> Markup:
+    """Each forum a country works through: how, through which fact, on which passages."""
+    return table(("Forum or organisation", "How", "Through", "Source"),
+                 ((site.term(path, forum), how, site.term(path, node),
+                   site.cite_links(path, node)) for forum, how, node in forums),
+                 caption=f"Forums and organisations {name} works through")
 
 
 def network_file(site: Site, country: URIRef) -> str:
