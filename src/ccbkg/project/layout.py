@@ -1,4 +1,4 @@
-"""Where the authored sources live and what role each file plays."""
+"""Where the authored files live and what role each file plays."""
 
 from __future__ import annotations
 

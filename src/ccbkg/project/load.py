@@ -1,4 +1,4 @@
-"""Load the authored sources once, strictly, and hand them on to every stage.
+"""Load the authored files once, strictly, and hand them on to every stage.
 
 Turtle and TriG go through pyoxigraph's parser, which follows the W3C grammars (rdflib's
 accepts literals as subjects, IRIs with spaces and lone surrogates). Beyond the grammar the
@@ -93,7 +93,7 @@ _LINE_START = re.compile(r"(?<![^\r\n])[ \t]*(\S+)")  # a line's first word
 
 @dataclass
 class LoadedFile:
-    """A source file that parsed, with its triples and text."""
+    """An authored RDF file that parsed, with its triples and text."""
 
     source: ProjectFile
     display: str
@@ -298,27 +298,27 @@ def shown_node(node: str, file: str | None, line: int | None) -> str:
 
 
 def load(project: Project) -> LoadedProject:
-    """Parse every source file of the project; syntax findings land in `sources.result`."""
-    sources = LoadedProject(project)
+    """Parse every authored file of the project; syntax findings land in `LoadedProject.result`."""
+    loaded = LoadedProject(project)
     for source in project.of(*RDF_ROLES):
-        loaded = _load_rdf(project, source, sources.result.findings)
-        if loaded is not None:
-            sources.files.append(loaded)
+        file = _load_rdf(project, source, loaded.result.findings)
+        if file is not None:
+            loaded.files.append(file)
     for source in project.of(*SPARQL_ROLES):
-        query = _load_sparql(project, source, sources.result.findings)
+        query = _load_sparql(project, source, loaded.result.findings)
         if query is not None:
-            sources.queries.append(query)
-    sources.result.notes.append(
-        f"{len(sources.files)} RDF files ({sum(len(f.quads) for f in sources.files)} triples) "
-        f"and {len(sources.queries)} SPARQL files parsed"
+            loaded.queries.append(query)
+    loaded.result.notes.append(
+        f"{len(loaded.files)} RDF files ({sum(len(f.quads) for f in loaded.files)} triples) "
+        f"and {len(loaded.queries)} SPARQL files parsed"
     )
-    return sources
+    return loaded
 
 
 def parse_rdf(data: bytes, fmt: ox.RdfFormat, base_iri: str | None = None) -> list[ox.Quad]:
     """Parse by the W3C grammar (strict); raises SyntaxError with line and column.
 
-    Without a base IRI, a relative IRI is an error: sources must use absolute IRIs.
+    Without a base IRI, a relative IRI is an error: the authored files must use absolute IRIs.
     """
     return list(ox.parse(data, format=fmt, base_iri=base_iri))
 
