@@ -1,5 +1,5 @@
 """Lint: the lint shapes and `*-violation.rq` queries over ontology + vocabularies, and the
-check of every source file for `sh:` and `xsd:` terms that do not exist."""
+check of every authored file for `sh:` and `xsd:` terms that do not exist."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 pyshacl silently ignores a shape property it does not know (`sh:minCout 1` checks nothing) and
 RDF parsers accept any `xsd:` IRI (`sh:datatype xsd:sting` then fails every value, or none).
-Every IRI in any position of any source file is checked; a finding names the file, the first
+Every IRI in any position of any authored file is checked; a finding names the file, the first
 line the term is written on, and the nearest real term.
 """
 
