@@ -180,11 +180,11 @@ def _tree(args: argparse.Namespace, size: int, defects: int) -> Path:
 
 
 def _source_digest() -> str:
-    """SHA-256 over what a synthetic tree is made from: the sources and the generator."""
+    """SHA-256 over what a synthetic tree is made from: the authored files and the generator."""
     h = hashlib.sha256()
-    sources = sorted(p for d in ("ontology", "shapes", "instances")
-                     for p in (REPO / d).rglob("*") if p.is_file())
-    files = [REPO / "scripts" / "synthesize.py", REPO / "tests" / "mutation.py", *sources]
+    authored = sorted(p for d in ("ontology", "shapes", "instances")
+                      for p in (REPO / d).rglob("*") if p.is_file())
+    files = [REPO / "scripts" / "synthesize.py", REPO / "tests" / "mutation.py", *authored]
     for path in files:
         h.update(path.relative_to(REPO).as_posix().encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
@@ -210,21 +210,21 @@ def _pipeline(args: argparse.Namespace) -> dict[str, Any]:
     report = CheckReport()
     started = time.perf_counter()
     with _timed(stages, "load and syntax"):
-        sources = load(Project.discover(root))
-    report.stages.append(sources.result)
-    figures["triples"] = sum(len(f.quads) for f in sources.files)
-    figures["data_triples"] = sum(len(f.quads) for f in sources.of(Role.DATA))
+        loaded = load(Project.discover(root))
+    report.stages.append(loaded.result)
+    figures["triples"] = sum(len(f.quads) for f in loaded.files)
+    figures["data_triples"] = sum(len(f.quads) for f in loaded.of(Role.DATA))
     with _timed(stages, "lint"):
-        report.stages.append(lint(sources))
+        report.stages.append(lint(loaded))
     if java_executable() is not None:
         with _timed(stages, "reason"):
-            report.stages.append(reason(sources))
+            report.stages.append(reason(loaded))
         figures["reason_notes"] = report.stages[-1].notes
     with _timed(stages, "shapes (fast engine)"):
-        result, shacl_report = validate(sources, engine="fast")
+        result, shacl_report = validate(loaded, engine="fast")
     report.stages.append(result)
     with _timed(stages, "provenance"):
-        report.stages.append(check_provenance(sources))
+        report.stages.append(check_provenance(loaded))
     figures["errors"] = {s.stage: len(s.errors) for s in report.stages}
     artefacts: dict[str, float] = {}
     site = args.size <= args.site_max
@@ -238,7 +238,7 @@ def _pipeline(args: argparse.Namespace) -> dict[str, Any]:
         figures["build"] = figures["publish"] = f"left out above {args.build_max}x"
         return figures
     with _timed(stages, "build (all artefacts)"):
-        build(sources, report, shacl_report, dist, site=site, timings=artefacts)
+        build(loaded, report, shacl_report, dist, site=site, timings=artefacts)
     figures["wall_s"] = time.perf_counter() - started
     figures["artefacts_s"] = artefacts
     figures["peak_build_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -429,19 +429,19 @@ def _shacl(args: argparse.Namespace) -> dict[str, Any]:
     from ccbkg.project.load import load
 
     root = _tree(args, args.size, args.defects)
-    sources = load(Project.discover(root))
-    shapes = sources.graph(Role.SHAPES)
+    loaded = load(Project.discover(root))
+    shapes = loaded.graph(Role.SHAPES)
     figures: dict[str, Any] = {"root": str(root),
-                               "triples": sum(len(f.quads) for f in sources.of(*VALIDATED))}
+                               "triples": sum(len(f.quads) for f in loaded.of(*VALIDATED))}
     t = time.perf_counter()
-    fast = fastshacl.validate((q for f in sources.of(*VALIDATED) for q in f.quads), shapes)
+    fast = fastshacl.validate((q for f in loaded.of(*VALIDATED) for q in f.quads), shapes)
     figures["fast_s"] = time.perf_counter() - t
     fast_keys = _keys(fast.report)
     figures["fast_results"] = sum(fast_keys.values())
     figures["fast_queries"] = fast.queries
     if not args.no_pyshacl:
         t = time.perf_counter()
-        data = sources.graph(*VALIDATED)
+        data = loaded.graph(*VALIDATED)
         figures["pyshacl_graph_s"] = time.perf_counter() - t
         reference: Counter[Key] | None = None
         t = time.perf_counter()
@@ -468,7 +468,7 @@ def _shacl(args: argparse.Namespace) -> dict[str, Any]:
                                       list((reference - fast_keys).elements())[:5]
                                       + list((fast_keys - reference).elements())[:5]]
     if not args.no_jena:
-        figures.update(_jena(sources, shapes, args.work, fast_keys))
+        figures.update(_jena(loaded, shapes, args.work, fast_keys))
     return figures
 
 
@@ -548,7 +548,7 @@ def _keys(report: Graph, *, messages: bool = True) -> Counter[Key]:
     return Counter(key(r) for r in report.subjects(RDF.type, SH.ValidationResult))
 
 
-def _jena(sources: Any, shapes: Graph, work: Path, fast: Counter[Key]) -> dict[str, Any]:
+def _jena(loaded: Any, shapes: Graph, work: Path, fast: Counter[Key]) -> dict[str, Any]:
     """Jena's `shacl validate` on the same data and shapes, timed as a whole process."""
     from ccbkg.checks.shapes import VALIDATED
     from ccbkg.project.layout import Role
@@ -561,11 +561,11 @@ def _jena(sources: Any, shapes: Graph, work: Path, fast: Counter[Key]) -> dict[s
     _xerces_messages(resources)
     data = work / "jena-data.nt"
     data.write_bytes(ox.serialize([ox.Triple(q.subject, q.predicate, q.object)
-                                   for f in sources.of(*VALIDATED) for q in f.quads],
+                                   for f in loaded.of(*VALIDATED) for q in f.quads],
                                   format=ox.RdfFormat.N_TRIPLES) or b"")
     shapes_file = work / "jena-shapes.nt"
     shapes_file.write_bytes(ox.serialize([ox.Triple(q.subject, q.predicate, q.object)
-                                          for q in sources.quads(Role.SHAPES)],
+                                          for q in loaded.quads(Role.SHAPES)],
                                          format=ox.RdfFormat.N_TRIPLES) or b"")
     classpath = ":".join([*map(str, jars), str(resources)])
     t = time.perf_counter()

@@ -128,16 +128,16 @@ def synthesize(root: Path, out: Path, scale: int, *, seed: int = 7, defects: int
         raise ValueError("scale must be at least 1")
     if out.exists() and not (out / MARKER).exists():
         raise ValueError(f"{out} exists and is not a synthetic tree; choose another --out")
-    sources = load(Project.discover(root))
-    if sources.result.errors:
-        raise ValueError(f"{root}: the real sources do not parse; fix them first")
+    loaded = load(Project.discover(root))
+    if loaded.result.errors:
+        raise ValueError(f"{root}: the authored files do not parse; fix them first")
     _prepare(root, out)
     rng = random.Random(seed)
-    data = sources.of(Role.DATA)
-    plan = _plan(sources, rng)
+    data = loaded.of(Role.DATA)
+    plan = _plan(loaded, rng)
     rewire = {(k, a): rng.randrange(scale) for k in range(1, scale) for a in plan.agreements
               if rng.random() < 0.5}
-    chosen = _choose_defects(sources, plan, scale, defects, rng, rewire) if defects else {}
+    chosen = _choose_defects(loaded, plan, scale, defects, rng, rewire) if defects else {}
     summary = Summary(scale, seed)
     (out / "instances" / "sources").mkdir(parents=True, exist_ok=True)
     for path in root.joinpath("instances", "sources").glob("*.txt"):
@@ -183,8 +183,8 @@ def _prepare(root: Path, out: Path) -> None:
             shutil.copytree(root / part, out / part)
 
 
-def _plan(sources: LoadedProject, rng: random.Random) -> Plan:
-    quads = [q for f in sources.of(Role.DATA) for q in f.quads]
+def _plan(loaded: LoadedProject, rng: random.Random) -> Plan:
+    quads = [q for f in loaded.of(Role.DATA) for q in f.quads]
     by_subject: dict[str, dict[str, list[ox.NamedNode | ox.BlankNode | ox.Literal]]] = \
         defaultdict(lambda: defaultdict(list))
     for q in quads:
@@ -193,7 +193,7 @@ def _plan(sources: LoadedProject, rng: random.Random) -> Plan:
             by_subject[q.subject.value][q.predicate.value].append(q.object)
     countries = {s: str(p[ALPHA3.value][0].value) for s, p in by_subject.items()
                  if ALPHA3.value in p}
-    folder = sources.project.root / "instances" / "sources"
+    folder = loaded.project.root / "instances" / "sources"
     documents = {}
     for s, p in sorted(by_subject.items()):
         if DOCUMENT in p.get(TYPE.value, []):
@@ -206,7 +206,7 @@ def _plan(sources: LoadedProject, rng: random.Random) -> Plan:
                 header = HEADER.format(k=0, name=documents[doc.value][0])
                 for selector in p.get(HAS_SELECTOR.value, []):
                     shift[selector.value] = len(header)
-    agreement_classes = _subclasses(sources, str(CCB.Agreement))
+    agreement_classes = _subclasses(loaded, str(CCB.Agreement))
     agreements = {s: max(o.value for o in p[PARTY.value] if isinstance(o, ox.NamedNode))
                   for s, p in sorted(by_subject.items())
                   if any(t.value in agreement_classes for t in p.get(TYPE.value, []))
@@ -223,8 +223,8 @@ def unused_codes(used: set[str]) -> list[str]:
             if "".join(c) not in used]
 
 
-def _subclasses(sources: LoadedProject, cls: str) -> set[str]:
-    graph = sources.graph(Role.ONTOLOGY)
+def _subclasses(loaded: LoadedProject, cls: str) -> set[str]:
+    graph = loaded.graph(Role.ONTOLOGY)
     return {str(c) for c in graph.transitive_subjects(RDFS.subClassOf, URIRef(cls))}
 
 
@@ -330,13 +330,13 @@ def _apply(files: dict[str, list[Triple]], m: Mutant) -> None:
             return
 
 
-def _choose_defects(sources: LoadedProject, plan: Plan, scale: int, per_kind: int,
+def _choose_defects(loaded: LoadedProject, plan: Plan, scale: int, per_kind: int,
                     rng: random.Random, rewire: dict[tuple[int, str], int],
                     ) -> dict[int, list[Mutant]]:
     """per_kind mutants of every kind, on distinct nodes, spread over the copies."""
-    found = mutation.rules(sources.graph(Role.SHAPES), sources.graph(Role.ONTOLOGY, Role.VOCAB))
-    concepts = mutation.scheme_members(sources.graph(Role.VOCAB))
-    required = _required_by_violations(sources)
+    found = mutation.rules(loaded.graph(Role.SHAPES), loaded.graph(Role.ONTOLOGY, Role.VOCAB))
+    concepts = mutation.scheme_members(loaded.graph(Role.VOCAB))
+    required = _required_by_violations(loaded)
     copies = list(range(1, scale)) or [0]
     rng.shuffle(copies)
     slots = itertools.cycle(copies)
@@ -347,7 +347,7 @@ def _choose_defects(sources: LoadedProject, plan: Plan, scale: int, per_kind: in
             for _attempt in range(len(copies)):
                 k = next(slots)
                 if k not in made:
-                    triples = [t for ts in _copy(sources.of(Role.DATA), plan, k, rewire,
+                    triples = [t for ts in _copy(loaded.of(Role.DATA), plan, k, rewire,
                                                  []).values() for t in ts]
                     quads = [ox.Quad(*t) for t in triples]
                     types: dict[str, set[str]] = defaultdict(set)
@@ -382,9 +382,9 @@ def _detectable(m: Mutant, types: set[str], required: dict[str, set[str]]) -> bo
     return True
 
 
-def _required_by_violations(sources: LoadedProject) -> dict[str, set[str]]:
+def _required_by_violations(loaded: LoadedProject) -> dict[str, set[str]]:
     """Per target class, the properties a Violation-severity shape requires (sh:minCount)."""
-    g = sources.graph(Role.SHAPES)
+    g = loaded.graph(Role.SHAPES)
     sh = "http://www.w3.org/ns/shacl#"
     out: dict[str, set[str]] = defaultdict(set)
     for shape, cls in g.subject_objects(URIRef(sh + "targetClass")):

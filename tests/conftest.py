@@ -72,7 +72,7 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
 
 
 def copy_sources(dest: Path) -> Path:
-    """A scratch copy of the authored sources that a test may break."""
+    """A scratch copy of the authored files that a test may break."""
     for name in SOURCE_DIRS:
         shutil.copytree(REPO / name, dest / name)
     return dest
@@ -80,7 +80,7 @@ def copy_sources(dest: Path) -> Path:
 
 @pytest.fixture
 def scratch(tmp_path: Path) -> Path:
-    """A writable copy of the repository's sources."""
+    """A writable copy of the repository's authored files."""
     return copy_sources(tmp_path / "src")
 
 

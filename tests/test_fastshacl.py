@@ -54,14 +54,14 @@ SHT = "http://www.w3.org/ns/shacl-test#"
 
 
 @cache
-def sources():  # type: ignore[no-untyped-def]
+def loaded_project():  # type: ignore[no-untyped-def]
     loaded = load(Project.discover(REPO))
     assert not loaded.result.errors
     return loaded
 
 
 def background() -> list[ox.Quad]:
-    return [q for f in sources().of(Role.ONTOLOGY, Role.VOCAB) for q in f.quads]
+    return [q for f in loaded_project().of(Role.ONTOLOGY, Role.VOCAB) for q in f.quads]
 
 
 def result_keys(report: Graph) -> Counter[tuple[object, ...]]:
@@ -111,7 +111,7 @@ def renamed(quads: list[ox.Quad], suffix: str) -> list[ox.Quad]:
 
 def test_every_shape_fixture_gives_the_same_report_as_pyshacl() -> None:
     merged, invalid = shape_fixtures()
-    assert same_as_pyshacl(merged, sources().graph(Role.SHAPES)) >= invalid
+    assert same_as_pyshacl(merged, loaded_project().graph(Role.SHAPES)) >= invalid
 
 
 def test_the_real_data_gives_the_same_findings_with_both_engines(
@@ -122,7 +122,7 @@ def test_the_real_data_gives_the_same_findings_with_both_engines(
     stages = json.loads(capsys.readouterr().out)["stages"]
     shapes = next(s for s in stages if s["stage"] == "shapes")
     assert "by pyshacl" in shapes["notes"][0]
-    result, _ = validate(sources())
+    result, _ = validate(loaded_project())
     assert "by the fast engine" in result.notes[0]
     assert [f.to_json() for f in result.findings] == shapes["findings"]
     assert result.findings, "the real data gives no result at all (Infos are expected)"
@@ -142,9 +142,10 @@ def shape_fixtures() -> tuple[list[ox.Quad], int]:
 def mutated() -> tuple[list[ox.Quad], int]:
     """The data with one mutant of every kind (each on another node) applied, with the
     ontology and vocabularies; and how many mutants."""
-    data = [q for f in sources().of(Role.DATA) for q in f.quads]
-    found = rules(sources().graph(Role.SHAPES), sources().graph(Role.ONTOLOGY, Role.VOCAB))
-    made = list(mutants(data, found, scheme_members(sources().graph(Role.VOCAB))))
+    data = [q for f in loaded_project().of(Role.DATA) for q in f.quads]
+    found = rules(loaded_project().graph(Role.SHAPES),
+                  loaded_project().graph(Role.ONTOLOGY, Role.VOCAB))
+    made = list(mutants(data, found, scheme_members(loaded_project().graph(Role.VOCAB))))
     chosen, nodes = [], set()
     for kind in sorted(KINDS, key=lambda k: sum(1 for m in made if m.kind == k)):
         for m in made:
@@ -161,7 +162,7 @@ def mutated() -> tuple[list[ox.Quad], int]:
 
 def test_mutants_of_every_kind_give_the_same_report_as_pyshacl() -> None:
     triples, count = mutated()
-    assert same_as_pyshacl(triples, sources().graph(Role.SHAPES)) > count
+    assert same_as_pyshacl(triples, loaded_project().graph(Role.SHAPES)) > count
 
 
 def test_literals_the_store_would_rewrite_keep_their_exact_form() -> None:
@@ -195,7 +196,7 @@ UNTRANSLATED = [r"(?i)a", r"a$b", r"(a$)", r"\w", r"a{,2}", r"x*+", r"(?=a)", r"
 
 def test_patterns_rewritten_for_sparql_match_where_python_does() -> None:
     patterns = {str(p) for role in (Role.SHAPES, Role.LINT_SHAPES)
-                for p in sources().graph(role).objects(None, SH.pattern)}
+                for p in loaded_project().graph(role).objects(None, SH.pattern)}
     assert len(patterns) > 5, "no sh:pattern found in the shapes"
     store, p = ox.Store(), ox.NamedNode("urn:p")
     store.extend(ox.Quad(ox.NamedNode(f"urn:s{n}"), p, ox.Literal(text))
@@ -211,10 +212,11 @@ def test_patterns_rewritten_for_sparql_match_where_python_does() -> None:
 
 
 def test_the_report_is_the_same_bytes_run_after_run() -> None:
-    triples = [q for f in sources().of(Role.DATA, Role.ONTOLOGY, Role.VOCAB) for q in f.quads]
+    triples = [q for f in loaded_project().of(Role.DATA, Role.ONTOLOGY, Role.VOCAB)
+               for q in f.quads]
 
     def written() -> bytes:
-        report = fastshacl.validate(triples, sources().graph(Role.SHAPES)).report
+        report = fastshacl.validate(triples, loaded_project().graph(Role.SHAPES)).report
         return to_bytes([ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))  # type: ignore
                          for s, p, o in report], "ttl")
 

@@ -25,7 +25,7 @@ from ccbkg.checks import fastshacl
 from ccbkg.project.layout import Role
 from tests.conftest import REPO
 from tests.stores import jena_classpath
-from tests.test_fastshacl import LINT_FIXTURES, mutated, shape_fixtures, sources
+from tests.test_fastshacl import LINT_FIXTURES, loaded_project, mutated, shape_fixtures
 
 DIFFERENCES = REPO / "tests" / "fixtures" / "jena-shacl-differences.txt"
 LINT_SHAPES = REPO / "shapes" / "lint" / "ontology.shapes.ttl"
@@ -35,7 +35,7 @@ Key = tuple[str, ...]
 
 
 def _cases() -> dict[str, tuple[list[ox.Quad], Graph]]:
-    shapes = sources().graph(Role.SHAPES)
+    shapes = loaded_project().graph(Role.SHAPES)
     lint = Graph().parse(LINT_SHAPES, format="turtle")
     cases = {"shape-fixtures": (shape_fixtures()[0], shapes), "mutants": (mutated()[0], shapes)}
     for path in LINT_FILES:

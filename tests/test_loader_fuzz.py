@@ -63,18 +63,18 @@ def _tree(folder: Path, content: bytes) -> Path:
 
 def test_the_undamaged_seed_loads_clean() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        sources = load(Project.discover(_tree(Path(tmp), SEED)))
-    assert sources.result.errors == [] and len(sources.files[-1].quads) > 50
+        loaded = load(Project.discover(_tree(Path(tmp), SEED)))
+    assert loaded.result.errors == [] and len(loaded.files[-1].quads) > 50
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(damaged())
 def test_damage_is_accepted_or_located(content: bytes) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        sources = load(Project.discover(_tree(Path(tmp), content)))
+        loaded = load(Project.discover(_tree(Path(tmp), content)))
     lines = len(split_lines(content.decode("utf-8", "replace")))  # CR, LF and CRLF end lines
-    event("rejected" if sources.result.errors else "accepted")
-    for finding in sources.result.findings:
+    event("rejected" if loaded.result.errors else "accepted")
+    for finding in loaded.result.findings:
         if finding.severity is not Severity.ERROR:
             continue
         assert finding.file == NAME, finding

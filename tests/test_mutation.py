@@ -27,13 +27,13 @@ STAGES = "syntax,shapes,provenance"
 
 @pytest.fixture(scope="module")
 def generated() -> tuple[list[Mutant], dict[str, list[ox.Quad]]]:
-    sources = load(Project.discover(REPO))
-    assert not sources.result.errors
-    found = rules(sources.graph(Role.SHAPES), sources.graph(Role.ONTOLOGY, Role.VOCAB))
+    loaded = load(Project.discover(REPO))
+    assert not loaded.result.errors
+    found = rules(loaded.graph(Role.SHAPES), loaded.graph(Role.ONTOLOGY, Role.VOCAB))
     assert found.required, "the shapes declare no required properties: nothing to mutate"
-    files = {f.source.path.name: f.quads for f in sources.of(Role.DATA)}
+    files = {f.source.path.name: f.quads for f in loaded.of(Role.DATA)}
     all_quads = [q for quads in files.values() for q in quads]
-    made = list(mutants(all_quads, found, scheme_members(sources.graph(Role.VOCAB))))
+    made = list(mutants(all_quads, found, scheme_members(loaded.graph(Role.VOCAB))))
     return made, files
 
 

@@ -82,16 +82,16 @@ HOSTILE = [
 
 
 @pytest.fixture(scope="module")
-def sources() -> LoadedProject:
+def loaded() -> LoadedProject:
     loaded = load(Project.discover(REPO))
     assert not loaded.result.errors, loaded.result.errors[:3]
     return loaded
 
 
 @pytest.fixture(scope="module")
-def store(sources: LoadedProject) -> ox.Store:
-    """The store `ccbkg query run` uses (see embedded_store), from sources loaded once."""
-    return sources.store(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)
+def store(loaded: LoadedProject) -> ox.Store:
+    """The store `ccbkg query run` uses (see embedded_store), from the project loaded once."""
+    return loaded.store(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)
 
 
 @pytest.fixture(scope="module")
@@ -201,7 +201,7 @@ def _order_variables(node: object) -> set[str]:
 
 def test_the_bounded_walks_reach_every_subclass_and_principle(store: ox.Store) -> None:
     """The queries walk a class hierarchy at most three rdfs:subClassOf links down and a
-    principle set one level (Virtuoso 7.2 gets `*` paths wrong, docs/stores.md): the sources
+    principle set one level (Virtuoso 7.2 gets `*` paths wrong, docs/stores.md): the data
     must hold no deeper chain, or the queries miss nodes."""
     deeper = run_embedded(store, """
         PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -226,7 +226,7 @@ def test_embedded_results_equal_expected_csv(
     expected = (EXPECTED / f"{name}.csv").read_bytes().decode("utf-8")
     assert results.rows, "a competency query should answer something on the bundled data"
     assert len(set(results.rows)) == len(results.rows), "duplicate rows make ties possible"
-    stale = (f"queries/expected/{name}.csv differs from the query's result on the sources: "
+    stale = (f"queries/expected/{name}.csv differs from the query's result on the authored files: "
              "after a data change that `ccbkg check` passes, run `ccbkg query freeze` and "
              "review the diff")
     assert csv_rows(got) == csv_rows(expected), stale
@@ -337,13 +337,13 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, sources: LoadedProject) -> Iterator[str]:
+def server(tmp_path_factory: pytest.TempPathFactory, loaded: LoadedProject) -> Iterator[str]:
     binary = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
     if not Path(binary).exists():
         pytest.skip("the oxigraph server binary is not installed (pip install oxigraph)")
     work = tmp_path_factory.mktemp("oxigraph")
     dump = work / "ccbkg.nq"
-    ox.serialize(sources.quads(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA),
+    ox.serialize(loaded.quads(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA),
                  output=str(dump), format=ox.RdfFormat.N_QUADS)
     db = work / "db"
     subprocess.run([binary, "load", "--location", str(db), "--file", str(dump)],
@@ -857,7 +857,7 @@ def test_a_country_on_the_command_line() -> None:
 
 @pytest.mark.slow
 def test_output_formats_on_one_query(server: str) -> None:
-    """Every format from the CLI (against the server: no sources to load, so it is quick)."""
+    """Every format from the CLI (against the server: no project to load, so it is quick)."""
     expected = (EXPECTED / "funding-commitments.csv").read_text(encoding="utf-8")
     outs = {}
     for fmt in FORMATS:

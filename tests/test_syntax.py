@@ -59,8 +59,8 @@ def _project_with(tmp_path: Path, name: str, content: bytes) -> Project:
 def test_bad_turtle_is_rejected_with_location(
     tmp_path: Path, name: str, content: bytes, line: int | None, words: str
 ) -> None:
-    sources = load(_project_with(tmp_path, name, content))
-    errors = [f for f in sources.result.findings if f.severity is Severity.ERROR]
+    loaded = load(_project_with(tmp_path, name, content))
+    errors = [f for f in loaded.result.findings if f.severity is Severity.ERROR]
     assert len(errors) == 1, errors
     (error,) = errors
     assert error.file == f"instances/{name}.ttl"
@@ -70,9 +70,9 @@ def test_bad_turtle_is_rejected_with_location(
 
 def test_good_turtle_loads(tmp_path: Path) -> None:
     content = (HEAD + 'ex:a ex:b "2016-05"^^xsd:gYearMonth, "x"@en, 3 .\n').encode()
-    sources = load(_project_with(tmp_path, "good", content))
-    assert sources.result.findings == []
-    assert [len(f.quads) for f in sources.files] == [1, 3]
+    loaded = load(_project_with(tmp_path, "good", content))
+    assert loaded.result.findings == []
+    assert [len(f.quads) for f in loaded.files] == [1, 3]
 
 
 def test_a_node_is_located_where_its_description_starts(tmp_path: Path) -> None:
@@ -81,20 +81,20 @@ def test_a_node_is_located_where_its_description_starts(tmp_path: Path) -> None:
                "ex:a ex:p ex:b .\n"
                "<https://example.org/c> ex:p 1 .\n"
                "  ex:d\\/e ex:p 2 .\n").encode()  # an escaped local name, indented
-    sources = load(_project_with(tmp_path, "nodes", content))
-    assert sources.result.findings == []
+    loaded = load(_project_with(tmp_path, "nodes", content))
+    assert loaded.result.findings == []
     start = HEAD.count("\n") + 1
     for node, line in (("a", start + 3), ("b", start + 1), ("c", start + 4), ("d/e", start + 5)):
-        assert sources.where(f"https://example.org/{node}") == ("instances/nodes.ttl", line)
-    assert sources.where("https://example.org/p") == (None, None)
+        assert loaded.where(f"https://example.org/{node}") == ("instances/nodes.ttl", line)
+    assert loaded.where("https://example.org/p") == (None, None)
 
 
 def test_bad_sparql_names_file_line_and_column(tmp_path: Path) -> None:
     project = _project_with(tmp_path, "ok", (HEAD + "ex:a ex:b ex:c .\n").encode())
     (tmp_path / "queries").mkdir()
     (tmp_path / "queries" / "broken.rq").write_text("SELECT ?s\nWHERE { ?s ?p }\n")
-    sources = load(Project.discover(project.root))
-    (error,) = sources.result.findings
+    loaded = load(Project.discover(project.root))
+    (error,) = loaded.result.findings
     assert (error.file, error.line) == ("queries/broken.rq", 2)
     assert error.column is not None
     assert "SPARQL syntax error" in error.message
@@ -151,8 +151,8 @@ def test_other_bad_files_are_refused(
     (tmp_path / "ontology" / "o.ttl").write_text(HEAD + "ex:o a ex:Ontology .\n")
     data = tmp_path / f"{name}{suffix}"
     data.write_bytes(content)
-    sources = load(Project.discover(tmp_path, [data]))
-    (error,) = sources.result.findings
+    loaded = load(Project.discover(tmp_path, [data]))
+    (error,) = loaded.result.findings
     assert error.file == data.name
     if line is not None:
         assert error.line == line
@@ -217,15 +217,15 @@ def test_a_blank_node_is_located_where_it_is_written(tmp_path: Path) -> None:
                "_:lab ex:p 3 .\n"                       # 5
                "( 1 2 ) ex:p 4 .\n"                     # 6
                "[ ex:q 5 ]\n  ex:p 6 .\n").encode()     # 7
-    sources = load(_project_with(tmp_path, "blank", content))
-    assert sources.result.findings == []
-    (loaded,) = sources.of(Role.DATA)
+    loaded = load(_project_with(tmp_path, "blank", content))
+    assert loaded.result.findings == []
+    (file,) = loaded.of(Role.DATA)
     lines = {}
-    for q in loaded.quads:
+    for q in file.quads:
         if isinstance(q.subject, ox.BlankNode):
-            lines[q.subject.value] = sources.where(q.subject.value)
+            lines[q.subject.value] = loaded.where(q.subject.value)
     assert sorted(set(lines.values())) == [("instances/blank.ttl", n) for n in (3, 4, 5, 6, 7)]
     assert lines["lab"] == ("instances/blank.ttl", 5)
-    assert sources.locate("lab") == ("instances/blank.ttl", 5,
+    assert loaded.locate("lab") == ("instances/blank.ttl", 5,
                                      "the blank node at instances/blank.ttl:5")
-    assert sources.locate("https://example.org/a")[2] == "https://example.org/a"
+    assert loaded.locate("https://example.org/a")[2] == "https://example.org/a"

@@ -42,15 +42,15 @@ class _Known:
     nodes: dict[str, tuple[str, int | None]]  # IRI -> (file, line) of every typed node
 
     @classmethod
-    def of(cls, sources: LoadedProject) -> _Known:
-        declared = [(q.subject.value, q.object.value) for f in sources.of(Role.ONTOLOGY)
+    def of(cls, loaded: LoadedProject) -> _Known:
+        declared = [(q.subject.value, q.object.value) for f in loaded.of(Role.ONTOLOGY)
                     for q in f.quads
                     if q.predicate.value == str(RDF.type) and isinstance(q.subject, ox.NamedNode)
                     and isinstance(q.object, ox.NamedNode) and q.object.value in _TERM_KINDS]
         terms = {term for term, _ in declared}
         classes = {term for term, kind in declared if kind == str(OWL.Class)}
         nodes: dict[str, tuple[str, int | None]] = {}
-        for f in sources.of(Role.DATA, Role.VOCAB):
+        for f in loaded.of(Role.DATA, Role.VOCAB):
             for q in f.quads:
                 if q.predicate.value == str(RDF.type) and isinstance(q.subject, ox.NamedNode):
                     nodes.setdefault(q.subject.value,
@@ -90,9 +90,9 @@ class _Known:
         return near[0] if near else None
 
 
-def one_per_cause(report: CheckReport, sources: LoadedProject) -> None:
+def one_per_cause(report: CheckReport, loaded: LoadedProject) -> None:
     """Fold consequences into the finding of their cause and add suggestions (in place)."""
-    known = _Known.of(sources)
+    known = _Known.of(loaded)
     findings = report.findings
     dangling = {(f.node, f.value): f for f in findings if f.shape == DANGLING}
     suggested: dict[tuple[str | None, str | None], str | None] = {

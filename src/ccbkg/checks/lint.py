@@ -1,5 +1,5 @@
 """Lint: the lint shapes and `*-violation.rq` queries over ontology + vocabularies, and the
-check of every source file for `sh:` and `xsd:` terms that do not exist."""
+check of every authored file for `sh:` and `xsd:` terms that do not exist."""
 
 from __future__ import annotations
 
@@ -24,15 +24,15 @@ OWL_IMPORTS = ox.NamedNode("http://www.w3.org/2002/07/owl#imports")
 _SEVERITIES = {"violation": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO}
 
 
-def lint(sources: LoadedProject, engine: str = "fast") -> StageResult:
+def lint(loaded: LoadedProject, engine: str = "fast") -> StageResult:
     """Run every lint shape and violation query; findings name the term and its line.
 
     engine chooses the SHACL engine as for the data shapes (see ccbkg.checks.shapes).
     """
     result = StageResult(STAGE)
-    linted = sources.of(*LINTED)
-    shapes = sources.of(Role.LINT_SHAPES)
-    checks = [q for q in sources.queries if q.source.role is Role.CHECK_QUERY]
+    linted = loaded.of(*LINTED)
+    shapes = loaded.of(Role.LINT_SHAPES)
+    checks = [q for q in loaded.queries if q.source.role is Role.CHECK_QUERY]
     if not linted:
         result.findings.append(Finding(STAGE, Severity.ERROR, "no ontology files to lint"))
         return result
@@ -43,29 +43,29 @@ def lint(sources: LoadedProject, engine: str = "fast") -> StageResult:
         )))
         return result
     if shapes:
-        findings, note, _ = run_engine(sources, LINTED, Role.LINT_SHAPES, stage=STAGE,
+        findings, note, _ = run_engine(loaded, LINTED, Role.LINT_SHAPES, stage=STAGE,
                                        located=LINTED, engine=engine)
         result.findings.extend(findings)
         result.notes.append(f"lint shapes: {note}")
     store = ox.Store()
-    store.extend(ox.Quad(q.subject, q.predicate, q.object) for q in _triples(sources))
+    store.extend(ox.Quad(q.subject, q.predicate, q.object) for q in _triples(loaded))
     for check in checks:
-        result.findings.extend(_run_check(store, check, sources))
-    result.findings.extend(unknown_terms(sources, STAGE))
-    result.findings.extend(_foreign_imports(sources))
+        result.findings.extend(_run_check(store, check, loaded))
+    result.findings.extend(unknown_terms(loaded, STAGE))
+    result.findings.extend(_foreign_imports(loaded))
     result.notes.append(
         f"{sum(len(f.quads) for f in linted)} triples linted with {len(shapes)} shape files "
-        f"and {len(checks)} violation queries; {len(sources.files)} files checked for unknown "
+        f"and {len(checks)} violation queries; {len(loaded.files)} files checked for unknown "
         "sh: and xsd: terms"
     )
     return result
 
 
-def _triples(sources: LoadedProject) -> list[ox.Quad]:
-    return [q for f in sources.of(*LINTED) for q in f.quads]
+def _triples(loaded: LoadedProject) -> list[ox.Quad]:
+    return [q for f in loaded.of(*LINTED) for q in f.quads]
 
 
-def _run_check(store: ox.Store, check: LoadedQuery, sources: LoadedProject) -> list[Finding]:
+def _run_check(store: ox.Store, check: LoadedQuery, loaded: LoadedProject) -> list[Finding]:
     match = _SEVERITY_RE.search(check.text)
     severity = _SEVERITIES.get(match.group(1).lower(), Severity.ERROR) if match else Severity.ERROR
     name = check.source.path.stem
@@ -82,7 +82,7 @@ def _run_check(store: ox.Store, check: LoadedQuery, sources: LoadedProject) -> l
         node = row["node"]
         message = row["message"]
         iri = node.value if isinstance(node, ox.NamedNode) else None
-        file, line = sources.where(iri, *LINTED) if iri else (None, None)
+        file, line = loaded.where(iri, *LINTED) if iri else (None, None)
         findings.append(Finding(
             stage=STAGE, severity=severity, file=file, line=line, node=iri or str(node),
             message=message.value if isinstance(message, ox.Literal) else f"{name} matched",
@@ -92,15 +92,15 @@ def _run_check(store: ox.Store, check: LoadedQuery, sources: LoadedProject) -> l
     return findings
 
 
-def _foreign_imports(sources: LoadedProject) -> list[Finding]:
-    """owl:imports of an ontology that is not among the sources: never fetched, so unchecked."""
-    declared = {q.subject.value for f in sources.files for q in f.quads
+def _foreign_imports(loaded: LoadedProject) -> list[Finding]:
+    """owl:imports of an ontology the authored files do not hold: never fetched, so unchecked."""
+    declared = {q.subject.value for f in loaded.files for q in f.quads
                 if q.predicate == RDF_TYPE and q.object == OWL_ONTOLOGY
                 and isinstance(q.subject, ox.NamedNode)}
     findings = []
-    for loaded in (f for f in sources.files if "imports" in f.text):
-        lines = split_lines(loaded.text)
-        for quad in loaded.quads:
+    for file in (f for f in loaded.files if "imports" in f.text):
+        lines = split_lines(file.text)
+        for quad in file.quads:
             target = quad.object
             if quad.predicate != OWL_IMPORTS or not isinstance(target, ox.NamedNode) \
                     or target.value in declared:
@@ -113,5 +113,5 @@ def _foreign_imports(sources: LoadedProject) -> list[Finding]:
                 f"owl:imports <{target.value}> names an ontology that is not among the sources; "
                 "ccbkg never fetches, so it would go unchecked and the release would depend on "
                 "it: copy the terms you need into ontology/ (or vocab/) and drop the import",
-                file=loaded.display, line=line, node=node_text(quad.subject)))
+                file=file.display, line=line, node=node_text(quad.subject)))
     return findings

@@ -35,7 +35,7 @@ class ShaclRun:
 
 
 def run_shacl(
-    data: Graph, shapes: Graph, *, stage: str, sources: LoadedProject, roles: tuple[Role, ...]
+    data: Graph, shapes: Graph, *, stage: str, loaded: LoadedProject, roles: tuple[Role, ...]
 ) -> ShaclRun:
     """Validate data against shapes (no inference, SHACL-SPARQL on) and locate each result."""
     conforms, report, _ = pyshacl_validate(
@@ -44,10 +44,10 @@ def run_shacl(
     )
     assert isinstance(report, Graph)
     rows = [_row(report, result) for result in report.objects(None, SH.result)]  # not sh:detail
-    return ShaclRun(bool(conforms), report, result_findings(rows, report, sources, stage, roles))
+    return ShaclRun(bool(conforms), report, result_findings(rows, report, loaded, stage, roles))
 
 
-def refused_sparql(shapes: Graph, *, stage: str, sources: LoadedProject,
+def refused_sparql(shapes: Graph, *, stage: str, loaded: LoadedProject,
                    role: Role) -> list[Finding]:
     """An error for each SPARQL text of the shapes that neither engine may run, located at the
     shape it belongs to: one that uses SERVICE or LOAD (constraints, targets, rules), and a
@@ -57,7 +57,7 @@ def refused_sparql(shapes: Graph, *, stage: str, sources: LoadedProject,
 
     def refuse(node: Node, message: str) -> None:
         shape = _owner(shapes, node)
-        file, at = sources.where(str(shape), role) if isinstance(shape, URIRef) \
+        file, at = loaded.where(str(shape), role) if isinstance(shape, URIRef) \
             else (None, None)
         findings.append(Finding(stage=stage, severity=Severity.ERROR, file=file, line=at,
                                 shape=node_text(shape), message=message))
@@ -91,14 +91,14 @@ def _owner(shapes: Graph, node: Node) -> Node:
     return node
 
 
-def result_findings(rows: list[Row], paths: Graph, sources: LoadedProject, stage: str,
+def result_findings(rows: list[Row], paths: Graph, loaded: LoadedProject, stage: str,
                     roles: tuple[Role, ...]) -> list[Finding]:
     """The findings for SHACL results, located in the files of roles (all RDF files when
     none) and in a stable order; paths is the graph that holds the results' complex paths."""
     findings = []
     for row in rows:
         messages = sorted(str(m) for m in row.messages)
-        file, line, node = sources.locate(
+        file, line, node = loaded.locate(
             str(row.focus), *roles, statement=statement(row.path, row.value)) \
             if isinstance(row.focus, URIRef | BNode) else (None, None, node_text(row.focus))
         findings.append(Finding(
@@ -107,7 +107,7 @@ def result_findings(rows: list[Row], paths: Graph, sources: LoadedProject, stage
             if isinstance(row.severity, URIRef) else Severity.ERROR,
             message=messages[0] if messages else "SHACL constraint not met",
             file=file, line=line, node=node, path=shown_path(paths, row.path),
-            value=sources.locate(str(row.value), *roles)[2] if isinstance(row.value, BNode)
+            value=loaded.locate(str(row.value), *roles)[2] if isinstance(row.value, BNode)
             else node_text(row.value),
             shape=node_text(row.shape), component=node_text(row.component),
         ))

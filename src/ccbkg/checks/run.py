@@ -1,4 +1,4 @@
-"""Run the checks in order over sources loaded once: syntax, lint, reason, shapes, provenance."""
+"""The checks, in order, over the project loaded once: syntax, lint, reason, shapes, provenance."""
 
 from __future__ import annotations
 
@@ -32,10 +32,10 @@ _LABELS = {
 
 @dataclass
 class CheckOutcome:
-    """The report, the loaded sources (for the build) and the SHACL report graph."""
+    """The report, the loaded project (for the build) and the SHACL report graph."""
 
     report: CheckReport
-    sources: LoadedProject
+    loaded: LoadedProject
     shacl_report: Graph | None
 
 
@@ -52,9 +52,9 @@ def run_checks(
     report = CheckReport()
     started = time.perf_counter()
     with progress.step(_LABELS["syntax"]):
-        sources = load(project)
-    sources.result.seconds = time.perf_counter() - started
-    report.stages.append(sources.result)
+        loaded = load(project)
+    loaded.result.seconds = time.perf_counter() - started
+    report.stages.append(loaded.result)
     shacl_report: Graph | None = None
 
     def shapes(s: LoadedProject) -> StageResult:
@@ -67,14 +67,14 @@ def run_checks(
         "provenance": check_provenance,
     }
     selected = [stage for stage in STAGES[1:] if stage in only]
-    if sources.result.errors:
+    if loaded.result.errors:
         report.stages += [StageResult(stage, ran=False, notes=[
             "not run: fix the syntax errors first"]) for stage in selected]
-        return CheckOutcome(report, sources, shacl_report)
+        return CheckOutcome(report, loaded, shacl_report)
 
     def timed(stage: str) -> StageResult:
         started = time.perf_counter()
-        result = runners[stage](sources)
+        result = runners[stage](loaded)
         result.seconds = time.perf_counter() - started
         return result
 
@@ -98,5 +98,5 @@ def run_checks(
         if stage != "lint":
             progress.done(_LABELS[stage], results[stage].seconds)
         report.stages.append(results[stage])
-    one_per_cause(report, sources)
-    return CheckOutcome(report, sources, shacl_report)
+    one_per_cause(report, loaded)
+    return CheckOutcome(report, loaded, shacl_report)

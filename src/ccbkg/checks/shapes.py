@@ -22,17 +22,17 @@ ENGINES = ("fast", "pyshacl")
 VALIDATED = (Role.DATA, Role.ONTOLOGY, Role.VOCAB)
 
 
-def validate(sources: LoadedProject, engine: str = "fast") -> tuple[StageResult, Graph | None]:
+def validate(loaded: LoadedProject, engine: str = "fast") -> tuple[StageResult, Graph | None]:
     """Validate data + ontology + vocabularies against shapes/*.ttl; returns the SHACL report."""
     result = StageResult(STAGE)
-    if not sources.of(Role.SHAPES):
+    if not loaded.of(Role.SHAPES):
         result.findings.append(Finding(STAGE, Severity.ERROR, "no data shapes (shapes/*.ttl): "
                                        "validation would check nothing"))
         return result, None
-    if not sources.of(Role.DATA):
+    if not loaded.of(Role.DATA):
         result.findings.append(Finding(STAGE, Severity.ERROR, "no data to validate"))
         return result, None
-    findings, note, report = run_engine(sources, VALIDATED, Role.SHAPES, stage=STAGE,
+    findings, note, report = run_engine(loaded, VALIDATED, Role.SHAPES, stage=STAGE,
                                         located=(Role.DATA,), engine=engine)
     result.findings.extend(findings)
     result.notes.append(note)
@@ -40,7 +40,7 @@ def validate(sources: LoadedProject, engine: str = "fast") -> tuple[StageResult,
 
 
 def run_engine(
-    sources: LoadedProject, data: tuple[Role, ...], shapes: Role, *, stage: str,
+    loaded: LoadedProject, data: tuple[Role, ...], shapes: Role, *, stage: str,
     located: tuple[Role, ...], engine: str,
 ) -> tuple[list[Finding], str, Graph | None]:
     """Validate the files of the data roles against those of the shapes role.
@@ -50,24 +50,24 @@ def run_engine(
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown SHACL engine {engine!r}; choose from {', '.join(ENGINES)}")
-    triples = sum(len(f.quads) for f in sources.of(*data))
-    refused = refused_sparql(sources.graph(shapes), stage=stage, sources=sources, role=shapes)
+    triples = sum(len(f.quads) for f in loaded.of(*data))
+    refused = refused_sparql(loaded.graph(shapes), stage=stage, loaded=loaded, role=shapes)
     if refused:
         return refused, "not run: SPARQL in the shapes that no engine may run", None
     declined = ""
     if engine == "fast":
-        shapes_graph = sources.graph(shapes)
+        shapes_graph = loaded.graph(shapes)
         try:
-            run = fastshacl.validate((q for f in sources.of(*data) for q in f.quads),
+            run = fastshacl.validate((q for f in loaded.of(*data) for q in f.quads),
                                      shapes_graph)
         except fastshacl.Unsupported as exc:
             declined = f"the fast engine declined ({exc}); "
         else:
-            findings = result_findings(run.rows, shapes_graph, sources, stage, located)
+            findings = result_findings(run.rows, shapes_graph, loaded, stage, located)
             return (findings, f"{triples} triples validated by the fast engine; "
                               f"{len(findings)} results", run.report)
-    shacl = run_shacl(sources.graph(*data), sources.graph(shapes), stage=stage,
-                      sources=sources, roles=located)
+    shacl = run_shacl(loaded.graph(*data), loaded.graph(shapes), stage=stage,
+                      loaded=loaded, roles=located)
     return (shacl.findings, f"{declined}{triples} triples validated by pyshacl; "
                             f"{len(shacl.findings)} results", shacl.report)
 

@@ -2,7 +2,7 @@
 
 pyshacl silently ignores a shape property it does not know (`sh:minCout 1` checks nothing) and
 RDF parsers accept any `xsd:` IRI (`sh:datatype xsd:sting` then fails every value, or none).
-Every IRI in any position of any source file is checked; a finding names the file, the first
+Every IRI in any position of any authored file is checked; a finding names the file, the first
 line the term is written on, and the nearest real term.
 """
 
@@ -34,11 +34,11 @@ def shacl_terms() -> frozenset[str]:
     )
 
 
-def unknown_terms(sources: LoadedProject, stage: str) -> list[Finding]:
+def unknown_terms(loaded: LoadedProject, stage: str) -> list[Finding]:
     """A finding for each unknown sh: or xsd: term, once per file."""
     findings = []
-    for loaded in sources.files:
-        for iri in sorted(_unknown(loaded)):
+    for file in loaded.files:
+        for iri in sorted(_unknown(file)):
             namespace = SH if iri.startswith(SH) else XSD
             local = iri[len(namespace):]
             prefix = _NAMESPACES[namespace]
@@ -50,18 +50,18 @@ def unknown_terms(sources: LoadedProject, stage: str) -> list[Finding]:
                 stage, Severity.ERROR,
                 f"{what} {prefix}:{local}{hint} (an unknown term is ignored or never matches, "
                 "so the statement checks nothing)",
-                file=loaded.display, line=_first_line(loaded, local), node=iri,
+                file=file.display, line=_first_line(file, local), node=iri,
             ))
     findings.sort(key=lambda f: (f.file or "", f.line or 0, f.node or ""))
     return findings
 
 
-def _unknown(loaded: LoadedFile) -> set[str]:
+def _unknown(file: LoadedFile) -> set[str]:
     """The unknown terms of a file; the triples are only walked when its text names one."""
-    if not _written_unknown(loaded):
+    if not _written_unknown(file):
         return set()
     found = set()
-    for quad in loaded.quads:
+    for quad in file.quads:
         for term in (quad.subject, quad.predicate, quad.object):
             iri = term.datatype.value if isinstance(term, ox.Literal) else (
                 term.value if isinstance(term, ox.NamedNode) else "")
@@ -70,13 +70,13 @@ def _unknown(loaded: LoadedFile) -> set[str]:
     return found
 
 
-def _written_unknown(loaded: LoadedFile) -> bool:
+def _written_unknown(file: LoadedFile) -> bool:
     """Whether the text may spell an unknown term (prefixed or in full): a fast, loose filter
     (comments and strings included) in front of the exact walk over the triples."""
     for namespace in (SH, XSD):
-        starts = [f"{p}:" for p, ns in loaded.prefixes.items() if ns == namespace]
+        starts = [f"{p}:" for p, ns in file.prefixes.items() if ns == namespace]
         pattern = "|".join([re.escape(f"<{namespace}")] + [re.escape(x) for x in starts])
-        locals_ = set(re.findall(rf"(?:{pattern})([\w-]*)", loaded.text))
+        locals_ = set(re.findall(rf"(?:{pattern})([\w-]*)", file.text))
         if any(_is_unknown(namespace + local) for local in locals_):
             return True
     return False
@@ -88,8 +88,8 @@ def _is_unknown(iri: str) -> bool:
     return iri.startswith(XSD) and iri != XSD and iri not in XSD_KNOWN
 
 
-def _first_line(loaded: LoadedFile, local: str) -> int | None:
+def _first_line(file: LoadedFile, local: str) -> int | None:
     """The first line that writes the local name after a prefix colon or a namespace hash."""
     pattern = re.compile(rf"[:#]{re.escape(local)}(?![\w.-]*\w)")
-    lines = split_lines(loaded.text)
+    lines = split_lines(file.text)
     return next((n for n, text in enumerate(lines, start=1) if pattern.search(text)), None)

@@ -1,7 +1,7 @@
 """The `ccbkg` command line: a thin layer over the package's stages, one module per command
 group (check_build, query, stores).
 
-Exit codes (as pySHACL's): 0 all good, 1 the sources have defects, 2 usage or runtime error.
+Exit codes (as pySHACL's): 0 all good, 1 the authored files have defects, 2 usage or runtime error.
 """
 
 from __future__ import annotations

@@ -134,11 +134,11 @@ def _cmd_build(args: argparse.Namespace) -> int:
             err(f"checks failed; nothing was built ({args.out} is unchanged). "
                 "Fix the errors above, or pass --force to build anyway")
             return EXIT_DEFECTS
-    if outcome.sources.result.errors:
+    if outcome.loaded.result.errors:
         err("cannot build from sources that do not parse")
         return EXIT_DEFECTS
     with progress.step(f"Writing {args.out}"):
-        summary = build(outcome.sources, outcome.report, outcome.shacl_report, args.out,
+        summary = build(outcome.loaded, outcome.report, outcome.shacl_report, args.out,
                         site=args.site, endpoint=args.sparql_endpoint,
                         w3id_target=args.w3id_target)
     if not args.quiet:

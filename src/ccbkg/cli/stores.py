@@ -134,7 +134,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _site_server(release: ReleaseInput, bind: str, port: int) -> SiteServer | None:
-    """The site server for a build that has a site (None for sources or a bare N-Quads)."""
+    """The site server for a build that has a site (None for the project or a bare N-Quads)."""
     from ccbkg.project.layout import default_root
     from ccbkg.rdf.void import Release
     from ccbkg.stores.htaccess import RULES_FILE, read_rules

@@ -1,4 +1,4 @@
-"""`query freeze`: the expected results of the bundled queries, regenerated from the sources.
+"""`query freeze`: the expected results of the bundled queries, regenerated from the project.
 
 Each bundled query's `# expected:` file (queries/expected/NAME.csv) is written from the
 embedded store with the query's default parameters, by the same CSV writer the tests compare

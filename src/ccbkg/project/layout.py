@@ -1,4 +1,4 @@
-"""Where the authored sources live and what role each file plays."""
+"""Where the authored files live and what role each file plays."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from ccbkg.project.limits import MAX_FILE_BYTES
 
 
 class Role(Enum):
-    """What a source file is for; decides which checks see it and its named graph."""
+    """What an authored file is for; decides which checks see it and its named graph."""
 
     ONTOLOGY = "ontology"
     VOCAB = "vocab"
@@ -33,7 +33,7 @@ DATA_SYNTAXES = {"turtle": ".ttl", "ntriples": ".nt", "nquads": ".nq", "trig": "
 RDF_ROLES = (Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.LINT_SHAPES, Role.DATA)
 SPARQL_ROLES = (Role.QUERY, Role.CHECK_QUERY)
 
-# A source file's name (without .ttl, .shapes.ttl or .rq) becomes part of a graph IRI, a query
+# An authored file's name (without .ttl, .shapes.ttl or .rq) becomes part of a graph IRI, a query
 # name or a release file's name: lowercase letters, digits and hyphens.
 NAME_RE = re.compile(r"[a-z0-9][a-z0-9-]*")
 NAME_RULE = "lowercase letters, digits and hyphens, starting with a letter or digit"
@@ -86,7 +86,7 @@ class ProjectFile:
 
 
 def default_root() -> Path:
-    """The data shipped with the package, or the source tree when running from a checkout."""
+    """The data shipped with the package, or the project folder when running from a checkout."""
     packaged = Path(__file__).resolve().parents[1] / "data"
     if (packaged / "ontology").is_dir():
         return packaged
@@ -98,7 +98,7 @@ def default_root() -> Path:
 
 @dataclass
 class Project:
-    """The set of source files a run works on."""
+    """The set of authored files a run works on."""
 
     root: Path
     data_files: list[Path] | None = None
@@ -107,7 +107,7 @@ class Project:
     @classmethod
     def discover(cls, root: Path | None = None, data_files: list[Path] | None = None,
                  data_syntax: str | None = None) -> Project:
-        """Find the source files under root; data_files, when given, replace instances/ (read
+        """Find the authored files under root; data_files, when given, replace instances/ (read
         as data_syntax, a key of DATA_SYNTAXES, when given, else by their extensions)."""
         base = (root or default_root()).resolve()
         if not (base / "ontology").is_dir():
@@ -143,7 +143,7 @@ class Project:
         return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in shown)
 
     def read_bytes(self, path: Path) -> bytes:
-        """A source file's bytes, read only when it is safe to; RefusedFile says why not.
+        """An authored file's bytes, read only when it is safe to; RefusedFile says why not.
 
         Besides what read_regular requires, a path inside the root must stay inside after
         following symbolic links.
@@ -180,7 +180,7 @@ def read_regular(path: Path, shown: str) -> bytes:
 
 
 class RefusedFile(CcbkgError):
-    """A source file that is not read: not a regular file, too large, outside the project."""
+    """An authored file that is not read: not a regular file, too large, outside the project."""
 
     def __init__(self, shown: str, reason: str) -> None:
         super().__init__(f"{shown}: {reason}")
@@ -188,11 +188,11 @@ class RefusedFile(CcbkgError):
         self.reason = reason
 
 
-def name_problem(source: ProjectFile) -> str | None:
-    """Why a source file's name cannot become part of an IRI or a file name, or None."""
-    if NAME_RE.fullmatch(source.name):
+def name_problem(file: ProjectFile) -> str | None:
+    """Why an authored file's name cannot become part of an IRI or a file name, or None."""
+    if NAME_RE.fullmatch(file.name):
         return None
-    return (f"file name {source.path.name!r} is refused: it becomes part of an IRI and of "
+    return (f"file name {file.path.name!r} is refused: it becomes part of an IRI and of "
             f"release file names, so it must be {NAME_RULE}")
 
 

@@ -38,5 +38,5 @@ class Limit:
 MAX_FILE_BYTES = Limit("CCBKG_MAX_FILE_BYTES", 64 * 1024 * 1024, "bytes")
 # Nesting deeper than this is refused before parsing: canonicalising deeply nested blank nodes
 # grows steeply with depth (minutes at 2,000 levels, a crash at 100,000), and so does parsing
-# nested RDF/XML. The sources nest [ ] and ( ) at most 3 deep.
+# nested RDF/XML. The authored files nest [ ] and ( ) at most 3 deep.
 MAX_NESTING = Limit("CCBKG_MAX_NESTING", 64, "levels")

@@ -1,4 +1,4 @@
-"""Load the authored sources once, strictly, and hand them on to every stage.
+"""Load the authored files once, strictly, and hand them on to every stage.
 
 Turtle and TriG go through pyoxigraph's parser, which follows the W3C grammars (rdflib's
 accepts literals as subjects, IRIs with spaces and lone surrogates). Beyond the grammar the
@@ -93,7 +93,7 @@ _LINE_START = re.compile(r"(?<![^\r\n])[ \t]*(\S+)")  # a line's first word
 
 @dataclass
 class LoadedFile:
-    """A source file that parsed, with its triples and text."""
+    """An authored RDF file that parsed, with its triples and text."""
 
     source: ProjectFile
     display: str
@@ -298,27 +298,27 @@ def shown_node(node: str, file: str | None, line: int | None) -> str:
 
 
 def load(project: Project) -> LoadedProject:
-    """Parse every source file of the project; syntax findings land in `sources.result`."""
-    sources = LoadedProject(project)
-    for source in project.of(*RDF_ROLES):
-        loaded = _load_rdf(project, source, sources.result.findings)
-        if loaded is not None:
-            sources.files.append(loaded)
-    for source in project.of(*SPARQL_ROLES):
-        query = _load_sparql(project, source, sources.result.findings)
+    """Parse every authored file of the project; syntax findings land in `LoadedProject.result`."""
+    loaded = LoadedProject(project)
+    for file in project.of(*RDF_ROLES):
+        parsed = _load_rdf(project, file, loaded.result.findings)
+        if parsed is not None:
+            loaded.files.append(parsed)
+    for file in project.of(*SPARQL_ROLES):
+        query = _load_sparql(project, file, loaded.result.findings)
         if query is not None:
-            sources.queries.append(query)
-    sources.result.notes.append(
-        f"{len(sources.files)} RDF files ({sum(len(f.quads) for f in sources.files)} triples) "
-        f"and {len(sources.queries)} SPARQL files parsed"
+            loaded.queries.append(query)
+    loaded.result.notes.append(
+        f"{len(loaded.files)} RDF files ({sum(len(f.quads) for f in loaded.files)} triples) "
+        f"and {len(loaded.queries)} SPARQL files parsed"
     )
-    return sources
+    return loaded
 
 
 def parse_rdf(data: bytes, fmt: ox.RdfFormat, base_iri: str | None = None) -> list[ox.Quad]:
     """Parse by the W3C grammar (strict); raises SyntaxError with line and column.
 
-    Without a base IRI, a relative IRI is an error: sources must use absolute IRIs.
+    Without a base IRI, a relative IRI is an error: the authored files must use absolute IRIs.
     """
     return list(ox.parse(data, format=fmt, base_iri=base_iri))
 
@@ -328,15 +328,15 @@ def format_for(path: Path) -> ox.RdfFormat | None:
     return _FORMATS.get(path.suffix.lower())
 
 
-def read_text(project: Project, source: ProjectFile, findings: list[Finding]) -> str | None:
+def read_text(project: Project, file: ProjectFile, findings: list[Finding]) -> str | None:
     """The file decoded as UTF-8, or None with a finding that says why it cannot be."""
-    shown = project.display(source.path)
-    problem = name_problem(source)
+    shown = project.display(file.path)
+    problem = name_problem(file)
     if problem is not None:
         findings.append(_error(shown, None, None, problem))
         return None
     try:
-        raw = project.read_bytes(source.path)
+        raw = project.read_bytes(file.path)
     except RefusedFile as exc:
         findings.append(_error(shown, None, None, exc.reason))
         return None
@@ -356,16 +356,16 @@ def read_text(project: Project, source: ProjectFile, findings: list[Finding]) ->
     return text
 
 
-def _load_rdf(project: Project, source: ProjectFile, findings: list[Finding]) -> LoadedFile | None:
-    shown = project.display(source.path)
-    fmt = _FORMATS.get(source.suffix)  # by extension, or as --data-format says
+def _load_rdf(project: Project, file: ProjectFile, findings: list[Finding]) -> LoadedFile | None:
+    shown = project.display(file.path)
+    fmt = _FORMATS.get(file.suffix)  # by extension, or as --data-format says
     if fmt is None:
         findings.append(_error(shown, None, None, (
-            f"unsupported file type {source.path.suffix!r}; " + (
+            f"unsupported file type {file.path.suffix!r}; " + (
                 "name data files .ttl, .nt, .nq, .trig, .rdf or .jsonld, or give --data-format"
-                if source.role is Role.DATA else "author sources in Turtle (.ttl)"))))
+                if file.role is Role.DATA else "author sources in Turtle (.ttl)"))))
         return None
-    text = read_text(project, source, findings)
+    text = read_text(project, file, findings)
     if text is None:
         return None
     if fmt is not ox.RdfFormat.JSON_LD and text.lstrip()[:1] in ("{", "["):
@@ -395,7 +395,7 @@ def _load_rdf(project: Project, source: ProjectFile, findings: list[Finding]) ->
         return None
     prefixes = _prefixes(shown, text, findings)
     _check_literals(shown, text, quads, findings)
-    return LoadedFile(source, shown, text, quads, prefixes)
+    return LoadedFile(file, shown, text, quads, prefixes)
 
 
 def _too_deep(text: str, fmt: ox.RdfFormat) -> tuple[int, int, str] | None:
@@ -555,10 +555,10 @@ def _visible(value: str) -> str:
 
 
 def _load_sparql(
-    project: Project, source: ProjectFile, findings: list[Finding]
+    project: Project, file: ProjectFile, findings: list[Finding]
 ) -> LoadedQuery | None:
-    shown = project.display(source.path)
-    text = read_text(project, source, findings)
+    shown = project.display(file.path)
+    text = read_text(project, file, findings)
     if text is None:
         return None
     if not text.strip():
@@ -576,7 +576,7 @@ def _load_sparql(
         line, column, message = problem
         findings.append(_error(shown, line, column, f"SPARQL syntax error: {message}"))
         return None
-    return LoadedQuery(source, shown, text)
+    return LoadedQuery(file, shown, text)
 
 
 def _sparql_problem(text: str) -> tuple[int | None, int | None, str] | None:

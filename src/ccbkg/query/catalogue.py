@@ -58,12 +58,12 @@ class QueryInfo:
 
 
 def catalogue(root: Path | None = None) -> list[QueryInfo]:
-    """The bundled queries of a source tree (default: the data shipped with ccbkg), by name."""
+    """The bundled queries of a project folder (default: the data shipped with ccbkg), by name."""
     project = Project.discover(root)
     out = []
-    for source in project.of(Role.QUERY):
-        text = _read(project, source.path)
-        out.append(parse_header(text, source.path.stem, path=source.path, strict=True))
+    for file in project.of(Role.QUERY):
+        text = _read(project, file.path)
+        out.append(parse_header(text, file.path.stem, path=file.path, strict=True))
     return sorted(out, key=lambda q: q.name)
 
 

@@ -38,17 +38,17 @@ MAX_RESPONSE_BYTES = 256 * 1024 * 1024
 
 
 def embedded_store(root: Path | None = None) -> ox.Store:
-    """The sources (ontology, vocabularies, shapes, data) loaded into an in-memory store."""
+    """The authored files (ontology, vocabularies, shapes, data) loaded into an in-memory store."""
     from ccbkg.project.load import load
 
-    sources = load(Project.discover(root))
-    errors = sources.result.errors
+    loaded = load(Project.discover(root))
+    errors = loaded.result.errors
     if errors:
         first = errors[0]
         count = f"{len(errors)} error" + ("s" if len(errors) > 1 else "")
         raise CcbkgError(f"the sources do not parse ({count}; the first: "
                          f"{first.location()}: {first.message}); run `ccbkg check` for all")
-    return sources.store(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)
+    return loaded.store(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)
 
 
 def run_embedded(store: ox.Store, text: str, bindings: Mapping[str, Term] | None = None,

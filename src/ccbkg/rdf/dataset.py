@@ -1,4 +1,4 @@
-"""The release as one N-Quads dataset: `dist/ccbkg.nq`, or made from the sources when absent.
+"""The release as one N-Quads dataset: `dist/ccbkg.nq`, or made from the project when absent.
 
 `serve` and `publish` both start here, so a store gets exactly what `build` ships: ontology,
 vocabularies, shapes, each country and what the ontology entails for them (rdf/inferred.py)
@@ -22,7 +22,7 @@ DEFAULT_DIST = Path("dist")
 
 @dataclass(frozen=True)
 class ReleaseInput:
-    """Where the release comes from: a built N-Quads file, or bytes serialised from sources."""
+    """Where the release comes from: a built N-Quads file, or bytes serialised from the project."""
 
     label: str
     path: Path | None = None
@@ -47,9 +47,9 @@ class ReleaseInput:
 
 
 def open_release(dist: Path | None, root: Path | None) -> ReleaseInput:
-    """The built release in dist (default `dist/`), else the sources under root (or shipped).
+    """The built release in dist (default `dist/`), else the project under root (or shipped).
 
-    Naming dist makes its `ccbkg.nq` required; naming root always uses the sources.
+    Naming dist makes its `ccbkg.nq` required; naming root always uses the authored files.
     """
     if dist is not None and root is not None:
         raise CcbkgError("give either --dist or --root, not both")
@@ -60,24 +60,24 @@ def open_release(dist: Path | None, root: Path | None) -> ReleaseInput:
         if dist is not None:
             raise CcbkgError(f"{built}: no such file; run `ccbkg build --out {dist}` first, "
                              "or pass --root to use the sources")
-    return _from_sources(root)
+    return _from_project(root)
 
 
-def _from_sources(root: Path | None) -> ReleaseInput:
+def _from_project(root: Path | None) -> ReleaseInput:
     from ccbkg.project.layout import Project, Role
     from ccbkg.project.load import load
     from ccbkg.rdf.serialize import to_bytes
 
     project = Project.discover(root)
-    sources = load(project)
-    if sources.result.errors:
-        first = sources.result.errors[0]
+    loaded = load(project)
+    if loaded.result.errors:
+        first = loaded.result.errors[0]
         raise CcbkgError(f"the sources do not parse ({first.location()}: {first.message}); "
                          "run `ccbkg check` for all problems")
     inferred = ox.NamedNode(INFERRED_GRAPH)
     quads = [ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(f.source.graph_iri))
-             for f in sources.of(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)
+             for f in loaded.of(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)
              for q in released(f.source.graph_iri, f.quads)] + [
         ox.Quad(q.subject, q.predicate, q.object, inferred)
-        for q in entailed(sources.quads(Role.ONTOLOGY, Role.VOCAB), sources.quads(Role.DATA))]
+        for q in entailed(loaded.quads(Role.ONTOLOGY, Role.VOCAB), loaded.quads(Role.DATA))]
     return ReleaseInput(label=f"the sources in {project.root}", data=to_bytes(quads, "nq"))

@@ -57,15 +57,16 @@ def output_folder(given: Path) -> Path:
         raise CcbkgError(f"--out {given}: cannot follow its symbolic links ({exc})") from exc
 
 
-def check_out(given: Path, root: Path, sources: Sequence[Path]) -> None:
+def check_out(given: Path, root: Path, authored: Sequence[Path]) -> None:
     """Fail before any work when a build cannot, or must not, replace the folder --out names.
 
-    root is the source tree and sources its files: neither may be inside --out, nor --out
-    inside a source folder. Only a missing or empty folder or a previous build is replaced.
+    root is the project folder and authored its files: neither may be inside --out, nor --out
+    inside a folder of an authored file. Only a missing or empty folder or a previous build is
+    replaced.
     """
     real = output_folder(given)
     shown = f"--out {given}" + (f" (a link to {real})" if given.is_symlink() else "")
-    _refuse_protected(real, shown, root, sources)
+    _refuse_protected(real, shown, root, authored)
     try:
         mode = real.stat().st_mode
     except (FileNotFoundError, NotADirectoryError):
@@ -88,9 +89,9 @@ def check_out(given: Path, root: Path, sources: Sequence[Path]) -> None:
                          "build's folder")
 
 
-def _refuse_protected(real: Path, shown: str, root: Path, sources: Sequence[Path]) -> None:
-    """Refuse the filesystem root, a folder holding the home or current folder or the
-    sources, and a folder inside a source folder."""
+def _refuse_protected(real: Path, shown: str, root: Path, authored: Sequence[Path]) -> None:
+    """Refuse the filesystem root, a folder holding the home or current folder or an authored
+    file, and a folder inside a folder of one."""
     if real.parent == real:
         raise CcbkgError(f"{shown} is the filesystem root; choose a folder of its own")
     for name, folder in ((f"the source tree {root}", root), ("your home folder", _home()),
@@ -99,9 +100,9 @@ def _refuse_protected(real: Path, shown: str, root: Path, sources: Sequence[Path
             relation = "is" if folder == real else "contains"
             raise CcbkgError(f"{shown} {relation} {name}; a build replaces the whole folder: "
                              "choose a folder of its own")
-    for source in sources:
-        if source.is_relative_to(real) or real.is_relative_to(source.parent):
-            raise CcbkgError(f"{shown} overlaps the sources ({source}); choose a folder "
+    for file in authored:
+        if file.is_relative_to(real) or real.is_relative_to(file.parent):
+            raise CcbkgError(f"{shown} overlaps the sources ({file}); choose a folder "
                              "outside ontology/, shapes/, instances/ and queries/")
 
 

@@ -1,4 +1,4 @@
-"""Build the release artefacts into dist/ from checked sources, atomically and reproducibly."""
+"""Build the release artefacts into dist/ from the checked project, atomically and reproducibly."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ class BuildSummary:
 
 
 def build(
-    sources: LoadedProject, report: CheckReport, shacl_report: Graph | None, out: Path, *,
+    loaded: LoadedProject, report: CheckReport, shacl_report: Graph | None, out: Path, *,
     site: bool = True, timings: dict[str, float] | None = None, endpoint: str | None = None,
     w3id_target: str | None = None,
 ) -> BuildSummary:
@@ -67,16 +67,16 @@ def build(
     """
     lap = _Laps(timings if timings is not None else {})
     with staged_directory(out) as staging, _Files(staging, lap) as files:
-        summary = _artefacts(sources, report, shacl_report, files, out, endpoint)
+        summary = _artefacts(loaded, report, shacl_report, files, out, endpoint)
         # The rules for w3id.org, on the chosen host: not a distribution (as the site).
-        rules = sources.project.root / RULES_FILE
+        rules = loaded.project.root / RULES_FILE
         text = read_text(rules if rules.is_file() else default_root() / RULES_FILE)
         (staging / RULES_FILE).parent.mkdir()
         (staging / RULES_FILE).write_text(with_target(text, w3id_target or TARGET_HOST),
                                           encoding="utf-8")
         # The documentation site links the files above; it is not a distribution, so it is in
         # neither SHA256SUMS nor void.ttl.
-        pages = write_site(sources, staging / "site", summary.release, files.written) \
+        pages = write_site(loaded, staging / "site", summary.release, files.written) \
             if site else []
         if site:
             lap("site/ (static documentation site)")
@@ -84,28 +84,28 @@ def build(
     return summary
 
 
-def _artefacts(sources: LoadedProject, report: CheckReport, shacl_report: Graph | None,
+def _artefacts(loaded: LoadedProject, report: CheckReport, shacl_report: Graph | None,
                files: _Files, out: Path, endpoint: str | None) -> BuildSummary:
     """Make and put every release file; the summary names out as where they go."""
     put = files.put
-    ontology = sources.quads(Role.ONTOLOGY)
+    ontology = loaded.quads(Role.ONTOLOGY)
     release = Release.from_ontology(ontology)
     parts = {f.source.path: Part.of(f.source.graph_iri, released(f.source.graph_iri, f.quads))
-             for f in sources.of(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)}
-    inferred = Part.of(INFERRED_GRAPH, entailed(sources.quads(Role.ONTOLOGY, Role.VOCAB),
-                                                sources.quads(Role.DATA)))
+             for f in loaded.of(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)}
+    inferred = Part.of(INFERRED_GRAPH, entailed(loaded.quads(Role.ONTOLOGY, Role.VOCAB),
+                                                loaded.quads(Role.DATA)))
     files.lap("canonical order (every graph)")
     shipped = context(ontology, [t for p in (*parts.values(), inferred) for t in p.triples])
-    for f in sources.of(Role.ONTOLOGY):
+    for f in loaded.of(Role.ONTOLOGY):
         _formats(put, f"ontology/{f.source.path.stem}", parts[f.source.path],
                  authored=f.text.encode("utf-8"), context=shipped)
-    for f in sources.of(Role.VOCAB):
+    for f in loaded.of(Role.VOCAB):
         _formats(put, f"vocab/{f.source.path.stem}", parts[f.source.path],
                  authored=f.text.encode("utf-8"), context=shipped)
-    for f in sources.of(Role.SHAPES):  # written from the skolemised graph, not as authored
+    for f in loaded.of(Role.SHAPES):  # written from the skolemised graph, not as authored
         _formats(put, f"shapes/{_stem(f.source.path.name)}", parts[f.source.path],
                  authored=None, context=shipped)
-    data = merged([parts[f.source.path] for f in sources.of(Role.DATA)])
+    data = merged([parts[f.source.path] for f in loaded.of(Role.DATA)])
     files.lap("canonical order (the data merged)")
     _formats(put, "data/ccbkg-data", data, authored=None, context=shipped)
     for key, (framed, ntriples) in country_documents(data, shipped).items():
@@ -113,7 +113,7 @@ def _artefacts(sources: LoadedProject, report: CheckReport, shacl_report: Graph 
         put(f"data/country/{key}.nt", ntriples)
     files.lap("data/country/ (a framed JSON-LD document per country)")
     _formats(put, INFERRED_STEM, inferred, authored=None, context=shipped)
-    _validation(put, [parts[f.source.path] for f in sources.of(Role.ONTOLOGY, Role.VOCAB)], data)
+    _validation(put, [parts[f.source.path] for f in loaded.of(Role.ONTOLOGY, Role.VOCAB)], data)
     everything = [*parts.values(), inferred]
     put("context.jsonld", context_bytes(shipped))
     put("reports/check.txt", render_text(report, color=False).encode("utf-8"))
@@ -139,7 +139,7 @@ def _artefacts(sources: LoadedProject, report: CheckReport, shacl_report: Graph 
                       for name in ("ccbkg.nq", "ccbkg.trig")]
     stems = {f.source.graph_iri: f"{folder}/{_stem(f.source.path.name)}"
              for folder, role in (("ontology", Role.ONTOLOGY), ("vocab", Role.VOCAB),
-                                  ("shapes", Role.SHAPES)) for f in sources.of(role)}
+                                  ("shapes", Role.SHAPES)) for f in loaded.of(role)}
     stems[INFERRED_GRAPH] = INFERRED_STEM
     subsets = [Subset(p.graph, p.lines,
                       [f"{stems[p.graph]}.{ext}" for ext in RDF_FORMATS] if p.graph in stems

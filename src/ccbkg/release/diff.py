@@ -1,10 +1,10 @@
 """`ccbkg diff OLD NEW`: what changed between two releases, as the release's changelog section.
 
-Each side is a built release (a dist folder with `ccbkg.nq`) or a git commit of the source tree
-(its sources are read as they were at that commit). The data, vocabulary and ontology graphs are
-compared node by node: a node's statements include those of its `#fragment` parts (a passage's
-selectors, a node's date), and a blank node is compared by what it says. Shapes and the VoID
-description (dates, counts) are left out.
+Each side is a built release (a dist folder with `ccbkg.nq`) or a git commit of the repository
+(its authored files are read as they were at that commit). The data, vocabulary and ontology
+graphs are compared node by node: a node's statements include those of its `#fragment` parts
+(a passage's selectors, a node's date), and a blank node is compared by what it says. Shapes and
+the VoID description (dates, counts) are left out.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ class Change:
 
 
 def open_side(spec: str, repository: Path, scratch: Path) -> ReleaseInput:
-    """A dist folder's release, or the sources at a git commit of the repository."""
+    """A dist folder's release, or the authored files at a git commit of the repository."""
     folder = Path(spec)
     if folder.is_dir():
         built = folder / RELEASE_FILE
@@ -72,10 +72,10 @@ def open_side(spec: str, repository: Path, scratch: Path) -> ReleaseInput:
     with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
         tar.extractall(tree, filter="data")
     try:
-        sources = open_release(None, tree / prefix)
+        release = open_release(None, tree / prefix)
     except CcbkgError as exc:
         raise CcbkgError(f"{spec} ({commit[:12]}): {exc}") from None
-    return ReleaseInput(label=f"{spec} ({commit[:12]})", data=sources.data)
+    return ReleaseInput(label=f"{spec} ({commit[:12]})", data=release.data)
 
 
 def _git(repository: Path, *args: str, missing: str) -> str:

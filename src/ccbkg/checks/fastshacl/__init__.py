@@ -31,7 +31,7 @@ from ccbkg.checks.fastshacl.choices import PYSHACL, SPEC, Choices
 from ccbkg.checks.fastshacl.engine import ALLOWED_WITH_WARNINGS, Engine
 from ccbkg.checks.fastshacl.errors import ShapesError, Unsupported
 from ccbkg.checks.fastshacl.model import ShapesGraph
-from ccbkg.checks.fastshacl.report import ReportWriter, Row
+from ccbkg.checks.fastshacl.report import Row, ValidationReportWriter
 from ccbkg.checks.fastshacl.results import Result, Term
 from ccbkg.checks.fastshacl.store import load_store
 
@@ -82,7 +82,7 @@ def validate(
         return [(q.predicate, engine.restore(q.object))
                 for q in store.quads_for_pattern(term, None, None, ox.DefaultGraph())]
 
-    writer = ReportWriter(shapes, describe, engine.restore)
+    writer = ValidationReportWriter(shapes, describe, engine.restore)
     report = writer.write(conforms, results)
     return Validation(conforms, results, report, writer.rows, engine.queries)
 

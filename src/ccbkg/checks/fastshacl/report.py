@@ -36,7 +36,7 @@ class Row:
     messages: tuple[Literal, ...]
 
 
-class ReportWriter:
+class ValidationReportWriter:
     """Writes results into a report graph; `describe` reads blank nodes of the data."""
 
     def __init__(self, shapes: Graph, describe: Callable[[Term], list[tuple[Term, Term]]],
