@@ -2,7 +2,7 @@
 profiles, the source text with its passages, a page per resource, and SVG diagrams.
 
 Every link is relative, so the site works from file:// and from any web server; nothing is
-fetched from the network and there is no JavaScript. The output depends only on the sources
+fetched from the network and there is no JavaScript. The output depends only on the project
 and the release (never the clock), so two builds are byte-identical.
 """
 
@@ -63,14 +63,14 @@ __all__ = ["build_site", "write_site"]
 DIAGRAMS = "diagrams"
 
 
-def write_site(sources: LoadedProject, out: Path, release: Release,
+def write_site(loaded: LoadedProject, out: Path, release: Release,
                artefacts: Mapping[str, bytes] | None = None) -> list[str]:
     """Write the site into out (a new folder) and return the written paths, relative to out.
 
     artefacts are the release files beside the site (name relative to dist/ -> bytes); the
     index links and describes them.
     """
-    written = build_site(sources, release, artefacts or {})
+    written = build_site(loaded, release, artefacts or {})
     for name in sorted(written):
         path = out / name
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -78,16 +78,16 @@ def write_site(sources: LoadedProject, out: Path, release: Release,
     return sorted(written)
 
 
-def build_site(sources: LoadedProject, release: Release,
+def build_site(loaded: LoadedProject, release: Release,
                artefacts: Mapping[str, bytes]) -> dict[str, bytes]:
     """Every file of the site, by path relative to the site folder."""
-    view = View(sources.graph(Role.ONTOLOGY, Role.VOCAB, Role.DATA))
-    shapes = View(sources.graph(Role.SHAPES))
+    view = View(loaded.graph(Role.ONTOLOGY, Role.VOCAB, Role.DATA))
+    shapes = View(loaded.graph(Role.SHAPES))
     pages = {split_fragment(str(n))[0] for n in view.data_nodes}
     linker = Linker(pages, anchored_terms(view), shape_iris(shapes))
     site = Site(view, shapes, linker, release, [],
-                texts={p.name: sources.project.read_bytes(p)
-                       for p in sources.project.source_texts()})
+                texts={p.name: loaded.project.read_bytes(p)
+                       for p in loaded.project.source_texts()})
     site.profiles = profile_countries(site)
     out: dict[str, bytes] = {"style.css": files("ccbkg.site").joinpath("style.css").read_bytes()}
 
@@ -113,13 +113,13 @@ def build_site(sources: LoadedProject, release: Release,
         timeline_events(site), [view.label(c) for c in site.profiles] + ["Other"],
         "Cross-country timeline of dated facts", href))
 
-    examples = _examples(sources)
+    examples = _examples(loaded)
     for ex in examples:
         out[f"{QUERY_FOLDER}/{ex.name}.rq"] = ex.text.encode("utf-8")
     for name, data in sorted(site.texts.items()):
         out[f"{TEXT_FOLDER}/{name}"] = data
-    changelog_file = sources.project.root / "CHANGELOG.md"
-    changelog = sources.project.read_bytes(changelog_file).decode("utf-8") \
+    changelog_file = loaded.project.root / "CHANGELOG.md"
+    changelog = loaded.project.read_bytes(changelog_file).decode("utf-8") \
         if changelog_file.exists() else None
     documents = cited_documents(site)
 
@@ -127,14 +127,14 @@ def build_site(sources: LoadedProject, release: Release,
         index_page(site, artefacts, examples, changelog, _pictures(site), documents),
         ontology_page(site, site.diagram_sizes.get(f"{DIAGRAMS}/ontology.svg"),
                       downloads("ontology.html", artefacts, "ontology/")),
-        shapes_page(site, _file_order(sources, Role.SHAPES),
+        shapes_page(site, _file_order(loaded, Role.SHAPES),
                     downloads("shapes.html", artefacts, "shapes/")),
         resources_page(site),
         countries_page(site),
         sources_page(site, documents),
-        comparison_page(site, sources), frameworks_page(site, sources), as_of_page(site, sources),
+        comparison_page(site, loaded), frameworks_page(site, loaded), as_of_page(site, loaded),
     ]
-    forums = forums_by_country(bundled_rows(sources, "forums"))
+    forums = forums_by_country(bundled_rows(loaded, "forums"))
 
     def profile_extra(site: Site, path: str, iri: URIRef) -> Markup:
         """A country's identity and profile sections, with its forums from the query."""
@@ -155,9 +155,9 @@ def build_site(sources: LoadedProject, release: Release,
     for page in rendered:
         out[page.path] = frame.render(page)
     shipped = json.loads(artefacts["context.jsonld"]) if "context.jsonld" in artefacts else \
-        jsonld_context(sources.quads(Role.ONTOLOGY),
-                       sources.quads(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA))
-    out.update(description_files(sources.quads(Role.DATA), pages, shipped))
+        jsonld_context(loaded.quads(Role.ONTOLOGY),
+                       loaded.quads(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA))
+    out.update(description_files(loaded.quads(Role.DATA), pages, shipped))
     return out
 
 
@@ -199,9 +199,9 @@ def _pictures(site: Site) -> list[Markup]:
     return out
 
 
-def _examples(sources: LoadedProject) -> list[Example]:
+def _examples(loaded: LoadedProject) -> list[Example]:
     out = []
-    for q in sources.queries:
+    for q in loaded.queries:
         if q.source.role is not Role.QUERY:
             continue
         info = parse_header(q.text, q.source.path.stem, strict=False)
@@ -211,10 +211,10 @@ def _examples(sources: LoadedProject) -> list[Example]:
     return sorted(out, key=lambda e: e.name)
 
 
-def _file_order(sources: LoadedProject, role: Role) -> dict[str, int]:
+def _file_order(loaded: LoadedProject, role: Role) -> dict[str, int]:
     """Where each subject IRI first appears in the files of a role (the authored order)."""
     order: dict[str, int] = {}
-    for f in sources.of(role):
+    for f in loaded.of(role):
         for q in f.quads:
             if isinstance(q.subject, ox.NamedNode):
                 order.setdefault(q.subject.value, len(order))

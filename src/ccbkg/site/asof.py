@@ -16,10 +16,10 @@ from ccbkg.site.markup import Page, html, join, table
 PATH = "as-of.html"
 
 
-def as_of_page(site: Site, sources: LoadedProject) -> Page:
+def as_of_page(site: Site, loaded: LoadedProject) -> Page:
     """A section a year (cumulative: what held by its end), then the undated facts."""
-    store = sources.store(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)
-    everything = bundled_rows(sources, "as-of", store, date="9999-12-31")
+    store = loaded.store(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)
+    everything = bundled_rows(loaded, "as-of", store, date="9999-12-31")
     years = sorted({r["since"].value[:4] for r in everything if "since" in r})
     body = [Markup("<h1>What held when</h1>\n"),
             Markup(
@@ -28,7 +28,7 @@ def as_of_page(site: Site, sources: LoadedProject) -> Page:
             "placed before or after any date. <code>ccbkg query run as-of --param "
             "date=YYYY-MM-DD</code> answers for any day.</p>\n")]
     for year in years:
-        facts = _facts(bundled_rows(sources, "as-of", store, date=f"{year}-12-31"))
+        facts = _facts(bundled_rows(loaded, "as-of", store, date=f"{year}-12-31"))
         body.append(html('<h2 id="y{0}">By the end of {0}</h2>\n', year))
         body.append(table(["Fact", "Date given", "Passages"], (
             [site.term(PATH, URIRef(node)), since,

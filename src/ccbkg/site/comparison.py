@@ -18,20 +18,20 @@ from ccbkg.site.markup import Page, html, join, table
 PATH = "comparison.html"
 
 
-def bundled_rows(sources: LoadedProject, name: str, store: ox.Store | None = None,
+def bundled_rows(loaded: LoadedProject, name: str, store: ox.Store | None = None,
                  **params: str) -> list[dict[str, ox.NamedNode | ox.Literal]]:
     """The answer of a bundled query (default parameters, or those given), one dict a row."""
-    info = next(q for q in catalogue(sources.project.root) if q.name == name)
-    store = store or sources.store(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)
+    info = next(q for q in catalogue(loaded.project.root) if q.name == name)
+    store = store or loaded.store(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)
     results = run_embedded(store, info.text, bind(info, params),
                                  where=f"query {name}")
     return [{n: t for n, t in zip(results.variables, row, strict=True)
              if isinstance(t, ox.NamedNode | ox.Literal)} for row in results.rows]
 
 
-def comparison_page(site: Site, sources: LoadedProject) -> Page:
+def comparison_page(site: Site, loaded: LoadedProject) -> Page:
     """The countries as rows, the aspects as columns."""
-    rows = bundled_rows(sources, "country-comparison")
+    rows = bundled_rows(loaded, "country-comparison")
     aspects = sorted({r["aspect"].value for r in rows})
     cells: dict[str, dict[str, str | Markup]] = {}
     for r in rows:

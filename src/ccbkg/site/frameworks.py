@@ -15,10 +15,10 @@ from ccbkg.site.markup import Page, html, join, table
 PATH = "frameworks.html"
 
 
-def frameworks_page(site: Site, sources: LoadedProject) -> Page:
+def frameworks_page(site: Site, loaded: LoadedProject) -> Page:
     """One section a framework, one table a concept: fact, kind, countries, tag, passages."""
     facts: dict[tuple[str, str], dict[tuple[str, str], dict[str, dict[str, set[str]]]]] = {}
-    for r in bundled_rows(sources, "facts-by-framework"):
+    for r in bundled_rows(loaded, "facts-by-framework"):
         framework = (r["frameworkLabel"].value, r["framework"].value)
         concept = (r.get("notation", r["concept"]).value, r["concept"].value)
         found = facts.setdefault(framework, {}).setdefault(concept, {}).setdefault(
