@@ -26,7 +26,8 @@ from ccbkg.rdf.jsonld import context as jsonld_context
 from ccbkg.rdf.void import Release
 from ccbkg.site import diagrams
 from ccbkg.site.asof import as_of_page
-from ccbkg.site.comparison import bundled_rows, comparison_page
+from ccbkg.site.bundled import BundledQueries
+from ccbkg.site.comparison import comparison_page
 from ccbkg.site.context import Site
 from ccbkg.site.diagrams import Drawing, Event
 from ccbkg.site.frameworks import frameworks_page
@@ -122,6 +123,7 @@ def build_site(loaded: LoadedProject, release: Release,
     changelog = loaded.project.read_bytes(changelog_file).decode("utf-8") \
         if changelog_file.exists() else None
     documents = cited_documents(site)
+    bundled = BundledQueries(loaded)
 
     rendered: list[Page] = [
         index_page(site, artefacts, examples, changelog, _pictures(site), documents),
@@ -132,9 +134,9 @@ def build_site(loaded: LoadedProject, release: Release,
         resources_page(site),
         countries_page(site),
         sources_page(site, documents),
-        comparison_page(site, loaded), frameworks_page(site, loaded), as_of_page(site, loaded),
+        comparison_page(site, bundled), frameworks_page(site, bundled), as_of_page(site, bundled),
     ]
-    forums = forums_by_country(bundled_rows(loaded, "forums"))
+    forums = forums_by_country(bundled.rows("forums"))
 
     def profile_extra(site: Site, path: str, iri: URIRef) -> Markup:
         """A country's identity and profile sections, with its forums from the query."""

@@ -3,23 +3,19 @@ in, by the dates the sources give, from the bundled `as-of` query; the undated f
 
 from __future__ import annotations
 
-import pyoxigraph as ox
 from markupsafe import Markup
 from rdflib import URIRef
 
-from ccbkg.project.layout import Role
-from ccbkg.project.load import LoadedProject
-from ccbkg.site.comparison import bundled_rows
+from ccbkg.site.bundled import BundledQueries, Row
 from ccbkg.site.context import Site
 from ccbkg.site.markup import Page, html, join, table
 
 PATH = "as-of.html"
 
 
-def as_of_page(site: Site, loaded: LoadedProject) -> Page:
+def as_of_page(site: Site, bundled: BundledQueries) -> Page:
     """A section a year (cumulative: what held by its end), then the undated facts."""
-    store = loaded.store(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)
-    everything = bundled_rows(loaded, "as-of", store, date="9999-12-31")
+    everything = bundled.rows("as-of", date="9999-12-31")
     years = sorted({r["since"].value[:4] for r in everything if "since" in r})
     body = [Markup("<h1>What held when</h1>\n"),
             Markup(
@@ -28,7 +24,7 @@ def as_of_page(site: Site, loaded: LoadedProject) -> Page:
             "placed before or after any date. <code>ccbkg query run as-of --param "
             "date=YYYY-MM-DD</code> answers for any day.</p>\n")]
     for year in years:
-        facts = _facts(bundled_rows(loaded, "as-of", store, date=f"{year}-12-31"))
+        facts = _facts(bundled.rows("as-of", date=f"{year}-12-31"))
         body.append(html('<h2 id="y{0}">By the end of {0}</h2>\n', year))
         body.append(table(["Fact", "Date given", "Passages"], (
             [site.term(PATH, URIRef(node)), since,
@@ -46,7 +42,7 @@ def as_of_page(site: Site, loaded: LoadedProject) -> Page:
                             "they leave undated.")
 
 
-def _facts(rows: list[dict[str, ox.NamedNode | ox.Literal]]) -> dict[tuple[str, str], set[str]]:
+def _facts(rows: list[Row]) -> dict[tuple[str, str], set[str]]:
     """(date given or "", node) -> its passages."""
     facts: dict[tuple[str, str], set[str]] = {}
     for r in rows:

@@ -4,34 +4,19 @@ yet curated"."""
 
 from __future__ import annotations
 
-import pyoxigraph as ox
 from markupsafe import Markup
 from rdflib import URIRef
 
-from ccbkg.project.layout import Role
-from ccbkg.project.load import LoadedProject
-from ccbkg.query.catalogue import bind, catalogue
-from ccbkg.query.run import run_embedded
+from ccbkg.site.bundled import BundledQueries
 from ccbkg.site.context import Site
 from ccbkg.site.markup import Page, html, join, table
 
 PATH = "comparison.html"
 
 
-def bundled_rows(loaded: LoadedProject, name: str, store: ox.Store | None = None,
-                 **params: str) -> list[dict[str, ox.NamedNode | ox.Literal]]:
-    """The answer of a bundled query (default parameters, or those given), one dict a row."""
-    info = next(q for q in catalogue(loaded.project.root) if q.name == name)
-    store = store or loaded.store(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)
-    results = run_embedded(store, info.text, bind(info, params),
-                                 where=f"query {name}")
-    return [{n: t for n, t in zip(results.variables, row, strict=True)
-             if isinstance(t, ox.NamedNode | ox.Literal)} for row in results.rows]
-
-
-def comparison_page(site: Site, loaded: LoadedProject) -> Page:
+def comparison_page(site: Site, bundled: BundledQueries) -> Page:
     """The countries as rows, the aspects as columns."""
-    rows = bundled_rows(loaded, "country-comparison")
+    rows = bundled.rows("country-comparison")
     aspects = sorted({r["aspect"].value for r in rows})
     cells: dict[str, dict[str, str | Markup]] = {}
     for r in rows:

@@ -7,18 +7,17 @@ from __future__ import annotations
 from markupsafe import Markup
 from rdflib import URIRef
 
-from ccbkg.project.load import LoadedProject
-from ccbkg.site.comparison import bundled_rows
+from ccbkg.site.bundled import BundledQueries
 from ccbkg.site.context import Site
 from ccbkg.site.markup import Page, html, join, table
 
 PATH = "frameworks.html"
 
 
-def frameworks_page(site: Site, loaded: LoadedProject) -> Page:
+def frameworks_page(site: Site, bundled: BundledQueries) -> Page:
     """One section a framework, one table a concept: fact, kind, countries, tag, passages."""
     facts: dict[tuple[str, str], dict[tuple[str, str], dict[str, dict[str, set[str]]]]] = {}
-    for r in bundled_rows(loaded, "facts-by-framework"):
+    for r in bundled.rows("facts-by-framework"):
         framework = (r["frameworkLabel"].value, r["framework"].value)
         concept = (r.get("notation", r["concept"]).value, r["concept"].value)
         found = facts.setdefault(framework, {}).setdefault(concept, {}).setdefault(
