@@ -92,8 +92,12 @@ class _Known:
 
 def one_per_cause(report: CheckReport, loaded: LoadedProject) -> None:
     """Fold consequences into the finding of their cause and add suggestions (in place)."""
-    known = _Known.of(loaded)
     findings = report.findings
+    if not any(f.shape in (DANGLING, UNDECLARED, UNDECLARED_EXTERNAL) for f in findings):
+        for stage in report.stages:  # nothing to suggest: no need to index the whole graph
+            stage.findings = _merge_values(stage.findings)
+        return
+    known = _Known.of(loaded)
     dangling = {(f.node, f.value): f for f in findings if f.shape == DANGLING}
     suggested: dict[tuple[str | None, str | None], str | None] = {
         key: known.node_like(key[1] or "") for key in dangling}
