@@ -149,7 +149,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
             f"  ontology/, vocab/, shapes/: each part as Turtle, N-Triples, RDF/XML, JSON-LD\n"
             f"  data/ccbkg-data.{{ttl,nt,rdf,jsonld}}: the instances merged\n"
             f"  data/country/: a framed JSON-LD document per country\n"
-            f"  inferred/ccbkg-inferred.{{ttl,nt,rdf,jsonld}}: types and links the ontology entails (no reasoner needed)\n"
+            f"  inferred/ccbkg-inferred.{{ttl,nt,rdf,jsonld}}: what the ontology entails (no reasoner needed)\n"
             f"  validation/: for stock SHACL validators (docs/shapes.md)\n"
             f"  ccbkg.trig, ccbkg.nq: everything, one named graph per part\n"
             f"  context.jsonld, void.ttl (VoID + DCAT), reports/, SHA256SUMS"
