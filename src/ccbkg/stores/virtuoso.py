@@ -6,8 +6,16 @@ table of its own (`DB.DBA.CCBKG_STAGING`), which no SPARQL query reads. The swit
 procedure call (`DB.DBA.CCBKG_SWITCH`), one transaction: it checks the staged text against the
 MD5 sums publish sends, then clears each target graph, parses its text
 (`DB.DBA.RDF_TTL2HASH`) and inserts the triples (`DB.DBA.RDF_INSERT_TRIPLES`), drops the graphs
-listed, empties the staging table and commits; readers (read committed) see the old release
-until the commit. `DB.DBA.TTLP` would not do: it commits the transaction it is called in.
+listed, empties the staging table and commits.
+
+The switch runs in Virtuoso's atomic mode (`__atomic (1)` ... `__atomic (0)`): Virtuoso 7.2.5's
+read committed isolation has no statement snapshot, and a query that ran while the switch wrote
+its rows saw a mix of the two releases (the new release's triple count with the old release's
+countries, in one query). In atomic mode no other query runs: queries under way when the switch
+starts are aborted (SR325, "please retry") and queries that arrive during it are refused (HTTP
+404 or 500) until it has committed, so every answer is from one whole release.
+
+`DB.DBA.TTLP` would not do: it commits the transaction it is called in.
 Staging parses each chunk once too, and commits: the IRIs, languages and datatypes it names
 are then in Virtuoso's dictionaries before the switch (a language first seen in a transaction
 that was rolled back came out without its tag afterwards: `"Japan"@en` as `"Japan"`).
@@ -59,7 +67,7 @@ SWITCH = f"""create procedure DB.DBA.CCBKG_SWITCH (in spec varchar) returns inte
   declare lines, line any;
   declare i, loaded integer;
   declare graph_iri, sums varchar;
-  declare exit handler for sqlstate '*' {{ rollback work; resignal; }};
+  declare exit handler for sqlstate '*' {{ rollback work; __atomic (0); resignal; }};
   lines := split_and_decode (spec, 0, '\\0\\0\\n');
   for (i := 0; i < length (lines); i := i + 1)
     {{
@@ -76,6 +84,7 @@ SWITCH = f"""create procedure DB.DBA.CCBKG_SWITCH (in spec varchar) returns inte
         }}
     }}
   log_enable (1, 1);
+  __atomic (1);
   loaded := 0;
   for (i := 0; i < length (lines); i := i + 1)
     {{
@@ -94,6 +103,7 @@ SWITCH = f"""create procedure DB.DBA.CCBKG_SWITCH (in spec varchar) returns inte
     }}
   delete from {TABLE};
   commit work;
+  __atomic (0);
   exec ('checkpoint');
   return loaded;
 }}"""
