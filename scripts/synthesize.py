@@ -286,7 +286,7 @@ def _copy(files: list[LoadedFile], plan: Plan, k: int, rewire: dict[tuple[int, s
                     continue
                 obj = _literal(plan, k, fixed, s.value, p, o)
             triples.append((subject, p, obj))
-        out[f.source.path.stem] = triples
+        out[f.file.path.stem] = triples
     for m in defects:
         _apply(out, m)
     return out

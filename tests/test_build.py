@@ -171,8 +171,8 @@ def _tree(folder: Path) -> dict[str, bytes]:
 @pytest.mark.parametrize(("out", "said"), [
     (".", ["is the source tree", "choose a folder of its own"]),
     ("..", ["contains the source tree"]),
-    ("instances", ["overlaps the sources", "instances/"]),
-    ("ontology/vocab/new", ["overlaps the sources"]),
+    ("instances", ["overlaps the project files", "instances/"]),
+    ("ontology/vocab/new", ["overlaps the project files"]),
     ("user", ["holds files that ccbkg build did not write (e.g. .git/config)",
               "choose an empty or new folder, or a previous build's folder"]),
     ("home", ["is your home folder"]),

@@ -171,7 +171,7 @@ def test_check_passes_on_the_real_data() -> None:
 def test_progress_goes_to_stderr_and_quiet_silences_it() -> None:
     loud = run_cli("check", "--root", str(REPO), "--only", "syntax")
     quiet = run_cli("check", "--root", str(REPO), "--only", "syntax", "--quiet")
-    assert "Parsing sources strictly" in loud.err
+    assert "Parsing the project files strictly" in loud.err
     assert quiet.err == ""
     assert loud.out == quiet.out
 

@@ -119,9 +119,9 @@ def test_a_country_by_code_name_or_iri(value: str) -> None:
 
 
 @pytest.mark.parametrize(("value", "message", "nearest"), [
-    ("Albanai", "nothing in the sources is named 'Albanai'", "Albania"),
+    ("Albanai", "nothing in the data is named 'Albanai'", "Albania"),
     ("https://w3id.org/ccbkg/id/country/FRA",
-     "the sources have no ccb:Country 'https://w3id.org/ccbkg/id/country/FRA'", ALB),
+     "the data has no ccb:Country 'https://w3id.org/ccbkg/id/country/FRA'", ALB),
 ])
 def test_a_country_that_names_nothing_is_an_error_with_the_nearest(
         value: str, message: str, nearest: str) -> None:

@@ -163,7 +163,7 @@ def test_serve_sources_read_only_until_ctrl_c(serve: Start, release_quads: list[
     served = serve("--root", str(REPO), "--port", str(port))
     assert served.endpoint == f"http://127.0.0.1:{port}/query"
     text = "".join(served.lines)
-    assert "the sources in" in text and "read-only" in text and "curl -s" in text, text
+    assert "the project files in" in text and "read-only" in text and "curl -s" in text, text
     assert "No documentation site" in text, text
     graphs = {r["g"]["value"]: int(r["n"]["value"]) for r in _select(
         served.endpoint,

@@ -32,7 +32,7 @@ def lint(loaded: LoadedProject, engine: str = "fast") -> StageResult:
     result = StageResult(STAGE)
     linted = loaded.of(*LINTED)
     shapes = loaded.of(Role.LINT_SHAPES)
-    checks = [q for q in loaded.queries if q.source.role is Role.CHECK_QUERY]
+    checks = [q for q in loaded.queries if q.file.role is Role.CHECK_QUERY]
     if not linted:
         result.findings.append(Finding(STAGE, Severity.ERROR, "no ontology files to lint"))
         return result
@@ -68,7 +68,7 @@ def _triples(loaded: LoadedProject) -> list[ox.Quad]:
 def _run_check(store: ox.Store, check: LoadedQuery, loaded: LoadedProject) -> list[Finding]:
     match = _SEVERITY_RE.search(check.text)
     severity = _SEVERITIES.get(match.group(1).lower(), Severity.ERROR) if match else Severity.ERROR
-    name = check.source.path.stem
+    name = check.file.path.stem
     try:
         solutions = netguard.query(store, check.text, where=check.display)
     except (SyntaxError, OSError) as exc:
@@ -110,7 +110,8 @@ def _foreign_imports(loaded: LoadedProject) -> list[Finding]:
                 (n for n, text in enumerate(lines, start=1) if "imports" in text), None)
             findings.append(Finding(
                 STAGE, Severity.ERROR,
-                f"owl:imports <{target.value}> names an ontology that is not among the sources; "
+                f"owl:imports <{target.value}> names an ontology that is not among the project "
+                "files; "
                 "ccbkg never fetches, so it would go unchecked and the release would depend on "
                 "it: copy the terms you need into ontology/ (or vocab/) and drop the import",
                 file=file.display, line=line, node=node_text(quad.subject)))

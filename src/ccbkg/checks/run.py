@@ -22,7 +22,7 @@ from ccbkg.project.load import LoadedProject, load
 
 SIDE_BY_SIDE = ("reason", "shapes", "provenance")
 _LABELS = {
-    "syntax": "Parsing sources strictly",
+    "syntax": "Parsing the project files strictly",
     "lint": "Linting the ontology",
     "reason": "Reasoning with HermiT",
     "shapes": "Validating data against SHACL shapes",

@@ -52,7 +52,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ccbkg",
         description="The cyber capacity building knowledge graph: check, build and query it.",
-        epilog="Exit codes: 0 all good, 1 the sources have defects, 2 usage or runtime error.",
+        epilog="Exit codes: 0 all good, 1 the project files have defects, 2 usage or runtime "
+               "error.",
     )
     parser.add_argument("--version", action="version", version=f"ccbkg {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

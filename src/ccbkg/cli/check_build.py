@@ -19,8 +19,8 @@ def add_parsers(sub: Any) -> None:
     """Add `check` and `build` to the CLI's subcommands."""
     check = sub.add_parser(
         "check", help="check syntax, ontology lint, reasoning, SHACL shapes and provenance",
-        description="Load the sources once and run the checks. Exit 0 when everything passes, "
-                    "1 when a source has a defect, 2 on a usage or runtime error.",
+        description="Load the project files once and run the checks. Exit 0 when everything "
+                    "passes, 1 when a project file has a defect, 2 on a usage or runtime error.",
     )
     add_common(check)
     check.add_argument("--only", type=_stages, default=STAGES, metavar="STAGES",
@@ -135,7 +135,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
                 "Fix the errors above, or pass --force to build anyway")
             return EXIT_DEFECTS
     if outcome.loaded.result.errors:
-        err("cannot build from sources that do not parse")
+        err("cannot build from project files that do not parse")
         return EXIT_DEFECTS
     with progress.step(f"Writing {args.out}"):
         summary = build(outcome.loaded, outcome.report, outcome.shacl_report, args.out,

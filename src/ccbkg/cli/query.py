@@ -45,7 +45,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     parser = sub.add_parser(
         "query", help="list, show and run the bundled competency queries (or your own)",
         description="The competency queries bundled with ccbkg, run on the embedded store "
-                    "(the sources loaded in memory) or on any SPARQL 1.1 endpoint.",
+                    "(the project files loaded in memory) or on any SPARQL 1.1 endpoint.",
         epilog="Exit codes: 0 done, 2 usage or runtime error (bad parameter, unreachable "
                "endpoint, refused query).",
     )
@@ -65,7 +65,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     show.set_defaults(run=_cmd_show)
 
     freeze = actions.add_parser(
-        "freeze", help="rewrite queries/expected/*.csv from the sources",
+        "freeze", help="rewrite queries/expected/*.csv from the project files",
         description="Run every bundled query on the embedded store with its default "
                     "parameters and write its expected result (the CSV the tests compare "
                     "with). Run it after a data change that `ccbkg check` passes, and review "
@@ -114,7 +114,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     run.add_argument("--max-memory", type=_mebibytes, default=DEFAULT_MEMORY_MIB,
                      metavar="MIB",
                      help="memory in MiB the embedded store may use to evaluate the query, "
-                          f"beyond what the loaded sources take (default "
+                          f"beyond what the loaded project files take (default "
                           f"{DEFAULT_MEMORY_MIB})")
     run.add_argument("--allow-network", action="store_true",
                      help="permit SERVICE and LOAD (they make the engine fetch from the network)")

@@ -28,7 +28,7 @@ def add_parsers(sub: Any) -> None:
 
     serve = sub.add_parser(
         "serve", help="serve the release over SPARQL 1.1 (Oxigraph server) until Ctrl-C",
-        description="Load the release (dist/ccbkg.nq, or the sources when there is no build) "
+        description="Load the release (dist/ccbkg.nq, or the project files when there is no build) "
                     "into a temporary Oxigraph store and serve it: every part in its own "
                     "named graph, their union as the default graph. Read-only unless "
                     "--writable. Ctrl-C stops it and removes the temporary store.",
@@ -103,7 +103,7 @@ def _release_args(p: argparse.ArgumentParser) -> None:
     source.add_argument("--dist", type=Path, metavar="DIR",
                         help="a built release (its ccbkg.nq); default: dist/ when it has one")
     source.add_argument("--root", type=Path, metavar="DIR",
-                        help="serialise the sources under DIR instead of a build "
+                        help="serialise the project files under DIR instead of a build "
                              "(default when there is no dist/: the data shipped with ccbkg)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
 

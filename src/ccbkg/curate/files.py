@@ -15,7 +15,8 @@ def sources_ttl(project: Project) -> Path:
     """instances/sources.ttl, which must exist."""
     path = project.root / "instances" / "sources.ttl"
     if not path.is_file():
-        raise CcbkgError(f"{project.display(path)}: no such file (the sources and passages)")
+        raise CcbkgError(f"{project.display(path)}: no such file (the source documents and "
+                         "their passages)")
     return path
 
 

@@ -93,7 +93,7 @@ def default_root() -> Path:
     checkout = Path(__file__).resolve().parents[3]
     if (checkout / "ontology").is_dir():
         return checkout
-    raise CcbkgError("cannot find the ccbkg sources: pass --root DIR (a folder with ontology/)")
+    raise CcbkgError("cannot find a ccbkg project: pass --root DIR (a folder with ontology/)")
 
 
 @dataclass

@@ -95,7 +95,7 @@ _LINE_START = re.compile(r"(?<![^\r\n])[ \t]*(\S+)")  # a line's first word
 class LoadedFile:
     """An authored RDF file that parsed, with its triples and text."""
 
-    source: ProjectFile
+    file: ProjectFile
     display: str
     text: str
     quads: list[ox.Quad]
@@ -104,7 +104,7 @@ class LoadedFile:
     @cached_property
     def named_quads(self) -> list[ox.Quad]:
         """The triples in the file's named graph (made once)."""
-        g = ox.NamedNode(self.source.graph_iri)
+        g = ox.NamedNode(self.file.graph_iri)
         return [ox.Quad(q.subject, q.predicate, q.object, g) for q in self.quads]
 
     @cached_property
@@ -113,7 +113,7 @@ class LoadedFile:
         parser finished reading it: the file is parsed again, fed one line at a time, and each
         triple is placed on the line being read when the parser gave it (1-based). Only text
         formats; for RDF/XML and JSON-LD the map is empty."""
-        fmt = format_for(self.source.path)
+        fmt = format_for(self.file.path)
         if fmt not in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.N_TRIPLES,
                        ox.RdfFormat.N_QUADS):
             return {}
@@ -224,7 +224,7 @@ class _LineFeed(io.RawIOBase):
 class LoadedQuery:
     """A SPARQL file that parsed."""
 
-    source: ProjectFile
+    file: ProjectFile
     display: str
     text: str
 
@@ -241,7 +241,7 @@ class LoadedProject:
 
     def of(self, *roles: Role) -> list[LoadedFile]:
         """The loaded files with any of the given roles."""
-        return [f for f in self.files if f.source.role in roles]
+        return [f for f in self.files if f.file.role in roles]
 
     def quads(self, *roles: Role) -> list[ox.Quad]:
         """The triples of the given roles, each in its file's named graph."""
@@ -363,7 +363,8 @@ def _load_rdf(project: Project, file: ProjectFile, findings: list[Finding]) -> L
         findings.append(_error(shown, None, None, (
             f"unsupported file type {file.path.suffix!r}; " + (
                 "name data files .ttl, .nt, .nq, .trig, .rdf or .jsonld, or give --data-format"
-                if file.role is Role.DATA else "author sources in Turtle (.ttl)"))))
+                if file.role is Role.DATA
+                else "write ontology, vocabulary and shape files in Turtle (.ttl)"))))
         return None
     text = read_text(project, file, findings)
     if text is None:

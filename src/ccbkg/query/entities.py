@@ -46,7 +46,7 @@ def resolve(param: Param, value: str, store: ox.Store) -> str:
             return value
         what = f"no ccb:{kind.rsplit('#', 1)[-1]} " if typed else "no node "
         near = difflib.get_close_matches(value, sorted({iri for iri, _ in names}), 5)
-        raise ParameterError(f"{label}: the sources have {what}{shown_value(value)}"
+        raise ParameterError(f"{label}: the data has {what}{shown_value(value)}"
                              f"{_nearest(near)}")
     matches = sorted({iri for iri, folded in names if folded == value.casefold()})
     if len(matches) == 1:
@@ -56,7 +56,7 @@ def resolve(param: Param, value: str, store: ox.Store) -> str:
                              f"one IRI: {', '.join(matches)}")
     near = difflib.get_close_matches(value.casefold(), sorted({f for _, f in names}), 5)
     shown = sorted({text for (_, folded), text in names.items() if folded in near})
-    raise ParameterError(f"{label}: nothing in the sources is named {shown_value(value)}"
+    raise ParameterError(f"{label}: nothing in the data is named {shown_value(value)}"
                          f"{_nearest(shown)}")
 
 

@@ -48,7 +48,7 @@ def guard(analysis: Analysis, *, embedded: bool) -> None:
     """Refuse an update on the embedded store (SERVICE and LOAD are netguard's to refuse)."""
     if analysis.is_update and embedded:
         raise CcbkgError("updates are refused on the embedded store (it is rebuilt from the "
-                         "sources on every run); change the Turtle sources instead, or send "
+                         "project files on every run); change the project files instead, or send "
                          "the update to an endpoint with --endpoint")
 
 

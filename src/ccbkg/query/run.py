@@ -46,7 +46,7 @@ def embedded_store(root: Path | None = None) -> ox.Store:
     if errors:
         first = errors[0]
         count = f"{len(errors)} error" + ("s" if len(errors) > 1 else "")
-        raise CcbkgError(f"the sources do not parse ({count}; the first: "
+        raise CcbkgError(f"the project files do not parse ({count}; the first: "
                          f"{first.location()}: {first.message}); run `ccbkg check` for all")
     return loaded.store(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)
 

@@ -59,7 +59,7 @@ def open_release(dist: Path | None, root: Path | None) -> ReleaseInput:
             return ReleaseInput(label=str(built), path=built)
         if dist is not None:
             raise CcbkgError(f"{built}: no such file; run `ccbkg build --out {dist}` first, "
-                             "or pass --root to use the sources")
+                             "or pass --root to use the project files")
     return _from_project(root)
 
 
@@ -72,12 +72,12 @@ def _from_project(root: Path | None) -> ReleaseInput:
     loaded = load(project)
     if loaded.result.errors:
         first = loaded.result.errors[0]
-        raise CcbkgError(f"the sources do not parse ({first.location()}: {first.message}); "
+        raise CcbkgError(f"the project files do not parse ({first.location()}: {first.message}); "
                          "run `ccbkg check` for all problems")
     inferred = ox.NamedNode(INFERRED_GRAPH)
-    quads = [ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(f.source.graph_iri))
+    quads = [ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(f.file.graph_iri))
              for f in loaded.of(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)
-             for q in released(f.source.graph_iri, f.quads)] + [
+             for q in released(f.file.graph_iri, f.quads)] + [
         ox.Quad(q.subject, q.predicate, q.object, inferred)
         for q in entailed(loaded.quads(Role.ONTOLOGY, Role.VOCAB), loaded.quads(Role.DATA))]
-    return ReleaseInput(label=f"the sources in {project.root}", data=to_bytes(quads, "nq"))
+    return ReleaseInput(label=f"the project files in {project.root}", data=to_bytes(quads, "nq"))

@@ -102,7 +102,7 @@ def _refuse_protected(real: Path, shown: str, root: Path, authored: Sequence[Pat
                              "choose a folder of its own")
     for file in authored:
         if file.is_relative_to(real) or real.is_relative_to(file.parent):
-            raise CcbkgError(f"{shown} overlaps the sources ({file}); choose a folder "
+            raise CcbkgError(f"{shown} overlaps the project files ({file}); choose a folder "
                              "outside ontology/, shapes/, instances/ and queries/")
 
 

@@ -90,22 +90,22 @@ def _artefacts(loaded: LoadedProject, report: CheckReport, shacl_report: Graph |
     put = files.put
     ontology = loaded.quads(Role.ONTOLOGY)
     release = Release.from_ontology(ontology)
-    parts = {f.source.path: Part.of(f.source.graph_iri, released(f.source.graph_iri, f.quads))
+    parts = {f.file.path: Part.of(f.file.graph_iri, released(f.file.graph_iri, f.quads))
              for f in loaded.of(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)}
     inferred = Part.of(INFERRED_GRAPH, entailed(loaded.quads(Role.ONTOLOGY, Role.VOCAB),
                                                 loaded.quads(Role.DATA)))
     files.lap("canonical order (every graph)")
     shipped = context(ontology, [t for p in (*parts.values(), inferred) for t in p.triples])
     for f in loaded.of(Role.ONTOLOGY):
-        _formats(put, f"ontology/{f.source.path.stem}", parts[f.source.path],
+        _formats(put, f"ontology/{f.file.path.stem}", parts[f.file.path],
                  authored=f.text.encode("utf-8"), context=shipped)
     for f in loaded.of(Role.VOCAB):
-        _formats(put, f"vocab/{f.source.path.stem}", parts[f.source.path],
+        _formats(put, f"vocab/{f.file.path.stem}", parts[f.file.path],
                  authored=f.text.encode("utf-8"), context=shipped)
     for f in loaded.of(Role.SHAPES):  # written from the skolemised graph, not as authored
-        _formats(put, f"shapes/{_stem(f.source.path.name)}", parts[f.source.path],
+        _formats(put, f"shapes/{_stem(f.file.path.name)}", parts[f.file.path],
                  authored=None, context=shipped)
-    data = merged([parts[f.source.path] for f in loaded.of(Role.DATA)])
+    data = merged([parts[f.file.path] for f in loaded.of(Role.DATA)])
     files.lap("canonical order (the data merged)")
     _formats(put, "data/ccbkg-data", data, authored=None, context=shipped)
     for key, (framed, ntriples) in country_documents(data, shipped).items():
@@ -113,7 +113,7 @@ def _artefacts(loaded: LoadedProject, report: CheckReport, shacl_report: Graph |
         put(f"data/country/{key}.nt", ntriples)
     files.lap("data/country/ (a framed JSON-LD document per country)")
     _formats(put, INFERRED_STEM, inferred, authored=None, context=shipped)
-    _validation(put, [parts[f.source.path] for f in loaded.of(Role.ONTOLOGY, Role.VOCAB)], data)
+    _validation(put, [parts[f.file.path] for f in loaded.of(Role.ONTOLOGY, Role.VOCAB)], data)
     everything = [*parts.values(), inferred]
     put("context.jsonld", context_bytes(shipped))
     put("reports/check.txt", render_text(report, color=False).encode("utf-8"))
@@ -137,7 +137,7 @@ def _artefacts(loaded: LoadedProject, report: CheckReport, shacl_report: Graph |
                                   digests[name]) for name in sorted(files.written)]
     distributions += [Distribution(name, media_type(name), None, None)
                       for name in ("ccbkg.nq", "ccbkg.trig")]
-    stems = {f.source.graph_iri: f"{folder}/{_stem(f.source.path.name)}"
+    stems = {f.file.graph_iri: f"{folder}/{_stem(f.file.path.name)}"
              for folder, role in (("ontology", Role.ONTOLOGY), ("vocab", Role.VOCAB),
                                   ("shapes", Role.SHAPES)) for f in loaded.of(role)}
     stems[INFERRED_GRAPH] = INFERRED_STEM

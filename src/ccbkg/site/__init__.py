@@ -204,9 +204,9 @@ def _pictures(site: Site) -> list[Markup]:
 def _examples(loaded: LoadedProject) -> list[Example]:
     out = []
     for q in loaded.queries:
-        if q.source.role is not Role.QUERY:
+        if q.file.role is not Role.QUERY:
             continue
-        info = parse_header(q.text, q.source.path.stem, strict=False)
+        info = parse_header(q.text, q.file.path.stem, strict=False)
         out.append(Example(info.name, info.title or info.name, info.question, info.description,
                            [f"{p.name} ({p.type.value}, default {p.default}): {p.description}"
                             for p in info.params], q.text))

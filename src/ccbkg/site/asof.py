@@ -38,8 +38,8 @@ def as_of_page(site: Site, bundled: BundledQueries) -> Page:
             undated.items(), key=lambda f: site.view.label(URIRef(f[0][1])).lower())
         if not since)))
     return Page(PATH, "What held when", join(body),
-                description="What the ccbkg sources date by the end of each year, and what "
-                            "they leave undated.")
+                description="What the sources cited in ccbkg date by the end of each year, and "
+                            "what they leave undated.")
 
 
 def _facts(rows: list[Row]) -> dict[tuple[str, str], set[str]]:

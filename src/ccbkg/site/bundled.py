@@ -14,7 +14,7 @@ Row = dict[str, ox.NamedNode | ox.Literal]
 
 
 class BundledQueries:
-    """The project's bundled queries on an embedded store of its sources, loaded once."""
+    """The project's bundled queries on an embedded store of its project files, loaded once."""
 
     def __init__(self, loaded: LoadedProject) -> None:
         self._store = loaded.store(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)
