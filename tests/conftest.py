@@ -88,3 +88,16 @@ def assert_no_traceback(result: CliResult) -> None:
     """The CLI must never show a Python traceback."""
     assert "Traceback" not in result.err, result.err
     assert "Traceback" not in result.out, result.out
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """dist/ built by the CLI as a user would, once per test worker (defined here, and only
+    here, so that every module shares it): the real data passes every check."""
+    out = tmp_path_factory.mktemp("build") / "dist"
+    result = run_cli("build", "--root", str(REPO), "--out", str(out), "--quiet")
+    assert_no_traceback(result)
+    assert result.code == 0, result.out + result.err
+    assert (out / "site" / "index.html").is_file(), result.err
+    return out
+

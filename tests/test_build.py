@@ -27,12 +27,9 @@ OX_FORMATS = {".rdf": ox.RdfFormat.RDF_XML, ".jsonld": ox.RdfFormat.JSON_LD}
 
 
 @pytest.fixture(scope="module")
-def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("build") / "dist"
-    result = run_cli("build", "--root", str(REPO), "--out", str(out), "--quiet")
-    assert result.code == 0, result.out + result.err
-    assert_no_traceback(result)
-    return out
+def dist(built: Path) -> Path:
+    """The session's build (tests/conftest.py)."""
+    return built
 
 
 def _artefacts(dist: Path, *suffixes: str) -> list[Path]:

@@ -26,7 +26,6 @@ from ccbkg.rdf.inferred import INFERRED_GRAPH
 from tests.conftest import REPO
 from tests.stores import owl_rl_closure, rdfs_closure, with_entailments
 from tests.test_queries import EXPECTED, _one_value_each, csv_rows, expected_for
-from tests.test_site import built  # noqa: F401 (the session-scoped build, shared)
 
 pytest_plugins = ("tests.conftest_stores",)
 
@@ -130,7 +129,7 @@ def test_the_inferred_graph_is_what_the_reasoners_infer(
     assert not missing, missing[:5]
 
 
-def test_the_inferred_graph_is_shipped_and_described(built: Path) -> None:  # noqa: F811
+def test_the_inferred_graph_is_shipped_and_described(built: Path) -> None:
     """inferred/ in every RDF format, the same triples as graph/inferred of ccbkg.nq; void.ttl
     says it is inferred, from which graphs."""
     release = [q for q in ox.parse(path=built / "ccbkg.nq", format=ox.RdfFormat.N_QUADS)

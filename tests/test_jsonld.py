@@ -16,7 +16,6 @@ from ccbkg.rdf.jsonld import CONTEXT_IRI, compacted, offline_loader
 from ccbkg.stores.htaccess import read_rules
 from ccbkg.stores.site_server import SiteServer
 from tests.test_redirects import HTACCESS
-from tests.test_site import built  # noqa: F401 (the session-scoped build, shared)
 from tests.test_siteserver import get
 
 # Keys that must contain ':' (none: every property the release uses has a short key).
@@ -39,13 +38,13 @@ def _keys(value: Any) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def shipped(built: Path) -> dict[str, Any]:  # noqa: F811
+def shipped(built: Path) -> dict[str, Any]:
     doc: dict[str, Any] = json.loads((built / "context.jsonld").read_text(encoding="utf-8"))
     return doc
 
 
 def test_each_document_round_trips_offline_to_its_ntriples_twin(
-        built: Path, shipped: dict[str, Any]) -> None:  # noqa: F811
+        built: Path, shipped: dict[str, Any]) -> None:
     for path in _documents(built):
         doc = json.loads(path.read_text(encoding="utf-8"))
         nquads = jsonld.to_rdf(doc, {"format": "application/n-quads",
@@ -56,7 +55,7 @@ def test_each_document_round_trips_offline_to_its_ntriples_twin(
         assert isomorphic(got, twin), path
 
 
-def test_documents_are_compacted_with_the_context_iri(built: Path) -> None:  # noqa: F811
+def test_documents_are_compacted_with_the_context_iri(built: Path) -> None:
     types = 0
     for path in _documents(built):
         doc = json.loads(path.read_text(encoding="utf-8"))
@@ -90,7 +89,7 @@ def test_the_loader_refuses_every_other_document(shipped: dict[str, Any]) -> Non
 
 
 @pytest.mark.slow
-def test_the_context_iri_is_served(built: Path, shipped: dict[str, Any]) -> None:  # noqa: F811
+def test_the_context_iri_is_served(built: Path, shipped: dict[str, Any]) -> None:
     server = SiteServer(built, read_rules(HTACCESS), "0.0.0", "127.0.0.1", 0)
     server.start()
     try:
@@ -109,7 +108,7 @@ def _types(value: Any) -> set[str]:
                                         else n["@type"])}
 
 
-def test_each_country_has_a_framed_document(built: Path) -> None:  # noqa: F811
+def test_each_country_has_a_framed_document(built: Path) -> None:
     """data/country/<key>.jsonld: the country at the top, the nodes that point at it nested by
     the property they point with (round-tripped to its .nt twin by the test above)."""
     data = Graph().parse(built / "data" / "ccbkg-data.nt", format="nt")

@@ -8,13 +8,11 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from tests.test_site import built  # noqa: F401 (the session-scoped build, shared)
-
 DCT = "http://purl.org/dc/terms/"
 NAMES = ("http://www.w3.org/2000/01/rdf-schema#label", "http://xmlns.com/foaf/0.1/name")
 
 
-def test_agents_versions_and_licences_in_every_graph(built: Path) -> None:  # noqa: F811
+def test_agents_versions_and_licences_in_every_graph(built: Path) -> None:
     store = ox.Store()
     store.load(path=built / "ccbkg.nq", format=ox.RdfFormat.N_QUADS)
     graphs = {g.value for g in store.named_graphs()}

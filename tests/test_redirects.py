@@ -36,7 +36,6 @@ from ccbkg.stores.htaccess import (
 from ccbkg.stores.publish import skolemise
 from ccbkg.stores.site_server import SiteServer
 from tests.conftest import REPO, run_cli
-from tests.test_site import built  # noqa: F401 (the session-scoped build, shared)
 
 HTACCESS = REPO / RULES_FILE
 TABLE = REPO / "tests" / "fixtures" / "redirects.csv"
@@ -109,7 +108,7 @@ def _dist_file(dist: Path, version: str, location: str) -> tuple[Path, str] | No
     return None
 
 
-def test_every_target_exists_in_the_built_dist(built: Path) -> None:  # noqa: F811
+def test_every_target_exists_in_the_built_dist(built: Path) -> None:
     version = Release.from_ontology(load(Project.discover(REPO)).quads(Role.ONTOLOGY)).version
     checked = 0
     for row in rows():
@@ -126,7 +125,7 @@ def test_every_target_exists_in_the_built_dist(built: Path) -> None:  # noqa: F8
     assert checked > 30
 
 
-def test_every_resource_page_is_reachable_through_its_iri(built: Path) -> None:  # noqa: F811
+def test_every_resource_page_is_reachable_through_its_iri(built: Path) -> None:
     pages = sorted((built / "site" / "id").rglob("*.html"))
     assert len(pages) > 50
     for page in pages:
@@ -199,7 +198,7 @@ def _strings(value: object) -> Iterator[str]:
             yield from _strings(item)
 
 
-def test_every_iri_the_release_mints_dereferences(built: Path) -> None:  # noqa: F811
+def test_every_iri_the_release_mints_dereferences(built: Path) -> None:
     """Each IRI under https://w3id.org/ccbkg/ of the release is redirected, for a browser and
     for Turtle, to a file the release has (a page with the #anchor, when the target has one)."""
     version = Release.from_ontology(load(Project.discover(REPO)).quads(Role.ONTOLOGY)).version

@@ -26,7 +26,6 @@ from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from tests.conftest import REPO, assert_no_traceback, run_cli
 from tests.stores import free_port, port_open
-from tests.test_site import built  # noqa: F401 (the session-scoped build, shared)
 
 pytest_plugins = ("tests.conftest_stores",)
 pytestmark = pytest.mark.slow
@@ -195,7 +194,7 @@ def test_serve_never_fetches_a_service(serve: Start, dist: Path,
     _stop(served)
 
 
-def test_serve_a_built_site_beside_the_endpoint(serve: Start, built: Path):  # noqa: F811
+def test_serve_a_built_site_beside_the_endpoint(serve: Start, built: Path):
     served = serve("--dist", str(built), "--port", "0", "--site-port", "0")
     text = "".join(served.lines)
     site = next(x.split(": ", 1)[1].strip() for x in served.lines

@@ -42,7 +42,7 @@ from ccbkg.rdf.void import Release
 from ccbkg.site import build_site
 from ccbkg.site.source_page import Placed, highlighted, overlaps
 from ccbkg.site.view import PLAIN_NAMES
-from tests.conftest import REPO, assert_no_traceback, copy_sources, run_cli
+from tests.conftest import REPO, copy_sources, run_cli
 
 DATA_NS = "https://w3id.org/ccbkg/id/"
 IN_YEAR = URIRef("http://www.w3.org/2006/time#inXSDgYear")
@@ -57,18 +57,6 @@ DESKTOP = (1280, 900)
 
 
 # ------------------------------------------------------------------------------ the build
-
-
-@pytest.fixture(scope="session")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """dist/ built by the CLI, as a user would. --force: the site is built from whatever the
-    sources are, so these tests judge the site even while a data check fails."""
-    out = tmp_path_factory.mktemp("site-build") / "dist"
-    result = run_cli("build", "--root", str(REPO), "--out", str(out), "--quiet", "--force")
-    assert_no_traceback(result)
-    assert result.code in (0, 1), result.err
-    assert (out / "site" / "index.html").is_file(), result.err
-    return out
 
 
 @pytest.fixture(scope="session")

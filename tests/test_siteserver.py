@@ -21,20 +21,19 @@ from ccbkg.rdf.void import Release
 from ccbkg.stores.htaccess import PREFIX, TARGET_HOST, read_rules
 from ccbkg.stores.site_server import WORKERS, SiteServer, local_location
 from tests.test_redirects import BROWSER, HTACCESS, rows
-from tests.test_site import built  # noqa: F401 (the session-scoped build, shared)
 
 pytestmark = pytest.mark.slow  # every test starts the site server
 COUNTRY = "https://w3id.org/ccbkg/id/country/JPN"
 
 
 @pytest.fixture(scope="module")
-def version(built: Path) -> str:  # noqa: F811
+def version(built: Path) -> str:
     quads = list(ox.parse(path=built / "ontology" / "ccb.ttl", format=ox.RdfFormat.TURTLE))
     return Release.from_ontology(quads).version
 
 
 @pytest.fixture(scope="module")
-def server(built: Path, version: str) -> Iterator[SiteServer]:  # noqa: F811
+def server(built: Path, version: str) -> Iterator[SiteServer]:
     running = SiteServer(built, read_rules(HTACCESS), version, "127.0.0.1", 0)
     running.start()
     yield running
@@ -125,7 +124,7 @@ def test_head_has_no_body_and_writes_are_refused(server: SiteServer) -> None:
         assert (status, headers["allow"]) == (405, "GET, HEAD"), method
 
 
-def test_a_taken_port_is_a_clear_error(server: SiteServer, built: Path,  # noqa: F811
+def test_a_taken_port_is_a_clear_error(server: SiteServer, built: Path,
                                        version: str) -> None:
     with pytest.raises(CcbkgError, match=rf"127\.0\.0\.1:{server.port} for the site.*--site-port"):
         SiteServer(built, read_rules(HTACCESS), version, "127.0.0.1", server.port)
@@ -172,7 +171,7 @@ def test_a_huge_body_is_refused_without_reading_it(server: SiteServer) -> None:
 
 
 @pytest.fixture
-def quick(built: Path, version: str) -> Iterator[SiteServer]:  # noqa: F811
+def quick(built: Path, version: str) -> Iterator[SiteServer]:
     running = SiteServer(built, read_rules(HTACCESS), version, "127.0.0.1", 0, timeout=0.5)
     running.start()
     yield running

@@ -11,7 +11,6 @@ import pyoxigraph as ox
 
 from ccbkg.core.namespaces import GRAPH, RDF, SH
 from ccbkg.rdf.skolem import GENID
-from tests.test_site import built  # noqa: F401 (the session-scoped build, shared)
 
 FORMATS = {".nt": ox.RdfFormat.N_TRIPLES, ".nq": ox.RdfFormat.N_QUADS, ".ttl": ox.RdfFormat.TURTLE,
            ".trig": ox.RdfFormat.TRIG, ".rdf": ox.RdfFormat.RDF_XML}
@@ -39,7 +38,7 @@ def _blank_nodes(quads: list[ox.Quad]) -> set[ox.BlankNode]:
             if isinstance(t, ox.BlankNode) and t not in allowed}
 
 
-def test_no_blank_nodes_outside_the_ontology(built: Path) -> None:  # noqa: F811
+def test_no_blank_nodes_outside_the_ontology(built: Path) -> None:
     files = sorted(p for p in built.rglob("*") if p.suffix in FORMATS
                    and p.relative_to(built).parts[0] != "site")
     assert len(files) > 30
@@ -55,7 +54,7 @@ def test_no_blank_nodes_outside_the_ontology(built: Path) -> None:  # noqa: F811
         assert not blank, (name, blank[:3])
 
 
-def test_the_shapes_are_skolemised_under_the_dataset_namespace(built: Path) -> None:  # noqa: F811
+def test_the_shapes_are_skolemised_under_the_dataset_namespace(built: Path) -> None:
     shapes = list(ox.parse(path=built / "shapes" / "ccb.shapes.nt",
                            format=ox.RdfFormat.N_TRIPLES))
     assert any(q.subject.value.startswith(GENID) for q in shapes

@@ -20,7 +20,6 @@ from ccbkg.stores.htaccess import read_rules
 from ccbkg.stores.site_server import SiteServer
 from tests.conftest import REPO, assert_no_traceback, run_cli
 from tests.test_redirects import HTACCESS
-from tests.test_site import built  # noqa: F401 (the session-scoped build, shared)
 from tests.test_siteserver import get
 
 SHAPES = REPO / "shapes" / "lint" / "dcat-ap.shapes.ttl"
@@ -32,7 +31,7 @@ VOID_GRAPH = URIRef(GRAPH["void"])
 
 
 @pytest.fixture(scope="module")
-def void(built: Path) -> Graph:  # noqa: F811
+def void(built: Path) -> Graph:
     return Graph().parse(built / "void.ttl")
 
 
@@ -64,7 +63,7 @@ def test_every_dcat_ap_shape_can_fail() -> None:
         assert "DCAT-AP 3.0.0 §" in str(shapes.value(shape, SH.description)), shape
 
 
-def test_dataset_counts_are_the_union_of_its_subsets(built: Path, void: Graph) -> None:  # noqa: F811
+def test_dataset_counts_are_the_union_of_its_subsets(built: Path, void: Graph) -> None:
     store = Dataset()
     store.parse(built / "ccbkg.nq", format="nquads")
     graphs = {g.identifier: {(s, p, o) for s, p, o in g} for g in store.graphs()
@@ -80,7 +79,7 @@ def test_dataset_counts_are_the_union_of_its_subsets(built: Path, void: Graph) -
     assert classes == {o for _, p, o in union if p == RDF.type}
 
 
-def test_void_is_a_named_graph_of_the_full_dumps(built: Path, void: Graph) -> None:  # noqa: F811
+def test_void_is_a_named_graph_of_the_full_dumps(built: Path, void: Graph) -> None:
     for name, fmt in (("ccbkg.nq", "nquads"), ("ccbkg.trig", "trig")):
         store = Dataset()
         store.parse(built / name, format=fmt)
@@ -89,7 +88,7 @@ def test_void_is_a_named_graph_of_the_full_dumps(built: Path, void: Graph) -> No
     assert dumps == {"ccbkg.nq", "ccbkg.trig"}
 
 
-def test_licence_and_version_on_everything_described(built: Path, void: Graph) -> None:  # noqa: F811
+def test_licence_and_version_on_everything_described(built: Path, void: Graph) -> None:
     version = Release.from_ontology(list(ox.parse(path=built / "ontology" / "ccb.ttl",
                                                   format=ox.RdfFormat.TURTLE))).version
     nodes = {DS, *void.objects(DS, VOID.subset), *void.objects(DS, DCAT.distribution),
@@ -101,7 +100,7 @@ def test_licence_and_version_on_everything_described(built: Path, void: Graph) -
         assert void.value(node, OWL.versionInfo) in (None, Literal(version)), node
 
 
-def test_every_file_is_a_distribution_with_its_media_type(built: Path, void: Graph) -> None:  # noqa: F811
+def test_every_file_is_a_distribution_with_its_media_type(built: Path, void: Graph) -> None:
     listed = {line.split("  ", 1)[1] for line in (built / "SHA256SUMS").read_text().splitlines()}
     described = {str(void.value(d, DCTERMS.title)) for d in void.objects(DS, DCAT.distribution)}
     assert described == listed - {"void.ttl"}
@@ -112,7 +111,7 @@ def test_every_file_is_a_distribution_with_its_media_type(built: Path, void: Gra
 
 
 @pytest.fixture(scope="module")
-def server(built: Path, void: Graph) -> Iterator[SiteServer]:  # noqa: F811
+def server(built: Path, void: Graph) -> Iterator[SiteServer]:
     version = str(void.value(DS, DCAT.version))
     running = SiteServer(built, read_rules(HTACCESS), version, "127.0.0.1", 0)
     running.start()
@@ -121,7 +120,7 @@ def server(built: Path, void: Graph) -> Iterator[SiteServer]:  # noqa: F811
 
 
 @pytest.mark.slow
-def test_every_download_url_gives_the_stated_bytes(built: Path, void: Graph,  # noqa: F811
+def test_every_download_url_gives_the_stated_bytes(built: Path, void: Graph,
                                                    server: SiteServer) -> None:
     sums = dict(reversed(line.split("  ", 1))
                 for line in (built / "SHA256SUMS").read_text().splitlines())
