@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -27,6 +28,7 @@ from ccbkg.stores.publish import virtuoso_load_script
 from tests.conftest import REPO, run_cli
 from tests.stores import (
     StoreUnderTest,
+    TdbEndpoint,
     VirtuosoServer,
     changed_release,
     compare_bundled_query,
@@ -34,6 +36,7 @@ from tests.stores import (
 )
 from tests.test_queries import _one_value_each, expected_for
 from tests.test_queries_raw import NAMES, QUERIES, expected, rows
+from tests.test_store_settings import one_line_exit
 
 pytest_plugins = ("tests.conftest_stores",)
 
@@ -169,6 +172,34 @@ def test_the_data_read_back_from_tdb2_validates(tdb2: Path, release_quads: list[
     broken.write_text("".join(lines), encoding="utf-8")
     failed = run_cli("check", "-q", "--only", "syntax,shapes", "--data", str(broken))
     assert failed.code == 1 and "broken.nq" in failed.out, failed
+
+
+@pytest.fixture(scope="module")
+def tdb2_endpoint(tdb2: Path) -> Iterator[TdbEndpoint]:
+    """The module's TDB2 database behind a query endpoint, the union default graph off."""
+    server = TdbEndpoint(tdb2 / "database", classpath_or_skip(tdb2)).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.mark.slow
+def test_ccbkg_refuses_a_tdb2_default_graph_that_is_not_the_union(
+        tdb2_endpoint: TdbEndpoint, dist: Path) -> None:
+    """Where ccbkg asks TDB2 (as Fuseki serves it without the assembler file), a bundled query
+    and publish stop with exit 2 and name the setting, instead of an empty answer; publish
+    before it changes anything. A query of the user's own is answered as it is."""
+    endpoint = tdb2_endpoint.query
+    bundled = run_cli("query", "run", "forums", "--endpoint", endpoint, "--format", "csv")
+    one_line_exit(bundled, 2, "tdb2:unionDefaultGraph", "default graph does not show")
+    publish = run_cli("publish", "--store", "generic", "--endpoint", endpoint,
+                      "--update-endpoint", endpoint.replace("/query", "/update"),
+                      "--gsp-endpoint", endpoint.replace("/query", "/data"), "--dist", str(dist))
+    one_line_exit(publish, 2, "tdb2:unionDefaultGraph", "nothing was changed")
+    own = run_cli("query", "run", "--endpoint", endpoint, "--format", "csv", "--sparql",
+                  "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+    assert own.code == 0 and int(own.out.split()[1]) > 1000, own
 
 
 def new_release(quads: list[ox.Quad]) -> list[ox.Quad]:
