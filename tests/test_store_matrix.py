@@ -81,6 +81,16 @@ def assembler_for(database: Path, work: Path) -> Path:
     return copy
 
 
+def assert_conforms(data: Path) -> None:
+    """`ccbkg check --data` finds no Violation and no Warning in the file against the shipped
+    shapes."""
+    result = run_cli("check", "-q", "--only", "syntax,shapes", "--format", "json",
+                     "--data", str(data))
+    assert result.code == 0, result.out[-2000:]
+    counts = json.loads(result.out)["counts"]
+    assert counts["error"] == 0 and counts["warning"] == 0, counts
+
+
 def tdbquery_options(recipe: str, database: Path, assembler: Path) -> list[str]:
     """tdb2.tdbquery's arguments, before the query, for a recipe ("off": the union not set)."""
     where = ["--desc", str(assembler)] if recipe == "assembler" else ["--loc", str(database)]
@@ -157,11 +167,7 @@ def test_the_data_read_back_from_tdb2_validates(tdb2: Path, release_quads: list[
     data = [q for q in release_quads if q.graph_name.value.startswith(str(GRAPH["data/"]))]
     assert len(data) > 500
     assert set(ox.parse(path=str(read_back), format=ox.RdfFormat.N_QUADS)) == set(data)
-    result = run_cli("check", "-q", "--only", "syntax,shapes", "--format", "json",
-                     "--data", str(read_back))
-    assert result.code == 0, result.out[-2000:]
-    counts = json.loads(result.out)["counts"]
-    assert counts["error"] == 0 and counts["warning"] == 0, counts
+    assert_conforms(read_back)
     offset = '"^^<http://www.w3.org/2001/XMLSchema#nonNegativeInteger>'
     lines = read_back.read_text(encoding="utf-8").splitlines(keepends=True)
     at = next(i for i, line in enumerate(lines) if offset in line)
@@ -277,3 +283,19 @@ def test_bundled_query_on_virtuoso_after_the_bulk_loader(
     """Raw (the file's text as it is), and with each parameter bound, on the query endpoint."""
     values = {param: value} if param and value else None
     assert compare_bundled_query(bulk_loaded.server.query, name, release_store, values) is None
+
+
+@pytest.mark.slow
+def test_the_data_read_back_from_virtuoso_after_the_bulk_loader_validates(
+        bulk_loaded: StoreUnderTest, release_quads: list[ox.Quad], tmp_path: Path) -> None:
+    """Each data graph read back (a CONSTRUCT on the query endpoint) passes `ccbkg check --data`
+    with no Violation or Warning, as it does after publish (test_publish.py)."""
+    graphs = sorted({q.graph_name.value for q in release_quads
+                     if q.graph_name.value.startswith(str(GRAPH["data/"]))})
+    assert len(graphs) >= 5, graphs
+    read = [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(g))
+            for g in graphs for t in bulk_loaded.construct(g)]
+    read_back = tmp_path / "data.nq"
+    read_back.write_bytes(ox.serialize(read, format=ox.RdfFormat.N_QUADS) or b"")
+    assert len(read) > 500
+    assert_conforms(read_back)
