@@ -27,6 +27,7 @@ SLOW_FIXTURES = frozenset({
     ("tests.test_serve", "serve"), ("tests.test_siteserver", "server"),
     ("tests.test_siteserver", "quick"), ("tests.test_site", "browser"),
     ("tests.test_site", "visits"), ("tests.test_store_settings", "no_union"),
+    ("tests.test_store_matrix", "tdb2_endpoint"),
 })
 
 

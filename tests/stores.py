@@ -4,6 +4,8 @@
 - `VirtuosoServer`: Debian's `virtuoso-t +foreground` with a copy of the packaged virtuoso.ini
   rewritten for a private database folder and 127.0.0.1 ports (the packaged service cannot
   start on these machines). A fresh database has dba/dba; `set_password` changes it by isql.
+- `TdbEndpoint`: a read-only SPARQL query endpoint on a Jena TDB2 database
+  (tests/jena/Endpoint.java), with TDB2's default settings, as Fuseki serves a dataset.
 - `FaultProxy`: forwards HTTP requests to a server and lets a test drop, reject or otherwise
   interfere with the N-th one.
 - `StoreUnderTest`: a running store with its endpoints, credentials and independent read-back
@@ -280,6 +282,37 @@ class VirtuosoServer:
     def stop(self) -> None:
         """Stop it cleanly."""
         _stop(self.process, seconds=30)
+
+
+@dataclass
+class TdbEndpoint:
+    """A query endpoint on a TDB2 database folder: the union default graph off (TDB2's default,
+    and Fuseki's for a dataset made without the assembler file)."""
+
+    database: Path
+    classpath: str
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def query(self) -> str:
+        """The SPARQL query endpoint."""
+        return f"http://127.0.0.1:{self.port}/query"
+
+    def start(self) -> TdbEndpoint:
+        """Start it (a JVM) and wait until it answers."""
+        log = self.database.with_suffix(".log")
+        with log.open("ab") as sink:
+            self.process = subprocess.Popen(
+                ["java", "-cp", self.classpath, str(REPO / "tests" / "jena" / "Endpoint.java"),
+                 str(self.database), str(self.port)],
+                stdin=subprocess.DEVNULL, stdout=sink, stderr=subprocess.STDOUT)
+        _wait_http(f"{self.query}?{urlencode({'query': 'ASK {}'})}", self.process, 60, log)
+        return self
+
+    def stop(self) -> None:
+        """Stop it."""
+        _stop(self.process)
 
 
 Policy = Callable[[int, str, str, bytes], str]

@@ -1,28 +1,23 @@
 """Every bundled query, run as it is with no ccbkg code around it, gives its documented
-default answer (queries/expected/NAME.csv): in pyoxigraph, and in Jena TDB2 (Fuseki's
-engine), each on the release with the default graph as the union of the named graphs."""
+default answer (queries/expected/NAME.csv): here in pyoxigraph, on the release with the default
+graph as the union of the named graphs; in Jena TDB2 (Fuseki's engine) and other stores in
+test_store_matrix.py."""
 
 from __future__ import annotations
 
 import csv
 import io
-import subprocess
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
-from ccbkg.query.catalogue import bind, find
-from ccbkg.query.parameters import with_values
 from tests.conftest import REPO, assert_no_traceback, run_cli
-from tests.stores import jena_classpath
-from tests.test_queries import _one_value_each, expected_for
 
 pytest_plugins = ("tests.conftest_stores",)
 
 QUERIES = REPO / "queries"
 NAMES = sorted(p.stem for p in QUERIES.glob("*.rq"))
-BOUND = [(n, p, v) for n, p, v in _one_value_each() if p and v]
 
 
 def rows(text: str) -> list[list[str]]:
@@ -54,47 +49,6 @@ def test_raw_query_in_pyoxigraph(name: str, release: ox.Store) -> None:
     assert isinstance(answer, ox.QuerySolutions)
     got = answer.serialize(format=ox.QueryResultsFormat.CSV).decode("utf-8")
     assert rows(got) == expected(name)
-
-
-@pytest.fixture(scope="module")
-def jena_answers(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Every bundled query run as it is by Jena TDB2 in one JVM (tests/jena/RunQueries.java)."""
-    work = tmp_path_factory.mktemp("jena")
-    classpath = jena_classpath(work / "classes")
-    if classpath is None:
-        pytest.skip("Java or Debian's libapache-jena-java is not installed "
-                    "(apt-get install default-jre-headless libapache-jena-java)")
-    out = work / "answers"
-    out.mkdir()
-    bound = work / "bound"  # each query with one parameter bound, as `ccbkg query run` does
-    bound.mkdir()
-    for name, param, value in BOUND:
-        info = find(name, REPO)
-        (bound / f"{name}--{param}.rq").write_text(
-            with_values(info.text, bind(info, {param: value})), encoding="utf-8")
-    done = subprocess.run(
-        ["java", "-cp", classpath, str(REPO / "tests" / "jena" / "RunQueries.java"),
-         str(dist / "ccbkg.nq"), str(out), *(str(QUERIES / f"{n}.rq") for n in NAMES),
-         *(str(bound / f"{n}--{p}.rq") for n, p, _ in BOUND)],
-        capture_output=True, text=True, timeout=300, check=False)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return out
-
-
-@pytest.mark.slow  # one JVM for every query: some 17 s of CPU, as Jena plans some slowly
-@pytest.mark.parametrize("name", NAMES)
-def test_raw_query_in_jena_tdb2(name: str, jena_answers: Path) -> None:
-    got = rows((jena_answers / f"{name}.csv").read_text(encoding="utf-8"))
-    assert got == expected(name)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize(("name", "param", "value"), BOUND)
-def test_bound_query_in_jena_tdb2(name: str, param: str, value: str, jena_answers: Path) -> None:
-    """Each per-country listing for Albania, each other listing for the first value of its
-    selective column: the VALUES block ccbkg writes gives Jena the expected rows."""
-    got = rows((jena_answers / f"{name}--{param}.csv").read_text(encoding="utf-8"))
-    assert got == expected_for(name, value, param)
 
 
 @pytest.mark.parametrize(("old", "new", "says"), [

@@ -24,7 +24,7 @@ def no_union(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphServe
         server.stop()
 
 
-def _one_line_exit(result: CliResult, code: int, *needles: str) -> None:
+def one_line_exit(result: CliResult, code: int, *needles: str) -> None:
     assert result.code == code, result
     err = result.err  # progress lines, then one error line
     last = err.rstrip("\n").rsplit("\n", 1)[-1]
@@ -42,13 +42,13 @@ def test_a_default_graph_that_is_not_the_union_is_refused(no_union: OxigraphServ
     assert empty.code == 0, empty.err
     first = run_cli("publish", "--store", "oxigraph", "--endpoint", no_union.base,
                     "--dist", str(dist))
-    _one_line_exit(first, 2, "--union-default-graph", "tdb2:unionDefaultGraph",
+    one_line_exit(first, 2, "--union-default-graph", "tdb2:unionDefaultGraph",
                    "published and verified in the named graphs")
     again = run_cli("publish", "--store", "oxigraph", "--endpoint", no_union.base,
                     "--dist", str(dist))
-    _one_line_exit(again, 2, "--union-default-graph", "nothing was changed")
+    one_line_exit(again, 2, "--union-default-graph", "nothing was changed")
     bundled = run_cli("query", "run", "forums", "--endpoint", endpoint, "--format", "csv")
-    _one_line_exit(bundled, 2, "--union-default-graph", "default graph does not show")
+    one_line_exit(bundled, 2, "--union-default-graph", "default graph does not show")
     own = run_cli("query", "run", "--endpoint", endpoint, "--format", "csv", "--sparql",
                   "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
     assert own.code == 0 and int(own.out.split()[1]) > 1000, own
@@ -65,6 +65,6 @@ def test_publish_fails_when_the_query_endpoint_does_not_see_the_release(
     with FaultProxy(oxigraph.server.base, policy) as proxy:
         result = run_cli("publish", "--store", "oxigraph", "--endpoint", proxy.base,
                          "--dist", str(dist))
-    _one_line_exit(result, 1, "shows no ontology header",
+    one_line_exit(result, 1, "shows no ontology header",
                    "does not answer from the published graphs")
     assert any(a == "no-rows" for _, _, _, a in proxy.log)
