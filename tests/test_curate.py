@@ -343,6 +343,9 @@ def test_tutorial_end_to_end(tmp_path: Path, scratch: Path) -> None:
     assert "wrote     queries/expected/country-comparison.csv" in outputs["query freeze"]
     frozen = (scratch / "queries" / "expected" / "country-comparison.csv").read_text("utf-8")
     assert f"{ID}country/examplia,Republic of Examplia,national CSIRTs,1,recorded" in frozen
+    # not curated in full (the draft's agreements are left out): no ccb:curatedFor, so an
+    # absence is "not yet curated", as the tutorial says
+    assert f"{ID}country/examplia,Republic of Examplia,agreements,0,not yet curated" in frozen
     assert "Republic of Examplia" in outputs["query run"]
     page = scratch / "dist" / "site" / "id" / "country" / "examplia.html"
     assert "Republic of Examplia" in page.read_text(encoding="utf-8")

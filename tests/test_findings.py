@@ -48,7 +48,8 @@ def test_a_mistyped_passage_iri_is_one_error_with_the_passage_meant(scratch: Pat
     result = _check(scratch)
     assert result.code == 1
     (shown,) = _shown(result)
-    assert "jpn-balanced-aproach, which is not described anywhere" in shown
+    assert ("This node refers to a node that is not described anywhere "
+            "(id:passage/jpn-balanced-aproach)") in shown
     assert "Did you mean id:passage/jpn-balanced-approach (instances/sources.ttl:" in shown
     assert f"instances/japan.ttl:{line}  id:position/jpn-balanced-approach" in result.out
     assert "FAILED: 1 errors, 0 warnings" in result.out
@@ -68,7 +69,7 @@ def test_a_reused_term_in_the_wrong_namespace_is_one_warning_naming_the_term(
           "org:hasResponsibility")
     result = _check(scratch)
     (shown,) = _shown(result)
-    assert "org#hasResponsibility is not declared" in shown
+    assert "does not declare (org:hasResponsibility). Check the spelling" in shown
     assert "Did you mean ccb:hasResponsibility?" in shown
     assert "(4 values: this one and 3 more.)" in shown
     assert len(_findings(scratch)) == 4

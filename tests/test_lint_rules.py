@@ -37,6 +37,7 @@ from rdflib.term import Node
 
 from ccbkg.checks import fastshacl
 from ccbkg.checks import vocabulary_typos as vocabterms
+from tests.conftest import assert_no_traceback, run_cli
 from tests.test_fastshacl import result_keys
 
 # pyshacl runs in-process on every fixture: rdflib compiles each SPARQL text once.
@@ -406,6 +407,30 @@ def test_query_header_and_shape(query_file: Path):
     assert {"node", "message"} <= {str(v) for v in result.vars}
 
 
+def test_violation_query_findings_name_terms_by_curie(scratch: Path) -> None:
+    """`ccbkg check` shows the terms a violation query's message quotes (<IRI>) as CURIEs,
+    after the words that say what they are: a class no other term uses, and a property
+    declared its own inverse."""
+    ontology = scratch / "ontology" / "ccb.ttl"
+    ontology.write_text(ontology.read_text(encoding="utf-8") + """
+ccb:Orphan a owl:Class ;
+    rdfs:label "Orphan"@en ;
+    skos:definition "A class that nothing uses, for the test."@en .
+ccb:hasTwin a owl:ObjectProperty ;
+    owl:inverseOf ccb:hasTwin ;
+    rdfs:domain ccb:Country ;
+    rdfs:range ccb:Country ;
+    rdfs:label "has twin"@en ;
+    skos:definition "Relates a country to itself, for the test."@en .
+""", encoding="utf-8")
+    done = run_cli("check", "--only", "syntax,lint", "--root", str(scratch))
+    assert_no_traceback(done)
+    assert done.code == 0 and "PASSED: 0 errors, 2 warnings" in done.out, done.out + done.err
+    assert "This class is not connected to the rest of the ontology (ccb:Orphan): " in done.out
+    assert "This property is declared owl:inverseOf itself (ccb:hasTwin). " in done.out
+    assert "ontology#Orphan" not in done.out and "ontology#hasTwin" not in done.out, done.out
+
+
 @pytest.mark.parametrize("path", QUERY_FIXTURE_FILES, ids=_ids(QUERY_FIXTURE_FILES))
 def test_query_fixture(path: Path):
     stem, kind = rule_of(path)
@@ -427,6 +452,11 @@ def test_query_fixture(path: Path):
             assert isinstance(row["node"], (pyoxigraph.NamedNode, pyoxigraph.BlankNode)), row
             message = row["message"]
             assert isinstance(message, pyoxigraph.Literal) and len(message.value) > 40, row
+            # Plain words first, the term in brackets after (`ccbkg check` writes each <IRI>
+            # of a message as its CURIE where a prefix fits).
+            assert re.match(r"[A-Z][a-z]+ ", message.value), message.value
+            if isinstance(row["node"], pyoxigraph.NamedNode):
+                assert f"<{row['node'].value}>" in message.value, message.value
     # rdflib must agree with pyoxigraph on which nodes are reported.
     ox_nodes = sorted(str(r["node"].value) for r in rows)
     rdflib_nodes = sorted(str(r["node"]) for r in run_query_rdflib(stem, path))

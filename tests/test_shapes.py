@@ -37,6 +37,7 @@ from rdflib.term import Node, Variable
 
 from ccbkg.checks import fastshacl
 from ccbkg.checks import vocabulary_typos as vocabterms
+from ccbkg.core import termtext
 from ccbkg.core.terms import to_oxigraph
 from tests.conftest import REPO, assert_no_traceback, run_cli
 
@@ -374,13 +375,58 @@ def test_every_object_property_has_a_class_and_node_kind_check() -> None:
 
 
 def test_messages_say_the_property_in_words_before_its_curie() -> None:
-    """A curator reads plain words first: no message of the shapes begins with a prefixed name
-    (issue 18: "plain words in messages, the CURIE in brackets after them")."""
-    graph = shapes()
+    """A curator reads plain words first: no message of the shapes (the data shapes and the
+    lint shapes, SHACL-SPARQL constraints included) begins with a prefixed name, an IRI or a
+    term a SPARQL constraint binds into it ({?term}, {$this}); a bound term stands in
+    brackets after the words that say what it is (issue 18: "plain words in messages, the
+    CURIE in brackets after them")."""
+    graph = Graph()
+    for path in (SHAPES_FILE, *sorted((REPO / "shapes" / "lint").glob("*.ttl"))):
+        graph.parse(path, format="turtle")
     messages = {str(m) for m in graph.objects(None, SH.message)}
-    assert len(messages) > 50
-    starting = sorted(m for m in messages if re.match(r"[a-z]+:[A-Za-z]", m))
+    assert len(messages) > 80
+    starting = sorted(m for m in messages if re.match(r"[a-z]+:[A-Za-z]|<|https?:|\{", m))
     assert starting == [], starting[:5]
+    # The bound terms that are always IRIs (a term, a property, the focus node) are in
+    # brackets; {?value} and {?release} may be literals (a date, a code), written as words.
+    sparql = {str(m) for _, c in sparql_constraints() for m in shapes().objects(c, SH.message)}
+    bound = [(name, m) for m in sparql for name in re.findall(r"\{[?$](\w+)\}", m)]
+    assert {name for name, _ in bound} >= {"term", "path", "value"}
+    for name, message in bound:
+        if name in ("term", "path", "this"):
+            assert re.search(rf"\({{[?$]{name}}}[);:]", message), (name, message)
+
+
+def test_findings_of_sparql_constraints_show_curies_not_iris(tmp_path: Path) -> None:
+    """The terms a SHACL-SPARQL constraint binds into its message ({?value}, {?term},
+    {?path}) are written as CURIEs in the finding, as everywhere else: the firing fixtures of
+    each constraint whose message names a bound term, through `ccbkg check`."""
+    hosts = {shape for shape, c in sparql_constraints()
+             if re.search(r"\{[?$]\w+\}", str(shapes().value(c, SH.message)))}
+    data = []
+    for shape in hosts:
+        for path in FIXTURE_FILES:
+            if path.name.startswith(f"{local(shape)}-invalid-") and (
+                    shape, SH.SPARQLConstraintComponent) in expectations(path):
+                copy = tmp_path / path.name.lower()
+                copy.write_bytes(path.read_bytes())
+                data += ["--data", str(copy)]
+    assert len(hosts) >= 6 and len(data) >= 2 * len(hosts)
+    done = run_cli("check", "-q", "--only", "syntax,shapes", "--format", "json", *data)
+    assert_no_traceback(done)
+    assert done.code == 1, done.err
+    findings = [f for s in json.loads(done.out)["stages"] for f in s["findings"]
+                if URIRef(f["shape"]) in hosts]
+    assert {URIRef(f["shape"]) for f in findings} == hosts
+    shortened = 0
+    for f in findings:
+        message = f["message"]
+        assert not re.match(r"[a-z]+:[A-Za-z]|<|https?:", message), message
+        for term in (f["node"], f.get("path"), f.get("value")):
+            if term and termtext.curie(term) != term:
+                assert term not in message, message
+                shortened += termtext.curie(term) in message
+    assert shortened >= 5, findings
 
 
 def test_real_data_warnings_are_documented() -> None:
@@ -413,13 +459,11 @@ def test_undeclared_term_hints(engine: str, tmp_path: Path) -> None:
                       if f["shape"] == str(CCBSH.UndeclaredTermShape))
     rest = " Use a term declared in ontology/ccb.ttl, or declare the new term there with a " \
            "label and definition."
-    ccb = "https://w3id.org/ccbkg/ontology#"
+    head = "This node uses a term that the ccb: ontology does not declare"
     assert messages == [
-        f"{ccb}Organization is not declared in the ccb: ontology (a typo?). Did you mean "
-        f"<{ccb}Organisation>?{rest}",
-        f"{ccb}foundedIn is not declared in the ccb: ontology (a typo?).{rest}",
-        f"{ccb}nationalCSIRTOf is not declared in the ccb: ontology (a typo?). Did you mean "
-        f"<{ccb}nationalCsirtOf>?{rest}",
+        f"{head} (ccb:Organization): a typo? Did you mean ccb:Organisation?{rest}",
+        f"{head} (ccb:foundedIn): a typo?{rest}",
+        f"{head} (ccb:nationalCSIRTOf): a typo? Did you mean ccb:nationalCsirtOf?{rest}",
     ], messages
 
 

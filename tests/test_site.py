@@ -393,6 +393,23 @@ def test_japan_profile_quotes_its_statements(site: Path, data: Graph) -> None:
         assert q in text
 
 
+def test_a_hedged_link_shows_its_hedge_on_the_link(site: Path, data: Graph) -> None:
+    """Issue 18: a hedge ("reportedly") qualifies the link it hedges. The document's page and
+    the country profile show the qualified link's words before the link's target; the
+    profile shows no row of its own for the qualified link."""
+    regulation = URIRef(DATA_NS + "regulation/alb-electricity-cybersecurity-2020")
+    (inclusion,) = data.objects(regulation, CCB.qualifiedPartOfInitiative)
+    target = data.value(inclusion, CCB.initiative)
+    assert (regulation, CCB.partOfInitiative, target) in data
+    shown = (f"part of initiative (reportedly; only the first of many planned initiatives) "
+             f"{data.value(target, RDFS.label)}").lower()
+    for page in (page_of(site, str(regulation)), page_of(site, DATA_NS + "country/ALB")):
+        words = " ".join(" ".join(prose(page).words).split()).lower()
+        assert shown in words, page
+    profile = " ".join(prose(page_of(site, DATA_NS + "country/ALB")).words).lower()
+    assert "qualified part of initiative" not in profile
+
+
 def test_source_page_keeps_the_text_and_anchors_every_passage(site: Path, data: Graph) -> None:
     for doc in data.subjects(RDF.type, CCB.SourceDocument):
         name = str(data.value(doc, CCB.fileName))

@@ -108,8 +108,8 @@ def one_per_cause(report: CheckReport, loaded: LoadedProject) -> None:
         for (node, value), cause in dangling.items():
             if f.node != node or value is None:
                 continue
-            if f.value == value or (f.value is None and (f.path == cause.path
-                                                         or value in f.message)):
+            if f.value == value or (f.value is None and (
+                    f.path == cause.path or value in f.message or curie(value) in f.message)):
                 folded[id(f)] = cause
                 break
         for key, target in suggested.items():
@@ -133,13 +133,13 @@ def _with_hint(f: Finding, known: _Known,
             file, line = known.nodes[target]
             where = f" ({file}:{line})" if line is not None else f" ({file})"
     elif f.shape == UNDECLARED:
-        # The message's first sentence ends "(a typo?)."; the hint follows it.
+        # The message's first sentence ends "a typo?"; the hint follows it.
         typed = f.path == str(RDF.type)
         alike = known.spelt_alike((f.value if typed else f.path) or "", is_class=typed)
-        head, sep, tail = f.message.partition("(a typo?).")
+        head, sep, tail = f.message.partition("a typo?")
         if not alike or not sep:
             return f
-        hint = " Did you mean " + " or ".join(f"<{t}>" for t in alike) + "?"
+        hint = " Did you mean " + " or ".join(curie(t) for t in alike) + "?"
         return replace(f, message=head + sep + hint + tail)
     elif f.shape == UNDECLARED_EXTERNAL:
         term = f.path if f.path and f.path != str(RDF.type) else f.value

@@ -11,7 +11,7 @@ from ccbkg.checks.shapes import run_engine
 from ccbkg.checks.vocabulary_typos import unknown_terms
 from ccbkg.core import netguard
 from ccbkg.core.findings import Finding, Severity, StageResult
-from ccbkg.core.termtext import node_text
+from ccbkg.core.termtext import curies_in, node_text
 from ccbkg.project.layout import Role
 from ccbkg.project.load import LoadedProject, LoadedQuery, split_lines
 
@@ -22,6 +22,7 @@ RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 OWL_ONTOLOGY = ox.NamedNode("http://www.w3.org/2002/07/owl#Ontology")
 OWL_IMPORTS = ox.NamedNode("http://www.w3.org/2002/07/owl#imports")
 _SEVERITIES = {"violation": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO}
+_IRI_IN_TEXT = re.compile(r"<([^<>\s]+)>")  # how a violation query's message quotes an IRI
 
 
 def lint(loaded: LoadedProject, engine: str = "fast") -> StageResult:
@@ -85,7 +86,8 @@ def _run_check(store: ox.Store, check: LoadedQuery, loaded: LoadedProject) -> li
         file, line = loaded.where(iri, *LINTED) if iri else (None, None)
         findings.append(Finding(
             stage=STAGE, severity=severity, file=file, line=line, node=iri or str(node),
-            message=message.value if isinstance(message, ox.Literal) else f"{name} matched",
+            message=curies_in(message.value, _IRI_IN_TEXT.findall(message.value))
+            if isinstance(message, ox.Literal) else f"{name} matched",
             shape=f"{check.display}",
         ))
     findings.sort(key=lambda f: (f.file or "", f.line or 0, f.node or "", f.message))

@@ -17,7 +17,7 @@ from ccbkg.checks.fastshacl.sparql import check_prebinding
 from ccbkg.core import netguard
 from ccbkg.core.findings import Finding, Severity
 from ccbkg.core.terms import statement
-from ccbkg.core.termtext import node_text
+from ccbkg.core.termtext import curies_in, node_text
 from ccbkg.project.layout import Role
 from ccbkg.project.load import LoadedProject
 
@@ -105,7 +105,10 @@ def result_findings(rows: list[Row], paths: Graph, loaded: LoadedProject, stage:
             stage=stage,
             severity=SEVERITIES.get(row.severity, Severity.ERROR)
             if isinstance(row.severity, URIRef) else Severity.ERROR,
-            message=messages[0] if messages else "SHACL constraint not met",
+            # The terms a SPARQL constraint's message names ({?value}, {$this}), shortened.
+            message=curies_in(messages[0], (str(t) for t in (row.focus, row.path, row.value)
+                                            if isinstance(t, URIRef)))
+            if messages else "SHACL constraint not met",
             file=file, line=line, node=node, path=shown_path(paths, row.path),
             value=loaded.locate(str(row.value), *roles)[2] if isinstance(row.value, BNode)
             else node_text(row.value),

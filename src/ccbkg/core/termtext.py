@@ -4,6 +4,9 @@ exception: they copy pyshacl's texts, see `checks.fastshacl.text`.)"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+
 import pyoxigraph as ox
 from rdflib import URIRef
 from rdflib.term import Node
@@ -28,6 +31,19 @@ def curie(term: str | Node | None, *, brackets: bool = False) -> str:
         if iri.startswith(ns) and len(iri) > len(ns):
             return f"{prefix}:{iri[len(ns):]}"
     return f"<{iri}>" if brackets and iri else iri
+
+
+def curies_in(text: str, iris: Iterable[str]) -> str:
+    """text with each of the given IRIs, bare or in angle brackets, written as its prefixed
+    name where one of ccbkg's prefixes fits (a message with the terms a check bound into it:
+    "(https://w3id.org/ccbkg/id/country/ALBANIA)" -> "(id:country/ALBANIA)"). An IRI is
+    replaced only where it ends, never as the start of a longer IRI."""
+    for iri in sorted(set(iris), key=len, reverse=True):
+        short = curie(iri)
+        if short != iri:
+            text = re.sub(rf"<{re.escape(iri)}>|{re.escape(iri)}(?![\w#/%~-]|[.:;?!]\w)",
+                          lambda _: short, text)
+    return text
 
 
 def node_text(term: Node | ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None

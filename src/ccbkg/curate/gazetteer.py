@@ -17,7 +17,7 @@ from ccbkg.project.layout import Project, Role
 # Nodes whose labels describe a claim rather than name a thing the text may mention.
 NOT_NAMED = {"Passage", "SourceDocument", "Objective", "Position", "Statement", "Development",
              "Participation", "ForumUse", "Membership", "Collaboration", "FundingCommitment",
-             "Merger", "MandateExpansion", "Relationship"}
+             "Merger", "MandateExpansion", "Relationship", "InitiativeInclusion"}
 NAMESPACES: dict[str, str] = dict(re.findall(r"@prefix (\w+): <([^>]+)> \.", PREFIXES))
 
 

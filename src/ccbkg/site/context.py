@@ -41,6 +41,15 @@ class Site:
         text = curie(term) if short else self.view.label(term)
         return link(self.linker.href(from_path, term), text, title=str(term))
 
+    def link_value(self, from_path: str, s: Node, p: URIRef, value: Node) -> Markup:
+        """A value of `s p`, with the source's hedge on that link before it ("(reportedly)
+        Albania's planned initiatives")."""
+        shown = self.term(from_path, value)
+        hedges = self.view.hedges(s, p, value)
+        if not hedges:
+            return shown
+        return html('<span class="hedge">({})</span> {}', "; ".join(hedges), shown)
+
     def terms(self, from_path: str, values: list[Node], sep: str = ", ") -> Markup:
         """Several terms, sorted by label."""
         ordered = sorted(values, key=lambda v: (self.view.label(v).lower(), sort_key(v)))

@@ -183,11 +183,12 @@ def fact_card(site: Site, path: str, node: Node) -> Markup:
                                   via)))
     props = view.properties(node)
     for p in sorted(props, key=lambda q: (view.label(q).lower(), str(q))):
-        if p in _HIDDEN:
+        # A qualified link's hedge is shown on its direct link (see `_inline`).
+        if p in _HIDDEN or view.is_qualified_form(p):
             continue
         values = sorted(props[p], key=lambda v: (view.label(v).lower(), sort_key(v)))
         rows.append((view.property_name(p),
-                     join((_inline(site, path, v, p) for v in values), "; ")))
+                     join((_inline(site, path, node, p, v) for v in values), "; ")))
     description = view.text(node, DCTERMS.description)
     notes = join(html('<p class="note">Note: {}</p>\n', view.plain(n))
                  for n in sorted(view.texts(node, SKOS.editorialNote)))
@@ -202,14 +203,15 @@ def _kind(site: Site, node: Node) -> str:
     return site.view.label(kinds[0]) if kinds else ""
 
 
-def _inline(site: Site, path: str, value: Node, p: URIRef) -> Markup:
-    """A value inside a fact: quotes as quotes, objectives and statements with their words."""
+def _inline(site: Site, path: str, node: Node, p: URIRef, value: Node) -> Markup:
+    """A value of a fact's property: quotes as quotes, objectives and statements with their
+    words, a hedged link with its hedge."""
     view = site.view
     if isinstance(value, Literal):
         if p == CCB.quote:
             return html('<q class="quote">{}</q>', str(value))
         return site.term(path, value)
-    shown = site.term(path, value)
+    shown = site.link_value(path, node, p, value)
     if view.is_a(value, SCHEMA.MonetaryAmount):
         stated = view.text(value, CCB.amountAsStated)
         number = view.text(value, SCHEMA.value)

@@ -77,12 +77,12 @@ def properties_table(site: Site, path: str, node: Node) -> Markup:
     rows = []
     for p in sorted(props, key=order):
         values = sorted(props[p], key=lambda v: (site.view.label(v).lower(), sort_key(v)))
-        cells = join((_value(site, path, v, p) for v in values), "<br>")
+        cells = join((_value(site, path, node, p, v) for v in values), "<br>")
         rows.append((site.prop(path, p), cells))
     return table(("Property", "Value"), rows, cls="data props-table")
 
 
-def _value(site: Site, path: str, value: Node, p: URIRef) -> Markup:
+def _value(site: Site, path: str, node: Node, p: URIRef, value: Node) -> Markup:
     if isinstance(value, URIRef) and site.view.is_a(value, CCB.Passage):
         target = site.passage_target(value)
         quote = site.exact(value)
@@ -93,7 +93,7 @@ def _value(site: Site, path: str, value: Node, p: URIRef) -> Markup:
             html('<br><q class="quote">{}</q>', shorten(quote, 160)) if quote else Markup())
     if isinstance(value, Literal) and p in PROSE:
         return html("{}", site.view.plain(str(value)))
-    return site.term(path, value)
+    return site.link_value(path, node, p, value)
 
 
 def sources_section(site: Site, path: str, node: Node) -> Markup:

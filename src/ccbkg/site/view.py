@@ -20,6 +20,7 @@ from ccbkg.core.namespaces import (
     ORG,
     OWL,
     PREFIXES,
+    PROV,
     RDF,
     RDFS,
     SKOS,
@@ -299,6 +300,39 @@ class View:
                     return found, event
             stack.extend(self.subjects(CCB.includesPrinciple, n))
         return None
+
+    @cached_property
+    def qualified_forms(self) -> dict[Node, list[URIRef]]:
+        """For each property, the properties whose nodes qualify its links (the PROV-O
+        qualification pattern: `q prov:unqualifiedForm p` in the ontology)."""
+        found: dict[Node, list[URIRef]] = defaultdict(list)
+        for q in sorted(self.subjects(RDF.type, OWL.ObjectProperty), key=sort_key):
+            if not isinstance(q, URIRef):
+                continue
+            for p in self.objects(q, PROV.unqualifiedForm):
+                found[p].append(q)
+        return dict(found)
+
+    def is_qualified_form(self, p: Node) -> bool:
+        """Whether p links to nodes that qualify another property's links."""
+        return any(p in qs for qs in self.qualified_forms.values())
+
+    def hedges(self, s: Node, p: Node, o: Node) -> list[str]:
+        """The source's words that qualify the link `s p o` (`ccb:qualifierAsStated` of each
+        node that qualifies it and names o), in the order of the passages they cite."""
+        found: list[str] = []
+        for q in self.qualified_forms.get(p, ()):
+            for node in self.objects(s, q):
+                names = (v for k, vs in self.properties(node).items() if k != RDF.type
+                         for v in vs)
+                if o in names:
+                    quoted = " ".join(self.text(selector, OA.exact) or ""
+                                      for passage in self.objects(node, CCB.citesPassage)
+                                      for selector in self.objects(passage, OA.hasSelector))
+                    words = self.texts(node, CCB.qualifierAsStated)
+                    found.extend(sorted(words, key=lambda w: (w not in quoted, quoted.find(w),
+                                                              w)))
+        return found
 
     def involved(self, country: Node) -> set[Node]:
         """The nodes that involve a country (see INVOLVES and PARTS)."""
