@@ -42,7 +42,7 @@ def curies_in(text: str, iris: Iterable[str]) -> str:
         short = curie(iri)
         if short != iri:
             text = re.sub(rf"<{re.escape(iri)}>|{re.escape(iri)}(?![\w#/%~-]|[.:;?!]\w)",
-                          lambda _: short, text)
+                          short.replace("\\", "\\\\"), text)
     return text
 
 
