@@ -6,6 +6,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -204,3 +205,17 @@ def test_query_results_formats_for_programs_keep_the_exact_value() -> None:
     assert "\x1b" not in json_result.out
     value = json.loads(json_result.out)["results"]["bindings"][0]["x"]["value"]
     assert value == EXACT
+
+
+@pytest.mark.parametrize("args", [("query", "list"), ("query", "run", "timeline")])
+def test_a_closed_pipe_ends_quietly(args: tuple[str, ...]) -> None:
+    """`ccbkg ... | head`: when the reader has gone, no 'internal error', no traceback, and the
+    exit code a shell gives a program stopped by SIGPIPE (141)."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader left before ccbkg wrote anything
+    try:
+        done = subprocess.run([sys.executable, "-m", "ccbkg", *args], cwd=REPO, stdout=write_end,
+                              stderr=subprocess.PIPE, text=True, timeout=120, check=False)
+    finally:
+        os.close(write_end)
+    assert (done.returncode, done.stderr) == (141, "")

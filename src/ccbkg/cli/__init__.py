@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Callable, Sequence
 
 from ccbkg import __version__
 from ccbkg.cli import gcpolicy
 from ccbkg.cli.check_build import add_parsers as add_check_build_parsers
-from ccbkg.cli.common import EXIT_ERROR, err
+from ccbkg.cli.common import EXIT_BROKEN_PIPE, EXIT_ERROR, err
 from ccbkg.cli.curate import add_parsers as add_curate_parsers
 from ccbkg.cli.diff import add_parser as add_diff_parser
 from ccbkg.cli.query import add_parser as add_query_parser
@@ -40,12 +41,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt as exc:  # a command may say what the interruption left
         err(str(exc) or "interrupted; nothing was half-written")
         return 130
+    except BrokenPipeError:  # the reader of the output went away (`ccbkg ... | head`)
+        _quiet_stdout()
+        return EXIT_BROKEN_PIPE
     except Exception as exc:
         if os.environ.get("CCBKG_DEBUG"):
             raise
         err(f"internal error: {type(exc).__name__}: {exc} "
             "(set CCBKG_DEBUG=1 for a traceback, and please report it)")
         return EXIT_ERROR
+
+
+def _quiet_stdout() -> None:
+    """Point standard output at /dev/null, so that the interpreter's last flush into the
+    closed pipe prints nothing either."""
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, sys.stdout.fileno())
+    os.close(null)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 
 EXIT_OK, EXIT_DEFECTS, EXIT_ERROR = 0, 1, 2
+#: What a shell reports for a program stopped by SIGPIPE (128 + 13): the output's reader left.
+EXIT_BROKEN_PIPE = 141
 
 
 def err(message: str) -> None:
