@@ -182,7 +182,8 @@ expanded mandate and merged with the Digital Security Office (DSO). Protecting e
 one of the main priorities of the 2021 National Cyber Strategy. The country has launched
 several regional cyber initiatives, including a summer school on cyber law as well as a
 hackathon for students. The Examplian ambassador at the OSCE stressed the need for more
-cyber transparency. Global cyber initiatives are required to reduce risks.
+cyber transparency. Global cyber initiatives are required to reduce risks. Its yearly cyber
+report lists every incident highlighted in red.
 """
 
 
@@ -211,7 +212,7 @@ def test_the_rules_read_another_text_the_same_way(tmp_path: Path) -> None:
     # one initiative for each item, none for "global initiatives are required"
     assert set(_by_label(graph, CCB.Initiative)) == {
         "a summer school on cyber law", "a hackathon for students"}
-    statement, = _nodes(graph, CCB.Statement)
+    statement, = _nodes(graph, CCB.Statement)  # none for "every incident highlighted"
     assert graph.value(statement, CCB.venue) == URIRef(f"{ID}organisation/osce")
 
 

@@ -91,6 +91,8 @@ ADOPTING = {"assumed", "adopted", "taken", "takes", "follows", "followed", "purs
 APPROACH = {"approach", "stance", "posture"}
 REPORTING = {"highlighted", "stressed", "emphasised", "emphasized", "underlined",
              "underscored", "reiterated"}
+SPEAKERS = {"representative", "representatives", "delegation", "delegate", "minister",
+            "ambassador", "government", "spokesperson", "president"}
 # Where a clause ends: punctuation, or a word that starts another clause.
 CLAUSE_END = {",", ";", ":", ".", "!", "?"}
 CLAUSE_WORDS = frozenset({"has", "have", "had", "is", "are", "was", "were", "will", "while",
@@ -599,7 +601,7 @@ class _Drafter:
                     nxt = doc[piece.end:piece.end + 2] if piece.end + 2 <= span.end else None
                     on = piece.end + 1 if nxt is not None and [w.lower_ for w in nxt] == [
                         "and", "on"] else None
-            elif t.lower_ in AIMS and doc[t.i - 1].lower_ != "the" and any(
+            elif t.lower_ in AIMS and t.i > span.start and doc[t.i - 1].lower_ != "the" and any(
                     w.lower_ == "as" for w in doc[max(span.start, t.i - 3):t.i]):
                 as_ = max(w.i for w in doc[max(span.start, t.i - 3):t.i] if w.lower_ == "as")
                 pieces.append(_back(span, as_, participle=True))
@@ -759,11 +761,14 @@ class _Drafter:
                                             ("ccb:stance", "stance:supports")], [],
                                ["what the approach means, and what motivates it"])
             elif t.lower_ in REPORTING and "“" not in span.text[t.idx - span.start_char:]:
-                speaker = next((e.curie for s, e in found if s.end <= t.i and
-                                e.kind == "Country"), here)
+                countries = [e.curie for s, e in found if s.end <= t.i and e.kind == "Country"]
+                said = _clause(span, t.i)
+                if len(said) < 3 or (not countries and not any(
+                        w.lower_ in SPEAKERS for w in span.doc[span.start:t.i])):
+                    continue  # "every passage highlighted": no one speaks
                 venue = [("ccb:venue", e.curie) for _, e in found if e.kind in FORUMS]
-                self._node("statement", _clause(span, t.i), "ccb:Statement", "statement",
-                           cite, here, [("ccb:speaker", speaker), *venue], [],
+                self._node("statement", said, "ccb:Statement", "statement",
+                           cite, here, [("ccb:speaker", (countries or [here])[0]), *venue], [],
                            ["the text reports it without quoting: a description "
                             "(dcterms:description), no ccb:quote; who spoke and when"])
 
