@@ -322,11 +322,14 @@ def test_tutorial_end_to_end(tmp_path: Path, scratch: Path) -> None:
         result = _cli(scratch, *args)
         assert result.code == 0, (args, result.out, result.err)
         outputs[" ".join(args[:2])] = result.out
-    assert "wrote drafts/001-3140afe83ab7f272.ttl: 5 passages and 9 candidate nodes" in \
+    assert "wrote drafts/001-3140afe83ab7f272.ttl: 5 passages and 10 candidate nodes" in \
         outputs["draft src:3140afe83ab7f272"]
     # the fixture's third paragraph: an agreement signed in May 2022 (a month, as written),
-    # one under negotiation, an exercise the data does not know, the amount as stated
+    # one under negotiation, an exercise the data does not know, the amount as stated; the
+    # first paragraph's objective ("naming … as its central objective")
     for proposal in (
+            'objective:examplia-resilience-of-public-services a ccb:Objective ;\n'
+            '    rdfs:label "resilience of public services"@en ;',
             "ccb:party csirt:national-cert-romania ;\n    ccb:signatory country:examplia ;\n"
             "    ccb:actingThrough csirt:ex-cert ;\n    ccb:agreementStatus agstatus:signed ;",
             'time:inXSDgYearMonth "2022-05"^^xsd:gYearMonth .',

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
 import spacy
 from spacy.matcher import Matcher, PhraseMatcher
-from spacy.tokens import Span
+from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from ccbkg.core.errors import CcbkgError
@@ -60,7 +60,43 @@ PARTIES = {"Organisation", "InternationalOrganisation", "RegionalOrganisation",
 BODIES = {"CSIRT", "NationalAuthority", "GovernmentAgency"}
 FORUMS = {"Forum", "InternationalOrganisation", "RegionalOrganisation", "Alliance"}
 ACTIVITIES = {"Exercise", "TrainingInitiative"}
-NAMED = ("programme", "organisation", "csirt", "exercise")  # bodies, keyed by their name
+NAMED = ("programme", "organisation", "csirt", "exercise", "principle")  # keyed by name
+# Verbs (base forms) that open what an actor sets out to do: "to reduce …", "promoting …".
+PURPOSE = {"reduce", "increase", "strengthen", "improve", "enhance", "promote", "ensure",
+           "build", "develop", "support", "help", "protect", "foster", "raise", "establish",
+           "expand", "assist", "encourage", "combat", "prevent", "counter", "secure",
+           "advance", "boost", "deepen", "create", "implement", "provide", "achieve"}
+AIMS = {"objective", "objectives", "goal", "goals", "aim", "aims", "ambition", "ambitions",
+        "purpose", "mission", "priority", "priorities"}
+AIMING = {"aims", "aim", "aimed", "intended", "intends", "seeks", "seek", "designed", "meant",
+          "order"}  # … "to": "intended to reduce", "in order to"
+ASSISTING = {"assists", "assist", "assisted", "helps", "help", "helped", "supports"}
+PARTS = {"components", "pillars", "priorities", "objectives", "goals", "aims", "areas"}
+INCLUDING = {"include", "includes", "included", "comprise", "comprises", "are"}
+EMPHASIS = {"emphasis", "focus", "focused", "focuses", "focusing"}
+# Past forms of verbs of change (a development), and of mandates widened (a mandate expansion).
+CHANGED = {"expanded", "strengthened", "increased", "improved", "modernised", "modernized",
+           "reformed", "enhanced", "upgraded", "restructured", "broadened", "extended",
+           "reinforced"}
+GROWING = CHANGED | {"growing", "greater", "more"}  # … emphasis, attention: "increased emphasis"
+WIDENED = {"expanded", "extended", "broadened", "enlarged", "widened", "strengthened"}
+MERGING = {"merged", "merger", "merges", "merge"}
+HAVING = {"has", "have", "had"}
+SEVERAL = {"several", "many", "planned", "new", "numerous", "various", "some", "first", "its",
+           "their"}  # words before "initiatives" that make them the actor's own
+INTRODUCING = {"introduced", "proposed", "adopted", "launched", "presented", "endorsed"}
+EVENTS = {"Summit", "Event", "Conference", "Meeting"}
+ADOPTING = {"assumed", "adopted", "taken", "takes", "follows", "followed", "pursues",
+            "pursued", "assumes", "adopts"}
+APPROACH = {"approach", "stance", "posture"}
+REPORTING = {"highlighted", "stressed", "emphasised", "emphasized", "underlined",
+             "underscored", "reiterated"}
+SPEAKERS = {"representative", "representatives", "delegation", "delegate", "minister",
+            "ambassador", "government", "spokesperson", "president"}
+# Where a clause ends: punctuation, or a word that starts another clause.
+CLAUSE_END = {",", ";", ":", ".", "!", "?"}
+CLAUSE_WORDS = frozenset({"has", "have", "had", "is", "are", "was", "were", "will", "while",
+                          "which", "whose", "specifically", "since", "because"})
 FOOTNOTE = re.compile(r"\[\s*\w{0,3}\]")  # "[x]" (a footnote marker the text kept)
 _ACRONYM = r"^[A-Z][A-Za-z]*[A-Z]s?$"
 
@@ -161,6 +197,9 @@ class _Drafter:
         for name, entity in [*graph.names.items(), *graph.demonyms.items()]:
             self.entities[name] = entity
         self.names.add("NAME", [self.nlp.make_doc(name) for name in self.entities])
+        # the data's longer names, to read one the text misspells by a letter
+        self.spelled = [(name, entity) for name, entity in graph.names.items()
+                        if entity.known and len(name) >= 12 and " " in name]
         self.matcher = Matcher(self.nlp.vocab)
         name_part = {"TEXT": {"REGEX": r"^([A-Z][\w]*|of|for|and|on|-)$"}}
         self.matcher.add("ACRONYMED", [[{"IS_TITLE": True}, {**name_part, "OP": "*"},
@@ -200,6 +239,9 @@ class _Drafter:
             [{"TEXT": {"REGEX": r"^\d{1,2}$"}, "OP": "?"}, {"LOWER": {"IN": list(MONTHS)}},
              {"TEXT": {"REGEX": r"^(1[89]|20)\d{2}$"}}],
             [{"TEXT": {"REGEX": r"^(1[89]|20)\d{2}$"}}]])
+        self.matcher.add("PRINCIPLE", [[
+            {"IS_TITLE": True}, {"TEXT": {"REGEX": r"^([A-Z][\w]*|-|of|on|for)$"}, "OP": "*"},
+            {"ORTH": {"IN": ["Principles", "Principle"]}}]])
         self.matcher.add("MEMBER", [[{"LOWER": {"IN": ["member", "members"]}},
                                      {"LOWER": "state", "OP": "?"}, {"LOWER": "of"},
                                      {"LOWER": "the", "OP": "?"}]])
@@ -238,6 +280,8 @@ class _Drafter:
                 "claims need with `ccbkg passage add`",
                 *([f"# DECIDE: it holds a footnote marker ({marker.group()!r}): cut the "
                    "passages around it"] if marker else []),
+                *(f"# DECIDE: {piece.text!r} is read as {entity.curie} ({name!r}), one "
+                  "letter apart: check it" for piece, entity, name in self._misspelt(span)),
                 passage_block(self.source, key, default_label(span.text), span.start_char,
                               span.end_char)])
             sentences.append((head, [k for k in self.nodes if k not in before]))
@@ -261,7 +305,22 @@ class _Drafter:
                     piece = span.char_span(hit.start(), hit.end())
                     if piece is not None:
                         out.append((piece, Entity(_expand(node.iri), node.cls[4:], False)))
+        out += [(piece, entity) for piece, entity, _ in self._misspelt(span)]
         return sorted(out, key=lambda x: x[0].start)
+
+    def _misspelt(self, span: Span) -> list[tuple[Span, Entity, str]]:
+        """The data's names the sentence writes with one letter changed, added or left out
+        ("G7 Ise-Shina Summit"): the words, the entity and its name."""
+        out = []
+        for name, entity in self.spelled:
+            first = re.escape(name.split()[0])
+            for hit in re.finditer(rf"(?<!\w){first}\s", span.text):
+                for size in (len(name) - 1, len(name), len(name) + 1):
+                    piece = span.char_span(hit.start(), hit.start() + size)
+                    if piece is not None and piece.text[-1].isalnum() and \
+                            _one_apart(piece.text, name):
+                        out.append((piece, entity, name))
+        return out
 
     # ------------------------------------------------------------------ the rules
 
@@ -299,6 +358,12 @@ class _Drafter:
         self._funding(span, matches, found, here, cite)
         self._statements(span, found, here, cite)
         self._positions(span, here, cite)
+        self._objectives(span, here, cite)
+        self._developments(span, here, cite)
+        self._changes(span, found, here, dates, cite)
+        self._initiatives(span, found, here, cite)
+        self._principles(span, matches, found, here, cite)
+        self._approaches(span, found, here, cite)
 
     def _organisations(self, span: Span, matches: dict[str, list[Span]],
                        found: list[tuple[Span, Entity]], here: str | None, cite: str) -> None:
@@ -505,6 +570,208 @@ class _Drafter:
                        [], ["the stance, and whether the text states a position or reports a "
                             "statement (ccb:Statement)"])
 
+    def _objectives(self, span: Span, here: str | None, cite: str) -> None:
+        """Objectives: what follows "aims to", "intended to", "the ambition to", "assists …
+        in", "emphasis on" or "focused on"; the words before "constitutes one of the
+        objectives" or "as its central objective"; the items after "components include"."""
+        doc = span.doc
+        pieces: list[Span] = []
+        for t in span[:-1]:
+            after = doc[t.i + 1]
+            if (t.lower_ in AIMS | AIMING and after.lower_ in ("to", "of", "at")) or \
+                    t.lower_ in ASSISTING:  # "aim of promoting", "assists countries in …"
+                verb = next((w for w in doc[t.i + 2:min(span.end, t.i + 6)]
+                             if _purpose(w.lower_)), None)
+                if verb is not None and (verb.i == t.i + 2 or doc[verb.i - 1].lower_ == "in"):
+                    pieces += _split(_clause(span, verb.i, CLAUSE_WORDS - {"while"}),
+                                     _purpose_cut)
+            elif t.lower_ in PARTS and after.lower_ in INCLUDING:
+                items = _clause(span, t.i + 2, CLAUSE_WORDS - {"are", "is"}, {";", ".", ":"})
+                pieces += _split(items, _list_cut)
+            elif t.lower_ in EMPHASIS and not any(
+                    w.lower_ in GROWING for w in doc[max(span.start, t.i - 2):t.i]):
+                on = next((w.i for w in doc[t.i + 1:min(span.end, t.i + 3)]
+                           if w.lower_ == "on"), None)
+                while on is not None and on + 1 < span.end:
+                    piece = _clause(span, on + 1)
+                    close = next((w.i for w in piece if w.text == "”"), None)
+                    if piece[0].text == "“" and close is not None:  # "on “A” and on “B”"
+                        piece = doc[piece.start:close + 1]
+                    pieces.append(piece)
+                    nxt = doc[piece.end:piece.end + 2] if piece.end + 2 <= span.end else None
+                    on = piece.end + 1 if nxt is not None and [w.lower_ for w in nxt] == [
+                        "and", "on"] else None
+            elif t.lower_ in AIMS and t.i > span.start and doc[t.i - 1].lower_ != "the" and any(
+                    w.lower_ == "as" for w in doc[max(span.start, t.i - 3):t.i]):
+                as_ = max(w.i for w in doc[max(span.start, t.i - 3):t.i] if w.lower_ == "as")
+                pieces.append(_back(span, as_, participle=True))
+            elif t.lower_ in ("one", "among") and any(
+                    w.lower_ in AIMS for w in doc[t.i + 1:min(span.end, t.i + 5)]):
+                pieces.append(_back(span, t.i - 1))
+        for piece in pieces:
+            if len(piece) < 1:
+                continue
+            quoted = piece[0].text == "“" and piece[-1].text == "”"
+            inner = piece[1:-1] if quoted else piece
+            self._node("objective", piece, "ccb:Objective", "objective", cite, here,
+                       [("ccb:quote", literal(" ".join(inner.text.split())))] if quoted else [],
+                       [], ["who has it: ccb:hasObjective on the strategy, programme or "
+                            "initiative the sentence names"])
+
+    def _developments(self, span: Span, here: str | None, cite: str) -> None:
+        """Developments: a verb of change after "has" ("has significantly expanded …"), or
+        as a participle after a comma ("…, modernising both A and B": one for each), and
+        "increased emphasis … on …"."""
+        if here is None:
+            return
+        doc = span.doc
+        pieces: list[Span] = []
+        for t in span:
+            before = doc[max(span.start, t.i - 3):t.i]
+            nxt = doc[t.i + 1] if t.i + 1 < span.end else None
+            if nxt is not None and "mandate" in (nxt.lower_, doc[min(t.i + 2, span.end - 1)]
+                                                 .lower_):
+                continue
+            if t.lower_ in CHANGED and any(w.lower_ in HAVING for w in before):
+                pieces.append(_clause(span, t.i))
+            elif _changing(t.lower_) and t.i > span.start and doc[t.i - 1].text == ",":
+                whole = _clause(span, t.i)
+                if nxt is not None and nxt.lower_ == "both":
+                    pieces += _split(whole, lambda d, i: 1 if d[i].lower_ == "and" else 0)
+                else:
+                    pieces.append(whole)
+            elif t.lower_ in GROWING and nxt is not None and \
+                    nxt.lower_ in EMPHASIS | {"attention", "importance"}:
+                pieces.append(_clause(span, t.i, CLAUSE_WORDS - HAVING - {"is", "was"}))
+        for piece in pieces:
+            if len(piece):
+                self._node("development", piece, "ccb:Development", "development", cite, here,
+                           [("ccb:country", here)], [],
+                           ["who acts (ccb:actor), whether one is an aspect of another "
+                            "(ccb:aspectOf), and since when, if the text says"])
+
+    def _changes(self, span: Span, found: list[tuple[Span, Entity]], here: str | None,
+                 dates: list[When], cite: str) -> None:
+        """Organisational changes: a merger ("merged with") of the body before the verb and
+        the one after it; a mandate expansion ("an expanded mandate", "expanded its
+        mandate") of the body before it."""
+        doc = span.doc
+        bodies = [(s, e) for s, e in found if e.kind in PARTIES - {"Country"}]
+        for t in span:
+            before = [e for s, e in bodies if s.end <= t.i]
+            if t.lower_ in MERGING:
+                after = [e for s, e in bodies if s.start > t.i]
+                parties = list(dict.fromkeys(e.curie for e in (before[:1] + after[:1])))
+                if len(parties) < 2:
+                    continue
+                self._node("changeevent", _clause(span, t.i), "ccb:Merger", "merger", cite,
+                           here, [("org:originalOrganization", c) for c in parties], dates,
+                           ["the resulting organisation (org:resultingOrganization)"],
+                           key="-".join(c.split(":")[-1] for c in parties) + "-merger")
+            elif t.lower_ == "mandate" and before:
+                near = doc[max(span.start, t.i - 2):min(span.end, t.i + 3)]
+                widened = [w for w in near if w.lower_ in WIDENED]
+                if not widened:
+                    continue
+                words = doc[min(widened[0].i, t.i):max(widened[0].i, t.i) + 1]
+                body = before[-1].curie
+                self._node("changeevent", words, "ccb:MandateExpansion", "mandate expansion",
+                           cite, here, [("org:originalOrganization", body),
+                                        ("org:resultingOrganization", body)], dates,
+                           ["what the mandate now covers, and the label"],
+                           key=f"{body.split(':')[-1]}-mandate-expansion")
+
+    def _initiatives(self, span: Span, found: list[tuple[Span, Entity]], here: str | None,
+                     cite: str) -> None:
+        """Initiatives the text gives an actor ("several Canadian initiatives", "planned
+        initiatives"): one for each item after "including" or "such as", otherwise the
+        initiatives themselves; CBM initiatives in a sentence about confidence-building
+        measures."""
+        doc = span.doc
+        named = {i for s, _ in found for i in range(s.start, s.end)}
+        cbm = any(t.lower_ in ("cbm", "cbms") for t in span) or "confidence-building" in \
+            span.text.lower()
+        for t in span:
+            if t.lower_ not in ("initiative", "initiatives") or t.i in named:
+                continue
+            before = doc[max(span.start, t.i - 3):t.i]
+            own = [w for w in before if w.lower_ in SEVERAL or w.text in self.graph.demonyms]
+            if not own:
+                continue
+            agent = next((self.graph.demonyms[w.text].curie for w in before
+                          if w.text in self.graph.demonyms), here)
+            rest = _clause(span, t.i + 1, CLAUSE_WORDS, {";", ".", ":"})
+            venue = next((e.curie for s, e in found if t.i < s.start <= t.i + 3 and
+                          e.kind in FORUMS), None)
+            links = [("ccb:responsibleAgent", agent), ("ccb:venue", venue)]
+            lead = next((w.i for w in rest if w.lower_ in ("including", "such")), None)
+            if lead is None:
+                self._node("initiative", _clause(span, own[0].i), "ccb:Initiative",
+                           "initiative", cite, here, links, [],
+                           ["what it is, who runs it and its objectives (ccb:hasObjective)"
+                            ])
+                continue
+            start = lead + (2 if doc[lead].lower_ == "such" else 1)
+            items = _split(_clause(span, start, frozenset(), {";", ".", ":"}), _list_cut)
+            for item in items:
+                self._node("cbminit" if cbm else "initiative", item,
+                           "ccb:CBMInitiative" if cbm else "ccb:Initiative",
+                           "CBM initiative" if cbm else "initiative", cite, here, links, [],
+                           ["one node for each initiative the words name; its activity "
+                            "type (ccb:activityType) and subject"
+                            + (", and the CBM it relates to (ccb:relatesToCBM)" if cbm
+                               else "")])
+
+    def _principles(self, span: Span, matches: dict[str, list[Span]],
+                    found: list[tuple[Span, Entity]], here: str | None, cite: str) -> None:
+        """Named principles ("the Ise-Shima Principles"), who introduced them and at which
+        event, and the principles they include ("which included …")."""
+        doc = span.doc
+        for m in matches.get("PRINCIPLE", []):
+            m = _strip(m, self.graph)
+            if m.text in self.entities:
+                continue
+            introduced = any(t.lower_ in INTRODUCING for t in doc[span.start:m.start])
+            event = next((e.curie for _, e in found if e.kind in EVENTS), None)
+            node = self._node("principle", m, "ccb:Principle", "principle", cite, here, [
+                ("ccb:introducedBy", here if introduced else None),
+                ("ccb:introducedAt", event)], [], ["what it says, and who introduced it"])
+            lead = next((w.i for w in doc[m.end:min(span.end, m.end + 3)] if w.lower_ in (
+                "including", "include", "includes", "included")), None)
+            if lead is None:
+                continue
+            for item in _split(_clause(span, lead + 1), _list_cut):
+                part = self._node("principle", item, "ccb:Principle", "principle", cite, here,
+                                  [], [], [f"whether {node.iri} includes it"])
+                node.props.append(("ccb:includesPrinciple", part.iri))
+
+    def _approaches(self, span: Span, found: list[tuple[Span, Entity]], here: str | None,
+                    cite: str) -> None:
+        """A position for an approach an actor takes ("has assumed a balanced approach"),
+        and a statement the text reports without quoting it ("the Canadian representative
+        has highlighted the importance of …")."""
+        if here is None:
+            return
+        for t in span:
+            if t.lower_ in ADOPTING and t.i + 1 < span.end:
+                view = _clause(span, t.i + 1)
+                if any(w.lower_ in APPROACH for w in view):
+                    self._node("position", view, "ccb:Position", f"position (from {t.text!r})",
+                               cite, here, [("ccb:heldBy", here),
+                                            ("ccb:stance", "stance:supports")], [],
+                               ["what the approach means, and what motivates it"])
+            elif t.lower_ in REPORTING and "“" not in span.text[t.idx - span.start_char:]:
+                countries = [e.curie for s, e in found if s.end <= t.i and e.kind == "Country"]
+                said = _clause(span, t.i)
+                if len(said) < 3 or (not countries and not any(
+                        w.lower_ in SPEAKERS for w in span.doc[span.start:t.i])):
+                    continue  # "every passage highlighted": no one speaks
+                venue = [("ccb:venue", e.curie) for _, e in found if e.kind in FORUMS]
+                self._node("statement", said, "ccb:Statement", "statement",
+                           cite, here, [("ccb:speaker", (countries or [here])[0]), *venue], [],
+                           ["the text reports it without quoting: a description "
+                            "(dcterms:description), no ccb:quote; who spoke and when"])
+
     # ------------------------------------------------------------------ nodes
 
     def _node(self, prefix: str, words: Span, cls: str, what: str, cite: str,
@@ -559,6 +826,95 @@ def _trim(sent: Span) -> Span | None:
     end = max(start, tail.start() if tail else len(text))
     span = sent.char_span(start, end, alignment_mode="contract")
     return span if span is not None and len(span) > 2 else None
+
+
+def _clause(span: Span, start: int, stops: frozenset[str] = CLAUSE_WORDS,
+            ends: set[str] = CLAUSE_END) -> Span:
+    """The words from token `start` to the end of their clause: a mark of `ends` or a word
+    of `stops` outside quotation marks and brackets (empty when there are none)."""
+    depth, end = 0, start
+    for t in span.doc[start:span.end]:
+        depth = _nest(depth, t.text)
+        if depth == 0 and (t.text in ends or t.lower_ in stops):
+            break
+        end = t.i + 1
+    return span.doc[start:end]
+
+
+def _nest(depth: int, text: str) -> int:
+    """How deep in quotation marks and brackets the words are after the token `text`."""
+    if text in ("“", "("):
+        return depth + 1
+    return max(0, depth - 1) if text in ("”", ")") else depth
+
+
+def _split(piece: Span, cut: Callable[[Doc, int], int]) -> list[Span]:
+    """The parts of `piece` between the separators `cut` finds outside quotation marks and
+    brackets (`cut(doc, i)`: the separator's length in tokens at token i, or 0)."""
+    parts, depth, begin, i = [], 0, piece.start, piece.start
+    while i < piece.end:
+        depth = _nest(depth, piece.doc[i].text)
+        size = cut(piece.doc, i) if depth == 0 and i < piece.end - 1 else 0
+        if size:
+            parts.append(piece.doc[begin:i])
+            begin = i + size
+            i += size
+        else:
+            i += 1
+    parts.append(piece.doc[begin:piece.end])
+    return [p for p in parts if len(p)]
+
+
+def _list_cut(doc: Doc, i: int) -> int:
+    """A separator of a list's items: a comma (with "and" or "or" after it) or "as well
+    as"."""
+    if doc[i].text == ",":
+        return 2 if i + 1 < len(doc) and doc[i + 1].lower_ in ("and", "or") else 1
+    words = [t.lower_ for t in doc[i:i + 3]]
+    return 3 if words == ["as", "well", "as"] else 0
+
+
+def _purpose_cut(doc: Doc, i: int) -> int:
+    """A separator of two aims: "and" before a verb of purpose, or "while (also)"."""
+    if doc[i].lower_ == "while":
+        return 2 if i + 1 < len(doc) and doc[i + 1].lower_ == "also" else 1
+    if doc[i].lower_ != "and":
+        return 0
+    to = 1 if i + 1 < len(doc) and doc[i + 1].lower_ == "to" else 0  # "and to protect"
+    return 1 + to if i + 1 + to < len(doc) and _purpose(doc[i + 1 + to].lower_) else 0
+
+
+def _purpose(word: str) -> bool:
+    """Whether a word is a verb of purpose, as written or as its -ing form."""
+    stem = word[:-3] if word.endswith("ing") else None
+    return word in PURPOSE or (stem is not None and (stem in PURPOSE or stem + "e" in PURPOSE))
+
+
+def _changing(word: str) -> bool:
+    """Whether a word is the -ing form of a verb of change ("modernising")."""
+    return word.endswith("ing") and word[:-3] + "ed" in CHANGED
+
+
+def _back(span: Span, last: int, participle: bool = False) -> Span:
+    """The words of the clause that ends at token `last` (back to the sentence's start or a
+    comma), with a `participle` that leads them left out ("naming resilience": "resilience")."""
+    begin = last
+    while begin > span.start and span.doc[begin - 1].text not in CLAUSE_END:
+        begin -= 1
+    if participle and begin < last and span.doc[begin].lower_.endswith("ing"):
+        begin += 1
+    return span.doc[begin:last]
+
+
+def _one_apart(written: str, name: str) -> bool:
+    """Whether two words differ by one letter: one changed, added or left out."""
+    if written == name or abs(len(written) - len(name)) > 1:
+        return False
+    i = 0
+    while i < min(len(written), len(name)) and written[i] == name[i]:
+        i += 1
+    return written[i + 1:] == name[i + 1:] or written[i:] == name[i + 1:] or \
+        written[i + 1:] == name[i:]
 
 
 def _strip(span: Span, graph: Gazetteer) -> Span:
