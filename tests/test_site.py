@@ -810,11 +810,30 @@ SVG_PROBE = """(() => {
       if (w > 1 && h > 2) overlaps.push(s + ' / ' + u);
     }
   }
+  // An arrow (a path or line with a marker at its end) must not run through an arrow's label
+  // (text.rel): every point 1 unit apart along it, against the label's box in SVG units.
+  const labels = [...document.querySelectorAll('text.rel')].map(t => [t.textContent,
+                                                                       t.getBBox()]);
+  const arrows = [...document.querySelectorAll('path[marker-end], line[marker-end]')];
+  const crossed = [];
+  for (const e of arrows) {
+    const length = e.getTotalLength();
+    for (const [s, b] of labels) {
+      for (let d = 0; d <= length; d += 1) {
+        const p = e.getPointAtLength(d);
+        if (p.x > b.x && p.x < b.x + b.width && p.y > b.y && p.y < b.y + b.height) {
+          crossed.push(s + ' crossed by ' + (e.getAttribute('d') || '').slice(0, 40));
+          break;
+        }
+      }
+    }
+  }
   return JSON.stringify({
     width: document.documentElement.getBoundingClientRect().width,
     height: document.documentElement.getBoundingClientRect().height,
     title: (document.querySelector('title') || {}).textContent || '',
-    texts: boxes.length, overlaps: overlaps});
+    texts: boxes.length, overlaps: overlaps, arrows: arrows.length, labels: labels.length,
+    crossed: crossed});
 })()"""
 AXE = REPO / "tests" / "vendor" / "axe-core" / "axe.min.js"
 # Colour contrast (the costly rule) is checked at the first width only: the stylesheet's
@@ -910,6 +929,15 @@ def test_browser_no_text_overlaps_text_in_any_diagram(visits: list[Visit]) -> No
 
 
 @pytest.mark.slow
+def test_browser_no_arrow_runs_through_an_arrow_label_in_any_diagram(
+        visits: list[Visit]) -> None:
+    ontology = next(v for v in visits if v.page == "diagrams/ontology.svg")
+    assert ontology.probe["arrows"] > 10 and ontology.probe["labels"] > 10, ontology.probe
+    svgs = [v for v in visits if v.page.endswith(".svg")]
+    assert {v.page: v.probe["crossed"][:5] for v in svgs if v.probe["crossed"]} == {}
+
+
+@pytest.mark.slow
 def test_browser_overlap_probe_finds_text_over_text(browser: Browser, tmp_path: Path) -> None:
     svg = tmp_path / "bad.svg"
     svg.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="200" height="200">'
@@ -918,6 +946,21 @@ def test_browser_overlap_probe_finds_text_over_text(browser: Browser, tmp_path: 
                    '<text x="10" y="150">apart</text></svg>')
     probe, _ = browser.visit(svg.as_uri(), DESKTOP, SVG_PROBE)
     assert probe["overlaps"] == ["first label / second label"], probe
+
+
+@pytest.mark.slow
+def test_browser_crossing_probe_finds_an_arrow_through_a_label(browser: Browser,
+                                                               tmp_path: Path) -> None:
+    svg = tmp_path / "bad.svg"
+    svg.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="300" height="200">'
+                   '<title>t</title><defs><marker id="m"><path d="M0,0 L4,2 L0,4 z"/></marker>'
+                   '</defs><text class="rel" x="20" y="60">crossed label</text>'
+                   '<text class="rel" x="20" y="150">clear label</text>'
+                   '<path d="M60,10 C60,40 70,80 70,100" stroke="black" fill="none" '
+                   'marker-end="url(#m)"/></svg>')
+    probe, _ = browser.visit(svg.as_uri(), DESKTOP, SVG_PROBE)
+    assert probe["arrows"] == 1 and probe["labels"] == 2, probe
+    assert [c.split(" crossed by ")[0] for c in probe["crossed"]] == ["crossed label"], probe
 
 
 @pytest.mark.slow
