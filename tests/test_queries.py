@@ -954,9 +954,9 @@ def test_pages_of_a_listing_put_together_are_the_listing() -> None:
 @pytest.mark.parametrize("name", [q.name for q in query_catalogue.catalogue(REPO)])
 def test_every_page_of_every_bundled_query_is_its_slice_of_the_answer(
         store: ox.Store, catalogue: dict[str, QueryInfo], name: str) -> None:
-    """Page k of n rows (LIMIT and OFFSET added to the query) is rows [k*n, (k+1)*n) of the
-    whole answer, for page sizes 3 and 7: the second page, the last one and the one after it
-    (empty)."""
+    """Page k of n rows is rows [k*n, (k+1)*n) of the whole answer, for page sizes 3 and 7:
+    the second page, the last one and the one after it (empty), as the embedded store pages
+    (cut from the answer) and as an endpoint is asked for them (LIMIT and OFFSET added)."""
     info = catalogue[name]
     bindings = bind(info, {})
     whole = run_embedded(store, info.text, bindings).rows
@@ -964,8 +964,11 @@ def test_every_page_of_every_bundled_query_is_its_slice_of_the_answer(
     for size in (3, 7):
         last = (len(whole) - 1) // size
         for k in sorted({1, last, last + 1}):
-            page = run_embedded(store, paged(info.text, size, k * size), bindings).rows
+            page = run_embedded(store, info.text, bindings, limit=size, offset=k * size).rows
             assert page == whole[k * size:(k + 1) * size], (name, size, k)
+    tail = (len(whole) - 1) // 7 * 7  # the offset of the last page of 7
+    asked = run_embedded(store, paged(info.text, 7, tail), bindings).rows
+    assert asked == whole[tail:], name
 
 
 def test_a_full_page_says_the_command_for_the_next_page() -> None:

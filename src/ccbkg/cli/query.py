@@ -23,7 +23,7 @@ from ccbkg.curate.freeze import freeze
 from ccbkg.project.layout import read_regular
 from ccbkg.query.catalogue import QueryInfo, bind, catalogue, find, user_query
 from ccbkg.query.entities import labels, resolve
-from ccbkg.query.guard import analyse, guard, paged
+from ccbkg.query.guard import analyse, guard, pageable, paged
 from ccbkg.query.parameters import EVERY, ParamType
 from ccbkg.query.prefixes import declare
 from ccbkg.query.render import FORMATS, Results, render
@@ -225,7 +225,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     bindings = bind(info, values)
     where = str(info.path or info.name)
     # One row more than the page, to tell whether a next page follows.
-    text = paged(info.text, None if args.limit is None else args.limit + 1, args.offset, where)
+    limit = None if args.limit is None else args.limit + 1
+    if args.limit is not None or args.offset is not None:
+        pageable(info.text, where)
     analysis = None
     if info.path is None:
         analysis = analyse(info.text, info.name)
@@ -234,6 +236,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         guard(analysis, embedded=args.endpoint is None)
     if args.endpoint:
         _allow_host(check_endpoint(args.endpoint))
+        text = paged(info.text, limit, args.offset, where)
         results = run_remote(args.endpoint, text, bindings, analysis=analysis,
                                    timeout=args.timeout, where=where,
                                    allow_network=args.allow_network,
@@ -243,9 +246,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
             return 0
     else:
         store = store or embedded_store(args.root)
-        results = run_embedded(store, text, bindings,
-                                     timeout=args.timeout, memory=args.max_memory, where=where,
-                                     allow_network=args.allow_network)
+        results = run_embedded(store, info.text, bindings,
+                               timeout=args.timeout, memory=args.max_memory, where=where,
+                               allow_network=args.allow_network, limit=limit,
+                               offset=args.offset or 0)
     if args.limit is not None and len(results.rows) > args.limit:
         results = Results(results.variables, results.rows[:args.limit])
         print(f"ccbkg: more rows follow; the next page: {_next_page(args)}", file=sys.stderr)
