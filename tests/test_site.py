@@ -535,6 +535,16 @@ def test_release_line_and_footer_agree_with_the_changelog(site: Path) -> None:
     assert f"ccbkg {heading}." in index
 
 
+def test_ontology_diagram_alt_text_tells_only_what_is_drawn(site: Path) -> None:
+    page = (site / "ontology.html").read_text(encoding="utf-8")
+    alt = html.unescape(re.search(r'<img src="diagrams/ontology.svg" alt="([^"]+)"', page)[1])
+    svg = (site / "diagrams" / "ontology.svg").read_text(encoding="utf-8")
+    arrowheads = re.findall(r'<marker [^>]*><path [^>]*fill="([^"]+)"', svg)
+    assert arrowheads and "none" not in arrowheads and "#ffffff" not in arrowheads
+    assert "hollow" not in alt, "the diagram draws no hollow arrowheads"
+    assert "⊑" in alt and "⊑ " in svg and "labelled arrows" in alt and 'class="rel"' in svg
+
+
 def test_diagrams_link_their_nodes_and_pages_link_the_full_size_diagram(site: Path) -> None:
     ns = {"svg": "http://www.w3.org/2000/svg"}
     for name, target in (("ontology.svg", "../ontology.html#"),
