@@ -3,6 +3,7 @@ relations (layered), the agreements network (a hub and a circle) and the timelin
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import defaultdict
 from collections.abc import Callable
@@ -178,14 +179,14 @@ def ontology_diagram(view: View, href: Href) -> Drawing:
     svg.text(margin, grid_top + 16, "Classes linked only to reused classes or literals",
              size=11.5, fill=GREY)
     taken: list[Box] = list(place.values())
-    edges = [(_curve(place[a], place[b]), ", ".join(names))
+    edges = [(_route(place[a], place[b], taken), ", ".join(names))
              for (a, b), names in sorted(arrows.items(), key=lambda kv: (
                  boxes[kv[0][0]].name, boxes[kv[0][1]].name))]
-    curves = [_points(curve) for curve, _ in edges]
-    for curve, _ in edges:
-        (x1, y1), c1, c2, (x2, y2) = curve
-        svg.path(f"M{num(x1)},{num(y1)} C{num(c1[0])},{num(c1[1])} {num(c2[0])},{num(c2[1])} "
-                 f"{num(x2)},{num(y2)}", stroke=INK, marker="rel")
+    curves = [[q for curve in route for q in _points(curve)] for route, _ in edges]
+    for route, _ in edges:
+        svg.path(f"M{num(route[0][0][0])},{num(route[0][0][1])} " + " ".join(
+            f"C{num(c1[0])},{num(c1[1])} {num(c2[0])},{num(c2[1])} {num(end[0])},{num(end[1])}"
+            for _, c1, c2, end in route), stroke=INK, marker="rel")
     for (_, label), points in zip(edges, curves, strict=True):
         _label(svg, points, label, taken, curves)
     for n, cb in sorted(boxes.items(), key=lambda kv: kv[1].name):
@@ -217,17 +218,42 @@ Point = tuple[float, float]
 Curve = tuple[Point, Point, Point, Point]  # a cubic Bézier: start, two controls, end
 
 
-def _curve(a: Box, b: Box) -> Curve:
-    """An arrow between two boxes: down or up between rows, an arc within a row."""
+def _route(a: Box, b: Box, boxes: list[Box]) -> list[Curve]:
+    """An arrow between two boxes: an arc within a row; down or up between rows, one curve
+    where it passes no other box, else down (or up) through the nearest gap of each row it
+    passes."""
     ax, ay, aw, ah = a
     bx, by, bw, bh = b
     x1, x2 = ax + aw / 2, bx + bw / 2
     if by == ay:
         lift = 40 + abs(x2 - x1) / 8
-        return (x1, ay), (x1, ay - lift), (x2, ay - lift), (x2, by)
+        return [((x1, ay), (x1, ay - lift), (x2, ay - lift), (x2, by))]
     y1, y2 = (ay + ah, by) if by > ay else (ay, by + bh)
-    dy = (y2 - y1) / 2
-    return (x1, y1), (x1, y1 + dy), (x2, y2 - dy), (x2, y2)
+    others = [box for box in boxes if box not in (a, b)]
+    direct = _s_curve((x1, y1), (x2, y2))
+    if not any(_inside(q, box) for q in _points(direct) for box in others):
+        return [direct]
+    passed = sorted({box[1] for box in others if min(y1, y2) < box[1] < max(y1, y2)},
+                    reverse=y2 < y1)
+    stops = [(x1, y1)]
+    for top in passed:
+        row = sorted(box for box in others if box[1] == top)
+        bottom = max(box[1] + box[3] for box in row)
+        mid = (top + bottom) / 2
+        x = min(_points(direct), key=lambda q: abs(q[1] - mid))[0]
+        gaps = [row[0][0] - 20, *((left[0] + left[2] + right[0]) / 2
+                                  for left, right in itertools.pairwise(row)),
+                row[-1][0] + row[-1][2] + 20]
+        gx = min(gaps, key=lambda g: abs(g - x))
+        stops += [(gx, top), (gx, bottom)] if y2 > y1 else [(gx, bottom), (gx, top)]
+    stops.append((x2, y2))
+    return [_s_curve(p, q) for p, q in itertools.pairwise(stops)]
+
+
+def _s_curve(p: Point, q: Point) -> Curve:
+    """A curve from p to q that leaves and arrives vertically."""
+    dy = (q[1] - p[1]) / 2
+    return p, (p[0], p[1] + dy), (q[0], q[1] - dy), q
 
 
 def _points(curve: Curve, step: float = 2.0) -> list[Point]:
