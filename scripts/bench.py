@@ -327,7 +327,6 @@ def _query_child(args: argparse.Namespace) -> None:
     from ccbkg.project.layout import Project, Role
     from ccbkg.project.load import load
     from ccbkg.query.catalogue import bind, catalogue
-    from ccbkg.query.guard import paged
     from ccbkg.query.run import run_embedded
 
     root = _tree(args, args.size, 0)
@@ -344,14 +343,12 @@ def _query_child(args: argparse.Namespace) -> None:
             listing = name != info.name
             if name in skip:
                 continue
-            text = info.text
             form = ", ".join(f"{k}={v}" for k, v in values.items()) or "defaults"
-            if name.endswith(": a page)"):
-                # the page in the middle of the listing (--limit/--offset)
-                offset = listed.get(name.replace(": a page)", ")"), 0) // 2
-                text = paged(text, args.page, offset)
-                form = f"--limit {args.page} --offset {offset}"
             page = name.endswith(": a page)")
+            limit, offset = None, 0
+            if page:  # the page in the middle of the listing, as `--limit/--offset` cuts it
+                limit, offset = args.page, listed.get(name.replace(": a page)", ")"), 0) // 2
+                form = f"--limit {args.page} --offset {offset}"
             print(json.dumps({"start": name, "form": form, "listing": listing, "page": page}),
                   flush=True)
             bindings = bind(info, values)
@@ -359,7 +356,7 @@ def _query_child(args: argparse.Namespace) -> None:
             rows = 0
             while len(times) < (runs if not times or times[0] < 2000 else 3):
                 t = time.perf_counter()
-                result = run_embedded(store, text, bindings)
+                result = run_embedded(store, info.text, bindings, limit=limit, offset=offset)
                 times.append((time.perf_counter() - t) * 1000)
                 rows = len(result.rows)
             listed[name] = rows

@@ -9,6 +9,7 @@ import contextlib
 import csv
 import io
 import json
+import shlex
 import shutil
 import socket
 import subprocess
@@ -948,6 +949,49 @@ def test_pages_of_a_listing_put_together_are_the_listing() -> None:
         assert got_header == header and len(page) == min(size, len(rows) - offset)
         pages += page
     assert pages == rows
+
+
+@pytest.mark.parametrize("name", [q.name for q in query_catalogue.catalogue(REPO)])
+def test_every_page_of_every_bundled_query_is_its_slice_of_the_answer(
+        store: ox.Store, catalogue: dict[str, QueryInfo], name: str) -> None:
+    """Page k of n rows is rows [k*n, (k+1)*n) of the whole answer, for page sizes 3 and 7:
+    the second page, the last one and the one after it (empty), as the embedded store pages
+    (cut from the answer) and as an endpoint is asked for them (LIMIT and OFFSET added)."""
+    info = catalogue[name]
+    bindings = bind(info, {})
+    whole = run_embedded(store, info.text, bindings).rows
+    assert whole, f"{name}: no rows with the defaults, so no page to compare"
+    for size in (3, 7):
+        last = (len(whole) - 1) // size
+        for k in sorted({1, last, last + 1}):
+            page = run_embedded(store, info.text, bindings, limit=size, offset=k * size).rows
+            assert page == whole[k * size:(k + 1) * size], (name, size, k)
+    tail = (len(whole) - 1) // 7 * 7  # the offset of the last page of 7
+    asked = run_embedded(store, paged(info.text, 7, tail), bindings).rows
+    assert asked == whole[tail:], name
+
+
+def test_a_full_page_says_the_command_for_the_next_page() -> None:
+    """When more rows follow a page, stderr gives the exact command for the next one; run, it
+    gives the next slice; the last page gives no such line."""
+    alb = expected_for("timeline", "https://w3id.org/ccbkg/id/country/ALB")[1:]
+    size, offset = 2, 1
+    assert len(alb) > 3 * size
+    args = ["query", "run", "timeline", "--param", "country=ALB", "--format", "csv",
+            "--limit", str(size), "--offset", str(offset)]
+    done = run_cli(*args)
+    assert done.code == 0, done.err
+    hint = [line for line in done.err.splitlines() if "the next page:" in line]
+    assert len(hint) == 1, done.err
+    command = shlex.split(hint[0].split("the next page: ", 1)[1])
+    assert command[0] == "ccbkg" and "--offset" in command
+    assert command[command.index("--offset") + 1] == str(offset + size)
+    following = run_cli(*command[1:])
+    assert following.code == 0, following.err
+    assert csv_rows(following.out)[1:] == alb[offset + size:offset + 2 * size]
+    final = run_cli(*args[:-1], str(len(alb) - size))
+    assert final.code == 0 and csv_rows(final.out)[1:] == alb[-size:]
+    assert "next page" not in final.err, final.err
 
 
 @pytest.mark.parametrize(("text", "message"), [

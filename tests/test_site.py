@@ -540,6 +540,16 @@ def test_release_line_and_footer_agree_with_the_changelog(site: Path) -> None:
     assert f"ccbkg {heading}." in index
 
 
+def test_ontology_diagram_alt_text_tells_only_what_is_drawn(site: Path) -> None:
+    page = (site / "ontology.html").read_text(encoding="utf-8")
+    alt = html.unescape(re.search(r'<img src="diagrams/ontology.svg" alt="([^"]+)"', page)[1])
+    svg = (site / "diagrams" / "ontology.svg").read_text(encoding="utf-8")
+    arrowheads = re.findall(r'<marker [^>]*><path [^>]*fill="([^"]+)"', svg)
+    assert arrowheads and "none" not in arrowheads and "#ffffff" not in arrowheads
+    assert "hollow" not in alt, "the diagram draws no hollow arrowheads"
+    assert "⊑" in alt and "⊑ " in svg and "labelled arrows" in alt and 'class="rel"' in svg
+
+
 def test_diagrams_link_their_nodes_and_pages_link_the_full_size_diagram(site: Path) -> None:
     ns = {"svg": "http://www.w3.org/2000/svg"}
     for name, target in (("ontology.svg", "../ontology.html#"),
@@ -815,11 +825,37 @@ SVG_PROBE = """(() => {
       if (w > 1 && h > 2) overlaps.push(s + ' / ' + u);
     }
   }
+  // An arrow (a path or line with a marker at its end) must not run through an arrow's label
+  // (text.rel) nor through a box (a rect other than the background; where an arrow starts
+  // and ends, it touches its boxes' edges): every point 1 unit apart along it, against the
+  // label's or the box's area in SVG units (a box's less a unit all round).
+  const labels = [...document.querySelectorAll('text.rel')].map(t => [t.textContent,
+                                                                       t.getBBox()]);
+  const width = document.documentElement.getBBox().width;
+  const rects = [...document.querySelectorAll('rect')].map(r => r.getBBox())
+    .filter(b => b.width < width - 1 && b.width > 2 && b.height > 2)
+    .map(b => ['box at ' + Math.round(b.x) + ',' + Math.round(b.y),
+               {x: b.x + 1, y: b.y + 1, width: b.width - 2, height: b.height - 2}]);
+  const arrows = [...document.querySelectorAll('path[marker-end], line[marker-end]')];
+  const crossed = [];
+  for (const e of arrows) {
+    const length = e.getTotalLength();
+    for (const [s, b] of [...labels, ...rects]) {
+      for (let d = 0; d <= length; d += 1) {
+        const p = e.getPointAtLength(d);
+        if (p.x > b.x && p.x < b.x + b.width && p.y > b.y && p.y < b.y + b.height) {
+          crossed.push(s + ' crossed by ' + (e.getAttribute('d') || '').slice(0, 40));
+          break;
+        }
+      }
+    }
+  }
   return JSON.stringify({
     width: document.documentElement.getBoundingClientRect().width,
     height: document.documentElement.getBoundingClientRect().height,
     title: (document.querySelector('title') || {}).textContent || '',
-    texts: boxes.length, overlaps: overlaps});
+    texts: boxes.length, overlaps: overlaps, arrows: arrows.length, labels: labels.length,
+    rects: rects.length, crossed: crossed});
 })()"""
 AXE = REPO / "tests" / "vendor" / "axe-core" / "axe.min.js"
 # Colour contrast (the costly rule) is checked at the first width only: the stylesheet's
@@ -915,6 +951,16 @@ def test_browser_no_text_overlaps_text_in_any_diagram(visits: list[Visit]) -> No
 
 
 @pytest.mark.slow
+def test_browser_no_arrow_runs_through_an_arrow_label_or_a_box_in_any_diagram(
+        visits: list[Visit]) -> None:
+    ontology = next(v for v in visits if v.page == "diagrams/ontology.svg")
+    assert ontology.probe["arrows"] > 10 and ontology.probe["labels"] > 10, ontology.probe
+    assert ontology.probe["rects"] > 20, ontology.probe
+    svgs = [v for v in visits if v.page.endswith(".svg")]
+    assert {v.page: v.probe["crossed"][:5] for v in svgs if v.probe["crossed"]} == {}
+
+
+@pytest.mark.slow
 def test_browser_overlap_probe_finds_text_over_text(browser: Browser, tmp_path: Path) -> None:
     svg = tmp_path / "bad.svg"
     svg.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="200" height="200">'
@@ -923,6 +969,26 @@ def test_browser_overlap_probe_finds_text_over_text(browser: Browser, tmp_path: 
                    '<text x="10" y="150">apart</text></svg>')
     probe, _ = browser.visit(svg.as_uri(), DESKTOP, SVG_PROBE)
     assert probe["overlaps"] == ["first label / second label"], probe
+
+
+@pytest.mark.slow
+def test_browser_crossing_probe_finds_an_arrow_through_a_label_or_a_box(
+        browser: Browser, tmp_path: Path) -> None:
+    svg = tmp_path / "bad.svg"
+    svg.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="300" height="200">'
+                   '<title>t</title><defs><marker id="m"><path d="M0,0 L4,2 L0,4 z"/></marker>'
+                   '</defs><rect width="300" height="200" fill="#fff"/>'
+                   '<text class="rel" x="20" y="60">crossed label</text>'
+                   '<text class="rel" x="150" y="150">clear label</text>'
+                   '<rect x="40" y="110" width="60" height="20"/>'
+                   '<rect x="200" y="10" width="60" height="20"/>'
+                   '<rect x="50" y="180" width="40" height="15"/>'
+                   '<path d="M60,10 C60,40 70,80 70,180" stroke="black" fill="none" '
+                   'marker-end="url(#m)"/></svg>')
+    probe, _ = browser.visit(svg.as_uri(), DESKTOP, SVG_PROBE)
+    assert probe["arrows"] == 1 and probe["labels"] == 2 and probe["rects"] == 3, probe
+    assert [c.split(" crossed by ")[0] for c in probe["crossed"]] == ["crossed label",
+                                                                     "box at 40,110"], probe
 
 
 @pytest.mark.slow

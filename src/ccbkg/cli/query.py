@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import shutil
 import socket
 import sys
@@ -22,10 +23,10 @@ from ccbkg.curate.freeze import freeze
 from ccbkg.project.layout import read_regular
 from ccbkg.query.catalogue import QueryInfo, bind, catalogue, find, user_query
 from ccbkg.query.entities import labels, resolve
-from ccbkg.query.guard import analyse, guard, paged
+from ccbkg.query.guard import analyse, guard, pageable, paged
 from ccbkg.query.parameters import EVERY, ParamType
 from ccbkg.query.prefixes import declare
-from ccbkg.query.render import FORMATS, render
+from ccbkg.query.render import FORMATS, Results, render
 from ccbkg.query.run import (
     DEFAULT_MEMORY_MIB,
     DEFAULT_TIMEOUT,
@@ -102,9 +103,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                      help="show only these columns, in this order (every format)")
     run.add_argument("--limit", type=_rows(1), metavar="N",
                      help="one page of a SELECT query's rows: at most N rows (with --offset, "
-                          "the rows after the first M; the query must have ORDER BY)")
+                          "the rows after the first M; the query must have ORDER BY); when "
+                          "more rows follow, the command for the next page is printed on "
+                          "stderr")
     run.add_argument("--offset", type=_rows(0), metavar="M",
-                     help="leave out the first M rows (see --limit)")
+                     help="leave out the first M rows (see --limit): `--limit 100 --offset "
+                          "200` is the third page of 100 rows")
     run.add_argument("--endpoint", metavar="URL",
                      help="query this SPARQL 1.1 endpoint instead of the embedded store")
     run.add_argument("--timeout", type=_timeout, default=DEFAULT_TIMEOUT, metavar="S",
@@ -220,7 +224,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 print(f"ccbkg: {name}={value} is {values[name]}", file=sys.stderr)
     bindings = bind(info, values)
     where = str(info.path or info.name)
-    text = paged(info.text, args.limit, args.offset, where)
+    # One row more than the page, to tell whether a next page follows.
+    limit = None if args.limit is None else args.limit + 1
+    if args.limit is not None or args.offset is not None:
+        pageable(info.text, where)
     analysis = None
     if info.path is None:
         analysis = analyse(info.text, info.name)
@@ -229,6 +236,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         guard(analysis, embedded=args.endpoint is None)
     if args.endpoint:
         _allow_host(check_endpoint(args.endpoint))
+        text = paged(info.text, limit, args.offset, where)
         results = run_remote(args.endpoint, text, bindings, analysis=analysis,
                                    timeout=args.timeout, where=where,
                                    allow_network=args.allow_network,
@@ -238,9 +246,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
             return 0
     else:
         store = store or embedded_store(args.root)
-        results = run_embedded(store, text, bindings,
-                                     timeout=args.timeout, memory=args.max_memory, where=where,
-                                     allow_network=args.allow_network)
+        results = run_embedded(store, info.text, bindings,
+                               timeout=args.timeout, memory=args.max_memory, where=where,
+                               allow_network=args.allow_network, limit=limit,
+                               offset=args.offset or 0)
+    if args.limit is not None and len(results.rows) > args.limit:
+        results = Results(results.variables, results.rows[:args.limit])
+        print(f"ccbkg: more rows follow; the next page: {_next_page(args)}", file=sys.stderr)
     label_of = None
     if args.format in ("table", "md") and not args.iris and store is not None \
             and not args.endpoint:
@@ -250,6 +262,27 @@ def _cmd_run(args: argparse.Namespace) -> int:
                                   width=width))
     sys.stdout.flush()
     return 0
+
+
+def _next_page(args: argparse.Namespace) -> str:
+    """The command line that gives the page after this one (the options that change the
+    answer kept, in their canonical form)."""
+    words = ["ccbkg", "query", "run"]
+    words += [args.name] if args.name is not None else ["--file", str(args.file)] \
+        if args.file is not None else ["--sparql", args.sparql]
+    for name, value in args.param:
+        words += ["--param", f"{name}={value}"]
+    words += ["--format", args.format] if args.format != "table" else []
+    words += ["--iris"] if args.iris else []
+    words += ["--columns", ",".join(args.columns)] if args.columns else []
+    words += ["--limit", str(args.limit), "--offset", str((args.offset or 0) + args.limit)]
+    words += ["--endpoint", args.endpoint] if args.endpoint else []
+    words += ["--timeout", f"{args.timeout:g}"] if args.timeout != DEFAULT_TIMEOUT else []
+    words += ["--max-memory", str(args.max_memory)] \
+        if args.max_memory != DEFAULT_MEMORY_MIB else []
+    words += ["--allow-network"] if args.allow_network else []
+    words += ["--root", str(args.root)] if args.root is not None else []
+    return shlex.join(words)
 
 
 def _chosen(args: argparse.Namespace) -> QueryInfo:

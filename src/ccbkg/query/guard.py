@@ -52,14 +52,10 @@ def guard(analysis: Analysis, *, embedded: bool) -> None:
                          "the update to an endpoint with --endpoint")
 
 
-def paged(text: str, limit: int | None, offset: int | None, name: str = "the query") -> str:
-    """The text of one page of a SELECT query's rows: LIMIT and OFFSET appended.
-
-    The rows must have an order (ORDER BY) for pages to follow on from each other; a query with
-    its own LIMIT, OFFSET or final VALUES block is refused rather than rewritten.
-    """
-    if limit is None and offset is None:
-        return text
+def pageable(text: str, name: str = "the query") -> None:
+    """Refuse a query whose rows cannot be paged: not a SELECT, no ORDER BY (pages of
+    unordered rows may overlap or leave rows out), its own LIMIT or OFFSET, or a final VALUES
+    block (which LIMIT and OFFSET would have to come before)."""
     from rdflib.plugins.sparql.parser import parseQuery
 
     form = analyse(text, name).form
@@ -77,6 +73,15 @@ def paged(text: str, limit: int | None, offset: int | None, name: str = "the que
                "with --limit and --offset" if "valuesClause" in parsed else "")
     if problem:
         raise CcbkgError(f"{name}: {problem}")
+
+
+def paged(text: str, limit: int | None, offset: int | None, name: str = "the query") -> str:
+    """The text of one page of a SELECT query's rows, for an endpoint: LIMIT and OFFSET
+    appended (the embedded store pages the answer instead: `run_embedded`'s limit and
+    offset). A query that `pageable` refuses is refused."""
+    if limit is None and offset is None:
+        return text
+    pageable(text, name)
     page = (f"LIMIT {limit} " if limit is not None else "") + \
         (f"OFFSET {offset}" if offset is not None else "")
     return f"{text.rstrip()}\n{page.strip()}\n"

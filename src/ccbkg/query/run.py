@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import itertools
 import math
 import os
 import resource
@@ -53,15 +54,19 @@ def embedded_store(root: Path | None = None) -> ox.Store:
 
 def run_embedded(store: ox.Store, text: str, bindings: Mapping[str, Term] | None = None,
                  *, timeout: float | None = None, memory: int = DEFAULT_MEMORY_MIB,
-                 where: str = "the query", allow_network: bool = False) -> Results:
+                 where: str = "the query", allow_network: bool = False,
+                 limit: int | None = None, offset: int = 0) -> Results:
     """Run a query on the store with the default graph as the union of all graphs.
 
     SERVICE is refused unless allow_network (where names the query in the message). With a
     `timeout`, the query runs in a child process, a fork of this one that shares the loaded
     store, whose memory may grow by `memory` MiB at most; it is killed at the deadline.
+    A page of a SELECT query's rows (limit, offset) is cut from the answer as it is read, rather
+    than by LIMIT and OFFSET in the text: pyoxigraph evaluates and orders the whole answer
+    either way, and with them it may choose a plan ten times slower (docs/performance.md).
     """
     def evaluate() -> Results:
-        return _evaluate(store, text, bindings, where, allow_network)
+        return _evaluate(store, text, bindings, where, allow_network, (offset, limit))
 
     if timeout is None:
         return evaluate()
@@ -137,14 +142,14 @@ def _child(work: Callable[[], Results], writer: int, memory: int, timeout: float
 
 
 def _evaluate(store: ox.Store, text: str, bindings: Mapping[str, Term] | None, where: str,
-              allow_network: bool) -> Results:
+              allow_network: bool, page: tuple[int, int | None]) -> Results:
     substitutions = {ox.Variable(k): v for k, v in (bindings or {}).items()}
     try:
         text = without_defaults(text, bindings or {})
         answer = netguard.query(store, text, where=where, allow_network=allow_network,
                                 use_default_graph_as_union=True,
                                 substitutions=substitutions or None)
-        return _normalise(answer)
+        return _normalise(answer, page)
     except SyntaxError as exc:
         raise CcbkgError(f"SPARQL syntax error: {exc}") from None
     except (OSError, RuntimeError) as exc:
@@ -154,12 +159,17 @@ def _evaluate(store: ox.Store, text: str, bindings: Mapping[str, Term] | None, w
         raise CcbkgError(f"the query failed: {message}") from None
 
 
-def _normalise(answer: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> Results:
+def _normalise(answer: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples,
+               page: tuple[int, int | None] = (0, None)) -> Results:
+    """Results from pyoxigraph's answer; of solutions, only the page (offset, limit), the rows
+    before it skipped unread and those after it not fetched."""
     if isinstance(answer, ox.QueryBoolean):
         return Results((), (), bool(answer))
     if isinstance(answer, ox.QuerySolutions):
         names = tuple(v.value for v in answer.variables)
-        return Results(names, tuple(tuple(s[i] for i in range(len(names))) for s in answer))
+        offset, limit = page
+        rows = itertools.islice(answer, offset, None if limit is None else offset + limit)
+        return Results(names, tuple(tuple(s[i] for i in range(len(names))) for s in rows))
     return _graph_rows(answer)
 
 

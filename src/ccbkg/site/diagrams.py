@@ -3,6 +3,7 @@ relations (layered), the agreements network (a hub and a circle) and the timelin
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import defaultdict
 from collections.abc import Callable
@@ -178,9 +179,16 @@ def ontology_diagram(view: View, href: Href) -> Drawing:
     svg.text(margin, grid_top + 16, "Classes linked only to reused classes or literals",
              size=11.5, fill=GREY)
     taken: list[Box] = list(place.values())
-    for (a, b), names in sorted(arrows.items(), key=lambda kv: (boxes[kv[0][0]].name,
-                                                                boxes[kv[0][1]].name)):
-        _edge(svg, place[a], place[b], ", ".join(names), taken)
+    edges = [(_route(place[a], place[b], taken), ", ".join(names))
+             for (a, b), names in sorted(arrows.items(), key=lambda kv: (
+                 boxes[kv[0][0]].name, boxes[kv[0][1]].name))]
+    curves = [[q for curve in route for q in _points(curve)] for route, _ in edges]
+    for route, _ in edges:
+        svg.path(f"M{num(route[0][0][0])},{num(route[0][0][1])} " + " ".join(
+            f"C{num(c1[0])},{num(c1[1])} {num(c2[0])},{num(c2[1])} {num(end[0])},{num(end[1])}"
+            for _, c1, c2, end in route), stroke=INK, marker="rel")
+    for (_, label), points in zip(edges, curves, strict=True):
+        _label(svg, points, label, taken, curves)
     for n, cb in sorted(boxes.items(), key=lambda kv: kv[1].name):
         opened = svg.open_link(href(n), f"{cb.name}: its definition")
         _class_box(svg, place[n], cb)
@@ -206,47 +214,90 @@ def _class_box(svg: Svg, at: Box, b: ClassBox) -> None:
         ty += ROW_H
 
 
-def _edge(svg: Svg, a: Box, b: Box, label: str, taken: list[Box]) -> None:
-    """A labelled arrow between two boxes: down or up between rows, an arc within a row."""
+Point = tuple[float, float]
+Curve = tuple[Point, Point, Point, Point]  # a cubic Bézier: start, two controls, end
+
+
+def _route(a: Box, b: Box, boxes: list[Box]) -> list[Curve]:
+    """An arrow between two boxes: an arc within a row; down or up between rows, one curve
+    where it passes no other box, else down (or up) through the nearest gap of each row it
+    passes."""
     ax, ay, aw, ah = a
     bx, by, bw, bh = b
     x1, x2 = ax + aw / 2, bx + bw / 2
     if by == ay:
         lift = 40 + abs(x2 - x1) / 8
-        svg.path(f"M{num(x1)},{num(ay)} C{num(x1)},{num(ay - lift)} {num(x2)},{num(ay - lift)} "
-                 f"{num(x2)},{num(by)}", stroke=INK, marker="rel")
-        _label(svg, (x1 + x2) / 2, ay - lift * 0.75, label, taken)
-        return
+        return [((x1, ay), (x1, ay - lift), (x2, ay - lift), (x2, by))]
     y1, y2 = (ay + ah, by) if by > ay else (ay, by + bh)
-    dy = (y2 - y1) / 2
-    svg.path(f"M{num(x1)},{num(y1)} C{num(x1)},{num(y1 + dy)} {num(x2)},{num(y2 - dy)} "
-             f"{num(x2)},{num(y2)}", stroke=INK, marker="rel")
-    for t in (0.5, 0.38, 0.62, 0.28, 0.72, 0.2, 0.8):
-        px, py = _bezier((x1, y1), (x1, y1 + dy), (x2, y2 - dy), (x2, y2), t)
-        if _label(svg, px, py + 4, label, taken, force=t == 0.8):
-            return
+    others = [box for box in boxes if box not in (a, b)]
+    direct = _s_curve((x1, y1), (x2, y2))
+    if not any(_inside(q, box) for q in _points(direct) for box in others):
+        return [direct]
+    passed = sorted({box[1] for box in others if min(y1, y2) < box[1] < max(y1, y2)},
+                    reverse=y2 < y1)
+    stops = [(x1, y1)]
+    for top in passed:
+        row = sorted(box for box in others if box[1] == top)
+        bottom = max(box[1] + box[3] for box in row)
+        mid = (top + bottom) / 2
+        x = min(_points(direct), key=lambda q: abs(q[1] - mid))[0]
+        gaps = [row[0][0] - 20, *((left[0] + left[2] + right[0]) / 2
+                                  for left, right in itertools.pairwise(row)),
+                row[-1][0] + row[-1][2] + 20]
+        gx = min(gaps, key=lambda g: abs(g - x))
+        stops += [(gx, top), (gx, bottom)] if y2 > y1 else [(gx, bottom), (gx, top)]
+    stops.append((x2, y2))
+    return [_s_curve(p, q) for p, q in itertools.pairwise(stops)]
 
 
-def _label(svg: Svg, x: float, y: float, text: str, taken: list[Box], *, anchor: str = "middle",
-           force: bool = True) -> bool:
+def _s_curve(p: Point, q: Point) -> Curve:
+    """A curve from p to q that leaves and arrives vertically."""
+    dy = (q[1] - p[1]) / 2
+    return p, (p[0], p[1] + dy), (q[0], q[1] - dy), q
+
+
+def _points(curve: Curve, step: float = 2.0) -> list[Point]:
+    """Points along the curve at most about `step` apart (for the labels to keep clear of)."""
+    rough = sum(math.dist(curve[i], curve[i + 1]) for i in range(3))  # at least the length
+    count = max(2, math.ceil(rough / step))
+    return [_bezier(*curve, i / count) for i in range(count + 1)]
+
+
+def _label(svg: Svg, own: list[Point], text: str, taken: list[Box],
+           curves: list[list[Point]]) -> None:
+    """An arrow's label beside its own curve, clear of every box, label and curve; the first
+    such place from the curve's middle outwards (tried along the curve, right, left, above and
+    below it)."""
     if not text:
-        return True
-    w = text_width(text, 11)
-    left = x - w / 2 if anchor == "middle" else x
-    mine = (left - 2, y - 11, w + 4, 15)
-    if not force and any(_overlap(mine, other) for other in taken):
-        return False
-    taken.append(mine)
-    svg.text(x, y, text, size=11, anchor=anchor, fill="#374151", halo=True, cls="rel")
-    return True
+        return
+    w, h = text_width(text, 11) + 4, 15.0
+    places = ((px + gap, py - h / 2, w, h) if side == 0 else (px - gap - w, py - h / 2, w, h)
+              if side == 1 else (px - w / 2, py - gap - h, w, h) if side == 2
+              else (px - w / 2, py + gap, w, h)
+              for t in (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8, 0.12, 0.88)
+              for px, py in [own[round(t * (len(own) - 1))]]
+              for gap in (4.0, 12.0, 24.0) for side in range(4))
+    best = next((box for box in places if not any(_overlap(box, other) for other in taken)
+                 and not any(_inside(q, box) for points in curves for q in points)), None)
+    if best is None:  # nowhere clear: on the curve's middle, with a halo
+        mx, my = own[len(own) // 2]
+        best = (mx - w / 2, my - h / 2, w, h)
+    taken.append(best)
+    x, y, _, _ = best
+    svg.text(x + w / 2, y + 11, text, size=11, anchor="middle", fill="#374151", halo=True,
+             cls="rel")
+
+
+def _inside(p: Point, box: Box, margin: float = 2.0) -> bool:
+    return box[0] - margin < p[0] < box[0] + box[2] + margin \
+        and box[1] - margin < p[1] < box[1] + box[3] + margin
 
 
 def _overlap(a: Box, b: Box) -> bool:
     return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
 
 
-def _bezier(p0: tuple[float, float], p1: tuple[float, float], p2: tuple[float, float],
-            p3: tuple[float, float], t: float) -> tuple[float, float]:
+def _bezier(p0: Point, p1: Point, p2: Point, p3: Point, t: float) -> Point:
     u = 1 - t
     return (u ** 3 * p0[0] + 3 * u * u * t * p1[0] + 3 * u * t * t * p2[0] + t ** 3 * p3[0],
             u ** 3 * p0[1] + 3 * u * u * t * p1[1] + 3 * u * t * t * p2[1] + t ** 3 * p3[1])

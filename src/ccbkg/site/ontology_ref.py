@@ -80,9 +80,10 @@ def ontology_page(site: Site, diagram: tuple[int, int] | None, downloads: str) -
     if diagram is not None:
         body.append(Markup('<h2 id="overview">Overview</h2>\n') + figure(
             "diagrams/ontology.svg",
-            "Diagram of the ccb ontology's main classes as boxes, with labelled arrows for the "
-            "properties that link them and hollow arrows for subclass links. The same "
-            "information is listed in text below.",
+            "Diagram of the ccb ontology's main classes as boxes, each with its superclasses "
+            "(⊑) and the properties that link it to reused classes, and labelled arrows for "
+            "the properties between ccb classes. The same information is listed in text "
+            "below.",
             "Main classes and relations (domain → range).", width=diagram[0],
             height=diagram[1]))
     body.append(html('<h2 id="classes">Classes</h2>\n{}', _index(site, path, classes)))
