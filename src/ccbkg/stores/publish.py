@@ -2,7 +2,9 @@
 
 ONE request switches the release in, and nothing of the new release is visible in the default
 graph before it. On a store that applies an update request in one transaction (Oxigraph) that
-request carries the release itself: nothing is staged in the store. Virtuoso stages the release
+request carries the difference between the graphs the store holds (read first, one Graph Store
+GET each) and the release: what to delete and what to insert; nothing is staged in the store,
+and republishing a release costs what changed, not a reload. Virtuoso stages the release
 as text in a table of its own, outside its RDF store, and switches it in one logged SQL
 transaction (`ccbkg.stores.virtuoso`), then checkpoints. Elsewhere (generic stores) each part
 is first loaded into a staging graph and verified, and the switch moves them. Then every graph
@@ -115,10 +117,14 @@ def digest(triples: Iterable[ox.Triple]) -> str:
     `xsd:nonNegativeInteger` as `xsd:integer`: the same value in another spelling.
     """
     h = hashlib.sha256()
-    for text in sorted({line(ox.Triple(t.subject, t.predicate, by_value(t.object)))
-                        for t in triples}):
+    for text in sorted({line(_by_value(t)) for t in triples}):
         h.update(text.encode("utf-8"))
     return h.hexdigest()
+
+
+def _by_value(triple: ox.Triple) -> ox.Triple:
+    """The triple with its object by_value."""
+    return ox.Triple(triple.subject, triple.predicate, by_value(triple.object))
 
 
 def by_value(term: _Object) -> _Object:
@@ -204,12 +210,12 @@ def publish(
 ) -> PublishSummary:
     """Load the release into the store, switch it in one request, make it durable, verify it.
 
-    On a store whose update requests are transactions (Oxigraph) the switch carries the whole
-    release, so nothing is staged in the store; Virtuoso stages it as text outside its RDF
-    store and switches it in one SQL transaction; elsewhere each part goes first into a
-    staging graph (verified) and the switch moves them. With prune, the graphs under
-    graph_base that the release no longer has are dropped in the same request, so that the
-    store then holds this release and nothing of an older one.
+    On a store whose update requests are transactions (Oxigraph) the switch carries the
+    difference from what the store holds, so nothing is staged in the store; Virtuoso stages
+    the release as text outside its RDF store and switches it in one SQL transaction;
+    elsewhere each part goes first into a staging graph (verified) and the switch moves them.
+    With prune, the graphs under graph_base that the release no longer has are dropped in the
+    same request, so that the store then holds this release and nothing of an older one.
     """
     started, sent = time.perf_counter(), client.requests
     progress = progress or Progress(quiet=True)
@@ -222,8 +228,9 @@ def publish(
     phase = "before the switch"
     try:
         sums = _stage(store, parts, progress) if stage else {}
+        held = _held(store, parts, progress) if not (stage or store.sql_staged) else {}
         phase = "during the switch"
-        notes = _switch(store, parts, progress, dropped, sums, stage=stage)
+        notes = _switch(store, parts, progress, dropped, sums, stage=stage, held=held)
         phase = "after the switch, before it was verified"
         with progress.step("Making the switch durable and verifying the published graphs"):
             store.checkpoint()
@@ -326,12 +333,20 @@ def _stage(store: _Store, parts: list[Part], progress: Progress) -> dict[str, st
     return sums
 
 
+def _held(store: _Store, parts: list[Part], progress: Progress) -> dict[str, list[ox.Triple]]:
+    """What the store holds in each target graph now (a store whose updates are transactions:
+    the switch carries the difference)."""
+    with progress.step(f"Reading the {len(parts)} graphs the store holds"):
+        return {p.target: store.read(p.target) for p in parts}
+
+
 def _switch(store: _Store, parts: list[Part], progress: Progress,
             dropped: Sequence[str] = (), sums: Mapping[str, str] | None = None, *,
-            stage: bool = True) -> list[str]:
+            stage: bool = True, held: Mapping[str, list[ox.Triple]] | None = None,
+            ) -> list[str]:
     """One request (never retried) that puts every part onto its target (from its staged
-    text on Virtuoso, moving its staging graph, or with the triples themselves) and drops
-    the graphs in dropped."""
+    text on Virtuoso, moving its staging graph, or with the difference from what the target
+    held) and drops the graphs in dropped."""
     # Switching takes time in proportion to the release: --timeout per 100,000 triples.
     scale = max(1.0, sum(p.count for p in parts) / SWITCH_TRIPLES_PER_TIMEOUT)
     timeout = store.client.timeout * scale
@@ -341,8 +356,8 @@ def _switch(store: _Store, parts: list[Part], progress: Progress,
                 store.switch_staged([(p.target, (sums or {})[p.target]) for p in parts],
                                     dropped, timeout)
             else:
-                store.update(_switch_update(parts, dropped, stage=stage), idempotent=False,
-                             what="switching the graphs", timeout=timeout)
+                store.update(_switch_update(parts, dropped, held=None if stage else held or {}),
+                             idempotent=False, what="switching the graphs", timeout=timeout)
     except StoreError as exc:
         if exc.applied is False:
             if stage:
@@ -352,23 +367,54 @@ def _switch(store: _Store, parts: list[Part], progress: Progress,
         try:  # the store may have switched before the answer was lost: look
             _verify_switched(store, parts, dropped)
         except CcbkgError:  # staging stays: the switch may still be running in the store
-            held = ("the old release or the new one (it applies the switch whole or not at "
-                    "all)" if store.atomic else "the old release, the new one or a mix")
+            holds = ("the old release or the new one (it applies the switch whole or not at "
+                     "all)" if store.atomic else "the old release, the new one or a mix")
             raise CcbkgError(f"{exc}; the switch may not have completed and the published "
-                             f"graphs could not be confirmed: the store holds {held}; run "
+                             f"graphs could not be confirmed: the store holds {holds}; run "
                              "publish again") from None
         return [f"the switch answer was lost ({exc}), but every graph was verified"]
     return []
 
 
-def _switch_update(parts: list[Part], dropped: Sequence[str], *, stage: bool) -> str:
-    """The SPARQL update of the switch: MOVE the staging graphs, or carry the triples."""
-    if stage:
-        switch = [f"MOVE SILENT GRAPH <{p.staging}> TO <{p.target}>" for p in parts]
-    else:
-        switch = [f"DROP SILENT GRAPH <{p.target}> ;\nINSERT DATA {{ GRAPH <{p.target}> {{\n"
-                  + "".join(line(t) for t in p.triples) + "} }" for p in parts]
-    return " ;\n".join(switch + [f"DROP SILENT GRAPH <{graph}>" for graph in dropped])
+def _switch_update(parts: list[Part], dropped: Sequence[str], *,
+                   held: Mapping[str, list[ox.Triple]] | None) -> str:
+    """The SPARQL update of the switch: MOVE the staging graphs (held is None), or for each
+    target DELETE DATA what it held that the release lacks, then INSERT DATA what it lacks,
+    literals compared by value as the digest compares them (a target holding blank nodes,
+    which DELETE DATA cannot name, is dropped and refilled)."""
+    switch: list[str] = []
+    for p in parts:
+        if held is None:
+            switch.append(f"MOVE SILENT GRAPH <{p.staging}> TO <{p.target}>")
+            continue
+        old = held.get(p.target, [])
+        if any(_has_blank(t) for t in old):
+            switch.append(f"DROP SILENT GRAPH <{p.target}>")
+            old = []
+        kept, new = {_by_value(t) for t in old}, {_by_value(t) for t in p.triples}
+        switch += _data("DELETE", p.target, [t for t in old if _by_value(t) not in new])
+        switch += _data("INSERT", p.target, [t for t in p.triples if _by_value(t) not in kept])
+    return SWITCH_MARK + " ;\n".join(switch + [f"DROP SILENT GRAPH <{graph}>" for graph in dropped])
+
+
+#: The first line of every switch request (a SPARQL comment), so it can be told apart.
+SWITCH_MARK = "# ccbkg: the switch\n"
+
+
+def _data(verb: str, graph: str, triples: list[ox.Triple]) -> list[str]:
+    """`DELETE DATA` or `INSERT DATA` of the triples into graph; nothing when there are none."""
+    if not triples:
+        return []
+    return [f"{verb} DATA {{ GRAPH <{graph}> {{\n" + "".join(line(t) for t in triples) + "} }"]
+
+
+def _has_blank(term: _Object | ox.Triple) -> bool:
+    """Whether a triple (or a term of one) is or holds a blank node."""
+    if isinstance(term, ox.BlankNode):
+        return True
+    if isinstance(term, ox.Triple):
+        return _has_blank(term.subject) or _has_blank(term.object)
+    return False
 
 
 def _clean_up(store: _Store, parts: list[Part]) -> None:
