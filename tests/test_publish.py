@@ -34,6 +34,7 @@ from ccbkg.core.progress import Progress
 from ccbkg.core.terms import rdflib_graph
 from ccbkg.rdf.skolem import GENID
 from ccbkg.stores import publish as pub
+from ccbkg.stores import virtuoso as virtuoso_text
 from ccbkg.stores.http_client import PASSWORD_ENV, USER_ENV, HttpClient, StoreError
 from ccbkg.stores.profiles import endpoints
 from tests.conftest import REPO, assert_no_traceback, run_cli
@@ -405,7 +406,7 @@ def _loads(method: str, path: str, body: bytes) -> bool:
     """Whether a request stages triples (GSP POST or INSERT DATA into a staging graph, or
     Virtuoso's staging procedure)."""
     return method == "POST" and ("graph=" in path or b"INSERT+DATA" in body
-                                 or b"sql%3ACCBKG_STAGE%28" in body)
+                                 or "sql%3ACCBKG_STAGE%28" in path)
 
 
 def test_connection_dropped_half_way_keeps_previous(published: StoreUnderTest,
@@ -868,12 +869,18 @@ def test_readers_never_see_a_mixed_release(published: StoreUnderTest, big_dist: 
     assert _holds(published, release_parts)
 
 
-def test_virtuoso_staging_is_invisible(virtuoso: StoreUnderTest, big_dist: Path, dist: Path):
+def test_virtuoso_staging_is_invisible(virtuoso: StoreUnderTest, big_dist: Path, dist: Path,
+                                       big_parts: list[pub.Part]):
+    """Nothing staged shows in the default graph; the staged text goes as request bodies of
+    N-Triples of bounded size (not through the SPARQL compiler), the whole release once."""
     _publish_py(virtuoso, dist)
     before = _snapshot(virtuoso)
     during: list[tuple[int, int]] = []
+    staged: list[bytes] = []
 
     def policy(n: int, method: str, path: str, body: bytes) -> str:
+        if "CCBKG_STAGE" in path and body:
+            staged.append(body)
         if _is_switch("virtuoso", body) and not during:
             during.append(_snapshot(virtuoso))  # everything staged, nothing switched yet
             return "reject"
@@ -884,14 +891,17 @@ def test_virtuoso_staging_is_invisible(virtuoso: StoreUnderTest, big_dist: Path,
                          str(big_dist), "--quiet", env=virtuoso.env)
     assert result.code == 2 and during, result.err
     assert during == [before]
+    assert staged and max(len(body) for body in staged) <= virtuoso_text.CHUNK_BYTES
+    sent = sum(len(list(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))) for body in set(staged))
+    assert sent == sum(p.count for p in big_parts)
 
 
 def test_virtuoso_procedures_refuse_the_public_endpoint(virtuoso: StoreUnderTest, dist: Path,
                                                         release_parts: list[pub.Part]):
     """The procedures publish defines cannot be called by the anonymous SPARQL user."""
     _publish_py(virtuoso, dist)
-    for call in (f'sql:CCBKG_SWITCH("D {BASE}data/japan")', 'sql:CCBKG_STAGE("urn:x", 0, "eA==")',
-                 "sql:CCBKG_SETUP()"):
+    for call in (f'sql:CCBKG_SWITCH("D {BASE}data/japan")', 'sql:CCBKG_STAGE("urn:x", 0)',
+                 "sql:CCBKG_SETUP()", f'sql:CCBKG_READ("{BASE}data/japan", 0, 10)'):
         request = urllib.request.Request(
             virtuoso.server.query, data=urlencode({"query": f"SELECT ({call} AS ?v) WHERE {{}}"}
                                                   ).encode(),

@@ -475,12 +475,12 @@ class _Store:
         return sorted({r["g"].value for r in rows if isinstance(r["g"], ox.NamedNode)})
 
     def call(self, expression: str, what: str, *, idempotent: bool,
-             timeout: float | None = None) -> str:
+             timeout: float | None = None, data: bytes | None = None) -> str:
         """Virtuoso: the value of one expression (a SQL procedure call, `sql:NAME(...)`),
-        asked as the authenticated user."""
+        asked as the authenticated user, with data as the request's body."""
         rows = select(self.client, self.endpoints.update,
                       f"SELECT ({expression} AS ?v) WHERE {{}}", what,
-                      idempotent=idempotent, timeout=timeout)
+                      idempotent=idempotent, timeout=timeout, data=data)
         value = rows[0]["v"] if rows else None
         if not isinstance(value, ox.Literal):
             raise StoreError(f"{what} at {shown(self.endpoints.update)}: no value in the answer")
@@ -494,13 +494,39 @@ class _Store:
                 self.call("sql:CCBKG_SETUP()", "creating the staging table", idempotent=True)
 
     def stage_text(self, part: Part) -> str:
-        """Virtuoso: the part as N-Triples text in the staging table; its staged sum."""
+        """Virtuoso: the part as N-Triples text in the staging table, each chunk the body of
+        one request; its staged sum."""
         pieces = list(virtuoso.chunks(line(t) for t in part.triples))
         for number, piece in enumerate(pieces):
-            self.call(f"sql:CCBKG_STAGE({ox.Literal(part.target)}, {number}, "
-                      f"{ox.Literal(virtuoso.encoded(piece))})",
-                      f"staging {part.name}", idempotent=True)
+            what = f"staging {part.name}"
+            stored = self.call(f"sql:CCBKG_STAGE({ox.Literal(part.target)}, {number})", what,
+                               idempotent=True, data=piece)
+            if stored != virtuoso.md5(piece):
+                raise StoreError(f"{what} at {shown(self.endpoints.update)}: the store "
+                                 "holds other text than was sent")
         return virtuoso.staged_sum(pieces)
+
+    def read_sql(self, graph: str) -> list[ox.Triple]:
+        """Virtuoso: the whole graph, read by `DB.DBA.CCBKG_READ` a page of subjects at a
+        time."""
+        out: list[ox.Triple] = []
+        after = "0"
+        while True:
+            text = self.call(f"sql:CCBKG_READ({ox.Literal(graph)}, {after}, "
+                             f"{virtuoso.READ_TRIPLES})", "reading a graph back",
+                             idempotent=True)
+            state, _, page = text.partition("\n")
+            try:
+                out += [q.triple for q in ox.parse(page.encode("utf-8"),
+                                                   format=ox.RdfFormat.N_TRIPLES)]
+            except SyntaxError as exc:
+                raise StoreError(f"reading {graph} back: not N-Triples ({exc})") from None
+            if state == "end":
+                return out
+            word, _, after = state.partition(" ")
+            if word != "more" or not after.isdigit():
+                raise StoreError(f"reading {graph} back: an answer of CCBKG_READ begins with "
+                                 f"{state[:40]!r}")
 
     def switch_staged(self, loads: Sequence[tuple[str, str]], drops: Sequence[str],
                       timeout: float) -> None:
@@ -583,8 +609,8 @@ class _Store:
 
     def verify(self, part: Part, graph: str, what: str) -> None:
         """The graph in the store has exactly the part's triples (count and digest)."""
-        if self.endpoints.atomic and self.endpoints.gsp:
-            triples = self.read(graph)
+        if self.sql_staged or (self.endpoints.atomic and self.endpoints.gsp):
+            triples = self.read_sql(graph) if self.sql_staged else self.read(graph)
             count = len(set(triples))
         else:
             count = self.count(graph)
