@@ -91,10 +91,9 @@ def check_store(endpoints: Endpoints, client: HttpClient) -> None:
 def parts_of(quads: Iterable[ox.Quad], graph_base: str = DEFAULT_GRAPH_BASE) -> list[Part]:
     """The release split by named graph, renamed under graph_base and skolemised, sorted."""
     check_graph_base(graph_base)
-    grouped: dict[str, list[ox.Triple]] = {}
+    grouped: dict[str, list[ox.Quad]] = {}
     for q in quads:
-        name = _part_name(q.graph_name)
-        grouped.setdefault(name, []).append(ox.Triple(q.subject, q.predicate, q.object))
+        grouped.setdefault(_part_name(q.graph_name), []).append(q)
     parts = []
     for name, triples in sorted(grouped.items()):
         target = name if "://" in name else graph_base + name
