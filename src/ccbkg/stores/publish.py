@@ -354,9 +354,11 @@ def _switch(store: _Store, parts: list[Part], progress: Progress,
             if store.sql_staged:
                 store.switch_staged([(p.target, (sums or {})[p.target]) for p in parts],
                                     dropped, timeout)
+            elif stage:
+                store.update(_switch_update(parts, dropped), idempotent=False,
+                             what="switching the graphs", timeout=timeout)
             else:
-                store.update(_switch_update(parts, dropped, held=None if stage else held or {}),
-                             idempotent=False, what="switching the graphs", timeout=timeout)
+                store.apply(*_difference(parts, held or {}), dropped, timeout)
     except StoreError as exc:
         if exc.applied is False:
             if stage:
@@ -376,24 +378,37 @@ def _switch(store: _Store, parts: list[Part], progress: Progress,
 
 
 def _switch_update(parts: list[Part], dropped: Sequence[str], *,
-                   held: Mapping[str, list[ox.Triple]] | None) -> str:
-    """The SPARQL update of the switch: MOVE the staging graphs (held is None), or for each
-    target DELETE DATA what it held that the release lacks, then INSERT DATA what it lacks,
-    literals compared by value as the digest compares them (a target holding blank nodes,
-    which DELETE DATA cannot name, is dropped and refilled)."""
-    switch: list[str] = []
+                   removals: Sequence[str] = (),
+                   additions: Mapping[str, list[ox.Triple]] | None = None) -> str:
+    """The SPARQL update of the switch: MOVE the staging graphs, or (additions given) the
+    removals, then INSERT DATA of the additions; then drop the graphs in dropped."""
+    if additions is None:
+        switch = [f"MOVE SILENT GRAPH <{p.staging}> TO <{p.target}>" for p in parts]
+    else:
+        switch = [*removals, *(op for graph, triples in additions.items()
+                               for op in _data("INSERT", graph, triples))]
+    return SWITCH_MARK + " ;\n".join(switch + [f"DROP SILENT GRAPH <{graph}>" for graph in dropped])
+
+
+def _difference(parts: list[Part], held: Mapping[str, list[ox.Triple]],
+                ) -> tuple[list[str], dict[str, list[ox.Triple]]]:
+    """From what each target held to the release: the SPARQL operations that remove what it
+    held that the release lacks (DELETE DATA; a target holding blank nodes, which DELETE DATA
+    cannot name, is dropped and refilled), and the triples to add, by target. Literals are
+    compared by value, as the digest compares them."""
+    removals: list[str] = []
+    additions: dict[str, list[ox.Triple]] = {}
     for p in parts:
-        if held is None:
-            switch.append(f"MOVE SILENT GRAPH <{p.staging}> TO <{p.target}>")
-            continue
         old = held.get(p.target, [])
         if any(_has_blank(t) for t in old):
-            switch.append(f"DROP SILENT GRAPH <{p.target}>")
+            removals.append(f"DROP SILENT GRAPH <{p.target}>")
             old = []
         kept, new = {_by_value(t) for t in old}, {_by_value(t) for t in p.triples}
-        switch += _data("DELETE", p.target, [t for t in old if _by_value(t) not in new])
-        switch += _data("INSERT", p.target, [t for t in p.triples if _by_value(t) not in kept])
-    return SWITCH_MARK + " ;\n".join(switch + [f"DROP SILENT GRAPH <{graph}>" for graph in dropped])
+        removals += _data("DELETE", p.target, [t for t in old if _by_value(t) not in new])
+        added = [t for t in p.triples if _by_value(t) not in kept]
+        if added:
+            additions[p.target] = added
+    return removals, additions
 
 
 #: The first line of every switch request (a SPARQL comment), so it can be told apart.
@@ -450,6 +465,22 @@ class _Store:
             "POST", self.endpoints.update, body=urlencode({"update": request}).encode(),
             headers={**_FORM, "Accept": "*/*"}, idempotent=idempotent, what=what,
             timeout=timeout)
+
+    def apply(self, removals: Sequence[str], additions: Mapping[str, list[ox.Triple]],
+              dropped: Sequence[str], timeout: float) -> None:
+        """A store whose requests are transactions: the switch in one request. With nothing
+        to remove, the additions as one Graph Store POST of N-Quads (no limit on its size,
+        unlike Oxigraph's 128 MiB for a SPARQL update); else one SPARQL update."""
+        what = "switching the graphs"
+        if removals or dropped or not self.endpoints.gsp:
+            self.update(_switch_update([], dropped, removals=removals, additions=additions),
+                        idempotent=False, what=what, timeout=timeout)
+            return
+        body = SWITCH_MARK + "".join(f"{t} <{graph}> .\n" for graph, triples in additions.items()
+                                     for t in triples)
+        self.client.request("POST", self.endpoints.gsp, body=body.encode("utf-8"), headers={
+            "Content-Type": "application/n-quads", "Accept": "*/*"}, idempotent=False,
+            what=what, timeout=timeout)
 
     def load(self, part: Part) -> None:
         """Add the part's triples to its staging graph in batches (each safe to repeat)."""
