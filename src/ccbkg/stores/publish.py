@@ -3,8 +3,9 @@
 ONE request switches the release in, and nothing of the new release is visible in the default
 graph before it. On a store that applies an update request in one transaction (Oxigraph) that
 request carries the difference between the graphs the store holds (read first, one Graph Store
-GET each) and the release: what to delete and what to insert; nothing is staged in the store,
-and republishing a release costs what changed, not a reload. Virtuoso stages the release
+GET each) and the release: what to delete and what to insert (with nothing to delete, one
+Graph Store POST of N-Quads, also one transaction there); nothing is staged in the store, and
+republishing a release costs what changed, not a reload. Virtuoso stages the release
 as text in a table of its own, outside its RDF store, and switches it in one logged SQL
 transaction (`ccbkg.stores.virtuoso`), then checkpoints. Elsewhere (generic stores) each part
 is first loaded into a staging graph and verified, and the switch moves them. Then every graph
