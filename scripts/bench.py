@@ -2,18 +2,19 @@
 
 For each size, in one run: the pipeline on clean synthetic data (load with the strict syntax
 check, lint, reasoning, SHACL validation with the fast engine, provenance, every artefact of
-the build), with the peak and resident memory after each stage, every bundled query (p50/p95
-on the embedded store: a query with an optional parameter for one value of it, such as one
+the build), with the peak and resident memory after each stage, every bundled query (p50/p95 on
+the embedded store: a query with an optional parameter for one value of it, such as one
 country, held to the target, its listing of every value apart, with its row count, not held to
 it, and a page of that listing, `--limit/--offset` in its middle, held to the target),
-publishing the build to an Oxigraph server (`ccbkg publish`) and `oxigraph load` as the
-offline reference (unless --no-publish), and peak memory; then, on the defect-injected variant
-of the same size, the fast engine, pyshacl's validation (the reference) and Jena's SHACL
-engine (Debian `libapache-jena-java`, when Java and the jars are present), with the results
-compared (pyshacl is stopped at a time limit; `--pyshacl-by-shape` then compares the results
-shape by shape; Jena agrees when the sets of results of the named shapes are equal, and each
-result on which they differ is listed with the reason). Each size runs in its own process so
-that peak memory is that size's.
+publishing the build (`ccbkg publish`, into an empty store and again) to an Oxigraph server and
+to Virtuoso, with each store's own offline loader as the reference (`oxigraph load`, Virtuoso's
+bulk loader through the build's load-virtuoso.sql; unless --no-publish), and peak memory; then,
+on the defect-injected variant of the same size, the fast engine, pyshacl's validation (the
+reference) and Jena's SHACL engine (Debian `libapache-jena-java`, when Java and the jars are
+present), with the results compared (pyshacl is stopped at a time limit; `--pyshacl-by-shape`
+then compares the results shape by shape; Jena agrees when the sets of results of the named
+shapes are equal, and each result on which they differ is listed with the reason). Each size
+runs in its own process so that peak memory is that size's.
 
     .venv/bin/python scripts/bench.py --sizes 1,100,1000 --json bench.json
 
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib
 import json
 import os
 import platform
@@ -91,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-pyshacl", action="store_true", help="skip the pyshacl reference")
     parser.add_argument("--no-jena", action="store_true", help="skip Jena's SHACL engine")
     parser.add_argument("--no-publish", action="store_true",
-                        help="skip publishing to an Oxigraph server")
+                        help="skip publishing to Oxigraph and Virtuoso")
     parser.add_argument("--page", type=int, default=100, metavar="N",
                         help="rows per page when the pages of a listing are timed (default 100)")
     parser.add_argument("--pyshacl-limit", type=float, default=900.0, metavar="S",
@@ -370,11 +372,17 @@ def _query_child(args: argparse.Namespace) -> None:
 
 
 def _publish(dist: Path) -> dict[str, Any]:
-    """`ccbkg publish` into a fresh Oxigraph server, and `oxigraph load` as the reference."""
+    """`ccbkg publish` against each store's own offline loader, into an empty store and again
+    into the store holding the release: Oxigraph (`oxigraph load`) and Virtuoso (the build's
+    load-virtuoso.sql through isql-vt, its bulk loader)."""
+    return {**_publish_oxigraph(dist), **_publish_virtuoso(dist)}
+
+
+def _publish_oxigraph(dist: Path) -> dict[str, Any]:
     oxigraph = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
-    figures: dict[str, Any] = {}
     if not Path(oxigraph).exists():
-        return {"error": "no oxigraph command"}
+        return {"oxigraph": "not run: no oxigraph command"}
+    figures: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="ccbkg-bench-ox-") as tmp:
         t = time.perf_counter()
         loaded = subprocess.run([oxigraph, "load", "--location", f"{tmp}/offline", "--file",
@@ -382,21 +390,79 @@ def _publish(dist: Path) -> dict[str, Any]:
         figures["oxigraph_load_s"] = time.perf_counter() - t if loaded.returncode == 0 else None
         port = _free_port()
         server = subprocess.Popen([oxigraph, "serve", "--location", f"{tmp}/served", "--bind",
-                                   f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL)
+                                   f"127.0.0.1:{port}", "--union-default-graph"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             _wait_for(port)
-            ccbkg = str(Path(sys.executable).parent / "ccbkg")
-            t = time.perf_counter()
-            done = subprocess.run([ccbkg, "publish", "--dist", str(dist), "--endpoint",
-                                   f"http://127.0.0.1:{port}/query", "--store", "oxigraph",
-                                   "-q"], capture_output=True, text=True, check=False)
-            figures["ccbkg_publish_s"] = time.perf_counter() - t
-            if done.returncode != 0:
-                figures["error"] = (done.stderr.strip().splitlines() or ["failed"])[-1]
+            loaded_s = figures["oxigraph_load_s"]
+            figures.update(_publish_twice(dist, "oxigraph", f"http://127.0.0.1:{port}", {},
+                                          (loaded_s, loaded_s)))
         finally:
             server.terminate()
             server.wait(timeout=30)
+    return figures
+
+
+def _publish_virtuoso(dist: Path) -> dict[str, Any]:
+    """Two private Virtuoso servers (as the tests start them): the bulk loader into one, empty
+    then again; `ccbkg publish` into the other, empty then again."""
+    sys.path.insert(0, str(REPO))
+    # The tests' way of starting a private Virtuoso (it needs the test extras, so it is
+    # imported when a run gets here).
+    stores = importlib.import_module("tests.stores")
+    VirtuosoServer, virtuoso_missing = stores.VirtuosoServer, stores.virtuoso_missing
+    why = virtuoso_missing()
+    if why is not None:
+        return {"virtuoso": f"not run: {why}"}
+    figures: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="ccbkg-bench-virt-") as tmp:
+        bulk = VirtuosoServer(Path(tmp) / "bulk")
+        release = bulk.folder / "dist"  # within the server's DirsAllowed
+        release.mkdir(parents=True)
+        for name in ("ccbkg.nq", "load-virtuoso.sql"):
+            shutil.copyfile(dist / name, release / name)
+        try:
+            bulk.start()
+            for key in ("virtuoso_bulk_load_s", "virtuoso_bulk_reload_s"):
+                t = time.perf_counter()
+                done = subprocess.run(
+                    ["isql-vt", f"127.0.0.1:{bulk.sql_port}", "dba", bulk.password,
+                     str(release / "load-virtuoso.sql"), "-u", f"CCBKG_DIST={release}"],
+                    capture_output=True, text=True, check=False)
+                failed = done.returncode != 0 or "Error" in done.stdout + done.stderr
+                figures[key] = None if failed else time.perf_counter() - t
+        finally:
+            bulk.stop()
+        served = VirtuosoServer(Path(tmp) / "served")
+        try:
+            served.start()
+            env = {"CCBKG_STORE_USER": "dba", "CCBKG_STORE_PASSWORD": served.password}
+            figures.update(_publish_twice(dist, "virtuoso", served.base, env, (
+                figures["virtuoso_bulk_load_s"], figures["virtuoso_bulk_reload_s"])))
+        finally:
+            served.stop()
+    return figures
+
+
+def _publish_twice(dist: Path, store: str, base: str, env: dict[str, str],
+                   loader_s: tuple[float | None, float | None]) -> dict[str, Any]:
+    """`ccbkg publish` into the empty store, then again (the store holding the release), each
+    over the loader's time for the same (into an empty store; again, where measured)."""
+    figures: dict[str, Any] = {}
+    ccbkg = str(Path(sys.executable).parent / "ccbkg")
+    for key in (f"{store}_publish_s", f"{store}_republish_s"):
+        t = time.perf_counter()
+        done = subprocess.run([ccbkg, "publish", "--dist", str(dist), "--endpoint", base,
+                               "--store", store, "--timeout", "600", "-q"],
+                              capture_output=True, text=True, check=False,
+                              env={**os.environ, **env})
+        figures[key] = time.perf_counter() - t
+        if done.returncode != 0:
+            figures[f"{store}_error"] = (done.stderr.strip().splitlines() or ["failed"])[-1]
+            return figures
+    for key, reference in zip(("publish", "republish"), loader_s, strict=True):
+        if reference:
+            figures[f"{store}_{key}_over_loader"] = figures[f"{store}_{key}_s"] / reference
     return figures
 
 
@@ -698,6 +764,12 @@ def _targets(sizes: dict[str, Any]) -> list[dict[str, Any]]:
         if pages:
             add("page of a listing p95, 1000x, slowest (ms)",
                 max(q.get("p95_ms", 1000 * q.get("timeout_s", 0)) for q in pages), 100.0)
+    publish = pipeline.get("publish")
+    for store in ("oxigraph", "virtuoso"):
+        for key in ("publish", "republish"):
+            ratio = publish.get(f"{store}_{key}_over_loader") if isinstance(publish, dict) else None
+            if ratio is not None:
+                add(f"{key} / offline loader, {store}, 1000x", ratio, 3.0)
     if "fast_s" in shacl:
         if "jena_s" in shacl:
             add("SHACL, 1000x: Jena time / fast time", shacl["jena_s"] / shacl["fast_s"], 1.0,

@@ -19,10 +19,11 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections import Counter
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 import pyoxigraph as ox
 import pytest
@@ -34,6 +35,7 @@ from ccbkg.core.progress import Progress
 from ccbkg.core.terms import rdflib_graph
 from ccbkg.rdf.skolem import GENID
 from ccbkg.stores import publish as pub
+from ccbkg.stores import virtuoso as virtuoso_text
 from ccbkg.stores.http_client import PASSWORD_ENV, USER_ENV, HttpClient, StoreError
 from ccbkg.stores.profiles import endpoints
 from tests.conftest import REPO, assert_no_traceback, run_cli
@@ -405,7 +407,7 @@ def _loads(method: str, path: str, body: bytes) -> bool:
     """Whether a request stages triples (GSP POST or INSERT DATA into a staging graph, or
     Virtuoso's staging procedure)."""
     return method == "POST" and ("graph=" in path or b"INSERT+DATA" in body
-                                 or b"sql%3ACCBKG_STAGE%28" in body)
+                                 or "sql%3ACCBKG_STAGE%28" in path)
 
 
 def test_connection_dropped_half_way_keeps_previous(published: StoreUnderTest,
@@ -655,6 +657,63 @@ def test_the_cli_keeps_other_graphs_when_asked(oxigraph: StoreUnderTest, dist: P
     assert oxigraph.graphs(pub.DEFAULT_GRAPH_BASE) == {p.target for p in release_parts}
 
 
+def _switch_operations(store: StoreUnderTest, quads: list[ox.Quad]) -> set[tuple[str, str, int]]:
+    """Publish quads through a proxy; the operations of the switch request it sent:
+    (verb, graph, number of triples), ADD for a Graph Store POST."""
+    bodies: list[bytes] = []
+
+    def policy(n: int, method: str, path: str, body: bytes) -> str:
+        if _is_switch(store.kind, body):
+            bodies.append(body)
+        return "forward"
+
+    with FaultProxy(store.server.base, policy) as proxy:
+        where = store.endpoints(proxy.base)
+        pub.publish(quads, where, store.client(where))
+    (body,) = bodies
+    found: set[tuple[str, str, int]] = set()
+    if body.startswith(pub.SWITCH_MARK.encode()):  # a Graph Store POST of N-Quads
+        added = Counter(q.graph_name.value for q in ox.parse(body, format=ox.RdfFormat.N_QUADS))
+        return {("ADD", graph, n) for graph, n in added.items()}
+    text = parse_qs(body.decode("ascii"))["update"][0]
+    assert text.startswith(pub.SWITCH_MARK), text[:200]
+    for operation in filter(None, text[len(pub.SWITCH_MARK):].split(" ;\n")):
+        lines = operation.split("\n")
+        verb, graph = lines[0].split()[0], lines[0].split("<", 1)[1].split(">", 1)[0]
+        found.add((verb, graph, max(0, len(lines) - 2)))
+    return found
+
+
+def test_oxigraph_switch_carries_only_the_difference(oxigraph: StoreUnderTest, dist: Path,
+                                                     release_quads: list[ox.Quad],
+                                                     release_parts: list[pub.Part]):
+    """Republishing sends what changed, in one update: from a release to one with one triple
+    more in Japan and one fewer in the ontology (whose skolem IRIs then change) and back;
+    the same release again sends no data. A graph holding a blank node (DELETE DATA cannot
+    name it) is dropped and refilled."""
+    _publish_py(oxigraph, dist)
+    japan, ontology = BASE + "data/japan", BASE + "ontology"
+    _update(oxigraph, f"INSERT DATA {{ GRAPH <{ontology}> {{ _:b <http://example.org/p> 1 }} }}")
+    second = pub.parts_of(changed_release(release_quads))
+    first = {p.target: set(p.triples) for p in release_parts}
+    then = {p.target: set(p.triples) for p in second}
+    assert _switch_operations(oxigraph, changed_release(release_quads)) == {
+        ("DROP", ontology, 0), ("INSERT", ontology, len(then[ontology])), ("INSERT", japan, 1)}
+    _assert_release(oxigraph, second)
+    assert _switch_operations(oxigraph, release_quads) == {
+        ("DELETE", japan, 1), ("DELETE", ontology, len(then[ontology] - first[ontology])),
+        ("INSERT", ontology, len(first[ontology] - then[ontology]))}
+    assert _switch_operations(oxigraph, release_quads) == set()
+    _assert_release(oxigraph, release_parts)
+    # only additions: one Graph Store POST of N-Quads (a SPARQL update is limited in size)
+    extra = ox.Quad(ox.NamedNode("https://w3id.org/ccbkg/id/country/JPN"), ox.NamedNode("http://example.org/p"),
+                    ox.Literal("added"), ox.NamedNode(japan))
+    assert _switch_operations(oxigraph, [*release_quads, extra]) == {("ADD", japan, 1)}
+    _assert_release(oxigraph, pub.parts_of([*release_quads, extra]))
+    assert _switch_operations(oxigraph, release_quads) == {("DELETE", japan, 1)}
+    _assert_release(oxigraph, release_parts)
+
+
 # ----------------------------------------------- faults during a publish of a 20x release
 # A reader of the default graph sees one whole release at every read; a store killed (kill -9)
 # or a publish interrupted (SIGINT) at any point leaves exactly the old release or the new one,
@@ -724,11 +783,15 @@ def releases(published: StoreUnderTest, dist: Path, big_dist: Path,
     return found
 
 
+_SWITCH_MARK = urlencode({"update": pub.SWITCH_MARK}).encode()
+
+
 def _is_switch(kind: str, body: bytes) -> bool:
-    """Whether a request is the switch (Virtuoso's switch procedure, a MOVE of staging
-    graphs, or on Oxigraph the release)."""
-    return (b"sql%3ACCBKG_SWITCH%28" in body or b"MOVE+SILENT" in body
-            or (kind == "oxigraph" and b"INSERT+DATA" in body))
+    """Whether a request is the switch (Virtuoso's switch procedure, or the SPARQL update
+    that moves the staging graphs or, on Oxigraph, carries the difference, or there the
+    N-Quads of what it adds)."""
+    return (b"sql%3ACCBKG_SWITCH%28" in body or body.startswith(_SWITCH_MARK)
+            or body.startswith(pub.SWITCH_MARK.encode()))
 
 
 # (store, fault, point): Oxigraph loads nothing before the switch; Virtuoso stages outside
@@ -819,12 +882,18 @@ def test_readers_never_see_a_mixed_release(published: StoreUnderTest, big_dist: 
     assert _holds(published, release_parts)
 
 
-def test_virtuoso_staging_is_invisible(virtuoso: StoreUnderTest, big_dist: Path, dist: Path):
+def test_virtuoso_staging_is_invisible(virtuoso: StoreUnderTest, big_dist: Path, dist: Path,
+                                       big_parts: list[pub.Part]):
+    """Nothing staged shows in the default graph; the staged text goes as request bodies of
+    N-Triples of bounded size (not through the SPARQL compiler), the whole release once."""
     _publish_py(virtuoso, dist)
     before = _snapshot(virtuoso)
     during: list[tuple[int, int]] = []
+    staged: list[bytes] = []
 
     def policy(n: int, method: str, path: str, body: bytes) -> str:
+        if "CCBKG_STAGE" in path and body:
+            staged.append(body)
         if _is_switch("virtuoso", body) and not during:
             during.append(_snapshot(virtuoso))  # everything staged, nothing switched yet
             return "reject"
@@ -835,14 +904,17 @@ def test_virtuoso_staging_is_invisible(virtuoso: StoreUnderTest, big_dist: Path,
                          str(big_dist), "--quiet", env=virtuoso.env)
     assert result.code == 2 and during, result.err
     assert during == [before]
+    assert staged and max(len(body) for body in staged) <= virtuoso_text.CHUNK_BYTES
+    sent = sum(len(list(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))) for body in set(staged))
+    assert sent == sum(p.count for p in big_parts)
 
 
 def test_virtuoso_procedures_refuse_the_public_endpoint(virtuoso: StoreUnderTest, dist: Path,
                                                         release_parts: list[pub.Part]):
     """The procedures publish defines cannot be called by the anonymous SPARQL user."""
     _publish_py(virtuoso, dist)
-    for call in (f'sql:CCBKG_SWITCH("D {BASE}data/japan")', 'sql:CCBKG_STAGE("urn:x", 0, "eA==")',
-                 "sql:CCBKG_SETUP()"):
+    for call in (f'sql:CCBKG_SWITCH("D {BASE}data/japan")', 'sql:CCBKG_STAGE("urn:x", 0)',
+                 "sql:CCBKG_SETUP()", f'sql:CCBKG_READ("{BASE}data/japan", 0, 10)'):
         request = urllib.request.Request(
             virtuoso.server.query, data=urlencode({"query": f"SELECT ({call} AS ?v) WHERE {{}}"}
                                                   ).encode(),

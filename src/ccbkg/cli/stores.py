@@ -54,7 +54,7 @@ def add_parsers(sub: Any) -> None:
     publish = sub.add_parser(
         "publish", help="load the release into a SPARQL 1.1 store, atomically",
         description="Switch the release into the store in one update (Oxigraph: one "
-                    "transaction carrying the release, invisible until switched; Virtuoso: "
+                    "transaction carrying what changed, invisible until switched; Virtuoso: "
                     "staged as text outside its graphs, switched in one SQL transaction; "
                     "others: verified staging graphs moved in place), then read every graph "
                     "back and "

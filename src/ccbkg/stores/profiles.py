@@ -33,7 +33,7 @@ class Endpoints:
     batch: int = 10_000
     page: int = 5_000
     #: One update request is one transaction (all or nothing, even on a crash): the switch
-    #: carries the whole release and nothing is staged in the store.
+    #: carries what changed and nothing is staged in the store.
     atomic: bool = False
 
     def urls(self) -> list[str]:

@@ -2,7 +2,10 @@
 
 ONE request switches the release in, and nothing of the new release is visible in the default
 graph before it. On a store that applies an update request in one transaction (Oxigraph) that
-request carries the release itself: nothing is staged in the store. Virtuoso stages the release
+request carries the difference between the graphs the store holds (read first, one Graph Store
+GET each) and the release: what to delete and what to insert (with nothing to delete, one
+Graph Store POST of N-Quads, also one transaction there); nothing is staged in the store, and
+republishing a release costs what changed, not a reload. Virtuoso stages the release
 as text in a table of its own, outside its RDF store, and switches it in one logged SQL
 transaction (`ccbkg.stores.virtuoso`), then checkpoints. Elsewhere (generic stores) each part
 is first loaded into a staging graph and verified, and the switch moves them. Then every graph
@@ -89,10 +92,9 @@ def check_store(endpoints: Endpoints, client: HttpClient) -> None:
 def parts_of(quads: Iterable[ox.Quad], graph_base: str = DEFAULT_GRAPH_BASE) -> list[Part]:
     """The release split by named graph, renamed under graph_base and skolemised, sorted."""
     check_graph_base(graph_base)
-    grouped: dict[str, list[ox.Triple]] = {}
+    grouped: dict[str, list[ox.Quad]] = {}
     for q in quads:
-        name = _part_name(q.graph_name)
-        grouped.setdefault(name, []).append(ox.Triple(q.subject, q.predicate, q.object))
+        grouped.setdefault(_part_name(q.graph_name), []).append(q)
     parts = []
     for name, triples in sorted(grouped.items()):
         target = name if "://" in name else graph_base + name
@@ -115,10 +117,14 @@ def digest(triples: Iterable[ox.Triple]) -> str:
     `xsd:nonNegativeInteger` as `xsd:integer`: the same value in another spelling.
     """
     h = hashlib.sha256()
-    for text in sorted({line(ox.Triple(t.subject, t.predicate, by_value(t.object)))
-                        for t in triples}):
+    for text in sorted({line(_by_value(t)) for t in triples}):
         h.update(text.encode("utf-8"))
     return h.hexdigest()
+
+
+def _by_value(triple: ox.Triple) -> ox.Triple:
+    """The triple with its object by_value."""
+    return ox.Triple(triple.subject, triple.predicate, by_value(triple.object))
 
 
 def by_value(term: _Object) -> _Object:
@@ -204,12 +210,12 @@ def publish(
 ) -> PublishSummary:
     """Load the release into the store, switch it in one request, make it durable, verify it.
 
-    On a store whose update requests are transactions (Oxigraph) the switch carries the whole
-    release, so nothing is staged in the store; Virtuoso stages it as text outside its RDF
-    store and switches it in one SQL transaction; elsewhere each part goes first into a
-    staging graph (verified) and the switch moves them. With prune, the graphs under
-    graph_base that the release no longer has are dropped in the same request, so that the
-    store then holds this release and nothing of an older one.
+    On a store whose update requests are transactions (Oxigraph) the switch carries the
+    difference from what the store holds, so nothing is staged in the store; Virtuoso stages
+    the release as text outside its RDF store and switches it in one SQL transaction;
+    elsewhere each part goes first into a staging graph (verified) and the switch moves them.
+    With prune, the graphs under graph_base that the release no longer has are dropped in the
+    same request, so that the store then holds this release and nothing of an older one.
     """
     started, sent = time.perf_counter(), client.requests
     progress = progress or Progress(quiet=True)
@@ -222,8 +228,9 @@ def publish(
     phase = "before the switch"
     try:
         sums = _stage(store, parts, progress) if stage else {}
+        held = _held(store, parts, progress) if not (stage or store.sql_staged) else {}
         phase = "during the switch"
-        notes = _switch(store, parts, progress, dropped, sums, stage=stage)
+        notes = _switch(store, parts, progress, dropped, sums, stage=stage, held=held)
         phase = "after the switch, before it was verified"
         with progress.step("Making the switch durable and verifying the published graphs"):
             store.checkpoint()
@@ -326,12 +333,20 @@ def _stage(store: _Store, parts: list[Part], progress: Progress) -> dict[str, st
     return sums
 
 
+def _held(store: _Store, parts: list[Part], progress: Progress) -> dict[str, list[ox.Triple]]:
+    """What the store holds in each target graph now (a store whose updates are transactions:
+    the switch carries the difference)."""
+    with progress.step(f"Reading the {len(parts)} graphs the store holds"):
+        return {p.target: store.read(p.target) for p in parts}
+
+
 def _switch(store: _Store, parts: list[Part], progress: Progress,
             dropped: Sequence[str] = (), sums: Mapping[str, str] | None = None, *,
-            stage: bool = True) -> list[str]:
+            stage: bool = True, held: Mapping[str, list[ox.Triple]] | None = None,
+            ) -> list[str]:
     """One request (never retried) that puts every part onto its target (from its staged
-    text on Virtuoso, moving its staging graph, or with the triples themselves) and drops
-    the graphs in dropped."""
+    text on Virtuoso, moving its staging graph, or with the difference from what the target
+    held) and drops the graphs in dropped."""
     # Switching takes time in proportion to the release: --timeout per 100,000 triples.
     scale = max(1.0, sum(p.count for p in parts) / SWITCH_TRIPLES_PER_TIMEOUT)
     timeout = store.client.timeout * scale
@@ -340,9 +355,11 @@ def _switch(store: _Store, parts: list[Part], progress: Progress,
             if store.sql_staged:
                 store.switch_staged([(p.target, (sums or {})[p.target]) for p in parts],
                                     dropped, timeout)
-            else:
-                store.update(_switch_update(parts, dropped, stage=stage), idempotent=False,
+            elif stage:
+                store.update(_switch_update(parts, dropped), idempotent=False,
                              what="switching the graphs", timeout=timeout)
+            else:
+                store.apply(*_difference(parts, held or {}), dropped, timeout)
     except StoreError as exc:
         if exc.applied is False:
             if stage:
@@ -352,23 +369,67 @@ def _switch(store: _Store, parts: list[Part], progress: Progress,
         try:  # the store may have switched before the answer was lost: look
             _verify_switched(store, parts, dropped)
         except CcbkgError:  # staging stays: the switch may still be running in the store
-            held = ("the old release or the new one (it applies the switch whole or not at "
-                    "all)" if store.atomic else "the old release, the new one or a mix")
+            holds = ("the old release or the new one (it applies the switch whole or not at "
+                     "all)" if store.atomic else "the old release, the new one or a mix")
             raise CcbkgError(f"{exc}; the switch may not have completed and the published "
-                             f"graphs could not be confirmed: the store holds {held}; run "
+                             f"graphs could not be confirmed: the store holds {holds}; run "
                              "publish again") from None
         return [f"the switch answer was lost ({exc}), but every graph was verified"]
     return []
 
 
-def _switch_update(parts: list[Part], dropped: Sequence[str], *, stage: bool) -> str:
-    """The SPARQL update of the switch: MOVE the staging graphs, or carry the triples."""
-    if stage:
+def _switch_update(parts: list[Part], dropped: Sequence[str], *,
+                   removals: Sequence[str] = (),
+                   additions: Mapping[str, list[ox.Triple]] | None = None) -> str:
+    """The SPARQL update of the switch: MOVE the staging graphs, or (additions given) the
+    removals, then INSERT DATA of the additions; then drop the graphs in dropped."""
+    if additions is None:
         switch = [f"MOVE SILENT GRAPH <{p.staging}> TO <{p.target}>" for p in parts]
     else:
-        switch = [f"DROP SILENT GRAPH <{p.target}> ;\nINSERT DATA {{ GRAPH <{p.target}> {{\n"
-                  + "".join(line(t) for t in p.triples) + "} }" for p in parts]
-    return " ;\n".join(switch + [f"DROP SILENT GRAPH <{graph}>" for graph in dropped])
+        switch = [*removals, *(op for graph, triples in additions.items()
+                               for op in _data("INSERT", graph, triples))]
+    return SWITCH_MARK + " ;\n".join(switch + [f"DROP SILENT GRAPH <{graph}>" for graph in dropped])
+
+
+def _difference(parts: list[Part], held: Mapping[str, list[ox.Triple]],
+                ) -> tuple[list[str], dict[str, list[ox.Triple]]]:
+    """From what each target held to the release: the SPARQL operations that remove what it
+    held that the release lacks (DELETE DATA; a target holding blank nodes, which DELETE DATA
+    cannot name, is dropped and refilled), and the triples to add, by target. Literals are
+    compared by value, as the digest compares them."""
+    removals: list[str] = []
+    additions: dict[str, list[ox.Triple]] = {}
+    for p in parts:
+        old = held.get(p.target, [])
+        if any(_has_blank(t) for t in old):
+            removals.append(f"DROP SILENT GRAPH <{p.target}>")
+            old = []
+        kept, new = {_by_value(t) for t in old}, {_by_value(t) for t in p.triples}
+        removals += _data("DELETE", p.target, [t for t in old if _by_value(t) not in new])
+        added = [t for t in p.triples if _by_value(t) not in kept]
+        if added:
+            additions[p.target] = added
+    return removals, additions
+
+
+#: The first line of every switch request (a SPARQL comment), so it can be told apart.
+SWITCH_MARK = "# ccbkg: the switch\n"
+
+
+def _data(verb: str, graph: str, triples: list[ox.Triple]) -> list[str]:
+    """`DELETE DATA` or `INSERT DATA` of the triples into graph; nothing when there are none."""
+    if not triples:
+        return []
+    return [f"{verb} DATA {{ GRAPH <{graph}> {{\n" + "".join(line(t) for t in triples) + "} }"]
+
+
+def _has_blank(term: _Object | ox.Triple) -> bool:
+    """Whether a triple (or a term of one) is or holds a blank node."""
+    if isinstance(term, ox.BlankNode):
+        return True
+    if isinstance(term, ox.Triple):
+        return _has_blank(term.subject) or _has_blank(term.object)
+    return False
 
 
 def _clean_up(store: _Store, parts: list[Part]) -> None:
@@ -406,6 +467,22 @@ class _Store:
             headers={**_FORM, "Accept": "*/*"}, idempotent=idempotent, what=what,
             timeout=timeout)
 
+    def apply(self, removals: Sequence[str], additions: Mapping[str, list[ox.Triple]],
+              dropped: Sequence[str], timeout: float) -> None:
+        """A store whose requests are transactions: the switch in one request. With nothing
+        to remove, the additions as one Graph Store POST of N-Quads (no limit on its size,
+        unlike Oxigraph's 128 MiB for a SPARQL update); else one SPARQL update."""
+        what = "switching the graphs"
+        if removals or dropped or not self.endpoints.gsp:
+            self.update(_switch_update([], dropped, removals=removals, additions=additions),
+                        idempotent=False, what=what, timeout=timeout)
+            return
+        body = SWITCH_MARK + "".join(f"{t} <{graph}> .\n" for graph, triples in additions.items()
+                                     for t in triples)
+        self.client.request("POST", self.endpoints.gsp, body=body.encode("utf-8"), headers={
+            "Content-Type": "application/n-quads", "Accept": "*/*"}, idempotent=False,
+            what=what, timeout=timeout)
+
     def load(self, part: Part) -> None:
         """Add the part's triples to its staging graph in batches (each safe to repeat)."""
         size = self.endpoints.batch
@@ -429,12 +506,12 @@ class _Store:
         return sorted({r["g"].value for r in rows if isinstance(r["g"], ox.NamedNode)})
 
     def call(self, expression: str, what: str, *, idempotent: bool,
-             timeout: float | None = None) -> str:
+             timeout: float | None = None, data: bytes | None = None) -> str:
         """Virtuoso: the value of one expression (a SQL procedure call, `sql:NAME(...)`),
-        asked as the authenticated user."""
+        asked as the authenticated user, with data as the request's body."""
         rows = select(self.client, self.endpoints.update,
                       f"SELECT ({expression} AS ?v) WHERE {{}}", what,
-                      idempotent=idempotent, timeout=timeout)
+                      idempotent=idempotent, timeout=timeout, data=data)
         value = rows[0]["v"] if rows else None
         if not isinstance(value, ox.Literal):
             raise StoreError(f"{what} at {shown(self.endpoints.update)}: no value in the answer")
@@ -448,13 +525,39 @@ class _Store:
                 self.call("sql:CCBKG_SETUP()", "creating the staging table", idempotent=True)
 
     def stage_text(self, part: Part) -> str:
-        """Virtuoso: the part as N-Triples text in the staging table; its staged sum."""
+        """Virtuoso: the part as N-Triples text in the staging table, each chunk the body of
+        one request; its staged sum."""
         pieces = list(virtuoso.chunks(line(t) for t in part.triples))
         for number, piece in enumerate(pieces):
-            self.call(f"sql:CCBKG_STAGE({ox.Literal(part.target)}, {number}, "
-                      f"{ox.Literal(virtuoso.encoded(piece))})",
-                      f"staging {part.name}", idempotent=True)
+            what = f"staging {part.name}"
+            stored = self.call(f"sql:CCBKG_STAGE({ox.Literal(part.target)}, {number})", what,
+                               idempotent=True, data=piece)
+            if stored != virtuoso.md5(piece):
+                raise StoreError(f"{what} at {shown(self.endpoints.update)}: the store "
+                                 "holds other text than was sent")
         return virtuoso.staged_sum(pieces)
+
+    def read_sql(self, graph: str) -> list[ox.Triple]:
+        """Virtuoso: the whole graph, read by `DB.DBA.CCBKG_READ` a page of subjects at a
+        time."""
+        out: list[ox.Triple] = []
+        after = "0"
+        while True:
+            text = self.call(f"sql:CCBKG_READ({ox.Literal(graph)}, {after}, "
+                             f"{virtuoso.READ_TRIPLES})", "reading a graph back",
+                             idempotent=True)
+            state, _, page = text.partition("\n")
+            try:
+                out += [q.triple for q in ox.parse(page.encode("utf-8"),
+                                                   format=ox.RdfFormat.N_TRIPLES)]
+            except SyntaxError as exc:
+                raise StoreError(f"reading {graph} back: not N-Triples ({exc})") from None
+            if state == "end":
+                return out
+            word, _, after = state.partition(" ")
+            if word != "more" or not after.isdigit():
+                raise StoreError(f"reading {graph} back: an answer of CCBKG_READ begins with "
+                                 f"{state[:40]!r}")
 
     def switch_staged(self, loads: Sequence[tuple[str, str]], drops: Sequence[str],
                       timeout: float) -> None:
@@ -537,8 +640,8 @@ class _Store:
 
     def verify(self, part: Part, graph: str, what: str) -> None:
         """The graph in the store has exactly the part's triples (count and digest)."""
-        if self.endpoints.atomic and self.endpoints.gsp:
-            triples = self.read(graph)
+        if self.sql_staged or (self.endpoints.atomic and self.endpoints.gsp):
+            triples = self.read_sql(graph) if self.sql_staged else self.read(graph)
             count = len(set(triples))
         else:
             count = self.count(graph)

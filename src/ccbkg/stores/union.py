@@ -28,10 +28,17 @@ _RESULTS = {"Content-Type": "application/x-www-form-urlencoded",
 
 
 def select(client: HttpClient, url: str, query: str, what: str, *, idempotent: bool = True,
-           timeout: float | None = None) -> list[ox.QuerySolution]:
-    """The rows of a SELECT query asked at url by POST (retried where safe, if idempotent)."""
-    answer = client.request("POST", url, body=urlencode({"query": query}).encode(),
-                            headers=_RESULTS, idempotent=idempotent, what=what, timeout=timeout)
+           timeout: float | None = None, data: bytes | None = None) -> list[ox.QuerySolution]:
+    """The rows of a SELECT query asked at url by POST (retried where safe, if idempotent).
+
+    With data, the query goes in the URL and data is the request's body (Virtuoso: for a
+    procedure the query calls, which reads it with `http_body_read`)."""
+    target, body, headers = url, urlencode({"query": query}).encode(), _RESULTS
+    if data is not None:
+        target, body = f"{url}?{urlencode({'query': query})}", data
+        headers = {**_RESULTS, "Content-Type": "application/n-triples"}
+    answer = client.request("POST", target, body=body, headers=headers, idempotent=idempotent,
+                            what=what, timeout=timeout)
     try:  # pyoxigraph parses the rows as they are read
         results = ox.parse_query_results(answer.body, format=ox.QueryResultsFormat.JSON)
         if not isinstance(results, ox.QuerySolutions):
