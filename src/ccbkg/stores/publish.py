@@ -9,9 +9,13 @@ republishing a release costs what changed, not a reload. Virtuoso stages the rel
 as text in a table of its own, outside its RDF store, and switches it in one logged SQL
 transaction (`ccbkg.stores.virtuoso`), then checkpoints. Elsewhere (generic stores) each part
 is first loaded into a staging graph and verified, and the switch moves them. Then every graph
-is read back and verified: triple count and a SHA-256 over its sorted N-Triples lines. Blank
-nodes are skolemised to stable IRIs first, so a retried batch adds nothing twice; only
-idempotent requests are retried.
+is read back and verified: triple count and a SHA-256 over its sorted N-Triples lines.
+
+The blank nodes the release keeps (the ontology's class expressions, the shapes' list cells
+and paths) go into the store as blank nodes, as the bulk loader and a user's `LOAD` put
+them: the digest labels them canonically, a graph that holds them goes in one request that
+is never repeated (a repeat would add them twice), and republishing replaces such a graph
+whole, only when its digest differs. Only idempotent requests are retried.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ import pyoxigraph as ox
 from ccbkg.core.errors import CcbkgError
 from ccbkg.core.namespaces import BASE, GRAPH
 from ccbkg.core.progress import Progress
-from ccbkg.rdf.skolem import skolemise
+from ccbkg.rdf.serialize import canonicalised
 from ccbkg.stores import virtuoso
 from ccbkg.stores.http_client import HttpClient, StoreError, shown
 from ccbkg.stores.profiles import Endpoints
@@ -54,7 +58,7 @@ _UNSAFE = re.compile(r"[\s<>\"'{}|^`\\]")
 
 @dataclass(frozen=True)
 class Part:
-    """One named graph of the release, skolemised, with its staging graph and digest."""
+    """One named graph of the release, with its staging graph and digest."""
 
     name: str
     target: str
@@ -66,6 +70,11 @@ class Part:
     def count(self) -> int:
         """Number of triples."""
         return len(self.triples)
+
+    @property
+    def has_blank_nodes(self) -> bool:
+        """Whether a triple of the graph has a blank node (it then goes in one request)."""
+        return any(_has_blank(t) for t in self.triples)
 
 
 @dataclass(frozen=True)
@@ -90,7 +99,7 @@ def check_store(endpoints: Endpoints, client: HttpClient) -> None:
 
 
 def parts_of(quads: Iterable[ox.Quad], graph_base: str = DEFAULT_GRAPH_BASE) -> list[Part]:
-    """The release split by named graph, renamed under graph_base and skolemised, sorted."""
+    """The release split by named graph, renamed under graph_base, sorted."""
     check_graph_base(graph_base)
     grouped: dict[str, list[ox.Quad]] = {}
     for q in quads:
@@ -98,9 +107,9 @@ def parts_of(quads: Iterable[ox.Quad], graph_base: str = DEFAULT_GRAPH_BASE) -> 
     parts = []
     for name, triples in sorted(grouped.items()):
         target = name if "://" in name else graph_base + name
-        skolem = sorted(set(skolemise(target, triples)), key=line)
+        graph = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in triples}, key=line)
         staging = graph_base + STAGING + (name if "://" not in name else _short_hash(name))
-        parts.append(Part(name, target, staging, skolem, digest(skolem)))
+        parts.append(Part(name, target, staging, graph, digest(graph)))
     return parts
 
 
@@ -110,14 +119,18 @@ def line(triple: ox.Triple) -> str:
 
 
 def digest(triples: Iterable[ox.Triple]) -> str:
-    """SHA-256 over the sorted, distinct N-Triples lines of a graph, literals by value.
+    """SHA-256 over the sorted, distinct N-Triples lines of a graph, literals by value and
+    blank nodes labelled canonically (a store names them as it likes).
 
     Booleans and numbers are written in their canonical form first: Virtuoso stores
     `"true"^^xsd:boolean` as `"1"^^xsd:boolean`, and Oxigraph returns an
     `xsd:nonNegativeInteger` as `xsd:integer`: the same value in another spelling.
     """
+    values = [_by_value(t) for t in triples]
+    if any(_has_blank(t) for t in values):
+        values = [q.triple for q in canonicalised(values)]
     h = hashlib.sha256()
-    for text in sorted({line(_by_value(t)) for t in triples}):
+    for text in sorted({line(t) for t in values}):
         h.update(text.encode("utf-8"))
     return h.hexdigest()
 
@@ -394,14 +407,17 @@ def _switch_update(parts: list[Part], dropped: Sequence[str], *,
 def _difference(parts: list[Part], held: Mapping[str, list[ox.Triple]],
                 ) -> tuple[list[str], dict[str, list[ox.Triple]]]:
     """From what each target held to the release: the SPARQL operations that remove what it
-    held that the release lacks (DELETE DATA; a target holding blank nodes, which DELETE DATA
-    cannot name, is dropped and refilled), and the triples to add, by target. Literals are
-    compared by value, as the digest compares them."""
+    held that the release lacks (DELETE DATA), and the triples to add, by target. A target
+    whose graph has blank nodes on either side (DELETE DATA cannot name a stored one, and an
+    inserted one is always new) is dropped and refilled, unless its digest is the part's.
+    Literals are compared by value, as the digest compares them."""
     removals: list[str] = []
     additions: dict[str, list[ox.Triple]] = {}
     for p in parts:
         old = held.get(p.target, [])
-        if any(_has_blank(t) for t in old):
+        if p.has_blank_nodes or any(_has_blank(t) for t in old):
+            if len(set(old)) == p.count and digest(old) == p.digest:
+                continue
             removals.append(f"DROP SILENT GRAPH <{p.target}>")
             old = []
         kept, new = {_by_value(t) for t in old}, {_by_value(t) for t in p.triples}
@@ -484,8 +500,11 @@ class _Store:
             what=what, timeout=timeout)
 
     def load(self, part: Part) -> None:
-        """Add the part's triples to its staging graph in batches (each safe to repeat)."""
-        size = self.endpoints.batch
+        """Add the part's triples to its staging graph in batches (each safe to repeat); a
+        part with blank nodes in one request, never repeated (a repeat would add its blank
+        nodes again: a lost answer is then an error, and nothing is switched)."""
+        size = max(part.count, 1) if part.has_blank_nodes else self.endpoints.batch
+        repeat = not part.has_blank_nodes
         for start in range(0, part.count, size):
             chunk = "".join(line(t) for t in part.triples[start:start + size])
             what = f"loading {part.name} into its staging graph"
@@ -493,10 +512,10 @@ class _Store:
                 url = f"{self.endpoints.gsp}?{urlencode({'graph': part.staging})}"
                 self.client.request("POST", url, body=chunk.encode("utf-8"), headers={
                     "Content-Type": "application/n-triples", "Accept": "*/*"},
-                    idempotent=True, what=what)
+                    idempotent=repeat, what=what)
             else:
                 self.update(f"INSERT DATA {{ GRAPH <{part.staging}> {{\n{chunk}}} }}",
-                            idempotent=True, what=what)
+                            idempotent=repeat, what=what)
 
     def graphs(self, prefix: str) -> list[str]:
         """The named graphs whose IRI starts with prefix, sorted."""
@@ -527,7 +546,10 @@ class _Store:
     def stage_text(self, part: Part) -> str:
         """Virtuoso: the part as N-Triples text in the staging table, each chunk the body of
         one request; its staged sum."""
-        pieces = list(virtuoso.chunks(line(t) for t in part.triples))
+        texts = (line(t) for t in part.triples)
+        # a graph with blank nodes is parsed as one text: each text has blank nodes of its own
+        pieces = [("".join(texts)).encode("utf-8")] if part.has_blank_nodes \
+            else list(virtuoso.chunks(texts))
         for number, piece in enumerate(pieces):
             what = f"staging {part.name}"
             stored = self.call(f"sql:CCBKG_STAGE({ox.Literal(part.target)}, {number})", what,
