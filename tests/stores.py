@@ -30,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import owlrl
@@ -89,6 +90,18 @@ def oxigraph_binary() -> str:
     return str(beside) if beside.is_file() else (shutil.which("oxigraph") or "oxigraph")
 
 
+def _launch(command: list[str], log: Path, query: str, seconds: float, *,
+            server_log: Path | None = None, **options: Any) -> subprocess.Popen[bytes]:
+    """Start a server (its output appended to log) and wait until its query endpoint answers
+    `ASK {}`; a server that exits or stays silent is an error quoting the end of its log
+    (server_log, when it keeps one of its own)."""
+    with log.open("ab") as sink:
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=sink,
+                                   stderr=subprocess.STDOUT, **options)
+    _wait_http(f"{query}?{urlencode({'query': 'ASK {}'})}", process, seconds, server_log or log)
+    return process
+
+
 def _wait_http(url: str, process: subprocess.Popen[bytes], seconds: float, log: Path) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -143,13 +156,10 @@ class OxigraphServer:
 
     def start(self) -> OxigraphServer:
         """Start it and wait until it answers."""
-        log = self.location.with_suffix(".log")
-        with log.open("ab") as sink:
-            self.process = subprocess.Popen(
-                [oxigraph_binary(), "serve", "--location", str(self.location), "--bind",
-                 f"127.0.0.1:{self.port}", *(["--union-default-graph"] if self.union else [])],
-                stdin=subprocess.DEVNULL, stdout=sink, stderr=subprocess.STDOUT)
-        _wait_http(f"{self.query}?{urlencode({'query': 'ASK {}'})}", self.process, 30, log)
+        self.process = _launch(
+            [oxigraph_binary(), "serve", "--location", str(self.location), "--bind",
+             f"127.0.0.1:{self.port}", *(["--union-default-graph"] if self.union else [])],
+            self.location.with_suffix(".log"), self.query, 30)
         return self
 
     def kill(self) -> None:
@@ -248,14 +258,11 @@ class VirtuosoServer:
         if not self.ini.exists():
             self.ini.write_text(virtuoso_ini(VIRTUOSO_INI.read_text(), self.folder,
                                              self.sql_port, self.http_port))
-        log = self.folder / "console.log"
-        with log.open("ab") as sink:
-            self.process = subprocess.Popen(
-                ["virtuoso-t", "+foreground", "+configfile", str(self.ini)],
-                cwd=self.folder / "db", stdin=subprocess.DEVNULL, stdout=sink,
-                stderr=subprocess.STDOUT, start_new_session=True)
-        _wait_http(f"{self.query}?{urlencode({'query': 'ASK {}'})}", self.process, seconds,
-                   self.folder / "db" / "virtuoso.log")
+        self.process = _launch(
+            ["virtuoso-t", "+foreground", "+configfile", str(self.ini)],
+            self.folder / "console.log", self.query, seconds,
+            server_log=self.folder / "db" / "virtuoso.log", cwd=self.folder / "db",
+            start_new_session=True)
         return self
 
     def isql(self, *statements: str, timeout: float = 60) -> str:
@@ -301,13 +308,10 @@ class TdbEndpoint:
 
     def start(self) -> TdbEndpoint:
         """Start it (a JVM) and wait until it answers."""
-        log = self.database.with_suffix(".log")
-        with log.open("ab") as sink:
-            self.process = subprocess.Popen(
-                ["java", "-cp", self.classpath, str(REPO / "tests" / "jena" / "Endpoint.java"),
-                 str(self.database), str(self.port)],
-                stdin=subprocess.DEVNULL, stdout=sink, stderr=subprocess.STDOUT)
-        _wait_http(f"{self.query}?{urlencode({'query': 'ASK {}'})}", self.process, 60, log)
+        self.process = _launch(
+            ["java", "-cp", self.classpath, str(REPO / "tests" / "jena" / "Endpoint.java"),
+             str(self.database), str(self.port)],
+            self.database.with_suffix(".log"), self.query, 60)
         return self
 
     def stop(self) -> None:

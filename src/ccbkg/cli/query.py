@@ -236,7 +236,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         guard(analysis, embedded=args.endpoint is None)
     if args.endpoint:
         _allow_host(check_endpoint(args.endpoint))
-        text = paged(info.text, limit, args.offset, where)
+        text = paged(info.text, limit, args.offset)
         results = run_remote(args.endpoint, text, bindings, analysis=analysis,
                                    timeout=args.timeout, where=where,
                                    allow_network=args.allow_network,

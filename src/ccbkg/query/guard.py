@@ -75,13 +75,12 @@ def pageable(text: str, name: str = "the query") -> None:
         raise CcbkgError(f"{name}: {problem}")
 
 
-def paged(text: str, limit: int | None, offset: int | None, name: str = "the query") -> str:
+def paged(text: str, limit: int | None, offset: int | None) -> str:
     """The text of one page of a SELECT query's rows, for an endpoint: LIMIT and OFFSET
-    appended (the embedded store pages the answer instead: `run_embedded`'s limit and
-    offset). A query that `pageable` refuses is refused."""
+    appended to a query that `pageable` accepted (the embedded store pages the answer
+    instead: `run_embedded`'s limit and offset)."""
     if limit is None and offset is None:
         return text
-    pageable(text, name)
     page = (f"LIMIT {limit} " if limit is not None else "") + \
         (f"OFFSET {offset}" if offset is not None else "")
     return f"{text.rstrip()}\n{page.strip()}\n"

@@ -27,6 +27,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
@@ -71,7 +72,7 @@ class Part:
         """Number of triples."""
         return len(self.triples)
 
-    @property
+    @cached_property
     def has_blank_nodes(self) -> bool:
         """Whether a triple of the graph has a blank node (it then goes in one request)."""
         return any(_has_blank(t) for t in self.triples)
