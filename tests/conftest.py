@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.rdflib_queries import compiled_once
+from tests.warm_cli import WarmCli
 
 REPO = Path(__file__).resolve().parents[1]
 W3C = REPO / "tests" / "w3c"  # the W3C test suites, shipped with the repository
@@ -62,14 +64,33 @@ class CliResult:
     err: str
 
 
-def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> CliResult:
-    """Run `python -m ccbkg` in a subprocess (as a user would) and capture everything."""
+WARM = WarmCli()
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
+            fresh: bool = False) -> CliResult:
+    """Run `python -m ccbkg` in a process of its own (as a user would) and capture everything.
+
+    The process is forked from one that has imported ccbkg already (tests/warm_cli.py), unless
+    the run needs a new interpreter: `fresh`, or a PYTHON* variable in `env`."""
     full_env = {**os.environ, "COLUMNS": "200", **(env or {})}
-    proc = subprocess.run(
-        [sys.executable, "-m", "ccbkg", *args], cwd=cwd or REPO, env=full_env,
-        capture_output=True, text=True, timeout=300, check=False,
-    )
-    return CliResult(proc.returncode, proc.stdout, proc.stderr)
+    if fresh or any(name.startswith("PYTHON") for name in env or {}):
+        proc = subprocess.run(
+            [sys.executable, "-m", "ccbkg", *args], cwd=cwd or REPO, env=full_env,
+            capture_output=True, text=True, timeout=300, check=False,
+        )
+        return CliResult(proc.returncode, proc.stdout, proc.stderr)
+    with tempfile.TemporaryDirectory(prefix="ccbkg-cli-") as captured:
+        out, err = Path(captured) / "out", Path(captured) / "err"
+        code = WARM.run(list(args), cwd or REPO, full_env, out, err)
+        return CliResult(code, out.read_text(errors="replace"), err.read_text(errors="replace"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _warm_cli_server() -> Iterator[None]:
+    """Stop the warm CLI server at the end of the worker's session."""
+    yield
+    WARM.close()
 
 
 def copy_sources(dest: Path) -> Path:

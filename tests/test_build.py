@@ -76,7 +76,7 @@ def test_sha256sums_match_the_files(dist: Path) -> None:
 
 def test_two_builds_are_byte_identical(dist: Path, tmp_path: Path) -> None:
     again = tmp_path / "dist"
-    result = run_cli("build", "--root", str(REPO), "--out", str(again), "--quiet")
+    result = run_cli("build", "--root", str(REPO), "--out", str(again), "--quiet", fresh=True)
     assert result.code == 0, result.err
     first = {p.relative_to(dist): p.read_bytes() for p in dist.rglob("*") if p.is_file()}
     second = {p.relative_to(again): p.read_bytes() for p in again.rglob("*") if p.is_file()}

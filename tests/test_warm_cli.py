@@ -1,0 +1,38 @@
+"""The warm start of the CLI (tests/warm_cli.py) answers as a new interpreter does."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, run_cli
+
+DURATION = re.compile(r"\(\d+(\.\d+)? s\)")
+
+
+@pytest.mark.parametrize("args", [
+    ("--version",),
+    ("no-such-command",),  # a usage error: exit 2, argparse's message on stderr
+    ("check", "--root", "$tmp", "--only", "syntax"),  # no project there: exit 2
+    ("check", "--root", str(REPO), "--only", "syntax,lint,shapes,provenance"),
+    ("query", "run", "strategies-by-country", "--root", str(REPO), "--format", "csv"),
+], ids=["version", "usage-error", "no-project", "check", "query"])
+def test_warm_and_fresh_runs_print_the_same_and_exit_the_same(args: tuple[str, ...],
+                                                              tmp_path: Path) -> None:
+    argv = [a.replace("$tmp", str(tmp_path)) for a in args]
+    warm, fresh = run_cli(*argv), run_cli(*argv, fresh=True)
+    assert (warm.code, DURATION.sub("", warm.out), DURATION.sub("", warm.err)) == (
+        fresh.code, DURATION.sub("", fresh.out), DURATION.sub("", fresh.err))
+    assert warm.out or warm.err
+
+
+def test_each_warm_run_has_its_own_folder_and_environment(tmp_path: Path) -> None:
+    bad = run_cli("check", "--root", "instances", "--only", "syntax", cwd=tmp_path)
+    assert bad.code == 2 and "instances" in bad.out + bad.err, bad
+    limited = run_cli("check", "--root", ".", "--only", "syntax", cwd=REPO,
+                      env={"CCBKG_MAX_FILE_BYTES": "10"})
+    assert limited.code != 0 and "CCBKG_MAX_FILE_BYTES" in limited.out + limited.err, limited
+    good = run_cli("check", "--root", ".", "--only", "syntax", cwd=REPO)  # the limit is gone
+    assert good.code == 0, good.out + good.err
