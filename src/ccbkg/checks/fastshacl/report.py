@@ -22,6 +22,20 @@ from ccbkg.checks.fastshacl.results import Result, Term
 from ccbkg.checks.fastshacl.text import Describe, graph_describer, namespaces, stringify
 from ccbkg.core.terms import to_rdflib
 
+# pyshacl's default messages of the components that compare values with an operator: the
+# value range components (with the bound) and the property pair components (with the property).
+_COMPARED = {SH.MinExclusiveConstraintComponent: (SH.minExclusive, ">"),
+             SH.MinInclusiveConstraintComponent: (SH.minInclusive, ">="),
+             SH.MaxExclusiveConstraintComponent: (SH.maxExclusive, "<"),
+             SH.MaxInclusiveConstraintComponent: (SH.maxInclusive, "<="),
+             SH.EqualsConstraintComponent: (SH.equals, "!="),
+             SH.DisjointConstraintComponent: (SH.disjoint, "=="),
+             SH.LessThanConstraintComponent: (SH.lessThan, "<="),
+             SH.LessThanOrEqualsConstraintComponent: (SH.lessThanOrEquals, "<")}
+_PROPERTY_PAIRS = frozenset({SH.EqualsConstraintComponent, SH.DisjointConstraintComponent,
+                             SH.LessThanConstraintComponent,
+                             SH.LessThanOrEqualsConstraintComponent})
+
 
 @dataclass(frozen=True)
 class Row:
@@ -184,19 +198,10 @@ class ValidationReportWriter:
             return [f"String language is not in {shape_text(objs(SH.languageIn)[0])}"]
         if c == SH.UniqueLangConstraintComponent:
             return ["More than one String shares the same Language"]
-        ranges = {SH.MinExclusiveConstraintComponent: (SH.minExclusive, ">"),
-                  SH.MinInclusiveConstraintComponent: (SH.minInclusive, ">="),
-                  SH.MaxExclusiveConstraintComponent: (SH.maxExclusive, "<"),
-                  SH.MaxInclusiveConstraintComponent: (SH.maxInclusive, "<=")}
-        if c in ranges:
-            p, op = ranges[c]  # type: ignore[index]
-            return [listed(p, f"Value is not {op} {{}}", f"Value is not {op} in ({{}})")]
-        pairs = {SH.EqualsConstraintComponent: (SH.equals, "!="),
-                 SH.DisjointConstraintComponent: (SH.disjoint, "=="),
-                 SH.LessThanConstraintComponent: (SH.lessThan, "<="),
-                 SH.LessThanOrEqualsConstraintComponent: (SH.lessThanOrEquals, "<")}
-        if c in pairs:
-            p, op = pairs[c]  # type: ignore[index]
+        if c in _COMPARED:
+            p, op = _COMPARED[c]  # type: ignore[index]
+            if c not in _PROPERTY_PAIRS:
+                return [listed(p, f"Value is not {op} {{}}", f"Value is not {op} in ({{}})")]
             rules = list(set(objs(p)))
             named = shape_text(rules[0]) if len(rules) < 2 else \
                 ", ".join(shape_text(x) for x in rules)
