@@ -311,19 +311,22 @@ def _guarded_queries(args: argparse.Namespace, size: int) -> dict[str, Any]:
             return done
 
 
-def _query_forms(info: Any) -> list[tuple[str, dict[str, str]]]:
-    """How a query is timed, as (name, parameter values): the form held to the target (one
-    value of its optional parameter, else one country where it takes a country, else its
-    defaults) and, where the parameter is optional, the listing of every value, which grows with
-    the graph (its name says so: "(all countries)", "(every agent)")."""
+def _query_forms(info: Any) -> list[tuple[str, dict[str, str], str | None]]:
+    """How a query is timed, as (name, parameter values, the form it is a page of): the form
+    held to the target (one value of its optional parameter, else one country where it takes a
+    country, else its defaults) and, where the parameter is optional, the listing of every
+    value, which grows with the graph (its name says so: "(all countries)", "(every agent)");
+    then a page of the listing, or of the held form where there is no listing (as-of and quotes
+    list every fact or quote)."""
     optional = next((p for p in info.params if p.optional), None)
     if optional is not None:
         every = "all countries" if optional.name == "country" else f"every {optional.name}"
-        return [(info.name, {optional.name: BENCH_VALUES[optional.name]}),
-                (f"{info.name} ({every})", {}), (f"{info.name} ({every}: a page)", {})]
-    if any(p.name == "country" for p in info.params):
-        return [(info.name, {"country": BENCH_COUNTRY})]
-    return [(info.name, {})]
+        listing = f"{info.name} ({every})"
+        return [(info.name, {optional.name: BENCH_VALUES[optional.name]}, None),
+                (listing, {}, None), (f"{info.name} ({every}: a page)", {}, listing)]
+    values = {"country": BENCH_COUNTRY} if any(p.name == "country" for p in info.params) \
+        else {}
+    return [(info.name, values, None), (f"{info.name} (a page)", values, info.name)]
 
 
 def _query_child(args: argparse.Namespace) -> None:
@@ -356,15 +359,15 @@ def _query_child(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(dir=args.work) as folder:
         cache = PageCache(Path(folder))
         for info in catalogue(REPO):  # the queries of this checkout, not the tree's copies
-            for name, values in _query_forms(info):
+            for name, values, of in _query_forms(info):
                 listing = name != info.name
                 if name in skip:
                     continue
                 form = ", ".join(f"{k}={v}" for k, v in values.items()) or "defaults"
-                page = name.endswith(": a page)")
+                page = of is not None
                 limit, offset = None, 0
-                if page:  # the page in the middle of the listing, as `--limit/--offset` cuts it
-                    limit, offset = args.page, listed.get(name.replace(": a page)", ")"), 0) // 2
+                if of is not None:  # the middle page, as `--limit/--offset` cuts it
+                    limit, offset = args.page, listed.get(of, 0) // 2
                     form = f"--limit {args.page} --offset {offset}"
                 print(json.dumps({"start": name, "form": form, "listing": listing,
                                   "page": page}), flush=True)

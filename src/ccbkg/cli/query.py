@@ -233,7 +233,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     # One row more than the page, to tell whether a next page follows.
     limit = None if args.limit is None else args.limit + 1
     paging = args.limit is not None or args.offset is not None
-    if paging:
+    # A page of a bundled query on the embedded store: cut from its whole ordered answer, kept
+    # for the project files as they are (read from the cache, or computed and kept now).
+    cache = PageCache() if paging and info.path is not None and not args.endpoint \
+        and not args.no_cache else None
+    if paging and cache is None:
         pageable(info.text, where)
     analysis = None
     if info.path is None:
@@ -253,12 +257,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
             print("ccbkg: the endpoint accepted the update", file=sys.stderr)
             return 0
     else:
-        # A page of a bundled query: cut from its whole ordered answer, kept for the
-        # project files as they are (read from the cache, or computed and kept now).
-        cache = PageCache() if paging and info.path is not None and not args.no_cache \
-            else None
+        # A kept answer was kept for this very text, found pageable then (rdflib's parse,
+        # which pageable needs, takes a second).
         page = _kept_page(cache, embedded, args, info, bindings, limit) if cache else None
         if page is None:
+            if cache is not None:
+                pageable(info.text, where)
             embedded = embedded or embedded_store(args.root)
             keep = (cache, cache.key(embedded.digest, info.text, bindings)) if cache else None
             results = run_embedded(embedded.store, info.text, bindings,
