@@ -173,3 +173,19 @@ def test_an_unusable_cache_folder_only_costs_time(tmp_path: Path) -> None:
     done = _cli(*LISTING, "--format", "csv", cache=blocker)
     assert done.out == _cli(*LISTING, "--format", "csv", "--no-cache", cache=tmp_path).out
     assert blocker.read_text() == "not a folder"
+
+
+def test_a_folder_others_may_write_to_is_not_used(embedded: Embedded, tmp_path: Path) -> None:
+    """An answer planted in a cache folder that others may write to is not read, and nothing
+    is kept there."""
+    info = {q.name: q for q in catalogue(REPO)}["forums"]
+    bindings = bind(info, {})
+    cache = PageCache(tmp_path / "pages")
+    key = cache.key(embedded.digest, info.text, bindings)
+    run_embedded(embedded.store, info.text, bindings, limit=1, keep=(cache, key))
+    assert cache.read(key, 0, 1) is not None
+    cache.folder.chmod(0o777)
+    assert cache.read(key, 0, 1) is None
+    cache.path(key).unlink()
+    run_embedded(embedded.store, info.text, bindings, limit=1, keep=(cache, key))
+    assert not cache.path(key).exists()

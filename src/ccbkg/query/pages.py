@@ -12,7 +12,8 @@ the loader reads: `files_digest` from the files as they are now, `loaded_digest`
 loaded, the same value), the query text and the bound parameters. Changing one byte of one
 file changes the key; nothing else (times, sizes) is trusted. An entry is written to a file of
 its own and renamed into place, and is read only when its header names its key and its
-footer and index are whole; anything else is a miss, computed again.
+footer and index are whole; anything else is a miss, computed again. A folder that others
+may write to is not used.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import contextlib
 import hashlib
 import json
 import os
+import stat
 import struct
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -97,7 +99,9 @@ class PageCache:
 
     def read(self, key: str, offset: int, limit: int | None) -> Page | None:
         """Rows [offset, offset + limit) of the kept answer, or None when there is no whole
-        entry of that key."""
+        entry of that key (or the folder is not private)."""
+        if not self.private():
+            return None
         try:
             fd = os.open(self.path(key), os.O_RDONLY | os.O_NOFOLLOW)
         except OSError:
@@ -117,6 +121,16 @@ class PageCache:
               labels: Mapping[str, str]) -> EntryWriter:
         """A new entry, written row by row (a context manager: see EntryWriter)."""
         return EntryWriter(self, key, variables, labels)
+
+    def private(self) -> bool:
+        """Whether the folder is a folder of this user that nobody else may write to (else
+        anyone could plant answers in it, and it is not used)."""
+        try:
+            status = self.folder.lstat()
+        except OSError:
+            return False
+        return stat.S_ISDIR(status.st_mode) and status.st_uid == os.getuid() \
+            and not status.st_mode & 0o022
 
     def path(self, key: str) -> Path:
         """The file of an entry."""
@@ -157,6 +171,8 @@ class EntryWriter:
         self._out: IO[bytes] | None = None
         with contextlib.suppress(OSError):
             cache.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if not cache.private():
+                raise OSError("the cache folder is not private")
             self._out = os.fdopen(os.open(self._temporary, os.O_WRONLY | os.O_CREAT |
                                           os.O_TRUNC | os.O_NOFOLLOW, 0o600), "wb")
         header = {"format": _FORMAT.decode(), "key": key, "variables": list(variables)}
