@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pyoxigraph as ox
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -270,7 +271,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
                                    allow_network=args.allow_network, limit=limit,
                                    offset=args.offset or 0, keep=keep)
             if args.format in ("table", "md") and not args.iris:
-                label_of = labels(embedded.store)
+                label_of = labels(embedded.store, {t.value for row in results.rows
+                                                   for t in row if isinstance(t, ox.NamedNode)})
         else:
             results, label_of = page.results, page.labels
     if args.limit is not None and len(results.rows) > args.limit:

@@ -117,10 +117,9 @@ class PageCache:
                 os.utime(self.path(key))  # used now: the last to go
         return page
 
-    def entry(self, key: str, variables: tuple[str, ...],
-              labels: Mapping[str, str]) -> EntryWriter:
+    def entry(self, key: str, variables: tuple[str, ...]) -> EntryWriter:
         """A new entry, written row by row (a context manager: see EntryWriter)."""
-        return EntryWriter(self, key, variables, labels)
+        return EntryWriter(self, key, variables)
 
     def private(self) -> bool:
         """Whether the folder is a folder of this user that nobody else may write to (else
@@ -161,9 +160,8 @@ class EntryWriter:
     `commit` renames it into place; leaving the `with` block removes what is left. The cache
     never fails a query: after a failed write nothing more is written, and nothing is kept."""
 
-    def __init__(self, cache: PageCache, key: str, variables: tuple[str, ...],
-                 labels: Mapping[str, str]) -> None:
-        self._cache, self._variables, self._labels = cache, variables, labels
+    def __init__(self, cache: PageCache, key: str, variables: tuple[str, ...]) -> None:
+        self._cache, self._variables = cache, variables
         self._final = cache.path(key)
         self._temporary = cache.folder / f".{key}.{os.getpid()}.tmp"
         self._starts: list[int] = []
@@ -186,12 +184,10 @@ class EntryWriter:
         with contextlib.suppress(OSError):
             self._temporary.unlink()
 
-    def add(self, row: tuple[Term | None, ...]) -> None:
-        """Append one row of the answer."""
+    def add(self, row: tuple[Term | None, ...], named: Mapping[str, str]) -> None:
+        """Append one row of the answer, with the labels of its IRIs."""
         if self._out is None:
             return
-        named = {t.value: self._labels[t.value] for t in row
-                 if isinstance(t, ox.NamedNode) and t.value in self._labels}
         self._starts.append(self._at)
         self._write((json.dumps(json_binding(self._variables, row), ensure_ascii=False) +
                      "\t" + json.dumps(named, ensure_ascii=False) + "\n").encode())

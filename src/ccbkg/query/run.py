@@ -199,10 +199,14 @@ def _kept(answer: ox.QuerySolutions, page: tuple[int, int | None], store: ox.Sto
     offset, limit = page
     end = None if limit is None else offset + limit
     rows = []
-    with cache.entry(key, names, labels(store)) as entry:
+    known: dict[str, str | None] = {}  # the label of each IRI met so far (None: it has none)
+    with cache.entry(key, names) as entry:
         for number, solution in enumerate(answer):
             row = tuple(solution[i] for i in range(len(names)))
-            entry.add(row)
+            iris = [t.value for t in row if isinstance(t, ox.NamedNode)]
+            found = labels(store, (i for i in iris if i not in known))
+            known.update({i: found.get(i) for i in iris if i not in known})
+            entry.add(row, {i: label for i in iris if (label := known[i]) is not None})
             if number >= offset and (end is None or number < end):
                 rows.append(row)
         entry.commit()
