@@ -10,6 +10,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from ccbkg.core.errors import CcbkgError
 from ccbkg.project.layout import Project
 from ccbkg.query.catalogue import QueryInfo, bind, catalogue
 from ccbkg.query.entities import labels
@@ -191,3 +192,14 @@ def test_a_folder_others_may_write_to_is_not_used(embedded: Embedded, tmp_path: 
     cache.path(key).unlink()
     run_embedded(embedded.store, info.text, bindings, limit=1, keep=(cache, key))
     assert not cache.path(key).exists()
+
+
+def test_a_page_stopped_at_the_deadline_leaves_nothing(embedded: Embedded, tmp_path: Path
+                                                       ) -> None:
+    """An answer stopped at the deadline while it was being kept (19 million rows, streamed)
+    leaves no file behind, and no entry."""
+    cache = PageCache(tmp_path)
+    slow = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }"
+    with pytest.raises(CcbkgError, match="no answer within"):
+        run_embedded(embedded.store, slow, limit=1, timeout=2, keep=(cache, "k"))
+    assert list(tmp_path.iterdir()) == []

@@ -131,6 +131,12 @@ class PageCache:
         return stat.S_ISDIR(status.st_mode) and status.st_uid == os.getuid() \
             and not status.st_mode & 0o022
 
+    def discard(self, key: str) -> None:
+        """Remove what a stopped writer of that entry left (its unfinished file)."""
+        for unfinished in self.folder.glob(f".{key}.*.tmp"):
+            with contextlib.suppress(OSError):
+                unfinished.unlink()
+
     def path(self, key: str) -> Path:
         """The file of an entry."""
         return self.folder / f"{key}.page"

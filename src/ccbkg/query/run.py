@@ -86,7 +86,12 @@ def run_embedded(store: ox.Store, text: str, bindings: Mapping[str, Term] | None
 
     if timeout is None:
         return evaluate()
-    return _in_child(evaluate, timeout, memory)
+    try:
+        return _in_child(evaluate, timeout, memory)
+    except CcbkgError:
+        if keep is not None:  # the child was stopped while it wrote the entry
+            keep[0].discard(keep[1])
+        raise
 
 
 def _in_child(work: Callable[[], Results], timeout: float, memory: int) -> Results:
