@@ -5,7 +5,9 @@ check, lint, reasoning, SHACL validation with the fast engine, provenance, every
 the build), with the peak and resident memory after each stage, every bundled query (p50/p95 on
 the embedded store: a query with an optional parameter for one value of it, such as one
 country, held to the target, its listing of every value apart, with its row count, not held to
-it, and a page of that listing, `--limit/--offset` in its middle, held to the target),
+it, and a page of that listing, `--limit/--offset` in its middle, read from the page cache
+as `ccbkg query run` reads it and held to the target, with the first page, which computes and
+keeps the listing, apart),
 publishing the build (`ccbkg publish`, into an empty store and again) to an Oxigraph server and
 to Virtuoso, with each store's own offline loader as the reference (`oxigraph load`, Virtuoso's
 bulk loader through the build's load-virtuoso.sql; unless --no-publish), and peak memory; then,
@@ -309,66 +311,90 @@ def _guarded_queries(args: argparse.Namespace, size: int) -> dict[str, Any]:
             return done
 
 
-def _query_forms(info: Any) -> list[tuple[str, dict[str, str]]]:
-    """How a query is timed, as (name, parameter values): the form held to the target (one
-    value of its optional parameter, else one country where it takes a country, else its
-    defaults) and, where the parameter is optional, the listing of every value, which grows with
-    the graph (its name says so: "(all countries)", "(every agent)")."""
+def _query_forms(info: Any) -> list[tuple[str, dict[str, str], str | None]]:
+    """How a query is timed, as (name, parameter values, the form it is a page of): the form
+    held to the target (one value of its optional parameter, else one country where it takes a
+    country, else its defaults) and, where the parameter is optional, the listing of every
+    value, which grows with the graph (its name says so: "(all countries)", "(every agent)");
+    then a page of the listing, or of the held form where there is no listing (as-of and quotes
+    list every fact or quote)."""
     optional = next((p for p in info.params if p.optional), None)
     if optional is not None:
         every = "all countries" if optional.name == "country" else f"every {optional.name}"
-        return [(info.name, {optional.name: BENCH_VALUES[optional.name]}),
-                (f"{info.name} ({every})", {}), (f"{info.name} ({every}: a page)", {})]
-    if any(p.name == "country" for p in info.params):
-        return [(info.name, {"country": BENCH_COUNTRY})]
-    return [(info.name, {})]
+        listing = f"{info.name} ({every})"
+        return [(info.name, {optional.name: BENCH_VALUES[optional.name]}, None),
+                (listing, {}, None), (f"{info.name} ({every}: a page)", {}, listing)]
+    values = {"country": BENCH_COUNTRY} if any(p.name == "country" for p in info.params) \
+        else {}
+    return [(info.name, values, None), (f"{info.name} (a page)", values, info.name)]
 
 
 def _query_child(args: argparse.Namespace) -> None:
-    """Run the bundled queries, printing one JSON line per form (see _guarded_queries)."""
+    """Run the bundled queries, printing one JSON line per form (see _guarded_queries).
+
+    The store holds what `ccbkg query run`'s embedded store holds (each file in its named
+    graph), bulk-loaded by pyoxigraph so that 10,000x fits in memory (the strict load is the
+    pipeline's to time). A page is read from a fresh page cache as `ccbkg query run --limit
+    --offset` reads it: the first run computes and keeps the listing (its time is reported as
+    first_ms), the others read the page from the cache (p50/p95)."""
     from ccbkg.project.layout import Project, Role
-    from ccbkg.project.load import load
+    from ccbkg.project.load import format_for
     from ccbkg.query.catalogue import bind, catalogue
+    from ccbkg.query.pages import PageCache, files_digest
     from ccbkg.query.run import run_embedded
 
     root = _tree(args, args.size, 0)
     skip = set(filter(None, args.skip.split(",")))
     started = time.perf_counter()
-    store = load(Project.discover(root)).store(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES,
-                                               Role.DATA)
+    project = Project.discover(root)
+    store = ox.Store()
+    for file in project.of(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA):
+        store.bulk_load(path=file.path, format=format_for(file.path),
+                        to_graph=ox.NamedNode(file.graph_iri))
+    digest = files_digest(project)
     if "(load the store)" not in skip:
         print(json.dumps({"store_s": time.perf_counter() - started}), flush=True)
     runs = 11 if args.size >= 1000 else 21
     listed: dict[str, int] = {}  # rows of each listing, for the offset of its page
-    for info in catalogue(REPO):  # the queries of this checkout, not the tree's copies
-        for name, values in _query_forms(info):
-            listing = name != info.name
-            if name in skip:
-                continue
-            form = ", ".join(f"{k}={v}" for k, v in values.items()) or "defaults"
-            page = name.endswith(": a page)")
-            limit, offset = None, 0
-            if page:  # the page in the middle of the listing, as `--limit/--offset` cuts it
-                limit, offset = args.page, listed.get(name.replace(": a page)", ")"), 0) // 2
-                form = f"--limit {args.page} --offset {offset}"
-            print(json.dumps({"start": name, "form": form, "listing": listing, "page": page}),
-                  flush=True)
-            bindings = bind(info, values)
-            times: list[float] = []
-            rows = 0
-            while len(times) < (runs if not times or times[0] < 2000 else 3):
-                t = time.perf_counter()
-                result = run_embedded(store, info.text, bindings, limit=limit, offset=offset)
-                times.append((time.perf_counter() - t) * 1000)
-                rows = len(result.rows)
-            listed[name] = rows
-            times.sort()
-            print(json.dumps({"name": name, "form": form, "listing": listing, "page": page,
-                              "p50_ms": statistics.median(times),
-                              "p95_ms": times[min(len(times) - 1, round(0.95 * len(times)) - 1)],
-                              "rows": rows, "runs": len(times)}), flush=True)
-            print(f"  query {name}: p50 {statistics.median(times):.0f} ms", file=sys.stderr,
-                  flush=True)
+    with tempfile.TemporaryDirectory(dir=args.work) as folder:
+        cache = PageCache(Path(folder))
+        for info in catalogue(REPO):  # the queries of this checkout, not the tree's copies
+            for name, values, of in _query_forms(info):
+                listing = name != info.name
+                if name in skip:
+                    continue
+                form = ", ".join(f"{k}={v}" for k, v in values.items()) or "defaults"
+                page = of is not None
+                limit, offset = None, 0
+                if of is not None:  # the middle page, as `--limit/--offset` cuts it
+                    limit, offset = args.page, listed.get(of, 0) // 2
+                    form = f"--limit {args.page} --offset {offset}"
+                print(json.dumps({"start": name, "form": form, "listing": listing,
+                                  "page": page}), flush=True)
+                bindings = bind(info, values)
+                key = cache.key(digest, info.text, bindings)
+                times: list[float] = []
+                rows, extra = 0, 1 if page else 0  # a page's first run computes the listing
+                while len(times) - extra < (runs if len(times) <= extra
+                                            or times[extra] < 2000 else 3):
+                    t = time.perf_counter()
+                    kept = cache.read(key, offset, limit) if page else None
+                    result = kept.results if kept else run_embedded(
+                        store, info.text, bindings, limit=limit, offset=offset,
+                        keep=(cache, key) if page else None)
+                    times.append((time.perf_counter() - t) * 1000)
+                    rows = len(result.rows)
+                listed[name] = rows
+                first = times.pop(0) if page else None
+                times.sort()
+                print(json.dumps({"name": name, "form": form, "listing": listing, "page": page,
+                                  "p50_ms": statistics.median(times),
+                                  "p95_ms": times[min(len(times) - 1,
+                                                      round(0.95 * len(times)) - 1)],
+                                  "rows": rows, "runs": len(times), "first_ms": first}),
+                      flush=True)
+                print(f"  query {name}: p50 {statistics.median(times):.0f} ms", file=sys.stderr,
+                      flush=True)
 
 
 def _publish(dist: Path) -> dict[str, Any]:
@@ -834,6 +860,9 @@ def _print(results: dict[str, Any]) -> None:
                 put(f"query {name}", size, q["seconds"])
             elif "timeout_s" in q:
                 put(f"  query {name} p50/p95 (ms)", size, f"> {q['timeout_s']:.0f} s")
+            elif q.get("page"):
+                put(f"  query {name} p50/p95 (ms), first (computes the listing)", size,
+                    f"{q['p50_ms']:.1f}/{q['p95_ms']:.1f}, {q['first_ms']:.0f}")
             elif q.get("listing"):
                 put(f"  query {name} p50/p95 (ms), rows", size,
                     f"{q['p50_ms']:.1f}/{q['p95_ms']:.1f}, {q['rows']}")

@@ -47,6 +47,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
                                 "slow (pytest.mark.slow): " + ", ".join(unmarked))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def page_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """`ccbkg query run` keeps pages of the bundled queries in a cache (docs/queries.md): the
+    tests' go to a folder of this session, never into the user's home."""
+    os.environ["CCBKG_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+
+
 @pytest.fixture(scope="module")
 def compiled_sparql() -> Iterator[None]:
     """rdflib compiles each SPARQL text once for the module's tests (tests/rdflib_queries.py):

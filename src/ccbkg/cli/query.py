@@ -20,16 +20,18 @@ from ccbkg.cli.common import add_root, seconds
 from ccbkg.core import netguard
 from ccbkg.core.errors import CcbkgError
 from ccbkg.curate.freeze import freeze
-from ccbkg.project.layout import read_regular
+from ccbkg.project.layout import Project, read_regular
 from ccbkg.query.catalogue import QueryInfo, bind, catalogue, find, user_query
 from ccbkg.query.entities import labels, resolve
 from ccbkg.query.guard import analyse, guard, pageable, paged
-from ccbkg.query.parameters import EVERY, ParamType
+from ccbkg.query.pages import Page, PageCache, files_digest
+from ccbkg.query.parameters import EVERY, ParamType, Term
 from ccbkg.query.prefixes import declare
 from ccbkg.query.render import FORMATS, Results, render
 from ccbkg.query.run import (
     DEFAULT_MEMORY_MIB,
     DEFAULT_TIMEOUT,
+    Embedded,
     check_endpoint,
     embedded_store,
     is_loopback,
@@ -109,6 +111,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     run.add_argument("--offset", type=_rows(0), metavar="M",
                      help="leave out the first M rows (see --limit): `--limit 100 --offset "
                           "200` is the third page of 100 rows")
+    run.add_argument("--no-cache", action="store_true",
+                     help="compute the page from the store, and keep nothing: by default a "
+                          "page of a bundled query on the embedded store is cut from its whole "
+                          "ordered answer, computed on the first page and kept in "
+                          "$CCBKG_CACHE_DIR (else ~/.cache/ccbkg) for the same project files")
     run.add_argument("--endpoint", metavar="URL",
                      help="query this SPARQL 1.1 endpoint instead of the embedded store")
     run.add_argument("--timeout", type=_timeout, default=DEFAULT_TIMEOUT, metavar="S",
@@ -214,19 +221,24 @@ def _cmd_run(args: argparse.Namespace) -> int:
     values = dict(args.param)
     if len(values) != len(args.param):
         raise CcbkgError("a parameter is given twice")
-    store: ox.Store | None = None
+    embedded: Embedded | None = None
     for name, value in values.items():
         param = info.param(name)
         if param.type is ParamType.IRI and not (args.endpoint and ":" in value):
-            store = store or embedded_store(args.root)
-            values[name] = resolve(param, value, store)
+            embedded = embedded or embedded_store(args.root)
+            values[name] = resolve(param, value, embedded.store)
             if values[name] != value:
                 print(f"ccbkg: {name}={value} is {values[name]}", file=sys.stderr)
     bindings = bind(info, values)
     where = str(info.path or info.name)
     # One row more than the page, to tell whether a next page follows.
     limit = None if args.limit is None else args.limit + 1
-    if args.limit is not None or args.offset is not None:
+    paging = args.limit is not None or args.offset is not None
+    # A page of a bundled query on the embedded store: cut from its whole ordered answer, kept
+    # for the project files as they are (read from the cache, or computed and kept now).
+    cache = PageCache() if paging and info.path is not None and not args.endpoint \
+        and not args.no_cache else None
+    if paging and cache is None:
         pageable(info.text, where)
     analysis = None
     if info.path is None:
@@ -234,6 +246,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if not args.allow_network:  # before the store is loaded (the engines check again)
             netguard.refuse_network(info.text, where)
         guard(analysis, embedded=args.endpoint is None)
+    label_of: dict[str, str] | None = None
     if args.endpoint:
         _allow_host(check_endpoint(args.endpoint))
         text = paged(info.text, limit, args.offset)
@@ -245,23 +258,45 @@ def _cmd_run(args: argparse.Namespace) -> int:
             print("ccbkg: the endpoint accepted the update", file=sys.stderr)
             return 0
     else:
-        store = store or embedded_store(args.root)
-        results = run_embedded(store, info.text, bindings,
-                               timeout=args.timeout, memory=args.max_memory, where=where,
-                               allow_network=args.allow_network, limit=limit,
-                               offset=args.offset or 0)
+        # A kept answer was kept for this very text, found pageable then (rdflib's parse,
+        # which pageable needs, takes a second).
+        page = _kept_page(cache, embedded, args, info, bindings, limit) if cache else None
+        if page is None:
+            if cache is not None:
+                pageable(info.text, where)
+            embedded = embedded or embedded_store(args.root)
+            keep = (cache, cache.key(embedded.digest, info.text, bindings)) if cache else None
+            results = run_embedded(embedded.store, info.text, bindings,
+                                   timeout=args.timeout, memory=args.max_memory, where=where,
+                                   allow_network=args.allow_network, limit=limit,
+                                   offset=args.offset or 0, keep=keep)
+            if args.format in ("table", "md") and not args.iris:
+                label_of = labels(embedded.store, {t.value for row in results.rows
+                                                   for t in row if isinstance(t, ox.NamedNode)})
+        else:
+            results, label_of = page.results, page.labels
     if args.limit is not None and len(results.rows) > args.limit:
         results = Results(results.variables, results.rows[:args.limit])
         print(f"ccbkg: more rows follow; the next page: {_next_page(args)}", file=sys.stderr)
-    label_of = None
-    if args.format in ("table", "md") and not args.iris and store is not None \
-            and not args.endpoint:
-        label_of = labels(store)
+    if args.iris or args.format not in ("table", "md"):
+        label_of = None
     width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
     sys.stdout.write(render(results, args.format, labels=label_of, columns=args.columns,
                                   width=width))
     sys.stdout.flush()
     return 0
+
+
+def _kept_page(cache: PageCache, embedded: Embedded | None, args: argparse.Namespace,
+               info: QueryInfo, bindings: dict[str, Term], limit: int | None) -> Page | None:
+    """The page from the cache, if it holds the answer for the project files as they are now
+    (read and hashed, not loaded); None when it does not, or a file cannot be read (loading
+    the store then says why)."""
+    try:
+        digest = embedded.digest if embedded else files_digest(Project.discover(args.root))
+    except CcbkgError:
+        return None
+    return cache.read(cache.key(digest, info.text, bindings), args.offset or 0, limit)
 
 
 def _next_page(args: argparse.Namespace) -> str:
@@ -276,6 +311,7 @@ def _next_page(args: argparse.Namespace) -> str:
     words += ["--iris"] if args.iris else []
     words += ["--columns", ",".join(args.columns)] if args.columns else []
     words += ["--limit", str(args.limit), "--offset", str((args.offset or 0) + args.limit)]
+    words += ["--no-cache"] if args.no_cache else []
     words += ["--endpoint", args.endpoint] if args.endpoint else []
     words += ["--timeout", f"{args.timeout:g}"] if args.timeout != DEFAULT_TIMEOUT else []
     words += ["--max-memory", str(args.max_memory)] \

@@ -4,6 +4,7 @@ code or a label (`ALB`, `AL`, `Albania`) resolved to the node's IRI."""
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 
 import pyoxigraph as ox
 
@@ -16,15 +17,18 @@ _NAMES = (*_LABELS, str(SKOS.altLabel), str(SKOS.notation), str(CCB.iso3166Alpha
           str(CCB.iso3166Alpha2))
 
 
-def labels(store: ox.Store) -> dict[str, str]:
-    """Each labelled IRI's label: English (or untagged) rdfs:label, else skos:prefLabel."""
+def labels(store: ox.Store, nodes: Iterable[str]) -> dict[str, str]:
+    """The label of each of these IRIs that has one: English (or untagged) rdfs:label, else
+    skos:prefLabel (looked up node by node, not over every label of the store)."""
     out: dict[str, str] = {}
-    for predicate in reversed(_LABELS):  # rdfs:label, written last, wins
-        for quad in store.quads_for_pattern(None, ox.NamedNode(predicate), None):
-            node, text = quad.subject, quad.object
-            if isinstance(node, ox.NamedNode) and isinstance(text, ox.Literal) \
-                    and (text.language or "en").lower().split("-")[0] == "en":
-                out[node.value] = text.value
+    for iri in nodes:
+        node = ox.NamedNode(iri)
+        for predicate in reversed(_LABELS):  # rdfs:label, read last, wins
+            for quad in store.quads_for_pattern(node, ox.NamedNode(predicate), None):
+                text = quad.object
+                if isinstance(text, ox.Literal) \
+                        and (text.language or "en").lower().split("-")[0] == "en":
+                    out[iri] = text.value
     return out
 
 

@@ -168,16 +168,18 @@ def _markdown(results: Results, labels: Mapping[str, str] | None) -> str:
     return "\n".join(out) + "\n"
 
 
+def json_binding(variables: Sequence[str], row: Sequence[Term | None]) -> dict[str, Any]:
+    """One row as a binding of SPARQL 1.1 Query Results JSON (unbound variables left out)."""
+    return {v: _json_term(t) for v, t in zip(variables, row, strict=True) if t is not None}
+
+
 def _serialize(results: Results, fmt: ox.QueryResultsFormat) -> bytes:
     """Let pyoxigraph write the standard formats, from the JSON the results amount to."""
     if results.boolean is not None:
         doc: dict[str, Any] = {"head": {}, "boolean": results.boolean}
     else:
         doc = {"head": {"vars": list(results.variables)}, "results": {"bindings": [
-            {v: _json_term(t) for v, t in zip(results.variables, row, strict=True)
-             if t is not None}
-            for row in results.rows
-        ]}}
+            json_binding(results.variables, row) for row in results.rows]}}
     parsed = ox.parse_query_results(json.dumps(doc), format=ox.QueryResultsFormat.JSON)
     out = parsed.serialize(format=fmt)
     assert out is not None

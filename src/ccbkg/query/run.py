@@ -14,6 +14,7 @@ import select
 import signal
 import time
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -22,7 +23,9 @@ import pyoxigraph as ox
 from ccbkg.core import netguard
 from ccbkg.core.errors import CcbkgError
 from ccbkg.project.layout import Project, Role
+from ccbkg.query.entities import labels
 from ccbkg.query.guard import Analysis, analyse
+from ccbkg.query.pages import PageCache, loaded_digest
 from ccbkg.query.parameters import (
     IRI_FORBIDDEN_RE,
     Term,
@@ -38,7 +41,16 @@ DEFAULT_MEMORY_MIB = 2048
 MAX_RESPONSE_BYTES = 256 * 1024 * 1024
 
 
-def embedded_store(root: Path | None = None) -> ox.Store:
+@dataclass(frozen=True)
+class Embedded:
+    """The embedded store, and the digest of the project files it was loaded from (the key of
+    its pages in the cache: `ccbkg.query.pages`)."""
+
+    store: ox.Store
+    digest: str
+
+
+def embedded_store(root: Path | None = None) -> Embedded:
     """The authored files (ontology, vocabularies, shapes, data) loaded into an in-memory store."""
     from ccbkg.project.load import load
 
@@ -49,13 +61,15 @@ def embedded_store(root: Path | None = None) -> ox.Store:
         count = f"{len(errors)} error" + ("s" if len(errors) > 1 else "")
         raise CcbkgError(f"the project files do not parse ({count}; the first: "
                          f"{first.location()}: {first.message}); run `ccbkg check` for all")
-    return loaded.store(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)
+    return Embedded(loaded.store(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA),
+                    loaded_digest(loaded))
 
 
 def run_embedded(store: ox.Store, text: str, bindings: Mapping[str, Term] | None = None,
                  *, timeout: float | None = None, memory: int = DEFAULT_MEMORY_MIB,
                  where: str = "the query", allow_network: bool = False,
-                 limit: int | None = None, offset: int = 0) -> Results:
+                 limit: int | None = None, offset: int = 0,
+                 keep: tuple[PageCache, str] | None = None) -> Results:
     """Run a query on the store with the default graph as the union of all graphs.
 
     SERVICE is refused unless allow_network (where names the query in the message). With a
@@ -64,13 +78,20 @@ def run_embedded(store: ox.Store, text: str, bindings: Mapping[str, Term] | None
     A page of a SELECT query's rows (limit, offset) is cut from the answer as it is read, rather
     than by LIMIT and OFFSET in the text: pyoxigraph evaluates and orders the whole answer
     either way, and with them it may choose a plan ten times slower (docs/performance.md).
+    With `keep` (a cache and an entry's key), the whole ordered answer of a SELECT query is
+    also written to the cache as it is read, for the later pages (`PageCache.read`).
     """
     def evaluate() -> Results:
-        return _evaluate(store, text, bindings, where, allow_network, (offset, limit))
+        return _evaluate(store, text, bindings, where, allow_network, (offset, limit), keep)
 
     if timeout is None:
         return evaluate()
-    return _in_child(evaluate, timeout, memory)
+    try:
+        return _in_child(evaluate, timeout, memory)
+    except CcbkgError:
+        if keep is not None:  # the child was stopped while it wrote the entry
+            keep[0].discard(keep[1])
+        raise
 
 
 def _in_child(work: Callable[[], Results], timeout: float, memory: int) -> Results:
@@ -142,13 +163,16 @@ def _child(work: Callable[[], Results], writer: int, memory: int, timeout: float
 
 
 def _evaluate(store: ox.Store, text: str, bindings: Mapping[str, Term] | None, where: str,
-              allow_network: bool, page: tuple[int, int | None]) -> Results:
+              allow_network: bool, page: tuple[int, int | None],
+              keep: tuple[PageCache, str] | None = None) -> Results:
     substitutions = {ox.Variable(k): v for k, v in (bindings or {}).items()}
     try:
         text = without_defaults(text, bindings or {})
         answer = netguard.query(store, text, where=where, allow_network=allow_network,
                                 use_default_graph_as_union=True,
                                 substitutions=substitutions or None)
+        if keep is not None and isinstance(answer, ox.QuerySolutions):
+            return _kept(answer, page, store, *keep)
         return _normalise(answer, page)
     except SyntaxError as exc:
         raise CcbkgError(f"SPARQL syntax error: {exc}") from None
@@ -171,6 +195,27 @@ def _normalise(answer: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples,
         rows = itertools.islice(answer, offset, None if limit is None else offset + limit)
         return Results(names, tuple(tuple(s[i] for i in range(len(names))) for s in rows))
     return _graph_rows(answer)
+
+
+def _kept(answer: ox.QuerySolutions, page: tuple[int, int | None], store: ox.Store,
+          cache: PageCache, key: str) -> Results:
+    """The page (offset, limit) of the solutions, every row written to the cache on the way."""
+    names = tuple(v.value for v in answer.variables)
+    offset, limit = page
+    end = None if limit is None else offset + limit
+    rows = []
+    known: dict[str, str | None] = {}  # the label of each IRI met so far (None: it has none)
+    with cache.entry(key, names) as entry:
+        for number, solution in enumerate(answer):
+            row = tuple(solution[i] for i in range(len(names)))
+            iris = [t.value for t in row if isinstance(t, ox.NamedNode)]
+            found = labels(store, (i for i in iris if i not in known))
+            known.update({i: found.get(i) for i in iris if i not in known})
+            entry.add(row, {i: label for i in iris if (label := known[i]) is not None})
+            if number >= offset and (end is None or number < end):
+                rows.append(row)
+        entry.commit()
+    return Results(names, tuple(rows))
 
 
 def _graph_rows(triples: Iterable[ox.Triple]) -> Results:
