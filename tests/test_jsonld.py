@@ -12,7 +12,9 @@ from pyld import jsonld
 from rdflib import RDF, Graph, URIRef
 from rdflib.compare import isomorphic
 
-from ccbkg.rdf.jsonld import CONTEXT_IRI, compacted, offline_loader
+from ccbkg.rdf import jsonld as ccbkg_jsonld
+from ccbkg.rdf.jsonld import CONTEXT_IRI, compacted, compacted_part, offline_loader
+from ccbkg.rdf.serialize import Part
 from ccbkg.stores.htaccess import read_rules
 from ccbkg.stores.site_server import SiteServer
 from tests.test_redirects import HTACCESS
@@ -150,3 +152,20 @@ def test_compacted_reads_n_triples_as_pyld_does() -> None:
     expected = (json.dumps(by_pyld, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
     assert compacted(nt, doc) == expected.encode()
     assert "@list" in expected and "en-gb" in expected and expected.count('"plain"') == 1
+
+
+@pytest.mark.parametrize("batch", [1, 2, 7])
+def test_a_large_part_compacted_in_batches_gives_the_same_bytes(
+        built: Path, shipped: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
+        batch: int) -> None:
+    monkeypatch.setattr(ccbkg_jsonld, "_SUBJECTS", batch)
+    for stem in ("data/ccbkg-data", "inferred/ccbkg-inferred"):
+        nt = (built / f"{stem}.nt").read_bytes()
+        part = Part("", nt.splitlines())
+        assert compacted_part(part, shipped) == (built / f"{stem}.jsonld").read_bytes() \
+            == compacted(nt, shipped), stem
+    # a subject whose IRI starts another's: the lines sort "<a/b>" first, pyld "a" first
+    lines = sorted(f'<http://example.org/{s}> <http://www.w3.org/2000/01/rdf-schema#label> '
+                   f'"{s}" .'.encode() for s in ("a", "a/b", "a-c", "a/b/c", "b"))
+    nt = b"".join(line + b"\n" for line in lines)
+    assert compacted_part(Part("", lines), shipped) == compacted(nt, shipped)

@@ -19,6 +19,7 @@ from ccbkg.rdf.serialize import Part, write
 CONTEXT_IRI = BASE + "context.jsonld"
 _TYPE = str(RDF.type)
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
+_SUBJECTS = 2_000  # subjects compacted at a time
 
 
 def context(ontology: Iterable[ox.Quad], release: Iterable[ox.Quad]) -> dict[str, Any]:
@@ -83,9 +84,53 @@ def offline_loader(doc: dict[str, Any]) -> Callable[..., dict[str, Any]]:
 
 def compacted(ntriples: bytes, doc: dict[str, Any]) -> bytes:
     """N-Triples as a compacted JSON-LD document whose @context is the context's IRI."""
+    return (json.dumps(_compact(ntriples, doc), indent=1, sort_keys=True, ensure_ascii=False)
+            + "\n").encode()
+
+
+def compacted_part(part: Part, doc: dict[str, Any]) -> bytes:
+    """A part as `compacted` writes it, in bounded memory.
+
+    Without blank nodes (lists and other nodes that pyld folds into the node naming them), each
+    subject compacts to one node object of the document's "@graph" on its own, so a part of
+    many subjects is compacted a batch of subjects at a time: the same bytes, without pyld
+    holding the whole graph at once.
+    """
+    subjects = _subjects(part.lines)
+    if len(subjects) < 2 or any(b"_:" in line for line in part.lines):
+        return compacted(write([part], "nt"), doc)
+    subjects.sort(key=lambda s: s[0][1:-1])  # pyld lists the nodes by their IRI
+    nodes: list[str] = []
+    for start in range(0, len(subjects), _SUBJECTS):
+        batch = b"".join(line + b"\n" for _, first, end in subjects[start:start + _SUBJECTS]
+                         for line in part.lines[first:end])
+        out = _compact(batch, doc)
+        out.pop("@context")
+        for node in out.get("@graph", [out]):  # a single node is not wrapped in "@graph"
+            nodes.append(json.dumps(node, indent=1, sort_keys=True, ensure_ascii=False)
+                         .replace("\n", "\n  "))  # JSON escapes the newlines of strings
+    head = json.dumps({"@context": CONTEXT_IRI}, indent=1)[:-2]
+    return (head + ',\n "@graph": [\n  ' + ",\n  ".join(nodes) + "\n ]\n}\n").encode()
+
+
+def _subjects(lines: list[bytes]) -> list[tuple[bytes, int, int]]:
+    """Each subject of sorted N-Triples lines (its IRI's bytes) with the range of its lines;
+    lines with a common subject are adjacent, as "<iri> " starts each."""
+    found: list[tuple[bytes, int, int]] = []
+    for i, line in enumerate(lines):
+        subject = line[:line.index(b" ")]
+        if found and found[-1][0] == subject:
+            found[-1] = (subject, found[-1][1], i + 1)
+        else:
+            found.append((subject, i, i + 1))
+    return found
+
+
+def _compact(ntriples: bytes, doc: dict[str, Any]) -> dict[str, Any]:
     expanded = jsonld.from_rdf(_dataset(ntriples), {})
-    out = jsonld.compact(expanded, CONTEXT_IRI, {"documentLoader": offline_loader(doc)})
-    return (json.dumps(out, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
+    out: dict[str, Any] = jsonld.compact(expanded, CONTEXT_IRI,
+                                         {"documentLoader": offline_loader(doc)})
+    return out
 
 
 def country_documents(data: Part, doc: dict[str, Any]) -> dict[str, tuple[bytes, bytes]]:
@@ -98,7 +143,7 @@ def country_documents(data: Part, doc: dict[str, Any]) -> dict[str, tuple[bytes,
     one of these names (its passages, the other parties of an agreement).
     """
     store = ox.Store()
-    store.extend(data.triples)
+    store.extend(data.triples())
     countries = netguard.query(store, f"SELECT ?c WHERE {{ ?c a <{CCB}Country> }} ORDER BY ?c",
                                where="the country documents")
     out: dict[str, tuple[bytes, bytes]] = {}
@@ -112,7 +157,7 @@ def country_documents(data: Part, doc: dict[str, Any]) -> dict[str, tuple[bytes,
               ?s ?p ?o }}""", where="the country documents")
         part = Part.of("", [ox.Quad(t.subject, t.predicate, t.object)
                             for t in triples])  # type: ignore[union-attr]
-        pointing = sorted({q.predicate.value for q in part.triples
+        pointing = sorted({q.predicate.value for q in part.triples()
                            if isinstance(q.object, ox.NamedNode) and q.object.value == country})
         ntriples = write([part], "nt")
         expanded = jsonld.from_rdf(_dataset(ntriples), {})

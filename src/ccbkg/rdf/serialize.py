@@ -4,15 +4,18 @@ Each named graph is put in canonical order once, as a `Part`: blank nodes relabe
 content (`canonicalised`; only the triples that mention one need it) and the distinct triples
 sorted by their N-Triples line, which pyoxigraph writes in bulk (sorting Python term objects
 would cost seconds per million triples). Every format of a part, and any merge of parts, reuses
-that order.
+that order. A part keeps only those lines: the formats that need terms parse them back a batch
+at a time, so a graph's triples are never held as Python objects beside their lines.
 """
 
 from __future__ import annotations
 
+import heapq
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from hashlib import sha256
+from itertools import groupby
 from typing import TypeVar
 
 import pyoxigraph as ox
@@ -36,15 +39,15 @@ MEDIA_TYPES: dict[str, str] = {
     "jsonld": "application/ld+json",
 }
 _T = TypeVar("_T")
+_BATCH = 100_000  # lines parsed at a time
 _PREFIXED = (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML)
 
 
 @dataclass(frozen=True)
 class Part:
-    """One graph's distinct triples in canonical order, with their N-Triples lines."""
+    """One graph's distinct triples in canonical order, as their N-Triples lines."""
 
     graph: str  # the named graph's IRI; "" for the default graph
-    triples: list[ox.Quad]  # in the default graph
     lines: list[bytes]  # each triple's N-Triples line, without its newline
 
     @classmethod
@@ -59,19 +62,30 @@ class Part:
             triples = _relabelled(triples, _label_prefix(graph))
             blob = _ntriples(triples)
         lines = blob.split(b"\n")
+        del blob
         lines.pop()  # after the last newline
         if len(lines) != len(triples):
             raise ValueError(f"{len(triples)} triples written as {len(lines)} N-Triples lines")
-        return cls(graph, *_sorted_distinct(triples, lines))
+        return cls(graph, _sorted_distinct(lines))
+
+    def triples(self) -> Iterator[ox.Quad]:
+        """The triples (in the default graph) in canonical order, parsed from the lines a batch
+        at a time (the labels of blank nodes are kept)."""
+        for start in range(0, len(self.lines), _BATCH):
+            yield from ox.parse(b"\n".join(self.lines[start:start + _BATCH]) + b"\n",
+                                format=ox.RdfFormat.N_TRIPLES)
 
 
 def merged(parts: Sequence[Part]) -> Part:
     """The distinct triples of several graphs, in canonical order (for graph-less formats)."""
     if len(parts) == 1:
         return parts[0]
-    triples = [t for p in parts for t in p.triples]
-    lines = [line for p in parts for line in p.lines]
-    return Part("", *_sorted_distinct(triples, lines))
+    return Part("", _sorted_distinct([line for p in parts for line in p.lines]))
+
+
+def distinct_count(parts: Sequence[Part]) -> int:
+    """How many distinct triples the parts hold together (merged a line at a time)."""
+    return sum(1 for _ in groupby(heapq.merge(*(p.lines for p in parts))))
 
 
 def write(parts: Sequence[Part], extension: str) -> bytes:
@@ -85,7 +99,7 @@ def write(parts: Sequence[Part], extension: str) -> bytes:
     if extension == "nt":
         return _lines(part)
     fmt = FORMATS[extension]
-    return ox.serialize(part.triples, format=fmt,
+    return ox.serialize(part.triples(), format=fmt,
                         prefixes=PREFIXES if fmt in _PREFIXED else None) or b""
 
 
@@ -114,18 +128,10 @@ def _ntriples(triples: Sequence[ox.Quad]) -> bytes:
     return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
 
 
-def _sorted_distinct(
-    triples: Sequence[ox.Quad], lines: Sequence[bytes],
-) -> tuple[list[ox.Quad], list[bytes]]:
-    kept: list[ox.Quad] = []
-    kept_lines: list[bytes] = []
-    last = None
-    for i in sorted(range(len(lines)), key=lines.__getitem__):
-        if lines[i] != last:
-            last = lines[i]
-            kept.append(triples[i])
-            kept_lines.append(last)
-    return kept, kept_lines
+def _sorted_distinct(lines: list[bytes]) -> list[bytes]:
+    """The distinct lines in order (lines is sorted in place)."""
+    lines.sort()
+    return [line for line, _ in groupby(lines)]
 
 
 def _relabelled(triples: Sequence[ox.Quad], prefix: str) -> list[ox.Quad]:
@@ -248,9 +254,9 @@ def _trig(parts: Sequence[Part]) -> bytes:
     header = b""
     blocks: list[bytes] = []
     for part in parts:
-        if not part.triples:
+        if not part.lines:
             continue
-        body = ox.serialize(part.triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES) or b""
+        body = ox.serialize(part.triples(), format=ox.RdfFormat.TURTLE, prefixes=PREFIXES) or b""
         lines = body.splitlines(keepends=True)
         start = 0
         while start < len(lines) and lines[start].startswith(b"@prefix "):

@@ -22,8 +22,8 @@ from ccbkg.core.terms import to_oxigraph
 from ccbkg.project.layout import Role, default_root
 from ccbkg.project.load import LoadedProject
 from ccbkg.rdf.inferred import INFERRED_GRAPH, entailed
-from ccbkg.rdf.jsonld import compacted, context, context_bytes, country_documents
-from ccbkg.rdf.serialize import Part, merged, to_bytes, write
+from ccbkg.rdf.jsonld import compacted_part, context, context_bytes, country_documents
+from ccbkg.rdf.serialize import Part, distinct_count, merged, to_bytes, write
 from ccbkg.rdf.skolem import released
 from ccbkg.rdf.void import (
     VOID_GRAPH,
@@ -95,7 +95,7 @@ def _artefacts(loaded: LoadedProject, report: CheckReport, shacl_report: Graph |
     inferred = Part.of(INFERRED_GRAPH, entailed(loaded.quads(Role.ONTOLOGY, Role.VOCAB),
                                                 loaded.quads(Role.DATA)))
     files.lap("canonical order (every graph)")
-    shipped = context(ontology, [t for p in (*parts.values(), inferred) for t in p.triples])
+    shipped = context(ontology, (t for p in (*parts.values(), inferred) for t in p.triples()))
     for f in loaded.of(Role.ONTOLOGY):
         _formats(put, f"ontology/{f.file.path.stem}", parts[f.file.path],
                  authored=f.text.encode("utf-8"), context=shipped)
@@ -154,8 +154,7 @@ def _artefacts(loaded: LoadedProject, report: CheckReport, shacl_report: Graph |
     digests = files.digests()
     put("SHA256SUMS", "".join(f"{digests[name]}  {name}\n"
                               for name in sorted(files.written)).encode("ascii"))
-    return BuildSummary(out, sorted(files.written),
-                        len({line for p in everything for line in p.lines}), graphs, release)
+    return BuildSummary(out, sorted(files.written), distinct_count(everything), graphs, release)
 
 
 class _Files:
@@ -241,7 +240,7 @@ def _formats(put: Callable[[str, bytes], None], stem: str, part: Part, *,
         if ext == "ttl" and authored is not None:
             put(f"{stem}.{ext}", authored)
         elif ext == "jsonld":
-            put(f"{stem}.{ext}", compacted(write([part], "nt"), context))
+            put(f"{stem}.{ext}", compacted_part(part, context))
         else:
             put(f"{stem}.{ext}", write([part], ext))
 
