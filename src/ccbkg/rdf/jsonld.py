@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, BinaryIO
 
 import pyoxigraph as ox
 from pyld import jsonld
@@ -88,8 +88,8 @@ def compacted(ntriples: bytes, doc: dict[str, Any]) -> bytes:
             + "\n").encode()
 
 
-def compacted_part(part: Part, doc: dict[str, Any]) -> bytes:
-    """A part as `compacted` writes it, in bounded memory.
+def compacted_part(part: Part, doc: dict[str, Any], out: BinaryIO) -> None:
+    """Write a part to out as `compacted` writes it, in bounded memory.
 
     Without blank nodes (lists and other nodes that pyld folds into the node naming them), each
     subject compacts to one node object of the document's "@graph" on its own, so a part of
@@ -98,19 +98,23 @@ def compacted_part(part: Part, doc: dict[str, Any]) -> bytes:
     """
     subjects = _subjects(part.lines)
     if len(subjects) < 2 or any(b"_:" in line for line in part.lines):
-        return compacted(write([part], "nt"), doc)
+        out.write(compacted(write([part], "nt"), doc))
+        return
     subjects.sort(key=lambda s: s[0][1:-1])  # pyld lists the nodes by their IRI
-    nodes: list[str] = []
+    head = json.dumps({"@context": CONTEXT_IRI}, indent=1)[:-2]
+    out.write((head + ',\n "@graph": [').encode())
+    separator = "\n  "
     for start in range(0, len(subjects), _SUBJECTS):
         batch = b"".join(line + b"\n" for _, first, end in subjects[start:start + _SUBJECTS]
                          for line in part.lines[first:end])
-        out = _compact(batch, doc)
-        out.pop("@context")
-        for node in out.get("@graph", [out]):  # a single node is not wrapped in "@graph"
-            nodes.append(json.dumps(node, indent=1, sort_keys=True, ensure_ascii=False)
-                         .replace("\n", "\n  "))  # JSON escapes the newlines of strings
-    head = json.dumps({"@context": CONTEXT_IRI}, indent=1)[:-2]
-    return (head + ',\n "@graph": [\n  ' + ",\n  ".join(nodes) + "\n ]\n}\n").encode()
+        found = _compact(batch, doc)
+        found.pop("@context")
+        nodes = found.get("@graph", [found])  # a single node is not wrapped in "@graph"
+        for node in nodes:  # JSON escapes the newlines of strings
+            out.write((separator + json.dumps(node, indent=1, sort_keys=True,
+                                              ensure_ascii=False).replace("\n", "\n  ")).encode())
+            separator = ",\n  "
+    out.write(b"\n ]\n}\n")
 
 
 def _subjects(lines: list[bytes]) -> list[tuple[bytes, int, int]]:
