@@ -137,11 +137,11 @@ def _compact(ntriples: bytes, doc: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def country_documents(data: Part, doc: dict[str, Any]) -> dict[str, tuple[bytes, bytes]]:
-    """For each ccb:Country of the data, by the last segment of its IRI: a framed JSON-LD
-    document (the country, with every node that points at it nested under "@reverse" by the
-    property it points with: its strategies, CSIRTs, agreements...; each of these with the
-    nodes it names embedded) and the N-Triples of the same triples.
+def country_documents(data: Part, doc: dict[str, Any]) -> Iterator[tuple[str, bytes, bytes]]:
+    """For each ccb:Country of the data, in IRI order, one at a time: the last segment of its
+    IRI, a framed JSON-LD document (the country, with every node that points at it nested
+    under "@reverse" by the property it points with: its strategies, CSIRTs, agreements...;
+    each of these with the nodes it names embedded) and the N-Triples of the same triples.
 
     The triples are the country's, those of each node that points at it, and those of each node
     one of these names (its passages, the other parties of an agreement).
@@ -150,7 +150,6 @@ def country_documents(data: Part, doc: dict[str, Any]) -> dict[str, tuple[bytes,
     store.extend(data.triples())
     countries = netguard.query(store, f"SELECT ?c WHERE {{ ?c a <{CCB}Country> }} ORDER BY ?c",
                                where="the country documents")
-    out: dict[str, tuple[bytes, bytes]] = {}
     for row in countries:  # type: ignore[union-attr]
         country = row[0].value
         triples = netguard.query(store, f"""
@@ -169,10 +168,9 @@ def country_documents(data: Part, doc: dict[str, Any]) -> dict[str, tuple[bytes,
         framed = _once(jsonld.frame(expanded, frame, {"documentLoader": offline_loader(doc)}),
                        set())
         _drop_back_links(framed)
-        out[country.rstrip("/").rsplit("/", 1)[-1]] = (
-            (json.dumps(framed, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode(),
-            ntriples)
-    return out
+        yield (country.rstrip("/").rsplit("/", 1)[-1],
+               (json.dumps(framed, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode(),
+               ntriples)
 
 
 def _once(value: Any, seen: set[str]) -> Any:

@@ -109,7 +109,7 @@ def _artefacts(loaded: LoadedProject, report: CheckReport, shacl_report: Graph |
     data = merged([parts[f.file.path] for f in loaded.of(Role.DATA)])
     files.lap("canonical order (the data merged)")
     _formats(put, "data/ccbkg-data", data, authored=None, context=shipped)
-    for key, (framed, ntriples) in country_documents(data, shipped).items():
+    for key, framed, ntriples in country_documents(data, shipped):
         put(f"data/country/{key}.jsonld", framed)
         put(f"data/country/{key}.nt", ntriples)
     files.lap("data/country/ (a framed JSON-LD document per country)")
