@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
 import pytest
 from pyld import jsonld
 from rdflib import RDF, Graph, URIRef
@@ -129,6 +130,24 @@ def test_each_country_has_a_framed_document(built: Path) -> None:
     assert "GovernmentPaper" in _types(nested["jurisdiction"])
     japan = json.loads((folder / "JPN.jsonld").read_text(encoding="utf-8"))
     assert _types(japan["@reverse"]["jurisdiction"]) == {"NationalCybersecurityStrategy"}
+def test_a_country_document_holds_its_nodes_those_pointing_at_it_and_those_they_name(
+        built: Path) -> None:
+    """Each country's N-Triples are what this SPARQL selects from the release's data."""
+    store = ox.Store()
+    store.load(path=built / "data" / "ccbkg-data.nt", format=ox.RdfFormat.N_TRIPLES)
+    for path in sorted((built / "data" / "country").glob("*.nt")):
+        country = f"https://w3id.org/ccbkg/id/country/{path.stem}"
+        selected = store.query(f"""
+            CONSTRUCT {{ ?s ?p ?o }} WHERE {{
+              {{ BIND(<{country}> AS ?r) }} UNION {{ ?r ?via <{country}> }}
+              ?r (<urn:x>|!<urn:x>)? ?s
+              FILTER(!isLiteral(?s))
+              ?s ?p ?o }}""")
+        written = set(ox.parse(path=path, format=ox.RdfFormat.N_TRIPLES))
+        assert {ox.Quad(t.subject, t.predicate, t.object) for t in selected} == written, path
+        assert len(written) > 10, path
+
+
 def test_compacted_reads_n_triples_as_pyld_does() -> None:
     """`compacted` parses N-Triples with pyoxigraph (pyld's parser is quadratic in the
     triples) and gives the bytes pyld's own N-Quads parser gives on N-Triples as the release

@@ -11,7 +11,6 @@ from typing import Any, BinaryIO
 import pyoxigraph as ox
 from pyld import jsonld
 
-from ccbkg.core import netguard
 from ccbkg.core.namespaces import BASE, CCB, OWL, PREFIXES, RDF, RDFS, XSD
 from ccbkg.core.termtext import curie
 from ccbkg.rdf.serialize import Part, write
@@ -144,22 +143,26 @@ def country_documents(data: Part, doc: dict[str, Any]) -> Iterator[tuple[str, by
     each of these with the nodes it names embedded) and the N-Triples of the same triples.
 
     The triples are the country's, those of each node that points at it, and those of each node
-    one of these names (its passages, the other parties of an agreement).
+    one of these names (its passages, the other parties of an agreement). They are looked up in
+    the data's sorted N-Triples lines (each subject's lines are adjacent), not in a store.
     """
-    store = ox.Store()
-    store.extend(data.triples())
-    countries = netguard.query(store, f"SELECT ?c WHERE {{ ?c a <{CCB}Country> }} ORDER BY ?c",
-                               where="the country documents")
-    for row in countries:  # type: ignore[union-attr]
-        country = row[0].value
-        triples = netguard.query(store, f"""
-            CONSTRUCT {{ ?s ?p ?o }} WHERE {{
-              {{ BIND(<{country}> AS ?r) }} UNION {{ ?r ?via <{country}> }}
-              ?r (<{CCB}>|!<{CCB}>)? ?s  # the node itself, or a node it names
-              FILTER(!isLiteral(?s))
-              ?s ?p ?o }}""", where="the country documents")
-        part = Part.of("", [ox.Quad(t.subject, t.predicate, t.object)
-                            for t in triples])  # type: ignore[union-attr]
+    spans = {s: (first, end) for s, first, end in _subjects(data.lines)}
+    typed = f" <{RDF.type}> <{CCB}Country> .".encode()
+    countries = {line[:-len(typed)] for line in data.lines
+                 if line.endswith(typed) and b" " not in line[:-len(typed)]}
+    pointing_at: dict[bytes, set[bytes]] = {c: set() for c in countries}
+    for line in data.lines:
+        o = _object(line)
+        if o in pointing_at:
+            pointing_at[o].add(line[:line.index(b" ")])
+    for key in sorted(countries, key=lambda c: c[1:-1]):  # IRI order
+        country = key[1:-1].decode()
+        nodes = {key} | pointing_at[key]
+        named = {o for r in nodes for line in _lines_of(data, spans, r)
+                 if not (o := _object(line)).startswith(b'"')}  # not a literal
+        found = b"".join(line + b"\n" for s in nodes | named
+                         for line in _lines_of(data, spans, s))
+        part = Part.of("", list(ox.parse(found, format=ox.RdfFormat.N_TRIPLES)))
         pointing = sorted({q.predicate.value for q in part.triples()
                            if isinstance(q.object, ox.NamedNode) and q.object.value == country})
         ntriples = write([part], "nt")
@@ -171,6 +174,17 @@ def country_documents(data: Part, doc: dict[str, Any]) -> Iterator[tuple[str, by
         yield (country.rstrip("/").rsplit("/", 1)[-1],
                (json.dumps(framed, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode(),
                ntriples)
+
+
+def _lines_of(data: Part, spans: dict[bytes, tuple[int, int]], subject: bytes) -> list[bytes]:
+    first, end = spans.get(subject, (0, 0))
+    return data.lines[first:end]
+
+
+def _object(line: bytes) -> bytes:
+    """The object of an N-Triples line as written ("<iri>", "_:label" or a literal): after the
+    subject and the predicate (neither has a space in it), before the closing " ."."""
+    return line[line.index(b"> ", line.index(b" ") + 1) + 2:-2]
 
 
 def _once(value: Any, seen: set[str]) -> Any:
