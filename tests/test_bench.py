@@ -112,3 +112,24 @@ def test_jena_agrees_only_when_the_sets_of_named_shape_results_agree() -> None:
         (None, "ex:b"): "reported 2 times by the fast engine, 1 by Jena",
     }, reasons
     assert found["jena_differences_count"] == 5
+
+
+def test_the_10000x_targets_are_judged() -> None:
+    met = {"wall_s": 280.0, "peak_build_rss_mib": 11 * 1024.0}
+    assert verdicts({"10000": {"pipeline": met}}) == {
+        "build with every check, 10,000x (s)": True, "peak memory, 10,000x (GiB)": True}
+    missed = verdicts({"10000": {"pipeline": {**met, "peak_build_rss_mib": 13 * 1024.0}}})
+    assert missed["peak memory, 10,000x (GiB)"] is False
+
+
+def test_each_stage_reports_its_own_peak_memory() -> None:
+    stages: dict[str, float] = {}
+    with bench._timed(stages, "big"):
+        block = b"x" * (300 * 2 ** 20)  # written, so resident
+        del block
+    with bench._timed(stages, "small"):
+        block = b"x" * (20 * 2 ** 20)
+        del block
+    big_peak, small_peak = bench.MEMORY["big"]["peak_mib"], bench.MEMORY["small"]["peak_mib"]
+    assert big_peak - small_peak > 200, bench.MEMORY  # not the peak so far
+    assert bench._peak_mib() >= big_peak  # the process's peak is kept across the resets

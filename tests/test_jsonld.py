@@ -3,16 +3,20 @@ JSON, and the same triples as their N-Triples twins when read by pyld entirely o
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
 import pytest
 from pyld import jsonld
 from rdflib import RDF, Graph, URIRef
 from rdflib.compare import isomorphic
 
-from ccbkg.rdf.jsonld import CONTEXT_IRI, compacted, offline_loader
+from ccbkg.rdf import jsonld as ccbkg_jsonld
+from ccbkg.rdf.jsonld import CONTEXT_IRI, compacted, compacted_part, offline_loader
+from ccbkg.rdf.serialize import Part
 from ccbkg.stores.htaccess import read_rules
 from ccbkg.stores.site_server import SiteServer
 from tests.test_redirects import HTACCESS
@@ -126,6 +130,24 @@ def test_each_country_has_a_framed_document(built: Path) -> None:
     assert "GovernmentPaper" in _types(nested["jurisdiction"])
     japan = json.loads((folder / "JPN.jsonld").read_text(encoding="utf-8"))
     assert _types(japan["@reverse"]["jurisdiction"]) == {"NationalCybersecurityStrategy"}
+def test_a_country_document_holds_its_nodes_those_pointing_at_it_and_those_they_name(
+        built: Path) -> None:
+    """Each country's N-Triples are what this SPARQL selects from the release's data."""
+    store = ox.Store()
+    store.load(path=built / "data" / "ccbkg-data.nt", format=ox.RdfFormat.N_TRIPLES)
+    for path in sorted((built / "data" / "country").glob("*.nt")):
+        country = f"https://w3id.org/ccbkg/id/country/{path.stem}"
+        selected = store.query(f"""
+            CONSTRUCT {{ ?s ?p ?o }} WHERE {{
+              {{ BIND(<{country}> AS ?r) }} UNION {{ ?r ?via <{country}> }}
+              ?r (<urn:x>|!<urn:x>)? ?s
+              FILTER(!isLiteral(?s))
+              ?s ?p ?o }}""")
+        written = set(ox.parse(path=path, format=ox.RdfFormat.N_TRIPLES))
+        assert {ox.Quad(t.subject, t.predicate, t.object) for t in selected} == written, path
+        assert len(written) > 10, path
+
+
 def test_compacted_reads_n_triples_as_pyld_does() -> None:
     """`compacted` parses N-Triples with pyoxigraph (pyld's parser is quadratic in the
     triples) and gives the bytes pyld's own N-Quads parser gives on N-Triples as the release
@@ -150,3 +172,26 @@ def test_compacted_reads_n_triples_as_pyld_does() -> None:
     expected = (json.dumps(by_pyld, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
     assert compacted(nt, doc) == expected.encode()
     assert "@list" in expected and "en-gb" in expected and expected.count('"plain"') == 1
+
+
+@pytest.mark.parametrize("batch", [1, 2, 7])
+def test_a_large_part_compacted_in_batches_gives_the_same_bytes(
+        built: Path, shipped: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
+        batch: int) -> None:
+    monkeypatch.setattr(ccbkg_jsonld, "_SUBJECTS", batch)
+    for stem in ("data/ccbkg-data", "inferred/ccbkg-inferred"):
+        nt = (built / f"{stem}.nt").read_bytes()
+        part = Part("", nt.splitlines())
+        assert _compacted_part(part, shipped) == (built / f"{stem}.jsonld").read_bytes() \
+            == compacted(nt, shipped), stem
+    # a subject whose IRI starts another's: the lines sort "<a/b>" first, pyld "a" first
+    lines = sorted(f'<http://example.org/{s}> <http://www.w3.org/2000/01/rdf-schema#label> '
+                   f'"{s}" .'.encode() for s in ("a", "a/b", "a-c", "a/b/c", "b"))
+    nt = b"".join(line + b"\n" for line in lines)
+    assert _compacted_part(Part("", lines), shipped) == compacted(nt, shipped)
+
+
+def _compacted_part(part: Part, doc: dict[str, Any]) -> bytes:
+    out = io.BytesIO()
+    compacted_part(part, doc, out)
+    return out.getvalue()

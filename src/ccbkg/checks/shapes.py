@@ -12,6 +12,7 @@ from rdflib import Graph
 from ccbkg.checks import fastshacl
 from ccbkg.checks.pyshacl_engine import refused_sparql, result_findings, run_shacl
 from ccbkg.core.findings import Finding, Severity, StageResult
+from ccbkg.core.memory import release_free_memory
 from ccbkg.project.layout import Role
 from ccbkg.project.load import LoadedProject
 
@@ -36,6 +37,7 @@ def validate(loaded: LoadedProject, engine: str = "fast") -> tuple[StageResult, 
                                         located=(Role.DATA,), engine=engine)
     result.findings.extend(findings)
     result.notes.append(note)
+    release_free_memory()  # the engine's store, freed on its threads
     return result, report
 
 

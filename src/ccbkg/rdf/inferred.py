@@ -38,10 +38,18 @@ def entailed(schema: Iterable[ox.Quad], data: Iterable[ox.Quad]) -> list[ox.Quad
         if p == _INVERSE:
             inverses.setdefault(s, set()).add(o)
             inverses.setdefault(o, set()).add(s)
-    facts = [ox.Triple(q.subject, q.predicate, q.object) for q in data]
-    known = {*facts, *(ox.Triple(*axiom) for axiom in axioms)}
+    # Only the statements a rule can follow from or give are kept, in one pass over the data.
+    given = {_TYPE, *(q for up in properties.values() for q in up),
+             *(q for inverse in inverses.values() for q in inverse)}
+    known = {ox.Triple(*axiom) for axiom in axioms}
+    todo: list[ox.Triple] = []
+    for q in data:
+        p = q.predicate
+        if p in given or p in properties or p in inverses:
+            fact = ox.Triple(q.subject, p, q.object)
+            known.add(fact)
+            todo.append(fact)
     found: list[ox.Quad] = []
-    todo = list(facts)
     while todo:
         s, p, o = todo.pop()
         if p == _TYPE:

@@ -6,12 +6,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, BinaryIO
 
 import pyoxigraph as ox
 from pyld import jsonld
 
-from ccbkg.core import netguard
 from ccbkg.core.namespaces import BASE, CCB, OWL, PREFIXES, RDF, RDFS, XSD
 from ccbkg.core.termtext import curie
 from ccbkg.rdf.serialize import Part, write
@@ -19,6 +18,7 @@ from ccbkg.rdf.serialize import Part, write
 CONTEXT_IRI = BASE + "context.jsonld"
 _TYPE = str(RDF.type)
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
+_SUBJECTS = 2_000  # subjects compacted at a time
 
 
 def context(ontology: Iterable[ox.Quad], release: Iterable[ox.Quad]) -> dict[str, Any]:
@@ -83,36 +83,87 @@ def offline_loader(doc: dict[str, Any]) -> Callable[..., dict[str, Any]]:
 
 def compacted(ntriples: bytes, doc: dict[str, Any]) -> bytes:
     """N-Triples as a compacted JSON-LD document whose @context is the context's IRI."""
+    return (json.dumps(_compact(ntriples, doc), indent=1, sort_keys=True, ensure_ascii=False)
+            + "\n").encode()
+
+
+def compacted_part(part: Part, doc: dict[str, Any], out: BinaryIO) -> None:
+    """Write a part to out as `compacted` writes it, in bounded memory.
+
+    Without blank nodes (lists and other nodes that pyld folds into the node naming them), each
+    subject compacts to one node object of the document's "@graph" on its own, so a part of
+    many subjects is compacted a batch of subjects at a time: the same bytes, without pyld
+    holding the whole graph at once.
+    """
+    subjects = _subjects(part.lines)
+    if len(subjects) < 2 or any(b"_:" in line for line in part.lines):
+        out.write(compacted(write([part], "nt"), doc))
+        return
+    subjects.sort(key=lambda s: s[0][1:-1])  # pyld lists the nodes by their IRI
+    head = json.dumps({"@context": CONTEXT_IRI}, indent=1)[:-2]
+    out.write((head + ',\n "@graph": [').encode())
+    separator = "\n  "
+    for start in range(0, len(subjects), _SUBJECTS):
+        batch = b"".join(line + b"\n" for _, first, end in subjects[start:start + _SUBJECTS]
+                         for line in part.lines[first:end])
+        found = _compact(batch, doc)
+        found.pop("@context")
+        nodes = found.get("@graph", [found])  # a single node is not wrapped in "@graph"
+        for node in nodes:  # JSON escapes the newlines of strings
+            out.write((separator + json.dumps(node, indent=1, sort_keys=True,
+                                              ensure_ascii=False).replace("\n", "\n  ")).encode())
+            separator = ",\n  "
+    out.write(b"\n ]\n}\n")
+
+
+def _subjects(lines: list[bytes]) -> list[tuple[bytes, int, int]]:
+    """Each subject of sorted N-Triples lines (its IRI's bytes) with the range of its lines;
+    lines with a common subject are adjacent, as "<iri> " starts each."""
+    found: list[tuple[bytes, int, int]] = []
+    for i, line in enumerate(lines):
+        subject = line[:line.index(b" ")]
+        if found and found[-1][0] == subject:
+            found[-1] = (subject, found[-1][1], i + 1)
+        else:
+            found.append((subject, i, i + 1))
+    return found
+
+
+def _compact(ntriples: bytes, doc: dict[str, Any]) -> dict[str, Any]:
     expanded = jsonld.from_rdf(_dataset(ntriples), {})
-    out = jsonld.compact(expanded, CONTEXT_IRI, {"documentLoader": offline_loader(doc)})
-    return (json.dumps(out, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
+    out: dict[str, Any] = jsonld.compact(expanded, CONTEXT_IRI,
+                                         {"documentLoader": offline_loader(doc)})
+    return out
 
 
-def country_documents(data: Part, doc: dict[str, Any]) -> dict[str, tuple[bytes, bytes]]:
-    """For each ccb:Country of the data, by the last segment of its IRI: a framed JSON-LD
-    document (the country, with every node that points at it nested under "@reverse" by the
-    property it points with: its strategies, CSIRTs, agreements...; each of these with the
-    nodes it names embedded) and the N-Triples of the same triples.
+def country_documents(data: Part, doc: dict[str, Any]) -> Iterator[tuple[str, bytes, bytes]]:
+    """For each ccb:Country of the data, in IRI order, one at a time: the last segment of its
+    IRI, a framed JSON-LD document (the country, with every node that points at it nested
+    under "@reverse" by the property it points with: its strategies, CSIRTs, agreements...;
+    each of these with the nodes it names embedded) and the N-Triples of the same triples.
 
     The triples are the country's, those of each node that points at it, and those of each node
-    one of these names (its passages, the other parties of an agreement).
+    one of these names (its passages, the other parties of an agreement). They are looked up in
+    the data's sorted N-Triples lines (each subject's lines are adjacent), not in a store.
     """
-    store = ox.Store()
-    store.extend(data.triples)
-    countries = netguard.query(store, f"SELECT ?c WHERE {{ ?c a <{CCB}Country> }} ORDER BY ?c",
-                               where="the country documents")
-    out: dict[str, tuple[bytes, bytes]] = {}
-    for row in countries:  # type: ignore[union-attr]
-        country = row[0].value
-        triples = netguard.query(store, f"""
-            CONSTRUCT {{ ?s ?p ?o }} WHERE {{
-              {{ BIND(<{country}> AS ?r) }} UNION {{ ?r ?via <{country}> }}
-              ?r (<{CCB}>|!<{CCB}>)? ?s  # the node itself, or a node it names
-              FILTER(!isLiteral(?s))
-              ?s ?p ?o }}""", where="the country documents")
-        part = Part.of("", [ox.Quad(t.subject, t.predicate, t.object)
-                            for t in triples])  # type: ignore[union-attr]
-        pointing = sorted({q.predicate.value for q in part.triples
+    spans = {s: (first, end) for s, first, end in _subjects(data.lines)}
+    typed = f" <{RDF.type}> <{CCB}Country> .".encode()
+    countries = {line[:-len(typed)] for line in data.lines
+                 if line.endswith(typed) and b" " not in line[:-len(typed)]}
+    pointing_at: dict[bytes, set[bytes]] = {c: set() for c in countries}
+    for line in data.lines:
+        o = _object(line)
+        if o in pointing_at:
+            pointing_at[o].add(line[:line.index(b" ")])
+    for key in sorted(countries, key=lambda c: c[1:-1]):  # IRI order
+        country = key[1:-1].decode()
+        nodes = {key} | pointing_at[key]
+        named = {o for r in nodes for line in _lines_of(data, spans, r)
+                 if not (o := _object(line)).startswith(b'"')}  # not a literal
+        found = b"".join(line + b"\n" for s in nodes | named
+                         for line in _lines_of(data, spans, s))
+        part = Part.of("", list(ox.parse(found, format=ox.RdfFormat.N_TRIPLES)))
+        pointing = sorted({q.predicate.value for q in part.triples()
                            if isinstance(q.object, ox.NamedNode) and q.object.value == country})
         ntriples = write([part], "nt")
         expanded = jsonld.from_rdf(_dataset(ntriples), {})
@@ -120,10 +171,20 @@ def country_documents(data: Part, doc: dict[str, Any]) -> dict[str, tuple[bytes,
         framed = _once(jsonld.frame(expanded, frame, {"documentLoader": offline_loader(doc)}),
                        set())
         _drop_back_links(framed)
-        out[country.rstrip("/").rsplit("/", 1)[-1]] = (
-            (json.dumps(framed, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode(),
-            ntriples)
-    return out
+        yield (country.rstrip("/").rsplit("/", 1)[-1],
+               (json.dumps(framed, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode(),
+               ntriples)
+
+
+def _lines_of(data: Part, spans: dict[bytes, tuple[int, int]], subject: bytes) -> list[bytes]:
+    first, end = spans.get(subject, (0, 0))
+    return data.lines[first:end]
+
+
+def _object(line: bytes) -> bytes:
+    """The object of an N-Triples line as written ("<iri>", "_:label" or a literal): after the
+    subject and the predicate (neither has a space in it), before the closing " ."."""
+    return line[line.index(b"> ", line.index(b" ") + 1) + 2:-2]
 
 
 def _once(value: Any, seen: set[str]) -> Any:

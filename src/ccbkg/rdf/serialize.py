@@ -4,16 +4,20 @@ Each named graph is put in canonical order once, as a `Part`: blank nodes relabe
 content (`canonicalised`; only the triples that mention one need it) and the distinct triples
 sorted by their N-Triples line, which pyoxigraph writes in bulk (sorting Python term objects
 would cost seconds per million triples). Every format of a part, and any merge of parts, reuses
-that order.
+that order. A part keeps only those lines: the formats that need terms parse them back a batch
+at a time, so a graph's triples are never held as Python objects beside their lines.
 """
 
 from __future__ import annotations
 
+import heapq
+import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from hashlib import sha256
-from typing import TypeVar
+from itertools import groupby
+from typing import BinaryIO, TypeVar, cast
 
 import pyoxigraph as ox
 
@@ -36,15 +40,15 @@ MEDIA_TYPES: dict[str, str] = {
     "jsonld": "application/ld+json",
 }
 _T = TypeVar("_T")
+_BATCH = 100_000  # lines parsed at a time
 _PREFIXED = (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML)
 
 
 @dataclass(frozen=True)
 class Part:
-    """One graph's distinct triples in canonical order, with their N-Triples lines."""
+    """One graph's distinct triples in canonical order, as their N-Triples lines."""
 
     graph: str  # the named graph's IRI; "" for the default graph
-    triples: list[ox.Quad]  # in the default graph
     lines: list[bytes]  # each triple's N-Triples line, without its newline
 
     @classmethod
@@ -59,34 +63,55 @@ class Part:
             triples = _relabelled(triples, _label_prefix(graph))
             blob = _ntriples(triples)
         lines = blob.split(b"\n")
+        del blob
         lines.pop()  # after the last newline
         if len(lines) != len(triples):
             raise ValueError(f"{len(triples)} triples written as {len(lines)} N-Triples lines")
-        return cls(graph, *_sorted_distinct(triples, lines))
+        return cls(graph, _sorted_distinct(lines))
+
+    def triples(self) -> Iterator[ox.Quad]:
+        """The triples (in the default graph) in canonical order, parsed from the lines a batch
+        at a time (the labels of blank nodes are kept)."""
+        for batch in _batches(self):
+            yield from ox.parse(batch, format=ox.RdfFormat.N_TRIPLES)
 
 
 def merged(parts: Sequence[Part]) -> Part:
     """The distinct triples of several graphs, in canonical order (for graph-less formats)."""
     if len(parts) == 1:
         return parts[0]
-    triples = [t for p in parts for t in p.triples]
-    lines = [line for p in parts for line in p.lines]
-    return Part("", *_sorted_distinct(triples, lines))
+    return Part("", _sorted_distinct([line for p in parts for line in p.lines]))
+
+
+def distinct_count(parts: Sequence[Part]) -> int:
+    """How many distinct triples the parts hold together (merged a line at a time)."""
+    return sum(1 for _ in groupby(heapq.merge(*(p.lines for p in parts))))
 
 
 def write(parts: Sequence[Part], extension: str) -> bytes:
-    """The bytes of one format: N-Quads and TriG keep each part's graph (graphs in IRI order),
-    the other formats get the distinct triples of all parts."""
+    """The bytes of one format (see `write_to`)."""
+    out = io.BytesIO()
+    write_to(parts, extension, out)
+    return out.getvalue()
+
+
+def write_to(parts: Sequence[Part], extension: str, out: BinaryIO) -> None:
+    """Write one format to out, a batch at a time: N-Quads and TriG keep each part's graph
+    (graphs in IRI order), the other formats get the distinct triples of all parts."""
     if extension == "nq":
-        return b"".join(_nquads(p) for p in sorted(parts, key=lambda p: p.graph))
-    if extension == "trig":
-        return _trig(sorted(parts, key=lambda p: p.graph))
-    part = merged(parts)
-    if extension == "nt":
-        return _lines(part)
-    fmt = FORMATS[extension]
-    return ox.serialize(part.triples, format=fmt,
-                        prefixes=PREFIXES if fmt in _PREFIXED else None) or b""
+        for p in sorted(parts, key=lambda p: p.graph):
+            for batch in _batches(p):
+                out.write(batch.replace(b" .\n", f" <{p.graph}> .\n".encode())
+                          if p.graph else batch)  # N-Triples escapes line breaks in literals
+    elif extension == "trig":
+        _trig(sorted(parts, key=lambda p: p.graph), out)
+    elif extension == "nt":
+        for batch in _batches(merged(parts)):
+            out.write(batch)
+    else:
+        fmt = FORMATS[extension]
+        ox.serialize(merged(parts).triples(), out, format=fmt,
+                     prefixes=PREFIXES if fmt in _PREFIXED else None)
 
 
 class Ordered:
@@ -114,18 +139,10 @@ def _ntriples(triples: Sequence[ox.Quad]) -> bytes:
     return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
 
 
-def _sorted_distinct(
-    triples: Sequence[ox.Quad], lines: Sequence[bytes],
-) -> tuple[list[ox.Quad], list[bytes]]:
-    kept: list[ox.Quad] = []
-    kept_lines: list[bytes] = []
-    last = None
-    for i in sorted(range(len(lines)), key=lines.__getitem__):
-        if lines[i] != last:
-            last = lines[i]
-            kept.append(triples[i])
-            kept_lines.append(last)
-    return kept, kept_lines
+def _sorted_distinct(lines: list[bytes]) -> list[bytes]:
+    """The distinct lines in order (lines is sorted in place)."""
+    lines.sort()
+    return [line for line, _ in groupby(lines)]
 
 
 def _relabelled(triples: Sequence[ox.Quad], prefix: str) -> list[ox.Quad]:
@@ -231,34 +248,66 @@ def _label_prefix(graph: str) -> str:
     return "g" + sha256(graph.encode()).hexdigest()[:12] + "-"
 
 
-def _lines(part: Part) -> bytes:
-    return b"\n".join(part.lines) + b"\n" if part.lines else b""
+def _batches(part: Part) -> Iterator[bytes]:
+    """The part's N-Triples, a batch of lines at a time."""
+    for start in range(0, len(part.lines), _BATCH):
+        yield b"".join(line + b"\n" for line in part.lines[start:start + _BATCH])
 
 
-def _nquads(part: Part) -> bytes:
-    """The part's lines with its graph: "s p o ." becomes "s p o <g> .". N-Triples escapes
-    line breaks in literals, so " .\n" is only ever a line's end."""
-    lines = _lines(part)
-    return lines.replace(b" .\n", f" <{part.graph}> .\n".encode()) if part.graph else lines
-
-
-def _trig(parts: Sequence[Part]) -> bytes:
+def _trig(parts: Sequence[Part], out: BinaryIO) -> None:
     """TriG as pyoxigraph writes it (prefixes once, then each graph's Turtle indented in a
     block), made from each part's Turtle so that no quad objects have to be built."""
-    header = b""
-    blocks: list[bytes] = []
+    header = True
     for part in parts:
-        if not part.triples:
-            continue
-        body = ox.serialize(part.triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES) or b""
-        lines = body.splitlines(keepends=True)
-        start = 0
-        while start < len(lines) and lines[start].startswith(b"@prefix "):
-            start += 1
-        header = header or b"".join(lines[:start])
-        if part.graph:
-            blocks.append(f"<{part.graph}> {{\n".encode()
-                          + b"".join(b"\t" + line for line in lines[start:]) + b"}\n")
-        else:
-            blocks.append(b"".join(lines[start:]))
-    return header + b"".join(blocks)
+        if part.lines:
+            block = _Block(out, part.graph, header)
+            ox.serialize(part.triples(), cast(BinaryIO, block), format=ox.RdfFormat.TURTLE,
+                         prefixes=PREFIXES)
+            block.close()
+            header = False
+
+
+class _Block:
+    """A file-like sink that writes a graph's Turtle, as pyoxigraph gives it, as a TriG block:
+    its @prefix lines only if header, then the rest in `<graph> {` and `}`, each line indented
+    by a tab (lines split as bytes.splitlines does)."""
+
+    def __init__(self, out: BinaryIO, graph: str, header: bool) -> None:
+        self.out = out
+        self.graph = graph
+        self.header = header
+        self.in_prefixes = True
+        self.pending = b""
+
+    def write(self, data: bytes) -> int:
+        lines = (self.pending + bytes(data)).splitlines(keepends=True)
+        self.pending = lines.pop() if lines and not lines[-1].endswith(b"\n") else b""
+        for line in lines:
+            self._line(line)
+        return len(data)
+
+    def flush(self) -> None:
+        """Lines are written as they end."""
+
+    def close(self) -> None:
+        """Write the last line and end the block."""
+        if self.pending:
+            self._line(self.pending)
+        if self.in_prefixes:
+            self._open()
+        if self.graph:
+            self.out.write(b"}\n")
+
+    def _open(self) -> None:
+        self.in_prefixes = False
+        if self.graph:
+            self.out.write(f"<{self.graph}> {{\n".encode())
+
+    def _line(self, line: bytes) -> None:
+        if self.in_prefixes and line.startswith(b"@prefix "):
+            if self.header:
+                self.out.write(line)
+            return
+        if self.in_prefixes:
+            self._open()
+        self.out.write(b"\t" + line if self.graph else line)

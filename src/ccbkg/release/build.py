@@ -8,9 +8,10 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -22,8 +23,8 @@ from ccbkg.core.terms import to_oxigraph
 from ccbkg.project.layout import Role, default_root
 from ccbkg.project.load import LoadedProject
 from ccbkg.rdf.inferred import INFERRED_GRAPH, entailed
-from ccbkg.rdf.jsonld import compacted, context, context_bytes, country_documents
-from ccbkg.rdf.serialize import Part, merged, to_bytes, write
+from ccbkg.rdf.jsonld import compacted_part, context, context_bytes, country_documents
+from ccbkg.rdf.serialize import Part, distinct_count, merged, to_bytes, write_to
 from ccbkg.rdf.skolem import released
 from ccbkg.rdf.void import (
     VOID_GRAPH,
@@ -93,9 +94,9 @@ def _artefacts(loaded: LoadedProject, report: CheckReport, shacl_report: Graph |
     parts = {f.file.path: Part.of(f.file.graph_iri, released(f.file.graph_iri, f.quads))
              for f in loaded.of(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)}
     inferred = Part.of(INFERRED_GRAPH, entailed(loaded.quads(Role.ONTOLOGY, Role.VOCAB),
-                                                loaded.quads(Role.DATA)))
+                                                (q for f in loaded.of(Role.DATA) for q in f.quads)))
     files.lap("canonical order (every graph)")
-    shipped = context(ontology, [t for p in (*parts.values(), inferred) for t in p.triples])
+    shipped = context(ontology, (t for p in (*parts.values(), inferred) for t in p.triples()))
     for f in loaded.of(Role.ONTOLOGY):
         _formats(put, f"ontology/{f.file.path.stem}", parts[f.file.path],
                  authored=f.text.encode("utf-8"), context=shipped)
@@ -108,7 +109,7 @@ def _artefacts(loaded: LoadedProject, report: CheckReport, shacl_report: Graph |
     data = merged([parts[f.file.path] for f in loaded.of(Role.DATA)])
     files.lap("canonical order (the data merged)")
     _formats(put, "data/ccbkg-data", data, authored=None, context=shipped)
-    for key, (framed, ntriples) in country_documents(data, shipped).items():
+    for key, framed, ntriples in country_documents(data, shipped):
         put(f"data/country/{key}.jsonld", framed)
         put(f"data/country/{key}.nt", ntriples)
     files.lap("data/country/ (a framed JSON-LD document per country)")
@@ -148,14 +149,13 @@ def _artefacts(loaded: LoadedProject, report: CheckReport, shacl_report: Graph |
     description = void_dcat(release, subsets, sorted(distributions, key=lambda d: d.path),
                             endpoint=endpoint)
     described = Part.of(VOID_GRAPH, description)
-    put("ccbkg.trig", write([*everything, described], "trig"))
-    put("ccbkg.nq", write([*everything, described], "nq"))
+    put("ccbkg.trig", partial(write_to, [*everything, described], "trig"))
+    put("ccbkg.nq", partial(write_to, [*everything, described], "nq"))
     put("void.ttl", to_bytes(description, "ttl"))
     digests = files.digests()
     put("SHA256SUMS", "".join(f"{digests[name]}  {name}\n"
                               for name in sorted(files.written)).encode("ascii"))
-    return BuildSummary(out, sorted(files.written),
-                        len({line for p in everything for line in p.lines}), graphs, release)
+    return BuildSummary(out, sorted(files.written), distinct_count(everything), graphs, release)
 
 
 class _Files:
@@ -180,10 +180,20 @@ class _Files:
             self.digests()  # a failed write raises here
             self.lap("writing the files")
 
-    def put(self, name: str, data: bytes) -> None:
-        """Add a file (made since the previous one: timed under its name)."""
-        self.sizes[name] = len(data)
-        self._hashes[name] = self._pool.submit(_store, self.out / name, data)
+    def put(self, name: str, data: bytes | Callable[[BinaryIO], object]) -> None:
+        """Add a file (made since the previous one: timed under its name): its bytes, or a
+        function that writes them to a file object, called here so that a large file is never
+        held whole (the thread hashes it from the disk)."""
+        path = self.out / name
+        if isinstance(data, bytes):
+            self.sizes[name] = len(data)
+            self._hashes[name] = self._pool.submit(_store, path, data)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("wb") as out:
+                data(out)
+                self.sizes[name] = out.tell()
+            self._hashes[name] = self._pool.submit(_hashed, path)
         self.lap(name)
 
     def _read(self, name: str) -> bytes:
@@ -220,6 +230,11 @@ def _store(path: Path, data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _hashed(path: Path) -> str:
+    with path.open("rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
 class _Laps:
     """Records the seconds since the previous lap under each lap's name."""
 
@@ -233,25 +248,26 @@ class _Laps:
         self.last = now
 
 
-def _formats(put: Callable[[str, bytes], None], stem: str, part: Part, *,
-             authored: bytes | None, context: dict[str, Any]) -> None:
+def _formats(put: Callable[[str, bytes | Callable[[BinaryIO], object]], None], stem: str,
+             part: Part, *, authored: bytes | None, context: dict[str, Any]) -> None:
     """The authored Turtle as it is (comments and layout kept, as read when loaded), if any,
     and the other formats made; JSON-LD compacted with the shipped context."""
     for ext in RDF_FORMATS:
         if ext == "ttl" and authored is not None:
             put(f"{stem}.{ext}", authored)
         elif ext == "jsonld":
-            put(f"{stem}.{ext}", compacted(write([part], "nt"), context))
+            put(f"{stem}.{ext}", partial(compacted_part, part, context))
         else:
-            put(f"{stem}.{ext}", write([part], ext))
+            put(f"{stem}.{ext}", partial(write_to, [part], ext))
 
 
-def _validation(put: Callable[[str, bytes], None], terms: list[Part], data: Part) -> None:
+def _validation(put: Callable[[str, bytes | Callable[[BinaryIO], object]], None],
+                terms: list[Part], data: Part) -> None:
     """What a stock SHACL validator needs beside shapes/ (docs/shapes.md): the ontology and the
     vocabularies as one graph to merge users' data with, and the release's data merged with
     them (the shapes follow rdfs:subClassOf and skos:inScheme in the data graph)."""
-    put("validation/ontology-and-vocabularies.ttl", write(terms, "ttl"))
-    put("validation/ccbkg-data-with-ontology.ttl", write([*terms, data], "ttl"))
+    put("validation/ontology-and-vocabularies.ttl", partial(write_to, terms, "ttl"))
+    put("validation/ccbkg-data-with-ontology.ttl", partial(write_to, [*terms, data], "ttl"))
 
 
 def _stem(name: str) -> str:
