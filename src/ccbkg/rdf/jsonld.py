@@ -88,6 +88,29 @@ def compacted(ntriples: bytes, doc: dict[str, Any]) -> bytes:
     return (json.dumps(out, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
+def compacted_documents(ntriples: bytes, doc: dict[str, Any],
+                        document: Callable[[str], str]) -> dict[str, bytes]:
+    """N-Triples of many documents compacted in one go, so the context is processed once:
+    each node goes to the document document(its IRI) names, and each document is written as
+    `compacted` writes it alone (one node at the top, several in "@graph")."""
+    compact = jsonld.compact(jsonld.from_rdf(_dataset(ntriples), {}), CONTEXT_IRI,
+                             {"documentLoader": offline_loader(doc)})
+    nodes = compact.get("@graph", [{k: v for k, v in compact.items() if k != "@context"}])
+    prefixes = {k: v for k, v in doc["@context"].items() if isinstance(v, str)}
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for node in nodes:
+        prefix, colon, rest = node["@id"].partition(":")
+        iri = prefixes[prefix] + rest if colon and prefix in prefixes else node["@id"]
+        grouped.setdefault(document(iri), []).append(node)
+    out = {}
+    for name, found in grouped.items():
+        body = {"@context": CONTEXT_IRI, **found[0]} if len(found) == 1 else \
+            {"@context": CONTEXT_IRI, "@graph": found}
+        out[name] = (json.dumps(body, indent=1, sort_keys=True, ensure_ascii=False) +
+                     "\n").encode()
+    return out
+
+
 def country_documents(data: Part, doc: dict[str, Any]) -> dict[str, tuple[bytes, bytes]]:
     """For each ccb:Country of the data, by the last segment of its IRI: a framed JSON-LD
     document (the country, with every node that points at it nested under "@reverse" by the

@@ -1,5 +1,6 @@
 """The static documentation site (dist/site/): index, ontology and shapes references, country
-profiles, the source text with its passages, a page per resource, and SVG diagrams.
+profiles, the source text with its passages, a page per country of its facts, a page per other
+resource, and SVG diagrams.
 
 Every link is relative, so the site works from file:// and from any web server; nothing is
 fetched from the network and there is no JavaScript. The output depends only on the project
@@ -43,7 +44,7 @@ from ccbkg.site.home import (
     resources_page,
     sources_page,
 )
-from ccbkg.site.links import Linker, relative, split_fragment
+from ccbkg.site.links import Linker, place, relative, split_fragment
 from ccbkg.site.markup import Frame, Page, figure, html
 from ccbkg.site.ontology_ref import anchored_terms, ontology_page
 from ccbkg.site.profile import (
@@ -54,7 +55,13 @@ from ccbkg.site.profile import (
     profile_countries,
     profile_section,
 )
-from ccbkg.site.resources import description_files, passage_note, resource_page
+from ccbkg.site.resources import (
+    Extra,
+    description_files,
+    facts_page,
+    passage_note,
+    resource_page,
+)
 from ccbkg.site.shapes_ref import shape_iris, shapes_page
 from ccbkg.site.source_page import TEXT_FOLDER, cited_documents, source_section
 from ccbkg.site.view import View
@@ -143,16 +150,23 @@ def build_site(loaded: LoadedProject, release: Release,
         return identity(site, path, iri) + profile_section(site, path, iri,
                                                            forums.get(iri, []))
 
+    def extra(node: URIRef) -> Extra | None:
+        if node in site.profiles:
+            return profile_extra
+        if node in documents:
+            return source_section
+        return passage_note if view.is_a(node, CCB.Passage) else None
+
+    grouped: dict[str, list[URIRef]] = {}
     for iri in sorted(pages):
         node = URIRef(iri)
-        if node in site.profiles:
-            rendered.append(resource_page(site, node, profile_extra))
-        elif node in documents:
-            rendered.append(resource_page(site, node, source_section))
-        elif view.is_a(node, CCB.Passage):
-            rendered.append(resource_page(site, node, passage_note))
+        path, anchor = place(iri)
+        if anchor:
+            grouped.setdefault(path, []).append(node)
         else:
-            rendered.append(resource_page(site, node))
+            rendered.append(resource_page(site, node, extra(node)))
+    for path, nodes in sorted(grouped.items()):
+        rendered.append(facts_page(site, path, nodes, extra))
     frame = _frame(site, release_words(site, changelog))
     for page in rendered:
         out[page.path] = frame.render(page)

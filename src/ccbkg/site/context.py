@@ -29,6 +29,15 @@ class Site:
     texts: dict[str, bytes] = field(default_factory=dict)  # source file name -> its bytes
     diagram_sizes: dict[str, tuple[int, int]] = field(default_factory=dict)  # site path -> size
     cache: dict[str, dict[Node, set[Node]]] = field(default_factory=dict)
+    codes: dict[str, URIRef] = field(default_factory=dict)  # lower-case alpha-3 -> country
+
+    def country_of_code(self, code: str) -> URIRef | None:
+        """The country whose ISO alpha-3 code is code (in any case), or None."""
+        if not self.codes:
+            self.codes.update((text.lower(), c) for c in self.view.instances(CCB.Country)
+                              if isinstance(c, URIRef)
+                              and (text := self.view.text(c, CCB.iso3166Alpha3)))
+        return self.codes.get(code.lower())
 
     # ------------------------------------------------------------------ terms
 
