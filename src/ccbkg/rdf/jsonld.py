@@ -81,10 +81,35 @@ def offline_loader(doc: dict[str, Any]) -> Callable[..., dict[str, Any]]:
     return load
 
 
+class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
+    """pyld's processor, remembering each IRI it compacted: pyld compares an IRI with every
+    term of the context each time it meets it (most of the time of a description's JSON-LD)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._iris: dict[tuple[int, str, bool, object, bool], tuple[object, Any]] = {}
+
+    def _compact_iri(self, active_ctx: Any, iri: str, value: Any = None, vocab: bool = False,
+                     base: Any = None, reverse: bool = False) -> Any:
+        if value is not None:
+            return super()._compact_iri(active_ctx, iri, value, vocab, base, reverse)
+        key = (id(active_ctx), iri, vocab, base, reverse)
+        found = self._iris.get(key)
+        if found is None or found[0] is not active_ctx:  # a context at a reused id
+            found = self._iris[key] = (active_ctx, super()._compact_iri(
+                active_ctx, iri, value, vocab, base, reverse))
+        return found[1]
+
+
+def _compact(ntriples: bytes, doc: dict[str, Any]) -> dict[str, Any]:
+    """N-Triples compacted with the context named by its IRI (served by doc, offline)."""
+    return _Processor().compact(jsonld.from_rdf(_dataset(ntriples), {}), CONTEXT_IRI,  # type: ignore[no-any-return]
+                                {"documentLoader": offline_loader(doc)})
+
+
 def compacted(ntriples: bytes, doc: dict[str, Any]) -> bytes:
     """N-Triples as a compacted JSON-LD document whose @context is the context's IRI."""
-    expanded = jsonld.from_rdf(_dataset(ntriples), {})
-    out = jsonld.compact(expanded, CONTEXT_IRI, {"documentLoader": offline_loader(doc)})
+    out = _compact(ntriples, doc)
     return (json.dumps(out, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
@@ -93,8 +118,7 @@ def compacted_documents(ntriples: bytes, doc: dict[str, Any],
     """N-Triples of many documents compacted in one go, so the context is processed once:
     each node goes to the document document(its IRI) names, and each document is written as
     `compacted` writes it alone (one node at the top, several in "@graph")."""
-    compact = jsonld.compact(jsonld.from_rdf(_dataset(ntriples), {}), CONTEXT_IRI,
-                             {"documentLoader": offline_loader(doc)})
+    compact = _compact(ntriples, doc)
     nodes = compact.get("@graph", [{k: v for k, v in compact.items() if k != "@context"}])
     prefixes = {k: v for k, v in doc["@context"].items() if isinstance(v, str)}
     grouped: dict[str, list[dict[str, Any]]] = {}
