@@ -35,6 +35,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
+import ccbkg.site as site_module
 from ccbkg.core.namespaces import CCB, OA
 from ccbkg.project.layout import Project, Role
 from ccbkg.project.load import load
@@ -1110,3 +1111,20 @@ def test_as_of_page_adds_up_by_year_and_keeps_undated_apart(site: Path) -> None:
     assert 'href="id/facts/jpn.html#strategy-jpn-cybersecurity-strategy-2018"' \
         not in by_year["y2017"]
     assert 'href="id/facts/alb.html#membership-alb-nato"' in by_year["undated"]
+
+
+# ---------------------------------------------------------------- rendering in processes (h-site)
+
+
+def test_the_site_is_the_same_rendered_in_a_pool_or_in_one_process(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pages and descriptions come out of the pool of processes in the same bytes as
+    from one process, so a build stays byte-identical whatever the machine."""
+    if site_module.PROCESSES < 2:
+        pytest.skip("one core: the site is rendered in one process")
+    sources = load(Project.discover(REPO))
+    release = Release.from_ontology(sources.quads(Role.ONTOLOGY))
+    pooled = build_site(sources, release, {})
+    monkeypatch.setattr(site_module, "PROCESSES", 1)
+    alone = build_site(sources, release, {})
+    assert len(alone) > 200 and alone == pooled

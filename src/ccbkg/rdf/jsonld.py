@@ -102,9 +102,11 @@ class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
 
 
 def _compact(ntriples: bytes, doc: dict[str, Any]) -> dict[str, Any]:
-    """N-Triples compacted with the context named by its IRI (served by doc, offline)."""
-    return _Processor().compact(jsonld.from_rdf(_dataset(ntriples), {}), CONTEXT_IRI,  # type: ignore[no-any-return]
-                                {"documentLoader": offline_loader(doc)})
+    """N-Triples compacted with the context named by its IRI (served by doc, offline); what
+    from_rdf gives is expanded already, so pyld is told not to expand it again."""
+    expanded = jsonld.from_rdf(_dataset(ntriples), {})
+    return _Processor().compact(expanded, CONTEXT_IRI,  # type: ignore[no-any-return]
+                                {"documentLoader": offline_loader(doc), "skipExpansion": True})
 
 
 def compacted(ntriples: bytes, doc: dict[str, Any]) -> bytes:

@@ -10,9 +10,13 @@ and the release (never the clock), so two builds are byte-identical.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import multiprocessing as mp
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 from markupsafe import Markup
@@ -57,7 +61,9 @@ from ccbkg.site.profile import (
 )
 from ccbkg.site.resources import (
     Extra,
+    description_batches,
     description_files,
+    descriptions_by_page,
     facts_page,
     passage_note,
     resource_page,
@@ -69,6 +75,10 @@ from ccbkg.site.view import View
 __all__ = ["build_site", "write_site"]
 
 DIAGRAMS = "diagrams"
+# Processes that render the pages and descriptions: the cores this process may use, at most 2
+# (the machine the targets are set for); with 1 they are rendered in this process.
+PROCESSES = min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else
+                os.cpu_count() or 1)
 
 
 def write_site(loaded: LoadedProject, out: Path, release: Release,
@@ -132,16 +142,15 @@ def build_site(loaded: LoadedProject, release: Release,
     documents = cited_documents(site)
     bundled = BundledQueries(loaded)
 
-    rendered: list[Page] = [
-        index_page(site, artefacts, examples, changelog, _pictures(site), documents),
-        ontology_page(site, site.diagram_sizes.get(f"{DIAGRAMS}/ontology.svg"),
-                      downloads("ontology.html", artefacts, "ontology/")),
-        shapes_page(site, _file_order(loaded, Role.SHAPES),
-                    downloads("shapes.html", artefacts, "shapes/")),
-        resources_page(site),
-        countries_page(site),
-        sources_page(site, documents),
-        comparison_page(site, bundled), frameworks_page(site, bundled), as_of_page(site, bundled),
+    static: list[Callable[[], Page]] = [  # the pages of the site as a whole
+        lambda: index_page(site, artefacts, examples, changelog, _pictures(site), documents),
+        lambda: ontology_page(site, site.diagram_sizes.get(f"{DIAGRAMS}/ontology.svg"),
+                              downloads("ontology.html", artefacts, "ontology/")),
+        lambda: shapes_page(site, _file_order(loaded, Role.SHAPES),
+                            downloads("shapes.html", artefacts, "shapes/")),
+        lambda: resources_page(site), lambda: countries_page(site),
+        lambda: sources_page(site, documents), lambda: comparison_page(site, bundled),
+        lambda: frameworks_page(site, bundled), lambda: as_of_page(site, bundled),
     ]
     forums = forums_by_country(bundled.rows("forums"))
 
@@ -157,24 +166,72 @@ def build_site(loaded: LoadedProject, release: Release,
             return source_section
         return passage_note if view.is_a(node, CCB.Passage) else None
 
-    grouped: dict[str, list[URIRef]] = {}
+    jobs: dict[str, list[URIRef]] = {}  # page -> the nodes it shows
     for iri in sorted(pages):
-        node = URIRef(iri)
-        path, anchor = place(iri)
-        if anchor:
-            grouped.setdefault(path, []).append(node)
-        else:
-            rendered.append(resource_page(site, node, extra(node)))
-    for path, nodes in sorted(grouped.items()):
-        rendered.append(facts_page(site, path, nodes, extra))
+        jobs.setdefault(place(iri)[0], []).append(URIRef(iri))
     frame = _frame(site, release_words(site, changelog))
-    for page in rendered:
-        out[page.path] = frame.render(page)
     shipped = json.loads(artefacts["context.jsonld"]) if "context.jsonld" in artefacts else \
         jsonld_context(loaded.quads(Role.ONTOLOGY),
                        loaded.quads(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA))
-    out.update(description_files(loaded.quads(Role.DATA), pages, shipped))
+    described = descriptions_by_page(loaded.quads(Role.DATA), pages)
+    out.update(_in_processes(_Work(site, frame, extra, static, jobs, described, shipped)))
     return out
+
+
+@dataclass(frozen=True)
+class _Work:
+    """What the page and description jobs need; the pool's processes inherit it (fork)."""
+
+    site: Site
+    frame: Frame
+    extra: Callable[[URIRef], Extra | None]
+    static: list[Callable[[], Page]]  # the other pages
+    pages: dict[str, list[URIRef]]  # page path -> the nodes it shows
+    described: dict[str, list[ox.Quad]]  # page path without .html -> its triples
+    shipped: dict[str, Any]  # the JSON-LD context
+
+
+_WORK: _Work | None = None  # set while the pool runs
+
+
+def _in_processes(work: _Work) -> dict[str, bytes]:
+    """The pages and the descriptions, rendered in a pool of PROCESSES processes
+    (forked, so they share the graph view instead of pickling it); in order, so the output
+    does not depend on the pool."""
+    global _WORK
+    jobs: list[tuple[str, list[str]]] = [("static", [str(i)]) for i in range(len(work.static))]
+    jobs += [("page", [path]) for path in sorted(work.pages)]
+    jobs += [("rdf", stems) for stems in description_batches(work.described)]
+    _WORK = work
+    try:
+        if PROCESSES < 2 or len(jobs) < 2 or "fork" not in mp.get_all_start_methods():
+            results = list(map(_job, jobs))
+        else:
+            with mp.get_context("fork").Pool(PROCESSES) as pool:
+                results = pool.map(_job, jobs, chunksize=max(1, len(jobs) // (PROCESSES * 8)))
+    finally:
+        _WORK = None
+    out: dict[str, bytes] = {}
+    for found in results:
+        out.update(found)
+    return out
+
+
+def _job(job: tuple[str, list[str]]) -> dict[str, bytes]:
+    """One page with its frame, or the description files of a batch of pages."""
+    work = _WORK
+    assert work is not None
+    kind, names = job
+    if kind == "rdf":
+        return description_files({stem: work.described[stem] for stem in names}, work.shipped)
+    if kind == "static":
+        page = work.static[int(names[0])]()
+        return {page.path: work.frame.render(page)}
+    nodes = work.pages[names[0]]
+    anchored = place(str(nodes[0]))[1]
+    page = facts_page(work.site, names[0], nodes, work.extra) if anchored else \
+        resource_page(work.site, nodes[0], work.extra(nodes[0]))
+    return {page.path: work.frame.render(page)}
 
 
 def timeline_events(site: Site) -> list[Event]:

@@ -448,10 +448,12 @@ def timeline_diagram(events: list[Event], lanes: list[str], title: str,
 
     placed: list[tuple[str, float, int, Event, bool]] = []  # lane, x, row, event, text right
     lane_rows: dict[str, int] = {}
+    by_lane: dict[str, list[Event]] = {}
+    for e in events:
+        by_lane.setdefault(e.lane, []).append(e)
     for lane in lanes:
         ends: list[float] = []
-        for e in sorted((e for e in events if e.lane == lane),
-                        key=lambda e: (e.date.sort_key, e.label)):
+        for e in sorted(by_lane.get(lane, []), key=lambda e: (e.date.sort_key, e.label)):
             x = x_of(e.date)
             w = text_width(_event_text(e), 11.5) + 12
             right = x + w <= left + span + right_pad
@@ -490,7 +492,7 @@ def timeline_diagram(events: list[Event], lanes: list[str], title: str,
         if i % 2 == 0:
             svg.rect(8, ly - 6, width - 16, h, fill="#f8fafc", stroke="#f8fafc", radius=0)
         svg.text(16, ly + 12, lane, size=13, weight="bold")
-        if not any(p[0] == lane for p in placed):
+        if lane not in by_lane:
             svg.text(left, ly + 12, "no dated facts in the source", size=11.5, fill=GREY)
     for lane, x, row, e, right in placed:
         ly = lane_top[lane] + row * row_h + 8

@@ -197,11 +197,9 @@ def passage_note(site: Site, path: str, passage: URIRef) -> Markup:
     return html('<blockquote class="quote big">{}</blockquote>\n{}', quote, where)
 
 
-def description_files(quads: list[ox.Quad], pages: set[str],
-                      shipped: dict[str, Any]) -> dict[str, bytes]:
-    """Each page's triples (those of every node it shows, #parts included) as Turtle,
-    N-Triples, RDF/XML and JSON-LD (compacted with the shipped context, processed once for a
-    batch of pages)."""
+def descriptions_by_page(quads: list[ox.Quad], pages: set[str]) -> dict[str, list[ox.Quad]]:
+    """The triples each page describes (those of every node it shows, #parts included), by
+    the page's path without .html."""
     by_page: dict[str, list[ox.Quad]] = {}
     for q in quads:
         if isinstance(q.subject, ox.NamedNode):
@@ -209,27 +207,34 @@ def description_files(quads: list[ox.Quad], pages: set[str],
             if base in pages:
                 by_page.setdefault(page_path(base).removesuffix(".html"), []).append(
                     ox.Quad(q.subject, q.predicate, q.object))
-    out: dict[str, bytes] = {}
-    batch: list[bytes] = []
+    return by_page
+
+
+def description_batches(by_page: dict[str, list[ox.Quad]]) -> list[list[str]]:
+    """The pages in batches of about JSONLD_BATCH triples, whose JSON-LD is compacted at once."""
+    batches: list[list[str]] = [[]]
     size = 0
+    for stem in sorted(by_page):
+        if size >= JSONLD_BATCH:
+            batches.append([])
+            size = 0
+        batches[-1].append(stem)
+        size += len(by_page[stem])
+    return [b for b in batches if b]
 
-    def flush() -> None:
-        for stem, document in compacted_documents(
-                b"".join(batch), shipped,
-                lambda iri: page_path(split_fragment(iri)[0]).removesuffix(".html")).items():
-            out[f"{stem}.jsonld"] = document
-        batch.clear()
 
+def description_files(by_page: dict[str, list[ox.Quad]], shipped: dict[str, Any]
+                      ) -> dict[str, bytes]:
+    """Each page's triples as Turtle, N-Triples, RDF/XML and JSON-LD (all pages' JSON-LD
+    compacted with the shipped context at once, so the context is processed once)."""
+    out: dict[str, bytes] = {}
     for stem, found in sorted(by_page.items()):
         ordered = Ordered(found)
         for ext, _, _ in RDF_FILES:
             if ext != "jsonld":
                 out[f"{stem}.{ext}"] = ordered.write(ext)
-        batch.append(out[f"{stem}.nt"])
-        size += len(found)
-        if size >= JSONLD_BATCH:
-            flush()
-            size = 0
-    if batch:
-        flush()
+    documents = compacted_documents(
+        b"".join(out[f"{stem}.nt"] for stem in sorted(by_page)), shipped,
+        lambda iri: page_path(split_fragment(iri)[0]).removesuffix(".html"))
+    out.update((f"{stem}.jsonld", document) for stem, document in documents.items())
     return out
