@@ -10,8 +10,8 @@ publishing the build (`ccbkg publish`, into an empty store and again) to an Oxig
 to Virtuoso, with each store's own offline loader as the reference (`oxigraph load`, Virtuoso's
 bulk loader through the build's load-virtuoso.sql; unless --no-publish), and peak memory; the
 documentation site on its own (wall and CPU time, its processes included, file and page count,
-peak memory of the build process and of its rendering processes, load average; unless
---no-site); then,
+peak memory of the build process and of its rendering processes, load average; up to
+--site-max); then,
 on the defect-injected variant of the same size, the fast engine, pyshacl's validation (the
 reference) and Jena's SHACL engine (Debian `libapache-jena-java`, when Java and the jars are
 present), with the results compared (pyshacl is stopped at a time limit; `--pyshacl-by-shape`
@@ -107,8 +107,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="when pyshacl is stopped, compare the results anyway: run pyshacl "
                              "once per targeted shape (the other shapes' targets taken out), in "
                              "N processes, without a limit (about an hour at 1000x)")
-    parser.add_argument("--no-site", action="store_true",
-                        help="skip the documentation site (measured on its own at every size)")
+    parser.add_argument("--site-max", type=int, default=10 ** 9, metavar="N",
+                        help="measure the documentation site (on its own, in its own process) "
+                             "only up to this scale (default: at every size; 0 skips it)")
     parser.add_argument("--build-max", type=int, default=10 ** 9, metavar="N",
                         help="write the release (ccbkg build's artefacts) only up to this scale; "
                              "above it the checks are measured without the build")
@@ -135,8 +136,8 @@ def main(argv: list[str] | None = None) -> int:
         entry: dict[str, Any] = {}
         entry["pipeline"] = _run_child(args, "pipeline", size)
         entry["pipeline"]["queries"] = _guarded_queries(args, size)
-        entry["site"] = _run_child(args, "site", size) if not args.no_site else \
-            {"skipped": "--no-site"}
+        entry["site"] = _run_child(args, "site", size) if size <= args.site_max else \
+            {"skipped": f"above --site-max {args.site_max}"}
         entry["shacl"] = _run_child(args, "shacl", size)
         results["sizes"][str(size)] = entry
     results["targets"] = _targets(results["sizes"])
