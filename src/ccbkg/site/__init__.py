@@ -70,7 +70,7 @@ from ccbkg.site.resources import (
 )
 from ccbkg.site.shapes_ref import shape_iris, shapes_page
 from ccbkg.site.source_page import TEXT_FOLDER, cited_documents, source_section
-from ccbkg.site.view import View
+from ccbkg.site.view import View, sort_key
 
 __all__ = ["build_site", "write_site"]
 
@@ -123,8 +123,9 @@ def build_site(loaded: LoadedProject, release: Release,
     agreements = view.instances(CCB.Agreement)
     draw(f"{DIAGRAMS}/agreements.svg", diagrams.network_diagram(
         view, agreements, "Agreements: who has an agreement with whom", href))
+    every = set(agreements)
     for country in site.profiles:
-        own = [a for a in agreements if a in view.involved_cached(country)]
+        own = sorted(every & view.involved_cached(country), key=sort_key)
         draw(network_file(site, country), diagrams.network_diagram(
             view, own, f"Agreements of {view.label(country)}", href))
     draw(f"{DIAGRAMS}/timeline.svg", diagrams.timeline_diagram(
@@ -237,6 +238,10 @@ def _job(job: tuple[str, list[str]]) -> dict[str, bytes]:
 def timeline_events(site: Site) -> list[Event]:
     """Every dated fact, in the lane of each profile country it involves (else "Other")."""
     view = site.view
+    lanes_of: dict[Node, list[str]] = {}  # node -> the profile countries it involves
+    for country in site.profiles:
+        for node in view.involved_cached(country):
+            lanes_of.setdefault(node, []).append(view.label(country))
     events = []
     for node in view.data_nodes:
         if "#" in str(node) or any(view.is_a(node, c) for c in INLINE):
@@ -244,8 +249,7 @@ def timeline_events(site: Site) -> list[Event]:
         found = view.dated(node)
         if found is None:
             continue
-        lanes = [view.label(c) for c in site.profiles if node in view.involved_cached(c)]
-        for lane in lanes or ["Other"]:
+        for lane in lanes_of.get(node) or ["Other"]:
             events.append(Event(found[0], view.label(node), lane, node))
     return events
 

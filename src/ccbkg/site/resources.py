@@ -50,23 +50,24 @@ def facts_page(site: Site, path: str, nodes: list[URIRef], extra: Callable[[URIR
     view = site.view
     code = path.rsplit("/", 1)[-1].removesuffix(".html")
     country = site.country_of_code(code)
-    name = view.label(country) if country is not None else f"keys “{code}-…”"
+    title = f"Facts of {view.label(country)}" if country is not None else \
+        f"Resources keyed “{code}-…”"
     toc = ul(link(f"#{place(str(n))[1]}", view.label(n)) for n in nodes)
-    about = html('<p class="lead">Every fact of {} in full: its properties, the passages it '
-                 "rests on and how to cite it, at its own anchor.{}</p>\n", name,
-                 html(" The {} groups them by kind.", site.term(path, country)
-                      if country is not None else "")
-                 if country is not None and country in site.profiles else "")
-    body = [html("<h1>Facts of {}</h1>\n", name), about,
+    profile = html(" Its {} groups them by kind.", link(
+        relative(path, node_target(str(country))), f"profile of {view.label(country)}")) \
+        if country is not None and country in site.profiles else ""
+    body = [html("<h1>{}</h1>\n", title),
+            html('<p class="lead">Each in full, at its own anchor: its properties, the passages '
+                 "it rests on and how to cite it.{}</p>\n", profile),
             html("<p>These descriptions as {}</p>\n", _formats(path)),
-            html('<nav aria-label="Facts on this page" class="toc">{}</nav>\n', toc)]
+            html('<nav aria-label="On this page" class="toc">{}</nav>\n', toc)]
     for node in nodes:
         anchor = place(str(node))[1]
         body.append(html('<section class="node" id="{}"><h2>{}</h2>\n{}{}</section>\n', anchor,
                          view.label(node), _kind_line(site, path, node, None),
                          describe(site, path, node, extra(node), level=3)))
-    return Page(path, f"Facts of {name}", join(body), head=_alternates(path),
-                description=f"Every fact of {name} in the ccbkg graph, with its sources.")
+    return Page(path, title, join(body), head=_alternates(path),
+                description=f"{title} in the ccbkg graph, each with its sources.")
 
 
 def _formats(path: str) -> Markup:

@@ -359,10 +359,6 @@ class View:
         """Whether a country acts in at least one fact (and so gets a profile)."""
         return any(p in ACTS for _, p in self.incoming(country))
 
-    def countries_involved(self, node: Node, countries: Iterable[Node]) -> list[Node]:
-        """Which of the given countries a node involves."""
-        return [c for c in countries if node in self.involved_cached(c)]
-
     def involved_cached(self, country: Node) -> frozenset[Node]:
         """involved(), computed once per country."""
         if country not in self._involved_cache:
