@@ -16,6 +16,7 @@ import csv
 import html
 import json
 import os
+import random
 import re
 import select
 import shutil
@@ -41,6 +42,7 @@ from ccbkg.project.layout import Project, Role
 from ccbkg.project.load import load
 from ccbkg.rdf.void import Release
 from ccbkg.site import build_site
+from ccbkg.site.diagrams import Rows
 from ccbkg.site.links import node_target
 from ccbkg.site.source_page import Placed, highlighted, overlaps
 from ccbkg.site.view import PLAIN_NAMES
@@ -1128,3 +1130,20 @@ def test_the_site_is_the_same_rendered_in_a_pool_or_in_one_process(
     monkeypatch.setattr(site_module, "PROCESSES", 1)
     alone = build_site(sources, release, {})
     assert len(alone) > 200 and alone == pooled
+
+
+def test_the_timeline_puts_each_label_in_the_first_row_free_at_its_place() -> None:
+    """The timeline's rows (a min-tree, for lanes of thousands of labels) choose the row a
+    scan of every row would: the lowest one whose last label ends before the new one."""
+    rng = random.Random(3)
+    for _ in range(50):
+        ends: list[float] = []
+        rows = Rows()
+        for _ in range(rng.randrange(1, 300)):
+            start = rng.uniform(0, 100)
+            end = start + rng.uniform(1, 40)
+            scan = next((i for i, e in enumerate(ends) if e <= start), len(ends))
+            ends[scan:scan + 1] = [end]
+            assert rows.first_free(start) == scan
+            rows.set(scan, end)
+        assert rows.count == len(ends)

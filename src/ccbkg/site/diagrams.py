@@ -452,7 +452,7 @@ def timeline_diagram(events: list[Event], lanes: list[str], title: str,
     for e in events:
         by_lane.setdefault(e.lane, []).append(e)
     for lane in lanes:
-        ends = _Rows()
+        ends = Rows()
         for e in sorted(by_lane.get(lane, []), key=lambda e: (e.date.sort_key, e.label)):
             x = x_of(e.date)
             w = text_width(_event_text(e), 11.5) + 12
@@ -502,7 +502,7 @@ def timeline_diagram(events: list[Event], lanes: list[str], title: str,
     return _drawing(svg)
 
 
-class _Rows:
+class Rows:
     """The rows of a lane, each with where its last label ends: the first row free at x found
     in a min-tree over the rows (a scan of every row for every label is quadratic at scale)."""
 
