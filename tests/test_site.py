@@ -1147,3 +1147,18 @@ def test_the_timeline_puts_each_label_in_the_first_row_free_at_its_place() -> No
             assert rows.first_free(start) == scan
             rows.set(scan, end)
         assert rows.count == len(ends)
+
+
+def test_above_the_limit_of_countries_the_whole_graph_diagrams_are_left_out_and_said_so(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past WHOLE_GRAPH_COUNTRIES (3 countries here, as at 1x), the cross-country timeline and
+    the network of every agreement are not drawn, the home page says why, and each country
+    keeps its own network."""
+    monkeypatch.setattr(site_module, "WHOLE_GRAPH_COUNTRIES", 2)
+    sources = load(Project.discover(REPO))
+    files = build_site(sources, Release.from_ontology(sources.quads(Role.ONTOLOGY)), {})
+    assert "diagrams/timeline.svg" not in files and "diagrams/agreements.svg" not in files
+    assert "diagrams/agreements-alb.svg" in files
+    home = " ".join(files["index.html"].decode().split())
+    assert "With 3 countries the cross-country timeline and the network of every agreement " \
+        "are not drawn (they are drawn up to 2)" in home

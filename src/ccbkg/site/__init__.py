@@ -75,6 +75,10 @@ from ccbkg.site.view import View, sort_key
 __all__ = ["build_site", "write_site"]
 
 DIAGRAMS = "diagrams"
+# The cross-country timeline and the network of every agreement are drawn up to this many
+# countries with a profile (a lane or a hub each); above, nobody could read them, and each
+# country's profile has its own network and timeline.
+WHOLE_GRAPH_COUNTRIES = 40
 # Processes that render the pages and descriptions: the cores this process may use, at most 2
 # (the machine the targets are set for); with 1 they are rendered in this process.
 PROCESSES = min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else
@@ -121,16 +125,18 @@ def build_site(loaded: LoadedProject, release: Release,
 
     draw(f"{DIAGRAMS}/ontology.svg", diagrams.ontology_diagram(view, href))
     agreements = view.instances(CCB.Agreement)
-    draw(f"{DIAGRAMS}/agreements.svg", diagrams.network_diagram(
-        view, agreements, "Agreements: who has an agreement with whom", href))
+    whole = len(site.profiles) <= WHOLE_GRAPH_COUNTRIES
+    if whole:
+        draw(f"{DIAGRAMS}/agreements.svg", diagrams.network_diagram(
+            view, agreements, "Agreements: who has an agreement with whom", href))
+        draw(f"{DIAGRAMS}/timeline.svg", diagrams.timeline_diagram(
+            timeline_events(site), [view.label(c) for c in site.profiles] + ["Other"],
+            "Cross-country timeline of dated facts", href))
     every = set(agreements)
     for country in site.profiles:
         own = sorted(every & view.involved_cached(country), key=sort_key)
         draw(network_file(site, country), diagrams.network_diagram(
             view, own, f"Agreements of {view.label(country)}", href))
-    draw(f"{DIAGRAMS}/timeline.svg", diagrams.timeline_diagram(
-        timeline_events(site), [view.label(c) for c in site.profiles] + ["Other"],
-        "Cross-country timeline of dated facts", href))
 
     examples = _examples(loaded)
     for ex in examples:
@@ -256,6 +262,11 @@ def timeline_events(site: Site) -> list[Event]:
 
 def _pictures(site: Site) -> list[Markup]:
     out = []
+    if len(site.profiles) > WHOLE_GRAPH_COUNTRIES:
+        out.append(html("<p>With {} countries the cross-country timeline and the network of "
+                        "every agreement are not drawn (they are drawn up to {}); each "
+                        "country's profile has its own.</p>\n", len(site.profiles),
+                        WHOLE_GRAPH_COUNTRIES))
     size = site.diagram_sizes.get(f"{DIAGRAMS}/timeline.svg")
     if size:
         out.append(figure(
