@@ -10,7 +10,10 @@ as `ccbkg query run` reads it and held to the target, with the first page, which
 keeps the listing, apart),
 publishing the build (`ccbkg publish`, into an empty store and again) to an Oxigraph server and
 to Virtuoso, with each store's own offline loader as the reference (`oxigraph load`, Virtuoso's
-bulk loader through the build's load-virtuoso.sql; unless --no-publish), and peak memory; then,
+bulk loader through the build's load-virtuoso.sql; unless --no-publish), and peak memory; the
+documentation site on its own (wall and CPU time, its processes included, file and page count,
+peak memory of the build process and of its rendering processes, load average; up to
+--site-max); then,
 on the defect-injected variant of the same size, the fast engine, pyshacl's validation (the
 reference) and Jena's SHACL engine (Debian `libapache-jena-java`, when Java and the jars are
 present), with the results compared (pyshacl is stopped at a time limit; `--pyshacl-by-shape`
@@ -32,6 +35,7 @@ import importlib
 import json
 import os
 import platform
+import resource
 import select
 import shutil
 import signal
@@ -105,16 +109,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="when pyshacl is stopped, compare the results anyway: run pyshacl "
                              "once per targeted shape (the other shapes' targets taken out), in "
                              "N processes, without a limit (about an hour at 1000x)")
-    parser.add_argument("--site-max", type=int, default=100, metavar="N",
-                        help="build the static site only up to this scale (default 100; it "
-                             "grows faster than the data); above it the site step is left out "
-                             "and reported as not measured")
+    parser.add_argument("--site-max", type=int, default=10 ** 9, metavar="N",
+                        help="measure the documentation site (on its own, in its own process) "
+                             "only up to this scale (default: at every size; 0 skips it)")
     parser.add_argument("--build-max", type=int, default=10 ** 9, metavar="N",
                         help="write the release (ccbkg build's artefacts) only up to this scale; "
                              "above it the checks are measured without the build")
     parser.add_argument("--query-timeout", type=float, default=120.0, metavar="S",
                         help="give up on a bundled query after this many seconds (default 120)")
-    parser.add_argument("--child", choices=("pipeline", "queries", "shacl"),
+    parser.add_argument("--child", choices=("pipeline", "queries", "shacl", "site"),
                         help=argparse.SUPPRESS)
     parser.add_argument("--skip", default="", help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
@@ -124,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         _query_child(args)
         return 0
     if args.child:
-        figures = (_pipeline if args.child == "pipeline" else _shacl)(args)
+        figures = {"pipeline": _pipeline, "shacl": _shacl, "site": _site}[args.child](args)
         figures["peak_rss_mib"] = _peak_mib()
         print(json.dumps(figures))
         return 0
@@ -135,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
         entry: dict[str, Any] = {}
         entry["pipeline"] = _run_child(args, "pipeline", size)
         entry["pipeline"]["queries"] = _guarded_queries(args, size)
+        entry["site"] = _run_child(args, "site", size) if size <= args.site_max else \
+            {"skipped": f"above --site-max {args.site_max}"}
         entry["shacl"] = _run_child(args, "shacl", size)
         results["sizes"][str(size)] = entry
     results["targets"] = _targets(results["sizes"])
@@ -150,7 +155,7 @@ def _run_child(args: argparse.Namespace, child: str, size: int) -> dict[str, Any
     command += ["--no-pyshacl"] if args.no_pyshacl else []
     command += ["--no-jena"] if args.no_jena else []
     command += ["--no-publish"] if args.no_publish else []
-    command += ["--site-max", str(args.site_max), "--build-max", str(args.build_max),
+    command += ["--build-max", str(args.build_max),
                 "--pyshacl-limit", str(args.pyshacl_limit),
                 "--pyshacl-by-shape", str(args.pyshacl_by_shape)]
     print(f"{size}x {child} ...", file=sys.stderr, flush=True)
@@ -230,9 +235,7 @@ def _pipeline(args: argparse.Namespace) -> dict[str, Any]:
         report.stages.append(check_provenance(loaded))
     figures["errors"] = {s.stage: len(s.errors) for s in report.stages}
     artefacts: dict[str, float] = {}
-    site = args.size <= args.site_max
-    if not site:
-        figures["site"] = f"left out above {args.site_max}x"
+    figures["site"] = "measured on its own (the site step)"
     dist = args.work / f"dist-{args.size}"
     figures["stages_s"] = stages
     figures["memory_by_stage"] = MEMORY
@@ -241,12 +244,47 @@ def _pipeline(args: argparse.Namespace) -> dict[str, Any]:
         figures["build"] = figures["publish"] = f"left out above {args.build_max}x"
         return figures
     with _timed(stages, "build (all artefacts)"):
-        build(loaded, report, shacl_report, dist, site=site, timings=artefacts)
+        build(loaded, report, shacl_report, dist, site=False, timings=artefacts)
     figures["wall_s"] = time.perf_counter() - started
     figures["artefacts_s"] = artefacts
     figures["peak_build_rss_mib"] = _peak_mib()
     figures["publish"] = _publish(dist) if not args.no_publish else "not run (--no-publish)"
     return figures
+
+
+def _site(args: argparse.Namespace) -> dict[str, Any]:
+    """The documentation site of the clean tree, as `ccbkg build` writes it, on its own: wall
+    and CPU time (of this process and of the processes it renders in), files and pages
+    written, peak memory of this process and of the rendering processes, load average."""
+    from ccbkg.cli import gcpolicy
+    from ccbkg.project.layout import Project, Role
+    from ccbkg.project.load import load
+    from ccbkg.rdf.void import Release
+    from ccbkg.site import write_site
+
+    gcpolicy.for_large_graphs()
+    loaded = load(Project.discover(_tree(args, args.size, 0)))
+    out = args.work / f"site-{args.size}"
+    if out.exists():
+        shutil.rmtree(out)
+    before = os.getloadavg()
+    started, cpu = time.perf_counter(), _cpu_s()
+    written = write_site(loaded, out, Release.from_ontology(loaded.quads(Role.ONTOLOGY)))
+    figures = {"wall_s": time.perf_counter() - started, "cpu_s": _cpu_s() - cpu,
+               "files": len(written), "pages": sum(1 for w in written if w.endswith(".html")),
+               "peak_mib": _peak_mib(),
+               "peak_rendering_process_mib":
+                   resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+               "load_average": [round(v, 1) for v in (*before, *os.getloadavg())]}
+    shutil.rmtree(out)
+    return figures
+
+
+def _cpu_s() -> float:
+    """CPU seconds of this process and of its children that have ended."""
+    own, children = (resource.getrusage(r) for r in (resource.RUSAGE_SELF,
+                                                     resource.RUSAGE_CHILDREN))
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 MEMORY: dict[str, dict[str, float]] = {}  # per stage: its own peak and what stays resident, MiB
@@ -794,8 +832,7 @@ def _targets(sizes: dict[str, Any]) -> list[dict[str, Any]]:
     big = sizes.get("1000", {})
     pipeline, shacl = big.get("pipeline", {}), big.get("shacl", {})
     if "wall_s" in pipeline:
-        site = " (site left out)" if "site" in pipeline else ""
-        add(f"build with every check, 1000x{site} (s)", pipeline["wall_s"], 60.0)
+        add("build with every check, 1000x (site on its own) (s)", pipeline["wall_s"], 60.0)
         add("peak memory, 1000x (GiB)", pipeline["peak_build_rss_mib"] / 1024, 4.0)
         queries = [q for q in pipeline.get("queries", {}).values()
                    if ("p95_ms" in q or "timeout_s" in q) and not q.get("listing")]
@@ -808,6 +845,10 @@ def _targets(sizes: dict[str, Any]) -> list[dict[str, Any]]:
         if pages:
             add("page of a listing p95, 1000x, slowest (ms)",
                 max(q.get("p95_ms", 1000 * q.get("timeout_s", 0)) for q in pages), 100.0)
+    for size, limit in (("1000", 120.0), ("10000", 1200.0)):
+        site = sizes.get(size, {}).get("site", {})
+        if "wall_s" in site:
+            add(f"documentation site, {size}x (s)", site["wall_s"], limit)
     publish = pipeline.get("publish")
     for store in ("oxigraph", "virtuoso"):
         for key in ("publish", "republish"):
@@ -886,6 +927,18 @@ def _print(results: dict[str, Any]) -> None:
                     f"{q['p50_ms']:.1f}/{q['p95_ms']:.1f}, {q['rows']}")
             elif "p50_ms" in q:
                 put(f"  query {name} p50/p95 (ms)", size, f"{q['p50_ms']:.1f}/{q['p95_ms']:.1f}")
+        site = entry.get("site", {})
+        put("site: wall (CPU, its processes included)", size,
+            f"{site['wall_s']:.1f} ({site['cpu_s']:.1f})" if "wall_s" in site else
+            site.get("error") or site.get("skipped"))
+        put("site: files (pages)", size,
+            f"{site['files']} ({site['pages']})" if "files" in site else None)
+        put("site: peak memory, build / rendering process (MiB)", size,
+            f"{site['peak_mib']:.0f} / {site['peak_rendering_process_mib']:.0f}"
+            if "peak_mib" in site else None)
+        put("site: load average before (1, 5, 15 min) and after", size,
+            " ".join(f"{v:.1f}" for v in site["load_average"]) if "load_average" in site
+            else None)
         publish = pipeline.get("publish", {})
         for name, value in (publish.items() if isinstance(publish, dict) else
                             [("not run", publish)]):

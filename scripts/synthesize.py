@@ -4,11 +4,16 @@ The real instance files are replicated N times with renamed IRIs, so the classes
 provenance on every node, the dated events and every proportion are exactly those of the real
 graph. Copy 0 is the real data as it is. In copy k every instance IRI gets the key suffix
 `-x<k>`, except a country with an ISO code: it gets an unused three-letter code, in its IRI and
-in ccb:iso3166Alpha3, so the country key rule still holds. The unused codes last for about
+in ccb:iso3166Alpha3, so the country key rule still holds, and a key that starts with a
+country's code (agreement/alb-cyp-mou) starts with the copy's code instead
+(agreement/qzx-cyp-mou-x5), so the site keeps one page of facts per country (id/facts/qzx.html).
+The unused codes last for about
 1,950 copies (17,576 codes, nine countries a copy); the countries of the copies beyond get
 identifiers of their own, outside the ISO space: the key suffix like every other node
 (country/ALB-x2000), no ISO 3166-1 codes, and an editorial note saying so, as a territory
-without an official code is recorded (the shapes report one Info per such country, no error).
+without an official code is recorded (the shapes report one Info per such country, no error);
+their facts' keys start with the real code and the copy number (alb2000-cyp-mou-x2000), as
+do the keys of other three letters and a hyphen (ise5-shima-principles-x5).
 Each source document becomes a synthetic source text: the seed text under a fixed-length
 header, with its own file name, checksum and shifted passage offsets, so the provenance check
 still verifies every quote.
@@ -33,6 +38,7 @@ import importlib
 import itertools
 import json
 import random
+import re
 import shutil
 import string
 import sys
@@ -76,6 +82,7 @@ DOCUMENT = ox.NamedNode(str(CCB.SourceDocument))
 # taking its citation away is no defect.
 IDENTIFIERS = (ox.NamedNode("https://schema.org/sameAs"), ALPHA3)
 ID_NS = str(ID)
+_GROUPED = re.compile(r"[a-z]{3}-")  # a key the site shows on a page of facts (see links.py)
 HEADER = "ccbkg synthetic copy {k:07d} of {name}\n"
 Triple = tuple[ox.NamedNode | ox.BlankNode, ox.NamedNode, ox.NamedNode | ox.BlankNode | ox.Literal]
 
@@ -230,12 +237,18 @@ def _subclasses(loaded: LoadedProject, cls: str) -> set[str]:
 
 def _renamer(plan: Plan, k: int) -> dict[str, str]:
     """The countries of the real data mapped to their names in copy k, while unused ISO codes
-    last; a country left out is renamed like any node (and has no ISO code in copy k)."""
+    last; a country left out is renamed like any node (and has no ISO code in copy k). Each
+    real code's key prefix ("alb-") is mapped too, to the copy's code or, beyond the ISO
+    codes, to the real code and k ("alb2000-")."""
     names = {}
     for i, iri in enumerate(sorted(plan.countries)):
         index = (k - 1) * len(plan.countries) + i
+        code = plan.countries[iri].lower()
         if index < len(plan.codes):
             names[iri] = f"{ID_NS}country/{plan.codes[index]}"
+            names[f"{code}-"] = f"{plan.codes[index].lower()}-"
+        else:
+            names[f"{code}-"] = f"{code}{k}-"
     return names
 
 
@@ -243,7 +256,11 @@ def _rename(iri: str, k: int, fixed: dict[str, str]) -> str:
     if k == 0 or not iri.startswith(ID_NS):
         return iri
     base, hash_, fragment = iri.partition("#")
-    new = fixed.get(base) or f"{base}-x{k}"
+    new = fixed.get(base)
+    if new is None:
+        kind, _, key = base[len(ID_NS):].partition("/")
+        prefix = fixed.get(key[:4]) or (f"{key[:3]}{k}-" if _GROUPED.match(key) else None)
+        new = f"{ID_NS}{kind}/{prefix}{key[4:]}-x{k}" if prefix else f"{base}-x{k}"
     return new + hash_ + fragment
 
 

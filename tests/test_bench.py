@@ -7,9 +7,12 @@ verdict function the figures a run could produce.
 
 from __future__ import annotations
 
+import json
+import subprocess
 import sys
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -133,3 +136,25 @@ def test_each_stage_reports_its_own_peak_memory() -> None:
     big_peak, small_peak = bench.MEMORY["big"]["peak_mib"], bench.MEMORY["small"]["peak_mib"]
     assert big_peak - small_peak > 200, bench.MEMORY  # not the peak so far
     assert bench._peak_mib() >= big_peak  # the process's peak is kept across the resets
+
+
+@pytest.mark.parametrize(("size", "wall", "met"), [
+    ("1000", 100.0, True), ("1000", 130.0, False), ("10000", 1100.0, True),
+    ("10000", 1300.0, False)])
+def test_the_site_is_held_to_two_minutes_at_1000x_and_twenty_at_10000x(
+        size: str, wall: float, met: bool) -> None:
+    sizes = {size: {"site": {"wall_s": wall, "cpu_s": 2 * wall, "files": 9, "pages": 3}}}
+    assert verdicts(sizes)[f"documentation site, {size}x (s)"] is met
+
+
+def test_the_site_step_measures_time_files_and_memory(tmp_path: Path) -> None:
+    """The bench's site step, run as the bench runs it (its own process), on the real graph."""
+    done = subprocess.run([sys.executable, str(REPO / "scripts" / "bench.py"), "--child", "site",
+                           "--size", "1", "--work", str(tmp_path)],
+                          capture_output=True, text=True, check=False, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    assert figures["wall_s"] > 0 and figures["cpu_s"] > 0
+    assert 100 < figures["files"] < 400 and 30 < figures["pages"] < figures["files"]
+    assert figures["peak_mib"] > 50 and len(figures["load_average"]) == 6
+    assert not (tmp_path / "site-1").exists()  # the written site is not left behind

@@ -24,6 +24,8 @@ from ccbkg.project.layout import Project, Role
 from ccbkg.project.load import load
 from ccbkg.rdf.skolem import skolemise
 from ccbkg.rdf.void import Release
+from ccbkg.site.links import node_target
+from ccbkg.site.view import DATA_NS
 from ccbkg.stores.htaccess import (
     PREFIX,
     RULES_FILE,
@@ -69,7 +71,8 @@ def test_the_table_covers_every_format_for_ontology_version_and_instances() -> N
     wanted = {"text/html", "text/turtle", "application/rdf+xml", "application/ld+json",
               "application/n-triples"}
     table = rows()
-    for path in ("/ccbkg/ontology", "/ccbkg/ontology/0.1.0", "/ccbkg/id/country/JPN"):
+    for path in ("/ccbkg/ontology", "/ccbkg/ontology/0.1.0", "/ccbkg/id/country/JPN",
+                 "/ccbkg/id/agreement/alb-ncirc-mou-2013"):
         accepts = {r["accept"] for r in table if r["path"] == path}
         missing = [w for w in wanted if not any(w in a for a in accepts)]
         assert not missing, f"{path}: no row for {missing}"
@@ -126,16 +129,44 @@ def test_every_target_exists_in_the_built_dist(built: Path) -> None:
 
 
 def test_every_resource_page_is_reachable_through_its_iri(built: Path) -> None:
+    """A page of its own is where its IRI leads; a country's page of facts has its RDF beside
+    it (its sections are reached through their IRIs: see the test of every minted IRI)."""
     pages = sorted((built / "site" / "id").rglob("*.html"))
-    assert len(pages) > 50
+    facts = [p for p in pages if p.parent.name == "facts"]
+    assert len(pages) > 30 and {p.stem for p in facts} >= {"alb", "can", "jpn"}
     for page in pages:
         rel = page.relative_to(built / "site").as_posix().removesuffix(".html")
         for accept, ext in ((BROWSER, "html"), ("text/turtle", "ttl"),
                             ("application/rdf+xml", "rdf"), ("application/ld+json", "jsonld"),
                             ("application/n-triples", "nt")):
-            status, location = evaluate(RULES, PREFIX + rel, accept)
-            assert status == 303 and location == f"{HOST}latest/site/{rel}.{ext}", rel
+            if page not in facts:
+                status, location = evaluate(RULES, PREFIX + rel, accept)
+                assert status == 303 and location == f"{HOST}latest/site/{rel}.{ext}", rel
             assert (built / "site" / f"{rel}.{ext}").is_file(), f"{rel}.{ext} is not built"
+
+
+@pytest.mark.parametrize(("path", "accept", "location"), [
+    # a country code with digits after it (the synthetic countries beyond the ISO codes)
+    ("id/agreement/qzx2000-cyp-mou-x2000", BROWSER,
+     "facts/qzx2000.html#agreement-qzx2000-cyp-mou-x2000"),
+    ("id/agreement/qzx2000-cyp-mou-x2000", "application/n-triples", "facts/qzx2000.nt"),
+    ("id/forum-use/jpn-g7.jsonld", BROWSER, "facts/jpn.jsonld"),
+    # not a country's fact: upper case, four letters, no hyphen after the code, two letters
+    ("id/agreement/ALB-cyp", BROWSER, "agreement/ALB-cyp.html"),
+    ("id/country/ALB-x2000", "text/turtle", "country/ALB-x2000.ttl"),
+    ("id/organisation/osce-cbm", BROWSER, "organisation/osce-cbm.html"),
+    ("id/organisation/nato", BROWSER, "organisation/nato.html"),
+    ("id/event/g7-ise-shima-summit-2016", BROWSER, "event/g7-ise-shima-summit-2016.html"),
+])
+def test_a_countrys_facts_go_to_its_page_and_nothing_else_does(path: str, accept: str,
+                                                                 location: str) -> None:
+    """The pattern of src/ccbkg/site/links.py (GROUPED), as the rules apply it."""
+    assert evaluate(RULES, PREFIX + path, accept) == (303, f"{HOST}latest/site/id/{location}")
+    shown = node_target(DATA_NS + path.removesuffix(".jsonld").removeprefix("id/"))
+    if location.endswith(".html") or "#" in location:
+        assert shown == f"id/{location}"
+    else:
+        assert shown.partition("#")[0].removesuffix(".html") == f"id/{location}".rpartition(".")[0]
 
 
 def test_the_evaluator_follows_apache_on_conditions() -> None:

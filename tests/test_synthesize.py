@@ -21,8 +21,11 @@ import pytest
 from ccbkg.checks import fastshacl
 from ccbkg.checks.provenance import check_provenance
 from ccbkg.checks.shapes import VALIDATED
+from ccbkg.core.namespaces import CCB, RDF
 from ccbkg.project.layout import Project, Role
 from ccbkg.project.load import LoadedProject, load
+from ccbkg.site.links import place
+from ccbkg.site.view import DATA_NS
 from tests.conftest import REPO, assert_no_traceback, run_cli
 from tests.mutation import KINDS
 
@@ -97,6 +100,26 @@ def test_three_copies_have_three_times_the_findings_and_classes(tmp_path: Path,
     assert findings(made) == Counter({k: 3 * n for k, n in findings(real).items()})
     texts = list((tmp_path / "three" / "instances" / "sources").glob("*.txt"))
     assert len(texts) == 3 * len(list((REPO / "instances" / "sources").glob("*.txt")))
+    # the site keeps one page of facts per country: each copy's facts of a country start
+    # with that copy's code of the country (as its IRI ends with it), not the real one
+    facts = page_groups(real)
+    assert set(facts) >= {"alb", "can", "jpn"}
+    made_facts = page_groups(made)
+    assert len(made_facts) == 3 * len(facts)
+    assert sorted(made_facts.values()) == sorted(n for n in facts.values() for _ in range(3))
+    codes = {str(c).rsplit("/", 1)[1].lower()
+             for c in made.graph(Role.DATA).subjects(RDF.type, CCB.Country)}
+    assert {g for g in made_facts if not g.startswith("ise")} <= codes
+
+
+def page_groups(loaded: LoadedProject) -> Counter[str]:
+    """How many nodes each country's page of facts of the site shows (by its code)."""
+    found: Counter[str] = Counter()
+    for s in {str(s) for s in loaded.graph(Role.DATA).subjects() if "#" not in str(s)}:
+        page, anchor = place(s)
+        if anchor and str(s).startswith(DATA_NS):
+            found[page.rsplit("/", 1)[1].removesuffix(".html")] += 1
+    return found
 
 
 def test_the_same_seed_gives_the_same_bytes(tmp_path: Path) -> None:

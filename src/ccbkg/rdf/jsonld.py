@@ -81,10 +81,60 @@ def offline_loader(doc: dict[str, Any]) -> Callable[..., dict[str, Any]]:
     return load
 
 
+class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
+    """pyld's processor, remembering each IRI it compacted: pyld compares an IRI with every
+    term of the context each time it meets it (most of the time of a description's JSON-LD)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._iris: dict[tuple[int, str, bool, object, bool], tuple[object, Any]] = {}
+
+    def _compact_iri(self, active_ctx: Any, iri: str, value: Any = None, vocab: bool = False,
+                     base: Any = None, reverse: bool = False) -> Any:
+        if value is not None:
+            return super()._compact_iri(active_ctx, iri, value, vocab, base, reverse)
+        key = (id(active_ctx), iri, vocab, base, reverse)
+        found = self._iris.get(key)
+        if found is None or found[0] is not active_ctx:  # a context at a reused id
+            found = self._iris[key] = (active_ctx, super()._compact_iri(
+                active_ctx, iri, value, vocab, base, reverse))
+        return found[1]
+
+
+def _compact(ntriples: bytes, doc: dict[str, Any]) -> dict[str, Any]:
+    """N-Triples compacted with the context named by its IRI (served by doc, offline); what
+    from_rdf gives is expanded already, so pyld is told not to expand it again."""
+    expanded = jsonld.from_rdf(_dataset(ntriples), {})
+    return _Processor().compact(expanded, CONTEXT_IRI,  # type: ignore[no-any-return]
+                                {"documentLoader": offline_loader(doc), "skipExpansion": True})
+
+
 def compacted(ntriples: bytes, doc: dict[str, Any]) -> bytes:
     """N-Triples as a compacted JSON-LD document whose @context is the context's IRI."""
     return (json.dumps(_compact(ntriples, doc), indent=1, sort_keys=True, ensure_ascii=False)
             + "\n").encode()
+
+
+def compacted_documents(ntriples: bytes, doc: dict[str, Any],
+                        document: Callable[[str], str]) -> dict[str, bytes]:
+    """N-Triples of many documents compacted in one go, so the context is processed once:
+    each node goes to the document document(its IRI) names, and each document is written as
+    `compacted` writes it alone (one node at the top, several in "@graph")."""
+    compact = _compact(ntriples, doc)
+    nodes = compact.get("@graph", [{k: v for k, v in compact.items() if k != "@context"}])
+    prefixes = {k: v for k, v in doc["@context"].items() if isinstance(v, str)}
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for node in nodes:
+        prefix, colon, rest = node["@id"].partition(":")
+        iri = prefixes[prefix] + rest if colon and prefix in prefixes else node["@id"]
+        grouped.setdefault(document(iri), []).append(node)
+    out = {}
+    for name, found in grouped.items():
+        body = {"@context": CONTEXT_IRI, **found[0]} if len(found) == 1 else \
+            {"@context": CONTEXT_IRI, "@graph": found}
+        out[name] = (json.dumps(body, indent=1, sort_keys=True, ensure_ascii=False) +
+                     "\n").encode()
+    return out
 
 
 def compacted_part(part: Part, doc: dict[str, Any], out: BinaryIO) -> None:
@@ -127,13 +177,6 @@ def _subjects(lines: list[bytes]) -> list[tuple[bytes, int, int]]:
         else:
             found.append((subject, i, i + 1))
     return found
-
-
-def _compact(ntriples: bytes, doc: dict[str, Any]) -> dict[str, Any]:
-    expanded = jsonld.from_rdf(_dataset(ntriples), {})
-    out: dict[str, Any] = jsonld.compact(expanded, CONTEXT_IRI,
-                                         {"documentLoader": offline_loader(doc)})
-    return out
 
 
 def country_documents(data: Part, doc: dict[str, Any]) -> Iterator[tuple[str, bytes, bytes]]:

@@ -1,5 +1,6 @@
 """The static documentation site (dist/site/): index, ontology and shapes references, country
-profiles, the source text with its passages, a page per resource, and SVG diagrams.
+profiles, the source text with its passages, a page per country of its facts, a page per other
+resource, and SVG diagrams.
 
 Every link is relative, so the site works from file:// and from any web server; nothing is
 fetched from the network and there is no JavaScript. The output depends only on the project
@@ -9,9 +10,13 @@ and the release (never the clock), so two builds are byte-identical.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import multiprocessing as mp
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 from markupsafe import Markup
@@ -43,7 +48,7 @@ from ccbkg.site.home import (
     resources_page,
     sources_page,
 )
-from ccbkg.site.links import Linker, relative, split_fragment
+from ccbkg.site.links import Linker, place, relative, split_fragment
 from ccbkg.site.markup import Frame, Page, figure, html
 from ccbkg.site.ontology_ref import anchored_terms, ontology_page
 from ccbkg.site.profile import (
@@ -54,14 +59,30 @@ from ccbkg.site.profile import (
     profile_countries,
     profile_section,
 )
-from ccbkg.site.resources import description_files, passage_note, resource_page
+from ccbkg.site.resources import (
+    Extra,
+    description_batches,
+    description_files,
+    descriptions_by_page,
+    facts_page,
+    passage_note,
+    resource_page,
+)
 from ccbkg.site.shapes_ref import shape_iris, shapes_page
 from ccbkg.site.source_page import TEXT_FOLDER, cited_documents, source_section
-from ccbkg.site.view import View
+from ccbkg.site.view import View, sort_key
 
 __all__ = ["build_site", "write_site"]
 
 DIAGRAMS = "diagrams"
+# The cross-country timeline and the network of every agreement are drawn up to this many
+# countries with a profile (a lane or a hub each); above, nobody could read them, and each
+# country's profile has its own network and timeline.
+WHOLE_GRAPH_COUNTRIES = 40
+# Processes that render the pages and descriptions: the cores this process may use, at most 2
+# (the machine the targets are set for); with 1 they are rendered in this process.
+PROCESSES = min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else
+                os.cpu_count() or 1)
 
 
 def write_site(loaded: LoadedProject, out: Path, release: Release,
@@ -104,15 +125,18 @@ def build_site(loaded: LoadedProject, release: Release,
 
     draw(f"{DIAGRAMS}/ontology.svg", diagrams.ontology_diagram(view, href))
     agreements = view.instances(CCB.Agreement)
-    draw(f"{DIAGRAMS}/agreements.svg", diagrams.network_diagram(
-        view, agreements, "Agreements: who has an agreement with whom", href))
+    whole = len(site.profiles) <= WHOLE_GRAPH_COUNTRIES
+    if whole:
+        draw(f"{DIAGRAMS}/agreements.svg", diagrams.network_diagram(
+            view, agreements, "Agreements: who has an agreement with whom", href))
+        draw(f"{DIAGRAMS}/timeline.svg", diagrams.timeline_diagram(
+            timeline_events(site), [view.label(c) for c in site.profiles] + ["Other"],
+            "Cross-country timeline of dated facts", href))
+    every = set(agreements)
     for country in site.profiles:
-        own = [a for a in agreements if a in view.involved_cached(country)]
+        own = sorted(every & view.involved_cached(country), key=sort_key)
         draw(network_file(site, country), diagrams.network_diagram(
             view, own, f"Agreements of {view.label(country)}", href))
-    draw(f"{DIAGRAMS}/timeline.svg", diagrams.timeline_diagram(
-        timeline_events(site), [view.label(c) for c in site.profiles] + ["Other"],
-        "Cross-country timeline of dated facts", href))
 
     examples = _examples(loaded)
     for ex in examples:
@@ -125,16 +149,15 @@ def build_site(loaded: LoadedProject, release: Release,
     documents = cited_documents(site)
     bundled = BundledQueries(loaded)
 
-    rendered: list[Page] = [
-        index_page(site, artefacts, examples, changelog, _pictures(site), documents),
-        ontology_page(site, site.diagram_sizes.get(f"{DIAGRAMS}/ontology.svg"),
-                      downloads("ontology.html", artefacts, "ontology/")),
-        shapes_page(site, _file_order(loaded, Role.SHAPES),
-                    downloads("shapes.html", artefacts, "shapes/")),
-        resources_page(site),
-        countries_page(site),
-        sources_page(site, documents),
-        comparison_page(site, bundled), frameworks_page(site, bundled), as_of_page(site, bundled),
+    static: list[Callable[[], Page]] = [  # the pages of the site as a whole
+        lambda: index_page(site, artefacts, examples, changelog, _pictures(site), documents),
+        lambda: ontology_page(site, site.diagram_sizes.get(f"{DIAGRAMS}/ontology.svg"),
+                              downloads("ontology.html", artefacts, "ontology/")),
+        lambda: shapes_page(site, _file_order(loaded, Role.SHAPES),
+                            downloads("shapes.html", artefacts, "shapes/")),
+        lambda: resources_page(site), lambda: countries_page(site),
+        lambda: sources_page(site, documents), lambda: comparison_page(site, bundled),
+        lambda: frameworks_page(site, bundled), lambda: as_of_page(site, bundled),
     ]
     forums = forums_by_country(bundled.rows("forums"))
 
@@ -143,29 +166,88 @@ def build_site(loaded: LoadedProject, release: Release,
         return identity(site, path, iri) + profile_section(site, path, iri,
                                                            forums.get(iri, []))
 
-    for iri in sorted(pages):
-        node = URIRef(iri)
+    def extra(node: URIRef) -> Extra | None:
         if node in site.profiles:
-            rendered.append(resource_page(site, node, profile_extra))
-        elif node in documents:
-            rendered.append(resource_page(site, node, source_section))
-        elif view.is_a(node, CCB.Passage):
-            rendered.append(resource_page(site, node, passage_note))
-        else:
-            rendered.append(resource_page(site, node))
+            return profile_extra
+        if node in documents:
+            return source_section
+        return passage_note if view.is_a(node, CCB.Passage) else None
+
+    jobs: dict[str, list[URIRef]] = {}  # page -> the nodes it shows
+    for iri in sorted(pages):
+        jobs.setdefault(place(iri)[0], []).append(URIRef(iri))
     frame = _frame(site, release_words(site, changelog))
-    for page in rendered:
-        out[page.path] = frame.render(page)
     shipped = json.loads(artefacts["context.jsonld"]) if "context.jsonld" in artefacts else \
         jsonld_context(loaded.quads(Role.ONTOLOGY),
                        loaded.quads(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA))
-    out.update(description_files(loaded.quads(Role.DATA), pages, shipped))
+    described = descriptions_by_page(loaded.quads(Role.DATA), pages)
+    out.update(_in_processes(_Work(site, frame, extra, static, jobs, described, shipped)))
     return out
+
+
+@dataclass(frozen=True)
+class _Work:
+    """What the page and description jobs need; the pool's processes inherit it (fork)."""
+
+    site: Site
+    frame: Frame
+    extra: Callable[[URIRef], Extra | None]
+    static: list[Callable[[], Page]]  # the other pages
+    pages: dict[str, list[URIRef]]  # page path -> the nodes it shows
+    described: dict[str, list[ox.Quad]]  # page path without .html -> its triples
+    shipped: dict[str, Any]  # the JSON-LD context
+
+
+_WORK: _Work | None = None  # set while the pool runs
+
+
+def _in_processes(work: _Work) -> dict[str, bytes]:
+    """The pages and the descriptions, rendered in a pool of PROCESSES processes
+    (forked, so they share the graph view instead of pickling it); in order, so the output
+    does not depend on the pool."""
+    global _WORK
+    jobs: list[tuple[str, list[str]]] = [("static", [str(i)]) for i in range(len(work.static))]
+    jobs += [("page", [path]) for path in sorted(work.pages)]
+    jobs += [("rdf", stems) for stems in description_batches(work.described)]
+    _WORK = work
+    try:
+        if PROCESSES < 2 or len(jobs) < 2 or "fork" not in mp.get_all_start_methods():
+            results = list(map(_job, jobs))
+        else:
+            with mp.get_context("fork").Pool(PROCESSES) as pool:
+                results = pool.map(_job, jobs, chunksize=max(1, len(jobs) // (PROCESSES * 8)))
+    finally:
+        _WORK = None
+    out: dict[str, bytes] = {}
+    for found in results:
+        out.update(found)
+    return out
+
+
+def _job(job: tuple[str, list[str]]) -> dict[str, bytes]:
+    """One page with its frame, or the description files of a batch of pages."""
+    work = _WORK
+    assert work is not None
+    kind, names = job
+    if kind == "rdf":
+        return description_files({stem: work.described[stem] for stem in names}, work.shipped)
+    if kind == "static":
+        page = work.static[int(names[0])]()
+        return {page.path: work.frame.render(page)}
+    nodes = work.pages[names[0]]
+    anchored = place(str(nodes[0]))[1]
+    page = facts_page(work.site, names[0], nodes, work.extra) if anchored else \
+        resource_page(work.site, nodes[0], work.extra(nodes[0]))
+    return {page.path: work.frame.render(page)}
 
 
 def timeline_events(site: Site) -> list[Event]:
     """Every dated fact, in the lane of each profile country it involves (else "Other")."""
     view = site.view
+    lanes_of: dict[Node, list[str]] = {}  # node -> the profile countries it involves
+    for country in site.profiles:
+        for node in view.involved_cached(country):
+            lanes_of.setdefault(node, []).append(view.label(country))
     events = []
     for node in view.data_nodes:
         if "#" in str(node) or any(view.is_a(node, c) for c in INLINE):
@@ -173,14 +255,18 @@ def timeline_events(site: Site) -> list[Event]:
         found = view.dated(node)
         if found is None:
             continue
-        lanes = [view.label(c) for c in site.profiles if node in view.involved_cached(c)]
-        for lane in lanes or ["Other"]:
+        for lane in lanes_of.get(node) or ["Other"]:
             events.append(Event(found[0], view.label(node), lane, node))
     return events
 
 
 def _pictures(site: Site) -> list[Markup]:
     out = []
+    if len(site.profiles) > WHOLE_GRAPH_COUNTRIES:
+        out.append(html("<p>With {} countries the cross-country timeline and the network of "
+                        "every agreement are not drawn (they are drawn up to {}); each "
+                        "country's profile has its own.</p>\n", len(site.profiles),
+                        WHOLE_GRAPH_COUNTRIES))
     size = site.diagram_sizes.get(f"{DIAGRAMS}/timeline.svg")
     if size:
         out.append(figure(

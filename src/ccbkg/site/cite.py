@@ -91,14 +91,14 @@ def _evidence(site: Site, iri: URIRef) -> list[tuple[str, list[str]]]:
     return sorted(by_source.items())
 
 
-def cite_box(site: Site, iri: URIRef) -> Markup:
-    """The "Cite this" section of a resource page."""
+def cite_box(site: Site, iri: URIRef, level: int = 2, anchor: str = "cite") -> Markup:
+    """The "Cite this" section of a resource page (id `anchor`), or of a fact's section on a
+    country's page (no id), headed at level."""
     label = site.view.label(iri)
     kind = "fact" if site.passages(iri) else "resource"
-    return html('<section class="cite-box" id="cite"><h2>Cite this {}</h2>\n'
+    return html('<section class="cite-box"{}><h{}>Cite this {}</h{}>\n'
                 '<p>Persistent IRI: <code class="iri">{}</code></p>\n'
                 '<p class="citation">{}</p>\n<details><summary>BibTeX for “{}”</summary>'
                 '<pre class="bibtex"><code>{}</code></pre></details></section>\n',
-                kind, str(iri), citation(site, iri), label, bibtex(site, iri))
-
-
+                html(' id="{}"', anchor) if anchor else "", level, kind, level, str(iri),
+                citation(site, iri), label, bibtex(site, iri))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass, field
 
 from markupsafe import Markup
@@ -29,6 +30,18 @@ class Site:
     texts: dict[str, bytes] = field(default_factory=dict)  # source file name -> its bytes
     diagram_sizes: dict[str, tuple[int, int]] = field(default_factory=dict)  # site path -> size
     cache: dict[str, dict[Node, set[Node]]] = field(default_factory=dict)
+    codes: dict[str, URIRef] = field(default_factory=dict)  # lower-case alpha-3 -> country
+    # Links to the terms of the vocabularies, by the linking page's folder (links are
+    # relative to it), the term and how it is shown (short, label, or property name: None).
+    vocabulary_links: dict[tuple[str, Node, bool | None], Markup] = field(default_factory=dict)
+
+    def country_of_code(self, code: str) -> URIRef | None:
+        """The country whose ISO alpha-3 code is code (in any case), or None."""
+        if not self.codes:
+            self.codes.update((text.lower(), c) for c in self.view.instances(CCB.Country)
+                              if isinstance(c, URIRef)
+                              and (text := self.view.text(c, CCB.iso3166Alpha3)))
+        return self.codes.get(code.lower())
 
     # ------------------------------------------------------------------ terms
 
@@ -38,8 +51,16 @@ class Site:
             return literal(term)
         if not isinstance(term, URIRef):
             return html('<span class="bnode">{}</span>', self.view.label(term))
-        text = curie(term) if short else self.view.label(term)
-        return link(self.linker.href(from_path, term), text, title=str(term))
+        if str(term).startswith(DATA_NS):
+            text = curie(term) if short else self.view.label(term)
+            return link(self.linker.href(from_path, term), text, title=str(term))
+        key = (posixpath.dirname(from_path), term, short)  # a term of a vocabulary: kept
+        found = self.vocabulary_links.get(key)
+        if found is None:
+            text = curie(term) if short else self.view.label(term)
+            found = self.vocabulary_links[key] = link(self.linker.href(from_path, term), text,
+                                                      title=str(term))
+        return found
 
     def link_value(self, from_path: str, s: Node, p: URIRef, value: Node) -> Markup:
         """A value of `s p`, with the source's hedge on that link before it ("(reportedly)
@@ -57,7 +78,12 @@ class Site:
 
     def prop(self, from_path: str, p: URIRef) -> Markup:
         """A property name as a link to its definition."""
-        return link(self.linker.href(from_path, p), self.view.property_name(p), title=str(p))
+        key = (posixpath.dirname(from_path), p, None)
+        found = self.vocabulary_links.get(key)
+        if found is None:
+            found = self.vocabulary_links[key] = link(self.linker.href(from_path, p),
+                                                      self.view.property_name(p), title=str(p))
+        return found
 
     # ------------------------------------------------------------------ provenance
 

@@ -448,20 +448,20 @@ def timeline_diagram(events: list[Event], lanes: list[str], title: str,
 
     placed: list[tuple[str, float, int, Event, bool]] = []  # lane, x, row, event, text right
     lane_rows: dict[str, int] = {}
+    by_lane: dict[str, list[Event]] = {}
+    for e in events:
+        by_lane.setdefault(e.lane, []).append(e)
     for lane in lanes:
-        ends: list[float] = []
-        for e in sorted((e for e in events if e.lane == lane),
-                        key=lambda e: (e.date.sort_key, e.label)):
+        ends = Rows()
+        for e in sorted(by_lane.get(lane, []), key=lambda e: (e.date.sort_key, e.label)):
             x = x_of(e.date)
             w = text_width(_event_text(e), 11.5) + 12
             right = x + w <= left + span + right_pad
             a, b = (x - 6, x + w) if right else (x - w, x + 6)
-            row = next((i for i, end in enumerate(ends) if end <= a), len(ends))
-            if row == len(ends):
-                ends.append(0.0)
-            ends[row] = b + 8
+            row = ends.first_free(a)
+            ends.set(row, b + 8)
             placed.append((lane, x, row, e, right))
-        lane_rows[lane] = max(len(ends), 1)
+        lane_rows[lane] = max(ends.count, 1)
     row_h, top = 20.0, 52.0
     lane_top: dict[str, float] = {}
     y = top
@@ -490,7 +490,7 @@ def timeline_diagram(events: list[Event], lanes: list[str], title: str,
         if i % 2 == 0:
             svg.rect(8, ly - 6, width - 16, h, fill="#f8fafc", stroke="#f8fafc", radius=0)
         svg.text(16, ly + 12, lane, size=13, weight="bold")
-        if not any(p[0] == lane for p in placed):
+        if lane not in by_lane:
             svg.text(left, ly + 12, "no dated facts in the source", size=11.5, fill=GREY)
     for lane, x, row, e, right in placed:
         ly = lane_top[lane] + row * row_h + 8
@@ -500,6 +500,40 @@ def timeline_diagram(events: list[Event], lanes: list[str], title: str,
                  anchor="start" if right else "end", halo=True)
         svg.close_link(opened)
     return _drawing(svg)
+
+
+class Rows:
+    """The rows of a lane, each with where its last label ends: the first row free at x found
+    in a min-tree over the rows (a scan of every row for every label is quadratic at scale)."""
+
+    def __init__(self) -> None:
+        self.count = 0  # rows in use
+        self.size = 1  # leaves of the tree
+        self.tree = [math.inf, math.inf]  # tree[1] the root, leaves from tree[size]
+
+    def first_free(self, x: float) -> int:
+        """The lowest row whose last label ends at or before x (else a new row)."""
+        if self.tree[1] > x:
+            return self.count
+        i = 1
+        while i < self.size:
+            i = 2 * i if self.tree[2 * i] <= x else 2 * i + 1
+        return i - self.size
+
+    def set(self, row: int, end: float) -> None:
+        """A label placed in row, ending at end."""
+        if row >= self.size:
+            leaves = self.tree[self.size:] + [math.inf] * self.size
+            self.size *= 2
+            self.tree = [math.inf] * self.size + leaves
+            for i in range(self.size - 1, 0, -1):
+                self.tree[i] = min(self.tree[2 * i], self.tree[2 * i + 1])
+        self.count = max(self.count, row + 1)
+        i = row + self.size
+        self.tree[i] = end
+        while i > 1:
+            i //= 2
+            self.tree[i] = min(self.tree[2 * i], self.tree[2 * i + 1])
 
 
 def _event_text(e: Event) -> str:

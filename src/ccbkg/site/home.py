@@ -15,7 +15,7 @@ from ccbkg.core.namespaces import BASE, CCB, DCTERMS, ONTOLOGY_IRI, OWL, RDF, SK
 from ccbkg.rdf.void import LICENSE
 from ccbkg.site.cite import bibliography
 from ccbkg.site.context import Site
-from ccbkg.site.links import INDEX_PAGE, ONTOLOGY_PAGE, SHAPES_PAGE, page_path
+from ccbkg.site.links import INDEX_PAGE, ONTOLOGY_PAGE, SHAPES_PAGE, node_target
 from ccbkg.site.markup import Page, html, join, link, table, ul
 from ccbkg.site.profile import fact_count
 from ccbkg.site.source_page import passage_count
@@ -135,7 +135,8 @@ def index_page(site: Site, artefacts: Mapping[str, bytes], examples: list[Exampl
             link(SHAPES_PAGE, "Shapes reference") + ": what the SHACL shapes require, in words",
             html("{}: {} cited documents, each with its bibliographic record and its text with "
                  "every cited passage highlighted", link(SOURCES_PAGE, "Sources"), len(sources)),
-            link(RESOURCES_PAGE, "All resources") + ": one page per resource of the graph",
+            link(RESOURCES_PAGE, "All resources") + ": every resource of the graph, on its "
+            "country's page of facts or a page of its own",
         ])),
         Markup('<h2 id="numbers">In numbers</h2>\n'),
         table(("What", "How many"), [(k, str(v)) for k, v in counts(site, len(examples))]),
@@ -230,12 +231,13 @@ def resources_page(site: Site) -> Page:
         node = URIRef(iri)
         kinds = sorted(view.types(node), key=lambda t: (-len(view.ancestors(t)), str(t)))
         groups.setdefault(kinds[0] if kinds else URIRef(str(RDF.Resource)), []).append(node)
-    body = [html("<h1>All resources</h1>\n<p>{} resources, each with a page at the path of "
-                 "its IRI.</p>\n", len(site.linker.pages))]
+    body = [html("<h1>All resources</h1>\n<p>{} resources: a country's facts are sections of "
+                 "its page of facts, every other resource has a page of its own.</p>\n",
+                 len(site.linker.pages))]
     for cls in sorted(groups, key=lambda c: view.label(c).lower()):
         items = sorted(groups[cls], key=lambda n: (view.label(n).lower(), sort_key(n)))
         anchor = str(cls).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
         body.append(html('<h2 id="{}">{} ({})</h2>\n{}', anchor, view.label(cls), len(items),
-                         ul(link(page_path(str(n)), view.label(n)) for n in items)))
+                         ul(link(node_target(str(n)), view.label(n)) for n in items)))
     return Page(path, "All resources", join(body),
                 description="Every resource of the ccbkg graph.")

@@ -1,14 +1,19 @@
 """Where each IRI is shown in the site, and relative links between pages (file:// safe).
 
-Instance IRIs map to the path of the IRI: https://w3id.org/ccbkg/id/agreement/x is
-id/agreement/x.html, and https://w3id.org/ccbkg/id/agreement/x#time is a section of that
-page. Ontology terms, reused terms and SKOS concepts are anchors on ontology.html; shapes are
-anchors on shapes.html.
+A country's facts are sections of one page per country: an instance IRI whose key starts
+with three lower-case letters (the country's ISO alpha-3 code, digits allowed after them) and a
+hyphen, https://w3id.org/ccbkg/id/agreement/alb-x, is the section #agreement-alb-x of
+id/facts/alb.html (the w3id rules send it there by the same pattern, `GROUPED`). Every other
+instance IRI (a country, a shared organisation or forum, a source) has its own page at the path
+of the IRI: https://w3id.org/ccbkg/id/forum/g7 is id/forum/g7.html. A #part is a section of its
+node (#time on a page of its own, #agreement-alb-x.time on a country's page). Ontology terms,
+reused terms and SKOS concepts are anchors on ontology.html; shapes are anchors on shapes.html.
 """
 
 from __future__ import annotations
 
 import posixpath
+import re
 from functools import lru_cache
 
 from rdflib import URIRef
@@ -22,6 +27,10 @@ SHAPES_IRI = BASE + "shapes"
 ONTOLOGY_PAGE = "ontology.html"
 SHAPES_PAGE = "shapes.html"
 INDEX_PAGE = "index.html"
+FACTS_FOLDER = "id/facts"
+# The path of an instance IRI after id/ when the node is a section of a country's page:
+# <type>/<code>-<rest>; w3id/.htaccess has the same pattern.
+GROUPED = re.compile(r"([a-z][a-z0-9-]*)/([a-z]{3}[0-9]*)(-[A-Za-z0-9-]*)")
 
 
 def split_fragment(iri: str) -> tuple[str, str]:
@@ -31,8 +40,30 @@ def split_fragment(iri: str) -> tuple[str, str]:
 
 
 def page_path(iri: str) -> str:
-    """The page of an instance IRI (without fragment): id/<type>/<key>.html."""
-    return iri[len(BASE):] + ".html"
+    """The page of an instance IRI (without fragment): id/facts/<code>.html for a country's
+    fact, else id/<type>/<key>.html."""
+    return place(iri)[0]
+
+
+@lru_cache(maxsize=1 << 18)
+def place(iri: str) -> tuple[str, str]:
+    """The page of an instance IRI (without fragment) and its anchor there ("" for a page of
+    its own)."""
+    rest = iri[len(DATA_NS):]
+    grouped = GROUPED.fullmatch(rest)
+    if grouped is None:
+        return iri[len(BASE):] + ".html", ""
+    kind, code, key = grouped.groups()
+    return f"{FACTS_FOLDER}/{code}.html", f"{kind}-{code}{key}"
+
+
+def node_target(iri: str) -> str:
+    """The site path, with anchor, that shows an instance IRI (fragment included)."""
+    base, fragment = split_fragment(iri)
+    page, anchor = place(base)
+    if anchor and fragment:
+        return f"{page}#{anchor}.{fragment}"
+    return page + (f"#{anchor or fragment}" if anchor or fragment else "")
 
 
 def term_anchor(term: Node) -> str | None:
@@ -87,9 +118,8 @@ class Linker:
             return SHAPES_PAGE
         if value == DATASET_IRI:
             return INDEX_PAGE
-        base, fragment = split_fragment(value)
-        if base in self.pages:
-            return page_path(base) + (f"#{fragment}" if fragment else "")
+        if split_fragment(value)[0] in self.pages:
+            return node_target(value)
         if value in self.ontology_terms:
             anchor = term_anchor(term)
             return f"{ONTOLOGY_PAGE}#{anchor}" if anchor else ONTOLOGY_PAGE

@@ -13,7 +13,7 @@ from functools import cache
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, Template
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ccbkg.site.links import relative
 
@@ -36,8 +36,11 @@ def _blocks() -> Any:
 
 
 def html(fragment: str, *args: object, **kwargs: object) -> Markup:
-    """A fragment of HTML with {} placeholders: each value is escaped unless it is Markup."""
-    return Markup(fragment).format(*args, **kwargs)
+    """A fragment of HTML with {} placeholders (no format specifications): each value is
+    escaped unless it is Markup. (What `Markup.format` does, without its Python-level
+    formatter, which took a fifth of the site's time.)"""
+    return Markup(fragment.format(*map(escape, args),
+                                  **{k: escape(v) for k, v in kwargs.items()}))
 
 
 def join(items: Iterable[str], sep: str = "") -> Markup:

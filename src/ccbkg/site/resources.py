@@ -1,4 +1,5 @@
-"""One page per instance IRI (at the path of the IRI) and its RDF in four formats beside it."""
+"""The page of an instance IRI, or its section on a country's page of facts, and each page's RDF
+in four formats beside it."""
 
 from __future__ import annotations
 
@@ -11,12 +12,12 @@ from rdflib import Literal, URIRef
 from rdflib.term import Node
 
 from ccbkg.core.namespaces import CCB, DCTERMS, RDF, RDFS, SKOS
-from ccbkg.rdf.jsonld import compacted
+from ccbkg.rdf.jsonld import compacted_documents
 from ccbkg.rdf.serialize import Ordered
 from ccbkg.site.cite import cite_box
 from ccbkg.site.context import Site, passage_anchor, shorten
-from ccbkg.site.links import page_path, relative, split_fragment
-from ccbkg.site.markup import Page, html, join, link, table
+from ccbkg.site.links import node_target, page_path, place, relative, split_fragment
+from ccbkg.site.markup import Page, html, join, link, table, ul
 from ccbkg.site.view import sort_key
 
 RDF_FILES = (("ttl", "Turtle", "text/turtle"), ("nt", "N-Triples", "application/n-triples"),
@@ -25,6 +26,7 @@ RDF_FILES = (("ttl", "Turtle", "text/turtle"), ("nt", "N-Triples", "application/
 _FIRST = (RDF.type, RDFS.label, SKOS.prefLabel, SKOS.altLabel, DCTERMS.title,
           DCTERMS.description)
 _LAST = (SKOS.editorialNote, CCB.citesPassage)
+JSONLD_BATCH = 20_000  # triples compacted together: the context is processed once a batch
 PROSE = (SKOS.editorialNote, DCTERMS.description, RDFS.comment)  # written words, not data
 
 Extra = Callable[[Site, str, URIRef], Markup]
@@ -33,36 +35,90 @@ Extra = Callable[[Site, str, URIRef], Markup]
 def resource_page(site: Site, iri: URIRef, extra: Extra | None = None) -> Page:
     """The page of one instance IRI; extra adds sections (a profile, a source text)."""
     path = page_path(str(iri))
+    label = site.view.label(iri)
+    description = site.view.text(iri, DCTERMS.description)
+    body = [html("<h1>{}</h1>\n", label), _kind_line(site, path, iri, _formats(path)),
+            describe(site, path, iri, extra, level=2)]
+    return Page(path, label, join(body), head=_alternates(path),
+                description=shorten(description or label, 200))
+
+
+def facts_page(site: Site, path: str, nodes: list[URIRef], extra: Callable[[URIRef], Extra | None]
+               ) -> Page:
+    """A country's page of facts: each node a section at its anchor (`#<type>-<key>`), with
+    its properties, parts, passages and "Cite this" box; extra(node) adds to a section."""
     view = site.view
-    label = view.label(iri)
-    kinds = join((site.term(path, t) for t in sorted(view.types(iri), key=str)), ", ")
+    code = path.rsplit("/", 1)[-1].removesuffix(".html")
+    country = site.country_of_code(code)
+    title = f"Facts of {view.label(country)}" if country is not None else \
+        f"Resources keyed “{code}-…”"
+    toc = ul(link(f"#{place(str(n))[1]}", view.label(n)) for n in nodes)
+    profile = html(" Its {} groups them by kind.", link(
+        relative(path, node_target(str(country))), f"profile of {view.label(country)}")) \
+        if country is not None and country in site.profiles else ""
+    body = [html("<h1>{}</h1>\n", title),
+            html('<p class="lead">Each in full, at its own anchor: its properties, the passages '
+                 "it rests on and how to cite it.{}</p>\n", profile),
+            html("<p>These descriptions as {}</p>\n", _formats(path)),
+            html('<nav aria-label="On this page" class="toc">{}</nav>\n', toc)]
+    for node in nodes:
+        anchor = place(str(node))[1]
+        body.append(html('<section class="node" id="{}"><h2>{}</h2>\n{}{}</section>\n', anchor,
+                         view.label(node), _kind_line(site, path, node, None),
+                         describe(site, path, node, extra(node), level=3)))
+    return Page(path, title, join(body), head=_alternates(path),
+                description=f"{title} in the ccbkg graph, each with its sources.")
+
+
+def _formats(path: str) -> Markup:
     stem = path.rsplit("/", 1)[-1].removesuffix(".html")
-    formats = join((link(f"{stem}.{ext}", name) for ext, name, _ in RDF_FILES), " · ")
-    head = join(html('<link rel="alternate" type="{}" href="{}.{}">\n', media, stem, ext)
+    return join((link(f"{stem}.{ext}", name) for ext, name, _ in RDF_FILES), " · ")
+
+
+def _alternates(path: str) -> Markup:
+    stem = path.rsplit("/", 1)[-1].removesuffix(".html")
+    return join(html('<link rel="alternate" type="{}" href="{}.{}">\n', media, stem, ext)
                 for ext, _, media in RDF_FILES)
-    body = [html("<h1>{}</h1>\n", label),
-            html('<p class="kind">{} · <code class="iri">{}</code><br>This description as {}'
-                 "</p>\n", kinds or "Resource", str(iri), formats)]
+
+
+def _kind_line(site: Site, path: str, iri: URIRef, formats: Markup | None) -> Markup:
+    kinds = join((site.term(path, t) for t in sorted(site.view.types(iri), key=str)), ", ")
+    described = html("<br>This description as {}", formats) if formats is not None else ""
+    return html('<p class="kind">{} · <code class="iri">{}</code>{}</p>\n',
+                kinds or "Resource", str(iri), described)
+
+
+def describe(site: Site, path: str, iri: URIRef, extra: Extra | None, level: int) -> Markup:
+    """What a resource page or a fact's section shows below its heading; sections are headed
+    at level (2 on a page of its own, 3 in a fact's section, whose subsections have no ids)."""
+    view = site.view
+    own = level == 2
+    body: list[Markup | str] = []
     description = view.text(iri, DCTERMS.description)
     if description:
         body.append(html('<p class="lead">{}</p>\n', view.plain(description)))
     if extra is not None:
         body.append(extra(site, path, iri))
-    body.append(html('<h2 id="properties">Properties</h2>\n{}',
+    body.append(html("{}{}", _heading(level, "properties" if own else "", "Properties"),
                      properties_table(site, path, iri)))
     parts = view.fragments.get(str(iri), [])
     if parts:
-        body.append(Markup('<h2 id="parts">Parts</h2>\n'))
+        body.append(_heading(level, "parts" if own else "", "Parts"))
         for part in parts:
-            fragment = split_fragment(str(part))[1]
-            body.append(html('<section id="{}"><h3>{}</h3>\n<p><code class="iri">{}</code></p>\n'
-                             "{}</section>\n", fragment, view.label(part), str(part),
+            body.append(html('<section id="{}"><h{}>{}</h{}>\n<p><code class="iri">{}</code></p>'
+                             "\n{}</section>\n", node_target(str(part)).partition("#")[2],
+                             level + 1, view.label(part), level + 1, str(part),
                              properties_table(site, path, part)))
-    body.append(sources_section(site, path, iri))
-    body.append(cite_box(site, iri))
-    body.append(referenced_by(site, path, iri))
-    return Page(path, label, join(body), head=head,
-                description=shorten(description or label, 200))
+    body.append(sources_section(site, path, iri, level))
+    body.append(cite_box(site, iri, level, "cite" if own else ""))
+    body.append(referenced_by(site, path, iri, level))
+    return join(body)
+
+
+def _heading(level: int, anchor: str, text: str) -> Markup:
+    if anchor:
+        return html('<h{} id="{}">{}</h{}>\n', level, anchor, text, level)
+    return html("<h{}>{}</h{}>\n", level, text, level)
 
 
 def properties_table(site: Site, path: str, node: Node) -> Markup:
@@ -96,7 +152,7 @@ def _value(site: Site, path: str, node: Node, p: URIRef, value: Node) -> Markup:
     return site.link_value(path, node, p, value)
 
 
-def sources_section(site: Site, path: str, node: Node) -> Markup:
+def sources_section(site: Site, path: str, node: Node, level: int = 2) -> Markup:
     """The passages a node cites, quoted in full, linked to the source text."""
     passages = site.passages(node)
     if not passages:
@@ -110,11 +166,12 @@ def sources_section(site: Site, path: str, node: Node) -> Markup:
         at = f" (characters {offsets[0]}–{offsets[1]})" if offsets else ""
         items.append(html('<li><blockquote class="quote">{}</blockquote><p>{}{}{}</p></li>\n',
                           site.exact(p) or "", site.term(path, p), at, where))
-    return html('<h2 id="sources">Sources</h2>\n<p>The words of the source this description '
-                'rests on.</p>\n<ol class="passages">\n{}</ol>\n', join(items))
+    return html('{}<p>The words of the source this description rests on.</p>\n'
+                '<ol class="passages">\n{}</ol>\n',
+                _heading(level, "sources" if level == 2 else "", "Sources"), join(items))
 
 
-def referenced_by(site: Site, path: str, iri: URIRef) -> Markup:
+def referenced_by(site: Site, path: str, iri: URIRef, level: int = 2) -> Markup:
     """The nodes that point at this one (or at its parts)."""
     rows: list[tuple[str, Markup, Markup]] = []
     targets = [iri, *site.view.fragments.get(str(iri), [])]
@@ -127,7 +184,7 @@ def referenced_by(site: Site, path: str, iri: URIRef) -> Markup:
     if not rows:
         return Markup()
     rows.sort()
-    return html('<h2 id="referenced-by">Referenced by</h2>\n{}',
+    return html("{}{}", _heading(level, "referenced-by" if level == 2 else "", "Referenced by"),
                 table(("Node", "Property"), [(r[1], r[2]) for r in rows]))
 
 
@@ -141,21 +198,44 @@ def passage_note(site: Site, path: str, passage: URIRef) -> Markup:
     return html('<blockquote class="quote big">{}</blockquote>\n{}', quote, where)
 
 
-def description_files(quads: list[ox.Quad], pages: set[str],
-                      shipped: dict[str, Any]) -> dict[str, bytes]:
-    """Each page's triples (its own and its #parts') as Turtle, N-Triples, RDF/XML, JSON-LD
-    (compacted with the shipped context)."""
+def descriptions_by_page(quads: list[ox.Quad], pages: set[str]) -> dict[str, list[ox.Quad]]:
+    """The triples each page describes (those of every node it shows, #parts included), by
+    the page's path without .html."""
     by_page: dict[str, list[ox.Quad]] = {}
     for q in quads:
         if isinstance(q.subject, ox.NamedNode):
             base = split_fragment(q.subject.value)[0]
             if base in pages:
-                by_page.setdefault(base, []).append(ox.Quad(q.subject, q.predicate, q.object))
+                by_page.setdefault(page_path(base).removesuffix(".html"), []).append(
+                    ox.Quad(q.subject, q.predicate, q.object))
+    return by_page
+
+
+def description_batches(by_page: dict[str, list[ox.Quad]]) -> list[list[str]]:
+    """The pages in batches of about JSONLD_BATCH triples, whose JSON-LD is compacted at once."""
+    batches: list[list[str]] = [[]]
+    size = 0
+    for stem in sorted(by_page):
+        if size >= JSONLD_BATCH:
+            batches.append([])
+            size = 0
+        batches[-1].append(stem)
+        size += len(by_page[stem])
+    return [b for b in batches if b]
+
+
+def description_files(by_page: dict[str, list[ox.Quad]], shipped: dict[str, Any]
+                      ) -> dict[str, bytes]:
+    """Each page's triples as Turtle, N-Triples, RDF/XML and JSON-LD (all pages' JSON-LD
+    compacted with the shipped context at once, so the context is processed once)."""
     out: dict[str, bytes] = {}
-    for base, found in sorted(by_page.items()):
-        stem = page_path(base).removesuffix(".html")
+    for stem, found in sorted(by_page.items()):
         ordered = Ordered(found)
         for ext, _, _ in RDF_FILES:
-            out[f"{stem}.{ext}"] = compacted(ordered.write("nt"), shipped) if ext == "jsonld" \
-                else ordered.write(ext)
+            if ext != "jsonld":
+                out[f"{stem}.{ext}"] = ordered.write(ext)
+    documents = compacted_documents(
+        b"".join(out[f"{stem}.nt"] for stem in sorted(by_page)), shipped,
+        lambda iri: page_path(split_fragment(iri)[0]).removesuffix(".html"))
+    out.update((f"{stem}.jsonld", document) for stem, document in documents.items())
     return out

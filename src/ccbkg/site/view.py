@@ -113,6 +113,7 @@ class View:
         self.graph = graph
         self._ancestor_cache: dict[Node, frozenset[Node]] = {}
         self._involved_cache: dict[Node, frozenset[Node]] = {}
+        self._labels: dict[Node, str] = {}
         self._out: dict[Node, dict[URIRef, list[Node]]] = defaultdict(lambda: defaultdict(list))
         self._in: dict[Node, list[tuple[Node, URIRef]]] = defaultdict(list)
         for s, p, o in sorted(graph, key=lambda t: (sort_key(t[0]), str(t[1]), sort_key(t[2]))):
@@ -163,6 +164,12 @@ class View:
 
     def label(self, term: Node) -> str:
         """The English label, else any label, else a common name, else a short name."""
+        found = self._labels.get(term)
+        if found is None:
+            found = self._labels[term] = self._label(term)
+        return found
+
+    def _label(self, term: Node) -> str:
         for p in (RDFS.label, SKOS.prefLabel, *DATE_PROPERTIES):
             found = self.text(term, p)
             if found:
@@ -351,10 +358,6 @@ class View:
     def acts(self, country: Node) -> bool:
         """Whether a country acts in at least one fact (and so gets a profile)."""
         return any(p in ACTS for _, p in self.incoming(country))
-
-    def countries_involved(self, node: Node, countries: Iterable[Node]) -> list[Node]:
-        """Which of the given countries a node involves."""
-        return [c for c in countries if node in self.involved_cached(c)]
 
     def involved_cached(self, country: Node) -> frozenset[Node]:
         """involved(), computed once per country."""
