@@ -211,8 +211,8 @@ def country_documents(data: Part, doc: dict[str, Any]) -> Iterator[tuple[str, by
         ntriples = write([part], "nt")
         expanded = jsonld.from_rdf(_dataset(ntriples), {})
         frame = {"@context": CONTEXT_IRI, "@id": country, "@reverse": {p: {} for p in pointing}}
-        framed = _once(jsonld.frame(expanded, frame, {"documentLoader": offline_loader(doc)}),
-                       set())
+        framed = _once(_Processor().frame(expanded, frame,
+                                          {"documentLoader": offline_loader(doc)}), set())
         _drop_back_links(framed)
         yield (country.rstrip("/").rsplit("/", 1)[-1],
                (json.dumps(framed, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode(),
