@@ -81,24 +81,39 @@ def offline_loader(doc: dict[str, Any]) -> Callable[..., dict[str, Any]]:
     return load
 
 
+_COMPACTED_LIMIT = 500_000  # IRIs remembered across documents before starting afresh
+_compacted_iris: dict[tuple[str, str, bool, object, bool], Any] = {}
+_definitions: dict[str, str] = {}  # one string per context's definitions, compared by identity
+
+
 class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
-    """pyld's processor, remembering each IRI it compacted: pyld compares an IRI with every
-    term of the context each time it meets it (most of the time of a description's JSON-LD)."""
+    """pyld's processor, remembering each IRI it compacted, across documents: pyld compares an
+    IRI with every term of the context each time it meets it (most of the time of a
+    description's JSON-LD, and of the country documents). An IRI's compact form depends only
+    on the active context, which is told apart by its term definitions."""
 
     def __init__(self) -> None:
         super().__init__()
-        self._iris: dict[tuple[int, str, bool, object, bool], tuple[object, Any]] = {}
+        self._contexts: dict[int, tuple[object, str]] = {}  # id -> (context, its definitions)
 
     def _compact_iri(self, active_ctx: Any, iri: str, value: Any = None, vocab: bool = False,
                      base: Any = None, reverse: bool = False) -> Any:
         if value is not None:
             return super()._compact_iri(active_ctx, iri, value, vocab, base, reverse)
-        key = (id(active_ctx), iri, vocab, base, reverse)
-        found = self._iris.get(key)
-        if found is None or found[0] is not active_ctx:  # a context at a reused id
-            found = self._iris[key] = (active_ctx, super()._compact_iri(
-                active_ctx, iri, value, vocab, base, reverse))
-        return found[1]
+        known = self._contexts.get(id(active_ctx))
+        if known is None or known[0] is not active_ctx:  # a new context, or one at a reused id
+            definitions = json.dumps([active_ctx.get("mappings"), active_ctx.get("@base"),
+                                      active_ctx.get("@vocab")], sort_keys=True, default=repr)
+            known = self._contexts[id(active_ctx)] = (
+                active_ctx, _definitions.setdefault(definitions, definitions))
+        key = (known[1], iri, vocab, base if base is None else repr(base), reverse)
+        if key not in _compacted_iris:
+            if len(_compacted_iris) >= _COMPACTED_LIMIT:
+                _compacted_iris.clear()
+                _definitions.clear()
+            _compacted_iris[key] = super()._compact_iri(active_ctx, iri, value, vocab, base,
+                                                        reverse)
+        return _compacted_iris[key]
 
 
 def _compact(ntriples: bytes, doc: dict[str, Any]) -> dict[str, Any]:
