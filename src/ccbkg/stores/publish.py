@@ -437,13 +437,14 @@ def _difference(parts: list[Part], held: Mapping[str, list[ox.Triple]],
     """From what each target held to the release: the SPARQL operations that remove what it
     held that the release lacks (DELETE DATA), and the triples to add, by target. A target
     whose graph has blank nodes on either side (DELETE DATA cannot name a stored one, and an
-    inserted one is always new) is dropped and refilled, unless its digest is the part's.
+    inserted one is always new) is dropped and refilled, unless its digest is the part's (an
+    empty target needs no drop: with nothing to remove, the switch is one Graph Store POST).
     Literals are compared by value, as the digest compares them."""
     removals: list[str] = []
     additions: dict[str, list[ox.Triple]] = {}
     for p in parts:
         old = held.get(p.target, [])
-        if p.has_blank_nodes or any(_has_blank(t) for t in old):
+        if old and (p.has_blank_nodes or any(map(_has_blank, old))):
             if len(set(old)) == p.count and digest(old) == p.digest:
                 continue
             removals.append(f"DROP SILENT GRAPH <{p.target}>")
