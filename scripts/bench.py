@@ -474,7 +474,7 @@ def _publish_oxigraph(dist: Path) -> dict[str, Any]:
             _wait_for(port)
             loaded_s = figures["oxigraph_load_s"]
             figures.update(_publish_twice(dist, "oxigraph", f"http://127.0.0.1:{port}", {},
-                                          (loaded_s, loaded_s)))
+                                          (loaded_s, loaded_s), server.pid))
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -502,13 +502,14 @@ def _publish_virtuoso(dist: Path) -> dict[str, Any]:
         try:
             bulk.start()
             for key in ("virtuoso_bulk_load_s", "virtuoso_bulk_reload_s"):
-                t = time.perf_counter()
+                t, cpu = time.perf_counter(), _cpu_s(bulk.process.pid)
                 done = subprocess.run(
                     ["isql-vt", f"127.0.0.1:{bulk.sql_port}", "dba", bulk.password,
                      str(release / "load-virtuoso.sql"), "-u", f"CCBKG_DIST={release}"],
                     capture_output=True, text=True, check=False)
                 failed = done.returncode != 0 or "Error" in done.stdout + done.stderr
                 figures[key] = None if failed else time.perf_counter() - t
+                figures[key.replace("_s", "_server_cpu_s")] = _cpu_s(bulk.process.pid) - cpu
         finally:
             bulk.stop()
         served = VirtuosoServer(Path(tmp) / "served")
@@ -516,25 +517,32 @@ def _publish_virtuoso(dist: Path) -> dict[str, Any]:
             served.start()
             env = {"CCBKG_STORE_USER": "dba", "CCBKG_STORE_PASSWORD": served.password}
             figures.update(_publish_twice(dist, "virtuoso", served.base, env, (
-                figures["virtuoso_bulk_load_s"], figures["virtuoso_bulk_reload_s"])))
+                figures["virtuoso_bulk_load_s"], figures["virtuoso_bulk_reload_s"]),
+                served.process.pid))
         finally:
             served.stop()
     return figures
 
 
 def _publish_twice(dist: Path, store: str, base: str, env: dict[str, str],
-                   loader_s: tuple[float | None, float | None]) -> dict[str, Any]:
+                   loader_s: tuple[float | None, float | None], server: int) -> dict[str, Any]:
     """`ccbkg publish` into the empty store, then again (the store holding the release), each
-    over the loader's time for the same (into an empty store; again, where measured)."""
+    over the loader's time for the same (into an empty store; again, where measured), with the
+    CPU time of ccbkg and of the store's server process (the machine may be shared)."""
     figures: dict[str, Any] = {}
     ccbkg = str(Path(sys.executable).parent / "ccbkg")
     for key in (f"{store}_publish_s", f"{store}_republish_s"):
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), _cpu_s(server)
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         done = subprocess.run([ccbkg, "publish", "--dist", str(dist), "--endpoint", base,
                                "--store", store, "--timeout", "600", "-q"],
                               capture_output=True, text=True, check=False,
                               env={**os.environ, **env})
         figures[key] = time.perf_counter() - t
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        figures[key.replace("_s", "_ccbkg_cpu_s")] = (after.ru_utime + after.ru_stime
+                                                      - before.ru_utime - before.ru_stime)
+        figures[key.replace("_s", "_server_cpu_s")] = _cpu_s(server) - cpu
         if done.returncode != 0:
             figures[f"{store}_error"] = (done.stderr.strip().splitlines() or ["failed"])[-1]
             return figures
@@ -542,6 +550,15 @@ def _publish_twice(dist: Path, store: str, base: str, env: dict[str, str],
         if reference:
             figures[f"{store}_{key}_over_loader"] = figures[f"{store}_{key}_s"] / reference
     return figures
+
+
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user and system) a running process has used so far (Linux; else 0)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _free_port() -> int:

@@ -48,6 +48,8 @@ _INTEGERS = frozenset({
     "integer", "long", "int", "short", "byte", "nonNegativeInteger", "positiveInteger",
     "nonPositiveInteger", "negativeInteger", "unsignedLong", "unsignedInt", "unsignedShort",
     "unsignedByte"})
+#: The datatypes whose literals `by_value` may write in another spelling.
+_VALUED = frozenset(_XSD + kind for kind in (*_INTEGERS, "boolean", "decimal", "double", "float"))
 _Object = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 _FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -102,15 +104,21 @@ def check_store(endpoints: Endpoints, client: HttpClient) -> None:
 def parts_of(quads: Iterable[ox.Quad], graph_base: str = DEFAULT_GRAPH_BASE) -> list[Part]:
     """The release split by named graph, renamed under graph_base, sorted."""
     check_graph_base(graph_base)
-    grouped: dict[str, list[ox.Quad]] = {}
+    names: dict[ox.NamedNode | ox.BlankNode | ox.DefaultGraph, str] = {}
+    grouped: dict[str, dict[str, ox.Triple]] = {}  # part → its distinct triples by line
     for q in quads:
-        grouped.setdefault(_part_name(q.graph_name), []).append(q)
+        name = names.get(q.graph_name)
+        if name is None:
+            name = names[q.graph_name] = _part_name(q.graph_name)
+        triple = q.triple
+        grouped.setdefault(name, {})[line(triple)] = triple
     parts = []
-    for name, triples in sorted(grouped.items()):
+    for name, by_line in sorted(grouped.items()):
         target = name if "://" in name else graph_base + name
-        graph = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in triples}, key=line)
+        lines = sorted(by_line)
+        graph = [by_line[text] for text in lines]
         staging = graph_base + STAGING + (name if "://" not in name else _short_hash(name))
-        parts.append(Part(name, target, staging, graph, digest(graph)))
+        parts.append(Part(name, target, staging, graph, _digest(lines, graph)))
     return parts
 
 
@@ -127,11 +135,30 @@ def digest(triples: Iterable[ox.Triple]) -> str:
     `"true"^^xsd:boolean` as `"1"^^xsd:boolean`, and Oxigraph returns an
     `xsd:nonNegativeInteger` as `xsd:integer`: the same value in another spelling.
     """
-    values = [_by_value(t) for t in triples]
-    if any(_has_blank(t) for t in values):
-        values = [q.triple for q in canonicalised(values)]
+    by_line = {line(t): t for t in triples}
+    lines = sorted(by_line)
+    return _digest(lines, [by_line[text] for text in lines])
+
+
+def _digest(lines: list[str], triples: list[ox.Triple]) -> str:
+    """`digest` of distinct triples given with their N-Triples lines, sorted: only the lines
+    of numbers and booleans are written again (by value), and then sorted again."""
+    if any(map(_has_blank, triples)):
+        values = [q.triple for q in canonicalised([_by_value(t) for t in triples])]
+        texts = sorted({line(t) for t in values})
+    else:
+        texts = lines
+        for i, t in enumerate(triples):
+            o = t.object
+            if isinstance(o, ox.Literal) and o.datatype.value in _VALUED:
+                text = line(_by_value(t))
+                if text != texts[i]:
+                    texts = texts if texts is not lines else list(lines)
+                    texts[i] = text
+        if texts is not lines:
+            texts = sorted(set(texts))
     h = hashlib.sha256()
-    for text in sorted({line(t) for t in values}):
+    for text in texts:
         h.update(text.encode("utf-8"))
     return h.hexdigest()
 
@@ -410,13 +437,14 @@ def _difference(parts: list[Part], held: Mapping[str, list[ox.Triple]],
     """From what each target held to the release: the SPARQL operations that remove what it
     held that the release lacks (DELETE DATA), and the triples to add, by target. A target
     whose graph has blank nodes on either side (DELETE DATA cannot name a stored one, and an
-    inserted one is always new) is dropped and refilled, unless its digest is the part's.
+    inserted one is always new) is dropped and refilled, unless its digest is the part's (an
+    empty target needs no drop: with nothing to remove, the switch is one Graph Store POST).
     Literals are compared by value, as the digest compares them."""
     removals: list[str] = []
     additions: dict[str, list[ox.Triple]] = {}
     for p in parts:
         old = held.get(p.target, [])
-        if p.has_blank_nodes or any(_has_blank(t) for t in old):
+        if old and (p.has_blank_nodes or any(map(_has_blank, old))):
             if len(set(old)) == p.count and digest(old) == p.digest:
                 continue
             removals.append(f"DROP SILENT GRAPH <{p.target}>")
@@ -442,11 +470,12 @@ def _data(verb: str, graph: str, triples: list[ox.Triple]) -> list[str]:
 
 def _has_blank(term: _Object | ox.Triple) -> bool:
     """Whether a triple (or a term of one) is or holds a blank node."""
-    if isinstance(term, ox.BlankNode):
-        return True
-    if isinstance(term, ox.Triple):
-        return _has_blank(term.subject) or _has_blank(term.object)
-    return False
+    if isinstance(term, ox.Triple):  # one call per triple: this runs once per released triple
+        s, o = term.subject, term.object
+        return (isinstance(s, ox.BlankNode) or isinstance(o, ox.BlankNode)
+                or (isinstance(s, ox.Triple) and _has_blank(s))
+                or (isinstance(o, ox.Triple) and _has_blank(o)))
+    return isinstance(term, ox.BlankNode)
 
 
 def _clean_up(store: _Store, parts: list[Part]) -> None:

@@ -13,7 +13,17 @@ read committed isolation has no statement snapshot, and a query that ran while t
 its rows saw a mix of the two releases (the new release's triple count with the old release's
 countries, in one query). In atomic mode no other query runs: queries under way when the switch
 starts are aborted (SR325, "please retry") and queries that arrive during it are refused (HTTP
-404 or 500) until it has committed, so every answer is from one whole release.
+404 or 500) until it has committed, so every answer is from one whole release. Atomic mode is
+also what makes the switch slow: the same inserts of the inferred graph of the 1000x release
+(381,000 triples) took 14.7 s in it and 1.05 s outside it. Writing outside it and committing
+inside it is not enough: a reader then saw a mix (the larger release's triple count with the
+other's countries, tests/test_publish.py `test_readers_never_see_a_mixed_release`), so some
+of Virtuoso's access paths show uncommitted rows. Copying rows staged in a table of parsed
+triples with a set-based `insert ... select` is fast in atomic mode (0.6 s for those 381,000
+rows, after 0.3 s to delete the old ones), but into a graph whose rows the same transaction
+had just deleted it failed with a uniqueness violation (SR175) for the 1000x release, and
+`insert soft` left some triples out (11 of the ontology's 878), so the switch keeps
+`DB.DBA.RDF_INSERT_TRIPLES`.
 
 The staged text travels as the raw body of the request (N-Triples, chunks of bounded size),
 with the procedure call in its URL: the procedure reads the body (`http_body_read`), so the
@@ -21,7 +31,12 @@ text never goes through the SPARQL compiler, whose time grows faster than the le
 literal (0.08 s for 60 KB, 1.8 s for 600 KB; base64 literals of 48 KB took 0.55 s per MB).
 `DB.DBA.CCBKG_STAGE` answers the MD5 of what it stored.
 
-`DB.DBA.TTLP` would not do: it commits the transaction it is called in.
+`DB.DBA.TTLP` would not do: it commits the transaction it is called in. Nor would
+`DB.DBA.TTLP_MT`, the bulk loader's parser (it loaded 234,000 triples in 4.2 s where
+`RDF_TTL2HASH` alone took 16.5 s to parse them, under the same load): it commits the
+transaction it is called in too, and with its `transactional` argument it still commits as it
+goes (a switch of the 1000x release through it, rolled back at the end, left 1.07 million of
+its 1.48 million triples committed); called in atomic mode it never returned.
 Staging parses each chunk once too, and commits: the IRIs, languages and datatypes it names
 are then in Virtuoso's dictionaries before the switch (a language first seen in a transaction
 that was rolled back came out without its tag afterwards: `"Japan"@en` as `"Japan"`).
