@@ -268,9 +268,9 @@ def _site(args: argparse.Namespace) -> dict[str, Any]:
     if out.exists():
         shutil.rmtree(out)
     before = os.getloadavg()
-    started, cpu = time.perf_counter(), _cpu_s()
+    started, cpu = time.perf_counter(), _cpu_here_s()
     written = write_site(loaded, out, Release.from_ontology(loaded.quads(Role.ONTOLOGY)))
-    figures = {"wall_s": time.perf_counter() - started, "cpu_s": _cpu_s() - cpu,
+    figures = {"wall_s": time.perf_counter() - started, "cpu_s": _cpu_here_s() - cpu,
                "files": len(written), "pages": sum(1 for w in written if w.endswith(".html")),
                "peak_mib": _peak_mib(),
                "peak_rendering_process_mib":
@@ -280,7 +280,7 @@ def _site(args: argparse.Namespace) -> dict[str, Any]:
     return figures
 
 
-def _cpu_s() -> float:
+def _cpu_here_s() -> float:
     """CPU seconds of this process and of its children that have ended."""
     own, children = (resource.getrusage(r) for r in (resource.RUSAGE_SELF,
                                                      resource.RUSAGE_CHILDREN))
