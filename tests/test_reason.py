@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
+import re
 import shutil
+import stat
 from pathlib import Path
 
 import pytest
@@ -10,7 +14,7 @@ import pytest
 from ccbkg.checks import reason as reasoning
 from ccbkg.project.layout import Project
 from ccbkg.project.load import LoadedProject, load
-from tests.conftest import REPO, assert_no_traceback, run_cli
+from tests.conftest import REPO, CliResult, assert_no_traceback, run_cli
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(shutil.which("java") is None, reason="HermiT needs Java")]
@@ -138,3 +142,94 @@ def test_a_java_failure_is_reported_by_its_message_not_its_stack() -> None:
              "\tat org.semanticweb.HermiT.cli.CommandLine.main(CommandLine.java:830)\n")
     assert reasoning._first_line(Exception(trace)) == \
         "Error: A DisjointClasses axiom in OWL 2 DL must have at least two classes"
+
+
+# HermiT's verdicts kept in the cache (ccbkg.checks.reason): a `java` that answers `-version`
+# and refuses to run anything else shows whether HermiT ran.
+REFUSED = "this java only answers -version"
+
+
+def _refusing_java(tmp_path: Path) -> str:
+    """A PATH whose `java` runs nothing but `java -version`."""
+    real = shutil.which("java")
+    assert real is not None
+    folder = tmp_path / "refusing bin"
+    folder.mkdir()
+    java = folder / "java"
+    java.write_text(f'#!/bin/sh\nif [ "$1" = "-version" ]; then exec "{real}" "$@"; fi\n'
+                    f'echo \'Exception in thread "main" java.lang.Error: {REFUSED}\' >&2\n'
+                    "exit 1\n")
+    java.chmod(0o755)
+    return f"{folder}:{os.environ['PATH']}"
+
+
+def _reason(root: Path, cache: Path, *extra: str, path: str | None = None) -> CliResult:
+    env = {"CCBKG_CACHE_DIR": str(cache), **({"PATH": path} if path else {})}
+    result = run_cli("check", "--root", str(root), "--only", "syntax,reason", "--format", "json",
+                     *extra, env=env)
+    assert_no_traceback(result)
+    return result
+
+
+def _report(result: CliResult) -> str:
+    return re.sub(r'"seconds": [0-9.e-]+', "", result.out)
+
+
+def test_hermits_verdict_is_kept_and_read_back_only_for_the_same_files(
+        scratch: Path, tmp_path: Path) -> None:
+    cache, refusing = tmp_path / "cache", _refusing_java(tmp_path)
+    assert _reason(scratch, cache, path=refusing).code == 2  # nothing kept yet: HermiT runs
+    first = _reason(scratch, cache)
+    assert first.code == 0, first.err
+    entries = list((cache / "reasoner").iterdir())
+    assert len(entries) == 1 and entries[0].suffix == ".json", entries
+    assert stat.S_IMODE(entries[0].stat().st_mode) == 0o600
+    assert stat.S_IMODE((cache / "reasoner").stat().st_mode) == 0o700
+    again = _reason(scratch, cache, path=refusing)
+    assert again.code == 0, again.err
+    assert _report(again) == _report(first)
+    forced = _reason(scratch, cache, "--no-cache", path=refusing)
+    assert forced.code == 2 and REFUSED in forced.err, forced.err
+    # a file HermiT does not read (the shapes) changes nothing; one it reads, one byte, does
+    with (scratch / "shapes" / "ccb.shapes.ttl").open("a") as shapes:
+        shapes.write("# a comment\n")
+    assert _reason(scratch, cache, path=refusing).code == 0
+    with (scratch / "instances" / "japan.ttl").open("a") as data:
+        data.write("#\n")
+    changed = _reason(scratch, cache, path=refusing)
+    assert changed.code == 2 and REFUSED in changed.err, changed.err
+
+
+def test_an_inconsistent_graph_is_reported_the_same_from_the_kept_verdict(
+        scratch: Path, tmp_path: Path) -> None:
+    (scratch / "instances" / "zz-clash.ttl").write_text(PREFIXES + """
+<https://w3id.org/ccbkg/id/country/clash> a ccb:Country, ccb:Organisation ;
+    rdfs:label "Clash"@en .
+""")
+    cache = tmp_path / "cache"
+    first = _reason(scratch, cache)
+    assert first.code == 1 and "id/country/clash" in first.out, first.out
+    again = _reason(scratch, cache, path=_refusing_java(tmp_path))
+    assert again.code == 1, again.err
+    assert _report(again) == _report(first)
+
+
+@pytest.mark.parametrize("spoil", ["not whole", "another key", "a link", "others may write"])
+def test_a_kept_verdict_is_used_only_when_whole_ours_and_private(
+        scratch: Path, tmp_path: Path, spoil: str) -> None:
+    cache = tmp_path / "cache"
+    assert _reason(scratch, cache).code == 0
+    entry = next((cache / "reasoner").iterdir())
+    kept = json.loads(entry.read_text())
+    if spoil == "not whole":
+        entry.write_text(entry.read_text()[:-5])
+    elif spoil == "another key":
+        entry.write_text(json.dumps({**kept, "key": "0" * 64}))
+    elif spoil == "a link":
+        (tmp_path / "elsewhere.json").write_text(entry.read_text())
+        entry.unlink()
+        entry.symlink_to(tmp_path / "elsewhere.json")
+    else:
+        (cache / "reasoner").chmod(0o777)
+    refused = _reason(scratch, cache, path=_refusing_java(tmp_path))
+    assert refused.code == 2 and REFUSED in refused.err, (spoil, refused.err)

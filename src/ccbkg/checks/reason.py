@@ -5,11 +5,19 @@ map (`xsd:gYear`, `xsd:gYearMonth`, `xsd:date`, ...). Those literal assertions a
 of what the reasoner sees, and the report says how many; the SHACL shapes check them instead.
 `owl:imports` are dropped too: nothing is ever fetched. HermiT also refuses a class disjoint
 with itself (not OWL 2 DL); it sees the same meaning as a subclass of owl:Nothing instead.
+
+HermiT's verdict (consistent or not, the unsatisfiable classes) depends only on the triples it
+is given, so `ccbkg check` and `ccbkg build` keep it in the cache's `reasoner` folder
+(ccbkg.core.cache), named by the digest of the project files those triples are read from (the
+path, role and bytes of each) and of the versions of ccbkg and owlready2 (which ships HermiT);
+the same files again are not reasoned over twice. The report is the same either way.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import re
 import shutil
 import subprocess
@@ -19,7 +27,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from ccbkg.core import netguard
+import ccbkg
+from ccbkg.core import cache, netguard
 from ccbkg.core.errors import CcbkgError
 from ccbkg.core.findings import Finding, Severity, StageResult
 from ccbkg.project.layout import Role
@@ -127,8 +136,19 @@ def _unsuitable(java: str) -> str | None:
     return None
 
 
-def reason(loaded: LoadedProject) -> StageResult:
-    """Check that ontology + vocabularies + data are consistent and every class satisfiable."""
+@dataclass(frozen=True)
+class Verdict:
+    """What HermiT said of a graph: consistent or not, and its unsatisfiable named classes."""
+
+    consistent: bool
+    unsatisfiable: tuple[str, ...] = ()
+
+
+def reason(loaded: LoadedProject, *, keep: bool = False) -> StageResult:
+    """Check that ontology + vocabularies + data are consistent and every class satisfiable.
+
+    keep: read HermiT's verdict from the cache when it holds one for the same triples, and
+    keep a new one there (`ccbkg check` and `build` do, unless --no-cache)."""
     result = StageResult(STAGE)
     choice = choose_java()
     java = choice.java
@@ -141,8 +161,8 @@ def reason(loaded: LoadedProject) -> StageResult:
         )
     data_triples = sum(len(f.quads) for f in loaded.of(Role.DATA))
     by_rules = data_triples > HERMIT_DATA_LIMIT
-    kept, dropped = _reasonable_triples(
-        loaded, (Role.ONTOLOGY, Role.VOCAB) if by_rules else REASONED)
+    roles = (Role.ONTOLOGY, Role.VOCAB) if by_rules else REASONED
+    kept, dropped = _reasonable_triples(loaded, roles)
     result.notes.append(
         f"HermiT saw {len(kept)} triples; left out {dropped} literal assertions whose datatype "
         "is outside the OWL 2 datatype map (checked by SHACL instead) and any owl:imports"
@@ -156,31 +176,86 @@ def reason(loaded: LoadedProject) -> StageResult:
             "domains and ranges give it (with sub-properties, inverses and superclasses) "
             "against the disjointness axioms")
         result.findings.extend(data_clashes(loaded))
+    key = _key(loaded, roles)
+    verdict = _kept(key) if keep else None
+    if verdict is None:
+        verdict = _hermit(java, ox.serialize(kept, format=ox.RdfFormat.N_TRIPLES) or b"")
+        if keep:
+            _keep(key, verdict)
+    if not verdict.consistent:
+        result.findings.extend(_explain_inconsistency(kept, loaded))
+        return result
+    for iri in verdict.unsatisfiable:
+        file, line = loaded.where(iri, Role.ONTOLOGY, Role.VOCAB)
+        result.findings.append(Finding(
+            STAGE, Severity.ERROR, f"class {iri} is unsatisfiable: no individual can "
+            "be a member of it; check its superclasses and disjointness axioms",
+            file=file, line=line, node=iri,
+        ))
+    return result
+
+
+def _hermit(java: str, graph: bytes) -> Verdict:
+    """Run HermiT (through owlready2, on that java) on an N-Triples graph."""
     import owlready2
 
     owlready2.JAVA_EXE = java
     with tempfile.TemporaryDirectory(prefix="ccbkg-reason-") as tmp:
         path = Path(tmp) / "graph.nt"
-        path.write_bytes(ox.serialize(kept, format=ox.RdfFormat.N_TRIPLES) or b"")
+        path.write_bytes(graph)
         world = owlready2.World()
         try:
             world.get_ontology(path.as_uri()).load(format="ntriples", only_local=True)
             owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
         except owlready2.OwlReadyInconsistentOntologyError:
-            result.findings.extend(_explain_inconsistency(kept, loaded))
-            return result
+            return Verdict(consistent=False)
         except (owlready2.OwlReadyJavaError, OSError) as exc:
             raise CcbkgError(f"the reasoner (HermiT) failed to run: {_first_line(exc)}") from exc
-        for cls in sorted(world.inconsistent_classes(), key=lambda c: c.iri):
-            if cls.iri == OWL_NS + "Nothing":
-                continue
-            file, line = loaded.where(cls.iri, Role.ONTOLOGY, Role.VOCAB)
-            result.findings.append(Finding(
-                STAGE, Severity.ERROR, f"class {cls.iri} is unsatisfiable: no individual can "
-                "be a member of it; check its superclasses and disjointness axioms",
-                file=file, line=line, node=cls.iri,
-            ))
-    return result
+        return Verdict(True, tuple(sorted(
+            cls.iri for cls in world.inconsistent_classes() if cls.iri != OWL_NS + "Nothing")))
+
+
+_CACHE_FORMAT = "ccbkg-reasoner-1"
+
+
+def _key(loaded: LoadedProject, roles: tuple[Role, ...]) -> str:
+    """The cache entry's name for HermiT's input: the path, role, syntax and text of each
+    project file it is read from (blank node labels differ from parse to parse; the files do
+    not), and ccbkg's and owlready2's versions."""
+    from importlib.metadata import version
+
+    h = hashlib.sha256(f"{_CACHE_FORMAT}\0{ccbkg.__version__}\0{version('owlready2')}\0"
+                       .encode())
+    for f in loaded.of(*roles):
+        text = f.text.encode("utf-8")
+        h.update(f"{len(f.display)}:{f.display}:{f.file.role.value}:{f.file.suffix}:"
+                 f"{len(text)}:".encode())
+        h.update(text)
+    return h.hexdigest()
+
+
+def _kept(key: str) -> Verdict | None:
+    """The verdict kept for that key, or None (no entry, or not one written for that key)."""
+    data = cache.read_small(cache.folder("reasoner") / f"{key}.json")
+    try:
+        entry = json.loads(data) if data is not None else None
+        if not isinstance(entry, dict) or entry.get("format") != _CACHE_FORMAT or \
+                entry.get("key") != key or not isinstance(entry.get("consistent"), bool):
+            return None
+        unsatisfiable = entry.get("unsatisfiable")
+        if not isinstance(unsatisfiable, list) or \
+                not all(isinstance(iri, str) for iri in unsatisfiable):
+            return None
+    except ValueError:
+        return None
+    return Verdict(entry["consistent"], tuple(unsatisfiable))
+
+
+def _keep(key: str, verdict: Verdict) -> None:
+    entry = {"format": _CACHE_FORMAT, "key": key, "consistent": verdict.consistent,
+             "unsatisfiable": list(verdict.unsatisfiable)}
+    cache.write_small(cache.folder("reasoner") / f"{key}.json",
+                      json.dumps(entry, sort_keys=True).encode())
 
 
 def _reasonable_triples(

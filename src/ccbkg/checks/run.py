@@ -41,12 +41,13 @@ class CheckOutcome:
 
 def run_checks(
     project: Project, *, only: tuple[str, ...] = STAGES, progress: Progress | None = None,
-    shacl_engine: str = "fast",
+    shacl_engine: str = "fast", keep: bool = True,
 ) -> CheckOutcome:
     """Load once and run the selected stages; later stages are skipped on syntax errors.
 
     shacl_engine chooses the SHACL validator of the lint and data shapes: "fast" (default) or
-    "pyshacl" (the reference).
+    "pyshacl" (the reference). keep: the reasoner reads and keeps its verdicts in the cache
+    (--no-cache turns it off).
     """
     progress = progress or Progress(quiet=True)
     report = CheckReport()
@@ -63,7 +64,8 @@ def run_checks(
         return result
 
     runners: dict[str, Callable[[LoadedProject], StageResult]] = {
-        "lint": lambda s: lint(s, engine=shacl_engine), "reason": reason, "shapes": shapes,
+        "lint": lambda s: lint(s, engine=shacl_engine),
+        "reason": lambda s: reason(s, keep=keep), "shapes": shapes,
         "provenance": check_provenance,
     }
     selected = [stage for stage in STAGES[1:] if stage in only]

@@ -42,6 +42,7 @@ def add_parsers(sub: Any) -> None:
                        help="SHACL validator of the lint and data shapes: the fast engine on "
                             "pyoxigraph (default) or pyshacl, the reference; both report the "
                             "same results")
+    _add_no_cache(check)
     check.set_defaults(run=_cmd_check)
 
     build = sub.add_parser(
@@ -66,7 +67,15 @@ def add_parsers(sub: Any) -> None:
                        help="the site that serves the releases (latest/ and release/X.Y.Z/), "
                             "where the w3id redirect rules written into DIR/w3id/.htaccess send "
                             "requests (default: the placeholder of w3id/.htaccess)")
+    _add_no_cache(build)
     build.set_defaults(run=_cmd_build)
+
+
+def _add_no_cache(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--no-cache", dest="keep", action="store_false",
+                         help="run the reasoner even when its verdict on the same ontology, "
+                              "vocabulary and data files is kept in $CCBKG_CACHE_DIR (else "
+                              "~/.cache/ccbkg); nothing is kept either")
 
 
 def _endpoint(value: str) -> str:
@@ -102,7 +111,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     project = Project.discover(args.root, args.data, args.data_format)
     outcome = run_checks(project, only=args.only, progress=Progress(quiet=args.quiet),
-                         shacl_engine=args.shacl_engine)
+                         shacl_engine=args.shacl_engine, keep=args.keep)
     if args.format == "json":
         print(json.dumps(outcome.report.to_json(), indent=2, sort_keys=True))
     elif args.format != "text":
@@ -126,7 +135,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     project = Project.discover(args.root)
     check_out(args.out, project.root, [f.path for f in project.files])
     progress = Progress(quiet=args.quiet)
-    outcome = run_checks(project, progress=progress)
+    outcome = run_checks(project, progress=progress, keep=args.keep)
     console = Console(emoji=False, highlight=False, soft_wrap=True)
     if not outcome.report.ok:
         console.print(render_text(outcome.report, color=console.is_terminal), end="")

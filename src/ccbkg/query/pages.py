@@ -12,8 +12,8 @@ the loader reads: `files_digest` from the files as they are now, `loaded_digest`
 loaded, the same value), the query text and the bound parameters. Changing one byte of one
 file changes the key; nothing else (times, sizes) is trusted. An entry is written to a file of
 its own and renamed into place, and is read only when its header names its key and its
-footer and index are whole; anything else is a miss, computed again. A folder that others
-may write to is not used.
+footer and index are whole; anything else is a miss, computed again. The folder is the
+cache's `pages` folder (ccbkg.core.cache), used only when it is private.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ import contextlib
 import hashlib
 import json
 import os
-import stat
 import struct
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -32,12 +31,13 @@ from typing import IO
 import pyoxigraph as ox
 
 import ccbkg
+from ccbkg.core.cache import folder as cache_folder
+from ccbkg.core.cache import is_private, make_private
 from ccbkg.project.layout import RDF_ROLES, SPARQL_ROLES, Project
 from ccbkg.project.load import LoadedFile, LoadedProject, LoadedQuery
 from ccbkg.query.parameters import Term
 from ccbkg.query.render import Results, json_binding
 
-CACHE_ENV = "CCBKG_CACHE_DIR"
 MAX_CACHE_BYTES = 4 * 1024 ** 3  # the oldest entries go beyond this
 _FORMAT = b"ccbkg-pages-1"
 _MAGIC = b"CCBKGPG1"
@@ -65,16 +65,6 @@ def _digest(files: Iterable[tuple[str, str, bytes]]) -> str:
     return h.hexdigest()
 
 
-def default_folder() -> Path:
-    """Where pages are kept: $CCBKG_CACHE_DIR, else $XDG_CACHE_HOME/ccbkg, else
-    ~/.cache/ccbkg (its pages/ folder)."""
-    given = os.environ.get(CACHE_ENV)
-    if given:
-        return Path(given) / "pages"
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "ccbkg" / "pages"
-
-
 @dataclass(frozen=True)
 class Page:
     """A page read from the cache: its rows, and the labels of the IRIs in them."""
@@ -87,7 +77,7 @@ class PageCache:
     """The whole ordered answers of bundled queries, one file each, in a folder."""
 
     def __init__(self, folder: Path | None = None) -> None:
-        self.folder = folder or default_folder()
+        self.folder = folder or cache_folder("pages")
 
     def key(self, digest: str, text: str, bindings: Mapping[str, Term]) -> str:
         """The entry's name for a query text and its bound parameters on that project."""
@@ -122,14 +112,8 @@ class PageCache:
         return EntryWriter(self, key, variables)
 
     def private(self) -> bool:
-        """Whether the folder is a folder of this user that nobody else may write to (else
-        anyone could plant answers in it, and it is not used)."""
-        try:
-            status = self.folder.lstat()
-        except OSError:
-            return False
-        return stat.S_ISDIR(status.st_mode) and status.st_uid == os.getuid() \
-            and not status.st_mode & 0o022
+        """Whether the folder may be used (ccbkg.core.cache.is_private)."""
+        return is_private(self.folder)
 
     def discard(self, key: str) -> None:
         """Remove what a stopped writer of that entry left (its unfinished file)."""
@@ -174,8 +158,7 @@ class EntryWriter:
         self._at = 0
         self._out: IO[bytes] | None = None
         with contextlib.suppress(OSError):
-            cache.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-            if not cache.private():
+            if not make_private(cache.folder):
                 raise OSError("the cache folder is not private")
             self._out = os.fdopen(os.open(self._temporary, os.O_WRONLY | os.O_CREAT |
                                           os.O_TRUNC | os.O_NOFOLLOW, 0o600), "wb")
