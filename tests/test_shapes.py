@@ -38,7 +38,7 @@ from rdflib.term import Node, Variable
 from ccbkg.checks import fastshacl
 from ccbkg.checks import vocabulary_typos as vocabterms
 from ccbkg.core import termtext
-from ccbkg.core.terms import to_oxigraph
+from ccbkg.core.terms import to_oxigraph, to_rdflib
 from tests.conftest import REPO, assert_no_traceback, run_cli
 
 SHAPES_FILE = REPO / "shapes" / "ccb.shapes.ttl"
@@ -74,23 +74,19 @@ def shapes() -> Graph:
 
 
 @cache
-def background() -> Graph:
+def background() -> tuple[ox.Quad, ...]:
     """The ontology and the vocabularies, which every validation includes."""
-    graph = Graph()
     files = [REPO / "ontology" / "ccb.ttl", *sorted((REPO / "ontology" / "vocab").glob("*.ttl"))]
     assert len(files) > 1
-    for path in files:
-        graph.parse(path, format="turtle")
-    assert len(graph) > 500
-    return graph
+    quads = tuple(q for path in files for q in ox.parse(path=str(path),
+                                                         format=ox.RdfFormat.TURTLE))
+    assert len(quads) > 500
+    return quads
 
 
-def with_background(paths: Iterable[Path]) -> Graph:
-    graph = Graph()
-    graph += background()
-    for path in paths:
-        graph.parse(path, format="turtle")
-    return graph
+def with_background(paths: Iterable[Path]) -> list[ox.Quad]:
+    return [*background(), *(q for path in paths
+                             for q in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE))]
 
 
 @dataclass(frozen=True)
@@ -108,10 +104,8 @@ class Result:
                 f"focus={self.focus} path={self.path} value={self.value}: {self.message}")
 
 
-def run(data: Graph) -> tuple[bool, list[Result]]:
-    quads = ox.parse(data.serialize(format="nt", encoding="utf-8"),
-                     format=ox.RdfFormat.N_TRIPLES)
-    validation = fastshacl.validate(quads, shapes())
+def run(data: list[ox.Quad]) -> tuple[bool, list[Result]]:
+    validation = fastshacl.validate(data, shapes())
     report = validation.report
     results = []
     # Top-level results only: the nested ones (sh:detail of sh:node) belong to anonymous shapes.
@@ -290,20 +284,27 @@ def prefixes() -> dict[str, URIRef]:
     return declared
 
 
-def focus_nodes(shape: Node, data: Graph) -> Iterator[Node]:
+def focus_nodes(shape: Node, data: list[ox.Quad]) -> Iterator[Node]:
     graph = shapes()
+    store = ox.Store()
+    store.bulk_extend(data)
+
+    def select(query: str) -> Iterator[Node]:
+        declared = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in prefixes().items())
+        solutions = store.query(declared + query, use_default_graph_as_union=True)
+        assert isinstance(solutions, ox.QuerySolutions)
+        for row in solutions:
+            yield to_rdflib(row[0])
+
     for cls in graph.objects(shape, SH.targetClass):
-        for sub in data.transitive_subjects(RDFS.subClassOf, cls):
-            yield from data.subjects(RDF.type, sub)
+        yield from select(f"SELECT DISTINCT ?x {{ ?x a/<{RDFS.subClassOf}>* <{cls}> }}")
     yield from graph.objects(shape, SH.targetNode)
     for predicate in graph.objects(shape, SH.targetSubjectsOf):
-        yield from data.subjects(predicate, None)
+        yield from select(f"SELECT DISTINCT ?x {{ ?x <{predicate}> [] }}")
     for predicate in graph.objects(shape, SH.targetObjectsOf):
-        yield from data.objects(None, predicate)
+        yield from select(f"SELECT DISTINCT ?x {{ [] <{predicate}> ?x }}")
     for target in graph.objects(shape, SH.target):
-        query = str(graph.value(target, SH.select))
-        for row in data.query(query, initNs=prefixes()):
-            yield row[0]  # type: ignore[index]
+        yield from select(str(graph.value(target, SH.select)))
 
 
 # ------------------------------------------------------------------------------------------
@@ -312,7 +313,7 @@ def focus_nodes(shape: Node, data: Graph) -> Iterator[Node]:
 
 
 @cache
-def real_data() -> Graph:
+def real_data() -> list[ox.Quad]:
     files = sorted((REPO / "instances").glob("*.ttl"))
     assert {p.stem for p in files} >= {"japan", "albania", "canada", "shared", "sources"}
     return with_background(files)
