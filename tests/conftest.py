@@ -49,8 +49,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session", autouse=True)
 def page_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """`ccbkg query run` keeps pages of the bundled queries in a cache (docs/queries.md): the
-    tests' go to a folder of this session, never into the user's home."""
+    """ccbkg keeps pages of the bundled queries (docs/queries.md) and HermiT's verdicts in a
+    cache folder: the tests' go to a folder of this session, never into the user's home."""
     os.environ["CCBKG_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
 
 
