@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +15,14 @@ from pyld import jsonld
 from rdflib import RDF, Graph, URIRef
 from rdflib.compare import isomorphic
 
+from ccbkg.project.layout import Project, Role
+from ccbkg.project.load import load
 from ccbkg.rdf import jsonld as ccbkg_jsonld
 from ccbkg.rdf.jsonld import CONTEXT_IRI, compacted, compacted_part, offline_loader
 from ccbkg.rdf.serialize import Part
 from ccbkg.stores.htaccess import read_rules
 from ccbkg.stores.site_server import SiteServer
+from tests.conftest import REPO
 from tests.test_redirects import HTACCESS
 from tests.test_siteserver import get
 
@@ -195,3 +199,58 @@ def _compacted_part(part: Part, doc: dict[str, Any]) -> bytes:
     out = io.BytesIO()
     compacted_part(part, doc, out)
     return out.getvalue()
+
+
+def _by_pyld(part: Part, doc: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> bytes:
+    """compacted_part with every batch compacted by pyld itself."""
+    with monkeypatch.context() as patched:
+        patched.setattr(ccbkg_jsonld._NodeCompactor, "usable", lambda self: False)
+        return _compacted_part(part, doc)
+
+
+EDGE_CASES = """
+@prefix ccb: <https://w3id.org/ccbkg/ontology#> .
+@prefix id: <https://w3id.org/ccbkg/id/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix schema: <http://schema.org/> .
+id:a a ccb:Country, ccb:Organisation, <http://example.org/Unknown> ;
+    rdfs:label "A"@en, "A"@fr, "plain", "typed"^^xsd:token ;
+    rdfs:seeAlso ccb:Country, id:b, <http://example.org/x>, "a literal" ;
+    ccb:jurisdiction id:b ;
+    <http://example.org/p> id:b, 3, "2020-01-01"^^xsd:date ;
+    schema:sameAs <http://www.wikidata.org/entity/Q1> ;
+    skos:note "n\\u00e9\\n\\"q\\""@en-GB .
+id:b rdfs:label "B" ; a "not an IRI" ; ccb:startDate "2020"^^xsd:gYear, "2020-02"^^xsd:gYearMonth,
+    "2020-02-03"^^xsd:date, "x" .
+<http://example.org/x> rdfs:label "X" ; <http://example.org/p> true, 1.5, 2.0e0 .
+"""
+
+
+@pytest.mark.parametrize("batch", [1, 3])
+def test_the_fast_compaction_is_pyld_s_on_every_kind_of_value(
+        shipped: dict[str, Any], monkeypatch: pytest.MonkeyPatch, batch: int) -> None:
+    """Terms and prefixed names as keys, IRIs that are terms, in no namespace or in several,
+    strings plain, typed and tagged, several types, a type that is a literal, one property
+    with IRIs and literals: the same bytes as pyld's compaction, whatever the batch."""
+    monkeypatch.setattr(ccbkg_jsonld, "_SUBJECTS", batch)
+    assert ccbkg_jsonld._NodeCompactor(shipped).usable()  # else both ways are pyld's
+    part = Part.of("", list(ox.parse(EDGE_CASES.encode(), format=ox.RdfFormat.TURTLE)))
+    assert len(part.lines) > 25
+    fast = _compacted_part(part, shipped)
+    assert fast == _by_pyld(part, shipped, monkeypatch)
+    assert b'"@language": "fr"' in fast and b"http://example.org/p" in fast
+
+
+def test_the_fast_compaction_is_pyld_s_on_a_larger_graph(
+        shipped: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The data of a 3x synthetic tree (its own countries and facts), compacted both ways."""
+    sys.path.insert(0, str(REPO / "scripts"))
+    from synthesize import synthesize
+
+    synthesize(REPO, tmp_path / "three", 3, copies_per_file=2)
+    data = load(Project.discover(tmp_path / "three")).quads(Role.DATA)
+    part = Part.of("", [ox.Quad(q.subject, q.predicate, q.object) for q in data])
+    assert len(part.lines) >= 3 * len(load(Project.discover(REPO)).quads(Role.DATA))
+    assert _compacted_part(part, shipped) == _by_pyld(part, shipped, monkeypatch)
