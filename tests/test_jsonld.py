@@ -254,3 +254,22 @@ def test_the_fast_compaction_is_pyld_s_on_a_larger_graph(
     part = Part.of("", [ox.Quad(q.subject, q.predicate, q.object) for q in data])
     assert len(part.lines) >= 3 * len(load(Project.discover(REPO)).quads(Role.DATA))
     assert _compacted_part(part, shipped) == _by_pyld(part, shipped, monkeypatch)
+
+
+def test_the_site_s_descriptions_are_pyld_s(built: Path, shipped: dict[str, Any],
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The JSON-LD descriptions of the site's pages, compacted together and shared out by page:
+    the same documents with the fast compaction as with pyld's."""
+    pages = sorted((built / "site").rglob("*.nt"))
+    assert len(pages) > 20, pages
+    ntriples = b"".join(p.read_bytes() for p in pages)
+    assert b"_:" not in ntriples  # else both ways would be pyld's
+
+    def document(iri: str) -> str:
+        return iri.rsplit("/", 1)[0]
+
+    fast = ccbkg_jsonld.compacted_documents(ntriples, shipped, document)
+    with monkeypatch.context() as patched:
+        patched.setattr(ccbkg_jsonld._NodeCompactor, "usable", lambda self: False)
+        assert ccbkg_jsonld.compacted_documents(ntriples, shipped, document) == fast
+    assert len(fast) > 5

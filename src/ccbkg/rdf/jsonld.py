@@ -153,10 +153,18 @@ class _NodeCompactor:
                 k in d for k in ("@container", "@nest", "@context", "@language", "@direction"))
             for t, d in self._context["mappings"].items())
 
-    def nodes(self, ntriples: bytes) -> list[dict[str, Any]] | None:
-        """The node objects of N-Triples whose lines are grouped by subject, in the order of the
-        subjects; None when a term is beyond what this compactor covers (a blank node, an
-        rdf:JSON literal)."""
+    def of_subjects(self, lines: list[bytes], subjects: list[tuple[bytes, int, int]]
+                    ) -> list[dict[str, Any]] | None:
+        """The node objects of these subjects of sorted N-Triples lines (`_subjects`), in pyld's
+        order (by IRI); None when the context or a term is beyond what this compactor covers
+        (a blank node, an rdf:JSON literal)."""
+        if not self.usable():
+            return None
+        ordered = sorted(subjects, key=lambda s: s[0][1:-1])
+        return self._nodes(b"".join(line + b"\n" for _, first, end in ordered
+                                    for line in lines[first:end]))
+
+    def _nodes(self, ntriples: bytes) -> list[dict[str, Any]] | None:
         found: list[dict[str, Any]] = []
         current: ox.NamedNode | None = None
         node: dict[str, Any] = {}
@@ -250,8 +258,12 @@ def compacted_documents(ntriples: bytes, doc: dict[str, Any],
     """N-Triples of many documents compacted in one go, so the context is processed once:
     each node goes to the document document(its IRI) names, and each document is written as
     `compacted` writes it alone (one node at the top, several in "@graph")."""
-    compact = _compact(ntriples, doc)
-    nodes = compact.get("@graph", [{k: v for k, v in compact.items() if k != "@context"}])
+    lines = sorted(set(ntriples.splitlines()) - {b""})
+    nodes = None if any(b"_:" in line for line in lines) else \
+        _NodeCompactor(doc).of_subjects(lines, _subjects(lines))
+    if nodes is None:
+        compact = _compact(ntriples, doc)
+        nodes = compact.get("@graph", [{k: v for k, v in compact.items() if k != "@context"}])
     prefixes = {k: v for k, v in doc["@context"].items() if isinstance(v, str)}
     grouped: dict[str, list[dict[str, Any]]] = {}
     for node in nodes:
@@ -284,12 +296,11 @@ def compacted_part(part: Part, doc: dict[str, Any], out: BinaryIO) -> None:
     out.write((head + ',\n "@graph": [').encode())
     separator = "\n  "
     compactor = _NodeCompactor(doc)
-    usable = compactor.usable()
     for start in range(0, len(subjects), _SUBJECTS):
-        batch = b"".join(line + b"\n" for _, first, end in subjects[start:start + _SUBJECTS]
-                         for line in part.lines[first:end])
-        nodes = compactor.nodes(batch) if usable else None
+        nodes = compactor.of_subjects(part.lines, subjects[start:start + _SUBJECTS])
         if nodes is None:
+            batch = b"".join(line + b"\n" for _, first, end in subjects[start:start + _SUBJECTS]
+                             for line in part.lines[first:end])
             found = _compact(batch, doc)
             found.pop("@context")
             nodes = found.get("@graph", [found])  # a single node is not wrapped in "@graph"
