@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -192,6 +193,26 @@ def test_a_folder_others_may_write_to_is_not_used(embedded: Embedded, tmp_path: 
     cache.path(key).unlink()
     run_embedded(embedded.store, info.text, bindings, limit=1, keep=(cache, key))
     assert not cache.path(key).exists()
+
+
+def test_an_entry_that_is_not_a_regular_file_is_not_read(embedded: Embedded,
+                                                        tmp_path: Path) -> None:
+    """A FIFO (or a folder) where an entry's file would be is passed over at once, never
+    waited on, and the answer is computed again."""
+    info = {q.name: q for q in catalogue(REPO)}["forums"]
+    bindings = bind(info, {})
+    cache = PageCache(tmp_path / "pages")
+    cache.folder.mkdir(mode=0o700)
+    key = cache.key(embedded.digest, info.text, bindings)
+    os.mkfifo(cache.path(key))
+    found: list[object] = []
+    reader = threading.Thread(target=lambda: found.append(cache.read(key, 0, 1)), daemon=True)
+    reader.start()
+    reader.join(10)
+    assert not reader.is_alive() and found == [None], "the FIFO was waited on"
+    cache.path(key).unlink()
+    cache.path(key).mkdir()
+    assert cache.read(key, 0, 1) is None
 
 
 def test_a_page_stopped_at_the_deadline_leaves_nothing(embedded: Embedded, tmp_path: Path

@@ -215,7 +215,8 @@ def test_an_inconsistent_graph_is_reported_the_same_from_the_kept_verdict(
     assert _report(again) == _report(first)
 
 
-@pytest.mark.parametrize("spoil", ["not whole", "another key", "a link", "others may write"])
+@pytest.mark.parametrize("spoil", ["not whole", "another key", "a link", "a FIFO",
+                                   "others may write"])
 def test_a_kept_verdict_is_used_only_when_whole_ours_and_private(
         scratch: Path, tmp_path: Path, spoil: str) -> None:
     cache = tmp_path / "cache"
@@ -230,6 +231,9 @@ def test_a_kept_verdict_is_used_only_when_whole_ours_and_private(
         (tmp_path / "elsewhere.json").write_text(entry.read_text())
         entry.unlink()
         entry.symlink_to(tmp_path / "elsewhere.json")
+    elif spoil == "a FIFO":  # opened without waiting for a writer, then refused
+        entry.unlink()
+        os.mkfifo(entry)
     else:
         (cache / "reasoner").chmod(0o777)
     refused = _reason(scratch, cache, path=_refusing_java(tmp_path))

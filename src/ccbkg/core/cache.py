@@ -43,14 +43,32 @@ def make_private(path: Path) -> bool:
     return is_private(path)
 
 
-def read_small(path: Path, limit: int = 1 << 20) -> bytes | None:
-    """A small entry's bytes, or None when it is missing, a link, larger than limit or its
-    folder is not private."""
-    if not is_private(path.parent):
+def open_entry(path: Path) -> int | None:
+    """A descriptor of the entry at path for reading, or None when it is missing, a link or not
+    a regular file (a FIFO is opened without waiting for a writer, then refused)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
         return None
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        regular = stat.S_ISREG(os.fstat(fd).st_mode)
+        if regular:
+            os.set_blocking(fd, True)
     except OSError:
+        regular = False
+    if not regular:
+        os.close(fd)
+        return None
+    return fd
+
+
+def read_small(path: Path, limit: int = 1 << 20) -> bytes | None:
+    """A small entry's bytes, or None when it is missing, a link, not a regular file, larger
+    than limit or its folder is not private."""
+    if not is_private(path.parent):
+        return None
+    fd = open_entry(path)
+    if fd is None:
         return None
     with os.fdopen(fd, "rb") as entry:
         try:

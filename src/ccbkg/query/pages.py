@@ -32,7 +32,7 @@ import pyoxigraph as ox
 
 import ccbkg
 from ccbkg.core.cache import folder as cache_folder
-from ccbkg.core.cache import is_private, make_private
+from ccbkg.core.cache import is_private, make_private, open_entry
 from ccbkg.project.layout import RDF_ROLES, SPARQL_ROLES, Project
 from ccbkg.project.load import LoadedFile, LoadedProject, LoadedQuery
 from ccbkg.query.parameters import Term
@@ -92,9 +92,8 @@ class PageCache:
         entry of that key (or the folder is not private)."""
         if not self.private():
             return None
-        try:
-            fd = os.open(self.path(key), os.O_RDONLY | os.O_NOFOLLOW)
-        except OSError:
+        fd = open_entry(self.path(key))
+        if fd is None:
             return None
         with os.fdopen(fd, "rb") as entry:
             try:
