@@ -81,6 +81,10 @@ class WarmCli:
         try:
             status: int = self._reply(server, TIMEOUT)["status"]
         except RuntimeError:
+            if server.poll() is not None:  # nothing the child does can end the server
+                raise RuntimeError(f"the warm CLI server ended (exit {server.returncode}) "
+                                   f"while it ran ccbkg {' '.join(args)}: killed from outside "
+                                   "(out of memory?)") from None
             os.kill(pid, signal.SIGKILL)
             self._reply(server)  # the killed child's status
             raise subprocess.TimeoutExpired(["ccbkg", *args], TIMEOUT) from None
