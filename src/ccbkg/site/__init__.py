@@ -166,10 +166,12 @@ def build_site(loaded: LoadedProject, release: Release,
         return identity(site, path, iri) + profile_section(site, path, iri,
                                                            forums.get(iri, []))
 
+    sources = frozenset(documents)
+
     def extra(node: URIRef) -> Extra | None:
-        if node in site.profiles:
+        if site.has_profile(node):
             return profile_extra
-        if node in documents:
+        if node in sources:
             return source_section
         return passage_note if view.is_a(node, CCB.Passage) else None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from markupsafe import Markup
 from rdflib import Literal, URIRef
@@ -34,6 +35,14 @@ class Site:
     # Links to the terms of the vocabularies, by the linking page's folder (links are
     # relative to it), the term and how it is shown (short, label, or property name: None).
     vocabulary_links: dict[tuple[str, Node, bool | None], Markup] = field(default_factory=dict)
+
+    @cached_property
+    def _profiled(self) -> frozenset[Node]:
+        return frozenset(self.profiles)
+
+    def has_profile(self, country: Node) -> bool:
+        """Whether a country has a profile page (profiles is set before any page is made)."""
+        return country in self._profiled
 
     def country_of_code(self, code: str) -> URIRef | None:
         """The country whose ISO alpha-3 code is code (in any case), or None."""

@@ -55,7 +55,7 @@ def facts_page(site: Site, path: str, nodes: list[URIRef], extra: Callable[[URIR
     toc = ul(link(f"#{place(str(n))[1]}", view.label(n)) for n in nodes)
     profile = html(" Its {} groups them by kind.", link(
         relative(path, node_target(str(country))), f"profile of {view.label(country)}")) \
-        if country is not None and country in site.profiles else ""
+        if country is not None and site.has_profile(country) else ""
     body = [html("<h1>{}</h1>\n", title),
             html('<p class="lead">Each in full, at its own anchor: its properties, the passages '
                  "it rests on and how to cite it.{}</p>\n", profile),
