@@ -103,8 +103,8 @@ def write_site(loaded: LoadedProject, out: Path, release: Release,
 def build_site(loaded: LoadedProject, release: Release,
                artefacts: Mapping[str, bytes]) -> dict[str, bytes]:
     """Every file of the site, by path relative to the site folder."""
-    view = View(loaded.graph(Role.ONTOLOGY, Role.VOCAB, Role.DATA))
-    shapes = View(loaded.graph(Role.SHAPES))
+    view = View(q for f in loaded.of(Role.ONTOLOGY, Role.VOCAB, Role.DATA) for q in f.quads)
+    shapes = View(q for f in loaded.of(Role.SHAPES) for q in f.quads)
     pages = {split_fragment(str(n))[0] for n in view.data_nodes}
     linker = Linker(pages, anchored_terms(view), shape_iris(shapes))
     site = Site(view, shapes, linker, release, [],
