@@ -103,6 +103,7 @@ class Dated:
         return (month - 1 + (day - 1) / 31) / 12
 
 
+_TYPE = RDF.type  # (rdflib makes it anew at each use)
 _Subject = ox.NamedNode | ox.BlankNode
 # The order of sort_key's type names, for pyoxigraph's terms.
 _RANK = {ox.BlankNode: 0, ox.Literal: 1, ox.NamedNode: 2}
@@ -265,7 +266,7 @@ class View:
 
     def types(self, s: Node) -> list[URIRef]:
         """The asserted classes of s."""
-        return [t for t in self.objects(s, RDF.type) if isinstance(t, URIRef)]
+        return [t for t in self._out.get(s, {}).get(_TYPE, ()) if isinstance(t, URIRef)]
 
     def supers(self, cls: Node) -> list[Node]:
         """Direct superclasses."""
