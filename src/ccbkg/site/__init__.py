@@ -182,7 +182,7 @@ def build_site(loaded: LoadedProject, release: Release,
     shipped = json.loads(artefacts["context.jsonld"]) if "context.jsonld" in artefacts else \
         jsonld_context(loaded.quads(Role.ONTOLOGY),
                        loaded.quads(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA))
-    described = descriptions_by_page(loaded.quads(Role.DATA), pages)
+    described = descriptions_by_page((q for f in loaded.of(Role.DATA) for q in f.quads), pages)
     out.update(_in_processes(_Work(site, frame, extra, static, jobs, described, shipped)))
     return out
 
