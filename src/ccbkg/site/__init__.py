@@ -103,8 +103,8 @@ def write_site(loaded: LoadedProject, out: Path, release: Release,
 def build_site(loaded: LoadedProject, release: Release,
                artefacts: Mapping[str, bytes]) -> dict[str, bytes]:
     """Every file of the site, by path relative to the site folder."""
-    view = View(loaded.graph(Role.ONTOLOGY, Role.VOCAB, Role.DATA))
-    shapes = View(loaded.graph(Role.SHAPES))
+    view = View(q for f in loaded.of(Role.ONTOLOGY, Role.VOCAB, Role.DATA) for q in f.quads)
+    shapes = View(q for f in loaded.of(Role.SHAPES) for q in f.quads)
     pages = {split_fragment(str(n))[0] for n in view.data_nodes}
     linker = Linker(pages, anchored_terms(view), shape_iris(shapes))
     site = Site(view, shapes, linker, release, [],
@@ -166,10 +166,12 @@ def build_site(loaded: LoadedProject, release: Release,
         return identity(site, path, iri) + profile_section(site, path, iri,
                                                            forums.get(iri, []))
 
+    sources = frozenset(documents)
+
     def extra(node: URIRef) -> Extra | None:
-        if node in site.profiles:
+        if site.has_profile(node):
             return profile_extra
-        if node in documents:
+        if node in sources:
             return source_section
         return passage_note if view.is_a(node, CCB.Passage) else None
 
@@ -180,7 +182,7 @@ def build_site(loaded: LoadedProject, release: Release,
     shipped = json.loads(artefacts["context.jsonld"]) if "context.jsonld" in artefacts else \
         jsonld_context(loaded.quads(Role.ONTOLOGY),
                        loaded.quads(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA))
-    described = descriptions_by_page(loaded.quads(Role.DATA), pages)
+    described = descriptions_by_page((q for f in loaded.of(Role.DATA) for q in f.quads), pages)
     out.update(_in_processes(_Work(site, frame, extra, static, jobs, described, shipped)))
     return out
 

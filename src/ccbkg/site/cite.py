@@ -43,26 +43,26 @@ def _field(site: Site, path: str, value: Node) -> Markup:
     return site.term(path, value) if isinstance(value, URIRef) else html("{}", text)
 
 
-def citation(site: Site, iri: URIRef) -> str:
+Evidence = list[tuple[str, list[str]]]  # each source's title and the passages cited from it
+
+
+def citation(site: Site, iri: URIRef, who: str, evidence: Evidence) -> str:
     """One line that cites a resource: who, what, which release, the IRI and the passages."""
-    view = site.view
     release = site.release
-    who = view.text(URIRef(ONTOLOGY_IRI), DCTERMS.creator) or "ccbkg contributors"
-    text = (f"{who} ({release.issued[:4]}). {view.label(iri)}. In: {GRAPH}, release "
+    text = (f"{who} ({release.issued[:4]}). {site.view.label(iri)}. In: {GRAPH}, release "
             f"{release.version} of {release.issued}. {iri}")
-    for source, quotes in _evidence(site, iri):
+    for source, quotes in evidence:
         text += f'. Source: {source}, {"; ".join(quotes)}'
     return text + "."
 
 
-def bibtex(site: Site, iri: URIRef) -> str:
+def bibtex(site: Site, iri: URIRef, who: str, evidence: Evidence) -> str:
     """A BibTeX @misc entry for a resource."""
     view = site.view
     release = site.release
-    who = view.text(URIRef(ONTOLOGY_IRI), DCTERMS.creator) or "ccbkg contributors"
     key = "ccbkg-" + re.sub(r"[^A-Za-z0-9-]+", "-", str(iri).removeprefix(DATA_NS)).strip("-")
     note = "; ".join(f"source: {source}, {'; '.join(quotes)}"
-                     for source, quotes in _evidence(site, iri))
+                     for source, quotes in evidence)
     fields = [("author", f"{{{_bib(who)}}}"), ("title", _bib(view.label(iri))),
               ("howpublished", _bib(f"{GRAPH}, release {release.version}")),
               ("year", release.issued[:4]), ("date", release.issued), ("url", str(iri))]
@@ -76,7 +76,7 @@ def _bib(text: str) -> str:
     return _BIBTEX_SPECIAL.sub(r"\\\1", " ".join(text.split()))
 
 
-def _evidence(site: Site, iri: URIRef) -> list[tuple[str, list[str]]]:
+def _evidence(site: Site, iri: URIRef) -> Evidence:
     """The sources a resource cites: each source's title and the passages' IRIs and words."""
     view = site.view
     by_source: dict[str, list[str]] = {}
@@ -95,10 +95,12 @@ def cite_box(site: Site, iri: URIRef, level: int = 2, anchor: str = "cite") -> M
     """The "Cite this" section of a resource page (id `anchor`), or of a fact's section on a
     country's page (no id), headed at level."""
     label = site.view.label(iri)
-    kind = "fact" if site.passages(iri) else "resource"
+    who = site.view.text(URIRef(ONTOLOGY_IRI), DCTERMS.creator) or "ccbkg contributors"
+    evidence = _evidence(site, iri)
+    kind = "fact" if evidence else "resource"
     return html('<section class="cite-box"{}><h{}>Cite this {}</h{}>\n'
                 '<p>Persistent IRI: <code class="iri">{}</code></p>\n'
                 '<p class="citation">{}</p>\n<details><summary>BibTeX for “{}”</summary>'
                 '<pre class="bibtex"><code>{}</code></pre></details></section>\n',
                 html(' id="{}"', anchor) if anchor else "", level, kind, level, str(iri),
-                citation(site, iri), label, bibtex(site, iri))
+                citation(site, iri, who, evidence), label, bibtex(site, iri, who, evidence))

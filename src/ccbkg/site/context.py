@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from markupsafe import Markup
 from rdflib import Literal, URIRef
@@ -34,6 +35,17 @@ class Site:
     # Links to the terms of the vocabularies, by the linking page's folder (links are
     # relative to it), the term and how it is shown (short, label, or property name: None).
     vocabulary_links: dict[tuple[str, Node, bool | None], Markup] = field(default_factory=dict)
+    # Each passage's offsets and quoted words, found once (a fact's section shows them thrice).
+    _offsets: dict[Node, tuple[int, int] | None] = field(default_factory=dict, init=False)
+    _exact: dict[Node, str | None] = field(default_factory=dict, init=False)
+
+    @cached_property
+    def _profiled(self) -> frozenset[Node]:
+        return frozenset(self.profiles)
+
+    def has_profile(self, country: Node) -> bool:
+        """Whether a country has a profile page (profiles is set before any page is made)."""
+        return country in self._profiled
 
     def country_of_code(self, code: str) -> URIRef | None:
         """The country whose ISO alpha-3 code is code (in any case), or None."""
@@ -101,6 +113,11 @@ class Site:
 
     def offsets(self, passage: Node) -> tuple[int, int] | None:
         """The (start, end) code-point offsets of a passage in its source text."""
+        if passage not in self._offsets:
+            self._offsets[passage] = self._find_offsets(passage)
+        return self._offsets[passage]
+
+    def _find_offsets(self, passage: Node) -> tuple[int, int] | None:
         for selector in self.view.objects(passage, OA.hasSelector):
             start, end = self.view.value(selector, OA.start), self.view.value(selector, OA.end)
             if isinstance(start, Literal) and isinstance(end, Literal):
@@ -112,6 +129,11 @@ class Site:
 
     def exact(self, passage: Node) -> str | None:
         """The quoted words of a passage."""
+        if passage not in self._exact:
+            self._exact[passage] = self._find_exact(passage)
+        return self._exact[passage]
+
+    def _find_exact(self, passage: Node) -> str | None:
         for selector in self.view.objects(passage, OA.hasSelector):
             found = self.view.text(selector, OA.exact)
             if found is not None:

@@ -23,7 +23,8 @@ STYLESHEET = "style.css"
 @cache
 def _environment() -> Environment:
     return Environment(loader=PackageLoader("ccbkg.site", "templates"), autoescape=True,
-                       undefined=StrictUndefined, keep_trailing_newline=True)
+                       undefined=StrictUndefined, keep_trailing_newline=True,
+                       auto_reload=False)  # (else each use of a template reads its file's time)
 
 
 def template(name: str) -> Template:
@@ -39,13 +40,18 @@ def html(fragment: str, *args: object, **kwargs: object) -> Markup:
     """A fragment of HTML with {} placeholders (no format specifications): each value is
     escaped unless it is Markup. (What `Markup.format` does, without its Python-level
     formatter, which took a fifth of the site's time.)"""
-    return Markup(fragment.format(*map(escape, args),
-                                  **{k: escape(v) for k, v in kwargs.items()}))
+    return Markup(fragment.format(*map(_escaped, args),
+                                  **{k: _escaped(v) for k, v in kwargs.items()}))
+
+
+def _escaped(value: object) -> str:
+    """Markup as it is (escape would copy it), anything else escaped."""
+    return value if isinstance(value, Markup) else escape(value)
 
 
 def join(items: Iterable[str], sep: str = "") -> Markup:
     """Pieces joined into one fragment; plain text among them is escaped (sep is HTML)."""
-    return Markup(sep).join(items)
+    return Markup(sep.join(map(_escaped, items)))
 
 
 def link(href: str | None, text: object, *, title: str | None = None,
@@ -56,18 +62,18 @@ def link(href: str | None, text: object, *, title: str | None = None,
     if href is None:
         if not title and not classes:
             return html("{}", text)
-        return html("<span{}{}>{}</span>", _attr("title", title), _classes(classes), text)
-    if href.startswith(("http://", "https://")):
-        classes.append("ext")
-    return html('<a href="{}"{}{}>{}</a>', href, _attr("title", title), _classes(classes), text)
-
-
-def _attr(name: str, value: str | None) -> Markup:
-    return html(' {}="{}"', Markup(name), value) if value else Markup()
-
-
-def _classes(classes: list[str]) -> Markup:
-    return _attr("class", " ".join(classes)) if classes else Markup()
+        fragment, args, end = "<span", [], ">{}</span>"
+    else:
+        if href.startswith(("http://", "https://")):
+            classes.append("ext")
+        fragment, args, end = '<a href="{}"', [href], ">{}</a>"
+    if title:
+        fragment += ' title="{}"'
+        args.append(title)
+    if classes:
+        fragment += ' class="{}"'
+        args.append(" ".join(classes))
+    return html(fragment + end, *args, text)
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[object]], *,

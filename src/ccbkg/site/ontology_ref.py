@@ -181,7 +181,7 @@ def _with(site: Site, p: URIRef) -> dict[Node, set[Node]]:
     """For each property, the named classes of its domain or range (cached on the site)."""
     cache = site.cache.setdefault(str(p), {})
     if not cache:
-        for prop in site.view.graph.subjects(p, None):
+        for prop, _ in site.view.pairs(p):
             cache[prop] = {m for d in site.view.objects(prop, p) for m in site.view.members(d)}
     return cache
 
@@ -190,7 +190,7 @@ def property_entry(site: Site, path: str, prop: URIRef) -> Markup:
     """A property: definition, domain, range, super- and sub-properties, uses in the data."""
     view = site.view
     kinds = [curie(k) for k in view.types(prop)]
-    uses = [(s, o) for s, o in view.graph.subject_objects(prop) if str(s).startswith(DATA_NS)]
+    uses = [(s, o) for s, o in view.pairs(prop) if str(s).startswith(DATA_NS)]
     uses.sort(key=lambda so: (view.label(so[0]).lower(), sort_key(so[0]), sort_key(so[1])))
     examples = join(html("<li>{} → {}</li>", site.term(path, s), site.term(path, o))
                     for s, o in uses[:3])

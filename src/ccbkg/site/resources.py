@@ -3,7 +3,7 @@ in four formats beside it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import pyoxigraph as ox
@@ -55,7 +55,7 @@ def facts_page(site: Site, path: str, nodes: list[URIRef], extra: Callable[[URIR
     toc = ul(link(f"#{place(str(n))[1]}", view.label(n)) for n in nodes)
     profile = html(" Its {} groups them by kind.", link(
         relative(path, node_target(str(country))), f"profile of {view.label(country)}")) \
-        if country is not None and country in site.profiles else ""
+        if country is not None and site.has_profile(country) else ""
     body = [html("<h1>{}</h1>\n", title),
             html('<p class="lead">Each in full, at its own anchor: its properties, the passages '
                  "it rests on and how to cite it.{}</p>\n", profile),
@@ -198,16 +198,25 @@ def passage_note(site: Site, path: str, passage: URIRef) -> Markup:
     return html('<blockquote class="quote big">{}</blockquote>\n{}', quote, where)
 
 
-def descriptions_by_page(quads: list[ox.Quad], pages: set[str]) -> dict[str, list[ox.Quad]]:
+def descriptions_by_page(quads: Iterable[ox.Quad], pages: set[str]
+                         ) -> dict[str, list[ox.Quad]]:
     """The triples each page describes (those of every node it shows, #parts included), by
     the page's path without .html."""
     by_page: dict[str, list[ox.Quad]] = {}
+    # The last subject and its page's triples (the parser gives a file's quads subject by
+    # subject, so the page is found once a subject).
+    subject, found = "", None
     for q in quads:
-        if isinstance(q.subject, ox.NamedNode):
-            base = split_fragment(q.subject.value)[0]
-            if base in pages:
-                by_page.setdefault(page_path(base).removesuffix(".html"), []).append(
-                    ox.Quad(q.subject, q.predicate, q.object))
+        if not isinstance(q.subject, ox.NamedNode):
+            continue
+        if q.subject.value != subject:
+            subject = q.subject.value
+            base = split_fragment(subject)[0]
+            found = by_page.setdefault(page_path(base).removesuffix(".html"), []) \
+                if base in pages else None
+        if found is not None:
+            found.append(q if isinstance(q.graph_name, ox.DefaultGraph) else
+                         ox.Quad(q.subject, q.predicate, q.object))
     return by_page
 
 

@@ -7,9 +7,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from typing import cast
 
+import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.collection import Collection
 from rdflib.term import Node
 
 from ccbkg.core.namespaces import (
@@ -27,6 +28,7 @@ from ccbkg.core.namespaces import (
     TIME,
     XSD,
 )
+from ccbkg.core.terms import OxTerm, to_rdflib
 from ccbkg.core.termtext import curie as curie
 
 DATA_NS = BASE + "id/"
@@ -101,6 +103,12 @@ class Dated:
         return (month - 1 + (day - 1) / 31) / 12
 
 
+_TYPE = RDF.type  # (rdflib makes it anew at each use)
+_Subject = ox.NamedNode | ox.BlankNode
+# The order of sort_key's type names, for pyoxigraph's terms.
+_RANK = {ox.BlankNode: 0, ox.Literal: 1, ox.NamedNode: 2}
+
+
 def sort_key(term: Node) -> str:
     """A total, stable order for terms."""
     return f"{type(term).__name__}:{term}"
@@ -109,17 +117,38 @@ def sort_key(term: Node) -> str:
 class View:
     """Forward and backward links of one graph, with labels and the class hierarchy."""
 
-    def __init__(self, graph: Graph) -> None:
-        self.graph = graph
+    def __init__(self, quads: Iterable[ox.Quad]) -> None:
+        """The graph of the triples of quads (whatever their graph), each once."""
         self._ancestor_cache: dict[Node, frozenset[Node]] = {}
         self._involved_cache: dict[Node, frozenset[Node]] = {}
         self._labels: dict[Node, str] = {}
         self._out: dict[Node, dict[URIRef, list[Node]]] = defaultdict(lambda: defaultdict(list))
         self._in: dict[Node, list[tuple[Node, URIRef]]] = defaultdict(list)
-        for s, p, o in sorted(graph, key=lambda t: (sort_key(t[0]), str(t[1]), sort_key(t[2]))):
-            assert isinstance(p, URIRef)
-            self._out[s][p].append(o)
-            self._in[o].append((s, p))
+        # (No RDF-star quoted triples: to_rdflib refuses them.)
+        triples = cast("list[tuple[_Subject, ox.NamedNode, _Subject | ox.Literal]]",
+                       list(dict.fromkeys((q.subject, q.predicate, q.object) for q in quads)))
+        # In sort_key's order (type name, then text), found from pyoxigraph's terms; equal keys
+        # (literals that differ in language or datatype only) keep the order of the quads.
+        triples.sort(key=lambda t: (_RANK[type(t[0])], t[0].value, t[1].value,
+                                    _RANK[type(t[2])], t[2].value))
+        terms: dict[OxTerm, Node] = {}
+        for s, p, o in triples:
+            rs = terms.get(s) or terms.setdefault(s, to_rdflib(s))
+            rp = terms.get(p) or terms.setdefault(p, to_rdflib(p))
+            ro = terms.get(o) or terms.setdefault(o, to_rdflib(o))
+            assert isinstance(rp, URIRef)
+            self._out[rs][rp].append(ro)
+            self._in[ro].append((rs, rp))
+
+    @cached_property
+    def graph(self) -> Graph:
+        """The triples as an rdflib graph (made when first asked for)."""
+        graph = Graph()
+        for s, props in self._out.items():
+            for p, values in props.items():
+                for o in values:
+                    graph.add((s, p, o))
+        return graph
 
     # ------------------------------------------------------------------ basic access
 
@@ -158,7 +187,28 @@ class View:
 
     def items(self, node: Node) -> list[Node]:
         """The members of an RDF list."""
-        return list(Collection(self.graph, node)) if isinstance(node, BNode | URIRef) else []
+        found: list[Node] = []
+        seen: set[Node] = set()
+        at: Node | None = node if isinstance(node, BNode | URIRef) else None
+        while at is not None and at not in seen:
+            seen.add(at)
+            item = self.value(at, RDF.first)
+            if item is not None:
+                found.append(item)
+            at = self.value(at, RDF.rest)
+        return found
+
+    def pairs(self, p: URIRef) -> list[tuple[Node, Node]]:
+        """Every (subject, value) of p."""
+        return self._by_predicate.get(p, [])
+
+    @cached_property
+    def _by_predicate(self) -> dict[URIRef, list[tuple[Node, Node]]]:
+        found: dict[URIRef, list[tuple[Node, Node]]] = defaultdict(list)
+        for s, props in self._out.items():
+            for p, values in props.items():
+                found[p].extend((s, o) for o in values)
+        return dict(found)
 
     # ------------------------------------------------------------------ names
 
@@ -216,7 +266,7 @@ class View:
 
     def types(self, s: Node) -> list[URIRef]:
         """The asserted classes of s."""
-        return [t for t in self.objects(s, RDF.type) if isinstance(t, URIRef)]
+        return [t for t in self._out.get(s, {}).get(_TYPE, ()) if isinstance(t, URIRef)]
 
     def supers(self, cls: Node) -> list[Node]:
         """Direct superclasses."""
