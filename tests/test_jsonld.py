@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,13 +15,27 @@ from pyld import jsonld
 from rdflib import RDF, Graph, URIRef
 from rdflib.compare import isomorphic
 
+from ccbkg.core.namespaces import CCB
+from ccbkg.project.layout import Project, Role
+from ccbkg.project.load import load
 from ccbkg.rdf import jsonld as ccbkg_jsonld
-from ccbkg.rdf.jsonld import CONTEXT_IRI, compacted, compacted_part, offline_loader
-from ccbkg.rdf.serialize import Part
+from ccbkg.rdf.jsonld import (
+    CONTEXT_IRI,
+    compacted,
+    compacted_part,
+    country_documents,
+    offline_loader,
+)
+from ccbkg.rdf.serialize import Part, merged, write
+from ccbkg.rdf.skolem import released
 from ccbkg.stores.htaccess import read_rules
 from ccbkg.stores.site_server import SiteServer
+from tests.conftest import REPO
 from tests.test_redirects import HTACCESS
 from tests.test_siteserver import get
+
+sys.path.insert(0, str(REPO / "scripts"))
+from synthesize import synthesize
 
 # Keys that must contain ':' (none: every property the release uses has a short key).
 PREFIXED_KEYS: set[str] = set()
@@ -195,3 +210,62 @@ def _compacted_part(part: Part, doc: dict[str, Any]) -> bytes:
     out = io.BytesIO()
     compacted_part(part, doc, out)
     return out.getvalue()
+
+
+def _framed_by_pyld(data: Part, doc: dict[str, Any]) -> dict[str, tuple[bytes, bytes]]:
+    """The reference for `country_documents`: each country's framed document as pyld frames
+    it (the frame: the country, and under "@reverse" the properties that point at it) and
+    its N-Triples, by the key of its document."""
+    out = {}
+    typed = f" <{RDF.type}> <{CCB}Country> .".encode()
+    countries = {line[:-len(typed)].decode()[1:-1] for line in data.lines
+                 if line.endswith(typed)}
+    graph = ox.Store()
+    graph.bulk_extend(q for q in data.triples())
+    for country in countries:
+        node = ox.NamedNode(country)
+        nodes = {node} | {q.subject for q in graph.quads_for_pattern(None, None, node)}
+        named = {q.object for r in nodes for q in graph.quads_for_pattern(r, None, None)
+                 if not isinstance(q.object, ox.Literal)}
+        part = Part.of("", [q for s in nodes | named
+                            for q in graph.quads_for_pattern(s, None, None)])
+        pointing = sorted({q.predicate.value for q in part.triples() if q.object == node})
+        ntriples = write([part], "nt")
+        expanded = jsonld.from_rdf(ccbkg_jsonld._dataset(ntriples), {})
+        frame = {"@context": CONTEXT_IRI, "@id": country, "@reverse": {p: {} for p in pointing}}
+        framed = ccbkg_jsonld._once(ccbkg_jsonld._Processor().frame(
+            expanded, frame, {"documentLoader": offline_loader(doc)}), set())
+        ccbkg_jsonld._drop_back_links(framed)
+        out[country.rstrip("/").rsplit("/", 1)[-1]] = (
+            (json.dumps(framed, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode(),
+            ntriples)
+    return out
+
+
+def _assert_framed_as_pyld_frames(data: Part, doc: dict[str, Any]) -> int:
+    got = {key: (framed, ntriples) for key, framed, ntriples in country_documents(data, doc)}
+    expected = _framed_by_pyld(data, doc)
+    assert list(got) == sorted(got) and got.keys() == expected.keys()
+    for key, (framed, ntriples) in expected.items():
+        assert got[key][0] == framed, key
+        assert got[key][1] == ntriples, key
+    return len(got)
+
+
+def test_country_documents_are_framed_as_pyld_frames_them(built: Path,
+                                                          shipped: dict[str, Any]) -> None:
+    """`country_documents` builds each framed document itself: the same bytes as pyld's
+    framing (the reference, here) for every country of the real data."""
+    data = Part("", (built / "data" / "ccbkg-data.nt").read_bytes().splitlines())
+    assert _assert_framed_as_pyld_frames(data, shipped) == 10
+
+
+def test_country_documents_of_ten_copies_are_framed_as_pyld_frames_them(
+        tmp_path: Path, shipped: dict[str, Any]) -> None:
+    """The same on synthetic data ten times the real data (agreements re-wired across copies,
+    countries past the first copy's)."""
+    synthesize(REPO, tmp_path / "tree", 10)
+    loaded = load(Project.discover(tmp_path / "tree"))
+    data = merged([Part.of(f.file.graph_iri, released(f.file.graph_iri, f.quads))
+                   for f in loaded.of(Role.DATA)])
+    assert _assert_framed_as_pyld_frames(data, shipped) == 100
