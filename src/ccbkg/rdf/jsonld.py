@@ -13,7 +13,7 @@ from pyld import jsonld
 
 from ccbkg.core.namespaces import BASE, CCB, OWL, PREFIXES, RDF, RDFS, XSD
 from ccbkg.core.termtext import curie
-from ccbkg.rdf.jsonld_frame import FrameCompactor, frame_country
+from ccbkg.rdf.jsonld_frame import FrameCompactor, frame_country, json_bytes
 from ccbkg.rdf.serialize import Part, write
 
 CONTEXT_IRI = BASE + "context.jsonld"
@@ -227,8 +227,7 @@ def country_documents(data: Part, doc: dict[str, Any]) -> Iterator[tuple[str, by
                        set())
         _drop_back_links(framed)
         yield (country.rstrip("/").rsplit("/", 1)[-1],
-               (json.dumps(framed, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode(),
-               ntriples)
+               json_bytes(framed), ntriples)
 
 
 def _frame_compactor(doc: dict[str, Any]) -> FrameCompactor:

@@ -6,7 +6,9 @@ form), each once."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+from json.encoder import encode_basestring
 from operator import itemgetter
 from typing import Any
 
@@ -204,3 +206,33 @@ def _expanded(value: ox.Literal) -> dict[str, str]:
     if value.datatype.value == _STRING:
         return {"@value": _SAMPLE}
     return {"@value": _SAMPLE, "@type": value.datatype.value}
+
+
+def json_bytes(value: Any) -> bytes:
+    """value as `json.dumps(value, indent=1, sort_keys=True, ensure_ascii=False)` writes it,
+    and a newline, in a third of the time (json's indented encoder is pure Python)."""
+    out: list[str] = []
+    _json(value, out, "")
+    out.append("\n")
+    return "".join(out).encode()
+
+
+def _json(value: Any, out: list[str], indent: str) -> None:
+    if isinstance(value, str):
+        out.append(encode_basestring(value))
+        return
+    if not isinstance(value, dict | list) or not value:
+        out.append(json.dumps(value))
+        return
+    inner = indent + " "
+    if isinstance(value, dict):
+        items = [(f"{encode_basestring(key)}: ", value[key]) for key in sorted(value)]
+        separator, close = "{\n" + inner, "\n" + indent + "}"
+    else:
+        items = [("", item) for item in value]
+        separator, close = "[\n" + inner, "\n" + indent + "]"
+    for prefix, item in items:
+        out += (separator, prefix)
+        _json(item, out, inner)
+        separator = ",\n" + inner
+    out.append(close)
