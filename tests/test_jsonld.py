@@ -26,6 +26,7 @@ from ccbkg.rdf.jsonld import (
     country_documents,
     offline_loader,
 )
+from ccbkg.rdf.jsonld_frame import json_bytes
 from ccbkg.rdf.serialize import Part, merged, write
 from ccbkg.rdf.skolem import released
 from ccbkg.stores.htaccess import read_rules
@@ -269,3 +270,10 @@ def test_country_documents_of_ten_copies_are_framed_as_pyld_frames_them(
     data = merged([Part.of(f.file.graph_iri, released(f.file.graph_iri, f.quads))
                    for f in loaded.of(Role.DATA)])
     assert _assert_framed_as_pyld_frames(data, shipped) == 100
+
+
+def test_json_bytes_are_json_dumps_bytes() -> None:
+    value = {"b": [{}, [], "é\n\"\\\u0001", {"z": None, "a": [True, 1.5, -2]}], "a": {"k": "v"},
+             "": ["x"]}
+    assert json_bytes(value) == (json.dumps(value, indent=1, sort_keys=True, ensure_ascii=False)
+                                 + "\n").encode()
