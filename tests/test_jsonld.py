@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -277,3 +278,34 @@ def test_json_bytes_are_json_dumps_bytes() -> None:
              "": ["x"]}
     assert json_bytes(value) == (json.dumps(value, indent=1, sort_keys=True, ensure_ascii=False)
                                  + "\n").encode()
+
+
+CORNER_CASES = """
+country/ZZZ a ccb:Country ; rdfs:label "Zed"@en , "Zède"@fr ; ccb:country country/ZZZ ;
+    rdfs:seeAlso <http://example.org/page> , "see" ; ccb:party agreement/a .
+country/YYY a ccb:Country .
+agreement/a a ccb:Agreement , ccb:MemorandumOfUnderstanding ; ccb:concerns ccb:Country ;
+    ccb:party country/ZZZ , country/YYY ; ccb:startYear "2017"^^xsd:gYear ;
+    ccb:endYear "2019"^^xsd:gYear ; ccb:citesPassage passage/p ; rdfs:comment ccb:Agreement .
+development/d ccb:actor country/ZZZ ; ccb:country country/ZZZ ; ccb:aspectOf agreement/a ;
+    ccb:citesPassage passage/p .
+passage/p a ccb:Passage ; ccb:aspectOf development/d , passage/p ; oa:hasSource source/s .
+"""
+
+
+def test_country_documents_are_framed_as_pyld_frames_them_in_corner_cases(
+        shipped: dict[str, Any]) -> None:
+    """Cycles, a node named from two nested nodes and by itself, a country naming another,
+    two types, a class as a value (a term), an IRI no prefix shortens, a property with both
+    IRIs and literals, and terms typed with a datatype, "@vocab" or a language."""
+    prefixes = "".join(f"@prefix {p}: <{iri}> .\n" for p, iri in shipped["@context"].items()
+                       if p in ("ccb", "rdfs", "xsd", "oa"))
+    turtle = (prefixes + "@base <https://w3id.org/ccbkg/id/> .\n"
+              + re.sub(r"(?<![\w:/<])((?:country|agreement|development|passage|source)/\w+)",
+                       r"<\1>", CORNER_CASES))
+    data = Part.of("", list(ox.parse(turtle.encode(), format=ox.RdfFormat.TURTLE)))
+    doc = {"@context": {**shipped["@context"],
+                        "startYear": {"@id": "ccb:startYear", "@type": "xsd:gYear"},
+                        "comment": {"@id": "rdfs:comment", "@type": "@vocab"},
+                        "labelFr": {"@id": "rdfs:label", "@language": "fr"}}}
+    assert _assert_framed_as_pyld_frames(data, doc) == 2
