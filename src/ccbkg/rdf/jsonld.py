@@ -203,7 +203,8 @@ def country_documents(data: Part, doc: dict[str, Any]) -> Iterator[tuple[str, by
 
     The triples are the country's, those of each node that points at it, and those of each node
     one of these names (its passages, the other parties of an agreement). They are looked up in
-    the data's sorted N-Triples lines (each subject's lines are adjacent), not in a store.
+    the data's sorted N-Triples lines (each subject's lines are adjacent), not in a store, and
+    written as they are (the data has no blank nodes; the framing refuses them).
     """
     compactor = _frame_compactor(doc)
     spans = {s: (first, end) for s, first, end in _subjects(data.lines)}
@@ -226,8 +227,7 @@ def country_documents(data: Part, doc: dict[str, Any]) -> Iterator[tuple[str, by
         framed = _once({"@context": CONTEXT_IRI, **frame_country(country, triples, compactor)},
                        set())
         _drop_back_links(framed)
-        yield (country.rstrip("/").rsplit("/", 1)[-1],
-               json_bytes(framed), ntriples)
+        yield country.rstrip("/").rsplit("/", 1)[-1], json_bytes(framed), ntriples
 
 
 def _frame_compactor(doc: dict[str, Any]) -> FrameCompactor:
