@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,16 +16,28 @@ from pyld import jsonld
 from rdflib import RDF, Graph, URIRef
 from rdflib.compare import isomorphic
 
+from ccbkg.core.namespaces import CCB
 from ccbkg.project.layout import Project, Role
 from ccbkg.project.load import load
 from ccbkg.rdf import jsonld as ccbkg_jsonld
-from ccbkg.rdf.jsonld import CONTEXT_IRI, compacted, compacted_part, offline_loader
-from ccbkg.rdf.serialize import Part
+from ccbkg.rdf.jsonld import (
+    CONTEXT_IRI,
+    compacted,
+    compacted_part,
+    country_documents,
+    offline_loader,
+)
+from ccbkg.rdf.jsonld_frame import json_bytes
+from ccbkg.rdf.serialize import Part, merged, write
+from ccbkg.rdf.skolem import released
 from ccbkg.stores.htaccess import read_rules
 from ccbkg.stores.site_server import SiteServer
 from tests.conftest import REPO
 from tests.test_redirects import HTACCESS
 from tests.test_siteserver import get
+
+sys.path.insert(0, str(REPO / "scripts"))
+from synthesize import synthesize
 
 # Keys that must contain ':' (none: every property the release uses has a short key).
 PREFIXED_KEYS: set[str] = set()
@@ -273,3 +286,98 @@ def test_the_site_s_descriptions_are_pyld_s(built: Path, shipped: dict[str, Any]
         patched.setattr(ccbkg_jsonld._NodeCompactor, "usable", lambda self: False)
         assert ccbkg_jsonld.compacted_documents(ntriples, shipped, document) == fast
     assert len(fast) > 5
+def _framed_by_pyld(data: Part, doc: dict[str, Any]) -> dict[str, tuple[bytes, bytes]]:
+    """The reference for `country_documents`: each country's framed document as pyld frames
+    it (the frame: the country, and under "@reverse" the properties that point at it) and
+    its N-Triples, by the key of its document."""
+    out = {}
+    typed = f" <{RDF.type}> <{CCB}Country> .".encode()
+    countries = {line[:-len(typed)].decode()[1:-1] for line in data.lines
+                 if line.endswith(typed)}
+    graph = ox.Store()
+    graph.bulk_extend(q for q in data.triples())
+    for country in countries:
+        node = ox.NamedNode(country)
+        nodes = {node} | {q.subject for q in graph.quads_for_pattern(None, None, node)}
+        named = {q.object for r in nodes for q in graph.quads_for_pattern(r, None, None)
+                 if not isinstance(q.object, ox.Literal)}
+        part = Part.of("", [q for s in nodes | named
+                            for q in graph.quads_for_pattern(s, None, None)])
+        pointing = sorted({q.predicate.value for q in part.triples() if q.object == node})
+        ntriples = write([part], "nt")
+        expanded = jsonld.from_rdf(ccbkg_jsonld._dataset(ntriples), {})
+        frame = {"@context": CONTEXT_IRI, "@id": country, "@reverse": {p: {} for p in pointing}}
+        framed = ccbkg_jsonld._once(ccbkg_jsonld._Processor().frame(
+            expanded, frame, {"documentLoader": offline_loader(doc)}), set())
+        ccbkg_jsonld._drop_back_links(framed)
+        out[country.rstrip("/").rsplit("/", 1)[-1]] = (
+            (json.dumps(framed, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode(),
+            ntriples)
+    return out
+
+
+def _assert_framed_as_pyld_frames(data: Part, doc: dict[str, Any]) -> int:
+    got = {key: (framed, ntriples) for key, framed, ntriples in country_documents(data, doc)}
+    expected = _framed_by_pyld(data, doc)
+    assert list(got) == sorted(got) and got.keys() == expected.keys()
+    for key, (framed, ntriples) in expected.items():
+        assert got[key][0] == framed, key
+        assert got[key][1] == ntriples, key
+    return len(got)
+
+
+def test_country_documents_are_framed_as_pyld_frames_them(built: Path,
+                                                          shipped: dict[str, Any]) -> None:
+    """`country_documents` builds each framed document itself: the same bytes as pyld's
+    framing (the reference, here) for every country of the real data."""
+    data = Part("", (built / "data" / "ccbkg-data.nt").read_bytes().splitlines())
+    assert _assert_framed_as_pyld_frames(data, shipped) == 10
+
+
+def test_country_documents_of_ten_copies_are_framed_as_pyld_frames_them(
+        tmp_path: Path, shipped: dict[str, Any]) -> None:
+    """The same on synthetic data ten times the real data (agreements re-wired across copies,
+    countries past the first copy's)."""
+    synthesize(REPO, tmp_path / "tree", 10)
+    loaded = load(Project.discover(tmp_path / "tree"))
+    data = merged([Part.of(f.file.graph_iri, released(f.file.graph_iri, f.quads))
+                   for f in loaded.of(Role.DATA)])
+    assert _assert_framed_as_pyld_frames(data, shipped) == 100
+
+
+def test_json_bytes_are_json_dumps_bytes() -> None:
+    value = {"b": [{}, [], "é\n\"\\\u0001", {"z": None, "a": [True, 1.5, -2]}], "a": {"k": "v"},
+             "": ["x"]}
+    assert json_bytes(value) == (json.dumps(value, indent=1, sort_keys=True, ensure_ascii=False)
+                                 + "\n").encode()
+
+
+CORNER_CASES = """
+country/ZZZ a ccb:Country ; rdfs:label "Zed"@en , "Zède"@fr ; ccb:country country/ZZZ ;
+    rdfs:seeAlso <http://example.org/page> , "see" ; ccb:party agreement/a .
+country/YYY a ccb:Country .
+agreement/a a ccb:Agreement , ccb:MemorandumOfUnderstanding ; ccb:concerns ccb:Country ;
+    ccb:party country/ZZZ , country/YYY ; ccb:startYear "2017"^^xsd:gYear ;
+    ccb:endYear "2019"^^xsd:gYear ; ccb:citesPassage passage/p ; rdfs:comment ccb:Agreement .
+development/d ccb:actor country/ZZZ ; ccb:country country/ZZZ ; ccb:aspectOf agreement/a ;
+    ccb:citesPassage passage/p .
+passage/p a ccb:Passage ; ccb:aspectOf development/d , passage/p ; oa:hasSource source/s .
+"""
+
+
+def test_country_documents_are_framed_as_pyld_frames_them_in_corner_cases(
+        shipped: dict[str, Any]) -> None:
+    """Cycles, a node named from two nested nodes and by itself, a country naming another,
+    two types, a class as a value (a term), an IRI no prefix shortens, a property with both
+    IRIs and literals, and terms typed with a datatype, "@vocab" or a language."""
+    prefixes = "".join(f"@prefix {p}: <{iri}> .\n" for p, iri in shipped["@context"].items()
+                       if p in ("ccb", "rdfs", "xsd", "oa"))
+    turtle = (prefixes + "@base <https://w3id.org/ccbkg/id/> .\n"
+              + re.sub(r"(?<![\w:/<])((?:country|agreement|development|passage|source)/\w+)",
+                       r"<\1>", CORNER_CASES))
+    data = Part.of("", list(ox.parse(turtle.encode(), format=ox.RdfFormat.TURTLE)))
+    doc = {"@context": {**shipped["@context"],
+                        "startYear": {"@id": "ccb:startYear", "@type": "xsd:gYear"},
+                        "comment": {"@id": "rdfs:comment", "@type": "@vocab"},
+                        "labelFr": {"@id": "rdfs:label", "@language": "fr"}}}
+    assert _assert_framed_as_pyld_frames(data, doc) == 2

@@ -13,6 +13,7 @@ from pyld import jsonld
 
 from ccbkg.core.namespaces import BASE, CCB, OWL, PREFIXES, RDF, RDFS, XSD
 from ccbkg.core.termtext import curie
+from ccbkg.rdf.jsonld_frame import FrameCompactor, frame_country, json_bytes
 from ccbkg.rdf.serialize import Part, write
 
 CONTEXT_IRI = BASE + "context.jsonld"
@@ -332,8 +333,10 @@ def country_documents(data: Part, doc: dict[str, Any]) -> Iterator[tuple[str, by
 
     The triples are the country's, those of each node that points at it, and those of each node
     one of these names (its passages, the other parties of an agreement). They are looked up in
-    the data's sorted N-Triples lines (each subject's lines are adjacent), not in a store.
+    the data's sorted N-Triples lines (each subject's lines are adjacent), not in a store, and
+    written as they are (the data has no blank nodes; the framing refuses them).
     """
+    compactor = _frame_compactor(doc)
     spans = {s: (first, end) for s, first, end in _subjects(data.lines)}
     typed = f" <{RDF.type}> <{CCB}Country> .".encode()
     countries = {line[:-len(typed)] for line in data.lines
@@ -348,20 +351,22 @@ def country_documents(data: Part, doc: dict[str, Any]) -> Iterator[tuple[str, by
         nodes = {key} | pointing_at[key]
         named = {o for r in nodes for line in _lines_of(data, spans, r)
                  if not (o := _object(line)).startswith(b'"')}  # not a literal
-        found = b"".join(line + b"\n" for s in nodes | named
-                         for line in _lines_of(data, spans, s))
-        part = Part.of("", list(ox.parse(found, format=ox.RdfFormat.N_TRIPLES)))
-        pointing = sorted({q.predicate.value for q in part.triples()
-                           if isinstance(q.object, ox.NamedNode) and q.object.value == country})
-        ntriples = write([part], "nt")
-        expanded = jsonld.from_rdf(_dataset(ntriples), {})
-        frame = {"@context": CONTEXT_IRI, "@id": country, "@reverse": {p: {} for p in pointing}}
-        framed = _once(_Processor().frame(expanded, frame,
-                                          {"documentLoader": offline_loader(doc)}), set())
+        ntriples = b"".join(line + b"\n" for line in sorted(
+            line for s in nodes | named for line in _lines_of(data, spans, s)))
+        triples = ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES)
+        framed = _once({"@context": CONTEXT_IRI, **frame_country(country, triples, compactor)},
+                       set())
         _drop_back_links(framed)
-        yield (country.rstrip("/").rsplit("/", 1)[-1],
-               (json.dumps(framed, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode(),
-               ntriples)
+        yield country.rstrip("/").rsplit("/", 1)[-1], json_bytes(framed), ntriples
+
+
+def _frame_compactor(doc: dict[str, Any]) -> FrameCompactor:
+    """The compactor of the country documents: pyld's processor with the context processed
+    as framing processes the frame's (served by doc, offline)."""
+    processor = _Processor()
+    options = {"documentLoader": offline_loader(doc), "base": "", "processingMode": "json-ld-1.1"}
+    return FrameCompactor(processor, processor.process_context(
+        processor._get_initial_context(options), CONTEXT_IRI, options))
 
 
 def _lines_of(data: Part, spans: dict[bytes, tuple[int, int]], subject: bytes) -> list[bytes]:
