@@ -13,13 +13,11 @@ from pyld import jsonld
 
 from ccbkg.core.namespaces import BASE, CCB, OWL, PREFIXES, RDF, RDFS, XSD
 from ccbkg.core.termtext import curie
-from ccbkg.rdf.jsonld_frame import FrameCompactor, frame_country, json_bytes
+from ccbkg.rdf.jsonld_nodes import Compactor, frame_country, json_bytes, json_text, node_objects
 from ccbkg.rdf.serialize import Part, write
 
 CONTEXT_IRI = BASE + "context.jsonld"
 _TYPE = str(RDF.type)
-_STRING = str(XSD.string)
-_JSON = str(RDF.JSON)
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
 _SUBJECTS = 2_000  # subjects compacted at a time
 
@@ -98,12 +96,9 @@ class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
     def __init__(self) -> None:
         super().__init__()
         self._contexts: dict[int, tuple[object, str]] = {}  # id -> (context, its definitions)
-        self.active_context: Any = None  # the first active context it compacted with
 
     def _compact_iri(self, active_ctx: Any, iri: str, value: Any = None, vocab: bool = False,
                      base: Any = None, reverse: bool = False) -> Any:
-        if self.active_context is None:
-            self.active_context = active_ctx
         if value is not None:
             return super()._compact_iri(active_ctx, iri, value, vocab, base, reverse)
         known = self._contexts.get(id(active_ctx))
@@ -120,124 +115,6 @@ class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
             _compacted_iris[key] = super()._compact_iri(active_ctx, iri, value, vocab, base,
                                                         reverse)
         return _compacted_iris[key]
-
-
-class _NodeCompactor:
-    """Compacts the nodes of a graph without blank nodes as pyld compacts them with the context
-    (the node objects of "@graph", same JSON), without pyld's generic walk over every value.
-
-    For such a graph each subject is a flat node object: "@id", "@type" (the rdf:type values
-    that are IRIs) and a key per property; pyld chooses a property's key by the kind of value
-    (an IRI, and whether that IRI is itself a term; a datatype; a language; a plain string),
-    and writes a value by its key's "@type". Those choices are asked of pyld once per property
-    and kind of value (and each IRI's compact form once); the rules of pyld's value compaction
-    that apply to this context are `_value`'s. tests/test_jsonld.py holds the result to pyld's
-    own compaction."""
-
-    def __init__(self, doc: dict[str, Any]) -> None:
-        self._processor = _Processor()
-        self._processor.compact({"@id": BASE}, CONTEXT_IRI,
-                                {"documentLoader": offline_loader(doc), "skipExpansion": True})
-        self._context = self._processor.active_context
-        self._keys: dict[tuple[str, str], tuple[str, Any]] = {}
-        mappings = self._context["mappings"]
-        self._terms = {d["@id"] for d in mappings.values() if d}  # IRIs that are terms
-        self._prefixes = [(t, d["@id"]) for t, d in mappings.items()
-                          if d and d.get("_prefix") and d["@id"] and ":" not in t]
-
-    def usable(self) -> bool:
-        """Whether the context is one whose value compaction `_value` covers: no default
-        language or direction, no keyword aliases, no containers, nesting, scoped contexts or
-        language mappings."""
-        return not any(k in self._context for k in ("@language", "@direction")) and not any(
-            d is None or ":" in t or str(d.get("@id", "")).startswith("@") or any(
-                k in d for k in ("@container", "@nest", "@context", "@language", "@direction"))
-            for t, d in self._context["mappings"].items())
-
-    def of_subjects(self, lines: list[bytes], subjects: list[tuple[bytes, int, int]]
-                    ) -> list[dict[str, Any]] | None:
-        """The node objects of these subjects of sorted N-Triples lines (`_subjects`), in pyld's
-        order (by IRI); None when the context or a term is beyond what this compactor covers
-        (a blank node, an rdf:JSON literal)."""
-        if not self.usable():
-            return None
-        ordered = sorted(subjects, key=lambda s: s[0][1:-1])
-        return self._nodes(b"".join(line + b"\n" for _, first, end in ordered
-                                    for line in lines[first:end]))
-
-    def _nodes(self, ntriples: bytes) -> list[dict[str, Any]] | None:
-        found: list[dict[str, Any]] = []
-        current: ox.NamedNode | None = None
-        node: dict[str, Any] = {}
-        for t in ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES):
-            s, p, o = t.subject, t.predicate.value, t.object
-            if not isinstance(s, ox.NamedNode) or isinstance(o, ox.BlankNode) or (
-                    isinstance(o, ox.Literal) and o.datatype.value == _JSON):
-                return None
-            if s != current:
-                current, node = s, {"@id": self._iri(s.value, vocab=False, base="")}
-                found.append(node)
-            if p == _TYPE and isinstance(o, ox.NamedNode):
-                _add(node, "@type", self._iri(o.value, vocab=True))
-            else:
-                _add(node, *self._value(p, o))
-        return found
-
-    def _iri(self, iri: str, *, vocab: bool, base: str | None = None) -> Any:
-        """An IRI's compact form: a term's IRI (with vocab) and an IRI no prefix fits go to pyld
-        (remembered); else the shortest, then least, prefixed name, as pyld chooses it."""
-        if not (vocab and iri in self._terms):
-            best = None
-            for term, namespace in self._prefixes:
-                if iri.startswith(namespace) and iri != namespace:
-                    curie = term + ":" + iri[len(namespace):]
-                    if best is None or (len(curie), curie) < (len(best), best):
-                        best = curie
-            if best is not None:
-                return best
-        return self._processor._compact_iri(self._context, iri, vocab=vocab, base=base)
-
-    def _value(self, p: str, o: ox.NamedNode | ox.Literal) -> tuple[str, Any]:
-        """The key of a value of property p, and the value as pyld compacts it there."""
-        expanded: dict[str, str]
-        if isinstance(o, ox.NamedNode):
-            expanded = {"@id": o.value}
-            mapping = self._context["mappings"].get(self._iri(o.value, vocab=True)) or {}
-            kind = "@id term" if mapping.get("@id") == o.value else "@id"
-        elif o.language:
-            expanded = {"@value": o.value, "@language": o.language}
-            kind = "@language " + o.language
-        elif o.datatype.value == _STRING:
-            expanded, kind = {"@value": o.value}, "@null"
-        else:
-            expanded = {"@value": o.value, "@type": o.datatype.value}
-            kind = "@type " + o.datatype.value
-        known = self._keys.get((p, kind))
-        if known is None:
-            key = self._processor._compact_iri(self._context, p, value=expanded, vocab=True)
-            mapping = self._context["mappings"].get(key) or {}
-            known = self._keys[(p, kind)] = (key, mapping.get("@type"))
-        key, type_ = known
-        if "@id" in expanded:
-            short = self._iri(o.value, vocab=type_ == "@vocab", base="")
-            return key, short if type_ in ("@id", "@vocab") else {"@id": short}
-        if type_ != "@none" and (("@type" in expanded and expanded["@type"] == type_)
-                                 or len(expanded) == 1):
-            return key, o.value
-        if "@type" in expanded:
-            return key, {"@type": self._iri(expanded["@type"], vocab=True), "@value": o.value}
-        return key, {"@language": expanded["@language"], "@value": o.value}
-
-
-def _add(node: dict[str, Any], key: str, value: Any) -> None:
-    """Add a value under key as pyld does with compactArrays: one value alone, more in a list
-    in the order they come."""
-    if key not in node:
-        node[key] = value
-    elif isinstance(node[key], list):
-        node[key].append(value)
-    else:
-        node[key] = [node[key], value]
 
 
 def _compact(ntriples: bytes, doc: dict[str, Any]) -> dict[str, Any]:
@@ -260,8 +137,7 @@ def compacted_documents(ntriples: bytes, doc: dict[str, Any],
     each node goes to the document document(its IRI) names, and each document is written as
     `compacted` writes it alone (one node at the top, several in "@graph")."""
     lines = sorted(set(ntriples.splitlines()) - {b""})
-    nodes = None if any(b"_:" in line for line in lines) else \
-        _NodeCompactor(doc).of_subjects(lines, _subjects(lines))
+    nodes = _nodes_of(lines, _subjects(lines), _compactor(doc))
     if nodes is None:
         compact = _compact(ntriples, doc)
         nodes = compact.get("@graph", [{k: v for k, v in compact.items() if k != "@context"}])
@@ -296,20 +172,32 @@ def compacted_part(part: Part, doc: dict[str, Any], out: BinaryIO) -> None:
     head = json.dumps({"@context": CONTEXT_IRI}, indent=1)[:-2]
     out.write((head + ',\n "@graph": [').encode())
     separator = "\n  "
-    compactor = _NodeCompactor(doc)
+    compactor = _compactor(doc)
     for start in range(0, len(subjects), _SUBJECTS):
-        nodes = compactor.of_subjects(part.lines, subjects[start:start + _SUBJECTS])
+        nodes = _nodes_of(part.lines, subjects[start:start + _SUBJECTS], compactor)
         if nodes is None:
             batch = b"".join(line + b"\n" for _, first, end in subjects[start:start + _SUBJECTS]
                              for line in part.lines[first:end])
             found = _compact(batch, doc)
             found.pop("@context")
             nodes = found.get("@graph", [found])  # a single node is not wrapped in "@graph"
-        for node in nodes:  # JSON escapes the newlines of strings
-            out.write((separator + json.dumps(node, indent=1, sort_keys=True,
-                                              ensure_ascii=False).replace("\n", "\n  ")).encode())
+        for node in nodes:
+            out.write((separator + json_text(node, "  ")).encode())
             separator = ",\n  "
     out.write(b"\n ]\n}\n")
+
+
+def _nodes_of(lines: list[bytes], subjects: list[tuple[bytes, int, int]],
+              compactor: Compactor | None) -> list[dict[str, Any]] | None:
+    """The flat node objects of these subjects of sorted N-Triples lines (`_subjects`), in
+    pyld's order (by IRI), built by the compactor; None when there is none for the context or
+    a term is beyond it (a blank node, an rdf:JSON literal): pyld compacts those."""
+    if compactor is None:
+        return None
+    ordered = sorted(subjects, key=lambda s: s[0][1:-1])
+    return node_objects(ox.parse(b"".join(line + b"\n" for _, first, end in ordered
+                                          for line in lines[first:end]),
+                                 format=ox.RdfFormat.N_TRIPLES), compactor)
 
 
 def _subjects(lines: list[bytes]) -> list[tuple[bytes, int, int]]:
@@ -336,7 +224,9 @@ def country_documents(data: Part, doc: dict[str, Any]) -> Iterator[tuple[str, by
     the data's sorted N-Triples lines (each subject's lines are adjacent), not in a store, and
     written as they are (the data has no blank nodes; the framing refuses them).
     """
-    compactor = _frame_compactor(doc)
+    compactor = _compactor(doc)
+    if compactor is None:
+        raise ValueError("the context has terms the country documents' framing does not follow")
     spans = {s: (first, end) for s, first, end in _subjects(data.lines)}
     typed = f" <{RDF.type}> <{CCB}Country> .".encode()
     countries = {line[:-len(typed)] for line in data.lines
@@ -360,13 +250,16 @@ def country_documents(data: Part, doc: dict[str, Any]) -> Iterator[tuple[str, by
         yield country.rstrip("/").rsplit("/", 1)[-1], json_bytes(framed), ntriples
 
 
-def _frame_compactor(doc: dict[str, Any]) -> FrameCompactor:
-    """The compactor of the country documents: pyld's processor with the context processed
-    as framing processes the frame's (served by doc, offline)."""
+def _compactor(doc: dict[str, Any]) -> Compactor | None:
+    """The node compactor of the context (served by doc, offline; processed as pyld processes
+    it), or None for a context it does not follow (then pyld compacts everything)."""
     processor = _Processor()
     options = {"documentLoader": offline_loader(doc), "base": "", "processingMode": "json-ld-1.1"}
-    return FrameCompactor(processor, processor.process_context(
-        processor._get_initial_context(options), CONTEXT_IRI, options))
+    try:
+        return Compactor(processor, processor.process_context(
+            processor._get_initial_context(options), CONTEXT_IRI, options))
+    except ValueError:
+        return None
 
 
 def _lines_of(data: Part, spans: dict[bytes, tuple[int, int]], subject: bytes) -> list[bytes]:

@@ -1,8 +1,9 @@
-"""A country's framed JSON-LD document built directly from its triples: the tree pyld's framing
-(embed "@once", the frame `country_documents` gives it) and its compaction make, node by node,
-with pyld asked only for each decision that depends on the context (which key a property takes
-for a kind of value, how a literal or a reference is written under a key, an IRI's compact
-form), each once."""
+"""JSON-LD node objects built directly from triples, as pyld would compact (and, for a
+country's document, frame) them with the release's context: the flat node objects of a graph
+without blank nodes, and a country's framed tree (embed "@once", the frame `country_documents`
+gives it). pyld is asked only for each decision that depends on the context (which key a
+property takes for a kind of value, how a literal or a reference is written under a key, an
+IRI's compact form), each once; tests/test_jsonld.py holds the results to pyld's own."""
 
 from __future__ import annotations
 
@@ -19,12 +20,13 @@ from ccbkg.core.namespaces import RDF, XSD
 
 _TYPE = str(RDF.type)
 _STRING = str(XSD.string)
+_JSON = str(RDF.JSON)
 _SAMPLE = "\x00"  # stands for a literal's lexical form while pyld compacts a literal's kind
 _IRIS = 100_000  # compact IRIs remembered (across documents) before starting afresh
 Object = ox.NamedNode | ox.Literal
 
 
-class FrameCompactor:
+class Compactor:
     """The decisions of a context's compaction, each asked of pyld once (processor is pyld's,
     active_ctx the processed context); a context with terms this compactor does not follow
     (containers, scoped contexts, reverse or nested terms) is refused."""
@@ -33,7 +35,7 @@ class FrameCompactor:
         for term, definition in active_ctx["mappings"].items():
             if definition and (definition.get("reverse") or {"@container", "@context", "@nest",
                                                              "@index"} & definition.keys()):
-                raise ValueError(f"the country documents' framing does not handle term {term}")
+                raise ValueError(f"the node compaction does not handle term {term}")
         self._processor = processor
         self._ctx = active_ctx
         self._inverse = processor._get_inverse_context(active_ctx)
@@ -136,7 +138,31 @@ class FrameCompactor:
         return found
 
 
-def frame_country(country: str, triples: Iterable[ox.Quad], compactor: FrameCompactor
+def node_objects(triples: Iterable[ox.Quad], compactor: Compactor
+                 ) -> list[dict[str, Any]] | None:
+    """The flat node objects of triples grouped by subject (in the order of the subjects), as
+    pyld compacts a graph without blank nodes; None when a term is beyond what this covers (a
+    blank node, a triple term, an rdf:JSON literal, which pyld parses)."""
+    found: list[dict[str, Any]] = []
+    current: ox.NamedNode | None = None
+    node: dict[str, Any] = {}
+    for q in triples:
+        term, prop, value = q.subject, q.predicate.value, q.object
+        if not isinstance(term, ox.NamedNode) or not isinstance(value, Object) or (
+                isinstance(value, ox.Literal) and value.datatype.value == _JSON):
+            return None
+        if term != current:
+            current, node = term, {compactor.id: compactor.iri(term.value, False)}
+            found.append(node)
+        if prop == _TYPE and isinstance(value, ox.NamedNode):
+            _add(node, compactor.type, compactor.iri(value.value, True))
+        else:
+            key, compacted, _ = compactor.value(prop, value)
+            _add(node, key, compacted)
+    return found
+
+
+def frame_country(country: str, triples: Iterable[ox.Quad], compactor: Compactor
                   ) -> dict[str, Any]:
     """The compacted framed document of a country (without "@context") from the triples of its
     document (in N-Triples order, no blank node): the country at the top, under "@reverse" each
@@ -211,10 +237,15 @@ def _expanded(value: ox.Literal) -> dict[str, str]:
 def json_bytes(value: Any) -> bytes:
     """value as `json.dumps(value, indent=1, sort_keys=True, ensure_ascii=False)` writes it,
     and a newline, in a third of the time (json's indented encoder is pure Python)."""
+    return (json_text(value) + "\n").encode()
+
+
+def json_text(value: Any, indent: str = "") -> str:
+    """value as `json.dumps(value, indent=1, sort_keys=True, ensure_ascii=False)` writes it,
+    with indent before each line after the first (a value nested that deep)."""
     out: list[str] = []
-    _json(value, out, "")
-    out.append("\n")
-    return "".join(out).encode()
+    _json(value, out, indent)
+    return "".join(out)
 
 
 def _json(value: Any, out: list[str], indent: str) -> None:
