@@ -7,7 +7,7 @@ import random
 import pyoxigraph as ox
 import pytest
 
-from ccbkg.core.namespaces import GRAPH, PREFIXES
+from ccbkg.core.namespaces import GRAPH, PREFIXES, RDFS
 from ccbkg.project.layout import Project, Role
 from ccbkg.project.load import load
 from ccbkg.rdf.serialize import Part, merged, write
@@ -81,6 +81,23 @@ def test_the_trig_is_what_pyoxigraph_writes_for_the_same_quads(release_parts: li
     assert write(release_parts, "trig") == ox.serialize(quads, format=ox.RdfFormat.TRIG,
                                                         prefixes=PREFIXES)
     assert write(release_parts, "nq") == ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
+
+
+def test_the_trig_of_awkward_literals_and_a_default_graph_is_pyoxigraph_s() -> None:
+    """Line breaks of every kind in literals (the TriG blocks are indented a chunk at a time,
+    trusting pyoxigraph to escape them), a long graph, and the default graph (not indented)."""
+    s, p = ox.NamedNode("https://w3id.org/ccbkg/id/x"), ox.NamedNode(str(RDFS.label))
+    texts = ["a\nb", "c\r\nd", "e\rf", "g\u2028h\u0085i\x0bj\x0ck", "\"\"\"", "x" * 70_000]
+    named = Part.of(str(GRAPH["data/x"]), [ox.Triple(s, p, ox.Literal(t)) for t in texts] + [
+        ox.Triple(ox.NamedNode(f"https://w3id.org/ccbkg/id/n{i}"), p, ox.Literal(str(i)))
+        for i in range(5_000)])
+    default = Part.of("", [ox.Triple(s, p, ox.Literal("in the default graph\n"))])
+    quads = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph())
+             for t in default.triples()] + [ox.Quad(t.subject, t.predicate, t.object,
+                                                    ox.NamedNode(named.graph))
+                                            for t in named.triples()]
+    assert write([default, named], "trig") == ox.serialize(quads, format=ox.RdfFormat.TRIG,
+                                                           prefixes=PREFIXES)
 
 
 def test_every_format_of_the_release_holds_the_same_dataset(release_parts: list[Part]):

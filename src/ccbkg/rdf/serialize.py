@@ -270,7 +270,8 @@ def _trig(parts: Sequence[Part], out: BinaryIO) -> None:
 class _Block:
     """A file-like sink that writes a graph's Turtle, as pyoxigraph gives it, as a TriG block:
     its @prefix lines only if header, then the rest in `<graph> {` and `}`, each line indented
-    by a tab (lines split as bytes.splitlines does)."""
+    by a tab. pyoxigraph ends lines with "\n" alone (a line break in a literal is escaped), so
+    after the prefixes the body is indented a chunk at a time."""
 
     def __init__(self, out: BinaryIO, graph: str, header: bool) -> None:
         self.out = out
@@ -278,21 +279,41 @@ class _Block:
         self.header = header
         self.in_prefixes = True
         self.pending = b""
+        self.line_start = True  # the next byte written starts a line
 
     def write(self, data: bytes) -> int:
-        lines = (self.pending + bytes(data)).splitlines(keepends=True)
-        self.pending = lines.pop() if lines and not lines[-1].endswith(b"\n") else b""
-        for line in lines:
-            self._line(line)
+        chunk = self.pending + bytes(data)
+        self.pending = b""
+        while self.in_prefixes and chunk:
+            end = chunk.find(b"\n")
+            if end < 0:
+                self.pending = chunk
+                return len(data)
+            if not chunk.startswith(b"@prefix "):
+                self._open()
+                break
+            if self.header:
+                self.out.write(chunk[:end + 1])
+            chunk = chunk[end + 1:]
+        if chunk:
+            if self.graph:
+                chunk = (b"\t" if self.line_start else b"") + \
+                    chunk[:-1].replace(b"\n", b"\n\t") + chunk[-1:]
+            self.out.write(chunk)
+            self.line_start = chunk.endswith(b"\n")
         return len(data)
 
     def flush(self) -> None:
-        """Lines are written as they end."""
+        """Everything is written as it comes, but a line among the prefixes, until it ends."""
 
     def close(self) -> None:
-        """Write the last line and end the block."""
-        if self.pending:
-            self._line(self.pending)
+        """Write what is left and end the block."""
+        if self.pending:  # a last line without its line break, still among the prefixes
+            if not self.pending.startswith(b"@prefix "):
+                self._open()
+                self.write(b"")
+            elif self.header:
+                self.out.write(self.pending)
         if self.in_prefixes:
             self._open()
         if self.graph:
@@ -303,11 +324,3 @@ class _Block:
         if self.graph:
             self.out.write(f"<{self.graph}> {{\n".encode())
 
-    def _line(self, line: bytes) -> None:
-        if self.in_prefixes and line.startswith(b"@prefix "):
-            if self.header:
-                self.out.write(line)
-            return
-        if self.in_prefixes:
-            self._open()
-        self.out.write(b"\t" + line if self.graph else line)
