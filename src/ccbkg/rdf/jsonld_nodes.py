@@ -39,13 +39,14 @@ class Compactor:
         self._processor = processor
         self._ctx = active_ctx
         self._inverse = processor._get_inverse_context(active_ctx)
-        self._prefixes: dict[str, Any] = {}  # a trie of the terms' IRIs: char -> ..., "" -> terms
-        for term, definition in active_ctx["mappings"].items():
-            if ":" not in term and definition and definition["@id"]:
-                trie = self._prefixes
-                for char in definition["@id"]:
-                    trie = trie.setdefault(char, {})
-                trie.setdefault("", []).append((term, definition))
+        # The terms that can start a compact IRI: prefix terms, and a term that starts a term
+        # with a colon (pyld also takes term:rest when that is a term defined as the IRI).
+        mappings = active_ctx["mappings"]
+        heads = {key.split(":", 1)[0] for key in mappings if ":" in key}
+        self._prefixes = [(definition["@id"], term, definition)
+                          for term, definition in mappings.items()
+                          if ":" not in term and definition and definition["@id"]
+                          and (definition["_prefix"] or term in heads)]
         self.id, self.type, self.reverse, self._value = (
             processor._compact_iri(active_ctx, k) for k in ("@id", "@type", "@reverse", "@value"))
         self._iris: dict[tuple[str, bool], str] = {}
@@ -75,17 +76,13 @@ class Compactor:
         None when there is none."""
         mappings = self._ctx["mappings"]
         best: str | None = None
-        trie: dict[str, Any] | None = self._prefixes
-        for length, char in enumerate(iri):
-            if trie is None:
-                break
-            for term, definition in trie.get("", ()):
-                curie = f"{term}:{iri[length:]}"
+        for namespace, term, definition in self._prefixes:
+            if len(namespace) < len(iri) and iri.startswith(namespace):
+                curie = f"{term}:{iri[len(namespace):]}"
                 if ((definition["_prefix"] and curie not in mappings)
                         or (mappings.get(curie) or {}).get("@id") == iri) \
                         and (best is None or (len(curie), curie) < (len(best), best)):
                     best = curie
-            trie = trie.get(char)
         return best
 
     def value(self, prop: str, value: Object) -> tuple[str, Any, str | None]:
