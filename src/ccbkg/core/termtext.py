@@ -39,6 +39,8 @@ def curies_in(text: str, iris: Iterable[str]) -> str:
     "(https://w3id.org/ccbkg/id/country/ALBANIA)" -> "(id:country/ALBANIA)"). An IRI is
     replaced only where it ends, never as the start of a longer IRI."""
     for iri in sorted(set(iris), key=len, reverse=True):
+        if iri not in text:  # the pattern is compiled only for an IRI the text holds
+            continue
         short = curie(iri)
         if short != iri:
             text = re.sub(rf"<{re.escape(iri)}>|{re.escape(iri)}(?![\w#/%~-]|[.:;?!]\w)",
