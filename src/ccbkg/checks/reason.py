@@ -9,8 +9,8 @@ with itself (not OWL 2 DL); it sees the same meaning as a subclass of owl:Nothin
 HermiT's verdict (consistent or not, the unsatisfiable classes) depends only on the triples it
 is given, so `ccbkg check` and `ccbkg build` keep it in the cache's `reasoner` folder
 (ccbkg.core.cache), named by the digest of the project files those triples are read from (the
-path, role and bytes of each) and of the versions of ccbkg and owlready2 (which ships HermiT);
-the same files again are not reasoned over twice. The report is the same either way.
+path, role, syntax and bytes of each) and of the versions of ccbkg and owlready2 (which ships
+HermiT); the same files again are not reasoned over twice. The report is the same either way.
 """
 
 from __future__ import annotations
@@ -147,8 +147,8 @@ class Verdict:
 def reason(loaded: LoadedProject, *, keep: bool = False) -> StageResult:
     """Check that ontology + vocabularies + data are consistent and every class satisfiable.
 
-    keep: read HermiT's verdict from the cache when it holds one for the same triples, and
-    keep a new one there (`ccbkg check` and `build` do, unless --no-cache)."""
+    keep: read HermiT's verdict from the cache when it holds one for the same files, and keep
+    a new one there (`ccbkg check` and `build` do, unless --no-cache)."""
     result = StageResult(STAGE)
     choice = choose_java()
     java = choice.java
