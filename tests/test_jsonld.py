@@ -386,19 +386,15 @@ def test_country_documents_are_framed_as_pyld_frames_them_in_corner_cases(
 def test_compact_iris_are_pyld_s_with_prefix_terms_of_every_kind() -> None:
     """The compactor's compact IRIs against pyld's, on a context with nested namespaces, a term
     with a colon, a term that is not a prefix, and @prefix true and false."""
-    from ccbkg.rdf.jsonld_nodes import Compactor
-
     doc = {"@context": {
         "ex": "http://example.org/", "exa": "http://example.org/a/",
         "ex:special": "http://example.org/special", "name": "http://example.org/name",
         "weird": "http://example.org/w", "w": "http://example.org/w#",
         "long": {"@id": "http://example.org/lo", "@prefix": True},
         "nop": {"@id": "http://example.org/n/", "@prefix": False}}}
-    processor = ccbkg_jsonld._Processor()
-    options = {"documentLoader": offline_loader(doc), "base": "", "processingMode": "json-ld-1.1"}
-    active = processor.process_context(processor._get_initial_context(options), CONTEXT_IRI,
-                                       options)
-    compactor = Compactor(processor, active)
+    compactor = ccbkg_jsonld._compactor(doc)
+    assert compactor is not None
+    active = compactor._ctx
     for rest in ("a/b", "special", "name", "w#x", "wx", "long", "lox", "", "n/x"):
         for vocab in (False, True):
             iri = "http://example.org/" + rest

@@ -63,7 +63,7 @@ def lint(loaded: LoadedProject, engine: str = "fast") -> StageResult:
 
 
 def _triples(loaded: LoadedProject) -> list[ox.Quad]:
-    return [q for f in loaded.of(*LINTED) for q in f.quads]
+    return list(loaded.triples(*LINTED))
 
 
 def _run_check(store: ox.Store, check: LoadedQuery, loaded: LoadedProject) -> list[Finding]:

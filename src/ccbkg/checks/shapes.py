@@ -60,8 +60,7 @@ def run_engine(
     if engine == "fast":
         shapes_graph = loaded.graph(shapes)
         try:
-            run = fastshacl.validate((q for f in loaded.of(*data) for q in f.quads),
-                                     shapes_graph)
+            run = fastshacl.validate(loaded.triples(*data), shapes_graph)
         except fastshacl.Unsupported as exc:
             declined = f"the fast engine declined ({exc}); "
         else:

@@ -243,6 +243,11 @@ class LoadedProject:
         """The loaded files with any of the given roles."""
         return [f for f in self.files if f.file.role in roles]
 
+    def triples(self, *roles: Role) -> Iterator[ox.Quad]:
+        """The triples of the given roles as parsed (in the default graph), file by file."""
+        for f in self.of(*roles):
+            yield from f.quads
+
     def quads(self, *roles: Role) -> list[ox.Quad]:
         """The triples of the given roles, each in its file's named graph."""
         out: list[ox.Quad] = []

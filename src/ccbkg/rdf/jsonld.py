@@ -137,7 +137,7 @@ def compacted_documents(ntriples: bytes, doc: dict[str, Any],
     each node goes to the document document(its IRI) names, and each document is written as
     `compacted` writes it alone (one node at the top, several in "@graph")."""
     lines = sorted(set(ntriples.splitlines()) - {b""})
-    nodes = _nodes_of(lines, _subjects(lines), _compactor(doc))
+    nodes = _nodes_of(lines, sorted(_subjects(lines), key=_by_iri), _compactor(doc))
     if nodes is None:
         compact = _compact(ntriples, doc)
         nodes = compact.get("@graph", [{k: v for k, v in compact.items() if k != "@context"}])
@@ -168,7 +168,7 @@ def compacted_part(part: Part, doc: dict[str, Any], out: BinaryIO) -> None:
     if len(subjects) < 2 or any(b"_:" in line for line in part.lines):
         out.write(compacted(write([part], "nt"), doc))
         return
-    subjects.sort(key=lambda s: s[0][1:-1])  # pyld lists the nodes by their IRI
+    subjects.sort(key=_by_iri)
     head = json.dumps({"@context": CONTEXT_IRI}, indent=1)[:-2]
     out.write((head + ',\n "@graph": [').encode())
     separator = "\n  "
@@ -189,15 +189,20 @@ def compacted_part(part: Part, doc: dict[str, Any], out: BinaryIO) -> None:
 
 def _nodes_of(lines: list[bytes], subjects: list[tuple[bytes, int, int]],
               compactor: Compactor | None) -> list[dict[str, Any]] | None:
-    """The flat node objects of these subjects of sorted N-Triples lines (`_subjects`), in
-    pyld's order (by IRI), built by the compactor; None when there is none for the context or
-    a term is beyond it (a blank node, an rdf:JSON literal): pyld compacts those."""
+    """The flat node objects of these subjects of sorted N-Triples lines (`_subjects`, in
+    pyld's order: `_by_iri`), built by the compactor; None when there is none for the context
+    or a term is beyond it (a blank node, an rdf:JSON literal): pyld compacts those."""
     if compactor is None:
         return None
-    ordered = sorted(subjects, key=lambda s: s[0][1:-1])
-    return node_objects(ox.parse(b"".join(line + b"\n" for _, first, end in ordered
+    return node_objects(ox.parse(b"".join(line + b"\n" for _, first, end in subjects
                                           for line in lines[first:end]),
                                  format=ox.RdfFormat.N_TRIPLES), compactor)
+
+
+def _by_iri(subject: tuple[bytes, int, int]) -> bytes:
+    """The order pyld lists nodes in: by IRI (a subject's bytes without its angle brackets;
+    the lines sort "<a/b>" before "<a>")."""
+    return subject[0][1:-1]
 
 
 def _subjects(lines: list[bytes]) -> list[tuple[bytes, int, int]]:

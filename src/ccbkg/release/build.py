@@ -94,7 +94,7 @@ def _artefacts(loaded: LoadedProject, report: CheckReport, shacl_report: Graph |
     parts = {f.file.path: Part.of(f.file.graph_iri, released(f.file.graph_iri, f.quads))
              for f in loaded.of(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)}
     inferred = Part.of(INFERRED_GRAPH, entailed(loaded.quads(Role.ONTOLOGY, Role.VOCAB),
-                                                (q for f in loaded.of(Role.DATA) for q in f.quads)))
+                                                loaded.triples(Role.DATA)))
     files.lap("canonical order (every graph)")
     shipped = context(ontology, (t for p in (*parts.values(), inferred) for t in p.triples()))
     for f in loaded.of(Role.ONTOLOGY):

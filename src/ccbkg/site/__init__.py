@@ -103,8 +103,8 @@ def write_site(loaded: LoadedProject, out: Path, release: Release,
 def build_site(loaded: LoadedProject, release: Release,
                artefacts: Mapping[str, bytes]) -> dict[str, bytes]:
     """Every file of the site, by path relative to the site folder."""
-    view = View(q for f in loaded.of(Role.ONTOLOGY, Role.VOCAB, Role.DATA) for q in f.quads)
-    shapes = View(q for f in loaded.of(Role.SHAPES) for q in f.quads)
+    view = View(loaded.triples(Role.ONTOLOGY, Role.VOCAB, Role.DATA))
+    shapes = View(loaded.triples(Role.SHAPES))
     pages = {split_fragment(str(n))[0] for n in view.data_nodes}
     linker = Linker(pages, anchored_terms(view), shape_iris(shapes))
     site = Site(view, shapes, linker, release, [],
@@ -182,7 +182,7 @@ def build_site(loaded: LoadedProject, release: Release,
     shipped = json.loads(artefacts["context.jsonld"]) if "context.jsonld" in artefacts else \
         jsonld_context(loaded.quads(Role.ONTOLOGY),
                        loaded.quads(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA))
-    described = descriptions_by_page((q for f in loaded.of(Role.DATA) for q in f.quads), pages)
+    described = descriptions_by_page(loaded.triples(Role.DATA), pages)
     out.update(_in_processes(_Work(site, frame, extra, static, jobs, described, shipped)))
     return out
 
