@@ -28,7 +28,10 @@ static: $(STAMP)
 # --durations: the slowest tests are printed at the end of every run (docs/testing.md).
 # -n auto --dist loadfile: one worker per core (pytest-xdist), each test file on one worker, so a
 # file's servers start once.
-PYTEST := $(BIN)/pytest -n auto --dist loadfile --durations=15
+# env -u PYTHONDONTWRITEBYTECODE: an environment that turns bytecode caching off (some CI images
+# do) would make every worker and every fresh interpreter compile the tests (pytest's assertion
+# rewriting) and ccbkg again; the caches go to __pycache__ folders git ignores.
+PYTEST := env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -n auto --dist loadfile --durations=15
 
 # Wheels of the dependencies (the `java` extra and the build backend included) for the tests that
 # pip-install ccbkg into a new virtual environment with no network (docs/testing.md). Fetched

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import pyshacl_reports
 from tests.rdflib_queries import compiled_once
 from tests.warm_cli import WarmCli
 
@@ -31,6 +32,13 @@ SLOW_FIXTURES = frozenset({
     ("tests.test_site", "visits"), ("tests.test_store_settings", "no_union"),
     ("tests.test_store_matrix", "tdb2_endpoint"),
 })
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """pyshacl's reports are kept in pytest's cache folder (tests/pyshacl_reports.py)."""
+    cache = getattr(config, "cache", None)  # None with -p no:cacheprovider
+    if cache is not None:
+        pyshacl_reports.FOLDER = cache.mkdir("ccbkg-pyshacl")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -21,7 +21,6 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from pyshacl import validate as pyshacl_validate
 from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import RDF, SH, NamespaceManager
 from rdflib.term import Node
@@ -37,9 +36,11 @@ from ccbkg.core.terms import rdflib_graph, to_oxigraph
 from ccbkg.project.layout import Project, Role
 from ccbkg.project.load import load
 from ccbkg.rdf.serialize import to_bytes
+from tests import pyshacl_reports
 from tests.conftest import REPO
 from tests.conftest import W3C as W3C_SUITES
 from tests.mutation import KINDS, mutants, rules, scheme_members
+from tests.pyshacl_reports import canonical
 
 # pyshacl runs in-process on every fixture: rdflib compiles each SPARQL text once.
 pytestmark = pytest.mark.usefixtures("compiled_sparql")
@@ -79,17 +80,19 @@ def result_keys(report: Graph) -> Counter[tuple[object, ...]]:
 
 
 def same_as_pyshacl(quads: list[ox.Quad], shapes: Graph) -> int:
-    """Assert both engines give the same report for the triples; returns the result count."""
-    conforms, report, _ = pyshacl_validate(
-        rdflib_graph(quads), shacl_graph=shapes, inference="none", advanced=True,
-        allow_warnings=True, abort_on_first=False, meta_shacl=False, do_owl_imports=False)
-    assert isinstance(report, Graph)
-    fast = fastshacl.validate(quads, shapes)
-    expected, actual = result_keys(report), result_keys(fast.report)
+    """Assert both engines give the same report for the triples (with canonical blank node
+    labels, so that pyshacl's report can be kept: tests/pyshacl_reports.py); returns the
+    result count."""
+    data, shapes_graph = canonical(quads), canonical(shapes)
+    reference = pyshacl_reports.validate(
+        data, shapes_graph, inference="none", advanced=True, allow_warnings=True,
+        abort_on_first=False, meta_shacl=False, do_owl_imports=False)
+    fast = fastshacl.validate(data.quads, shapes_graph.graph)
+    expected, actual = result_keys(reference.graph), result_keys(fast.report)
     missing, extra = expected - actual, actual - expected
     assert not missing and not extra, (
         f"only pyshacl: {list(missing.elements())[:3]}; only fast: {list(extra.elements())[:3]}")
-    assert fast.conforms == conforms
+    assert fast.conforms == reference.conforms
     return sum(expected.values())
 
 
@@ -209,6 +212,40 @@ def test_patterns_rewritten_for_sparql_match_where_python_does() -> None:
         assert got == {t for t in PATTERN_SAMPLES if re.search(pattern, t)}, pattern
     for pattern in UNTRANSLATED:
         assert translate(pattern) is None, pattern
+
+
+def test_a_kept_pyshacl_report_is_the_one_pyshacl_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """tests/pyshacl_reports.py: the report read back names the same results (blank focus
+    nodes, anonymous shapes and their paths included) as pyshacl's own; changed data or
+    options are not answered from it."""
+    monkeypatch.setattr(pyshacl_reports, "FOLDER", tmp_path)
+    shapes = canonical(Graph().parse(data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+        ex:S a sh:NodeShape ; sh:targetSubjectsOf ex:p ;
+            sh:property [ sh:path [ sh:inversePath ex:q ] ; sh:minCount 1 ;
+                          sh:message "needs an ex:q pointing at it"@en ] .
+    """, format="turtle"))
+    data = canonical(ox.parse(b"""
+        @prefix ex: <http://example.org/> .
+        [] ex:p "unnamed" . ex:a ex:p "named" . ex:b ex:q ex:a .
+    """, format=ox.RdfFormat.TURTLE))
+    options = {"inference": "none", "advanced": True}
+    computed = pyshacl_reports.validate(data, shapes, **options)
+    keys = result_keys(computed.graph)
+    assert sum(keys.values()) == 1 and next(iter(keys))[0].startswith("_:c14n")
+
+    def refuse(*_args: object, **_kw: object) -> None:
+        raise AssertionError("pyshacl ran although its report was kept")
+    monkeypatch.setattr(pyshacl_reports.pyshacl, "validate", refuse)
+    kept = pyshacl_reports.validate(data, shapes, **options)
+    assert result_keys(kept.graph) == keys
+    assert (kept.conforms, kept.text) == (computed.conforms, computed.text)
+    with pytest.raises(AssertionError, match="although its report was kept"):
+        pyshacl_reports.validate(canonical(data.quads[1:]), shapes, **options)
+    with pytest.raises(AssertionError, match="although its report was kept"):
+        pyshacl_reports.validate(data, shapes, **{**options, "advanced": False})
 
 
 def test_the_report_is_the_same_bytes_run_after_run() -> None:

@@ -29,7 +29,6 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 import pyoxigraph
-import pyshacl
 import pytest
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SH
@@ -37,7 +36,9 @@ from rdflib.term import Node
 
 from ccbkg.checks import fastshacl
 from ccbkg.checks import vocabulary_typos as vocabterms
+from tests import pyshacl_reports
 from tests.conftest import assert_no_traceback, run_cli
+from tests.pyshacl_reports import Canonical, canonical
 from tests.test_fastshacl import result_keys
 
 # pyshacl runs in-process on every fixture: rdflib compiles each SPARQL text once.
@@ -92,8 +93,12 @@ def short(node: Node) -> str:
 
 
 @lru_cache(maxsize=1)
+def canonical_lint_shapes() -> Canonical:
+    return canonical(Graph().parse(LINT_SHAPES_FILE, format="turtle"))
+
+
 def lint_shapes() -> Graph:
-    return Graph().parse(LINT_SHAPES_FILE, format="turtle")
+    return canonical_lint_shapes().graph
 
 
 @lru_cache(maxsize=1)
@@ -131,22 +136,21 @@ def fixture_header(path: Path) -> tuple[str, list[str]]:
 
 
 @cache
+def fixture(path: Path) -> Canonical:
+    """A fixture as rdflib reads it, with canonical blank node labels (both engines get it)."""
+    return canonical(Graph().parse(path, format="turtle"))
+
+
 def data_graph(path: Path) -> Graph:
-    return Graph().parse(path, format="turtle")
+    return fixture(path).graph
 
 
 @cache
 def pyshacl_report(path: Path) -> Graph:
-    """The report of the lint shapes on a fixture, by pyshacl (the reference engine)."""
-    _conforms, report, _text = pyshacl.validate(
-        data_graph(path),
-        shacl_graph=lint_shapes(),
-        inference="none",
-        advanced=True,
-        allow_warnings=True,
-    )
-    assert isinstance(report, Graph)
-    return report
+    """The report of the lint shapes on a fixture, by pyshacl (the reference engine; kept
+    between runs, tests/pyshacl_reports.py)."""
+    return pyshacl_reports.validate(fixture(path), canonical_lint_shapes(), inference="none",
+                                    advanced=True, allow_warnings=True).graph
 
 
 @cache
@@ -318,15 +322,11 @@ def test_lint_shapes_file_passes_its_own_lint():
     assert g.value(LINT_ONTOLOGY, OWL.versionIRI) == URIRef(
         "https://w3id.org/ccbkg/shapes/lint/0.1.0"
     )
-    conforms, _report, text = pyshacl.validate(
-        Graph().parse(LINT_SHAPES_FILE, format="turtle").parse(ROOT / "ontology" / "ccb.ttl"),
-        shacl_graph=g,
-        inference="none",
-        advanced=True,
-        allow_warnings=True,
-    )
+    data = Graph().parse(LINT_SHAPES_FILE, format="turtle").parse(ROOT / "ontology" / "ccb.ttl")
+    report = pyshacl_reports.validate(canonical(data), canonical_lint_shapes(),
+                                      inference="none", advanced=True, allow_warnings=True)
     assert LINT_ONTOLOGY in focus_nodes(LINT.OntologyHeaderShape, g)
-    assert conforms, text
+    assert report.conforms, report.text
 
 
 # --------------------------------------------------------------------------- shape fixtures
@@ -497,8 +497,7 @@ def test_fixture_trips_only_its_own_rule(path: Path):
 @pytest.mark.parametrize("path", ALL_FIXTURE_FILES, ids=_ids(ALL_FIXTURE_FILES))
 def test_fast_engine_gives_the_same_report_as_pyshacl(path: Path):
     """`ccbkg check` lints with the fast engine: on every fixture it must agree with pyshacl."""
-    quads = list(pyoxigraph.parse(path=str(path), format=pyoxigraph.RdfFormat.TURTLE))
-    fast = fastshacl.validate(quads, lint_shapes())
+    fast = fastshacl.validate(fixture(path).quads, lint_shapes())
     expected, actual = _unlabelled(result_keys(pyshacl_report(path))), _unlabelled(
         result_keys(fast.report))
     assert expected == actual, (f"only pyshacl: {list((expected - actual).elements())[:3]}; "
