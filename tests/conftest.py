@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -35,7 +36,11 @@ SLOW_FIXTURES = frozenset({
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """pyshacl's reports are kept in pytest's cache folder (tests/pyshacl_reports.py)."""
+    """pyshacl's reports are kept in pytest's cache folder (tests/pyshacl_reports.py). A run
+    started with Ctrl-C ignored (a background job of a shell without job control) would pass
+    that on to the CLIs the tests interrupt; they get Ctrl-C as from a terminal."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     cache = getattr(config, "cache", None)  # None with -p no:cacheprovider
     if cache is not None:
         pyshacl_reports.FOLDER = cache.mkdir("ccbkg-pyshacl")
