@@ -27,6 +27,7 @@ import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -166,6 +167,13 @@ class _Parser(HTMLParser):
 
 
 def parse(path: Path) -> Parsed:
+    """The page parsed (once while the file stays the same: many nodes share a page)."""
+    stat = path.stat()
+    return _parsed(path, stat.st_mtime_ns, stat.st_size)
+
+
+@cache
+def _parsed(path: Path, _mtime: int, _size: int) -> Parsed:
     parser = _Parser()
     parser.feed(path.read_text(encoding="utf-8"))
     return parser.out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pyparsing import ParseBaseException
 
@@ -26,6 +27,28 @@ def analyse(text: str, name: str = "the query") -> Analysis:
 
     name (a file, or `--sparql`) starts any syntax error message.
     """
+    try:
+        return Analysis(_form(text))
+    except _NotSparql as error:
+        query_error = error.query_error
+        if isinstance(query_error, ParseBaseException):
+            raise CcbkgError(f"{name}:{query_error.lineno}:{query_error.col}: SPARQL syntax "
+                             f"error: {query_error.msg}") from None
+        raise CcbkgError(f"{name}: SPARQL syntax error: {query_error}") from None
+
+
+class _NotSparql(Exception):
+    """The text parses neither as a query nor as an update."""
+
+    def __init__(self, query_error: Exception) -> None:
+        super().__init__(str(query_error))
+        self.query_error = query_error
+
+
+@lru_cache(maxsize=256)
+def _form(text: str) -> str:
+    """The form of a query text (remembered: `serve` and the bundled queries see the same
+    texts again and again, and rdflib's parser takes a tenth of a second on some)."""
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
     from rdflib.plugins.sparql.parserutils import CompValue
 
@@ -35,13 +58,11 @@ def analyse(text: str, name: str = "the query") -> Analysis:
         try:
             parseUpdate(text)
         except ParseBaseException:
-            raise CcbkgError(f"{name}:{query_error.lineno}:{query_error.col}: SPARQL syntax "
-                             f"error: {query_error.msg}") from None
-        return Analysis("Update")
+            raise _NotSparql(query_error) from None
+        return "Update"
     except Exception as exc:  # rdflib raises plain exceptions for some malformed input
-        raise CcbkgError(f"{name}: SPARQL syntax error: {exc}") from None
-    return Analysis(parsed[1].name if len(parsed) > 1 and isinstance(parsed[1], CompValue)
-                    else "Query")
+        raise _NotSparql(exc) from None
+    return parsed[1].name if len(parsed) > 1 and isinstance(parsed[1], CompValue) else "Query"
 
 
 def guard(analysis: Analysis, *, embedded: bool) -> None:
