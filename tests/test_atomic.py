@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import hashlib
@@ -117,15 +118,34 @@ def test_interrupted_build_leaves_previous_dist(built: Path, tmp_path: Path) -> 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"]
 
 
-@pytest.mark.parametrize("holds", ["ontology", "SHA256SUMS"],
-                         ids=["writing-artefacts", "making-the-site"])
+def _processes_naming(text: str) -> list[int]:
+    """The processes whose command line contains text (Linux's /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if text.encode() in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.parametrize("holds", ["ontology", "data/country", "SHA256SUMS"],
+                         ids=["writing-artefacts", "writing-beside", "making-the-site"])
 def test_killed_build_leaves_previous_dist_and_the_next_build_clears_up(
     built: Path, tmp_path: Path, holds: str,
 ) -> None:
+    """kill -9 at three points: the release's files being written; the data's files being
+    written by the processes the build forks (they die with it, and write nothing after it);
+    the site being rendered (its pool too)."""
     out = tmp_path / "dist"
     proc, before = _stopped_when(built, out, holds)
     proc.kill()
     proc.communicate(timeout=60)
+    if Path("/proc/self/cmdline").exists():
+        deadline = time.monotonic() + 10
+        while _processes_naming(str(out)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _processes_naming(str(out)), "a process of the killed build lives on"
     assert _snapshot(out) == before
     left = sorted(p.name for p in tmp_path.iterdir() if p.name != "dist")
     assert len(left) == 1 and left[0].startswith(".dist-new-"), left

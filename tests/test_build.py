@@ -16,6 +16,8 @@ import pytest
 from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 
+from ccbkg.cli import main
+from ccbkg.core import processes
 from ccbkg.core.namespaces import GRAPH
 from ccbkg.project.load import format_for
 from ccbkg.release.atomic import MARKER
@@ -82,6 +84,19 @@ def test_two_builds_are_byte_identical(dist: Path, tmp_path: Path) -> None:
     second = {p.relative_to(again): p.read_bytes() for p in again.rglob("*") if p.is_file()}
     assert first.keys() == second.keys()
     assert [k for k in first if first[k] != second[k]] == []
+
+
+def test_the_release_is_the_same_made_in_processes_or_in_one(
+    dist: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The build makes some files (the data's, the country documents, the TriG dump, the
+    site's pages) in forked processes; with one core it makes them itself, in the same bytes."""
+    if processes.CORES < 2:
+        pytest.skip("one core: the build makes every file itself")
+    monkeypatch.setattr(processes, "CORES", 1)
+    alone = tmp_path / "dist"
+    assert main(["build", "--root", str(REPO), "--out", str(alone), "--quiet"]) == 0
+    assert _tree(alone) == _tree(dist)
 
 
 def test_no_site_builds_the_same_release_without_the_site(dist: Path, tmp_path: Path) -> None:

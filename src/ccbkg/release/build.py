@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import time
@@ -19,6 +20,7 @@ from rdflib import Graph
 from ccbkg.checks.text_report import render_text
 from ccbkg.core.findings import CheckReport
 from ccbkg.core.namespaces import DATASET_IRI, GRAPH
+from ccbkg.core.processes import fork_pool
 from ccbkg.core.terms import to_oxigraph
 from ccbkg.project.layout import Role, default_root
 from ccbkg.project.load import LoadedProject
@@ -39,6 +41,8 @@ from ccbkg.stores.htaccess import RULES_FILE, TARGET_HOST, read_text, with_targe
 from ccbkg.stores.publish import virtuoso_load_script
 from ccbkg.stores.site_server import media_type
 
+# How a file is added to the release: its bytes, or a function that writes them to a file.
+Put = Callable[[str, bytes | Callable[[BinaryIO], object]], None]
 RDF_FORMATS = ("ttl", "nt", "rdf", "jsonld")
 INFERRED_STEM = "inferred/ccbkg-inferred"  # the graph of entailments, in each RDF format
 
@@ -108,26 +112,33 @@ def _artefacts(loaded: LoadedProject, report: CheckReport, shacl_report: Graph |
                  authored=None, context=shipped)
     data = merged([parts[f.file.path] for f in loaded.of(Role.DATA)])
     files.lap("canonical order (the data merged)")
-    _formats(put, "data/ccbkg-data", data, authored=None, context=shipped)
-    for key, framed, ntriples in country_documents(data, shipped):
-        put(f"data/country/{key}.jsonld", framed)
-        put(f"data/country/{key}.nt", ntriples)
-    files.lap("data/country/ (a framed JSON-LD document per country)")
-    _formats(put, INFERRED_STEM, inferred, authored=None, context=shipped)
-    _validation(put, [parts[f.file.path] for f in loaded.of(Role.ONTOLOGY, Role.VOCAB)], data)
+
+    def data_files(put: Put) -> None:
+        _formats(put, "data/ccbkg-data", data, authored=None, context=shipped)
+
+    def country_files(put: Put) -> None:
+        for key, framed, ntriples in country_documents(data, shipped):
+            put(f"data/country/{key}.jsonld", framed)
+            put(f"data/country/{key}.nt", ntriples)
+
+    with files.beside(data_files, country_files):
+        _formats(put, INFERRED_STEM, inferred, authored=None, context=shipped)
+        _validation(put, [parts[f.file.path] for f in loaded.of(Role.ONTOLOGY, Role.VOCAB)],
+                    data)
+        put("context.jsonld", context_bytes(shipped))
+        put("reports/check.txt", render_text(report, color=False).encode("utf-8"))
+        put("reports/check.json", (json.dumps(report.to_json(timings=False), indent=2,
+                                              sort_keys=True) + "\n").encode("utf-8"))
+        if shacl_report is not None:
+            quads = [ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))  # type: ignore
+                     for s, p, o in shacl_report]
+            put("reports/shacl-report.ttl",
+                to_bytes(released(f"{DATASET_IRI}/check-report", quads), "ttl"))
+        # The fast SHACL engine's W3C SHACL test suite results (EARL), as the test run wrote
+        # them.
+        put("reports/fastshacl-w3c-earl.ttl",
+            resources.files("ccbkg.checks.fastshacl").joinpath("w3c-earl.ttl").read_bytes())
     everything = [*parts.values(), inferred]
-    put("context.jsonld", context_bytes(shipped))
-    put("reports/check.txt", render_text(report, color=False).encode("utf-8"))
-    put("reports/check.json", (json.dumps(report.to_json(timings=False), indent=2,
-                                          sort_keys=True) + "\n").encode("utf-8"))
-    if shacl_report is not None:
-        quads = [ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))  # type: ignore[arg-type]
-                 for s, p, o in shacl_report]
-        put("reports/shacl-report.ttl", to_bytes(released(f"{DATASET_IRI}/check-report", quads),
-                                                 "ttl"))
-    # The fast SHACL engine's W3C SHACL test suite results (EARL), as the test run wrote them.
-    put("reports/fastshacl-w3c-earl.ttl",
-        resources.files("ccbkg.checks.fastshacl").joinpath("w3c-earl.ttl").read_bytes())
     graphs = {p.graph: len(p.lines) for p in everything}
     put("load-virtuoso.sql", virtuoso_load_script(
         sorted([*graphs, VOID_GRAPH]), {"ccbkg.nq": str(GRAPH["default"])}).encode("utf-8"))
@@ -149,9 +160,13 @@ def _artefacts(loaded: LoadedProject, report: CheckReport, shacl_report: Graph |
     description = void_dcat(release, subsets, sorted(distributions, key=lambda d: d.path),
                             endpoint=endpoint)
     described = Part.of(VOID_GRAPH, description)
-    put("ccbkg.trig", partial(write_to, [*everything, described], "trig"))
-    put("ccbkg.nq", partial(write_to, [*everything, described], "nq"))
-    put("void.ttl", to_bytes(description, "ttl"))
+
+    def trig_file(put: Put) -> None:
+        put("ccbkg.trig", partial(write_to, [*everything, described], "trig"))
+
+    with files.beside(trig_file):
+        put("ccbkg.nq", partial(write_to, [*everything, described], "nq"))
+        put("void.ttl", to_bytes(description, "ttl"))
     digests = files.digests()
     put("SHA256SUMS", "".join(f"{digests[name]}  {name}\n"
                               for name in sorted(files.written)).encode("ascii"))
@@ -196,6 +211,36 @@ class _Files:
             self._hashes[name] = self._pool.submit(_hashed, path)
         self.lap(name)
 
+    @contextlib.contextmanager
+    def beside(self, *groups: Callable[[Put], None]) -> Iterator[None]:
+        """Make the groups of files, each in a process of its own (forked: they share the
+        graph), while the block puts others; their files are added when the block ends, in the
+        groups' order, as if put there (with one core, they are made there)."""
+        self.digests()  # no file half-written by the thread while the processes are forked
+        global _GROUPS
+        _GROUPS = list(groups)
+        try:
+            pool = fork_pool(len(groups))
+            if pool is None:
+                yield
+                made = [_group_files(i, self.out) for i in range(len(groups))]
+            else:
+                with pool:
+                    pending = pool.starmap_async(_group_files,
+                                                 [(i, self.out) for i in range(len(groups))])
+                    yield
+                    made = pending.get()
+                    self.lap("waiting for the files made beside")
+        finally:
+            _GROUPS = []
+        for sizes, digests, laps in made:
+            self.sizes.update(sizes)
+            for name, digest in digests.items():
+                self._hashes[name] = Future()
+                self._hashes[name].set_result(digest)
+            for name, seconds in laps.items():
+                self.lap.into[name] = self.lap.into.get(name, 0.0) + seconds
+
     def _read(self, name: str) -> bytes:
         self._hashes[name].result()  # once it is written
         return (self.out / name).read_bytes()
@@ -203,6 +248,18 @@ class _Files:
     def digests(self) -> dict[str, str]:
         """The SHA-256 of every file put so far (once they are written)."""
         return {name: future.result() for name, future in self._hashes.items()}
+
+
+_GROUPS: list[Callable[[Put], None]] = []  # set while `_Files.beside` runs them
+
+
+def _group_files(index: int, out: Path) -> tuple[dict[str, int], dict[str, str],
+                                                 dict[str, float]]:
+    """Put a group of files into out: their sizes, their digests and the seconds each took."""
+    laps: dict[str, float] = {}
+    with _Files(out, _Laps(laps)) as files:
+        _GROUPS[index](files.put)
+    return files.sizes, files.digests(), laps
 
 
 class _OnDisk(Mapping[str, bytes]):
@@ -248,7 +305,7 @@ class _Laps:
         self.last = now
 
 
-def _formats(put: Callable[[str, bytes | Callable[[BinaryIO], object]], None], stem: str,
+def _formats(put: Put, stem: str,
              part: Part, *, authored: bytes | None, context: dict[str, Any]) -> None:
     """The authored Turtle as it is (comments and layout kept, as read when loaded), if any,
     and the other formats made; JSON-LD compacted with the shipped context."""
@@ -261,8 +318,7 @@ def _formats(put: Callable[[str, bytes | Callable[[BinaryIO], object]], None], s
             put(f"{stem}.{ext}", partial(write_to, [part], ext))
 
 
-def _validation(put: Callable[[str, bytes | Callable[[BinaryIO], object]], None],
-                terms: list[Part], data: Part) -> None:
+def _validation(put: Put, terms: list[Part], data: Part) -> None:
     """What a stock SHACL validator needs beside shapes/ (docs/shapes.md): the ontology and the
     vocabularies as one graph to merge users' data with, and the release's data merged with
     them (the shapes follow rdfs:subClassOf and skos:inScheme in the data graph)."""

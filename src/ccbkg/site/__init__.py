@@ -10,8 +10,6 @@ and the release (never the clock), so two builds are byte-identical.
 from __future__ import annotations
 
 import json
-import multiprocessing as mp
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib.resources import files
@@ -24,6 +22,7 @@ from rdflib import URIRef
 from rdflib.term import Node
 
 from ccbkg.core.namespaces import CCB
+from ccbkg.core.processes import CORES, fork_pool
 from ccbkg.project.layout import Role
 from ccbkg.project.load import LoadedProject
 from ccbkg.query.catalogue import parse_header
@@ -79,10 +78,6 @@ DIAGRAMS = "diagrams"
 # countries with a profile (a lane or a hub each); above, nobody could read them, and each
 # country's profile has its own network and timeline.
 WHOLE_GRAPH_COUNTRIES = 40
-# Processes that render the pages and descriptions: the cores this process may use, at most 2
-# (the machine the targets are set for); with 1 they are rendered in this process.
-PROCESSES = min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else
-                os.cpu_count() or 1)
 
 
 def write_site(loaded: LoadedProject, out: Path, release: Release,
@@ -204,7 +199,7 @@ _WORK: _Work | None = None  # set while the pool runs
 
 
 def _in_processes(work: _Work) -> dict[str, bytes]:
-    """The pages and the descriptions, rendered in a pool of PROCESSES processes
+    """The pages and the descriptions, rendered in a pool of CORES processes
     (forked, so they share the graph view instead of pickling it); in order, so the output
     does not depend on the pool."""
     global _WORK
@@ -213,11 +208,12 @@ def _in_processes(work: _Work) -> dict[str, bytes]:
     jobs += [("rdf", stems) for stems in description_batches(work.described)]
     _WORK = work
     try:
-        if PROCESSES < 2 or len(jobs) < 2 or "fork" not in mp.get_all_start_methods():
+        pool = fork_pool(CORES) if len(jobs) > 1 else None
+        if pool is None:
             results = list(map(_job, jobs))
         else:
-            with mp.get_context("fork").Pool(PROCESSES) as pool:
-                results = pool.map(_job, jobs, chunksize=max(1, len(jobs) // (PROCESSES * 8)))
+            with pool:
+                results = pool.map(_job, jobs, chunksize=max(1, len(jobs) // (CORES * 8)))
     finally:
         _WORK = None
     out: dict[str, bytes] = {}

@@ -36,6 +36,7 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 
 from ccbkg.core.errors import CcbkgError
+from ccbkg.core.processes import die_with_parent
 from ccbkg.core.progress import Progress
 from ccbkg.rdf.dataset import ReleaseInput
 from ccbkg.stores.htaccess import PREFIX
@@ -240,8 +241,8 @@ def _confine() -> None:
     """In the child, on Linux: die with ccbkg (no orphan server); never open a connection."""
     if not sys.platform.startswith("linux"):
         return
+    die_with_parent(signal.SIGTERM)  # SIGTERM when ccbkg dies, even by SIGKILL
     libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG: SIGTERM when ccbkg dies, even by SIGKILL
     # PR_SET_NO_NEW_PRIVS, then PR_SET_SECCOMP with the filter
     if _FILTER is not None and (libc.prctl(38, 1, 0, 0, 0)
                                 or libc.prctl(22, 2, ctypes.byref(_FILTER[1]), 0, 0)):
