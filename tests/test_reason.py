@@ -189,6 +189,9 @@ def test_hermits_verdict_is_kept_and_read_back_only_for_the_same_files(
     again = _reason(scratch, cache, path=refusing)
     assert again.code == 0, again.err
     assert _report(again) == _report(first)
+    # the progress line says where the verdict came from; the report is the same bytes
+    assert "verdict kept from an earlier run" in again.err, again.err
+    assert "kept" not in first.err, first.err
     forced = _reason(scratch, cache, "--no-cache", path=refusing)
     assert forced.code == 2 and REFUSED in forced.err, forced.err
     # a file HermiT does not read (the shapes) changes nothing; one it reads, one byte, does

@@ -178,7 +178,9 @@ def reason(loaded: LoadedProject, *, keep: bool = False) -> StageResult:
         result.findings.extend(data_clashes(loaded))
     key = _key(loaded, roles)
     verdict = _kept(key) if keep else None
-    if verdict is None:
+    if verdict is not None:
+        result.aside = "verdict kept from an earlier run"
+    else:
         verdict = _hermit(java, ox.serialize(kept, format=ox.RdfFormat.N_TRIPLES) or b"")
         if keep:
             _keep(key, verdict)

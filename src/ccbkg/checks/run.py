@@ -98,7 +98,9 @@ def run_checks(
         pool.shutdown(wait=False, cancel_futures=True)
     for stage in selected:
         if stage != "lint":
-            progress.done(_LABELS[stage], results[stage].seconds)
+            aside = results[stage].aside
+            progress.done(_LABELS[stage] + (f": {aside}" if aside else ""),
+                          results[stage].seconds)
         report.stages.append(results[stage])
     one_per_cause(report, loaded)
     return CheckOutcome(report, loaded, shacl_report)

@@ -59,6 +59,9 @@ class StageResult:
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
     ran: bool = True
+    # What the progress line adds (not part of the report: it is the same bytes either way),
+    # e.g. that the reasoner's verdict came from the cache.
+    aside: str = ""
 
     @property
     def errors(self) -> list[Finding]:
