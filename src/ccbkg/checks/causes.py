@@ -18,16 +18,15 @@ from dataclasses import dataclass, replace
 import pyoxigraph as ox
 
 from ccbkg.core.findings import CheckReport, Finding
-from ccbkg.core.namespaces import OWL, RDF
+from ccbkg.core.namespaces import CCBSH, OWL, RDF
 from ccbkg.core.termtext import curie
 from ccbkg.project.layout import Role
 from ccbkg.project.load import LoadedProject
 
-_SHAPES = "https://w3id.org/ccbkg/shapes#"
-DANGLING = _SHAPES + "DanglingReferenceShape"
-UNDECLARED = _SHAPES + "UndeclaredTermShape"
-UNDECLARED_EXTERNAL = _SHAPES + "UndeclaredExternalTermShape"
-UNCITED = _SHAPES + "Passage-cited"
+DANGLING = str(CCBSH.DanglingReferenceShape)
+UNDECLARED = str(CCBSH.UndeclaredTermShape)
+UNDECLARED_EXTERNAL = str(CCBSH.UndeclaredExternalTermShape)
+UNCITED = str(CCBSH["Passage-cited"])
 _TERM_KINDS = frozenset(str(k) for k in (OWL.ObjectProperty, OWL.DatatypeProperty,
                                          OWL.AnnotationProperty, OWL.Class))
 _SPELLING = re.compile(r"[-_]")

@@ -26,6 +26,7 @@ CCB = Namespace(BASE + "ontology#")
 ONTOLOGY_IRI = BASE + "ontology"
 ID = Namespace(BASE + "id/")
 SCHEME = Namespace(BASE + "scheme/")
+CCBSH = Namespace(BASE + "shapes#")  # the data shapes (shapes/ccb.shapes.ttl)
 GRAPH = Namespace(BASE + "graph/")
 DATASET_IRI = BASE + "dataset"
 OA = Namespace("http://www.w3.org/ns/oa#")
@@ -39,6 +40,7 @@ PREFIXES: dict[str, str] = {
     "ccb": str(CCB),
     "id": str(ID),
     "scheme": str(SCHEME),
+    "ccbsh": str(CCBSH),
     "rdf": str(RDF),
     "rdfs": str(RDFS),
     "owl": str(OWL),
@@ -59,7 +61,7 @@ PREFIXES: dict[str, str] = {
 }
 
 __all__ = [
-    "BASE", "BIBO", "CCB", "DATASET_IRI", "DCAT", "DCTERMS", "FOAF", "GRAPH", "ID", "OA",
+    "BASE", "BIBO", "CCB", "CCBSH", "DATASET_IRI", "DCAT", "DCTERMS", "FOAF", "GRAPH", "ID", "OA",
     "ONTOLOGY_IRI", "ORG", "OWL", "PREFIXES", "PROV", "RDF", "RDFS", "SCHEMA", "SCHEME", "SH",
     "SKOS", "TIME", "VANN", "VOID", "XSD",
 ]
