@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests import pyshacl_reports
+from tests import kept
 from tests.rdflib_queries import compiled_once
 from tests.warm_cli import WarmCli
 
@@ -36,14 +36,14 @@ SLOW_FIXTURES = frozenset({
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """pyshacl's reports are kept in pytest's cache folder (tests/pyshacl_reports.py). A run
+    """The reference tools' answers are kept in pytest's cache folder (tests/kept.py). A run
     started with Ctrl-C ignored (a background job of a shell without job control) would pass
     that on to the CLIs the tests interrupt; they get Ctrl-C as from a terminal."""
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
         signal.signal(signal.SIGINT, signal.default_int_handler)
     cache = getattr(config, "cache", None)  # None with -p no:cacheprovider
     if cache is not None:
-        pyshacl_reports.FOLDER = cache.mkdir("ccbkg-pyshacl")
+        kept.FOLDER = cache.mkdir("ccbkg-kept")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -43,6 +43,7 @@ from ccbkg.stores.http_client import PASSWORD_ENV, USER_ENV, HttpClient
 from ccbkg.stores.profiles import Endpoints, endpoints
 from ccbkg.stores.publish import digest
 from tests.conftest import REPO
+from tests.kept import kept
 
 VIRTUOSO_INI = Path("/etc/virtuoso-opensource-7/virtuoso.ini")
 # Debian's libapache-jena-java: the jars Jena's ARQ and TDB2 need, without its command scripts.
@@ -560,11 +561,15 @@ def rdfs_closure(quads: list[ox.Quad], work: Path) -> list[ox.Triple] | None:
     vocabulary, data = work / "vocabulary.nt", work / "release.nt"
     vocabulary.write_bytes(_ntriples(terms))
     data.write_bytes(_ntriples(quads))
-    done = subprocess.run(
-        ["java", "-cp", classpath, "riotcmd.riot", f"--rdfs={vocabulary}", "--out=nt",
-         str(data)], capture_output=True, timeout=120, check=True)
-    lines = b"".join(line for line in done.stdout.splitlines(keepends=True)
-                     if not line.startswith(b'"'))
+
+    def infer() -> bytes:
+        done = subprocess.run(
+            ["java", "-cp", classpath, "riotcmd.riot", f"--rdfs={vocabulary}", "--out=nt",
+             str(data)], capture_output=True, timeout=120, check=True)
+        return b"".join(line for line in done.stdout.splitlines(keepends=True)
+                        if not line.startswith(b'"'))
+    jars = [f"{jar.name} {jar.stat().st_size}" for jar in JENA_JARS]
+    lines = kept(["jena riot --rdfs", *jars, vocabulary.read_bytes(), data.read_bytes()], infer)
     return [ox.Triple(q.subject, q.predicate, q.object)
             for q in ox.parse(lines, format=ox.RdfFormat.N_TRIPLES)]
 
@@ -573,18 +578,22 @@ def owl_rl_closure(quads: list[ox.Quad]) -> list[ox.Triple]:
     """The OWL 2 RL closure of the release (all graphs merged but the shapes, which no query
     reads and which would double owlrl's time) by owlrl, without triples whose subject is a
     literal."""
-    graph = rdflib.Graph()
-    graph.parse(data=_ntriples([q for q in quads if q.graph_name != ox.NamedNode(GRAPH["shapes"])]),
-                format="nt")
-    # improved_datatypes=False: owlrl's own lexical conversions would replace rdflib's for the
-    # whole process (and make later tests in it judge literals differently).
-    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, improved_datatypes=False).expand(graph)
-    kept = rdflib.Graph()
-    for triple in graph:
-        if not isinstance(triple[0], rdflib.Literal):
-            kept.add(triple)
-    return [ox.Triple(q.subject, q.predicate, q.object) for q in
-            ox.parse(kept.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)]
+    release = _ntriples([q for q in quads if q.graph_name != ox.NamedNode(GRAPH["shapes"])])
+
+    def infer() -> bytes:
+        graph = rdflib.Graph()
+        graph.parse(data=release, format="nt")
+        # improved_datatypes=False: owlrl's own lexical conversions would replace rdflib's for
+        # the whole process (and make later tests in it judge literals differently).
+        owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, improved_datatypes=False).expand(graph)
+        closure = rdflib.Graph()
+        for triple in graph:
+            if not isinstance(triple[0], rdflib.Literal):
+                closure.add(triple)
+        return closure.serialize(format="nt", encoding="utf-8")
+    lines = kept(["owlrl", owlrl.__version__, rdflib.__version__, release], infer)
+    return [ox.Triple(q.subject, q.predicate, q.object)
+            for q in ox.parse(lines, format=ox.RdfFormat.N_TRIPLES)]
 
 
 def _ntriples(quads: list[ox.Quad]) -> bytes:

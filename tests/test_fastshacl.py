@@ -37,11 +37,11 @@ from ccbkg.core.terms import rdflib_graph, to_oxigraph
 from ccbkg.project.layout import Project, Role
 from ccbkg.project.load import load
 from ccbkg.rdf.serialize import to_bytes
-from tests import pyshacl_reports
+from tests import kept
 from tests.conftest import REPO
 from tests.conftest import W3C as W3C_SUITES
+from tests.kept import canonical
 from tests.mutation import KINDS, mutants, rules, scheme_members
-from tests.pyshacl_reports import canonical
 
 # pyshacl runs in-process on every fixture: rdflib compiles each SPARQL text once.
 pytestmark = pytest.mark.usefixtures("compiled_sparql")
@@ -83,7 +83,7 @@ def result_keys(report: Graph) -> Counter[tuple[object, ...]]:
 
 # The members of sh:in and sh:hasValue, which pyshacl (and so the fast engine) writes in a
 # Python set's order: the hash seed changes it from process to process, and a kept pyshacl
-# report (tests/pyshacl_reports.py) was made by another process.
+# report (tests/kept.py) was made by another process.
 _SET_IN_MESSAGE_RE = re.compile(r"(?:not in list |in the set: |the set of values: )(\[.*\])$",
                                 re.DOTALL)
 
@@ -98,10 +98,9 @@ def unordered(message: str) -> str:
 
 def same_as_pyshacl(quads: list[ox.Quad], shapes: Graph) -> int:
     """Assert both engines give the same report for the triples (with canonical blank node
-    labels, so that pyshacl's report can be kept: tests/pyshacl_reports.py); returns the
-    result count."""
+    labels, so that pyshacl's report can be kept: tests/kept.py); returns the result count."""
     data, shapes_graph = canonical(quads), canonical(shapes)
-    reference = pyshacl_reports.validate(
+    reference = kept.pyshacl_report(
         data, shapes_graph, inference="none", advanced=True, allow_warnings=True,
         abort_on_first=False, meta_shacl=False, do_owl_imports=False)
     fast = fastshacl.validate(data.quads, shapes_graph.graph)
@@ -234,10 +233,10 @@ def test_patterns_rewritten_for_sparql_match_where_python_does() -> None:
 def test_a_kept_pyshacl_report_is_the_one_pyshacl_gives(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """tests/pyshacl_reports.py: the report read back names the same results (blank focus
+    """tests/kept.py: the report read back names the same results (blank focus
     nodes, anonymous shapes and their paths included) as pyshacl's own; changed data or
     options are not answered from it."""
-    monkeypatch.setattr(pyshacl_reports, "FOLDER", tmp_path)
+    monkeypatch.setattr(kept, "FOLDER", tmp_path)
     shapes = canonical(Graph().parse(data="""
         @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
         ex:S a sh:NodeShape ; sh:targetSubjectsOf ex:p ;
@@ -249,20 +248,20 @@ def test_a_kept_pyshacl_report_is_the_one_pyshacl_gives(
         [] ex:p "unnamed" . ex:a ex:p "named" . ex:b ex:q ex:a .
     """, format=ox.RdfFormat.TURTLE))
     options = {"inference": "none", "advanced": True}
-    computed = pyshacl_reports.validate(data, shapes, **options)
+    computed = kept.pyshacl_report(data, shapes, **options)
     keys = result_keys(computed.graph)
     assert sum(keys.values()) == 1 and next(iter(keys))[0].startswith("_:c14n")
 
     def refuse(*_args: object, **_kw: object) -> None:
         raise AssertionError("pyshacl ran although its report was kept")
-    monkeypatch.setattr(pyshacl_reports.pyshacl, "validate", refuse)
-    kept = pyshacl_reports.validate(data, shapes, **options)
-    assert result_keys(kept.graph) == keys
-    assert (kept.conforms, kept.text) == (computed.conforms, computed.text)
+    monkeypatch.setattr(kept.pyshacl, "validate", refuse)
+    again = kept.pyshacl_report(data, shapes, **options)
+    assert result_keys(again.graph) == keys
+    assert (again.conforms, again.text) == (computed.conforms, computed.text)
     with pytest.raises(AssertionError, match="although its report was kept"):
-        pyshacl_reports.validate(canonical(data.quads[1:]), shapes, **options)
+        kept.pyshacl_report(canonical(data.quads[1:]), shapes, **options)
     with pytest.raises(AssertionError, match="although its report was kept"):
-        pyshacl_reports.validate(data, shapes, **{**options, "advanced": False})
+        kept.pyshacl_report(data, shapes, **{**options, "advanced": False})
 
 
 def test_set_members_in_messages_compare_in_any_order() -> None:

@@ -36,9 +36,9 @@ from rdflib.term import Node
 
 from ccbkg.checks import fastshacl
 from ccbkg.checks import vocabulary_typos as vocabterms
-from tests import pyshacl_reports
+from tests import kept
 from tests.conftest import assert_no_traceback, run_cli
-from tests.pyshacl_reports import Canonical, canonical
+from tests.kept import Canonical, canonical
 from tests.test_fastshacl import result_keys
 
 # pyshacl runs in-process on every fixture: rdflib compiles each SPARQL text once.
@@ -148,8 +148,8 @@ def data_graph(path: Path) -> Graph:
 @cache
 def pyshacl_report(path: Path) -> Graph:
     """The report of the lint shapes on a fixture, by pyshacl (the reference engine; kept
-    between runs, tests/pyshacl_reports.py)."""
-    return pyshacl_reports.validate(fixture(path), canonical_lint_shapes(), inference="none",
+    between runs, tests/kept.py)."""
+    return kept.pyshacl_report(fixture(path), canonical_lint_shapes(), inference="none",
                                     advanced=True, allow_warnings=True).graph
 
 
@@ -323,7 +323,7 @@ def test_lint_shapes_file_passes_its_own_lint():
         "https://w3id.org/ccbkg/shapes/lint/0.1.0"
     )
     data = Graph().parse(LINT_SHAPES_FILE, format="turtle").parse(ROOT / "ontology" / "ccb.ttl")
-    report = pyshacl_reports.validate(canonical(data), canonical_lint_shapes(),
+    report = kept.pyshacl_report(canonical(data), canonical_lint_shapes(),
                                       inference="none", advanced=True, allow_warnings=True)
     assert LINT_ONTOLOGY in focus_nodes(LINT.OntologyHeaderShape, g)
     assert report.conforms, report.text
