@@ -5,6 +5,10 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
+from ccbkg.core import memory
+
 # A store filled and dropped on another thread, in a reference cycle, as SHACL's is: it waits
 # for the cyclic collector, and then stays resident in that thread's malloc arena.
 _SCRIPT = """
@@ -34,7 +38,7 @@ thread = threading.Thread(target=fill)
 thread.start()
 thread.join()
 before = resident()
-release_free_memory()
+release_free_memory(300_000)
 print(before, resident())
 """
 
@@ -44,3 +48,12 @@ def test_a_store_dropped_in_a_cycle_on_another_thread_is_given_back() -> None:
                           check=True, timeout=120)
     before, after = map(int, done.stdout.split())
     assert before - after > 50, (before, after)  # MiB; about 100 are freed
+
+
+def test_a_small_stage_is_not_worth_a_collection(monkeypatch: pytest.MonkeyPatch) -> None:
+    collections: list[int] = []
+    monkeypatch.setattr(memory.gc, "collect", lambda: collections.append(1) or 0)
+    memory.release_free_memory(memory.WORTH_RELEASING - 1)
+    assert collections == []
+    memory.release_free_memory(memory.WORTH_RELEASING)
+    assert collections == [1]

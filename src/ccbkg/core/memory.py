@@ -5,10 +5,15 @@ from __future__ import annotations
 import ctypes
 import gc
 
+# Below this many triples a stage's store is a few MiB: not worth a full collection, which in a
+# large process (a test run, a warm CLI) costs a tenth of a second or more.
+WORTH_RELEASING = 100_000
 
-def release_free_memory() -> None:
+
+def release_free_memory(triples: int) -> None:
     """Free what only reference cycles hold, then give the C heap's free pages back to the
-    system (glibc's `malloc_trim`; skipped where the C library has none).
+    system (glibc's `malloc_trim`; skipped where the C library has none); nothing for a stage
+    that held fewer than WORTH_RELEASING triples.
 
     A finished stage's objects may wait for the cyclic collector (fastshacl's engine and its
     store refer to each other through closures), which large graphs make rare
@@ -16,6 +21,8 @@ def release_free_memory() -> None:
     that filled them, where the stages that follow on other threads cannot reuse them: at 1000x
     the SHACL store stayed resident that way. The collection takes about a second at 1000x.
     """
+    if triples < WORTH_RELEASING:
+        return
     gc.collect()
     trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
     if trim is not None:
