@@ -173,9 +173,13 @@ def test_killed_build_leaves_previous_dist_and_the_next_build_clears_up(
     _assert_complete(out)
 
 
+@pytest.mark.parametrize("full_at", ["the fourth file", "a country document"])
 def test_build_onto_a_full_disk_is_a_clear_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    full_at: str,
 ) -> None:
+    """The disk fills up while the build writes a file itself, or while a process it forked
+    writes the country documents."""
     out = tmp_path / "dist"
     out.mkdir()
     (out / "previous.txt").write_text("previous build")
@@ -187,7 +191,7 @@ def test_build_onto_a_full_disk_is_a_clear_error(
     def fill_up(self: Path, data: bytes) -> int:
         nonlocal calls
         calls += 1
-        if calls > 3:
+        if calls > 3 if full_at == "the fourth file" else "data/country/" in self.as_posix():
             raise OSError(errno.ENOSPC, "No space left on device")
         return real(self, data)
 
