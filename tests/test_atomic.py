@@ -106,9 +106,11 @@ def _assert_complete(out: Path) -> None:
     assert "site/index.html" in listed
 
 
-def test_interrupted_build_leaves_previous_dist(built: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("holds", ["ontology", "data/country"],
+                         ids=["writing-artefacts", "writing-beside"])
+def test_interrupted_build_leaves_previous_dist(built: Path, tmp_path: Path, holds: str) -> None:
     out = tmp_path / "dist"
-    proc, before = _stopped_when(built, out, "ontology")
+    proc, before = _stopped_when(built, out, holds)
     proc.send_signal(signal.SIGINT)
     proc.send_signal(signal.SIGCONT)
     _, err = proc.communicate(timeout=120)
