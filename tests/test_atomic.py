@@ -63,28 +63,38 @@ def test_staged_directory_keeps_the_old_folder_on_a_full_disk(tmp_path: Path) ->
     assert [p.name for p in tmp_path.iterdir()] == ["dist"]
 
 
-def _start_build(out: Path, *extra: str) -> subprocess.Popen[str]:
+def _start_build(out: Path, *extra: str, group: bool = False) -> subprocess.Popen[str]:
+    """The build, in a process group of its own with group (as a terminal's job)."""
     return subprocess.Popen([sys.executable, "-m", "ccbkg", "build", "--root", str(REPO),
                              "--out", str(out), "--quiet", *extra],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=group)
 
 
-def _stopped_when(built: Path, out: Path, holds: str) -> tuple[subprocess.Popen[str],
-                                                                dict[str, bytes]]:
-    """out as the previous build, and a build into it stopped (SIGSTOP) while its staging
-    folder holds the path holds; with what out held. A build that was swapped in before it
-    could be stopped (a loaded machine may not run this process for a while) is run again."""
+def _signal(proc: subprocess.Popen[str], sig: int, group: bool) -> None:
+    if group:
+        os.killpg(proc.pid, sig)
+    else:
+        proc.send_signal(sig)
+
+
+def _stopped_when(built: Path, out: Path, holds: str, *, group: bool = False,
+                  ) -> tuple[subprocess.Popen[str], dict[str, bytes]]:
+    """out as the previous build, and a build into it stopped (SIGSTOP; with group, the build
+    and the processes it forked) while its staging folder holds the path holds; with what out
+    held. A build that was swapped in before it could be stopped (a loaded machine may not run
+    this process for a while) is run again."""
     for _ in range(5):
         shutil.rmtree(out, ignore_errors=True)
         before = _previous_build(built, out)
-        proc = _start_build(out)
+        proc = _start_build(out, group=group)
         while proc.poll() is None:
             staging = [s for s in out.parent.glob(f".{out.name}-new-*") if (s / holds).exists()]
             if staging:
-                proc.send_signal(signal.SIGSTOP)
+                _signal(proc, signal.SIGSTOP, group)
                 if staging[0].is_dir() and proc.poll() is None:
                     return proc, before
-                proc.send_signal(signal.SIGCONT)
+                _signal(proc, signal.SIGCONT, group)
             time.sleep(0.002)
         proc.communicate(timeout=120)
     pytest.fail(f"the build ended five times before it could be stopped holding {holds}")
@@ -118,6 +128,23 @@ def test_interrupted_build_leaves_previous_dist(built: Path, tmp_path: Path, hol
     assert "Traceback" not in err and "interrupted" in err
     assert _snapshot(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"]
+
+
+@pytest.mark.parametrize("holds", ["data/country", "site/id", "ccbkg.nq"],
+                         ids=["writing-beside", "making-the-site", "writing-the-dumps"])
+def test_ctrl_c_from_a_terminal_is_one_message_from_the_build_and_its_processes(
+    built: Path, tmp_path: Path, holds: str,
+) -> None:
+    """A terminal sends Ctrl-C to every process of the group: the build's forked processes
+    leave it to the build, which says one line and exits 130; nothing else is printed."""
+    out = tmp_path / "dist"
+    proc, before = _stopped_when(built, out, holds, group=True)
+    for sig in (signal.SIGINT, signal.SIGCONT):
+        os.killpg(proc.pid, sig)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and err == \
+        "ccbkg: error: interrupted; nothing was half-written\n", err
+    assert _snapshot(out) == before
 
 
 def _processes_naming(text: str) -> list[int]:

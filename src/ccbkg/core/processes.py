@@ -22,8 +22,16 @@ def fork_pool(processes: int) -> Pool | None:
     or where processes cannot be forked: the caller then does the work itself."""
     if CORES < 2 or processes < 1 or "fork" not in mp.get_all_start_methods():
         return None
-    return mp.get_context("fork").Pool(processes, initializer=die_with_parent,
-                                       initargs=(signal.SIGKILL, os.getpid()))
+    return mp.get_context("fork").Pool(processes, initializer=_worker,
+                                       initargs=(os.getpid(),))
+
+
+def _worker(parent: int) -> None:
+    """A pool process: Ctrl-C (which a terminal sends to every process of the group) is the
+    parent's to handle (it ends the pool; a worker would print a traceback), and the worker
+    dies with the parent."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent(signal.SIGKILL, parent)
 
 
 def die_with_parent(sig: int, parent: int | None = None) -> None:
