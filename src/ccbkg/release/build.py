@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import partial
 from importlib import resources
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -32,7 +32,9 @@ from ccbkg.rdf.void import (
     VOID_GRAPH,
     Distribution,
     Release,
+    Statistics,
     Subset,
+    statistics,
     void_dcat,
 )
 from ccbkg.release.atomic import staged_directory
@@ -121,7 +123,12 @@ def _artefacts(loaded: LoadedProject, report: CheckReport, shacl_report: Graph |
             put(f"data/country/{key}.jsonld", framed)
             put(f"data/country/{key}.nt", ntriples)
 
-    with files.beside(data_files, country_files):
+    everything = [*parts.values(), inferred]
+
+    def counted(_put: Put) -> Statistics:
+        return statistics({p.graph: p.lines for p in everything})
+
+    with files.beside(data_files, country_files, counted) as returned:
         _formats(put, INFERRED_STEM, inferred, authored=None, context=shipped)
         _validation(put, [parts[f.file.path] for f in loaded.of(Role.ONTOLOGY, Role.VOCAB)],
                     data)
@@ -138,13 +145,13 @@ def _artefacts(loaded: LoadedProject, report: CheckReport, shacl_report: Graph |
         # them.
         put("reports/fastshacl-w3c-earl.ttl",
             resources.files("ccbkg.checks.fastshacl").joinpath("w3c-earl.ttl").read_bytes())
-    everything = [*parts.values(), inferred]
     graphs = {p.graph: len(p.lines) for p in everything}
     put("load-virtuoso.sql", virtuoso_load_script(
         sorted([*graphs, VOID_GRAPH]), {"ccbkg.nq": str(GRAPH["default"])}).encode("utf-8"))
     # void.ttl is also a named graph of ccbkg.nq and ccbkg.trig, so these two cannot state
     # their own size and checksum (SHA256SUMS has them).
     digests = files.digests()
+    files.lap("hashing the files written so far")
     distributions = [Distribution(name, media_type(name), files.sizes[name],
                                   digests[name]) for name in sorted(files.written)]
     distributions += [Distribution(name, media_type(name), None, None)
@@ -153,13 +160,13 @@ def _artefacts(loaded: LoadedProject, report: CheckReport, shacl_report: Graph |
              for folder, role in (("ontology", Role.ONTOLOGY), ("vocab", Role.VOCAB),
                                   ("shapes", Role.SHAPES)) for f in loaded.of(role)}
     stems[INFERRED_GRAPH] = INFERRED_STEM
-    subsets = [Subset(p.graph, p.lines,
-                      [f"{stems[p.graph]}.{ext}" for ext in RDF_FORMATS] if p.graph in stems
-                      else []) for p in everything]
-    subsets.append(Subset(VOID_GRAPH, [], ["void.ttl"]))
-    description = void_dcat(release, subsets, sorted(distributions, key=lambda d: d.path),
-                            endpoint=endpoint)
+    subsets = [Subset(p.graph, [f"{stems[p.graph]}.{ext}" for ext in RDF_FORMATS]
+                      if p.graph in stems else []) for p in everything]
+    subsets.append(Subset(VOID_GRAPH, ["void.ttl"]))
+    description = void_dcat(release, subsets, cast(Statistics, returned[2]),
+                            sorted(distributions, key=lambda d: d.path), endpoint=endpoint)
     described = Part.of(VOID_GRAPH, description)
+    files.lap("the description (VoID + DCAT)")
 
     def trig_file(put: Put) -> None:
         put("ccbkg.trig", partial(write_to, [*everything, described], "trig"))
@@ -212,28 +219,31 @@ class _Files:
         self.lap(name)
 
     @contextlib.contextmanager
-    def beside(self, *groups: Callable[[Put], None]) -> Iterator[None]:
+    def beside(self, *groups: Callable[[Put], object]) -> Iterator[list[object]]:
         """Make the groups of files, each in a process of its own (forked: they share the
         graph), while the block puts others; their files are added when the block ends, in the
-        groups' order, as if put there (with one core, they are made there)."""
+        groups' order, as if put there (with one core, they are made there). The list given to
+        the block holds what each group returned (picklable), once the block has ended."""
         self.digests()  # no file half-written by the thread while the processes are forked
         global _GROUPS
         _GROUPS = list(groups)
+        returned: list[object] = []
         try:
             pool = fork_pool(len(groups))
             if pool is None:
-                yield
+                yield returned
                 made = [_group_files(i, self.out) for i in range(len(groups))]
             else:
                 with pool:
                     pending = pool.starmap_async(_group_files,
                                                  [(i, self.out) for i in range(len(groups))])
-                    yield
+                    yield returned
                     made = pending.get()
                     self.lap("waiting for the files made beside")
         finally:
             _GROUPS = []
-        for sizes, digests, laps in made:
+        for sizes, digests, laps, value in made:
+            returned.append(value)
             self.sizes.update(sizes)
             for name, digest in digests.items():
                 self._hashes[name] = Future()
@@ -250,16 +260,17 @@ class _Files:
         return {name: future.result() for name, future in self._hashes.items()}
 
 
-_GROUPS: list[Callable[[Put], None]] = []  # set while `_Files.beside` runs them
+_GROUPS: list[Callable[[Put], object]] = []  # set while `_Files.beside` runs them
 
 
 def _group_files(index: int, out: Path) -> tuple[dict[str, int], dict[str, str],
-                                                 dict[str, float]]:
-    """Put a group of files into out: their sizes, their digests and the seconds each took."""
+                                                 dict[str, float], object]:
+    """Put a group of files into out: their sizes, their digests, the seconds each took, and
+    what the group returned."""
     laps: dict[str, float] = {}
     with _Files(out, _Laps(laps)) as files:
-        _GROUPS[index](files.put)
-    return files.sizes, files.digests(), laps
+        value = _GROUPS[index](files.put)
+    return files.sizes, files.digests(), laps, value
 
 
 class _OnDisk(Mapping[str, bytes]):
