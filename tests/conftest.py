@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import shutil
 import signal
@@ -60,11 +62,30 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
                                 "slow (pytest.mark.slow): " + ", ".join(unmarked))
 
 
+def _run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The temporary folder of this test run, shared by its xdist workers (each has a folder of
+    its own inside it)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@contextlib.contextmanager
+def _run_lock(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[Path]:
+    """A folder of the run's, made by the first worker that asks while the others wait."""
+    folder = _run_folder(tmp_path_factory) / name
+    with (_run_folder(tmp_path_factory) / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        folder.mkdir(mode=0o700, exist_ok=True)
+        yield folder
+
+
 @pytest.fixture(scope="session", autouse=True)
 def page_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     """ccbkg keeps pages of the bundled queries (docs/queries.md) and HermiT's verdicts in a
-    cache folder: the tests' go to a folder of this session, never into the user's home."""
-    os.environ["CCBKG_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    cache folder: the tests' go to a folder of this run (its workers share it: ccbkg writes
+    each entry whole), never into the user's home."""
+    with _run_lock(tmp_path_factory, "cache") as folder:
+        os.environ["CCBKG_CACHE_DIR"] = str(folder)
 
 
 @pytest.fixture(scope="module")
@@ -134,12 +155,16 @@ def assert_no_traceback(result: CliResult) -> None:
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """dist/ built by the CLI as a user would, once per test worker (defined here, and only
-    here, so that every module shares it): the real data passes every check."""
-    out = tmp_path_factory.mktemp("build") / "dist"
-    result = run_cli("build", "--root", str(REPO), "--out", str(out), "--quiet")
-    assert_no_traceback(result)
-    assert result.code == 0, result.out + result.err
-    assert (out / "site" / "index.html").is_file(), result.err
+    """dist/ built by the CLI as a user would, once per test run (defined here, and only here,
+    so that every module shares it; the first worker that needs it builds it, the others wait
+    for it): the real data passes every check. Tests copy it before they change anything."""
+    with _run_lock(tmp_path_factory, "build") as folder:
+        out = folder / "dist"
+        if not (folder / "complete").exists():
+            result = run_cli("build", "--root", str(REPO), "--out", str(out), "--quiet")
+            assert_no_traceback(result)
+            assert result.code == 0, result.out + result.err
+            assert (out / "site" / "index.html").is_file(), result.err
+            (folder / "complete").touch()
     return out
 
