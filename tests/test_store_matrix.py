@@ -176,7 +176,7 @@ def test_the_data_read_back_from_tdb2_validates(tdb2: Path, release_quads: list[
     broken = tmp_path / "broken.nq"
     broken.write_text("".join(lines), encoding="utf-8")
     failed = run_cli("check", "-q", "--only", "syntax,shapes", "--data", str(broken))
-    assert failed.code == 1 and "shapes#TextPositionSelector-start" in failed.out, failed
+    assert failed.code == 1 and "ccbsh:TextPositionSelector-start" in failed.out, failed
 
 
 @pytest.fixture(scope="module")
