@@ -31,7 +31,10 @@ static: $(STAMP)
 # env -u PYTHONDONTWRITEBYTECODE: an environment that turns bytecode caching off (some CI images
 # do) would make every worker and every fresh interpreter compile the tests (pytest's assertion
 # rewriting) and ccbkg again; the caches go to __pycache__ folders git ignores.
-PYTEST := env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -n auto --dist loadfile --durations=15
+# --no-loadscope-reorder: the files go to the workers longest first, in the order tests/conftest.py
+# gives them (by their seconds in the last run), not by their number of tests.
+PYTEST := env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -n auto --dist loadfile \
+  --no-loadscope-reorder --durations=15
 
 # Wheels of the dependencies (the `java` extra and the build backend included) for the tests that
 # pip-install ccbkg into a new virtual environment with no network (docs/testing.md). Fetched

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,8 +49,36 @@ def pytest_configure(config: pytest.Config) -> None:
         kept.FOLDER = cache.mkdir("ccbkg-kept")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Refuse to run when a test that starts a server or the browser is not marked slow."""
+# Seconds each test file took (setup, call and teardown) when it last ran, kept in pytest's
+# cache: the next run starts the longest files first, so that no worker is left with a long
+# file at the end while the other idles (make passes --no-loadscope-reorder to xdist).
+SECONDS_BY_FILE = "ccbkg/seconds-by-file"
+_SECONDS: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Add up the seconds of each test file (in the process that reports: xdist's controller)."""
+    file = report.nodeid.split("::", 1)[0]
+    _SECONDS[file] = _SECONDS.get(file, 0.0) + report.duration
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Keep this run's seconds by file for the next run's order."""
+    cache = getattr(session.config, "cache", None)
+    if cache is not None and _SECONDS and not hasattr(session.config, "workerinput"):
+        known = cache.get(SECONDS_BY_FILE, {})
+        cache.set(SECONDS_BY_FILE, {**known, **{f: round(t, 2) for f, t in _SECONDS.items()}})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Order the test files longest first (by the seconds kept from the last run; a file not
+    seen yet by its number of tests), each file's tests in their order. Refuse to run when a
+    test that starts a server or the browser is not marked slow."""
+    cache = getattr(config, "cache", None)
+    seconds = cache.get(SECONDS_BY_FILE, {}) if cache is not None else {}
+    counts = Counter(item.nodeid.split("::", 1)[0] for item in items)
+    weight = {file: seconds.get(file, 0.05 * n) for file, n in counts.items()}
+    items.sort(key=lambda item: -weight[item.nodeid.split("::", 1)[0]])  # stable
     unmarked = []
     for item in items:
         info = getattr(item, "_fixtureinfo", None)
