@@ -276,6 +276,18 @@ def test_set_members_in_messages_compare_in_any_order() -> None:
         "Value does not match pattern '[b, a]'"
 
 
+def test_shapes_read_once_validate_graph_after_graph_as_shapes_read_each_time() -> None:
+    """A ShapesGraph given to validate (the tests read the shapes once for a hundred fixtures)
+    gives the report the shapes graph gives, run after run."""
+    merged, _ = shape_fixtures()
+    shapes = loaded_project().graph(Role.SHAPES)
+    model = fastshacl.ShapesGraph(shapes)
+    expected = result_keys(fastshacl.validate(merged, shapes).report)
+    assert sum(expected.values()) > 50
+    for data in (merged, merged[::-1]):
+        assert result_keys(fastshacl.validate(data, model).report) == expected
+
+
 def test_the_report_is_the_same_bytes_run_after_run() -> None:
     triples = [q for f in loaded_project().of(Role.DATA, Role.ONTOLOGY, Role.VOCAB)
                for q in f.quads]

@@ -35,8 +35,8 @@ from ccbkg.checks.fastshacl.report import Row, ValidationReportWriter
 from ccbkg.checks.fastshacl.results import Result, Term
 from ccbkg.checks.fastshacl.store import load_store
 
-__all__ = ["PYSHACL", "SPEC", "Choices", "Result", "Row", "ShapesError", "Unsupported",
-           "Validation", "load_store", "validate"]
+__all__ = ["PYSHACL", "SPEC", "Choices", "Result", "Row", "ShapesError", "ShapesGraph",
+           "Unsupported", "Validation", "load_store", "validate"]
 
 
 @dataclass
@@ -51,7 +51,7 @@ class Validation:
 
 
 def validate(
-    data: Iterable[ox.Quad | ox.Triple], shapes: Graph, *, advanced: bool = True,
+    data: Iterable[ox.Quad | ox.Triple], shapes: Graph | ShapesGraph, *, advanced: bool = True,
     allow_warnings: bool = True, allow_infos: bool = False,
     prefixes: dict[str, str] | None = None, threads: int | None = None,
     choices: Choices = PYSHACL,
@@ -64,15 +64,19 @@ def validate(
     validates that many shapes side by side (default: 2, or 1 on a one-core machine). Raises
     Unsupported when the shapes need a feature this engine lacks, and ShapesError when the
     shapes are not valid SHACL (where pyshacl raises too). `choices` says where to follow
-    pyshacl (`PYSHACL`, the default) or the specification (`SPEC`); see `choices`.
+    pyshacl (`PYSHACL`, the default) or the specification (`SPEC`); see `choices`. `shapes`
+    may be a ShapesGraph read before (with its own `advanced`), to validate many graphs
+    against the same shapes without reading them again.
     """
-    _check_supported(shapes)
+    graph = shapes.graph if isinstance(shapes, ShapesGraph) else shapes
+    _check_supported(graph)
+    model = shapes if isinstance(shapes, ShapesGraph) else ShapesGraph(graph, advanced=advanced)
     store, restore = load_store(data)
     allowed = ALLOWED_WITH_WARNINGS if allow_warnings else (
         frozenset({SH.Info}) if allow_infos else frozenset())
     if prefixes is None:
         prefixes = {p: str(ns) for p, ns in Graph().namespace_manager.namespaces()}
-    engine = Engine(store, ShapesGraph(shapes, advanced=advanced), allowed=allowed,
+    engine = Engine(store, model, allowed=allowed,
                     restore=restore, prefixes=prefixes, choices=choices)
     conforms, results = engine.run(threads or min(2, os.cpu_count() or 1))
 
@@ -82,7 +86,7 @@ def validate(
         return [(q.predicate, engine.restore(q.object))
                 for q in store.quads_for_pattern(term, None, None, ox.DefaultGraph())]
 
-    writer = ValidationReportWriter(shapes, describe, engine.restore)
+    writer = ValidationReportWriter(graph, describe, engine.restore)
     report = writer.write(conforms, results)
     return Validation(conforms, results, report, writer.rows, engine.queries)
 
