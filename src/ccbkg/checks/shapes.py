@@ -52,7 +52,7 @@ def run_engine(
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown SHACL engine {engine!r}; choose from {', '.join(ENGINES)}")
-    triples = sum(len(f.quads) for f in loaded.of(*data))
+    triples = sum(f.size for f in loaded.of(*data))
     refused = refused_sparql(loaded.graph(shapes), stage=stage, loaded=loaded, role=shapes)
     if refused:
         return refused, "not run: SPARQL in the shapes that no engine may run", None
