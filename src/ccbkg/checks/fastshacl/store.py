@@ -11,7 +11,7 @@ from ccbkg.core.terms import RDF_LANG_STRING, XSD_STRING, to_oxigraph, to_rdflib
 
 NS = "urn:ccbkg:fastshacl:"
 SURROGATE = NS + "dt:"
-_BATCH = 100_000  # triples put into the store at a time
+_BATCH = 10_000  # triples put into the store at a time (larger batches leave a larger store)
 
 
 def load_store(data: Iterable[ox.Quad | ox.Triple]) -> tuple[ox.Store, dict[Term, Term]]:
