@@ -6,9 +6,10 @@ import ctypes
 import gc
 
 
-def release_free_memory() -> None:
-    """Free what only reference cycles hold, then give the C heap's free pages back to the
-    system (glibc's `malloc_trim`; skipped where the C library has none).
+def release_free_memory(*, collect: bool = True) -> None:
+    """Free what only reference cycles hold (unless `collect` is False: for a stage that
+    leaves none), then give the C heap's free pages back to the system (glibc's
+    `malloc_trim`; skipped where the C library has none).
 
     A finished stage's objects may wait for the cyclic collector (fastshacl's engine and its
     store refer to each other through closures), which large graphs make rare
@@ -16,7 +17,8 @@ def release_free_memory() -> None:
     that filled them, where the stages that follow on other threads cannot reuse them: at 1000x
     the SHACL store stayed resident that way. The collection takes about a second at 1000x.
     """
-    gc.collect()
+    if collect:
+        gc.collect()
     trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
     if trim is not None:
         trim(0)
