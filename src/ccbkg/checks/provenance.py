@@ -39,10 +39,10 @@ FILE_NAME, SHA256 = ox.NamedNode(str(CCB.fileName)), ox.NamedNode(str(CCB.sha256
 HAS_SOURCE, HAS_SELECTOR = ox.NamedNode(str(OA.hasSource)), ox.NamedNode(str(OA.hasSelector))
 EXACT, PREFIX, SUFFIX = (ox.NamedNode(str(p)) for p in (OA.exact, OA.prefix, OA.suffix))
 START, END = ox.NamedNode(str(OA.start)), ox.NamedNode(str(OA.end))
-# The only properties this stage reads; of the rest of the data, only which nodes use a ccb:
-# property is noted.
-READ = frozenset({TYPE, CITES, *IDENTIFIERS, FILE_NAME, SHA256, HAS_SOURCE, HAS_SELECTOR, EXACT,
-                  PREFIX, SUFFIX, START, END})
+# The only properties this stage reads, each to itself (the nodes' properties share these
+# objects); of the rest of the data, only which nodes use a ccb: property is noted.
+READ = {p: p for p in (TYPE, CITES, *IDENTIFIERS, FILE_NAME, SHA256, HAS_SOURCE, HAS_SELECTOR,
+                       EXACT, PREFIX, SUFFIX, START, END)}
 CCB_NS = str(CCB)
 ALLOWED = ox.NamedNode(str(CCB.allowedExternalNamespace))
 # An allowed namespace is an absolute IRI ending in / or #, so that it cannot allow everything.
@@ -52,7 +52,8 @@ NAMESPACE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^\s<>\"{}|\\^`]+[/#]$")
 INVENTORY = "instances/README.md"
 INVENTORY_ROW = re.compile(r"(?m)^\|\s*\d+\s*\|.*\|.*\|([^|]*)\|\s*$")
 
-Props = dict[ox.NamedNode, list[ox.NamedNode | ox.BlankNode | ox.Literal]]
+Value = ox.NamedNode | ox.BlankNode | ox.Literal
+Props = dict[ox.NamedNode, list[Value]]
 
 
 def check_provenance(loaded: LoadedProject) -> StageResult:
@@ -61,6 +62,7 @@ def check_provenance(loaded: LoadedProject) -> StageResult:
     allowed = _allowed_namespaces(loaded, result)
     nodes: dict[str, Props] = {}
     uses_ccb: set[str] = set()
+    classes: dict[Value, Value] = {}  # each class to itself: the nodes' types share these objects
     for f in loaded.of(Role.DATA):
         subjects: set[ox.NamedNode | ox.BlankNode | ox.Triple] = set()
         for s, p, o, _ in f.quads():
@@ -68,8 +70,11 @@ def check_provenance(loaded: LoadedProject) -> StageResult:
             if isinstance(s, ox.Triple):
                 continue
             key = _key(s)
-            if p in READ:
-                nodes.setdefault(key, {}).setdefault(p, []).append(o)
+            read = READ.get(p)
+            if read is not None:
+                if read is TYPE:
+                    o = classes.setdefault(o, o)
+                nodes.setdefault(key, {}).setdefault(read, []).append(o)
             if p.value.startswith(CCB_NS):
                 uses_ccb.add(key)
         _check_namespaces(f, subjects, allowed, result)
