@@ -270,6 +270,7 @@ class LoadedProject:
         return list(self._named(roles))
 
     def _named(self, roles: tuple[Role, ...]) -> Iterator[ox.Quad]:
+        """`quads` as they are read, file by file."""
         for f in self.of(*roles):
             g = ox.NamedNode(f.file.graph_iri)
             for q in f.quads():
