@@ -220,8 +220,8 @@ def _pipeline(args: argparse.Namespace) -> dict[str, Any]:
     with _timed(stages, "load and syntax"):
         loaded = load(Project.discover(root))
     report.stages.append(loaded.result)
-    figures["triples"] = sum(len(f.quads) for f in loaded.files)
-    figures["data_triples"] = sum(len(f.quads) for f in loaded.of(Role.DATA))
+    figures["triples"] = sum(f.size for f in loaded.files)
+    figures["data_triples"] = sum(f.size for f in loaded.of(Role.DATA))
     with _timed(stages, "lint"):
         report.stages.append(lint(loaded))
     if choose_java().java is not None:
@@ -593,9 +593,9 @@ def _shacl(args: argparse.Namespace) -> dict[str, Any]:
     loaded = load(Project.discover(root))
     shapes = loaded.graph(Role.SHAPES)
     figures: dict[str, Any] = {"root": str(root),
-                               "triples": sum(len(f.quads) for f in loaded.of(*VALIDATED))}
+                               "triples": sum(f.size for f in loaded.of(*VALIDATED))}
     t = time.perf_counter()
-    fast = fastshacl.validate((q for f in loaded.of(*VALIDATED) for q in f.quads), shapes)
+    fast = fastshacl.validate((q for f in loaded.of(*VALIDATED) for q in f.quads()), shapes)
     figures["fast_s"] = time.perf_counter() - t
     fast_keys = _keys(fast.report)
     figures["fast_results"] = sum(fast_keys.values())
@@ -722,7 +722,7 @@ def _jena(loaded: Any, shapes: Graph, work: Path, fast: Counter[Key]) -> dict[st
     _xerces_messages(resources)
     data = work / "jena-data.nt"
     data.write_bytes(ox.serialize([ox.Triple(q.subject, q.predicate, q.object)
-                                   for f in loaded.of(*VALIDATED) for q in f.quads],
+                                   for f in loaded.of(*VALIDATED) for q in f.quads()],
                                   format=ox.RdfFormat.N_TRIPLES) or b"")
     shapes_file = work / "jena-shapes.nt"
     shapes_file.write_bytes(ox.serialize([ox.Triple(q.subject, q.predicate, q.object)

@@ -191,7 +191,7 @@ def _prepare(root: Path, out: Path) -> None:
 
 
 def _plan(loaded: LoadedProject, rng: random.Random) -> Plan:
-    quads = [q for f in loaded.of(Role.DATA) for q in f.quads]
+    quads = [q for f in loaded.of(Role.DATA) for q in f.quads()]
     by_subject: dict[str, dict[str, list[ox.NamedNode | ox.BlankNode | ox.Literal]]] = \
         defaultdict(lambda: defaultdict(list))
     for q in quads:
@@ -283,7 +283,7 @@ def _copy(files: list[LoadedFile], plan: Plan, k: int, rewire: dict[tuple[int, s
     out: dict[str, list[Triple]] = {}
     for f in files:
         triples: list[Triple] = []
-        for q in f.quads:
+        for q in f.quads():
             s, p, o = q.subject, q.predicate, q.object
             if not isinstance(s, ox.NamedNode | ox.BlankNode) or isinstance(o, ox.Triple):
                 raise TypeError("RDF-star triples are not supported")

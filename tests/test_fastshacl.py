@@ -63,7 +63,7 @@ def loaded_project():  # type: ignore[no-untyped-def]
 
 
 def background() -> list[ox.Quad]:
-    return [q for f in loaded_project().of(Role.ONTOLOGY, Role.VOCAB) for q in f.quads]
+    return [q for f in loaded_project().of(Role.ONTOLOGY, Role.VOCAB) for q in f.quads()]
 
 
 def result_keys(report: Graph) -> Counter[tuple[object, ...]]:
@@ -161,7 +161,7 @@ def shape_fixtures() -> tuple[list[ox.Quad], int]:
 def mutated() -> tuple[list[ox.Quad], int]:
     """The data with one mutant of every kind (each on another node) applied, with the
     ontology and vocabularies; and how many mutants."""
-    data = [q for f in loaded_project().of(Role.DATA) for q in f.quads]
+    data = [q for f in loaded_project().of(Role.DATA) for q in f.quads()]
     found = rules(loaded_project().graph(Role.SHAPES),
                   loaded_project().graph(Role.ONTOLOGY, Role.VOCAB))
     made = list(mutants(data, found, scheme_members(loaded_project().graph(Role.VOCAB))))
@@ -290,7 +290,7 @@ def test_shapes_read_once_validate_graph_after_graph_as_shapes_read_each_time() 
 
 def test_the_report_is_the_same_bytes_run_after_run() -> None:
     triples = [q for f in loaded_project().of(Role.DATA, Role.ONTOLOGY, Role.VOCAB)
-               for q in f.quads]
+               for q in f.quads()]
 
     def written() -> bytes:
         report = fastshacl.validate(triples, loaded_project().graph(Role.SHAPES)).report

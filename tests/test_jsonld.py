@@ -340,7 +340,7 @@ def test_country_documents_of_ten_copies_are_framed_as_pyld_frames_them(
     countries past the first copy's)."""
     synthesize(REPO, tmp_path / "tree", 10)
     loaded = load(Project.discover(tmp_path / "tree"))
-    data = merged([Part.of(f.file.graph_iri, released(f.file.graph_iri, f.quads))
+    data = merged([Part.of(f.file.graph_iri, released(f.file.graph_iri, list(f.quads())))
                    for f in loaded.of(Role.DATA)])
     assert _assert_framed_as_pyld_frames(data, shipped) == 100
 

@@ -31,7 +31,7 @@ def generated() -> tuple[list[Mutant], dict[str, list[ox.Quad]]]:
     assert not loaded.result.errors
     found = rules(loaded.graph(Role.SHAPES), loaded.graph(Role.ONTOLOGY, Role.VOCAB))
     assert found.required, "the shapes declare no required properties: nothing to mutate"
-    files = {f.file.path.name: f.quads for f in loaded.of(Role.DATA)}
+    files = {f.file.path.name: list(f.quads()) for f in loaded.of(Role.DATA)}
     all_quads = [q for quads in files.values() for q in quads]
     made = list(mutants(all_quads, found, scheme_members(loaded.graph(Role.VOCAB))))
     return made, files

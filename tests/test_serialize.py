@@ -34,7 +34,7 @@ def _graph(blank: str = "b") -> list[ox.Quad]:
 @pytest.fixture(scope="module")
 def release_parts() -> list[Part]:
     sources = load(Project.discover(None))
-    return [Part.of(f.file.graph_iri, f.quads)
+    return [Part.of(f.file.graph_iri, list(f.quads()))
             for f in sources.of(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)]
 
 

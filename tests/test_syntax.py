@@ -72,7 +72,27 @@ def test_good_turtle_loads(tmp_path: Path) -> None:
     content = (HEAD + 'ex:a ex:b "2016-05"^^xsd:gYearMonth, "x"@en, 3 .\n').encode()
     loaded = load(_project_with(tmp_path, "good", content))
     assert loaded.result.findings == []
-    assert [len(f.quads) for f in loaded.files] == [1, 3]
+    assert [f.size for f in loaded.files] == [1, 3]
+
+
+def test_a_loaded_file_reads_back_the_triples_it_parsed(tmp_path: Path) -> None:
+    """Kept compressed, the triples come back at every read as the parser gave them: the same
+    terms (literals as written), in the same order, with the same blank-node labels."""
+    content = (HEAD + '[] ex:p "07"^^xsd:byte, "4.0"^^xsd:decimal, "x"@en ;\n'
+               '   ex:q ( 1 [ ex:r "\\u00e9\\n" ] ) .\n_:lab ex:p <https://example.org/b%20c> .\n'
+               ).encode()
+    loaded = load(_project_with(tmp_path, "kept", content))
+    assert loaded.result.findings == []
+    (file,) = loaded.of(Role.DATA)
+    first = list(file.quads())
+    assert list(file.quads()) == first and len(first) == file.size == 10
+    parsed = list(ox.parse(content, format=ox.RdfFormat.TURTLE))
+    assert [_unlabelled(q.object) for q in first] == [_unlabelled(q.object) for q in parsed]
+    assert "lab" in {q.subject.value for q in first}  # type: ignore[union-attr]
+
+
+def _unlabelled(term: object) -> str:
+    return "_:" if isinstance(term, ox.BlankNode) else str(term)
 
 
 def test_a_node_is_located_where_its_description_starts(tmp_path: Path) -> None:
@@ -221,7 +241,7 @@ def test_a_blank_node_is_located_where_it_is_written(tmp_path: Path) -> None:
     assert loaded.result.findings == []
     (file,) = loaded.of(Role.DATA)
     lines = {}
-    for q in file.quads:
+    for q in file.quads():
         if isinstance(q.subject, ox.BlankNode):
             lines[q.subject.value] = loaded.where(q.subject.value)
     assert sorted(set(lines.values())) == [("instances/blank.ttl", n) for n in (3, 4, 5, 6, 7)]

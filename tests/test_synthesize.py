@@ -41,7 +41,7 @@ def errors(sources: LoadedProject) -> set[tuple[str, ...]]:
     SHACL, top-level results only: sh:detail results name the concept a value points to)."""
     found = {(f.node or "", f.stage, f.message) for f in sources.result.errors}
     found |= {(f.node or "", f.stage, f.message) for f in check_provenance(sources).errors}
-    run = fastshacl.validate((q for f in sources.of(*VALIDATED) for q in f.quads),
+    run = fastshacl.validate((q for f in sources.of(*VALIDATED) for q in f.quads()),
                              sources.graph(Role.SHAPES))
     found |= {(str(r.focus.value), str(r.shape.node), str(r.component), str(r.value))
               for r in run.results if str(r.severity).endswith("#Violation")}
@@ -55,7 +55,7 @@ def base(node: str) -> str:
 
 
 def findings(sources: LoadedProject) -> Counter[tuple[str, str]]:
-    run = fastshacl.validate((q for f in sources.of(*VALIDATED) for q in f.quads),
+    run = fastshacl.validate((q for f in sources.of(*VALIDATED) for q in f.quads()),
                              sources.graph(Role.SHAPES))
     found = Counter((str(r.shape.node), str(r.severity)) for r in run.results)
     found.update(("provenance", f.message[:40]) for f in check_provenance(sources).findings)
@@ -63,7 +63,7 @@ def findings(sources: LoadedProject) -> Counter[tuple[str, str]]:
 
 
 def classes(sources: LoadedProject) -> Counter[str]:
-    return Counter(q.object.value for f in sources.of(Role.DATA) for q in f.quads  # type: ignore
+    return Counter(q.object.value for f in sources.of(Role.DATA) for q in f.quads()  # type: ignore
                    if q.predicate == TYPE)
 
 

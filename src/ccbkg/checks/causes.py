@@ -43,14 +43,14 @@ class _Known:
     @classmethod
     def of(cls, loaded: LoadedProject) -> _Known:
         declared = [(q.subject.value, q.object.value) for f in loaded.of(Role.ONTOLOGY)
-                    for q in f.quads
+                    for q in f.quads()
                     if q.predicate.value == str(RDF.type) and isinstance(q.subject, ox.NamedNode)
                     and isinstance(q.object, ox.NamedNode) and q.object.value in _TERM_KINDS]
         terms = {term for term, _ in declared}
         classes = {term for term, kind in declared if kind == str(OWL.Class)}
         nodes: dict[str, tuple[str, int | None]] = {}
         for f in loaded.of(Role.DATA, Role.VOCAB):
-            for q in f.quads:
+            for q in f.quads():
                 if q.predicate.value == str(RDF.type) and isinstance(q.subject, ox.NamedNode):
                     nodes.setdefault(q.subject.value,
                                      (f.display, f.subject_lines.get(q.subject.value)))

@@ -13,7 +13,7 @@ from ccbkg.core import netguard
 from ccbkg.core.findings import Finding, Severity, StageResult
 from ccbkg.core.termtext import curies_in, node_text
 from ccbkg.project.layout import Role
-from ccbkg.project.load import LoadedProject, LoadedQuery, split_lines
+from ccbkg.project.load import LoadedFile, LoadedProject, LoadedQuery, split_lines
 
 STAGE = "lint"
 LINTED = (Role.ONTOLOGY, Role.VOCAB)
@@ -55,7 +55,7 @@ def lint(loaded: LoadedProject, engine: str = "fast") -> StageResult:
     result.findings.extend(unknown_terms(loaded, STAGE))
     result.findings.extend(_foreign_imports(loaded))
     result.notes.append(
-        f"{sum(len(f.quads) for f in linted)} triples linted with {len(shapes)} shape files "
+        f"{sum(f.size for f in linted)} triples linted with {len(shapes)} shape files "
         f"and {len(checks)} violation queries; {len(loaded.files)} files checked for unknown "
         "sh: and xsd: terms"
     )
@@ -95,26 +95,30 @@ def _run_check(store: ox.Store, check: LoadedQuery, loaded: LoadedProject) -> li
 
 
 def _foreign_imports(loaded: LoadedProject) -> list[Finding]:
-    """owl:imports of an ontology the authored files do not hold: never fetched, so unchecked."""
-    declared = {q.subject.value for f in loaded.files for q in f.quads
+    """owl:imports of an ontology the authored files do not hold: never fetched, so unchecked.
+
+    The ontologies the files declare are looked for (a pass over every triple) only when a
+    file imports one."""
+    imports: list[tuple[LoadedFile, ox.Quad, str]] = []  # the file, the triple, the import
+    for file in (f for f in loaded.files if "imports" in f.text):
+        imports += [(file, q, q.object.value) for q in file.quads()
+                    if q.predicate == OWL_IMPORTS and isinstance(q.object, ox.NamedNode)]
+    if not imports:
+        return []
+    declared = {q.subject.value for f in loaded.files for q in f.quads()
                 if q.predicate == RDF_TYPE and q.object == OWL_ONTOLOGY
                 and isinstance(q.subject, ox.NamedNode)}
     findings = []
-    for file in (f for f in loaded.files if "imports" in f.text):
+    for file, quad, target in imports:
+        if target in declared:
+            continue
         lines = split_lines(file.text)
-        for quad in file.quads:
-            target = quad.object
-            if quad.predicate != OWL_IMPORTS or not isinstance(target, ox.NamedNode) \
-                    or target.value in declared:
-                continue
-            line = next((n for n, text in enumerate(lines, start=1)
-                         if target.value in text), None) or next(
-                (n for n, text in enumerate(lines, start=1) if "imports" in text), None)
-            findings.append(Finding(
-                STAGE, Severity.ERROR,
-                f"owl:imports <{target.value}> names an ontology that is not among the project "
-                "files; "
-                "ccbkg never fetches, so it would go unchecked and the release would depend on "
-                "it: copy the terms you need into ontology/ (or vocab/) and drop the import",
-                file=file.display, line=line, node=node_text(quad.subject)))
+        line = next((n for n, text in enumerate(lines, start=1) if target in text), None) or \
+            next((n for n, text in enumerate(lines, start=1) if "imports" in text), None)
+        findings.append(Finding(
+            STAGE, Severity.ERROR,
+            f"owl:imports <{target}> names an ontology that is not among the project files; "
+            "ccbkg never fetches, so it would go unchecked and the release would depend on "
+            "it: copy the terms you need into ontology/ (or vocab/) and drop the import",
+            file=file.display, line=line, node=node_text(quad.subject)))
     return findings

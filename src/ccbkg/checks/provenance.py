@@ -20,7 +20,7 @@ import pyoxigraph as ox
 from ccbkg.core.findings import Finding, Severity, StageResult
 from ccbkg.core.namespaces import CCB, ID, OA, RDF, SCHEMA, TIME
 from ccbkg.project.layout import RefusedFile, Role
-from ccbkg.project.load import LoadedProject
+from ccbkg.project.load import LoadedFile, LoadedProject
 
 STAGE = "provenance"
 TYPE = ox.NamedNode(str(RDF.type))
@@ -39,10 +39,10 @@ FILE_NAME, SHA256 = ox.NamedNode(str(CCB.fileName)), ox.NamedNode(str(CCB.sha256
 HAS_SOURCE, HAS_SELECTOR = ox.NamedNode(str(OA.hasSource)), ox.NamedNode(str(OA.hasSelector))
 EXACT, PREFIX, SUFFIX = (ox.NamedNode(str(p)) for p in (OA.exact, OA.prefix, OA.suffix))
 START, END = ox.NamedNode(str(OA.start)), ox.NamedNode(str(OA.end))
-# The only properties this stage reads; of the rest of the data, only which nodes use a ccb:
-# property is noted.
-READ = frozenset({TYPE, CITES, *IDENTIFIERS, FILE_NAME, SHA256, HAS_SOURCE, HAS_SELECTOR, EXACT,
-                  PREFIX, SUFFIX, START, END})
+# The only properties this stage reads, each to itself (the nodes' properties share these
+# objects); of the rest of the data, only which nodes use a ccb: property is noted.
+READ = {p: p for p in (TYPE, CITES, *IDENTIFIERS, FILE_NAME, SHA256, HAS_SOURCE, HAS_SELECTOR,
+                       EXACT, PREFIX, SUFFIX, START, END)}
 CCB_NS = str(CCB)
 ALLOWED = ox.NamedNode(str(CCB.allowedExternalNamespace))
 # An allowed namespace is an absolute IRI ending in / or #, so that it cannot allow everything.
@@ -52,24 +52,32 @@ NAMESPACE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^\s<>\"{}|\\^`]+[/#]$")
 INVENTORY = "instances/README.md"
 INVENTORY_ROW = re.compile(r"(?m)^\|\s*\d+\s*\|.*\|.*\|([^|]*)\|\s*$")
 
-Props = dict[ox.NamedNode, list[ox.NamedNode | ox.BlankNode | ox.Literal]]
+Value = ox.NamedNode | ox.BlankNode | ox.Literal
+Props = dict[ox.NamedNode, list[Value]]
 
 
 def check_provenance(loaded: LoadedProject) -> StageResult:
     """Check checksums, quotes at their offsets, and that every instance node cites a passage."""
     result = StageResult(STAGE)
-    _check_namespaces(loaded, result)
+    allowed = _allowed_namespaces(loaded, result)
     nodes: dict[str, Props] = {}
     uses_ccb: set[str] = set()
+    classes: dict[Value, Value] = {}  # each class to itself: the nodes' types share these objects
     for f in loaded.of(Role.DATA):
-        for s, p, o, _ in f.quads:
+        subjects: set[ox.NamedNode | ox.BlankNode | ox.Triple] = set()
+        for s, p, o, _ in f.quads():
+            subjects.add(s)
             if isinstance(s, ox.Triple):
                 continue
             key = _key(s)
-            if p in READ:
-                nodes.setdefault(key, {}).setdefault(p, []).append(o)
+            read = READ.get(p)
+            if read is not None:
+                if read is TYPE:
+                    o = classes.setdefault(o, o)
+                nodes.setdefault(key, {}).setdefault(read, []).append(o)
             if p.value.startswith(CCB_NS):
                 uses_ccb.add(key)
+        _check_namespaces(f, subjects, allowed, result)
     texts = _documents(loaded, nodes, result)
     passages = [iri for iri, props in nodes.items() if PASSAGE in props.get(TYPE, [])]
     for iri in sorted(passages):
@@ -110,11 +118,12 @@ def _key(node: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
     return node.value if isinstance(node, ox.NamedNode | ox.BlankNode) else str(node)
 
 
-def _check_namespaces(loaded: LoadedProject, result: StageResult) -> None:
-    """Every IRI a data file describes is in the release's namespace or an allowed one."""
+def _allowed_namespaces(loaded: LoadedProject, result: StageResult) -> tuple[str, ...]:
+    """The release's namespace and those the ontology allows; a finding for each allowed one
+    that is not a namespace."""
     allowed: tuple[str, ...] = (str(ID),)
     for f in loaded.of(Role.ONTOLOGY):
-        for q in f.quads:
+        for q in f.quads():
             if q.predicate != ALLOWED:
                 continue
             if isinstance(q.object, ox.Literal) and NAMESPACE.match(q.object.value):
@@ -125,18 +134,22 @@ def _check_namespaces(loaded: LoadedProject, result: StageResult) -> None:
                 STAGE, Severity.ERROR, f"ccb:allowedExternalNamespace {q.object} is not a "
                 "namespace: write an absolute IRI ending in / or # as an xsd:anyURI literal",
                 file=f.display, line=f.subject_lines.get(node), node=node))
-    for f in loaded.of(Role.DATA):
-        subjects = {q.subject for q in f.quads}
-        outside = {s.value for s in subjects
-                   if isinstance(s, ox.NamedNode) and not s.value.startswith(allowed)}
-        for iri in sorted(outside, key=lambda iri: (f.subject_lines.get(iri, 0), iri)):
-            line = f.subject_lines.get(iri)
-            result.findings.append(Finding(
-                STAGE, Severity.ERROR, f"<{iri}> is outside the release's namespace {ID}: "
-                "name instance nodes https://w3id.org/ccbkg/id/<type>/<key> and link an "
-                "external identifier with schema:sameAs (or, to describe IRIs of another "
-                "namespace, declare it on the ontology header with "
-                "ccb:allowedExternalNamespace)", file=f.display, line=line, node=iri))
+    return allowed
+
+
+def _check_namespaces(f: LoadedFile, subjects: set[ox.NamedNode | ox.BlankNode | ox.Triple],
+                      allowed: tuple[str, ...], result: StageResult) -> None:
+    """Every IRI a data file describes (its subjects) is in an allowed namespace."""
+    outside = {s.value for s in subjects
+               if isinstance(s, ox.NamedNode) and not s.value.startswith(allowed)}
+    for iri in sorted(outside, key=lambda iri: (f.subject_lines.get(iri, 0), iri)):
+        line = f.subject_lines.get(iri)
+        result.findings.append(Finding(
+            STAGE, Severity.ERROR, f"<{iri}> is outside the release's namespace {ID}: "
+            "name instance nodes https://w3id.org/ccbkg/id/<type>/<key> and link an "
+            "external identifier with schema:sameAs (or, to describe IRIs of another "
+            "namespace, declare it on the ontology header with "
+            "ccb:allowedExternalNamespace)", file=f.display, line=line, node=iri))
 
 
 def _documents(loaded: LoadedProject, nodes: dict[str, Props],

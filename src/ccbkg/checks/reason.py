@@ -159,7 +159,7 @@ def reason(loaded: LoadedProject, *, keep: bool = False) -> StageResult:
             f"(`make` does), or a JRE {MIN_JAVA}+ (Debian: apt-get install "
             "default-jre-headless), or skip reasoning with --only syntax,lint,shapes,provenance"
         )
-    data_triples = sum(len(f.quads) for f in loaded.of(Role.DATA))
+    data_triples = sum(f.size for f in loaded.of(Role.DATA))
     by_rules = data_triples > HERMIT_DATA_LIMIT
     roles = (Role.ONTOLOGY, Role.VOCAB) if by_rules else REASONED
     kept, dropped = _reasonable_triples(loaded, roles)
@@ -266,7 +266,7 @@ def _reasonable_triples(
     kept: list[ox.Triple] = []
     dropped = 0
     for f in loaded.of(*roles):
-        for q in f.quads:
+        for q in f.quads():
             o = q.object
             if isinstance(o, ox.Literal) and not o.language and \
                     o.datatype.value not in OWL2_DATATYPES:
@@ -342,7 +342,7 @@ def data_clashes(loaded: LoadedProject) -> list[Finding]:
     # more than the rest, so only the ones a rule needs are read
     rules: dict[ox.NamedNode, tuple[bool, tuple[str, ...], tuple[str, ...]]] = {}
     for f in loaded.of(Role.DATA):
-        for q in f.quads:
+        for q in f.quads():
             p = q.predicate
             rule = rules.get(p)
             if rule is None:

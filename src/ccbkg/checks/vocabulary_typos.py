@@ -61,7 +61,7 @@ def _unknown(file: LoadedFile) -> set[str]:
     if not _written_unknown(file):
         return set()
     found = set()
-    for quad in file.quads:
+    for quad in file.quads():
         for term in (quad.subject, quad.predicate, quad.object):
             iri = term.datatype.value if isinstance(term, ox.Literal) else (
                 term.value if isinstance(term, ox.NamedNode) else "")

@@ -10,10 +10,11 @@ import gc
 WORTH_RELEASING = 100_000
 
 
-def release_free_memory(triples: int) -> None:
-    """Free what only reference cycles hold, then give the C heap's free pages back to the
-    system (glibc's `malloc_trim`; skipped where the C library has none); nothing for a stage
-    that held fewer than WORTH_RELEASING triples.
+def release_free_memory(triples: int, *, collect: bool = True) -> None:
+    """Free what only reference cycles hold (unless `collect` is False: for a stage that
+    leaves none), then give the C heap's free pages back to the system (glibc's
+    `malloc_trim`; skipped where the C library has none); nothing for a stage that held fewer
+    than WORTH_RELEASING triples.
 
     A finished stage's objects may wait for the cyclic collector (fastshacl's engine and its
     store refer to each other through closures), which large graphs make rare
@@ -23,7 +24,8 @@ def release_free_memory(triples: int) -> None:
     """
     if triples < WORTH_RELEASING:
         return
-    gc.collect()
+    if collect:
+        gc.collect()
     trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
     if trim is not None:
         trim(0)

@@ -14,6 +14,7 @@ import io
 import re
 import unicodedata
 import xml.parsers.expat
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -93,19 +94,29 @@ _LINE_START = re.compile(r"(?<![^\r\n])[ \t]*(\S+)")  # a line's first word
 
 @dataclass
 class LoadedFile:
-    """An authored RDF file that parsed, with its triples and text."""
+    """An authored RDF file that parsed: its text, and its triples (`size` of them) as
+    zlib-compressed N-Quads, about 16 bytes a triple (a pyoxigraph `Quad` held per triple took
+    some 470), parsed again where they are read."""
 
     file: ProjectFile
     display: str
     text: str
-    quads: list[ox.Quad]
     prefixes: dict[str, str]
+    size: int
+    packed: bytes = field(repr=False)
 
-    @cached_property
-    def named_quads(self) -> list[ox.Quad]:
-        """The triples in the file's named graph (made once)."""
-        g = ox.NamedNode(self.file.graph_iri)
-        return [ox.Quad(q.subject, q.predicate, q.object, g) for q in self.quads]
+    @classmethod
+    def of(cls, file: ProjectFile, display: str, text: str, prefixes: dict[str, str],
+           quads: list[ox.Quad]) -> LoadedFile:
+        """The loaded file of the quads the parser gave."""
+        data = ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
+        return cls(file, display, text, prefixes, len(quads), zlib.compress(data, 1))
+
+    def quads(self) -> Iterator[ox.Quad]:
+        """The triples as parsed (in the default graph, or a TriG or N-Quads file's graphs),
+        in the parser's order and with its blank-node labels; parsed again at each call
+        (leniently: the terms were checked when the file was loaded)."""
+        return ox.parse(zlib.decompress(self.packed), format=ox.RdfFormat.N_QUADS, lenient=True)
 
     @cached_property
     def triple_lines(self) -> dict[tuple[str, str, str], int]:
@@ -145,7 +156,17 @@ class LoadedFile:
         at their first column, in order, when there are as many as such nodes. A blank node
         inside another node's description: that node's line.
         """
-        subjects = {q.subject.value for q in self.quads if not isinstance(q.subject, ox.Triple)}
+        subjects: set[str] = set()
+        parent: dict[str, str] = {}  # a blank node's subject, where it is an object
+        blanks: dict[str, None] = {}  # the blank subjects, in the order the parser gave them
+        for q in self.quads():
+            s, o = q.subject, q.object
+            if not isinstance(s, ox.Triple):
+                subjects.add(s.value)
+            if isinstance(o, ox.BlankNode):
+                parent[o.value] = s.value  # type: ignore[union-attr]
+            if isinstance(s, ox.BlankNode):
+                blanks[s.value] = None
         lines: dict[str, int] = {}
         indented: dict[str, int] = {}
         anonymous: list[int] = []
@@ -170,28 +191,24 @@ class LoadedFile:
             if iri in subjects and iri not in found:
                 found[iri] = number
         located = indented | lines
-        located.update(self._blank_lines(located, anonymous))
+        unlabelled = [b for b in blanks if b not in located]
+        located.update(_blank_lines(located, anonymous, parent, unlabelled))
         return located
 
-    def _blank_lines(self, located: dict[str, int], anonymous: list[int]) -> dict[str, int]:
-        """The lines of blank nodes that no label locates (see `subject_lines`)."""
-        parent: dict[str, str] = {}
-        blanks: dict[str, None] = {}  # in the order the parser gave them
-        for q in self.quads:
-            if isinstance(q.object, ox.BlankNode):
-                parent[q.object.value] = q.subject.value  # type: ignore[union-attr]
-            if isinstance(q.subject, ox.BlankNode) and q.subject.value not in located:
-                blanks[q.subject.value] = None
-        tops = [b for b in blanks if b not in parent]
-        found = dict(zip(tops, anonymous, strict=True)) if len(tops) == len(anonymous) else {}
-        for node in blanks:
-            up, steps = node, 0
-            while up not in found and up not in located and up in parent and steps < len(parent):
-                up, steps = parent[up], steps + 1
-            line = found.get(up) or located.get(up)
-            if line is not None:
-                found[node] = line
-        return found
+
+def _blank_lines(located: dict[str, int], anonymous: list[int], parent: dict[str, str],
+                 blanks: list[str]) -> dict[str, int]:
+    """The lines of the blank nodes that no label locates (see `LoadedFile.subject_lines`)."""
+    tops = [b for b in blanks if b not in parent]
+    found = dict(zip(tops, anonymous, strict=True)) if len(tops) == len(anonymous) else {}
+    for node in blanks:
+        up, steps = node, 0
+        while up not in found and up not in located and up in parent and steps < len(parent):
+            up, steps = parent[up], steps + 1
+        line = found.get(up) or located.get(up)
+        if line is not None:
+            found[node] = line
+    return found
 
 
 class _LineFeed(io.RawIOBase):
@@ -246,14 +263,18 @@ class LoadedProject:
     def triples(self, *roles: Role) -> Iterator[ox.Quad]:
         """The triples of the given roles as parsed (in the default graph), file by file."""
         for f in self.of(*roles):
-            yield from f.quads
+            yield from f.quads()
 
     def quads(self, *roles: Role) -> list[ox.Quad]:
         """The triples of the given roles, each in its file's named graph."""
-        out: list[ox.Quad] = []
+        return list(self._named(roles))
+
+    def _named(self, roles: tuple[Role, ...]) -> Iterator[ox.Quad]:
+        """`quads` as they are read, file by file."""
         for f in self.of(*roles):
-            out.extend(f.named_quads)
-        return out
+            g = ox.NamedNode(f.file.graph_iri)
+            for q in f.quads():
+                yield ox.Quad(q.subject, q.predicate, q.object, g)
 
     def graph(self, *roles: Role) -> Graph:
         """An rdflib graph of the union of the given roles (built once per set of roles)."""
@@ -261,14 +282,14 @@ class LoadedProject:
         if key not in self._graphs:
             graph = Graph()
             for f in self.of(*roles):
-                rdflib_graph(f.quads, graph)
+                rdflib_graph(f.quads(), graph)
             self._graphs[key] = graph
         return self._graphs[key]
 
     def store(self, *roles: Role) -> ox.Store:
         """An in-memory pyoxigraph store with the given roles in their named graphs."""
         store = ox.Store()
-        store.extend(self.quads(*roles))
+        store.extend(self._named(roles))
         return store
 
     def where(self, iri: str, *roles: Role,
@@ -314,7 +335,7 @@ def load(project: Project) -> LoadedProject:
         if query is not None:
             loaded.queries.append(query)
     loaded.result.notes.append(
-        f"{len(loaded.files)} RDF files ({sum(len(f.quads) for f in loaded.files)} triples) "
+        f"{len(loaded.files)} RDF files ({sum(f.size for f in loaded.files)} triples) "
         f"and {len(loaded.queries)} SPARQL files parsed"
     )
     return loaded
@@ -401,7 +422,7 @@ def _load_rdf(project: Project, file: ProjectFile, findings: list[Finding]) -> L
         return None
     prefixes = _prefixes(shown, text, findings)
     _check_literals(shown, text, quads, findings)
-    return LoadedFile(file, shown, text, quads, prefixes)
+    return LoadedFile.of(file, shown, text, prefixes, quads)
 
 
 def _too_deep(text: str, fmt: ox.RdfFormat) -> tuple[int, int, str] | None:

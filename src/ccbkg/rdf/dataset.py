@@ -77,7 +77,7 @@ def _from_project(root: Path | None) -> ReleaseInput:
     inferred = ox.NamedNode(INFERRED_GRAPH)
     quads = [ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(f.file.graph_iri))
              for f in loaded.of(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)
-             for q in released(f.file.graph_iri, f.quads)] + [
+             for q in released(f.file.graph_iri, list(f.quads()))] + [
         ox.Quad(q.subject, q.predicate, q.object, inferred)
         for q in entailed(loaded.quads(Role.ONTOLOGY, Role.VOCAB), loaded.quads(Role.DATA))]
     return ReleaseInput(label=f"the project files in {project.root}", data=to_bytes(quads, "nq"))

@@ -97,7 +97,7 @@ def _artefacts(loaded: LoadedProject, report: CheckReport, shacl_report: Graph |
     put = files.put
     ontology = loaded.quads(Role.ONTOLOGY)
     release = Release.from_ontology(ontology)
-    parts = {f.file.path: Part.of(f.file.graph_iri, released(f.file.graph_iri, f.quads))
+    parts = {f.file.path: Part.of(f.file.graph_iri, released(f.file.graph_iri, list(f.quads())))
              for f in loaded.of(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)}
     inferred = Part.of(INFERRED_GRAPH, entailed(loaded.quads(Role.ONTOLOGY, Role.VOCAB),
                                                 loaded.triples(Role.DATA)))

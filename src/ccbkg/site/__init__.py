@@ -301,7 +301,7 @@ def _file_order(loaded: LoadedProject, role: Role) -> dict[str, int]:
     """Where each subject IRI first appears in the files of a role (the authored order)."""
     order: dict[str, int] = {}
     for f in loaded.of(role):
-        for q in f.quads:
+        for q in f.quads():
             if isinstance(q.subject, ox.NamedNode):
                 order.setdefault(q.subject.value, len(order))
     return order

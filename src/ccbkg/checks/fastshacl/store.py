@@ -11,6 +11,7 @@ from ccbkg.core.terms import RDF_LANG_STRING, XSD_STRING, to_oxigraph, to_rdflib
 
 NS = "urn:ccbkg:fastshacl:"
 SURROGATE = NS + "dt:"
+_BATCH = 10_000  # triples put into the store at a time (larger batches leave a larger store)
 
 
 def load_store(data: Iterable[ox.Quad | ox.Triple]) -> tuple[ox.Store, dict[Term, Term]]:
@@ -20,8 +21,10 @@ def load_store(data: Iterable[ox.Quad | ox.Triple]) -> tuple[ox.Store, dict[Term
     "7"), as pyshacl sees them. pyoxigraph's store would then rewrite some of them again
     ("4.0"^^xsd:decimal comes back as "4", "93"^^xsd:nonNegativeInteger as "93"^^xsd:integer);
     those are stored under a private datatype instead, keeping their lexical form, and the
-    returned map leads back to the literal.
+    returned map leads back to the literal. The other triples go into the store as they come,
+    a batch at a time (the data need not be held: typed literals are a few percent of it).
     """
+    store = ox.Store()
     plain: list[ox.Quad] = []
     typed: list[ox.Quad] = []
     literal, quad, default = ox.Literal, ox.Quad, ox.DefaultGraph
@@ -34,6 +37,10 @@ def load_store(data: Iterable[ox.Quad | ox.Triple]) -> tuple[ox.Store, dict[Term
             typed.append(q)
         else:
             plain.append(q)
+            if len(plain) == _BATCH:
+                store.bulk_extend(plain)
+                plain = []
+    store.bulk_extend(plain)
     normal: dict[Term, ox.Literal] = {}
     for q in typed:
         if q.object not in normal:
@@ -49,8 +56,6 @@ def load_store(data: Iterable[ox.Quad | ox.Triple]) -> tuple[ox.Store, dict[Term
         # stands for all of them (with its flags, such as ill_typed).
         if n not in restore and n != original:
             restore[n] = original
-    store = ox.Store()
-    store.bulk_extend(plain)
     store.bulk_extend(q if final[q.object] == q.object else
                       ox.Quad(q.subject, q.predicate, final[q.object]) for q in typed)
     return store, restore
