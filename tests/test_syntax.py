@@ -9,6 +9,7 @@ import pyoxigraph as ox
 import pytest
 
 from ccbkg.core.findings import Severity
+from ccbkg.project import load as load_module
 from ccbkg.project.layout import Project, Role
 from ccbkg.project.limits import MAX_NESTING
 from ccbkg.project.load import load
@@ -75,14 +76,21 @@ def test_good_turtle_loads(tmp_path: Path) -> None:
     assert [f.size for f in loaded.files] == [1, 3]
 
 
-def test_a_loaded_file_reads_back_the_triples_it_parsed(tmp_path: Path) -> None:
-    """Kept compressed, the triples come back at every read as the parser gave them: the same
-    terms (literals as written), in the same order, with the same blank-node labels."""
+@pytest.mark.parametrize("kept_parsed", [load_module.KEPT_PARSED, 0],
+                         ids=["kept-as-parsed", "kept-compressed"])
+def test_a_loaded_file_reads_back_the_triples_it_parsed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kept_parsed: int,
+) -> None:
+    """Kept as parsed or compressed (past the project's first KEPT_PARSED triples), the
+    triples come back at every read as the parser gave them: the same terms (literals as
+    written), in the same order, with the same blank-node labels."""
+    monkeypatch.setattr(load_module, "KEPT_PARSED", kept_parsed)
     content = (HEAD + '[] ex:p "07"^^xsd:byte, "4.0"^^xsd:decimal, "x"@en ;\n'
                '   ex:q ( 1 [ ex:r "\\u00e9\\n" ] ) .\n_:lab ex:p <https://example.org/b%20c> .\n'
                ).encode()
     loaded = load(_project_with(tmp_path, "kept", content))
     assert loaded.result.findings == []
+    assert [f.parsed is None for f in loaded.files] == [kept_parsed == 0] * 2
     (file,) = loaded.of(Role.DATA)
     first = list(file.quads())
     assert list(file.quads()) == first and len(first) == file.size == 10

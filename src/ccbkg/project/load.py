@@ -43,6 +43,9 @@ from ccbkg.project.layout import (
 from ccbkg.project.limits import MAX_NESTING
 
 STAGE = "syntax"
+# A project's first files, up to this many triples, keep their triples as parsed (some 120 MB at
+# most); the files after them keep theirs compressed (`LoadedFile`).
+KEPT_PARSED = 250_000
 
 _FORMATS = {
     ".ttl": ox.RdfFormat.TURTLE,
@@ -94,9 +97,11 @@ _LINE_START = re.compile(r"(?<![^\r\n])[ \t]*(\S+)")  # a line's first word
 
 @dataclass
 class LoadedFile:
-    """An authored RDF file that parsed: its text, and its triples (`size` of them) as
-    zlib-compressed N-Quads, about 16 bytes a triple (a pyoxigraph `Quad` held per triple took
-    some 470), parsed again where they are read."""
+    """An authored RDF file that parsed: its text, and its triples (`size` of them), either as
+    the parser gave them (pyoxigraph `Quad`s, some 470 bytes each, read at once) or, past the
+    project's first KEPT_PARSED triples, as zlib-compressed N-Quads (about 16 bytes a triple),
+    parsed again where they are read: a graph of millions of triples fits in memory, and one of
+    the size curators work with is not parsed over and over."""
 
     file: ProjectFile
     display: str
@@ -104,18 +109,23 @@ class LoadedFile:
     prefixes: dict[str, str]
     size: int
     packed: bytes = field(repr=False)
+    parsed: list[ox.Quad] | None = field(default=None, repr=False)
 
     @classmethod
     def of(cls, file: ProjectFile, display: str, text: str, prefixes: dict[str, str],
-           quads: list[ox.Quad]) -> LoadedFile:
-        """The loaded file of the quads the parser gave."""
+           quads: list[ox.Quad], *, keep: bool) -> LoadedFile:
+        """The loaded file of the quads the parser gave; keep: as they are, else compressed."""
+        if keep:
+            return cls(file, display, text, prefixes, len(quads), b"", quads)
         data = ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
         return cls(file, display, text, prefixes, len(quads), zlib.compress(data, 1))
 
     def quads(self) -> Iterator[ox.Quad]:
         """The triples as parsed (in the default graph, or a TriG or N-Quads file's graphs),
-        in the parser's order and with its blank-node labels; parsed again at each call
-        (leniently: the terms were checked when the file was loaded)."""
+        in the parser's order and with its blank-node labels (compressed ones parsed again at
+        each call, leniently: the terms were checked when the file was loaded)."""
+        if self.parsed is not None:
+            return iter(self.parsed)
         return ox.parse(zlib.decompress(self.packed), format=ox.RdfFormat.N_QUADS, lenient=True)
 
     @cached_property
@@ -326,10 +336,12 @@ def shown_node(node: str, file: str | None, line: int | None) -> str:
 def load(project: Project) -> LoadedProject:
     """Parse every authored file of the project; syntax findings land in `LoadedProject.result`."""
     loaded = LoadedProject(project)
+    kept = 0
     for file in project.of(*RDF_ROLES):
-        parsed = _load_rdf(project, file, loaded.result.findings)
+        parsed = _load_rdf(project, file, loaded.result.findings, keep=kept < KEPT_PARSED)
         if parsed is not None:
             loaded.files.append(parsed)
+            kept += parsed.size if parsed.parsed is not None else 0
     for file in project.of(*SPARQL_ROLES):
         query = _load_sparql(project, file, loaded.result.findings)
         if query is not None:
@@ -382,7 +394,10 @@ def read_text(project: Project, file: ProjectFile, findings: list[Finding]) -> s
     return text
 
 
-def _load_rdf(project: Project, file: ProjectFile, findings: list[Finding]) -> LoadedFile | None:
+def _load_rdf(project: Project, file: ProjectFile, findings: list[Finding], *,
+              keep: bool) -> LoadedFile | None:
+    """The file parsed and checked (keep: its triples as the parser gave them), or None with
+    the findings that say why not."""
     shown = project.display(file.path)
     fmt = _FORMATS.get(file.suffix)  # by extension, or as --data-format says
     if fmt is None:
@@ -422,7 +437,7 @@ def _load_rdf(project: Project, file: ProjectFile, findings: list[Finding]) -> L
         return None
     prefixes = _prefixes(shown, text, findings)
     _check_literals(shown, text, quads, findings)
-    return LoadedFile.of(file, shown, text, prefixes, quads)
+    return LoadedFile.of(file, shown, text, prefixes, quads, keep=keep)
 
 
 def _too_deep(text: str, fmt: ox.RdfFormat) -> tuple[int, int, str] | None:
