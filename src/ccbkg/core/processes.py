@@ -22,8 +22,13 @@ def fork_pool(processes: int) -> Pool | None:
     or where processes cannot be forked: the caller then does the work itself."""
     if CORES < 2 or processes < 1 or "fork" not in mp.get_all_start_methods():
         return None
-    return mp.get_context("fork").Pool(processes, initializer=_worker,
-                                       initargs=(os.getpid(),))
+    # Ctrl-C is held back while the workers are forked, so none gets it before it ignores it.
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        return mp.get_context("fork").Pool(processes, initializer=_worker,
+                                           initargs=(os.getpid(),))
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def _worker(parent: int) -> None:
@@ -31,6 +36,7 @@ def _worker(parent: int) -> None:
     parent's to handle (it ends the pool; a worker would print a traceback), and the worker
     dies with the parent."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     die_with_parent(signal.SIGKILL, parent)
 
 
