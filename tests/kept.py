@@ -31,7 +31,7 @@ import pyshacl
 import rdflib
 from rdflib import Graph
 
-from ccbkg.core.terms import rdflib_graph, to_oxigraph
+from ccbkg.core.terms import oxigraph_quads, rdflib_graph
 
 FOLDER: Path | None = None  # set by tests/conftest.py from pytest's cache
 
@@ -64,8 +64,7 @@ def canonical(triples: Iterable[ox.Quad] | Graph) -> Canonical:
     prefixes: tuple[tuple[str, str], ...] = ()
     if isinstance(triples, Graph):
         prefixes = tuple(sorted((p, str(n)) for p, n in triples.namespaces()))
-        triples = [ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))  # type: ignore[arg-type]
-                   for s, p, o in triples]
+        triples = oxigraph_quads(triples)
     dataset = ox.Dataset(ox.Quad(q.subject, q.predicate, q.object) for q in triples)
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
     return Canonical(sorted(dataset, key=str), prefixes)

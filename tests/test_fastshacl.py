@@ -33,7 +33,7 @@ from ccbkg.checks.fastshacl.regex import translate
 from ccbkg.checks.fastshacl.text import graph_describer, stringify
 from ccbkg.checks.shapes import validate
 from ccbkg.cli import main
-from ccbkg.core.terms import rdflib_graph, to_oxigraph
+from ccbkg.core.terms import oxigraph_quads, rdflib_graph
 from ccbkg.project.layout import Project, Role
 from ccbkg.project.load import load
 from ccbkg.rdf.serialize import to_bytes
@@ -294,8 +294,7 @@ def test_the_report_is_the_same_bytes_run_after_run() -> None:
 
     def written() -> bytes:
         report = fastshacl.validate(triples, loaded_project().graph(Role.SHAPES)).report
-        return to_bytes([ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))  # type: ignore
-                         for s, p, o in report], "ttl")
+        return to_bytes(oxigraph_quads(report), "ttl")
 
     assert written() == written()
 

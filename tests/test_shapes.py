@@ -38,7 +38,7 @@ from rdflib.term import Node, Variable
 from ccbkg.checks import fastshacl
 from ccbkg.checks import vocabulary_typos as vocabterms
 from ccbkg.core import termtext
-from ccbkg.core.terms import to_oxigraph, to_rdflib
+from ccbkg.core.terms import oxigraph_quads, to_rdflib
 from tests.conftest import REPO, assert_no_traceback, run_cli
 
 SHAPES_FILE = REPO / "shapes" / "ccb.shapes.ttl"
@@ -576,8 +576,7 @@ def meta_shacl(graph: Graph) -> fastshacl.Validation:
     core/complex/shacl-shacl test), in a quarter of the time."""
     shacl_shacl = Graph().parse(Path(pyshacl.__file__).parent / "assets" / "shacl-shacl.ttl",
                                 format="turtle")
-    return fastshacl.validate([ox.Triple(to_oxigraph(t), to_oxigraph(p), to_oxigraph(o))  # type: ignore[arg-type]
-                               for t, p, o in graph], shacl_shacl)
+    return fastshacl.validate(oxigraph_quads(graph), shacl_shacl)
 
 
 def test_shapes_pass_meta_shacl() -> None:

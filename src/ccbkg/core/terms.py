@@ -58,6 +58,13 @@ def rdflib_graph(quads: Iterable[ox.Quad | ox.Triple], graph: Graph | None = Non
     return target
 
 
+def oxigraph_quads(graph: Graph) -> list[ox.Quad]:
+    """The triples of an rdflib graph as pyoxigraph quads in the default graph (the inverse of
+    `rdflib_graph`)."""
+    return [ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))  # type: ignore[arg-type]
+            for s, p, o in graph]
+
+
 def n3(term: OxTerm | Node) -> str:
     """A term as N-Triples/SPARQL text, for messages and reports."""
     if isinstance(term, Node):

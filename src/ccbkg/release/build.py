@@ -14,14 +14,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
-import pyoxigraph as ox
 from rdflib import Graph
 
 from ccbkg.checks.text_report import render_text
 from ccbkg.core.findings import CheckReport
 from ccbkg.core.namespaces import DATASET_IRI, GRAPH
 from ccbkg.core.processes import fork_pool
-from ccbkg.core.terms import to_oxigraph
+from ccbkg.core.terms import oxigraph_quads
 from ccbkg.project.layout import Role, default_root
 from ccbkg.project.load import LoadedProject
 from ccbkg.rdf.inferred import INFERRED_GRAPH, entailed
@@ -137,10 +136,8 @@ def _artefacts(loaded: LoadedProject, report: CheckReport, shacl_report: Graph |
         put("reports/check.json", (json.dumps(report.to_json(timings=False), indent=2,
                                               sort_keys=True) + "\n").encode("utf-8"))
         if shacl_report is not None:
-            quads = [ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))  # type: ignore
-                     for s, p, o in shacl_report]
-            put("reports/shacl-report.ttl",
-                to_bytes(released(f"{DATASET_IRI}/check-report", quads), "ttl"))
+            put("reports/shacl-report.ttl", to_bytes(
+                released(f"{DATASET_IRI}/check-report", oxigraph_quads(shacl_report)), "ttl"))
         # The fast SHACL engine's W3C SHACL test suite results (EARL), as the test run wrote
         # them.
         put("reports/fastshacl-w3c-earl.ttl",
