@@ -64,11 +64,12 @@ def test_staged_directory_keeps_the_old_folder_on_a_full_disk(tmp_path: Path) ->
 
 
 def _start_build(out: Path, *extra: str, group: bool = False) -> subprocess.Popen[str]:
-    """The build, in a process group of its own with group (as a terminal's job)."""
+    """The build, in a process group of its own with group (as a terminal's job); it forks
+    its writers and the site's pool as for a large graph."""
     return subprocess.Popen([sys.executable, "-m", "ccbkg", "build", "--root", str(REPO),
                              "--out", str(out), "--quiet", *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=group)
+                            start_new_session=group, env={**os.environ, "CCBKG_PROCESSES": "2"})
 
 
 def _signal(proc: subprocess.Popen[str], sig: int, group: bool) -> None:
@@ -168,6 +169,8 @@ def test_killed_build_leaves_previous_dist_and_the_next_build_clears_up(
     the site being rendered (its pool too)."""
     out = tmp_path / "dist"
     proc, before = _stopped_when(built, out, holds)
+    if holds == "data/country":  # the build and the processes writing beside it
+        assert len(_processes_naming(str(out))) > 1
     proc.kill()
     proc.communicate(timeout=60)
     if Path("/proc/self/cmdline").exists():
@@ -225,6 +228,7 @@ def test_build_onto_a_full_disk_is_a_clear_error(
         return real(self, data)
 
     monkeypatch.setattr(Path, "write_bytes", fill_up)
+    monkeypatch.setenv("CCBKG_PROCESSES", "2")  # the country documents in a forked process
     code = main(["build", "--root", str(REPO), "--out", str(out), "--quiet", "--force"])
     err = capsys.readouterr().err
     assert code == 2

@@ -19,7 +19,8 @@ from rdflib.compare import isomorphic
 from ccbkg.cli import main
 from ccbkg.core import processes
 from ccbkg.core.namespaces import GRAPH
-from ccbkg.project.load import format_for
+from ccbkg.project.layout import Project
+from ccbkg.project.load import format_for, load
 from ccbkg.release.atomic import MARKER
 from tests.conftest import REPO, CliResult, assert_no_traceback, run_cli
 
@@ -89,14 +90,28 @@ def test_two_builds_are_byte_identical(dist: Path, tmp_path: Path) -> None:
 def test_the_release_is_the_same_made_in_processes_or_in_one(
     dist: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The build makes some files (the data's, the country documents, the TriG dump, the
-    site's pages) in forked processes; with one core it makes them itself, in the same bytes."""
-    if processes.CORES < 2:
-        pytest.skip("one core: the build makes every file itself")
-    monkeypatch.setattr(processes, "CORES", 1)
-    alone = tmp_path / "dist"
-    assert main(["build", "--root", str(REPO), "--out", str(alone), "--quiet"]) == 0
-    assert _tree(alone) == _tree(dist)
+    """The build of a large graph makes some files (the data's, the country documents, the
+    TriG dump, the site's pages) in forked processes; the real graph's is made in one process
+    (core.processes.WORTH_FORKING), in the same bytes."""
+    assert load(Project.discover(REPO)).size() < processes.WORTH_FORKING
+    monkeypatch.setenv("CCBKG_PROCESSES", "2")
+    forked = tmp_path / "dist"
+    assert main(["build", "--root", str(REPO), "--out", str(forked), "--quiet"]) == 0
+    assert _tree(forked) == _tree(dist)
+
+
+def test_processes_follow_the_size_of_the_graph_unless_the_user_sets_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A small graph is worked in one process (forking costs more than it saves); a large one
+    in the cores'; CCBKG_PROCESSES decides for any size."""
+    monkeypatch.delenv("CCBKG_PROCESSES", raising=False)
+    assert processes.processes_for(processes.WORTH_FORKING - 1) == 1
+    assert processes.processes_for(processes.WORTH_FORKING) == processes.CORES
+    monkeypatch.setenv("CCBKG_PROCESSES", "1")
+    assert processes.processes_for(10 ** 9) == 1
+    monkeypatch.setenv("CCBKG_PROCESSES", " 3 ")
+    assert processes.processes_for(0) == 3
 
 
 def test_no_site_builds_the_same_release_without_the_site(dist: Path, tmp_path: Path) -> None:

@@ -9,9 +9,9 @@ import pyoxigraph as ox
 import pytest
 
 from ccbkg.core.findings import Severity
+from ccbkg.core.limits import MAX_NESTING
 from ccbkg.project import load as load_module
 from ccbkg.project.layout import Project, Role
-from ccbkg.project.limits import MAX_NESTING
 from ccbkg.project.load import load
 from tests.conftest import assert_no_traceback, run_cli
 

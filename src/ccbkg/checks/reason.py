@@ -159,7 +159,7 @@ def reason(loaded: LoadedProject, *, keep: bool = False) -> StageResult:
             f"(`make` does), or a JRE {MIN_JAVA}+ (Debian: apt-get install "
             "default-jre-headless), or skip reasoning with --only syntax,lint,shapes,provenance"
         )
-    data_triples = sum(f.size for f in loaded.of(Role.DATA))
+    data_triples = loaded.size(Role.DATA)
     by_rules = data_triples > HERMIT_DATA_LIMIT
     roles = (Role.ONTOLOGY, Role.VOCAB) if by_rules else REASONED
     kept, dropped = _reasonable_triples(loaded, roles)

@@ -80,7 +80,7 @@ def run_checks(
         result = runners[stage](loaded)
         # What the stage freed is given back: freed on a thread beside SHACL, it would stay in
         # that thread's malloc arena, where SHACL's threads cannot reuse it.
-        release_free_memory(sum(f.size for f in loaded.files), collect=False)
+        release_free_memory(loaded.size(), collect=False)
         result.seconds = time.perf_counter() - started
         return result
 

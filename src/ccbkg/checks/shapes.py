@@ -38,7 +38,7 @@ def validate(loaded: LoadedProject, engine: str = "fast") -> tuple[StageResult, 
     result.findings.extend(findings)
     result.notes.append(note)
     # the engine's store, freed on its threads
-    release_free_memory(sum(f.size for f in loaded.of(*VALIDATED)))
+    release_free_memory(loaded.size(*VALIDATED))
     return result, report
 
 
@@ -53,7 +53,7 @@ def run_engine(
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown SHACL engine {engine!r}; choose from {', '.join(ENGINES)}")
-    triples = sum(f.size for f in loaded.of(*data))
+    triples = loaded.size(*data)
     refused = refused_sparql(loaded.graph(shapes), stage=stage, loaded=loaded, role=shapes)
     if refused:
         return refused, "not run: SPARQL in the shapes that no engine may run", None

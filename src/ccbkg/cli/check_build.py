@@ -127,6 +127,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 def _cmd_build(args: argparse.Namespace) -> int:
     from ccbkg.checks.run import run_checks
     from ccbkg.checks.text_report import render_text
+    from ccbkg.core.limits import PROCESSES
     from ccbkg.core.progress import Progress
     from ccbkg.project.layout import Project
     from ccbkg.release.atomic import check_out
@@ -134,6 +135,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
     project = Project.discover(args.root)
     check_out(args.out, project.root, [f.path for f in project.files])
+    PROCESSES.given()  # a bad value is refused before the checks run
     progress = Progress(quiet=args.quiet)
     outcome = run_checks(project, progress=progress, keep=args.keep)
     console = Console(emoji=False, highlight=False, soft_wrap=True)

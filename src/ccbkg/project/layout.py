@@ -10,8 +10,8 @@ from enum import Enum
 from pathlib import Path
 
 from ccbkg.core.errors import CcbkgError
+from ccbkg.core.limits import MAX_FILE_BYTES
 from ccbkg.core.namespaces import GRAPH
-from ccbkg.project.limits import MAX_FILE_BYTES
 
 
 class Role(Enum):

@@ -28,6 +28,7 @@ from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 
 from ccbkg.core import netguard
 from ccbkg.core.findings import Finding, Severity, StageResult
+from ccbkg.core.limits import MAX_NESTING
 from ccbkg.core.terms import XSD_STRING, rdflib_graph
 from ccbkg.core.termtext import curie
 from ccbkg.project import literals as datatypes
@@ -40,7 +41,6 @@ from ccbkg.project.layout import (
     Role,
     name_problem,
 )
-from ccbkg.project.limits import MAX_NESTING
 
 STAGE = "syntax"
 # A project's first files, up to this many triples, keep their triples as parsed (some 120 MB at
@@ -270,6 +270,10 @@ class LoadedProject:
         """The loaded files with any of the given roles."""
         return [f for f in self.files if f.file.role in roles]
 
+    def size(self, *roles: Role) -> int:
+        """How many triples the files of the given roles hold (every file's, given none)."""
+        return sum(f.size for f in (self.of(*roles) if roles else self.files))
+
     def triples(self, *roles: Role) -> Iterator[ox.Quad]:
         """The triples of the given roles as parsed (in the default graph), file by file."""
         for f in self.of(*roles):
@@ -347,7 +351,7 @@ def load(project: Project) -> LoadedProject:
         if query is not None:
             loaded.queries.append(query)
     loaded.result.notes.append(
-        f"{len(loaded.files)} RDF files ({sum(f.size for f in loaded.files)} triples) "
+        f"{len(loaded.files)} RDF files ({loaded.size()} triples) "
         f"and {len(loaded.queries)} SPARQL files parsed"
     )
     return loaded

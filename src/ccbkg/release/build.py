@@ -19,7 +19,7 @@ from rdflib import Graph
 from ccbkg.checks.text_report import render_text
 from ccbkg.core.findings import CheckReport
 from ccbkg.core.namespaces import DATASET_IRI, GRAPH
-from ccbkg.core.processes import fork_pool
+from ccbkg.core.processes import fork_pool, processes_for
 from ccbkg.core.terms import oxigraph_quads
 from ccbkg.project.layout import Role, default_root
 from ccbkg.project.load import LoadedProject
@@ -72,7 +72,8 @@ def build(
     given, the site the w3id rules (w3id/.htaccess) send requests to instead of TARGET_HOST.
     """
     lap = _Laps(timings if timings is not None else {})
-    with staged_directory(out) as staging, _Files(staging, lap) as files:
+    processes = processes_for(loaded.size())
+    with staged_directory(out) as staging, _Files(staging, lap, processes) as files:
         summary = _artefacts(loaded, report, shacl_report, files, out, endpoint)
         # The rules for w3id.org, on the chosen host: not a distribution (as the site).
         rules = loaded.project.root / RULES_FILE
@@ -182,9 +183,10 @@ class _Files:
     their names and sizes are kept: the bytes of a file are let go once it is on disk (at
     1000x the release's files add up to gigabytes), and `written` reads them back on demand."""
 
-    def __init__(self, out: Path, lap: _Laps) -> None:
+    def __init__(self, out: Path, lap: _Laps, processes: int = 1) -> None:
         self.out = out
         self.lap = lap
+        self.processes = processes  # 1: `beside` makes the groups' files itself
         self.sizes: dict[str, int] = {}
         self._hashes: dict[str, Future[str]] = {}
         self.written = _OnDisk(self.sizes, self._read)
@@ -219,14 +221,14 @@ class _Files:
     def beside(self, *groups: Callable[[Put], object]) -> Iterator[list[object]]:
         """Make the groups of files, each in a process of its own (forked: they share the
         graph), while the block puts others; their files are added when the block ends, in the
-        groups' order, as if put there (with one core, they are made there). The list given to
+        groups' order, as if put there (in one process, they are made there). The list given to
         the block holds what each group returned (picklable), once the block has ended."""
         self.digests()  # no file half-written by the thread while the processes are forked
         global _GROUPS
         _GROUPS = list(groups)
         returned: list[object] = []
         try:
-            pool = fork_pool(len(groups))
+            pool = fork_pool(len(groups) if self.processes > 1 else 1)
             if pool is None:
                 yield returned
                 made = [_group_files(i, self.out) for i in range(len(groups))]

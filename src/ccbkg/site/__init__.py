@@ -22,7 +22,7 @@ from rdflib import URIRef
 from rdflib.term import Node
 
 from ccbkg.core.namespaces import CCB
-from ccbkg.core.processes import CORES, fork_pool
+from ccbkg.core.processes import fork_pool, processes_for
 from ccbkg.project.layout import Role
 from ccbkg.project.load import LoadedProject
 from ccbkg.query.catalogue import parse_header
@@ -178,7 +178,8 @@ def build_site(loaded: LoadedProject, release: Release,
         jsonld_context(loaded.quads(Role.ONTOLOGY),
                        loaded.quads(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA))
     described = descriptions_by_page(loaded.triples(Role.DATA), pages)
-    out.update(_in_processes(_Work(site, frame, extra, static, jobs, described, shipped)))
+    out.update(_in_processes(_Work(site, frame, extra, static, jobs, described, shipped),
+                             processes_for(loaded.size())))
     return out
 
 
@@ -198,22 +199,22 @@ class _Work:
 _WORK: _Work | None = None  # set while the pool runs
 
 
-def _in_processes(work: _Work) -> dict[str, bytes]:
-    """The pages and the descriptions, rendered in a pool of CORES processes
-    (forked, so they share the graph view instead of pickling it); in order, so the output
-    does not depend on the pool."""
+def _in_processes(work: _Work, processes: int) -> dict[str, bytes]:
+    """The pages and the descriptions, rendered in a pool of that many processes (forked, so
+    they share the graph view instead of pickling it); in order, so the output does not depend
+    on the pool."""
     global _WORK
     jobs: list[tuple[str, list[str]]] = [("static", [str(i)]) for i in range(len(work.static))]
     jobs += [("page", [path]) for path in sorted(work.pages)]
     jobs += [("rdf", stems) for stems in description_batches(work.described)]
     _WORK = work
     try:
-        pool = fork_pool(CORES) if len(jobs) > 1 else None
+        pool = fork_pool(processes) if len(jobs) > 1 else None
         if pool is None:
             results = list(map(_job, jobs))
         else:
             with pool:
-                results = pool.map(_job, jobs, chunksize=max(1, len(jobs) // (CORES * 8)))
+                results = pool.map(_job, jobs, chunksize=max(1, len(jobs) // (processes * 8)))
     finally:
         _WORK = None
     out: dict[str, bytes] = {}

@@ -1,4 +1,5 @@
-"""Limits on what ccbkg reads, each with a default that an environment variable can raise."""
+"""Bounds a user sets through environment variables: on what ccbkg reads (each with a default
+that the variable can raise), and on the processes it forks."""
 
 from __future__ import annotations
 
@@ -18,9 +19,14 @@ class Limit:
 
     def value(self) -> int:
         """The bound in force: the variable's value when set, else the default."""
+        given = self.given()
+        return self.default if given is None else given
+
+    def given(self) -> int | None:
+        """The variable's value, None when it is not set."""
         raw = os.environ.get(self.variable, "").strip()
         if not raw:
-            return self.default
+            return None
         try:
             value = int(raw)
         except ValueError:
@@ -40,3 +46,6 @@ MAX_FILE_BYTES = Limit("CCBKG_MAX_FILE_BYTES", 64 * 1024 * 1024, "bytes")
 # grows steeply with depth (minutes at 2,000 levels, a crash at 100,000), and so does parsing
 # nested RDF/XML. The authored files nest [ ] and ( ) at most 3 deep.
 MAX_NESTING = Limit("CCBKG_MAX_NESTING", 64, "levels")
+# The processes a stage may fork (the build's writing, the site's rendering); unset, ccbkg
+# decides (core.processes.processes_for).
+PROCESSES = Limit("CCBKG_PROCESSES", 2, "processes")
