@@ -6,7 +6,9 @@ as written, through a shell: pyshacl's and rdflib's CLIs from the environment, A
 Debian's libapache-jena-java. They run on the release and on the release's data with 10 curator
 mistakes of distinct kinds (tests/mutation.py) and a node outside the project's namespace; the
 results are compared with `ccbkg check --format json` by focus node, path, component, severity
-and source shape. All pipelines run at once (one JVM per Jena command).
+and source shape. All pipelines run at once (one JVM per Jena command). What each prints is kept
+between runs (tests/kept.py) under its commands, the tools' versions and files and every byte
+of its input; a change to any of them runs it again (a fresh clone, as CI, runs them all).
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pyoxigraph as ox
+import pyshacl
 import pytest
+import rdflib
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SH
 
@@ -31,6 +35,7 @@ from ccbkg.project.layout import Project, Role
 from ccbkg.project.load import load
 from ccbkg.rdf.serialize import to_bytes
 from tests.conftest import REPO, assert_no_traceback, run_cli
+from tests.kept import kept
 from tests.mutation import mutants, rules, scheme_members
 
 sys.path.insert(0, str(REPO / "scripts"))
@@ -56,10 +61,15 @@ def documented() -> tuple[list[str], list[str]]:
     return release, own
 
 
+def jena_jars() -> list[Path]:
+    """Debian's jars that Jena's `shacl` and `riot` run on."""
+    return [Path("/usr/share/java") / f"{j}.jar" for j in bench.JENA_JARS]
+
+
 def tool_bin(work: Path) -> Path:
     """A folder with `shacl` and `riot` as Apache Jena's bin/ scripts are, on Debian's jars."""
     java = shutil.which("java")
-    jars = [Path("/usr/share/java") / f"{j}.jar" for j in bench.JENA_JARS]
+    jars = jena_jars()
     if java is None or not all(j.exists() for j in jars):
         pytest.skip("needs java and Debian's libapache-jena-java")
     resources = work / "jena-resources"
@@ -88,6 +98,22 @@ def run_lines(lines: list[str], cwd: Path, path: str) -> str:
             f"{line}: exit {done.returncode}\n{done.stderr[-2000:]}"
         out = done.stdout
     return out
+
+
+def run_kept(lines: list[str], work: Path, path: str, inputs: list[Path]) -> str:
+    """`run_lines`, its output kept (tests/kept.py) under the lines, the tools they run (the
+    Python packages' versions, the jars' and java's files) and every byte of the inputs: run
+    again when any of them changes."""
+    tools = [sys.version, pyshacl.__version__, rdflib.__version__,
+             *(f"{j} {j.stat().st_size} {j.stat().st_mtime_ns}" for j in jena_jars()),
+             str(Path(shutil.which("java") or "").resolve())]
+    files: list[str | bytes] = []
+    for given in inputs:
+        for file in sorted([given] if given.is_file() else
+                           (f for f in given.rglob("*") if f.is_file())):
+            files += [file.relative_to(given.parent).as_posix(), file.read_bytes()]
+    return kept(["stock validator", *lines, *tools, *files],
+                lambda: run_lines(lines, work, path).encode("utf-8")).decode("utf-8")
 
 
 def report_keys(turtle: str) -> Counter[Key]:
@@ -165,7 +191,8 @@ def test_stock_validators_report_what_ccbkg_check_reports(tmp_path: Path) -> Non
             (work / "my.ttl").symlink_to(tmp_path / "my.ttl")
             jobs[(name, tool)] = (picked, work)
     with ThreadPoolExecutor(4) as pool:
-        futures = {k: pool.submit(run_lines, lines, work, path)
+        inputs = [tmp_path / "dist", tmp_path / "my.ttl"]
+        futures = {k: pool.submit(run_kept, lines, work, path, inputs)
                    for k, (lines, work) in jobs.items()}
         # the release's check report is the build's; the user's data is checked as CI would
         checked = run_cli("check", "-q", "--only", "syntax,shapes", "--format", "json",
