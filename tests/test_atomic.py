@@ -9,8 +9,6 @@ import hashlib
 import os
 import shutil
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -19,16 +17,8 @@ import pytest
 from ccbkg.cli import main
 from ccbkg.core.errors import CcbkgError
 from ccbkg.release import atomic
-from tests.conftest import REPO, run_cli
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A build without the site, to stand for the previous one."""
-    out = tmp_path_factory.mktemp("previous") / "dist"
-    result = run_cli("build", "--root", str(REPO), "--out", str(out), "--quiet", "--no-site")
-    assert result.code == 0, result.err
-    return out
+from tests.conftest import REPO, WARM, run_cli
+from tests.warm_cli import WarmProcess
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
@@ -63,16 +53,14 @@ def test_staged_directory_keeps_the_old_folder_on_a_full_disk(tmp_path: Path) ->
     assert [p.name for p in tmp_path.iterdir()] == ["dist"]
 
 
-def _start_build(out: Path, *extra: str, group: bool = False) -> subprocess.Popen[str]:
-    """The build, in a process group of its own with group (as a terminal's job); it forks
-    its writers and the site's pool as for a large graph."""
-    return subprocess.Popen([sys.executable, "-m", "ccbkg", "build", "--root", str(REPO),
-                             "--out", str(out), "--quiet", *extra],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=group, env={**os.environ, "CCBKG_PROCESSES": "2"})
+def _start_build(out: Path) -> WarmProcess:
+    """The build, as a terminal's job (its own process group), forking its writers and the
+    site's pool as for a large graph."""
+    return WARM.start(["build", "--root", str(REPO), "--out", str(out), "--quiet"], REPO,
+                      {**os.environ, "CCBKG_PROCESSES": "2"})
 
 
-def _signal(proc: subprocess.Popen[str], sig: int, group: bool) -> None:
+def _signal(proc: WarmProcess, sig: int, group: bool) -> None:
     if group:
         os.killpg(proc.pid, sig)
     else:
@@ -80,7 +68,7 @@ def _signal(proc: subprocess.Popen[str], sig: int, group: bool) -> None:
 
 
 def _stopped_when(built: Path, out: Path, holds: str, *, group: bool = False,
-                  ) -> tuple[subprocess.Popen[str], dict[str, bytes]]:
+                  ) -> tuple[WarmProcess, dict[str, bytes]]:
     """out as the previous build, and a build into it stopped (SIGSTOP; with group, the build
     and the processes it forked) while its staging folder holds the path holds; with what out
     held. A build that was swapped in before it could be stopped (a loaded machine may not run
@@ -88,7 +76,7 @@ def _stopped_when(built: Path, out: Path, holds: str, *, group: bool = False,
     for _ in range(5):
         shutil.rmtree(out, ignore_errors=True)
         before = _previous_build(built, out)
-        proc = _start_build(out, group=group)
+        proc = _start_build(out)
         while proc.poll() is None:
             staging = [s for s in out.parent.glob(f".{out.name}-new-*") if (s / holds).exists()]
             if staging:
@@ -148,13 +136,13 @@ def test_ctrl_c_from_a_terminal_is_one_message_from_the_build_and_its_processes(
     assert _snapshot(out) == before
 
 
-def _processes_naming(text: str) -> list[int]:
-    """The processes whose command line contains text (Linux's /proc)."""
+def _processes_of(session: int) -> list[int]:
+    """The processes of a session (Linux's /proc): a build's, and those it forked."""
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
-            with contextlib.suppress(OSError):
-                if text.encode() in (entry / "cmdline").read_bytes():
+            with contextlib.suppress(OSError, IndexError):
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[3]) == session:
                     found.append(int(entry.name))
     return found
 
@@ -170,14 +158,14 @@ def test_killed_build_leaves_previous_dist_and_the_next_build_clears_up(
     out = tmp_path / "dist"
     proc, before = _stopped_when(built, out, holds)
     if holds == "data/country":  # the build and the processes writing beside it
-        assert len(_processes_naming(str(out))) > 1
+        assert len(_processes_of(proc.pid)) > 1
     proc.kill()
     proc.communicate(timeout=60)
     if Path("/proc/self/cmdline").exists():
         deadline = time.monotonic() + 10
-        while _processes_naming(str(out)) and time.monotonic() < deadline:
+        while _processes_of(proc.pid) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert not _processes_naming(str(out)), "a process of the killed build lives on"
+        assert not _processes_of(proc.pid), "a process of the killed build lives on"
     assert _snapshot(out) == before
     left = sorted(p.name for p in tmp_path.iterdir() if p.name != "dist")
     assert len(left) == 1 and left[0].startswith(".dist-new-"), left

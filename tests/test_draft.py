@@ -6,9 +6,11 @@ fictional text is drafted by tests/test_curate.py::test_tutorial_end_to_end."""
 
 from __future__ import annotations
 
+import importlib
 import re
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from rdflib import Graph, Literal, URIRef
@@ -18,7 +20,6 @@ from ccbkg.core.namespaces import CCB, ID, OA, SCHEMA
 from tests.conftest import REPO, assert_no_traceback, copy_sources, run_cli
 
 sys.path.insert(0, str(REPO / "scripts"))
-import measure_draft
 
 SEED = "000_311875a826843e54.txt"
 DRAFT = Path("drafts") / "000-311875a826843e54.ttl"
@@ -28,7 +29,14 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
 @pytest.fixture(scope="module")
-def seed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def measure_draft() -> ModuleType:
+    """scripts/measure_draft.py, imported where these tests run rather than in every test
+    worker that collects them (it imports spaCy: 0.6 s)."""
+    return importlib.import_module("measure_draft")
+
+
+@pytest.fixture(scope="module")
+def seed(tmp_path_factory: pytest.TempPathFactory, measure_draft: ModuleType) -> Path:
     """A scratch copy without japan, albania and canada.ttl, and the seed text's draft."""
     root = copy_sources(tmp_path_factory.mktemp("draft") / "src")
     for name in measure_draft.CURATED:
@@ -216,7 +224,8 @@ def test_the_rules_read_another_text_the_same_way(tmp_path: Path) -> None:
     assert graph.value(statement, CCB.venue) == URIRef(f"{ID}organisation/osce")
 
 
-def test_every_literal_of_a_draft_is_the_texts_words(seed: Path) -> None:
+def test_every_literal_of_a_draft_is_the_texts_words(seed: Path,
+                                                      measure_draft: ModuleType) -> None:
     graph = _graph(seed)
     text = (seed / "instances" / "sources" / SEED).read_text(encoding="utf-8")
     data = measure_draft.literals(seed)
@@ -267,7 +276,7 @@ def test_draft_refuses_to_overwrite(seed: Path) -> None:
     assert (seed / DRAFT).read_bytes() == before
 
 
-def test_draft_measurement_meets_its_goals(tmp_path: Path) -> None:
+def test_draft_measurement_meets_its_goals(tmp_path: Path, measure_draft: ModuleType) -> None:
     """The figures docs/curation.md publishes (scripts/measure_draft.py)."""
     for run in (measure_draft.seed, measure_draft.fixture):
         figures = run(tmp_path)

@@ -160,8 +160,8 @@ def baseline() -> tuple[int, float, int, str]:
 
 
 @pytest.mark.parametrize(("text", "limits", "message"), [
-    (RUNAWAY, ("--timeout", "2"),
-     r"the query gave no answer within 2 s and was stopped; .* raise --timeout"),
+    (RUNAWAY, ("--timeout", "1"),
+     r"the query gave no answer within 1 s and was stopped; .* raise --timeout"),
     (HUNGRY, ("--timeout", "20", "--max-memory", "200"),
      r"the query needed more than 200 MiB of memory and was stopped; .* raise --max-memory"),
 ])

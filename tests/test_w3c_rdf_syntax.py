@@ -10,8 +10,6 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from rdflib import Graph, URIRef
-from rdflib.namespace import RDF
 
 from ccbkg.project.load import parse_rdf
 from tests.conftest import W3C
@@ -23,6 +21,7 @@ SUITES = {
 }
 MF = "http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#"
 RDFT = "http://www.w3.org/ns/rdftest#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 SUITE_ROOT = W3C / "rdf"
 
 
@@ -32,18 +31,25 @@ def _cases() -> list[tuple[str, str, Path, Path | None, str, ox.RdfFormat]]:
     cases = []
     for folder, fmt in SUITES.items():
         manifest = SUITE_ROOT / folder / "manifest.ttl"
-        graph = Graph().parse(manifest, format="turtle")
-        base_node = next(graph.objects(None, URIRef(MF + "assumedTestBase")), None)
-        base = str(base_node) if base_node else manifest.parent.as_uri() + "/"
-        for test, kind in graph.subject_objects(RDF.type):
-            kind_name = str(kind).removeprefix(RDFT)
+        # read with pyoxigraph at collection (rdflib took 0.45 s in each test worker)
+        values: dict[tuple[str, str], str] = {}
+        kinds: list[tuple[str, str]] = []
+        for q in ox.parse(path=manifest, format=ox.RdfFormat.TURTLE,
+                          base_iri=manifest.as_uri()):
+            values[(str(q.subject), q.predicate.value)] = q.object.value
+            if q.predicate.value == RDF_TYPE:
+                kinds.append((str(q.subject), q.object.value))
+        base = next((v for (_, p), v in values.items() if p == MF + "assumedTestBase"),
+                    manifest.parent.as_uri() + "/")
+        for test, kind in kinds:
+            kind_name = kind.removeprefix(RDFT)
             if not kind_name.startswith("Test"):
                 continue
-            action = graph.value(test, URIRef(MF + "action"))
-            result = graph.value(test, URIRef(MF + "result"))
+            action = values.get((test, MF + "action"))
+            result = values.get((test, MF + "result"))
             assert action is not None, test
-            action_path = manifest.parent / str(action).rsplit("/", 1)[-1]
-            result_path = manifest.parent / str(result).rsplit("/", 1)[-1] if result else None
+            action_path = manifest.parent / action.rsplit("/", 1)[-1]
+            result_path = manifest.parent / result.rsplit("/", 1)[-1] if result else None
             cases.append((f"{folder}/{action_path.name}", kind_name, action_path, result_path,
                           base + action_path.name, fmt))
     return sorted(cases, key=lambda c: c[0])

@@ -25,9 +25,11 @@ import json
 import os
 import runpy
 import select
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import traceback
 from pathlib import Path
@@ -88,9 +90,25 @@ class WarmCli:
             os.kill(pid, signal.SIGKILL)
             self._reply(server)  # the killed child's status
             raise subprocess.TimeoutExpired(["ccbkg", *args], TIMEOUT) from None
+        self._done(server)
+        return status
+
+    def start(self, args: list[str], cwd: Path, env: dict[str, str]) -> WarmProcess:
+        """Start `ccbkg *args` in a forked child that leads a session of its own (as a
+        terminal's job: its group is its pid) and return at once, for a caller that signals it."""
+        server = self._take()
+        assert server.stdin is not None
+        folder = Path(tempfile.mkdtemp(prefix="ccbkg-cli-"))
+        out, err = folder / "out", folder / "err"
+        request = {"args": args, "cwd": str(cwd), "env": env, "out": str(out), "err": str(err),
+                   "session": True}
+        server.stdin.write(json.dumps(request).encode() + b"\n")
+        server.stdin.flush()
+        return WarmProcess(self, server, self._reply(server)["pid"], out, err)
+
+    def _done(self, server: subprocess.Popen[bytes]) -> None:
         with self._lock:
             self._idle.append(server)
-        return status
 
     def close(self) -> None:
         """Stop the servers (their children have all been waited for)."""
@@ -102,8 +120,44 @@ class WarmCli:
         self._idle.clear()
 
 
+class WarmProcess:
+    """A started run, as much of `subprocess.Popen` as the tests that signal a run use."""
+
+    def __init__(self, warm: WarmCli, server: subprocess.Popen[bytes], pid: int, out: Path,
+                 err: Path) -> None:
+        self._warm, self._server, self.pid = warm, server, pid
+        self._out, self._err = out, err
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        """The exit status if the run has ended, else None."""
+        if self.returncode is None and self._server.stdout is not None and \
+                select.select([self._server.stdout], [], [], 0)[0]:
+            self.returncode = WarmCli._reply(self._server)["status"]
+            self._warm._done(self._server)
+        return self.returncode
+
+    def send_signal(self, sig: int) -> None:
+        if self.returncode is None:
+            os.kill(self.pid, sig)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def communicate(self, timeout: float) -> tuple[str, str]:
+        """Wait for the end of the run; what it printed."""
+        if self.returncode is None:
+            self.returncode = WarmCli._reply(self._server, timeout)["status"]
+            self._warm._done(self._server)
+        printed = (self._out.read_text(errors="replace"), self._err.read_text(errors="replace"))
+        shutil.rmtree(self._out.parent, ignore_errors=True)
+        return printed
+
+
 def _child(request: dict[str, Any], encoding: str) -> NoReturn:
     """In the forked child: become `python -m ccbkg ARGS` and exit with its code."""
+    if request.get("session"):
+        os.setsid()
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update(request["env"])
