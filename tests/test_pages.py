@@ -222,5 +222,5 @@ def test_a_page_stopped_at_the_deadline_leaves_nothing(embedded: Embedded, tmp_p
     cache = PageCache(tmp_path)
     slow = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }"
     with pytest.raises(CcbkgError, match="no answer within"):
-        run_embedded(embedded.store, slow, limit=1, timeout=2, keep=(cache, "k"))
+        run_embedded(embedded.store, slow, limit=1, timeout=1, keep=(cache, "k"))
     assert list(tmp_path.iterdir()) == []

@@ -19,6 +19,7 @@ set a PYTHON* variable or ask for one (`fresh=True`: the byte-identical build te
 from __future__ import annotations
 
 import atexit
+import contextlib
 import gc
 import io
 import json
@@ -46,6 +47,7 @@ class WarmCli:
     def __init__(self) -> None:
         self._idle: list[subprocess.Popen[bytes]] = []
         self._all: list[subprocess.Popen[bytes]] = []
+        self._started: list[WarmProcess] = []
         self._lock = threading.Lock()
 
     def _take(self) -> subprocess.Popen[bytes]:
@@ -104,14 +106,22 @@ class WarmCli:
                    "session": True}
         server.stdin.write(json.dumps(request).encode() + b"\n")
         server.stdin.flush()
-        return WarmProcess(self, server, self._reply(server)["pid"], out, err)
+        started = WarmProcess(self, server, self._reply(server)["pid"], out, err)
+        self._started.append(started)
+        return started
 
     def _done(self, server: subprocess.Popen[bytes]) -> None:
         with self._lock:
             self._idle.append(server)
 
     def close(self) -> None:
-        """Stop the servers (their children have all been waited for)."""
+        """Stop the servers, and any started run a failed test left (stopped, perhaps) with
+        the processes it forked."""
+        for started in self._started:
+            if started.returncode is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(started.pid, signal.SIGKILL)
+        self._started.clear()
         for server in self._all:
             if server.poll() is None:
                 server.kill()
