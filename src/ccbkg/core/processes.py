@@ -3,12 +3,15 @@ and bound to the process that made them, so none outlives it."""
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import multiprocessing as mp
 import os
 import signal
 import sys
+from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.pool import Pool
+from typing import Any, Generic, TypeVar
 
 from ccbkg.core.limits import PROCESSES
 
@@ -20,6 +23,8 @@ CORES = min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") 
 # 3x (13,000) is 7% faster in two.
 WORTH_FORKING = 10_000
 _PR_SET_PDEATHSIG = 1
+_T = TypeVar("_T")
+_R = TypeVar("_R")
 
 
 def processes_for(triples: int) -> int:
@@ -31,7 +36,7 @@ def processes_for(triples: int) -> int:
     return CORES if triples >= WORTH_FORKING else 1
 
 
-def fork_pool(processes: int) -> Pool | None:
+def _fork_pool(processes: int) -> Pool | None:
     """A pool of processes forked from this one that are killed when it dies, even by SIGKILL
     (they would otherwise go on writing into a folder the next run clears); None for fewer
     than two, or where processes cannot be forked: the caller then does the work itself."""
@@ -62,3 +67,45 @@ def die_with_parent(sig: int, parent: int | None = None) -> None:
         ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, sig)
     if parent is not None and os.getppid() != parent:
         os._exit(1)
+
+
+_TASK: Callable[[Any], Any] | None = None  # what `forked`'s processes run: they inherit it
+
+
+def _run_task(item: Any) -> Any:
+    assert _TASK is not None
+    return _TASK(item)
+
+
+class Forked(Generic[_T, _R]):
+    """A task and the pool that runs it (None: this process runs it)."""
+
+    def __init__(self, task: Callable[[_T], _R], pool: Pool | None) -> None:
+        self._task, self._pool = task, pool
+        self.parallel = pool is not None
+
+    def start(self, items: Sequence[_T], chunksize: int = 1) -> Callable[[], list[_R]]:
+        """Start the task on each item in the pool; returns the wait for the results, in the
+        items' order (without a pool, the wait runs the task here)."""
+        if self._pool is None:
+            return lambda: [self._task(item) for item in items]
+        return self._pool.map_async(_run_task, items, chunksize).get
+
+
+@contextlib.contextmanager
+def forked(task: Callable[[_T], _R], processes: int) -> Iterator[Forked[_T, _R]]:
+    """Run task (a closure, say: the processes inherit it with everything it refers to, nothing
+    is pickled but the items and the results) in a pool of processes forked for the block, or
+    in this process for fewer than two or where processes cannot be forked."""
+    global _TASK
+    assert _TASK is None, "one forked task at a time"
+    _TASK = task
+    try:
+        pool = _fork_pool(processes)
+        if pool is None:
+            yield Forked(task, None)
+        else:
+            with pool:
+                yield Forked(task, pool)
+    finally:
+        _TASK = None

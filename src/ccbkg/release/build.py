@@ -6,7 +6,7 @@ import contextlib
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -19,7 +19,7 @@ from rdflib import Graph
 from ccbkg.checks.text_report import render_text
 from ccbkg.core.findings import CheckReport
 from ccbkg.core.namespaces import DATASET_IRI, GRAPH
-from ccbkg.core.processes import fork_pool, processes_for
+from ccbkg.core.processes import forked, processes_for
 from ccbkg.core.terms import oxigraph_quads
 from ccbkg.project.layout import Role, default_root
 from ccbkg.project.load import LoadedProject
@@ -224,23 +224,16 @@ class _Files:
         groups' order, as if put there (in one process, they are made there). The list given to
         the block holds what each group returned (picklable), once the block has ended."""
         self.digests()  # no file half-written by the thread while the processes are forked
-        global _GROUPS
-        _GROUPS = list(groups)
         returned: list[object] = []
-        try:
-            pool = fork_pool(len(groups) if self.processes > 1 else 1)
-            if pool is None:
-                yield returned
-                made = [_group_files(i, self.out) for i in range(len(groups))]
-            else:
-                with pool:
-                    pending = pool.starmap_async(_group_files,
-                                                 [(i, self.out) for i in range(len(groups))])
-                    yield returned
-                    made = pending.get()
-                    self.lap("waiting for the files made beside")
-        finally:
-            _GROUPS = []
+        with forked(partial(_group_files, groups, self.out),
+                    len(groups) if self.processes > 1 else 1) as pool:
+            wait = pool.start(range(len(groups)))
+            yield returned
+            made = wait()
+            if pool.parallel:
+                self.lap("waiting for the files made beside")
+            else:  # the groups timed their own files, made just now
+                self.lap.last = time.perf_counter()
         for sizes, digests, laps, value in made:
             returned.append(value)
             self.sizes.update(sizes)
@@ -259,16 +252,13 @@ class _Files:
         return {name: future.result() for name, future in self._hashes.items()}
 
 
-_GROUPS: list[Callable[[Put], object]] = []  # set while `_Files.beside` runs them
-
-
-def _group_files(index: int, out: Path) -> tuple[dict[str, int], dict[str, str],
-                                                 dict[str, float], object]:
+def _group_files(groups: Sequence[Callable[[Put], object]], out: Path, index: int,
+                 ) -> tuple[dict[str, int], dict[str, str], dict[str, float], object]:
     """Put a group of files into out: their sizes, their digests, the seconds each took, and
     what the group returned."""
     laps: dict[str, float] = {}
     with _Files(out, _Laps(laps)) as files:
-        value = _GROUPS[index](files.put)
+        value = groups[index](files.put)
     return files.sizes, files.digests(), laps, value
 
 

@@ -22,7 +22,7 @@ from rdflib import URIRef
 from rdflib.term import Node
 
 from ccbkg.core.namespaces import CCB
-from ccbkg.core.processes import fork_pool, processes_for
+from ccbkg.core.processes import forked, processes_for
 from ccbkg.project.layout import Role
 from ccbkg.project.load import LoadedProject
 from ccbkg.query.catalogue import parse_header
@@ -195,49 +195,35 @@ class _Work:
     described: dict[str, list[ox.Quad]]  # page path without .html -> its triples
     shipped: dict[str, Any]  # the JSON-LD context
 
-
-_WORK: _Work | None = None  # set while the pool runs
+    def job(self, job: tuple[str, list[str]]) -> dict[str, bytes]:
+        """One page with its frame, or the description files of a batch of pages."""
+        kind, names = job
+        if kind == "rdf":
+            return description_files({stem: self.described[stem] for stem in names},
+                                     self.shipped)
+        if kind == "static":
+            page = self.static[int(names[0])]()
+            return {page.path: self.frame.render(page)}
+        nodes = self.pages[names[0]]
+        anchored = place(str(nodes[0]))[1]
+        page = facts_page(self.site, names[0], nodes, self.extra) if anchored else \
+            resource_page(self.site, nodes[0], self.extra(nodes[0]))
+        return {page.path: self.frame.render(page)}
 
 
 def _in_processes(work: _Work, processes: int) -> dict[str, bytes]:
     """The pages and the descriptions, rendered in a pool of that many processes (forked, so
     they share the graph view instead of pickling it); in order, so the output does not depend
     on the pool."""
-    global _WORK
     jobs: list[tuple[str, list[str]]] = [("static", [str(i)]) for i in range(len(work.static))]
     jobs += [("page", [path]) for path in sorted(work.pages)]
     jobs += [("rdf", stems) for stems in description_batches(work.described)]
-    _WORK = work
-    try:
-        pool = fork_pool(processes) if len(jobs) > 1 else None
-        if pool is None:
-            results = list(map(_job, jobs))
-        else:
-            with pool:
-                results = pool.map(_job, jobs, chunksize=max(1, len(jobs) // (processes * 8)))
-    finally:
-        _WORK = None
+    with forked(work.job, processes if len(jobs) > 1 else 1) as pool:
+        results = pool.start(jobs, chunksize=max(1, len(jobs) // (processes * 8)))()
     out: dict[str, bytes] = {}
     for found in results:
         out.update(found)
     return out
-
-
-def _job(job: tuple[str, list[str]]) -> dict[str, bytes]:
-    """One page with its frame, or the description files of a batch of pages."""
-    work = _WORK
-    assert work is not None
-    kind, names = job
-    if kind == "rdf":
-        return description_files({stem: work.described[stem] for stem in names}, work.shipped)
-    if kind == "static":
-        page = work.static[int(names[0])]()
-        return {page.path: work.frame.render(page)}
-    nodes = work.pages[names[0]]
-    anchored = place(str(nodes[0]))[1]
-    page = facts_page(work.site, names[0], nodes, work.extra) if anchored else \
-        resource_page(work.site, nodes[0], work.extra(nodes[0]))
-    return {page.path: work.frame.render(page)}
 
 
 def timeline_events(site: Site) -> list[Event]:
