@@ -5,38 +5,26 @@ from __future__ import annotations
 import argparse
 import shlex
 import shutil
-import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlsplit
 
-import pyoxigraph as ox
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from ccbkg.cli.common import add_root, seconds
-from ccbkg.core import netguard
 from ccbkg.core.errors import CcbkgError
 from ccbkg.curate.freeze import freeze
-from ccbkg.project.layout import Project, read_regular
-from ccbkg.query.catalogue import QueryInfo, bind, catalogue, find, user_query
-from ccbkg.query.entities import labels, resolve
-from ccbkg.query.guard import analyse, guard, pageable, paged
-from ccbkg.query.pages import Page, PageCache, files_digest
-from ccbkg.query.parameters import EVERY, ParamType, Term
+from ccbkg.project.layout import read_regular
+from ccbkg.query.answer import Asked, answer
+from ccbkg.query.catalogue import QueryInfo, catalogue, find, user_query
+from ccbkg.query.parameters import EVERY
 from ccbkg.query.prefixes import declare
-from ccbkg.query.render import FORMATS, Results, render
+from ccbkg.query.render import FORMATS, render
 from ccbkg.query.run import (
     DEFAULT_MEMORY_MIB,
     DEFAULT_TIMEOUT,
-    Embedded,
-    check_endpoint,
-    embedded_store,
-    is_loopback,
-    run_embedded,
-    run_remote,
 )
 from ccbkg.stores.http_client import PASSWORD_ENV, USER_ENV
 
@@ -221,82 +209,21 @@ def _cmd_run(args: argparse.Namespace) -> int:
     values = dict(args.param)
     if len(values) != len(args.param):
         raise CcbkgError("a parameter is given twice")
-    embedded: Embedded | None = None
-    for name, value in values.items():
-        param = info.param(name)
-        if param.type is ParamType.IRI and not (args.endpoint and ":" in value):
-            embedded = embedded or embedded_store(args.root)
-            values[name] = resolve(param, value, embedded.store)
-            if values[name] != value:
-                print(f"ccbkg: {name}={value} is {values[name]}", file=sys.stderr)
-    bindings = bind(info, values)
-    where = str(info.path or info.name)
-    # One row more than the page, to tell whether a next page follows.
-    limit = None if args.limit is None else args.limit + 1
-    paging = args.limit is not None or args.offset is not None
-    # A page of a bundled query on the embedded store: cut from its whole ordered answer, kept
-    # for the project files as they are (read from the cache, or computed and kept now).
-    cache = PageCache() if paging and info.path is not None and not args.endpoint \
-        and not args.no_cache else None
-    if paging and cache is None:
-        pageable(info.text, where)
-    analysis = None
-    if info.path is None:
-        analysis = analyse(info.text, info.name)
-        if not args.allow_network:  # before the store is loaded (the engines check again)
-            netguard.refuse_network(info.text, where)
-        guard(analysis, embedded=args.endpoint is None)
-    label_of: dict[str, str] | None = None
-    if args.endpoint:
-        _allow_host(check_endpoint(args.endpoint))
-        text = paged(info.text, limit, args.offset)
-        results = run_remote(args.endpoint, text, bindings, analysis=analysis,
-                                   timeout=args.timeout, where=where,
-                                   allow_network=args.allow_network,
-                                   needs_union=info.path is not None)
-        if analysis is not None and analysis.is_update:
-            print("ccbkg: the endpoint accepted the update", file=sys.stderr)
-            return 0
-    else:
-        # A kept answer was kept for this very text, found pageable then (rdflib's parse,
-        # which pageable needs, takes a second).
-        page = _kept_page(cache, embedded, args, info, bindings, limit) if cache else None
-        if page is None:
-            if cache is not None:
-                pageable(info.text, where)
-            embedded = embedded or embedded_store(args.root)
-            keep = (cache, cache.key(embedded.digest, info.text, bindings)) if cache else None
-            results = run_embedded(embedded.store, info.text, bindings,
-                                   timeout=args.timeout, memory=args.max_memory, where=where,
-                                   allow_network=args.allow_network, limit=limit,
-                                   offset=args.offset or 0, keep=keep)
-            if args.format in ("table", "md") and not args.iris:
-                label_of = labels(embedded.store, {t.value for row in results.rows
-                                                   for t in row if isinstance(t, ox.NamedNode)})
-        else:
-            results, label_of = page.results, page.labels
-    if args.limit is not None and len(results.rows) > args.limit:
-        results = Results(results.variables, results.rows[:args.limit])
+    asked = Asked(info, values, root=args.root, endpoint=args.endpoint, limit=args.limit,
+                  offset=args.offset, timeout=args.timeout, memory=args.max_memory,
+                  allow_network=args.allow_network, use_cache=not args.no_cache,
+                  with_labels=args.format in ("table", "md") and not args.iris)
+    got = answer(asked, note=lambda text: print(f"ccbkg: {text}", file=sys.stderr))
+    if got.updated:
+        print("ccbkg: the endpoint accepted the update", file=sys.stderr)
+        return 0
+    if got.more:
         print(f"ccbkg: more rows follow; the next page: {_next_page(args)}", file=sys.stderr)
-    if args.iris or args.format not in ("table", "md"):
-        label_of = None
     width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
-    sys.stdout.write(render(results, args.format, labels=label_of, columns=args.columns,
-                                  width=width))
+    sys.stdout.write(render(got.results, args.format, labels=got.labels, columns=args.columns,
+                            width=width))
     sys.stdout.flush()
     return 0
-
-
-def _kept_page(cache: PageCache, embedded: Embedded | None, args: argparse.Namespace,
-               info: QueryInfo, bindings: dict[str, Term], limit: int | None) -> Page | None:
-    """The page from the cache, if it holds the answer for the project files as they are now
-    (read and hashed, not loaded); None when it does not, or a file cannot be read (loading
-    the store then says why)."""
-    try:
-        digest = embedded.digest if embedded else files_digest(Project.discover(args.root))
-    except CcbkgError:
-        return None
-    return cache.read(cache.key(digest, info.text, bindings), args.offset or 0, limit)
 
 
 def _next_page(args: argparse.Namespace) -> str:
@@ -334,19 +261,3 @@ def _chosen(args: argparse.Namespace) -> QueryInfo:
             raise CcbkgError(f"{args.file}: cannot read the query: {exc}") from None
         return user_query(declare(text, str(args.file)), str(args.file))
     return user_query(declare(args.sparql, "--sparql"), "--sparql")
-
-
-def _allow_host(url: str) -> None:
-    """Let the network guard pass the endpoint the user named (and only its addresses)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if is_loopback(host):
-        return
-    netguard.allow(host)
-    try:
-        infos = socket.getaddrinfo(host, parts.port or (443 if parts.scheme == "https" else 80))
-    except OSError as exc:
-        raise CcbkgError(f"cannot resolve the endpoint host {host}: {exc.strerror or exc}") \
-            from None
-    for info in infos:
-        netguard.allow(str(info[4][0]))
