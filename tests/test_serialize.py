@@ -10,6 +10,7 @@ import pytest
 from ccbkg.core.namespaces import GRAPH, PREFIXES, RDFS
 from ccbkg.project.layout import Project, Role
 from ccbkg.project.load import load
+from ccbkg.rdf import serialize
 from ccbkg.rdf.serialize import Part, merged, write
 
 EX = "http://example.org/"
@@ -154,3 +155,23 @@ def test_blank_nodes_that_are_no_tree_are_labelled_by_rdfc():
                                               format=ox.RdfFormat.TURTLE)))], "nt")
     assert one == two
     assert one.count(b"\n") == 5
+
+
+def test_lines_read_as_the_list_they_were_made_from(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lines keeps N-Triples lines as one block of text: every item, slice and batch is the
+    list's, across the batches it is built and read in."""
+    monkeypatch.setattr(serialize, "_BATCH", 3)
+    given = [f'<x:s{i}> <x:p> "{"é" * i}" .'.encode() for i in range(10)]
+    lines = serialize.Lines(given)
+    assert len(lines) == 10 and list(lines) == given and lines == given
+    assert [lines[i] for i in range(-10, 10)] == given + given
+    for start, stop in ((0, 10), (2, 7), (3, 3), (9, 10), (-4, -1), (5, 2)):
+        assert lines[start:stop] == given[start:stop], (start, stop)
+    assert lines[::3] == given[::3]
+    assert lines.block(2, 5) == b"".join(line + b"\n" for line in given[2:5])
+    assert lines.text == lines.block() == b"".join(line + b"\n" for line in given)
+    with pytest.raises(IndexError):
+        lines[10]
+    empty = serialize.Lines()
+    assert len(empty) == 0 and list(empty) == [] and empty.text == b"" and empty[0:5] == []
+    assert Part("", given).lines == lines and Part("", given) == Part("", lines)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, BinaryIO
 
 import pyoxigraph as ox
@@ -165,7 +165,7 @@ def compacted_part(part: Part, doc: dict[str, Any], out: BinaryIO) -> None:
     holding the whole graph at once.
     """
     subjects = _subjects(part.lines)
-    if len(subjects) < 2 or any(b"_:" in line for line in part.lines):
+    if len(subjects) < 2 or b"_:" in part.lines.text:
         out.write(compacted(write([part], "nt"), doc))
         return
     subjects.sort(key=_by_iri)
@@ -187,7 +187,7 @@ def compacted_part(part: Part, doc: dict[str, Any], out: BinaryIO) -> None:
     out.write(b"\n ]\n}\n")
 
 
-def _nodes_of(lines: list[bytes], subjects: list[tuple[bytes, int, int]],
+def _nodes_of(lines: Sequence[bytes], subjects: list[tuple[bytes, int, int]],
               compactor: Compactor | None) -> list[dict[str, Any]] | None:
     """The flat node objects of these subjects of sorted N-Triples lines (`_subjects`, in
     pyld's order: `_by_iri`), built by the compactor; None when there is none for the context
@@ -205,7 +205,7 @@ def _by_iri(subject: tuple[bytes, int, int]) -> bytes:
     return subject[0][1:-1]
 
 
-def _subjects(lines: list[bytes]) -> list[tuple[bytes, int, int]]:
+def _subjects(lines: Iterable[bytes]) -> list[tuple[bytes, int, int]]:
     """Each subject of sorted N-Triples lines (its IRI's bytes) with the range of its lines;
     lines with a common subject are adjacent, as "<iri> " starts each."""
     found: list[tuple[bytes, int, int]] = []

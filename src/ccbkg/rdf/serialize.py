@@ -13,11 +13,12 @@ from __future__ import annotations
 import heapq
 import io
 import re
+from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from hashlib import sha256
-from itertools import groupby
-from typing import BinaryIO, TypeVar, cast
+from itertools import accumulate, groupby, islice
+from typing import BinaryIO, TypeVar, cast, overload
 
 import pyoxigraph as ox
 
@@ -44,12 +45,78 @@ _BATCH = 100_000  # lines parsed at a time
 _PREFIXED = (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML)
 
 
+class Lines(Sequence[bytes]):
+    """N-Triples lines (each without its newline) kept as one block of text, each line ending
+    with a newline, and the offset where each starts (N-Triples escapes line breaks, so no line
+    holds one). A million lines are two objects rather than a million: they take less memory,
+    and a process forked to read them copies none of its parent's pages (reading an object
+    writes its reference count, so reading a million small ones copies the pages they are on).
+    An item or a slice is a new bytes object, or a list of them."""
+
+    __slots__ = ("_starts", "text")
+
+    def __init__(self, lines: Iterable[bytes] = ()) -> None:
+        starts = array("Q", [0])
+        chunks: list[bytes] = []
+        given = iter(lines)
+        while batch := list(islice(given, _BATCH)):
+            chunks.append(b"\n".join(batch) + b"\n")
+            starts.extend(islice(accumulate((len(line) + 1 for line in batch),
+                                            initial=starts[-1]), 1, None))
+        self.text = b"".join(chunks)
+        self._starts = starts
+
+    def __len__(self) -> int:
+        return len(self._starts) - 1
+
+    @overload
+    def __getitem__(self, index: int) -> bytes: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[bytes]: ...
+
+    def __getitem__(self, index: int | slice) -> bytes | list[bytes]:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(len(self))
+            if step != 1:
+                return [self[i] for i in range(start, stop, step)]
+            return self.block(start, stop).split(b"\n")[:-1] if start < stop else []
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return self.text[self._starts[index]:self._starts[index + 1] - 1]
+
+    def __iter__(self) -> Iterator[bytes]:
+        for start in range(0, len(self), _BATCH):
+            yield from self[start:start + _BATCH]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Lines):
+            return self.text == other.text
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Lines({len(self)} lines, {len(self.text)} bytes)"
+
+    def block(self, start: int = 0, stop: int | None = None) -> bytes:
+        """The lines from start up to stop, each with its newline, as one bytes object."""
+        end = len(self) if stop is None else stop
+        return self.text[self._starts[start]:self._starts[end]]
+
+
 @dataclass(frozen=True)
 class Part:
     """One graph's distinct triples in canonical order, as their N-Triples lines."""
 
     graph: str  # the named graph's IRI; "" for the default graph
-    lines: list[bytes]  # each triple's N-Triples line, without its newline
+    lines: Lines  # each triple's N-Triples line (any sequence of lines given becomes Lines)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.lines, Lines):
+            object.__setattr__(self, "lines", Lines(self.lines))
 
     @classmethod
     def of(cls, graph: str, triples: Sequence[ox.Quad]) -> Part:
@@ -80,7 +147,7 @@ def merged(parts: Sequence[Part]) -> Part:
     """The distinct triples of several graphs, in canonical order (for graph-less formats)."""
     if len(parts) == 1:
         return parts[0]
-    return Part("", _sorted_distinct([line for p in parts for line in p.lines]))
+    return Part("", Lines(line for line, _ in groupby(heapq.merge(*(p.lines for p in parts)))))
 
 
 def distinct_count(parts: Sequence[Part]) -> int:
@@ -139,10 +206,10 @@ def _ntriples(triples: Sequence[ox.Quad]) -> bytes:
     return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
 
 
-def _sorted_distinct(lines: list[bytes]) -> list[bytes]:
+def _sorted_distinct(lines: list[bytes]) -> Lines:
     """The distinct lines in order (lines is sorted in place)."""
     lines.sort()
-    return [line for line, _ in groupby(lines)]
+    return Lines(line for line, _ in groupby(lines))
 
 
 def _relabelled(triples: Sequence[ox.Quad], prefix: str) -> list[ox.Quad]:
@@ -251,7 +318,7 @@ def _label_prefix(graph: str) -> str:
 def _batches(part: Part) -> Iterator[bytes]:
     """The part's N-Triples, a batch of lines at a time."""
     for start in range(0, len(part.lines), _BATCH):
-        yield b"".join(line + b"\n" for line in part.lines[start:start + _BATCH])
+        yield part.lines.block(start, min(start + _BATCH, len(part.lines)))
 
 
 def _trig(parts: Sequence[Part], out: BinaryIO) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import groupby
 from urllib.parse import quote
 
 import pyoxigraph as ox
@@ -103,13 +105,26 @@ class Statistics:
     graphs: dict[str, Counts]
 
 
-def statistics(graphs: dict[str, list[bytes]]) -> Statistics:
-    """The statistics of the named graphs, each given as its N-Triples lines."""
-    union = sorted({line for lines in graphs.values() for line in lines})
-    years = sorted(m.group(1).decode() for line in union for m in _YEAR.finditer(line))
-    return Statistics(_counts(union, partitions=True), (years[0], years[-1]) if years else None,
-                      {g: _counts(sorted(set(lines)), partitions=False)
-                       for g, lines in graphs.items()})
+def statistics(graphs: dict[str, Sequence[bytes]]) -> Statistics:
+    """The statistics of the named graphs, each given as its N-Triples lines, sorted and
+    distinct (as `ccbkg.rdf.serialize.Part` keeps them): read a line at a time."""
+    first: list[str] = []
+    last: list[str] = []
+
+    def dated(lines: Iterable[bytes]) -> Iterator[bytes]:  # the first and the last year
+        for line in lines:
+            for m in _YEAR.finditer(line):
+                year = m.group(1).decode()
+                if not first or year < first[0]:
+                    first[:] = [year]
+                if not last or year > last[0]:
+                    last[:] = [year]
+            yield line
+
+    union = dated(line for line, _ in groupby(heapq.merge(*graphs.values())))
+    counts = _counts(union, partitions=True)
+    return Statistics(counts, (first[0], last[0]) if first else None,
+                      {g: _counts(lines, partitions=False) for g, lines in graphs.items()})
 
 
 SPDX = "http://spdx.org/rdf/terms#"
@@ -273,15 +288,26 @@ def void_dcat(
     return out
 
 
-def _counts(lines: list[bytes], *, partitions: bool) -> Counts:
-    """VoID statistics of distinct N-Triples lines; with class and property partitions."""
-    rows = [line.split(b" ", 2) for line in lines]  # subject, predicate, "object ."
-    properties = Counter(r[1] for r in rows)
-    typed = [(r[0], r[2]) for r in rows if r[1] == _TYPE_SPELLING]
-    classes = Counter(c for _, c in typed)
-    return Counts(len(rows), len({r[0] for r in rows}), len(properties),
-                  len({r[2] for r in rows}), len({s for s, _ in typed}), len(classes),
-                  tuple(classes.items()) if partitions else (),
+def _counts(lines: Iterable[bytes], *, partitions: bool) -> Counts:
+    """VoID statistics of distinct N-Triples lines, read a line at a time; with class and
+    property partitions."""
+    triples = 0
+    subjects: set[bytes] = set()
+    objects: set[bytes] = set()
+    entities: set[bytes] = set()
+    properties: Counter[bytes] = Counter()
+    classes: Counter[bytes] = Counter()
+    for line in lines:
+        subject, predicate, obj = line.split(b" ", 2)  # obj ends with " ."
+        triples += 1
+        subjects.add(subject)
+        objects.add(obj)
+        properties[predicate] += 1
+        if predicate == _TYPE_SPELLING:
+            entities.add(subject)
+            classes[obj] += 1
+    return Counts(triples, len(subjects), len(properties), len(objects), len(entities),
+                  len(classes), tuple(classes.items()) if partitions else (),
                   tuple(properties.items()) if partitions else ())
 
 
