@@ -175,3 +175,20 @@ def test_lines_read_as_the_list_they_were_made_from(monkeypatch: pytest.MonkeyPa
     empty = serialize.Lines()
     assert len(empty) == 0 and list(empty) == [] and empty.text == b"" and empty[0:5] == []
     assert Part("", given).lines == lines and Part("", given) == Part("", lines)
+
+
+def test_a_part_read_a_batch_at_a_time_is_the_part_of_the_list(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Part.of reads its triples a batch at a time; a blank node met in a later batch (or "_:"
+    in a literal) still gets the whole graph's canonical labels."""
+    s, p = ox.NamedNode("http://example.org/s"), ox.NamedNode("http://example.org/p")
+    plain = [ox.Quad(s, p, ox.Literal(f"v{i}")) for i in range(7)]
+    blank = [ox.Quad(s, p, ox.BlankNode("b1")), ox.Quad(ox.BlankNode("b1"), p, ox.Literal("x"))]
+    inside = [ox.Quad(s, p, ox.Literal("see _:b1"))]
+    expected = {name: Part.of(str(GRAPH["data/x"]), triples) for name, triples in
+                (("plain", plain), ("blank", plain + blank), ("inside", plain + inside))}
+    monkeypatch.setattr(serialize, "_BATCH", 2)
+    for name, triples in (("plain", plain), ("blank", plain + blank), ("inside", plain + inside)):
+        assert Part.of(str(GRAPH["data/x"]), iter(triples)) == expected[name], name
+    assert any(line.startswith(b"_:") for line in expected["blank"].lines)

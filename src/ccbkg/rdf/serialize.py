@@ -42,6 +42,7 @@ MEDIA_TYPES: dict[str, str] = {
 }
 _T = TypeVar("_T")
 _BATCH = 100_000  # lines parsed at a time
+_READ_AHEAD = 4_096  # lines read ahead by an iteration over Lines
 _PREFIXED = (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML)
 
 
@@ -88,8 +89,10 @@ class Lines(Sequence[bytes]):
         return self.text[self._starts[index]:self._starts[index + 1] - 1]
 
     def __iter__(self) -> Iterator[bytes]:
-        for start in range(0, len(self), _BATCH):
-            yield from self[start:start + _BATCH]
+        # a few thousand lines at a time: merging the parts of a large graph reads them all at
+        # once, and each read ahead is held as objects
+        for start in range(0, len(self), _READ_AHEAD):
+            yield from self[start:start + _READ_AHEAD]
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Lines):
@@ -119,21 +122,22 @@ class Part:
             object.__setattr__(self, "lines", Lines(self.lines))
 
     @classmethod
-    def of(cls, graph: str, triples: Sequence[ox.Quad]) -> Part:
-        """Canonicalise a graph's triples (given in the default graph).
+    def of(cls, graph: str, triples: Iterable[ox.Quad]) -> Part:
+        """Canonicalise a graph's triples (given in the default graph), read a batch at a time.
 
         Blank-node labels are RDFC-1.0's, prefixed with a name for the graph so that no two
-        graphs of a dataset share a label.
+        graphs of a dataset share a label (a graph with a blank node is canonicalised whole).
         """
-        blob = _ntriples(triples)
-        if b"_:" in blob:  # a blank node, or "_:" inside a literal
-            triples = _relabelled(triples, _label_prefix(graph))
-            blob = _ntriples(triples)
-        lines = blob.split(b"\n")
-        del blob
-        lines.pop()  # after the last newline
-        if len(lines) != len(triples):
-            raise ValueError(f"{len(triples)} triples written as {len(lines)} N-Triples lines")
+        lines: list[bytes] = []
+        given = iter(triples)
+        while batch := list(islice(given, _BATCH)):
+            blob = _ntriples(batch)
+            if b"_:" in blob:  # a blank node, or "_:" inside a literal
+                read = ox.parse(b"".join(line + b"\n" for line in lines),
+                                format=ox.RdfFormat.N_TRIPLES)
+                whole = _relabelled([*read, *batch, *given], _label_prefix(graph))
+                return cls(graph, _sorted_distinct(_lines(_ntriples(whole), len(whole))))
+            lines += _lines(blob, len(batch))
         return cls(graph, _sorted_distinct(lines))
 
     def triples(self) -> Iterator[ox.Quad]:
@@ -204,6 +208,15 @@ def to_bytes(quads: Iterable[ox.Quad], extension: str) -> bytes:
 
 def _ntriples(triples: Sequence[ox.Quad]) -> bytes:
     return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
+
+
+def _lines(blob: bytes, count: int) -> list[bytes]:
+    """The lines of the N-Triples of count triples, without their newlines."""
+    lines = blob.split(b"\n")
+    lines.pop()  # after the last newline
+    if len(lines) != count:
+        raise ValueError(f"{count} triples written as {len(lines)} N-Triples lines")
+    return lines
 
 
 def _sorted_distinct(lines: list[bytes]) -> Lines:

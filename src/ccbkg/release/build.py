@@ -18,6 +18,7 @@ from rdflib import Graph
 
 from ccbkg.checks.text_report import render_text
 from ccbkg.core.findings import CheckReport
+from ccbkg.core.memory import release_free_memory
 from ccbkg.core.namespaces import DATASET_IRI, GRAPH
 from ccbkg.core.processes import forked, processes_for
 from ccbkg.core.terms import oxigraph_quads
@@ -101,6 +102,7 @@ def _artefacts(loaded: LoadedProject, report: CheckReport, shacl_report: Graph |
              for f in loaded.of(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)}
     inferred = Part.of(INFERRED_GRAPH, entailed(loaded.quads(Role.ONTOLOGY, Role.VOCAB),
                                                 loaded.triples(Role.DATA)))
+    release_free_memory(loaded.size(), collect=False)  # what putting them in order took
     files.lap("canonical order (every graph)")
     shipped = context(ontology, (t for p in (*parts.values(), inferred) for t in p.triples()))
     for f in loaded.of(Role.ONTOLOGY):
@@ -113,6 +115,7 @@ def _artefacts(loaded: LoadedProject, report: CheckReport, shacl_report: Graph |
         _formats(put, f"shapes/{_stem(f.file.path.name)}", parts[f.file.path],
                  authored=None, context=shipped)
     data = merged([parts[f.file.path] for f in loaded.of(Role.DATA)])
+    release_free_memory(loaded.size(), collect=False)
     files.lap("canonical order (the data merged)")
 
     def data_files(put: Put) -> None:
