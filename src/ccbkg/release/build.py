@@ -205,9 +205,10 @@ class _Files:
             self.lap("writing the files")
 
     def put(self, name: str, data: bytes | Callable[[BinaryIO], object]) -> None:
-        """Add a file (made since the previous one: timed under its name): its bytes, or a
-        function that writes them to a file object, called here so that a large file is never
-        held whole (the thread hashes it from the disk)."""
+        """Add a file (made since the previous one: timed under its name): its bytes (written
+        and hashed by the thread), or a function that writes them to a file object, called
+        here so that a large file is never held whole (hashed as it is written: reading back the
+        gigabytes of a large release kept the build waiting)."""
         path = self.out / name
         if isinstance(data, bytes):
             self.sizes[name] = len(data)
@@ -215,9 +216,11 @@ class _Files:
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
             with path.open("wb") as out:
-                data(out)
+                hashing = _Hashing(out)
+                data(cast(BinaryIO, hashing))
                 self.sizes[name] = out.tell()
-            self._hashes[name] = self._pool.submit(_hashed, path)
+            self._hashes[name] = Future()
+            self._hashes[name].set_result(hashing.sha256.hexdigest())
         self.lap(name)
 
     @contextlib.contextmanager
@@ -290,9 +293,19 @@ def _store(path: Path, data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _hashed(path: Path) -> str:
-    with path.open("rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
+class _Hashing:
+    """A file object that hashes what is written through it."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self.out = out
+        self.sha256 = hashlib.sha256()
+
+    def write(self, data: bytes) -> int:
+        self.sha256.update(data)
+        return self.out.write(data)
+
+    def flush(self) -> None:
+        self.out.flush()
 
 
 class _Laps:
