@@ -207,8 +207,8 @@ class _Files:
     def put(self, name: str, data: bytes | Callable[[BinaryIO], object]) -> None:
         """Add a file (made since the previous one: timed under its name): its bytes (written
         and hashed by the thread), or a function that writes them to a file object, called
-        here so that a large file is never held whole (hashed as it is written: reading back the
-        gigabytes of a large release kept the build waiting)."""
+        here so that a large file is never held whole (hashed as it is written, not read back
+        from the disk)."""
         path = self.out / name
         if isinstance(data, bytes):
             self.sizes[name] = len(data)
@@ -219,8 +219,7 @@ class _Files:
                 hashing = _Hashing(out)
                 data(cast(BinaryIO, hashing))
                 self.sizes[name] = out.tell()
-            self._hashes[name] = Future()
-            self._hashes[name].set_result(hashing.sha256.hexdigest())
+            self._hashes[name] = _known(hashing.sha256.hexdigest())
         self.lap(name)
 
     @contextlib.contextmanager
@@ -244,8 +243,7 @@ class _Files:
             returned.append(value)
             self.sizes.update(sizes)
             for name, digest in digests.items():
-                self._hashes[name] = Future()
-                self._hashes[name].set_result(digest)
+                self._hashes[name] = _known(digest)
             for name, seconds in laps.items():
                 self.lap.into[name] = self.lap.into.get(name, 0.0) + seconds
 
@@ -291,6 +289,13 @@ def _store(path: Path, data: bytes) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return hashlib.sha256(data).hexdigest()
+
+
+def _known(digest: str) -> Future[str]:
+    """A digest computed already, where the thread's would be."""
+    done: Future[str] = Future()
+    done.set_result(digest)
+    return done
 
 
 class _Hashing:
