@@ -151,12 +151,18 @@ def merged(parts: Sequence[Part]) -> Part:
     """The distinct triples of several graphs, in canonical order (for graph-less formats)."""
     if len(parts) == 1:
         return parts[0]
-    return Part("", Lines(line for line, _ in groupby(heapq.merge(*(p.lines for p in parts)))))
+    return Part("", Lines(distinct_lines([p.lines for p in parts])))
 
 
 def distinct_count(parts: Sequence[Part]) -> int:
     """How many distinct triples the parts hold together (merged a line at a time)."""
-    return sum(1 for _ in groupby(heapq.merge(*(p.lines for p in parts))))
+    return sum(1 for _ in distinct_lines([p.lines for p in parts]))
+
+
+def distinct_lines(sorted_lines: Iterable[Iterable[bytes]]) -> Iterator[bytes]:
+    """The distinct lines of several sorted sequences of lines, in order, merged a line at a
+    time."""
+    return (line for line, _ in groupby(heapq.merge(*sorted_lines)))
 
 
 def write(parts: Sequence[Part], extension: str) -> bytes:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import heapq
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import groupby
 from urllib.parse import quote
 
 import pyoxigraph as ox
@@ -27,6 +25,7 @@ from ccbkg.core.namespaces import (
 )
 from ccbkg.core.termtext import curie
 from ccbkg.rdf.inferred import INFERRED_GRAPH
+from ccbkg.rdf.serialize import distinct_lines
 
 LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 TYPE = ox.NamedNode(str(RDF.type))
@@ -108,22 +107,20 @@ class Statistics:
 def statistics(graphs: dict[str, Sequence[bytes]]) -> Statistics:
     """The statistics of the named graphs, each given as its N-Triples lines, sorted and
     distinct (as `ccbkg.rdf.serialize.Part` keeps them): read a line at a time."""
-    first: list[str] = []
-    last: list[str] = []
+    first: str | None = None
+    last: str | None = None
 
-    def dated(lines: Iterable[bytes]) -> Iterator[bytes]:  # the first and the last year
+    def dated(lines: Iterable[bytes]) -> Iterator[bytes]:  # noting the first and last year
+        nonlocal first, last
         for line in lines:
             for m in _YEAR.finditer(line):
                 year = m.group(1).decode()
-                if not first or year < first[0]:
-                    first[:] = [year]
-                if not last or year > last[0]:
-                    last[:] = [year]
+                first = year if first is None else min(first, year)
+                last = year if last is None else max(last, year)
             yield line
 
-    union = dated(line for line, _ in groupby(heapq.merge(*graphs.values())))
-    counts = _counts(union, partitions=True)
-    return Statistics(counts, (first[0], last[0]) if first else None,
+    union = _counts(dated(distinct_lines(graphs.values())), partitions=True)
+    return Statistics(union, (first, last) if first is not None and last is not None else None,
                       {g: _counts(lines, partitions=False) for g, lines in graphs.items()})
 
 
