@@ -84,6 +84,10 @@ BENCH_VALUES = {
     "value": "https://w3id.org/ccbkg/id/organisation/akcesk",
     "kind": "https://w3id.org/ccbkg/ontology#Alliance",
 }
+# A form whose answer has more rows than this is a listing by nature at 10,000x (find-by-label
+# of a name every synthetic copy shares, memberships with no parameter): it is paged, and held
+# to the page target rather than to the interactive one.
+INTERACTIVE_ROWS = 1000
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -865,6 +869,12 @@ def _targets(sizes: dict[str, Any]) -> list[dict[str, Any]]:
         if pages:
             add("page of a listing p95, 1000x, slowest (ms)",
                 max(q.get("p95_ms", 1000 * q.get("timeout_s", 0)) for q in pages), 100.0)
+    forms = [q for q in huge.get("queries", {}).values() if isinstance(q, dict)
+             and ("p95_ms" in q or "timeout_s" in q) and not q.get("listing")
+             and not q.get("page") and q.get("rows", 0) <= INTERACTIVE_ROWS]
+    if forms:
+        add(f"interactive form p95, 10,000x, slowest (answers up to {INTERACTIVE_ROWS} rows) (ms)",
+            max(q.get("p95_ms", 1000 * q.get("timeout_s", 0)) for q in forms), 100.0)
     for size, limit in (("1000", 120.0), ("10000", 1200.0)):
         site = sizes.get(size, {}).get("site", {})
         if "wall_s" in site:

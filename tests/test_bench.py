@@ -125,6 +125,26 @@ def test_the_10000x_targets_are_judged() -> None:
     assert missed["peak memory, 10,000x (GiB)"] is False
 
 
+@pytest.mark.parametrize(("slowest", "met"), [(40.0, True), (140.0, False)])
+def test_the_interactive_forms_at_10000x_are_held_to_100_ms_and_large_answers_to_pages(
+        slowest: float, met: bool) -> None:
+    queries = {"forums": {"p95_ms": slowest, "rows": 7},
+               "timeline": {"p95_ms": 12.0, "rows": 7},
+               "find-by-label": {"p95_ms": 5000.0, "rows": 20000},
+               "memberships (a page)": {"p95_ms": 9.0, "rows": 100, "page": True},
+               "forums (all countries)": {"p95_ms": 9000.0, "rows": 90000, "listing": True}}
+    found = {t["target"]: (t["value"], t["met"])
+             for t in bench._targets({"10000": {"pipeline": {"queries": queries}}})}
+    name = "interactive form p95, 10,000x, slowest (answers up to 1000 rows) (ms)"
+    assert found == {name: (slowest, met)}
+
+
+def test_an_interactive_form_given_up_at_10000x_misses() -> None:
+    queries = {"forums": {"timeout_s": 120.0}, "timeline": {"p95_ms": 12.0, "rows": 7}}
+    found = bench._targets({"10000": {"pipeline": {"queries": queries}}})
+    assert [(t["value"], t["met"]) for t in found] == [(120000.0, False)]
+
+
 def test_each_stage_reports_its_own_peak_memory() -> None:
     stages: dict[str, float] = {}
     with bench._timed(stages, "big"):
