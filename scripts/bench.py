@@ -49,7 +49,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
@@ -370,22 +370,35 @@ def _guarded_queries(args: argparse.Namespace, size: int) -> dict[str, Any]:
             return done
 
 
-def _query_forms(info: Any) -> list[tuple[str, dict[str, str], str | None]]:
-    """How a query is timed, as (name, parameter values, the form it is a page of): the form
-    held to the target (one value of its optional parameter, else one country where it takes a
-    country, else its defaults) and, where the parameter is optional, the listing of every
-    value, which grows with the graph (its name says so: "(all countries)", "(every agent)");
-    then a page of the listing, or of the held form where there is no listing (as-of and quotes
-    list every fact or quote)."""
+class Form(NamedTuple):
+    """A timed form of a bundled query: its name, the parameter values, the form it is a page
+    of, and whether the values go in the text as a VALUES block, as an endpoint gets them."""
+    name: str
+    values: dict[str, str]
+    of: str | None = None
+    endpoint: bool = False
+
+
+def _query_forms(info: Any) -> list[Form]:
+    """How a query is timed: the form held to the target (one value of its optional parameter,
+    else one country where it takes a country, else its defaults) and, where it binds a value,
+    the same form as an endpoint gets it (reported beside, not held to the target); where the
+    parameter is optional, the listing of every value, which grows with the graph (its name
+    says so: "(all countries)", "(every agent)"); then a page of the listing, or of the held
+    form where there is no listing (as-of and quotes list every fact or quote)."""
     optional = next((p for p in info.params if p.optional), None)
     if optional is not None:
         every = "all countries" if optional.name == "country" else f"every {optional.name}"
         listing = f"{info.name} ({every})"
-        return [(info.name, {optional.name: BENCH_VALUES[optional.name]}, None),
-                (listing, {}, None), (f"{info.name} ({every}: a page)", {}, listing)]
+        values = {optional.name: BENCH_VALUES[optional.name]}
+        return [Form(info.name, values), Form(f"{info.name} (through an endpoint)", values,
+                                              endpoint=True),
+                Form(listing, {}), Form(f"{info.name} ({every}: a page)", {}, listing)]
     values = {"country": BENCH_COUNTRY} if any(p.name == "country" for p in info.params) \
         else {}
-    return [(info.name, values, None), (f"{info.name} (a page)", values, info.name)]
+    endpoint = [Form(f"{info.name} (through an endpoint)", values, endpoint=True)] \
+        if values else []
+    return [Form(info.name, values), *endpoint, Form(f"{info.name} (a page)", values, info.name)]
 
 
 def _query_child(args: argparse.Namespace) -> None:
@@ -395,11 +408,14 @@ def _query_child(args: argparse.Namespace) -> None:
     graph), bulk-loaded by pyoxigraph so that 10,000x fits in memory (the strict load is the
     pipeline's to time). A page is read from a fresh page cache as `ccbkg query run --limit
     --offset` reads it: the first run computes and keeps the listing (its time is reported as
-    first_ms), the others read the page from the cache (p50/p95)."""
+    first_ms), the others read the page from the cache (p50/p95). A form through an endpoint
+    runs the text an endpoint gets (the values as a VALUES block) in the same engine, the one
+    the Oxigraph server of `ccbkg serve` runs."""
     from ccbkg.project.layout import Project, Role
     from ccbkg.project.load import format_for
     from ccbkg.query.catalogue import bind, catalogue
     from ccbkg.query.pages import PageCache, files_digest
+    from ccbkg.query.parameters import with_values
     from ccbkg.query.run import run_embedded
 
     root = _tree(args, args.size, 0)
@@ -418,35 +434,43 @@ def _query_child(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(dir=args.work) as folder:
         cache = PageCache(Path(folder))
         for info in catalogue(REPO):  # the queries of this checkout, not the tree's copies
-            for name, values, of in _query_forms(info):
-                listing = name != info.name
+            for name, values, of, endpoint in _query_forms(info):
+                listing = name != info.name and not endpoint
                 if name in skip:
                     continue
                 form = ", ".join(f"{k}={v}" for k, v in values.items()) or "defaults"
+                if endpoint:
+                    form += " (a VALUES block)"
                 page = of is not None
                 limit, offset = None, 0
                 if of is not None:  # the middle page, as `--limit/--offset` cuts it
                     limit, offset = args.page, listed.get(of, 0) // 2
                     form = f"--limit {args.page} --offset {offset}"
                 print(json.dumps({"start": name, "form": form, "listing": listing,
-                                  "page": page}), flush=True)
+                                  "page": page, "endpoint": endpoint}), flush=True)
                 bindings = bind(info, values)
                 key = cache.key(digest, info.text, bindings)
+                sent = with_values(info.text, bindings)  # what an endpoint gets
                 times: list[float] = []
                 rows, extra = 0, 1 if page else 0  # a page's first run computes the listing
-                while len(times) - extra < (runs if len(times) <= extra
-                                            or times[extra] < 2000 else 3):
+                while len(times) - extra < _runs(times, extra, runs, endpoint):
                     t = time.perf_counter()
                     kept = cache.read(key, offset, limit) if page else None
-                    result = kept.results if kept else run_embedded(
-                        store, info.text, bindings, limit=limit, offset=offset,
-                        keep=(cache, key) if page else None)
+                    if endpoint:  # in the engine of the Oxigraph server
+                        answer = store.query(sent, use_default_graph_as_union=True)
+                        assert isinstance(answer, ox.QuerySolutions)  # every bound form selects
+                        rows = len(list(answer))
+                    else:
+                        result = kept.results if kept else run_embedded(
+                            store, info.text, bindings, limit=limit, offset=offset,
+                            keep=(cache, key) if page else None)
+                        rows = len(result.rows)
                     times.append((time.perf_counter() - t) * 1000)
-                    rows = len(result.rows)
                 listed[name] = rows
                 first = times.pop(0) if page else None
                 times.sort()
                 print(json.dumps({"name": name, "form": form, "listing": listing, "page": page,
+                                  "endpoint": endpoint,
                                   "p50_ms": statistics.median(times),
                                   "p95_ms": times[min(len(times) - 1,
                                                       round(0.95 * len(times)) - 1)],
@@ -454,6 +478,15 @@ def _query_child(args: argparse.Namespace) -> None:
                       flush=True)
                 print(f"  query {name}: p50 {statistics.median(times):.0f} ms", file=sys.stderr,
                       flush=True)
+
+
+def _runs(times: list[float], extra: int, runs: int, endpoint: bool) -> int:
+    """How many timed runs a form gets: `runs`, or 3 when its first took 2 s or more; a form
+    through an endpoint 3, or 1 when its first took 2 s or more (it can take minutes)."""
+    if len(times) <= extra:
+        return 3 if endpoint else runs
+    slow = times[extra] >= 2000
+    return (1 if slow else 3) if endpoint else (3 if slow else runs)
 
 
 def _publish(dist: Path) -> dict[str, Any]:
@@ -859,7 +892,8 @@ def _targets(sizes: dict[str, Any]) -> list[dict[str, Any]]:
         add("build with every check, 1000x (site on its own) (s)", pipeline["wall_s"], 60.0)
         add("peak memory, 1000x (GiB)", pipeline["peak_build_rss_mib"] / 1024, 4.0)
         queries = [q for q in pipeline.get("queries", {}).values()
-                   if ("p95_ms" in q or "timeout_s" in q) and not q.get("listing")]
+                   if ("p95_ms" in q or "timeout_s" in q) and not q.get("listing")
+                   and not q.get("endpoint")]
         worst = max((q.get("p95_ms", 1000 * q.get("timeout_s", 0)) for q in queries),
                     default=None)
         add("query p95, 1000x, slowest query (ms)", worst, 100.0)
@@ -871,7 +905,8 @@ def _targets(sizes: dict[str, Any]) -> list[dict[str, Any]]:
                 max(q.get("p95_ms", 1000 * q.get("timeout_s", 0)) for q in pages), 100.0)
     forms = [q for q in huge.get("queries", {}).values() if isinstance(q, dict)
              and ("p95_ms" in q or "timeout_s" in q) and not q.get("listing")
-             and not q.get("page") and q.get("rows", 0) <= INTERACTIVE_ROWS]
+             and not q.get("page") and not q.get("endpoint")
+             and q.get("rows", 0) <= INTERACTIVE_ROWS]
     if forms:
         add(f"interactive form p95, 10,000x, slowest (answers up to {INTERACTIVE_ROWS} rows) (ms)",
             max(q.get("p95_ms", 1000 * q.get("timeout_s", 0)) for q in forms), 100.0)
@@ -954,6 +989,9 @@ def _print(results: dict[str, Any]) -> None:
             elif q.get("page"):
                 put(f"  query {name} p50/p95 (ms), first (computes the listing)", size,
                     f"{q['p50_ms']:.1f}/{q['p95_ms']:.1f}, {q['first_ms']:.0f}")
+            elif q.get("endpoint"):
+                put(f"  query {name} p50/p95 (ms), runs (beside the target)", size,
+                    f"{q['p50_ms']:.1f}/{q['p95_ms']:.1f}, {q['runs']}")
             elif q.get("listing"):
                 put(f"  query {name} p50/p95 (ms), rows", size,
                     f"{q['p50_ms']:.1f}/{q['p95_ms']:.1f}, {q['rows']}")

@@ -76,6 +76,38 @@ def test_slow_interactive_query_misses_but_a_listing_of_every_value_does_not() -
     assert found["query p95, 1000x, slowest query (ms)"] is False
 
 
+def test_a_form_through_an_endpoint_is_reported_beside_the_targets() -> None:
+    sizes = {"1000": big({"pyshacl_s": 3000.0, "identical_to_pyshacl": True}),
+             "10000": {"pipeline": {"queries": {"q": {"p95_ms": 20.0, "rows": 7}}}}}
+    slow = {"p50_ms": 25000.0, "p95_ms": 25000.0, "rows": 7, "endpoint": True}
+    for size in sizes.values():
+        size["pipeline"]["queries"]["q (through an endpoint)"] = slow
+    found = verdicts(sizes)
+    assert found and all(found.values()), found
+    sizes["10000"]["pipeline"]["queries"]["q"]["p95_ms"] = 150.0  # the held form still counts
+    assert not all(verdicts(sizes).values())
+
+
+def test_every_bound_form_is_also_timed_as_an_endpoint_gets_it() -> None:
+    from ccbkg.query.catalogue import catalogue
+
+    for info in catalogue(REPO):
+        forms = bench._query_forms(info)
+        held = forms[0]
+        endpoint = [f for f in forms if f.endpoint]
+        assert endpoint == ([bench.Form(f"{info.name} (through an endpoint)", held.values,
+                                        endpoint=True)] if held.values else []), info.name
+
+
+@pytest.mark.parametrize(("times", "endpoint", "expected"), [
+    ([], False, 11), ([50.0], False, 11), ([2500.0], False, 3),
+    ([], True, 3), ([50.0], True, 3), ([2500.0], True, 1),
+])
+def test_a_slow_first_run_cuts_the_runs(times: list[float], endpoint: bool,
+                                         expected: int) -> None:
+    assert bench._runs(times, 0, 11, endpoint) == expected
+
+
 def test_the_time_limit_stops_pure_python_work() -> None:
     start = time.perf_counter()
     with pytest.raises(bench._Stopped), bench._time_limit(0.2):
