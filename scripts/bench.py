@@ -450,7 +450,7 @@ def _query_child(args: argparse.Namespace) -> None:
                                   "page": page, "endpoint": endpoint}), flush=True)
                 bindings = bind(info, values)
                 key = cache.key(digest, info.text, bindings)
-                sent = with_values(info.text, bindings)  # what an endpoint gets
+                sent = with_values(info.text, bindings) if endpoint else ""  # what it gets
                 times: list[float] = []
                 rows, extra = 0, 1 if page else 0  # a page's first run computes the listing
                 while len(times) - extra < _runs(times, extra, runs, endpoint):
