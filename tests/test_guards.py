@@ -22,35 +22,54 @@ from ccbkg.core import netguard
 from tests.conftest import REPO, assert_no_traceback, run_cli
 
 
+def _guarded(code: str) -> subprocess.CompletedProcess[str]:
+    """code run in a fresh interpreter after the network guard is installed."""
+    prologue = "import socket, sys\nfrom ccbkg.core import netguard\nnetguard.install()\n"
+    return subprocess.run([sys.executable, "-c", prologue + code], capture_output=True,
+                          text=True, timeout=60, check=False)
+
+
 def test_network_guard_refuses_remote_hosts() -> None:
     code = (
-        "import socket, sys\n"
-        "from ccbkg.core import netguard\n"
-        "netguard.install()\n"
         "try:\n"
         "    socket.create_connection(('192.0.2.1', 80), timeout=1)\n"
         "except netguard.NetworkRefused as exc:\n"
         "    print('refused:', exc); sys.exit(0)\n"
         "sys.exit(3)\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60, check=False)
+    proc = _guarded(code)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "refused: network access to 192.0.2.1 refused" in proc.stdout
 
 
 def test_network_guard_allows_loopback() -> None:
     code = (
-        "import socket\n"
-        "from ccbkg.core import netguard\n"
-        "netguard.install()\n"
         "server = socket.socket(); server.bind(('127.0.0.1', 0)); server.listen()\n"
         "socket.create_connection(server.getsockname(), timeout=1).close()\n"
         "print('ok')\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60, check=False)
+    proc = _guarded(code)
     assert proc.stdout.strip() == "ok", proc.stderr
+
+
+def test_an_endpoint_the_user_names_is_reached_at_the_addresses_its_host_resolves_to() -> None:
+    # The resolver is replaced, and the connections are the audit events the guard sees: no
+    # packet leaves the machine.
+    code = (
+        "socket.getaddrinfo = lambda host, port, *a, **k: [\n"
+        "    (socket.AF_INET, socket.SOCK_STREAM, 6, '', ('192.0.2.7', port))]\n"
+        "def reached(address):\n"
+        "    try:\n"
+        "        sys.audit('socket.connect', None, (address, 443))\n"
+        "    except netguard.NetworkRefused:\n"
+        "        return False\n"
+        "    return True\n"
+        "before = reached('192.0.2.7')\n"
+        "netguard.allow_endpoint('https://store.example/sparql')\n"
+        "print(before, reached('192.0.2.7'), reached('192.0.2.8'))\n"
+    )
+    proc = _guarded(code)
+    assert proc.stdout.split() == ["False", "True", "False"], proc.stdout + proc.stderr
 
 
 def test_lint_without_rules_fails_instead_of_passing(scratch: Path) -> None:

@@ -6,7 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 
@@ -173,9 +172,7 @@ def _cmd_publish(args: argparse.Namespace) -> int:
     where = endpoints(args.store, args.endpoint, update=args.update_endpoint,
                       gsp=args.gsp_endpoint, authenticated=credentials is not None)
     for url in where.urls():
-        host = urlsplit(url).hostname
-        if host:
-            netguard.allow(host)
+        netguard.allow_endpoint(url)
     client = HttpClient(timeout=args.timeout, retries=args.retries, credentials=credentials,
                         auth_urls=where.urls(), names=names)
     check_store(where, client)

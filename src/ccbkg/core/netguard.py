@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import socket
 import sys
 from typing import Any
+from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 
@@ -32,13 +34,35 @@ def allow(host: str) -> None:
     _allowed_hosts.add(host.lower())
 
 
-def _is_local(host: str) -> bool:
-    if host.lower() in ("localhost", *_allowed_hosts):
+def allow_endpoint(url: str) -> None:
+    """Permit connections to the endpoint at url that the user named: its host and every
+    address the host resolves to (a connection goes to an address); nothing for this machine."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if not host or is_loopback(host):
+        return
+    allow(host)
+    try:
+        infos = socket.getaddrinfo(host, parts.port or (443 if parts.scheme == "https" else 80))
+    except OSError as exc:
+        raise CcbkgError(f"cannot resolve the endpoint host {host}: {exc.strerror or exc}") \
+            from None
+    for info in infos:
+        allow(str(info[4][0]))
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a host name or address (an IPv6 one bracketed or not) is this machine."""
+    if host.lower() == "localhost":
         return True
     try:
-        return ipaddress.ip_address(host.split("%")[0]).is_loopback
+        return ipaddress.ip_address(host.strip("[]").split("%")[0]).is_loopback
     except ValueError:
         return False
+
+
+def _is_local(host: str) -> bool:
+    return host.lower() in _allowed_hosts or is_loopback(host)
 
 
 def _hook(event: str, args: tuple[Any, ...]) -> None:
@@ -137,5 +161,5 @@ def update(store: ox.Store, text: str, *, where: str = "the update") -> None:
     store.update(text)
 
 
-__all__ = ["NETWORK_KEYWORDS", "NetworkQuery", "NetworkRefused", "allow", "describe", "install",
-           "network_use", "query", "refuse_network", "update"]
+__all__ = ["NETWORK_KEYWORDS", "NetworkQuery", "NetworkRefused", "allow", "allow_endpoint",
+           "describe", "install", "is_loopback", "network_use", "query", "refuse_network", "update"]

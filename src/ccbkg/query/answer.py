@@ -4,11 +4,9 @@ as they are) or on an endpoint, and the labels of the IRIs the answer holds."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 
@@ -25,7 +23,6 @@ from ccbkg.query.run import (
     Embedded,
     check_endpoint,
     embedded_store,
-    is_loopback,
     run_embedded,
     run_remote,
 )
@@ -87,7 +84,7 @@ def answer(asked: Asked, note: Callable[[str], None]) -> Answer:
         guard(analysis, embedded=asked.endpoint is None)
     label_of: dict[str, str] | None = None
     if asked.endpoint:
-        _allow_host(check_endpoint(asked.endpoint))
+        netguard.allow_endpoint(check_endpoint(asked.endpoint))
         results = run_remote(asked.endpoint, paged(info.text, limit, asked.offset), bindings,
                              analysis=analysis, timeout=asked.timeout, where=where,
                              allow_network=asked.allow_network,
@@ -129,18 +126,3 @@ def _kept_page(cache: PageCache, embedded: Embedded | None, asked: Asked,
         return None
     return cache.read(cache.key(digest, asked.info.text, bindings), asked.offset or 0, limit)
 
-
-def _allow_host(url: str) -> None:
-    """Let the network guard pass the endpoint the user named (and only its addresses)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if is_loopback(host):
-        return
-    netguard.allow(host)
-    try:
-        infos = socket.getaddrinfo(host, parts.port or (443 if parts.scheme == "https" else 80))
-    except OSError as exc:
-        raise CcbkgError(f"cannot resolve the endpoint host {host}: {exc.strerror or exc}") \
-            from None
-    for info in infos:
-        netguard.allow(str(info[4][0]))

@@ -5,7 +5,6 @@ the same `Results`."""
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import itertools
 import math
 import os
@@ -238,16 +237,6 @@ def check_endpoint(url: str) -> str:
     return url
 
 
-def is_loopback(host: str) -> bool:
-    """Whether a host name or address is this machine."""
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def run_remote(
     endpoint: str, text: str, bindings: Mapping[str, Term] | None = None, *,
     analysis: Analysis | None = None, timeout: float = DEFAULT_TIMEOUT,
@@ -271,7 +260,7 @@ def run_remote(
     body = with_values(text, bindings or {}) if bindings else text
     credentials, names = credentials_from_env(env)
     host = urlsplit(endpoint).hostname or ""
-    if credentials and urlsplit(endpoint).scheme != "https" and not is_loopback(host):
+    if credentials and urlsplit(endpoint).scheme != "https" and not netguard.is_loopback(host):
         raise CcbkgError("credentials are only sent over https (or to this machine); "
                          "use an https endpoint URL")
     client = HttpClient(timeout=timeout, retries=0, credentials=credentials,
