@@ -4,14 +4,19 @@ no user text is ever pasted into a query. A query gives each parameter its defau
 it is in any store; binding a parameter removes that block (`without_defaults`), then the
 embedded store binds the terms with pyoxigraph's `substitutions` (SEP-0007) and a remote
 endpoint gets them as a VALUES block at the start of the WHERE group, written by pyoxigraph's
-term serializer.
+term serializer. A query may also mark, with a comment `# ccbkg:values ?name`, the groups
+where an endpoint should get the value too (the start of each part of a UNION and of each
+OPTIONAL that uses the parameter): there the bound text has `VALUES ?name { term }`, so that
+an endpoint's engine starts each part from the value, as pyoxigraph's substitution does,
+instead of evaluating the part over the whole graph and joining the value at the end. Being a
+comment, a marker changes nothing for a store that runs the query as it is.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from urllib.parse import urlsplit
@@ -37,6 +42,7 @@ _WORD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
 _LOCAL_RE = re.compile(r"[A-Za-z0-9_\-.:%\\]*")
 _VALUES_RE = re.compile(r"VALUES\s+\?([A-Za-z_][A-Za-z0-9_]*)\s*\{", re.IGNORECASE)
 _SPACE_OR_COMMENT_RE = re.compile(r"(?:\s+|#[^\n]*)*")
+_MARKER_RE = re.compile(r"#[ \t]*ccbkg:values[ \t]+\?([A-Za-z_][A-Za-z0-9_]*)[^\n]*")
 
 
 class ParamType(Enum):
@@ -145,7 +151,8 @@ def shown_value(value: str) -> str:
 
 def with_values(text: str, bindings: Mapping[str, Term]) -> str:
     """The query with a VALUES block for the bindings opening its WHERE group, in place of
-    the blocks that gave them their defaults.
+    the blocks that gave them their defaults, and one in place of each marker of a bound
+    parameter (`# ccbkg:values ?name`).
 
     The terms are written by pyoxigraph's serializer (N-Triples syntax), variable names come
     from the checked header; the result is parsed again before it is sent anywhere.
@@ -158,6 +165,9 @@ def with_values(text: str, bindings: Mapping[str, Term]) -> str:
             raise ParameterError(f"{name!r} is not a SPARQL variable name")
     from rdflib.plugins.sparql.parser import parseQuery
 
+    for start, end, name in sorted(_markers(text), reverse=True):
+        if name in bindings:
+            text = f"{text[:start]}VALUES ?{name} {{ {bindings[name]} }}{text[end:]}"
     brace = _where_brace(text)
     names = " ".join(f"?{n}" for n in bindings)
     row = " ".join(str(t) for t in bindings.values())
@@ -204,15 +214,51 @@ def without_defaults(text: str, names: Iterable[str]) -> str:
     return text
 
 
+def _markers(text: str) -> list[tuple[int, int, str]]:
+    """The marker comments `# ccbkg:values ?name` of the query (not in strings or IRIs), as
+    (start, end, name); the end is the end of the line."""
+    found = []
+    for i, token in _tokens(text):
+        if token == "#":
+            match = _MARKER_RE.match(text, i)
+            if match is not None:
+                found.append((i, match.end(), match.group(1)))
+    return found
+
+
 def _where_brace(text: str) -> int:
-    """The index of the `{` that opens the query's WHERE group (a small SPARQL lexer)."""
-    i, n = 0, len(text)
+    """The index of the `{` that opens the query's WHERE group."""
     depth = parens = 0
     form: str | None = None
     seen_where = False
+    for i, token in _tokens(text):
+        if token == "(":
+            parens += 1
+        elif token == ")":
+            parens -= 1
+        elif token == "{":
+            if depth == 0 and parens == 0 and (seen_where or form in ("SELECT", "ASK")):
+                return i
+            depth += 1
+        elif token == "}":
+            depth -= 1
+        elif depth == 0 and parens == 0:
+            if token == "WHERE":
+                seen_where = True
+            elif token in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE") and form is None:
+                form = token
+    raise CcbkgError("cannot find the WHERE group to bind parameters into; write the "
+                     "WHERE keyword before the query's pattern")
+
+
+def _tokens(text: str) -> Iterator[tuple[int, str]]:
+    """The query's keywords (upper-cased), brackets and comments (`#`) with their indexes, a
+    small SPARQL lexer: strings, IRIs, variables and prefixed names are skipped."""
+    i, n = 0, len(text)
     while i < n:
         c = text[i]
         if c == "#":
+            yield i, c
             end = text.find("\n", i)
             i = n if end < 0 else end + 1
             continue
@@ -233,30 +279,15 @@ def _where_brace(text: str) -> int:
         if c.isalpha() or c == "_":
             word = _WORD_RE.match(text, i)
             assert word is not None
-            i = word.end()
-            if i < n and text[i] == ":":
-                i = _LOCAL_RE.match(text, i + 1).end()  # type: ignore[union-attr]
+            if word.end() < n and text[word.end()] == ":":
+                i = _LOCAL_RE.match(text, word.end() + 1).end()  # type: ignore[union-attr]
                 continue
-            upper = word.group().upper()
-            if depth == 0 and parens == 0:
-                if upper == "WHERE":
-                    seen_where = True
-                elif upper in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE") and form is None:
-                    form = upper
+            yield i, word.group().upper()
+            i = word.end()
             continue
-        if c == "(":
-            parens += 1
-        elif c == ")":
-            parens -= 1
-        elif c == "{":
-            if depth == 0 and parens == 0 and (seen_where or form in ("SELECT", "ASK")):
-                return i
-            depth += 1
-        elif c == "}":
-            depth -= 1
+        if c in "{}()":
+            yield i, c
         i += 1
-    raise CcbkgError("cannot find the WHERE group to bind parameters into; write the "
-                     "WHERE keyword before the query's pattern")
 
 
 def _skip_string(text: str, i: int) -> int:
