@@ -10,7 +10,7 @@ and the release (never the clock), so two builds are byte-identical.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -78,6 +78,10 @@ DIAGRAMS = "diagrams"
 # countries with a profile (a lane or a hub each); above, nobody could read them, and each
 # country's profile has its own network and timeline.
 WHOLE_GRAPH_COUNTRIES = 40
+# Pages (or batches of descriptions) sent to a rendering process at a time: few enough that
+# what waits to be written stays small (about 2 MiB of pages a chunk), enough that sending
+# them costs nothing next to rendering them.
+JOBS_PER_CHUNK = 200
 
 
 def write_site(loaded: LoadedProject, out: Path, release: Release,
@@ -85,19 +89,31 @@ def write_site(loaded: LoadedProject, out: Path, release: Release,
     """Write the site into out (a new folder) and return the written paths, relative to out.
 
     artefacts are the release files beside the site (name relative to dist/ -> bytes); the
-    index links and describes them.
+    index links and describes them. Each file is written as soon as it is made, so that the
+    site is never all in memory at once (16 GiB of pages at 10,000x).
     """
-    written = build_site(loaded, release, artefacts or {})
-    for name in sorted(written):
+    written = []
+    folders: set[Path] = set()
+    for name, data in site_files(loaded, release, artefacts or {}):
         path = out / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(written[name])
+        if path.parent not in folders:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            folders.add(path.parent)
+        path.write_bytes(data)
+        written.append(name)
     return sorted(written)
 
 
 def build_site(loaded: LoadedProject, release: Release,
                artefacts: Mapping[str, bytes]) -> dict[str, bytes]:
     """Every file of the site, by path relative to the site folder."""
+    return dict(site_files(loaded, release, artefacts))
+
+
+def site_files(loaded: LoadedProject, release: Release,
+               artefacts: Mapping[str, bytes]) -> Iterator[tuple[str, bytes]]:
+    """Every file of the site as (path relative to the site folder, bytes): the diagrams,
+    queries and texts first, then the pages and descriptions as the pool renders them."""
     view = View(loaded.triples(Role.ONTOLOGY, Role.VOCAB, Role.DATA))
     shapes = View(loaded.triples(Role.SHAPES))
     pages = {split_fragment(str(n))[0] for n in view.data_nodes}
@@ -178,9 +194,9 @@ def build_site(loaded: LoadedProject, release: Release,
         jsonld_context(loaded.quads(Role.ONTOLOGY),
                        loaded.quads(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA))
     described = descriptions_by_page(loaded.triples(Role.DATA), pages)
-    out.update(_in_processes(_Work(site, frame, extra, static, jobs, described, shipped),
-                             processes_for(loaded.size())))
-    return out
+    yield from out.items()
+    yield from _in_processes(_Work(site, frame, extra, static, jobs, described, shipped),
+                             processes_for(loaded.size()))
 
 
 @dataclass(frozen=True)
@@ -211,19 +227,17 @@ class _Work:
         return {page.path: self.frame.render(page)}
 
 
-def _in_processes(work: _Work, processes: int) -> dict[str, bytes]:
+def _in_processes(work: _Work, processes: int) -> Iterator[tuple[str, bytes]]:
     """The pages and the descriptions, rendered in a pool of that many processes (forked, so
-    they share the graph view instead of pickling it); in order, so the output does not depend
-    on the pool."""
+    they share the graph view instead of pickling it), each file given as soon as it and the
+    jobs before it are done; in order, so the output does not depend on the pool."""
     jobs: list[tuple[str, list[str]]] = [("static", [str(i)]) for i in range(len(work.static))]
     jobs += [("page", [path]) for path in sorted(work.pages)]
     jobs += [("rdf", stems) for stems in description_batches(work.described)]
     with forked(work.job, processes if len(jobs) > 1 else 1) as pool:
-        results = pool.start(jobs, chunksize=max(1, len(jobs) // (processes * 8)))()
-    out: dict[str, bytes] = {}
-    for found in results:
-        out.update(found)
-    return out
+        for found in pool.each(jobs, chunksize=max(1, min(len(jobs) // (processes * 8),
+                                                          JOBS_PER_CHUNK))):
+            yield from found.items()
 
 
 def timeline_events(site: Site) -> list[Event]:
