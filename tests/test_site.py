@@ -42,7 +42,7 @@ from ccbkg.core.namespaces import CCB, OA
 from ccbkg.project.layout import Project, Role
 from ccbkg.project.load import load
 from ccbkg.rdf.void import Release
-from ccbkg.site import build_site
+from ccbkg.site import build_site, write_site
 from ccbkg.site.diagrams import Rows
 from ccbkg.site.links import node_target
 from ccbkg.site.source_page import Placed, highlighted, overlaps
@@ -1137,6 +1137,34 @@ def test_the_site_is_the_same_rendered_in_a_pool_or_in_one_process(
     monkeypatch.setenv("CCBKG_PROCESSES", "1")
     alone = build_site(sources, release, {})
     assert len(alone) > 200 and alone == pooled
+
+
+@pytest.mark.parametrize("processes", ["1", "2"])
+def test_the_site_is_written_as_it_is_rendered(processes: str, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """write_site writes each page as soon as it is rendered, never holding the whole site
+    (16 GiB of pages at 10,000x): as the jobs go on, their pages are on disk already."""
+    sources = load(Project.discover(REPO))
+    out, log = tmp_path / "site", tmp_path / "on-disk.txt"
+    render = site_module._Work.job
+
+    def job(self: site_module._Work, item: tuple[str, list[str]]) -> dict[str, bytes]:
+        pages = sum(1 for _ in out.rglob("*.html")) if out.exists() else 0
+        with log.open("a") as noted:  # (a file: the pool's processes write it too)
+            noted.write(f"{pages}\n")
+        return render(self, item)
+
+    monkeypatch.setattr(site_module._Work, "job", job)
+    monkeypatch.setattr(site_module, "JOBS_PER_CHUNK", 1)
+    monkeypatch.setenv("CCBKG_PROCESSES", processes)
+    written = write_site(sources, out, Release.from_ontology(sources.quads(Role.ONTOLOGY)))
+    pages = sum(1 for name in written if name.endswith(".html"))
+    on_disk = [int(line) for line in log.read_text().split()]
+    assert len(on_disk) > 40, "the site has too few jobs to tell"
+    if processes == "1":  # each job runs when the writer asks for the next file
+        assert on_disk[-1] >= pages - 2, on_disk[-5:]
+    else:  # the writer does not wait for the pool to finish
+        assert max(on_disk) > 0, on_disk[-5:]
 
 
 def test_the_timeline_puts_each_label_in_the_first_row_free_at_its_place() -> None:

@@ -91,13 +91,13 @@ class Forked(Generic[_T, _R]):
             return lambda: [self._task(item) for item in items]
         return self._pool.map_async(_run_task, items, chunksize).get
 
-    def each(self, items: Sequence[_T], chunksize: int = 1) -> Iterator[_R]:
-        """The task's result for each item, in the items' order, each as soon as it and those
-        before it are done, so that the caller can write them out instead of holding them all
-        (without a pool, each is computed here when asked for)."""
+    def as_done(self, items: Sequence[_T], chunksize: int = 1) -> Iterator[_R]:
+        """The task's result for each item as soon as it is done, in no set order, so that the
+        caller can write each out instead of holding them all (without a pool, each is
+        computed here, in the items' order, when asked for)."""
         if self._pool is None:
             return (self._task(item) for item in items)
-        return self._pool.imap(_run_task, items, chunksize)
+        return self._pool.imap_unordered(_run_task, items, chunksize)
 
 
 @contextlib.contextmanager

@@ -229,13 +229,13 @@ class _Work:
 
 def _in_processes(work: _Work, processes: int) -> Iterator[tuple[str, bytes]]:
     """The pages and the descriptions, rendered in a pool of that many processes (forked, so
-    they share the graph view instead of pickling it), each file given as soon as it and the
-    jobs before it are done; in order, so the output does not depend on the pool."""
+    they share the graph view instead of pickling it), each file given as soon as its job is
+    done (the order of the files differs from run to run; each file's bytes do not)."""
     jobs: list[tuple[str, list[str]]] = [("static", [str(i)]) for i in range(len(work.static))]
     jobs += [("page", [path]) for path in sorted(work.pages)]
     jobs += [("rdf", stems) for stems in description_batches(work.described)]
     with forked(work.job, processes if len(jobs) > 1 else 1) as pool:
-        for found in pool.each(jobs, chunksize=max(1, min(len(jobs) // (processes * 8),
+        for found in pool.as_done(jobs, chunksize=max(1, min(len(jobs) // (processes * 8),
                                                           JOBS_PER_CHUNK))):
             yield from found.items()
 
