@@ -76,16 +76,20 @@ def test_slow_interactive_query_misses_but_a_listing_of_every_value_does_not() -
     assert found["query p95, 1000x, slowest query (ms)"] is False
 
 
-def test_a_form_through_an_endpoint_is_reported_beside_the_targets() -> None:
+def test_a_form_through_an_endpoint_is_held_in_a_row_of_its_own() -> None:
+    """A slow form through an endpoint misses its own row at 10,000x only: it is not the
+    embedded store's time (1000x's query rows, 10,000x's interactive row)."""
     sizes = {"1000": big({"pyshacl_s": 3000.0, "identical_to_pyshacl": True}),
              "10000": {"pipeline": {"queries": {"q": {"p95_ms": 20.0, "rows": 7}}}}}
     slow = {"p50_ms": 25000.0, "p95_ms": 25000.0, "rows": 7, "endpoint": True}
     for size in sizes.values():
         size["pipeline"]["queries"]["q (through an endpoint)"] = slow
     found = verdicts(sizes)
-    assert found and all(found.values()), found
+    missed = [name for name, met in found.items() if not met]
+    assert missed == ["interactive form through an endpoint p95, 10,000x, slowest (answers up "
+                      "to 1000 rows) (ms)"], found
     sizes["10000"]["pipeline"]["queries"]["q"]["p95_ms"] = 150.0  # the held form still counts
-    assert not all(verdicts(sizes).values())
+    assert len([name for name, met in verdicts(sizes).items() if not met]) == 2
 
 
 def test_every_bound_form_is_also_timed_as_an_endpoint_gets_it() -> None:
@@ -169,6 +173,22 @@ def test_the_interactive_forms_at_10000x_are_held_to_100_ms_and_large_answers_to
              for t in bench._targets({"10000": {"pipeline": {"queries": queries}}})}
     name = "interactive form p95, 10,000x, slowest (answers up to 1000 rows) (ms)"
     assert found == {name: (slowest, met)}
+
+
+@pytest.mark.parametrize(("slowest", "met"), [(40.0, True), (140.0, False)])
+def test_the_forms_through_an_endpoint_at_10000x_are_held_to_100_ms_apart(
+        slowest: float, met: bool) -> None:
+    queries = {"timeline": {"p95_ms": 12.0, "rows": 7},
+               "timeline (through an endpoint)": {"p95_ms": slowest, "rows": 7,
+                                                  "endpoint": True},
+               "find-by-label (through an endpoint)": {"p95_ms": 900.0, "rows": 20000,
+                                                       "endpoint": True}}
+    found = {t["target"]: (t["value"], t["met"])
+             for t in bench._targets({"10000": {"pipeline": {"queries": queries}}})}
+    assert found == {
+        "interactive form p95, 10,000x, slowest (answers up to 1000 rows) (ms)": (12.0, True),
+        "interactive form through an endpoint p95, 10,000x, slowest (answers up to 1000 rows) "
+        "(ms)": (slowest, met)}
 
 
 def test_an_interactive_form_given_up_at_10000x_misses() -> None:
