@@ -604,6 +604,13 @@ def test_each_marker_of_a_bound_parameter_gets_its_value() -> None:
     assert first.name == "InlineData" and [str(v) for v in first["var"]] == ["x"]
 
 
+def test_a_marker_where_no_values_block_may_stand_is_named_in_the_error() -> None:
+    text = "SELECT * WHERE {\n  ?x ?p # ccbkg:values ?x\n  ?o }"
+    with pytest.raises(CcbkgError, match="a `# ccbkg:values` marker stands where"):
+        with_values(text, {"x": ox.NamedNode("https://e.org/v")})
+    assert with_values(text, {"o": ox.NamedNode("https://e.org/v")})  # not that parameter's
+
+
 def test_the_queries_of_no_one_mark_their_parts(catalogue: dict[str, QueryInfo]) -> None:
     """A query that also lists the rows of no one when its parameter is not given switches
     that part off with `{ BIND (COALESCE(!isIRI(?p), true) AS ...) FILTER ... }`; the switch

@@ -165,9 +165,9 @@ def with_values(text: str, bindings: Mapping[str, Term]) -> str:
             raise ParameterError(f"{name!r} is not a SPARQL variable name")
     from rdflib.plugins.sparql.parser import parseQuery
 
-    for start, end, name in sorted(_markers(text), reverse=True):
-        if name in bindings:
-            text = f"{text[:start]}VALUES ?{name} {{ {bindings[name]} }}{text[end:]}"
+    marked = [m for m in _markers(text) if m[2] in bindings]
+    for start, end, name in reversed(marked):
+        text = f"{text[:start]}VALUES ?{name} {{ {bindings[name]} }}{text[end:]}"
     brace = _where_brace(text)
     names = " ".join(f"?{n}" for n in bindings)
     row = " ".join(str(t) for t in bindings.values())
@@ -175,7 +175,9 @@ def with_values(text: str, bindings: Mapping[str, Term]) -> str:
     try:
         parseQuery(bound)
     except ParseBaseException as exc:
-        raise CcbkgError(f"cannot bind parameters into this query for a remote endpoint: "
+        where = " (a `# ccbkg:values` marker stands where a VALUES block may not: at the start " \
+            "of a group, before or after a whole triple pattern)" if marked else ""
+        raise CcbkgError(f"cannot bind parameters into this query for a remote endpoint{where}: "
                          f"{exc.msg}") from None
     return bound
 
