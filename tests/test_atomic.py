@@ -193,13 +193,15 @@ def test_killed_build_leaves_previous_dist_and_the_next_build_clears_up(
     _assert_complete(out)
 
 
-@pytest.mark.parametrize("full_at", ["the fourth file", "a country document"])
+@pytest.mark.parametrize("full_at", ["the fourth file", "a country document",
+                                     "a page of the site"])
 def test_build_onto_a_full_disk_is_a_clear_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
     full_at: str,
 ) -> None:
-    """The disk fills up while the build writes a file itself, or while a process it forked
-    writes the country documents."""
+    """The disk fills up while the build writes a file itself, while a process it forked
+    writes the country documents, or while the site's pages are written as the pool renders
+    them."""
     out = tmp_path / "dist"
     out.mkdir()
     (out / "previous.txt").write_text("previous build")
@@ -211,12 +213,13 @@ def test_build_onto_a_full_disk_is_a_clear_error(
     def fill_up(self: Path, data: bytes) -> int:
         nonlocal calls
         calls += 1
-        if calls > 3 if full_at == "the fourth file" else "data/country/" in self.as_posix():
+        where = {"a country document": "data/country/", "a page of the site": "site/id/"}
+        if calls > 3 if full_at == "the fourth file" else where[full_at] in self.as_posix():
             raise OSError(errno.ENOSPC, "No space left on device")
         return real(self, data)
 
     monkeypatch.setattr(Path, "write_bytes", fill_up)
-    monkeypatch.setenv("CCBKG_PROCESSES", "2")  # the country documents in a forked process
+    monkeypatch.setenv("CCBKG_PROCESSES", "2")  # the country documents, the pages: forked
     code = main(["build", "--root", str(REPO), "--out", str(out), "--quiet", "--force"])
     err = capsys.readouterr().err
     assert code == 2
