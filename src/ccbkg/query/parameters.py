@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from urllib.parse import urlsplit
@@ -25,6 +25,7 @@ import pyoxigraph as ox
 from pyparsing import ParseBaseException
 
 from ccbkg.core.errors import CcbkgError
+from ccbkg.core.sparql_tokens import scan
 
 EVERY = "*"  # the default of an optional parameter: unbound, every value
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
@@ -37,9 +38,6 @@ _LANG_RE = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
 _INTEGER_RE = re.compile(r"^[+-]?[0-9]{1,30}$")
 _YEAR_RE = re.compile(r"^[0-9]{4}$")
 _DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-_IRIREF_RE = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
-_WORD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
-_LOCAL_RE = re.compile(r"[A-Za-z0-9_\-.:%\\]*")
 _VALUES_RE = re.compile(r"VALUES\s+\?([A-Za-z_][A-Za-z0-9_]*)\s*\{", re.IGNORECASE)
 _SPACE_OR_COMMENT_RE = re.compile(r"(?:\s+|#[^\n]*)*")
 _MARKER_RE = re.compile(r"#[ \t]*ccbkg:values[ \t]+\?([A-Za-z_][A-Za-z0-9_]*)[^\n]*")
@@ -186,20 +184,15 @@ def leading_values(text: str) -> dict[str, tuple[int, int, str]]:
     """The one-variable VALUES blocks that open the query's WHERE group, as
     name -> (start, end, the text between the braces, stripped)."""
     found: dict[str, tuple[int, int, str]] = {}
+    closing = [i for kind, i, _ in scan(text) if kind == "}"]
     i = _where_brace(text) + 1
     while True:
         i = _SPACE_OR_COMMENT_RE.match(text, i).end()  # type: ignore[union-attr]
         match = _VALUES_RE.match(text, i)
         if match is None:
             return found
-        end = match.end()
-        while end < len(text) and text[end] != "}":
-            if text[end] in "\"'":
-                end = _skip_string(text, end)
-            else:
-                iri = _IRIREF_RE.match(text, end)
-                end = iri.end() if iri else end + 1
-        if end >= len(text):
+        end = next((c for c in closing if c >= match.end()), None)
+        if end is None:
             raise CcbkgError(f"the VALUES block of ?{match.group(1)} is not closed")
         found[match.group(1)] = (i, end + 1, text[match.end():end].strip())
         i = end + 1
@@ -220,11 +213,10 @@ def _markers(text: str) -> list[tuple[int, int, str]]:
     """The marker comments `# ccbkg:values ?name` of the query (not in strings or IRIs), as
     (start, end, name); the end is the end of the line."""
     found = []
-    for i, token in _tokens(text):
-        if token == "#":
-            match = _MARKER_RE.match(text, i)
-            if match is not None:
-                found.append((i, match.end(), match.group(1)))
+    for kind, i, _ in scan(text, comments=True):
+        match = _MARKER_RE.match(text, i) if kind == "#" else None
+        if match is not None:
+            found.append((i, match.end(), match.group(1)))
     return found
 
 
@@ -233,78 +225,22 @@ def _where_brace(text: str) -> int:
     depth = parens = 0
     form: str | None = None
     seen_where = False
-    for i, token in _tokens(text):
-        if token == "(":
+    for kind, i, word in scan(text):
+        if kind == "(":
             parens += 1
-        elif token == ")":
+        elif kind == ")":
             parens -= 1
-        elif token == "{":
+        elif kind == "{":
             if depth == 0 and parens == 0 and (seen_where or form in ("SELECT", "ASK")):
                 return i
             depth += 1
-        elif token == "}":
+        elif kind == "}":
             depth -= 1
-        elif depth == 0 and parens == 0:
-            if token == "WHERE":
+        elif kind == "word" and depth == 0 and parens == 0:
+            keyword = word.upper()
+            if keyword == "WHERE":
                 seen_where = True
-            elif token in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE") and form is None:
-                form = token
+            elif keyword in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE") and form is None:
+                form = keyword
     raise CcbkgError("cannot find the WHERE group to bind parameters into; write the "
                      "WHERE keyword before the query's pattern")
-
-
-def _tokens(text: str) -> Iterator[tuple[int, str]]:
-    """The query's keywords (upper-cased), brackets and comments (`#`) with their indexes, a
-    small SPARQL lexer: strings, IRIs, variables and prefixed names are skipped."""
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if c == "#":
-            yield i, c
-            end = text.find("\n", i)
-            i = n if end < 0 else end + 1
-            continue
-        if c in "\"'":
-            i = _skip_string(text, i)
-            continue
-        if c == "<":
-            iri = _IRIREF_RE.match(text, i)
-            i = iri.end() if iri else i + 1
-            continue
-        if c in "?$@":
-            word = _WORD_RE.match(text, i + 1)
-            i = word.end() if word else i + 1
-            continue
-        if c == ":":
-            i = _LOCAL_RE.match(text, i + 1).end()  # type: ignore[union-attr]
-            continue
-        if c.isalpha() or c == "_":
-            word = _WORD_RE.match(text, i)
-            assert word is not None
-            if word.end() < n and text[word.end()] == ":":
-                i = _LOCAL_RE.match(text, word.end() + 1).end()  # type: ignore[union-attr]
-                continue
-            yield i, word.group().upper()
-            i = word.end()
-            continue
-        if c in "{}()":
-            yield i, c
-        i += 1
-
-
-def _skip_string(text: str, i: int) -> int:
-    quote = text[i]
-    if text.startswith(quote * 3, i):
-        end = i + 3
-        while end < len(text):
-            if text[end] == "\\":
-                end += 2
-                continue
-            if text.startswith(quote * 3, end):
-                return end + 3
-            end += 1
-        return len(text)
-    end = i + 1
-    while end < len(text) and text[end] not in (quote, "\n"):
-        end += 2 if text[end] == "\\" else 1
-    return end + 1

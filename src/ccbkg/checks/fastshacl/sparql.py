@@ -22,6 +22,7 @@ from rdflib.term import Node
 from ccbkg.checks.fastshacl.errors import ShapesError, Unsupported
 from ccbkg.checks.fastshacl.results import Result, Term
 from ccbkg.core import netguard
+from ccbkg.core.sparql_tokens import VAR_RE, scan
 from ccbkg.core.terms import to_rdflib
 
 if TYPE_CHECKING:
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
     from ccbkg.checks.fastshacl.validator import Validator
 
 _PREFIX_RE = re.compile(r"^\s*(?:PREFIX\s+([\w.-]*):\s*<([^>]*)>|BASE\s+<[^>]*>)", re.I)
-_VAR_RE = re.compile(r"[?$]([A-Za-z_][\w]*)")
 _MODIFIER_RE = re.compile(r"\b(GROUP\s+BY|HAVING|LIMIT|OFFSET)\b", re.I)
 # pyshacl's patterns (sparql_query_helper.py), so that the same queries are refused.
 _MINUS_RE = re.compile(r"^(?:[^#]*|M)(?!#)#?[^\?\$\#]M?INUS[\s\{]", re.M | re.I)
@@ -109,7 +109,7 @@ def evaluate(engine: Validator, shape: Shape, node: Node, focus: FocusSet) -> li
 def optimise_target(engine: Validator, select: str, prefixes: dict[str, str]) -> str:
     """A SPARQL target with its sub-SELECTs computed once and its EXISTS filters as joins."""
     text = hoist(engine, select, prefixes)
-    tokens = _scan(text)
+    tokens = scan(text)
     brace = next((pos for kind, pos, _ in tokens if kind == "{"), None)
     if brace is None:
         return text
@@ -119,7 +119,7 @@ def optimise_target(engine: Validator, select: str, prefixes: dict[str, str]) ->
 def single_block(select: str) -> str | None:
     """The sub-SELECT block of a `SELECT ?this WHERE { { SELECT ... ?this ... } }` target
     (one that selects what the block selects), or None."""
-    tokens = _scan(select)
+    tokens = scan(select)
     if len(tokens) < 5 or tokens[0][2].upper() != "SELECT" or tokens[1][::2] != ("var", "this"):
         return None
     at = 3 if tokens[2][2].upper() == "WHERE" else 2
@@ -154,7 +154,7 @@ def _substituted(text: str, term: Term) -> str | None:
     if isinstance(term, ox.BlankNode):
         return None
     constant = str(term)
-    tokens = _scan(text)
+    tokens = scan(text)
     out: list[str] = []
     last = 0
     in_projection = False
@@ -235,7 +235,7 @@ class _Parts:
 
 def _structure(text: str) -> _Parts | None:
     """Find the projection and the WHERE group of a SELECT query (None when unsure)."""
-    tokens = list(_scan(text))
+    tokens = list(scan(text))
     select_at = next((i for i, (kind, pos, word) in enumerate(tokens)
                       if kind == "word" and word.upper() == "SELECT"), None)
     brace_at = next((i for i, (kind, _, _) in enumerate(tokens) if kind == "{"), None)
@@ -251,7 +251,7 @@ def _structure(text: str) -> _Parts | None:
     projection = re.sub(r"\bWHERE\b\s*$", "", projection.rstrip(), flags=re.I)
     where_kw = text[head_end:brace_pos][len(projection):]
     star = projection.strip() == "*"
-    variables = [m.group(1) for m in _VAR_RE.finditer(projection)] if not star else []
+    variables = [m.group(1) for m in VAR_RE.finditer(projection)] if not star else []
     projects_this = star or "this" in variables
     safe = not star and not _AGGREGATE_RE.search(projection)
     end_at, bound_safe = _groups(tokens[brace_at:])
@@ -277,7 +277,7 @@ def decorrelate(body: str) -> str:
     OPTIONAL takes time in proportion to the whole graph each time; MINUS and the join
     evaluate P once.
     """
-    tokens = _scan(body)
+    tokens = scan(body)
     edits: list[tuple[int, int, str]] = []
     depth = 0
     i = 0
@@ -354,7 +354,7 @@ def hoist(engine: Validator, text: str, prefixes: dict[str, str]) -> str:
     """Replace each sub-SELECT that projects one variable by the set it selects, computed once
     for all queries (a sub-SELECT is evaluated on its own, whatever surrounds it)."""
     while True:
-        tokens = _scan(text)
+        tokens = scan(text)
         block = _innermost_select(tokens)
         if block is None:
             return text
@@ -465,47 +465,3 @@ def _groups(tokens: list[tuple[str, int, str]]) -> tuple[int | None, bool]:
         if kind != "var":
             previous = word
     return None, False
-
-
-def _scan(text: str) -> list[tuple[str, int, str]]:
-    """Braces, words and variables of a query, skipping strings, IRIs and comments."""
-    out: list[tuple[str, int, str]] = []
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if c in "\"'":
-            quote = c * 3 if text.startswith(c * 3, i) else c
-            j = i + len(quote)
-            while j < n and not text.startswith(quote, j):
-                j += 2 if text[j] == "\\" else 1
-            i = j + len(quote)
-        elif c == "<":
-            match = re.match(r"<[^<>\"{}|^`\\\s]*>", text[i:])
-            i += len(match.group(0)) if match else 1
-        elif c == "#":
-            j = text.find("\n", i)
-            i = n if j < 0 else j + 1
-        elif c in "{}()":
-            out.append((c, i, c))
-            i += 1
-        elif text.startswith(("||", "&&"), i):
-            out.append(("op", i, text[i:i + 2]))
-            i += 2
-        elif c == "!" and not text.startswith("!=", i):
-            out.append(("op", i, "!"))
-            i += 1
-        elif c in "?$":
-            match = _VAR_RE.match(text, i)
-            if match:
-                out.append(("var", i, match.group(1)))
-                i = match.end()
-            else:
-                i += 1
-        elif c.isalpha():
-            match = re.match(r"[A-Za-z_][\w-]*(:[\w.-]*)?", text[i:])
-            assert match is not None
-            out.append(("word", i, match.group(0)))
-            i += len(match.group(0))
-        else:
-            i += 1
-    return out

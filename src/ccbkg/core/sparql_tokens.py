@@ -1,0 +1,64 @@
+"""The tokens a SPARQL text's structure hangs on (braces, brackets, operators, words,
+variables and, on request, comments), found by one small lexer that skips strings and IRIs,
+so that `{` or `WHERE` inside a string or comment is never taken for structure. Used by the
+SHACL engine to rewrite SPARQL targets and constraints and by the query parameters to place a
+VALUES block."""
+
+from __future__ import annotations
+
+import re
+
+Token = tuple[str, int, str]  # (kind, index in the text, text); kinds: { } ( ) op var word #
+
+VAR_RE = re.compile(r"[?$]([A-Za-z_][\w]*)")
+_IRI_RE = re.compile(r"<[^<>\"{}|^`\\\s]*>")
+_WORD_RE = re.compile(r"[A-Za-z_][\w-]*(:[\w.-]*)?")
+
+
+def scan(text: str, *, comments: bool = False) -> list[Token]:
+    """The tokens of text in order: each brace and bracket, `||`, `&&` and `!` (as "op"), each
+    variable (its name, without ? or $), each word (a keyword, function or prefixed name as
+    written) and, with comments, each comment ("#", the text from # to the end of its line)."""
+    out: list[Token] = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c in "\"'":
+            quote = c * 3 if text.startswith(c * 3, i) else c
+            j = i + len(quote)
+            while j < n and not text.startswith(quote, j):
+                j += 2 if text[j] == "\\" else 1
+            i = j + len(quote)
+        elif c == "<":
+            match = _IRI_RE.match(text, i)
+            i = match.end() if match else i + 1
+        elif c == "#":
+            j = text.find("\n", i)
+            j = n if j < 0 else j
+            if comments:
+                out.append(("#", i, text[i:j]))
+            i = j + 1
+        elif c in "{}()":
+            out.append((c, i, c))
+            i += 1
+        elif text.startswith(("||", "&&"), i):
+            out.append(("op", i, text[i:i + 2]))
+            i += 2
+        elif c == "!" and not text.startswith("!=", i):
+            out.append(("op", i, "!"))
+            i += 1
+        elif c in "?$":
+            match = VAR_RE.match(text, i)
+            if match:
+                out.append(("var", i, match.group(1)))
+                i = match.end()
+            else:
+                i += 1
+        elif c.isalpha():
+            match = _WORD_RE.match(text, i)
+            assert match is not None
+            out.append(("word", i, match.group(0)))
+            i = match.end()
+        else:
+            i += 1
+    return out
