@@ -12,6 +12,7 @@ engine alone; its known failures are listed with reasons in fixtures/shacl-known
 from __future__ import annotations
 
 import ast
+import gc
 import json
 import re
 import shutil
@@ -523,3 +524,31 @@ def test_every_constraint_component_cites_its_section_of_shacl() -> None:
         name = "sh:" + parameter.removeprefix(str(SH))
         assert name in doc and re.search(rf"\(SHACL [^)]*\b{re.escape(section)}\b", doc), (
             f"{name}: its docstring should name it and cite (SHACL {section}, ...): {doc!r}")
+
+
+def test_an_error_in_a_validating_thread_frees_its_query_results_there(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """pyoxigraph's query results may only be freed by the thread that made them; an error
+    raised while a shape is validated in a thread of its own, with results still open, is
+    reported without "is unsendable, but is being dropped on another thread" on stderr."""
+    from ccbkg.checks.fastshacl.engine import Engine
+
+    def failing(self: Engine, shape: object, focus: object) -> object:
+        open_results = self.select("SELECT * WHERE { ?s ?p ?o }")  # held by this frame
+        assert open_results is not None
+        raise fastshacl.ShapesError("broken shape")
+
+    unraisable: list[object] = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    monkeypatch.setattr(Engine, "validate", failing)
+    shapes = Graph().parse(data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+        ex:A a sh:NodeShape ; sh:targetNode ex:a ; sh:nodeKind sh:IRI .
+        ex:B a sh:NodeShape ; sh:targetNode ex:b ; sh:nodeKind sh:IRI .
+    """, format="turtle")
+    data = [ox.Triple(ox.NamedNode("http://example.org/a"), ox.NamedNode("http://example.org/p"),
+                      ox.Literal("x"))]
+    with pytest.raises(fastshacl.ShapesError, match="broken shape"):
+        fastshacl.validate(data, shapes, threads=2)
+    gc.collect()
+    assert unraisable == []
