@@ -248,3 +248,26 @@ def test_the_sparql_guard_reads_strings_and_comments_as_sparql_does(
     assert (netguard.network_use(text) is not None) == fetch, text
     if not fetch:
         netguard.query(ox.Store(), text)
+
+
+def test_the_rows_of_a_select_read_in_one_thread_may_be_freed_in_another(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """pyoxigraph's results object may only be freed by the thread that made it; the rows
+    `netguard.select` gives back are read in that thread, so a thread pool may hand them on
+    (as the SHACL engine's threads and `ccbkg check`'s stages do)."""
+    import gc
+    from concurrent.futures import ThreadPoolExecutor
+
+    store = ox.Store()
+    store.add(ox.Quad(ox.NamedNode("http://example.org/a"), ox.NamedNode("http://example.org/p"),
+                      ox.Literal("x")))
+    unraisable: list[object] = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    with ThreadPoolExecutor(1) as pool:
+        names, rows = pool.submit(netguard.select, store, "SELECT ?s ?o { ?s ?p ?o }").result()
+    assert names == ["s", "o"] and [row["o"] for row in rows] == [ox.Literal("x")]
+    del rows
+    gc.collect()
+    assert unraisable == []
+    with pytest.raises(netguard.NotSelect, match="the check must be a SELECT query"):
+        netguard.select(store, "ASK { ?s ?p ?o }", where="the check")

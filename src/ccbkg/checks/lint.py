@@ -71,11 +71,11 @@ def _run_check(store: ox.Store, check: LoadedQuery, loaded: LoadedProject) -> li
     severity = _SEVERITIES.get(match.group(1).lower(), Severity.ERROR) if match else Severity.ERROR
     name = check.file.path.stem
     try:
-        solutions = netguard.query(store, check.text, where=check.display)
+        _, solutions = netguard.select(store, check.text, where=check.display)
     except (SyntaxError, OSError) as exc:
         return [Finding(STAGE, Severity.ERROR, f"violation query failed: {exc}",
                         file=check.display)]
-    if not isinstance(solutions, ox.QuerySolutions):
+    except netguard.NotSelect:
         return [Finding(STAGE, Severity.ERROR, "a violation query must be a SELECT query",
                         file=check.display)]
     findings = []

@@ -287,8 +287,7 @@ def _explain_inconsistency(triples: list[ox.Triple], loaded: LoadedProject) -> l
     store = ox.Store()
     store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
     query = "PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>\n" + _DISJOINT_TYPES
-    solutions = netguard.query(store, query)
-    assert isinstance(solutions, ox.QuerySolutions)
+    _, solutions = netguard.select(store, query)
     findings: list[Finding] = []
     seen: set[str] = set()
     for row in solutions:

@@ -154,6 +154,25 @@ def query(store: ox.Store, text: str, *, where: str = "the query", allow_network
     return store.query(text, **options)
 
 
+class NotSelect(ValueError):
+    """A query given where a SELECT query is needed that is an ASK, CONSTRUCT or DESCRIBE."""
+
+
+def select(store: ox.Store, text: str, *, where: str = "the query",
+           **options: Any) -> tuple[list[str], list[ox.QuerySolution]]:
+    """The variable names and rows of a SELECT query (through `query`), every row read here.
+
+    pyoxigraph's results object may only be freed by the thread that made it; reading it here
+    frees it here, where an open one could be freed in another thread (a frame kept by an
+    error that a thread pool hands on, a reference cycle collected there), which pyoxigraph
+    reports as "is unsendable, but is being dropped on another thread".
+    """
+    answer = query(store, text, where=where, **options)
+    if not isinstance(answer, ox.QuerySolutions):
+        raise NotSelect(f"{where} must be a SELECT query")
+    return [v.value for v in answer.variables], list(answer)
+
+
 def update(store: ox.Store, text: str, *, where: str = "the update") -> None:
     """store.update(text), the one way ccbkg applies an update to a store: LOAD and SERVICE
     are always refused (ccbkg's own updates need neither)."""
@@ -161,5 +180,6 @@ def update(store: ox.Store, text: str, *, where: str = "the update") -> None:
     store.update(text)
 
 
-__all__ = ["NETWORK_KEYWORDS", "NetworkQuery", "NetworkRefused", "allow", "allow_endpoint",
-           "describe", "install", "is_loopback", "network_use", "query", "refuse_network", "update"]
+__all__ = ["NETWORK_KEYWORDS", "NetworkQuery", "NetworkRefused", "NotSelect", "allow",
+           "allow_endpoint", "describe", "install", "is_loopback", "network_use", "query",
+           "refuse_network", "select", "update"]

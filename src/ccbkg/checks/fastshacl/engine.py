@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import traceback
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from itertools import count
 from threading import Lock
@@ -110,13 +110,14 @@ class Engine:
         results = [r for o in outcomes for r in o.results]
         return not any(o.nonconforming for o in outcomes), results
 
-    def select(self, query: str, **options: Any) -> Iterator[ox.QuerySolution]:
-        """Run a SELECT query with the engine's Python functions available."""
+    def select(self, query: str, **options: Any) -> list[ox.QuerySolution]:
+        """The rows of a SELECT query run with the engine's Python functions available.
+
+        The rows are read at once (`netguard.select`): the engine validates shapes in threads,
+        and pyoxigraph's results object may only be freed by the thread that made it."""
         self.queries += 1
-        solutions = netguard.query(self.store, query, custom_functions=self.functions,
-                                   **options)
-        assert isinstance(solutions, ox.QuerySolutions)
-        return iter(solutions)
+        return netguard.select(self.store, query, custom_functions=self.functions,
+                               **options)[1]
 
     def function(self, test: Callable[[Term], bool], cache: bool = True) -> str:
         """Register a Python test as a SPARQL function; returns its name in SPARQL."""
@@ -139,7 +140,7 @@ class Engine:
     def regex_ok(self, pattern: str) -> bool:
         """Whether pyoxigraph's REGEX takes a pattern (it gives an error, not false, if not)."""
         if pattern not in self._regexes:
-            row = next(self.select(f"SELECT (REGEX(\"\", {ox.Literal(pattern)}) AS ?ok) {{}}"))
+            row = self.select(f"SELECT (REGEX(\"\", {ox.Literal(pattern)}) AS ?ok) {{}}")[0]
             self._regexes[pattern] = row["ok"] is not None
         return self._regexes[pattern]
 
@@ -163,7 +164,7 @@ class Engine:
 
     def count(self, where: str) -> int:
         """How many solutions a pattern has."""
-        row = next(self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}"))
+        row = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}")[0]
         return int(row["n"].value)
 
     def shared(self, select: str, var: str, prefixes: dict[str, str]) -> FocusSet:
@@ -299,7 +300,7 @@ class Engine:
         total = 0
         for p in found:
             if p not in self._counts:
-                row = next(self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s <{p}> ?o }}"))
+                row = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s <{p}> ?o }}")[0]
                 self._counts[p] = int(row["n"].value)
             total += self._counts[p]
         return total

@@ -95,13 +95,11 @@ def evaluate(engine: Validator, shape: Shape, node: Node, focus: FocusSet) -> li
             engine.queries += 1
             substituted = _substituted(text, f)
             if substituted is not None:
-                solutions = netguard.query(engine.store, head + substituted)
+                names, found = netguard.select(engine.store, head + substituted)
             else:
-                solutions = netguard.query(engine.store, head + text,
-                                           substitutions={ox.Variable("this"): f})
-            assert isinstance(solutions, ox.QuerySolutions)
-            names = [v.value for v in solutions.variables]
-            for row in solutions:
+                names, found = netguard.select(engine.store, head + text,
+                                               substitutions={ox.Variable("this"): f})
+            for row in found:
                 rows.append((f, _bound(row, names, "this" in names)))
     return _results(shape, node, messages, rows)
 

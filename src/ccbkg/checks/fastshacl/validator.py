@@ -4,7 +4,7 @@ the modules sit below the engine instead of importing it back."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 import pyoxigraph as ox
@@ -28,7 +28,7 @@ class Validator(Protocol):
 
     def rdf(self, term: Term) -> Node: ...
 
-    def select(self, query: str, **options: Any) -> Iterator[ox.QuerySolution]: ...
+    def select(self, query: str, **options: Any) -> list[ox.QuerySolution]: ...
 
     def function(self, test: Callable[[Term], bool], cache: bool = True) -> str: ...
 
