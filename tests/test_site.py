@@ -1197,3 +1197,65 @@ def test_above_the_limit_of_countries_the_whole_graph_diagrams_are_left_out_and_
     home = " ".join(files["index.html"].decode().split())
     assert "With 3 countries the cross-country timeline and the network of every agreement " \
         "are not drawn (they are drawn up to 2)" in home
+
+
+# ---------------------------------------------------------------- memory before the pool (issue 21)
+
+
+@pytest.mark.parametrize("pack_every", [1, 1 << 40])
+def test_descriptions_wait_compressed_and_give_back_each_page_s_triples(
+        pack_every: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each page's triples are kept as compressed N-Triples until its description is written
+    (compressed after every subject, or never): read back, they are the page's triples."""
+    import pyoxigraph as ox
+
+    from ccbkg.site import resources
+    from ccbkg.site.links import page_path, split_fragment
+
+    monkeypatch.setattr(resources, "PACK_EVERY", pack_every)
+    sources = load(Project.discover(REPO))
+    quads = list(sources.triples(Role.DATA))
+    pages = {split_fragment(q.subject.value)[0] for q in quads
+             if isinstance(q.subject, ox.NamedNode)}
+    described = resources.descriptions_by_page(quads, pages)
+    expected: dict[str, set[ox.Triple]] = {}
+    for q in quads:
+        if isinstance(q.subject, ox.NamedNode):
+            stem = page_path(split_fragment(q.subject.value)[0]).removesuffix(".html")
+            expected.setdefault(stem, set()).add(q.triple)
+    assert len(expected) >= 40
+    assert {stem: {q.triple for q in d.quads()} for stem, d in described.items()} == expected
+    assert sum(d.size for d in described.values()) == sum(map(len, expected.values()))
+    kept = [piece for d in described.values() for piece in (*d.packed, *d.waiting)]
+    assert all(isinstance(piece, bytes) for piece in kept)
+    assert all(d.packed and not d.waiting for d in described.values()) == (pack_every == 1)
+
+
+def test_the_bundled_queries_store_is_freed_before_the_pool_is_forked(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pages of the bundled queries' answers are made before the rendering processes are
+    forked, and their store (4 GiB at 10,000x) is gone by then, not copied into each."""
+    import weakref
+
+    from ccbkg.site.bundled import BundledQueries
+
+    stores: list[weakref.ref[object]] = []
+    made = BundledQueries.__init__
+
+    def init(self: BundledQueries, loaded: object) -> None:
+        made(self, loaded)  # type: ignore[arg-type]
+        stores.append(weakref.ref(self))
+
+    alive_at_the_pool: list[int] = []
+    pool = site_module._in_processes
+
+    def in_processes(work: object, processes: int) -> Iterator[tuple[str, bytes]]:
+        alive_at_the_pool.append(sum(1 for ref in stores if ref() is not None))
+        return pool(work, processes)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(BundledQueries, "__init__", init)
+    monkeypatch.setattr(site_module, "_in_processes", in_processes)
+    sources = load(Project.discover(REPO))
+    files = build_site(sources, Release.from_ontology(sources.quads(Role.ONTOLOGY)), {})
+    assert {"comparison.html", "frameworks.html", "as-of.html"} <= set(files)
+    assert len(stores) == 1 and alive_at_the_pool == [0]

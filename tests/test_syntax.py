@@ -13,7 +13,7 @@ from ccbkg.core.limits import MAX_NESTING
 from ccbkg.project import load as load_module
 from ccbkg.project.layout import Project, Role
 from ccbkg.project.load import load
-from tests.conftest import assert_no_traceback, run_cli
+from tests.conftest import REPO, assert_no_traceback, run_cli
 
 HEAD = "@prefix ex: <https://example.org/> .\n@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
 
@@ -257,3 +257,17 @@ def test_a_blank_node_is_located_where_it_is_written(tmp_path: Path) -> None:
     assert loaded.locate("lab") == ("instances/blank.ttl", 5,
                                      "the blank node at instances/blank.ttl:5")
     assert loaded.locate("https://example.org/a")[2] == "https://example.org/a"
+
+
+def test_a_store_holds_every_quad_of_its_roles_filled_a_batch_at_a_time(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The embedded store is filled STORE_BATCH quads at a time (pyoxigraph copies all it is
+    given at once): each file's triples in its graph, none lost at a batch's edge."""
+    batch = 7
+    monkeypatch.setattr(load_module, "STORE_BATCH", batch)
+    loaded = load(Project.discover(REPO))
+    roles = (Role.ONTOLOGY, Role.DATA)
+    whole = ox.Store()
+    whole.extend(loaded.quads(*roles))  # in one call
+    assert len(whole) > batch * 10
+    assert set(loaded.store(*roles)) == set(whole)

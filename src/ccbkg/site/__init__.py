@@ -21,6 +21,7 @@ from markupsafe import Markup
 from rdflib import URIRef
 from rdflib.term import Node
 
+from ccbkg.core.memory import release_free_memory
 from ccbkg.core.namespaces import CCB
 from ccbkg.core.processes import forked, processes_for
 from ccbkg.project.layout import Role
@@ -59,6 +60,7 @@ from ccbkg.site.profile import (
     profile_section,
 )
 from ccbkg.site.resources import (
+    Described,
     Extra,
     description_batches,
     description_files,
@@ -167,10 +169,17 @@ def site_files(loaded: LoadedProject, release: Release,
         lambda: shapes_page(site, _file_order(loaded, Role.SHAPES),
                             downloads("shapes.html", artefacts, "shapes/")),
         lambda: resources_page(site), lambda: countries_page(site),
-        lambda: sources_page(site, documents), lambda: comparison_page(site, bundled),
-        lambda: frameworks_page(site, bundled), lambda: as_of_page(site, bundled),
+        lambda: sources_page(site, documents),
     ]
     forums = forums_by_country(bundled.rows("forums"))
+    frame = _frame(site, release_words(site, changelog))
+    # The pages of the bundled queries' answers are made here, so that their store (4 GiB at
+    # 10,000x) is freed before the processes that render the rest are forked.
+    for page in (comparison_page(site, bundled), frameworks_page(site, bundled),
+                 as_of_page(site, bundled)):
+        out[page.path] = frame.render(page)
+    del bundled
+    release_free_memory(loaded.size())
 
     def profile_extra(site: Site, path: str, iri: URIRef) -> Markup:
         """A country's identity and profile sections, with its forums from the query."""
@@ -189,10 +198,9 @@ def site_files(loaded: LoadedProject, release: Release,
     jobs: dict[str, list[URIRef]] = {}  # page -> the nodes it shows
     for iri in sorted(pages):
         jobs.setdefault(place(iri)[0], []).append(URIRef(iri))
-    frame = _frame(site, release_words(site, changelog))
     shipped = json.loads(artefacts["context.jsonld"]) if "context.jsonld" in artefacts else \
         jsonld_context(loaded.quads(Role.ONTOLOGY),
-                       loaded.quads(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA))
+                       loaded.triples(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA))
     described = descriptions_by_page(loaded.triples(Role.DATA), pages)
     yield from out.items()
     yield from _in_processes(_Work(site, frame, extra, static, jobs, described, shipped),
@@ -208,14 +216,14 @@ class _Work:
     extra: Callable[[URIRef], Extra | None]
     static: list[Callable[[], Page]]  # the other pages
     pages: dict[str, list[URIRef]]  # page path -> the nodes it shows
-    described: dict[str, list[ox.Quad]]  # page path without .html -> its triples
+    described: dict[str, Described]  # page path without .html -> its triples
     shipped: dict[str, Any]  # the JSON-LD context
 
     def job(self, job: tuple[str, list[str]]) -> dict[str, bytes]:
         """One page with its frame, or the description files of a batch of pages."""
         kind, names = job
         if kind == "rdf":
-            return description_files({stem: self.described[stem] for stem in names},
+            return description_files({stem: self.described[stem].quads() for stem in names},
                                      self.shipped)
         if kind == "static":
             page = self.static[int(names[0])]()
