@@ -204,6 +204,8 @@ def test_an_embedded_query_stops_at_its_deadline_and_memory_limit(
     "SELECT * WHERE { ?s ?p ?o FILTER(?o<?s) SERVICE <http://x/> { } }",
     "LOAD SILENT <http://x/d.ttl>",
     "SELECT * WHERE { ?s ?p ?o # a comment ends at a carriage return\rSERVICE <http://x/> { } }",
+    "SELECT * WHERE { ?s ex:café ?o . SERVICE <http://x/> { } }",
+    "SELECT * WHERE { ?s ?p 'x'@en-GB SERVICE <http://x/> { } }",
 ])
 def test_the_sparql_guard_finds_service_and_load(text: str) -> None:
     assert netguard.network_use(text) is not None, text
@@ -213,6 +215,7 @@ def test_the_sparql_guard_finds_service_and_load(text: str) -> None:
     'SELECT ("SERVICE <x> {}" AS ?a) WHERE { } # SERVICE <x> {}',
     "PREFIX service: <http://e/>\nSELECT ?service WHERE { ?s service:LOAD <http://e/SERVICE> }",
     "SELECT * WHERE { ?s ?p \"\"\"x\nSERVICE <y> {}\"\"\"@en, 'a'@service, _:LOAD }",
+    "PREFIX : <http://e/>\nSELECT ?1SERVICE WHERE { ?1SERVICE :LOAD :SERVICE, ex:a:LOAD }",
 ])
 def test_the_sparql_guard_ignores_the_words_in_names_strings_and_comments(text: str) -> None:
     assert netguard.network_use(text) is None, text

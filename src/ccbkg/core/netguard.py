@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import pyoxigraph as ox
 
 from ccbkg.core.errors import CcbkgError
+from ccbkg.core.sparql_tokens import scan
 
 _allowed_hosts: set[str] = set()
 _installed = False
@@ -92,18 +93,6 @@ def install() -> None:
 
 NETWORK_KEYWORDS = ("SERVICE", "LOAD")
 _CANDIDATE_RE = re.compile("|".join(NETWORK_KEYWORDS), re.IGNORECASE)
-# SPARQL's tokens that may hold a keyword's letters without being one (comments, strings, IRIs,
-# variables, language tags, prefixed names and blank node labels), and bare words.
-_TOKEN_RE = re.compile("|".join((
-    r"#[^\r\n]*",
-    r'"""(?:[^"\\]|\\.|"{1,2}(?!"))*"""', r"'''(?:[^'\\]|\\.|'{1,2}(?!'))*'''",
-    r'"(?:[^"\\\r\n]|\\.)*"', r"'(?:[^'\\\r\n]|\\.)*'",
-    r'<[^<>"{}|^`\\\x00-\x20]*>',
-    r"[?$]\w+", r"@[A-Za-z]+(?:-[A-Za-z0-9]+)*",
-    r"[\w.-]*:(?:[\w.:%-]|\\.)*",
-    r"(?P<word>[A-Za-z]\w*)",
-    r".",
-)), re.DOTALL)
 
 
 def describe(keyword: str) -> str:
@@ -124,15 +113,14 @@ class NetworkQuery(CcbkgError):
 def network_use(text: str) -> tuple[str, int, int] | None:
     """The first SERVICE or LOAD keyword of a SPARQL text, with its line and column, or None.
 
-    The scan skips only what SPARQL's grammar makes a comment, string, IRI, variable, language
-    tag or name; everything else counts as code, so a doubtful text is refused, not passed.
+    The scan (`ccbkg.core.sparql_tokens.scan`) skips only what SPARQL's grammar makes a
+    comment, string, IRI, variable, language tag or name; every other word counts as code, so
+    a doubtful text is refused, not passed.
     """
     if not _CANDIDATE_RE.search(text):
         return None
-    for match in _TOKEN_RE.finditer(text):
-        word = match.group("word")
-        if word is not None and word.upper() in NETWORK_KEYWORDS:
-            start = match.start()
+    for kind, start, word in scan(text):
+        if kind == "word" and word.isascii() and word.upper() in NETWORK_KEYWORDS:
             line = text.count("\n", 0, start) + 1
             return word.upper(), line, start - (text.rfind("\n", 0, start) + 1) + 1
     return None

@@ -1,8 +1,9 @@
 """The tokens a SPARQL text's structure hangs on (braces, brackets, operators, words,
-variables and, on request, comments), found by one small lexer that skips strings and IRIs,
-so that `{` or `WHERE` inside a string or comment is never taken for structure. Used by the
-SHACL engine to rewrite SPARQL targets and constraints and by the query parameters to place a
-VALUES block."""
+variables and, on request, comments), found by one small lexer that skips strings, IRIs and
+language tags and reads a prefixed name or blank node label as one word, so that `{` or
+`WHERE` inside a string, comment or name is never taken for structure. Used by the network
+guard to find SERVICE and LOAD, by the SHACL engine to rewrite SPARQL targets and constraints
+and by the query parameters to place a VALUES block."""
 
 from __future__ import annotations
 
@@ -10,9 +11,13 @@ import re
 
 Token = tuple[str, int, str]  # (kind, index in the text, text); kinds: { } ( ) op var word #
 
-VAR_RE = re.compile(r"[?$]([A-Za-z_][\w]*)")
-_IRI_RE = re.compile(r"<[^<>\"{}|^`\\\s]*>")
-_WORD_RE = re.compile(r"[A-Za-z_][\w-]*(:[\w.-]*)?")
+VAR_RE = re.compile(r"[?$](\w+)")
+_IRI_RE = re.compile(r"<[^<>\"{}|^`\\\x00-\x20]*>")
+# A word, or a prefixed name or blank node label (the prefix may be empty; the local part may
+# hold colons, dots, %-escapes and backslash escapes).
+_WORD_RE = re.compile(r"(?:[^\W\d][\w.-]*)?:(?:[\w.:%-]|\\.)*|[^\W\d][\w-]*")
+_LANGUAGE_RE = re.compile(r"@[A-Za-z]+(?:-[A-Za-z0-9]+)*")
+_LINE_END_RE = re.compile(r"[\r\n]")
 
 
 def scan(text: str, *, comments: bool = False) -> list[Token]:
@@ -33,8 +38,8 @@ def scan(text: str, *, comments: bool = False) -> list[Token]:
             match = _IRI_RE.match(text, i)
             i = match.end() if match else i + 1
         elif c == "#":
-            j = text.find("\n", i)
-            j = n if j < 0 else j
+            end = _LINE_END_RE.search(text, i)
+            j = end.start() if end else n
             if comments:
                 out.append(("#", i, text[i:j]))
             i = j + 1
@@ -54,9 +59,10 @@ def scan(text: str, *, comments: bool = False) -> list[Token]:
                 i = match.end()
             else:
                 i += 1
-        elif c.isalpha():
-            match = _WORD_RE.match(text, i)
-            assert match is not None
+        elif c == "@":
+            match = _LANGUAGE_RE.match(text, i)
+            i = match.end() if match else i + 1
+        elif (c.isalpha() or c in "_:") and (match := _WORD_RE.match(text, i)):
             out.append(("word", i, match.group(0)))
             i = match.end()
         else:
