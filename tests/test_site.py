@@ -1123,6 +1123,31 @@ def test_as_of_page_adds_up_by_year_and_keeps_undated_apart(site: Path) -> None:
     assert 'href="id/facts/alb.html#membership-alb-nato"' in by_year["undated"]
 
 
+def test_the_as_of_years_taken_from_one_answer_are_the_query_s_answers_for_those_dates() -> None:
+    """The as-of page asks the bundled query once (for 9999-12-31) and takes each year's facts
+    from that answer by the query's date rule: the same facts, dates and passages as the
+    query gives for that date, at every boundary of every date the sources give."""
+    from datetime import date, timedelta
+
+    from ccbkg.site.asof import _facts, held_by
+    from ccbkg.site.bundled import BundledQueries
+
+    bundled = BundledQueries(load(Project.discover(REPO)))
+    everything = bundled.rows("as-of", date="9999-12-31")
+    given = {r["since"].value for r in everything if "since" in r}
+    assert {len(g) for g in given} >= {4, 7}, given  # years and months at least
+    days: set[str] = set()
+    for since in given:  # its first day, the day before, a day within, its last day
+        first = date.fromisoformat((since + "-01-01")[:10])
+        after = first.replace(year=first.year + 1) if len(since) == 4 else \
+            (first + timedelta(days=31)).replace(day=1) if len(since) == 7 else first
+        days |= {str(first), str(first - timedelta(days=1)), str(first + timedelta(days=14)),
+                 str(max(first, after - timedelta(days=1)))}
+    for day in sorted(days):
+        asked = {k: v for k, v in _facts(bundled.rows("as-of", date=day)).items() if k[0]}
+        assert _facts(held_by(everything, day)) == asked, day
+
+
 # ---------------------------------------------------------------- rendering in processes (h-site)
 
 

@@ -24,7 +24,7 @@ def as_of_page(site: Site, bundled: BundledQueries) -> Page:
             "placed before or after any date. <code>ccbkg query run as-of --param "
             "date=YYYY-MM-DD</code> answers for any day.</p>\n")]
     for year in years:
-        facts = _facts(bundled.rows("as-of", date=f"{year}-12-31"))
+        facts = _facts(held_by(everything, f"{year}-12-31"))
         body.append(html('<h2 id="y{0}">By the end of {0}</h2>\n', year))
         body.append(table(["Fact", "Date given", "Passages"], (
             [site.term(PATH, URIRef(node)), since,
@@ -40,6 +40,14 @@ def as_of_page(site: Site, bundled: BundledQueries) -> Page:
     return Page(PATH, "What held when", join(body),
                 description="What the sources cited in ccbkg date by the end of each year, and "
                             "what they leave undated.")
+
+
+def held_by(everything: list[Row], date: str) -> list[Row]:
+    """The dated rows of the answer for 9999-12-31 that the answer for `date` (YYYY-MM-DD)
+    has too, by the query's rule: the source's date on or before the date cut to its length.
+    (One query instead of one a year: at 10,000x each took about a minute.)"""
+    return [r for r in everything
+            if "since" in r and date[:len(r["since"].value)] >= r["since"].value]
 
 
 def _facts(rows: list[Row]) -> dict[tuple[str, str], set[str]]:
