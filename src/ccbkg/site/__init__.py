@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -23,7 +24,7 @@ from rdflib.term import Node
 
 from ccbkg.core.memory import release_free_memory
 from ccbkg.core.namespaces import CCB
-from ccbkg.core.processes import forked, processes_for
+from ccbkg.core.processes import CORES, forked, processes_for
 from ccbkg.project.layout import Role
 from ccbkg.project.load import LoadedProject
 from ccbkg.query.catalogue import parse_header
@@ -171,14 +172,18 @@ def site_files(loaded: LoadedProject, release: Release,
         lambda: resources_page(site), lambda: countries_page(site),
         lambda: sources_page(site, documents),
     ]
-    forums = forums_by_country(bundled.rows("forums"))
     frame = _frame(site, release_words(site, changelog))
     # The pages of the bundled queries' answers are made here, so that their store (4 GiB at
-    # 10,000x) is freed before the processes that render the rest are forked.
-    for page in (comparison_page(site, bundled), frameworks_page(site, bundled),
-                 as_of_page(site, bundled)):
-        out[page.path] = frame.render(page)
-    del bundled
+    # 10,000x) is freed before the processes that render the rest are forked; side by side,
+    # as pyoxigraph evaluates a query without holding Python's lock.
+    with ThreadPoolExecutor(CORES) as threads:
+        asked = threads.submit(bundled.rows, "forums")
+        made = [threads.submit(make, site, bundled)
+                for make in (comparison_page, frameworks_page, as_of_page)]
+        forums = forums_by_country(asked.result())
+        for page in (m.result() for m in made):
+            out[page.path] = frame.render(page)
+    del bundled, asked
     release_free_memory(loaded.size())
 
     def profile_extra(site: Site, path: str, iri: URIRef) -> Markup:
