@@ -1180,7 +1180,7 @@ def test_the_site_is_written_as_it_is_rendered(processes: str, tmp_path: Path,
         return render(self, item)
 
     monkeypatch.setattr(site_module._Work, "job", job)
-    monkeypatch.setattr(site_module, "JOBS_PER_CHUNK", 1)
+    monkeypatch.setattr(site_module, "PAGES_PER_JOB", 1)
     monkeypatch.setenv("CCBKG_PROCESSES", processes)
     written = write_site(sources, out, Release.from_ontology(sources.quads(Role.ONTOLOGY)))
     pages = sum(1 for name in written if name.endswith(".html"))
@@ -1190,6 +1190,35 @@ def test_the_site_is_written_as_it_is_rendered(processes: str, tmp_path: Path,
         assert on_disk[-1] >= pages - 2, on_disk[-5:]
     else:  # the writer does not wait for the pool to finish
         assert max(on_disk) > 0, on_disk[-5:]
+
+
+def test_a_job_of_the_pool_is_one_batch_of_descriptions_or_a_few_pages(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """What one rendering job gives back stays small: each batch of descriptions (megabytes
+    of files) is a job of its own, never sent with others (at 10,000x two hundred of them in
+    one chunk took gigabytes), and a job renders at most PAGES_PER_JOB pages."""
+    from ccbkg.core.processes import Forked
+
+    sent: list[tuple[tuple[str, list[str]], int]] = []
+    as_done = Forked.as_done
+
+    def recorded(self: Forked[Any, Any], items: Any, chunksize: int = 1) -> Any:
+        sent.extend((item, chunksize) for item in items)
+        return as_done(self, items, chunksize)
+
+    monkeypatch.setattr(Forked, "as_done", recorded)
+    monkeypatch.setattr(site_module, "PAGES_PER_JOB", 3)
+    monkeypatch.setenv("CCBKG_PROCESSES", "2")
+    sources = load(Project.discover(REPO))
+    files = build_site(sources, Release.from_ontology(sources.quads(Role.ONTOLOGY)), {})
+    assert {chunk for _, chunk in sent} == {1}
+    kinds = [kind for (kind, _), _ in sent]
+    assert kinds.count("rdf") >= 1 and kinds.index("rdf") < kinds.index("page")
+    pages = [names for (kind, names), _ in sent if kind == "page"]
+    shown = sorted(n for names in pages for n in names)
+    assert shown == sorted(n for n in files if n.endswith(".html") and n.startswith("id/"))
+    # (fewer a job where there are few pages, so that each process gets several jobs)
+    assert max(map(len, pages)) == min(3, len(shown) // 16) > 1
 
 
 def test_the_timeline_puts_each_label_in_the_first_row_free_at_its_place() -> None:

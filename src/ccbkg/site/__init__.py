@@ -81,10 +81,9 @@ DIAGRAMS = "diagrams"
 # countries with a profile (a lane or a hub each); above, nobody could read them, and each
 # country's profile has its own network and timeline.
 WHOLE_GRAPH_COUNTRIES = 40
-# Pages (or batches of descriptions) sent to a rendering process at a time: few enough that
-# what waits to be written stays small (about 2 MiB of pages a chunk), enough that sending
-# them costs nothing next to rendering them.
-JOBS_PER_CHUNK = 200
+# Pages rendered by one job: few enough that what waits to be written stays small (about
+# 2 MiB of pages), enough that sending them costs nothing next to rendering them.
+PAGES_PER_JOB = 200
 
 
 def write_site(loaded: LoadedProject, out: Path, release: Release,
@@ -225,7 +224,7 @@ class _Work:
     shipped: dict[str, Any]  # the JSON-LD context
 
     def job(self, job: tuple[str, list[str]]) -> dict[str, bytes]:
-        """One page with its frame, or the description files of a batch of pages."""
+        """Pages with their frame, or the description files of a batch of pages."""
         kind, names = job
         if kind == "rdf":
             return description_files({stem: self.described[stem].quads() for stem in names},
@@ -233,23 +232,29 @@ class _Work:
         if kind == "static":
             page = self.static[int(names[0])]()
             return {page.path: self.frame.render(page)}
-        nodes = self.pages[names[0]]
-        anchored = place(str(nodes[0]))[1]
-        page = facts_page(self.site, names[0], nodes, self.extra) if anchored else \
-            resource_page(self.site, nodes[0], self.extra(nodes[0]))
-        return {page.path: self.frame.render(page)}
+        out = {}
+        for name in names:
+            nodes = self.pages[name]
+            page = facts_page(self.site, name, nodes, self.extra) if place(str(nodes[0]))[1] \
+                else resource_page(self.site, nodes[0], self.extra(nodes[0]))
+            out[page.path] = self.frame.render(page)
+        return out
 
 
 def _in_processes(work: _Work, processes: int) -> Iterator[tuple[str, bytes]]:
     """The pages and the descriptions, rendered in a pool of that many processes (forked, so
     they share the graph view instead of pickling it), each file given as soon as its job is
     done (the order of the files differs from run to run; each file's bytes do not)."""
+    # One job is a batch of descriptions (some 20,000 triples: megabytes of files) or a few
+    # pages, so that what a job gives back, and what waits to be written, stays small; the
+    # descriptions first, so that the pool does not end on its largest jobs.
+    pages = sorted(work.pages)
+    size = max(1, min(len(pages) // (processes * 8), PAGES_PER_JOB))
     jobs: list[tuple[str, list[str]]] = [("static", [str(i)]) for i in range(len(work.static))]
-    jobs += [("page", [path]) for path in sorted(work.pages)]
     jobs += [("rdf", stems) for stems in description_batches(work.described)]
+    jobs += [("page", pages[i:i + size]) for i in range(0, len(pages), size)]
     with forked(work.job, processes if len(jobs) > 1 else 1) as pool:
-        for found in pool.as_done(jobs, chunksize=max(1, min(len(jobs) // (processes * 8),
-                                                          JOBS_PER_CHUNK))):
+        for found in pool.as_done(jobs):
             yield from found.items()
 
 
