@@ -8,7 +8,6 @@ that test each value node, and the counts, share one query per shape (see `batch
 from __future__ import annotations
 
 import re
-import traceback
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from itertools import count
@@ -93,13 +92,7 @@ class Engine:
         first = sorted(range(len(todo)), key=lambda n: not todo[n].sparql_targets)
 
         def one(n: int) -> Outcome:
-            try:
-                return self.validate(todo[n], self.targets(todo[n]))
-            except BaseException as exc:
-                # pyoxigraph's query results may only be freed by the thread that made them:
-                # free those the error's frames hold here, not where the error is handled.
-                traceback.clear_frames(exc.__traceback__)
-                raise
+            return self.validate(todo[n], self.targets(todo[n]))
 
         if threads > 1:
             with ThreadPoolExecutor(threads) as pool:

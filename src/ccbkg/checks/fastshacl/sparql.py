@@ -233,7 +233,7 @@ class _Parts:
 
 def _structure(text: str) -> _Parts | None:
     """Find the projection and the WHERE group of a SELECT query (None when unsure)."""
-    tokens = list(scan(text))
+    tokens = scan(text)
     select_at = next((i for i, (kind, pos, word) in enumerate(tokens)
                       if kind == "word" and word.upper() == "SELECT"), None)
     brace_at = next((i for i, (kind, _, _) in enumerate(tokens) if kind == "{"), None)
