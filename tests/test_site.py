@@ -1199,22 +1199,21 @@ def test_a_job_of_the_pool_is_one_batch_of_descriptions_or_a_few_pages(
     one chunk took gigabytes), and a job renders at most PAGES_PER_JOB pages."""
     from ccbkg.core.processes import Forked
 
-    sent: list[tuple[tuple[str, list[str]], int]] = []
+    sent: list[tuple[str, list[str]]] = []  # (a process is given one job at a time)
     as_done = Forked.as_done
 
-    def recorded(self: Forked[Any, Any], items: Any, chunksize: int = 1) -> Any:
-        sent.extend((item, chunksize) for item in items)
-        return as_done(self, items, chunksize)
+    def recorded(self: Forked[Any, Any], items: Any) -> Any:
+        sent.extend(items)
+        return as_done(self, items)
 
     monkeypatch.setattr(Forked, "as_done", recorded)
     monkeypatch.setattr(site_module, "PAGES_PER_JOB", 3)
     monkeypatch.setenv("CCBKG_PROCESSES", "2")
     sources = load(Project.discover(REPO))
     files = build_site(sources, Release.from_ontology(sources.quads(Role.ONTOLOGY)), {})
-    assert {chunk for _, chunk in sent} == {1}
-    kinds = [kind for (kind, _), _ in sent]
+    kinds = [kind for kind, _ in sent]
     assert kinds.count("rdf") >= 1 and kinds.index("rdf") < kinds.index("page")
-    pages = [names for (kind, names), _ in sent if kind == "page"]
+    pages = [names for kind, names in sent if kind == "page"]
     shown = sorted(n for names in pages for n in names)
     assert shown == sorted(n for n in files if n.endswith(".html") and n.startswith("id/"))
     # (fewer a job where there are few pages, so that each process gets several jobs)

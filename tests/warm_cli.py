@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import faulthandler
 import gc
 import io
 import json
@@ -32,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import traceback
 from pathlib import Path
 from typing import IO, Any, NoReturn
@@ -157,11 +159,27 @@ class WarmProcess:
     def communicate(self, timeout: float) -> tuple[str, str]:
         """Wait for the end of the run; what it printed."""
         if self.returncode is None:
-            self.returncode = WarmCli._reply(self._server, timeout)["status"]
+            try:
+                self.returncode = WarmCli._reply(self._server, timeout)["status"]
+            except RuntimeError:
+                raise AssertionError(f"the run did not end in {timeout} s:\n"
+                                     f"{self._stacks()}") from None
             self._warm._done(self._server)
         printed = (self._out.read_text(errors="replace"), self._err.read_text(errors="replace"))
         shutil.rmtree(self._out.parent, ignore_errors=True)
         return printed
+
+
+    def _stacks(self) -> str:
+        """Kill a hung run and its group, first printing the stack of every thread of each of
+        its processes (faulthandler, on SIGUSR1) for the test's failure message."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.pid, signal.SIGUSR1)
+            time.sleep(2)
+            os.killpg(self.pid, signal.SIGKILL)
+        self.returncode = WarmCli._reply(self._server)["status"]
+        self._warm._done(self._server)
+        return self._err.read_text(errors="replace")
 
 
 def _child(request: dict[str, Any], encoding: str) -> NoReturn:
@@ -181,6 +199,9 @@ def _child(request: dict[str, Any], encoding: str) -> NoReturn:
     sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding=encoding)
     sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding=encoding,
                                   errors="backslashreplace", line_buffering=True)
+    # A test that gives up on a run signals SIGUSR1 first: each thread's stack to stderr (the
+    # processes the run forks inherit it).
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     sys.argv = ["-m", *request["args"]]
     code = 0
     try:
