@@ -136,6 +136,29 @@ def test_ctrl_c_from_a_terminal_is_one_message_from_the_build_and_its_processes(
     assert _snapshot(out) == before
 
 
+def test_a_process_of_the_build_killed_by_the_system_is_a_clear_error(
+        built: Path, tmp_path: Path) -> None:
+    """The system kills the processes rendering the site (the out-of-memory killer, say): the
+    build says so and what to do, exits 2, leaves the previous dist/ and no process behind,
+    instead of waiting forever for their pages."""
+    out = tmp_path / "dist"
+    for _ in range(5):
+        proc, before = _stopped_when(built, out, "site/id", group=True)
+        for pid in set(_processes_of(proc.pid)) - {proc.pid}:
+            os.kill(pid, signal.SIGKILL)
+        os.killpg(proc.pid, signal.SIGCONT)
+        _, err = proc.communicate(timeout=120)
+        if proc.returncode != 0:  # (0: the pool had rendered every page before it was stopped)
+            break
+    assert proc.returncode == 2, err
+    assert err.startswith("ccbkg: error: a process sharing the work was killed (SIGKILL) "
+                          "before it finished: out of memory? CCBKG_PROCESSES=1"), err
+    assert "Traceback" not in err
+    assert _snapshot(out) == before
+    assert _processes_of(proc.pid) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"]
+
+
 def _processes_of(session: int) -> list[int]:
     """The processes of a session (Linux's /proc): a build's, and those it forked."""
     found = []
