@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import re
+import socket
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, run_cli
+from tests.conftest import REPO, WARM, run_cli
 
 DURATION = re.compile(r"\(\d+(\.\d+)? s\)")
 
@@ -36,3 +38,21 @@ def test_each_warm_run_has_its_own_folder_and_environment(tmp_path: Path) -> Non
     assert limited.code != 0 and "CCBKG_MAX_FILE_BYTES" in limited.out + limited.err, limited
     good = run_cli("check", "--root", ".", "--only", "syntax", cwd=REPO)  # the limit is gone
     assert good.code == 0, good.out + good.err
+
+
+def test_a_started_run_that_hangs_fails_with_the_stacks_of_its_threads() -> None:
+    """A run started with WARM.start that does not end in time (here: asking a server that
+    takes the connection and never answers) fails the test with where each thread of it is,
+    and is gone afterwards."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/sparql"
+        proc = WARM.start(["query", "run", "strategies-and-objectives", "--endpoint", url,
+                           "--timeout", "60"], REPO, dict(os.environ))
+        with pytest.raises(AssertionError, match=r"(?s)did not end in 3 s:.*"
+                                                 r"most recent call first.*query"):
+            proc.communicate(timeout=3)
+    assert proc.returncode is not None
+    with pytest.raises(ProcessLookupError):
+        os.kill(proc.pid, 0)
