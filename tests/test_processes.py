@@ -124,6 +124,21 @@ def test_a_worker_killed_from_outside_is_a_clear_error_not_a_hang() -> None:
 
 
 @needs_proc
+def test_a_worker_that_died_between_two_items_is_a_clear_error() -> None:
+    """A worker killed while it waits for its next item: giving it one says so."""
+    before = _children()
+    with processes.forked(abs, 2) as pool:
+        worker = min(_children() - before)
+        os.kill(worker, signal.SIGKILL)
+        stat = Path(f"/proc/{worker}/stat")
+        while stat.read_text().rsplit(")", 1)[1].split()[0] != "Z":  # its pipe is closed
+            time.sleep(0.01)
+        with pytest.raises(CcbkgError, match=r"killed \(SIGKILL\)"):
+            pool.start([-1, -2, -3])()
+    assert _children() == before
+
+
+@needs_proc
 @pytest.mark.parametrize("while_", ["working", "sending a large result"])
 def test_ctrl_c_in_the_parent_ends_the_workers_at_once(while_: str) -> None:
     """Ctrl-C reaches the parent while its workers compute, or while they send results larger

@@ -139,10 +139,14 @@ class _Workers:
         busy: dict[Connection, int] = {}
 
         def give(conn: Connection) -> None:
-            for index, item in pending:
-                conn.send(item)
-                busy[conn] = index
-                return
+            """Send the next item, if one is left, to the process at the other end of conn."""
+            found = next(pending, None)
+            if found is not None:
+                try:
+                    conn.send(found[1])
+                except OSError:  # the process died since its last result
+                    raise CcbkgError(self._died(conn)) from None
+                busy[conn] = found[0]
 
         def results() -> Iterator[tuple[int, Any]]:
             while busy:
