@@ -274,3 +274,47 @@ def test_the_rows_of_a_select_read_in_one_thread_may_be_freed_in_another(
     assert unraisable == []
     with pytest.raises(netguard.NotSelect, match="the check must be a SELECT query"):
         netguard.select(store, "ASK { ?s ?p ?o }", where="the check")
+
+
+def test_a_traceback_kept_by_a_function_of_the_query_does_not_keep_its_results(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Python function the query calls may leave a traceback behind (rdflib logs a literal
+    it cannot convert with its traceback, which a log handler keeps). The traceback's frames
+    reach the frame of `netguard.select`; the results object must not be among what they keep,
+    or it is freed later in another thread ("is unsendable, but is being dropped on another
+    thread", seen once on CI)."""
+    import gc
+    import logging
+
+    kept: list[logging.LogRecord] = []
+
+    class Keeping(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            kept.append(record)
+
+    logger = logging.getLogger("tests.query-function")
+    logger.propagate = False
+    monkeypatch.setattr(logger, "handlers", [Keeping()])
+
+    def logs_a_failure(term: ox.NamedNode) -> ox.Literal:
+        try:
+            int(term.value)
+        except ValueError:  # as rdflib logs a literal it cannot convert
+            logger.warning("cannot convert %s", term.value, exc_info=True)
+        return ox.Literal("true", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean"))
+
+    store = ox.Store()
+    store.add(ox.Quad(ox.NamedNode("http://example.org/a"), ox.NamedNode("http://example.org/p"),
+                      ox.Literal("x")))
+    unraisable: list[object] = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    function = ox.NamedNode("http://example.org/logs-a-failure")
+    worker = threading.Thread(target=netguard.select, args=(
+        store, "SELECT ?s { ?s ?p ?o FILTER(<http://example.org/logs-a-failure>(?s)) }"),
+        kwargs={"custom_functions": {function: logs_a_failure}})
+    worker.start()
+    worker.join()
+    assert len(kept) == 1 and kept[0].exc_info is not None
+    kept.clear()  # the record and its traceback freed in this thread
+    gc.collect()
+    assert unraisable == []

@@ -150,15 +150,21 @@ def select(store: ox.Store, text: str, *, where: str = "the query",
            **options: Any) -> tuple[list[str], list[ox.QuerySolution]]:
     """The variable names and rows of a SELECT query (through `query`), every row read here.
 
-    pyoxigraph's results object may only be freed by the thread that made it; reading it here
-    frees it here, where an open one could be freed in another thread (a frame kept by an
-    error that a thread pool hands on, a reference cycle collected there), which pyoxigraph
-    reports as "is unsendable, but is being dropped on another thread".
+    pyoxigraph's results object may only be freed by the thread that made it; it is read and
+    freed here, where an open one could be freed in another thread (a frame kept by an error
+    that a thread pool hands on, a reference cycle collected there), which pyoxigraph reports
+    as "is unsendable, but is being dropped on another thread". It is freed before this
+    returns, not with this frame: a Python function the query calls may leave a traceback
+    behind (rdflib logs a literal it cannot convert with its traceback, and a log handler may
+    keep the record), and that traceback's frames keep this frame.
     """
     answer = query(store, text, where=where, **options)
-    if not isinstance(answer, ox.QuerySolutions):
-        raise NotSelect(f"{where} must be a SELECT query")
-    return [v.value for v in answer.variables], list(answer)
+    try:
+        if not isinstance(answer, ox.QuerySolutions):
+            raise NotSelect(f"{where} must be a SELECT query")
+        return [v.value for v in answer.variables], list(answer)
+    finally:
+        del answer
 
 
 def update(store: ox.Store, text: str, *, where: str = "the update") -> None:
