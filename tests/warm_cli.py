@@ -169,17 +169,18 @@ class WarmProcess:
         shutil.rmtree(self._out.parent, ignore_errors=True)
         return printed
 
-
     def _stacks(self) -> str:
         """Kill a hung run and its group, first printing the stack of every thread of each of
-        its processes (faulthandler, on SIGUSR1) for the test's failure message."""
+        its processes (faulthandler, on SIGUSR1); what it printed to stderr."""
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.pid, signal.SIGUSR1)
             time.sleep(2)
             os.killpg(self.pid, signal.SIGKILL)
         self.returncode = WarmCli._reply(self._server)["status"]
         self._warm._done(self._server)
-        return self._err.read_text(errors="replace")
+        printed = self._err.read_text(errors="replace")
+        shutil.rmtree(self._out.parent, ignore_errors=True)
+        return printed
 
 
 def _child(request: dict[str, Any], encoding: str) -> NoReturn:
