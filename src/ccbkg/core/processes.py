@@ -62,8 +62,8 @@ class _Failed:
     """What a process sends back for an item whose task raised: the exception (None when it
     cannot be pickled) and its traceback as text."""
 
-    def __init__(self, exc: BaseException, keep: bool = True) -> None:
-        self.exc = exc if keep else None
+    def __init__(self, exc: BaseException) -> None:
+        self.exc: BaseException | None = exc
         self.text = "".join(traceback.format_exception(exc)).rstrip()
 
     def raise_(self) -> NoReturn:
@@ -93,9 +93,10 @@ def _work(task: Callable[[Any], Any], conn: Connection, parent: int) -> NoReturn
                 result = _Failed(exc)
             try:
                 conn.send(result)  # pickled whole before a byte is sent
-            except Exception as exc:  # a result that cannot be pickled: its text
-                conn.send(_Failed(result.exc if isinstance(result, _Failed) and result.exc
-                                  else exc, keep=False))
+            except Exception as exc:  # it cannot be pickled: the text of what failed
+                failed = result if isinstance(result, _Failed) else _Failed(exc)
+                failed.exc = None
+                conn.send(failed)
     except BaseException:
         code = 1
     finally:
