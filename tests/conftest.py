@@ -109,12 +109,28 @@ def _run_lock(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[P
 
 
 @pytest.fixture(scope="session", autouse=True)
-def page_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+def page_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """ccbkg keeps pages of the bundled queries (docs/queries.md) and HermiT's verdicts in a
     cache folder: the tests' go to a folder of this run (its workers share it: ccbkg writes
-    each entry whole), never into the user's home."""
+    each entry whole), never into the user's home.
+
+    HermiT's verdicts are also kept from run to run with the reference tools' answers
+    (tests/kept.py): a verdict is named by the digest of the files it is about, so a run on
+    unchanged files starts with it and runs no reasoner for them (a fresh clone, as on CI,
+    runs it; test_reason.py runs HermiT itself, with no cache)."""
     with _run_lock(tmp_path_factory, "cache") as folder:
         os.environ["CCBKG_CACHE_DIR"] = str(folder)
+        verdicts = folder / "reasoner"
+        if kept.FOLDER is not None and not verdicts.exists():
+            verdicts.mkdir(mode=0o700)
+            for entry in (kept.FOLDER / "reasoner").glob("*.json"):
+                shutil.copyfile(entry, verdicts / entry.name)
+    yield
+    if kept.FOLDER is not None:
+        (kept.FOLDER / "reasoner").mkdir(exist_ok=True)
+        for entry in verdicts.glob("*.json"):
+            if not (kept.FOLDER / "reasoner" / entry.name).exists():
+                kept.keep_file(entry, kept.FOLDER / "reasoner" / entry.name)
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,8 @@ input: pyshacl's reports (test_fastshacl, test_lint_rules; its SPARQL targets ru
 pure-Python evaluator), and the RDFS and OWL 2 RL closures of the release by Jena and owlrl
 (test_inference). Each answer is a function of the tool's version and the input, so it is kept
 under a SHA-256 of those (as ccbkg keeps HermiT's verdicts) in `.pytest_cache/d/ccbkg-kept/`
-and read back on later runs; `pytest --cache-clear`, a new version or a changed input computes
+and read back on later runs (HermiT's verdicts are kept there too: tests/conftest.py's
+`page_cache`); `pytest --cache-clear`, a new version or a changed input computes
 it again. Without pytest's cache (`-p no:cacheprovider`) nothing is kept.
 
 Blank node labels change from parse to parse, so a graph given to pyshacl is first given
@@ -106,10 +107,20 @@ def kept(key: list[str | bytes], make: Callable[[], bytes]) -> bytes:
     if path is not None and path.is_file():
         return path.read_bytes()
     made = make()
-    if path is not None:  # whole or not at all: test workers may keep the same key at once
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as out:
-            out.write(made)
-        Path(temp).replace(path)
+    if path is not None:
+        _write_whole(path, made)
     return made
+
+
+def keep_file(source: Path, path: Path) -> None:
+    """Keep a copy of a file (HermiT's verdicts: tests/conftest.py's page_cache)."""
+    _write_whole(path, source.read_bytes())
+
+
+def _write_whole(path: Path, data: bytes) -> None:
+    """Whole or not at all: test workers may keep the same entry at once."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+    Path(temp).replace(path)

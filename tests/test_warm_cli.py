@@ -50,9 +50,9 @@ def test_a_started_run_that_hangs_fails_with_the_stacks_of_its_threads() -> None
         url = f"http://127.0.0.1:{silent.getsockname()[1]}/sparql"
         proc = WARM.start(["query", "run", "strategies-and-objectives", "--endpoint", url,
                            "--timeout", "60"], REPO, dict(os.environ))
-        with pytest.raises(AssertionError, match=r"(?s)did not end in 3 s:.*"
+        with pytest.raises(AssertionError, match=r"(?s)did not end in 1.5 s:.*"
                                                  r"most recent call first.*query"):
-            proc.communicate(timeout=3)
+            proc.communicate(timeout=1.5)
     assert proc.returncode is not None
     with pytest.raises(ProcessLookupError):
         os.kill(proc.pid, 0)
