@@ -1061,7 +1061,10 @@ def test_a_full_page_says_the_command_for_the_next_page() -> None:
 @pytest.mark.parametrize(("text", "message"), [
     ("SELECT ?s WHERE { ?s ?p ?o }", "need a query with ORDER BY"),
     ("SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s LIMIT 5", "has its own LIMIT or OFFSET"),
+    ("SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s OFFSET 5", "has its own LIMIT or OFFSET"),
+    ("SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s VALUES ?s { <urn:x> }", "ends with a VALUES block"),
     ("ASK { ?s ?p ?o }", "and this is an ASK query"),
+    ("CONSTRUCT WHERE { ?s ?p ?o }", "and this is a CONSTRUCT query"),
 ])
 def test_a_query_that_cannot_be_paged_is_refused(text: str, message: str) -> None:
     done = run_cli("query", "run", "--sparql", text, "--limit", "2")

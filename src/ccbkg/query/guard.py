@@ -15,6 +15,7 @@ class Analysis:
     """What rdflib's parser found in a query text."""
 
     form: str  # SelectQuery, AskQuery, ConstructQuery, DescribeQuery or Update
+    clauses: frozenset[str] = frozenset()  # of a query: orderby, limitoffset, valuesClause
 
     @property
     def is_update(self) -> bool:
@@ -28,7 +29,7 @@ def analyse(text: str, name: str = "the query") -> Analysis:
     name (a file, or `--sparql`) starts any syntax error message.
     """
     try:
-        return Analysis(_form(text))
+        return _analysed(text)
     except _NotSparql as error:
         query_error = error.query_error
         if isinstance(query_error, ParseBaseException):
@@ -45,10 +46,14 @@ class _NotSparql(Exception):
         self.query_error = query_error
 
 
+_CLAUSES = ("orderby", "limitoffset", "valuesClause")
+
+
 @lru_cache(maxsize=256)
-def _form(text: str) -> str:
-    """The form of a query text (remembered: `serve` and the bundled queries see the same
-    texts again and again, and rdflib's parser takes a tenth of a second on some)."""
+def _analysed(text: str) -> Analysis:
+    """The form of a query text and which of `_CLAUSES` its query has (remembered: `serve`
+    and the bundled queries see the same texts again and again, and rdflib's parser takes a
+    tenth of a second on some)."""
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
     from rdflib.plugins.sparql.parserutils import CompValue
 
@@ -59,10 +64,12 @@ def _form(text: str) -> str:
             parseUpdate(text)
         except ParseBaseException:
             raise _NotSparql(query_error) from None
-        return "Update"
+        return Analysis("Update")
     except Exception as exc:  # rdflib raises plain exceptions for some malformed input
         raise _NotSparql(exc) from None
-    return parsed[1].name if len(parsed) > 1 and isinstance(parsed[1], CompValue) else "Query"
+    if len(parsed) < 2 or not isinstance(parsed[1], CompValue):
+        return Analysis("Query")
+    return Analysis(parsed[1].name, frozenset(c for c in _CLAUSES if c in parsed[1]))
 
 
 def guard(analysis: Analysis, *, embedded: bool) -> None:
@@ -77,21 +84,20 @@ def pageable(text: str, name: str = "the query") -> None:
     """Refuse a query whose rows cannot be paged: not a SELECT, no ORDER BY (pages of
     unordered rows may overlap or leave rows out), its own LIMIT or OFFSET, or a final VALUES
     block (which LIMIT and OFFSET would have to come before)."""
-    from rdflib.plugins.sparql.parser import parseQuery
-
-    form = analyse(text, name).form
+    analysis = analyse(text, name)
+    form = analysis.form
     if form != "SelectQuery":
         kind = "an update" if form == "Update" else \
             f"{'an' if form == 'AskQuery' else 'a'} {form.removesuffix('Query').upper()} query"
         raise CcbkgError(f"{name}: --limit and --offset page the rows of a SELECT query, and "
                          f"this is {kind}")
-    parsed = parseQuery(text)[1]
+    clauses = analysis.clauses
     problem = ("--limit and --offset need a query with ORDER BY (pages of unordered rows may "
-               "overlap or leave rows out)" if "orderby" not in parsed else
+               "overlap or leave rows out)" if "orderby" not in clauses else
                "the query has its own LIMIT or OFFSET; remove them to page with --limit and "
-               "--offset" if "limitoffset" in parsed else
+               "--offset" if "limitoffset" in clauses else
                "the query ends with a VALUES block; move it into the WHERE clause to page "
-               "with --limit and --offset" if "valuesClause" in parsed else "")
+               "with --limit and --offset" if "valuesClause" in clauses else "")
     if problem:
         raise CcbkgError(f"{name}: {problem}")
 
