@@ -30,10 +30,12 @@ from rdflib.term import Node
 from ccbkg.checks import fastshacl
 from ccbkg.checks.fastshacl import values
 from ccbkg.checks.fastshacl.components import HANDLERS
+from ccbkg.checks.fastshacl.engine import Engine
 from ccbkg.checks.fastshacl.regex import translate
 from ccbkg.checks.fastshacl.text import graph_describer, stringify
 from ccbkg.checks.shapes import validate
 from ccbkg.cli import main
+from ccbkg.core.processes import CORES
 from ccbkg.core.terms import oxigraph_quads, rdflib_graph
 from ccbkg.project.layout import Project, Role
 from ccbkg.project.load import load
@@ -300,6 +302,40 @@ def test_the_report_is_the_same_bytes_run_after_run() -> None:
     assert written() == written()
 
 
+def test_the_report_is_the_same_bytes_in_one_thread_or_two() -> None:
+    """Shapes validated side by side give the results in the shapes' order all the same (the
+    real graph is validated in one thread by default: below `WORTH_THREADS`)."""
+    triples = [q for f in loaded_project().of(Role.DATA, Role.ONTOLOGY, Role.VOCAB)
+               for q in f.quads()]
+    shapes = fastshacl.ShapesGraph(loaded_project().graph(Role.SHAPES), advanced=True)
+    one, two = (fastshacl.validate(triples, shapes, threads=n) for n in (1, 2))
+    assert one.rows and one.rows == two.rows
+    assert to_bytes(oxigraph_quads(one.report), "ttl") == \
+        to_bytes(oxigraph_quads(two.report), "ttl")
+
+
+@pytest.mark.parametrize(("size", "expected"), [
+    (10, 1), (fastshacl.WORTH_THREADS - 1, 1), (fastshacl.WORTH_THREADS, CORES)])
+def test_a_second_thread_is_used_from_worth_threads_triples_on(
+        size: int, expected: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    used: list[int] = []
+
+    def run(self: Engine, threads: int = 1) -> tuple[bool, list[object]]:
+        used.append(threads)
+        return True, []
+
+    monkeypatch.setattr(Engine, "run", run)
+    p = ox.NamedNode("http://example.org/p")
+    data = (ox.Triple(ox.NamedNode(f"http://example.org/{i}"), p, ox.Literal("x"))
+            for i in range(size))
+    shapes = Graph().parse(data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+        ex:A a sh:NodeShape ; sh:targetSubjectsOf ex:p ; sh:nodeKind sh:IRI .
+    """, format="turtle")
+    fastshacl.validate(data, shapes)
+    assert used == [expected]
+
+
 def test_shapes_the_engine_lacks_are_validated_by_pyshacl(
     tmp_path: Path, capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -531,7 +567,6 @@ def test_an_error_in_a_validating_thread_frees_its_query_results_there(
     """pyoxigraph's query results may only be freed by the thread that made them; an error
     raised while a shape is validated in a thread of its own, with results still open, is
     reported without "is unsendable, but is being dropped on another thread" on stderr."""
-    from ccbkg.checks.fastshacl.engine import Engine
 
     def failing(self: Engine, shape: object, focus: object) -> object:
         open_results = self.select("SELECT * WHERE { ?s ?p ?o }")  # held by this frame

@@ -14,8 +14,11 @@ SURROGATE = NS + "dt:"
 _BATCH = 10_000  # triples put into the store at a time (larger batches leave a larger store)
 
 
-def load_store(data: Iterable[ox.Quad | ox.Triple]) -> tuple[ox.Store, dict[Term, Term]]:
-    """A store with the triples in its default graph, and the literals it had to disguise.
+def load_store(
+    data: Iterable[ox.Quad | ox.Triple],
+) -> tuple[ox.Store, dict[Term, Term], int]:
+    """A store with the triples in its default graph, the literals it had to disguise, and
+    how many triples were given.
 
     Typed literals are first written the way rdflib writes them ("07"^^xsd:byte becomes
     "7"), as pyshacl sees them. pyoxigraph's store would then rewrite some of them again
@@ -29,7 +32,8 @@ def load_store(data: Iterable[ox.Quad | ox.Triple]) -> tuple[ox.Store, dict[Term
     typed: list[ox.Quad] = []
     literal, quad, default = ox.Literal, ox.Quad, ox.DefaultGraph
     untyped = (XSD_STRING, RDF_LANG_STRING)
-    for t in data:
+    given = 0
+    for given, t in enumerate(data, 1):  # noqa: B007 (the count is read after the loop)
         q = t if type(t) is quad and type(t.graph_name) is default else \
             quad(t.subject, t.predicate, t.object)
         o = q.object
@@ -58,7 +62,7 @@ def load_store(data: Iterable[ox.Quad | ox.Triple]) -> tuple[ox.Store, dict[Term
             restore[n] = original
     store.bulk_extend(q if final[q.object] == q.object else
                       ox.Quad(q.subject, q.predicate, final[q.object]) for q in typed)
-    return store, restore
+    return store, restore, given
 
 
 def rewritten(literals: list[ox.Literal]) -> dict[ox.Literal, ox.Literal]:
