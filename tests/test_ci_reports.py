@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import jsonschema
@@ -57,9 +56,11 @@ def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def reports(work: Path) -> dict[str, CliResult]:
-    """Run side by side: the mutant as Turtle (relative to the working directory) in each CI
-    format; the broken file; the mutant in every other syntax at once (absolute paths, outside
-    the working directory); the mutant in a .txt file read with --data-format."""
+    """The mutant as Turtle (relative to the working directory) in each CI format; the broken
+    file; the mutant in every other syntax at once (absolute paths, outside the working
+    directory); the mutant in a .txt file read with --data-format. One after the other: side
+    by side, each thread would start a warm CLI server of its own (tests/warm_cli.py), which
+    costs more than the runs."""
     folder = work / ODD_FOLDER
     runs = {fmt: ((f"{ODD_FOLDER}/agreement.ttl",), work, fmt, ())
             for fmt in ("github", "junit", "sarif")}
@@ -68,10 +69,8 @@ def reports(work: Path) -> dict[str, CliResult]:
     runs["syntaxes"] = (tuple(str(folder / f"agreement{s}") for s in SYNTAXES), REPO, "sarif",
                         ())
     runs["txt"] = ((str(folder / "agreement.txt"),), REPO, "sarif", ("--data-format", "turtle"))
-    with ThreadPoolExecutor(3) as pool:
-        futures = {k: pool.submit(check, *data, cwd=cwd, fmt=fmt, extra=extra)
-                   for k, (data, cwd, fmt, extra) in runs.items()}
-        return {k: f.result() for k, f in futures.items()}
+    return {k: check(*data, cwd=cwd, fmt=fmt, extra=extra)
+            for k, (data, cwd, fmt, extra) in runs.items()}
 
 
 def findings_of(result: CliResult) -> set[tuple[str, str]]:
