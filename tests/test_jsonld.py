@@ -3,10 +3,12 @@ JSON, and the same triples as their N-Triples twins when read by pyld entirely o
 
 from __future__ import annotations
 
+import inspect
 import io
 import json
 import re
 import sys
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,7 @@ from ccbkg.rdf.serialize import Part, merged, write
 from ccbkg.rdf.skolem import released
 from ccbkg.stores.htaccess import read_rules
 from ccbkg.stores.site_server import SiteServer
+from tests import kept
 from tests.conftest import REPO
 from tests.test_redirects import HTACCESS
 from tests.test_siteserver import get
@@ -286,6 +289,21 @@ def test_the_site_s_descriptions_are_pyld_s(built: Path, shipped: dict[str, Any]
         patched.setattr(ccbkg_jsonld, "_compactor", lambda doc: None)
         assert ccbkg_jsonld.compacted_documents(ntriples, shipped, document) == fast
     assert len(fast) > 5
+def _pyld_frame(ntriples: bytes, frame: dict[str, Any], doc: dict[str, Any]) -> Any:
+    """pyld's framing of the N-Triples (through ccbkg's processor, which only remembers each
+    IRI's compaction), kept between runs (tests/kept.py) under pyld's version, that module's
+    code and the input."""
+    def make() -> bytes:
+        expanded = jsonld.from_rdf(ccbkg_jsonld._dataset(ntriples), {})
+        framed = ccbkg_jsonld._Processor().frame(expanded, frame,
+                                                 {"documentLoader": offline_loader(doc)})
+        return json.dumps(framed).encode()
+    return json.loads(kept.kept(["pyld-frame", version("PyLD"),
+                                 inspect.getsource(ccbkg_jsonld), ntriples,
+                                 json.dumps(frame, sort_keys=True),
+                                 json.dumps(doc, sort_keys=True)], make))
+
+
 def _framed_by_pyld(data: Part, doc: dict[str, Any]) -> dict[str, tuple[bytes, bytes]]:
     """The reference for `country_documents`: each country's framed document as pyld frames
     it (the frame: the country, and under "@reverse" the properties that point at it) and
@@ -305,10 +323,8 @@ def _framed_by_pyld(data: Part, doc: dict[str, Any]) -> dict[str, tuple[bytes, b
                             for q in graph.quads_for_pattern(s, None, None)])
         pointing = sorted({q.predicate.value for q in part.triples() if q.object == node})
         ntriples = write([part], "nt")
-        expanded = jsonld.from_rdf(ccbkg_jsonld._dataset(ntriples), {})
         frame = {"@context": CONTEXT_IRI, "@id": country, "@reverse": {p: {} for p in pointing}}
-        framed = ccbkg_jsonld._once(ccbkg_jsonld._Processor().frame(
-            expanded, frame, {"documentLoader": offline_loader(doc)}), set())
+        framed = ccbkg_jsonld._once(_pyld_frame(ntriples, frame, doc), set())
         ccbkg_jsonld._drop_back_links(framed)
         out[country.rstrip("/").rsplit("/", 1)[-1]] = (
             (json.dumps(framed, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode(),
