@@ -17,6 +17,7 @@ import json
 import re
 import shutil
 import sys
+from array import array
 from collections import Counter
 from functools import cache
 from pathlib import Path
@@ -31,7 +32,7 @@ from ccbkg.checks import fastshacl
 from ccbkg.checks.fastshacl import values
 from ccbkg.checks.fastshacl.components import HANDLERS
 from ccbkg.checks.fastshacl.engine import Engine
-from ccbkg.checks.fastshacl.regex import translate
+from ccbkg.checks.fastshacl.regex import every_code_point, translate
 from ccbkg.checks.fastshacl.text import graph_describer, stringify
 from ccbkg.checks.shapes import validate
 from ccbkg.cli import main
@@ -214,6 +215,16 @@ PATTERN_SAMPLES = [
 TRANSLATED = [r"a|", r"(a|b)+?c", r"[]x-]", r"[^\s\d]", r"\D\S", r"\.\u00e9", r"x{2,3}", r"^$",
               r"[a-c-]", r"$", r"[\s\S]", r"^\d+$|^a", r"[&&]", r"[\[\]]", r"\x41|\U0001d49c"]
 UNTRANSLATED = [r"(?i)a", r"a$b", r"(a$)", r"\w", r"a{,2}", r"x*+", r"(?=a)", r"(a)\1", r"\bA"]
+
+
+def test_every_code_point_is_every_scalar_value_in_order() -> None:
+    """The string `\\s` and `\\d` are read from: each code point but the surrogates, once,
+    in order (as an array of the integers gives it)."""
+    codes = array("I", range(0xD800))
+    codes.extend(range(0xE000, sys.maxunicode + 1))
+    expected = codes.tobytes().decode(f"utf-32-{'le' if sys.byteorder == 'little' else 'be'}")
+    assert every_code_point() == expected
+    assert len(expected) == 0x110000 - 0x800
 
 
 def test_patterns_rewritten_for_sparql_match_where_python_does() -> None:
