@@ -49,35 +49,41 @@ def pytest_configure(config: pytest.Config) -> None:
         kept.FOLDER = cache.mkdir("ccbkg-kept")
 
 
-# Seconds each test file took (setup, call and teardown) when it last ran, kept in pytest's
-# cache: the next run starts the longest files first, so that no worker is left with a long
-# file at the end while the other idles (make passes --no-loadscope-reorder to xdist).
-SECONDS_BY_FILE = "ccbkg/seconds-by-file"
+# Seconds each test took (setup, call and teardown) when it last ran, kept in pytest's cache:
+# the next run starts the longest files first (a file's weight is the sum of its tests'), so
+# that no worker is left with a long file at the end while the other idles (make passes
+# --no-loadscope-reorder to xdist). Kept by test, not by file: a run of a few tests of a file
+# (`-k`, one test) updates those tests only, instead of making the whole file look short.
+SECONDS_BY_TEST = "ccbkg/seconds-by-test"
 _SECONDS: dict[str, float] = {}
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    """Add up the seconds of each test file (in the process that reports: xdist's controller)."""
-    file = report.nodeid.split("::", 1)[0]
-    _SECONDS[file] = _SECONDS.get(file, 0.0) + report.duration
+    """Add up the seconds of each test (in the process that reports: xdist's controller)."""
+    _SECONDS[report.nodeid] = _SECONDS.get(report.nodeid, 0.0) + report.duration
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Keep this run's seconds by file for the next run's order."""
+    """Keep this run's seconds by test for the next run's order (those of files that are gone
+    are dropped)."""
     cache = getattr(session.config, "cache", None)
     if cache is not None and _SECONDS and not hasattr(session.config, "workerinput"):
-        known = cache.get(SECONDS_BY_FILE, {})
-        cache.set(SECONDS_BY_FILE, {**known, **{f: round(t, 2) for f, t in _SECONDS.items()}})
+        known = {**cache.get(SECONDS_BY_TEST, {}),
+                 **{test: round(t, 3) for test, t in _SECONDS.items()}}
+        cache.set(SECONDS_BY_TEST, {test: t for test, t in sorted(known.items())
+                                    if (REPO / test.split("::", 1)[0]).is_file()})
 
 
+@pytest.hookimpl(trylast=True)  # after `-m` and `-k` have deselected
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Order the test files longest first (by the seconds kept from the last run; a file not
-    seen yet by its number of tests), each file's tests in their order. Refuse to run when a
-    test that starts a server or the browser is not marked slow."""
+    """Order the test files longest first (by the seconds of their tests kept from the last
+    runs; a test not seen yet counts 0.05 s), each file's tests in their order. Refuse to run
+    when a test that starts a server or the browser is not marked slow."""
     cache = getattr(config, "cache", None)
-    seconds = cache.get(SECONDS_BY_FILE, {}) if cache is not None else {}
-    counts = Counter(item.nodeid.split("::", 1)[0] for item in items)
-    weight = {file: seconds.get(file, 0.05 * n) for file, n in counts.items()}
+    seconds = cache.get(SECONDS_BY_TEST, {}) if cache is not None else {}
+    weight: Counter[str] = Counter()
+    for item in items:
+        weight[item.nodeid.split("::", 1)[0]] += seconds.get(item.nodeid, 0.05)
     items.sort(key=lambda item: -weight[item.nodeid.split("::", 1)[0]])  # stable
     unmarked = []
     for item in items:
