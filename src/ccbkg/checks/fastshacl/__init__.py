@@ -67,12 +67,11 @@ def validate(
     ccbkg validates with. `prefixes` are the data graph's prefixes, which pyshacl lets SPARQL
     constraints use undeclared (default: those rdflib binds in a new graph). `threads`
     validates that many shapes side by side (default: 1 below WORTH_THREADS triples, else 2,
-    or 1 on a one-core machine). Raises
-    Unsupported when the shapes need a feature this engine lacks, and ShapesError when the
-    shapes are not valid SHACL (where pyshacl raises too). `choices` says where to follow
-    pyshacl (`PYSHACL`, the default) or the specification (`SPEC`); see `choices`. `shapes`
-    may be a ShapesGraph read before (with its own `advanced`), to validate many graphs
-    against the same shapes without reading them again.
+    or 1 on a one-core machine). Raises Unsupported when the shapes need a feature this engine
+    lacks, and ShapesError when the shapes are not valid SHACL (where pyshacl raises too).
+    `choices` says where to follow pyshacl (`PYSHACL`, the default) or the specification
+    (`SPEC`); see `choices`. `shapes` may be a ShapesGraph read before (with its own
+    `advanced`), to validate many graphs against the same shapes without reading them again.
     """
     graph = shapes.graph if isinstance(shapes, ShapesGraph) else shapes
     _check_supported(graph)
