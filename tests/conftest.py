@@ -127,16 +127,16 @@ def page_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     with _run_lock(tmp_path_factory, "cache") as folder:
         os.environ["CCBKG_CACHE_DIR"] = str(folder)
         verdicts = folder / "reasoner"
-        if kept.FOLDER is not None and not verdicts.exists():
+        earlier = kept.FOLDER / "reasoner" if kept.FOLDER is not None else None
+        if earlier is not None and not verdicts.exists():
             verdicts.mkdir(mode=0o700)
-            for entry in (kept.FOLDER / "reasoner").glob("*.json"):
+            for entry in earlier.glob("*.json"):
                 shutil.copyfile(entry, verdicts / entry.name)
     yield
-    if kept.FOLDER is not None:
-        (kept.FOLDER / "reasoner").mkdir(exist_ok=True)
+    if earlier is not None:
         for entry in verdicts.glob("*.json"):
-            if not (kept.FOLDER / "reasoner" / entry.name).exists():
-                kept.keep_file(entry, kept.FOLDER / "reasoner" / entry.name)
+            if not (earlier / entry.name).exists():
+                kept.keep_file(entry, earlier / entry.name)
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ import io
 import json
 import re
 import sys
+from functools import cache
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -289,6 +290,14 @@ def test_the_site_s_descriptions_are_pyld_s(built: Path, shipped: dict[str, Any]
         patched.setattr(ccbkg_jsonld, "_compactor", lambda doc: None)
         assert ccbkg_jsonld.compacted_documents(ntriples, shipped, document) == fast
     assert len(fast) > 5
+
+
+@cache
+def _jsonld_code() -> str:
+    """The code of ccbkg.rdf.jsonld, part of the key of pyld's kept framings."""
+    return inspect.getsource(ccbkg_jsonld)
+
+
 def _pyld_frame(ntriples: bytes, frame: dict[str, Any], doc: dict[str, Any]) -> Any:
     """pyld's framing of the N-Triples (through ccbkg's processor, which only remembers each
     IRI's compaction), kept between runs (tests/kept.py) under pyld's version, that module's
@@ -299,7 +308,7 @@ def _pyld_frame(ntriples: bytes, frame: dict[str, Any], doc: dict[str, Any]) -> 
                                                  {"documentLoader": offline_loader(doc)})
         return json.dumps(framed).encode()
     return json.loads(kept.kept(["pyld-frame", version("PyLD"),
-                                 inspect.getsource(ccbkg_jsonld), ntriples,
+                                 _jsonld_code(), ntriples,
                                  json.dumps(frame, sort_keys=True),
                                  json.dumps(doc, sort_keys=True)], make))
 
