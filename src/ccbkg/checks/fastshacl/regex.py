@@ -169,7 +169,7 @@ def _char(c: str) -> str:
 def every_code_point() -> str:
     """Every code point but the surrogates, in order, as one string: its UTF-32-LE bytes laid
     out a byte lane at a time by slice assignment (a tenth of the time of a million integers
-    through an array, paid by each `ccbkg check` whose shapes use `\\s` or `\\d`)."""
+    through an array, paid once by each `ccbkg check` whose shapes use `\\s` or `\\d`)."""
     n = sys.maxunicode + 1  # 0x110000: 17 planes of 65,536
     utf32 = bytearray(4 * n)
     utf32[0::4] = bytes(range(256)) * (n // 256)
@@ -178,10 +178,23 @@ def every_code_point() -> str:
     return (utf32[:4 * 0xD800] + utf32[4 * 0xE000:]).decode("utf-32-le")
 
 
-@cache
 def _ranges(python_class: str) -> str:
-    """The characters a Python class escape matches, as ranges for a Rust class."""
-    found = [ord(c) for c in re.findall(python_class, every_code_point())]
+    """The characters a Python class escape (`\\s` or `\\d`) matches, as ranges for a Rust
+    class."""
+    return _class_ranges()[python_class]
+
+
+@cache
+def _class_ranges() -> dict[str, str]:
+    """`_ranges` of each class escape, all found in one `every_code_point` string (a shape's
+    patterns use both `\\s` and `\\d`; the string is built once for them, not once each)."""
+    points = every_code_point()
+    return {escape: _runs([ord(c) for c in re.findall(escape, points)])
+            for escape in dict.fromkeys(escape for escape, _ in _CLASSES.values())}
+
+
+def _runs(found: list[int]) -> str:
+    """Code points in increasing order as Rust class ranges."""
     out: list[str] = []
     start = prev = found[0]
     for n in [*found[1:], -1]:
