@@ -15,8 +15,11 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
+from ccbkg.core.errors import CcbkgError
 from ccbkg.core.namespaces import CCB, ID, OA
 from ccbkg.curate.country import PREFIXES
+from ccbkg.curate.freeze import freeze
+from ccbkg.project import layout
 from tests.conftest import REPO, CliResult, assert_no_traceback, run_cli
 
 FIXTURES = REPO / "tests" / "fixtures" / "curation"
@@ -228,6 +231,27 @@ def test_query_freeze_rewrites_the_expected_results(scratch: Path) -> None:
     assert "wrote     queries/expected/forums.csv" in result.out
     assert re.search(r"^1 of \d+ expected results changed", result.out, re.M), result.out
     assert {p.name: p.read_bytes() for p in expected.glob("*.csv")} == original
+
+
+def test_the_commands_that_write_refuse_the_data_installed_with_ccbkg(
+        scratch: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`Project.to_change`, which every command that writes into a source tree goes through,
+    refuses the installed data however it is named (by default, by --root, through a link) and
+    takes any other tree; tests/test_packaging.py runs each command of an installed ccbkg."""
+    monkeypatch.setattr(layout, "installed_data", lambda: scratch.resolve())
+    link = scratch.parent / "a link to it"
+    link.symlink_to(scratch)
+    before = _snapshot(scratch)
+    for root in (None, scratch, link):
+        monkeypatch.setattr(layout, "default_root", lambda: scratch.resolve())
+        with pytest.raises(CcbkgError, match=r"is the data installed with ccbkg, which ccbkg "
+                                             r"never changes .* pass --root FOLDER"):
+            layout.Project.to_change(root)
+        with pytest.raises(CcbkgError, match="never changes"):
+            freeze(root)
+    assert _snapshot(scratch) == before
+    elsewhere = shutil.copytree(scratch, scratch.parent / "a copy")
+    assert layout.Project.to_change(elsewhere).root == elsewhere.resolve()
 
 
 # ------------------------------------------------------------------------------- the docs

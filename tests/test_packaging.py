@@ -4,6 +4,7 @@ works outside the checkout on the data the wheel ships."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import time
@@ -132,3 +133,46 @@ def test_installed_ccbkg_checks_builds_queries_and_serves(bare: Path, tmp_path: 
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.slow  # pip-installs ccbkg into a new virtual environment
+def test_installed_ccbkg_never_changes_the_data_installed_with_it(bare: Path,
+                                                                  tmp_path: Path) -> None:
+    """Each command that writes into a source tree, run by the installed ccbkg from a folder
+    of the user's without --root, refuses (exit 2, naming --root) and leaves the installed data
+    byte for byte (an upgrade or uninstall would delete what it wrote there); with --root on a
+    copy it writes into the copy."""
+    site = bare.parent / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    data = site / "site-packages" / "ccbkg" / "data"
+    before = _files(data)
+    assert "instances/sources.ttl" in before
+    text = tmp_path / "a new text.txt"
+    text.write_text("Examplia adopted a national cybersecurity strategy in 2021.\n")
+    env = offline_env(tmp_path) | {"PATH": str(bare)}
+
+    def ccbkg(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(bare / "ccbkg"), *args], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=300, check=False)
+
+    seed = next(iter(sorted(data.glob("instances/sources/*.txt")))).name
+    for args in (("source", "add", str(text), "--title", "A new text"),
+                 ("passage", "add", seed, "cyber"), ("new", "country", "EST"),
+                 ("draft", seed), ("query", "freeze")):
+        done = ccbkg(*args)
+        assert done.returncode == 2, (args, done.stdout, done.stderr)
+        assert "is the data installed with ccbkg, which ccbkg never changes" in done.stderr, args
+        assert "--root" in done.stderr and "Traceback" not in done.stderr, done.stderr
+        assert done.stdout == "", (args, done.stdout)
+    assert _files(data) == before
+    tree = tmp_path / "my tree"
+    for name in ("ontology", "shapes", "instances", "queries"):
+        shutil.copytree(data / name, tree / name)
+    added = ccbkg("source", "add", str(text), "--title", "A new text", "--root", str(tree))
+    assert added.returncode == 0, added.stdout + added.stderr
+    assert len(list((tree / "instances" / "sources").glob("*.txt"))) == 2
+    assert _files(data) == before

@@ -17,11 +17,16 @@ def err(message: str) -> None:
 
 
 def add_root(p: argparse.ArgumentParser,
-             folders: str = "ontology/, shapes/, instances/") -> None:
-    """--root DIR: the source tree to work on."""
-    p.add_argument("--root", type=Path, metavar="DIR",
-                   help=f"the source tree (a folder with {folders}); "
-                        "default: the data shipped with ccbkg")
+             folders: str = "ontology/, shapes/, instances/", *, writes: bool = False) -> None:
+    """--root DIR: the source tree to work on (to change, for a command that writes)."""
+    if writes:
+        help_text = (f"the source tree to change (a folder with {folders}); default: the "
+                     "checkout ccbkg runs from; an installed ccbkg needs it, as it never "
+                     "changes the data installed with it")
+    else:
+        help_text = (f"the source tree (a folder with {folders}); "
+                     "default: the data shipped with ccbkg")
+    p.add_argument("--root", type=Path, metavar="DIR", help=help_text)
 
 
 def add_common(p: argparse.ArgumentParser) -> None:

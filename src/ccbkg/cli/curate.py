@@ -59,7 +59,7 @@ def add_parsers(sub: Any) -> None:
         "capacity-building content as passages and the candidate nodes citing them, linked "
         "to the nodes the data already has. A draft is never part of a release; accept a "
         "proposal by moving it into instances/ (docs/curation.md).")
-    add_root(proposals, "ontology/ and instances/")
+    add_root(proposals, "ontology/ and instances/", writes=True)
     proposals.add_argument("source", metavar="SOURCE",
                            help=SOURCE_HELP)
     proposals.add_argument("--country", metavar="ISO3",
@@ -76,12 +76,12 @@ def _action(sub: Any, group: tuple[str, str],
         dest="action", required=True, metavar="ACTION")
     parser: argparse.ArgumentParser = actions.add_parser(
         action[0], help=action[1], description=action[2])
-    add_root(parser, "ontology/ and instances/")
+    add_root(parser, "ontology/ and instances/", writes=True)
     return parser
 
 
 def _cmd_source_add(args: argparse.Namespace) -> int:
-    project = Project.discover(args.root)
+    project = Project.to_change(args.root)
     path, iri = add_source(project, args.file, Bibliography(
         args.title, args.author, args.publisher, args.date, args.url))
     print(f"wrote {project.display(path)} and its source document <{iri}> in "
@@ -91,7 +91,7 @@ def _cmd_source_add(args: argparse.Namespace) -> int:
 
 
 def _cmd_passage_add(args: argparse.Namespace) -> int:
-    project = Project.discover(args.root)
+    project = Project.to_change(args.root)
     passage = add_passage(project, args.source, args.words, args.occurrence, args.slug,
                           args.label)
     print(f"appended <{passage.iri}> (characters {passage.start}-{passage.end}) to "
@@ -102,7 +102,7 @@ def _cmd_passage_add(args: argparse.Namespace) -> int:
 
 
 def _cmd_new_country(args: argparse.Namespace) -> int:
-    project = Project.discover(args.root)
+    project = Project.to_change(args.root)
     path, note = new_country(project, args.code, args.name)
     print(f"wrote {project.display(path)}: {note}")
     print("next: ccbkg passage add SOURCE \"exact words\", model the claims in "
@@ -114,7 +114,7 @@ def _cmd_draft(args: argparse.Namespace) -> int:
     # spaCy takes seconds to import: only `draft` pays for it, not every command
     from ccbkg.curate.draft import draft
 
-    project = Project.discover(args.root)
+    project = Project.to_change(args.root)
     result = draft(project, args.source, args.country)
     shown = project.display(result.path)
     print(f"wrote {shown}: {_count(result.passages, 'passage')} and "

@@ -61,7 +61,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                     "parameters and write its expected result (the CSV the tests compare "
                     "with). Run it after a data change that `ccbkg check` passes, and review "
                     "the diff before committing.")
-    _root(freeze)
+    add_root(freeze, "ontology/ and queries/", writes=True)
     freeze.set_defaults(run=_cmd_freeze)
 
     run = actions.add_parser(

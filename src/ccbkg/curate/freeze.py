@@ -19,7 +19,7 @@ from ccbkg.release.atomic import write_bytes
 
 def freeze(root: Path | None) -> list[tuple[str, bool]]:
     """Write every bundled query's expected CSV; each file (as shown) and whether it changed."""
-    project = Project.discover(root)
+    project = Project.to_change(root)
     store = embedded_store(project.root).store
     written = []
     for info in catalogue(project.root):

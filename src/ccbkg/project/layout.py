@@ -85,9 +85,14 @@ class ProjectFile:
         return str(GRAPH[f"data/{stem}"])
 
 
+def installed_data() -> Path:
+    """Where an installed ccbkg keeps the data shipped with it (absent in a checkout)."""
+    return Path(__file__).resolve().parents[1] / "data"
+
+
 def default_root() -> Path:
     """The data shipped with the package, or the project folder when running from a checkout."""
-    packaged = Path(__file__).resolve().parents[1] / "data"
+    packaged = installed_data()
     if (packaged / "ontology").is_dir():
         return packaged
     checkout = Path(__file__).resolve().parents[3]
@@ -124,6 +129,20 @@ class Project:
             files.append(ProjectFile(extra.absolute().parent.resolve() / extra.name, Role.DATA,
                                      data_syntax))
         return cls(root=base, data_files=data_files, files=files)
+
+    @classmethod
+    def to_change(cls, root: Path | None) -> Project:
+        """The source tree a command that writes into it works on (`source add`, `passage add`,
+        `new country`, `draft`, `query freeze`): never the data installed with ccbkg, which an
+        upgrade or an uninstall deletes and every user of that installation shares."""
+        project = cls.discover(root)
+        if project.root == installed_data():
+            raise CcbkgError(
+                f"{project.root} is the data installed with ccbkg, which ccbkg never changes (an "
+                "upgrade or uninstall would delete what was added there); copy its ontology/, "
+                "shapes/, instances/ and queries/ into a folder of your own and pass --root "
+                "FOLDER")
+        return project
 
     def of(self, *roles: Role) -> list[ProjectFile]:
         """The files with any of the given roles, in a stable order."""
