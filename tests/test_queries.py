@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+import rdflib
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rdflib import Literal, URIRef, Variable
@@ -34,10 +35,10 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from ccbkg.core import netguard
 from ccbkg.core.errors import CcbkgError
 from ccbkg.project.layout import Project, Role
-from ccbkg.project.load import LoadedProject, load
+from ccbkg.project.load import LoadedProject, load, sparql_form
 from ccbkg.query import catalogue as query_catalogue
 from ccbkg.query.catalogue import QueryInfo, bind, parse_header
-from ccbkg.query.guard import analyse, guard, pageable, paged
+from ccbkg.query.guard import analyse, guard, pageable, paged, rdflib_analysis
 from ccbkg.query.parameters import (
     EVERY,
     XSD,
@@ -51,6 +52,7 @@ from ccbkg.query.render import FORMATS, render
 from ccbkg.query.run import check_endpoint, run_embedded, run_remote
 from ccbkg.stores.http_client import PASSWORD_ENV, USER_ENV
 from tests.conftest import REPO, assert_no_traceback, run_cli
+from tests.kept import kept
 
 QUERY_FILES = sorted((REPO / "queries").glob("*.rq"))
 NAMES = [p.stem for p in QUERY_FILES]
@@ -168,14 +170,25 @@ def test_header_is_complete_and_query_is_well_formed(
     assert info.expected == f"expected/{name}.csv"
     pageable(info.text, name)  # a SELECT with ORDER BY, as the guard reads it: pages work
     assert netguard.network_use(info.text) is None
-    algebra = translateQuery(parseQuery(info.text)).algebra
-    projected = {str(v) for v in algebra["PV"]}
-    ordered = _order_variables(algebra)
+    projected, ordered = _projected_and_ordered(info.text)
     assert projected <= ordered, f"ORDER BY misses {sorted(projected - ordered)}"
     for p in info.params:
         assert p.name in projected, f"parameter ?{p.name} must be projected (SEP-0007)"
         if not p.optional:
             to_term(p, p.default)
+
+
+def _projected_and_ordered(text: str) -> tuple[set[str], set[str]]:
+    """The variables a query projects and those its ORDER BY names, as rdflib's algebra reads
+    them (kept per text and rdflib version: tests/kept.py)."""
+    def make() -> bytes:
+        algebra = translateQuery(parseQuery(text)).algebra
+        return json.dumps([sorted(str(v) for v in algebra["PV"]),
+                           sorted(_order_variables(algebra))]).encode("utf-8")
+
+    projected, ordered = json.loads(kept(["rdflib-projected-ordered", rdflib.__version__, text],
+                                         make))
+    return set(projected), set(ordered)
 
 
 def _order_variables(node: object) -> set[str]:
@@ -1069,6 +1082,41 @@ def test_a_query_that_cannot_be_paged_is_refused(text: str, message: str) -> Non
     done = run_cli("query", "run", "--sparql", text, "--limit", "2")
     assert_no_traceback(done)
     assert done.code == 2 and message in done.err and done.out == "", done.err
+
+
+GUARD_TEXTS = [
+    "SELECT ?s WHERE { ?s ?p ?o }",
+    "select*{?s ?p ?o}order by ?s",
+    "PREFIX ex: <urn:ex:>\nSELECT ?s WHERE { ?s ex:ORDER ?o } ORDER BY DESC(?s) LIMIT 3 OFFSET 1",
+    "SELECT ?s WHERE { { SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s LIMIT 5 } }",
+    "SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s OFFSET 2",
+    "SELECT ?s WHERE { ?s ?p ?o VALUES ?s { <urn:a> } } ORDER BY ?s",
+    "SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s VALUES (?s ?p) { (<urn:a> UNDEF) }",
+    "SELECT (EXISTS { ?s ?p ?o } AS ?e) ?s WHERE { ?s ?p 'LIMIT' } ORDER BY ?e",
+    "SELECT ?s (COUNT(?o) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?s HAVING (COUNT(?o) > 1)"
+    " ORDER BY ?n",
+    "SELECT ?s # ORDER BY ?s\nWHERE { ?s ?p ?o } # LIMIT 5\n",
+    "SELECT ?s FROM <urn:g> WHERE { ?s ?p \"\"\"} ORDER BY ?s\"\"\" }",
+    "ASK { ?s ?p ?o }", "ASK { ?s ?p ?o } VALUES ?s { <urn:a> }",
+    "CONSTRUCT WHERE { ?s ?p ?o } ORDER BY ?s LIMIT 1",
+    "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", "DESCRIBE <urn:a>",
+    "INSERT DATA { <urn:a> <urn:b> <urn:c> }", "insert{?s ?p ?o}where{?s ?p ?o}",
+    "PREFIX ex: <urn:ex:> WITH <urn:g> DELETE { ?s ex:p ?o } WHERE { ?s ex:p ?o }",
+    "DROP ALL", "CLEAR SILENT GRAPH <urn:g>",
+    "SELECT ?s WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } } ORDER BY ?s",
+]
+
+
+@pytest.mark.parametrize("text", [
+    *(pytest.param(text, id=f"text-{i}") for i, text in enumerate(GUARD_TEXTS)),
+    *(pytest.param(q.text, id=q.name) for q in query_catalogue.catalogue(REPO))])
+def test_the_guard_reads_a_query_as_rdflibs_parser_does(text: str) -> None:
+    """The guard reads the form and the paging clauses with Oxigraph's parser and a token scan
+    (rdflib's parser is a hundred times slower): the same reading as rdflib's parse tree, on
+    subqueries, brackets, comments, strings, every form and every bundled query."""
+    assert analyse(text) == rdflib_analysis(text)
+    if netguard.network_use(text) is None:
+        sparql_form(text)  # Oxigraph accepts it: the guard's own reading was compared
 
 
 def test_a_page_size_of_no_rows_is_a_usage_error() -> None:

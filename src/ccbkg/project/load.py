@@ -91,6 +91,8 @@ _PREFIX_RE = re.compile(
     re.IGNORECASE)
 _OX_SPARQL_POS_RE = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
 _PROLOGUE_RE = re.compile(r"^(?:\s+|#[^\n]*|(?:PREFIX|BASE)\s+[^>]*>)*", re.IGNORECASE)
+_FORM_KEYWORD_RE = re.compile(r"[A-Za-z]+")
+_QUERY_FORMS = {k: f"{k.capitalize()}Query" for k in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")}
 _UPDATE_KEYWORDS = frozenset(
     "INSERT DELETE WITH CLEAR DROP CREATE ADD MOVE COPY LOAD".split())
 
@@ -623,7 +625,7 @@ def _load_sparql(
             f"{netguard.describe(keyword)}: ccbkg never runs a query that reaches the network "
             f"(remove the {keyword})")))
         return None
-    problem = _sparql_problem(text)
+    problem = sparql_problem(text)
     if problem is not None:
         line, column, message = problem
         findings.append(_error(shown, line, column, f"SPARQL syntax error: {message}"))
@@ -631,21 +633,18 @@ def _load_sparql(
     return LoadedQuery(file, shown, text)
 
 
-def _sparql_problem(text: str) -> tuple[int | None, int | None, str] | None:
+def sparql_problem(text: str) -> tuple[int | None, int | None, str] | None:
     """Where and why text is neither a SPARQL 1.1 query nor an update, or None.
 
     Oxigraph's parser is about a hundred times faster than rdflib's; it parses by preparing
-    the request on an empty in-memory store, through the network guard (the caller has refused
-    SERVICE and LOAD). Text Oxigraph rejects goes to rdflib's parser too, which says more
-    precisely where the error is.
+    the request on an empty in-memory store, through the network guard, so text that uses
+    SERVICE or LOAD goes to rdflib's parser alone. Text Oxigraph rejects goes to rdflib's
+    parser too, which says more precisely where the error is.
     """
-    body = _PROLOGUE_RE.sub("", text)
-    is_update = body.split(maxsplit=1)[0].upper() in _UPDATE_KEYWORDS if body.strip() else False
+    if netguard.network_use(text) is not None:
+        return _rdflib_sparql_problem(text)
     try:
-        if is_update:
-            netguard.update(ox.Store(), text)
-        else:
-            netguard.query(ox.Store(), text)
+        sparql_form(text)
     except SyntaxError as exc:
         # rdflib locates errors more precisely; Oxigraph's word stands if rdflib accepts.
         located = _rdflib_sparql_problem(text)
@@ -656,6 +655,21 @@ def _sparql_problem(text: str) -> tuple[int | None, int | None, str] | None:
             return None, None, str(exc)
         return int(match.group(1)), int(match.group(2)), match.group(3)
     return None
+
+
+def sparql_form(text: str) -> str:
+    """The form of a SPARQL text as Oxigraph's parser reads it: SelectQuery, AskQuery,
+    ConstructQuery, DescribeQuery or Update (rdflib's names); SyntaxError when Oxigraph rejects
+    it. Oxigraph parses by preparing the request on an empty in-memory store (an update is
+    applied to that store, and nothing else), through the network guard, which refuses
+    SERVICE and LOAD."""
+    keyword = _FORM_KEYWORD_RE.match(_PROLOGUE_RE.sub("", text))
+    form = keyword.group(0).upper() if keyword else ""
+    if form in _UPDATE_KEYWORDS:
+        netguard.update(ox.Store(), text)
+        return "Update"
+    netguard.query(ox.Store(), text)
+    return _QUERY_FORMS.get(form, "Query")
 
 
 def _rdflib_sparql_problem(text: str) -> tuple[int | None, int | None, str] | None:

@@ -74,7 +74,7 @@ def answer(asked: Asked, note: Callable[[str], None]) -> Answer:
     paging = asked.limit is not None or asked.offset is not None
     cache = PageCache() if paging and info.path is not None and not asked.endpoint \
         and asked.use_cache else None
-    if paging and cache is None:
+    if paging:
         pageable(info.text, where)
     analysis = None
     if info.path is None:
@@ -92,12 +92,8 @@ def answer(asked: Asked, note: Callable[[str], None]) -> Answer:
         if analysis is not None and analysis.is_update:
             return Answer(results, None, more=False, updated=True)
     else:
-        # A kept answer was kept for this very text, found pageable then (rdflib's parse,
-        # which pageable needs, takes a second).
         page = _kept_page(cache, embedded, asked, bindings, limit) if cache else None
         if page is None:
-            if cache is not None:
-                pageable(info.text, where)
             embedded = embedded or embedded_store(asked.root)
             keep = (cache, cache.key(embedded.digest, info.text, bindings)) if cache else None
             results = run_embedded(embedded.store, info.text, bindings, timeout=asked.timeout,

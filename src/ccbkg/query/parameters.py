@@ -22,10 +22,10 @@ from enum import Enum
 from urllib.parse import urlsplit
 
 import pyoxigraph as ox
-from pyparsing import ParseBaseException
 
 from ccbkg.core.errors import CcbkgError
 from ccbkg.core.sparql_tokens import scan
+from ccbkg.project.load import sparql_problem
 
 EVERY = "*"  # the default of an optional parameter: unbound, every value
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
@@ -161,8 +161,6 @@ def with_values(text: str, bindings: Mapping[str, Term]) -> str:
     for name in bindings:
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
             raise ParameterError(f"{name!r} is not a SPARQL variable name")
-    from rdflib.plugins.sparql.parser import parseQuery
-
     marked = [m for m in _markers(text) if m[2] in bindings]
     for start, end, name in reversed(marked):
         text = f"{text[:start]}VALUES ?{name} {{ {bindings[name]} }}{text[end:]}"
@@ -170,13 +168,12 @@ def with_values(text: str, bindings: Mapping[str, Term]) -> str:
     names = " ".join(f"?{n}" for n in bindings)
     row = " ".join(str(t) for t in bindings.values())
     bound = f"{text[:brace + 1]} VALUES ({names}) {{ ({row}) }}\n{text[brace + 1:]}"
-    try:
-        parseQuery(bound)
-    except ParseBaseException as exc:
+    problem = sparql_problem(bound)
+    if problem is not None:
         where = " (a `# ccbkg:values` marker stands where a VALUES block may not: at the start " \
             "of a group, before or after a whole triple pattern)" if marked else ""
         raise CcbkgError(f"cannot bind parameters into this query for a remote endpoint{where}: "
-                         f"{exc.msg}") from None
+                         f"{problem[2]}")
     return bound
 
 
