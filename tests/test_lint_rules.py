@@ -23,6 +23,7 @@ explicitly: pyshacl inference='none', advanced=True (SPARQL targets and constrai
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from functools import cache, lru_cache
@@ -30,6 +31,7 @@ from pathlib import Path
 
 import pyoxigraph
 import pytest
+import rdflib
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SH
 from rdflib.term import Node
@@ -204,9 +206,18 @@ def _selected(text: str) -> set[str] | None:
     return {v.value for v in solutions.variables}
 
 
-def run_query_rdflib(stem: str, path: Path) -> list[dict[str, object]]:
-    result = data_graph(path).query(query_texts()[stem])
-    return [{str(var): row[var] for var in result.vars} for row in result]
+def rdflib_nodes(stem: str, path: Path) -> list[str]:
+    """The nodes a violation query reports on a fixture in rdflib, sorted (kept per query,
+    fixture and rdflib version: tests/kept.py)."""
+    text, data = query_texts()[stem], fixture(path)
+
+    def make() -> bytes:
+        result = data.graph.query(text)
+        return json.dumps(sorted(str(row["node"]) for row in result)).encode("utf-8")
+
+    found: list[str] = json.loads(kept.kept(["rdflib-lint-nodes", rdflib.__version__, text,
+                                             data.digest], make))
+    return found
 
 
 @cache
@@ -416,9 +427,13 @@ def test_query_header_and_shape(query_file: Path):
     names = _selected(text)
     assert names is not None, f"{query_file.name}: must be a SELECT query"
     assert {"node", "message"} <= names, f"{query_file.name}: must select ?node and ?message"
-    result = Graph().query(text)
-    assert result.type == "SELECT"
-    assert {"node", "message"} <= {str(v) for v in result.vars}
+    def make() -> bytes:
+        result = Graph().query(text)
+        return json.dumps([result.type, sorted(str(v) for v in result.vars or ())]).encode()
+
+    form, selected = json.loads(kept.kept(["rdflib-query-form", rdflib.__version__, text], make))
+    assert form == "SELECT"
+    assert {"node", "message"} <= set(selected)
 
 
 def test_violation_query_findings_name_terms_by_curie(scratch: Path) -> None:
@@ -473,8 +488,8 @@ def test_query_fixture(path: Path):
                 assert f"<{row['node'].value}>" in message.value, message.value
     # rdflib must agree with pyoxigraph on which nodes are reported.
     ox_nodes = sorted(str(r["node"].value) for r in rows)
-    rdflib_nodes = sorted(str(r["node"]) for r in run_query_rdflib(stem, path))
-    assert ox_nodes == rdflib_nodes, f"{path.name}: pyoxigraph {ox_nodes} != rdflib {rdflib_nodes}"
+    in_rdflib = rdflib_nodes(stem, path)
+    assert ox_nodes == in_rdflib, f"{path.name}: pyoxigraph {ox_nodes} != rdflib {in_rdflib}"
 
 
 # --------------------------------------------------------------------------- isolation
