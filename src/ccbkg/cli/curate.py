@@ -111,10 +111,11 @@ def _cmd_new_country(args: argparse.Namespace) -> int:
 
 
 def _cmd_draft(args: argparse.Namespace) -> int:
-    # spaCy takes seconds to import: only `draft` pays for it, not every command
+    project = Project.to_change(args.root)
+    # spaCy takes seconds to import: only `draft` pays for it, not every command (nor a
+    # refused one)
     from ccbkg.curate.draft import draft
 
-    project = Project.to_change(args.root)
     result = draft(project, args.source, args.country)
     shown = project.display(result.path)
     print(f"wrote {shown}: {_count(result.passages, 'passage')} and "
