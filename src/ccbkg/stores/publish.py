@@ -164,8 +164,11 @@ def _digest(lines: list[str], triples: list[ox.Triple]) -> str:
 
 
 def _by_value(triple: ox.Triple) -> ox.Triple:
-    """The triple with its object by_value."""
-    return ox.Triple(triple.subject, triple.predicate, by_value(triple.object))
+    """The triple with its object by_value (the triple itself when that changes nothing: most
+    objects are IRIs, strings or numbers already in their canonical spelling)."""
+    term = triple.object
+    value = by_value(term)
+    return triple if value is term else ox.Triple(triple.subject, triple.predicate, value)
 
 
 def by_value(term: _Object) -> _Object:
