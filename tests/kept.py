@@ -4,10 +4,13 @@ cache folder.
 The tests hold ccbkg to reference tools that are slow and give the same answer for the same
 input: pyshacl's reports (test_fastshacl, test_lint_rules; its SPARQL targets run in rdflib's
 pure-Python evaluator), the RDFS and OWL 2 RL closures of the release by Jena and owlrl
-(test_inference), and pyld's framing of the country documents (test_jsonld). Each answer is a
-function of the tool's version and the input, so it is kept under a SHA-256 of those (as
-ccbkg keeps HermiT's verdicts) in `.pytest_cache/d/ccbkg-kept/` and read back on later runs
-(HermiT's verdicts are kept there too: tests/conftest.py's `page_cache`); `pytest
+(test_inference), pyld's framing of the country documents (test_jsonld), and rdflib's
+readings of SPARQL texts (its parser takes up to a fifth of a second a query): the form and
+clauses the query guard is held to and the variables of the bundled queries (test_queries),
+the violation queries' variables and the nodes they report on each fixture (test_lint_rules).
+Each answer is a function of the tool's version and the input, so it is kept under a SHA-256
+of those (as ccbkg keeps HermiT's verdicts) in `.pytest_cache/d/ccbkg-kept/` and read back on
+later runs (HermiT's verdicts are kept there too: tests/conftest.py's `page_cache`); `pytest
 --cache-clear`, a new version or a changed input computes it again. Without pytest's cache
 (`-p no:cacheprovider`) nothing is kept.
 
