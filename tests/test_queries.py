@@ -1090,6 +1090,7 @@ GUARD_TEXTS = [
     "PREFIX ex: <urn:ex:>\nSELECT ?s WHERE { ?s ex:ORDER ?o } ORDER BY DESC(?s) LIMIT 3 OFFSET 1",
     "SELECT ?s WHERE { { SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s LIMIT 5 } }",
     "SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s OFFSET 2",
+    "BASE<urn:b/> SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s",  # a prologue the form's word hides in
     "SELECT ?s WHERE { ?s ?p ?o VALUES ?s { <urn:a> } } ORDER BY ?s",
     "SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s VALUES (?s ?p) { (<urn:a> UNDEF) }",
     "SELECT (EXISTS { ?s ?p ?o } AS ?e) ?s WHERE { ?s ?p 'LIMIT' } ORDER BY ?e",

@@ -659,8 +659,9 @@ def sparql_problem(text: str) -> tuple[int | None, int | None, str] | None:
 
 def sparql_form(text: str) -> str:
     """The form of a SPARQL text as Oxigraph's parser reads it: SelectQuery, AskQuery,
-    ConstructQuery, DescribeQuery or Update (rdflib's names); SyntaxError when Oxigraph rejects
-    it. Oxigraph parses by preparing the request on an empty in-memory store (an update is
+    ConstructQuery, DescribeQuery or Update (rdflib's names), or Query when Oxigraph accepts a
+    query whose first word after the prologue is none of those; SyntaxError when Oxigraph
+    rejects it. Oxigraph parses by preparing the request on an empty in-memory store (an update is
     applied to that store, and nothing else), through the network guard, which refuses
     SERVICE and LOAD."""
     keyword = _FORM_KEYWORD_RE.match(_PROLOGUE_RE.sub("", text))

@@ -67,8 +67,8 @@ def _analysed(text: str) -> Analysis:
         try:
             form = sparql_form(text)
         except SyntaxError:
-            pass
-        else:
+            form = None
+        if form is not None and form != "Query":  # "Query": a form its first word does not say
             return Analysis(form, _select_clauses(text) if form == "SelectQuery" else frozenset())
     return rdflib_analysis(text)
 
