@@ -174,13 +174,27 @@ class WarmProcess:
         its processes (faulthandler, on SIGUSR1); what it printed to stderr."""
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.pid, signal.SIGUSR1)
-            time.sleep(2)
+            _settled(self._err, at_most=2.0)
             os.killpg(self.pid, signal.SIGKILL)
         self.returncode = WarmCli._reply(self._server)["status"]
         self._warm._done(self._server)
         printed = self._err.read_text(errors="replace")
         shutil.rmtree(self._out.parent, ignore_errors=True)
         return printed
+
+
+def _settled(path: Path, at_most: float) -> None:
+    """Wait until a file has something in it and has not grown for a tenth of a second (the
+    stacks faulthandler writes, one process after the other), or at most at_most seconds."""
+    deadline = time.monotonic() + at_most
+    size, since = -1, time.monotonic()
+    while time.monotonic() < deadline:
+        now = path.stat().st_size if path.exists() else 0
+        if now != size:
+            size, since = now, time.monotonic()
+        elif size and time.monotonic() - since >= 0.1:
+            return
+        time.sleep(0.01)
 
 
 def _child(request: dict[str, Any], encoding: str) -> NoReturn:
