@@ -169,8 +169,9 @@ WARM = WarmCli()
 
 
 def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
-            fresh: bool = False) -> CliResult:
-    """Run `python -m ccbkg` in a process of its own (as a user would) and capture everything.
+            fresh: bool = False, umask: int | None = None) -> CliResult:
+    """Run `python -m ccbkg` in a process of its own (as a user would, with that umask when
+    given) and capture everything.
 
     The process is forked from one that has imported ccbkg already (tests/warm_cli.py), unless
     the run needs a new interpreter: `fresh`, or a PYTHON* variable in `env`."""
@@ -179,11 +180,12 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
         proc = subprocess.run(
             [sys.executable, "-m", "ccbkg", *args], cwd=cwd or REPO, env=full_env,
             capture_output=True, text=True, timeout=300, check=False,
+            preexec_fn=None if umask is None else lambda: os.umask(umask),
         )
         return CliResult(proc.returncode, proc.stdout, proc.stderr)
     with tempfile.TemporaryDirectory(prefix="ccbkg-cli-") as captured:
         out, err = Path(captured) / "out", Path(captured) / "err"
-        code = WARM.run(list(args), cwd or REPO, full_env, out, err)
+        code = WARM.run(list(args), cwd or REPO, full_env, out, err, umask)
         return CliResult(code, out.read_text(errors="replace"), err.read_text(errors="replace"))
 
 

@@ -7,8 +7,6 @@ import json
 import os
 import shutil
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -302,11 +300,9 @@ def test_out_through_a_link_builds_into_its_folder_and_keeps_the_link(
 @pytest.mark.parametrize("umask", [0o022, 0o027])
 def test_the_build_has_the_permissions_mkdir_gives(tmp_path: Path, umask: int) -> None:
     out = tmp_path / "dist"
-    proc = subprocess.run([sys.executable, "-m", "ccbkg", "build", "--root", str(REPO),
-                           "--out", str(out), "--quiet", "--no-site"], cwd=REPO,
-                          capture_output=True, text=True, timeout=300, check=False,
-                          preexec_fn=lambda: os.umask(umask))
-    assert proc.returncode == 0, proc.stderr
+    result = run_cli("build", "--root", str(REPO), "--out", str(out), "--quiet", "--no-site",
+                     umask=umask)
+    assert result.code == 0, result.err
     modes = {p.relative_to(tmp_path).as_posix(): stat.S_IMODE(p.stat().st_mode)
              for p in [out, *out.rglob("*")]}
     assert len(modes) > 20

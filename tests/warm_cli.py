@@ -76,11 +76,13 @@ class WarmCli:
         return reply
 
     def run(self, args: list[str], cwd: Path, env: dict[str, str], out: Path,
-            err: Path) -> int:
-        """Run `ccbkg *args` in a forked child; its exit status as subprocess reports it."""
+            err: Path, umask: int | None = None) -> int:
+        """Run `ccbkg *args` in a forked child (with that umask, when given); its exit status
+        as subprocess reports it."""
         server = self._take()
         assert server.stdin is not None
-        request = {"args": args, "cwd": str(cwd), "env": env, "out": str(out), "err": str(err)}
+        request = {"args": args, "cwd": str(cwd), "env": env, "out": str(out), "err": str(err),
+                   "umask": umask}
         server.stdin.write(json.dumps(request).encode() + b"\n")
         server.stdin.flush()
         pid = self._reply(server)["pid"]
@@ -201,6 +203,8 @@ def _child(request: dict[str, Any], encoding: str) -> NoReturn:
     """In the forked child: become `python -m ccbkg ARGS` and exit with its code."""
     if request.get("session"):
         os.setsid()
+    if request.get("umask") is not None:
+        os.umask(request["umask"])
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update(request["env"])
