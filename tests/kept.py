@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import pyshacl
@@ -114,6 +115,11 @@ def kept(key: list[str | bytes], make: Callable[[], bytes]) -> bytes:
     if path is not None:
         _write_whole(path, made)
     return made
+
+
+def kept_json(key: list[str | bytes], make: Callable[[], Any]) -> Any:
+    """`kept` of an answer that JSON holds (lists, strings, numbers)."""
+    return json.loads(kept(key, lambda: json.dumps(make()).encode("utf-8")))
 
 
 def keep_file(source: Path, path: Path) -> None:

@@ -302,15 +302,13 @@ def _pyld_frame(ntriples: bytes, frame: dict[str, Any], doc: dict[str, Any]) -> 
     """pyld's framing of the N-Triples (through ccbkg's processor, which only remembers each
     IRI's compaction), kept between runs (tests/kept.py) under pyld's version, that module's
     code and the input."""
-    def make() -> bytes:
+    def make() -> Any:
         expanded = jsonld.from_rdf(ccbkg_jsonld._dataset(ntriples), {})
-        framed = ccbkg_jsonld._Processor().frame(expanded, frame,
-                                                 {"documentLoader": offline_loader(doc)})
-        return json.dumps(framed).encode()
-    return json.loads(kept.kept(["pyld-frame", version("PyLD"),
-                                 _jsonld_code(), ntriples,
-                                 json.dumps(frame, sort_keys=True),
-                                 json.dumps(doc, sort_keys=True)], make))
+        return ccbkg_jsonld._Processor().frame(expanded, frame,
+                                               {"documentLoader": offline_loader(doc)})
+    return kept.kept_json(["pyld-frame", version("PyLD"), _jsonld_code(), ntriples,
+                           json.dumps(frame, sort_keys=True), json.dumps(doc, sort_keys=True)],
+                          make)
 
 
 def _framed_by_pyld(data: Part, doc: dict[str, Any]) -> dict[str, tuple[bytes, bytes]]:

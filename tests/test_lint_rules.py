@@ -23,11 +23,11 @@ explicitly: pyshacl inference='none', advanced=True (SPARQL targets and constrai
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph
 import pytest
@@ -211,12 +211,11 @@ def rdflib_nodes(stem: str, path: Path) -> list[str]:
     fixture and rdflib version: tests/kept.py)."""
     text, data = query_texts()[stem], fixture(path)
 
-    def make() -> bytes:
-        result = data.graph.query(text)
-        return json.dumps(sorted(str(row["node"]) for row in result)).encode("utf-8")
+    def make() -> list[str]:
+        return sorted(str(row["node"]) for row in data.graph.query(text))
 
-    found: list[str] = json.loads(kept.kept(["rdflib-lint-nodes", rdflib.__version__, text,
-                                             data.digest], make))
+    found: list[str] = kept.kept_json(["rdflib-lint-nodes", rdflib.__version__, text,
+                                       data.digest], make)
     return found
 
 
@@ -427,11 +426,11 @@ def test_query_header_and_shape(query_file: Path):
     names = _selected(text)
     assert names is not None, f"{query_file.name}: must be a SELECT query"
     assert {"node", "message"} <= names, f"{query_file.name}: must select ?node and ?message"
-    def make() -> bytes:
+    def make() -> list[Any]:
         result = Graph().query(text)
-        return json.dumps([result.type, sorted(str(v) for v in result.vars or ())]).encode()
+        return [result.type, sorted(str(v) for v in result.vars or ())]
 
-    form, selected = json.loads(kept.kept(["rdflib-query-form", rdflib.__version__, text], make))
+    form, selected = kept.kept_json(["rdflib-query-form", rdflib.__version__, text], make)
     assert form == "SELECT"
     assert {"node", "message"} <= set(selected)
 

@@ -21,6 +21,7 @@ import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
@@ -52,7 +53,7 @@ from ccbkg.query.render import FORMATS, render
 from ccbkg.query.run import check_endpoint, run_embedded, run_remote
 from ccbkg.stores.http_client import PASSWORD_ENV, USER_ENV
 from tests.conftest import REPO, assert_no_traceback, run_cli
-from tests.kept import kept
+from tests.kept import kept_json
 
 QUERY_FILES = sorted((REPO / "queries").glob("*.rq"))
 NAMES = [p.stem for p in QUERY_FILES]
@@ -181,13 +182,11 @@ def test_header_is_complete_and_query_is_well_formed(
 def _projected_and_ordered(text: str) -> tuple[set[str], set[str]]:
     """The variables a query projects and those its ORDER BY names, as rdflib's algebra reads
     them (kept per text and rdflib version: tests/kept.py)."""
-    def make() -> bytes:
+    def make() -> list[list[str]]:
         algebra = translateQuery(parseQuery(text)).algebra
-        return json.dumps([sorted(str(v) for v in algebra["PV"]),
-                           sorted(_order_variables(algebra))]).encode("utf-8")
+        return [sorted(str(v) for v in algebra["PV"]), sorted(_order_variables(algebra))]
 
-    projected, ordered = json.loads(kept(["rdflib-projected-ordered", rdflib.__version__, text],
-                                         make))
+    projected, ordered = kept_json(["rdflib-projected-ordered", rdflib.__version__, text], make)
     return set(projected), set(ordered)
 
 
@@ -1116,11 +1115,11 @@ def test_the_guard_reads_a_query_as_rdflibs_parser_does(text: str) -> None:
     (rdflib's parser is a hundred times slower): the same reading as rdflib's parse tree, on
     subqueries, brackets, comments, strings, every form and every bundled query (rdflib's
     reading kept per text and version: tests/kept.py)."""
-    def make() -> bytes:
+    def make() -> list[Any]:
         reading = rdflib_analysis(text)
-        return json.dumps([reading.form, sorted(reading.clauses)]).encode("utf-8")
+        return [reading.form, sorted(reading.clauses)]
 
-    form, clauses = json.loads(kept(["rdflib-analysis", rdflib.__version__, text], make))
+    form, clauses = kept_json(["rdflib-analysis", rdflib.__version__, text], make)
     assert analyse(text) == Analysis(form, frozenset(clauses))
     if netguard.network_use(text) is None:
         sparql_form(text)  # Oxigraph accepts it: the guard's own reading was compared

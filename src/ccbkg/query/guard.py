@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -64,12 +65,11 @@ def _analysed(text: str) -> Analysis:
     what Oxigraph does not.
     """
     if netguard.network_use(text) is None:
-        try:
+        with contextlib.suppress(SyntaxError):
             form = sparql_form(text)
-        except SyntaxError:
-            form = None
-        if form is not None and form != "Query":  # "Query": a form its first word does not say
-            return Analysis(form, _select_clauses(text) if form == "SelectQuery" else frozenset())
+            if form != "Query":  # "Query": a form its first word does not say
+                return Analysis(form,
+                                _select_clauses(text) if form == "SelectQuery" else frozenset())
     return rdflib_analysis(text)
 
 
