@@ -131,12 +131,12 @@ class Part:
         lines: list[bytes] = []
         given = iter(triples)
         while batch := list(islice(given, _BATCH)):
-            blob = _ntriples(batch)
+            blob = ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES) or b""
             if b"_:" in blob:  # a blank node, or "_:" inside a literal
                 read = ox.parse(b"".join(line + b"\n" for line in lines),
                                 format=ox.RdfFormat.N_TRIPLES)
                 whole = _relabelled([*read, *batch, *given], _label_prefix(graph))
-                return cls(graph, _sorted_distinct(_lines(_ntriples(whole), len(whole))))
+                return cls(graph, _sorted_distinct(ntriples_lines(whole)))
             lines += _lines(blob, len(batch))
         return cls(graph, _sorted_distinct(lines))
 
@@ -212,8 +212,10 @@ def to_bytes(quads: Iterable[ox.Quad], extension: str) -> bytes:
     return Ordered(quads).write(extension)
 
 
-def _ntriples(triples: Sequence[ox.Quad]) -> bytes:
-    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
+def ntriples_lines(triples: Sequence[ox.Quad] | Sequence[ox.Triple]) -> list[bytes]:
+    """Each triple's N-Triples line (pyoxigraph's spelling, without the newline), in order,
+    written in bulk."""
+    return _lines(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"", len(triples))
 
 
 def _lines(blob: bytes, count: int) -> list[bytes]:

@@ -169,12 +169,12 @@ SWITCH = f"""create procedure DB.DBA.CCBKG_SWITCH (in spec varchar) returns inte
 PROCEDURES = (SETUP, STAGE, SWITCH, READ)
 
 
-def chunks(lines: Iterable[str]) -> Iterator[bytes]:
-    """N-Triples lines grouped into UTF-8 chunks of about CHUNK_BYTES (whole lines)."""
+def chunks(lines: Iterable[bytes]) -> Iterator[bytes]:
+    """N-Triples lines (UTF-8, each with its newline) grouped into chunks of about CHUNK_BYTES
+    (whole lines)."""
     buffer: list[bytes] = []
     size = 0
-    for text in lines:
-        data = text.encode("utf-8")
+    for data in lines:
         if buffer and size + len(data) > CHUNK_BYTES:
             yield b"".join(buffer)
             buffer, size = [], 0
