@@ -89,7 +89,10 @@ def test_source_add_copies_names_and_describes_the_text(scratch: Path) -> None:
 @pytest.mark.parametrize(("content", "options", "message"), [
     (b"caf\xe9\n", (), "is not UTF-8"),
     (b"text\n", ("--date", "March 2021"), "YYYY, YYYY-MM or YYYY-MM-DD"),
-    (b"text\n", ("--date", "2021-13"), "YYYY, YYYY-MM or YYYY-MM-DD"),
+    (b"text\n", ("--date", "2021-13"), "'2021-13' is not a valid xsd:gYearMonth"),
+    (b"text\n", ("--date", "\uff12\uff10\uff12\uff12"), "YYYY, YYYY-MM or YYYY-MM-DD"),
+    (b"text\n", ("--date", "2021\n"), "YYYY, YYYY-MM or YYYY-MM-DD"),
+    (b"text\n", ("--date", "2022-02-30"), "February 2022 has no day 30"),
     (b"text\n", ("--url", "javascript:alert(1)"), "absolute http(s) URL"),
     (b"text\n", ("--title", " "), "--title is empty"),
 ])

@@ -52,7 +52,7 @@ def test_a_mistyped_passage_iri_is_one_error_with_the_passage_meant(scratch: Pat
             "(id:passage/jpn-balanced-aproach)") in shown
     assert "Did you mean id:passage/jpn-balanced-approach (instances/sources.ttl:" in shown
     assert f"instances/japan.ttl:{line}  id:position/jpn-balanced-approach" in result.out
-    assert "FAILED: 1 errors, 0 warnings" in result.out
+    assert "FAILED: 1 error, 0 warnings" in result.out
     every = _findings(scratch)
     assert len(every) >= 4  # the dangling reference, and what follows from it
     causes = [f for f in every if "cause" not in f]

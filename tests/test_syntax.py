@@ -40,6 +40,18 @@ BAD_TURTLE: list[tuple[str, bytes, int | None, str]] = [
     ("bad-gyear", (HEAD + 'ex:a ex:b "20x3"^^xsd:gYear .\n').encode(), 3, "xsd:gYear"),
     ("bad-gyearmonth", (HEAD + 'ex:a ex:b "2016-13"^^xsd:gYearMonth .\n').encode(), 3,
      "xsd:gYearMonth"),
+    # Python reads other scripts' digits and underscores as numbers; XSD (and every store)
+    # does not
+    ("fullwidth-year", (HEAD + 'ex:a ex:b "\uff12\uff10\uff11\uff14"^^xsd:gYear .\n').encode(),
+     3, "xsd:gYear"),
+    ("arabic-indic-integer", (HEAD + 'ex:a ex:b "\u0661\u0662"^^xsd:integer .\n').encode(), 3,
+     "xsd:integer"),
+    ("underscored-decimal", (HEAD + 'ex:a ex:b "1_000.5"^^xsd:decimal .\n').encode(), 3,
+     "xsd:decimal"),
+    ("devanagari-double", (HEAD + 'ex:a ex:b "\u0967.5E1"^^xsd:double .\n').encode(), 3,
+     "xsd:double"),
+    ("year-and-line-break", (HEAD + 'ex:a ex:b """2014\n"""^^xsd:gYear .\n').encode(), 3,
+     "xsd:gYear"),
     ("datatype-typo", (HEAD + 'ex:a ex:b "1"^^xsd:Integer .\n').encode(), 3,
      "did you mean xsd:integer"),
     ("prefix-redefined", (HEAD + "ex:a ex:b ex:c .\n@prefix ex: <https://example.com/> .\n"

@@ -77,9 +77,8 @@ def _github(report: CheckReport) -> str:
         shown = ",".join(f"{k}={_escape(str(v), True)}" for k, v in props.items()
                          if v is not None)
         lines.append(f"::{_GITHUB_LEVEL[f.severity]} {shown}::{_escape(_text(f), False)}")
-    errors = report.count(Severity.ERROR)
-    lines.append(f"ccbkg check: {'PASSED' if report.ok else 'FAILED'}: {errors} errors, "
-                 f"{report.count(Severity.WARNING)} warnings, {report.count(Severity.INFO)} info")
+    lines.append(f"ccbkg check: {'PASSED' if report.ok else 'FAILED'}: "
+                 + ", ".join(s.counted(report.count(s)) for s in Severity))
     return "\n".join(lines) + "\n"
 
 

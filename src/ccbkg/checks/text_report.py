@@ -59,8 +59,7 @@ def render_text(report: CheckReport, *, color: bool) -> str:
     summary = "PASSED" if report.ok else "FAILED"
     lines.append(
         f"{paint(summary, 'bold green' if report.ok else 'bold red')}: "
-        f"{count(Severity.ERROR)} errors, {count(Severity.WARNING)} warnings, "
-        f"{count(Severity.INFO)} info"
+        + ", ".join(s.counted(count(s)) for s in Severity)
         + (f" ({consequences} more results follow from these; --format json lists them)"
            if consequences else ""))
     return "\n".join(lines) + "\n"
@@ -96,5 +95,4 @@ def details(f: Finding) -> str:
 
 def _counts(findings: list[Finding]) -> str:
     counts = [(s, sum(1 for f in findings if f.severity is s)) for s in Severity]
-    return ", ".join(f"{n} {s.value}{'s' if n != 1 and s is not Severity.INFO else ''}"
-                     for s, n in counts if n)
+    return ", ".join(s.counted(n) for s, n in counts if n)

@@ -14,6 +14,10 @@ class Severity(Enum):
     WARNING = "warning"
     INFO = "info"
 
+    def counted(self, n: int) -> str:
+        """n findings of this severity, as text: "1 error", "0 warnings", "5 info"."""
+        return f"{n} {self.value}{'s' if n != 1 and self is not Severity.INFO else ''}"
+
 
 @dataclass(frozen=True)
 class Finding:

@@ -26,7 +26,7 @@ from ccbkg.release.atomic import write_bytes
 SOURCE_NS = f"{ID}source/"
 PASSAGE_NS = f"{ID}passage/"
 CONTEXT = 32  # characters of oa:prefix and oa:suffix, as the existing passages
-DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+DATE = re.compile(r"[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?", re.ASCII)
 _DATATYPES = {4: "gYear", 7: "gYearMonth", 10: "date"}
 SLUG_WORDS = 6
 
@@ -52,10 +52,12 @@ def add_source(project: Project, file: Path, bib: Bibliography) -> tuple[Path, s
                          "UTF-8 first (passage offsets count its characters)") from None
     if not bib.title.strip():
         raise CcbkgError("--title is empty: give the source's title")
-    if bib.date is not None and (not DATE.match(bib.date)
-                                 or problem(bib.date, _xsd(bib.date)) is not None):
+    if bib.date is not None and not DATE.fullmatch(bib.date):
         raise CcbkgError(f"--date {bib.date!r}: write YYYY, YYYY-MM or YYYY-MM-DD, at the "
                          "precision the source gives")
+    wrong = problem(bib.date, _xsd(bib.date)) if bib.date is not None else None
+    if wrong is not None:
+        raise CcbkgError(f"--date: {wrong}")
     if bib.url is not None and not re.match(r"^https?://[^\s<>\"{}|\\^`]+$", bib.url):
         raise CcbkgError(f"--url {bib.url!r}: give an absolute http(s) URL")
     digest = hashlib.sha256(raw).hexdigest()

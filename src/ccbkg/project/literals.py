@@ -1,7 +1,12 @@
-"""Lexical checks of typed literals: unknown XSD datatypes and impossible dates.
+"""Lexical checks of typed literals: unknown XSD datatypes, impossible dates, and numbers and
+booleans not written as XSD writes them.
 
 rdflib validates most XSD lexical forms (its `ill_typed`), but not the Gregorian partial
-dates the graph relies on (`xsd:gYear`, `xsd:gYearMonth`), which are checked here.
+dates the graph relies on (`xsd:gYear`, `xsd:gYearMonth`), which are checked here. Its numbers
+are Python's, which also read other scripts' digits ("٢٠١٤", "２０１４") and underscores
+("1_000"): XSD's lexical spaces have ASCII digits only, and pyoxigraph (like every store)
+computes nothing with such a literal, so numbers and booleans are matched against XSD's
+lexical spaces here; rdflib still judges the ranges (xsd:byte, xsd:nonNegativeInteger).
 """
 
 from __future__ import annotations
@@ -24,13 +29,23 @@ XSD_KNOWN = frozenset(XSD + name for name in (
     "gYearMonth gYear gMonthDay gDay gMonth hexBinary base64Binary anyURI QName NOTATION"
 ).split())
 
-_TZ = r"(?:Z|[+-](?:(?:0\d|1[0-3]):[0-5]\d|14:00))?"
-_YEAR = r"-?(?:[1-9]\d{4,}|\d{4})"
-_PATTERNS = {
-    XSD + "gYear": re.compile(rf"^{_YEAR}{_TZ}$"),
-    XSD + "gYearMonth": re.compile(rf"^{_YEAR}-(0[1-9]|1[0-2]){_TZ}$"),
-    XSD + "date": re.compile(rf"^({_YEAR})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]){_TZ}$"),
-}
+_TZ = r"(?:Z|[+-](?:(?:0[0-9]|1[0-3]):[0-5][0-9]|14:00))?"
+_YEAR = r"-?(?:[1-9][0-9]{4,}|[0-9]{4})"
+_DECIMAL = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
+_INTEGER_TYPES = (
+    "integer nonPositiveInteger negativeInteger long int short byte nonNegativeInteger "
+    "unsignedLong unsignedInt unsignedShort unsignedByte positiveInteger").split()
+#: XSD's lexical spaces (whole values, ASCII digits) of the types checked here.
+_PATTERNS = {datatype: re.compile(pattern, re.ASCII) for datatype, pattern in {
+    XSD + "gYear": rf"{_YEAR}{_TZ}",
+    XSD + "gYearMonth": rf"{_YEAR}-(0[1-9]|1[0-2]){_TZ}",
+    XSD + "date": rf"({_YEAR})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]){_TZ}",
+    XSD + "decimal": _DECIMAL,
+    XSD + "double": rf"{_DECIMAL}(?:[eE][+-]?[0-9]+)?|[+-]?INF|NaN",
+    XSD + "float": rf"{_DECIMAL}(?:[eE][+-]?[0-9]+)?|[+-]?INF|NaN",
+    XSD + "boolean": "true|false|1|0",
+    **{XSD + name: "[+-]?[0-9]+" for name in _INTEGER_TYPES},
+}.items()}
 
 # rdflib logs a traceback for every lexical form it cannot convert; we report those ourselves.
 logging.getLogger("rdflib.term").setLevel(logging.CRITICAL)
@@ -40,8 +55,8 @@ warnings.filterwarnings("ignore", message="Parsing weird boolean", module="rdfli
 def problem(value: str, datatype: str) -> str | None:
     """What is wrong with value as a literal of datatype, or None when nothing is known wrong.
 
-    Only unknown XSD names and the Gregorian date types are judged here; other datatypes
-    are left to rdflib's `ill_typed`.
+    Only unknown XSD names, the Gregorian date types, numbers and booleans are judged here;
+    other datatypes (and the ranges of numbers) are left to rdflib's `ill_typed`.
     """
     if datatype.startswith(XSD) and datatype not in XSD_KNOWN:
         local = datatype[len(XSD):]
@@ -51,7 +66,7 @@ def problem(value: str, datatype: str) -> str | None:
     pattern = _PATTERNS.get(datatype)
     if pattern is None:
         return None
-    match = pattern.match(value)
+    match = pattern.fullmatch(value)
     if match is None:
         return (f"{value!r} is not a valid {curie(datatype, brackets=True)} "
                 f"(expected e.g. {_EXAMPLE[datatype]})")
@@ -67,4 +82,9 @@ _EXAMPLE = {
     XSD + "gYear": '"2013"',
     XSD + "gYearMonth": '"2016-05"',
     XSD + "date": '"2020-03-31"',
+    XSD + "decimal": '"27.5"',
+    XSD + "double": '"2.75E1"',
+    XSD + "float": '"2.75E1"',
+    XSD + "boolean": '"true"',
+    **{XSD + name: '"42"' for name in _INTEGER_TYPES},
 }

@@ -33,9 +33,10 @@ class Choices:
     """The choices that can be switched: True as pyshacl does it, False as SHACL says."""
 
     #: sh:datatype (SHACL 4.1.2) accepts a literal whose lexical form rdflib parses; rdflib is
-    #: lenient with the date types ("2013-13"^^xsd:gYear). SHACL requires the lexical form to be
-    #: in the datatype's lexical space: with False, the XSD date types are checked strictly
-    #: (ccbkg.project.literals, as the syntax stage checks them).
+    #: lenient with the date types ("2013-13"^^xsd:gYear) and reads numbers as Python does
+    #: ("１２"^^xsd:integer, "1_000"^^xsd:decimal). SHACL requires the lexical form to be in
+    #: the datatype's lexical space: with False, the XSD date, number and boolean types are
+    #: checked strictly (ccbkg.project.literals, as the syntax stage checks them).
     rdflib_literals: bool = True
 
 
