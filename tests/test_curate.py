@@ -150,9 +150,30 @@ def test_passage_add_refuses_ambiguous_words_and_takes_an_occurrence(scratch: Pa
                   "--slug", "t-nato")
     assert chosen.code == 0, chosen.err
     assert _passage(scratch, "t-nato")[1] == occurrences[1]
-    taken = _cli(scratch, "passage", "add", SEED.name, "NATO", "--occurrence", "2",
+    taken = _cli(scratch, "passage", "add", SEED.name, "NATO", "--occurrence", "3",
                  "--slug", "t-nato")
-    assert taken.code == 2 and "exists already" in taken.err
+    assert taken.code == 2 and "passage:t-nato exists already" in taken.err, taken.err
+
+
+def test_passage_add_refuses_a_passage_twice_occurrence_0_and_an_empty_label(scratch: Path) -> None:
+    """The same words at the same place are one passage (a second would double the rows of
+    every query that lists a node's passages); occurrences count from 1; a label is words."""
+    sources = (scratch / "instances" / "sources.ttl").read_text(encoding="utf-8")
+    found = re.search(r'oa:exact "([^"\\]+)" ;(?s:.*?)oa:start "(\d+)"', sources)
+    assert found is not None
+    exact, start = found[1], int(found[2])
+    before = _snapshot(scratch)
+    again = _cli(scratch, "passage", "add", SEED.name, exact, "--slug", "t-again")
+    assert again.code == 2, again.err
+    assert re.search(rf"these words \(characters {start}-{start + len(exact)} of "
+                     rf"{re.escape(SEED.name)}\) are passage:\S+ already, in "
+                     r"instances/sources\.ttl: cite that passage", again.err), again.err
+    for options, message in ((("--occurrence", "0"), "--occurrence 0: the words occur"),
+                             (("--label", "  "), "--label is empty"),
+                             (("--label", ""), "--label is empty")):
+        refused = _cli(scratch, "passage", "add", SEED.name, "Japan has thus acted", *options)
+        assert refused.code == 2 and message in refused.err, refused.err
+    assert _snapshot(scratch) == before
 
 
 @pytest.mark.parametrize(("words", "difference"), [
@@ -209,10 +230,15 @@ def test_new_country_passes_check_at_once(scratch: Path) -> None:
 
 @pytest.mark.parametrize(("args", "message"), [
     (("ROU",), "country:ROU is already described in instances/shared.ttl"),
-    (("XXX",), "XXX is not an ISO 3166-1 alpha-3 code pycountry knows"),
-    (("Estonia",), "is not an ISO 3166-1 alpha-3 code (three letters"),
+    (("XXX",), "'XXX' is not an ISO 3166-1 alpha-3 code pycountry knows (three letters, e.g. "
+              "EST); for a country without one, give a lowercase key and --name"),
+    (("Estonia",), "is not an ISO 3166-1 alpha-3 code pycountry knows (three letters, e.g. "
+                   "EST); did you mean EST (Estonia)?"),
+    (("EE",), "did you mean EST (Estonia)?"),
     (("Examplia", "--name", "Examplia"), "give a lowercase key"),
-    (("japan", "--name", "Japan"), "instances/japan.ttl exists already"),
+    (("estonia", "--name", "Estonia"), "Estonia has an ISO 3166-1 code: run `ccbkg new country "
+                                       "EST` (Estonia) instead"),
+    (("japan", "--name", "Nippon Examplia"), "instances/japan.ttl exists already"),
 ])
 def test_new_country_refuses(scratch: Path, args: tuple[str, ...], message: str) -> None:
     before = _snapshot(scratch)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 import pycountry
 
@@ -47,7 +48,7 @@ OUTLINE = """
 # ccb:Development (ccb:actor, ccb:country, ccb:qualifierAsStated for vague words)
 
 # ------------------------------------------------ organisations, CSIRTs, authorities
-# ccb:Organisation / ccb:Csirt (ccb:country, ccb:nationalCsirtOf); counterparties of other
+# ccb:Organisation / ccb:CSIRT (ccb:country, ccb:nationalCsirtOf); counterparties of other
 # countries go to shared.ttl
 
 # ------------------------------------------------ strategies, regulations, papers
@@ -76,16 +77,23 @@ def new_country(project: Project, code: str, name: str | None = None) -> tuple[P
                              "country without an ISO 3166-1 code")
         if not name.strip():
             raise CcbkgError("--name is empty")
+        coded = _iso_country(name.strip())
+        if coded is not None:
+            raise CcbkgError(f"{name.strip()} has an ISO 3166-1 code: run `ccbkg new country "
+                             f"{coded.alpha_3}` ({coded.name}) instead; --name is for a "
+                             "country or territory without one")
         key, label, codes = code, name.strip(), (
             "    skos:editorialNote \"No ISO 3166-1 code: the key is a lowercase slug.\"@en .\n")
     else:
-        if not re.fullmatch(r"[A-Za-z]{3}", code):
-            raise CcbkgError(f"{code!r} is not an ISO 3166-1 alpha-3 code (three letters, e.g. "
-                             "EST); for a country without one, give a lowercase key and --name")
-        country = pycountry.countries.get(alpha_3=code.upper())
+        country = pycountry.countries.get(alpha_3=code.upper()) \
+            if re.fullmatch(r"[A-Za-z]{3}", code) else None
         if country is None:
-            raise CcbkgError(f"{code.upper()} is not an ISO 3166-1 alpha-3 code pycountry knows; "
-                             "for a country without one, give a lowercase key and --name")
+            meant = _iso_country(code)
+            raise CcbkgError(f"{code!r} is not an ISO 3166-1 alpha-3 code pycountry knows (three "
+                             "letters, e.g. EST); " + (
+                                 f"did you mean {meant.alpha_3} ({meant.name})?" if meant
+                                 else "for a country without one, give a lowercase key and "
+                                 "--name"))
         key = country.alpha_3
         label = getattr(country, "common_name", None) or country.name
         codes = (f"    ccb:iso3166Alpha3 {literal(country.alpha_3)} ;\n"
@@ -109,6 +117,15 @@ def new_country(project: Project, code: str, name: str | None = None) -> tuple[P
             "(reference entity)\n\n" + node + OUTLINE)
     create(path, text.encode("utf-8"), project.display(path))
     return path, f"{iri} ({label})"
+
+
+def _iso_country(text: str) -> Any:
+    """The ISO 3166-1 country whose code or name text is (pycountry's lookup, any case), if
+    any."""
+    try:
+        return pycountry.countries.lookup(text)
+    except LookupError:
+        return None
 
 
 def _described_in(project: Project, iri: str) -> Path | None:

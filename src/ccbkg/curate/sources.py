@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ccbkg.core.errors import CcbkgError
-from ccbkg.core.namespaces import CCB, ID
+from ccbkg.core.namespaces import CCB, ID, OA
 from ccbkg.curate.files import append, literal, sources_ttl, triples
 from ccbkg.project.layout import Project, read_regular
 from ccbkg.project.literals import problem
@@ -25,6 +25,7 @@ from ccbkg.release.atomic import write_bytes
 
 SOURCE_NS = f"{ID}source/"
 PASSAGE_NS = f"{ID}passage/"
+OA_SOURCE, OA_START, OA_END = str(OA.hasSource), str(OA.start), str(OA.end)
 CONTEXT = 32  # characters of oa:prefix and oa:suffix, as the existing passages
 DATE = re.compile(r"[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?", re.ASCII)
 _DATATYPES = {4: "gYear", 7: "gYearMonth", 10: "date"}
@@ -126,11 +127,20 @@ def add_passage(project: Project, source: str, exact: str, occurrence: int | Non
                           for i, s in enumerate(starts, 1))
         raise Ambiguous(f"the words occur {len(starts)} times in {name}; say which with "
                         f"--occurrence N:\n{shown}")
-    index = occurrence or 1
+    index = 1 if occurrence is None else occurrence
     if not 1 <= index <= len(starts):
-        raise CcbkgError(f"--occurrence {index}: the words occur {len(starts)} time(s) in {name}")
+        raise CcbkgError(f"--occurrence {index}: the words occur {len(starts)} time(s) in {name} "
+                         "(counted from 1)")
+    if label is not None and not label.strip():
+        raise CcbkgError("--label is empty: give the passage a label, or leave --label out for "
+                         "its words")
     start = starts[index - 1]
     end = start + len(exact)
+    same = text_of.cut.get((start, end))
+    if same is not None:
+        raise CcbkgError(f"these words (characters {start}-{end} of {name}) are passage:"
+                         f"{same.removeprefix(PASSAGE_NS)} already, in "
+                         f"{project.display(text_of.ttl)}: cite that passage")
     key = slug or slug_for(exact, text_of.taken)
     if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", key):
         raise CcbkgError(f"--slug {key!r}: use lowercase letters, digits and hyphens")
@@ -152,6 +162,7 @@ class SourceText:
     name: str
     text: str
     taken: frozenset[str]  # the passage IRIs (and IRIs under them) sources.ttl uses
+    cut: dict[tuple[int, int], str]  # the passages of this text by (start, end)
 
 
 def source_text(project: Project, source: str) -> SourceText:
@@ -165,7 +176,18 @@ def source_text(project: Project, source: str) -> SourceText:
                          "changed, so no offset can be trusted (`ccbkg check` says more)")
     taken = frozenset(s.split("#")[0] for s, _, _ in quads if s.startswith(PASSAGE_NS))
     # decoded as checked when the text was added, and its checksum holds
-    return SourceText(ttl, doc, name, raw.decode("utf-8"), taken)
+    return SourceText(ttl, doc, name, raw.decode("utf-8"), taken, _cut(quads, doc))
+
+
+def _cut(quads: list[tuple[str, str, str]], doc: str) -> dict[tuple[int, int], str]:
+    """The passages of the document doc by their (start, end) position selectors."""
+    ours = {s for s, p, o in quads if p == OA_SOURCE and o == doc}
+    bounds: dict[str, dict[str, int]] = {}
+    for s, p, o in quads:
+        if p in (OA_START, OA_END) and s.split("#")[0] in ours and o.isdigit():
+            bounds.setdefault(s.split("#")[0], {})[p] = int(o)
+    return {(b[OA_START], b[OA_END]): iri for iri, b in sorted(bounds.items())
+            if len(b) == 2}
 
 
 def default_label(exact: str) -> str:
