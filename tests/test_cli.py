@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from ccbkg import __version__
+from ccbkg import __version__, cli
 from tests.conftest import REPO, assert_no_traceback, run_cli
 
 SUBCOMMANDS = ("check", "build")
@@ -219,3 +221,35 @@ def test_a_closed_pipe_ends_quietly(args: tuple[str, ...]) -> None:
     finally:
         os.close(write_end)
     assert (done.returncode, done.stderr) == (141, "")
+
+
+def _commands(parser: argparse.ArgumentParser, words: tuple[str, ...] = ()
+              ) -> Iterator[tuple[tuple[str, ...], argparse.ArgumentParser]]:
+    """Every command of the parser (its words after `ccbkg`) with its own parser."""
+    subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    if not subs:
+        yield words, parser
+    for action in subs:
+        for name, child in action.choices.items():
+            yield from _commands(child, (*words, name))
+
+
+def test_the_readme_synopsis_names_every_option_of_every_command() -> None:
+    """README's "Command line" block lists each command with the options its --help has, and
+    none it lacks (-q is written --quiet)."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## Command line", 1)[1].split("```", 2)[1]
+    written: dict[tuple[str, ...], set[str]] = {}
+    current: tuple[str, ...] = ()
+    commands = dict(_commands(cli._parser()))
+    for line in block.splitlines():
+        if not line.strip() or line == "ccbkg --version":
+            continue
+        if line.startswith("ccbkg "):
+            words = tuple(w for w in line.split()[1:3] if not w.startswith(("-", "[")))
+            current = next((c for c in commands if words[:len(c)] == c), words)
+        written.setdefault(current, set()).update(re.findall(r"--[a-z][a-z0-9-]*", line))
+    assert set(written) == set(commands)
+    for words, parser in commands.items():
+        options = {o for a in parser._actions for o in a.option_strings if o.startswith("--")}
+        assert written[words] == options - {"--help"}, " ".join(words)

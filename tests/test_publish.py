@@ -1036,6 +1036,10 @@ def test_dry_run_changes_nothing(published: StoreUnderTest, big_dist: Path, dist
     assert all(f"  load {p.target} ({p.count} triples)" in result.out for p in big_parts)
     assert _graphs(published) == graphs
     assert {g: published.state(g) for g in graphs} == before
+    both = run_cli("publish", "--store", published.kind, "--endpoint", published.server.base,
+                   "--dist", str(big_dist), "--dry-run", "--recover", env=published.env)
+    assert both.code == 2 and "--recover: not allowed with argument --dry-run" in both.err
+    assert {g: published.state(g) for g in _graphs(published)} == before
     listed = run_cli("publish", "--store", published.kind, "--endpoint", published.server.base,
                      "--dist", str(big_dist), env=published.env)  # the drops come first
     assert listed.code == 0 and listed.out.index(f"  drop {STALE}") < listed.out.index(

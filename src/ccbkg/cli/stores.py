@@ -80,10 +80,11 @@ def add_parsers(sub: Any) -> None:
     publish.add_argument("--graph-base", default=DEFAULT_GRAPH_BASE, metavar="IRI",
                          help=f"IRI the named graphs go under, within {BASE} (default: "
                               f"{DEFAULT_GRAPH_BASE})")
-    publish.add_argument("--dry-run", action="store_true",
-                         help="list the graphs publish would load and drop, change nothing")
-    publish.add_argument("--recover", action="store_true",
-                         help="only drop the staging graphs an interrupted publish left")
+    mode = publish.add_mutually_exclusive_group()
+    mode.add_argument("--dry-run", action="store_true",
+                      help="list the graphs publish would load and drop, change nothing")
+    mode.add_argument("--recover", action="store_true",
+                      help="only drop the staging graphs an interrupted publish left")
     publish.add_argument("--keep-other-graphs", action="store_true",
                          help="keep graphs under --graph-base that the release does not have "
                               "(by default they are dropped in the switch, so that the store "
