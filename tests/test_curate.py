@@ -274,13 +274,31 @@ def test_the_commands_that_write_refuse_the_data_installed_with_ccbkg(
     for root in (None, scratch, link):
         monkeypatch.setattr(layout, "default_root", lambda: scratch.resolve())
         with pytest.raises(CcbkgError, match=r"is the data installed with ccbkg, which ccbkg "
-                                             r"never changes .* pass --root FOLDER"):
+                                             r"never changes .* or pass --root FOLDER"):
             layout.Project.to_change(root)
         with pytest.raises(CcbkgError, match="never changes"):
             freeze(root)
     assert _snapshot(scratch) == before
     elsewhere = shutil.copytree(scratch, scratch.parent / "a copy")
     assert layout.Project.to_change(elsewhere).root == elsewhere.resolve()
+
+
+def test_without_root_ccbkg_works_on_the_tree_the_current_folder_is_in(
+        scratch: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The nearest folder with ontology/, shapes/ and instances/ at or above the current
+    folder is the default tree (a curator's own copy, whatever ccbkg is installed from);
+    outside every tree it is the data shipped with ccbkg."""
+    for inside in (scratch, scratch / "instances" / "sources"):
+        monkeypatch.chdir(inside)
+        assert layout.default_root() == scratch
+        assert layout.Project.discover().root == scratch.resolve()
+    monkeypatch.chdir(tmp_path)
+    assert layout.default_root() == layout.shipped_root() == REPO
+    (scratch / "instances" / "broken.ttl").write_text("this is not Turtle\n")
+    checked = run_cli("check", "--only", "syntax", cwd=scratch / "instances")
+    assert checked.code == 1 and "instances/broken.ttl:1" in checked.out, checked
+    shipped = run_cli("check", "--only", "syntax", cwd=tmp_path)
+    assert shipped.code == 0, shipped
 
 
 # ------------------------------------------------------------------------------- the docs

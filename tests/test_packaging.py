@@ -146,7 +146,8 @@ def test_installed_ccbkg_never_changes_the_data_installed_with_it(bare: Path,
     """Each command that writes into a source tree, run by the installed ccbkg from a folder
     of the user's without --root, refuses (exit 2, naming --root) and leaves the installed data
     byte for byte (an upgrade or uninstall would delete what it wrote there); with --root on a
-    copy it writes into the copy."""
+    copy it writes into the copy, and run inside a copy it works on that copy (as git finds
+    its repository)."""
     site = bare.parent / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
     data = site / "site-packages" / "ccbkg" / "data"
     before = _files(data)
@@ -155,8 +156,8 @@ def test_installed_ccbkg_never_changes_the_data_installed_with_it(bare: Path,
     text.write_text("Examplia adopted a national cybersecurity strategy in 2021.\n")
     env = offline_env(tmp_path) | {"PATH": str(bare)}
 
-    def ccbkg(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([str(bare / "ccbkg"), *args], cwd=tmp_path, env=env,
+    def ccbkg(*args: str, cwd: Path = tmp_path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(bare / "ccbkg"), *args], cwd=cwd, env=env,
                               capture_output=True, text=True, timeout=300, check=False)
 
     seed = next(iter(sorted(data.glob("instances/sources/*.txt")))).name
@@ -175,4 +176,9 @@ def test_installed_ccbkg_never_changes_the_data_installed_with_it(bare: Path,
     added = ccbkg("source", "add", str(text), "--title", "A new text", "--root", str(tree))
     assert added.returncode == 0, added.stdout + added.stderr
     assert len(list((tree / "instances" / "sources").glob("*.txt"))) == 2
+    inside = ccbkg("new", "country", "EST", cwd=tree / "instances")
+    assert inside.returncode == 0 and (tree / "instances" / "estonia.ttl").is_file(), inside
+    (tree / "instances" / "broken.ttl").write_text("this is not Turtle\n")
+    checked = ccbkg("check", "--only", "syntax", cwd=tree / "instances" / "sources")
+    assert checked.returncode == 1 and "instances/broken.ttl:1" in checked.stdout, checked
     assert _files(data) == before

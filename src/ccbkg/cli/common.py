@@ -21,11 +21,11 @@ def add_root(p: argparse.ArgumentParser,
     """--root DIR: the source tree to work on (to change, for a command that writes)."""
     if writes:
         help_text = (f"the source tree to change (a folder with {folders}); default: the "
-                     "checkout ccbkg runs from; an installed ccbkg needs it, as it never "
-                     "changes the data installed with it")
+                     "tree the current folder is in, else the checkout ccbkg runs from (never "
+                     "the data installed with ccbkg)")
     else:
-        help_text = (f"the source tree (a folder with {folders}); "
-                     "default: the data shipped with ccbkg")
+        help_text = (f"the source tree (a folder with {folders}); default: the tree the "
+                     "current folder is in, else the data shipped with ccbkg")
     p.add_argument("--root", type=Path, metavar="DIR", help=help_text)
 
 

@@ -104,7 +104,8 @@ def _release_args(p: argparse.ArgumentParser) -> None:
                         help="a built release (its ccbkg.nq); default: dist/ when it has one")
     source.add_argument("--root", type=Path, metavar="DIR",
                         help="serialise the project files under DIR instead of a build "
-                             "(default when there is no dist/: the data shipped with ccbkg)")
+                             "(default when there is no dist/: the tree the current folder "
+                             "is in, else the data shipped with ccbkg)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
 
 
@@ -135,7 +136,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 def _site_server(release: ReleaseInput, bind: str, port: int) -> SiteServer | None:
     """The site server for a build that has a site (None for the project or a bare N-Quads)."""
-    from ccbkg.project.layout import default_root
+    from ccbkg.project.layout import shipped_root
     from ccbkg.rdf.void import Release
     from ccbkg.stores.htaccess import RULES_FILE, read_rules
     from ccbkg.stores.site_server import SiteServer
@@ -150,7 +151,7 @@ def _site_server(release: ReleaseInput, bind: str, port: int) -> SiteServer | No
         raise CcbkgError(f"{ontology}: cannot read the release's ontology: {exc}") from None
     version = Release.from_ontology(quads).version
     # the rules the build wrote, on its --w3id-target; a build from before they were: the source's
-    rules = dist / RULES_FILE if (dist / RULES_FILE).is_file() else default_root() / RULES_FILE
+    rules = dist / RULES_FILE if (dist / RULES_FILE).is_file() else shipped_root() / RULES_FILE
     return SiteServer(dist, read_rules(rules), version, bind, port)
 
 

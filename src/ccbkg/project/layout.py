@@ -90,7 +90,24 @@ def installed_data() -> Path:
     return Path(__file__).resolve().parents[1] / "data"
 
 
+#: The folders that make a folder a ccbkg source tree.
+TREE_FOLDERS = ("ontology", "shapes", "instances")
+
+
 def default_root() -> Path:
+    """The source tree the current folder is in (the nearest folder, this one or above, with
+    ontology/, shapes/ and instances/, as git finds its repository), else `shipped_root`."""
+    try:
+        here = Path.cwd()
+    except OSError:  # the current folder was deleted
+        return shipped_root()
+    for folder in (here, *here.parents):
+        if all((folder / name).is_dir() for name in TREE_FOLDERS):
+            return folder
+    return shipped_root()
+
+
+def shipped_root() -> Path:
     """The data shipped with the package, or the project folder when running from a checkout."""
     packaged = installed_data()
     if (packaged / "ontology").is_dir():
@@ -140,8 +157,8 @@ class Project:
             raise CcbkgError(
                 f"{project.root} is the data installed with ccbkg, which ccbkg never changes (an "
                 "upgrade or uninstall would delete what was added there); copy its ontology/, "
-                "shapes/, instances/ and queries/ into a folder of your own and pass --root "
-                "FOLDER")
+                "shapes/, instances/ and queries/ into a folder of your own, and run ccbkg in "
+                "it or pass --root FOLDER")
         return project
 
     def of(self, *roles: Role) -> list[ProjectFile]:

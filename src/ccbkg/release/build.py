@@ -22,7 +22,7 @@ from ccbkg.core.memory import release_free_memory
 from ccbkg.core.namespaces import DATASET_IRI, GRAPH
 from ccbkg.core.processes import forked, processes_for
 from ccbkg.core.terms import oxigraph_quads
-from ccbkg.project.layout import Role, default_root
+from ccbkg.project.layout import Role, shipped_root
 from ccbkg.project.load import LoadedProject
 from ccbkg.rdf.inferred import INFERRED_GRAPH, entailed
 from ccbkg.rdf.jsonld import compacted_part, context, context_bytes, country_documents
@@ -78,7 +78,7 @@ def build(
         summary = _artefacts(loaded, report, shacl_report, files, out, endpoint)
         # The rules for w3id.org, on the chosen host: not a distribution (as the site).
         rules = loaded.project.root / RULES_FILE
-        text = read_text(rules if rules.is_file() else default_root() / RULES_FILE)
+        text = read_text(rules if rules.is_file() else shipped_root() / RULES_FILE)
         (staging / RULES_FILE).parent.mkdir()
         (staging / RULES_FILE).write_text(with_target(text, w3id_target or TARGET_HOST),
                                           encoding="utf-8")
