@@ -87,8 +87,9 @@ def tool_bin(work: Path) -> Path:
 
 
 def run_lines(lines: list[str], cwd: Path, path: str) -> str:
-    """Run documented lines in a shell, in order; the standard output of the last one."""
-    out = ""
+    """Run documented lines in a shell, in order; as JSON, the standard output of the last one
+    ("out") and the exit code of each ("exits")."""
+    out, exits = "", []
     for line in lines:
         done = subprocess.run(["bash", "-o", "pipefail", "-c", line], cwd=cwd, timeout=240,
                               capture_output=True, text=True, env={**os.environ, "PATH": path},
@@ -97,11 +98,12 @@ def run_lines(lines: list[str], cwd: Path, path: str) -> str:
         assert done.returncode in (0, 1) and "Exception" not in done.stderr, \
             f"{line}: exit {done.returncode}\n{done.stderr[-2000:]}"
         out = done.stdout
-    return out
+        exits.append(done.returncode)
+    return json.dumps({"out": out, "exits": exits})
 
 
 def run_kept(lines: list[str], work: Path, path: str, inputs: list[Path]) -> str:
-    """`run_lines`, its output kept (tests/kept.py) under the lines, the tools they run (the
+    """`run_lines`, what it gives kept (tests/kept.py) under the lines, the tools they run (the
     Python packages' versions, the jars' and java's files) and every byte of the inputs: run
     again when any of them changes."""
     tools = [sys.version, pyshacl.__version__, rdflib.__version__,
@@ -112,7 +114,7 @@ def run_kept(lines: list[str], work: Path, path: str, inputs: list[Path]) -> str
         for file in sorted([given] if given.is_file() else
                            (f for f in given.rglob("*") if f.is_file())):
             files += [file.relative_to(given.parent).as_posix(), file.read_bytes()]
-    return kept(["stock validator", *lines, *tools, *files],
+    return kept(["stock validator (out, exits)", *lines, *tools, *files],
                 lambda: run_lines(lines, work, path).encode("utf-8")).decode("utf-8")
 
 
@@ -129,6 +131,13 @@ def report_keys(turtle: str) -> Counter[Key]:
               str(report.value(result, SH.resultSeverity)),
               named(report.value(result, SH.sourceShape)))] += 1
     return keys
+
+
+def conforms(turtle: str) -> bool:
+    """The sh:conforms of a SHACL report graph."""
+    report = Graph().parse(data=turtle, format="turtle")
+    (value,) = report.objects(None, SH.conforms)
+    return bool(value.toPython())
 
 
 def named(shape: object) -> str:
@@ -201,8 +210,18 @@ def test_stock_validators_report_what_ccbkg_check_reports(tmp_path: Path) -> Non
         assert checked.code == 1, checked.err
         expected = {"release": check_keys((tmp_path / "dist/reports/check.json").read_text()),
                     "own": check_keys(checked.out)}
-        reports = {k: report_keys(f.result()) for k, f in futures.items()}
+        ran = {k: json.loads(f.result()) for k, f in futures.items()}
+        reports = {k: report_keys(r["out"]) for k, r in ran.items()}
     assert sum(expected["release"].values()) == 5, expected["release"]
+    # the verdict: pyshacl's with --allow-warnings is ccbkg's (only Violations fail; the
+    # release's five results are sh:Info), exit code and sh:conforms; Jena's report follows
+    # SHACL 3.1 (false whenever there is a result) and Jena exits 0 either way
+    assert [ran[(n, "pyshacl")]["exits"][-1] for n in ("release", "own")] == [0, 1]
+    assert [conforms(ran[(n, "pyshacl")]["out"]) for n in ("release", "own")] == [True, False]
+    assert [ran[(n, "jena")]["exits"][-1] for n in ("release", "own")] == [0, 0]
+    assert [conforms(ran[(n, "jena")]["out"]) for n in ("release", "own")] == [False, False]
+    shipped = (tmp_path / "dist" / "reports" / "shacl-report.ttl").read_text(encoding="utf-8")
+    assert conforms(shipped) is True and report_keys(shipped) == expected["release"]
     flagged = {k[0] for k in expected["own"]}
     assert FOREIGN in flagged and set(mistakes) <= flagged, set(mistakes) - flagged
     for (name, tool), keys in reports.items():
