@@ -163,6 +163,7 @@ def _make(case: Case, root: Path, fill: Callable[[str], str]) -> None:
         os.mkfifo(root / rel)
     for rel, target in case.symlink.items():
         link = root / fill(rel)
+        link.parent.mkdir(parents=True, exist_ok=True)
         link.unlink(missing_ok=True)
         link.symlink_to(fill(target))
 

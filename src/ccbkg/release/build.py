@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -17,12 +18,13 @@ from typing import Any, BinaryIO, cast
 from rdflib import Graph
 
 from ccbkg.checks.text_report import render_text
+from ccbkg.core.errors import CcbkgError
 from ccbkg.core.findings import CheckReport
 from ccbkg.core.memory import release_free_memory
 from ccbkg.core.namespaces import DATASET_IRI, GRAPH
 from ccbkg.core.processes import forked, processes_for
 from ccbkg.core.terms import oxigraph_quads
-from ccbkg.project.layout import Role, shipped_root
+from ccbkg.project.layout import Project, Role, shipped_root
 from ccbkg.project.load import LoadedProject
 from ccbkg.rdf.inferred import INFERRED_GRAPH, entailed
 from ccbkg.rdf.jsonld import compacted_part, context, context_bytes, country_documents
@@ -77,8 +79,7 @@ def build(
     with staged_directory(out) as staging, _Files(staging, lap, processes) as files:
         summary = _artefacts(loaded, report, shacl_report, files, out, endpoint)
         # The rules for w3id.org, on the chosen host: not a distribution (as the site).
-        rules = loaded.project.root / RULES_FILE
-        text = read_text(rules if rules.is_file() else shipped_root() / RULES_FILE)
+        text = _rules_text(loaded.project)
         (staging / RULES_FILE).parent.mkdir()
         (staging / RULES_FILE).write_text(with_target(text, w3id_target or TARGET_HOST),
                                           encoding="utf-8")
@@ -90,6 +91,18 @@ def build(
             lap("site/ (static documentation site)")
     summary.files.extend(f"site/{name}" for name in pages)
     return summary
+
+
+def _rules_text(project: Project) -> str:
+    """The tree's w3id rules, read as every authored file is (a link out of the tree, a FIFO
+    or a folder is refused), else the rules shipped with ccbkg."""
+    rules = project.root / RULES_FILE
+    if not os.path.lexists(rules):
+        return read_text(shipped_root() / RULES_FILE)
+    try:
+        return project.read_bytes(rules).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CcbkgError(f"{project.display(rules)}: not UTF-8 (byte {exc.start})") from None
 
 
 def _artefacts(loaded: LoadedProject, report: CheckReport, shacl_report: Graph | None,
