@@ -9,6 +9,7 @@ import hashlib
 import re
 import shlex
 import shutil
+import stat
 from pathlib import Path
 
 import pytest
@@ -199,6 +200,22 @@ def test_passage_add_refuses_a_changed_text(scratch: Path) -> None:
     result = _cli(scratch, "passage", "add", SEED.name, "Japan has thus acted")
     assert result.code == 2 and "does not match its ccb:sha256" in result.err, result.err
     assert _snapshot(scratch) == before
+
+
+def test_what_the_commands_write_keeps_its_permissions_or_takes_the_umask(scratch: Path) -> None:
+    """A changed file keeps its mode (sources.ttl was made 0600 by every passage added); a
+    new one gets what the umask gives, as any file the user makes."""
+    sources = scratch / "instances" / "sources.ttl"
+    sources.chmod(0o640)
+    added = run_cli("passage", "add", SEED.name, "Japan has thus acted", "--root", str(scratch),
+                    umask=0o022)
+    assert added.code == 0, added.err
+    assert stat.S_IMODE(sources.stat().st_mode) == 0o640
+    for mask, country, file in ((0o022, "EST", "estonia"), (0o077, "LVA", "latvia")):
+        made = run_cli("new", "country", country, "--root", str(scratch), umask=mask)
+        assert made.code == 0, made.err
+        mode = stat.S_IMODE((scratch / "instances" / f"{file}.ttl").stat().st_mode)
+        assert mode == 0o666 & ~mask, oct(mode)
 
 
 def test_passage_add_names_an_unknown_source(scratch: Path) -> None:
