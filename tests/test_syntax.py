@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -222,7 +223,7 @@ NESTED = [(".rdf", _nested_rdfxml, lambda n: 2 + n + 1),
 
 
 @pytest.mark.parametrize(("suffix", "make", "line"), NESTED, ids=[n[0] for n in NESTED])
-@pytest.mark.parametrize("limit", [None, 5])
+@pytest.mark.parametrize("limit", [None, 10])  # the bundled queries nest 8 deep
 def test_nesting_past_the_limit_is_refused_before_parsing(
     scratch: Path, suffix: str, make: Callable[[int], str], line: Callable[[int], int],
     limit: int | None
@@ -241,6 +242,37 @@ def test_nesting_past_the_limit_is_refused_before_parsing(
     assert f"nested{suffix}:{line(levels)}\n" in result.out, result.out
     deepest = {".rdf": 2 * levels + 2, ".jsonld": levels + 1}.get(suffix, levels)
     assert f"nested more than {deepest}" in result.out
+
+
+SPARQL_NESTED: dict[str, Callable[[int], str]] = {
+    "braces": lambda n: "SELECT * WHERE " + "{ " * n + "}" * n + "\n",
+    "parentheses": lambda n: "SELECT * WHERE { FILTER" + "(" * (n - 1) + "true" + ")" * (n - 1)
+    + " }\n",
+    "brackets": lambda n: "SELECT * WHERE { ?s ?p " + "[ ?p " * (n - 1) + "?o" + " ]" * (n - 1)
+    + " }\n",
+}
+
+
+@pytest.mark.parametrize("kind", SPARQL_NESTED)
+def test_sparql_nested_past_the_limit_is_refused_before_parsing(scratch: Path, kind: str) -> None:
+    """pyoxigraph's SPARQL parser crashes the process (SIGSEGV) a few thousand braces deep and
+    takes seconds for a hundred nested brackets: a query file or a --sparql text nested past
+    the limit is refused where it goes too deep, never parsed; at the limit it is read."""
+    make, env = SPARQL_NESTED[kind], {MAX_NESTING.variable: "12"}  # the bundled queries: 8
+    query = scratch / "queries" / "nested.rq"
+    for n, code, limits in ((12, 0, env), (13, 1, env), (3000, 1, {})):
+        query.write_text(make(n))
+        result = run_cli("check", "--root", str(scratch), "--only", "syntax", env=limits)
+        assert_no_traceback(result)
+        assert result.code == code, (n, result.out + result.err)
+    assert re.search(r"^  queries/nested\.rq:1\n +error +line 1, column \d+: .*nested more "
+                     rf"than {MAX_NESTING.default} levels deep here", result.out, re.M), result.out
+    query.unlink()
+    for n, code in ((12, 0), (13, 2)):
+        ran = run_cli("query", "run", "--root", str(scratch), "--sparql", make(n), env=env)
+        assert_no_traceback(ran)
+        assert ran.code == code, (n, ran.err)
+    assert re.match(r"ccbkg: error: the query:1:\d+: .*nested more than 12 levels", ran.err)
 
 
 def test_a_bad_nesting_limit_is_a_usage_error(scratch: Path) -> None:

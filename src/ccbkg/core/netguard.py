@@ -20,7 +20,8 @@ from urllib.parse import urlsplit
 import pyoxigraph as ox
 
 from ccbkg.core.errors import CcbkgError
-from ccbkg.core.sparql_tokens import scan
+from ccbkg.core.limits import MAX_NESTING
+from ccbkg.core.sparql_tokens import scan, too_deep
 
 _allowed_hosts: set[str] = set()
 _installed = False
@@ -126,6 +127,27 @@ def network_use(text: str) -> tuple[str, int, int] | None:
     return None
 
 
+def nesting(text: str) -> tuple[int, int, str] | None:
+    """Where a SPARQL text nests deeper than CCBKG_MAX_NESTING allows (line, column and what),
+    or None: it is then never given to a parser."""
+    at = too_deep(text, MAX_NESTING.value())
+    if at is None:
+        return None
+    line = text.count("\n", 0, at) + 1
+    return line, at - (text.rfind("\n", 0, at) + 1) + 1, (
+        f"braces, parentheses and brackets nested more than {MAX_NESTING.value()} levels deep "
+        f"here (a parser would crash or run for minutes); raise {MAX_NESTING.variable} to "
+        "allow more")
+
+
+def refuse_deep(text: str, where: str) -> None:
+    """Raise CcbkgError if the SPARQL text nests too deep for a parser (`nesting`)."""
+    found = nesting(text)
+    if found is not None:
+        line, column, what = found
+        raise CcbkgError(f"{where}:{line}:{column}: {what}")
+
+
 def refuse_network(text: str, where: str) -> None:
     """Raise NetworkQuery if the SPARQL text uses SERVICE or LOAD."""
     found = network_use(text)
@@ -136,7 +158,8 @@ def refuse_network(text: str, where: str) -> None:
 def query(store: ox.Store, text: str, *, where: str = "the query", allow_network: bool = False,
           **options: Any) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
     """store.query(text, **options), the one way ccbkg evaluates a query: SERVICE is refused
-    unless allow_network."""
+    unless allow_network; so is text nested too deep for the parser (`nesting`)."""
+    refuse_deep(text, where)
     if not allow_network:
         refuse_network(text, where)
     return store.query(text, **options)
@@ -169,11 +192,13 @@ def select(store: ox.Store, text: str, *, where: str = "the query",
 
 def update(store: ox.Store, text: str, *, where: str = "the update") -> None:
     """store.update(text), the one way ccbkg applies an update to a store: LOAD and SERVICE
-    are always refused (ccbkg's own updates need neither)."""
+    are always refused (ccbkg's own updates need neither), and so is text nested too deep for
+    the parser (`nesting`)."""
+    refuse_deep(text, where)
     refuse_network(text, where)
     store.update(text)
 
 
 __all__ = ["NETWORK_KEYWORDS", "NetworkQuery", "NetworkRefused", "NotSelect", "allow",
-           "allow_endpoint", "describe", "install", "is_loopback", "network_use", "query",
-           "refuse_network", "select", "update"]
+           "allow_endpoint", "describe", "install", "is_loopback", "nesting", "network_use",
+           "query", "refuse_deep", "refuse_network", "select", "update"]

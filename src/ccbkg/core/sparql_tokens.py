@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-Token = tuple[str, int, str]  # (kind, index in the text, text); kinds: { } ( ) op var word #
+Token = tuple[str, int, str]  # (kind, index in the text, text); kinds: { } ( ) [ ] op var word #
 
 VAR_RE = re.compile(r"[?$](\w+)")
 _IRI_RE = re.compile(r"<[^<>\"{}|^`\\\x00-\x20]*>")
@@ -20,10 +20,11 @@ _LANGUAGE_RE = re.compile(r"@[A-Za-z]+(?:-[A-Za-z0-9]+)*")
 _LINE_END_RE = re.compile(r"[\r\n]")
 
 
-def scan(text: str, *, comments: bool = False) -> list[Token]:
-    """The tokens of text in order: each brace and bracket, `||`, `&&` and `!` (as "op"), each
-    variable (its name, without ? or $), each word (a keyword, function or prefixed name as
-    written) and, with comments, each comment ("#", the text from # to the end of its line)."""
+def scan(text: str, *, comments: bool = False, brackets: bool = False) -> list[Token]:
+    """The tokens of text in order: each brace and parenthesis, `||`, `&&` and `!` (as "op"),
+    each variable (its name, without ? or $), each word (a keyword, function or prefixed name as
+    written), with comments each comment ("#", the text from # to the end of its line) and with
+    brackets each square bracket."""
     out: list[Token] = []
     i, n = 0, len(text)
     while i < n:
@@ -43,7 +44,7 @@ def scan(text: str, *, comments: bool = False) -> list[Token]:
             if comments:
                 out.append(("#", i, text[i:j]))
             i = j + 1
-        elif c in "{}()":
+        elif c in "{}()" or (brackets and c in "[]"):
             out.append((c, i, c))
             i += 1
         elif text.startswith(("||", "&&"), i):
@@ -68,3 +69,23 @@ def scan(text: str, *, comments: bool = False) -> list[Token]:
         else:
             i += 1
     return out
+
+
+def too_deep(text: str, limit: int) -> int | None:
+    """Where a brace, parenthesis or bracket opens more than limit levels deep (the index of
+    the first), or None. Parsers recurse once a level: pyoxigraph's crashes the process a few
+    thousand levels down, and takes seconds for a hundred nested brackets."""
+    if sum(map(text.count, "{([")) <= limit:  # cannot nest that deep
+        return None
+    depth = 0
+    for kind, i, _ in scan(text, brackets=True):
+        if kind in _OPENERS:
+            depth += 1
+            if depth > limit:
+                return i
+        elif kind in _CLOSERS:
+            depth -= 1
+    return None
+
+
+_OPENERS, _CLOSERS = frozenset("{(["), frozenset("})]")

@@ -641,6 +641,9 @@ def sparql_problem(text: str) -> tuple[int | None, int | None, str] | None:
     SERVICE or LOAD goes to rdflib's parser alone. Text Oxigraph rejects goes to rdflib's
     parser too, which says more precisely where the error is.
     """
+    deep = netguard.nesting(text)
+    if deep is not None:
+        return deep
     if netguard.network_use(text) is not None:
         return _rdflib_sparql_problem(text)
     try:

@@ -62,8 +62,9 @@ def _analysed(text: str) -> Analysis:
     takes up to a fifth of a second; the clauses of a SELECT are then its words outside every
     group (`_select_clauses`). Text that uses SERVICE or LOAD (which Oxigraph is not given),
     or that Oxigraph rejects, goes to rdflib's parser, which says where an error is or reads
-    what Oxigraph does not.
+    what Oxigraph does not. Text nested too deep for a parser is refused first.
     """
+    netguard.refuse_deep(text, "the query")
     if netguard.network_use(text) is None:
         with contextlib.suppress(SyntaxError):
             form = sparql_form(text)
