@@ -16,6 +16,7 @@ class Limit:
     variable: str
     default: int
     unit: str
+    maximum: int | None = None  # what no machine needs more of (None: no bound)
 
     def value(self) -> int:
         """The bound in force: the variable's value when set, else the default."""
@@ -31,9 +32,10 @@ class Limit:
             value = int(raw)
         except ValueError:
             value = 0
-        if value < 1:
+        if value < 1 or (self.maximum is not None and value > self.maximum):
+            most = f" up to {self.maximum}" if self.maximum is not None else ""
             raise CcbkgError(f"{self.variable}={raw!r}: give a whole number of {self.unit} "
-                             f"above 0 (the default is {self.default})")
+                             f"above 0{most} (the default is {self.default})")
         return value
 
     def hint(self) -> str:
@@ -47,5 +49,6 @@ MAX_FILE_BYTES = Limit("CCBKG_MAX_FILE_BYTES", 64 * 1024 * 1024, "bytes")
 # nested RDF/XML. The authored files nest [ ] and ( ) at most 3 deep.
 MAX_NESTING = Limit("CCBKG_MAX_NESTING", 64, "levels")
 # The processes a stage may fork (the build's writing, the site's rendering); unset, ccbkg
-# decides (core.processes.processes_for).
-PROCESSES = Limit("CCBKG_PROCESSES", 2, "processes")
+# decides (core.processes.processes_for). Each is a copy of the build: hundreds of them filled
+# the machine's memory until the kernel killed the build.
+PROCESSES = Limit("CCBKG_PROCESSES", 2, "processes", maximum=32)

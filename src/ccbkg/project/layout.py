@@ -8,6 +8,7 @@ import stat
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
+from typing import BinaryIO
 
 from ccbkg.core.errors import CcbkgError
 from ccbkg.core.limits import MAX_FILE_BYTES
@@ -204,7 +205,7 @@ def read_regular(path: Path, shown: str) -> bytes:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
         with os.fdopen(fd, "rb") as handle:
             size = _regular(shown, os.fstat(fd)).st_size
-            data = handle.read(limit + 1) if size <= limit else b""
+            data = _read_at_most(handle, limit + 1) if size <= limit else b""
     except OSError as exc:
         raise RefusedFile(shown, f"cannot read the file: {exc.strerror}") from None
     if size > limit or len(data) > limit:
@@ -213,6 +214,17 @@ def read_regular(path: Path, shown: str) -> bytes:
             f"file has {has}, over the limit of {limit:,} bytes; split it into smaller "
             f"files, or {MAX_FILE_BYTES.hint()}"))
     return data
+
+
+def _read_at_most(handle: BinaryIO, most: int) -> bytes:
+    """Up to most bytes of handle, read a MiB at a time (a read of most bytes would set that
+    much memory aside first, whatever the file holds)."""
+    chunks: list[bytes] = []
+    left = most
+    while left > 0 and (chunk := handle.read(min(left, 1 << 20))):
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
 
 
 class RefusedFile(CcbkgError):
