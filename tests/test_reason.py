@@ -32,6 +32,22 @@ def test_real_graph_is_consistent() -> None:
     assert "left out" in result.out  # the report says what HermiT did not see
 
 
+def test_an_integer_beyond_64_bits_is_left_out_of_what_hermit_sees(scratch: Path) -> None:
+    """owlready2's loader fails on an integer of 2**63 or more (a valid xsd:integer, or a
+    mistyped offset): it is counted among the literals HermiT does not see, not an internal
+    error."""
+    before = run_cli("check", "--root", str(scratch), "--only", "syntax,reason", "--no-cache")
+    (scratch / "instances" / "zz-big.ttl").write_text(PREFIXES + """
+<https://w3id.org/ccbkg/id/country/JPN> ccb:big "9223372036854775808"^^xsd:integer,
+    "-9223372036854775809"^^xsd:long, "9223372036854775807"^^xsd:integer .
+""")
+    result = run_cli("check", "--root", str(scratch), "--only", "syntax,reason", "--no-cache")
+    assert_no_traceback(result)
+    assert result.code == 0, result.out + result.err
+    left = [int(n) for r in (before, result) for n in re.findall(r"left out (\d+) literal", r.out)]
+    assert left[1] == left[0] + 2, left
+
+
 def test_disjoint_types_make_the_graph_inconsistent_and_the_node_is_named(scratch: Path) -> None:
     (scratch / "instances" / "zz-clash.ttl").write_text(PREFIXES + """
 <https://w3id.org/ccbkg/id/country/clash> a ccb:Country, ccb:Organisation ;

@@ -165,7 +165,8 @@ def reason(loaded: LoadedProject, *, keep: bool = False) -> StageResult:
     kept, dropped = _reasonable_triples(loaded, roles)
     result.notes.append(
         f"HermiT saw {len(kept)} triples; left out {dropped} literal assertions whose datatype "
-        "is outside the OWL 2 datatype map (checked by SHACL instead) and any owl:imports"
+        "is outside the OWL 2 datatype map or whose integer does not fit in 64 bits (checked by "
+        "SHACL instead) and any owl:imports"
     )
     if choice.said:
         result.notes.append(f"HermiT ran on ccbkg's Java ({java}): " + "; ".join(choice.said))
@@ -268,8 +269,7 @@ def _reasonable_triples(
     for f in loaded.of(*roles):
         for q in f.quads():
             o = q.object
-            if isinstance(o, ox.Literal) and not o.language and \
-                    o.datatype.value not in OWL2_DATATYPES:
+            if isinstance(o, ox.Literal) and not o.language and not _hermit_reads(o):
                 dropped += 1
                 continue
             if q.predicate == IMPORTS:
@@ -279,6 +279,27 @@ def _reasonable_triples(
                 continue
             kept.append(ox.Triple(q.subject, q.predicate, o))
     return kept, dropped
+
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_INTEGER_TYPES = frozenset(_XSD + name for name in (
+    "integer nonPositiveInteger negativeInteger long int short byte nonNegativeInteger "
+    "unsignedLong unsignedInt unsignedShort unsignedByte positiveInteger").split())
+
+
+def _hermit_reads(literal: ox.Literal) -> bool:
+    """Whether owlready2 and HermiT can take a typed literal: its datatype is in the OWL 2
+    datatype map and, for an integer, its value fits in 64 bits (owlready2's loader fails on
+    a larger one, such as a mistyped offset)."""
+    kind = literal.datatype.value
+    if kind not in OWL2_DATATYPES:
+        return False
+    if kind in _INTEGER_TYPES:
+        try:
+            return -(2**63) <= int(literal.value) < 2**63
+        except ValueError:
+            return True  # ill-typed: the syntax stage has said so
+    return True
 
 
 def _explain_inconsistency(triples: list[ox.Triple], loaded: LoadedProject) -> list[Finding]:
