@@ -32,6 +32,7 @@ from ccbkg.core import cache, netguard
 from ccbkg.core.errors import CcbkgError
 from ccbkg.core.findings import Finding, Severity, StageResult
 from ccbkg.project.layout import Role
+from ccbkg.project.literals import INTEGER_TYPES
 from ccbkg.project.load import LoadedProject
 
 STAGE = "reason"
@@ -281,12 +282,6 @@ def _reasonable_triples(
     return kept, dropped
 
 
-_XSD = "http://www.w3.org/2001/XMLSchema#"
-_INTEGER_TYPES = frozenset(_XSD + name for name in (
-    "integer nonPositiveInteger negativeInteger long int short byte nonNegativeInteger "
-    "unsignedLong unsignedInt unsignedShort unsignedByte positiveInteger").split())
-
-
 def _hermit_reads(literal: ox.Literal) -> bool:
     """Whether owlready2 and HermiT can take a typed literal: its datatype is in the OWL 2
     datatype map and, for an integer, its value fits in 64 bits (owlready2's loader fails on
@@ -294,7 +289,7 @@ def _hermit_reads(literal: ox.Literal) -> bool:
     kind = literal.datatype.value
     if kind not in OWL2_DATATYPES:
         return False
-    if kind in _INTEGER_TYPES:
+    if kind in INTEGER_TYPES:
         try:
             return -(2**63) <= int(literal.value) < 2**63
         except ValueError:

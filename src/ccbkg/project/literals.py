@@ -32,9 +32,10 @@ XSD_KNOWN = frozenset(XSD + name for name in (
 _TZ = r"(?:Z|[+-](?:(?:0[0-9]|1[0-3]):[0-5][0-9]|14:00))?"
 _YEAR = r"-?(?:[1-9][0-9]{4,}|[0-9]{4})"
 _DECIMAL = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
-_INTEGER_TYPES = (
+#: xsd:integer and the types derived from it (their values are whole numbers).
+INTEGER_TYPES = frozenset(XSD + name for name in (
     "integer nonPositiveInteger negativeInteger long int short byte nonNegativeInteger "
-    "unsignedLong unsignedInt unsignedShort unsignedByte positiveInteger").split()
+    "unsignedLong unsignedInt unsignedShort unsignedByte positiveInteger").split())
 #: XSD's lexical spaces (whole values, ASCII digits) of the types checked here.
 _PATTERNS = {datatype: re.compile(pattern, re.ASCII) for datatype, pattern in {
     XSD + "gYear": rf"{_YEAR}{_TZ}",
@@ -44,7 +45,7 @@ _PATTERNS = {datatype: re.compile(pattern, re.ASCII) for datatype, pattern in {
     XSD + "double": rf"{_DECIMAL}(?:[eE][+-]?[0-9]+)?|[+-]?INF|NaN",
     XSD + "float": rf"{_DECIMAL}(?:[eE][+-]?[0-9]+)?|[+-]?INF|NaN",
     XSD + "boolean": "true|false|1|0",
-    **{XSD + name: "[+-]?[0-9]+" for name in _INTEGER_TYPES},
+    **dict.fromkeys(INTEGER_TYPES, "[+-]?[0-9]+"),
 }.items()}
 
 # rdflib logs a traceback for every lexical form it cannot convert; we report those ourselves.
@@ -86,5 +87,5 @@ _EXAMPLE = {
     XSD + "double": '"2.75E1"',
     XSD + "float": '"2.75E1"',
     XSD + "boolean": '"true"',
-    **{XSD + name: '"42"' for name in _INTEGER_TYPES},
+    **dict.fromkeys(INTEGER_TYPES, '"42"'),
 }

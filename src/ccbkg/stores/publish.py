@@ -36,6 +36,7 @@ import pyoxigraph as ox
 from ccbkg.core.errors import CcbkgError
 from ccbkg.core.namespaces import BASE, GRAPH
 from ccbkg.core.progress import Progress
+from ccbkg.project.literals import INTEGER_TYPES, XSD
 from ccbkg.rdf.serialize import canonicalised, ntriples_lines
 from ccbkg.stores import virtuoso
 from ccbkg.stores.http_client import HttpClient, StoreError, shown
@@ -44,13 +45,8 @@ from ccbkg.stores.union import not_union_message, probe, select
 
 DEFAULT_GRAPH_BASE = str(GRAPH)
 STAGING = ".staging/"
-_XSD = "http://www.w3.org/2001/XMLSchema#"
-_INTEGERS = frozenset({
-    "integer", "long", "int", "short", "byte", "nonNegativeInteger", "positiveInteger",
-    "nonPositiveInteger", "negativeInteger", "unsignedLong", "unsignedInt", "unsignedShort",
-    "unsignedByte"})
 #: The datatypes whose literals `by_value` may write in another spelling.
-_VALUED = frozenset(_XSD + kind for kind in (*_INTEGERS, "boolean", "decimal", "double", "float"))
+_VALUED = INTEGER_TYPES | {XSD + kind for kind in ("boolean", "decimal", "double", "float")}
 _Object = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 _FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -202,14 +198,14 @@ def _by_value(triple: ox.Triple) -> ox.Triple:
 
 def by_value(term: _Object) -> _Object:
     """A boolean or numeric literal in the canonical spelling of its value; others as they are."""
-    if not isinstance(term, ox.Literal) or not term.datatype.value.startswith(_XSD):
+    if not isinstance(term, ox.Literal) or not term.datatype.value.startswith(XSD):
         return term
-    kind, text = term.datatype.value[len(_XSD):], term.value.strip()
+    kind, text = term.datatype.value[len(XSD):], term.value.strip()
     try:
         if kind == "boolean" and text in ("0", "1", "true", "false"):
             text = "true" if text in ("1", "true") else "false"
-        elif kind in _INTEGERS:  # Oxigraph stores every derived integer type as xsd:integer
-            return ox.Literal(str(int(text)), datatype=ox.NamedNode(_XSD + "integer"))
+        elif XSD + kind in INTEGER_TYPES:  # Oxigraph keeps every one as xsd:integer
+            return ox.Literal(str(int(text)), datatype=ox.NamedNode(XSD + "integer"))
         elif kind == "decimal":
             text = format(Decimal(text).normalize(), "f")
         elif kind in ("double", "float") and text not in ("INF", "-INF", "NaN"):
