@@ -92,10 +92,14 @@ def test_source_add_copies_names_and_describes_the_text(scratch: Path) -> None:
     (b"text\n", ("--date", "March 2021"), "YYYY, YYYY-MM or YYYY-MM-DD"),
     (b"text\n", ("--date", "2021-13"), "'2021-13' is not a valid xsd:gYearMonth"),
     (b"text\n", ("--date", "\uff12\uff10\uff12\uff12"), "YYYY, YYYY-MM or YYYY-MM-DD"),
-    (b"text\n", ("--date", "2021\n"), "YYYY, YYYY-MM or YYYY-MM-DD"),
+    (b"text\n", ("--date", "2021\n"), "--date holds a control character (U+000A)"),
     (b"text\n", ("--date", "2022-02-30"), "February 2022 has no day 30"),
     (b"text\n", ("--url", "javascript:alert(1)"), "absolute http(s) URL"),
     (b"text\n", ("--title", " "), "--title is empty"),
+    (b"text\n", ("--url", "http://example.org/a\n"), "--url holds a control character (U+000A)"),
+    (b"text\n", ("--title", "A \u202e title"), "--title holds RIGHT-TO-LEFT OVERRIDE (U+202E) "
+                                                "at character 3: give one line of visible text"),
+    (b"text\n", ("--author", "A.\tTester"), "--author holds a control character (U+0009)"),
 ])
 def test_source_add_refuses_bad_input_and_touches_nothing(
     scratch: Path, tmp_path: Path, content: bytes, options: tuple[str, ...], message: str,
@@ -171,7 +175,9 @@ def test_passage_add_refuses_a_passage_twice_occurrence_0_and_an_empty_label(scr
                      r"instances/sources\.ttl: cite that passage", again.err), again.err
     for options, message in ((("--occurrence", "0"), "--occurrence 0: the words occur"),
                              (("--label", "  "), "--label is empty"),
-                             (("--label", ""), "--label is empty")):
+                             (("--label", ""), "--label is empty"),
+                             (("--label", "a\x1b[31m red"), "--label holds a control character "
+                                                             "(U+001B) at character 2")):
         refused = _cli(scratch, "passage", "add", SEED.name, "Japan has thus acted", *options)
         assert refused.code == 2 and message in refused.err, refused.err
     assert _snapshot(scratch) == before
@@ -256,6 +262,7 @@ def test_new_country_passes_check_at_once(scratch: Path) -> None:
     (("estonia", "--name", "Estonia"), "Estonia has an ISO 3166-1 code: run `ccbkg new country "
                                        "EST` (Estonia) instead"),
     (("japan", "--name", "Nippon Examplia"), "instances/japan.ttl exists already"),
+    (("somaliland", "--name", "Somali\nland"), "--name holds a control character (U+000A)"),
 ])
 def test_new_country_refuses(scratch: Path, args: tuple[str, ...], message: str) -> None:
     before = _snapshot(scratch)

@@ -10,7 +10,7 @@ from typing import Any
 import pycountry
 
 from ccbkg.core.errors import CcbkgError
-from ccbkg.curate.files import create, literal, triples
+from ccbkg.curate.files import create, literal, one_line, triples
 from ccbkg.project.layout import Project
 
 COUNTRY_NS = "https://w3id.org/ccbkg/id/country/"
@@ -77,6 +77,7 @@ def new_country(project: Project, code: str, name: str | None = None) -> tuple[P
                              "country without an ISO 3166-1 code")
         if not name.strip():
             raise CcbkgError("--name is empty")
+        one_line(name, "--name")
         coded = _iso_country(name.strip())
         if coded is not None:
             raise CcbkgError(f"{name.strip()} has an ISO 3166-1 code: run `ccbkg new country "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -46,6 +47,18 @@ def create(path: Path, data: bytes, shown: str) -> None:
     if path.exists() or path.is_symlink():
         raise CcbkgError(f"{shown} exists already: ccbkg never overwrites a curated file")
     write_bytes(path, data)
+
+
+def one_line(value: str | None, option: str) -> None:
+    """Refuse an option's text that is not one line of visible text: a line break, tab or other
+    control character, an invisible or bidi character (the checks reject them in a literal, and
+    a line break would end the comment the text is written into), or bytes that are not UTF-8."""
+    for at, char in enumerate(value or ""):
+        if unicodedata.category(char) in ("Cc", "Cf", "Cs", "Zl", "Zp"):
+            name = unicodedata.name(char, "a control character" if char.isascii() else
+                                    "a byte that is not UTF-8")
+            raise CcbkgError(f"{option} holds {name} (U+{ord(char):04X}) at character "
+                             f"{at + 1}: give one line of visible text")
 
 
 def literal(value: str, language: str | None = None, datatype: str | None = None) -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ccbkg.core.errors import CcbkgError
 from ccbkg.core.namespaces import CCB, ID, OA
-from ccbkg.curate.files import append, literal, sources_ttl, triples
+from ccbkg.curate.files import append, literal, one_line, sources_ttl, triples
 from ccbkg.project.layout import Project, read_regular
 from ccbkg.project.literals import problem
 from ccbkg.release.atomic import write_bytes
@@ -53,13 +53,17 @@ def add_source(project: Project, file: Path, bib: Bibliography) -> tuple[Path, s
                          "UTF-8 first (passage offsets count its characters)") from None
     if not bib.title.strip():
         raise CcbkgError("--title is empty: give the source's title")
+    for option, value in (("--title", bib.title), ("--author", bib.author),
+                          ("--publisher", bib.publisher), ("--date", bib.date),
+                          ("--url", bib.url)):
+        one_line(value, option)
     if bib.date is not None and not DATE.fullmatch(bib.date):
         raise CcbkgError(f"--date {bib.date!r}: write YYYY, YYYY-MM or YYYY-MM-DD, at the "
                          "precision the source gives")
     wrong = problem(bib.date, _xsd(bib.date)) if bib.date is not None else None
     if wrong is not None:
         raise CcbkgError(f"--date: {wrong}")
-    if bib.url is not None and not re.match(r"^https?://[^\s<>\"{}|\\^`]+$", bib.url):
+    if bib.url is not None and not re.fullmatch(r"https?://[^\s<>\"{}|\\^`]+", bib.url):
         raise CcbkgError(f"--url {bib.url!r}: give an absolute http(s) URL")
     digest = hashlib.sha256(raw).hexdigest()
     folder = project.root / "instances" / "sources"
@@ -131,6 +135,7 @@ def add_passage(project: Project, source: str, exact: str, occurrence: int | Non
     if not 1 <= index <= len(starts):
         raise CcbkgError(f"--occurrence {index}: the words occur {len(starts)} time(s) in {name} "
                          "(counted from 1)")
+    one_line(label, "--label")
     if label is not None and not label.strip():
         raise CcbkgError("--label is empty: give the passage a label, or leave --label out for "
                          "its words")
