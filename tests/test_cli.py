@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -253,3 +254,15 @@ def test_the_readme_synopsis_names_every_option_of_every_command() -> None:
     for words, parser in commands.items():
         options = {o for a in parser._actions for o in a.option_strings if o.startswith("--")}
         assert written[words] == options - {"--help"}, " ".join(words)
+
+
+@pytest.mark.parametrize("args", [("query", "list"), ("check", "--only", "syntax", "-q")])
+def test_a_closed_standard_output_is_a_clear_error(args: tuple[str, ...]) -> None:
+    """Started with standard output closed (`>&-`), a command says so (exit 2), as GNU tools
+    do; it failed with "internal error: AttributeError" or printed nothing and passed."""
+    line = " ".join(map(shlex.quote, [sys.executable, "-m", "ccbkg", *args])) + " >&-"
+    done = subprocess.run(["bash", "-c", line], cwd=REPO, stderr=subprocess.PIPE, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == ("ccbkg: error: standard output is closed: ccbkg writes its answers "
+                           "and reports there; redirect it to a file or /dev/null instead\n")

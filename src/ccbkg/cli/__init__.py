@@ -25,6 +25,10 @@ from ccbkg.core.errors import CcbkgError
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
+    if sys.stdout is None:  # started with it closed (`ccbkg query list >&-`)
+        err("standard output is closed: ccbkg writes its answers and reports there; redirect it "
+            "to a file or /dev/null instead")
+        return EXIT_ERROR
     netguard.install()
     gcpolicy.for_large_graphs()
     parser = _parser()

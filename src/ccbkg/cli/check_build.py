@@ -6,7 +6,6 @@ import argparse
 import json
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from rich.console import Console
 
@@ -79,9 +78,18 @@ def _add_no_cache(command: argparse.ArgumentParser) -> None:
 
 
 def _endpoint(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc or any(
-            c.isspace() or c in '<>"{}|\\^`' for c in value):
+    """A public URL the release names: what every remote URL must be (`check_url`), with no
+    character an IRI cannot hold."""
+    from ccbkg.core.errors import CcbkgError
+    from ccbkg.stores.http_client import check_url
+
+    try:
+        check_url(value, "the URL")
+    except CcbkgError:
+        valid = False
+    else:
+        valid = not any(c.isspace() or c in '<>"{}|\\^`' for c in value)
+    if not valid:
         raise argparse.ArgumentTypeError(
             f"not an http(s) URL: {value!r} (example: https://example.org/sparql)")
     return value

@@ -224,15 +224,10 @@ def _graph_rows(triples: Iterable[ox.Triple]) -> Results:
 
 
 def check_endpoint(url: str) -> str:
-    """The endpoint URL if it is usable: a valid port, then what every remote URL must be
-    (`check_url`: http(s), a host, no credentials), and no fragment."""
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 (raises ValueError for a port out of range)
-    except ValueError as exc:
-        raise CcbkgError(f"--endpoint is not a valid URL ({exc}): {shown_value(url)}") from None
+    """The endpoint URL if it is usable: what every remote URL must be (`check_url`: http(s),
+    a host and a valid port, no credentials), and no fragment."""
     check_url(url, "--endpoint")
-    if parts.fragment or IRI_FORBIDDEN_RE.search(url):
+    if urlsplit(url).fragment or IRI_FORBIDDEN_RE.search(url):
         raise CcbkgError(f"--endpoint is not a valid URL (got {shown_value(url)})")
     return url
 

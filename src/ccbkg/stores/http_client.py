@@ -88,17 +88,26 @@ def credentials_from_env(env: Mapping[str, str] | None = None,
 
 def shown(url: str) -> str:
     """A URL as it may appear in a message: without user info and query string."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # not a URL: still no user info, no query string
+        return re.sub(r"//[^/@]*@", "//", url.split("?", 1)[0])
     host = parts.hostname or ""
     if ":" in host:
         host = f"[{host}]"
-    netloc = f"{host}:{parts.port}" if parts.port else host
+    netloc = f"{host}:{port}" if port else host
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 def check_url(url: str, what: str) -> str:
-    """The URL if it is an http(s) URL without credentials in it; else a CcbkgError."""
-    parts = urlsplit(url)
+    """The URL if it is an http(s) URL without credentials in it and with a valid host and
+    port; else a CcbkgError."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises ValueError for a port out of range)
+    except ValueError as exc:
+        raise CcbkgError(f"{what} is not a valid URL ({exc}): {shown(url)!r}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise CcbkgError(f"{what} must be an http:// or https:// URL, not {shown(url)!r}")
     if parts.username is not None or parts.password is not None:
