@@ -179,6 +179,17 @@ class Project:
             shown = str(path)
         return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in shown)
 
+    def read_text(self, path: Path) -> str:
+        """An authored file's text (`read_bytes`, then UTF-8); CcbkgError when it is not
+        UTF-8, naming the file and the byte."""
+        data = self.read_bytes(path)
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise CcbkgError(f"{self.display(path)}: byte {exc.start} is not UTF-8 "
+                             f"({data[exc.start:exc.start + 1]!r}); save the file as UTF-8"
+                             ) from None
+
     def read_bytes(self, path: Path) -> bytes:
         """An authored file's bytes, read only when it is safe to; RefusedFile says why not.
 

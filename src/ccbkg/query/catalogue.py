@@ -62,7 +62,7 @@ def catalogue(root: Path | None = None) -> list[QueryInfo]:
     project = Project.discover(root)
     out = []
     for file in project.of(Role.QUERY):
-        text = _read(project, file.path)
+        text = project.read_text(file.path)
         out.append(parse_header(text, file.path.stem, path=file.path, strict=True))
     return sorted(out, key=lambda q: q.name)
 
@@ -168,14 +168,6 @@ def _check_defaults(text: str, params: list[Param], where: str) -> None:
             raise CcbkgError(f"{where}: open the WHERE group with `VALUES ?{p.name} {{ {term} }}`"
                              f", the default of ?{p.name}, so that the query run as it is "
                              "gives the documented answer")
-
-
-def _read(project: Project, path: Path) -> str:
-    """A bundled query's text; a file that is unsafe to read or not UTF-8 is an error."""
-    try:
-        return project.read_bytes(path).decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise CcbkgError(f"{project.display(path)}: cannot read the query: {exc}") from None
 
 
 def bind(info: QueryInfo, values: Mapping[str, str]) -> dict[str, Term]:

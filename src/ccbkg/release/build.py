@@ -18,7 +18,6 @@ from typing import Any, BinaryIO, cast
 from rdflib import Graph
 
 from ccbkg.checks.text_report import render_text
-from ccbkg.core.errors import CcbkgError
 from ccbkg.core.findings import CheckReport
 from ccbkg.core.memory import release_free_memory
 from ccbkg.core.namespaces import DATASET_IRI, GRAPH
@@ -99,10 +98,7 @@ def _rules_text(project: Project) -> str:
     rules = project.root / RULES_FILE
     if not os.path.lexists(rules):
         return read_text(shipped_root() / RULES_FILE)
-    try:
-        return project.read_bytes(rules).decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise CcbkgError(f"{project.display(rules)}: not UTF-8 (byte {exc.start})") from None
+    return project.read_text(rules)
 
 
 def _artefacts(loaded: LoadedProject, report: CheckReport, shacl_report: Graph | None,

@@ -10,6 +10,7 @@ and the release (never the clock), so two builds are byte-identical.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -157,8 +158,8 @@ def site_files(loaded: LoadedProject, release: Release,
     for name, data in sorted(site.texts.items()):
         out[f"{TEXT_FOLDER}/{name}"] = data
     changelog_file = loaded.project.root / "CHANGELOG.md"
-    changelog = loaded.project.read_bytes(changelog_file).decode("utf-8") \
-        if changelog_file.exists() else None
+    changelog = loaded.project.read_text(changelog_file) \
+        if os.path.lexists(changelog_file) else None
     documents = cited_documents(site)
     bundled = BundledQueries(loaded)
 
