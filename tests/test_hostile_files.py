@@ -45,3 +45,16 @@ def test_size_limit_can_be_raised(scratch: Path) -> None:
                          env={"CCBKG_MAX_FILE_BYTES": str(high)})
         assert_no_traceback(raised)
         assert raised.code == 0, raised.out + raised.err
+
+
+def test_a_term_longer_than_the_parser_reads_is_a_finding(scratch: Path) -> None:
+    """pyoxigraph reads one term into at most 16 MiB: a longer literal in a file under the
+    size limit is an error naming the file, not an internal error."""
+    (scratch / "instances" / "long.ttl").write_text(
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        f'<https://w3id.org/ccbkg/id/x> rdfs:comment "{"a" * (17 << 20)}"@en .\n')
+    result = run_cli("check", "--root", str(scratch), "--only", "syntax")
+    assert_no_traceback(result)
+    assert result.code == 1, result.out + result.err
+    assert "instances/long.ttl\n    error   a term (a literal or an IRI) is too long for the " \
+           "parser" in result.out, result.out

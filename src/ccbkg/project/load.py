@@ -444,6 +444,11 @@ def _load_rdf(project: Project, file: ProjectFile, findings: list[Finding], *,
     except SyntaxError as exc:
         findings.append(_syntax_error(shown, exc, fmt, text))
         return None
+    except MemoryError as exc:  # pyoxigraph reads one term into a buffer of at most 16 MiB
+        findings.append(_error(shown, None, None, (
+            f"a term (a literal or an IRI) is too long for the parser ({exc}); keep long "
+            "texts in a source document and quote passages of them")))
+        return None
     if not quads:
         findings.append(_error(shown, None, None, "file has no triples (empty or prefixes only)"))
         return None
