@@ -53,6 +53,38 @@ def test_staged_directory_keeps_the_old_folder_on_a_full_disk(tmp_path: Path) ->
     assert [p.name for p in tmp_path.iterdir()] == ["dist"]
 
 
+def test_ctrl_c_while_the_previous_build_is_removed_leaves_what_the_next_build_clears(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The previous build is removed after the switch; interrupted then, what is left of it
+    still holds its marker (removed last), so the next build recognises and removes it (it
+    used to stay for good, beside dist/)."""
+    target = tmp_path / "dist"
+    real = shutil.rmtree
+
+    def interrupted(path: str | Path, *args: object, **kwargs: object) -> None:
+        if ".dist-old-" not in str(path):
+            return real(path, *args, **kwargs)  # type: ignore[arg-type]
+        real(path)  # one folder of the previous build removed, then Ctrl-C
+        raise KeyboardInterrupt
+
+    def build(run: str) -> None:
+        with atomic.staged_directory(target) as staging:
+            (staging / "data").mkdir()
+            (staging / "data" / "a.txt").write_text(run)
+            (staging / "b.txt").write_text(run)
+
+    build("first")
+    monkeypatch.setattr(atomic.shutil, "rmtree", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        build("second")
+    monkeypatch.undo()
+    (left,) = [p for p in tmp_path.iterdir() if p.name != "dist"]
+    assert left.name.startswith(".dist-old-") and (left / atomic.MARKER).is_file()
+    assert _snapshot(target)["b.txt"] == b"second"
+    build("third")
+    assert [p.name for p in tmp_path.iterdir()] == ["dist"]
+
+
 def _start_build(out: Path) -> WarmProcess:
     """The build, as a terminal's job (its own process group), forking its writers and the
     site's pool as for a large graph."""

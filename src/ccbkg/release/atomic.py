@@ -8,6 +8,7 @@ the files its SHA256SUMS lists with those checksums, and the site/ folder).
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import glob
 import hashlib
@@ -269,7 +270,21 @@ def _swap(staging: Path, real: Path) -> None:
             if not os.path.lexists(real):
                 old.rename(real)
             raise
-        shutil.rmtree(old, ignore_errors=True)
+        _remove_build(old)
+
+
+def _remove_build(folder: Path) -> None:
+    """Remove a build's folder, its marker last: interrupted on the way (Ctrl-C), the rest
+    still says it is a build, so the next build clears it (`_remove_leftovers`)."""
+    with contextlib.suppress(OSError):
+        for entry in folder.iterdir():
+            if entry.name == MARKER:
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def _new_folder(parent: Path, prefix: str) -> Path:
@@ -317,6 +332,6 @@ def _remove_leftovers(real: Path) -> None:
                 with _locked(folder, wait=False) as got:
                     if got and (_marker_lines(folder) is not None if kind == "new"
                                 else _not_a_build(folder) is None):
-                        shutil.rmtree(folder, ignore_errors=True)
+                        _remove_build(folder)
             except (OSError, CcbkgError):
                 continue  # not ours to judge: left as it is
