@@ -75,6 +75,43 @@ def test_a_reused_term_in_the_wrong_namespace_is_one_warning_naming_the_term(
     assert len(_findings(scratch)) == 4
 
 
+RESILIENCE = ('ccb:qualifierAsStated "one of the central objectives" ;\n'
+              "    ccb:citesPassage passage:jpn-strategy-2018-resilience .")
+
+
+def test_a_misspelt_ccb_property_is_one_error_naming_the_property_meant(scratch: Path) -> None:
+    """ccb:citesPasage: the undeclared term, with the declared one it most likely means; the
+    node then cites no passage (shapes twice, provenance once), which follows from it."""
+    line = 1 + _edit(scratch / "instances" / "japan.ttl", RESILIENCE,
+                     RESILIENCE.replace("citesPassage", "citesPasage"))
+    result = _check(scratch)
+    assert result.code == 1
+    (shown,) = _shown(result)
+    assert shown.startswith("error   This node uses a term that the ccb: ontology does not "
+                            "declare (ccb:citesPasage): a typo? Did you mean ccb:citesPassage? "
+                            ), shown
+    assert f"instances/japan.ttl:{line}  id:objective/jpn-2018-resilience\n" in result.out
+    assert "FAILED: 1 error, 0 warnings" in result.out
+    every = _findings(scratch)
+    assert sorted((f["stage"], f.get("shape", "").rsplit("#")[-1]) for f in every
+                  if "cause" in f) == [("provenance", ""), ("shapes", "Provenance-citesPassage"),
+                                       ("shapes", "Provenance-quotedPassage")], every
+
+
+def test_an_uncited_node_is_one_error_though_two_stages_see_it(scratch: Path) -> None:
+    """The shapes and the provenance check both find a node without ccb:citesPassage, and
+    that none of its passages has a quote: the text report shows the one cause."""
+    _edit(scratch / "instances" / "japan.ttl", RESILIENCE,
+          RESILIENCE.replace("ccb:citesPassage passage:jpn-strategy-2018-resilience",
+                             'rdfs:comment "uncited"@en'))
+    result = _check(scratch)
+    assert result.code == 1
+    (shown,) = _shown(result)
+    assert shown.startswith("error   This node cites no source passage."), shown
+    assert "provenance  FAILED  1 more that follow from findings shown" in result.out
+    assert "FAILED: 1 error, 0 warnings, 5 info (2 more results follow" in result.out
+
+
 def test_a_finding_is_placed_on_the_line_of_its_triple_not_of_the_same_text(
     scratch: Path,
 ) -> None:

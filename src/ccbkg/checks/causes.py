@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 import pyoxigraph as ox
 
 from ccbkg.core.findings import CheckReport, Finding
-from ccbkg.core.namespaces import CCBSH, OWL, RDF
+from ccbkg.core.namespaces import CCB, CCBSH, OWL, RDF
 from ccbkg.core.termtext import curie
 from ccbkg.project.layout import Role
 from ccbkg.project.load import LoadedProject
@@ -27,6 +27,9 @@ DANGLING = str(CCBSH.DanglingReferenceShape)
 UNDECLARED = str(CCBSH.UndeclaredTermShape)
 UNDECLARED_EXTERNAL = str(CCBSH.UndeclaredExternalTermShape)
 UNCITED = str(CCBSH["Passage-cited"])
+NO_CITATION = str(CCBSH["Provenance-citesPassage"])
+UNQUOTED = str(CCBSH["Provenance-quotedPassage"])
+NO_CITATION_PATH = str(CCB.citesPassage)
 _TERM_KINDS = frozenset(str(k) for k in (OWL.ObjectProperty, OWL.DatatypeProperty,
                                          OWL.AnnotationProperty, OWL.Class))
 _SPELLING = re.compile(r"[-_]")
@@ -71,6 +74,18 @@ class _Known:
         return sorted(t for t in self.terms
                       if (t in self.classes) == is_class and _spelling(t) == spelt)
 
+    def meant(self, iri: str, *, is_class: bool) -> list[str]:
+        """The declared terms of the same kind that iri most likely means: `spelt_alike`, else
+        the nearest spelling in its namespace (ccb:citesPasage -> ccb:citesPassage)."""
+        alike = self.spelt_alike(iri, is_class=is_class)
+        if alike:
+            return alike
+        local = re.split(r"[#/]", iri)[-1]
+        namespace = iri[:len(iri) - len(local)]
+        names = [t[len(namespace):] for t in self.terms if t.startswith(namespace)
+                 and (t in self.classes) == is_class]  # local names: the namespace is shared
+        return [namespace + n for n in difflib.get_close_matches(local, names, n=1, cutoff=0.85)]
+
     def term_like(self, iri: str) -> str | None:
         """The declared term that iri most likely means: the same local name in another
         namespace (org:hasResponsibility for ccb:hasResponsibility), or the same name spelt
@@ -92,15 +107,29 @@ class _Known:
 def one_per_cause(report: CheckReport, loaded: LoadedProject) -> None:
     """Fold consequences into the finding of their cause and add suggestions (in place)."""
     findings = report.findings
+    # A node the shapes find uncited: none of its passages has a quote either, and the
+    # provenance stage, which checks citations on its own, reports it too.
+    uncited = {f.node: f for f in findings if f.shape == NO_CITATION}
+    folded: dict[int, Finding] = {
+        id(f): uncited[f.node] for f in findings if f.node in uncited and (
+            f.shape == UNQUOTED or (f.stage == "provenance" and f.path == NO_CITATION_PATH))}
     if not any(f.shape in (DANGLING, UNDECLARED, UNDECLARED_EXTERNAL) for f in findings):
         for stage in report.stages:  # nothing to suggest: no need to index the whole graph
-            stage.findings = _merge_values(stage.findings)
+            stage.findings = _merge_values([
+                replace(f, cause=_reference(folded[id(f)])) if id(f) in folded else f
+                for f in stage.findings])
         return
     known = _Known.of(loaded)
+    # A mistyped term leaves the term it meant missing on the node (ccb:citesPasage: the node
+    # cites no passage): what is reported about that term there follows from the typo.
+    meant: dict[tuple[str | None, str | None], Finding] = {
+        (f.node, t): f for f in findings if f.shape == UNDECLARED and f.path
+        and f.path != str(RDF.type) for t in known.meant(f.path, is_class=False)}
+    folded.update({id(f): meant[(f.node, f.path)] for f in findings
+                   if (f.node, f.path) in meant and f.shape != UNDECLARED})
     dangling = {(f.node, f.value): f for f in findings if f.shape == DANGLING}
     suggested: dict[tuple[str | None, str | None], str | None] = {
         key: known.node_like(key[1] or "") for key in dangling}
-    folded: dict[int, Finding] = {}
     for f in findings:
         if f.shape == DANGLING:
             continue
@@ -134,7 +163,7 @@ def _with_hint(f: Finding, known: _Known,
     elif f.shape == UNDECLARED:
         # The message's first sentence ends "a typo?"; the hint follows it.
         typed = f.path == str(RDF.type)
-        alike = known.spelt_alike((f.value if typed else f.path) or "", is_class=typed)
+        alike = known.meant((f.value if typed else f.path) or "", is_class=typed)
         head, sep, tail = f.message.partition("a typo?")
         if not alike or not sep:
             return f

@@ -94,7 +94,7 @@ def check_provenance(loaded: LoadedProject) -> StageResult:
             if IDENTIFIERS & set(props):
                 continue
             _add(result, loaded, iri, "cites no passage: add ccb:citesPassage with the passage "
-                 "of the source that states this (see instances/sources.ttl)")
+                 "of the source that states this (see instances/sources.ttl)", path=CITES.value)
             continue
         cited += 1
         for target in targets:
@@ -276,6 +276,8 @@ def _first_iri(props: Props, p: ox.NamedNode) -> str | None:
     return values[0] if values else None
 
 
-def _add(result: StageResult, loaded: LoadedProject, iri: str, message: str) -> None:
+def _add(result: StageResult, loaded: LoadedProject, iri: str, message: str,
+         path: str | None = None) -> None:
     file, line, node = loaded.locate(iri, Role.DATA)
-    result.findings.append(Finding(STAGE, Severity.ERROR, message, file=file, line=line, node=node))
+    result.findings.append(Finding(STAGE, Severity.ERROR, message, file=file, line=line, node=node,
+                                   path=path))
