@@ -188,6 +188,10 @@ def test_passage_add_refuses_a_passage_twice_occurrence_0_and_an_empty_label(scr
      "you wrote '\"', the source has '“'"),
     ("Japan has traditionally argued that global initiatives are required",
      "you wrote ' ', the source has '\\n'"),
+    # a long quote with one slip: found by the pieces of it that are verbatim (comparing it
+    # with a window at every word start took minutes)
+    (SEED.read_text(encoding="utf-8")[500:1200] + "Q" + SEED.read_text(encoding="utf-8")[1201:2500],
+     "you wrote 'Q', the source has"),
 ])
 def test_passage_add_shows_the_nearest_passage_when_not_verbatim(
     scratch: Path, words: str, difference: str,

@@ -8,6 +8,7 @@ not a prefix of its checksum.)
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import hashlib
 import re
@@ -257,7 +258,7 @@ def _context(text: str, start: int, end: int) -> str:
 def _not_verbatim(text: str, exact: str, name: str) -> str:
     """The message for words not in the text: the nearest passages and how they differ."""
     width = len(exact)
-    starts = [0] + [m.end() for m in re.finditer(r"\s+", text)]
+    starts = _anchored(text, exact, [0] + [m.end() for m in re.finditer(r"\s+", text)])
     scored: list[tuple[float, int, int]] = []
     for s in starts:
         for size in {width, width + width // 20 + 2}:
@@ -280,6 +281,28 @@ def _not_verbatim(text: str, exact: str, name: str) -> str:
     if not best:
         lines.append("  nothing in the text is close to them")
     return "\n".join(lines)
+
+
+_PIECE = 16  # characters of the words that must be verbatim to anchor a candidate
+
+
+def _anchored(text: str, exact: str, starts: list[int]) -> list[int]:
+    """The word starts where a passage like the words may begin: near where a piece of them
+    is verbatim in the text (a slip is local, so most of a long quote is verbatim), else all.
+    Comparing the words with a window at every word start costs seconds for a quote of a few
+    hundred characters, and minutes for a few thousand."""
+    width = len(exact)
+    if width < 4 * _PIECE:
+        return starts
+    near: set[int] = set()
+    for offset in range(0, width - _PIECE + 1, max(_PIECE, width // 32)):
+        for found in re.finditer(re.escape(exact[offset:offset + _PIECE]), text):
+            guess = found.start() - offset  # where the words begin if this piece is in place
+            # a few characters left out or added before the piece move it a little
+            lo = bisect.bisect_left(starts, guess - 2 * _PIECE)
+            hi = bisect.bisect_right(starts, guess + 2 * _PIECE)
+            near.update(starts[lo:hi])
+    return sorted(near) or starts
 
 
 def _trim(exact: str, window: str) -> str:
