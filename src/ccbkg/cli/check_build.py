@@ -74,6 +74,7 @@ def _add_no_cache(command: argparse.ArgumentParser) -> None:
     command.add_argument("--no-cache", dest="keep", action="store_false",
                          help="run the reasoner even when its verdict on the same ontology, "
                               "vocabulary and data files is kept in $CCBKG_CACHE_DIR (else "
+                              "$XDG_CACHE_HOME/ccbkg, else "
                               "~/.cache/ccbkg); nothing is kept either")
 
 

@@ -103,7 +103,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                      help="compute the page from the store, and keep nothing: by default a "
                           "page of a bundled query on the embedded store is cut from its whole "
                           "ordered answer, computed on the first page and kept in "
-                          "$CCBKG_CACHE_DIR (else ~/.cache/ccbkg) for the same project files")
+                          "$CCBKG_CACHE_DIR (else $XDG_CACHE_HOME/ccbkg, else ~/.cache/ccbkg) "
+                          "for the same project files")
     run.add_argument("--endpoint", metavar="URL",
                      help="query this SPARQL 1.1 endpoint instead of the embedded store")
     run.add_argument("--timeout", type=_timeout, default=DEFAULT_TIMEOUT, metavar="S",
