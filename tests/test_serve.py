@@ -291,6 +291,23 @@ def test_serve_missing_build_is_one_line_exit_2(tmp_path: Path):
     assert "ccbkg build" in result.err and result.err.count("\n") == 1, result.err
 
 
+def test_serve_a_damaged_release_names_the_line_oxigraph_could_not_read(dist: Path,
+                                                                         tmp_path: Path):
+    """`oxigraph load`'s own line (file, line, column), not the last line of a Rust stack
+    trace (RUST_BACKTRACE set in the user's shell)."""
+    damaged = tmp_path / "damaged"
+    damaged.mkdir()
+    lines = (dist / "ccbkg.nq").read_bytes().splitlines(keepends=True)
+    lines[9] = b"this is not N-Quads\n"
+    (damaged / "ccbkg.nq").write_bytes(b"".join(lines))
+    result = run_cli("serve", "--dist", str(damaged), "--port", str(free_port()), "--quiet",
+                     env={**os.environ, "RUST_BACKTRACE": "1"})
+    assert result.code == 2, result.err
+    assert result.err == (f"ccbkg: error: oxigraph load failed: Error while loading file "
+                          f"{damaged / 'ccbkg.nq'}: Parser error at line 10 between columns 1 "
+                          "and 5: The subject of a triple must be an IRI or a blank node\n")
+
+
 def test_serve_help_names_the_options():
     result = run_cli("serve", "--help")
     assert result.code == 0

@@ -16,6 +16,7 @@ import contextlib
 import ctypes
 import http.client
 import ipaddress
+import os
 import platform
 import secrets
 import shutil
@@ -323,10 +324,16 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 
 def _run_load(binary: str, store: Path, nquads: Path) -> None:
     done = subprocess.run([binary, "load", "--location", str(store), "--file", str(nquads)],
-                          capture_output=True, check=False)
+                          capture_output=True, check=False,
+                          env={**os.environ, "RUST_BACKTRACE": "0", "RUST_LIB_BACKTRACE": "0"})
     if done.returncode != 0:
-        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise CcbkgError(f"oxigraph load failed: {message[-1] if message else done.returncode}")
+        lines = [line.strip() for line in
+                 done.stderr.decode("utf-8", "replace").splitlines() if line.strip()]
+        # the line that names the file, line and column: "Error while loading file ..."
+        said = next((line for line in lines if line.startswith("Error while")),
+                    next((line for line in lines if line.startswith("Error")),
+                         lines[-1] if lines else f"exit {done.returncode}"))
+        raise CcbkgError(f"oxigraph load failed: {said}")
 
 
 def _wait_ready(server: subprocess.Popen[bytes], base: str, log: Path) -> dict[str, int]:
