@@ -112,6 +112,23 @@ def test_an_uncited_node_is_one_error_though_two_stages_see_it(scratch: Path) ->
     assert "FAILED: 1 error, 0 warnings, 5 info (2 more results follow" in result.out
 
 
+def test_a_changed_source_text_is_one_error_saying_how_to_recover(scratch: Path) -> None:
+    """A word changed in a source text: its document's checksum no longer matches, which is
+    the one error shown (with what to do); every passage of it follows from that."""
+    seed = next((scratch / "instances" / "sources").glob("*.txt"))
+    seed.write_text(seed.read_text(encoding="utf-8").replace("thus acted", "so acted", 1),
+                    encoding="utf-8")
+    result = _check(scratch)
+    assert result.code == 1
+    (shown,) = _shown(result)
+    assert "the text changed since it was added (or the checksum is wrong), so no offset into " \
+           f"it can be trusted: restore it (git checkout -- instances/sources/{seed.name}); a " \
+           "new version of the text is a new source (`ccbkg source add`" in shown, shown
+    passages = [f for f in _findings(scratch) if f["stage"] == "provenance" and "cause" in f]
+    assert len(passages) > 20 and {f["message"] for f in passages} == {
+        "its source's text changed: no offset into it can be trusted"}
+
+
 def test_a_finding_is_placed_on_the_line_of_its_triple_not_of_the_same_text(
     scratch: Path,
 ) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import replace
 
 import pyoxigraph as ox
 
@@ -78,10 +79,10 @@ def check_provenance(loaded: LoadedProject) -> StageResult:
             if p.value.startswith(CCB_NS):
                 uses_ccb.add(key)
         _check_namespaces(f, subjects, allowed, result)
-    texts = _documents(loaded, nodes, result)
+    texts, changed = _documents(loaded, nodes, result)
     passages = [iri for iri, props in nodes.items() if PASSAGE in props.get(TYPE, [])]
     for iri in sorted(passages):
-        _check_passage(loaded, iri, nodes, texts, result)
+        _check_passage(loaded, iri, nodes, texts, changed, result)
     _check_inventory(loaded, passages, result)
     cited = 0
     for iri in sorted(uses_ccb | {iri for iri, props in nodes.items() if props.get(TYPE)}):
@@ -153,8 +154,9 @@ def _check_namespaces(f: LoadedFile, subjects: set[ox.NamedNode | ox.BlankNode |
 
 
 def _documents(loaded: LoadedProject, nodes: dict[str, Props],
-               result: StageResult) -> dict[str, str]:
-    """Each source document's text, after checking that its file is shipped and its checksum.
+               result: StageResult) -> tuple[dict[str, str], dict[str, Finding]]:
+    """Each source document's text, after checking that its file is shipped and its checksum,
+    and the finding of each document whose text changed.
 
     Every text shipped (instances/sources/*.txt, which the build copies) is read, cited or not,
     so that a file the build could not read fails the check.
@@ -168,6 +170,7 @@ def _documents(loaded: LoadedProject, nodes: dict[str, Props],
             shipped[path.name] = None
             result.findings.append(Finding(STAGE, Severity.ERROR, exc.reason, file=exc.shown))
     texts: dict[str, str] = {}
+    changed: dict[str, Finding] = {}
     for iri, props in sorted(nodes.items()):
         if DOCUMENT not in props.get(TYPE, []):
             continue
@@ -185,8 +188,12 @@ def _documents(loaded: LoadedProject, nodes: dict[str, Props],
             continue
         actual = hashlib.sha256(raw).hexdigest()
         if actual != digest.lower():
-            _add(result, loaded, iri, f"ccb:sha256 says {digest} but {name} has {actual}: "
-                 "the file changed or the checksum is wrong; every offset may be off")
+            _add(result, loaded, iri, f"ccb:sha256 says {digest} but {name} has {actual}: the "
+                 "text changed since it was added (or the checksum is wrong), so no offset into "
+                 f"it can be trusted: restore it (git checkout -- instances/sources/{name}); a "
+                 "new version of the text is a new source (`ccbkg source add`, which names it "
+                 "by its checksum), with its passages cut again")
+            changed[iri] = result.findings[-1]
             continue
         try:
             texts[iri] = raw.decode("utf-8")
@@ -196,15 +203,21 @@ def _documents(loaded: LoadedProject, nodes: dict[str, Props],
                     f"byte 0x{raw[exc.start]:02x} at byte offset {exc.start} is not valid "
                     "UTF-8; a source text must be UTF-8 (its passages' offsets count "
                     "characters)")))
-    return texts
+    return texts, changed
 
 
 def _check_passage(
     loaded: LoadedProject, iri: str, nodes: dict[str, Props], texts: dict[str, str],
-    result: StageResult,
+    changed: dict[str, Finding], result: StageResult,
 ) -> None:
     props = nodes[iri]
     doc = _first_iri(props, HAS_SOURCE)
+    if doc in changed:  # follows from the document's finding, which says what to do
+        _add(result, loaded, iri, "its source's text changed: no offset into it can be trusted")
+        cause = changed[doc]
+        result.findings[-1] = replace(result.findings[-1], cause=" ".join(
+            x for x in (cause.location(), cause.node) if x))
+        return
     if doc is None or doc not in texts:
         _add(result, loaded, iri, "oa:hasSource must name a ccb:SourceDocument whose file "
              "is shipped and whose checksum matches")
