@@ -50,8 +50,11 @@ class Embedded:
 
 
 def embedded_store(root: Path | None = None) -> Embedded:
-    """The authored files (ontology, vocabularies, shapes, data) loaded into an in-memory store."""
+    """The authored files (ontology, vocabularies, shapes, data) loaded into an in-memory store,
+    each in its named graph, with what they entail in the release's inferred graph: a query
+    answers here as on a store that holds the release (`?x a ccb:PolicyDocument`)."""
     from ccbkg.project.load import load
+    from ccbkg.rdf.inferred import INFERRED_GRAPH, entailed
 
     loaded = load(Project.discover(root))
     errors = loaded.result.errors
@@ -60,8 +63,11 @@ def embedded_store(root: Path | None = None) -> Embedded:
         count = f"{len(errors)} error" + ("s" if len(errors) > 1 else "")
         raise CcbkgError(f"the project files do not parse ({count}; the first: "
                          f"{first.location()}: {first.message}); run `ccbkg check` for all")
-    return Embedded(loaded.store(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA),
-                    loaded_digest(loaded))
+    store = loaded.store(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)
+    inferred = ox.NamedNode(INFERRED_GRAPH)
+    store.extend(ox.Quad(q.subject, q.predicate, q.object, inferred) for q in entailed(
+        loaded.quads(Role.ONTOLOGY, Role.VOCAB), loaded.quads(Role.DATA)))
+    return Embedded(store, loaded_digest(loaded))
 
 
 def run_embedded(store: ox.Store, text: str, bindings: Mapping[str, Term] | None = None,
