@@ -54,7 +54,7 @@ def embedded_store(root: Path | None = None) -> Embedded:
     each in its named graph, with what they entail in the release's inferred graph: a query
     answers here as on a store that holds the release (`?x a ccb:PolicyDocument`)."""
     from ccbkg.project.load import load
-    from ccbkg.rdf.inferred import INFERRED_GRAPH, entailed
+    from ccbkg.rdf.inferred import inferred_graph
 
     loaded = load(Project.discover(root))
     errors = loaded.result.errors
@@ -64,9 +64,7 @@ def embedded_store(root: Path | None = None) -> Embedded:
         raise CcbkgError(f"the project files do not parse ({count}; the first: "
                          f"{first.location()}: {first.message}); run `ccbkg check` for all")
     store = loaded.store(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)
-    inferred = ox.NamedNode(INFERRED_GRAPH)
-    store.extend(ox.Quad(q.subject, q.predicate, q.object, inferred) for q in entailed(
-        loaded.quads(Role.ONTOLOGY, Role.VOCAB), loaded.quads(Role.DATA)))
+    store.extend(inferred_graph(loaded))
     return Embedded(store, loaded_digest(loaded))
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ccbkg.core.errors import CcbkgError
-from ccbkg.rdf.inferred import INFERRED_GRAPH, entailed
+from ccbkg.rdf.inferred import inferred_graph
 from ccbkg.rdf.skolem import released
 
 RELEASE_FILE = "ccbkg.nq"
@@ -74,10 +74,7 @@ def _from_project(root: Path | None) -> ReleaseInput:
         first = loaded.result.errors[0]
         raise CcbkgError(f"the project files do not parse ({first.location()}: {first.message}); "
                          "run `ccbkg check` for all problems")
-    inferred = ox.NamedNode(INFERRED_GRAPH)
     quads = [ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(f.file.graph_iri))
              for f in loaded.of(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)
-             for q in released(f.file.graph_iri, list(f.quads()))] + [
-        ox.Quad(q.subject, q.predicate, q.object, inferred)
-        for q in entailed(loaded.quads(Role.ONTOLOGY, Role.VOCAB), loaded.quads(Role.DATA))]
+             for q in released(f.file.graph_iri, list(f.quads()))] + list(inferred_graph(loaded))
     return ReleaseInput(label=f"the project files in {project.root}", data=to_bytes(quads, "nq"))

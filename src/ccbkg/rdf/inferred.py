@@ -19,12 +19,22 @@ from typing import Any
 import pyoxigraph as ox
 
 from ccbkg.core.namespaces import GRAPH, OWL, RDF, RDFS
+from ccbkg.project.layout import Role
+from ccbkg.project.load import LoadedProject
 
 INFERRED_GRAPH = str(GRAPH["inferred"])
 _TYPE = ox.NamedNode(str(RDF.type))
 _SUBCLASS = ox.NamedNode(str(RDFS.subClassOf))
 _SUBPROPERTY = ox.NamedNode(str(RDFS.subPropertyOf))
 _INVERSE = ox.NamedNode(str(OWL.inverseOf))
+
+
+def inferred_graph(loaded: LoadedProject) -> Iterator[ox.Quad]:
+    """What the project's ontology and vocabularies entail for its data, in the inferred
+    graph (as the release ships it, and as `query run` and `serve --root` hold it)."""
+    graph = ox.NamedNode(INFERRED_GRAPH)
+    for q in entailed(loaded.quads(Role.ONTOLOGY, Role.VOCAB), loaded.quads(Role.DATA)):
+        yield ox.Quad(q.subject, q.predicate, q.object, graph)
 
 
 def entailed(schema: Iterable[ox.Quad], data: Iterable[ox.Quad]) -> Iterator[ox.Quad]:
