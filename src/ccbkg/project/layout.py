@@ -140,9 +140,19 @@ class Project:
             if role is Role.DATA and data_files is not None:
                 continue
             files.extend(ProjectFile(p, role) for p in sorted(base.glob(pattern)))
+        seen: set[Path] = set()
         for extra in data_files or []:
+            if not str(extra) or str(extra) == ".":
+                raise CcbkgError("--data: an empty name (or .); give the data files")
             if not extra.exists():
                 raise CcbkgError(f"{extra}: no such data file")
+            if extra.is_dir():
+                raise CcbkgError(f"--data {extra}: is a folder; give the data files in it "
+                                 f"(e.g. {extra}/*.ttl)")
+            if extra.resolve() in seen:
+                raise CcbkgError(f"--data {extra}: given twice (each file's nodes would be "
+                                 "counted twice)")
+            seen.add(extra.resolve())
             # The folder resolved, the name kept: a link is shown and checked as the user named it.
             files.append(ProjectFile(extra.absolute().parent.resolve() / extra.name, Role.DATA,
                                      data_syntax))
