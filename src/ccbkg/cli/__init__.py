@@ -48,6 +48,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader of the output went away (`ccbkg ... | head`)
         _quiet_stdout()
         return EXIT_BROKEN_PIPE
+    except OSError as exc:  # the system refused an operation on a file or folder the user named
+        if os.environ.get("CCBKG_DEBUG"):
+            raise
+        err(f"{exc.filename}: {exc.strerror}" if exc.filename and exc.strerror else str(exc))
+        return EXIT_ERROR
     except Exception as exc:
         if os.environ.get("CCBKG_DEBUG"):
             raise

@@ -37,6 +37,8 @@ _KINDS = {stat.S_IFREG: "a file", stat.S_IFIFO: "a named pipe", stat.S_IFSOCK: "
 def write_bytes(path: Path, data: bytes) -> None:
     """Write data to path through a temporary file in the same folder, then rename; the file
     keeps its permissions, and a new one gets those the umask gives (as `open` makes it)."""
+    if path.is_dir():
+        raise CcbkgError(f"{path}: is a folder; give the name of a file to write")
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         kept: int | None = stat.S_IMODE(path.stat().st_mode)
