@@ -129,6 +129,18 @@ def test_a_changed_source_text_is_one_error_saying_how_to_recover(scratch: Path)
         "its source's text changed: no offset into it can be trusted"}
 
 
+def test_a_country_not_yet_described_is_named_with_how_to_add_it(scratch: Path) -> None:
+    """country:EST is an ISO 3166-1 code the data does not describe: the finding says which
+    country it is and how to add it, not the nearest spelling of another country's IRI."""
+    _edit(scratch / "instances" / "albania.ttl", "country:CYP", "country:EST")
+    result = _check(scratch)
+    assert result.code == 1
+    (shown,) = _shown(result)
+    assert "country:EST is Estonia (ISO 3166-1), which the data does not describe yet: add it " \
+           "(`ccbkg new country EST`" in shown, shown
+    assert "Did you mean" not in shown
+
+
 def test_a_finding_is_placed_on_the_line_of_its_triple_not_of_the_same_text(
     scratch: Path,
 ) -> None:

@@ -15,10 +15,11 @@ import difflib
 import re
 from dataclasses import dataclass, replace
 
+import pycountry
 import pyoxigraph as ox
 
 from ccbkg.core.findings import CheckReport, Finding
-from ccbkg.core.namespaces import CCB, CCBSH, OWL, RDF
+from ccbkg.core.namespaces import CCB, CCBSH, ID, OWL, RDF
 from ccbkg.core.termtext import curie
 from ccbkg.project.layout import Role
 from ccbkg.project.load import LoadedProject
@@ -30,6 +31,7 @@ UNCITED = str(CCBSH["Passage-cited"])
 NO_CITATION = str(CCBSH["Provenance-citesPassage"])
 UNQUOTED = str(CCBSH["Provenance-quotedPassage"])
 NO_CITATION_PATH = str(CCB.citesPassage)
+COUNTRY_NS = str(ID) + "country/"
 _TERM_KINDS = frozenset(str(k) for k in (OWL.ObjectProperty, OWL.DatatypeProperty,
                                          OWL.AnnotationProperty, OWL.Class))
 _SPELLING = re.compile(r"[-_]")
@@ -129,7 +131,8 @@ def one_per_cause(report: CheckReport, loaded: LoadedProject) -> None:
                    if (f.node, f.path) in meant and f.shape != UNDECLARED})
     dangling = {(f.node, f.value): f for f in findings if f.shape == DANGLING}
     suggested: dict[tuple[str | None, str | None], str | None] = {
-        key: known.node_like(key[1] or "") for key in dangling}
+        key: None if _iso_country(key[1] or "") else known.node_like(key[1] or "")
+        for key in dangling}
     for f in findings:
         if f.shape == DANGLING:
             continue
@@ -155,6 +158,13 @@ def _with_hint(f: Finding, known: _Known,
         return f
     target: str | None = None
     where = ""
+    country = _iso_country(f.value or "") if f.shape == DANGLING else None
+    if country is not None:
+        code, name = country
+        return replace(f, message=f"{f.message} country:{code} is {name} (ISO 3166-1), which "
+                                  "the data does not describe yet: add it (`ccbkg new country "
+                                  f"{code}`, or its node in instances/shared.ttl when it is "
+                                  "only a counterparty).")
     if f.shape == DANGLING:
         target = suggested.get((f.node, f.value))
         if target is not None:
@@ -175,6 +185,16 @@ def _with_hint(f: Finding, known: _Known,
     if target is None:
         return f
     return replace(f, message=f"{f.message} Did you mean {curie(target)}{where}?")
+
+
+def _iso_country(iri: str) -> tuple[str, str] | None:
+    """The ISO 3166-1 alpha-3 code and name of a country IRI (`id:country/EST`), when the code
+    is one pycountry knows."""
+    code = iri.removeprefix(COUNTRY_NS)
+    if code == iri or not re.fullmatch(r"[A-Z]{3}", code):
+        return None
+    country = pycountry.countries.get(alpha_3=code)
+    return (code, getattr(country, "common_name", None) or country.name) if country else None
 
 
 def _merge_values(findings: list[Finding]) -> list[Finding]:
