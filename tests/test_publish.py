@@ -728,6 +728,30 @@ def test_the_cli_keeps_other_graphs_when_asked(oxigraph: StoreUnderTest, dist: P
     assert oxigraph.graphs(pub.DEFAULT_GRAPH_BASE) == {p.target for p in release_parts}
 
 
+def test_a_graph_the_switch_leaves_alone_is_verified_by_the_read_before_it(
+        oxigraph: StoreUnderTest, release_quads: list[ox.Quad]):
+    """Republishing reads each graph once when nothing changed (the read before the switch
+    verified it, and the switch leaves it alone), and again only the graphs it changed."""
+    where = oxigraph.endpoints()
+    pub.publish(release_quads, where, oxigraph.client(where))
+    parts = pub.parts_of(release_quads)
+
+    def reads(quads: list[ox.Quad]) -> Counter[str]:
+        with FaultProxy(oxigraph.server.base, lambda *_: "forward") as proxy:
+            proxied = oxigraph.endpoints(proxy.base)
+            pub.publish(quads, proxied, oxigraph.client(proxied))
+        return Counter(parse_qs(path.split("?", 1)[1])["graph"][0]
+                       for _, method, path, _ in proxy.log if method == "GET" and "graph=" in path)
+
+    assert reads(release_quads) == Counter({p.target: 1 for p in parts})
+    japan = BASE + "data/japan"
+    extra = ox.Quad(ox.NamedNode("https://w3id.org/ccbkg/id/country/JPN"),
+                    ox.NamedNode("http://example.org/p"), ox.Literal("added"), ox.NamedNode(japan))
+    assert reads([*release_quads, extra]) == Counter(
+        {p.target: 2 if p.target == japan else 1 for p in parts})
+    pub.publish(release_quads, where, oxigraph.client(where))
+
+
 def _switch_operations(store: StoreUnderTest, quads: list[ox.Quad]) -> set[tuple[str, str, int]]:
     """Publish quads through a proxy; the operations of the switch request it sent:
     (verb, graph, number of triples), ADD for a Graph Store POST."""
