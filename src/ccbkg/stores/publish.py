@@ -9,7 +9,9 @@ republishing a release costs what changed, not a reload. Virtuoso stages the rel
 as text in a table of its own, outside its RDF store, and switches it in one logged SQL
 transaction (`ccbkg.stores.virtuoso`), then checkpoints. Elsewhere (generic stores) each part
 is first loaded into a staging graph and verified, and the switch moves them. Then every graph
-is read back and verified: triple count and a SHA-256 over its sorted N-Triples lines.
+is read back and verified: triple count and a SHA-256 over its sorted N-Triples lines (on
+Oxigraph, a graph the read before the switch found holding its part already, which the switch
+leaves alone, is verified by that read).
 
 The blank nodes the release keeps (the ontology's class expressions, the shapes' list cells
 and paths) go into the store as blank nodes, as the bulk loader and a user's `LOAD` put
