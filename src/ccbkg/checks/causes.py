@@ -123,12 +123,12 @@ def one_per_cause(report: CheckReport, loaded: LoadedProject) -> None:
         return
     known = _Known.of(loaded)
     # A mistyped term leaves the term it meant missing on the node (ccb:citesPasage: the node
-    # cites no passage): what is reported about that term there follows from the typo.
+    # cites no passage): what is reported missing there (no value) follows from the typo.
     meant: dict[tuple[str | None, str | None], Finding] = {
         (f.node, t): f for f in findings if f.shape == UNDECLARED and f.path
         and f.path != str(RDF.type) for t in known.meant(f.path, is_class=False)}
     folded.update({id(f): meant[(f.node, f.path)] for f in findings
-                   if (f.node, f.path) in meant and f.shape != UNDECLARED})
+                   if (f.node, f.path) in meant and f.shape != UNDECLARED and f.value is None})
     dangling = {(f.node, f.value): f for f in findings if f.shape == DANGLING}
     suggested: dict[tuple[str | None, str | None], str | None] = {
         key: None if _iso_country(key[1] or "") else known.node_like(key[1] or "")
