@@ -228,6 +228,21 @@ def test_what_the_commands_write_keeps_its_permissions_or_takes_the_umask(scratc
         assert mode == 0o666 & ~mask, oct(mode)
 
 
+def test_passage_add_keeps_the_line_ends_of_sources_ttl(scratch: Path) -> None:
+    """A sources.ttl saved with CR LF (an editor on Windows) keeps CR LF: the passage is added
+    with the file's line ends, and nothing else of the file changes."""
+    sources = scratch / "instances" / "sources.ttl"
+    before = sources.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    sources.write_bytes(before)
+    added = run_cli("passage", "add", SEED.name, "Japan has thus acted", "--root", str(scratch))
+    assert added.code == 0, added.err
+    after = sources.read_bytes()
+    assert after.startswith(before.rstrip(b"\r\n") + b"\r\n\r\npassage:")
+    assert after.count(b"\n") == after.count(b"\r\n") and after.endswith(b" .\r\n")
+    checked = run_cli("check", "--root", str(scratch), "--only", "syntax")
+    assert checked.code == 0, checked.out
+
+
 def test_passage_add_names_an_unknown_source(scratch: Path) -> None:
     result = _cli(scratch, "passage", "add", "nope.txt", "Japan")
     assert result.code == 2 and "no source document 'nope.txt'" in result.err

@@ -37,9 +37,12 @@ def _value(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
 
 
 def append(path: Path, block: str) -> None:
-    """Append a Turtle block to path, separated by one blank line; atomically."""
-    text = path.read_text(encoding="utf-8")
-    write_bytes(path, (text.rstrip("\n") + "\n\n" + block.rstrip("\n") + "\n").encode("utf-8"))
+    """Append a Turtle block to path, separated by one blank line, with the file's line ends
+    (CR LF stays CR LF); atomically."""
+    text = path.read_bytes().decode("utf-8")
+    end = "\r\n" if "\r\n" in text else "\n"
+    added = end.join(block.rstrip("\n").split("\n"))
+    write_bytes(path, (text.rstrip("\r\n") + end * 2 + added + end).encode("utf-8"))
 
 
 def create(path: Path, data: bytes, shown: str) -> None:
