@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from ccbkg.cli.common import EXIT_OK
+from ccbkg.core.errors import CcbkgError
 from ccbkg.release.atomic import write_bytes
 from ccbkg.release.diff import diff
 
@@ -30,6 +31,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
+    if args.out is not None and not args.out.absolute().parent.is_dir():
+        raise CcbkgError(f"--out {args.out}: the folder {args.out.absolute().parent} does not "
+                         "exist (ccbkg makes no folders for it)")
     text = diff(args.old, args.new, args.repo)
     if args.out is None:
         sys.stdout.write(text)
