@@ -305,6 +305,20 @@ def test_query_freeze_rewrites_the_expected_results(scratch: Path) -> None:
     assert {p.name: p.read_bytes() for p in expected.glob("*.csv")} == original
 
 
+def test_query_freeze_refuses_data_that_fails_the_checks(scratch: Path) -> None:
+    """Expected answers frozen from data with defects would hold the defects: refused, and no
+    file is written."""
+    japan = scratch / "instances" / "japan.ttl"
+    japan.write_text(japan.read_text(encoding="utf-8").replace(
+        "ccb:citesPassage passage:jpn-strategy-2018-resilience .", 'rdfs:comment "x"@en .', 1),
+        encoding="utf-8")
+    before = _snapshot(scratch)
+    result = _cli(scratch, "query", "freeze")
+    assert result.code == 2, result.out + result.err
+    assert "the data fails `ccbkg check --only syntax,shapes,provenance` (" in result.err
+    assert _snapshot(scratch) == before
+
+
 def test_the_commands_that_write_refuse_the_data_installed_with_ccbkg(
         scratch: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`Project.to_change`, which every command that writes into a source tree goes through,

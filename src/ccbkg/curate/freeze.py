@@ -9,17 +9,29 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ccbkg.checks.run import run_checks
 from ccbkg.core.errors import CcbkgError
+from ccbkg.core.findings import Severity
 from ccbkg.project.layout import Project
 from ccbkg.query.catalogue import bind, catalogue
 from ccbkg.query.render import render
 from ccbkg.query.run import embedded_store, run_embedded
 from ccbkg.release.atomic import write_bytes
 
+#: The stages whose errors mean the data is not what a release would hold (the reasoner's
+#: verdict is left to `ccbkg check`, which the expected answers do not depend on).
+CHECKED = ("syntax", "shapes", "provenance")
+
 
 def freeze(root: Path | None) -> list[tuple[str, bool]]:
-    """Write every bundled query's expected CSV; each file (as shown) and whether it changed."""
+    """Write every bundled query's expected CSV; each file (as shown) and whether it changed.
+    Data that fails the checks is refused: its answers are not the ones to expect."""
     project = Project.to_change(root)
+    errors = run_checks(project, only=CHECKED).report.count(Severity.ERROR)
+    if errors:
+        raise CcbkgError(f"the data fails `ccbkg check --only {','.join(CHECKED)}` ({errors} "
+                         f"error{'s' if errors > 1 else ''}): expected answers are frozen from "
+                         "data that passes; fix it first")
     store = embedded_store(project.root).store
     written = []
     for info in catalogue(project.root):
