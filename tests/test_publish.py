@@ -149,13 +149,13 @@ def test_a_graph_read_back_in_another_spelling_is_the_same_graph():
     store = pub._Store(where, _Answers(same, same))  # type: ignore[arg-type]
     held = store.read(part.target, part.line_set)
     assert len(held) == part.count and set(held) != part.line_set
-    assert pub._difference([part], {part.target: held}) == ([], {})
+    assert pub._difference([part], {part.target: set(held)}) == ([], {})
     store.verify(part, part.target, "published graph")
 
     other = same.replace(b"bar", b"baz")
     store = pub._Store(where, _Answers(other, other, b"<s> is not N-Triples\n"))  # type: ignore[arg-type]
-    removals, additions = pub._difference([part], {part.target: store.read(part.target,
-                                                                           part.line_set)})
+    removals, additions = pub._difference([part], {part.target: set(store.read(
+        part.target, part.line_set))})
     assert len(removals) == 1 and "baz" in removals[0] and "bar" not in removals[0]
     assert [line for lines in additions.values() for line in lines] == [
         line for line in part.lines if b"bar" in line]

@@ -118,7 +118,7 @@ def one_per_cause(report: CheckReport, loaded: LoadedProject) -> None:
     if not any(f.shape in (DANGLING, UNDECLARED, UNDECLARED_EXTERNAL) for f in findings):
         for stage in report.stages:  # nothing to suggest: no need to index the whole graph
             stage.findings = _merge_values([
-                replace(f, cause=_reference(folded[id(f)])) if id(f) in folded else f
+                replace(f, cause=folded[id(f)].reference()) if id(f) in folded else f
                 for f in stage.findings])
         return
     known = _Known.of(loaded)
@@ -148,7 +148,7 @@ def one_per_cause(report: CheckReport, loaded: LoadedProject) -> None:
                 folded[id(f)] = dangling[key]
     for stage in report.stages:
         stage.findings = _merge_values([
-            replace(f, cause=_reference(folded[id(f)])) if id(f) in folded
+            replace(f, cause=folded[id(f)].reference()) if id(f) in folded
             else _with_hint(f, known, suggested) for f in stage.findings])
 
 
@@ -214,13 +214,8 @@ def _merge_values(findings: list[Finding]) -> list[Finding]:
         out[members[0]] = replace(first, message=f"{first.message} ({len(members)} values: "
                                                  f"this one and {len(members) - 1} more.)")
         for i in members[1:]:
-            out[i] = replace(out[i], cause=_reference(first))
+            out[i] = replace(out[i], cause=first.reference())
     return out
-
-
-def _reference(cause: Finding) -> str:
-    """How a consequence points at its cause: where it is reported and by which shape."""
-    return " ".join(x for x in (cause.location(), cause.node, cause.shape) if x)
 
 
 def _spelling(iri: str) -> str:

@@ -214,9 +214,7 @@ def _check_passage(
     doc = _first_iri(props, HAS_SOURCE)
     if doc in changed:  # follows from the document's finding, which says what to do
         _add(result, loaded, iri, "its source's text changed: no offset into it can be trusted")
-        cause = changed[doc]
-        result.findings[-1] = replace(result.findings[-1], cause=" ".join(
-            x for x in (cause.location(), cause.node) if x))
+        result.findings[-1] = replace(result.findings[-1], cause=changed[doc].reference())
         return
     if doc is None or doc not in texts:
         _add(result, loaded, iri, "oa:hasSource must name a ccb:SourceDocument whose file "

@@ -36,6 +36,11 @@ class Finding:
     component: str | None = None
     cause: str | None = None  # set on a consequence: where its cause is reported (checks.causes)
 
+    def reference(self) -> str:
+        """How a finding that follows from this one points at it (`cause`): where it is
+        reported, its node and its shape."""
+        return " ".join(x for x in (self.location(), self.node, self.shape) if x)
+
     def location(self) -> str:
         """file:line:column, or the node, or the stage when nothing better is known."""
         if self.file:

@@ -122,9 +122,13 @@ def network_use(text: str) -> tuple[str, int, int] | None:
         return None
     for kind, start, word in scan(text):
         if kind == "word" and word.isascii() and word.upper() in NETWORK_KEYWORDS:
-            line = text.count("\n", 0, start) + 1
-            return word.upper(), line, start - (text.rfind("\n", 0, start) + 1) + 1
+            return word.upper(), *_line_column(text, start)
     return None
+
+
+def _line_column(text: str, at: int) -> tuple[int, int]:
+    """The line and column (1-based) of text[at]."""
+    return text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1
 
 
 def nesting(text: str) -> tuple[int, int, str] | None:
@@ -133,8 +137,7 @@ def nesting(text: str) -> tuple[int, int, str] | None:
     at = too_deep(text, MAX_NESTING.value())
     if at is None:
         return None
-    line = text.count("\n", 0, at) + 1
-    return line, at - (text.rfind("\n", 0, at) + 1) + 1, (
+    return *_line_column(text, at), (
         f"braces, parentheses and brackets nested more than {MAX_NESTING.value()} levels deep "
         f"here (a parser would crash or run for minutes); raise {MAX_NESTING.variable} to "
         "allow more")

@@ -303,7 +303,7 @@ def publish(
         # a graph read before the switch that holds its part already is one the switch
         # leaves alone: that read verified it
         same = {p.target for p in parts
-                if p.target in held and _mismatch(p, set(held[p.target])) is None}
+                if p.target in held and _mismatch(p, held[p.target]) is None}
         phase = "during the switch"
         notes = _switch(store, parts, progress, dropped, sums, stage=stage, held=held)
         phase = "after the switch, before it was verified"
@@ -409,16 +409,16 @@ def _stage(store: _Store, parts: list[Part], progress: Progress) -> dict[str, st
     return sums
 
 
-def _held(store: _Store, parts: list[Part], progress: Progress) -> dict[str, list[bytes]]:
-    """What the store holds in each target graph now, as lines (a store whose updates are
-    transactions: the switch carries the difference)."""
+def _held(store: _Store, parts: list[Part], progress: Progress) -> dict[str, set[bytes]]:
+    """What the store holds in each target graph now, its distinct lines (a store whose
+    updates are transactions: the switch carries the difference)."""
     with progress.step(f"Reading the {len(parts)} graphs the store holds"):
-        return {p.target: store.read(p.target, p.line_set) for p in parts}
+        return {p.target: set(store.read(p.target, p.line_set)) for p in parts}
 
 
 def _switch(store: _Store, parts: list[Part], progress: Progress,
             dropped: Sequence[str] = (), sums: Mapping[str, str] | None = None, *,
-            stage: bool = True, held: Mapping[str, list[bytes]] | None = None,
+            stage: bool = True, held: Mapping[str, AbstractSet[bytes]] | None = None,
             ) -> list[str]:
     """One request (never retried) that puts every part onto its target (from its staged
     text on Virtuoso, moving its staging graph, or with the difference from what the target
@@ -467,26 +467,24 @@ def _switch_update(parts: list[Part], dropped: Sequence[str], *,
     return SWITCH_MARK + " ;\n".join(switch + [f"DROP SILENT GRAPH <{graph}>" for graph in dropped])
 
 
-def _difference(parts: list[Part], held: Mapping[str, list[bytes]],
+def _difference(parts: list[Part], held: Mapping[str, AbstractSet[bytes]],
                 ) -> tuple[list[str], dict[str, list[bytes]]]:
-    """From what each target held (its lines) to the release: the SPARQL operations that
-    remove what it held that the release lacks (DELETE DATA), and the lines to add, by target.
-    A target whose graph has blank nodes on either side (DELETE DATA cannot name a stored one,
-    and an inserted one is always new) is dropped and refilled, unless its digest is the
-    part's (an empty target needs no drop: with nothing to remove, the switch is one Graph
-    Store POST). Literals are compared by value, as the digest compares them: a line is
-    removed or added only when its value is not on the other side."""
+    """From what each target held (its distinct lines) to the release: the SPARQL operations
+    that remove what it held that the release lacks (DELETE DATA), and the lines to add, by
+    target. A target that holds its part already (`_mismatch`) is left alone. One whose graph
+    has blank nodes on either side (DELETE DATA cannot name a stored one, and an inserted one
+    is always new) is dropped and refilled (an empty target needs no drop: with nothing to
+    remove, the switch is one Graph Store POST). Literals are compared by value, as the digest
+    compares them: a line is removed or added only when its value is not on the other side."""
     removals: list[str] = []
     additions: dict[str, list[bytes]] = {}
     for p in parts:
-        old = held.get(p.target, [])
-        if old and (p.has_blank_nodes or _have_blank(old)):
-            distinct = sorted(set(old))
-            if len(distinct) == p.count and _digest(distinct) == p.digest:
-                continue
+        kept = held.get(p.target, set())
+        if kept and _mismatch(p, kept) is None:
+            continue
+        if kept and (p.has_blank_nodes or _have_blank(list(kept))):
             removals.append(f"DROP SILENT GRAPH <{p.target}>")
-            old = []
-        kept = set(old)
+            kept = set()
         gone = sorted(kept - p.line_set)
         added = [text for text in p.lines if text not in kept]
         if gone and added:  # a value in another spelling is on both sides
