@@ -18,7 +18,8 @@ import pyoxigraph as ox
 import pytest
 
 from ccbkg.core.namespaces import GRAPH, ID
-from ccbkg.query.catalogue import QueryInfo, bind
+from ccbkg.project.query_headers import QueryInfo
+from ccbkg.query.catalogue import bind
 from ccbkg.query.catalogue import catalogue as bundled_queries
 from ccbkg.query.render import render
 from ccbkg.query.run import run_embedded

@@ -13,7 +13,8 @@ import pytest
 
 from ccbkg.core.errors import CcbkgError
 from ccbkg.project.layout import Project
-from ccbkg.query.catalogue import QueryInfo, bind, catalogue
+from ccbkg.project.query_headers import QueryInfo
+from ccbkg.query.catalogue import bind, catalogue
 from ccbkg.query.entities import labels
 from ccbkg.query.pages import PageCache, files_digest
 from ccbkg.query.render import FORMATS, render

@@ -37,18 +37,21 @@ from ccbkg.core import netguard
 from ccbkg.core.errors import CcbkgError
 from ccbkg.project.layout import Project, Role
 from ccbkg.project.load import LoadedProject, load, sparql_form
-from ccbkg.query import catalogue as query_catalogue
-from ccbkg.query.catalogue import QueryInfo, bind, parse_header
-from ccbkg.query.guard import Analysis, analyse, guard, pageable, paged, rdflib_analysis
-from ccbkg.query.parameters import (
+from ccbkg.project.query_headers import (
     EVERY,
     XSD,
+    HeaderError,
     Param,
     ParameterError,
     ParamType,
+    QueryInfo,
+    parse_header,
     to_term,
-    with_values,
 )
+from ccbkg.query import catalogue as query_catalogue
+from ccbkg.query.catalogue import bind
+from ccbkg.query.guard import Analysis, analyse, guard, pageable, paged, rdflib_analysis
+from ccbkg.query.parameters import with_values
 from ccbkg.query.render import FORMATS, render
 from ccbkg.query.run import check_endpoint, run_embedded, run_remote
 from ccbkg.stores.http_client import PASSWORD_ENV, USER_ENV
@@ -338,6 +341,29 @@ def test_an_optional_default_is_not_type_checked_but_a_value_is() -> None:
         "year": ox.Literal("2016", datatype=ox.NamedNode(XSD + "gYear"))}
     with pytest.raises(ParameterError):
         bind(info, {"year": "*"})
+
+
+_GOOD_HEADER = ("# title: Probe\n# description: Nodes.\n# question: Which?\n"
+                "# expected: expected/probe.csv\n")
+
+
+@pytest.mark.parametrize(("header", "line", "problem"), [
+    ("# title: Probe\n# title: Again\n", 2, r"header key 'title' is given twice"),
+    ("# colour: blue\n", 1, r"unknown header key 'colour'"),
+    (_GOOD_HEADER + "# param: year year\n", 5, r"write a parameter as"),
+    (_GOOD_HEADER + "# param: year yaer * — a year\n", 5, r"unknown parameter type 'yaer'"),
+    (_GOOD_HEADER + "# param: year year 16 — a year\n", 5, r"the default is not valid"),
+    (_GOOD_HEADER + "# param: y year * — a\n# param: y year * — b\n", 6,
+     r"the parameter y is declared twice"),
+    (_GOOD_HEADER.replace("probe.csv", "other.csv"), 4, r"`# expected:` must be"),
+    ("# title: Probe\n", None, r"the header lacks description, question, expected"),
+])
+def test_a_header_defect_names_its_line(header: str, line: int | None, problem: str) -> None:
+    """`ccbkg check` reports a bundled query's header defect at its line (the syntax stage)."""
+    with pytest.raises(HeaderError, match=problem) as caught:
+        parse_header(header + "SELECT ?node WHERE { ?node ?p ?o }\n", "probe")
+    assert caught.value.line == line
+    assert str(caught.value).startswith(f"probe:{line}: " if line else "probe: ")
 
 
 # ---------------------------------------------------------------------------- a real server

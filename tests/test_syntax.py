@@ -260,12 +260,14 @@ def test_sparql_nested_past_the_limit_is_refused_before_parsing(scratch: Path, k
     the limit is refused where it goes too deep, never parsed; at the limit it is read."""
     make, env = SPARQL_NESTED[kind], {MAX_NESTING.variable: "12"}  # the bundled queries: 8
     query = scratch / "queries" / "nested.rq"
+    header = ("# title: Nested\n# description: Nested.\n# question: Nested?\n"
+              "# expected: expected/nested.csv\n")
     for n, code, limits in ((12, 0, env), (13, 1, env), (3000, 1, {})):
-        query.write_text(make(n))
+        query.write_text(header + make(n))
         result = run_cli("check", "--root", str(scratch), "--only", "syntax", env=limits)
         assert_no_traceback(result)
         assert result.code == code, (n, result.out + result.err)
-    assert re.search(r"^  queries/nested\.rq:1\n +error +line 1, column \d+: .*nested more "
+    assert re.search(r"^  queries/nested\.rq:5\n +error +line 5, column \d+: .*nested more "
                      rf"than {MAX_NESTING.default} levels deep here", result.out, re.M), result.out
     query.unlink()
     for n, code in ((12, 0), (13, 2)):

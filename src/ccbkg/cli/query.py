@@ -17,9 +17,9 @@ from ccbkg.cli.common import add_root, seconds
 from ccbkg.core.errors import CcbkgError
 from ccbkg.curate.freeze import freeze
 from ccbkg.project.layout import read_regular
+from ccbkg.project.query_headers import EVERY, QueryInfo
 from ccbkg.query.answer import Asked, answer
-from ccbkg.query.catalogue import QueryInfo, catalogue, find, user_query
-from ccbkg.query.parameters import EVERY
+from ccbkg.query.catalogue import catalogue, find, user_query
 from ccbkg.query.prefixes import declare
 from ccbkg.query.render import FORMATS, render
 from ccbkg.query.run import (

@@ -42,6 +42,7 @@ from ccbkg.project.layout import (
     Role,
     name_problem,
 )
+from ccbkg.project.query_headers import HeaderError, parse_header
 
 STAGE = "syntax"
 # A project's first files, up to this many triples, keep their triples as parsed (some 120 MB at
@@ -635,6 +636,12 @@ def _load_sparql(
         line, column, message = problem
         findings.append(_error(shown, line, column, f"SPARQL syntax error: {message}"))
         return None
+    if file.role is Role.QUERY:
+        try:
+            parse_header(text, file.path.stem, path=file.path)
+        except HeaderError as exc:
+            findings.append(_error(shown, exc.line or 1, None, exc.problem))
+            return None
     return LoadedQuery(file, shown, text)
 
 

@@ -13,11 +13,11 @@ import pyoxigraph as ox
 from ccbkg.core import netguard
 from ccbkg.core.errors import CcbkgError
 from ccbkg.project.layout import Project
-from ccbkg.query.catalogue import QueryInfo, bind
+from ccbkg.project.query_headers import ParamType, QueryInfo, Term
+from ccbkg.query.catalogue import bind
 from ccbkg.query.entities import labels, resolve
 from ccbkg.query.guard import analyse, guard, pageable, paged
 from ccbkg.query.pages import Page, PageCache, files_digest
-from ccbkg.query.parameters import ParamType, Term
 from ccbkg.query.render import Results
 from ccbkg.query.run import (
     Embedded,

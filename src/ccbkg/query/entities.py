@@ -9,7 +9,7 @@ from collections.abc import Iterable
 import pyoxigraph as ox
 
 from ccbkg.core.namespaces import CCB, RDF, RDFS, SKOS
-from ccbkg.query.parameters import Param, ParameterError, shown_value, to_term
+from ccbkg.project.query_headers import Param, ParameterError, shown_value, to_term
 
 # What names a node: labels first (their English text is what tables show), then codes.
 _LABELS = (str(RDFS.label), str(SKOS.prefLabel))

@@ -35,7 +35,7 @@ from ccbkg.core.cache import folder as cache_folder
 from ccbkg.core.cache import is_private, make_private, open_entry
 from ccbkg.project.layout import RDF_ROLES, SPARQL_ROLES, Project
 from ccbkg.project.load import LoadedFile, LoadedProject, LoadedQuery
-from ccbkg.query.parameters import Term
+from ccbkg.project.query_headers import Term
 from ccbkg.query.render import Results, json_binding
 
 MAX_CACHE_BYTES = 4 * 1024 ** 3  # the oldest entries go beyond this

@@ -18,7 +18,7 @@ import pyoxigraph as ox
 
 from ccbkg.core.errors import CcbkgError
 from ccbkg.core.termtext import curie
-from ccbkg.query.parameters import XSD, Term
+from ccbkg.project.query_headers import XSD, Term
 
 FORMATS = ("table", "csv", "tsv", "json", "md")
 # What a table must not print as it is: control characters (C0, DEL, C1), format characters

@@ -22,16 +22,11 @@ import pyoxigraph as ox
 from ccbkg.core import netguard
 from ccbkg.core.errors import CcbkgError
 from ccbkg.project.layout import Project, Role
+from ccbkg.project.query_headers import IRI_FORBIDDEN_RE, Term, shown_value
 from ccbkg.query.entities import labels
 from ccbkg.query.guard import Analysis, analyse
 from ccbkg.query.pages import PageCache, loaded_digest
-from ccbkg.query.parameters import (
-    IRI_FORBIDDEN_RE,
-    Term,
-    shown_value,
-    with_values,
-    without_defaults,
-)
+from ccbkg.query.parameters import with_values, without_defaults
 from ccbkg.query.render import Results, to_json_bytes
 from ccbkg.stores.http_client import check_url
 

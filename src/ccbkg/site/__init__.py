@@ -28,7 +28,7 @@ from ccbkg.core.namespaces import CCB
 from ccbkg.core.processes import CORES, forked, processes_for
 from ccbkg.project.layout import Role
 from ccbkg.project.load import LoadedProject
-from ccbkg.query.catalogue import parse_header
+from ccbkg.project.query_headers import parse_header
 from ccbkg.rdf.jsonld import context as jsonld_context
 from ccbkg.rdf.void import Release
 from ccbkg.site import diagrams

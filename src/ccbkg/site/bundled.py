@@ -7,7 +7,8 @@ import pyoxigraph as ox
 
 from ccbkg.project.layout import Role
 from ccbkg.project.load import LoadedProject
-from ccbkg.query.catalogue import QueryInfo, bind, catalogue
+from ccbkg.project.query_headers import QueryInfo
+from ccbkg.query.catalogue import bind, catalogue
 from ccbkg.query.run import run_embedded
 
 Row = dict[str, ox.NamedNode | ox.Literal]
