@@ -39,10 +39,39 @@ SLOW_FIXTURES = frozenset({
 })
 
 
+# The run's scratch files (copies of the project, builds, sites: a few hundred MB) go to a
+# RAM-backed folder when the machine has one with room to spare and TMPDIR does not name
+# another: on this project's 2-core machine `make test-fast` took 77 s there against 89 s on
+# disk (a third less system time). Setting TMPDIR keeps them where it says.
+RAM_FOLDER = Path("/dev/shm")
+RAM_FOLDER_ROOM = 4 * 2**30
+
+
+def _scratch_root() -> Path | None:
+    """The RAM-backed folder for the run's scratch files, or None to leave TMPDIR's choice."""
+    if "TMPDIR" in os.environ:
+        return None
+    try:
+        room = os.statvfs(RAM_FOLDER)
+    except OSError:
+        return None
+    if room.f_bavail * room.f_frsize < RAM_FOLDER_ROOM or not os.access(
+            RAM_FOLDER, os.W_OK | os.X_OK):
+        return None
+    return RAM_FOLDER
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     """The reference tools' answers are kept in pytest's cache folder (tests/kept.py). A run
     started with Ctrl-C ignored (a background job of a shell without job control) would pass
-    that on to the CLIs the tests interrupt; they get Ctrl-C as from a terminal."""
+    that on to the CLIs the tests interrupt; they get Ctrl-C as from a terminal. The scratch
+    files go to a RAM-backed folder when there is one (`_scratch_root`): TMPDIR names it for
+    pytest's temporary folders, the workers and every process the tests start."""
+    root = _scratch_root()
+    if root is not None:
+        os.environ["TMPDIR"] = str(root)
+        tempfile.tempdir = None  # read TMPDIR again
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
         signal.signal(signal.SIGINT, signal.default_int_handler)
     cache = getattr(config, "cache", None)  # None with -p no:cacheprovider
