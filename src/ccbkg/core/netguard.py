@@ -10,6 +10,7 @@ which refuse SERVICE and LOAD unless the user allowed the network.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 import socket
@@ -21,7 +22,7 @@ import pyoxigraph as ox
 
 from ccbkg.core.errors import CcbkgError
 from ccbkg.core.limits import MAX_NESTING
-from ccbkg.core.sparql_tokens import scan, too_deep
+from ccbkg.core.sparql_tokens import tokens, too_deep
 
 _allowed_hosts: set[str] = set()
 _installed = False
@@ -111,16 +112,17 @@ class NetworkQuery(CcbkgError):
                          "--allow-network to permit it)")
 
 
+@functools.lru_cache(maxsize=32)  # loading a query file asks three times
 def network_use(text: str) -> tuple[str, int, int] | None:
     """The first SERVICE or LOAD keyword of a SPARQL text, with its line and column, or None.
 
-    The scan (`ccbkg.core.sparql_tokens.scan`) skips only what SPARQL's grammar makes a
+    The lexer (`ccbkg.core.sparql_tokens.tokens`) skips only what SPARQL's grammar makes a
     comment, string, IRI, variable, language tag or name; every other word counts as code, so
     a doubtful text is refused, not passed.
     """
     if not _CANDIDATE_RE.search(text):
         return None
-    for kind, start, word in scan(text):
+    for kind, start, word in tokens(text):
         if kind == "word" and word.isascii() and word.upper() in NETWORK_KEYWORDS:
             return word.upper(), *_line_column(text, start)
     return None

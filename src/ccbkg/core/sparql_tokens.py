@@ -7,7 +7,9 @@ and by the query parameters to place a VALUES block."""
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Iterator
 
 Token = tuple[str, int, str]  # (kind, index in the text, text); kinds: { } ( ) [ ] op var word #
 
@@ -18,23 +20,31 @@ _IRI_RE = re.compile(r"<[^<>\"{}|^`\\\x00-\x20]*>")
 _WORD_RE = re.compile(r"(?:[^\W\d][\w.-]*)?:(?:[\w.:%-]|\\.)*|[^\W\d][\w-]*")
 _LANGUAGE_RE = re.compile(r"@[A-Za-z]+(?:-[A-Za-z0-9]+)*")
 _LINE_END_RE = re.compile(r"[\r\n]")
+_SPACE_RE = re.compile(r"[ \t\r\n]+")
+_STRING_BODY = {quote: re.compile(rf"(?:[^{quote[0]}\\]+|\\[\s\S]|{quote[0]}(?!{quote[1:]}))*"
+                                  if len(quote) == 3 else rf"(?:[^{quote}\\]+|\\[\s\S])*")
+                for quote in ('"', "'", '"""', "'''")}
 
 
 def scan(text: str, *, comments: bool = False, brackets: bool = False) -> list[Token]:
-    """The tokens of text in order: each brace and parenthesis, `||`, `&&` and `!` (as "op"),
-    each variable (its name, without ? or $), each word (a keyword, function or prefixed name as
-    written), with comments each comment ("#", the text from # to the end of its line) and with
-    brackets each square bracket."""
-    out: list[Token] = []
+    """The tokens of text in order (`tokens`), as a list."""
+    return list(tokens(text, comments=comments, brackets=brackets))
+
+
+def tokens(text: str, *, comments: bool = False, brackets: bool = False) -> Iterator[Token]:
+    """The tokens of text in order, read as they are asked for: each brace and parenthesis,
+    `||`, `&&` and `!` (as "op"), each variable (its name, without ? or $), each word (a
+    keyword, function or prefixed name as written), with comments each comment ("#", the text
+    from # to the end of its line) and with brackets each square bracket."""
     i, n = 0, len(text)
     while i < n:
         c = text[i]
-        if c in "\"'":
+        if c in " \t\r\n":
+            i = _SPACE_RE.match(text, i).end()  # type: ignore[union-attr]
+        elif c in "\"'":
             quote = c * 3 if text.startswith(c * 3, i) else c
-            j = i + len(quote)
-            while j < n and not text.startswith(quote, j):
-                j += 2 if text[j] == "\\" else 1
-            i = j + len(quote)
+            # to the closing quote; a backslash escapes the character after it
+            i = _STRING_BODY[quote].match(text, i + len(quote)).end() + len(quote)  # type: ignore[union-attr]
         elif c == "<":
             match = _IRI_RE.match(text, i)
             i = match.end() if match else i + 1
@@ -42,21 +52,21 @@ def scan(text: str, *, comments: bool = False, brackets: bool = False) -> list[T
             end = _LINE_END_RE.search(text, i)
             j = end.start() if end else n
             if comments:
-                out.append(("#", i, text[i:j]))
+                yield ("#", i, text[i:j])
             i = j + 1
         elif c in "{}()" or (brackets and c in "[]"):
-            out.append((c, i, c))
+            yield (c, i, c)
             i += 1
         elif text.startswith(("||", "&&"), i):
-            out.append(("op", i, text[i:i + 2]))
+            yield ("op", i, text[i:i + 2])
             i += 2
         elif c == "!" and not text.startswith("!=", i):
-            out.append(("op", i, "!"))
+            yield ("op", i, "!")
             i += 1
         elif c in "?$":
             match = VAR_RE.match(text, i)
             if match:
-                out.append(("var", i, match.group(1)))
+                yield ("var", i, match.group(1))
                 i = match.end()
             else:
                 i += 1
@@ -64,13 +74,13 @@ def scan(text: str, *, comments: bool = False, brackets: bool = False) -> list[T
             match = _LANGUAGE_RE.match(text, i)
             i = match.end() if match else i + 1
         elif (c.isalpha() or c in "_:") and (match := _WORD_RE.match(text, i)):
-            out.append(("word", i, match.group(0)))
+            yield ("word", i, match.group(0))
             i = match.end()
         else:
             i += 1
-    return out
 
 
+@functools.lru_cache(maxsize=32)  # loading a query file asks twice, running it once more
 def too_deep(text: str, limit: int) -> int | None:
     """Where a brace, parenthesis or bracket opens more than limit levels deep (the index of
     the first), or None. Parsers recurse once a level: pyoxigraph's crashes the process a few
@@ -78,7 +88,7 @@ def too_deep(text: str, limit: int) -> int | None:
     if sum(map(text.count, "{([")) <= limit:  # cannot nest that deep
         return None
     depth = 0
-    for kind, i, _ in scan(text, brackets=True):
+    for kind, i, _ in tokens(text, brackets=True):
         if kind in _OPENERS:
             depth += 1
             if depth > limit:

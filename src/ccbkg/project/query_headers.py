@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -24,7 +25,7 @@ from urllib.parse import urlsplit
 import pyoxigraph as ox
 
 from ccbkg.core.errors import CcbkgError
-from ccbkg.core.sparql_tokens import scan
+from ccbkg.core.sparql_tokens import Token, tokens
 from ccbkg.project.layout import NAME_RE, NAME_RULE
 
 EVERY = "*"  # the default of an optional parameter: unbound, every value
@@ -153,16 +154,17 @@ def shown_value(value: str) -> str:
 
 def leading_values(text: str) -> dict[str, tuple[int, int, str]]:
     """The one-variable VALUES blocks that open the query's WHERE group, as
-    name -> (start, end, the text between the braces, stripped)."""
+    name -> (start, end, the text between the braces, stripped). The text is read only as far
+    as the last of them."""
     found: dict[str, tuple[int, int, str]] = {}
-    closing = [i for kind, i, _ in scan(text) if kind == "}"]
-    i = where_brace(text) + 1
+    read = tokens(text)
+    i = _where_brace(read) + 1
     while True:
         i = _SPACE_OR_COMMENT_RE.match(text, i).end()  # type: ignore[union-attr]
         match = _VALUES_RE.match(text, i)
         if match is None:
             return found
-        end = next((c for c in closing if c >= match.end()), None)
+        end = next((at for kind, at, _ in read if kind == "}" and at >= match.end()), None)
         if end is None:
             raise CcbkgError(f"the VALUES block of ?{match.group(1)} is not closed")
         found[match.group(1)] = (i, end + 1, text[match.end():end].strip())
@@ -171,10 +173,15 @@ def leading_values(text: str) -> dict[str, tuple[int, int, str]]:
 
 def where_brace(text: str) -> int:
     """The index of the `{` that opens the query's WHERE group."""
+    return _where_brace(tokens(text))
+
+
+def _where_brace(read: Iterator[Token]) -> int:
+    """The index of the `{` that opens the WHERE group, reading the tokens up to it."""
     depth = parens = 0
     form: str | None = None
     seen_where = False
-    for kind, i, word in scan(text):
+    for kind, i, word in read:
         if kind == "(":
             parens += 1
         elif kind == ")":

@@ -10,7 +10,7 @@ from pyparsing import ParseBaseException
 
 from ccbkg.core import netguard
 from ccbkg.core.errors import CcbkgError
-from ccbkg.core.sparql_tokens import scan
+from ccbkg.core.sparql_tokens import tokens
 from ccbkg.project.load import sparql_form
 
 
@@ -83,10 +83,10 @@ def _select_clauses(text: str) -> frozenset[str]:
     LIMIT, OFFSET and VALUES outside every group. In valid SPARQL such a word comes outside
     the groups only after the WHERE group; inside a group it belongs to a subquery or to a
     VALUES block of the pattern. Comments, strings, IRIs and prefixed names (`ex:ORDER`) are
-    not words here (`scan`)."""
+    not words here (`tokens`)."""
     depth = 0
     found: set[str] = set()
-    for kind, _, word in scan(text):
+    for kind, _, word in tokens(text):
         if kind == "{":
             depth += 1
         elif kind == "}":
