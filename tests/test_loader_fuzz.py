@@ -13,7 +13,7 @@ import json
 import tempfile
 from pathlib import Path
 
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from ccbkg.cli import main
@@ -69,6 +69,8 @@ def test_the_undamaged_seed_loads_clean() -> None:
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(damaged())
+@example(b"\r\x00")  # a lone CR is a line break to pyoxigraph (it was an IndexError)
+@example(b'<http://a/b> <http://a/c> "x" .\r\r<http://a/b> <http://a/c> "c"@en_GB .\r')
 def test_damage_is_accepted_or_located(content: bytes) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         loaded = load(Project.discover(_tree(Path(tmp), content)))

@@ -714,7 +714,9 @@ def _syntax_error(shown: str, exc: SyntaxError, fmt: ox.RdfFormat, text: str) ->
     if message.startswith("Unexpected end of file"):
         message += " (is a string, an IRI or a statement left open?)"
     if exc.lineno and exc.offset and fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG):
-        message = _language_tag_problem(text.split("\n")[exc.lineno - 1], exc.offset) or message
+        lines = split_lines(text)  # as pyoxigraph counts them
+        written = lines[exc.lineno - 1] if exc.lineno <= len(lines) else ""
+        message = _language_tag_problem(written, exc.offset) or message
     return _error(shown, exc.lineno, exc.offset, f"{_SYNTAX_NAMES[fmt]} syntax error: {message}")
 
 
