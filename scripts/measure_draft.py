@@ -195,7 +195,7 @@ def fixture(work: Path) -> dict[str, object]:
     root = _copy(work / "fixture")
     project = Project.discover(root)
     fixtures = REPO / "tests" / "fixtures" / "curation"
-    _, source = add_source(project, fixtures / "examplia.txt",
+    _, source, _ = add_source(project, fixtures / "examplia.txt",
                            Bibliography("Examplia, a fictional test text"))
     new_country(project, "examplia", "Republic of Examplia")
     key = source.rsplit("/", 1)[1]

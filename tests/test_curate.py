@@ -6,6 +6,7 @@ Every test works on a scratch copy of the sources; the fixture text is fictional
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import shlex
 import shutil
@@ -100,6 +101,9 @@ def test_source_add_copies_names_and_describes_the_text(scratch: Path) -> None:
     (b"text\n", ("--title", "A \u202e title"), "--title holds RIGHT-TO-LEFT OVERRIDE (U+202E) "
                                                 "at character 3: give one line of visible text"),
     (b"text\n", ("--author", "A.\tTester"), "--author holds a control character (U+0009)"),
+    (b"\xef\xbb\xbftext\n", (), "given.txt:1:1: the text holds characters that a passage's "
+                                "words and context may not hold (1 × U+FEFF ZERO WIDTH NO-BREAK "
+                                "SPACE)"),
 ])
 def test_source_add_refuses_bad_input_and_touches_nothing(
     scratch: Path, tmp_path: Path, content: bytes, options: tuple[str, ...], message: str,
@@ -120,6 +124,35 @@ def test_source_add_refuses_what_is_not_a_regular_file(scratch: Path, tmp_path: 
         assert result.code == 2 and f"{given}: " in result.err, result.err
         assert message in result.err, result.err
     assert _snapshot(scratch) == before
+
+
+def test_source_add_cleans_page_breaks_and_invisible_characters_when_asked(
+        scratch: Path, tmp_path: Path) -> None:
+    """pdftotext ends each page with a form feed, and PDFs hold soft hyphens: the text is
+    refused where the first is (the passages next to them would fail check), or stored cleaned
+    with --clean, and a passage beside a page break then passes check."""
+    given = tmp_path / "report.txt"
+    given.write_bytes("Page one ends here.\n\fPage two: the CSIRT co\u00adordinates.\n".encode())
+    before = _snapshot(scratch)
+    refused = _cli(scratch, "source", "add", str(given), "--title", "Report")
+    assert refused.code == 2, refused.err
+    assert f"{given}:2:1: " in refused.err and "1 × U+000C FORM FEED, a page break, " \
+        "1 × U+00AD SOFT HYPHEN" in refused.err and "--clean" in refused.err, refused.err
+    assert _snapshot(scratch) == before
+
+    added = _cli(scratch, "source", "add", str(given), "--title", "Report", "--clean")
+    assert added.code == 0, added.err
+    assert "cleaned out of the copy: 1 × U+000C FORM FEED, a page break, 1 × U+00AD SOFT " \
+        "HYPHEN" in added.out
+    (copy,) = (scratch / "instances" / "sources").glob("001_*.txt")
+    assert copy.read_text() == "Page one ends here.\n\nPage two: the CSIRT coordinates.\n"
+    assert copy.name[4:20] == hashlib.sha256(copy.read_bytes()).hexdigest()[:16]
+    for words in ("Page one ends here.", "the CSIRT coordinates."):
+        assert _cli(scratch, "passage", "add", copy.name, words).code == 0
+    check = _cli(scratch, "check", "--only", "syntax,provenance", "--format", "json")
+    findings = [f for stage in json.loads(check.out)["stages"] for f in stage["findings"]]
+    assert {f["stage"] for f in findings} == {"provenance"}, findings  # the inventory rows only
+    assert all("claims inventory" in f["message"] for f in findings), findings
 
 
 # ----------------------------------------------------------------------------- passage add

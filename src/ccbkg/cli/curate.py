@@ -9,7 +9,7 @@ from typing import Any
 
 from ccbkg.cli.common import EXIT_OK, add_root
 from ccbkg.curate.country import new_country
-from ccbkg.curate.sources import Bibliography, add_passage, add_source
+from ccbkg.curate.sources import Bibliography, add_passage, add_source, characters
 from ccbkg.project.layout import Project
 
 SOURCE_HELP = "the source's file name (000_….txt), key or IRI"
@@ -27,6 +27,11 @@ def add_parsers(sub: Any) -> None:
     add.add_argument("--publisher")
     add.add_argument("--date", help="YYYY, YYYY-MM or YYYY-MM-DD, as precise as the source")
     add.add_argument("--url", help="where the text was published")
+    add.add_argument("--clean", action="store_true",
+                     help="store the text with page breaks (form feeds, as pdftotext writes "
+                     "them) and vertical tabs as line breaks, and without the other control and "
+                     "invisible characters, which the words and context of a passage may not "
+                     "hold (without it, such a text is refused)")
     add.set_defaults(run=_cmd_source_add)
 
     passage = _action(sub, ("passage", "cite a passage of a source"), (
@@ -82,10 +87,12 @@ def _action(sub: Any, group: tuple[str, str],
 
 def _cmd_source_add(args: argparse.Namespace) -> int:
     project = Project.to_change(args.root)
-    path, iri = add_source(project, args.file, Bibliography(
-        args.title, args.author, args.publisher, args.date, args.url))
+    path, iri, cleaned = add_source(project, args.file, Bibliography(
+        args.title, args.author, args.publisher, args.date, args.url), clean=args.clean)
     print(f"wrote {project.display(path)} and its source document <{iri}> in "
           "instances/sources.ttl")
+    if cleaned:
+        print(f"cleaned out of the copy: {characters(cleaned)}")
     print(f'next: ccbkg passage add {path.name} "exact words"')
     return EXIT_OK
 

@@ -13,6 +13,7 @@ import difflib
 import hashlib
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ from ccbkg.core.namespaces import CCB, ID, OA
 from ccbkg.curate.files import append, literal, one_line, sources_ttl, triples
 from ccbkg.project.layout import Project, read_regular
 from ccbkg.project.literals import problem
+from ccbkg.project.load import INVISIBLE_RE, split_lines
 from ccbkg.release.atomic import write_bytes
 
 SOURCE_NS = f"{ID}source/"
@@ -31,6 +33,10 @@ CONTEXT = 32  # characters of oa:prefix and oa:suffix, as the existing passages
 DATE = re.compile(r"[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?", re.ASCII)
 _DATATYPES = {4: "gYear", 7: "gYearMonth", 10: "date"}
 SLUG_WORDS = 6
+# Page breaks (form feeds, as pdftotext writes them) and vertical tabs become line breaks when
+# a text is cleaned; every other character a literal may not hold (`INVISIBLE_RE`) is deleted.
+_AS_LINE_BREAKS = str.maketrans({"\f": "\n", "\v": "\n"})
+_CONTROL_NAMES = {"\f": "FORM FEED, a page break", "\v": "LINE TABULATION", "\x00": "NULL"}
 
 
 @dataclass(frozen=True)
@@ -44,14 +50,22 @@ class Bibliography:
     url: str | None = None
 
 
-def add_source(project: Project, file: Path, bib: Bibliography) -> tuple[Path, str]:
-    """Copy a UTF-8 text under instances/sources/ and describe it; the copy and its IRI."""
+def add_source(project: Project, file: Path, bib: Bibliography,
+               clean: bool = False) -> tuple[Path, str, Counter[str]]:
+    """Copy a UTF-8 text under instances/sources/ and describe it; the copy, its IRI and the
+    characters cleaned out of it. A text holding characters that a passage's words or context
+    may not hold is refused, or with clean stored cleaned (`_AS_LINE_BREAKS`)."""
     raw = read_regular(file, str(file))
     try:
-        raw.decode("utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise CcbkgError(f"{file}: byte offset {exc.start} is not UTF-8; convert the text to "
                          "UTF-8 first (passage offsets count its characters)") from None
+    found = Counter(match.group() for match in INVISIBLE_RE.finditer(text))
+    if found and not clean:
+        raise CcbkgError(_unclean(file, text, found))
+    if found:
+        raw = INVISIBLE_RE.sub("", text.translate(_AS_LINE_BREAKS)).encode("utf-8")
     if not bib.title.strip():
         raise CcbkgError("--title is empty: give the source's title")
     for option, value in (("--title", bib.title), ("--author", bib.author),
@@ -95,7 +109,25 @@ def add_source(project: Project, file: Path, bib: Bibliography) -> tuple[Path, s
     except BaseException:
         target.unlink(missing_ok=True)
         raise
-    return target, SOURCE_NS + key
+    return target, SOURCE_NS + key, found
+
+
+def characters(found: Counter[str]) -> str:
+    """The characters counted, for a message: `2 × U+000C FORM FEED, a page break`."""
+    return ", ".join(f"{count} × U+{ord(char):04X} "
+                     f"{_CONTROL_NAMES.get(char) or unicodedata.name(char, 'a control character')}"
+                     for char, count in sorted(found.items()))
+
+
+def _unclean(file: Path, text: str, found: Counter[str]) -> str:
+    first = INVISIBLE_RE.search(text)
+    assert first is not None
+    before = split_lines(text[:first.start()])
+    return (f"{file}:{len(before)}:{len(before[-1]) + 1}: the text holds characters that a "
+            f"passage's words and context may not hold ({characters(found)}), so ccbkg check "
+            "would reject the passages next to them; pass --clean to store a copy with page "
+            "breaks and vertical tabs as line breaks and the others deleted (passages then cite "
+            "that copy), or clean the file yourself")
 
 
 def _xsd(date: str) -> str:

@@ -78,7 +78,8 @@ _CLOSERS = frozenset(("]", ")", "}", ">>"))
 # Characters nobody types on purpose that make two equal-looking strings differ, or that
 # reorder (bidi controls) or hide (control characters) text where it is shown; tabs and line
 # breaks are fine.
-_INVISIBLE_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u200b-\u200f"
+# What a literal may not hold: control characters but TAB, LF and CR, and invisible or bidi ones.
+INVISIBLE_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u200b-\u200f"
                            "\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _SYNTAX_NAMES = {
     ox.RdfFormat.TURTLE: "Turtle", ox.RdfFormat.TRIG: "TriG", ox.RdfFormat.N_TRIPLES: "N-Triples",
@@ -546,7 +547,7 @@ def _check_literals(shown: str, text: str, quads: list[ox.Quad], findings: list[
     """
     problems: dict[ox.Literal | ox.NamedNode, str | None] = {}
     # IRIs are judged only when the file has an invisible character, or an escape for one.
-    iris = _INVISIBLE_RE.search(text) is not None or "\\u" in text or "\\U" in text
+    iris = INVISIBLE_RE.search(text) is not None or "\\u" in text or "\\U" in text
     for q in quads:
         terms = (q.object, q.subject, q.predicate) if iris else (q.object,)
         for term in terms:
@@ -573,7 +574,7 @@ def _needles(term: ox.Literal | ox.NamedNode) -> list[str]:
     character (raw or escaped)."""
     value = term.value
     needles = [f'"{value}"', f"'{value}'", value] if isinstance(term, ox.Literal) else [value]
-    invisible = _INVISIBLE_RE.search(value)
+    invisible = INVISIBLE_RE.search(value)
     if invisible is not None:
         code = ord(invisible.group())
         needles += [invisible.group(), f"\\u{code:04X}", f"\\u{code:04x}", f"\\U{code:08X}",
@@ -600,7 +601,7 @@ def _text_problem(value: str) -> str | None:
 
 
 def _invisible_problem(what: str, value: str) -> str | None:
-    invisible = _INVISIBLE_RE.search(value)
+    invisible = INVISIBLE_RE.search(value)
     if invisible is None:
         return None
     char = invisible.group()
@@ -611,7 +612,7 @@ def _invisible_problem(what: str, value: str) -> str | None:
 
 def _visible(value: str) -> str:
     """value with its invisible characters written as \\uXXXX escapes, safe to print."""
-    return _INVISIBLE_RE.sub(lambda m: f"\\u{ord(m.group()):04X}", value)
+    return INVISIBLE_RE.sub(lambda m: f"\\u{ord(m.group()):04X}", value)
 
 
 def _load_sparql(
