@@ -8,6 +8,7 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -266,3 +267,26 @@ def test_a_closed_standard_output_is_a_clear_error(args: tuple[str, ...]) -> Non
     assert done.returncode == 2, done.stderr
     assert done.stderr == ("ccbkg: error: standard output is closed: ccbkg writes its answers "
                            "and reports there; redirect it to a file or /dev/null instead\n")
+
+
+@pytest.mark.parametrize("script", [False, True], ids=["python -m ccbkg", "the ccbkg script"])
+def test_ctrl_c_while_the_libraries_are_imported_is_one_line(script: bool) -> None:
+    """Ctrl-C in the first half second, while ccbkg imports its libraries, ends it as later:
+    one line and exit code 130, not Python's traceback. Python reports each import as it ends
+    (PYTHONPROFILEIMPORTTIME), so the signal is sent once the CLI's modules have begun to load."""
+    command = [str(Path(sys.executable).parent / "ccbkg")] if script else \
+        [sys.executable, "-m", "ccbkg"]
+    proc = subprocess.Popen([*command, "check"], stderr=subprocess.PIPE,
+                            stdout=subprocess.DEVNULL, text=True, cwd=REPO,
+                            env={**os.environ, "PYTHONPROFILEIMPORTTIME": "1"})
+    assert proc.stderr is not None
+    seen = []
+    for line in proc.stderr:
+        seen.append(line)
+        if "ccbkg.core." in line:  # ccbkg.cli's import has begun and goes on for a while
+            proc.send_signal(signal.SIGINT)
+            break
+    rest = proc.stderr.read()
+    assert proc.wait(timeout=60) == 130, "".join(seen) + rest
+    assert "Traceback" not in rest and "KeyboardInterrupt" not in rest, rest
+    assert "ccbkg: error: interrupted while starting; nothing was done" in rest, rest
