@@ -10,7 +10,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import SH
 from rdflib.term import Node
 
-from ccbkg.checks.fastshacl.errors import ShapesError
+from ccbkg.checks.fastshacl.errors import ShapesError, Unsupported
+from ccbkg.checks.fastshacl.model import declared_prefixes
 from ccbkg.checks.fastshacl.paths import shown_path
 from ccbkg.checks.fastshacl.report import Row
 from ccbkg.checks.fastshacl.sparql import check_prebinding
@@ -19,7 +20,7 @@ from ccbkg.core.findings import Finding, Severity
 from ccbkg.core.terms import statement
 from ccbkg.core.termtext import curies_in, node_text
 from ccbkg.project.layout import Role
-from ccbkg.project.load import LoadedProject
+from ccbkg.project.load import LoadedProject, sparql_problem
 
 SEVERITIES = {SH.Violation: Severity.ERROR, SH.Warning: Severity.WARNING, SH.Info: Severity.INFO}
 SPARQL_TEXTS = (SH.select, SH.ask, SH.construct, SH.update)
@@ -50,9 +51,9 @@ def run_shacl(
 def refused_sparql(shapes: Graph, *, stage: str, loaded: LoadedProject,
                    role: Role) -> list[Finding]:
     """An error for each SPARQL text of the shapes that neither engine may run, located at the
-    shape it belongs to: one that uses SERVICE or LOAD (constraints, targets, rules), and a
-    constraint that breaks SHACL's rules for pre-bound variables (5.3.1: no MINUS, VALUES or
-    nested SELECT without $this)."""
+    shape it belongs to: one that uses SERVICE or LOAD (constraints, targets, rules), one that
+    does not parse, and a constraint that breaks SHACL's rules for pre-bound variables (5.3.1:
+    no MINUS, VALUES or nested SELECT without $this)."""
     findings = []
 
     def refuse(node: Node, message: str) -> None:
@@ -70,6 +71,10 @@ def refused_sparql(shapes: Graph, *, stage: str, loaded: LoadedProject,
                 refuse(node, f"{netguard.describe(keyword)} (line {line} of its "
                              f"{shapes.qname(predicate)}): ccbkg never runs a query that reaches "
                              f"the network; remove the {keyword}")
+            elif (problem := _syntax_problem(shapes, node, str(text))) is not None:
+                line, column, message = problem
+                refuse(node, f"SPARQL syntax error at line {line}, column {column} of its "
+                             f"{shapes.qname(predicate)}: {message}")
             elif predicate in (SH.select, SH.ask) and (None, SH.sparql, node) in shapes:
                 try:
                     check_prebinding(str(text))
@@ -77,6 +82,22 @@ def refused_sparql(shapes: Graph, *, stage: str, loaded: LoadedProject,
                     refuse(node, f"this shape's SPARQL constraint is not valid SHACL: {exc} "
                                  "(SHACL 5.3.1, pre-bound variables); neither SHACL engine runs it")
     return findings
+
+
+def _syntax_problem(shapes: Graph, node: Node, text: str) -> tuple[int, int, str] | None:
+    """Where and why a shape's SPARQL text, with the prefixes it declares, does not parse
+    (its own line and column), or None; a declaration that is not valid is reported by the
+    engine that reads it."""
+    try:
+        declared = declared_prefixes(shapes, node)
+    except Unsupported:
+        return None
+    head = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in declared.items())
+    problem = sparql_problem(head + text)
+    if problem is None:
+        return None
+    line, column, message = problem
+    return max((line or 1) - len(declared), 1), column or 1, message
 
 
 def _owner(shapes: Graph, node: Node) -> Node:

@@ -161,23 +161,27 @@ class ShapesGraph:
         return SparqlTarget(target, str(selects[0]), self.prefixes(target))
 
     def prefixes(self, node: Node) -> dict[str, str]:
-        """The prefixes declared for a SPARQL-based node (sh:prefixes/sh:declare), as pyshacl."""
-        g = self.graph
-        onts = set(g.subjects(RDF.type, URIRef("http://www.w3.org/2002/07/owl#Ontology")))
-        global_declares: set[Node] = set()
-        for o in onts:
-            global_declares |= set(g.objects(o, SH.declare))
-        found: dict[str, str] = {}
-        for holder in g.objects(node, SH.prefixes):
-            own = set(g.objects(holder, SH.declare))
-            declares = own if (own and holder in onts) else (global_declares | own)
-            for dec in declares:
-                prefix = list(g.objects(dec, SH.prefix))
-                namespace = list(g.objects(dec, SH.namespace))
-                if not prefix or not namespace:
-                    raise Unsupported("an sh:declare lacks sh:prefix or sh:namespace")
-                found[str(prefix[0])] = str(namespace[0])
-        return found
+        """The prefixes declared for a SPARQL-based node (`declared_prefixes`)."""
+        return declared_prefixes(self.graph, node)
+
+
+def declared_prefixes(g: Graph, node: Node) -> dict[str, str]:
+    """The prefixes declared for a SPARQL-based node (sh:prefixes/sh:declare), as pyshacl."""
+    onts = set(g.subjects(RDF.type, URIRef("http://www.w3.org/2002/07/owl#Ontology")))
+    global_declares: set[Node] = set()
+    for o in onts:
+        global_declares |= set(g.objects(o, SH.declare))
+    found: dict[str, str] = {}
+    for holder in g.objects(node, SH.prefixes):
+        own = set(g.objects(holder, SH.declare))
+        declares = own if (own and holder in onts) else (global_declares | own)
+        for dec in declares:
+            prefix = list(g.objects(dec, SH.prefix))
+            namespace = list(g.objects(dec, SH.namespace))
+            if not prefix or not namespace:
+                raise Unsupported("an sh:declare lacks sh:prefix or sh:namespace")
+            found[str(prefix[0])] = str(namespace[0])
+    return found
 
 
 def _key(node: Node) -> str:
