@@ -3,12 +3,13 @@
 The real instance files are replicated N times with renamed IRIs, so the classes, the
 provenance on every node, the dated events and every proportion are exactly those of the real
 graph. Copy 0 is the real data as it is. In copy k every instance IRI gets the key suffix
-`-x<k>`, except a country with an ISO code: it gets an unused three-letter code, in its IRI and
-in ccb:iso3166Alpha3, so the country key rule still holds, and a key that starts with a
+`-x<k>`, except a country with an ISO code: it gets an unused code of those ISO 3166-1 leaves to its
+users (no country has one), in its IRI and in ccb:iso3166Alpha3, so the country key rule
+still holds, and a key that starts with a
 country's code (agreement/alb-cyp-mou) starts with the copy's code instead
 (agreement/qzx-cyp-mou-x5), so the site keeps one page of facts per country (id/facts/qzx.html).
-The unused codes last for about
-1,950 copies (17,576 codes, nine countries a copy); the countries of the copies beyond get
+The user-assigned codes last for 121
+copies (1,092 codes, nine countries a copy); the countries of the copies beyond get
 identifiers of their own, outside the ISO space: the key suffix like every other node
 (country/ALB-x2000), no ISO 3166-1 codes, and an editorial note saying so, as a territory
 without an official code is recorded (the shapes report one Info per such country, no error);
@@ -68,9 +69,10 @@ MARKER = ".ccbkg-synthetic"
 TYPE = ox.NamedNode(str(RDF.type))
 ALPHA3 = ox.NamedNode(str(CCB.iso3166Alpha3))
 ISO_CODES = (ALPHA3, ox.NamedNode(str(CCB.iso3166Alpha2)))
+USER_ASSIGNED = re.compile("AA[A-Z]|Q[M-Z][A-Z]|X[A-Z][A-Z]|ZZ[A-Z]")  # ISO 3166-1 alpha-3
 NOTE = ox.NamedNode(str(SKOS.editorialNote))
-NO_CODE = ox.Literal("A synthetic country beyond the ISO 3166-1 alpha-3 codes, which the "
-                     "synthetic copies have used up: it has no ISO code.", language="en")
+NO_CODE = ox.Literal("A synthetic country beyond the user-assigned ISO 3166-1 alpha-3 codes, which "
+                     "the synthetic copies have used up: it has no ISO code.", language="en")
 FILE_NAME = ox.NamedNode(str(CCB.fileName))
 SHA256 = ox.NamedNode(str(CCB.sha256))
 HAS_SOURCE = ox.NamedNode(str(OA.hasSource))
@@ -225,9 +227,12 @@ def _plan(loaded: LoadedProject, rng: random.Random) -> Plan:
 
 
 def unused_codes(used: set[str]) -> list[str]:
-    """The three-letter codes the real data does not use, in order."""
-    return ["".join(c) for c in itertools.product(string.ascii_uppercase, repeat=3)
-            if "".join(c) not in used]
+    """The alpha-3 codes ISO 3166-1 leaves to its users (AAA-AAZ, QMA-QZZ, XAA-XZZ, ZZA-ZZZ:
+    the shapes accept them, and no country has one) that the real data does not use, in
+    order."""
+    codes = ["".join(c) for c in itertools.product(string.ascii_uppercase, repeat=3)]
+    return [code for code in codes
+            if USER_ASSIGNED.fullmatch(code) and code not in used]
 
 
 def _subclasses(loaded: LoadedProject, cls: str) -> set[str]:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import pycountry
 import pyoxigraph as ox
 import pyshacl
 import pytest
@@ -647,3 +648,23 @@ def test_rdflib_is_not_patched_outside_the_modules_that_ask() -> None:
     from rdflib.plugins.sparql.processor import SPARQLProcessor
 
     assert SPARQLProcessor.query.__module__ == "rdflib.plugins.sparql.processor"
+
+
+def test_the_iso_codes_of_the_shapes_are_pycountrys() -> None:
+    """The country shapes hold ISO 3166-1's codes and pairs as pycountry (a dependency) knows
+    them, every one of them and no other: a new release of the standard fails this test."""
+    graph = shapes()
+
+    def listed(shape: URIRef) -> set[str]:
+        (alternatives,) = graph.objects(shape, SH["or"])
+        first = graph.value(alternatives, RDF.first)
+        values = graph.value(first, SH["in"])
+        return {str(v) for v in graph.items(values)}
+
+    countries = list(pycountry.countries)
+    assert listed(CCBSH["Country-iso3166Alpha3-assigned"]) == {c.alpha_3 for c in countries}
+    assert listed(CCBSH["Country-iso3166Alpha2-assigned"]) == {c.alpha_2 for c in countries}
+    constraint = graph.value(CCBSH.CountryCodePairShape, SH.sparql)
+    text = str(graph.value(constraint, SH.select))
+    pairs = re.findall(r"\b([A-Z]{3}):([A-Z]{2})\b", text)
+    assert sorted(pairs) == sorted((c.alpha_3, c.alpha_2) for c in countries)
