@@ -154,3 +154,25 @@ def test_a_finding_is_placed_on_the_line_of_its_triple_not_of_the_same_text(
     found = [f for f in _findings(scratch) if f.get("path", "").endswith("oa#start")]
     assert found and {(f["file"], f["line"]) for f in found} == {("instances/sources.ttl", line)}
     assert f"instances/sources.ttl:{line}  " in _check(scratch).out
+
+
+MISCITED = RESILIENCE.replace("passage:jpn-strategy-2018-resilience",
+                              "<https://w3id.org/ccbkg/id/source/311875a826843e54>")
+
+
+def test_a_source_document_cited_as_a_passage_is_one_error(scratch: Path) -> None:
+    """ccb:citesPassage to the source document instead of one of its passages: the node has
+    no quoted passage and the provenance check cannot follow the citation, which follow from
+    the one error shown (the reasoner's clash does too: tests/test_reason.py)."""
+    line = _edit(scratch / "instances" / "japan.ttl", RESILIENCE, MISCITED)
+    result = _check(scratch)
+    assert result.code == 1
+    (shown,) = _shown(result)
+    assert shown.startswith("error   The property “cites passage” (ccb:citesPassage) must point "
+                            "to a passage"), shown
+    assert f"instances/japan.ttl:{line + 1}  id:objective/jpn-2018-resilience" in result.out
+    assert "FAILED: 1 error, 0 warnings, 5 info (2 more results follow" in result.out
+    every = _findings(scratch)
+    assert sorted((f["stage"], f.get("shape", "").rsplit("#")[-1]) for f in every
+                  if "cause" in f) == [("provenance", ""),
+                                       ("shapes", "Provenance-quotedPassage")], every

@@ -81,7 +81,7 @@ SELF_DISJOINT = {
                      "class https://w3id.org/ccbkg/ontology#Impossible is unsatisfiable",
                      "ontology/zz-self.ttl:5  ccb:Impossible"),
     "instances": ("ccb:Strategy owl:disjointWith ccb:Strategy .\n",
-                  "the graph is inconsistent: https://w3id.org/ccbkg/id/strategy/",
+                  "the graph is inconsistent: id:strategy/",
                   # where the ontology describes ccb:Strategy (read, not written in here)
                   "ontology/ccb.ttl:{}  ccb:Strategy".format(
                       (REPO / "ontology" / "ccb.ttl").read_text().splitlines().index(
@@ -140,6 +140,32 @@ def test_the_rules_at_scale_agree_with_hermit(case: str, scratch: Path) -> None:
     assert bool(hermit.errors) == clash, hermit.errors
     assert [f.node for f in rules] == (["https://w3id.org/ccbkg/id/zz"] if clash else [])
     assert [f.node for f in hermit.errors] == [f.node for f in rules]  # HermiT's, named
+
+
+EXPLAINED = {
+    "asserted disjoint types": r"is a ccb:\w+ \(its rdf:type\) and a ccb:\w+ \(its rdf:type\)",
+    "type against a domain (sub-property)": r"\(the domain of ccb:nationalCsirtOf, as the "
+    r"subject of its ccb:nationalCsirtOf at instances/zz\.ttl:{line}\)",
+    "type against a range": r"a ccb:Country \(the range of ccb:nationalCsirtOf, as the object "
+    r"of id:csirt/alcirt's ccb:nationalCsirtOf at instances/zz\.ttl:{line}\)",
+    "two domains that exclude each other": r"\(the domain of ccb:(jurisdiction|party), .*"
+    r"\(the domain of ccb:(jurisdiction|party), ",
+    "subclass of a disjoint class": r"is a ccb:Regulation \(its rdf:type\) and a "
+    r"ccb:Strategy \(its rdf:type\)",
+}
+
+
+@pytest.mark.parametrize("case", sorted(EXPLAINED))
+def test_a_clash_says_where_each_class_comes_from(case: str, scratch: Path) -> None:
+    """The rules name the statement that makes the node each of the two classes (its type, or
+    a property's domain or range), and stand at the property's statement when one does."""
+    (finding,) = reasoning.data_clashes(_sources_with(scratch, case))
+    lines = (scratch / "instances" / "zz.ttl").read_text().splitlines()
+    line = next((n for n, text in enumerate(lines, 1) if "nationalCsirtOf" in text), None)
+    assert re.search(EXPLAINED[case].format(line=line), finding.message), finding.message
+    assert finding.file == "instances/zz.ttl", finding
+    if line is not None:  # stands at the statement that brings the class
+        assert finding.line == line, finding
 
 
 def test_above_the_limit_the_data_is_checked_by_the_rules(
@@ -257,3 +283,24 @@ def test_a_kept_verdict_is_used_only_when_whole_ours_and_private(
         (cache / "reasoner").chmod(0o777)
     refused = _reason(scratch, cache, path=_refusing_java(tmp_path))
     assert refused.code == 2 and REFUSED in refused.err, (spoil, refused.err)
+
+
+def test_a_source_document_cited_as_a_passage_is_one_error_with_the_reasoner(
+        scratch: Path) -> None:
+    """The range of ccb:citesPassage makes the cited source document a passage, which its type
+    excludes: the reasoner's clash stands at the citation and follows from the shapes' error."""
+    japan = scratch / "instances" / "japan.ttl"
+    japan.write_text(japan.read_text(encoding="utf-8").replace(
+        "ccb:citesPassage passage:jpn-strategy-2018-resilience .",
+        "ccb:citesPassage <https://w3id.org/ccbkg/id/source/311875a826843e54> .", 1),
+        encoding="utf-8")
+    result = run_cli("check", "--root", str(scratch), "--format", "json")
+    assert result.code == 1, result.err
+    found = [f for s in json.loads(result.out)["stages"] for f in s["findings"]
+             if f["severity"] == "error"]
+    (clash,) = [f for f in found if f["stage"] == "reason"]
+    assert clash["file"] == "instances/japan.ttl" and "cause" in clash, clash
+    assert "(the range of ccb:citesPassage, as the object of id:objective/jpn-2018-resilience's" \
+        in clash["message"], clash
+    assert [f["shape"].rsplit("#")[-1] for f in found if "cause" not in f] == \
+        ["Instance-citesPassage"], found

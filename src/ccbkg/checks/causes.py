@@ -1,8 +1,9 @@
 """One finding per cause, with a "did you mean" where the graph knows the likely intent.
 
-The stages report what each constraint sees, so one slip can show up several times: a
-mistyped IRI is a dangling reference, a value of the wrong class, a citation without a quote,
-a citation the provenance check cannot follow, and leaves the intended node uncited; a
+The stages report what each constraint sees, so one slip can show up several times: a mistyped
+IRI is a dangling reference, a value of the wrong class, a citation without a quote, a citation
+the provenance check cannot follow, and leaves the intended node uncited; a citation of a
+source document instead of its passage is also a clash of disjoint classes for the reasoner; a
 mistyped property is reported once per value. This pass, run over the whole report, keeps the
 finding that names the cause, marks the others as its consequences (`Finding.cause`: the text
 report leaves them out, the JSON report keeps every result, so that it still matches what a
@@ -30,6 +31,7 @@ UNDECLARED_EXTERNAL = str(CCBSH.UndeclaredExternalTermShape)
 UNCITED = str(CCBSH["Passage-cited"])
 NO_CITATION = str(CCBSH["Provenance-citesPassage"])
 UNQUOTED = str(CCBSH["Provenance-quotedPassage"])
+MISCITED = str(CCBSH["Instance-citesPassage"])  # ccb:citesPassage to a non-passage
 NO_CITATION_PATH = str(CCB.citesPassage)
 COUNTRY_NS = str(ID) + "country/"
 _TERM_KINDS = frozenset(str(k) for k in (OWL.ObjectProperty, OWL.DatatypeProperty,
@@ -115,6 +117,18 @@ def one_per_cause(report: CheckReport, loaded: LoadedProject) -> None:
     folded: dict[int, Finding] = {
         id(f): uncited[f.node] for f in findings if f.node in uncited and (
             f.shape == UNQUOTED or (f.stage == "provenance" and f.path == NO_CITATION_PATH))}
+    # A citation of a node that is not a passage (a source document, say): the citing node
+    # has no quoted passage, the provenance stage cannot follow the citation, and the range of
+    # ccb:citesPassage makes the cited node a passage, which its own type excludes (the
+    # reasoner's clash, reported at the cited node).
+    miscited = {(f.node, f.value): f for f in findings if f.shape == MISCITED and f.value}
+    for f in findings:
+        for (citing, cited), cause in miscited.items():
+            if f is not cause and cited is not None and (
+                    (f.node == citing and (f.shape == UNQUOTED or (
+                        f.stage == "provenance" and cited in f.message)))
+                    or (f.stage == "reason" and f.node == cited)):
+                folded[id(f)] = cause
     if not any(f.shape in (DANGLING, UNDECLARED, UNDECLARED_EXTERNAL) for f in findings):
         for stage in report.stages:  # nothing to suggest: no need to index the whole graph
             stage.findings = _merge_values([

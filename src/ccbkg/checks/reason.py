@@ -31,6 +31,7 @@ import ccbkg
 from ccbkg.core import cache, netguard
 from ccbkg.core.errors import CcbkgError
 from ccbkg.core.findings import Finding, Severity, StageResult
+from ccbkg.core.termtext import curie
 from ccbkg.project.layout import Role
 from ccbkg.project.literals import INTEGER_TYPES
 from ccbkg.project.load import LoadedProject
@@ -315,8 +316,9 @@ def _explain_inconsistency(triples: list[ox.Triple], loaded: LoadedProject) -> l
         file, line = loaded.where(x, Role.DATA)
         findings.append(Finding(
             STAGE, Severity.ERROR, file=file, line=line, message=_self_disjoint(x, a, b) or
-            f"the graph is inconsistent: {x} is an instance of both {a} and {b}, "
-            "which are disjoint; give it the one type it really has", node=x, value=f"{a} / {b}",
+            f"the graph is inconsistent: {curie(x)} is an instance of both {curie(a)} and "
+            f"{curie(b)}, which are disjoint; give it the one type it really has", node=x,
+            value=f"{a} / {b}",
         ))
     if not findings:  # a type that domains or ranges give, rather than one asserted
         findings = data_clashes(loaded)
@@ -332,8 +334,9 @@ def _self_disjoint(node: str, a: str, b: str) -> str | None:
     """The message for an instance of a class disjoint with itself (a == b), else None."""
     if a != b:
         return None
-    return (f"the graph is inconsistent: {node} is an instance of {a}, which is declared "
-            "owl:disjointWith itself, so nothing can be one; remove that owl:disjointWith")
+    return (f"the graph is inconsistent: {curie(node)} is an instance of {curie(a)}, which is "
+            "declared owl:disjointWith itself, so nothing can be one; remove that "
+            "owl:disjointWith")
 
 
 def _first_line(exc: BaseException) -> str:
@@ -378,18 +381,85 @@ def data_clashes(loaded: LoadedProject) -> list[Finding]:
     findings: list[Finding] = []
     for node in sorted(needs, key=lambda n: n.value):
         clash = tbox.clash(needs[node])
-        if clash is None:
-            continue
-        a, b = clash
-        file, line = loaded.where(node.value, Role.DATA)
-        findings.append(Finding(
-            STAGE, Severity.ERROR, file=file, line=line, message=_self_disjoint(node.value, a, b)
-            or f"the graph is inconsistent: {node.value} is an instance of both {a} and {b}, "
-            "which are disjoint (its own types, or the domain or range of a property it has); "
-            "give it the one type it really has, or fix the property", node=node.value,
-            value=f"{a} / {b}",
-        ))
+        if clash is not None:
+            findings.append(_clash(loaded, tbox, node, *clash))
     return findings
+
+
+def _clash(loaded: LoadedProject, tbox: _Tbox, node: ox.NamedNode | ox.BlankNode, a: str,
+           b: str) -> Finding:
+    """The finding for a node that must be in two disjoint classes a and b: where each comes
+    from (its rdf:type, or the domain or range of a statement), located at the statement that
+    gives one of them through a property when there is one."""
+    file, line = loaded.where(node.value, Role.DATA)
+    value = f"{a} / {b}"
+    found = _reasons(loaded, tbox, node, (a, b))
+    if _self_disjoint(node.value, a, b) or len(found) < 2:  # a union: no single reason
+        return Finding(
+            STAGE, Severity.ERROR, file=file, line=line, message=_self_disjoint(node.value, a, b)
+            or f"the graph is inconsistent: {curie(node.value)} is an instance of both "
+            f"{curie(a)} and {curie(b)}, which are disjoint (its own types, or the domain or "
+            "range of a property it has); give it the one type it really has, or fix the "
+            "property", node=node.value, value=value)
+    said = [found[cls].said(cls) for cls in (a, b)]
+    through = [found[cls] for cls in (a, b) if found[cls].kind != "type"]
+    if through:
+        file, line = through[0].file, through[0].line
+    advice = ("correct the statement that makes it the one it is not, or its rdf:type"
+              if through else "give it the one type it really has")
+    return Finding(STAGE, Severity.ERROR, file=file, line=line, node=node.value, value=value,
+                   message=f"the graph is inconsistent: {curie(node.value)} is {said[0]} and "
+                           f"{said[1]}, which are disjoint classes; {advice}")
+
+
+@dataclass(frozen=True)
+class _Reason:
+    """A data statement that makes a node a member of a class: its rdf:type ("type"), or the
+    domain or range of its property ("domain", "range"), and where it is written."""
+
+    kind: str
+    subject: str
+    predicate: str
+    given: str  # the class the statement gives (for "type": the rdf:type)
+    file: str
+    line: int | None
+
+    def said(self, cls: str) -> str:
+        """How the node comes to be a cls, for a message."""
+        if self.kind == "type":
+            return f"a {curie(cls)} (its rdf:type" + (
+                ")" if self.given == cls else f" {curie(self.given)}, a subclass)")
+        role = f"the object of {curie(self.subject)}'s" if self.kind == "range" else \
+            "the subject of its"
+        return (f"a {curie(cls)} (the {self.kind} of {curie(self.predicate)}, as {role} "
+                f"{curie(self.predicate)} at {self.file}:{self.line})")
+
+
+def _reasons(loaded: LoadedProject, tbox: _Tbox, node: ox.NamedNode | ox.BlankNode,
+             wanted: tuple[str, ...]) -> dict[str, _Reason]:
+    """For each wanted class, the first data statement that makes node one."""
+    typ = RDF_NS + "type"
+    found: dict[str, _Reason] = {}
+    for f in loaded.of(Role.DATA):
+        for q in f.quads():
+            p = q.predicate.value
+            if q.subject == node:
+                kind = "type" if p == typ else "domain"
+                given = [str(q.object)[1:-1]] if kind == "type" else tbox.domains.get(p, [])
+            elif q.object == node:
+                kind, given = "range", tbox.ranges.get(p, [])
+            else:
+                continue
+            for cls in wanted:
+                source = next((c for c in given if cls in tbox.closure(c)), None)
+                if cls in found or source is None:
+                    continue
+                subject = str(q.subject)
+                found[cls] = _Reason(kind, subject.strip("<>"), p, source, f.display,
+                                     f.line_of(subject, f"<{p}>", str(q.object)))
+            if len(found) == len(wanted):
+                return found
+    return found
 
 
 class _Tbox:
