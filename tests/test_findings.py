@@ -10,6 +10,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.conftest import CliResult, assert_no_traceback, run_cli
 
 STAGES = "syntax,shapes,provenance"  # the reasoner has no part in these slips
@@ -176,3 +178,21 @@ def test_a_source_document_cited_as_a_passage_is_one_error(scratch: Path) -> Non
     assert sorted((f["stage"], f.get("shape", "").rsplit("#")[-1]) for f in every
                   if "cause" in f) == [("provenance", ""),
                                        ("shapes", "Provenance-quotedPassage")], every
+
+
+@pytest.mark.parametrize(("term", "hint"), [
+    ("org:subOrganisationOf", " Did you mean org:subOrganizationOf?"),
+    ("org:heads", None),  # not org:member: only the namespace is alike
+    ("org:location", None),  # not org:organization
+])
+def test_a_reused_vocabularys_undeclared_term_is_hinted_only_when_spelt_alike(
+        scratch: Path, term: str, hint: str | None) -> None:
+    _edit(scratch / "instances" / "japan.ttl", RESILIENCE,
+          RESILIENCE.replace(" .", f" ;\n    {term} country:ALB ."))
+    result = _check(scratch)
+    (shown,) = [line for line in _shown(result) if line.startswith("warning")]
+    assert f"does not declare ({term})" in shown, shown
+    if hint is None:
+        assert "Did you mean" not in shown, shown
+    else:
+        assert hint in shown, shown

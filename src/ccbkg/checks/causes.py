@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 import pycountry
@@ -84,11 +85,8 @@ class _Known:
         alike = self.spelt_alike(iri, is_class=is_class)
         if alike:
             return alike
-        local = re.split(r"[#/]", iri)[-1]
-        namespace = iri[:len(iri) - len(local)]
-        names = [t[len(namespace):] for t in self.terms if t.startswith(namespace)
-                 and (t in self.classes) == is_class]  # local names: the namespace is shared
-        return [namespace + n for n in difflib.get_close_matches(local, names, n=1, cutoff=0.85)]
+        near = _near_in_namespace(iri, (t for t in self.terms if (t in self.classes) == is_class))
+        return [near] if near else []
 
     def term_like(self, iri: str) -> str | None:
         """The declared term that iri most likely means: the same local name in another
@@ -102,10 +100,18 @@ class _Known:
         respelt = sorted(t for t in self.terms if _spelling(t) == spelt)
         if respelt:
             return respelt[0]
-        namespace = iri[:len(iri) - len(local)]
-        near = difflib.get_close_matches(
-            iri, [t for t in self.terms if t.startswith(namespace)], n=1, cutoff=0.85)
-        return near[0] if near else None
+        return _near_in_namespace(iri, self.terms)
+
+
+def _near_in_namespace(iri: str, terms: Iterable[str]) -> str | None:
+    """The term of iri's namespace whose local name is spelt nearest to iri's, or None. The
+    local names are compared, not the IRIs: a long shared namespace would make any two terms
+    of it look alike (org:holds and org:role)."""
+    local = re.split(r"[#/]", iri)[-1]
+    namespace = iri[:len(iri) - len(local)]
+    names = [t[len(namespace):] for t in terms if t.startswith(namespace)]
+    near = difflib.get_close_matches(local, names, n=1, cutoff=0.85)
+    return namespace + near[0] if near else None
 
 
 def one_per_cause(report: CheckReport, loaded: LoadedProject) -> None:
