@@ -196,3 +196,16 @@ def test_a_reused_vocabularys_undeclared_term_is_hinted_only_when_spelt_alike(
         assert "Did you mean" not in shown, shown
     else:
         assert hint in shown, shown
+
+
+def test_a_mistyped_subject_is_an_untyped_node_with_the_node_meant(scratch: Path) -> None:
+    """A statement whose subject is a typo of a described node: the node it makes has no type,
+    label or citation (the rules reached it only by its IRI's namespace), and the error says
+    which described node it most likely means."""
+    japan = scratch / "instances" / "japan.ttl"
+    japan.write_text(japan.read_text(encoding="utf-8") + "\nobjective:jpn-2018-resilliance "
+                     'rdfs:comment "a typo of the subject"@en .\n', encoding="utf-8")
+    result = _check(scratch)
+    (shown,) = _shown(result)
+    assert shown.startswith("error   This instance node has no class."), shown
+    assert "Did you mean id:objective/jpn-2018-resilience (instances/japan.ttl:" in shown, shown

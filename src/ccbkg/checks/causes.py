@@ -33,6 +33,7 @@ UNCITED = str(CCBSH["Passage-cited"])
 NO_CITATION = str(CCBSH["Provenance-citesPassage"])
 UNQUOTED = str(CCBSH["Provenance-quotedPassage"])
 MISCITED = str(CCBSH["Instance-citesPassage"])  # ccb:citesPassage to a non-passage
+UNTYPED = str(CCBSH["DataNode-type"])  # a described node without rdf:type
 NO_CITATION_PATH = str(CCB.citesPassage)
 COUNTRY_NS = str(ID) + "country/"
 _TERM_KINDS = frozenset(str(k) for k in (OWL.ObjectProperty, OWL.DatatypeProperty,
@@ -135,7 +136,7 @@ def one_per_cause(report: CheckReport, loaded: LoadedProject) -> None:
                         f.stage == "provenance" and cited in f.message)))
                     or (f.stage == "reason" and f.node == cited)):
                 folded[id(f)] = cause
-    if not any(f.shape in (DANGLING, UNDECLARED, UNDECLARED_EXTERNAL) for f in findings):
+    if not any(f.shape in (DANGLING, UNDECLARED, UNDECLARED_EXTERNAL, UNTYPED) for f in findings):
         for stage in report.stages:  # nothing to suggest: no need to index the whole graph
             stage.findings = _merge_values([
                 replace(f, cause=folded[id(f)].reference()) if id(f) in folded else f
@@ -185,8 +186,9 @@ def _with_hint(f: Finding, known: _Known,
                                   "the data does not describe yet: add it (`ccbkg new country "
                                   f"{code}`, or its node in instances/shared.ttl when it is "
                                   "only a counterparty).")
-    if f.shape == DANGLING:
-        target = suggested.get((f.node, f.value))
+    if f.shape in (DANGLING, UNTYPED):  # a mistyped IRI, as an object or as a subject
+        target = suggested.get((f.node, f.value)) if f.shape == DANGLING else \
+            known.node_like(f.node or "")
         if target is not None:
             file, line = known.nodes[target]
             where = f" ({file}:{line})" if line is not None else f" ({file})"
