@@ -21,6 +21,7 @@ from ccbkg.core.errors import CcbkgError
 from ccbkg.core.namespaces import CCB, ID, OA
 from ccbkg.curate.country import PREFIXES
 from ccbkg.curate.freeze import freeze
+from ccbkg.curate.sources import default_label
 from ccbkg.project import layout
 from tests.conftest import REPO, CliResult, assert_no_traceback, run_cli
 
@@ -525,3 +526,26 @@ def test_tutorial_end_to_end(tmp_path: Path, scratch: Path) -> None:
             "passage:", f"{ID}passage/")
         assert unaccepted not in release
         assert not list((scratch / "dist").rglob(f"*{unaccepted.rsplit('/', 1)[1]}*"))
+
+
+@pytest.mark.parametrize(("words", "label"), [
+    ("Ghana is a member of the Economic Community of West African States (ECOWAS) and of the "
+     "African Union.",  # the 80th character is a space: the label ended in one
+     "Ghana is a member of the Economic Community of West African States (ECOWAS) and"),
+    ("a\u00a0no-break  space,\ttab\nand line", "a no-break space, tab and line"),
+    ("x" * 100, "x" * 80),
+])
+def test_a_default_label_is_whole_words_with_single_spaces(words: str, label: str) -> None:
+    """The label `passage add` and `draft` give a passage keeps the rule check applies to
+    labels (ccbsh:Instance-labelSpacing): it stopped at character 80, even on a space."""
+    assert default_label(words) == label
+    assert re.fullmatch(r"\S+( \S+)*", label)
+
+
+@pytest.mark.parametrize("label", ["Council of Europe ", " Council", "Council  of Europe",
+                                   "Council\u00a0of Europe"])
+def test_passage_add_refuses_a_label_check_would_reject(scratch: Path, label: str) -> None:
+    before = _snapshot(scratch)
+    result = _cli(scratch, "passage", "add", SEED.name, "thus acted", "--label", label)
+    assert result.code == 2 and "has stray whitespace" in result.err, result.err
+    assert _snapshot(scratch) == before

@@ -33,6 +33,10 @@ CONTEXT = 32  # characters of oa:prefix and oa:suffix, as the existing passages
 DATE = re.compile(r"[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?", re.ASCII)
 _DATATYPES = {4: "gYear", 7: "gYearMonth", 10: "date"}
 SLUG_WORDS = 6
+LABEL_CHARS = 80  # of a passage's default label
+# A label as the shapes want it (ccbsh:Instance-labelSpacing): words of no white space each,
+# one ordinary space between them.
+LABEL_SPACING = re.compile(r"\S+( \S+)*")
 # Page breaks (form feeds, as pdftotext writes them) and vertical tabs become line breaks when
 # a text is cleaned; every other character a literal may not hold (`INVISIBLE_RE`) is deleted.
 _AS_LINE_BREAKS = str.maketrans({"\f": "\n", "\v": "\n"})
@@ -172,6 +176,10 @@ def add_passage(project: Project, source: str, exact: str, occurrence: int | Non
     if label is not None and not label.strip():
         raise CcbkgError("--label is empty: give the passage a label, or leave --label out for "
                          "its words")
+    if label is not None and not LABEL_SPACING.fullmatch(label):
+        raise CcbkgError(f"--label {label!r} has stray whitespace (a space at the start or end, "
+                         "two in a row or a no-break space), which check rejects in a label: "
+                         "write single ordinary spaces between words")
     start = starts[index - 1]
     end = start + len(exact)
     same = text_of.cut.get((start, end))
@@ -229,8 +237,14 @@ def _cut(quads: list[tuple[str, str, str]], doc: str) -> dict[tuple[int, int], s
 
 
 def default_label(exact: str) -> str:
-    """A passage's label when the curator gives none: its words, shortened."""
-    return " ".join(exact.split())[:80]
+    """A passage's label when the curator gives none: its words, one space between each,
+    shortened to the last whole word within LABEL_CHARS characters (a label may not end in a
+    space, which `check` rejects)."""
+    words = " ".join(exact.split())
+    if len(words) <= LABEL_CHARS:
+        return words
+    cut = words[:LABEL_CHARS + 1]
+    return cut.rsplit(" ", 1)[0] if " " in cut else words[:LABEL_CHARS]
 
 
 def passage_block(source: SourceText, key: str, label: str, start: int, end: int) -> str:
