@@ -102,9 +102,10 @@ def test_source_add_copies_names_and_describes_the_text(scratch: Path) -> None:
     (b"text\n", ("--title", "A \u202e title"), "--title holds RIGHT-TO-LEFT OVERRIDE (U+202E) "
                                                 "at character 3: give one line of visible text"),
     (b"text\n", ("--author", "A.\tTester"), "--author holds a control character (U+0009)"),
-    (b"\xef\xbb\xbftext\n", (), "given.txt:1:1: the text holds characters that a passage's "
-                                "words and context may not hold (1 × U+FEFF ZERO WIDTH NO-BREAK "
-                                "SPACE)"),
+    (b"\xef\xbb\xbftext\n", (), "given.txt:1:1: the text holds what a passage's words and "
+                                "context may not (1 × U+FEFF ZERO WIDTH NO-BREAK SPACE)"),
+    ("a\nCo\u0302te d\u2019Ivoire\n".encode(), (), "given.txt:2:3: the text holds what a "
+     "passage's words and context may not (letters and their accents as separate characters"),
 ])
 def test_source_add_refuses_bad_input_and_touches_nothing(
     scratch: Path, tmp_path: Path, content: bytes, options: tuple[str, ...], message: str,
@@ -129,11 +130,13 @@ def test_source_add_refuses_what_is_not_a_regular_file(scratch: Path, tmp_path: 
 
 def test_source_add_cleans_page_breaks_and_invisible_characters_when_asked(
         scratch: Path, tmp_path: Path) -> None:
-    """pdftotext ends each page with a form feed, and PDFs hold soft hyphens: the text is
-    refused where the first is (the passages next to them would fail check), or stored cleaned
-    with --clean, and a passage beside a page break then passes check."""
+    """pdftotext ends each page with a form feed, and PDFs hold soft hyphens and decomposed
+    accents: the text is refused where the first is (the passages next to them would fail
+    check), or stored cleaned with --clean (CR LF line ends made LF too), and a passage beside
+    a page break then passes check."""
     given = tmp_path / "report.txt"
-    given.write_bytes("Page one ends here.\n\fPage two: the CSIRT co\u00adordinates.\n".encode())
+    given.write_bytes("Page one ends here.\r\n\fPage two: the CSIRT co\u00adordinates in "
+                      "Co\u0302te d\u2019Ivoire.\r\n".encode())
     before = _snapshot(scratch)
     refused = _cli(scratch, "source", "add", str(given), "--title", "Report")
     assert refused.code == 2, refused.err
@@ -143,12 +146,14 @@ def test_source_add_cleans_page_breaks_and_invisible_characters_when_asked(
 
     added = _cli(scratch, "source", "add", str(given), "--title", "Report", "--clean")
     assert added.code == 0, added.err
-    assert "cleaned out of the copy: 1 × U+000C FORM FEED, a page break, 1 × U+00AD SOFT " \
-        "HYPHEN" in added.out
+    assert "cleaned in the copy: 1 × U+000C FORM FEED, a page break, 1 × U+00AD SOFT HYPHEN; " \
+        "2 CR LF line ends made LF; 1 combining characters composed with the letter before " \
+        "them (Unicode NFC)" in added.out, added.out
     (copy,) = (scratch / "instances" / "sources").glob("001_*.txt")
-    assert copy.read_text() == "Page one ends here.\n\nPage two: the CSIRT coordinates.\n"
+    assert copy.read_bytes() == "Page one ends here.\n\nPage two: the CSIRT coordinates in " \
+        "C\u00f4te d\u2019Ivoire.\n".encode()
     assert copy.name[4:20] == hashlib.sha256(copy.read_bytes()).hexdigest()[:16]
-    for words in ("Page one ends here.", "the CSIRT coordinates."):
+    for words in ("Page one ends here.", "the CSIRT coordinates in C\u00f4te d\u2019Ivoire."):
         assert _cli(scratch, "passage", "add", copy.name, words).code == 0
     check = _cli(scratch, "check", "--only", "syntax,provenance", "--format", "json")
     findings = [f for stage in json.loads(check.out)["stages"] for f in stage["findings"]]
@@ -549,3 +554,14 @@ def test_passage_add_refuses_a_label_check_would_reject(scratch: Path, label: st
     result = _cli(scratch, "passage", "add", SEED.name, "thus acted", "--label", label)
     assert result.code == 2 and "has stray whitespace" in result.err, result.err
     assert _snapshot(scratch) == before
+
+
+def test_passage_add_says_when_the_source_has_windows_line_ends(scratch: Path,
+                                                                tmp_path: Path) -> None:
+    given = tmp_path / "crlf.txt"
+    given.write_bytes(b"The strategy was adopted\r\nin 2019 by the cabinet.\r\n")
+    assert _cli(scratch, "source", "add", str(given), "--title", "CR LF").code == 0
+    (copy,) = (scratch / "instances" / "sources").glob("001_*.txt")
+    typed = _cli(scratch, "passage", "add", copy.name, "adopted\nin 2019")
+    assert typed.code == 2 and "the source has Windows line ends (CR LF)" in typed.err, typed.err
+    assert _cli(scratch, "passage", "add", copy.name, "adopted\r\nin 2019").code == 0

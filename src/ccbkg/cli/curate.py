@@ -9,7 +9,7 @@ from typing import Any
 
 from ccbkg.cli.common import EXIT_OK, add_root
 from ccbkg.curate.country import new_country
-from ccbkg.curate.sources import Bibliography, add_passage, add_source, characters
+from ccbkg.curate.sources import Bibliography, add_passage, add_source
 from ccbkg.project.layout import Project
 
 SOURCE_HELP = "the source's file name (000_….txt), key or IRI"
@@ -29,9 +29,10 @@ def add_parsers(sub: Any) -> None:
     add.add_argument("--url", help="where the text was published")
     add.add_argument("--clean", action="store_true",
                      help="store the text with page breaks (form feeds, as pdftotext writes "
-                     "them) and vertical tabs as line breaks, and without the other control and "
-                     "invisible characters, which the words and context of a passage may not "
-                     "hold (without it, such a text is refused)")
+                     "them) and vertical tabs as line breaks, without the other control and "
+                     "invisible characters, with CR LF line ends as LF and accents composed "
+                     "(Unicode NFC); without it, a text holding what the words and context of "
+                     "a passage may not is refused")
     add.set_defaults(run=_cmd_source_add)
 
     passage = _action(sub, ("passage", "cite a passage of a source"), (
@@ -92,7 +93,7 @@ def _cmd_source_add(args: argparse.Namespace) -> int:
     print(f"wrote {project.display(path)} and its source document <{iri}> in "
           "instances/sources.ttl")
     if cleaned:
-        print(f"cleaned out of the copy: {characters(cleaned)}")
+        print(f"cleaned in the copy: {'; '.join(cleaned)}")
     print(f'next: ccbkg passage add {path.name} "exact words"')
     return EXIT_OK
 

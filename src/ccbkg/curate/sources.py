@@ -55,10 +55,11 @@ class Bibliography:
 
 
 def add_source(project: Project, file: Path, bib: Bibliography,
-               clean: bool = False) -> tuple[Path, str, Counter[str]]:
-    """Copy a UTF-8 text under instances/sources/ and describe it; the copy, its IRI and the
-    characters cleaned out of it. A text holding characters that a passage's words or context
-    may not hold is refused, or with clean stored cleaned (`_AS_LINE_BREAKS`)."""
+               clean: bool = False) -> tuple[Path, str, list[str]]:
+    """Copy a UTF-8 text under instances/sources/ and describe it; the copy, its IRI and what
+    was cleaned out of it. A text that a passage's words or context could not be taken from
+    (characters a literal may not hold, decomposed accents) is refused, or with clean stored
+    cleaned (`_cleaned`), CR LF line ends then made LF too."""
     raw = read_regular(file, str(file))
     try:
         text = raw.decode("utf-8")
@@ -66,10 +67,13 @@ def add_source(project: Project, file: Path, bib: Bibliography,
         raise CcbkgError(f"{file}: byte offset {exc.start} is not UTF-8; convert the text to "
                          "UTF-8 first (passage offsets count its characters)") from None
     found = Counter(match.group() for match in INVISIBLE_RE.finditer(text))
-    if found and not clean:
+    composed = not unicodedata.is_normalized("NFC", text)
+    if (found or composed) and not clean:
         raise CcbkgError(_unclean(file, text, found))
-    if found:
-        raw = INVISIBLE_RE.sub("", text.translate(_AS_LINE_BREAKS)).encode("utf-8")
+    cleaned: list[str] = []
+    if clean:
+        text, cleaned = _cleaned(text, found)
+        raw = text.encode("utf-8")
     if not bib.title.strip():
         raise CcbkgError("--title is empty: give the source's title")
     for option, value in (("--title", bib.title), ("--author", bib.author),
@@ -113,7 +117,23 @@ def add_source(project: Project, file: Path, bib: Bibliography,
     except BaseException:
         target.unlink(missing_ok=True)
         raise
-    return target, SOURCE_NS + key, found
+    return target, SOURCE_NS + key, cleaned
+
+
+def _cleaned(text: str, found: Counter[str]) -> tuple[str, list[str]]:
+    """The text with page breaks and vertical tabs as line breaks, the other characters a
+    literal may not hold deleted, CR LF line ends as LF and decomposed characters composed
+    (Unicode NFC); and what was done, for a message."""
+    done = [characters(found)] if found else []
+    text = INVISIBLE_RE.sub("", text.translate(_AS_LINE_BREAKS))
+    if "\r\n" in text:
+        done.append(f"{text.count(chr(13) + chr(10))} CR LF line ends made LF")
+        text = text.replace("\r\n", "\n")
+    composed = unicodedata.normalize("NFC", text)
+    if composed != text:
+        done.append(f"{sum(1 for c in text if unicodedata.combining(c))} combining characters "
+                    "composed with the letter before them (Unicode NFC)")
+    return composed, done
 
 
 def characters(found: Counter[str]) -> str:
@@ -125,13 +145,18 @@ def characters(found: Counter[str]) -> str:
 
 def _unclean(file: Path, text: str, found: Counter[str]) -> str:
     first = INVISIBLE_RE.search(text)
-    assert first is not None
-    before = split_lines(text[:first.start()])
-    return (f"{file}:{len(before)}:{len(before[-1]) + 1}: the text holds characters that a "
-            f"passage's words and context may not hold ({characters(found)}), so ccbkg check "
-            "would reject the passages next to them; pass --clean to store a copy with page "
-            "breaks and vertical tabs as line breaks and the others deleted (passages then cite "
-            "that copy), or clean the file yourself")
+    at = first.start() if first is not None else \
+        next(i for i, c in enumerate(text) if unicodedata.combining(c))
+    what = [characters(found)] if found else []
+    if not unicodedata.is_normalized("NFC", text):
+        what.append("letters and their accents as separate characters, which is not Unicode "
+                    "NFC, as PDF extraction often gives")
+    before = split_lines(text[:at])
+    return (f"{file}:{len(before)}:{len(before[-1]) + 1}: the text holds what a passage's words "
+            f"and context may not ({'; '.join(what)}), so ccbkg check would reject the "
+            "passages next to it; pass --clean to store a copy with page breaks and vertical "
+            "tabs as line breaks, the other such characters deleted, CR LF line ends as LF and "
+            "accents composed (passages then cite that copy), or clean the file yourself")
 
 
 def _xsd(date: str) -> str:
@@ -326,6 +351,10 @@ def _not_verbatim(text: str, exact: str, name: str) -> str:
         lines += [f"    {d}" for d in _differences(exact, window)]
     if not best:
         lines.append("  nothing in the text is close to them")
+    if "\r\n" in text and "\n" in exact and "\r\n" not in exact:
+        lines.append("  the source has Windows line ends (CR LF): write each line break of the "
+                     "words as CR LF ($'...\\r\\n...' in bash), or add the source again with "
+                     "--clean, which makes them LF")
     return "\n".join(lines)
 
 
