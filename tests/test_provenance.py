@@ -194,3 +194,25 @@ def test_the_ontology_can_allow_an_external_namespace(scratch: Path) -> None:
     assert len(bad) == 1 and "is not a namespace" in bad[0][4], errors
     assert result.code == 1
 
+
+
+@pytest.mark.parametrize(("written", "changed"), [
+    ('ccb:qualifierAsStated "Since 2017"', 'ccb:qualifierAsStated "Since 2018"'),
+    ('ccb:qualifierAsStated "currently negotiating"',
+     'ccb:qualifierAsStated "currently finalising"'),
+])
+def test_the_sources_own_words_that_the_cited_passages_do_not_say_are_errors(
+        scratch: Path, written: str, changed: str) -> None:
+    """A date, amount or phrase recorded as the source states it (ccb:quote, ccb:...AsStated)
+    must be in the words of the passages the node cites: a changed word passed every check."""
+    albania = scratch / "instances" / "albania.ttl"
+    text = albania.read_text(encoding="utf-8")
+    assert written in text
+    albania.write_text(text.replace(written, changed, 1), encoding="utf-8")
+    result = run_cli("check", "--root", str(scratch), "--only", "syntax,provenance", "--quiet")
+    assert_no_traceback(result)
+    assert result.code == 1, result.out
+    value = changed.split(" ", 1)[1].strip('"')
+    assert re.search(rf"instances/albania\.ttl:\d+  id:\S+\n +error +ccb:qualifierAsStated "
+                     rf"'{value}' is not in the words of the passages this node cites "
+                     r"\(id:passage/", result.out), result.out

@@ -20,6 +20,7 @@ import pyoxigraph as ox
 
 from ccbkg.core.findings import Finding, Severity, StageResult
 from ccbkg.core.namespaces import CCB, ID, OA, RDF, SCHEMA, TIME
+from ccbkg.core.termtext import curie
 from ccbkg.project.layout import RefusedFile, Role
 from ccbkg.project.load import LoadedFile, LoadedProject
 
@@ -50,6 +51,8 @@ ALLOWED = ox.NamedNode(str(CCB.allowedExternalNamespace))
 NAMESPACE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^\s<>\"{}|\\^`]+[/#]$")
 
 # The claims inventory: a Markdown table | # | Claim | Nodes | Passage |, Passage an id: CURIE.
+QUOTE = ox.NamedNode(str(CCB.quote))
+AS_STATED = "AsStated"  # ccb:qualifierAsStated, ccb:amountAsStated and the like
 INVENTORY = "instances/README.md"
 INVENTORY_ROW = re.compile(r"(?m)^\|\s*\d+\s*\|.*\|.*\|([^|]*)\|\s*$")
 
@@ -63,6 +66,7 @@ def check_provenance(loaded: LoadedProject) -> StageResult:
     allowed = _allowed_namespaces(loaded, result)
     nodes: dict[str, Props] = {}
     uses_ccb: set[str] = set()
+    stated: dict[str, list[tuple[ox.NamedNode, ox.Literal]]] = {}  # the source's own words
     classes: dict[Value, Value] = {}  # each class to itself: the nodes' types share these objects
     for f in loaded.of(Role.DATA):
         subjects: set[ox.NamedNode | ox.BlankNode | ox.Triple] = set()
@@ -78,12 +82,15 @@ def check_provenance(loaded: LoadedProject) -> StageResult:
                 nodes.setdefault(key, {}).setdefault(read, []).append(o)
             if p.value.startswith(CCB_NS):
                 uses_ccb.add(key)
+                if isinstance(o, ox.Literal) and (p == QUOTE or p.value.endswith(AS_STATED)):
+                    stated.setdefault(key, []).append((p, o))
         _check_namespaces(f, subjects, allowed, result)
     texts, changed = _documents(loaded, nodes, result)
     passages = [iri for iri, props in nodes.items() if PASSAGE in props.get(TYPE, [])]
     for iri in sorted(passages):
         _check_passage(loaded, iri, nodes, texts, changed, result)
     _check_inventory(loaded, passages, result)
+    unsound = {f.node for f in result.findings}  # passages whose quote is not where it says
     cited = 0
     for iri in sorted(uses_ccb | {iri for iri, props in nodes.items() if props.get(TYPE)}):
         # An instance node has a class or a ccb: property, whatever its IRI.
@@ -102,6 +109,8 @@ def check_provenance(loaded: LoadedProject) -> StageResult:
             if PASSAGE not in nodes.get(target.value, {}).get(TYPE, []):
                 _add(result, loaded, iri, f"cites <{target.value}>, which is not a ccb:Passage "
                      "described in the data: fix the IRI or add the passage")
+        if not unsound & {t.value for t in targets}:
+            _check_stated(loaded, iri, stated.get(iri, []), targets, nodes, result)
     result.notes.append(
         f"{len(texts)} source documents, {len(passages)} passages checked; "
         f"{cited} nodes cite passages"
@@ -111,6 +120,31 @@ def check_provenance(loaded: LoadedProject) -> StageResult:
                                        "nothing can be traced to its source"))
     result.findings.sort(key=lambda f: f.node or "")  # blank nodes by where they are written
     return result
+
+
+def _check_stated(loaded: LoadedProject, iri: str,
+                  stated: list[tuple[ox.NamedNode, ox.Literal]], targets: list[ox.NamedNode],
+                  nodes: dict[str, Props], result: StageResult) -> None:
+    """The source's own words a node records (ccb:quote, the ccb:...AsStated properties) are in
+    the words of the passages it cites, white space aside and, for a capital at the start of
+    a sentence, case aside: a changed word, date or amount is an error."""
+    if not stated:
+        return
+    words = " ".join(" ".join(exact.value.split()) for target in targets
+                     for selector in nodes.get(target.value, {}).get(HAS_SELECTOR, [])
+                     for exact in nodes.get(_key(selector), {}).get(EXACT, [])
+                     if isinstance(exact, ox.Literal))
+    if not words:
+        return  # no passage with a quote: reported where the citations are checked
+    for p, value in stated:
+        said = " ".join(value.value.split())
+        if said in words or said.lower() in words.lower():
+            continue
+        cited = ", ".join(curie(t.value) for t in targets)
+        _add(result, loaded, iri, f"{curie(p.value)} {value.value!r} is not in the words of the "
+             f"passages this node cites ({cited}): the source's own words go here as the "
+             "source writes them; copy them from the passage, or cite the passage that says "
+             "them", path=p.value)
 
 
 def _key(node: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
