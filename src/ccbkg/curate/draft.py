@@ -515,7 +515,8 @@ class _Drafter:
         node = self._node("funding", amount, "ccb:FundingCommitment", "funding commitment",
                           cite, here, links, [], [
                               "the currency: the amount is kept as the text writes it; add "
-                              "schema:currency only if the source names the currency"])
+                              "schema:currency (its ISO 4217 code, such as \"GBP\") on the "
+                              "amount only if the source names the currency"])
         stated = literal(" ".join(amount.text.split()))
         node.props.append(("ccb:amount", f"<{_expand(node.iri)}#amount>"))
         node.extra = (f"\n<{_expand(node.iri)}#amount> a schema:MonetaryAmount ;\n"
