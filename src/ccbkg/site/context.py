@@ -17,6 +17,9 @@ from ccbkg.site.markup import html, join, link
 from ccbkg.site.view import DATA_NS, DATATYPE_WORDS, View, curie, sort_key
 
 RDF_LANG_STRING = str(RDF.langString)
+# A fact's evidence is shown whole (the passages are sentences, at most 274 characters in the
+# data): cut shorter, the quotes lost the names and years that prove the fact.
+CITED_CHARS = 600
 
 
 @dataclass
@@ -152,7 +155,7 @@ class Site:
             quote = self.exact(p) or self.view.label(p)
             items.append(link(
                 _relative_or_none(from_path, self.passage_target(p)),
-                f"“{shorten(quote, 90)}”", title=self.view.label(p), cls="cite"))
+                f"“{shorten(quote, CITED_CHARS)}”", title=self.view.label(p), cls="cite"))
         return join(items, "; ")
 
 

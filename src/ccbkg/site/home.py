@@ -133,8 +133,9 @@ def index_page(site: Site, artefacts: Mapping[str, bytes], examples: list[Exampl
             link(ONTOLOGY_PAGE, "Ontology reference") + ": every class, property and concept, "
             "with examples from the data",
             link(SHAPES_PAGE, "Shapes reference") + ": what the SHACL shapes require, in words",
-            html("{}: {} cited documents, each with its bibliographic record and its text with "
-                 "every cited passage highlighted", link(SOURCES_PAGE, "Sources"), len(sources)),
+            html("{}: {}, each with its bibliographic record and its text with every cited "
+                 "passage highlighted", link(SOURCES_PAGE, "Sources"),
+                 counted(len(sources), "cited document")),
             link(RESOURCES_PAGE, "All resources") + ": every resource of the graph, on its "
             "country's page of facts or a page of its own",
         ])),
@@ -210,14 +211,17 @@ def sources_page(site: Site, sources: list[URIRef]) -> Page:
     """Every cited source document with its bibliographic record (the navigation's Sources)."""
     path = SOURCES_PAGE
     view = site.view
-    body = [html("<h1>Sources</h1>\n<p>{} documents are cited. Each fact of the graph quotes "
-                 "the passage of one of them that it rests on.</p>\n", len(sources))]
+    body = [html("<h1>Sources</h1>\n<p>{} {} cited. Each fact of the graph quotes the passage "
+                 "of {} that it rests on.</p>\n", counted(len(sources), "document"),
+                 "is" if len(sources) == 1 else "are", "it" if len(sources) == 1 else
+                 "one of them")]
     for doc in sources:
-        body.append(html('<section class="query"><h2>{}</h2>\n{}<p>{} cited passages.</p>\n'
+        body.append(html('<section class="query"><h2>{}</h2>\n{}<p>{}.</p>\n'
                          "{}</section>\n", site.term(path, doc),
                          html('<p class="lead">{}</p>\n', view.text(doc, DCTERMS.description))
                          if view.text(doc, DCTERMS.description) else "",
-                         passage_count(site, doc), bibliography(site, path, doc)))
+                         counted(passage_count(site, doc), "cited passage"),
+                         bibliography(site, path, doc)))
     return Page(path, "Sources", join(body),
                 description="The documents the ccbkg graph cites, with their records.")
 
@@ -241,3 +245,8 @@ def resources_page(site: Site) -> Page:
                          ul(link(node_target(str(n)), view.label(n)) for n in items)))
     return Page(path, "All resources", join(body),
                 description="Every resource of the ccbkg graph.")
+
+
+def counted(n: int, thing: str) -> str:
+    """n things, in the singular for one: `1 cited document`, `3 cited documents`."""
+    return f"{n} {thing}" + ("" if n == 1 else "s")

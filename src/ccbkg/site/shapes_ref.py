@@ -3,6 +3,8 @@ messages (sh:message, sh:description, rdfs:comment)."""
 
 from __future__ import annotations
 
+import re
+
 from markupsafe import Markup
 from rdflib import Literal, URIRef
 from rdflib.namespace import SH
@@ -211,8 +213,9 @@ def shapes_page(site: Site, order: dict[str, int], downloads: str) -> Page:
             ("Version", s.text(header, OWL.versionInfo) or ""),
             ("Downloads", downloads)]),
         html("<p>{} node shapes with {} property shapes. Each rule says what it requires and "
-             "the message a curator gets when data breaks it. Violations are errors; warnings "
-             "and infos are advice.</p>\n", len(node_shapes), property_count),
+             "the message a curator gets when data breaks it (a word in <var>italics</var> "
+             "stands for the value `ccbkg check` names there). Violations are errors; "
+             "warnings and infos are advice.</p>\n", len(node_shapes), property_count),
         html('<h2 id="node-shapes">Node shapes</h2>\n<p class="term-index">{}</p>\n',
              join((html('<a href="#{}">{}</a>', local(n), local(n)) for n in node_shapes),
                   " · ")),
@@ -230,7 +233,7 @@ def shapes_page(site: Site, order: dict[str, int], downloads: str) -> Page:
                  "refers to it"),
                 ("Requires", join(rules, "; ")),
                 ("Severity", _severity(s, shape)),
-                ("Message", s.text(shape, SH.message) or "")])))
+                ("Message", _message(s.text(shape, SH.message) or ""))])))
         rows = []
         for prop in sorted(s.objects(shape, SH.property),
                            key=lambda p: (order.get(str(p), 1 << 30), str(p))):
@@ -244,7 +247,7 @@ def shapes_page(site: Site, order: dict[str, int], downloads: str) -> Page:
             rows.append((cell, words.path_words(s.value(prop, SH.path) or prop),
                          join(requires, ", ") + (html("<br><em>{}</em>", description)
                                                  if description else ""),
-                         _severity(s, prop), s.text(prop, SH.message) or ""))
+                         _severity(s, prop), _message(s.text(prop, SH.message) or "")))
         if rows:
             body.append(table(("Rule", "Path", "Requires", "Severity", "Message"), rows,
                               cls="data shapes-table"))
@@ -258,3 +261,14 @@ def shapes_page(site: Site, order: dict[str, int], downloads: str) -> Page:
                              s.text(t, RDFS.comment) or "", _query(s.text(t, SH.select) or "")))
     return Page(path, "Shapes reference", join(body),
                 description="What the ccbkg SHACL shapes require, in words.")
+
+
+_PLACEHOLDER = re.compile(r"\{[?$]([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def _message(text: str) -> Markup:
+    """A shape's message with each {?name} (a value the validator fills in) as <var>name</var>,
+    not as the raw placeholder."""
+    parts = _PLACEHOLDER.split(text)  # text, name, text, name, ..., text
+    return join(html("{}", part) if i % 2 == 0 else html("<var>{}</var>", part)
+                for i, part in enumerate(parts))
