@@ -1337,3 +1337,12 @@ def test_a_facts_evidence_is_its_whole_quote_and_counts_are_in_the_right_number(
     assert any("(Kosovo, North Macedonia, Romania)" in quote for quote in cited), cited
     sources = (site / "sources.html").read_text(encoding="utf-8")
     assert "1 document is cited" in sources and "1 documents" not in sources
+
+
+def test_the_home_page_lists_its_sections_at_the_top(site: Path) -> None:
+    """On a phone the example queries came some fifty screens down the home page, with no
+    link to them: the page lists its sections before the first."""
+    page = (site / "index.html").read_text(encoding="utf-8")
+    toc = page.index('<nav aria-label="On this page"')
+    assert toc < page.index('<h2 id="explore">')
+    assert '<a href="#queries">Example queries</a>' in page[toc:page.index("</nav>", toc)]

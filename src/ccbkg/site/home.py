@@ -106,6 +106,14 @@ def class_counts(site: Site) -> list[tuple[URIRef, int]]:
     return sorted(found.items(), key=lambda kv: (-kv[1], site.view.label(kv[0]).lower()))
 
 
+# The home page's sections, listed at its top: on a phone the example queries come some fifty
+# screens down, after the downloads and the changes.
+HOME_SECTIONS = (("explore", "Explore"), ("queries", "Example queries"),
+                 ("numbers", "In numbers"), ("pictures", "Pictures"),
+                 ("downloads", "Downloads"), ("cite", "How to cite"), ("licence", "Licence"),
+                 ("identifiers", "Identifiers"), ("changes", "Version and changes"))
+
+
 def index_page(site: Site, artefacts: Mapping[str, bytes], examples: list[Example],
                changelog: str | None, pictures: list[Markup], sources: list[URIRef]) -> Page:
     """The home page of the site."""
@@ -127,6 +135,8 @@ def index_page(site: Site, artefacts: Mapping[str, bytes], examples: list[Exampl
                "and ready-made SPARQL queries.</p>\n"),
         html('<p class="release">Release <strong>{}</strong>. {}.</p>\n',
              release_words(site, changelog), link("#changes", "What changed")),
+        html('<nav aria-label="On this page" class="toc">{}</nav>\n', ul(
+            link(f"#{anchor}", words) for anchor, words in HOME_SECTIONS)),
         Markup('<h2 id="explore">Explore</h2>\n'),
         html("<h3>Country profiles</h3>\n{}", profiles),
         html("<h3>Reference</h3>\n{}", ul([
