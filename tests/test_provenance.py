@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -216,3 +217,25 @@ def test_the_sources_own_words_that_the_cited_passages_do_not_say_are_errors(
     assert re.search(rf"instances/albania\.ttl:\d+  id:\S+\n +error +ccb:qualifierAsStated "
                      rf"'{value}' is not in the words of the passages this node cites "
                      r"\(id:passage/", result.out), result.out
+
+
+@pytest.mark.parametrize(("change", "problem"), [
+    (lambda nodes: nodes.replace("id:", "id:x-", 1), r"id:x-\S+ is not a node of the data"),
+    (lambda nodes: nodes + ", id:country/ALB", r"id:country/ALB does not cite id:passage/\S+"),
+])
+def test_a_claims_inventory_row_naming_what_the_data_does_not_say_is_an_error(
+        scratch: Path, change: Callable[[str], str], problem: str) -> None:
+    """A row of instances/README.md names nodes that exist and cite the row's passage: a
+    mistyped node or a node citing another passage passed check (only a test saw it)."""
+    readme = scratch / "instances" / "README.md"
+    lines = readme.read_text(encoding="utf-8").splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if re.match(r"\| 1 \|", line))
+    cells = lines[at].split("|")
+    cells[3] = change(cells[3])
+    lines[at] = "|".join(cells)
+    readme.write_text("".join(lines), encoding="utf-8")
+    result = run_cli("check", "--root", str(scratch), "--only", "syntax,provenance", "--quiet")
+    assert_no_traceback(result)
+    assert result.code == 1, result.out
+    assert re.search(rf"instances/README\.md:{at + 1}(  \S+)?\n +error +(line {at + 1}: )?row 1 "
+                     rf"of the claims inventory: {problem}", result.out), result.out

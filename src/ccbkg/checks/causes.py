@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 import pycountry
 import pyoxigraph as ox
 
+from ccbkg.checks.provenance import INVENTORY
 from ccbkg.core.findings import CheckReport, Finding
 from ccbkg.core.namespaces import CCB, CCBSH, ID, OWL, RDF
 from ccbkg.core.termtext import curie
@@ -137,6 +138,7 @@ def one_per_cause(report: CheckReport, loaded: LoadedProject) -> None:
                     or (f.stage == "reason" and f.node == cited)):
                 folded[id(f)] = cause
     if not any(f.shape in (DANGLING, UNDECLARED, UNDECLARED_EXTERNAL, UNTYPED) for f in findings):
+        _fold_inventory(findings, folded)
         for stage in report.stages:  # nothing to suggest: no need to index the whole graph
             stage.findings = _merge_values([
                 replace(f, cause=folded[id(f)].reference()) if id(f) in folded else f
@@ -167,10 +169,21 @@ def one_per_cause(report: CheckReport, loaded: LoadedProject) -> None:
         for key, target in suggested.items():
             if f.shape == UNCITED and f.node == target:
                 folded[id(f)] = dangling[key]
+    _fold_inventory(findings, folded)
     for stage in report.stages:
         stage.findings = _merge_values([
             replace(f, cause=folded[id(f)].reference()) if id(f) in folded
             else _with_hint(f, known, suggested) for f in stage.findings])
+
+
+def _fold_inventory(findings: list[Finding], folded: dict[int, Finding]) -> None:
+    """A row of the claims inventory whose node no longer cites the row's passage follows
+    from what broke the node's citation (a typo, a citation removed or of a non-passage)."""
+    broken = {f.node: folded.get(id(f), f) for f in findings
+              if f.path == NO_CITATION_PATH and f.node}
+    for f in findings:
+        if f.file == INVENTORY and f.stage == "provenance" and f.node in broken:
+            folded[id(f)] = broken[f.node]
 
 
 def _with_hint(f: Finding, known: _Known,

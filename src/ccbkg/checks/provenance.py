@@ -54,7 +54,7 @@ NAMESPACE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^\s<>\"{}|\\^`]+[/#]$")
 QUOTE = ox.NamedNode(str(CCB.quote))
 AS_STATED = "AsStated"  # ccb:qualifierAsStated, ccb:amountAsStated and the like
 INVENTORY = "instances/README.md"
-INVENTORY_ROW = re.compile(r"(?m)^\|\s*\d+\s*\|.*\|.*\|([^|]*)\|\s*$")
+INVENTORY_ROW = re.compile(r"^\|\s*(?P<number>\d+)\s*\|.*\|(?P<nodes>.*)\|(?P<passage>[^|]*)\|\s*$")
 
 Value = ox.NamedNode | ox.BlankNode | ox.Literal
 Props = dict[ox.NamedNode, list[Value]]
@@ -89,7 +89,7 @@ def check_provenance(loaded: LoadedProject) -> StageResult:
     passages = [iri for iri, props in nodes.items() if PASSAGE in props.get(TYPE, [])]
     for iri in sorted(passages):
         _check_passage(loaded, iri, nodes, texts, changed, result)
-    _check_inventory(loaded, passages, result)
+    _check_inventory(loaded, passages, nodes, result)
     unsound = {f.node for f in result.findings}  # passages whose quote is not where it says
     cited = 0
     for iri in sorted(uses_ccb | {iri for iri, props in nodes.items() if props.get(TYPE)}):
@@ -287,9 +287,11 @@ def _check_passage(
         _add(result, loaded, iri, f"oa:suffix {suffix!r} is not the text just after the quote")
 
 
-def _check_inventory(loaded: LoadedProject, passages: list[str], result: StageResult) -> None:
-    """Every passage has a row in the claims inventory, instances/README.md (when the data is
-    the tree's own instances/ and the inventory exists)."""
+def _check_inventory(loaded: LoadedProject, passages: list[str], nodes: dict[str, Props],
+                     result: StageResult) -> None:
+    """The claims inventory, instances/README.md (when the data is the tree's own instances/
+    and the inventory exists): every passage has a row, and a row's passage is a passage of
+    the data that each node the row names cites (a node's #part need only exist)."""
     path = loaded.project.root / INVENTORY
     if loaded.project.data_files is not None or not path.exists():
         return
@@ -298,8 +300,28 @@ def _check_inventory(loaded: LoadedProject, passages: list[str], result: StageRe
     except RefusedFile as exc:
         result.findings.append(Finding(STAGE, Severity.ERROR, exc.reason, file=exc.shown))
         return
-    listed = {str(ID) + m.group(1).strip("` ").removeprefix("id:")
-              for m in INVENTORY_ROW.finditer(text)}
+    listed = set()
+    for number, line in enumerate(text.splitlines(), start=1):
+        row = INVENTORY_ROW.match(line)
+        if row is None:
+            continue
+        passage = str(ID) + row.group("passage").strip("` ").removeprefix("id:")
+        listed.add(passage)
+        named = [n.strip().strip("`") for n in row.group("nodes").split(",")
+                 if n.strip() not in ("", "—")]
+        problems: list[tuple[str | None, str]] = []
+        if named and PASSAGE not in nodes.get(passage, {}).get(TYPE, []):
+            problems.append((None, f"{curie(passage)} is not a passage of the data"))
+        for name in named:
+            iri = str(ID) + name.removeprefix("id:")
+            if not name.startswith("id:") or iri not in nodes:
+                problems.append((None, f"{name} is not a node of the data"))
+            elif "#" not in name and ox.NamedNode(passage) not in nodes[iri].get(CITES, []):
+                problems.append((iri, f"{name} does not cite {curie(passage)}"))
+        result.findings.extend(Finding(
+            STAGE, Severity.ERROR, f"row {row.group('number')} of the claims inventory: {problem}"
+            ": correct the row, or the node's ccb:citesPassage", file=INVENTORY, line=number,
+            node=node) for node, problem in problems)
     for iri in sorted(set(passages) - listed):
         _add(result, loaded, iri, f"no row of the claims inventory {INVENTORY} names this "
              "passage: add | N | the claim | the nodes | id:passage/"
