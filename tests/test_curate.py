@@ -565,3 +565,25 @@ def test_passage_add_says_when_the_source_has_windows_line_ends(scratch: Path,
     typed = _cli(scratch, "passage", "add", copy.name, "adopted\nin 2019")
     assert typed.code == 2 and "the source has Windows line ends (CR LF)" in typed.err, typed.err
     assert _cli(scratch, "passage", "add", copy.name, "adopted\r\nin 2019").code == 0
+
+
+def test_passage_add_names_only_the_real_differences(scratch: Path, tmp_path: Path) -> None:
+    """Words shorter than the source's (a line-end hyphen or a footnote marker left out): the
+    nearest passage was cut to their length, which added a false last difference."""
+    given = tmp_path / "hyphen.txt"
+    given.write_text("On 4 May 2022, Ghana signed a Memorandum of Understanding with Estonia on "
+                     "cyber-\nsecurity cooperation.\nIt coordinates the whole-of-government "
+                     "effort.\u00b9\n\nGhana\u2019s national CSIRT, CERT-GH, was established in "
+                     "2014.\n", encoding="utf-8")
+    assert _cli(scratch, "source", "add", str(given), "--title", "Hyphen").code == 0
+    (copy,) = (scratch / "instances" / "sources").glob("001_*.txt")
+    for words, expected in (
+            ("On 4 May 2022, Ghana signed a Memorandum of Understanding with Estonia on "
+             "cybersecurity cooperation", "you wrote '', the source has '-\\n'"),
+            ("the whole-of-government effort.\n\nGhana\u2019s national CSIRT",
+             "you wrote '', the source has '\u00b9'")):
+        result = _cli(scratch, "passage", "add", copy.name, words)
+        assert result.code == 2, result.err
+        differences = [line.strip() for line in result.err.splitlines()
+                       if line.strip().startswith("you wrote")]
+        assert len(differences) == 1 and differences[0].startswith(expected), result.err

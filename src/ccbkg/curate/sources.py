@@ -346,7 +346,9 @@ def _not_verbatim(text: str, exact: str, name: str) -> str:
     lines = [f"the words are not verbatim in {name}: copy them from the file (white space, "
              "quotation marks, hyphenation and footnote markers are the usual reasons)"]
     for score, s, e in best:
-        window = _trim(exact, text[s:e])
+        # read on past the scored window (the source may have more characters than the words,
+        # a line-end hyphen say), then cut where the words' last matching part ends
+        window = _trim(exact, text[s:max(e, s + width + width // 4 + 16)])
         lines.append(f"  nearest at {s} ({score:.0%} alike): {window!r}")
         lines += [f"    {d}" for d in _differences(exact, window)]
     if not best:
