@@ -91,6 +91,7 @@ def test_source_add_copies_names_and_describes_the_text(scratch: Path) -> None:
 
 @pytest.mark.parametrize(("content", "options", "message"), [
     (b"caf\xe9\n", (), "is not UTF-8"),
+    (b" \n\n", (), "given.txt: the text is empty"),
     (b"text\n", ("--date", "March 2021"), "YYYY, YYYY-MM or YYYY-MM-DD"),
     (b"text\n", ("--date", "2021-13"), "'2021-13' is not a valid xsd:gYearMonth"),
     (b"text\n", ("--date", "\uff12\uff10\uff12\uff12"), "YYYY, YYYY-MM or YYYY-MM-DD"),

@@ -66,6 +66,8 @@ def add_source(project: Project, file: Path, bib: Bibliography,
     except UnicodeDecodeError as exc:
         raise CcbkgError(f"{file}: byte offset {exc.start} is not UTF-8; convert the text to "
                          "UTF-8 first (passage offsets count its characters)") from None
+    if not text.strip():
+        raise CcbkgError(f"{file}: the text is empty: a source's passages quote its words")
     found = Counter(match.group() for match in INVISIBLE_RE.finditer(text))
     composed = not unicodedata.is_normalized("NFC", text)
     if (found or composed) and not clean:
