@@ -322,6 +322,10 @@ def test_new_country_passes_check_at_once(scratch: Path) -> None:
                                        "EST` (Estonia) instead"),
     (("japan", "--name", "Nippon Examplia"), "instances/japan.ttl exists already"),
     (("somaliland", "--name", "Somali\nland"), "--name holds a control character (U+000A)"),
+    (("kosovo2", "--name", "kosovo"), "kosovo is country:kosovo already (its label or another "
+                                      "name of it)"),  # a second Kosovo passed check
+    (("JPN",), "country:JPN is already described in instances/japan.ttl: add the country's "
+               "nodes there\n"),  # not "move its node into a new instances/japan.ttl"
 ])
 def test_new_country_refuses(scratch: Path, args: tuple[str, ...], message: str) -> None:
     before = _snapshot(scratch)

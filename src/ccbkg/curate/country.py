@@ -10,10 +10,12 @@ from typing import Any
 import pycountry
 
 from ccbkg.core.errors import CcbkgError
+from ccbkg.core.namespaces import CCB, RDF, RDFS, SKOS
 from ccbkg.curate.files import create, literal, one_line, triples
 from ccbkg.project.layout import Project
 
 COUNTRY_NS = "https://w3id.org/ccbkg/id/country/"
+NAME_PROPERTIES = (str(RDFS.label), str(SKOS.altLabel))
 # The prefixes of the curated country files (instances/japan.ttl and the others).
 PREFIXES = """\
 @prefix ccb: <https://w3id.org/ccbkg/ontology#> .
@@ -83,6 +85,11 @@ def new_country(project: Project, code: str, name: str | None = None) -> tuple[P
             raise CcbkgError(f"{name.strip()} has an ISO 3166-1 code: run `ccbkg new country "
                              f"{coded.alpha_3}` ({coded.name}) instead; --name is for a "
                              "country or territory without one")
+        named = _country_named(project, name.strip())
+        if named is not None:
+            raise CcbkgError(f"{name.strip()} is country:{named.removeprefix(COUNTRY_NS)} "
+                             "already (its label or another name of it): add its nodes to the "
+                             "file that describes it")
         key, label, codes = code, name.strip(), (
             "    skos:editorialNote \"No ISO 3166-1 code: the key is a lowercase slug.\"@en .\n")
     else:
@@ -106,8 +113,9 @@ def new_country(project: Project, code: str, name: str | None = None) -> tuple[P
     elsewhere = _described_in(project, COUNTRY_NS + key)
     if elsewhere is not None:
         raise CcbkgError(f"{iri} is already described in {project.display(elsewhere)}: add the "
-                         "country's nodes there, or move its node into a new "
-                         f"{project.display(path)} by hand")
+                         "country's nodes there" + ("" if elsewhere == path else
+                                                   ", or move its node into a new "
+                                                   f"{project.display(path)} by hand"))
     node = (f"{iri} a ccb:Country ;\n    rdfs:label {literal(label, 'en')} ;\n" + codes +
             "# Add schema:sameAs wd:Q... only when you are certain of the Wikidata item, and\n"
             "# ccb:citesPassage for the passages that mention the country.\n")
@@ -127,6 +135,19 @@ def _iso_country(text: str) -> Any:
         return pycountry.countries.lookup(text)
     except LookupError:
         return None
+
+
+def _country_named(project: Project, name: str) -> str | None:
+    """The country node of the data whose label or other name is name (any case), if any."""
+    countries: set[str] = set()
+    names: dict[str, list[str]] = {}
+    for path in sorted((project.root / "instances").glob("*.ttl")):
+        for s, p, o in triples(project, path):
+            if p == str(RDF.type) and o == str(CCB.Country):
+                countries.add(s)
+            elif p in NAME_PROPERTIES and o.casefold() == name.casefold():
+                names.setdefault(s, []).append(o)
+    return next((iri for iri in sorted(names) if iri in countries), None)
 
 
 def _described_in(project: Project, iri: str) -> Path | None:
