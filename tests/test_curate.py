@@ -592,3 +592,18 @@ def test_passage_add_names_only_the_real_differences(scratch: Path, tmp_path: Pa
         differences = [line.strip() for line in result.err.splitlines()
                        if line.strip().startswith("you wrote")]
         assert len(differences) == 1 and differences[0].startswith(expected), result.err
+
+
+def test_a_passage_holding_a_footnote_marker_is_a_warning(scratch: Path, tmp_path: Path) -> None:
+    """A quote with a footnote marker in it is verbatim, but the marker is not the source's
+    words: passage add says so and check warns (it passed both)."""
+    given = tmp_path / "notes.txt"
+    given.write_text("The national CSIRT was established in 2014.\u00b9 It reports to the "
+                     "ministry.[3]\n", encoding="utf-8")
+    assert _cli(scratch, "source", "add", str(given), "--title", "Notes").code == 0
+    (copy,) = (scratch / "instances" / "sources").glob("001_*.txt")
+    added = _cli(scratch, "passage", "add", copy.name, "established in 2014.\u00b9 It reports")
+    assert added.code == 0 and "note: the words hold a footnote marker ('\u00b9')" in added.out
+    check = _cli(scratch, "check", "--only", "syntax,provenance")
+    assert re.search(r"warning +the quote holds a footnote marker \('\u00b9'\), which is not the "
+                     r"source's words", check.out), check.out

@@ -239,3 +239,15 @@ def test_a_claims_inventory_row_naming_what_the_data_does_not_say_is_an_error(
     assert result.code == 1, result.out
     assert re.search(rf"instances/README\.md:{at + 1}(  \S+)?\n +error +(line {at + 1}: )?row 1 "
                      rf"of the claims inventory: {problem}", result.out), result.out
+
+
+def test_a_wrong_prefix_or_suffix_is_given_the_text_that_stands_there(scratch: Path) -> None:
+    sources = scratch / "instances" / "sources.ttl"
+    text = sources.read_text(encoding="utf-8")
+    match = re.search(r'oa:prefix "([^"\\]{6,})"', text)
+    assert match is not None
+    sources.write_text(text.replace(match.group(0), 'oa:prefix "XXXXXX"', 1), encoding="utf-8")
+    result = run_cli("check", "--root", str(scratch), "--only", "syntax,provenance", "--quiet")
+    assert result.code == 1
+    assert f"oa:prefix 'XXXXXX' is not the text just before the quote, which is " \
+           f"{match.group(1)[-6:]!r}" in result.out, result.out

@@ -51,6 +51,8 @@ ALLOWED = ox.NamedNode(str(CCB.allowedExternalNamespace))
 NAMESPACE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^\s<>\"{}|\\^`]+[/#]$")
 
 # The claims inventory: a Markdown table | # | Claim | Nodes | Passage |, Passage an id: CURIE.
+# A footnote marker a text kept (`[3]`, `¹²`, `†`): noise in a quote, not the source's words.
+FOOTNOTE_MARKER = re.compile(r"\[\s*\w{0,3}\]|[\u00b9\u00b2\u00b3\u2070-\u2079]+|[\u2020\u2021]")
 QUOTE = ox.NamedNode(str(CCB.quote))
 AS_STATED = "AsStated"  # ccb:qualifierAsStated, ccb:amountAsStated and the like
 INVENTORY = "instances/README.md"
@@ -90,7 +92,8 @@ def check_provenance(loaded: LoadedProject) -> StageResult:
     for iri in sorted(passages):
         _check_passage(loaded, iri, nodes, texts, changed, result)
     _check_inventory(loaded, passages, nodes, result)
-    unsound = {f.node for f in result.findings}  # passages whose quote is not where it says
+    unsound = {f.node for f in result.findings  # passages whose quote is not where it says
+               if f.severity is Severity.ERROR}
     cited = 0
     for iri in sorted(uses_ccb | {iri for iri, props in nodes.items() if props.get(TYPE)}):
         # An instance node has a class or a ccb: property, whatever its IRI.
@@ -281,10 +284,19 @@ def _check_passage(
         return
     prefix = _literal(quote, PREFIX)
     suffix = _literal(quote, SUFFIX)
-    if prefix is not None and text[max(0, start - len(prefix)):start] != prefix:
-        _add(result, loaded, iri, f"oa:prefix {prefix!r} is not the text just before the quote")
-    if suffix is not None and text[end:end + len(suffix)] != suffix:
-        _add(result, loaded, iri, f"oa:suffix {suffix!r} is not the text just after the quote")
+    before = text[max(0, start - len(prefix or "")):start]
+    if prefix is not None and before != prefix:
+        _add(result, loaded, iri, f"oa:prefix {prefix!r} is not the text just before the "
+             f"quote, which is {before!r}")
+    after = text[end:end + len(suffix or "")]
+    if suffix is not None and after != suffix:
+        _add(result, loaded, iri, f"oa:suffix {suffix!r} is not the text just after the "
+             f"quote, which is {after!r}")
+    marker = FOOTNOTE_MARKER.search(exact)
+    if marker is not None:
+        _add(result, loaded, iri, f"the quote holds a footnote marker ({marker.group()!r}), "
+             "which is not the source's words: end the passage before it, or quote the words "
+             "on each side of it as two passages", severity=Severity.WARNING)
 
 
 def _check_inventory(loaded: LoadedProject, passages: list[str], nodes: dict[str, Props],
@@ -344,7 +356,7 @@ def _first_iri(props: Props, p: ox.NamedNode) -> str | None:
 
 
 def _add(result: StageResult, loaded: LoadedProject, iri: str, message: str,
-         path: str | None = None) -> None:
+         path: str | None = None, severity: Severity = Severity.ERROR) -> None:
     file, line, node = loaded.locate(iri, Role.DATA)
-    result.findings.append(Finding(STAGE, Severity.ERROR, message, file=file, line=line, node=node,
+    result.findings.append(Finding(STAGE, severity, message, file=file, line=line, node=node,
                                    path=path))

@@ -7,6 +7,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from ccbkg.checks.provenance import FOOTNOTE_MARKER
 from ccbkg.cli.common import EXIT_OK, add_root
 from ccbkg.curate.country import new_country
 from ccbkg.curate.sources import Bibliography, add_passage, add_source
@@ -104,6 +105,10 @@ def _cmd_passage_add(args: argparse.Namespace) -> int:
                           args.label)
     print(f"appended <{passage.iri}> (characters {passage.start}-{passage.end}) to "
           "instances/sources.ttl")
+    marker = FOOTNOTE_MARKER.search(args.words)
+    if marker is not None:
+        print(f"note: the words hold a footnote marker ({marker.group()!r}); check will warn: "
+              "cut the passage before it, or quote the words on each side as two passages")
     print(f"next: cite it with ccb:citesPassage passage:{passage.iri.rsplit('/', 1)[1]}, add "
           "its row to instances/README.md, then run ccbkg check")
     return EXIT_OK

@@ -22,6 +22,7 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
+from ccbkg.checks.provenance import FOOTNOTE_MARKER
 from ccbkg.core.errors import CcbkgError
 from ccbkg.curate.country import PREFIXES
 from ccbkg.curate.files import create, literal
@@ -97,7 +98,6 @@ SPEAKERS = {"representative", "representatives", "delegation", "delegate", "mini
 CLAUSE_END = {",", ";", ":", ".", "!", "?"}
 CLAUSE_WORDS = frozenset({"has", "have", "had", "is", "are", "was", "were", "will", "while",
                           "which", "whose", "specifically", "since", "because"})
-FOOTNOTE = re.compile(r"\[\s*\w{0,3}\]")  # "[x]" (a footnote marker the text kept)
 _ACRONYM = r"^[A-Z][A-Za-z]*[A-Z]s?$"
 
 
@@ -273,7 +273,7 @@ class _Drafter:
             self.taken.add(PASSAGE_NS + key)
             before = set(self.nodes)
             self._propose(span, found, current, f"passage:{key}")
-            marker = FOOTNOTE.search(text[span.start_char:span.end_char])
+            marker = FOOTNOTE_MARKER.search(text[span.start_char:span.end_char])
             head = "\n".join([
                 f"# ---- sentence at characters {span.start_char}-{span.end_char}",
                 "# DECIDE: keep the whole sentence as the passage, or cut the words the "
