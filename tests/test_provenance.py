@@ -13,6 +13,7 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
+from ccbkg.checks import provenance
 from ccbkg.core.namespaces import CCB, OA
 from tests.conftest import REPO, assert_no_traceback, run_cli
 
@@ -251,3 +252,37 @@ def test_a_wrong_prefix_or_suffix_is_given_the_text_that_stands_there(scratch: P
     assert result.code == 1
     assert f"oa:prefix 'XXXXXX' is not the text just before the quote, which is " \
            f"{match.group(1)[-6:]!r}" in result.out, result.out
+
+
+@pytest.mark.parametrize(("written", "changed", "missing"), [
+    ('time:inXSDgYear "2013"^^xsd:gYear', 'time:inXSDgYear "2014"^^xsd:gYear', "the year 2014"),
+    ('time:inXSDgYear "2013"^^xsd:gYear', 'time:inXSDgYearMonth "2013-05"^^xsd:gYearMonth',
+     "the month May"),
+])
+def test_a_date_the_cited_passages_do_not_give_is_a_warning(
+        scratch: Path, written: str, changed: str, missing: str) -> None:
+    """A year, month or day the passages a node cites do not give (a slip, or a precision
+    the source does not have) passed every check."""
+    albania = scratch / "instances" / "albania.ttl"
+    text = albania.read_text(encoding="utf-8")
+    assert written in text
+    albania.write_text(text.replace(written, changed, 1), encoding="utf-8")
+    result = run_cli("check", "--root", str(scratch), "--only", "syntax,provenance")
+    assert_no_traceback(result)
+    assert result.code == 0, result.out  # a warning
+    assert re.search(r"id:agreement/alb-ncirc-mou-2013\n +warning +the date \S+ \(time:inXSD\w+ "
+                     rf"of its time:hasTime\) is not in the words of the passages this node "
+                     rf"cites: they do not give {missing}\.", result.out), result.out
+
+
+@pytest.mark.parametrize(("date", "words", "missing"), [
+    ("2022-05-04", "On 4 May 2022, Ghana signed", None),
+    ("2022-05-14", "On 4 May 2022, Ghana signed", "the day 14"),
+    ("2021-03", "adopted in March 2021", None),
+    ("2021-03", "adopted in 2021-03", None),
+    ("2013-13", "in 2013", None),  # ill-formed: the syntax stage reports it
+    ("2016", "since 2015", "the year 2016"),
+])
+def test_the_parts_of_a_date_are_looked_for_in_the_words(
+        date: str, words: str, missing: str | None) -> None:
+    assert provenance._date_words(date, words) == missing

@@ -43,18 +43,24 @@ EXACT, PREFIX, SUFFIX = (ox.NamedNode(str(p)) for p in (OA.exact, OA.prefix, OA.
 START, END = ox.NamedNode(str(OA.start)), ox.NamedNode(str(OA.end))
 # The only properties this stage reads, each to itself (the nodes' properties share these
 # objects); of the rest of the data, only which nodes use a ccb: property is noted.
+HAS_TIME = ox.NamedNode(str(TIME.hasTime))
+DATES = tuple(ox.NamedNode(str(TIME) + p) for p in ("inXSDgYear", "inXSDgYearMonth",
+                                                    "inXSDDate"))
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
 READ = {p: p for p in (TYPE, CITES, *IDENTIFIERS, FILE_NAME, SHA256, HAS_SOURCE, HAS_SELECTOR,
+                       HAS_TIME, *DATES,
                        EXACT, PREFIX, SUFFIX, START, END)}
 CCB_NS = str(CCB)
 ALLOWED = ox.NamedNode(str(CCB.allowedExternalNamespace))
 # An allowed namespace is an absolute IRI ending in / or #, so that it cannot allow everything.
 NAMESPACE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^\s<>\"{}|\\^`]+[/#]$")
 
-# The claims inventory: a Markdown table | # | Claim | Nodes | Passage |, Passage an id: CURIE.
 # A footnote marker a text kept (`[3]`, `¹²`, `†`): noise in a quote, not the source's words.
 FOOTNOTE_MARKER = re.compile(r"\[\s*\w{0,3}\]|[\u00b9\u00b2\u00b3\u2070-\u2079]+|[\u2020\u2021]")
 QUOTE = ox.NamedNode(str(CCB.quote))
 AS_STATED = "AsStated"  # ccb:qualifierAsStated, ccb:amountAsStated and the like
+# The claims inventory: a Markdown table | # | Claim | Nodes | Passage |, Passage an id: CURIE.
 INVENTORY = "instances/README.md"
 INVENTORY_ROW = re.compile(r"^\|\s*(?P<number>\d+)\s*\|.*\|(?P<nodes>.*)\|(?P<passage>[^|]*)\|\s*$")
 
@@ -130,8 +136,10 @@ def _check_stated(loaded: LoadedProject, iri: str,
                   nodes: dict[str, Props], result: StageResult) -> None:
     """The source's own words a node records (ccb:quote, the ccb:...AsStated properties) are in
     the words of the passages it cites, white space aside and, for a capital at the start of
-    a sentence, case aside: a changed word, date or amount is an error."""
-    if not stated:
+    a sentence, case aside: a changed word, date or amount is an error. The year, month and day
+    of its dates (time:hasTime) are there too, or it is a warning."""
+    times = [t for t in nodes.get(iri, {}).get(HAS_TIME, []) if not isinstance(t, ox.Literal)]
+    if not stated and not times:
         return
     words = " ".join(" ".join(exact.value.split()) for target in targets
                      for selector in nodes.get(target.value, {}).get(HAS_SELECTOR, [])
@@ -148,6 +156,33 @@ def _check_stated(loaded: LoadedProject, iri: str,
              f"passages this node cites ({cited}): the source's own words go here as the "
              "source writes them; copy them from the passage, or cite the passage that says "
              "them", path=p.value)
+    for time in times:
+        for p in DATES:
+            for date in nodes.get(_key(time), {}).get(p, []):
+                missing = _date_words(date.value, words)
+                if missing:
+                    _add(result, loaded, iri, f"the date {date.value} ({curie(p.value)} of its "
+                         f"time:hasTime) is not in the words of the passages this node cites: "
+                         f"they do not give {missing}. A date is given at the precision the "
+                         "source gives it, from the passage cited", path=HAS_TIME.value,
+                         severity=Severity.WARNING)
+
+
+def _date_words(date: str, words: str) -> str | None:
+    """What of an xsd:gYear, gYearMonth or date (the year, the month's name or number, the
+    day) the words do not give, or None."""
+    match = re.fullmatch(r"(\d{4})(?:-(0[1-9]|1[0-2])(?:-(\d{2}))?)?", date)
+    if match is None:
+        return None  # an ill-formed date: the syntax stage says so
+    year, month, day = match.groups()
+    if not re.search(rf"\b{year}\b", words):
+        return f"the year {year}"
+    if month and not (re.search(rf"\b{MONTHS[int(month) - 1][:3]}", words)
+                      or f"{year}-{month}" in words):
+        return f"the month {MONTHS[int(month) - 1]}"
+    if day and not re.search(rf"\b0?{int(day)}(st|nd|rd|th)?\b", words):
+        return f"the day {int(day)}"
+    return None
 
 
 def _key(node: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
