@@ -1346,3 +1346,12 @@ def test_the_home_page_lists_its_sections_at_the_top(site: Path) -> None:
     toc = page.index('<nav aria-label="On this page"')
     assert toc < page.index('<h2 id="explore">')
     assert '<a href="#queries">Example queries</a>' in page[toc:page.index("</nav>", toc)]
+
+
+@pytest.mark.parametrize("name", ["frameworks.html", "as-of.html"])
+def test_lists_of_passages_are_separated_by_semicolons(site: Path, name: str) -> None:
+    """Passage labels hold commas ("ACCBP, primarily in Latin America"): a list of them
+    joined with commas could not be read."""
+    page = (site / name).read_text(encoding="utf-8")
+    assert re.search(r'</a>; <a href="[^"]*#passage-', page), name
+    assert not re.search(r'#passage-[^"]*"[^>]*>[^<]*</a>, <a href="[^"]*#passage-', page), name

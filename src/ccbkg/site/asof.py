@@ -28,12 +28,12 @@ def as_of_page(site: Site, bundled: BundledQueries) -> Page:
         body.append(html('<h2 id="y{0}">By the end of {0}</h2>\n', year))
         body.append(table(["Fact", "Date given", "Passages"], (
             [site.term(PATH, URIRef(node)), since,
-             site.terms(PATH, [URIRef(p) for p in passages])]
+             site.terms(PATH, [URIRef(p) for p in passages], "; ")]
             for (since, node), passages in sorted(facts.items()) if since)))
     undated = _facts(everything)
     body.append(Markup('<h2 id="undated">Undated</h2>\n'))
     body.append(table(["Fact", "Passages"], (
-        [site.term(PATH, URIRef(node)), site.terms(PATH, [URIRef(p) for p in passages])]
+        [site.term(PATH, URIRef(node)), site.terms(PATH, [URIRef(p) for p in passages], "; ")]
         for (since, node), passages in sorted(
             undated.items(), key=lambda f: site.view.label(URIRef(f[0][1])).lower())
         if not since)))

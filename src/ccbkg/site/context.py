@@ -87,7 +87,7 @@ class Site:
         return html('<span class="hedge">({})</span> {}', "; ".join(hedges), shown)
 
     def terms(self, from_path: str, values: list[Node], sep: str = ", ") -> Markup:
-        """Several terms, sorted by label."""
+        """Several terms, sorted by label (passages, whose labels hold commas, take "; ")."""
         ordered = sorted(values, key=lambda v: (self.view.label(v).lower(), sort_key(v)))
         return join((self.term(from_path, v) for v in ordered), sep)
 

@@ -45,7 +45,7 @@ def frameworks_page(site: Site, bundled: BundledQueries) -> Page:
                     site.terms(PATH, [URIRef(t) for t in site.view.types(URIRef(node))]),
                     site.terms(PATH, [URIRef(c) for c in found["countries"]]) or "—",
                     site.terms(PATH, [URIRef(t) for t in found["tags"]]) or "tagged directly",
-                    site.terms(PATH, [URIRef(p) for p in found["passages"]]),
+                    site.terms(PATH, [URIRef(p) for p in found["passages"]], "; "),
                 ])
             body.append(table(["Fact", "Kind", "Countries", "Through", "Passages"], rows))
     return Page(PATH, "Facts by framework", join(body),
