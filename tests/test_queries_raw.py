@@ -1,7 +1,7 @@
 """Every bundled query, run as it is with no ccbkg code around it, gives its documented
-default answer (queries/expected/NAME.csv): here in pyoxigraph, on the release with the default
-graph as the union of the named graphs; in Jena TDB2 (Fuseki's engine) and other stores in
-test_store_matrix.py."""
+default answer (queries/expected/NAME.csv): here in pyoxigraph and in rdflib (the SPARQL engine
+a Python user has at hand), on the release with the default graph as the union of the named
+graphs; in Jena TDB2 (Fuseki's engine) and other stores in test_store_matrix.py."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+import rdflib
 
 from tests.conftest import REPO, assert_no_traceback, run_cli
 
@@ -49,6 +50,76 @@ def test_raw_query_in_pyoxigraph(name: str, release: ox.Store) -> None:
     assert isinstance(answer, ox.QuerySolutions)
     got = answer.serialize(format=ox.QueryResultsFormat.CSV).decode("utf-8")
     assert rows(got) == expected(name)
+
+
+# The bundled queries rdflib answers otherwise than their expected CSV for a bug of rdflib's
+# that no rewrite of the query within standard SPARQL 1.1 gets round: name -> the reason, with
+# the rdflib issue. Each is an xfail(strict=True): fixed in rdflib, it fails here until its
+# entry goes. None is left: the queries sidestep the bugs below instead.
+RDFLIB_KNOWN_FAILURES: dict[str, str] = {}
+
+
+@pytest.fixture(scope="module")
+def release_in_rdflib(built: Path) -> rdflib.Dataset:
+    """The session's built release file loaded into rdflib as a user would: one dataset, its
+    default graph the union of the named graphs."""
+    dataset = rdflib.Dataset(default_union=True)
+    dataset.parse(built / "ccbkg.nq", format="nquads")
+    return dataset
+
+
+# The bundled queries rdflib takes seconds to answer (its join order: docs/queries.md), left to
+# the whole suite (`make test`) so that `make test-fast` stays fast.
+RDFLIB_SLOW = {"programmes-and-initiatives"}
+
+
+@pytest.mark.parametrize("name", [
+    pytest.param(name, marks=pytest.mark.xfail(reason=RDFLIB_KNOWN_FAILURES[name], strict=True))
+    if name in RDFLIB_KNOWN_FAILURES else
+    pytest.param(name, marks=pytest.mark.slow) if name in RDFLIB_SLOW else name
+    for name in NAMES])
+def test_raw_query_in_rdflib(name: str, release_in_rdflib: rdflib.Dataset) -> None:
+    """The same rows in the same order as the expected CSV, as rdflib writes SPARQL 1.1 CSV."""
+    text = (QUERIES / f"{name}.rq").read_text(encoding="utf-8")
+    answer = release_in_rdflib.query(text)
+    got = answer.serialize(format="csv")
+    assert isinstance(got, bytes)
+    assert rows(got.decode("utf-8")) == expected(name)
+
+
+# rdflib's bugs that the bundled queries sidestep, each on a small graph: strict xfails, so that
+# a fixed rdflib fails here and the workaround can go.
+NICKS = """
+    @prefix : <http://example.org/> .
+    :a :name "A" ; :nick "x" .
+    :b :name "B" .
+"""
+BY_NICK = ("PREFIX : <http://example.org/>\n"
+           "SELECT {distinct} ?s WHERE {{ ?s :name ?n OPTIONAL {{ ?s :nick ?nick }} }}\n"
+           "ORDER BY STR(?nick) STR(?s)")
+
+
+@pytest.mark.xfail(raises=TypeError, strict=True, reason=(
+    "rdflib 7.x cannot sort on an ORDER BY key that is an error, such as STR(?x) of an unbound "
+    "?x: its sort key is None (\"'<' not supported between instances of 'NoneType' and "
+    "'tuple'\"); the bundled queries write such a key COALESCE(STR(?x), \"\") (no rdflib "
+    "issue found for it)"))
+@pytest.mark.parametrize("distinct", ["", "DISTINCT"])
+def test_rdflib_sorts_a_key_that_has_no_value_first(distinct: str) -> None:
+    """SPARQL 1.1 puts a key with no value before every other (15.1), as Oxigraph, Jena and
+    Virtuoso do."""
+    answer = rdflib.Graph().parse(data=NICKS).query(BY_NICK.format(distinct=distinct))
+    assert [str(row[0]) for row in answer] == ["http://example.org/b", "http://example.org/a"]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "rdflib issue https://github.com/RDFLib/rdflib/issues/1524: list(answer) asks len(answer) "
+    "first, which evaluates the query; Python's list() takes the TypeError it raises for "
+    "'no length' and lists the spent rows: a query that fails (here the ORDER BY above, "
+    "evaluated lazily under DISTINCT) answers no rows instead of failing"))
+def test_rdflib_list_of_an_answer_that_fails_fails() -> None:
+    with pytest.raises(TypeError):
+        list(rdflib.Graph().parse(data=NICKS).query(BY_NICK.format(distinct="DISTINCT")))
 
 
 @pytest.mark.parametrize(("old", "new", "says"), [
