@@ -5,11 +5,15 @@ from __future__ import annotations
 import os
 import re
 import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import REPO, WARM, run_cli
+from tests.warm_cli import WarmCli
 
 DURATION = re.compile(r"\(\d+(\.\d+)? s\)")
 
@@ -56,3 +60,19 @@ def test_a_started_run_that_hangs_fails_with_the_stacks_of_its_threads() -> None
     assert proc.returncode is not None
     with pytest.raises(ProcessLookupError):
         os.kill(proc.pid, 0)
+
+
+def test_two_replies_that_arrive_together_are_both_read() -> None:
+    """A child that fails at once has its status written right after its pid: a buffered
+    readline took both lines, and select then waited for the second in vain (300 s, then a
+    failed test in CI)."""
+    server = subprocess.Popen([sys.executable, "-c", 'print(\'{"pid": 7}\\n{"status": 2}\', '
+                               "flush=True); import time; time.sleep(30)"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        time.sleep(0.5)  # both lines are in the pipe before the first is read
+        assert WarmCli._reply(server, 5) == {"pid": 7}
+        assert WarmCli._reply(server, 5) == {"status": 2}
+    finally:
+        server.kill()
+        server.wait()

@@ -68,8 +68,12 @@ class WarmCli:
     @staticmethod
     def _reply(server: subprocess.Popen[bytes], timeout: float = 60) -> dict[str, Any]:
         assert server.stdout is not None
-        ready, _, _ = select.select([server.stdout], [], [], timeout)
-        line = server.stdout.readline() if ready else b""
+        # Read from the pipe itself, a byte at a time: a buffered readline may take the next
+        # reply too (a child that fails at once has its status written right after its pid),
+        # and select, which watches the pipe, would then wait for it in vain.
+        raw = server.stdout.raw  # type: ignore[attr-defined]
+        ready, _, _ = select.select([raw], [], [], timeout)
+        line = raw.readline() if ready else b""
         if not line:
             raise RuntimeError("the warm CLI server gave no answer")
         reply: dict[str, Any] = json.loads(line)
