@@ -6,8 +6,10 @@ file and SHA-256; each `ccb:Passage` has a Web Annotation quote selector (exact,
 suffix) and position selector (start, end: Unicode code points, as Python indexes a str).
 A data file describes (uses as subject) only IRIs of https://w3id.org/ccbkg/id/ or of a
 namespace the ontology allows with `ccb:allowedExternalNamespace`; other IRIs would be
-published under a name the release does not own. Every passage has a row in the claims
-inventory (instances/README.md), as the tests require.
+published under a name the release does not own. What a node records in the source's own
+words (ccb:quote, the ccb:...AsStated properties) is in the words of the passages it cites,
+and so, or a warning, are its dates. Every passage has a row in the claims inventory
+(instances/README.md), and each row names nodes that cite its passage.
 """
 
 from __future__ import annotations
@@ -41,13 +43,14 @@ FILE_NAME, SHA256 = ox.NamedNode(str(CCB.fileName)), ox.NamedNode(str(CCB.sha256
 HAS_SOURCE, HAS_SELECTOR = ox.NamedNode(str(OA.hasSource)), ox.NamedNode(str(OA.hasSelector))
 EXACT, PREFIX, SUFFIX = (ox.NamedNode(str(p)) for p in (OA.exact, OA.prefix, OA.suffix))
 START, END = ox.NamedNode(str(OA.start)), ox.NamedNode(str(OA.end))
-# The only properties this stage reads, each to itself (the nodes' properties share these
-# objects); of the rest of the data, only which nodes use a ccb: property is noted.
 HAS_TIME = ox.NamedNode(str(TIME.hasTime))
 DATES = tuple(ox.NamedNode(str(TIME) + p) for p in ("inXSDgYear", "inXSDgYearMonth",
                                                     "inXSDDate"))
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")
+# The only properties this stage reads, each to itself (the nodes' properties share these
+# objects); of the rest of the data, only which nodes use a ccb: property is noted, and the
+# source's own words they record.
 READ = {p: p for p in (TYPE, CITES, *IDENTIFIERS, FILE_NAME, SHA256, HAS_SOURCE, HAS_SELECTOR,
                        HAS_TIME, *DATES,
                        EXACT, PREFIX, SUFFIX, START, END)}
@@ -119,7 +122,7 @@ def check_provenance(loaded: LoadedProject) -> StageResult:
                 _add(result, loaded, iri, f"cites <{target.value}>, which is not a ccb:Passage "
                      "described in the data: fix the IRI or add the passage")
         if not unsound & {t.value for t in targets}:
-            _check_stated(loaded, iri, stated.get(iri, []), targets, nodes, result)
+            _check_own_words(loaded, iri, stated.get(iri, []), targets, nodes, result)
     result.notes.append(
         f"{len(texts)} source documents, {len(passages)} passages checked; "
         f"{cited} nodes cite passages"
@@ -131,7 +134,7 @@ def check_provenance(loaded: LoadedProject) -> StageResult:
     return result
 
 
-def _check_stated(loaded: LoadedProject, iri: str,
+def _check_own_words(loaded: LoadedProject, iri: str,
                   stated: list[tuple[ox.NamedNode, ox.Literal]], targets: list[ox.NamedNode],
                   nodes: dict[str, Props], result: StageResult) -> None:
     """The source's own words a node records (ccb:quote, the ccb:...AsStated properties) are in
