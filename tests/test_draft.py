@@ -294,3 +294,21 @@ def test_draft_measurement_meets_its_goals(tmp_path: Path, measure_draft: Module
         assert figures["node_share"] >= 0.7, figures
         assert figures["node_share_all"] >= 0.7, figures
         assert figures["invented"] == [], figures
+
+
+def test_a_blank_line_ends_a_sentence(tmp_path: Path) -> None:
+    """A page's header (no full stop) ran into the sentence after it: the passage began with
+    it, and the agreement was dated by the header's year, not by the sentence's own date."""
+    root = copy_sources(tmp_path / "src")
+    text = tmp_path / "report.txt"
+    text.write_text("Cyber Capacity Review 2023 - Country Notes\nPage 1\n\nOn 4 May 2022, "
+                    "Japan signed a memorandum of understanding with Albania on cyber "
+                    "security.\n", encoding="utf-8")
+    assert run_cli("source", "add", str(text), "--title", "Report", "--root", str(root)).code == 0
+    name = next(p.name for p in (root / "instances" / "sources").iterdir() if p.name != SEED)
+    result = run_cli("draft", name, "--country", "JPN", "--root", str(root))
+    assert result.code == 0, result.err
+    draft = (root / "drafts" / (Path(name).stem.replace("_", "-") + ".ttl")).read_text("utf-8")
+    exact = re.findall(r'oa:exact "([^"]*)"', draft)
+    assert exact and not any("Page 1" in e or "Review" in e for e in exact), exact
+    assert '"2022-05-04"^^xsd:date' in draft and '"2023"^^xsd:gYear' not in draft, draft

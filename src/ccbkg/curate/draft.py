@@ -179,6 +179,9 @@ def draft(project: Project, source: str, country: str | None) -> Draft:
     return Draft(path, passages, nodes)
 
 
+PARAGRAPH_BREAK = re.compile(r"(?:\r?\n|\r)[ \t]*(?:\r?\n|\r)\s*")  # a blank line and what follows
+
+
 def pipeline() -> spacy.language.Language:
     """spaCy's blank English pipeline with the rule-based sentencizer (no model)."""
     nlp = spacy.blank("en")
@@ -253,13 +256,23 @@ class _Drafter:
     def run(self) -> tuple[list[str], int, int]:
         """The draft's blocks (one per proposed sentence), passages and nodes proposed."""
         text = self.source.text
-        # Line breaks as spaces: the same offsets, and names broken over lines still match.
-        doc = self.nlp(text.replace("\n", " ").replace("\r", " "))
+        # Line breaks as spaces: the same offsets, and names broken over lines still match. A
+        # blank line ends a sentence (a heading, a page's header or footer, a paragraph), which
+        # the sentencizer, seeing no full stop, would run into the next.
+        doc = self.nlp.make_doc(text.replace("\n", " ").replace("\r", " "))
+        breaks = {m.end() for m in PARAGRAPH_BREAK.finditer(text)}
+        for token in doc[1:]:
+            if token.idx in breaks:
+                token.is_sent_start = True
+        doc = self.nlp.get_pipe("sentencizer")(doc)
+        # a line with no full stop before a blank line is a heading, a page's header or footer
+        heading_ends = {m.start() for m in PARAGRAPH_BREAK.finditer(text)
+                        if not re.search(r"[.!?:;\"”’)]\s*$", text[:m.start()])}
         sentences: list[tuple[str, list[str]]] = []
         current = self.fixed
         for sent in doc.sents:
             span = _trim(sent)
-            if span is None:
+            if span is None or span.end_char in heading_ends:
                 continue
             found = self._names(span)
             # the sentence's country: one it names, not as a counterparty ("with Estonia")
