@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 Token = tuple[str, int, str]  # (kind, index in the text, text); kinds: { } ( ) [ ] op var word #
 
@@ -78,6 +78,22 @@ def tokens(text: str, *, comments: bool = False, brackets: bool = False) -> Iter
             i = match.end()
         else:
             i += 1
+
+
+def levelled(read: Iterable[Token]) -> Iterator[tuple[str, int, str, int, int]]:
+    """Each token with the depth of braces and of parentheses it stands at: an opening or a
+    closing brace or parenthesis at the depth outside it."""
+    braces = parens = 0
+    for kind, i, word in read:
+        if kind == "}":
+            braces -= 1
+        elif kind == ")":
+            parens -= 1
+        yield kind, i, word, braces, parens
+        if kind == "{":
+            braces += 1
+        elif kind == "(":
+            parens += 1
 
 
 @functools.lru_cache(maxsize=32)  # loading a query file asks twice, running it once more

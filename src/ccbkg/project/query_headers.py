@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 import pyoxigraph as ox
 
 from ccbkg.core.errors import CcbkgError
-from ccbkg.core.sparql_tokens import Token, tokens
+from ccbkg.core.sparql_tokens import Token, levelled, tokens
 from ccbkg.project.layout import NAME_RE, NAME_RULE
 
 EVERY = "*"  # the default of an optional parameter: unbound, every value
@@ -178,21 +178,14 @@ def where_brace(text: str) -> int:
 
 def _where_brace(read: Iterator[Token]) -> int:
     """The index of the `{` that opens the WHERE group, reading the tokens up to it."""
-    depth = parens = 0
     form: str | None = None
     seen_where = False
-    for kind, i, word in read:
-        if kind == "(":
-            parens += 1
-        elif kind == ")":
-            parens -= 1
-        elif kind == "{":
-            if depth == 0 and parens == 0 and (seen_where or form in ("SELECT", "ASK")):
-                return i
-            depth += 1
-        elif kind == "}":
-            depth -= 1
-        elif kind == "word" and depth == 0 and parens == 0:
+    for kind, i, word, braces, parens in levelled(read):
+        if braces or parens:
+            continue
+        if kind == "{" and (seen_where or form in ("SELECT", "ASK")):
+            return i
+        if kind == "word":
             keyword = word.upper()
             if keyword == "WHERE":
                 seen_where = True

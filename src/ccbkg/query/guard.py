@@ -10,7 +10,7 @@ from pyparsing import ParseBaseException
 
 from ccbkg.core import netguard
 from ccbkg.core.errors import CcbkgError
-from ccbkg.core.sparql_tokens import tokens
+from ccbkg.core.sparql_tokens import levelled, tokens
 from ccbkg.project.load import sparql_form
 
 
@@ -84,14 +84,9 @@ def _select_clauses(text: str) -> frozenset[str]:
     the groups only after the WHERE group; inside a group it belongs to a subquery or to a
     VALUES block of the pattern. Comments, strings, IRIs and prefixed names (`ex:ORDER`) are
     not words here (`tokens`)."""
-    depth = 0
     found: set[str] = set()
-    for kind, _, word in tokens(text):
-        if kind == "{":
-            depth += 1
-        elif kind == "}":
-            depth -= 1
-        elif kind == "word" and depth == 0:
+    for kind, _, word, braces, _ in levelled(tokens(text)):
+        if kind == "word" and not braces:
             clause = _CLAUSE_WORDS.get(word.upper())
             if clause is not None:
                 found.add(clause)

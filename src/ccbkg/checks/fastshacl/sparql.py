@@ -22,7 +22,7 @@ from rdflib.term import Node
 from ccbkg.checks.fastshacl.errors import ShapesError, Unsupported
 from ccbkg.checks.fastshacl.results import Result, Term
 from ccbkg.core import netguard
-from ccbkg.core.sparql_tokens import VAR_RE, scan
+from ccbkg.core.sparql_tokens import VAR_RE, levelled, scan
 from ccbkg.core.terms import to_rdflib
 
 if TYPE_CHECKING:
@@ -386,19 +386,8 @@ def _decorrelatable(inner: list[tuple[str, int, str]], outer: list[tuple[str, in
     """P binds ?this at its own level and shares no other variable with the rest."""
     if any(kind == "word" and word.upper() == "SELECT" for kind, _, word in inner):
         return False
-    own_pattern = False
-    depth = parens = 0
-    for kind, _, word in inner:
-        if kind == "{":
-            depth += 1
-        elif kind == "}":
-            depth -= 1
-        elif kind == "(":
-            parens += 1
-        elif kind == ")":
-            parens -= 1
-        elif kind == "var" and word == "this" and depth == 0 and parens == 0:
-            own_pattern = True
+    own_pattern = any(kind == "var" and word == "this" and not braces and not parens
+                      for kind, _, word, braces, parens in levelled(inner))
     inner_vars = {w for k, _, w in inner if k == "var"} - {"this"}
     outer_vars = {w for k, _, w in outer if k == "var"}
     return own_pattern and not (inner_vars & outer_vars)
