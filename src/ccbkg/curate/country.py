@@ -85,7 +85,8 @@ def new_country(project: Project, code: str, name: str | None = None) -> tuple[P
             raise CcbkgError(f"{name.strip()} has an ISO 3166-1 code: run `ccbkg new country "
                              f"{coded.alpha_3}` ({coded.name}) instead; --name is for a "
                              "country or territory without one")
-        named = _country_named(project, name.strip())
+        data = _instances(project)
+        named = _country_named(data, name.strip())
         if named is not None:
             raise CcbkgError(f"{name.strip()} is country:{named.removeprefix(COUNTRY_NS)} "
                              "already (its label or another name of it): add its nodes to the "
@@ -102,6 +103,7 @@ def new_country(project: Project, code: str, name: str | None = None) -> tuple[P
                                  f"did you mean {meant.alpha_3} ({meant.name})?" if meant
                                  else "for a country without one, give a lowercase key and "
                                  "--name"))
+        data = _instances(project)
         key = country.alpha_3
         label = getattr(country, "common_name", None) or country.name
         codes = (f"    ccb:iso3166Alpha3 {literal(country.alpha_3)} ;\n"
@@ -110,7 +112,7 @@ def new_country(project: Project, code: str, name: str | None = None) -> tuple[P
     stem = code if name is not None else "-".join(re.findall(r"[a-z0-9]+", ascii_name))
     path = project.root / "instances" / f"{stem}.ttl"
     iri = f"country:{key}"
-    elsewhere = _described_in(project, COUNTRY_NS + key)
+    elsewhere = _described_in(data, COUNTRY_NS + key)
     if elsewhere is not None:
         raise CcbkgError(f"{iri} is already described in {project.display(elsewhere)}: add the "
                          "country's nodes there" + ("" if elsewhere == path else
@@ -137,22 +139,25 @@ def _iso_country(text: str) -> Any:
         return None
 
 
-def _country_named(project: Project, name: str) -> str | None:
+Triple = tuple[str, str, str]
+
+
+def _instances(project: Project) -> dict[Path, list[Triple]]:
+    """The triples of each data file, read once for the checks below."""
+    return {path: triples(project, path)
+            for path in sorted((project.root / "instances").glob("*.ttl"))}
+
+
+def _country_named(data: dict[Path, list[Triple]], name: str) -> str | None:
     """The country node of the data whose label or other name is name (any case), if any."""
-    countries: set[str] = set()
-    names: dict[str, list[str]] = {}
-    for path in sorted((project.root / "instances").glob("*.ttl")):
-        for s, p, o in triples(project, path):
-            if p == str(RDF.type) and o == str(CCB.Country):
-                countries.add(s)
-            elif p in NAME_PROPERTIES and o.casefold() == name.casefold():
-                names.setdefault(s, []).append(o)
-    return next((iri for iri in sorted(names) if iri in countries), None)
+    countries = {s for triples_ in data.values() for s, p, o in triples_
+                 if p == str(RDF.type) and o == str(CCB.Country)}
+    return next((s for triples_ in data.values() for s, p, o in sorted(triples_)
+                 if s in countries and p in NAME_PROPERTIES and o.casefold() == name.casefold()),
+                None)
 
 
-def _described_in(project: Project, iri: str) -> Path | None:
+def _described_in(data: dict[Path, list[Triple]], iri: str) -> Path | None:
     """The data file that already describes the IRI (uses it as a subject), if any."""
-    for path in sorted((project.root / "instances").glob("*.ttl")):
-        if any(s == iri for s, _, _ in triples(project, path)):
-            return path
-    return None
+    return next((path for path, triples_ in data.items() if any(s == iri for s, _, _ in triples_)),
+                None)

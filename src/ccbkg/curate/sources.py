@@ -69,9 +69,9 @@ def add_source(project: Project, file: Path, bib: Bibliography,
     if not text.strip():
         raise CcbkgError(f"{file}: the text is empty: a source's passages quote its words")
     found = Counter(match.group() for match in INVISIBLE_RE.finditer(text))
-    composed = not unicodedata.is_normalized("NFC", text)
-    if (found or composed) and not clean:
-        raise CcbkgError(_unclean(file, text, found))
+    decomposed = not unicodedata.is_normalized("NFC", text)  # accents apart from letters
+    if (found or decomposed) and not clean:
+        raise CcbkgError(_unclean(file, text, found, decomposed))
     cleaned: list[str] = []
     if clean:
         text, cleaned = _cleaned(text, found)
@@ -126,10 +126,11 @@ def _cleaned(text: str, found: Counter[str]) -> tuple[str, list[str]]:
     """The text with page breaks and vertical tabs as line breaks, the other characters a
     literal may not hold deleted, CR LF line ends as LF and decomposed characters composed
     (Unicode NFC); and what was done, for a message."""
-    done = [characters(found)] if found else []
+    done = [_characters(found)] if found else []
     text = INVISIBLE_RE.sub("", text.translate(_AS_LINE_BREAKS))
-    if "\r\n" in text:
-        done.append(f"{text.count(chr(13) + chr(10))} CR LF line ends made LF")
+    crlf = text.count("\r\n")
+    if crlf:
+        done.append(f"{crlf} CR LF line ends made LF")
         text = text.replace("\r\n", "\n")
     composed = unicodedata.normalize("NFC", text)
     if composed != text:
@@ -138,19 +139,19 @@ def _cleaned(text: str, found: Counter[str]) -> tuple[str, list[str]]:
     return composed, done
 
 
-def characters(found: Counter[str]) -> str:
+def _characters(found: Counter[str]) -> str:
     """The characters counted, for a message: `2 × U+000C FORM FEED, a page break`."""
     return ", ".join(f"{count} × U+{ord(char):04X} "
                      f"{_CONTROL_NAMES.get(char) or unicodedata.name(char, 'a control character')}"
                      for char, count in sorted(found.items()))
 
 
-def _unclean(file: Path, text: str, found: Counter[str]) -> str:
+def _unclean(file: Path, text: str, found: Counter[str], decomposed: bool) -> str:
     first = INVISIBLE_RE.search(text)
     at = first.start() if first is not None else \
         next(i for i, c in enumerate(text) if unicodedata.combining(c))
-    what = [characters(found)] if found else []
-    if not unicodedata.is_normalized("NFC", text):
+    what = [_characters(found)] if found else []
+    if decomposed:
         what.append("letters and their accents as separate characters, which is not Unicode "
                     "NFC, as PDF extraction often gives")
     before = split_lines(text[:at])
