@@ -23,6 +23,7 @@ from functools import cache
 from pathlib import Path
 
 import pyoxigraph as ox
+import pyshacl
 import pytest
 from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import RDF, SH, NamespaceManager
@@ -369,6 +370,90 @@ def test_shapes_the_engine_lacks_are_validated_by_pyshacl(
     shapes = next(s for s in stages if s["stage"] == "shapes")
     assert "declined" in shapes["notes"][0] and "pyshacl" in shapes["notes"][0]
     assert [f["component"] for f in shapes["findings"]] == [str(SH.MinCountConstraintComponent)]
+
+
+# ------------------------------------------------------------------------------ recursive shapes
+
+# Shapes that refer to themselves, whose validation SHACL leaves undefined (3.4.1): the fast
+# engine cuts the recursion where pyshacl does (fastshacl.choices, `recursion_cut`).
+_RECURSIVE = {
+    "node-property": """
+        ex:S a sh:NodeShape ; sh:targetNode ex:n0 ;
+            sh:property [ sh:path ex:next ; sh:node ex:S ] ,
+                        [ sh:path ex:label ; sh:minCount 1 ] .""",
+    "mutual-node": """
+        ex:S a sh:NodeShape ; sh:targetNode ex:n0 ; sh:node ex:T ;
+            sh:property [ sh:path ex:label ; sh:minCount 1 ] .
+        ex:T a sh:NodeShape ; sh:property [ sh:path ex:next ; sh:node ex:S ] .""",
+    "or-tree": """
+        ex:S a sh:NodeShape ; sh:targetNode ex:n0 ;
+            sh:or ( [ sh:path ex:label ; sh:minCount 1 ]
+                    [ sh:path ex:next ; sh:minCount 1 ; sh:node ex:S ] ) .""",
+    "not": """
+        ex:S a sh:NodeShape ; sh:targetNode ex:n0 ;
+            sh:property [ sh:path ex:label ; sh:minCount 1 ] ;
+            sh:property [ sh:path ex:next ; sh:not [ sh:not ex:S ] ] .""",
+    "qualified": """
+        ex:S a sh:NodeShape ; sh:targetNode ex:n0 ;
+            sh:property [ sh:path ex:label ; sh:minCount 1 ] ;
+            sh:property [ sh:path ex:next ; sh:qualifiedValueShape ex:S ;
+                          sh:qualifiedMaxCount 0 ] .""",
+}
+
+
+def _chain(length: int, unlabelled: int | None, cycle: bool) -> list[ox.Quad]:
+    """ex:n0 ex:next ex:n1 ... (back to ex:n0 if `cycle`), every node labelled but one."""
+    text = "".join(
+        f"ex:n{i} ex:next ex:n{(i + 1) % length if cycle else i + 1} .\n"
+        + (f"ex:n{i} ex:label 'n{i}' .\n" if i != unlabelled else "")
+        for i in range(length))
+    return list(ox.parse(f"@prefix ex: <http://example.org/> .\n{text}".encode(),
+                         format=ox.RdfFormat.TURTLE))
+
+
+@pytest.mark.filterwarnings("ignore::pyshacl.errors.ShapeRecursionWarning")
+@pytest.mark.parametrize("name", sorted(_RECURSIVE))
+@pytest.mark.parametrize("length,unlabelled,cycle", [
+    (1, 0, False), (2, 1, False), (3, 2, False), (6, 1, False), (6, 4, False), (6, None, True),
+    (6, 5, True), (40, 39, False)])
+def test_recursive_shapes_give_the_same_report_as_pyshacl(
+    name: str, length: int, unlabelled: int | None, cycle: bool,
+) -> None:
+    shapes = Graph().parse(format="turtle", data=(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .\n"
+        + _RECURSIVE[name]))
+    assert fastshacl.ShapesGraph(shapes).recursive, "the shapes are not recursive"
+    same_as_pyshacl(_chain(length, unlabelled, cycle), shapes)
+
+
+def test_shacl_shacl_gives_the_same_report_as_pyshacl() -> None:
+    """SHACL's own shapes for shapes graphs (pyshacl's copy), nested a dozen deep, whose
+    value nodes the engine keeps in its store past `KEPT_DEPTH`, on a shapes graph with
+    mistakes."""
+    shacl_shacl = Graph().parse(Path(pyshacl.__file__).parent / "assets" / "shacl-shacl.ttl",
+                                format="turtle")
+    broken = list(ox.parse(b"""
+        @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+        ex:S a sh:NodeShape ; sh:targetClass ex:C ;
+            sh:property [ sh:path ( ex:p [ sh:inversePath ex:q ] ) ; sh:minCount "one" ] ;
+            sh:or ( [ sh:path ex:r ; sh:node ex:T ] [ sh:not [ sh:class ex:C ] ] ) .
+        ex:T a sh:NodeShape ; sh:property [ sh:path [ sh:alternativePath ( ex:a ex:b ) ] ;
+                                            sh:datatype "string" ] .
+        """, format=ox.RdfFormat.TURTLE))
+    assert same_as_pyshacl(broken, shacl_shacl) >= 2
+
+
+def test_the_specifications_choice_follows_recursion_as_far_as_the_data_goes() -> None:
+    shapes = Graph().parse(format="turtle", data=(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .\n"
+        + _RECURSIVE["node-property"]))
+    cut = fastshacl.validate(_chain(5, 4, False), shapes)
+    assert cut.conforms, "pyshacl's cut stops before ex:n4"
+    full = fastshacl.validate(_chain(5, 4, False), shapes, choices=fastshacl.SPEC)
+    assert not full.conforms
+    assert {str(r.focus) for r in full.rows} == {"http://example.org/n0"}
+    with pytest.raises(fastshacl.Unsupported, match="nested 15 deep"):
+        fastshacl.validate(_chain(6, None, True), shapes, choices=fastshacl.SPEC)
 
 
 # ------------------------------------------------------------------------------ W3C suite

@@ -14,6 +14,7 @@ this engine has it: `fastshacl.validate(..., choices=SPEC)`. The choices:
   (\s: space, tab and line ends only). Patterns that mean the same in both are portable.
 - *pyshacl messages* (fixed): sh:resultMessage texts are pyshacl's (`text.py`); SHACL leaves
   default messages to the engine.
+- *pyshacl's cut of recursive shapes* (switchable, `Choices.recursion_cut`): see below.
 
 tests/fixtures/jena-shacl-differences.txt shows where the choices make the engine differ from
 Jena's.
@@ -38,10 +39,19 @@ class Choices:
     #: the datatype's lexical space: with False, the XSD date, number and boolean types are
     #: checked strictly (ccbkg.project.literals, as the syntax stage checks them).
     rdflib_literals: bool = True
+    #: A shape that refers to itself through other shapes (sh:node, sh:property, ...) is
+    #: recursive, and SHACL leaves its validation undefined (3.4.1). pyshacl follows the
+    #: references until its path of shapes and constraints repeats a step (a shape reached
+    #: again through the same kind of constraint, once the path is three such steps long, or
+    #: six when sh:node and sh:property alternate), then counts the nested shape as
+    #: conforming without validating it. With False, references are followed while value
+    #: nodes remain (all the data says, when no chain of values is a cycle). Either way a
+    #: nesting deeper than `engine.MAX_NESTING` (pyshacl's own limit) is left to pyshacl.
+    recursion_cut: bool = True
 
 
 PYSHACL = Choices()
-SPEC = Choices(rdflib_literals=False)
+SPEC = Choices(rdflib_literals=False, recursion_cut=False)
 
 
 def lexically_valid(lexical: str, datatype: Node, choices: Choices) -> bool:

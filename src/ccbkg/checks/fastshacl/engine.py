@@ -8,10 +8,11 @@ that test each value node, and the counts, share one query per shape (see `batch
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from itertools import count
-from threading import Lock
+from threading import Lock, local
 from typing import Any
 
 import pyoxigraph as ox
@@ -23,6 +24,7 @@ from ccbkg.checks.fastshacl import sparql
 from ccbkg.checks.fastshacl.batch import Batch
 from ccbkg.checks.fastshacl.choices import PYSHACL, Choices
 from ccbkg.checks.fastshacl.components import HANDLERS
+from ccbkg.checks.fastshacl.errors import Unsupported
 from ccbkg.checks.fastshacl.focus import ANCHOR, MEMBER, FocusSet, PatternSet, StoredSet, fresh
 from ccbkg.checks.fastshacl.model import Shape, ShapesGraph
 from ccbkg.checks.fastshacl.params import const
@@ -35,6 +37,14 @@ from ccbkg.core.terms import RDF_LANG_STRING, XSD_STRING, to_oxigraph, to_rdflib
 TRUE = ox.Literal("true", datatype=ox.NamedNode(str(XSD.boolean)))
 FALSE = ox.Literal("false", datatype=ox.NamedNode(str(XSD.boolean)))
 ALLOWED_WITH_WARNINGS = frozenset({SH.Info, SH.Warning})
+#: The value nodes of nested shapes are kept as patterns joined into each query, until this
+#: many paths deep: then they are kept in the store, so that the queries of deeply nested or
+#: recursive shapes (shacl-shacl's lists of shapes of lists) do not grow with the depth.
+KEPT_DEPTH = 2
+#: Shapes nested deeper than this on the data (recursive shapes, see `Choices.recursion_cut`)
+#: are left to pyshacl, which stops with an error at the same depth (its
+#: max_validation_depth); shacl-shacl on a shapes graph nests 12 deep.
+MAX_NESTING = 15
 
 
 class Engine:
@@ -58,6 +68,7 @@ class Engine:
         self._regexes: dict[str, bool] = {}
         self._shared: dict[tuple[str, tuple[tuple[str, str], ...]], FocusSet] = {}
         self._locks: dict[tuple[str, tuple[tuple[str, str], ...]], Lock] = {}
+        self._nesting = local()
         self.queries = 0
 
     # ------------------------------------------------------------------ running
@@ -310,7 +321,10 @@ class Engine:
 
             bound = self.cardinality(path)
             size = min(bound, focus.size * self.steps(path)) if bound else 0
-            self._values[key] = PatternSet(select, None, size, False)
+            found: FocusSet = PatternSet(select, None, size, False, focus.depth + 1)
+            if found.depth >= KEPT_DEPTH and size:
+                found = self.materialize(found.members())
+            self._values[key] = found
         return self._values[key]
 
     # ------------------------------------------------------------------ shapes
@@ -322,6 +336,9 @@ class Engine:
     def validate_all(self, shapes: list[Shape], focus: FocusSet) -> list[Outcome]:
         """Validate the focus nodes against each shape; the pair constraints of shapes with
         the same path share one query (see `batch`)."""
+        if focus.size and len(self._path()) >= MAX_NESTING:
+            raise Unsupported(f"shapes nested {MAX_NESTING} deep on the data (recursive "
+                              "shapes)")
         batches: dict[str, Batch] = {}
         prepared: list[list[Outcome] | None] = []
         for shape in shapes:
@@ -339,6 +356,37 @@ class Engine:
             batch.run()
         return [self._outcome(shape, found) if found is not None else Outcome([], set())
                 for shape, found in zip(shapes, prepared, strict=True)]
+
+    def _path(self) -> list[tuple[Node, Node]]:
+        """The shapes being validated in this thread, outermost first, each with the
+        parameter of its constraint that is validating the next one (sh:node, ...)."""
+        if not hasattr(self._nesting, "path"):
+            self._nesting.path = []
+        path: list[tuple[Node, Node]] = self._nesting.path
+        return path
+
+    @contextmanager
+    def nested(self, shape: Shape, parameter: Node) -> Iterator[None]:
+        """Within a constraint of a shape that validates value nodes against other shapes."""
+        path = self._path()
+        path.append((shape.node, parameter))
+        try:
+            yield
+        finally:
+            path.pop()
+
+    def cut(self, shape: Shape, parameter: Node, other: Node) -> bool:
+        """Whether pyshacl counts the other shape, named by the parameter of a constraint of
+        the shape, as conforming without validating it: the path of shapes to it repeats a
+        step (see `Choices.recursion_cut`)."""
+        if not self.choices.recursion_cut or other not in self.shapes.recursive:
+            return False
+        path = [*self._path(), (shape.node, parameter)]
+        alternating = len(path) > 1 and {path[-2][1], parameter} == {SH.node, SH.property}
+        if len(path) < (6 if alternating else 3):
+            return False
+        return any(node == shape.node and kind == parameter and path[n + 1][0] == other
+                   for n, (node, kind) in enumerate(path[:-1]))
 
     def _outcome(self, shape: Shape, per_constraint: list[Outcome]) -> Outcome:
         """A shape's results, and the focus nodes that do not conform (a result whose

@@ -2,8 +2,10 @@
 
 Inserting into a pyoxigraph store costs several microseconds a quad, so sets are kept as the
 patterns that select them (a class and its subclasses, the values of a path from another set)
-and joined into each query. Only the sets a SPARQL target selects, which are costly to
-compute and used by many queries, are kept in a scratch named graph of the store.
+and joined into each query. The sets a SPARQL target selects, which are costly to compute
+and used by many queries, are kept in a scratch named graph of the store, and so are the
+value nodes of shapes nested `engine.KEPT_DEPTH` deep, whose patterns would otherwise nest
+one in another.
 """
 
 from __future__ import annotations
@@ -25,9 +27,11 @@ def fresh(stem: str = "v") -> str:
 
 
 class FocusSet(ABC):
-    """A set of nodes, with `size` exact or an upper bound (0 only when surely empty)."""
+    """A set of nodes, with `size` exact or an upper bound (0 only when surely empty), and
+    `depth`, how many paths from a kept set its pattern follows."""
 
     size: int
+    depth: int = 0
 
     @abstractmethod
     def members(self, var: str = "this") -> str:
@@ -62,6 +66,7 @@ class PatternSet(FocusSet):
     test: Callable[[str], str] | None
     size: int
     distinct: bool
+    depth: int = 0
 
     def members(self, var: str = "this") -> str:
         if self.distinct:

@@ -39,7 +39,7 @@ def conformance(e: Validator, node: Node, depth: int = 0) -> Test | None:
     s = e.shapes.shape(node)
     if s.deactivated:
         return lambda v: "true"
-    if depth > _DEPTH or s.severity in e.allowed:
+    if depth > _DEPTH or s.severity in e.allowed or node in e.shapes.recursive:
         return None
     return _focus(e, s, depth) if s.path is not None else _node(e, s, depth)
 

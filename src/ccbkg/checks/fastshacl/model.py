@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH
@@ -96,6 +97,32 @@ class ShapesGraph:
     def items(self, node: Node) -> list[Node]:
         """The members of an RDF list in the shapes graph."""
         return list(self.graph.items(node))
+
+    @cached_property
+    def recursive(self) -> frozenset[Node]:
+        """The shapes that refer to themselves through other shapes (sh:node, sh:property,
+        sh:not, sh:and, sh:or, sh:xone, sh:qualifiedValueShape), whose validation SHACL
+        leaves undefined (3.4.1)."""
+        g = self.graph
+        refers: dict[Node, set[Node]] = {}
+        for p in SHAPE_EXPECTING:
+            for s, o in g.subject_objects(p):
+                refers.setdefault(s, set()).add(o)
+        for p in LIST_OF_SHAPES:
+            for s, lst in g.subject_objects(p):
+                refers.setdefault(s, set()).update(self.items(lst))
+        found: set[Node] = set()
+        for start in refers:
+            todo, seen = list(refers[start]), set()
+            while todo:
+                node = todo.pop()
+                if node == start:
+                    found.add(start)
+                    break
+                if node not in seen:
+                    seen.add(node)
+                    todo.extend(refers.get(node, ()))
+        return frozenset(found)
 
     def _shape_nodes(self) -> set[Node]:
         g = self.graph

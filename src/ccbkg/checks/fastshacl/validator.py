@@ -5,6 +5,7 @@ the modules sit below the engine instead of importing it back."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
 import pyoxigraph as ox
@@ -50,6 +51,10 @@ class Validator(Protocol):
     def values(self, shape: Shape, focus: FocusSet) -> FocusSet: ...
 
     def validate(self, shape: Shape, focus: FocusSet) -> Outcome: ...
+
+    def nested(self, shape: Shape, parameter: Node) -> AbstractContextManager[None]: ...
+
+    def cut(self, shape: Shape, parameter: Node, other: Node) -> bool: ...
 
     def validate_all(self, shapes: list[Shape], focus: FocusSet) -> list[Outcome]: ...
 

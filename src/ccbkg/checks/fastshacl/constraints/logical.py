@@ -41,11 +41,14 @@ def logical(parameter: URIRef) -> Handler:
                 members = e.shapes.items(operand)
             else:
                 members = list(set(e.shapes.items(operand)))
+            if parameter == SH["not"] and e.cut(s, parameter, operand):
+                continue
             bad = inline.violation(e, parameter, members)
             if bad is not None:
                 out.append(batch.values(s, component, bad("?value")))
                 continue
-            failing = [nonconforming_of(e, m, values) for m in members]
+            with e.nested(s, parameter):
+                failing = [nonconforming_of(e, m, values) for m in members]
             if parameter == SH["or"] and failing and not set.intersection(*failing):
                 continue
             if parameter == SH["and"] and not set().union(*failing):

@@ -32,7 +32,11 @@ def node(e: Validator, s: Shape, focus: FocusSet, batch: Batch) -> list[Outcome]
     values = e.values(s, focus)
     out = []
     for target in _shapes(e, s, SH.node, paths=False):
-        by_origin, pairs = _touched(e, s, focus, e.validate(target, values))
+        if e.cut(s, SH.node, target.node):
+            continue
+        with e.nested(s, SH.node):
+            nested = e.validate(target, values)
+        by_origin, pairs = _touched(e, s, focus, nested)
         if not pairs:
             continue
         results = [Result(focus=f, shape=s, component=SH.NodeConstraintComponent, origin=f,
@@ -46,9 +50,12 @@ def property_(e: Validator, s: Shape, focus: FocusSet, batch: Batch) -> list[Out
     """sh:property (SHACL 4.7.2, shape-based): the values are validated against the property
     shape; its results are the parent's."""
     values = e.values(s, focus)
-    children = list(_shapes(e, s, SH.property, paths=True))
+    children = [c for c in _shapes(e, s, SH.property, paths=True)
+                if not e.cut(s, SH.property, c.node)]
+    with e.nested(s, SH.property):
+        validated = e.validate_all(children, values)
     out = []
-    for nested in e.validate_all(children, values):
+    for nested in validated:
         if s.path is None:
             out.append(nested)
             continue
@@ -104,6 +111,8 @@ def qualified(e: Validator, s: Shape, focus: FocusSet, batch: Batch) -> list[Out
     values = e.values(s, focus)
     out = []
     for q in s.values(SH.qualifiedValueShape):
+        if e.cut(s, SH.qualifiedValueShape, q):
+            continue
         siblings = _siblings(e, s, q) if disjoint else []
         qualifies = _qualifies(e, q, siblings)
         if qualifies is not None and (low or 0) <= 1 and (high is None or high <= 1):
@@ -114,8 +123,9 @@ def qualified(e: Validator, s: Shape, focus: FocusSet, batch: Batch) -> list[Out
         if qualifies is not None:
             test = f"FILTER({qualifies('?value')})"
         else:
-            failing = nonconforming_of(e, q, values)
-            sets = [nonconforming_of(e, sib, values) for sib in siblings]
+            with e.nested(s, SH.qualifiedValueShape):
+                failing = nonconforming_of(e, q, values)
+                sets = [nonconforming_of(e, sib, values) for sib in siblings]
             if failing or sets:
                 def qualified(t: Term, f: set[Term] = failing, sb: list[set[Term]] = sets) -> bool:
                     return t not in f and all(t in x for x in sb)
