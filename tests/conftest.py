@@ -63,18 +63,23 @@ def _scratch_root() -> Path | None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    """The reference tools' answers are kept in pytest's cache folder (tests/kept.py). A run
-    started with Ctrl-C ignored (a background job of a shell without job control) would pass
-    that on to the CLIs the tests interrupt; they get Ctrl-C as from a terminal. The scratch
-    files go to a RAM-backed folder when there is one (`_scratch_root`): TMPDIR names it for
-    pytest's temporary folders, the workers and every process the tests start."""
+    """A run started with Ctrl-C ignored (a background job of a shell without job control)
+    would pass that on to the CLIs the tests interrupt; they get Ctrl-C as from a terminal.
+    The scratch files go to a RAM-backed folder when there is one (`_scratch_root`): TMPDIR
+    names it for pytest's temporary folders, the workers and every process the tests start,
+    so this runs before pytest's own plugins make their folders."""
     root = _scratch_root()
     if root is not None:
         os.environ["TMPDIR"] = str(root)
         tempfile.tempdir = None  # read TMPDIR again
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
         signal.signal(signal.SIGINT, signal.default_int_handler)
-    cache = getattr(config, "cache", None)  # None with -p no:cacheprovider
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The reference tools' answers are kept in pytest's cache folder (tests/kept.py), which
+    pytest's cache plugin has made by now (not when `pytest_configure` above runs)."""
+    cache = getattr(session.config, "cache", None)  # None with -p no:cacheprovider
     if cache is not None:
         kept.FOLDER = cache.mkdir("ccbkg-kept")
 

@@ -279,6 +279,16 @@ def test_a_kept_pyshacl_report_is_the_one_pyshacl_gives(
         kept.pyshacl_report(data, shapes, **{**options, "advanced": False})
 
 
+def test_the_run_keeps_answers_in_pytests_cache_folder(pytestconfig: pytest.Config) -> None:
+    """The kept answers are used by the run itself, not only by the test above (a hook that
+    ran before pytest's cache plugin once left the folder unset: every run made pyshacl's
+    reports and HermiT's verdicts again)."""
+    cache = getattr(pytestconfig, "cache", None)
+    if cache is None:
+        pytest.skip("run with -p no:cacheprovider: nothing is kept")
+    assert kept.FOLDER == cache.mkdir("ccbkg-kept")
+
+
 def test_set_members_in_messages_compare_in_any_order() -> None:
     members = "['Literal(\"4.0\", datatype=xsd:decimal)', 'Literal(\"1\", datatype=xsd:integer)']"
     shown = "['Literal(\"1\", datatype=xsd:integer)', 'Literal(\"4.0\", datatype=xsd:decimal)']"
