@@ -312,3 +312,40 @@ def test_a_blank_line_ends_a_sentence(tmp_path: Path) -> None:
     exact = re.findall(r'oa:exact "([^"]*)"', draft)
     assert exact and not any("Page 1" in e or "Review" in e for e in exact), exact
     assert '"2022-05-04"^^xsd:date' in draft and '"2023"^^xsd:gYear' not in draft, draft
+
+
+def _draft_of(tmp_path: Path, text: str, country: str = "JPN") -> str:
+    root = copy_sources(tmp_path / "src")
+    source = tmp_path / "report.txt"
+    source.write_text(text, encoding="utf-8")
+    assert run_cli("source", "add", str(source), "--title", "Report", "--root",
+                   str(root)).code == 0
+    name = next(p.name for p in (root / "instances" / "sources").iterdir() if p.name != SEED)
+    result = run_cli("draft", name, "--country", country, "--root", str(root))
+    assert result.code == 0, result.err
+    return (root / "drafts" / (Path(name).stem.replace("_", "-") + ".ttl")).read_text("utf-8")
+
+
+def test_the_most_precise_date_of_a_sentence_dates_its_claim(tmp_path: Path) -> None:
+    """The first date was taken: "In its 2023 review ... on 4 May 2022" dated the agreement
+    2023. The other dates are named for the curator to decide."""
+    draft = _draft_of(tmp_path, "In its 2023 review, the ministry noted that Japan signed a "
+                      "memorandum of understanding with Albania on 4 May 2022.\n")
+    assert '"2022-05-04"^^xsd:date' in draft and '"2023"^^xsd:gYear' not in draft, draft
+    assert "whether '4 May 2022' dates this agreement" in draft
+    assert "(the sentence also says '2023')" in draft
+
+
+def test_a_footnote_marker_after_a_full_stop_ends_the_sentence(tmp_path: Path) -> None:
+    """"with Albania.[4] In 2021 ..." was one sentence, and "Albania.[4" one word, so the
+    counterparty was not found and the next sentence's year dated the agreement; a
+    superscript marker stays with its sentence."""
+    draft = _draft_of(tmp_path, "Japan signed a memorandum of understanding with Albania.[4] "
+                      "In 2021 Japan adopted a Cybersecurity Strategy.² It was revised later.\n")
+    exact = re.findall(r'oa:exact "([^"]*)"', draft)
+    # the markers are left out of the passages, as `[4]` at a sentence's end always was
+    assert exact[0] == "Japan signed a memorandum of understanding with Albania.", exact
+    assert exact[1] == "In 2021 Japan adopted a Cybersecurity Strategy.", exact
+    assert "ccb:party country:ALB" in draft.replace(",", " ;").replace("\n", " "), draft
+    agreement = draft[draft.index("a ccb:MemorandumOfUnderstanding"):]
+    assert "2021" not in agreement[:agreement.index("\n\n")], agreement

@@ -286,7 +286,7 @@ def test_the_run_keeps_answers_in_pytests_cache_folder(pytestconfig: pytest.Conf
     cache = getattr(pytestconfig, "cache", None)
     if cache is None:
         pytest.skip("run with -p no:cacheprovider: nothing is kept")
-    assert kept.FOLDER == cache.mkdir("ccbkg-kept")
+    assert cache.mkdir("ccbkg-kept") == kept.FOLDER
 
 
 def test_set_members_in_messages_compare_in_any_order() -> None:

@@ -15,12 +15,12 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import spacy
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
-from spacy.util import filter_spans
+from spacy.util import compile_infix_regex, filter_spans
 
 from ccbkg.checks.provenance import FOOTNOTE_MARKER
 from ccbkg.core.errors import CcbkgError
@@ -182,9 +182,20 @@ def draft(project: Project, source: str, country: str | None) -> Draft:
 PARAGRAPH_BREAK = re.compile(r"(?:\r?\n|\r)[ \t]*(?:\r?\n|\r)\s*")  # a blank line and what follows
 
 
+# A footnote marker glued to the end of a sentence ("with Japan.[4] In 2020", "Japan.²
+# The"): the stop is a token of its own, so that the name before it is matched; the marker
+# ends the sentence and the next word starts one.
+_SIGN = r"[\u00b9\u00b2\u00b3\u2070-\u2079\u2020\u2021]+"  # superscript digits, daggers
+MARKED_STOP = re.compile(rf"[.!?](?=\[|{_SIGN})")
+MARKED_END = re.compile(rf"[.!?](?P<marker>\[\s*\w{{0,3}}\]|{_SIGN})\s+(?=\S)")
+
+
 def pipeline() -> spacy.language.Language:
     """spaCy's blank English pipeline with the rule-based sentencizer (no model)."""
     nlp = spacy.blank("en")
+    tokenizer: Any = nlp.tokenizer  # spaCy's Tokenizer, a Cython class mypy cannot read
+    tokenizer.infix_finditer = compile_infix_regex(
+        [*(nlp.Defaults.infixes or ()), MARKED_STOP.pattern]).finditer
     nlp.add_pipe("sentencizer")
     return nlp
 
@@ -261,9 +272,14 @@ class _Drafter:
         # the sentencizer, seeing no full stop, would run into the next.
         doc = self.nlp.make_doc(text.replace("\n", " ").replace("\r", " "))
         breaks = {m.end() for m in PARAGRAPH_BREAK.finditer(text)}
+        marked = list(MARKED_END.finditer(text))
+        breaks |= {m.end() for m in marked}
+        markers = {i for m in marked for i in range(*m.span("marker"))}
         for token in doc[1:]:
             if token.idx in breaks:
                 token.is_sent_start = True
+            elif token.idx in markers:
+                token.is_sent_start = False
         doc = self.nlp.get_pipe("sentencizer")(doc)
         # a line with no full stop before a blank line is a heading, a page's header or footer
         heading_ends = {m.start() for m in PARAGRAPH_BREAK.finditer(text)
@@ -814,13 +830,17 @@ class _Drafter:
         props += [(p, o) for p, o in dict.fromkeys(links) if o is not None]
         extra = ""
         if dates:
-            lexical, datatype, stated = dates[0].lexical, dates[0].datatype, dates[0].stated
+            # the most precise date ("In its 2023 report ... on 4 May 2022": the day)
+            chosen = min(dates, key=lambda d: PRECISION.index(d.datatype))
+            lexical, datatype, stated = chosen.lexical, chosen.datatype, chosen.stated
             props.append(("time:hasTime", f"<{_expand(iri)}#time>"))
             extra = (f"\n# the text says {stated!r}: the date at that precision\n"
                      f"<{_expand(iri)}#time> a time:Instant ;\n"
                      f"    time:inXSD{'Date' if datatype == 'date' else datatype} "
                      f'"{lexical}"^^xsd:{datatype} .')
-            decide = [*decide, f"whether {stated!r} dates this {what}"]
+            others = [repr(d.stated) for d in dates if d is not chosen]
+            decide = [*decide, f"whether {stated!r} dates this {what}" + (
+                f" (the sentence also says {', '.join(others)})" if others else "")]
         names = (shown, " ".join(words.text.split())) if prefix in NAMED else ()
         node = Node(iri, cls, f"{what}: {shown!r}", props, decide, [cite], extra, names)
         self.taken.add(_expand(iri))
@@ -832,10 +852,11 @@ class _Drafter:
 
 
 def _trim(sent: Span) -> Span | None:
-    """The sentence without white space or a footnote marker (`[x]`) at either end."""
+    """The sentence without white space or a footnote marker (`[x]`, `²`, `†`) at either
+    end."""
     text = sent.text
-    lead = re.match(r"(\s|\[?\s*\w{0,3}\](?!\w))*", text)
-    tail = re.search(r"(\s|\[\s*\w{0,3}\]?)*$", text)
+    lead = re.match(rf"(\s|\[?\s*\w{{0,3}}\](?!\w)|{_SIGN})*", text)
+    tail = re.search(rf"(\s|\[\s*\w{{0,3}}\]?|{_SIGN})*$", text)
     start = lead.end() if lead else 0
     end = max(start, tail.start() if tail else len(text))
     span = sent.char_span(start, end, alignment_mode="contract")
@@ -941,6 +962,9 @@ def _strip(span: Span, graph: Gazetteer) -> Span:
                                                     "under", "with", "by"))):
         i += 1
     return span[i:]
+
+
+PRECISION = ("date", "gYearMonth", "gYear")  # most precise first
 
 
 def _dates(spans: list[Span]) -> list[When]:
