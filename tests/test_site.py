@@ -516,7 +516,9 @@ def test_every_source_has_its_bibliographic_record(site: Path, data: Graph) -> N
 def test_every_resource_page_has_a_cite_box_with_its_iri_and_passages(
         site: Path, data: Graph) -> None:
     """Each node with a page of its own, and each fact in its section of its country's page,
-    has a "Cite this" box naming its IRI and its passages."""
+    has a "Cite this" box naming its IRI and its passages, headed "Cite this resource" on a
+    page of its own (a country, an organisation: "Cite this fact" there read oddly) and
+    "Cite this fact" in a fact's section."""
     checked = 0
     nodes = sorted({str(s) for s in data.subjects() if str(s).startswith(DATA_NS)
                     and "#" not in str(s)})
@@ -529,9 +531,11 @@ def test_every_resource_page_has_a_cite_box_with_its_iri_and_passages(
             text = text.partition(f'<section class="node" id="{anchor}">')[2]
             assert text, f"{iri}: no section #{anchor} on {page}"
             box = text.partition('<section class="cite-box">')[2].partition("</section>")[0]
+            assert box.startswith("<h3>Cite this fact</h3>"), (iri, box[:40])
         else:
             box = text.partition('<section class="cite-box" id="cite">')[2].partition(
                 "</section>")[0]
+            assert box.startswith("<h2>Cite this resource</h2>"), (iri, box[:40])
         assert box, f"{iri}: no cite box"
         assert box.count(iri) >= 3, f"{iri}: the IRI is not in the IRI line, text and BibTeX"
         assert f"url = {{{iri}}}" in box and "@misc{ccbkg-" in box, iri
@@ -974,6 +978,29 @@ def test_browser_pages_never_scroll_sideways_on_a_phone_or_a_desktop(
     hidden = [f"{v.page}: {v.probe['scrolledInside']}" for v in visits
               if v.size == PHONE and v.page.endswith(".html") and v.probe["scrolledInside"]]
     assert hidden == [], "at 390px, tables must be cards: nothing may hide off to the side"
+
+
+OPENED_PROBE = """(() => {
+  document.querySelectorAll('details').forEach(d => { d.open = true; });
+  return JSON.stringify([...document.querySelectorAll('pre')]
+    .filter(e => e.scrollWidth > e.clientWidth + 1)
+    .map(e => e.className + ': ' + e.textContent.slice(0, 60)));
+})()"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_browser_opened_boxes_of_code_never_scroll_sideways(
+        site: Path, browser: Browser, size: tuple[int, int]) -> None:
+    """The queries' SPARQL ("Show the SPARQL"), BibTeX and other boxes of code, opened: a
+    query's header comments are lines of up to a thousand characters, which scrolled
+    sideways on a desktop."""
+    for page in ("index.html", "id/facts/alb.html", "id/country/ALB.html"):
+        wide, errors = browser.visit((site / page).as_uri(), size, OPENED_PROBE)
+        assert errors == [] and wide == [], (page, wide)
+    assert any(len(line) > 200 for q in (REPO / "queries").glob("*.rq")
+               for line in q.read_text(encoding="utf-8").splitlines()), \
+        "no query has a line long enough to test"
 
 
 @pytest.mark.slow

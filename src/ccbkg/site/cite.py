@@ -92,12 +92,13 @@ def _evidence(site: Site, iri: URIRef) -> Evidence:
 
 
 def cite_box(site: Site, iri: URIRef, level: int = 2, anchor: str = "cite") -> Markup:
-    """The "Cite this" section of a resource page (id `anchor`), or of a fact's section on a
-    country's page (no id), headed at level."""
+    """The "Cite this resource" section of a resource page (id `anchor`: a country, an
+    organisation, a source), or "Cite this fact" of a fact's section on a country's page of
+    facts (no id), headed at level."""
     label = site.view.label(iri)
     who = site.view.text(URIRef(ONTOLOGY_IRI), DCTERMS.creator) or "ccbkg contributors"
     evidence = _evidence(site, iri)
-    kind = "fact" if evidence else "resource"
+    kind = "resource" if anchor else "fact"
     return html('<section class="cite-box"{}><h{}>Cite this {}</h{}>\n'
                 '<p>Persistent IRI: <code class="iri">{}</code></p>\n'
                 '<p class="citation">{}</p>\n<details><summary>BibTeX for “{}”</summary>'
