@@ -349,3 +349,22 @@ def test_a_footnote_marker_after_a_full_stop_ends_the_sentence(tmp_path: Path) -
     assert "ccb:party country:ALB" in draft.replace(",", " ;").replace("\n", " "), draft
     agreement = draft[draft.index("a ccb:MemorandumOfUnderstanding"):]
     assert "2021" not in agreement[:agreement.index("\n\n")], agreement
+
+
+@pytest.mark.parametrize("name,key", [("CERT-XY", "cert-xy"), ("CERT.XY", "cert-xy"),
+                                      ("XY-CERT", "xy-cert"), ("XYCIRT", "xycirt")])
+def test_csirts_are_found_however_their_names_join_cert_and_the_country(
+        tmp_path: Path, name: str, key: str) -> None:
+    """CERT-GH or CERT.LV (the country's code after CERT) were not proposed."""
+    draft = _draft_of(tmp_path, f"Its national CSIRT, {name}, was created in 2019.\n")
+    assert f"csirt:{key} a ccb:CSIRT" in draft, draft
+    assert f'skos:altLabel "{name}"@en' in draft or f'rdfs:label "{name}"@en' in draft, draft
+
+
+def test_the_funder_is_the_party_named_before_the_verb(tmp_path: Path) -> None:
+    """The draft's country was given as the funder when the text names another: here
+    Albania pledges the money to Japan, in a draft of Japan."""
+    draft = _draft_of(tmp_path, "Albania pledged 2 million euros to Japan for cyber training.\n")
+    funding = draft[draft.index("a ccb:FundingCommitment"):]
+    assert "ccb:funder country:ALB" in funding, funding
+    assert "who receives it (country:JPN)" in draft, draft

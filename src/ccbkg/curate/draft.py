@@ -219,10 +219,13 @@ class _Drafter:
         self.matcher.add("ACRONYMED", [[{"IS_TITLE": True}, {**name_part, "OP": "*"},
                                         {"ORTH": "("}, {"TEXT": {"REGEX": _ACRONYM}},
                                         {"ORTH": ")"}]])
-        self.matcher.add("CSIRT", [
+        self.matcher.add("CSIRT", [  # JPCERT, EX-CERT, CERT-GH, CERT.LV
             [{"TEXT": {"REGEX": r"^[A-Z][A-Z0-9]*(CERT|CIRT|CSIRT|CIRC)$"}}],
             [{"TEXT": {"REGEX": r"^[A-Z][A-Z0-9]*$"}}, {"ORTH": "-"},
-             {"TEXT": {"REGEX": r"^(CERT|CIRT|CSIRT|SIRT)$"}}]])
+             {"TEXT": {"REGEX": r"^(CERT|CIRT|CSIRT|SIRT)$"}}],
+            [{"TEXT": {"REGEX": r"^(CERT|CIRT|CSIRT|SIRT)$"}}, {"ORTH": "-"},
+             {"TEXT": {"REGEX": r"^[A-Z][A-Z0-9]*$"}}],
+            [{"TEXT": {"REGEX": r"^(CERT|CIRT|CSIRT|SIRT)\.[A-Z]{2,}$"}}]])
         self.matcher.add("STRATEGY", [
             [{"TEXT": {"REGEX": r"^\d{4}$"}, "OP": "?"}, {"IS_TITLE": True, "OP": "+"},
              {"ORTH": "Strategy"}],
@@ -538,14 +541,23 @@ class _Drafter:
         if here is None or not money or not any(t.lower_ in FUNDING for t in span):
             return
         amount = money[0]
-        links = [("ccb:funder", here)]
+        verb = next(t for t in span if t.lower_ in FUNDING)
+        # the funder is the party named before the verb ("The United Kingdom pledged ... to
+        # Ghana"), else the sentence's country; a party after it receives the money
+        before = [e for m, e in found if m.start < verb.i and e.kind in PARTIES]
+        after = [e for m, e in found if m.start > verb.i and e.kind in PARTIES]
+        funder = before[-1].curie if before else here
+        links = [("ccb:funder", funder)]
         links += [("ccb:fundedProgramme", e.curie) for _, e in found if e.kind == "Programme"]
         links += [("ccb:targetRegion", e.curie) for _, e in found if e.kind == "Region"]
+        decide = ["the currency: the amount is kept as the text writes it; add "
+                  "schema:currency (its ISO 4217 code, such as \"GBP\") on the amount only if "
+                  "the source names the currency"]
+        if after:
+            decide.append(f"who receives it ({', '.join(e.curie for e in after)}): no "
+                          "property says so; name it in the label or a dcterms:description")
         node = self._node("funding", amount, "ccb:FundingCommitment", "funding commitment",
-                          cite, here, links, [], [
-                              "the currency: the amount is kept as the text writes it; add "
-                              "schema:currency (its ISO 4217 code, such as \"GBP\") on the "
-                              "amount only if the source names the currency"])
+                          cite, funder, links, [], decide)
         stated = literal(" ".join(amount.text.split()))
         node.props.append(("ccb:amount", f"<{_expand(node.iri)}#amount>"))
         node.extra = (f"\n<{_expand(node.iri)}#amount> a schema:MonetaryAmount ;\n"
