@@ -32,6 +32,26 @@ def test_real_graph_is_consistent() -> None:
     assert "left out" in result.out  # the report says what HermiT did not see
 
 
+@pytest.mark.parametrize("clash", [False, True], ids=["consistent", "inconsistent"])
+def test_the_reasoner_leaves_no_file_in_the_temporary_folder(
+        scratch: Path, tmp_path: Path, clash: bool) -> None:
+    """owlready2 writes the graph it hands HermiT to a temporary file, which it removes only
+    when HermiT finds the graph consistent: each check of an inconsistent graph left some
+    400 KB in the user's temporary folder."""
+    if clash:
+        (scratch / "instances" / "zz-clash.ttl").write_text(PREFIXES + """
+<https://w3id.org/ccbkg/id/country/clash> a ccb:Country, ccb:Organisation ;
+    rdfs:label "Clash"@en .
+""")
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    result = run_cli("check", "--root", str(scratch), "--only", "syntax,reason", "--no-cache",
+                     env={"TMPDIR": str(temporary)}, fresh=True)  # a new interpreter reads it
+    assert result.code == (1 if clash else 0), result.out + result.err
+    assert ("inconsistent" in result.out) == clash, result.out
+    assert sorted(p.name for p in temporary.iterdir()) == []
+
+
 def test_an_integer_beyond_64_bits_is_left_out_of_what_hermit_sees(scratch: Path) -> None:
     """owlready2's loader fails on an integer of 2**63 or more (a valid xsd:integer, or a
     mistyped offset): it is counted among the literals HermiT does not see, not an internal

@@ -22,8 +22,10 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -200,15 +202,33 @@ def reason(loaded: LoadedProject, *, keep: bool = False) -> StageResult:
     return result
 
 
+class _TemporaryFilesIn:
+    """The `tempfile` owlready2's reasoning module sees: its temporary files go to a folder
+    of ours. It writes the graph it hands HermiT to one and removes it only when HermiT
+    finds the graph consistent."""
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+
+    def NamedTemporaryFile(self, *args: Any, **options: Any) -> Any:  # tempfile's name
+        return tempfile.NamedTemporaryFile(*args, **{**options, "dir": self.folder})
+
+
+_HERMIT_RUN = threading.Lock()  # owlready2's settings are its module's, one run at a time
+
+
 def _hermit(java: str, graph: bytes) -> Verdict:
     """Run HermiT (through owlready2, on that java) on an N-Triples graph."""
     import owlready2
+    import owlready2.reasoning
 
-    owlready2.JAVA_EXE = java
-    with tempfile.TemporaryDirectory(prefix="ccbkg-reason-") as tmp:
+    with _HERMIT_RUN, tempfile.TemporaryDirectory(prefix="ccbkg-reason-") as tmp:
+        owlready2.JAVA_EXE = java
         path = Path(tmp) / "graph.nt"
         path.write_bytes(graph)
         world = owlready2.World()
+        module_tempfile = owlready2.reasoning.tempfile
+        owlready2.reasoning.tempfile = _TemporaryFilesIn(tmp)
         try:
             world.get_ontology(path.as_uri()).load(format="ntriples", only_local=True)
             owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
@@ -216,6 +236,8 @@ def _hermit(java: str, graph: bytes) -> Verdict:
             return Verdict(consistent=False)
         except (owlready2.OwlReadyJavaError, OSError) as exc:
             raise CcbkgError(f"the reasoner (HermiT) failed to run: {_first_line(exc)}") from exc
+        finally:
+            owlready2.reasoning.tempfile = module_tempfile
         return Verdict(True, tuple(sorted(
             cls.iri for cls in world.inconsistent_classes() if cls.iri != OWL_NS + "Nothing")))
 
