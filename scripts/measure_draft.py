@@ -92,11 +92,19 @@ def invented(draft_graph: Graph, text: str, data_literals: set[str]) -> list[str
 
 
 def compare(gold: Graph, gold_nodes: set[URIRef], known: set[str], proposal: Graph, text: str,
-            data_literals: set[str]) -> dict[str, object]:
-    """The figures of one run."""
+            data_literals: set[str], sources: Graph) -> dict[str, object]:
+    """The figures of one run; `sources` holds the passages sources.ttl had before the draft,
+    which the draft cites instead of proposing them again (a sentence cut already)."""
     passages = {o for n in gold_nodes for o in gold.objects(n, CCB.citesPassage)}
     spans = {p: _span(gold, p) for p in passages}
-    drafted = [_span(proposal, p) for p in proposal.subjects(RDF.type, CCB.Passage)]
+    cited = {p for p in proposal.objects(None, CCB.citesPassage)
+             if (p, RDF.type, CCB.Passage) not in proposal}
+    located = proposal + sources
+
+    def span_of(passage: Node) -> tuple[int, int]:
+        return _span(located, passage)
+
+    drafted = [span_of(p) for p in [*proposal.subjects(RDF.type, CCB.Passage), *cited]]
 
     def covered(span: tuple[int, int]) -> bool:
         return any(s <= span[0] and span[1] <= e for s, e in drafted)
@@ -109,7 +117,7 @@ def compare(gold: Graph, gold_nodes: set[URIRef], known: set[str], proposal: Gra
                 (str(o) in known or str(o).startswith(COUNTRY_NS))}
 
     candidates = [(d, set(proposal.objects(d, RDF.type)),
-                   [_span(proposal, p) for p in proposal.objects(d, CCB.citesPassage)])
+                   [span_of(p) for p in proposal.objects(d, CCB.citesPassage)])
                   for d in set(proposal.subjects(CCB.citesPassage, None))]
     fits: dict[Node, list[Node]] = {}
     for node in sorted(gold_nodes):
@@ -132,7 +140,8 @@ def compare(gold: Graph, gold_nodes: set[URIRef], known: set[str], proposal: Gra
         "nodes_all": len(gold_nodes), "nodes_matched_all": len(matched),
         "node_share_all": round(len(matched) / len(gold_nodes), 3),
         "missed": sorted(str(n) for n in set(in_scope) - set(matched)),
-        "invented": lies, "proposed_passages": len(drafted),
+        "invented": lies, "proposed_passages": len(drafted) - len(cited),
+        "cited_passages": len(cited),
         "proposed_nodes": sum(any(str(t).startswith(str(CCB)) for t in types)
                               for _, types, _ in candidates),
         "unmatched": sorted(str(d) for d, types, _ in candidates if d not in pairs.values()
@@ -175,6 +184,7 @@ def seed(work: Path) -> dict[str, object]:
     """The seed text, with the three curated country files removed."""
     root = _copy(work / "seed")
     gold = Graph().parse(root / "instances" / "sources.ttl")
+    sources = Graph() + gold
     files = Graph()
     for name in CURATED:
         path = root / "instances" / f"{name}.ttl"
@@ -187,7 +197,7 @@ def seed(work: Path) -> dict[str, object]:
     result = draft(project, "000_311875a826843e54.txt", None)
     text = (root / "instances" / "sources" / "000_311875a826843e54.txt").read_text("utf-8")
     return compare(gold, _nodes(files), known, Graph().parse(result.path), text,
-                   literals(root))
+                   literals(root), sources)
 
 
 def fixture(work: Path) -> dict[str, object]:
@@ -213,8 +223,9 @@ def fixture(work: Path) -> dict[str, object]:
                                       format="turtle")) - {URIRef(f"{ID}country/examplia")}
     result = draft(Project.discover(root), f"src:{key}", "examplia")
     text = (fixtures / "examplia.txt").read_text("utf-8")
+    sources = Graph().parse(root / "instances" / "sources.ttl")
     return compare(gold, gold_nodes, known, Graph().parse(result.path), text,
-                   literals(root))
+                   literals(root), sources)
 
 
 def main() -> int:
@@ -232,6 +243,7 @@ def main() -> int:
               f"all curated nodes {f['nodes_matched_all']}/{f['nodes_all']} "
               f"({f['node_share_all']:.0%}), invented "
               f"values {len(f['invented'])} (draft: {f['proposed_passages']} passages, "  # type: ignore[arg-type]
+              f"{f['cited_passages']} cited as sources.ttl has them, "
               f"{f['proposed_nodes']} nodes)")
         for node in f["missed"]:  # type: ignore[attr-defined]
             print(f"  missed {node}")

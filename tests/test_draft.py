@@ -44,7 +44,9 @@ def seed(tmp_path_factory: pytest.TempPathFactory, measure_draft: ModuleType) ->
     result = run_cli("draft", SEED, "--root", str(root))
     assert_no_traceback(result)
     assert result.code == 0, result.err
-    assert f"wrote {DRAFT}: 25 passages and " in result.out
+    # 17 of the seed's sentences are passages of sources.ttl already: cited, not proposed
+    assert f"wrote {DRAFT}: 8 passages and " in result.out
+    assert "; 17 sentences cited as the passage sources.ttl has already" in result.out
     assert "next: read drafts/000-311875a826843e54.ttl" in result.out
     return root
 
@@ -102,8 +104,10 @@ def test_draft_proposes_the_claims_linked_to_the_known_nodes(seed: Path) -> None
              for s, o in graph.subject_objects(RDF.type) if o in (
                  CCB.NationalCybersecurityStrategy, CCB.Regulation, CCB.GovernmentPaper)}
     assert set(kinds) == {"JPN", "ALB", "CAN"}
-    # every candidate cites a proposed passage, and says what the curator must decide
-    passages = set(graph.subjects(RDF.type, CCB.Passage))
+    # every candidate cites a proposed passage or one sources.ttl has, and says what the
+    # curator must decide
+    passages = set(graph.subjects(RDF.type, CCB.Passage)) | set(
+        Graph().parse(seed / "instances" / "sources.ttl").subjects(RDF.type, CCB.Passage))
     for node in set(graph.subjects(CCB.citesPassage, None)) - passages:
         assert set(graph.objects(node, CCB.citesPassage)) <= passages, node
     text = (seed / DRAFT).read_text(encoding="utf-8")
@@ -368,3 +372,28 @@ def test_the_funder_is_the_party_named_before_the_verb(tmp_path: Path) -> None:
     funding = draft[draft.index("a ccb:FundingCommitment"):]
     assert "ccb:funder country:ALB" in funding, funding
     assert "who receives it (country:JPN)" in draft, draft
+
+
+def test_a_sentence_that_is_a_passage_already_is_cited_not_proposed_again(
+        tmp_path: Path) -> None:
+    """A second draft of a text, after the curator cut a sentence as a passage, proposed
+    that sentence again as a new passage (a duplicate `check` would refuse)."""
+    root = copy_sources(tmp_path / "src")
+    source = tmp_path / "report.txt"
+    sentence = "Japan signed a memorandum of understanding with Albania in 2021."
+    source.write_text(f"{sentence} Japan adopted a Cybersecurity Strategy in 2015.\n",
+                      encoding="utf-8")
+    assert run_cli("source", "add", str(source), "--title", "Report", "--root",
+                   str(root)).code == 0
+    name = next(p.name for p in (root / "instances" / "sources").iterdir() if p.name != SEED)
+    cut = run_cli("passage", "add", name, sentence, "--slug", "jpn-alb-mou", "--root", str(root))
+    assert cut.code == 0, cut.err
+    result = run_cli("draft", name, "--country", "JPN", "--root", str(root))
+    assert result.code == 0, result.err
+    draft = (root / "drafts" / (Path(name).stem.replace("_", "-") + ".ttl")).read_text("utf-8")
+    exact = re.findall(r'oa:exact "([^"]*)"', draft)
+    assert exact == ["Japan adopted a Cybersecurity Strategy in 2015."], exact
+    assert "# passage:jpn-alb-mou already, in sources.ttl: its candidates cite it" in draft
+    agreement = draft[draft.index("a ccb:MemorandumOfUnderstanding"):]
+    assert "ccb:citesPassage passage:jpn-alb-mou" in agreement[:agreement.index("\n\n")]
+    assert run_cli("check", "--root", str(root), "--only", "syntax").code == 0

@@ -131,8 +131,11 @@ def _cmd_draft(args: argparse.Namespace) -> int:
 
     result = draft(project, args.source, args.country)
     shown = project.display(result.path)
+    cited = (f"; {_count(result.cited, 'sentence')} cited as the passage sources.ttl has "
+             "already" if result.cited else "")
     print(f"wrote {shown}: {_count(result.passages, 'passage')} and "
-          f"{_count(result.nodes, 'candidate node')} proposed (never part of a release)")
+          f"{_count(result.nodes, 'candidate node')} proposed (never part of a release)"
+          f"{cited}")
     print(f"next: read {shown}, move the proposals you accept into instances/ (each DECIDE "
           "line is yours to settle), delete the rest, then ccbkg check")
     return EXIT_OK

@@ -141,11 +141,13 @@ def _in_data(graph: Gazetteer, curie_: str) -> bool:
 
 @dataclass
 class Draft:
-    """What `draft` wrote: the file, the passages and the nodes it proposes."""
+    """What `draft` wrote: the file, the passages and the nodes it proposes, and the
+    sentences it cites as passages sources.ttl has already."""
 
     path: Path
     passages: int
     nodes: int
+    cited: int = 0
 
 
 def draft(project: Project, source: str, country: str | None) -> Draft:
@@ -159,6 +161,7 @@ def draft(project: Project, source: str, country: str | None) -> Draft:
         raise CcbkgError(f"{project.display(folder)} is not a folder: move it away, drafts go "
                          "there")
     blocks, passages, nodes = _Drafter(text_of, graph, fixed).run()
+    cited = len(blocks) - passages
     header = (f"# ccbkg DRAFT from {text_of.name}: proposals, not data. Nothing here is part of "
               "a release:\n# check, build and publish never read drafts/.\n"
               "# To accept a passage, move its block to instances/sources.ttl (or cut a "
@@ -176,7 +179,7 @@ def draft(project: Project, source: str, country: str | None) -> Draft:
     except OSError as exc:
         raise CcbkgError(f"{project.display(path)}: cannot write the draft ({exc.strerror})"
                          ) from None
-    return Draft(path, passages, nodes)
+    return Draft(path, passages, nodes, cited)
 
 
 PARAGRAPH_BREAK = re.compile(r"(?:\r?\n|\r)[ \t]*(?:\r?\n|\r)\s*")  # a blank line and what follows
@@ -268,7 +271,8 @@ class _Drafter:
     # ------------------------------------------------------------------ the pass
 
     def run(self) -> tuple[list[str], int, int]:
-        """The draft's blocks (one per proposed sentence), passages and nodes proposed."""
+        """The draft's blocks (one per sentence), passages and nodes proposed (a sentence
+        that is a passage already is cited, not proposed)."""
         text = self.source.text
         # Line breaks as spaces: the same offsets, and names broken over lines still match. A
         # blank line ends a sentence (a heading, a page's header or footer, a paragraph), which
@@ -288,6 +292,7 @@ class _Drafter:
         heading_ends = {m.start() for m in PARAGRAPH_BREAK.finditer(text)
                         if not re.search(r"[.!?:;\"”’)]\s*$", text[:m.start()])}
         sentences: list[tuple[str, list[str]]] = []
+        proposed = 0
         current = self.fixed
         for sent in doc.sents:
             span = _trim(sent)
@@ -301,25 +306,30 @@ class _Drafter:
                 current = countries[0]
             if not any(TOPIC.match(t.lower_) for t in span) and not found:
                 continue
-            key = slug_for(span.text, self.taken)
+            # a sentence that is a passage already is cited as it is, not proposed again
+            known = self.source.cut.get((span.start_char, span.end_char))
+            key = known.removeprefix(PASSAGE_NS) if known else slug_for(span.text, self.taken)
+            proposed += known is None
             self.taken.add(PASSAGE_NS + key)
             before = set(self.nodes)
             self._propose(span, found, current, f"passage:{key}")
             marker = FOOTNOTE_MARKER.search(text[span.start_char:span.end_char])
             head = "\n".join([
                 f"# ---- sentence at characters {span.start_char}-{span.end_char}",
-                "# DECIDE: keep the whole sentence as the passage, or cut the words the "
-                "claims need with `ccbkg passage add`",
+                *([f"# passage:{key} already, in {self.source.ttl.name}: its candidates "
+                   "cite it"] if known else [
+                    "# DECIDE: keep the whole sentence as the passage, or cut the words the "
+                    "claims need with `ccbkg passage add`"]),
                 *([f"# DECIDE: it holds a footnote marker ({marker.group()!r}): cut the "
-                   "passages around it"] if marker else []),
+                   "passages around it"] if marker and not known else []),
                 *(f"# DECIDE: {piece.text!r} is read as {entity.curie} ({name!r}), one "
                   "letter apart: check it" for piece, entity, name in self._misspelt(span)),
-                passage_block(self.source, key, default_label(span.text), span.start_char,
-                              span.end_char)])
+                *([] if known else [passage_block(self.source, key, default_label(span.text),
+                                                  span.start_char, span.end_char)])])
             sentences.append((head, [k for k in self.nodes if k not in before]))
         blocks = ["\n\n".join([head, *(self.nodes[k].turtle(self.graph) for k in keys)])
                   for head, keys in sentences]
-        return blocks, len(sentences), len(self.nodes)
+        return blocks, proposed, len(self.nodes)
 
     def _names(self, span: Span) -> list[tuple[Span, Entity]]:
         """The names in the sentence (longest first where they overlap) and their entities,
