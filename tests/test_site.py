@@ -575,6 +575,22 @@ def test_release_line_and_footer_agree_with_the_changelog(site: Path) -> None:
     index = html.unescape((site / "index.html").read_text(encoding="utf-8"))
     assert f"Release <strong>{heading}</strong>" in index
     assert f"ccbkg {heading}." in index
+    assert f"<p>This is release {heading}.</p>" in index
+
+
+def test_the_home_pages_long_lists_are_folded(site: Path) -> None:
+    """On a phone the changelog and the list of files were some twenty screens of the home
+    page: each is folded under a line that says what it holds."""
+    index = (site / "index.html").read_text(encoding="utf-8")
+    changes = index.partition('<h2 id="changes">')[2].partition("<h2 ")[0]
+    assert "<details><summary>The changelog</summary>" in changes
+    assert changes.index("<details>") < changes.index("<h3>") < changes.index("</details>")
+    downloads = index.partition('<h2 id="downloads">')[2].partition("<h2 ")[0]
+    folded = re.search(r"<details><summary>The (\d+) files</summary>", downloads)
+    assert folded is not None
+    assert downloads.index("<details>") < downloads.index("<table") < downloads.index(
+        "</details>")
+    assert int(folded[1]) == downloads.count("<tr>") - 1 > 10  # the header row aside
 
 
 def test_ontology_diagram_alt_text_tells_only_what_is_drawn(site: Path) -> None:

@@ -165,8 +165,9 @@ def index_page(site: Site, artefacts: Mapping[str, bytes], examples: list[Exampl
                          "come in Turtle, N-Triples, RDF/XML (ontology and vocabularies) and "
                          "JSON-LD; <code>ccbkg.trig</code> and <code>ccbkg.nq</code> hold "
                          "everything in named graphs; <code>SHA256SUMS</code> lists their "
-                         "checksums (the site itself is not listed there).</p>\n{}",
-                         table(("File", "Format", "Size"), rows)))
+                         "checksums (the site itself is not listed there).</p>\n"
+                         "<details><summary>The {} files</summary>\n{}</details>\n",
+                         len(rows), table(("File", "Format", "Size"), rows)))
     else:
         body.append(Markup("<p>This site was generated without the release files.</p>\n"))
     body += [
@@ -185,8 +186,9 @@ def index_page(site: Site, artefacts: Mapping[str, bytes], examples: list[Exampl
              "JSON-LD or N-Triples (HTTP content negotiation); each resource page links its own "
              "description in those formats.</p>\n", BASE, ONTOLOGY_IRI, str(CCB), DATA_NS),
         Markup('<h2 id="changes">Version and changes</h2>\n'),
-        changes(changelog) if changelog else
-        Markup("<p>No changelog is shipped with this build.</p>\n"),
+        html("<p>This is release {}.</p>\n<details><summary>The changelog</summary>\n{}"
+             "</details>\n", release_words(site, changelog), changes(changelog))
+        if changelog else Markup("<p>No changelog is shipped with this build.</p>\n"),
         html('<h2 id="queries">Example queries</h2>\n<p>{} SPARQL queries come with ccbkg. Run '
              "one with <code>ccbkg query run NAME</code>, or paste it into any SPARQL 1.1 "
              "endpoint loaded with <code>ccbkg.trig</code>.</p>\n", len(examples)),
