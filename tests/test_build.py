@@ -327,3 +327,29 @@ def test_the_release_ships_the_w3c_shacl_earl_report(dist: Path) -> None:
     assert shipped.read_bytes() == (
         REPO / "src" / "ccbkg" / "checks" / "fastshacl" / "w3c-earl.ttl").read_bytes()
     assert b"earl:outcome earl:passed" in shipped.read_bytes()
+
+
+def test_a_source_text_changed_after_the_checks_is_shipped_as_it_was_checked(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The site read the source texts again after the provenance check: a text changed on
+    disk in between was shipped, against its ccb:sha256, by a build that exited 0."""
+    from ccbkg.checks import run as runner
+    from tests.conftest import copy_sources
+
+    root = copy_sources(tmp_path / "src")
+    text = next((root / "instances" / "sources").glob("*.txt"))
+    original = text.read_bytes()
+    checked = runner.check_provenance
+
+    def then_changed(loaded):  # type: ignore[no-untyped-def]
+        result = checked(loaded)
+        text.write_bytes(original + b"INJECTED\n")
+        return result
+
+    monkeypatch.setattr(runner, "check_provenance", then_changed)
+    assert main(["build", "--root", str(root), "--out", str(tmp_path / "dist"), "--quiet"]) == 0
+    assert text.read_bytes().endswith(b"INJECTED\n"), "the change was not made"
+    shipped = tmp_path / "dist" / "site" / "sources" / text.name
+    assert shipped.read_bytes() == original
+    page = next((tmp_path / "dist" / "site" / "id" / "source").glob("*.html"))
+    assert "INJECTED" not in page.read_text(encoding="utf-8")

@@ -238,12 +238,12 @@ def _documents(loaded: LoadedProject, nodes: dict[str, Props],
     """
     folder = loaded.project.root / "instances" / "sources"
     shipped: dict[str, bytes | None] = {}
-    for path in loaded.project.source_texts():
-        try:
-            shipped[path.name] = loaded.project.read_bytes(path)
-        except RefusedFile as exc:
+    for path, read in loaded.source_texts().items():
+        if isinstance(read, RefusedFile):
             shipped[path.name] = None
-            result.findings.append(Finding(STAGE, Severity.ERROR, exc.reason, file=exc.shown))
+            result.findings.append(Finding(STAGE, Severity.ERROR, read.reason, file=read.shown))
+        else:
+            shipped[path.name] = read
     texts: dict[str, str] = {}
     changed: dict[str, Finding] = {}
     for iri, props in sorted(nodes.items()):

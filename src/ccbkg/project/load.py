@@ -273,6 +273,21 @@ class LoadedProject:
     queries: list[LoadedQuery] = field(default_factory=list)
     result: StageResult = field(default_factory=lambda: StageResult(STAGE))
     _graphs: dict[tuple[Role, ...], Graph] = field(default_factory=dict)
+    _texts: dict[Path, bytes | RefusedFile] | None = None
+
+    def source_texts(self) -> dict[Path, bytes | RefusedFile]:
+        """The shipped source texts (instances/sources/*.txt), each read once for the run:
+        what the provenance check verifies is what the build ships, even when a file changes
+        on disk in between (RefusedFile for a file that may not be read)."""
+        if self._texts is None:
+            found: dict[Path, bytes | RefusedFile] = {}
+            for path in self.project.source_texts():
+                try:
+                    found[path] = self.project.read_bytes(path)
+                except RefusedFile as exc:
+                    found[path] = exc
+            self._texts = found
+        return self._texts
 
     def of(self, *roles: Role) -> list[LoadedFile]:
         """The loaded files with any of the given roles."""

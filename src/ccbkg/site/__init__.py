@@ -122,8 +122,8 @@ def site_files(loaded: LoadedProject, release: Release,
     pages = {split_fragment(str(n))[0] for n in view.data_nodes}
     linker = Linker(pages, anchored_terms(view), shape_iris(shapes))
     site = Site(view, shapes, linker, release, [],
-                texts={p.name: loaded.project.read_bytes(p)
-                       for p in loaded.project.source_texts()})
+                texts={p.name: read for p, read in loaded.source_texts().items()
+                       if isinstance(read, bytes)})  # the bytes the checks verified
     site.profiles = profile_countries(site)
     out: dict[str, bytes] = {"style.css": files("ccbkg.site").joinpath("style.css").read_bytes()}
 
