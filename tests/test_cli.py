@@ -269,6 +269,19 @@ def test_a_closed_standard_output_is_a_clear_error(args: tuple[str, ...]) -> Non
                            "and reports there; redirect it to a file or /dev/null instead\n")
 
 
+def test_importing_the_package_imports_nothing_that_takes_time() -> None:
+    """Ctrl-C before the entry point's guard runs is Python's traceback: the package's own
+    import read its version through importlib.metadata (some 30 ms of imports), where Ctrl-C
+    in the first tens of milliseconds printed one."""
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys; before = set(sys.modules); import ccbkg.__main__; "
+         "print(sorted(set(sys.modules) - before))"],
+        capture_output=True, text=True, timeout=60, check=True, cwd=REPO)
+    assert done.stdout.strip() == "['ccbkg', 'ccbkg.__main__']", done.stdout
+    version = run_cli("--version")
+    assert version.code == 0 and version.out.startswith("ccbkg 0."), version.out
+
+
 @pytest.mark.parametrize("script", [False, True], ids=["python -m ccbkg", "the ccbkg script"])
 def test_ctrl_c_while_the_libraries_are_imported_is_one_line(script: bool) -> None:
     """Ctrl-C in the first half second, while ccbkg imports its libraries, ends it as later:
