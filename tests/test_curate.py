@@ -5,12 +5,15 @@ Every test works on a scratch copy of the sources; the fixture text is fictional
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
+import os
 import re
 import shlex
 import shutil
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -23,7 +26,7 @@ from ccbkg.curate.country import PREFIXES
 from ccbkg.curate.freeze import freeze
 from ccbkg.curate.sources import default_label
 from ccbkg.project import layout
-from tests.conftest import REPO, CliResult, assert_no_traceback, run_cli
+from tests.conftest import REPO, WARM, CliResult, assert_no_traceback, run_cli
 
 FIXTURES = REPO / "tests" / "fixtures" / "curation"
 TUTORIAL = REPO / "docs" / "curation.md"
@@ -281,6 +284,64 @@ def test_passage_add_keeps_the_line_ends_of_sources_ttl(scratch: Path) -> None:
     assert after.count(b"\n") == after.count(b"\r\n") and after.endswith(b" .\r\n")
     checked = run_cli("check", "--root", str(scratch), "--only", "syntax")
     assert checked.code == 0, checked.out
+
+
+@pytest.mark.parametrize("change,said", [
+    (("passage:", "psg:"), "would not be valid Turtle there"),
+    (("@prefix passage: <https://w3id.org/ccbkg/id/passage/> .",
+      "@prefix passage: <https://example.org/passage/> ."), "to another IRI")],
+    ids=["prefix-renamed", "prefix-elsewhere"])
+def test_passage_add_refuses_a_sources_ttl_whose_prefixes_the_block_cannot_use(
+        scratch: Path, change: tuple[str, str], said: str) -> None:
+    """The block is written with ccbkg's prefixes: appended to a file that binds them
+    otherwise (still valid Turtle, with full IRIs or another name), it made the file invalid
+    or said something else, and the command said "appended"."""
+    sources = scratch / "instances" / "sources.ttl"
+    sources.write_text(sources.read_text(encoding="utf-8").replace(*change), encoding="utf-8")
+    assert run_cli("check", "--root", str(scratch), "--only", "syntax").code == 0
+    before = sources.read_bytes()
+    result = run_cli("passage", "add", SEED.name, "Japan has thus acted", "--root", str(scratch))
+    assert_no_traceback(result)
+    assert result.code == 2 and "instances/sources.ttl" in result.err and said in result.err, \
+        result.err
+    assert sources.read_bytes() == before
+
+
+def test_passage_add_writes_through_a_link_and_refuses_a_read_only_file(scratch: Path) -> None:
+    """A sources.ttl that links to a file elsewhere in the project was replaced by a copy
+    (the file linked to no longer got the passages); a read-only one was rewritten."""
+    sources = scratch / "instances" / "sources.ttl"
+    real = scratch / "instances" / "sources" / "sources-real.ttl.txt"
+    shutil.move(sources, real)
+    sources.symlink_to(Path("sources") / real.name)
+    added = run_cli("passage", "add", SEED.name, "Japan has thus acted", "--root", str(scratch))
+    assert added.code == 0, added.err
+    assert sources.is_symlink() and b"Japan has thus acted" in real.read_bytes()
+    real.chmod(0o444)
+    before = real.read_bytes()
+    refused = run_cli("passage", "add", SEED.name, "primarily through ASEAN", "--root",
+                      str(scratch))
+    assert refused.code == 2 and "instances/sources.ttl is read-only" in refused.err, refused.err
+    assert real.read_bytes() == before
+
+
+def test_a_curator_command_waits_for_another_in_the_same_project(scratch: Path) -> None:
+    """The commands that add to the project's files take a lock on instances/ (as another
+    command holding it here): without it two at once each wrote over the other's addition."""
+    folder = os.open(scratch / "instances", os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(folder, fcntl.LOCK_EX)
+        waiting = WARM.start(["passage", "add", SEED.name, "Japan has thus acted", "--root",
+                              str(scratch)], REPO, dict(os.environ))
+        time.sleep(1.5)
+        assert waiting.poll() is None, "the command did not wait for the lock"
+        assert b"passage:japan-has-thus-acted " not in (
+            scratch / "instances" / "sources.ttl").read_bytes()
+    finally:
+        os.close(folder)  # the lock goes with it
+    _, err = waiting.communicate(timeout=60)
+    assert waiting.returncode == 0, err
+    assert b"passage:japan-has-thus-acted " in (scratch / "instances" / "sources.ttl").read_bytes()
 
 
 def test_passage_add_names_an_unknown_source(scratch: Path) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 from ccbkg.checks.provenance import FOOTNOTE_MARKER
 from ccbkg.cli.common import EXIT_OK, add_root
 from ccbkg.curate.country import new_country
+from ccbkg.curate.files import locked
 from ccbkg.curate.sources import Bibliography, add_passage, add_source
 from ccbkg.project.layout import Project
 
@@ -89,8 +90,9 @@ def _action(sub: Any, group: tuple[str, str],
 
 def _cmd_source_add(args: argparse.Namespace) -> int:
     project = Project.to_change(args.root)
-    path, iri, cleaned = add_source(project, args.file, Bibliography(
-        args.title, args.author, args.publisher, args.date, args.url), clean=args.clean)
+    with locked(project):
+        path, iri, cleaned = add_source(project, args.file, Bibliography(
+            args.title, args.author, args.publisher, args.date, args.url), clean=args.clean)
     print(f"wrote {project.display(path)} and its source document <{iri}> in "
           "instances/sources.ttl")
     if cleaned:
@@ -101,8 +103,9 @@ def _cmd_source_add(args: argparse.Namespace) -> int:
 
 def _cmd_passage_add(args: argparse.Namespace) -> int:
     project = Project.to_change(args.root)
-    passage = add_passage(project, args.source, args.words, args.occurrence, args.slug,
-                          args.label)
+    with locked(project):
+        passage = add_passage(project, args.source, args.words, args.occurrence, args.slug,
+                              args.label)
     print(f"appended <{passage.iri}> (characters {passage.start}-{passage.end}) to "
           "instances/sources.ttl")
     marker = FOOTNOTE_MARKER.search(args.words)
@@ -116,7 +119,8 @@ def _cmd_passage_add(args: argparse.Namespace) -> int:
 
 def _cmd_new_country(args: argparse.Namespace) -> int:
     project = Project.to_change(args.root)
-    path, note = new_country(project, args.code, args.name)
+    with locked(project):
+        path, note = new_country(project, args.code, args.name)
     print(f"wrote {project.display(path)}: {note}")
     print("next: ccbkg passage add SOURCE \"exact words\", model the claims in "
           f"{project.display(path)}, then ccbkg check")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -36,13 +40,60 @@ def _value(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
     return str(term) if isinstance(term, ox.Triple) else term.value
 
 
-def append(path: Path, block: str) -> None:
-    """Append a Turtle block to path, separated by one blank line, with the file's line ends
-    (CR LF stays CR LF); atomically."""
-    text = path.read_bytes().decode("utf-8")
+# The prefixes of the blocks the curator commands append to instances/sources.ttl.
+SOURCES_PREFIXES = {
+    "ccb": "https://w3id.org/ccbkg/ontology#", "dcterms": "http://purl.org/dc/terms/",
+    "oa": "http://www.w3.org/ns/oa#", "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#", "src": "https://w3id.org/ccbkg/id/source/",
+    "passage": "https://w3id.org/ccbkg/id/passage/",
+}
+
+
+def append(path: Path, block: str, shown: str) -> None:
+    """Append a Turtle block written with SOURCES_PREFIXES to path, separated by one blank
+    line, with the file's line ends (CR LF stays CR LF); atomically, through a link to the
+    file (kept), and only when the file then holds exactly its triples and the block's (a file
+    that binds one of the block's prefixes otherwise, or not at all, is refused)."""
+    target = path.resolve() if path.is_symlink() else path
+    if not target.stat().st_mode & 0o222:
+        raise CcbkgError(f"{shown} is read-only: make it writable to add to it")
+    text = target.read_bytes().decode("utf-8")
     end = "\r\n" if "\r\n" in text else "\n"
     added = end.join(block.rstrip("\n").split("\n"))
-    write_bytes(path, (text.rstrip("\r\n") + end * 2 + added + end).encode("utf-8"))
+    new = text.rstrip("\r\n") + end * 2 + added + end
+    head = "".join(f"@prefix {p}: <{iri}> .\n" for p, iri in SOURCES_PREFIXES.items())
+    try:
+        before, after = _parsed(text), _parsed(new)
+    except SyntaxError as exc:
+        raise CcbkgError(f"{shown}: the new block would not be valid Turtle there ({exc}); "
+                         "it uses the prefixes " + ", ".join(f"{p}:" for p in SOURCES_PREFIXES)
+                         + ": declare the missing ones at the top of the file") from None
+    if after - before != _parsed(head + block):
+        raise CcbkgError(f"{shown} binds one of the prefixes " + ", ".join(
+            f"{p}: <{iri}>" for p, iri in SOURCES_PREFIXES.items()) + " to another IRI: "
+            "the new block would say something else there; bind them as shown")
+    write_bytes(target, new.encode("utf-8"))
+
+
+def _parsed(text: str) -> set[ox.Quad]:
+    return set(ox.parse(text.encode("utf-8"), format=ox.RdfFormat.TURTLE))
+
+
+@contextmanager
+def locked(project: Project) -> Iterator[None]:
+    """One curator command at a time in a project: the commands read the files they add to,
+    then write them, and two at once would each write over the other's addition."""
+    folder = project.root / "instances"
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:  # no instances/ folder: the command says so itself
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def create(path: Path, data: bytes, shown: str) -> None:

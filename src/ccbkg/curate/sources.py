@@ -115,7 +115,7 @@ def add_source(project: Project, file: Path, bib: Bibliography,
               f"    ccb:sha256 {literal(digest)} ."]
     write_bytes(target, raw)
     try:
-        append(ttl, "\n".join(lines))
+        append(ttl, "\n".join(lines), project.display(ttl))
     except BaseException:
         target.unlink(missing_ok=True)
         raise
@@ -223,7 +223,7 @@ def add_passage(project: Project, source: str, exact: str, occurrence: int | Non
         raise CcbkgError(f"passage:{key} exists already in {project.display(text_of.ttl)}: "
                          "pick another --slug")
     block = passage_block(text_of, key, label or default_label(exact), start, end)
-    append(text_of.ttl, block)
+    append(text_of.ttl, block, project.display(text_of.ttl))
     return Passage(iri, start, end, block)
 
 
