@@ -9,6 +9,8 @@ import hashlib
 import os
 import shutil
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -39,6 +41,67 @@ def test_write_bytes_replaces_whole_files_only(tmp_path: Path,
         atomic.write_bytes(target, b"new")
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["out.ttl"]
+
+
+def test_write_files_writes_all_or_none(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`query freeze` wrote its files one by one: stopped by an error or Ctrl-C part-way, it
+    left some rewritten and said nothing was half-written."""
+    files = {tmp_path / f"{n}.csv": f"new {n}".encode() for n in range(5)}
+    for path in files:
+        path.write_bytes(b"old")
+    calls = 0
+    real_fsync = os.fsync
+
+    def fails_on_the_fourth(fd: int) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 4:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(atomic.os, "fsync", fails_on_the_fourth)
+    with pytest.raises(OSError, match="No space"):
+        atomic.write_files(files)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == {
+        p.name: b"old" for p in files}, "a file was replaced, or a temporary one left"
+    monkeypatch.setattr(atomic.os, "fsync", real_fsync)
+
+    # Ctrl-C while the files are renamed into place, in a process of its own (a test worker
+    # may run tests off its main thread, where no signal is held back)
+    script = """
+import os, signal, sys
+from pathlib import Path
+from ccbkg.release import atomic
+files = {Path(sys.argv[1]) / f"{n}.csv": f"new {n}".encode() for n in range(5)}
+replace = Path.replace
+def ctrl_c_on_the_first(self, target):
+    if not files.get("sent"):
+        os.kill(os.getpid(), signal.SIGINT)  # held back until every file is in place
+    return replace(self, target)
+Path.replace = ctrl_c_on_the_first
+atomic.write_files(files)
+print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)
+"""
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True,
+                          text=True, timeout=60, check=False)
+    assert done.returncode == 0 and done.stdout == "True\n", done.stderr
+    assert {p: p.read_bytes() for p in files} == files
+
+
+def test_query_freeze_refuses_a_folder_in_place_of_an_answer_and_writes_none(
+        tmp_path: Path) -> None:
+    from tests.conftest import copy_sources
+    root = copy_sources(tmp_path / "src")
+    expected = root / "queries" / "expected"
+    for path in expected.glob("*.csv"):
+        path.write_bytes(path.read_bytes() + b'"stale"\n')
+    before = _snapshot(expected)
+    (expected / "timeline.csv").unlink()
+    (expected / "timeline.csv").mkdir()
+    result = run_cli("query", "freeze", "--root", str(root))
+    assert result.code == 2 and "timeline.csv: is a folder" in result.err, result.err
+    after = _snapshot(expected)
+    assert after == {k: v for k, v in before.items() if k != "timeline.csv"}
 
 
 def test_staged_directory_keeps_the_old_folder_on_a_full_disk(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from ccbkg.project.layout import Project
 from ccbkg.query.catalogue import bind, catalogue
 from ccbkg.query.render import render
 from ccbkg.query.run import embedded_store, run_embedded
-from ccbkg.release.atomic import write_bytes
+from ccbkg.release.atomic import write_files
 
 #: The stages whose errors mean the data is not what a release would hold (the reasoner's
 #: verdict is left to `ccbkg check`, which the expected answers do not depend on).
@@ -24,8 +24,9 @@ CHECKED = ("syntax", "shapes", "provenance")
 
 
 def freeze(root: Path | None) -> list[tuple[str, bool]]:
-    """Write every bundled query's expected CSV; each file (as shown) and whether it changed.
-    Data that fails the checks is refused: its answers are not the ones to expect."""
+    """Write every bundled query's expected CSV, all or none; each file (as shown) and whether
+    it changed. Data that fails the checks is refused: its answers are not the ones to
+    expect."""
     project = Project.to_change(root)
     errors = run_checks(project, only=CHECKED).report.count(Severity.ERROR)
     if errors:
@@ -34,6 +35,7 @@ def freeze(root: Path | None) -> list[tuple[str, bool]]:
                          "data that passes; fix it first")
     store = embedded_store(project.root).store
     written = []
+    changes: dict[Path, bytes] = {}
     for info in catalogue(project.root):
         if info.expected is None or info.path is None:
             continue
@@ -44,8 +46,12 @@ def freeze(root: Path | None) -> list[tuple[str, bool]]:
         results = run_embedded(store, info.text, bind(info, {}),
                                      where=f"query {info.name}")
         data = render(results, "csv").encode("utf-8")
+        if target.is_dir():
+            raise CcbkgError(f"{project.display(target)}: is a folder; the expected answers of "
+                             f"{info.name} go in a file there")
         changed = not target.is_file() or target.read_bytes() != data
         if changed:
-            write_bytes(target, data)
+            changes[target] = data
         written.append((project.display(target), changed))
+    write_files(changes)  # every file or none: nothing is written before all are answered
     return written

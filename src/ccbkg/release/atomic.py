@@ -15,8 +15,10 @@ import hashlib
 import os
 import secrets
 import shutil
+import signal
 import stat
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -37,8 +39,38 @@ _KINDS = {stat.S_IFREG: "a file", stat.S_IFIFO: "a named pipe", stat.S_IFSOCK: "
 def write_bytes(path: Path, data: bytes) -> None:
     """Write data to path through a temporary file in the same folder, then rename; the file
     keeps its permissions, and a new one gets those the umask gives (as `open` makes it)."""
-    if path.is_dir():
-        raise CcbkgError(f"{path}: is a folder; give the name of a file to write")
+    write_files({path: data})
+
+
+def write_files(files: Mapping[Path, bytes]) -> None:
+    """Write each file as `write_bytes` does, all or none: every one is written to its
+    temporary file first, then all are renamed into place with Ctrl-C and SIGTERM held back
+    (a signal that arrives meanwhile is dropped: the work it would stop is done)."""
+    for path in files:
+        if path.is_dir():
+            raise CcbkgError(f"{path}: is a folder; give the name of a file to write")
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for path, data in files.items():
+            staged.append((_staged(path, data), path))
+        main = threading.current_thread() is threading.main_thread()  # where handlers run
+        held = {signal.SIGINT, signal.SIGTERM} if main else set()
+        before = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+        try:
+            while staged:
+                tmp, path = staged[0]
+                tmp.replace(path)
+                staged.pop(0)
+        finally:
+            _drop_pending(held - before)
+            signal.pthread_sigmask(signal.SIG_SETMASK, before)
+    finally:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+
+
+def _staged(path: Path, data: bytes) -> Path:
+    """A temporary file beside path holding data, with path's permissions if it exists."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         kept: int | None = stat.S_IMODE(path.stat().st_mode)
@@ -58,10 +90,20 @@ def write_bytes(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        tmp.replace(path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    return tmp
+
+
+def _drop_pending(signals: set[signal.Signals]) -> None:
+    """Discard those of the signals that are pending while they are blocked (each is ignored
+    for the moment it takes to deliver it)."""
+    for sig in signals & signal.sigpending():
+        handler = signal.signal(sig, signal.SIG_IGN)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {sig})
+        signal.pthread_sigmask(signal.SIG_BLOCK, {sig})
+        signal.signal(sig, handler)
 
 
 def output_folder(given: Path) -> Path:
