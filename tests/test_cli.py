@@ -282,6 +282,22 @@ def test_importing_the_package_imports_nothing_that_takes_time() -> None:
     assert version.code == 0 and version.out.startswith("ccbkg 0."), version.out
 
 
+def test_ctrl_c_after_the_command_has_ended_changes_nothing() -> None:
+    """A build whose summary was printed and whose release was in place exited 130 with no
+    message when Ctrl-C came while the process was ending."""
+    script = ("import os, signal, sys, time\n"
+              "import ccbkg.__main__ as entry\n"
+              "sys.argv = ['ccbkg', 'query', 'list']\n"
+              "code = entry.run()\n"
+              "os.kill(os.getpid(), signal.SIGINT)\n"
+              "time.sleep(0.2)\n"
+              "print('exit', code, file=sys.stderr)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=REPO, timeout=60, check=False)
+    assert done.returncode == 0 and done.stderr.endswith("exit 0\n"), done.stderr
+    assert "agreements-by-country" in done.stdout
+
+
 @pytest.mark.parametrize("script", [False, True], ids=["python -m ccbkg", "the ccbkg script"])
 def test_ctrl_c_while_the_libraries_are_imported_is_one_line(script: bool) -> None:
     """Ctrl-C in the first half second, while ccbkg imports its libraries, ends it as later:
