@@ -88,6 +88,22 @@ print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)
     assert {p: p.read_bytes() for p in files} == files
 
 
+def test_a_file_whose_name_is_near_the_longest_is_written_and_errors_name_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The temporary file's name (the file's own with a prefix and a suffix) was too long for
+    a file named with 250 characters, and an error named the temporary file."""
+    long = tmp_path / ("a" * 250 + ".ttl")
+    atomic.write_bytes(long, b"x")
+    assert long.read_bytes() == b"x" and [p.name for p in tmp_path.iterdir()] == [long.name]
+
+    def refused(*_args: object) -> int:
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(atomic.os, "open", refused)  # a folder root may write to anyway
+    with pytest.raises(CcbkgError, match=r"/out\.ttl: cannot write it \(Permission denied\)$"):
+        atomic.write_bytes(tmp_path / "out.ttl", b"x")
+
+
 def test_query_freeze_refuses_a_folder_in_place_of_an_answer_and_writes_none(
         tmp_path: Path) -> None:
     from tests.conftest import copy_sources

@@ -62,6 +62,9 @@ NAMESPACE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^\s<>\"{}|\\^`]+[/#]$")
 # A footnote marker a text kept (`[3]`, `¹²`, `†`): noise in a quote, not the source's words.
 FOOTNOTE_MARKER = re.compile(r"\[\s*\w{0,3}\]|[\u00b9\u00b2\u00b3\u2070-\u2079]+|[\u2020\u2021]")
 QUOTE = ox.NamedNode(str(CCB.quote))
+# The longest key (the last segment of an instance IRI) in bytes: the release's files named
+# after it add a suffix (".html", ".jsonld") and the file system allows 255 bytes.
+KEY_BYTES = 200
 AS_STATED = "AsStated"  # ccb:qualifierAsStated, ccb:amountAsStated and the like
 # The claims inventory: a Markdown table | # | Claim | Nodes | Passage |, Passage an id: CURIE.
 INVENTORY = "instances/README.md"
@@ -96,6 +99,7 @@ def check_provenance(loaded: LoadedProject) -> StageResult:
                 if isinstance(o, ox.Literal) and (p == QUOTE or p.value.endswith(AS_STATED)):
                     stated.setdefault(key, []).append((p, o))
         _check_namespaces(f, subjects, allowed, result)
+        _check_keys(f, subjects, result)
     texts, changed = _documents(loaded, nodes, result)
     passages = [iri for iri, props in nodes.items() if PASSAGE in props.get(TYPE, [])]
     for iri in sorted(passages):
@@ -226,6 +230,25 @@ def _check_namespaces(f: LoadedFile, subjects: set[ox.NamedNode | ox.BlankNode |
             "external identifier with schema:sameAs (or, to describe IRIs of another "
             "namespace, declare it on the ontology header with "
             "ccb:allowedExternalNamespace)", file=f.display, line=line, node=iri))
+
+
+def _check_keys(f: LoadedFile, subjects: set[ox.NamedNode | ox.BlankNode | ox.Triple],
+                result: StageResult) -> None:
+    """Every IRI of the release's namespace a data file describes has a key a file may be
+    named after: the release writes files named by it (its page of the site, a country's
+    documents), and a file system takes names of at most 255 bytes."""
+    for s in sorted((s for s in subjects if isinstance(s, ox.NamedNode)),
+                    key=lambda s: (f.subject_lines.get(s.value, 0), s.value)):
+        if not s.value.startswith(str(ID)):
+            continue
+        key = s.value.split("#", 1)[0].rsplit("/", 1)[-1]
+        size = len(key.encode("utf-8"))
+        if size > KEY_BYTES:
+            result.findings.append(Finding(
+                STAGE, Severity.ERROR, f"the key of <{s.value[:80]}…> is {size} bytes long: "
+                f"the release names files after it, and a file name holds at most 255 bytes; "
+                f"give it a key of at most {KEY_BYTES} bytes", file=f.display,
+                line=f.subject_lines.get(s.value), node=s.value))
 
 
 def _documents(loaded: LoadedProject, nodes: dict[str, Props],

@@ -154,6 +154,9 @@ def _timeout(value: str) -> float:
     return seconds(value, MAX_TIMEOUT)
 
 
+MAX_MEMORY_MIB = 16 << 20  # 16 TiB: more than any machine has, and within the system's limit
+
+
 def _mebibytes(value: str) -> int:
     try:
         mib = int(value)
@@ -161,6 +164,8 @@ def _mebibytes(value: str) -> int:
         raise argparse.ArgumentTypeError(f"not a whole number of MiB: {value!r}") from None
     if mib < 16:
         raise argparse.ArgumentTypeError("give at least 16 MiB")
+    if mib > MAX_MEMORY_MIB:
+        raise argparse.ArgumentTypeError(f"at most {MAX_MEMORY_MIB} MiB (16 TiB; got {value!r})")
     return mib
 
 
@@ -209,7 +214,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     info = _chosen(args)
     values = dict(args.param)
     if len(values) != len(args.param):
-        raise CcbkgError("a parameter is given twice")
+        twice = sorted({name for name, _ in args.param
+                        if sum(1 for other, _ in args.param if other == name) > 1})
+        raise CcbkgError(f"--param {', '.join(twice)}: given twice; give each parameter once")
     asked = Asked(info, values, root=args.root, endpoint=args.endpoint, limit=args.limit,
                   offset=args.offset, timeout=args.timeout, memory=args.max_memory,
                   allow_network=args.allow_network, use_cache=not args.no_cache,

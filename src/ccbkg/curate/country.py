@@ -9,6 +9,7 @@ from typing import Any
 
 import pycountry
 
+from ccbkg.checks.provenance import KEY_BYTES
 from ccbkg.core.errors import CcbkgError
 from ccbkg.core.namespaces import CCB, RDF, RDFS, SKOS
 from ccbkg.curate.files import create, literal, one_line, triples
@@ -77,6 +78,9 @@ def new_country(project: Project, code: str, name: str | None = None) -> tuple[P
         if not re.fullmatch(r"[a-z][a-z0-9]*(-[a-z0-9]+)*", code):
             raise CcbkgError(f"{code!r}: with --name, give a lowercase key (e.g. kosovo) for a "
                              "country without an ISO 3166-1 code")
+        if len(code) > KEY_BYTES:
+            raise CcbkgError(f"the key is {len(code)} characters long: give one of at most "
+                             f"{KEY_BYTES} (the release names files after it)")
         if not name.strip():
             raise CcbkgError("--name is empty")
         one_line(name, "--name")

@@ -76,12 +76,14 @@ def _staged(path: Path, data: bytes) -> Path:
         kept: int | None = stat.S_IMODE(path.stat().st_mode)
     except FileNotFoundError:
         kept = None
-    while True:
-        tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
+    while True:  # a name no longer than the longest a file system takes, whatever path's
+        tmp = path.parent / f".{path.name[:200]}.{secrets.token_hex(4)}.tmp"
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
         except FileExistsError:
             continue
+        except OSError as exc:  # the file named, not the temporary one
+            raise CcbkgError(f"{path}: cannot write it ({exc.strerror})") from None
         break
     try:
         with os.fdopen(fd, "wb") as handle:
