@@ -195,7 +195,13 @@ def test_serve_never_fetches_a_service(serve: Start, dist: Path,
 
 
 def test_serve_a_built_site_beside_the_endpoint(serve: Start, built: Path):
-    served = serve("--dist", str(built), "--port", "0", "--site-port", "0")
+    """With --port 0 the site gets a free port too: it took 7879 whatever --port said, so a
+    second server, or anything else on 7879, stopped it (held here while it starts)."""
+    with socket.socket() as held:
+        held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        held.bind(("127.0.0.1", 7879))
+        held.listen()
+        served = serve("--dist", str(built), "--port", "0")
     text = "".join(served.lines)
     site = next(x.split(": ", 1)[1].strip() for x in served.lines
                 if x.startswith("Documentation site: "))

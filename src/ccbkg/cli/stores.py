@@ -42,9 +42,10 @@ def add_parsers(sub: Any) -> None:
                             "with --writable")
     serve.add_argument("--port", type=_port, default=DEFAULT_PORT, metavar="N",
                        help=f"port to listen on; 0 picks a free one (default: {DEFAULT_PORT})")
-    serve.add_argument("--site-port", type=_port, default=DEFAULT_PORT + 1, metavar="N",
+    serve.add_argument("--site-port", type=_port, default=None, metavar="N",
                        help="port of the documentation site of a build, with w3id content "
-                            f"negotiation for IRIs (default {DEFAULT_PORT + 1}; 0: a free one)")
+                            "negotiation for IRIs (default: the port after --port, "
+                            f"{DEFAULT_PORT + 1}; a free one with --port 0; 0: a free one)")
     serve.add_argument("--writable", action="store_true",
                        help="accept SPARQL updates and Graph Store writes (lost on exit); on a "
                             "loopback --bind only, and not from other web sites' pages")
@@ -125,7 +126,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     progress = Progress(quiet=args.quiet)
     with progress.step("Finding the release"):
         release = open_release(args.dist, args.root)
-        site = _site_server(release, bind, args.site_port)
+        site_port = args.site_port if args.site_port is not None else (
+            args.port + 1 if 0 < args.port < 65535 else 0)  # --port 0: a free one for each
+        site = _site_server(release, bind, site_port)
     try:
         return serve(release, bind=bind, port=args.port, writable=args.writable,
                      progress=progress, site=site)

@@ -597,6 +597,10 @@ def _needles(term: ox.Literal | ox.NamedNode) -> list[str]:
     return needles
 
 
+XSD_DATE = "http://www.w3.org/2001/XMLSchema#date"
+DATE_ZONE = re.compile(r"(Z|[+-]\d\d:\d\d)$")
+
+
 def _literal_problem(lit: ox.Literal) -> str | None:
     dt = lit.datatype.value
     if lit.language or dt == XSD_STRING:
@@ -605,6 +609,11 @@ def _literal_problem(lit: ox.Literal) -> str | None:
     if problem is None and dt in datatypes.XSD_KNOWN and \
             Literal(lit.value, datatype=URIRef(dt)).ill_typed:
         problem = f"{lit.value!r} is not a valid {curie(dt, brackets=True)}"
+    zone = DATE_ZONE.search(lit.value) if problem is None and dt == XSD_DATE else None
+    if zone is not None:
+        problem = (f"{lit.value!r}: rdflib, and so pyshacl, drops the time zone of an xsd:date "
+                   "as it reads it, so tools would read different dates (and the shapes, "
+                   f"which forbid it, could not see it): write {lit.value[:zone.start()]!r}")
     return problem
 
 
