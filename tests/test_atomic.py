@@ -87,6 +87,14 @@ print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)
     assert done.returncode == 0 and done.stdout == "True\n", done.stderr
     assert {p: p.read_bytes() for p in files} == files
 
+    # a read-only file is the user's word not to change it: refused, and none is written
+    last = list(files)[-1]
+    last.chmod(0o444)
+    with pytest.raises(CcbkgError, match=r"/4\.csv: is read-only"):
+        atomic.write_files({path: b"newer" for path in files})
+    assert {p: p.read_bytes() for p in files} == files
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in files)
+
 
 def test_a_file_whose_name_is_near_the_longest_is_written_and_errors_name_it(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -321,7 +321,8 @@ def test_passage_add_writes_through_a_link_and_refuses_a_read_only_file(scratch:
     before = real.read_bytes()
     refused = run_cli("passage", "add", SEED.name, "primarily through ASEAN", "--root",
                       str(scratch))
-    assert refused.code == 2 and "instances/sources.ttl is read-only" in refused.err, refused.err
+    assert refused.code == 2, refused.err
+    assert "instances/sources/sources-real.ttl.txt: is read-only" in refused.err, refused.err
     assert real.read_bytes() == before
 
 

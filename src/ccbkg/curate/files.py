@@ -53,10 +53,9 @@ def append(path: Path, block: str, shown: str) -> None:
     """Append a Turtle block written with SOURCES_PREFIXES to path, separated by one blank
     line, with the file's line ends (CR LF stays CR LF); atomically, through a link to the
     file (kept), and only when the file then holds exactly its triples and the block's (a file
-    that binds one of the block's prefixes otherwise, or not at all, is refused)."""
+    that binds one of the block's prefixes otherwise, or not at all, is refused; so is one
+    nobody may write, by `write_bytes`)."""
     target = path.resolve() if path.is_symlink() else path
-    if not target.stat().st_mode & 0o222:
-        raise CcbkgError(f"{shown} is read-only: make it writable to add to it")
     text = target.read_bytes().decode("utf-8")
     end = "\r\n" if "\r\n" in text else "\n"
     added = end.join(block.rstrip("\n").split("\n"))

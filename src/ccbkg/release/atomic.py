@@ -70,12 +70,15 @@ def write_files(files: Mapping[Path, bytes]) -> None:
 
 
 def _staged(path: Path, data: bytes) -> Path:
-    """A temporary file beside path holding data, with path's permissions if it exists."""
+    """A temporary file beside path holding data, with path's permissions if it exists (a
+    file nobody may write is refused: the rename would replace it all the same)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         kept: int | None = stat.S_IMODE(path.stat().st_mode)
     except FileNotFoundError:
         kept = None
+    if kept is not None and not kept & 0o222:
+        raise CcbkgError(f"{path}: is read-only; make it writable to have it rewritten")
     while True:  # a name no longer than the longest a file system takes, whatever path's
         tmp = path.parent / f".{path.name[:200]}.{secrets.token_hex(4)}.tmp"
         try:
