@@ -397,3 +397,26 @@ def test_a_sentence_that_is_a_passage_already_is_cited_not_proposed_again(
     agreement = draft[draft.index("a ccb:MemorandumOfUnderstanding"):]
     assert "ccb:citesPassage passage:jpn-alb-mou" in agreement[:agreement.index("\n\n")]
     assert run_cli("check", "--root", str(root), "--only", "syntax").code == 0
+
+
+def test_a_curators_kenya_text_is_read_as_it_says(tmp_path: Path) -> None:
+    """From a curator's trial with a new text: "KE-CIRT/CC" was proposed as KE-CIRT, a
+    quotation in straight quotes was no statement, an amount in KES no funding, "NC4" no
+    acronym, and a last page's footer, at the end of the text, was proposed as a passage."""
+    draft = _draft_of(tmp_path, "\n".join([
+        "Japan's national CSIRT, KE-CIRT/CC, was established in 2012.",
+        "",
+        'In 2022 the minister argued that "cyber capacity building must be owned locally".',
+        "",
+        "Japan allocated KES 1.2 billion to the programme.",
+        "",
+        "The National Computer and Cybercrimes Coordination Committee (NC4) was set up.",
+        "",
+        "Page 5 of 12 Kenya Working Paper",
+    ]) + "\n")
+    assert "csirt:ke-cirt-cc a ccb:CSIRT" in draft and '"KE-CIRT/CC"@en' in draft, draft
+    assert 'ccb:quote "cyber capacity building must be owned locally"' in draft, draft
+    funding = draft[draft.index("a ccb:FundingCommitment"):]
+    assert '"KES 1.2 billion"' in funding and "the currency the text names: KES" in draft
+    assert "organisation:nc4 a ccb:" in draft, draft
+    assert "Page 5 of 12" not in "".join(re.findall(r'oa:exact "([^"]*)"', draft))

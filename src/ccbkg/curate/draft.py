@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import pycountry
 import spacy
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
@@ -48,7 +49,8 @@ AGREEMENT = {"mou", "mous", "memorandum", "memoranda", "agreement", "agreements"
 SIGNED = {"signed", "sign", "signs", "concluded"}
 NEGOTIATING = {"negotiating", "negotiate", "negotiates", "negotiation", "negotiations"}
 COLLABORATING = re.compile(r"^(collaborat|co-?operat)(es|ed|ing)$")
-AUTHORITIES = {"Authority", "Agency", "Ministry", "Directorate", "Office"}
+AUTHORITIES = {"Authority", "Agency", "Ministry", "Directorate", "Office", "Committee",
+               "Commission"}
 HOLDING = {"argued", "argues", "advocated", "advocates", "believes", "believe", "considers",
            "recognises", "recognizes", "disfavours", "disfavors", "opposes", "supports"}
 OPPOSING = {"disfavours", "disfavors", "opposes"}
@@ -98,7 +100,9 @@ SPEAKERS = {"representative", "representatives", "delegation", "delegate", "mini
 CLAUSE_END = {",", ";", ":", ".", "!", "?"}
 CLAUSE_WORDS = frozenset({"has", "have", "had", "is", "are", "was", "were", "will", "while",
                           "which", "whose", "specifically", "since", "because"})
-_ACRONYM = r"^[A-Z][A-Za-z]*[A-Z]s?$"
+_ACRONYM = r"^[A-Z][A-Za-z]*[A-Z][0-9]?s?$"  # CERT, MoD, NC4
+# ISO 4217's codes ("KES 1.2 billion"), from pycountry
+CURRENCY_CODES = sorted(c.alpha_3 for c in pycountry.currencies)
 
 
 class When(NamedTuple):
@@ -222,13 +226,18 @@ class _Drafter:
         self.matcher.add("ACRONYMED", [[{"IS_TITLE": True}, {**name_part, "OP": "*"},
                                         {"ORTH": "("}, {"TEXT": {"REGEX": _ACRONYM}},
                                         {"ORTH": ")"}]])
-        self.matcher.add("CSIRT", [  # JPCERT, EX-CERT, CERT-GH, CERT.LV
+        # JPCERT, EX-CERT, CERT-GH, CERT.LV, and any of them with a coordination centre's
+        # "/CC" (JPCERT/CC, KE-CIRT/CC)
+        centre: list[dict[str, Any]] = [{"ORTH": "/", "OP": "?"},
+                                        {"TEXT": {"REGEX": r"^CC$"}, "OP": "?"}]
+        names: tuple[list[dict[str, Any]], ...] = (
             [{"TEXT": {"REGEX": r"^[A-Z][A-Z0-9]*(CERT|CIRT|CSIRT|CIRC)$"}}],
             [{"TEXT": {"REGEX": r"^[A-Z][A-Z0-9]*$"}}, {"ORTH": "-"},
              {"TEXT": {"REGEX": r"^(CERT|CIRT|CSIRT|SIRT)$"}}],
             [{"TEXT": {"REGEX": r"^(CERT|CIRT|CSIRT|SIRT)$"}}, {"ORTH": "-"},
              {"TEXT": {"REGEX": r"^[A-Z][A-Z0-9]*$"}}],
-            [{"TEXT": {"REGEX": r"^(CERT|CIRT|CSIRT|SIRT)\.[A-Z]{2,}$"}}]])
+            [{"TEXT": {"REGEX": r"^(CERT|CIRT|CSIRT|SIRT)\.[A-Z]{2,}$"}}])
+        self.matcher.add("CSIRT", [[*name, *centre] for name in names])
         self.matcher.add("STRATEGY", [
             [{"TEXT": {"REGEX": r"^\d{4}$"}, "OP": "?"}, {"IS_TITLE": True, "OP": "+"},
              {"ORTH": "Strategy"}],
@@ -249,7 +258,7 @@ class _Drafter:
         self.matcher.add("MONEY", [
             [{"ORTH": {"IN": ["$", "€", "£", "¥"]}}, {"TEXT": {"REGEX": r"^\d[\d,.]*$"}},
              {"TEXT": {"IN": ["M", "m", "bn", "k", "million", "billion"]}, "OP": "?"}],
-            [{"TEXT": {"IN": ["EUR", "USD", "GBP", "JPY", "CAD", "CHF"]}},
+            [{"TEXT": {"IN": CURRENCY_CODES}},
              {"TEXT": {"REGEX": r"^\d[\d,.]*$"}}, {"LOWER": {"IN": ["million", "billion"]},
                                                     "OP": "?"}],
             [{"TEXT": {"REGEX": r"^\d[\d,.]*$"}}, {"LOWER": {"IN": ["million", "billion"]},
@@ -277,7 +286,7 @@ class _Drafter:
         # Line breaks as spaces: the same offsets, and names broken over lines still match. A
         # blank line ends a sentence (a heading, a page's header or footer, a paragraph), which
         # the sentencizer, seeing no full stop, would run into the next.
-        doc = self.nlp.make_doc(text.replace("\n", " ").replace("\r", " "))
+        doc = self.nlp.make_doc(_curled(text.replace("\n", " ").replace("\r", " ")))
         breaks = {m.end() for m in PARAGRAPH_BREAK.finditer(text)}
         marked = list(MARKED_END.finditer(text))
         breaks |= {m.end() for m in marked}
@@ -289,8 +298,11 @@ class _Drafter:
                 token.is_sent_start = False
         doc = self.nlp.get_pipe("sentencizer")(doc)
         # a line with no full stop before a blank line is a heading, a page's header or footer
+        # (or before the end of the text: a last page's footer)
         heading_ends = {m.start() for m in PARAGRAPH_BREAK.finditer(text)
                         if not re.search(r"[.!?:;\"”’)]\s*$", text[:m.start()])}
+        if not re.search(r"[.!?:;\"”’)]\s*$", text):
+            heading_ends.add(len(text.rstrip()))
         sentences: list[tuple[str, list[str]]] = []
         proposed = 0
         current = self.fixed
@@ -560,9 +572,11 @@ class _Drafter:
         links = [("ccb:funder", funder)]
         links += [("ccb:fundedProgramme", e.curie) for _, e in found if e.kind == "Programme"]
         links += [("ccb:targetRegion", e.curie) for _, e in found if e.kind == "Region"]
+        code = next((t.text for t in amount if t.text in CURRENCY_CODES), None)
         decide = ["the currency: the amount is kept as the text writes it; add "
-                  "schema:currency (its ISO 4217 code, such as \"GBP\") on the amount only if "
-                  "the source names the currency"]
+                  "schema:currency (the ISO 4217 code of the currency the text names"
+                  + (f": {code}" if code else ", not one the funder's country suggests")
+                  + ") on the amount only if the source names the currency"]
         if after:
             decide.append(f"who receives it ({', '.join(e.curie for e in after)}): no "
                           "property says so; name it in the label or a dcterms:description")
@@ -896,6 +910,14 @@ def _clause(span: Span, start: int, stops: frozenset[str] = CLAUSE_WORDS,
             break
         end = t.i + 1
     return span.doc[start:end]
+
+
+def _curled(text: str) -> str:
+    """Straight double quotation marks as curly ones, opening and closing in turn (one
+    character for one: the offsets stay the text's), so that the rules read `argued that
+    "…"` as they read `argued that “…”`."""
+    marks = iter("“”" * (text.count('"') // 2 + 1))
+    return re.sub('"', lambda _: next(marks), text)
 
 
 def _nest(depth: int, text: str) -> int:
