@@ -71,7 +71,9 @@ def test_source_add_copies_names_and_describes_the_text(scratch: Path) -> None:
     assert result.code == 0, result.err
     name = f"001_{digest[:16]}.txt"
     assert (scratch / "instances" / "sources" / name).read_bytes() == text.read_bytes()
-    assert f"instances/sources/{name}" in result.out and "next: ccbkg passage add" in result.out
+    assert f"instances/sources/{name}" in result.out
+    assert f"next: ccbkg draft {name} --country CODE" in result.out
+    assert f"or ccbkg passage add {name}" in result.out
     graph = Graph().parse(scratch / "instances" / "sources.ttl")
     node = URIRef(f"{ID}source/{digest[:16]}")
     DCT = "http://purl.org/dc/terms/"
@@ -669,3 +671,12 @@ def test_a_passage_holding_a_footnote_marker_is_a_warning(scratch: Path, tmp_pat
     check = _cli(scratch, "check", "--only", "syntax,provenance")
     assert re.search(r"warning +the quote holds a footnote marker \('\u00b9'\), which is not the "
                      r"source's words", check.out), check.out
+
+
+def test_source_add_names_the_first_unclean_character_of_either_kind(
+        scratch: Path, tmp_path: Path) -> None:
+    """A decomposed accent before a form feed: the form feed's place was named."""
+    text = tmp_path / "nfd.txt"
+    text.write_bytes("Cafe\u0301 opened,\fthen more.\n".encode())
+    result = run_cli("source", "add", str(text), "--title", "T", "--root", str(scratch))
+    assert result.code == 2 and f"{text}:1:5: the text holds" in result.err, result.err

@@ -97,7 +97,9 @@ def _cmd_source_add(args: argparse.Namespace) -> int:
           "instances/sources.ttl")
     if cleaned:
         print(f"cleaned in the copy: {'; '.join(cleaned)}")
-    print(f'next: ccbkg passage add {path.name} "exact words"')
+    print(f"next: ccbkg draft {path.name} --country CODE for proposals (after ccbkg new "
+          f'country CODE for a country the data lacks), or ccbkg passage add {path.name} '
+          '"exact words"')
     return EXIT_OK
 
 
@@ -122,8 +124,10 @@ def _cmd_new_country(args: argparse.Namespace) -> int:
     with locked(project):
         path, note = new_country(project, args.code, args.name)
     print(f"wrote {project.display(path)}: {note}")
-    print("next: ccbkg passage add SOURCE \"exact words\", model the claims in "
-          f"{project.display(path)}, then ccbkg check")
+    key = path.stem if args.name is not None else args.code.upper()
+    print(f"next: ccbkg draft SOURCE --country {key} for proposals, or ccbkg passage add "
+          f"SOURCE \"exact words\"; model the claims in {project.display(path)}, then "
+          "ccbkg check")
     return EXIT_OK
 
 

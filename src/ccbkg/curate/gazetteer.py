@@ -61,6 +61,14 @@ class Gazetteer:
         for entity in self.names.values():
             if entity.iri == iri and entity.kind == "Country":
                 return entity
+        named = self.names.get(code) or next(
+            (e for name, e in self.names.items() if name.casefold() == code.casefold()), None)
+        if named is not None and named.kind == "Country":  # its name, as the text writes it
+            key = named.iri.removeprefix(COUNTRY_NS)
+            raise CcbkgError(f"--country {code}: give the country's code or key: --country "
+                             f"{key}" + ("" if named.iri in self.subjects else
+                                         f" (after `ccbkg new country {key}`: the data "
+                                         "does not describe it yet)"))
         raise CcbkgError(f"--country {code}: neither an ISO 3166-1 alpha-3 code pycountry "
                          "knows nor the key of a country in instances/ (add it with "
                          "`ccbkg new country`)")

@@ -148,8 +148,9 @@ def _characters(found: Counter[str]) -> str:
 
 def _unclean(file: Path, text: str, found: Counter[str], decomposed: bool) -> str:
     first = INVISIBLE_RE.search(text)
-    at = first.start() if first is not None else \
-        next(i for i, c in enumerate(text) if unicodedata.combining(c))
+    at = min([first.start()] if first is not None else [], default=len(text))
+    if decomposed:  # the first of either kind
+        at = min(at, next(i for i, c in enumerate(text) if unicodedata.combining(c)))
     what = [_characters(found)] if found else []
     if decomposed:
         what.append("letters and their accents as separate characters, which is not Unicode "
