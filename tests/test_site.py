@@ -557,6 +557,41 @@ def test_notes_and_labels_speak_plain_words(site: Path) -> None:
     assert "Date 2013" in mou and "Year 2013 (year)" in mou
 
 
+def test_a_profiles_sections_add_up_to_its_total(site: Path) -> None:
+    """The forums section's count was of forums, the others' of facts: Canada's sections
+    added up to 13 under a lead of 11 facts."""
+    for code in PROFILES:
+        page = (site / "id" / "country" / f"{code}.html").read_text(encoding="utf-8")
+        total = int(re.search(r"The graph records (\d+) facts", page)[1])  # type: ignore[index]
+        toc = page[page.index('aria-label="Profile sections"'):]
+        toc = toc[:toc.index("</nav>")]
+        badges = re.findall(r">([^<>]+)</a> \(([^)]*)\)", toc)
+        facts = 0
+        for heading, badge in badges:
+            if heading == "Timeline":
+                continue
+            counted = re.match(r"(\d+)(?: facts?)?(?:, \d+ forums?)?$", badge)
+            if counted is None:
+                assert re.fullmatch(r"\d+ forums?", badge), (code, heading, badge)
+                continue
+            facts += int(counted[1])
+        assert facts == total, (code, badges)
+
+
+def test_a_dates_qualifier_stands_beside_it_on_timelines_and_the_as_of_page(
+        site: Path, data: Graph) -> None:
+    """Albania's "Since 2017" was shown as "2017" on its timeline and the as-of page, as if
+    the change had happened that year (the fact cards said it)."""
+    qualified = [(s, str(q)) for s, q in data.subject_objects(CCB.qualifierAsStated)
+                 if data.value(s, URIRef("http://www.w3.org/2006/time#hasTime")) is not None]
+    assert qualified, "no dated fact with a qualifier in the data"
+    as_of = html.unescape((site / "as-of.html").read_text(encoding="utf-8"))
+    albania = html.unescape((site / "id" / "country" / "ALB.html").read_text(encoding="utf-8"))
+    for node, words in qualified:
+        assert f"<q>{words}</q>" in as_of, (node, words)
+    assert '<time datetime="2017">2017</time> <q>Since 2017</q>' in albania
+
+
 def test_empty_profile_sections_are_one_line(site: Path) -> None:
     text = (site / "id" / "country" / "ALB.html").read_text(encoding="utf-8")
     assert text.count('<p class="none">Nothing recorded for Albania under:') == 1

@@ -9,6 +9,7 @@ from rdflib import URIRef
 from ccbkg.site.bundled import BundledQueries, Row
 from ccbkg.site.context import Site
 from ccbkg.site.markup import Page, html, join, table
+from ccbkg.site.profile import as_stated
 
 PATH = "as-of.html"
 
@@ -20,14 +21,16 @@ def as_of_page(site: Site, bundled: BundledQueries) -> Page:
     body = [Markup("<h1>What held when</h1>\n"),
             Markup(
                 "<p>What the sources date on or before the end of each year (the date each gives, "
-            "with its precision), and apart, the facts they give no date for, which cannot be "
-            "placed before or after any date. <code>ccbkg query run as-of --param "
+            "with its precision and the source's own words that qualify it, such as “Since "
+            "2017”), and apart, the facts they give no date of their own for, which this "
+            "page cannot place (a fact's passage may still say that it held by a year). "
+            "<code>ccbkg query run as-of --param "
             "date=YYYY-MM-DD</code> answers for any day.</p>\n")]
     for year in years:
         facts = _facts(held_by(everything, f"{year}-12-31"))
         body.append(html('<h2 id="y{0}">By the end of {0}</h2>\n', year))
         body.append(table(["Fact", "Date given", "Passages"], (
-            [site.term(PATH, URIRef(node)), since,
+            [site.term(PATH, URIRef(node)), html("{}{}", since, as_stated(site, URIRef(node))),
              site.terms(PATH, [URIRef(p) for p in passages], "; ")]
             for (since, node), passages in sorted(facts.items()) if since)))
     undated = _facts(everything)

@@ -107,13 +107,22 @@ def profile_section(site: Site, path: str, country: URIRef,
     total = sum(len(v) for v in groups.values())
     passages = {p for nodes in groups.values() for n in nodes for p in site.passages(n)}
 
-    def count(s: Section) -> int:
-        return len({f for f, _, _ in forums}) if s.anchor == "forums" else len(groups[s.anchor])
+    used = len({f for f, _, _ in forums})
 
-    shown = [s for s in SECTIONS if count(s) or groups[s.anchor]]
+    def badge(s: Section) -> str:
+        """How many facts the section holds (so that the sections add up to the lead's
+        total), and for the forums, how many forums the country used."""
+        facts = len(groups[s.anchor])
+        if s.anchor != "forums" or not used:
+            return str(facts)
+        plural = "s" if used > 1 else ""
+        return f"{facts} fact{'s' if facts != 1 else ''}, {used} forum{plural}" if facts \
+            else f"{used} forum{plural}"
+
+    shown = [s for s in SECTIONS if groups[s.anchor] or (s.anchor == "forums" and used)]
     empty = [s for s in SECTIONS if s not in shown]
     dated = timeline_items(site, country)
-    toc = [html('<a href="#{}">{}</a> ({})', s.anchor, s.heading, count(s)) for s in shown]
+    toc = [html('<a href="#{}">{}</a> ({})', s.anchor, s.heading, badge(s)) for s in shown]
     if groups["other"]:
         toc.append(html('<a href="#other">Other facts</a> ({})', len(groups["other"])))
     if dated:
@@ -148,14 +157,22 @@ def profile_section(site: Site, path: str, country: URIRef,
         parts.append(html('<p class="none" id="timeline">The sources give no date for any fact '
                           "about {}.</p>\n", name))
     else:
-        items = [html('<li><time datetime="{}">{}</time> {} <span class="kind">{}</span>{}</li>\n',
-                      when, when, site.term(path, node), _kind(site, node),
+        items = [html('<li><time datetime="{}">{}</time>{} {} <span class="kind">{}</span>{}'
+                      "</li>\n", when, when, as_stated(site, node), site.term(path, node),
+                      _kind(site, node),
                       "" if carrier == node else html(" (date of {})", site.term(path, carrier)))
                  for when, node, carrier in dated]
         parts.append(html('<section id="timeline"><h2>Timeline</h2>\n<p class="intro">Dated '
                           "facts, oldest first, at the precision the source gives.</p>\n"
                           '<ol class="timeline">\n{}</ol></section>\n', join(items)))
     return join(parts)
+
+
+def as_stated(site: Site, node: Node) -> Markup:
+    """The source's own words that qualify a fact's date (" “Since 2017”"), if any: a year
+    alone would read as the year it began."""
+    words = site.view.text(node, CCB.qualifierAsStated)
+    return html(" <q>{}</q>", words) if words else Markup("")
 
 
 def timeline_items(site: Site, country: URIRef) -> list[tuple[str, Node, Node]]:
