@@ -275,6 +275,8 @@ class _Drafter:
                                      {"LOWER": "state", "OP": "?"}, {"LOWER": "of"},
                                      {"LOWER": "the", "OP": "?"}]])
         self.nodes: dict[str, Node] = {}
+        self.notes: list[str] = []  # the sentence's, for the curator
+        self.dates: list[When] = []  # the sentence's
         self.taken = set(source.taken) | set(graph.subjects)
 
     # ------------------------------------------------------------------ the pass
@@ -324,6 +326,7 @@ class _Drafter:
             proposed += known is None
             self.taken.add(PASSAGE_NS + key)
             before = set(self.nodes)
+            self.notes = []
             self._propose(span, found, current, f"passage:{key}")
             marker = FOOTNOTE_MARKER.search(text[span.start_char:span.end_char])
             head = "\n".join([
@@ -336,6 +339,7 @@ class _Drafter:
                    "passages around it"] if marker and not known else []),
                 *(f"# DECIDE: {piece.text!r} is read as {entity.curie} ({name!r}), one "
                   "letter apart: check it" for piece, entity, name in self._misspelt(span)),
+                *(f"# NOTE: {note}" for note in self.notes),
                 *([] if known else [passage_block(self.source, key, default_label(span.text),
                                                   span.start_char, span.end_char)])])
             sentences.append((head, [k for k in self.nodes if k not in before]))
@@ -388,6 +392,7 @@ class _Drafter:
             matches.setdefault(label, []).append(span.doc[span.start + s:span.start + e])
         matches = {k: filter_spans(v) for k, v in matches.items()}
         dates = _dates(matches.get("DATE", []))
+        self.dates = dates
         here = country.curie if country else None
         self._organisations(span, matches, found, here, cite)
         found = self._names(span)
@@ -510,6 +515,12 @@ class _Drafter:
         for m in matches.get("MEMBER", []):
             body = next(((s, e) for s, e in found if s.start == m.end and e.kind in FORUMS),
                         None)
+            if body is None:  # a body the data does not describe yet
+                name = _title_words(span, m.end)
+                if name is not None:
+                    self.notes.append(f"{name.text!r} (after {m.text.strip()!r}) is not in the "
+                                      "data: describe it (shared.ttl) and draft again for the "
+                                      "membership")
             if body is not None:
                 self._node("membership", span.doc[m.start:body[0].end], "ccb:Membership",
                            "membership", cite, here, [
@@ -877,6 +888,11 @@ class _Drafter:
             others = [repr(d.stated) for d in dates if d is not chosen]
             decide = [*decide, f"whether {stated!r} dates this {what}" + (
                 f" (the sentence also says {', '.join(others)})" if others else "")]
+        elif self.dates:  # "between 2019 and 2023": a period, or a date of another claim
+            decide = [*decide, "the sentence gives " + ", ".join(repr(d.stated)
+                                                                 for d in self.dates)
+                      + f": whether they date this {what} (a period: time:hasBeginning and "
+                      "time:hasEnd)"]
         names = (shown, " ".join(words.text.split())) if prefix in NAMED else ()
         node = Node(iri, cls, f"{what}: {shown!r}", props, decide, [cite], extra, names)
         self.taken.add(_expand(iri))
@@ -910,6 +926,22 @@ def _clause(span: Span, start: int, stops: frozenset[str] = CLAUSE_WORDS,
             break
         end = t.i + 1
     return span.doc[start:end]
+
+
+def _title_words(span: Span, start: int) -> Span | None:
+    """The name in title case (and its acronym in brackets) that starts at token start:
+    "African Union (AU)"; None when none does."""
+    doc, end = span.doc, start
+    while end < span.end and (doc[end].is_title or doc[end].is_upper or (
+            doc[end].lower_ in ("of", "on", "for", "and") and end > start)):
+        end += 1
+    while end > start and doc[end - 1].lower_ in ("of", "on", "for", "and"):
+        end -= 1
+    if end == start:
+        return None
+    if end + 2 < span.end and doc[end].text == "(" and doc[end + 2].text == ")":
+        end += 3
+    return doc[start:end]
 
 
 def _curled(text: str) -> str:
