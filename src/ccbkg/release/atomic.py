@@ -45,7 +45,8 @@ def write_bytes(path: Path, data: bytes) -> None:
 def write_files(files: Mapping[Path, bytes]) -> None:
     """Write each file as `write_bytes` does, all or none: every one is written to its
     temporary file first, then all are renamed into place with Ctrl-C and SIGTERM held back
-    (a signal that arrives meanwhile is dropped: the work it would stop is done)."""
+    (a Ctrl-C that arrives meanwhile is dropped, the work it would stop being done; a SIGTERM
+    takes effect once every file is in place)."""
     for path in files:
         if path.is_dir():
             raise CcbkgError(f"{path}: is a folder; give the name of a file to write")
@@ -62,7 +63,7 @@ def write_files(files: Mapping[Path, bytes]) -> None:
                 tmp.replace(path)
                 staged.pop(0)
         finally:
-            _drop_pending(held - before)
+            _drop_pending({signal.SIGINT} & held - before)
             signal.pthread_sigmask(signal.SIG_SETMASK, before)
     finally:
         for tmp, _ in staged:
