@@ -1190,6 +1190,9 @@ def test_comparison_page_keeps_none_apart_from_not_yet_curated(site: Path) -> No
     assert '<td data-label="agreements">8</td>' in row and "none in the sources" in row
     serbia = page[page.index('href="id/country/SRB.html"'):]
     assert "not yet curated" in serbia[:serbia.index("</tr>")]
+    # Japan's "norms 2" counts a norm it opposes, as the query's description says: the page
+    # says so too (it read as two norms Japan supports)
+    assert "norms count those it introduced or holds a position on, for or against" in page
 
 
 def test_frameworks_page_lists_every_framework_with_passages(site: Path) -> None:

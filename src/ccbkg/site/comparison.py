@@ -30,6 +30,9 @@ def comparison_page(site: Site, bundled: BundledQueries) -> Page:
         "and norms the graph records for each country. A zero reads two ways: <em>none in the "
         "sources</em> where a source has been curated in full for the country (it records "
         "none), <em>not yet curated</em> where no source has been (an absence says nothing). "
+        "Forums count the forums and organisations the country deals with in any of the ways "
+        "the <code>forums</code> query lists; norms count those it introduced or holds a "
+        "position on, for or against (its profile tells which). "
         "The bundled query <code>country-comparison</code> gives the same table.</p>\n"),
         table(["Country", *aspects],
               ([site.term(PATH, URIRef(c)), *(cells[c].get(a, "") for a in aspects)]
