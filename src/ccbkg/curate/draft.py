@@ -194,7 +194,7 @@ PARAGRAPH_BREAK = re.compile(r"(?:\r?\n|\r)[ \t]*(?:\r?\n|\r)\s*")  # a blank li
 # ends the sentence and the next word starts one.
 _SIGN = r"[\u00b9\u00b2\u00b3\u2070-\u2079\u2020\u2021]+"  # superscript digits, daggers
 MARKED_STOP = re.compile(rf"[.!?](?=\[|{_SIGN})")
-MARKED_END = re.compile(rf"[.!?](?P<marker>\[\s*\w{{0,3}}\]|{_SIGN})\s+(?=\S)")
+MARKED_END = re.compile(rf"[.!?](?P<marker>{FOOTNOTE_MARKER.pattern})\s+(?=\S)")
 
 
 def pipeline() -> spacy.language.Language:

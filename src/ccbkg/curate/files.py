@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
-import os
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,7 +11,7 @@ import pyoxigraph as ox
 
 from ccbkg.core.errors import CcbkgError
 from ccbkg.project.layout import Project
-from ccbkg.release.atomic import write_bytes
+from ccbkg.release.atomic import locked_folder, write_bytes
 
 
 def sources_ttl(project: Project) -> Path:
@@ -83,16 +81,11 @@ def locked(project: Project) -> Iterator[None]:
     """One curator command at a time in a project: the commands read the files they add to,
     then write them, and two at once would each write over the other's addition."""
     folder = project.root / "instances"
-    try:
-        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError:  # no instances/ folder: the command says so itself
+    if folder.is_symlink() or not folder.is_dir():  # the command says what is wrong itself
         yield
         return
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    with locked_folder(folder):
         yield
-    finally:
-        os.close(fd)
 
 
 def create(path: Path, data: bytes, shown: str) -> None:

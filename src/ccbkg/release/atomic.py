@@ -284,7 +284,7 @@ def staged_directory(target: Path) -> Iterator[Path]:
         staging = _new_folder(parent, f".{real.name}-new-")
     except OSError as exc:
         raise CcbkgError(f"cannot write to {parent}: {exc.strerror}") from exc
-    with _locked(staging):
+    with locked_folder(staging):
         try:
             _write_marker(staging, [])
             yield staging
@@ -312,7 +312,7 @@ def _swap(staging: Path, real: Path) -> None:
         staging.rename(real)
         return
     old = real.parent / f".{real.name}-old-{secrets.token_hex(4)}"
-    with _locked(real):
+    with locked_folder(real):
         real.rename(old)
         try:
             staging.rename(real)
@@ -355,7 +355,7 @@ def _write_marker(folder: Path, names: list[str]) -> None:
 
 
 @contextmanager
-def _locked(folder: Path, *, wait: bool = True) -> Iterator[bool]:
+def locked_folder(folder: Path, *, wait: bool = True) -> Iterator[bool]:
     """Hold an exclusive lock on folder (released when the process ends, even when killed);
     yield whether it was got (always, when waiting)."""
     fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
@@ -379,7 +379,7 @@ def _remove_leftovers(real: Path) -> None:
                 info = folder.lstat()
                 if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
                     continue
-                with _locked(folder, wait=False) as got:
+                with locked_folder(folder, wait=False) as got:
                     if got and (_marker_lines(folder) is not None if kind == "new"
                                 else _not_a_build(folder) is None):
                         _remove_build(folder)
