@@ -42,11 +42,11 @@ from ccbkg.core.namespaces import CCB, OA
 from ccbkg.project.layout import Project, Role
 from ccbkg.project.load import load
 from ccbkg.rdf.void import Release
-from ccbkg.site import build_site, write_site
-from ccbkg.site.diagrams import Rows
+from ccbkg.site import build_site, diagrams, write_site
+from ccbkg.site.diagrams import Event, Rows
 from ccbkg.site.links import node_target
 from ccbkg.site.source_page import Placed, highlighted, overlaps
-from ccbkg.site.view import PLAIN_NAMES
+from ccbkg.site.view import PLAIN_NAMES, Dated
 from tests.conftest import REPO, copy_sources, run_cli
 
 DATA_NS = "https://w3id.org/ccbkg/id/"
@@ -1329,6 +1329,30 @@ def test_the_timeline_puts_each_label_in_the_first_row_free_at_its_place() -> No
             assert rows.first_free(start) == scan
             rows.set(scan, end)
         assert rows.count == len(ends)
+
+
+def test_the_timeline_draws_a_year_or_a_month_over_its_whole_span_and_a_day_as_a_dot(
+        ) -> None:
+    """A date the source gives as a year was drawn as a dot at 1 January, as if the day were
+    known; vague stays vague on the axis: a bar over the year, a bar over the month, a dot for
+    a day, each where the axis puts that time."""
+    events = [Event(Dated(value, precision), label, "A", URIRef(f"urn:x:{label}"))
+              for value, precision, label in (("2017", "gYear", "year"),
+                                              ("2018-07", "gYearMonth", "month"),
+                                              ("2019-07-01", "date", "day"))]
+    drawing = diagrams.timeline_diagram(events, ["A"], "T", lambda node: None)
+    assert drawing is not None
+    root = ET.fromstring(drawing.svg)
+    ns = "{http://www.w3.org/2000/svg}"
+    ticks = {t.text: float(t.get("x", "nan")) for t in root.iter(f"{ns}text")
+             if (t.text or "").isdigit()}
+    year = ticks["2018"] - ticks["2017"]
+    bars = sorted((float(r.get("x", "nan")), float(r.get("width", "nan")))
+                  for r in root.iter(f"{ns}rect") if r.get("fill") == diagrams.PALE_BLUE)
+    assert bars == [pytest.approx((ticks["2017"], year), abs=0.1),
+                    pytest.approx((ticks["2018"] + year / 2, year / 12), abs=0.1)]
+    dots = [float(c.get("cx", "nan")) for c in root.iter(f"{ns}circle")]
+    assert dots == [pytest.approx(ticks["2019"] + year / 2, abs=0.1)]
 
 
 def test_above_the_limit_of_countries_the_whole_graph_diagrams_are_left_out_and_said_so(

@@ -289,8 +289,9 @@ def _pictures(site: Site) -> list[Markup]:
     if size:
         out.append(figure(
             f"{DIAGRAMS}/timeline.svg",
-            "Timeline with one lane per country: each dated fact is a dot at its date with its "
-            "label. The country profiles list the same facts under Timeline.",
+            "Timeline with one lane per country: each dated fact with its label, a dot at its "
+            "day or a bar over the year or month when the source gives no more. The country "
+            "profiles list the same facts under Timeline.",
             "Dated facts across countries, at the precision the source gives.",
             width=size[0], height=size[1]))
     size = site.diagram_sizes.get(f"{DIAGRAMS}/agreements.svg")

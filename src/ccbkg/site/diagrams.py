@@ -20,6 +20,7 @@ Box = tuple[float, float, float, float]  # x, y, width, height
 Href = Callable[[Node], str | None]  # where a node's link goes from the diagrams folder
 THING = URIRef(str(OWL.Thing))
 BLUE, GREEN, ORANGE, GREY, INK = "#1d4ed8", "#166534", "#b45309", "#6b7280", "#1f2933"
+PALE_BLUE = "#bfdbfe"
 
 
 @dataclass(frozen=True)
@@ -434,8 +435,9 @@ class Event:
 
 def timeline_diagram(events: list[Event], lanes: list[str], title: str,
                      href: Href) -> Drawing | None:
-    """One lane per country; each fact a dot at its date with its label, stacked when they
-    would overlap; a year axis at the bottom."""
+    """One lane per country; each fact at its date with its label, stacked when they would
+    overlap: a dot for a day, a bar over the year or month for a date given only so far; a
+    year axis at the bottom."""
     if not events:
         return None
     first = min(e.date.year for e in events)
@@ -443,24 +445,24 @@ def timeline_diagram(events: list[Event], lanes: list[str], title: str,
     left, right_pad, width = 130.0, 30.0, 980.0
     span = width - left - right_pad
 
-    def x_of(d: Dated) -> float:
-        return left + (d.year - first + d.fraction) / (last - first) * span
+    def x_of(year: int, fraction: float) -> float:
+        return left + (year - first + fraction) / (last - first) * span
 
-    placed: list[tuple[str, float, int, Event, bool]] = []  # lane, x, row, event, text right
-    lane_rows: dict[str, int] = {}
+    placed: list[tuple[str, float, float, int, Event, bool]] = []  # lane, from, to, row, event,
+    lane_rows: dict[str, int] = {}                                 # text right
     by_lane: dict[str, list[Event]] = {}
     for e in events:
         by_lane.setdefault(e.lane, []).append(e)
     for lane in lanes:
         ends = Rows()
         for e in sorted(by_lane.get(lane, []), key=lambda e: (e.date.sort_key, e.label)):
-            x = x_of(e.date)
+            start, end = (x_of(e.date.year, f) for f in e.date.extent)
             w = text_width(_event_text(e), 11.5) + 12
-            right = x + w <= left + span + right_pad
-            a, b = (x - 6, x + w) if right else (x - w, x + 6)
+            right = end + w <= left + span + right_pad
+            a, b = (start - 6, end + w) if right else (start - w, end + 6)
             row = ends.first_free(a)
             ends.set(row, b + 8)
-            placed.append((lane, x, row, e, right))
+            placed.append((lane, start, end, row, e, right))
         lane_rows[lane] = max(ends.count, 1)
     row_h, top = 20.0, 52.0
     lane_top: dict[str, float] = {}
@@ -492,11 +494,15 @@ def timeline_diagram(events: list[Event], lanes: list[str], title: str,
         svg.text(16, ly + 12, lane, size=13, weight="bold")
         if lane not in by_lane:
             svg.text(left, ly + 12, "no dated facts in the source", size=11.5, fill=GREY)
-    for lane, x, row, e, right in placed:
+    for lane, start, end, row, e, right in placed:
         ly = lane_top[lane] + row * row_h + 8
         opened = svg.open_link(href(e.node), f"{e.date.value} {e.label}")
-        svg.circle(x, ly, 5, fill=BLUE)
-        svg.text(x + 10 if right else x - 10, ly + 4, _event_text(e), size=11.5,
+        if end > start:  # a year or a month: a bar over the time the date may be
+            svg.rect(start, ly - 4, end - start, 8, fill=PALE_BLUE, stroke=BLUE, radius=4,
+                     width=1)
+        else:
+            svg.circle(start, ly, 5, fill=BLUE)
+        svg.text(end + 10 if right else start - 10, ly + 4, _event_text(e), size=11.5,
                  anchor="start" if right else "end", halo=True)
         svg.close_link(opened)
     return _drawing(svg)

@@ -94,13 +94,16 @@ class Dated:
         return int(self.value[:4])
 
     @property
-    def fraction(self) -> float:
-        """Position within the year (0 for a year only, else by month and day)."""
+    def extent(self) -> tuple[float, float]:
+        """Where in its year the date may lie, as fractions of the year: the whole year for a
+        year only, the month for a month, a point for a day (vague stays vague on an axis)."""
         if self.precision == "gYear":
-            return 0.0
+            return 0.0, 1.0
         month = int(self.value[5:7])
-        day = int(self.value[8:10]) if self.precision == "date" else 1
-        return (month - 1 + (day - 1) / 31) / 12
+        if self.precision == "gYearMonth":
+            return (month - 1) / 12, month / 12
+        at = (month - 1 + (int(self.value[8:10]) - 1) / 31) / 12
+        return at, at
 
 
 _TYPE = RDF.type  # (rdflib makes it anew at each use)
