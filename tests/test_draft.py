@@ -399,6 +399,28 @@ def test_a_sentence_that_is_a_passage_already_is_cited_not_proposed_again(
     assert run_cli("check", "--root", str(root), "--only", "syntax").code == 0
 
 
+def test_a_second_draft_names_the_nodes_the_data_has_instead_of_proposing_them_again(
+        tmp_path: Path) -> None:
+    """A draft of the seed text with the curated data in place proposed Japan's G7 forum use
+    again as forumuse:jpn-g7-2 (and eight more such twins): a node whose IRI the data has is
+    named with what to add to it, and a candidate of a class the data's nodes citing the
+    same passage have gets a DECIDE naming them."""
+    root = copy_sources(tmp_path / "src")
+    result = run_cli("draft", SEED, "--root", str(root))
+    assert result.code == 0, result.err
+    assert "; 9 nodes of instances/ named (what to add to each is in the draft)" in result.out
+    text = (root / DRAFT).read_text("utf-8")
+    data = {str(s) for s in Graph().parse(root / "instances" / "japan.ttl").subjects()}
+    draft = Graph().parse(root / DRAFT)
+    twins = [s for s in draft.subjects(RDF.type) if re.sub(r"-\d+$", "", str(s)) in data]
+    assert twins == [], twins
+    assert "# forum use 'G7': forumuse:jpn-g7 in instances/ already, citing this passage" \
+        in text
+    assert "# DECIDE: whether it is position:jpn-balanced-approach (instances/ has it, " \
+        "citing this passage)" in text
+    assert run_cli("check", "--root", str(root), "--only", "syntax").code == 0
+
+
 def test_a_curators_kenya_text_is_read_as_it_says(tmp_path: Path) -> None:
     """From a curator's trial with a new text: "KE-CIRT/CC" was proposed as KE-CIRT, a
     quotation in straight quotes was no statement, an amount in KES no funding (nor a word

@@ -141,6 +141,8 @@ def _cmd_draft(args: argparse.Namespace) -> int:
     shown = project.display(result.path)
     cited = (f"; {_count(result.cited, 'sentence')} cited as the passage sources.ttl has "
              "already" if result.cited else "")
+    cited += (f"; {_count(result.in_data, 'node')} of instances/ named (what to add to "
+              "each is in the draft)" if result.in_data else "")
     print(f"wrote {shown}: {_count(result.passages, 'passage')} and "
           f"{_count(result.nodes, 'candidate node')} proposed (never part of a release)"
           f"{cited}")

@@ -27,7 +27,7 @@ from ccbkg.checks.provenance import FOOTNOTE_MARKER
 from ccbkg.core.errors import CcbkgError
 from ccbkg.curate.country import PREFIXES
 from ccbkg.curate.files import create, literal
-from ccbkg.curate.gazetteer import NAMESPACES, Entity, Gazetteer, gazetteer
+from ccbkg.curate.gazetteer import NAMESPACES, Entity, Gazetteer, curie, gazetteer
 from ccbkg.curate.sources import (
     PASSAGE_NS,
     SourceText,
@@ -126,9 +126,16 @@ class Node:
     cites: list[str] = field(default_factory=list)
     extra: str = ""
     names: tuple[str, ...] = ()  # how later sentences name it (a body: its name and acronym)
+    in_data: bool = False  # instances/ has it (a second draft of a text): cited, not proposed
 
     def turtle(self, graph: Gazetteer) -> str:
-        """The node's Turtle block with its comments."""
+        """The node's Turtle block with its comments (a node the data has: what to add)."""
+        if self.in_data:
+            new = [c for c in self.cites
+                   if all(n != _expand(self.iri) for n, _ in graph.citing.get(_expand(c), ()))]
+            return (f"# {self.what}: {self.iri} in instances/ already" + (
+                f": if the text supports it here too, add {', '.join(new)} to its "
+                "ccb:citesPassage" if new else ", citing this passage"))
         lines = [f"# candidate {self.what}"]
         lines += [f"# DECIDE: {d}" for d in self.decide]
         linked = sorted({o for _, o in self.props if o.startswith("country:")})
@@ -145,13 +152,14 @@ def _in_data(graph: Gazetteer, curie_: str) -> bool:
 
 @dataclass
 class Draft:
-    """What `draft` wrote: the file, the passages and the nodes it proposes, and the
-    sentences it cites as passages sources.ttl has already."""
+    """What `draft` wrote: the file, the passages and the nodes it proposes, the sentences it
+    cites as passages sources.ttl has already and the nodes it found in instances/."""
 
     path: Path
     passages: int
     nodes: int
     cited: int = 0
+    in_data: int = 0
 
 
 def draft(project: Project, source: str, country: str | None) -> Draft:
@@ -164,7 +172,7 @@ def draft(project: Project, source: str, country: str | None) -> Draft:
     if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
         raise CcbkgError(f"{project.display(folder)} is not a folder: move it away, drafts go "
                          "there")
-    blocks, passages, nodes = _Drafter(text_of, graph, fixed).run()
+    blocks, passages, nodes, in_data = _Drafter(text_of, graph, fixed).run()
     cited = len(blocks) - passages
     header = (f"# ccbkg DRAFT from {text_of.name}: proposals, not data. Nothing here is part of "
               "a release:\n# check, build and publish never read drafts/.\n"
@@ -183,7 +191,7 @@ def draft(project: Project, source: str, country: str | None) -> Draft:
     except OSError as exc:
         raise CcbkgError(f"{project.display(path)}: cannot write the draft ({exc.strerror})"
                          ) from None
-    return Draft(path, passages, nodes, cited)
+    return Draft(path, passages, nodes, cited, in_data)
 
 
 PARAGRAPH_BREAK = re.compile(r"(?:\r?\n|\r)[ \t]*(?:\r?\n|\r)\s*")  # a blank line and what follows
@@ -281,9 +289,10 @@ class _Drafter:
 
     # ------------------------------------------------------------------ the pass
 
-    def run(self) -> tuple[list[str], int, int]:
+    def run(self) -> tuple[list[str], int, int, int]:
         """The draft's blocks (one per sentence), passages and nodes proposed (a sentence
-        that is a passage already is cited, not proposed)."""
+        that is a passage already is cited, not proposed, and so is a node the data has),
+        and the nodes the data has that the text names."""
         text = self.source.text
         # Line breaks as spaces: the same offsets, and names broken over lines still match. A
         # blank line ends a sentence (a heading, a page's header or footer, a paragraph), which
@@ -328,6 +337,8 @@ class _Drafter:
             before = set(self.nodes)
             self.notes = []
             self._propose(span, found, current, f"passage:{key}")
+            if known:  # what the data has citing it: a candidate may be one of those
+                self._compare(known, [k for k in self.nodes if k not in before])
             marker = FOOTNOTE_MARKER.search(text[span.start_char:span.end_char])
             head = "\n".join([
                 f"# ---- sentence at characters {span.start_char}-{span.end_char}",
@@ -345,7 +356,20 @@ class _Drafter:
             sentences.append((head, [k for k in self.nodes if k not in before]))
         blocks = ["\n\n".join([head, *(self.nodes[k].turtle(self.graph) for k in keys)])
                   for head, keys in sentences]
-        return blocks, proposed, len(self.nodes)
+        in_data = sum(n.in_data for n in self.nodes.values())
+        return blocks, proposed, len(self.nodes) - in_data, in_data
+
+    def _compare(self, passage: str, keys: list[str]) -> None:
+        """Each new candidate citing a passage the data's nodes of its class cite already:
+        a DECIDE naming them (curated under names of the curator's own)."""
+        citing = self.graph.citing.get(passage, frozenset())
+        for key in keys:
+            node = self.nodes[key]
+            same = sorted(curie(n) for n, kind in citing if f"ccb:{kind}" == node.cls)
+            if same and not node.in_data:
+                node.decide.append(f"whether it is {' or '.join(same)} (instances/ has "
+                                   f"{'it' if len(same) == 1 else 'them'}, citing this "
+                                   "passage)")
 
     def _names(self, span: Span) -> list[tuple[Span, Entity]]:
         """The names in the sentence (longest first where they overlap) and their entities,
@@ -868,6 +892,10 @@ class _Drafter:
                     known.cites.append(cite)
                 return known
         iri = f"{prefix}:{base}"
+        if _expand(iri) in self.graph.subjects:  # as an earlier draft proposed it, accepted
+            node = Node(iri, cls, f"{what} {shown!r}", [], [], [cite], in_data=True)
+            self.nodes[iri] = node
+            return node
         n = 2
         while _expand(iri) in self.taken:
             iri, n = f"{prefix}:{base}-{n}", n + 1

@@ -53,6 +53,8 @@ class Gazetteer:
     names: dict[str, Entity]
     demonyms: dict[str, Entity]
     subjects: frozenset[str]  # every IRI the data already uses as a subject
+    citing: dict[str, frozenset[tuple[str, str]]]  # a passage: the nodes citing it, and
+                                                   # their classes' local names
 
     def country(self, code: str) -> Entity:
         """The country of `--country`: an ISO 3166-1 alpha-3 code or the key of a country
@@ -80,6 +82,7 @@ def gazetteer(project: Project) -> Gazetteer:
     labels: dict[str, list[str]] = {}
     csirt_of: dict[str, str] = {}
     subjects: set[str] = set()
+    cited: dict[str, set[str]] = {}  # a node: the passages it cites
     for file in project.of(Role.DATA):
         for s, p, o in triples(project, file.path):
             subjects.add(s)
@@ -89,6 +92,8 @@ def gazetteer(project: Project) -> Gazetteer:
                 labels.setdefault(s, []).append(o)
             elif p == str(CCB.nationalCsirtOf):
                 csirt_of[s] = o
+            elif p == str(CCB.citesPassage):
+                cited.setdefault(s, set()).add(o)
     names: dict[str, Entity] = {}
     for iri, kind in kinds.items():
         if kind in NOT_NAMED:
@@ -106,7 +111,12 @@ def gazetteer(project: Project) -> Gazetteer:
             name = getattr(country, attr, None)
             if name:
                 names.setdefault(name, entity)
-    return Gazetteer(names, _demonyms(names), frozenset(subjects))
+    citing: dict[str, set[tuple[str, str]]] = {}
+    for node, passages in cited.items():
+        for passage in passages:
+            citing.setdefault(passage, set()).add((node, kinds.get(node, "")))
+    return Gazetteer(names, _demonyms(names), frozenset(subjects),
+                     {p: frozenset(ns) for p, ns in citing.items()})
 
 
 def _demonyms(names: dict[str, Entity]) -> dict[str, Entity]:
