@@ -421,6 +421,29 @@ def test_a_second_draft_names_the_nodes_the_data_has_instead_of_proposing_them_a
     assert run_cli("check", "--root", str(root), "--only", "syntax").code == 0
 
 
+def test_lists_numbers_after_abbreviations_and_two_bodies_of_a_membership(
+        tmp_path: Path) -> None:
+    """Four readings a curator met: a list's last item kept "and research" (one objective
+    "capacity building and research"); "Resolution No. 5" ended a sentence at "No."; a
+    "Security Centre" with its acronym was no body; "member of the A and of the B" gave a
+    membership of A only."""
+    draft = _draft_of(tmp_path, (
+        "Japan's objectives include incident response, capacity building and research.\n\n"
+        "Under Resolution No. 5 of 2019, Japan established the National Cyber\nSecurity "
+        "Centre (NCSC) in Tokyo.\n\nJapan is a member of the Council of Europe and of the "
+        "Association of Southeast Asian Nations.\n"))
+    objectives = re.findall(r'objective:\S+ a ccb:Objective ;\n    rdfs:label "([^"]*)"', draft)
+    assert objectives == ["incident response", "capacity building", "research"], objectives
+    assert "# NOTE: 'capacity building and research' is read as two items ('capacity " \
+        "building' and 'research'): one node instead if it is one" in draft
+    exact = re.findall(r'oa:exact "([^"]*)"', draft)
+    assert exact[1] == ("Under Resolution No. 5 of 2019, Japan established the National "
+                        "Cyber\\nSecurity Centre (NCSC) in Tokyo."), exact
+    assert "organisation:ncsc a ccb:GovernmentAgency" in draft, draft
+    members = re.findall(r"org:organization (\S+)", draft)
+    assert members == ["organisation:council-of-europe", "organisation:asean"], members
+
+
 def test_a_curators_kenya_text_is_read_as_it_says(tmp_path: Path) -> None:
     """From a curator's trial with a new text: "KE-CIRT/CC" was proposed as KE-CIRT, a
     quotation in straight quotes was no statement, an amount in KES no funding (nor a word

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 import pycountry
 import spacy
 from spacy.matcher import Matcher, PhraseMatcher
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 from spacy.util import compile_infix_regex, filter_spans
 
 from ccbkg.checks.provenance import FOOTNOTE_MARKER
@@ -50,7 +50,7 @@ SIGNED = {"signed", "sign", "signs", "concluded"}
 NEGOTIATING = {"negotiating", "negotiate", "negotiates", "negotiation", "negotiations"}
 COLLABORATING = re.compile(r"^(collaborat|co-?operat)(es|ed|ing)$")
 AUTHORITIES = {"Authority", "Agency", "Ministry", "Directorate", "Office", "Committee",
-               "Commission"}
+               "Commission", "Centre", "Center", "Council", "Department", "Bureau"}
 HOLDING = {"argued", "argues", "advocated", "advocates", "believes", "believe", "considers",
            "recognises", "recognizes", "disfavours", "disfavors", "opposes", "supports"}
 OPPOSING = {"disfavours", "disfavors", "opposes"}
@@ -61,6 +61,9 @@ SAYING = {"argued", "stated", "stating", "said", "declared", "believing", "belie
 PARTIES = {"Organisation", "InternationalOrganisation", "RegionalOrganisation",
                  "Alliance", "NationalAuthority", "GovernmentAgency", "CSIRT", "Country"}
 BODIES = {"CSIRT", "NationalAuthority", "GovernmentAgency"}
+# Abbreviations a number follows ("Resolution No. 5", "Art. 4", "para. 3", "pp. 12-14")
+NUMBERING = {"no", "nos", "art", "arts", "para", "paras", "p", "pp", "vol", "ch", "sec", "fig",
+             "ref", "op"}
 FORUMS = {"Forum", "InternationalOrganisation", "RegionalOrganisation", "Alliance"}
 ACTIVITIES = {"Exercise", "TrainingInitiative"}
 NAMED = ("programme", "organisation", "csirt", "exercise", "principle")  # keyed by name
@@ -305,7 +308,7 @@ class _Drafter:
         for token in doc[1:]:
             if token.idx in breaks:
                 token.is_sent_start = True
-            elif token.idx in markers:
+            elif token.idx in markers or _abbreviated(token):
                 token.is_sent_start = False
         doc = self.nlp.get_pipe("sentencizer")(doc)
         # a line with no full stop before a blank line is a heading, a page's header or footer
@@ -537,20 +540,22 @@ class _Drafter:
         if here is None:
             return
         for m in matches.get("MEMBER", []):
-            body = next(((s, e) for s, e in found if s.start == m.end and e.kind in FORUMS),
-                        None)
-            if body is None:  # a body the data does not describe yet
-                name = _title_words(span, m.end)
-                if name is not None:
-                    self.notes.append(f"{name.text!r} (after {m.text.strip()!r}) is not in the "
-                                      "data: describe it (shared.ttl) and draft again for the "
-                                      "membership")
-            if body is not None:
-                self._node("membership", span.doc[m.start:body[0].end], "ccb:Membership",
-                           "membership", cite, here, [
-                               ("org:member", here), ("org:organization", body[1].curie)], [],
-                    ["since when, if the text says"], key=f"{here[8:].lower()}-"
-                    f"{body[1].curie.split(':')[-1]}")
+            at: int | None = m.end
+            while at is not None:  # "member of the A and (of) (the) B"
+                body = next(((s, e) for s, e in found if s.start == at and e.kind in FORUMS),
+                            None)
+                name = body[0] if body else _title_words(span, at)
+                if body is None and name is not None:  # a body the data does not describe
+                    self.notes.append(f"{name.text!r} (after {m.text.strip()!r}) is not in "
+                                      "the data: describe it (shared.ttl) and draft again "
+                                      "for the membership")
+                if body is not None:
+                    self._node("membership", span.doc[m.start:body[0].end], "ccb:Membership",
+                               "membership", cite, here, [
+                                   ("org:member", here), ("org:organization", body[1].curie)],
+                               [], ["since when, if the text says"], key=f"{here[8:].lower()}-"
+                               f"{body[1].curie.split(':')[-1]}")
+                at = _and_next(span, name.end) if name is not None else None
         for m in matches.get("EXERCISE", []):
             name = _strip(m[:-1], self.graph)
             if len(name) and name.text not in self.entities:
@@ -688,7 +693,7 @@ class _Drafter:
                                      _purpose_cut)
             elif t.lower_ in PARTS and after.lower_ in INCLUDING:
                 items = _clause(span, t.i + 2, CLAUSE_WORDS - {"are", "is"}, {";", ".", ":"})
-                pieces += _split(items, _list_cut)
+                pieces += self._items(items)
             elif t.lower_ in EMPHASIS and not any(
                     w.lower_ in GROWING for w in doc[max(span.start, t.i - 2):t.i]):
                 on = next((w.i for w in doc[t.i + 1:min(span.end, t.i + 3)]
@@ -813,7 +818,7 @@ class _Drafter:
                             ])
                 continue
             start = lead + (2 if doc[lead].lower_ == "such" else 1)
-            items = _split(_clause(span, start, frozenset(), {";", ".", ":"}), _list_cut)
+            items = self._items(_clause(span, start, frozenset(), {";", ".", ":"}))
             for item in items:
                 self._node("cbminit" if cbm else "initiative", item,
                            "ccb:CBMInitiative" if cbm else "ccb:Initiative",
@@ -841,10 +846,26 @@ class _Drafter:
                 "including", "include", "includes", "included")), None)
             if lead is None:
                 continue
-            for item in _split(_clause(span, lead + 1), _list_cut):
+            for item in self._items(_clause(span, lead + 1)):
                 part = self._node("principle", item, "ccb:Principle", "principle", cite, here,
                                   [], [], [f"whether {node.iri} includes it"])
                 node.props.append(("ccb:includesPrinciple", part.iri))
+
+    def _items(self, piece: Span) -> list[Span]:
+        """A list's items: "A, B and C" is split before C too (no comma before its "and" or
+        "or"), with a NOTE, since the last item may be one of its own ("research and
+        development")."""
+        items = _split(piece, _list_cut)
+        if len(items) < 2:
+            return items
+        last = items[-1]
+        joined = _split(last, lambda d, i: 1 if d[i].lower_ in ("and", "or") else 0)
+        if len(joined) < 2 or joined[-1].end != last.end:
+            return items
+        head, tail = last.doc[last.start:joined[-1].start - 1], joined[-1]
+        self.notes.append(f"{last.text!r} is read as two items ({head.text!r} and "
+                          f"{tail.text!r}): one node instead if it is one")
+        return [*items[:-1], head, tail]
 
     def _approaches(self, span: Span, found: list[tuple[Span, Entity]], here: str | None,
                     cite: str) -> None:
@@ -970,6 +991,25 @@ def _title_words(span: Span, start: int) -> Span | None:
     if end + 2 < span.end and doc[end].text == "(" and doc[end + 2].text == ")":
         end += 3
     return doc[start:end]
+
+
+def _abbreviated(token: Token) -> bool:
+    """Whether the token follows a full stop that ends an abbreviation, not a sentence: a
+    number after "No." or "Art." ("Resolution No. 5"), or a word in lower case."""
+    if token.i < 2 or token.doc[token.i - 1].text != ".":
+        return False
+    return token.is_lower or (token.text[0].isdigit()
+                              and token.doc[token.i - 2].lower_ in NUMBERING)
+
+
+def _and_next(span: Span, end: int) -> int | None:
+    """Where the next of two names starts after "and", "and of" or "and of the" (at end),
+    else None."""
+    words = [t.lower_ for t in span.doc[end:min(span.end, end + 3)]]
+    if words[:1] != ["and"]:
+        return None
+    skip = 1 + (words[1:2] == ["of"])
+    return end + skip + (words[skip:skip + 1] == ["the"])
 
 
 def _curled(text: str) -> str:
