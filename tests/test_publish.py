@@ -289,6 +289,24 @@ def test_redirect_is_refused_not_followed(fixed_server: ThreadingHTTPServer):
     assert fixed_server.seen == [("POST", "/update")]  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize("command", [
+    ["publish", "--store", "generic", "--quiet", "--endpoint", "http://192.0.2.10/sparql"],
+    ["publish", "--store", "generic", "--quiet", "--endpoint", "https://192.0.2.10/sparql",
+     "--update-endpoint", "http://192.0.2.10/update"],
+    ["query", "run", "forums", "--endpoint", "http://192.0.2.10/sparql"]])
+def test_credentials_are_never_offered_in_clear_to_another_host(command: list[str]) -> None:
+    """`query run --endpoint` refused to send CCBKG_STORE_* over http to another host, but
+    `publish` (docs/queries.md: "the same as for ccbkg publish") offered them to any URL it
+    was given: now the one HTTP client refuses, before any request, for every command."""
+    result = run_cli(*command, "--root", str(REPO),
+                     env={USER_ENV: "alice", PASSWORD_ENV: "s3cr3t-pw"})
+    assert result.code == 2, result
+    assert_no_traceback(result)
+    assert "credentials are only sent over https (or to this machine), not to " \
+        "http://192.0.2.10/" in result.err, result.err
+    assert "s3cr3t-pw" not in result.err + result.out
+
+
 def test_credentials_never_shown(fixed_server: ThreadingHTTPServer):
     port = fixed_server.server_address[1]
     fixed_server.answer = (401, [("WWW-Authenticate", 'Basic realm="store"')])  # type: ignore[attr-defined]

@@ -253,10 +253,6 @@ def run_remote(
     analysis = analysis or analyse(text, where)
     body = with_values(text, bindings or {}) if bindings else text
     credentials, names = credentials_from_env(env)
-    host = urlsplit(endpoint).hostname or ""
-    if credentials and urlsplit(endpoint).scheme != "https" and not netguard.is_loopback(host):
-        raise CcbkgError("credentials are only sent over https (or to this machine); "
-                         "use an https endpoint URL")
     client = HttpClient(timeout=timeout, retries=0, credentials=credentials,
                         auth_urls=[endpoint], names=names)
     graph = analysis.form in ("ConstructQuery", "DescribeQuery")

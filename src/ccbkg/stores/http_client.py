@@ -29,6 +29,7 @@ from email.message import Message
 from typing import IO, Any, NoReturn
 from urllib.parse import urlsplit, urlunsplit
 
+from ccbkg.core import netguard
 from ccbkg.core.errors import CcbkgError
 
 USER_ENV, PASSWORD_ENV = "CCBKG_STORE_USER", "CCBKG_STORE_PASSWORD"
@@ -242,6 +243,12 @@ class HttpClient:
     ) -> None:
         if timeout <= 0:
             raise CcbkgError("the timeout must be a positive number of seconds")
+        auth_urls = list(auth_urls)
+        clear = [u for u in auth_urls if urlsplit(u).scheme != "https"
+                 and not netguard.is_loopback(urlsplit(u).hostname or "")]
+        if credentials is not None and clear:
+            raise CcbkgError(f"credentials are only sent over https (or to this machine), not "
+                             f"to {shown(clear[0])}: use an https URL")
         self.timeout = timeout
         self.retries = max(0, retries)
         self.backoff = backoff
@@ -253,7 +260,7 @@ class HttpClient:
             urllib.request.ProxyHandler({}), _RefuseRedirect(), _HTTPHandler(), _HTTPSHandler()]
         if credentials is not None:
             manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-            manager.add_password(None, list(auth_urls), *credentials)
+            manager.add_password(None, auth_urls, *credentials)
             handlers += [urllib.request.HTTPDigestAuthHandler(manager),
                          urllib.request.HTTPBasicAuthHandler(manager)]
         self._opener = urllib.request.build_opener(*handlers)
