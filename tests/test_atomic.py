@@ -96,6 +96,31 @@ print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in files)
 
 
+def test_a_new_file_never_replaces_one_made_while_it_was_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`new country` and `draft` refuse a file that exists, but checked first and renamed
+    after: a file made in between (another curator's command) was replaced. Here the other
+    file appears while the new one is staged: it is kept and the command refuses."""
+    from ccbkg.curate.files import create
+
+    target = tmp_path / "kenya.ttl"
+    staged = atomic._staged
+
+    def meanwhile(path: Path, data: bytes) -> Path:
+        path.write_bytes(b"# the other curator's file\n")
+        return staged(path, data)
+
+    monkeypatch.setattr(atomic, "_staged", meanwhile)
+    with pytest.raises(CcbkgError, match=r"^instances/kenya\.ttl exists already: ccbkg never "
+                                         r"overwrites a curated file$"):
+        create(target, b"# ours\n", "instances/kenya.ttl")
+    assert target.read_bytes() == b"# the other curator's file\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kenya.ttl"]  # no temporary file
+    monkeypatch.setattr(atomic, "_staged", staged)
+    create(tmp_path / "new.ttl", b"# ours\n", "new.ttl")
+    assert (tmp_path / "new.ttl").read_bytes() == b"# ours\n"
+
+
 def test_a_file_whose_name_is_near_the_longest_is_written_and_errors_name_it(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The temporary file's name (the file's own with a prefix and a suffix) was too long for

@@ -11,6 +11,7 @@ import pyoxigraph as ox
 
 from ccbkg.core.errors import CcbkgError
 from ccbkg.project.layout import Project
+from ccbkg.release import atomic
 from ccbkg.release.atomic import locked_folder, write_bytes
 
 
@@ -89,10 +90,14 @@ def locked(project: Project) -> Iterator[None]:
 
 
 def create(path: Path, data: bytes, shown: str) -> None:
-    """Write a new file; refuse one that exists."""
+    """Write a new file; refuse one that exists (or appears while it is written)."""
+    exists = CcbkgError(f"{shown} exists already: ccbkg never overwrites a curated file")
     if path.exists() or path.is_symlink():
-        raise CcbkgError(f"{shown} exists already: ccbkg never overwrites a curated file")
-    write_bytes(path, data)
+        raise exists
+    try:
+        atomic.create(path, data)
+    except FileExistsError:
+        raise exists from None
 
 
 def one_line(value: str | None, option: str) -> None:

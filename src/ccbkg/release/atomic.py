@@ -70,6 +70,17 @@ def write_files(files: Mapping[Path, bytes]) -> None:
             tmp.unlink(missing_ok=True)
 
 
+def create(path: Path, data: bytes) -> None:
+    """Write a new file, whole or not at all, as `write_bytes` does, but never over a file:
+    FileExistsError when path exists, even one made a moment before (a link, not a rename,
+    puts it in place)."""
+    tmp = _staged(path, data)
+    try:
+        os.link(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def _staged(path: Path, data: bytes) -> Path:
     """A temporary file beside path holding data, with path's permissions if it exists (a
     file nobody may write is refused: the rename would replace it all the same)."""
