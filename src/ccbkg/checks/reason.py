@@ -62,13 +62,12 @@ NOTHING = ox.NamedNode(OWL_NS + "Nothing")
 # data is checked with rules (`data_clashes`): HermiT needs minutes and gigabytes for a million
 # triples, and for the axioms this ontology uses the rules find every inconsistency it would.
 HERMIT_DATA_LIMIT = 50_000
-RDFS_NS = "http://www.w3.org/2000/01/rdf-schema#"
 
 _DISJOINT_TYPES = """
 PREFIX owl: <http://www.w3.org/2002/07/owl#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT DISTINCT ?x ?a ?b WHERE {
-  { ?a owl:disjointWith ?b } UNION { ?a owl:disjointWith ?b2 . BIND(?b2 AS ?b) }
+  { ?a owl:disjointWith ?b }
   UNION { ?all a owl:AllDisjointClasses ; owl:members ?l .
           ?l rdf:rest*/rdf:first ?a . ?l rdf:rest*/rdf:first ?b . FILTER(?a != ?b) }
   ?x a/rdfs:subClassOf* ?a .

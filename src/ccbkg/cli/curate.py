@@ -9,6 +9,7 @@ from typing import Any
 
 from ccbkg.checks.provenance import FOOTNOTE_MARKER
 from ccbkg.cli.common import EXIT_OK, add_root
+from ccbkg.core.termtext import counted
 from ccbkg.curate.country import new_country
 from ccbkg.curate.files import locked
 from ccbkg.curate.sources import Bibliography, add_passage, add_source
@@ -139,17 +140,15 @@ def _cmd_draft(args: argparse.Namespace) -> int:
 
     result = draft(project, args.source, args.country)
     shown = project.display(result.path)
-    cited = (f"; {_count(result.cited, 'sentence')} cited as the passage sources.ttl has "
+    cited = (f"; {counted(result.cited, 'sentence')} cited as the passage sources.ttl has "
              "already" if result.cited else "")
-    cited += (f"; {_count(result.in_data, 'node')} of instances/ named (what to add to "
+    cited += (f"; {counted(result.in_data, 'node')} of instances/ named (what to add to "
               "each is in the draft)" if result.in_data else "")
-    print(f"wrote {shown}: {_count(result.passages, 'passage')} and "
-          f"{_count(result.nodes, 'candidate node')} proposed (never part of a release)"
+    print(f"wrote {shown}: {counted(result.passages, 'passage')} and "
+          f"{counted(result.nodes, 'candidate node')} proposed (never part of a release)"
           f"{cited}")
     print(f"next: read {shown}, move the proposals you accept into instances/ (each DECIDE "
           "line is yours to settle), delete the rest, then ccbkg check")
     return EXIT_OK
 
 
-def _count(n: int, what: str) -> str:
-    return f"{n} {what}{'' if n == 1 else 's'}"

@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, field
 from enum import Enum
 from typing import Any
 
+from ccbkg.core.termtext import counted
+
 
 class Severity(Enum):
     """How bad a finding is; only errors make a check fail."""
@@ -16,7 +18,7 @@ class Severity(Enum):
 
     def counted(self, n: int) -> str:
         """n findings of this severity, as text: "1 error", "0 warnings", "5 info"."""
-        return f"{n} {self.value}{'s' if n != 1 and self is not Severity.INFO else ''}"
+        return f"{n} info" if self is Severity.INFO else counted(n, self.value)
 
 
 @dataclass(frozen=True)

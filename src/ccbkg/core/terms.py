@@ -65,13 +65,6 @@ def oxigraph_quads(graph: Graph) -> list[ox.Quad]:
             for s, p, o in graph]
 
 
-def n3(term: OxTerm | Node) -> str:
-    """A term as N-Triples/SPARQL text, for messages and reports."""
-    if isinstance(term, Node):
-        return term.n3()
-    return str(term)
-
-
 def statement(path: Node | None, value: Node | None) -> tuple[str, str] | None:
     """A SHACL result's property and value as N-Triples terms (predicate, object), when
     the path is one property and the value a term the source wrote (not a blank node), so that

@@ -1,6 +1,6 @@
 """RDF terms as text, the one way ccbkg writes them for people: in findings, check reports,
-query tables, messages and the site. (The fast SHACL engine's result messages are the one
-exception: they copy pyshacl's texts, see `checks.fastshacl.text`.)"""
+query tables, messages and the site (the fast SHACL engine's result messages are the one
+exception: they copy pyshacl's texts, see `checks.fastshacl.text`); and counts of things."""
 
 from __future__ import annotations
 
@@ -14,6 +14,11 @@ from rdflib.term import Node
 from ccbkg.core.namespaces import PREFIXES
 
 _LONGEST_FIRST = sorted(PREFIXES.items(), key=lambda kv: -len(kv[1]))
+
+
+def counted(n: int, thing: str) -> str:
+    """n things, in the singular for one: `1 cited document`, `0 errors`, `3 passages`."""
+    return f"{n} {thing}" + ("" if n == 1 else "s")
 
 
 def curie(term: str | Node | None, *, brackets: bool = False) -> str:

@@ -30,9 +30,9 @@ def freeze(root: Path | None) -> list[tuple[str, bool]]:
     project = Project.to_change(root)
     errors = run_checks(project, only=CHECKED).report.count(Severity.ERROR)
     if errors:
-        raise CcbkgError(f"the data fails `ccbkg check --only {','.join(CHECKED)}` ({errors} "
-                         f"error{'s' if errors > 1 else ''}): expected answers are frozen from "
-                         "data that passes; fix it first")
+        raise CcbkgError(f"the data fails `ccbkg check --only {','.join(CHECKED)}` "
+                         f"({Severity.ERROR.counted(errors)}): expected answers are frozen "
+                         "from data that passes; fix it first")
     store = embedded_store(project.root).store
     written = []
     changes: dict[Path, bytes] = {}

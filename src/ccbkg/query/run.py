@@ -21,6 +21,7 @@ import pyoxigraph as ox
 
 from ccbkg.core import netguard
 from ccbkg.core.errors import CcbkgError
+from ccbkg.core.termtext import counted
 from ccbkg.project.layout import Project, Role
 from ccbkg.project.query_headers import IRI_FORBIDDEN_RE, Term, shown_value
 from ccbkg.query.entities import labels
@@ -55,8 +56,8 @@ def embedded_store(root: Path | None = None) -> Embedded:
     errors = loaded.result.errors
     if errors:
         first = errors[0]
-        count = f"{len(errors)} error" + ("s" if len(errors) > 1 else "")
-        raise CcbkgError(f"the project files do not parse ({count}; the first: "
+        raise CcbkgError(f"the project files do not parse ({counted(len(errors), 'error')}; "
+                         "the first: "
                          f"{first.location()}: {first.message}); run `ccbkg check` for all")
     store = loaded.store(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)
     store.extend(inferred_graph(loaded))

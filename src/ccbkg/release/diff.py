@@ -23,7 +23,7 @@ import pyoxigraph as ox
 from ccbkg.core.errors import CcbkgError
 from ccbkg.core.namespaces import CCB, GRAPH, ID, OA, RDF, RDFS, SKOS
 from ccbkg.core.terms import OxTerm
-from ccbkg.core.termtext import curie
+from ccbkg.core.termtext import counted, curie
 from ccbkg.rdf.dataset import RELEASE_FILE, ReleaseInput, open_release
 
 COMPARED = (f"{GRAPH}data/", f"{GRAPH}vocab/", f"{GRAPH}ontology")
@@ -154,8 +154,8 @@ def changelog(old: Side, new: Side) -> str:
     """The changelog section: added, removed and changed nodes, by label and passage."""
     added, removed, changed = changes(old, new)
     lines = [f"## Changes in the knowledge graph: {old.label} → {new.label}", "",
-             f"{_count(added, 'node')} added, {_count(removed, 'node')} removed, "
-             f"{_count(changed, 'node')} changed.", ""]
+             f"{counted(len(added), 'node')} added, {counted(len(removed), 'node')} removed, "
+             f"{counted(len(changed), 'node')} changed.", ""]
     if added:
         lines += ["### Added", ""]
         lines += [_entry(n, new, new) for n in _ordered(added, new)] + [""]
@@ -170,11 +170,6 @@ def changelog(old: Side, new: Side) -> str:
             lines += _differences(by_node[node], new, old)
         lines.append("")
     return "\n".join(lines)
-
-
-def _count(items: Iterable[object], noun: str) -> str:
-    n = len(list(items))
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _ordered(nodes: Iterable[str], side: Side) -> list[str]:

@@ -12,6 +12,7 @@ from markupsafe import Markup
 from rdflib import URIRef
 
 from ccbkg.core.namespaces import BASE, CCB, DCTERMS, ONTOLOGY_IRI, OWL, RDF, SKOS
+from ccbkg.core.termtext import counted
 from ccbkg.rdf.void import LICENSE
 from ccbkg.site.cite import bibliography
 from ccbkg.site.context import Site
@@ -259,6 +260,3 @@ def resources_page(site: Site) -> Page:
                 description="Every resource of the ccbkg graph.")
 
 
-def counted(n: int, thing: str) -> str:
-    """n things, in the singular for one: `1 cited document`, `3 cited documents`."""
-    return f"{n} {thing}" + ("" if n == 1 else "s")

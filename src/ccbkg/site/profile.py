@@ -11,6 +11,7 @@ from rdflib import Literal, URIRef
 from rdflib.term import Node
 
 from ccbkg.core.namespaces import CCB, DCTERMS, ORG, RDF, RDFS, SCHEMA, SKOS, TIME
+from ccbkg.core.termtext import counted
 from ccbkg.site.context import Site
 from ccbkg.site.links import relative
 from ccbkg.site.markup import dl, figure, html, join, link, table, ul
@@ -115,9 +116,8 @@ def profile_section(site: Site, path: str, country: URIRef,
         facts = len(groups[s.anchor])
         if s.anchor != "forums" or not used:
             return str(facts)
-        plural = "s" if used > 1 else ""
-        return f"{facts} fact{'s' if facts != 1 else ''}, {used} forum{plural}" if facts \
-            else f"{used} forum{plural}"
+        return f"{counted(facts, 'fact')}, {counted(used, 'forum')}" if facts \
+            else counted(used, "forum")
 
     shown = [s for s in SECTIONS if groups[s.anchor] or (s.anchor == "forums" and used)]
     empty = [s for s in SECTIONS if s not in shown]

@@ -12,7 +12,6 @@ from ccbkg.checks.fastshacl.errors import Unsupported
 
 _UNARY = ((SH.inversePath, "^{}"), (SH.zeroOrMorePath, "{}*"), (SH.oneOrMorePath, "{}+"),
           (SH.zeroOrOnePath, "{}?"))
-UNBOUNDED = 1 << 62
 
 
 # How tightly each form binds in SPARQL's property-path grammar: an alternative of sequences of
