@@ -45,6 +45,7 @@ from ccbkg.rdf.void import Release
 from ccbkg.site import build_site, diagrams, write_site
 from ccbkg.site.diagrams import Event, Rows
 from ccbkg.site.links import node_target
+from ccbkg.site.profile import INLINE
 from ccbkg.site.source_page import Placed, highlighted, overlaps
 from ccbkg.site.view import PLAIN_NAMES, Dated
 from tests.conftest import REPO, copy_sources, run_cli
@@ -581,15 +582,50 @@ def test_a_profiles_sections_add_up_to_its_total(site: Path) -> None:
 def test_a_dates_qualifier_stands_beside_it_on_timelines_and_the_as_of_page(
         site: Path, data: Graph) -> None:
     """Albania's "Since 2017" was shown as "2017" on its timeline and the as-of page, as if
-    the change had happened that year (the fact cards said it)."""
+    the change had happened that year (the fact cards said it). Only words that name the
+    date's year stand beside it: "first-ever" (of Albania's 2020 regulation) qualifies the
+    regulation, and read "Date given: 2020 first-ever"."""
+    when = URIRef("http://www.w3.org/2006/time#hasTime")
     qualified = [(s, str(q)) for s, q in data.subject_objects(CCB.qualifierAsStated)
-                 if data.value(s, URIRef("http://www.w3.org/2006/time#hasTime")) is not None]
-    assert qualified, "no dated fact with a qualifier in the data"
+                 if data.value(s, when) is not None]
+    of_date = [(s, w) for s, w in qualified if re.search(r"\b(19|20)\d\d\b", w)]
+    other = [(s, w) for s, w in qualified if (s, w) not in of_date]
+    assert of_date and other, qualified
     as_of = html.unescape((site / "as-of.html").read_text(encoding="utf-8"))
     albania = html.unescape((site / "id" / "country" / "ALB.html").read_text(encoding="utf-8"))
-    for node, words in qualified:
+    for node, words in of_date:
         assert f"<q>{words}</q>" in as_of, (node, words)
-    assert '<time datetime="2017">2017</time> <q>Since 2017</q>' in albania
+    for node, words in other:
+        assert f"<q>{words}</q>" not in as_of, (node, words)
+    timeline = albania.partition('<section id="timeline">')[2]
+    assert '<time datetime="2017">2017</time> <q>Since 2017</q>' in timeline
+    assert "<q>first-ever</q>" not in timeline
+
+
+def test_profiles_show_the_notes_and_hedges_of_every_fact_and_value_they_show(
+        site: Path, data: Graph) -> None:
+    """The agreements table left out each agreement's notes ("Currently" refers to the
+    source's unstated date) and its "currently negotiating", and an amount or objective shown
+    inside a fact left out its own notes (the source names no currency for "$27.7M"): a
+    reader took the MoUs as under negotiation today and the amount as US dollars. Every
+    editorial note of a fact a profile shows, and of a value shown inside one, is on that
+    profile."""
+    for code in ("ALB", "CAN", "JPN"):
+        page = html.unescape((site / "id" / "country" / f"{code}.html").read_text("utf-8"))
+        country = URIRef(f"{DATA_NS}country/{code}")
+        facts = set(data.subjects(None, country))
+        values = {o for f in facts for o in data.objects(f)  # shown inside a fact only
+                  if any((o, RDF.type, c) in data for c in INLINE)}
+        for node in facts | values:
+            for note in data.objects(node, SKOS.editorialNote):
+                assert f"Note: {note}" in page, (code, node, note)
+    albania = html.unescape((site / "id" / "country" / "ALB.html").read_text("utf-8"))
+    table = albania.partition('<table class="data agreements"')[2].partition("</table>")[0]
+    assert "<th>Notes</th>" in table.replace(' scope="col"', "")
+    assert "<q>currently negotiating</q>" in table
+    assert '"Currently" refers to the unstated date of the source' in table
+    canada = html.unescape((site / "id" / "country" / "CAN.html").read_text("utf-8"))
+    assert "Note: The source writes \"$27.7M\" and does not name the currency" in canada
 
 
 def test_empty_profile_sections_are_one_line(site: Path) -> None:

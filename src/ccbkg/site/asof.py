@@ -30,7 +30,8 @@ def as_of_page(site: Site, bundled: BundledQueries) -> Page:
         facts = _facts(held_by(everything, f"{year}-12-31"))
         body.append(html('<h2 id="y{0}">By the end of {0}</h2>\n', year))
         body.append(table(["Fact", "Date given", "Passages"], (
-            [site.term(PATH, URIRef(node)), html("{}{}", since, as_stated(site, URIRef(node))),
+            [site.term(PATH, URIRef(node)),
+             html("{}{}", since, as_stated(site, URIRef(node), since)),
              site.terms(PATH, [URIRef(p) for p in passages], "; ")]
             for (since, node), passages in sorted(facts.items()) if since)))
     undated = _facts(everything)

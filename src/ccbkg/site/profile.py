@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -158,7 +159,7 @@ def profile_section(site: Site, path: str, country: URIRef,
                           "about {}.</p>\n", name))
     else:
         items = [html('<li><time datetime="{}">{}</time>{} {} <span class="kind">{}</span>{}'
-                      "</li>\n", when, when, as_stated(site, node), site.term(path, node),
+                      "</li>\n", when, when, as_stated(site, node, when), site.term(path, node),
                       _kind(site, node),
                       "" if carrier == node else html(" (date of {})", site.term(path, carrier)))
                  for when, node, carrier in dated]
@@ -168,11 +169,13 @@ def profile_section(site: Site, path: str, country: URIRef,
     return join(parts)
 
 
-def as_stated(site: Site, node: Node) -> Markup:
+def as_stated(site: Site, node: Node, when: str) -> Markup:
     """The source's own words that qualify a fact's date (" “Since 2017”"), if any: a year
-    alone would read as the year it began."""
-    words = site.view.text(node, CCB.qualifierAsStated)
-    return html(" <q>{}</q>", words) if words else Markup("")
+    alone would read as the year it began. Only the words that name the date's year: others
+    qualify the fact, not its date ("first-ever" regulation of 2020)."""
+    words = [w for w in sorted(site.view.texts(node, CCB.qualifierAsStated))
+             if when[:4] in re.findall(r"\d{4}", w)]
+    return join((html(" <q>{}</q>", w) for w in words), "")
 
 
 def timeline_items(site: Site, country: URIRef) -> list[tuple[str, Node, Node]]:
@@ -207,12 +210,11 @@ def fact_card(site: Site, path: str, node: Node) -> Markup:
         rows.append((view.property_name(p),
                      join((_inline(site, path, node, p, v) for v in values), "; ")))
     description = view.text(node, DCTERMS.description)
-    notes = join(html('<p class="note">Note: {}</p>\n', view.plain(n))
-                 for n in sorted(view.texts(node, SKOS.editorialNote)))
     return html('<article class="fact"><h3>{} <span class="kind">{}</span></h3>\n{}{}{}{}'
                 "</article>\n", site.term(path, node), _kind(site, node),
                 html("<p>{}</p>\n", view.plain(description)) if description else "",
-                dl((k[:1].upper() + k[1:], v) for k, v in rows), notes, site.cites(path, node))
+                dl((k[:1].upper() + k[1:], v) for k, v in rows), notes(site, node),
+                site.cites(path, node))
 
 
 def _kind(site: Site, node: Node) -> str:
@@ -222,7 +224,8 @@ def _kind(site: Site, node: Node) -> str:
 
 def _inline(site: Site, path: str, node: Node, p: URIRef, value: Node) -> Markup:
     """A value of a fact's property: quotes as quotes, objectives and statements with their
-    words, a hedged link with its hedge."""
+    words, a hedged link with its hedge; a value shown only here (an amount, an objective)
+    with its notes."""
     view = site.view
     if isinstance(value, Literal):
         if p == CCB.quote:
@@ -232,11 +235,14 @@ def _inline(site: Site, path: str, node: Node, p: URIRef, value: Node) -> Markup
     if view.is_a(value, SCHEMA.MonetaryAmount):
         stated = view.text(value, CCB.amountAsStated)
         number = view.text(value, SCHEMA.value)
-        return html("{}{}", stated or view.label(value),
-                    html(' <span class="dt">({})</span>', number) if number else "")
+        return html("{}{}{}", stated or view.label(value),
+                    html(' <span class="dt">({})</span>', number) if number else "",
+                    notes(site, value))
     quote = view.text(value, CCB.quote)
     if quote and (view.is_a(value, CCB.Objective) or view.is_a(value, CCB.Statement)):
         shown += html(': <q class="quote">{}</q>', quote)
+    if any(view.is_a(value, c) for c in INLINE):
+        shown += notes(site, value)
     return shown
 
 
@@ -282,15 +288,25 @@ def agreements_table(site: Site, path: str, country: URIRef, nodes: list[Node]) 
         status = view.value(a, CCB.agreementStatus)
         rows.append((
             site.term(path, a),
-            site.term(path, status) if status is not None else "",
+            html("{}{}", site.term(path, status) if status is not None else "",
+                 join(html(" <q>{}</q>", w)
+                      for w in sorted(view.texts(a, CCB.qualifierAsStated)))),
             date.value if date else Markup('<span class="none">not given</span>'),
             join(others, "<br>"),
             site.terms(path, view.objects(a, CCB.actingThrough)),
             "; ".join(view.texts(a, CCB.subject)),
+            notes(site, a),
             site.cite_links(path, a),
         ))
     return table(("Agreement", "Status", "Date", "Counterparties", "Acting through", "Subject",
-                  "Source"), rows, cls="data agreements")
+                  "Notes", "Source"), rows, cls="data agreements")
+
+
+def notes(site: Site, node: Node) -> Markup:
+    """A node's editorial notes (what the source leaves open: a date it does not give, a
+    currency it does not name), one paragraph each."""
+    return join(html('<p class="note">Note: {}</p>', site.view.plain(n))
+                for n in sorted(site.view.texts(node, SKOS.editorialNote)))
 
 
 def forums_table(site: Site, path: str, name: str, forums: Sequence[ForumLink]) -> Markup:
