@@ -453,7 +453,8 @@ def test_source_page_keeps_the_text_and_anchors_every_passage(site: Path, data: 
             REPO / "instances" / "sources" / name).read_bytes()
 
 
-NAV = ["Home", "Countries", "Sources", "Ontology", "Shapes", "All resources"]
+NAV = ["Home", "Countries", "Compare", "By framework", "Over time", "Sources", "Ontology",
+       "Shapes", "Resources"]
 # A prefixed name of a vocabulary the graph uses, as it would stand in prose.
 CURIE_IN_PROSE = re.compile(r"\b(ccb|xsd|skos|time|org|prov|schema|dcterms|oa|rdfs|owl|rdf):"
                             r"[A-Za-z]")
@@ -504,6 +505,29 @@ def test_navigation_is_the_same_short_list_on_every_page(site: Path) -> None:
     for code in PROFILES:
         assert f"id/country/{code}.html" in {v for _, v in countries.links}, code
     assert "Bibliographic record" not in sources and "SHA-256 of the file" in sources
+
+
+def test_the_pages_across_countries_are_one_tap_away_and_the_home_contents_in_page_order(
+        site: Path) -> None:
+    """The comparison, the facts by framework and the as-of page were linked from the footer
+    only (27 phone screens down the home page); the home page's contents listed its sections
+    in another order than the page's; a profile marked no item of the navigation."""
+    index = parse(site / "index.html")
+    for target in ("comparison.html", "frameworks.html", "as-of.html"):
+        assert target in {v for _, v in index.links}, target
+    text = (site / "index.html").read_text(encoding="utf-8")
+    toc = re.findall(r'<a href="#([a-z]+)">', text.partition('aria-label="On this page"')[2]
+                     .partition("</nav>")[0])
+    assert toc == re.findall(r'<h2 id="([a-z]+)">', text), toc
+    for page, current in (("id/country/ALB.html", "Countries"), ("comparison.html", "Compare"),
+                          ("as-of.html", "Over time"), ("index.html", "Home")):
+        marked = re.findall(r'aria-current="page">([^<]+)<', (site / page).read_text("utf-8"))
+        assert marked == [current], (page, marked)
+    comparison = (site / "comparison.html").read_text(encoding="utf-8")
+    assert '<a href="id/country/JPN.html#norms">2</a>' in comparison
+    japan = (site / "id" / "country" / "JPN.html").read_text(encoding="utf-8")
+    for section in set(re.findall(r'href="id/country/JPN\.html#([a-z]+)"', comparison)):
+        assert f'id="{section}"' in japan, section
 
 
 def test_every_source_has_its_bibliographic_record(site: Path, data: Graph) -> None:
@@ -1223,7 +1247,8 @@ def test_comparison_page_keeps_none_apart_from_not_yet_curated(site: Path) -> No
     page = page[page.index("<main"):]
     row = page[page.index('href="id/country/ALB.html"'):]
     row = row[:row.index("</tr>")]
-    assert '<td data-label="agreements">8</td>' in row and "none in the sources" in row
+    assert '<td data-label="agreements"><a href="id/country/ALB.html#agreements">8</a></td>' \
+        in row and "none in the sources" in row
     serbia = page[page.index('href="id/country/SRB.html"'):]
     assert "not yet curated" in serbia[:serbia.index("</tr>")]
     # Japan's "norms 2" counts a norm it opposes, as the query's description says: the page

@@ -330,12 +330,12 @@ def _file_order(loaded: LoadedProject, role: Role) -> dict[str, int]:
 
 def _frame(site: Site, release: str) -> Frame:
     """The frame of every page; its navigation is the same however large the graph grows."""
-    nav = [("index.html", "Home"), (COUNTRIES_PAGE, "Countries"), (SOURCES_PAGE, "Sources"),
-           ("ontology.html", "Ontology"), ("shapes.html", "Shapes"),
-           ("resources.html", "All resources")]
+    nav = [("index.html", "Home"), (COUNTRIES_PAGE, "Countries"), ("comparison.html", "Compare"),
+           ("frameworks.html", "By framework"), ("as-of.html", "Over time"),
+           (SOURCES_PAGE, "Sources"), ("ontology.html", "Ontology"), ("shapes.html", "Shapes"),
+           ("resources.html", "Resources")]
     footer = html("ccbkg {}. Ontology, vocabularies, shapes and data under CC BY 4.0. "
                   "Generated offline by <code>ccbkg build</code>.", release)
     return Frame("ccbkg", tuple(nav), footer, (
-        ("comparison.html", "Compare countries"), ("frameworks.html", "Facts by framework"),
-        ("as-of.html", "What held when"), ("index.html#downloads", "Downloads"),
-        ("index.html#cite", "How to cite"), ("index.html#licence", "Licence")))
+        ("index.html#downloads", "Downloads"), ("index.html#cite", "How to cite"),
+        ("index.html#licence", "Licence")), within=(("id/country/", COUNTRIES_PAGE),))

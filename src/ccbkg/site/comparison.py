@@ -9,20 +9,34 @@ from rdflib import URIRef
 
 from ccbkg.site.bundled import BundledQueries
 from ccbkg.site.context import Site
-from ccbkg.site.markup import Page, html, join, table
+from ccbkg.site.markup import Page, html, join, link, table
 
 PATH = "comparison.html"
 
 
+# The section of a country's profile that lists each aspect's facts.
+SECTION_OF = {"agreements": "agreements", "exercises and training": "exercises",
+              "forums and organisations": "forums", "funding commitments": "programmes",
+              "national CSIRTs": "authorities", "norms": "norms",
+              "strategies and policy documents": "strategies"}
+
+
 def comparison_page(site: Site, bundled: BundledQueries) -> Page:
-    """The countries as rows, the aspects as columns."""
+    """The countries as rows, the aspects as columns; a count links to the profile's section
+    that lists what it counts."""
     rows = bundled.rows("country-comparison")
     aspects = sorted({r["aspect"].value for r in rows})
+    profiles = {str(c) for c in site.profiles}
     cells: dict[str, dict[str, str | Markup]] = {}
     for r in rows:
+        country, aspect = r["country"].value, r["aspect"].value
         count, status = r["count"].value, r["status"].value
-        text = count if status == "recorded" else html("0 <small>({})</small>", status)
-        cells.setdefault(r["country"].value, {})[r["aspect"].value] = text
+        target = site.linker.href(PATH, URIRef(country))
+        text: str | Markup = (html("0 <small>({})</small>", status) if status != "recorded"
+                              else link(f"{target}#{SECTION_OF[aspect]}", count)
+                              if country in profiles and target and aspect in SECTION_OF
+                              else count)
+        cells.setdefault(country, {})[aspect] = text
     countries = sorted(cells, key=lambda c: site.view.label(URIRef(c)).lower())
     body = [
         Markup("<h1>Countries side by side</h1>\n"),
@@ -32,7 +46,8 @@ def comparison_page(site: Site, bundled: BundledQueries) -> Page:
         "none), <em>not yet curated</em> where no source has been (an absence says nothing). "
         "Forums count the forums and organisations the country deals with in any of the ways "
         "the <code>forums</code> query lists; norms count those it introduced or holds a "
-        "position on, for or against (its profile tells which). "
+        "position on, for or against (its profile lists the first under Norms and principles, "
+        "the positions under Positions and statements). A count links to the profile's section. "
         "The bundled query <code>country-comparison</code> gives the same table.</p>\n"),
         table(["Country", *aspects],
               ([site.term(PATH, URIRef(c)), *(cells[c].get(a, "") for a in aspects)]

@@ -109,10 +109,11 @@ def class_counts(site: Site) -> list[tuple[URIRef, int]]:
 
 # The home page's sections, listed at its top: on a phone the example queries come some fifty
 # screens down, after the downloads and the changes.
-HOME_SECTIONS = (("explore", "Explore"), ("queries", "Example queries"),
-                 ("numbers", "In numbers"), ("pictures", "Pictures"),
-                 ("downloads", "Downloads"), ("cite", "How to cite"), ("licence", "Licence"),
-                 ("identifiers", "Identifiers"), ("changes", "Version and changes"))
+# In the order the page has them (a test holds the two to each other).
+HOME_SECTIONS = (("explore", "Explore"), ("numbers", "In numbers"), ("pictures", "Pictures"),
+                 ("queries", "Example queries"), ("downloads", "Downloads"),
+                 ("cite", "How to cite"), ("licence", "Licence"), ("identifiers", "Identifiers"),
+                 ("changes", "Version and changes"))
 
 
 def index_page(site: Site, artefacts: Mapping[str, bytes], examples: list[Example],
@@ -140,6 +141,14 @@ def index_page(site: Site, artefacts: Mapping[str, bytes], examples: list[Exampl
             link(f"#{anchor}", words) for anchor, words in HOME_SECTIONS)),
         Markup('<h2 id="explore">Explore</h2>\n'),
         html("<h3>Country profiles</h3>\n{}", profiles),
+        html("<h3>Across countries</h3>\n{}", ul([
+            link("comparison.html", "Compare countries") + ": every country side by side, "
+            "aspect by aspect (strategies, CSIRTs, agreements, forums, norms)",
+            link("frameworks.html", "Facts by framework") + ": the facts under each theme of "
+            "the GFCE, the Oxford CMM and the ITU GCI",
+            link("as-of.html", "What held when") + ": what the sources date by the end of each "
+            "year, and what they leave undated",
+        ])),
         html("<h3>Reference</h3>\n{}", ul([
             link(ONTOLOGY_PAGE, "Ontology reference") + ": every class, property and concept, "
             "with examples from the data",
@@ -158,6 +167,19 @@ def index_page(site: Site, artefacts: Mapping[str, bytes], examples: list[Exampl
     ]
     if pictures:
         body.append(html('<h2 id="pictures">Pictures</h2>\n{}', join(pictures)))
+    body.append(html('<h2 id="queries">Example queries</h2>\n<p>{} SPARQL queries come with '
+                     "ccbkg. Run one with <code>ccbkg query run NAME</code>, or paste it into "
+                     "any SPARQL 1.1 endpoint loaded with <code>ccbkg.trig</code>.</p>\n",
+                     len(examples)))
+    for ex in examples:
+        params = ul(ex.params)
+        body.append(html(
+            '<section class="query" id="query-{}"><h3>{}</h3>\n<p class="question">{}</p>\n'
+            "<p>{}</p>\n{}<p>The query: {}.rq</p><details><summary>Show the SPARQL</summary>"
+            '<pre class="sparql"><code>{}</code></pre></details></section>\n',
+            ex.name, ex.title, ex.question, ex.description,
+            html("<p>Parameters:</p>\n{}", params) if params else "",
+            link(f"{QUERY_FOLDER}/{ex.name}.rq", ex.name), ex.text))
     body.append(Markup('<h2 id="downloads">Downloads</h2>\n'))
     if artefacts:
         rows = [(link(f"../{name}", name), html("<code>{}</code>", media_type(name)),
@@ -172,14 +194,14 @@ def index_page(site: Site, artefacts: Mapping[str, bytes], examples: list[Exampl
     else:
         body.append(Markup("<p>This site was generated without the release files.</p>\n"))
     body += [
-        html('<h2 id="licence">Licence</h2>\n<p>The ontology, vocabularies, shapes and data are '
-             "published under {}: you may share and adapt them for any purpose if you give "
-             "appropriate credit. The ccbkg software is MIT-licensed.</p>\n",
-             link(LICENSE, "Creative Commons Attribution 4.0 International (CC BY 4.0)")),
         html('<h2 id="cite">How to cite</h2>\n<blockquote class="cite-as">{}</blockquote>\n'
              "<p>Cite a single fact by its IRI (shown on its page) and the release version: "
              'every resource page has a "Cite this" box with the text and BibTeX.</p>\n',
              view.text(onto, DCTERMS.bibliographicCitation) or ""),
+        html('<h2 id="licence">Licence</h2>\n<p>The ontology, vocabularies, shapes and data are '
+             "published under {}: you may share and adapt them for any purpose if you give "
+             "appropriate credit. The ccbkg software is MIT-licensed.</p>\n",
+             link(LICENSE, "Creative Commons Attribution 4.0 International (CC BY 4.0)")),
         html('<h2 id="identifiers">Identifiers</h2>\n<p>Every resource has a permanent IRI under '
              "<code>{}</code>: the ontology <code>{}</code>, its terms <code>{}Term</code>, and "
              "the data <code>{}&lt;type&gt;/&lt;key&gt;</code>. Through w3id.org an IRI gives "
@@ -190,19 +212,7 @@ def index_page(site: Site, artefacts: Mapping[str, bytes], examples: list[Exampl
         html("<p>This is release {}.</p>\n<details><summary>The changelog</summary>\n{}"
              "</details>\n", release_words(site, changelog), changes(changelog))
         if changelog else Markup("<p>No changelog is shipped with this build.</p>\n"),
-        html('<h2 id="queries">Example queries</h2>\n<p>{} SPARQL queries come with ccbkg. Run '
-             "one with <code>ccbkg query run NAME</code>, or paste it into any SPARQL 1.1 "
-             "endpoint loaded with <code>ccbkg.trig</code>.</p>\n", len(examples)),
     ]
-    for ex in examples:
-        params = ul(ex.params)
-        body.append(html(
-            '<section class="query" id="query-{}"><h3>{}</h3>\n<p class="question">{}</p>\n'
-            "<p>{}</p>\n{}<p>The query: {}.rq</p><details><summary>Show the SPARQL</summary>"
-            '<pre class="sparql"><code>{}</code></pre></details></section>\n',
-            ex.name, ex.title, ex.question, ex.description,
-            html("<p>Parameters:</p>\n{}", params) if params else "",
-            link(f"{QUERY_FOLDER}/{ex.name}.rq", ex.name), ex.text))
     return Page(path, "Home", join(body),
                 description="ccbkg: a linked-data knowledge graph of cyber capacity building.")
 

@@ -117,6 +117,7 @@ class Frame:
     nav: tuple[tuple[str, str], ...]  # (site path, label)
     footer: Markup
     footer_links: tuple[tuple[str, str], ...] = ()  # (site path or web address, label)
+    within: tuple[tuple[str, str], ...] = ()  # (folder, the navigation's page for its pages)
 
     def render(self, page: Page) -> bytes:
         """The whole HTML document of a page."""
@@ -125,6 +126,8 @@ class Frame:
                 return target
             return relative(page.path, target)
 
+        current = next((t for folder, t in self.within if page.path.startswith(folder)),
+                       page.path)
         return template("page.html").render(
-            page=page, frame=self, rel=rel, stylesheet=STYLESHEET,
+            page=page, frame=self, rel=rel, stylesheet=STYLESHEET, current=current,
             footer_links=[(rel(t), label) for t, label in self.footer_links]).encode()
