@@ -530,6 +530,42 @@ def test_the_pages_across_countries_are_one_tap_away_and_the_home_contents_in_pa
         assert f'id="{section}"' in japan, section
 
 
+def test_a_country_without_a_profile_says_so_and_lists_the_facts_that_involve_it(
+        site: Path) -> None:
+    """Kosovo's page (linked from the comparison) was a bare table of properties: nothing
+    said why it had no profile, nor named Albania's MoU with Kosovo's national CERT."""
+    kosovo = html.unescape((site / "id" / "country" / "kosovo.html").read_text("utf-8"))
+    assert "No profile of Kosovo: the sources curated so far do not describe what it does" \
+        in kosovo
+    involved = kosovo.partition('<section id="involved">')[2].partition("</section>")[0]
+    assert "MoU between Albania and the National CERT of Kosovo" in involved, involved
+    assert 'id="profile"' not in (site / "id" / "country" / "ALB.html").read_text("utf-8")
+
+
+def test_reference_pages_read_as_english(site: Path) -> None:
+    """"each value is a org:Organization" (16 times), a lone " · " opening a line of the term
+    indexes on a phone, a page titled "Resources keyed “ise-…”" for the Ise-Shima
+    Principles, and a profile's Sources (the country's own five passages) under a lead that
+    counted twelve."""
+    shapes = (site / "shapes.html").read_text(encoding="utf-8")
+    assert not re.search(r"is a <a [^>]*>[aeiou]", shapes)
+    assert "each value is in the class" in shapes
+    for page in ("shapes.html", "ontology.html"):
+        text = (site / page).read_text(encoding="utf-8")
+        indexes = re.findall(r'<p class="term-index">(.*?)</p>', text, re.S)
+        assert indexes and not any("·" in i for i in indexes), page
+    ise = (site / "id" / "facts" / "ise.html").read_text(encoding="utf-8")
+    assert "<h1>Enhancement of cooperation on CCB; Ise-Shima Principles</h1>" in ise, ise
+    albania = (site / "id" / "country" / "ALB.html").read_text(encoding="utf-8")
+    assert "(its properties above; each fact of the profile cites its own passages, linked " \
+        "from it)" in albania
+    # "says who?": the seed text's record gives no author, publisher, date or address
+    sources = (site / "sources.html").read_text(encoding="utf-8")
+    for field_name in ("Author", "Publisher", "Published", "Web address"):
+        assert f'<dt>{field_name}</dt><dd><span class="none">not recorded</span></dd>' in \
+            sources.replace("\n", ""), field_name
+
+
 def test_every_source_has_its_bibliographic_record(site: Path, data: Graph) -> None:
     for doc in data.subjects(RDF.type, CCB.SourceDocument):
         text = html.unescape(page_of(site, str(doc)).read_text(encoding="utf-8"))

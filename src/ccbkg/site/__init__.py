@@ -55,6 +55,7 @@ from ccbkg.site.markup import Frame, Page, figure, html
 from ccbkg.site.ontology_ref import anchored_terms, ontology_page
 from ccbkg.site.profile import (
     INLINE,
+    counterparty_section,
     forums_by_country,
     identity,
     network_file,
@@ -196,6 +197,8 @@ def site_files(loaded: LoadedProject, release: Release,
     def extra(node: URIRef) -> Extra | None:
         if site.has_profile(node):
             return profile_extra
+        if view.is_a(node, CCB.Country):
+            return counterparty_section
         if node in sources:
             return source_section
         return passage_note if view.is_a(node, CCB.Passage) else None

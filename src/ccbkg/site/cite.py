@@ -25,14 +25,25 @@ GRAPH = "Cyber Capacity Building Knowledge Graph (ccbkg)"
 _BIBTEX_SPECIAL = re.compile(r"([\\{}%&#$_~^])")
 
 
+# Who wrote a source, who published it, when and where: said to be unrecorded when the data
+# gives none of a pair ("says who?" is a reader's first question).
+ASKED = (("Author", (DCTERMS.creator,)), ("Publisher", (DCTERMS.publisher,)),
+         ("Published", (DCTERMS.issued, DCTERMS.date)),
+         ("Web address", (DCTERMS.source, SCHEMA.url)))
+
+
 def bibliography(site: Site, path: str, doc: Node) -> Markup:
-    """The bibliographic record of a source document, as a description list."""
+    """The bibliographic record of a source document, as a description list; the author,
+    publisher, date and web address said to be unrecorded where the data gives none."""
     view = site.view
     pairs = []
     for p, name in BIBLIOGRAPHIC:
         values = sorted(view.objects(doc, p), key=str)
         if values:
             pairs.append((name, join((_field(site, path, v) for v in values), "; ")))
+    for name, props in ASKED:
+        if not any(view.value(doc, p) is not None for p in props):
+            pairs.append((name, Markup('<span class="none">not recorded</span>')))
     return dl(pairs)
 
 

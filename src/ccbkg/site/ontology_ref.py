@@ -86,12 +86,12 @@ def ontology_page(site: Site, diagram: tuple[int, int] | None, downloads: str) -
             "below.",
             "Main classes and relations (domain → range).", width=diagram[0],
             height=diagram[1]))
-    body.append(html('<h2 id="classes">Classes</h2>\n{}', _index(site, path, classes)))
+    body.append(html('<h2 id="classes">Classes</h2>\n{}', _index(classes)))
     body.extend(class_entry(site, path, c) for c in classes)
     for kind, anchor, title in KINDS:
         if props[kind]:
             body.append(html('<h2 id="{}">{}</h2>\n{}', anchor, title,
-                             _index(site, path, props[kind])))
+                             _index(props[kind])))
             body.extend(property_entry(site, path, p) for p in props[kind])
     body.append(Markup('<h2 id="schemes">Concept schemes</h2>\n<p>Controlled values are SKOS '
                        "concepts; each scheme lists its concepts with their notation, definition "
@@ -116,9 +116,11 @@ def _iri_list(values: list[Node]) -> Markup:
     return join((html("<code>{}</code>", str(v)) for v in sorted(values, key=str)), ", ")
 
 
-def _index(site: Site, path: str, terms: list[URIRef]) -> Markup:
+def _index(terms: list[URIRef]) -> Markup:
+    """Links to the terms, apart by the index's gap (no separator: a phone wraps the links,
+    and a separator between them stood alone at a line's start)."""
     links = join((html('<a href="#{}">{}</a>', term_anchor(t) or "", _local(t)) for t in terms),
-                 " · ")
+                 "\n")
     return html('<p class="term-index">{}</p>\n', links)
 
 

@@ -169,6 +169,24 @@ def profile_section(site: Site, path: str, country: URIRef,
     return join(parts)
 
 
+def counterparty_section(site: Site, path: str, country: URIRef) -> Markup:
+    """For a country with no profile (the sources name it as a counterparty, a member or a
+    place, never as acting): so it says, and lists the facts that involve it."""
+    view = site.view
+    facts = sorted((n for n in view.involved_cached(country)
+                    if not any(view.is_a(n, c) for c in INLINE)),
+                   key=lambda n: (view.label(n).lower(), sort_key(n)))
+    name = view.label(country)
+    lead = html('<p class="note" id="profile">No profile of {}: the sources curated so far do '
+                "not describe what it does, only facts in which it takes part.{}</p>\n", name,
+                "" if facts else " None names it yet.")
+    if not facts:
+        return lead
+    return lead + html('<section id="involved"><h2>Facts that involve {}</h2>\n{}</section>\n',
+                       name, ul(html('{} <span class="kind">{}</span>', site.term(path, n),
+                                     _kind(site, n)) for n in facts))
+
+
 def as_stated(site: Site, node: Node, when: str) -> Markup:
     """The source's own words that qualify a fact's date (" “Since 2017”"), if any: a year
     alone would read as the year it began. Only the words that name the date's year: others

@@ -53,8 +53,9 @@ def facts_page(site: Site, path: str, nodes: list[URIRef], extra: Callable[[URIR
     view = site.view
     code = path.rsplit("/", 1)[-1].removesuffix(".html")
     country = site.country_of_code(code)
-    title = f"Facts of {view.label(country)}" if country is not None else \
-        f"Resources keyed “{code}-…”"
+    title = (f"Facts of {view.label(country)}" if country is not None else
+             "; ".join(view.label(n) for n in nodes) if len(nodes) <= 3 else
+             f"Resources whose keys start with “{code}-”")
     toc = ul(link(f"#{place(str(n))[1]}", view.label(n)) for n in nodes)
     profile = html(" Its {} groups them by kind.", link(
         relative(path, node_target(str(country))), f"profile of {view.label(country)}")) \
@@ -169,9 +170,12 @@ def sources_section(site: Site, path: str, node: Node, level: int = 2) -> Markup
         at = f" (characters {offsets[0]}–{offsets[1]})" if offsets else ""
         items.append(html('<li><blockquote class="quote">{}</blockquote><p>{}{}{}</p></li>\n',
                           site.exact(p) or "", site.term(path, p), at, where))
-    return html('{}<p>The words of the source this description rests on.</p>\n'
+    profile = isinstance(node, URIRef) and site.has_profile(node)
+    return html('{}<p>The words of the source this description rests on{}.</p>\n'
                 '<ol class="passages">\n{}</ol>\n',
-                _heading(level, "sources" if level == 2 else "", "Sources"), join(items))
+                _heading(level, "sources" if level == 2 else "", "Sources"),
+                " (its properties above; each fact of the profile cites its own passages, "
+                "linked from it)" if profile else "", join(items))
 
 
 def referenced_by(site: Site, path: str, iri: URIRef, level: int = 2) -> Markup:

@@ -66,7 +66,7 @@ class Describer:
             if high is not None:
                 out.append(html("at most {} {}", str(high), _values(high)))
         for c in s.objects(shape, SH["class"]):
-            out.append(html("each value is a {} (or a subclass)", self.term(c)))
+            out.append(html("each value is in the class {} (or a subclass)", self.term(c)))
         for d in s.objects(shape, SH.datatype):
             out.append(html("each value has datatype {}", self.term(d)))
         for k in s.objects(shape, SH.nodeKind):
@@ -218,7 +218,7 @@ def shapes_page(site: Site, order: dict[str, int], downloads: str) -> Page:
              "warnings and infos are advice.</p>\n", len(node_shapes), property_count),
         html('<h2 id="node-shapes">Node shapes</h2>\n<p class="term-index">{}</p>\n',
              join((html('<a href="#{}">{}</a>', local(n), local(n)) for n in node_shapes),
-                  " · ")),
+                  "\n")),
     ]
     for shape in node_shapes:
         anchor = local(shape)
