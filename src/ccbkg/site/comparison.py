@@ -49,7 +49,7 @@ def comparison_page(site: Site, bundled: BundledQueries) -> Page:
         "position on, for or against (its profile lists the first under Norms and principles, "
         "the positions under Positions and statements). A count links to the profile's section. "
         "The bundled query <code>country-comparison</code> gives the same table.</p>\n"),
-        table(["Country", *aspects],
+        table(["Country", *(a[:1].upper() + a[1:] for a in aspects)],
               ([site.term(PATH, URIRef(c)), *(cells[c].get(a, "") for a in aspects)]
                for c in countries), caption="Recorded facts by country and aspect"),
     ]

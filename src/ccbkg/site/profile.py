@@ -231,7 +231,7 @@ def fact_card(site: Site, path: str, node: Node) -> Markup:
     return html('<article class="fact"><h3>{} <span class="kind">{}</span></h3>\n{}{}{}{}'
                 "</article>\n", site.term(path, node), _kind(site, node),
                 html("<p>{}</p>\n", view.plain(description)) if description else "",
-                dl((k[:1].upper() + k[1:], v) for k, v in rows), notes(site, node),
+                dl(rows), notes(site, node),
                 site.cites(path, node))
 
 

@@ -266,12 +266,12 @@ class View:
         return curie(term)
 
     def property_name(self, p: Node) -> str:
-        """A property as a reader names it: plain words for the common ones, else its label."""
+        """A property as a reader names it, capitalised as a heading: plain words for the
+        common ones, else its label."""
         found = PLAIN_NAMES.get(URIRef(str(p))) or self.label(p)
         if found == curie(p) and ":" in found:  # no label: its local name in words
-            words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", found.partition(":")[2]).lower()
-            return words[:1].upper() + words[1:]
-        return found
+            found = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", found.partition(":")[2]).lower()
+        return found[:1].upper() + found[1:]
 
     def plain(self, text: str) -> str:
         """Prose with each prefixed name of a known vocabulary (ccb:country) replaced by the
