@@ -135,7 +135,8 @@ def test_a_graph_read_back_in_another_spelling_is_the_same_graph():
     with CR LF, or write a number or boolean in another spelling): the same triples are
     verified and need no change; one changed word is one line deleted and one added."""
     xsd = "http://www.w3.org/2001/XMLSchema#"
-    s, p, g = (ox.NamedNode(f"http://example.org/{n}") for n in "spg")
+    s, p = (ox.NamedNode(f"http://example.org/{n}") for n in "sp")
+    g = ox.NamedNode(pub.DEFAULT_GRAPH_BASE + "g")
     objects = [ox.NamedNode("http://example.org/o"), ox.Literal("caf\u00e9\nbar"),
                ox.Literal("5", datatype=ox.NamedNode(xsd + "nonNegativeInteger")),
                ox.Literal("true", datatype=ox.NamedNode(xsd + "boolean")),
@@ -305,6 +306,30 @@ def test_credentials_are_never_offered_in_clear_to_another_host(command: list[st
     assert "credentials are only sent over https (or to this machine), not to " \
         "http://192.0.2.10/" in result.err, result.err
     assert "s3cr3t-pw" not in result.err + result.out
+
+
+@pytest.mark.parametrize("command", ["publish", "serve"])
+def test_a_release_file_cut_short_after_the_build_is_refused(
+        built: Path, tmp_path: Path, command: str) -> None:
+    """`ccbkg.nq` cut in half (a copy that stopped part-way) was published, "verified", exit
+    0, with the graphs it lacked dropped from the store: the SHA256SUMS beside it said
+    otherwise and was not read. The release is checked against it before the store is asked
+    (here none is listening) or a server started."""
+    for name in ("ccbkg.nq", "SHA256SUMS"):
+        (tmp_path / name).write_bytes((built / name).read_bytes())
+    data = (built / "ccbkg.nq").read_bytes()
+    (tmp_path / "ccbkg.nq").write_bytes(data[:data.index(b"\n", len(data) // 2) + 1])
+    args = ["--endpoint", "http://127.0.0.1:9/"] if command == "publish" else ["--port", "0"]
+    result = run_cli(command, *args, "--dist", str(tmp_path))
+    assert result.code == 2, result
+    assert_no_traceback(result)
+    assert f"{tmp_path / 'ccbkg.nq'}: does not match its checksum in " \
+        f"{tmp_path / 'SHA256SUMS'} (the file was changed or cut short after the build)" \
+        in result.err, result.err
+    (tmp_path / "ccbkg.nq").unlink()
+    os.mkfifo(tmp_path / "ccbkg.nq")  # a named pipe was "no such file"
+    fifo = run_cli(command, *args, "--dist", str(tmp_path))
+    assert fifo.code == 2 and "is not a regular file" in fifo.err, fifo
 
 
 def test_credentials_never_shown(fixed_server: ThreadingHTTPServer):

@@ -3,8 +3,10 @@ publish and `query run --endpoint` probe the default graph (issue 15)."""
 
 from __future__ import annotations
 
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 
@@ -68,3 +70,25 @@ def test_publish_fails_when_the_query_endpoint_does_not_see_the_release(
     one_line_exit(result, 1, "shows no ontology header",
                    "does not answer from the published graphs")
     assert any(a == "no-rows" for _, _, _, a in proxy.log)
+
+
+@pytest.mark.slow
+def test_a_release_graph_outside_the_graph_base_is_refused_and_a_users_graph_kept(
+        oxigraph: StoreUnderTest, dist: Path, tmp_path: Path) -> None:
+    """A release holding a graph outside the graph base kept that graph's IRI as where to
+    publish it: a user's graph of that name was replaced, exit 0, although publish writes
+    only under --graph-base (docs/stores.md)."""
+    mine = "http://example.org/mine"
+    body = urlencode({"update": f"INSERT DATA {{ GRAPH <{mine}> {{ <http://example.org/a> "
+                                f"<http://example.org/b> 1, 2 }} }}"}).encode()
+    with urllib.request.urlopen(oxigraph.server.base + "/update", body, timeout=30):
+        pass
+    (tmp_path / "ccbkg.nq").write_bytes((dist / "ccbkg.nq").read_bytes() + (
+        f"<http://example.org/a> <http://example.org/b> \"theirs\" <{mine}> .\n").encode())
+    result = run_cli("publish", "--store", "oxigraph", "--endpoint", oxigraph.server.base,
+                     "--dist", str(tmp_path))
+    one_line_exit(result, 2, "the release has 1 graph(s) outside https://w3id.org/ccbkg/graph/",
+                  f"<{mine}>")
+    kept = run_cli("query", "run", "--endpoint", oxigraph.server.query, "--format", "csv",
+                   "--sparql", f"SELECT ?o WHERE {{ GRAPH <{mine}> {{ ?s ?p ?o }} }} ORDER BY ?o")
+    assert kept.code == 0 and kept.out.split() == ["o", "1", "2"], kept

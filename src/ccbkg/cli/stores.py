@@ -180,15 +180,16 @@ def _cmd_publish(args: argparse.Namespace) -> int:
         netguard.allow_endpoint(url)
     client = HttpClient(timeout=args.timeout, retries=args.retries, credentials=credentials,
                         auth_urls=where.urls(), names=names)
-    check_store(where, client)
     if args.recover:
+        check_store(where, client)
         left = recover(where, client, args.graph_base)
         print(f"Dropped {len(left)} staging graph(s)" + "".join(f"\n  {g}" for g in left),
               flush=True)
         return EXIT_OK
+    release = open_release(args.dist, args.root)  # verified before the store is asked
+    check_store(where, client)
     progress = Progress(quiet=args.quiet)
     with progress.step("Reading the release"):
-        release = open_release(args.dist, args.root)
         quads = release.quads()
     planned = plan(quads, where, client, graph_base=args.graph_base,
                    prune=not args.keep_other_graphs)

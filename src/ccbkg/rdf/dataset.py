@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from ccbkg.core.checksums import SUMS, read_sums, sha256
 from ccbkg.core.errors import CcbkgError
 from ccbkg.rdf.inferred import inferred_graph
 from ccbkg.rdf.skolem import released
@@ -55,12 +56,33 @@ def open_release(dist: Path | None, root: Path | None) -> ReleaseInput:
         raise CcbkgError("give either --dist or --root, not both")
     if root is None:
         built = (dist or DEFAULT_DIST) / RELEASE_FILE
-        if built.is_file():
+        if built.is_file() and not built.is_symlink():
+            _verify(built)
             return ReleaseInput(label=str(built), path=built)
+        if built.exists() or built.is_symlink():
+            raise CcbkgError(f"{built}: is not a regular file (a link, a folder or a named "
+                             "pipe); give the folder `ccbkg build` wrote")
         if dist is not None:
             raise CcbkgError(f"{built}: no such file; run `ccbkg build --out {dist}` first, "
                              "or pass --root to use the project files")
     return _from_project(root)
+
+
+def _verify(built: Path) -> None:
+    """Refuse a release file that is not the one its build listed in the SHA256SUMS beside it
+    (cut short or changed): what is served or published is what was built. A file with no
+    SHA256SUMS beside it (one copied alone, or made by another tool) is taken as it is."""
+    if not (built.parent / SUMS).exists():
+        return
+    sums = read_sums(built.parent)
+    expected = sums.get(RELEASE_FILE) if sums is not None else None
+    if expected is None:
+        raise CcbkgError(f"{built}: {built.parent / SUMS} does not list it as `ccbkg build` "
+                         "writes it, so the release cannot be verified; build it again")
+    if sha256(built) != expected:
+        raise CcbkgError(f"{built}: does not match its checksum in {built.parent / SUMS} (the "
+                         "file was changed or cut short after the build); build it again, or "
+                         "copy the whole folder the build wrote")
 
 
 def _from_project(root: Path | None) -> ReleaseInput:

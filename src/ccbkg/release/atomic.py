@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import glob
-import hashlib
 import os
 import secrets
 import shutil
@@ -22,13 +21,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from ccbkg.core.checksums import SUMS, read_sums, sha256
 from ccbkg.core.errors import CcbkgError
 
 MARKER = ".ccbkg-build"
 MARKER_FORMAT = "# ccbkg build output, format 1"
 MARKER_NOTE = ("# `ccbkg build` replaces this folder only while it holds nothing but the files "
                "listed below.")
-SUMS = "SHA256SUMS"
 # Listed in the SHA256SUMS of every build since the first release (before the marker existed).
 SUMS_FINGERPRINT = ("ccbkg.nq", "void.ttl")
 UNLISTED_BEFORE_MARKER = "site"
@@ -206,7 +205,7 @@ def _not_a_build(folder: Path) -> str | None:
             allowed = set()
         else:
             changed = [name for name, digest in sorted(sums.items())
-                       if _sha256(folder / name) != digest]
+                       if sha256(folder / name) != digest]
             if changed:
                 return (f"is not a previous build: {changed[0]} does not match its {SUMS} "
                         "entry")
@@ -256,28 +255,8 @@ def _marker_lines(folder: Path) -> list[str] | None:
 def _sums_listing(folder: Path) -> dict[str, str] | None:
     """SHA256SUMS of a build made before the marker existed: name -> digest, or None when
     folder has no such file or it is not one a build wrote."""
-    sums = folder / SUMS
-    if not sums.is_file() or sums.is_symlink():
-        return None
-    listing: dict[str, str] = {}
-    for line in sums.read_text(encoding="utf-8", errors="replace").splitlines():
-        digest, _, name = line.partition("  ")
-        relative = Path(name)
-        if (len(digest) != 64 or not name or relative.is_absolute() or ".." in relative.parts
-                or name != relative.as_posix()):
-            return None
-        listing[name] = digest
-    return listing if set(SUMS_FINGERPRINT) <= listing.keys() else None
-
-
-def _sha256(path: Path) -> str | None:
-    if path.is_symlink() or not path.is_file():
-        return None
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
+    listing = read_sums(folder)
+    return listing if listing is not None and set(SUMS_FINGERPRINT) <= listing.keys() else None
 
 
 @contextmanager

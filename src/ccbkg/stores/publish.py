@@ -129,12 +129,14 @@ def parts_of(quads: Iterable[ox.Quad], graph_base: str = DEFAULT_GRAPH_BASE) -> 
         if name is None:
             name = names[q.graph_name] = _part_name(q.graph_name)
         grouped.setdefault(name, []).append(q.triple)
-    parts = []
-    for name, triples in sorted(grouped.items()):
-        target = name if "://" in name else graph_base + name
-        staging = graph_base + STAGING + (name if "://" not in name else _short_hash(name))
-        parts.append(Part(name, target, staging, sorted(set(ntriples_lines(triples)))))
-    return parts
+    outside = sorted(name for name in grouped if "://" in name)
+    if outside:  # the base is where publish writes; a build's release has nothing else
+        raise CcbkgError(f"the release has {len(outside)} graph(s) outside "
+                         f"{DEFAULT_GRAPH_BASE}, such as <{outside[0]}>: publish writes only "
+                         "under --graph-base and would replace a graph of someone else's "
+                         "there; publish the release `ccbkg build` wrote")
+    return [Part(name, graph_base + name, graph_base + STAGING + name,
+                 sorted(set(ntriples_lines(triples)))) for name, triples in sorted(grouped.items())]
 
 
 def digest(triples: Iterable[ox.Triple]) -> str:
@@ -786,10 +788,6 @@ def _part_name(graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph) -> str:
     if isinstance(graph, ox.NamedNode):
         return graph.value
     raise CcbkgError("the release has a blank node as graph name; cannot publish it")
-
-
-def _short_hash(text: str, length: int = 16) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
 
 
 def virtuoso_load_script(graphs: Sequence[str], files: Mapping[str, str], *,
