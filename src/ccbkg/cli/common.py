@@ -35,14 +35,31 @@ def add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
 
 
-def seconds(value: str, maximum: float | None = None) -> float:
-    """An argparse type: a positive number of seconds, at most maximum when given."""
+MAX_SECONDS = 24 * 3600.0  # a deadline of more than a day is none (and `inf` overflows)
+MAX_RETRIES = 100
+
+
+def seconds(value: str) -> float:
+    """An argparse type: a positive number of seconds, at most a day."""
     try:
         number = float(value)
     except ValueError:
         number = -1.0
     if not number > 0:
         raise argparse.ArgumentTypeError(f"not a positive number of seconds: {value!r}")
-    if maximum is not None and number > maximum:
-        raise argparse.ArgumentTypeError(f"at most {maximum:g} seconds (got {value!r})")
+    if number > MAX_SECONDS:
+        raise argparse.ArgumentTypeError(f"at most {MAX_SECONDS:g} seconds, a day (got "
+                                         f"{value!r})")
+    return number
+
+
+def retries(value: str) -> int:
+    """An argparse type: a number of retries, 0 to MAX_RETRIES."""
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if not 0 <= number <= MAX_RETRIES:
+        raise argparse.ArgumentTypeError(f"not a whole number from 0 to {MAX_RETRIES}: "
+                                         f"{value!r}")
     return number

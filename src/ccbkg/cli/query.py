@@ -28,8 +28,6 @@ from ccbkg.query.run import (
 )
 from ccbkg.stores.http_client import PASSWORD_ENV, USER_ENV
 
-MAX_TIMEOUT = 24 * 3600.0
-
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the `query` command and its actions to the top-level subparsers."""
@@ -107,7 +105,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                           "for the same project files")
     run.add_argument("--endpoint", metavar="URL",
                      help="query this SPARQL 1.1 endpoint instead of the embedded store")
-    run.add_argument("--timeout", type=_timeout, default=DEFAULT_TIMEOUT, metavar="S",
+    run.add_argument("--timeout", type=seconds, default=DEFAULT_TIMEOUT, metavar="S",
                      help="deadline in seconds for the whole answer, from the endpoint "
                           "(connecting, sending, receiving) or the embedded store "
                           f"(default {DEFAULT_TIMEOUT:g})")
@@ -148,10 +146,6 @@ def _rows(least: int) -> Callable[[str], int]:
                                              f"(got {value!r})")
         return int(value)
     return parse
-
-
-def _timeout(value: str) -> float:
-    return seconds(value, MAX_TIMEOUT)
 
 
 MAX_MEMORY_MIB = 16 << 20  # 16 TiB: more than any machine has, and within the system's limit

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
-from ccbkg.cli.common import EXIT_DEFECTS, EXIT_OK, err, seconds
+from ccbkg.cli.common import EXIT_DEFECTS, EXIT_OK, err, retries, seconds
 from ccbkg.core import netguard
 from ccbkg.core.errors import CcbkgError
 from ccbkg.stores.profiles import STORES
@@ -93,7 +93,7 @@ def add_parsers(sub: Any) -> None:
     publish.add_argument("--timeout", type=seconds, default=60.0, metavar="S",
                          help="seconds to wait for each answer (default: 60); the switch "
                               "waits this long per 100,000 triples")
-    publish.add_argument("--retries", type=int, default=4, metavar="N",
+    publish.add_argument("--retries", type=retries, default=4, metavar="N",
                          help="retries of a safe request after a transient error, with "
                               "exponential backoff (default: 4)")
     publish.set_defaults(run=_cmd_publish)
@@ -193,10 +193,12 @@ def _cmd_publish(args: argparse.Namespace) -> int:
         quads = release.quads()
     planned = plan(quads, where, client, graph_base=args.graph_base,
                    prune=not args.keep_other_graphs)
-    heading = "Would publish (dry run, nothing changed):" if args.dry_run else "Publishing:"
-    print("\n".join([heading, *planned.lines()]), flush=True)
     if args.dry_run:
+        print("\n".join(["Would publish (dry run, nothing changed):", *planned.lines()]),
+              flush=True)
         return EXIT_OK
+    if not args.quiet:
+        print("\n".join(["Publishing:", *planned.lines()]), flush=True)
     try:
         summary = publish(quads, where, client, graph_base=args.graph_base, progress=progress,
                           planned=planned)
