@@ -375,6 +375,9 @@ class FaultProxy:
                     self.close_connection = True
                     self.connection.shutdown(socket.SHUT_RDWR)
                     return
+                if action == "half-lines":  # an answer cut short after a whole line
+                    lines = data.splitlines(keepends=True)
+                    data = b"".join(lines[:len(lines) // 2])
                 self._answer(status, headers, data)
 
             def _answer(self, status: int, headers: list[tuple[str, str]], data: bytes) -> None:

@@ -10,9 +10,10 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ccbkg.core.errors import CcbkgError
+from ccbkg.core.locks import locked_folder
 from ccbkg.project.layout import Project
 from ccbkg.release import atomic
-from ccbkg.release.atomic import locked_folder, write_bytes
+from ccbkg.release.atomic import write_bytes
 
 
 def sources_ttl(project: Project) -> Path:

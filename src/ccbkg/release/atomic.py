@@ -9,7 +9,6 @@ the files its SHA256SUMS lists with those checksums, and the site/ folder).
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import glob
 import os
 import secrets
@@ -23,6 +22,7 @@ from pathlib import Path
 
 from ccbkg.core.checksums import SUMS, read_sums, sha256
 from ccbkg.core.errors import CcbkgError
+from ccbkg.core.locks import locked_folder
 
 MARKER = ".ccbkg-build"
 MARKER_FORMAT = "# ccbkg build output, format 1"
@@ -342,22 +342,6 @@ def _write_marker(folder: Path, names: list[str]) -> None:
     (folder / MARKER).write_text("".join(f"{line}\n" for line in
                                          [MARKER_FORMAT, MARKER_NOTE, *names]),
                                  encoding="utf-8", errors="surrogateescape")
-
-
-@contextmanager
-def locked_folder(folder: Path, *, wait: bool = True) -> Iterator[bool]:
-    """Hold an exclusive lock on folder (released when the process ends, even when killed);
-    yield whether it was got (always, when waiting)."""
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            yield False
-            return
-        yield True
-    finally:
-        os.close(fd)
 
 
 def _remove_leftovers(real: Path) -> None:

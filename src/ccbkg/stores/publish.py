@@ -26,7 +26,7 @@ import contextlib
 import hashlib
 import re
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -35,7 +35,9 @@ from urllib.parse import urlencode
 
 import pyoxigraph as ox
 
+from ccbkg.core import cache
 from ccbkg.core.errors import CcbkgError
+from ccbkg.core.locks import locked_folder
 from ccbkg.core.namespaces import BASE, GRAPH
 from ccbkg.core.progress import Progress
 from ccbkg.project.literals import INTEGER_TYPES, XSD
@@ -259,12 +261,36 @@ def plan(quads: Iterable[ox.Quad], endpoints: Endpoints, client: HttpClient, *,
     return Plan(parts, sorted(g for g in found if prune or g.startswith(staging)))
 
 
+@contextlib.contextmanager
+def one_at_a_time(endpoints: Endpoints) -> Iterator[None]:
+    """Refuse to work on a store another publish (or recover) of this user on this machine
+    is working on: two at once each switch in a difference from what the store held, and
+    leave a mix of both releases. (The lock is the process's: a killed publish holds none.)"""
+    folder = cache.folder("publish")
+    if not cache.make_private(folder):  # nowhere to keep the lock: as without one
+        yield
+        return
+    lock = folder / hashlib.sha256(endpoints.update.encode("utf-8")).hexdigest()[:32]
+    with contextlib.suppress(FileExistsError):
+        lock.mkdir(mode=0o700)
+    with locked_folder(lock, wait=False) as got:
+        if not got:
+            raise CcbkgError(f"another ccbkg publish to {shown(endpoints.update)} is running "
+                             "on this machine: wait for it to end (two at once would leave "
+                             "the store with a mix of both releases); nothing was changed")
+        yield
+
+
 def recover(endpoints: Endpoints, client: HttpClient,
             graph_base: str = DEFAULT_GRAPH_BASE) -> list[str]:
     """Drop the staging graphs an interrupted publish left (of any version of ccbkg) in one
     update, make it durable, and return them; the published graphs are not touched."""
     check_graph_base(graph_base)
-    store = _Store(endpoints, client)
+    with one_at_a_time(endpoints):
+        return _recover(_Store(endpoints, client), graph_base)
+
+
+def _recover(store: _Store, graph_base: str) -> list[str]:
     left = store.graphs(graph_base + STAGING)
     if store.sql_staged:  # and the staged text, in one transaction
         store.define_procedures()
@@ -290,9 +316,15 @@ def publish(
     With prune, the graphs under graph_base that the release no longer has are dropped in the
     same request, so that the store then holds this release and nothing of an older one.
     """
+    with one_at_a_time(endpoints):
+        return _publish(quads, _Store(endpoints, client), graph_base, progress or
+                        Progress(quiet=True), prune, planned)
+
+
+def _publish(quads: Iterable[ox.Quad], store: _Store, graph_base: str, progress: Progress,
+             prune: bool, planned: Plan | None) -> PublishSummary:
+    endpoints, client = store.endpoints, store.client
     started, sent = time.perf_counter(), client.requests
-    progress = progress or Progress(quiet=True)
-    store = _Store(endpoints, client)
     with progress.step(f"Checking the store at {shown(endpoints.query)}"):
         store.ask()
         planned = planned or plan(quads, endpoints, client, graph_base=graph_base, prune=prune)
@@ -413,9 +445,21 @@ def _stage(store: _Store, parts: list[Part], progress: Progress) -> dict[str, st
 
 def _held(store: _Store, parts: list[Part], progress: Progress) -> dict[str, set[bytes]]:
     """What the store holds in each target graph now, its distinct lines (a store whose
-    updates are transactions: the switch carries the difference)."""
+    updates are transactions: the switch carries the difference), each read held to the
+    store's count of the graph: a read cut short would leave what it missed in place."""
+    held = {}
     with progress.step(f"Reading the {len(parts)} graphs the store holds"):
-        return {p.target: set(store.read(p.target, p.line_set)) for p in parts}
+        for p in parts:
+            lines = set(store.read(p.target, p.line_set, what="reading a graph before the "
+                                                             "switch"))
+            counted = store.count(p.target)
+            if len(lines) != counted:
+                raise CcbkgError(f"reading <{p.target}> before the switch gave {len(lines)} "
+                                 f"triples where the store counts {counted} (an answer cut "
+                                 "short?); nothing was switched, the published graphs are "
+                                 "unchanged: run publish again")
+            held[p.target] = lines
+    return held
 
 
 def _switch(store: _Store, parts: list[Part], progress: Progress,
@@ -725,7 +769,8 @@ class _Store:
             out.extend(ox.Triple(last, r["p"], r["o"]) for r in tail)
             after = last.value
 
-    def read(self, graph: str, known: AbstractSet[bytes] = frozenset()) -> list[bytes]:
+    def read(self, graph: str, known: AbstractSet[bytes] = frozenset(), *,
+             what: str = "reading a graph back") -> list[bytes]:
         """The whole graph in one Graph Store protocol GET (stores that have `atomic`), as
         N-Triples lines in pyoxigraph's spelling: a line among known (the release's lines)
         is that already, the others are parsed and written again (another version of the
@@ -733,7 +778,7 @@ class _Store:
         url = f"{self.endpoints.gsp}?{urlencode({'graph': graph})}"
         try:
             answer = self.client.request("GET", url, headers={"Accept": "application/n-triples"},
-                                         idempotent=True, what="reading a graph back")
+                                         idempotent=True, what=what)
         except StoreError as exc:
             if exc.status == 404:
                 return []
