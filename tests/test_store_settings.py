@@ -142,3 +142,26 @@ def test_a_read_before_the_switch_cut_short_switches_nothing(
                    "--sparql", "SELECT (COUNT(*) AS ?n) WHERE { GRAPH "
                    "<https://w3id.org/ccbkg/graph/data/japan> { ?s ?p ?o } }")
     assert held.code == 0 and held.out.split() == ["n", str(japan)], (held, japan)
+
+
+@pytest.mark.slow
+def test_a_users_own_graph_typing_a_country_does_not_fail_the_check_of_what_queries_see(
+        oxigraph: StoreUnderTest, dist: Path) -> None:
+    """A store holding a graph of the user's own with `<…/france> a ccb:Country` failed
+    every publish with exit 1: "shows 11 countries where the release has 10 … a cache, a
+    proxy?". Only the release's countries are counted."""
+    mine = "http://example.org/user-countries"
+
+    def update(text: str) -> None:
+        with urllib.request.urlopen(oxigraph.server.base + "/update",
+                                    urlencode({"update": text}).encode(), timeout=30):
+            pass
+
+    update(f"INSERT DATA {{ GRAPH <{mine}> {{ <http://example.org/france> a "
+           "<https://w3id.org/ccbkg/ontology#Country> } }")
+    try:
+        result = run_cli("publish", "--store", "oxigraph", "--endpoint", oxigraph.server.base,
+                         "--dist", str(dist), "--quiet")
+        assert result.code == 0, result
+    finally:
+        update(f"DROP GRAPH <{mine}>")

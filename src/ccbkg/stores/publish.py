@@ -45,7 +45,7 @@ from ccbkg.rdf.serialize import canonicalised, ntriples_lines
 from ccbkg.stores import virtuoso
 from ccbkg.stores.http_client import HttpClient, StoreError, shown
 from ccbkg.stores.profiles import Endpoints
-from ccbkg.stores.union import not_union_message, probe, select
+from ccbkg.stores.union import UNION_SETTING, not_union_message, probe, select
 
 DEFAULT_GRAPH_BASE = str(GRAPH)
 STAGING = ".staging/"
@@ -352,7 +352,7 @@ def _publish(quads: Iterable[ox.Quad], store: _Store, graph_base: str, progress:
         raise CcbkgError(f"{exc}; the switch was acknowledged but the published graphs could "
                          "not be verified: run publish again") from None
     with progress.step("Checking that queries see the new release"):
-        _verify_visible(store, parts)
+        _verify_visible(store, parts, graph_base)
     stale = [g for g in dropped if not g.startswith(graph_base + STAGING)]
     if stale:
         notes.append(f"dropped {len(stale)} graph(s) under {graph_base} that the release no "
@@ -375,9 +375,9 @@ class NotVisible(CcbkgError):
     release (exit 1)."""
 
 
-def _verify_visible(store: _Store, parts: list[Part]) -> None:
+def _verify_visible(store: _Store, parts: list[Part], graph_base: str) -> None:
     """Through the query endpoint, the default graph shows the release: the ontology header,
-    and as many countries as the release has."""
+    and each country of the release (in a graph under graph_base)."""
     url = store.endpoints.query
     seen = probe(store.client, url)
     if seen.not_union:
@@ -387,17 +387,21 @@ def _verify_visible(store: _Store, parts: list[Part]) -> None:
     typed = f" {_RDF_TYPE} {kind} .".encode()
     want = len({text.split(b" ", 1)[0] for p in parts for text in p.lines
                 if text.endswith(typed)})
-    rows = store.select(f"SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE {{ ?c a {kind} }}",
+    # the release's countries only: a graph of the user's own may type others
+    rows = store.select(f"SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE {{ ?c a {kind} . "
+                        f"GRAPH ?g {{ ?c a {kind} }} "
+                        f"FILTER(STRSTARTS(STR(?g), {ox.Literal(graph_base)})) }}",
                         "counting the countries in the default graph")
     value = rows[0]["n"] if rows else None
     got = int(value.value) if isinstance(value, ox.Literal) and value.value.isdigit() else None
     if not seen.in_default or got != want:
-        shows = "no ontology header" if not seen.in_default else f"{got} countries"
+        shows = "no ontology header" if not seen.in_default else f"{got} of its countries"
         raise NotVisible(
             f"published and verified through the graph store, but a query at {shown(url)} on "
             f"the default graph shows {shows} where the release has {want} countries: the "
             "query endpoint does not answer from the published graphs (a cache, a proxy or "
-            "another store in front of it?)")
+            "another store in front of it?), or its default graph is a graph of its own "
+            f"rather than the union of the named graphs ({UNION_SETTING})")
 
 
 def _interrupted(phase: str, atomic: bool) -> str:
