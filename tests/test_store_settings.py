@@ -165,3 +165,24 @@ def test_a_users_own_graph_typing_a_country_does_not_fail_the_check_of_what_quer
         assert result.code == 0, result
     finally:
         update(f"DROP GRAPH <{mine}>")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("step,needle,says", [
+    ("read", "GET /store", "nothing was switched, the published graphs are unchanged"),
+    ("visible", "COUNT%28DISTINCT", "the new release is switched in and verified in its named "
+     "graphs; whether queries on the default graph see it was not checked")])
+def test_a_store_failing_at_each_step_is_said_to_hold_what_it_holds(
+        oxigraph: StoreUnderTest, dist: Path, step: str, needle: str, says: str) -> None:
+    """An HTTP 500 before the switch, or at the check that queries see the release after it
+    was switched and verified, gave the store's error alone: neither "nothing was switched"
+    nor "switched and verified" (the help promises the message says which)."""
+    def policy(n: int, method: str, path: str, body: bytes) -> str:
+        asked = f"{method} {path}".encode() + b" " + body
+        return "reject" if needle.encode() in asked else "forward"
+
+    with FaultProxy(oxigraph.server.base, policy) as proxy:
+        result = run_cli("publish", "--store", "oxigraph", "--endpoint", proxy.base,
+                         "--dist", str(dist), "--retries", "0")
+    one_line_exit(result, 2, "HTTP 500", says)
+    assert any(a == "reject" for _, _, _, a in proxy.log), step

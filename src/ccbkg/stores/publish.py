@@ -344,15 +344,15 @@ def _publish(quads: Iterable[ox.Quad], store: _Store, graph_base: str, progress:
         with progress.step("Making the switch durable and verifying the published graphs"):
             store.checkpoint()
             _verify_switched(store, [p for p in parts if p.target not in same], dropped)
+        phase = "after the switch was verified"
+        with progress.step("Checking that queries see the new release"):
+            _verify_visible(store, parts, graph_base)
     except KeyboardInterrupt:
         raise KeyboardInterrupt(_interrupted(phase, store.atomic)) from None
-    except CcbkgError as exc:
-        if phase != "after the switch, before it was verified":
-            raise
-        raise CcbkgError(f"{exc}; the switch was acknowledged but the published graphs could "
-                         "not be verified: run publish again") from None
-    with progress.step("Checking that queries see the new release"):
-        _verify_visible(store, parts, graph_base)
+    except (Told, NotVisible):
+        raise
+    except CcbkgError as exc:  # what the store holds now, said
+        raise CcbkgError(f"{exc}; {_left(phase, store.atomic)}") from None
     stale = [g for g in dropped if not g.startswith(graph_base + STAGING)]
     if stale:
         notes.append(f"dropped {len(stale)} graph(s) under {graph_base} that the release no "
@@ -381,7 +381,7 @@ def _verify_visible(store: _Store, parts: list[Part], graph_base: str) -> None:
     url = store.endpoints.query
     seen = probe(store.client, url)
     if seen.not_union:
-        raise CcbkgError(f"published and verified in the named graphs, but "
+        raise Told(f"published and verified in the named graphs, but "
                          f"{not_union_message(url)}")
     kind = ox.NamedNode(f"{BASE}ontology#Country")
     typed = f" {_RDF_TYPE} {kind} .".encode()
@@ -404,19 +404,31 @@ def _verify_visible(store: _Store, parts: list[Part], graph_base: str) -> None:
             f"rather than the union of the named graphs ({UNION_SETTING})")
 
 
+class Told(CcbkgError):
+    """An error whose message says what the store holds now (nothing to add to it)."""
+
+
 def _interrupted(phase: str, atomic: bool) -> str:
     """What an interruption in phase left in the store, truthfully."""
+    return f"interrupted {phase}: {_left(phase, atomic)}"
+
+
+def _left(phase: str, atomic: bool) -> str:
+    """What the store holds after a publish stopped in phase."""
     if phase == "before the switch":
-        return ("interrupted before the switch: the published graphs are unchanged (staged "
-                "data may be left: `ccbkg publish --recover` or the next publish drops it)")
+        return ("nothing was switched, the published graphs are unchanged (staged data may be "
+                "left: `ccbkg publish --recover` or the next publish drops it)")
     if phase == "during the switch" and atomic:
-        return ("interrupted during the switch: the store applies it whole or not at all, so it "
-                "holds the old release or the new one; run publish again to be sure")
+        return ("the store applies the switch whole or not at all, so it holds the old release "
+                "or the new one; run publish again to be sure")
     if phase == "during the switch":
-        return ("interrupted during the switch: the published graphs may be partly switched; "
-                "run publish again")
-    return ("interrupted after the switch was acknowledged, before the published graphs were "
-            "verified; run publish again to verify them")
+        return "the published graphs may be partly switched; run publish again"
+    if phase == "after the switch was verified":
+        return ("the new release is switched in and verified in its named graphs; whether "
+                "queries on the default graph see it was not checked: run publish again to "
+                "check")
+    return ("the switch was acknowledged but the published graphs could not be verified: run "
+            "publish again")
 
 
 def _stage(store: _Store, parts: list[Part], progress: Progress) -> dict[str, str]:
@@ -442,7 +454,7 @@ def _stage(store: _Store, parts: list[Part], progress: Progress) -> dict[str, st
                     store.verify(part, part.staging, "staging graph")
     except CcbkgError as exc:
         _clean_up(store, parts)
-        raise CcbkgError(f"{exc}; nothing was switched, the published graphs are unchanged "
+        raise Told(f"{exc}; nothing was switched, the published graphs are unchanged "
                          "(re-run publish when the store is fine)") from None
     return sums
 
@@ -458,7 +470,7 @@ def _held(store: _Store, parts: list[Part], progress: Progress) -> dict[str, set
                                                              "switch"))
             counted = store.count(p.target)
             if len(lines) != counted:
-                raise CcbkgError(f"reading <{p.target}> before the switch gave {len(lines)} "
+                raise Told(f"reading <{p.target}> before the switch gave {len(lines)} "
                                  f"triples where the store counts {counted} (an answer cut "
                                  "short?); nothing was switched, the published graphs are "
                                  "unchanged: run publish again")
@@ -490,14 +502,14 @@ def _switch(store: _Store, parts: list[Part], progress: Progress,
         if exc.applied is False:
             if stage:
                 _clean_up(store, parts)
-            raise CcbkgError(f"{exc}; nothing was switched, the published graphs are "
+            raise Told(f"{exc}; nothing was switched, the published graphs are "
                              "unchanged") from None
         try:  # the store may have switched before the answer was lost: look
             _verify_switched(store, parts, dropped)
         except CcbkgError:  # staging stays: the switch may still be running in the store
             holds = ("the old release or the new one (it applies the switch whole or not at "
                      "all)" if store.atomic else "the old release, the new one or a mix")
-            raise CcbkgError(f"{exc}; the switch may not have completed and the published "
+            raise Told(f"{exc}; the switch may not have completed and the published "
                              f"graphs could not be confirmed: the store holds {holds}; run "
                              "publish again") from None
         return [f"the switch answer was lost ({exc}), but every graph was verified"]
