@@ -144,6 +144,7 @@ class OxigraphServer:
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
     union: bool = True  # --union-default-graph (False: the default graph is a graph of its own)
+    read_only: bool = False  # `oxigraph serve-read-only`
 
     @property
     def base(self) -> str:
@@ -158,7 +159,8 @@ class OxigraphServer:
     def start(self) -> OxigraphServer:
         """Start it and wait until it answers."""
         self.process = _launch(
-            [oxigraph_binary(), "serve", "--location", str(self.location), "--bind",
+            [oxigraph_binary(), "serve-read-only" if self.read_only else "serve", "--location",
+             str(self.location), "--bind",
              f"127.0.0.1:{self.port}", *(["--union-default-graph"] if self.union else [])],
             self.location.with_suffix(".log"), self.query, 30)
         return self

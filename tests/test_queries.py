@@ -815,7 +815,8 @@ def test_closed_port_is_a_one_line_error() -> None:
 
 
 ERRORS = [
-    ("/401", "HTTP 401 Unauthorized; the store refused the credentials from CCBKG_STORE_USER"),
+    ("/401", "HTTP 401 Unauthorized"),
+    ("/401", "the store refused the credentials from CCBKG_STORE_USER"),
     ("/404", "not found (HTTP 404); check the endpoint URL"),
     ("/500", "HTTP 500 Internal Server Error"),
     ("/html", "did not answer with SPARQL results"),

@@ -186,3 +186,32 @@ def test_a_store_failing_at_each_step_is_said_to_hold_what_it_holds(
                          "--dist", str(dist), "--retries", "0")
     one_line_exit(result, 2, "HTTP 500", says)
     assert any(a == "reject" for _, _, _, a in proxy.log), step
+
+
+@pytest.mark.slow
+def test_a_read_only_store_is_named_as_such_and_an_unchanged_release_needs_no_write(
+        tmp_path: Path, dist: Path) -> None:
+    """`oxigraph serve-read-only`: publish said "the store needs credentials" and threw the
+    server's "The server is read-only" away; and a republish of the release the store held
+    already sent an empty switch, so it failed there too."""
+    store = OxigraphServer(tmp_path / "store").start()
+    try:
+        assert run_cli("publish", "--store", "oxigraph", "--endpoint", store.base,
+                       "--dist", str(dist), "--quiet").code == 0
+    finally:
+        store.stop()
+    read_only = OxigraphServer(tmp_path / "store", read_only=True).start()
+    try:
+        same = run_cli("publish", "--store", "oxigraph", "--endpoint", read_only.base,
+                       "--dist", str(dist), "--quiet")
+        assert same.code == 0, same
+        changed = tmp_path / "changed"
+        changed.mkdir()
+        (changed / "ccbkg.nq").write_bytes((dist / "ccbkg.nq").read_bytes() + (
+            b"<https://w3id.org/ccbkg/id/x> <https://w3id.org/ccbkg/ontology#p> \"x\" "
+            b"<https://w3id.org/ccbkg/graph/data/extra> .\n"))
+        refused = run_cli("publish", "--store", "oxigraph", "--endpoint", read_only.base,
+                          "--dist", str(changed))
+        one_line_exit(refused, 2, "read-only", "nothing was switched")
+    finally:
+        read_only.stop()

@@ -357,11 +357,13 @@ def _status_error(where: str, exc: urllib.error.HTTPError, has_credentials: bool
         raise StoreError(f"{where} answered with a redirect (HTTP {code}) to {target or '?'}: "
                          "give the final URL (ccbkg does not follow redirects, a redirected "
                          "POST loses its body)", status=code, applied=False)
-    if code in (401, 403):
+    if code in (401, 403):  # the store's own words first ("The server is read-only")
         hint = ("the store refused the credentials from" if has_credentials else
                 "the store needs credentials: set")
-        raise StoreError(f"{where}: HTTP {code} {exc.reason}; {hint} {names[0]} and "
-                         f"{names[1]}", status=code, applied=False)
+        said = f" ({snippet})" if snippet else ""
+        raise StoreError(f"{where}: HTTP {code} {exc.reason}{said}; {hint} {names[0]} and "
+                         f"{names[1]}, or it refuses this request whoever asks",
+                         status=code, applied=False)
     if code == 404:
         raise StoreError(f"{where}: not found (HTTP 404); check the endpoint URL",
                          status=code, applied=False)

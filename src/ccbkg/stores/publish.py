@@ -497,7 +497,9 @@ def _switch(store: _Store, parts: list[Part], progress: Progress,
                 store.update(_switch_update(parts, dropped), idempotent=False,
                              what="switching the graphs", timeout=timeout)
             else:
-                store.apply(*_difference(parts, held or {}), dropped, timeout)
+                removals, additions = _difference(parts, held or {})
+                if removals or additions or dropped:  # else the store holds the release
+                    store.apply(removals, additions, dropped, timeout)
     except StoreError as exc:
         if exc.applied is False:
             if stage:
