@@ -1152,3 +1152,17 @@ def test_recover_drops_what_an_interrupted_publish_left(published: StoreUnderTes
     assert all(g in result.out for g in left), result.out
     assert published.graphs(STAGING) == set()
     assert _holds(published, release_parts)
+
+
+def test_a_virtuoso_switch_of_text_not_staged_says_so(virtuoso: StoreUnderTest) -> None:
+    """The switch's error handler left Virtuoso's atomic mode even when it had not entered
+    it: a staged text that was not what was sent (checked before) surfaced as "SR109: Cannot
+    free global server lock", hiding the switch's own message."""
+    where = virtuoso.endpoints()
+    store = pub._Store(where, virtuoso.client(where))
+    store.define_procedures()
+    spec = f"L {'0' * 32} https://w3id.org/ccbkg/graph/data/japan"
+    with pytest.raises(StoreError, match="is not what was sent") as caught:
+        store.call(f"sql:CCBKG_SWITCH({ox.Literal(spec)})", "switching the graphs",
+                   idempotent=False)
+    assert "SR109" not in str(caught.value)

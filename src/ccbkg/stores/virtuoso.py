@@ -123,9 +123,11 @@ finished:
 SWITCH = f"""create procedure DB.DBA.CCBKG_SWITCH (in spec varchar) returns integer
 {{
   declare lines, line any;
-  declare i, loaded integer;
+  declare i, loaded, in_atomic integer;
   declare graph_iri, sums varchar;
-  declare exit handler for sqlstate '*' {{ rollback work; __atomic (0); resignal; }};
+  declare exit handler for sqlstate '*' {{
+    rollback work; if (in_atomic = 1) __atomic (0); resignal; }};
+  in_atomic := 0;
   lines := split_and_decode (spec, 0, '\\0\\0\\n');
   for (i := 0; i < length (lines); i := i + 1)
     {{
@@ -143,6 +145,7 @@ SWITCH = f"""create procedure DB.DBA.CCBKG_SWITCH (in spec varchar) returns inte
     }}
   log_enable (1, 1);
   __atomic (1);
+  in_atomic := 1;
   loaded := 0;
   for (i := 0; i < length (lines); i := i + 1)
     {{
@@ -161,6 +164,7 @@ SWITCH = f"""create procedure DB.DBA.CCBKG_SWITCH (in spec varchar) returns inte
     }}
   delete from {TABLE};
   commit work;
+  in_atomic := 0;
   __atomic (0);
   exec ('checkpoint');
   return loaded;
