@@ -58,9 +58,9 @@ Start = Callable[..., Served]
 def serve(tmp_path: Path) -> Iterator[Start]:
     started: list[subprocess.Popen[str]] = []
 
-    def start(*args: str, seconds: float = 90) -> Served:
-        scratch = tmp_path / f"tmp{len(started)}"
-        scratch.mkdir()
+    def start(*args: str, seconds: float = 90, tmp: Path | None = None) -> Served:
+        scratch = tmp or tmp_path / f"tmp{len(started)}"
+        scratch.mkdir(exist_ok=True)
         env = {**os.environ, "TMPDIR": str(scratch), "COLUMNS": "200"}
         process = subprocess.Popen(
             [sys.executable, "-m", "ccbkg", "serve", *args], cwd=tmp_path, env=env,
@@ -180,6 +180,26 @@ def test_serve_sources_read_only_until_ctrl_c(serve: Start, release_quads: list[
     with pytest.raises((SPARQLWrapperException, urllib.error.HTTPError)):
         update.query()
     _stop(served)
+
+
+def test_serve_removes_what_a_killed_serve_left_and_keeps_a_running_ones(
+        serve: Start, dist: Path) -> None:
+    """`ccbkg serve` killed with kill -9 left its temporary store (the whole release) in the
+    temporary folder, and no later serve removed it. The next serve removes a killed one's
+    folder (its lock is free) and never a running one's."""
+    first = serve("--dist", str(dist), "--port", "0")
+    (running,) = first.scratch.iterdir()
+    killed = serve("--dist", str(dist), "--port", "0", tmp=first.scratch)
+    (left,) = set(first.scratch.iterdir()) - {running}
+    killed.process.kill()
+    killed.process.wait(timeout=10)
+    assert (left / "store").is_dir()
+    second = serve("--dist", str(dist), "--port", "0", tmp=first.scratch)
+    assert not left.exists() and (running / "store").is_dir()
+    second.process.send_signal(signal.SIGINT)
+    assert second.process.wait(timeout=30) == 0
+    assert list(first.scratch.iterdir()) == [running]
+    _stop(first)
 
 
 def test_serve_never_fetches_a_service(serve: Start, dist: Path,

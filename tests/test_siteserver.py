@@ -211,3 +211,33 @@ def test_idle_connections_hold_no_threads_and_others_get_answers(server: SiteSer
     finally:
         for sock in idle:
             sock.close()
+
+
+def test_twenty_trickling_connections_do_not_hold_up_a_page(server: SiteServer) -> None:
+    """Twenty connections trickling their request heads (a header a second, never the end)
+    held eight threads: a page then waited for one of them to be cut at the 10 s deadline.
+    A page is answered while they trickle."""
+    stop = threading.Event()
+    socks = [socket.create_connection(("127.0.0.1", server.port), timeout=10)
+             for _ in range(20)]
+
+    def trickle() -> None:
+        with contextlib.suppress(OSError):
+            for sock in socks:
+                sock.sendall(b"GET /site/index.html HTTP/1.1\r\n")
+            while not stop.wait(1):
+                for sock in socks:
+                    sock.sendall(b"X: y\r\n")
+
+    thread = threading.Thread(target=trickle, daemon=True)
+    thread.start()
+    try:
+        time.sleep(1.5)  # every trickler has a thread by now, if it takes one
+        start = time.monotonic()
+        assert get(server, "/site/index.html")[0] == 200
+        assert time.monotonic() - start < 5, "the page waited for a trickler to be cut"
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        for sock in socks:
+            sock.close()

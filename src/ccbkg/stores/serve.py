@@ -28,6 +28,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from http import HTTPStatus
 from pathlib import Path
 from types import FrameType
@@ -37,6 +38,7 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 
 from ccbkg.core.errors import CcbkgError
+from ccbkg.core.locks import locked_folder
 from ccbkg.core.processes import die_with_parent
 from ccbkg.core.progress import Progress
 from ccbkg.rdf.dataset import ReleaseInput
@@ -136,7 +138,41 @@ def serve(
     binary = oxigraph_binary()
     port = port or free_port(bind)
     _check_port(bind, port)
-    scratch = Path(tempfile.mkdtemp(prefix="ccbkg-serve-"))
+    with _scratch() as scratch:
+        return _serve(release, scratch, binary, bind, port, writable, progress, out, site)
+
+
+SCRATCH = "ccbkg-serve-"
+NEW = SCRATCH + "new-"
+
+
+@contextlib.contextmanager
+def _scratch() -> Iterator[Path]:
+    """A temporary folder, locked while this serve runs and removed after; first the folders
+    of serves killed before they could remove theirs (a store of the whole release each) are
+    removed: their lock is free. A folder is locked under a name of its own, then renamed,
+    so that another serve starting at that moment never takes it for a killed one's."""
+    tmp = Path(tempfile.gettempdir())
+    for old in tmp.glob(SCRATCH + "*"):
+        if old.name.startswith(NEW) or old.is_symlink() or not old.is_dir() \
+                or old.stat().st_uid != os.getuid():
+            continue
+        with contextlib.suppress(OSError), locked_folder(old, wait=False) as free:
+            if free:
+                shutil.rmtree(old, ignore_errors=True)
+    made = Path(tempfile.mkdtemp(prefix=NEW))
+    try:
+        with locked_folder(made):
+            scratch = made.with_name(SCRATCH + made.name[len(NEW):])
+            made.rename(scratch)
+            made = scratch
+            yield scratch
+    finally:
+        shutil.rmtree(made, ignore_errors=True)
+
+
+def _serve(release: ReleaseInput, scratch: Path, binary: str, bind: str, port: int,
+           writable: bool, progress: Progress, out: TextIO, site: SiteServer | None) -> int:
     server: subprocess.Popen[bytes] | None = None
     guard: PooledServer | None = None
     previous = signal.signal(signal.SIGTERM, _interrupt)
@@ -188,7 +224,6 @@ def serve(
         if site is not None:
             site.stop()
         signal.signal(signal.SIGTERM, previous)
-        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _check_port(bind: str, port: int) -> None:

@@ -44,7 +44,8 @@ MEDIA_TYPES = {
 }
 INDEX = "/site/index.html"
 HEADER_SECONDS = 10.0  # a connection that has not sent its request head in this time is closed
-WORKERS = 8  # threads answering requests, whatever the number of connections
+WORKERS = 32  # threads answering requests, whatever the number of connections (20 trickling
+# connections tied up 8 threads, and a page waited up to 10 s)
 MAX_CONNECTIONS = 256  # open connections beyond this are closed at once
 MAX_BODY = 64 * 1024  # largest request body a server that takes none reads (and drops)
 
