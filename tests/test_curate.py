@@ -571,7 +571,8 @@ def test_tutorial_end_to_end(tmp_path: Path, scratch: Path) -> None:
             'time:inXSDgYearMonth "2022-05"^^xsd:gYearMonth .',
             "ccb:party country:MDA ;\n    ccb:actingThrough csirt:ex-cert ;\n"
             "    ccb:agreementStatus agstatus:under-negotiation ;",
-            "# NOTE: country:MDA is not in the data yet: `ccbkg new country MDA` first",
+            "# NOTE: country:MDA is not in the data yet: describe it in shared.ttl, as the other "
+            "counterparties are",
             "exercise:northern-shield a ccb:Exercise ;",
             "ccb:inActivity exercise:northern-shield ;",
             "org:organization organisation:osce ;",

@@ -286,7 +286,8 @@ def test_draft_refuses_to_overwrite(seed: Path) -> None:
     before = (seed / DRAFT).read_bytes()
     again = run_cli("draft", SEED, "--root", str(seed))
     assert_no_traceback(again)
-    assert again.code == 2 and f"{DRAFT} exists already" in again.err
+    assert again.code == 2 and f"{DRAFT} exists already: delete it (or move it away) to " \
+        "draft again" in again.err, again.err
     assert (seed / DRAFT).read_bytes() == before
 
 

@@ -35,11 +35,11 @@ from rdflib.plugins.sparql.parserutils import CompValue
 
 from ccbkg.core import netguard
 from ccbkg.core.errors import CcbkgError
+from ccbkg.core.namespaces import XSD_NS
 from ccbkg.project.layout import Project, Role
 from ccbkg.project.load import LoadedProject, load, sparql_form
 from ccbkg.project.query_headers import (
     EVERY,
-    XSD,
     HeaderError,
     Param,
     ParameterError,
@@ -338,7 +338,7 @@ def test_an_optional_default_is_not_type_checked_but_a_value_is() -> None:
     assert param.optional and param.default == EVERY
     assert bind(info, {}) == {}
     assert bind(info, {"year": "2016"}) == {
-        "year": ox.Literal("2016", datatype=ox.NamedNode(XSD + "gYear"))}
+        "year": ox.Literal("2016", datatype=ox.NamedNode(XSD_NS + "gYear"))}
     with pytest.raises(ParameterError):
         bind(info, {"year": "*"})
 
@@ -505,9 +505,9 @@ def test_hostile_value_on_the_command_line_exits_2() -> None:
 
 
 @pytest.mark.parametrize(("kind", "value", "term"), [
-    ("year", "2016", ox.Literal("2016", datatype=ox.NamedNode(XSD + "gYear"))),
-    ("date", "2016-05-26", ox.Literal("2016-05-26", datatype=ox.NamedNode(XSD + "date"))),
-    ("integer", "+042", ox.Literal("42", datatype=ox.NamedNode(XSD + "integer"))),
+    ("year", "2016", ox.Literal("2016", datatype=ox.NamedNode(XSD_NS + "gYear"))),
+    ("date", "2016-05-26", ox.Literal("2016-05-26", datatype=ox.NamedNode(XSD_NS + "date"))),
+    ("integer", "+042", ox.Literal("42", datatype=ox.NamedNode(XSD_NS + "integer"))),
     ("langstring", "a@b@en-GB", ox.Literal("a@b", language="en-gb")),
     ("string", "x\" || true", ox.Literal("x\" || true")),
     ("iri", "urn:isbn:0451450523", ox.NamedNode("urn:isbn:0451450523")),

@@ -11,6 +11,7 @@ from ccbkg.checks.shapes import run_engine
 from ccbkg.checks.vocabulary_typos import unknown_terms
 from ccbkg.core import netguard
 from ccbkg.core.findings import Finding, Severity, StageResult
+from ccbkg.core.terms import OWL_IMPORTS, RDF_TYPE
 from ccbkg.core.termtext import curies_in, node_text
 from ccbkg.project.layout import Role
 from ccbkg.project.load import LoadedFile, LoadedProject, LoadedQuery, split_lines
@@ -18,9 +19,7 @@ from ccbkg.project.load import LoadedFile, LoadedProject, LoadedQuery, split_lin
 STAGE = "lint"
 LINTED = (Role.ONTOLOGY, Role.VOCAB)
 _SEVERITY_RE = re.compile(r"^#\s*severity:\s*(\w+)", re.IGNORECASE | re.MULTILINE)
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 OWL_ONTOLOGY = ox.NamedNode("http://www.w3.org/2002/07/owl#Ontology")
-OWL_IMPORTS = ox.NamedNode("http://www.w3.org/2002/07/owl#imports")
 _SEVERITIES = {"violation": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO}
 _IRI_IN_TEXT = re.compile(r"<([^<>\s]+)>")  # how a violation query's message quotes an IRI
 

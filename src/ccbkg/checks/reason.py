@@ -33,6 +33,7 @@ import ccbkg
 from ccbkg.core import cache, netguard
 from ccbkg.core.errors import CcbkgError
 from ccbkg.core.findings import Finding, Severity, StageResult
+from ccbkg.core.namespaces import XSD_NS
 from ccbkg.core.termtext import curie
 from ccbkg.project.layout import Role
 from ccbkg.project.literals import INTEGER_TYPES
@@ -40,12 +41,11 @@ from ccbkg.project.load import LoadedProject
 
 STAGE = "reason"
 REASONED = (Role.ONTOLOGY, Role.VOCAB, Role.DATA)
-XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 OWL_NS = "http://www.w3.org/2002/07/owl#"
 # The OWL 2 datatype map (OWL 2 Structural Specification, section 4).
 OWL2_DATATYPES = frozenset(
-    [XSD + n for n in (
+    [XSD_NS + n for n in (
         "decimal integer nonNegativeInteger nonPositiveInteger positiveInteger negativeInteger "
         "long int short byte unsignedLong unsignedInt unsignedShort unsignedByte double float "
         "string normalizedString token language Name NCName NMTOKEN boolean hexBinary "

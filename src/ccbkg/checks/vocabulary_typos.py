@@ -16,11 +16,12 @@ from functools import cache
 import pyoxigraph as ox
 
 from ccbkg.core.findings import Finding, Severity
-from ccbkg.project.literals import XSD, XSD_KNOWN
+from ccbkg.core.namespaces import XSD_NS
+from ccbkg.project.literals import XSD_KNOWN
 from ccbkg.project.load import LoadedFile, LoadedProject, split_lines
 
 SH = "http://www.w3.org/ns/shacl#"
-_NAMESPACES = {SH: "sh", XSD: "xsd"}
+_NAMESPACES = {SH: "sh", XSD_NS: "xsd"}
 
 
 @cache
@@ -39,7 +40,7 @@ def unknown_terms(loaded: LoadedProject, stage: str) -> list[Finding]:
     findings = []
     for file in loaded.files:
         for iri in sorted(_unknown(file)):
-            namespace = SH if iri.startswith(SH) else XSD
+            namespace = SH if iri.startswith(SH) else XSD_NS
             local = iri[len(namespace):]
             prefix = _NAMESPACES[namespace]
             known = shacl_terms() if namespace == SH else XSD_KNOWN
@@ -73,7 +74,7 @@ def _unknown(file: LoadedFile) -> set[str]:
 def _written_unknown(file: LoadedFile) -> bool:
     """Whether the text may spell an unknown term (prefixed or in full): a fast, loose filter
     (comments and strings included) in front of the exact walk over the triples."""
-    for namespace in (SH, XSD):
+    for namespace in (SH, XSD_NS):
         starts = [f"{p}:" for p, ns in file.prefixes.items() if ns == namespace]
         pattern = "|".join([re.escape(f"<{namespace}")] + [re.escape(x) for x in starts])
         locals_ = set(re.findall(rf"(?:{pattern})([\w-]*)", file.text))
@@ -85,7 +86,7 @@ def _written_unknown(file: LoadedFile) -> bool:
 def _is_unknown(iri: str) -> bool:
     if iri.startswith(SH):
         return iri != SH and iri not in shacl_terms()
-    return iri.startswith(XSD) and iri != XSD and iri not in XSD_KNOWN
+    return iri.startswith(XSD_NS) and iri != XSD_NS and iri not in XSD_KNOWN
 
 
 def _first_line(file: LoadedFile, local: str) -> int | None:

@@ -22,6 +22,7 @@ def _term(namespace: str, name: str) -> URIRef:
 
 
 BASE = "https://w3id.org/ccbkg/"
+XSD_NS = str(XSD)  # as text, for code that writes datatype IRIs as strings (pyoxigraph)
 CCB = Namespace(BASE + "ontology#")
 ONTOLOGY_IRI = BASE + "ontology"
 ID = Namespace(BASE + "id/")
@@ -63,5 +64,5 @@ PREFIXES: dict[str, str] = {
 __all__ = [
     "BASE", "BIBO", "CCB", "CCBSH", "DATASET_IRI", "DCAT", "DCTERMS", "FOAF", "GRAPH", "ID", "OA",
     "ONTOLOGY_IRI", "ORG", "OWL", "PREFIXES", "PROV", "RDF", "RDFS", "SCHEMA", "SCHEME", "SH",
-    "SKOS", "TIME", "VANN", "VOID", "XSD",
+    "SKOS", "TIME", "VANN", "VOID", "XSD", "XSD_NS",
 ]

@@ -8,8 +8,12 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+from ccbkg.core.namespaces import OWL, RDF, XSD_NS
+
+XSD_STRING = XSD_NS + "string"
+RDF_LANG_STRING = str(RDF.langString)
+RDF_TYPE = ox.NamedNode(str(RDF.type))  # as pyoxigraph terms, for code that reads quads
+OWL_IMPORTS = ox.NamedNode(str(OWL.imports))
 
 OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | ox.DefaultGraph
 

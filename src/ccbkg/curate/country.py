@@ -62,7 +62,8 @@ OUTLINE = """
 
 # ------------------------------------------------ memberships, participations, forum uses
 # ------------------------------------------------ collaborations, funding
-# (ccb:amountAsStated keeps the amount as written, no currency code)
+# (ccb:amountAsStated keeps the amount as the text writes it, its symbol or code included;
+#  schema:currency only when the text names the currency)
 # ------------------------------------------------ statements and positions
 # (ccb:quote only for words the source quotes)
 
@@ -84,7 +85,7 @@ def new_country(project: Project, code: str, name: str | None = None) -> tuple[P
         if not name.strip():
             raise CcbkgError("--name is empty")
         one_line(name, "--name")
-        coded = _iso_country(name.strip())
+        coded = iso_country(name.strip())
         if coded is not None:
             raise CcbkgError(f"{name.strip()} has an ISO 3166-1 code: run `ccbkg new country "
                              f"{coded.alpha_3}` ({coded.name}) instead; --name is for a "
@@ -101,7 +102,7 @@ def new_country(project: Project, code: str, name: str | None = None) -> tuple[P
         country = pycountry.countries.get(alpha_3=code.upper()) \
             if re.fullmatch(r"[A-Za-z]{3}", code) else None
         if country is None:
-            meant = _iso_country(code)
+            meant = iso_country(code)
             raise CcbkgError(f"{code!r} is not an ISO 3166-1 alpha-3 code pycountry knows (three "
                              "letters, e.g. EST); " + (
                                  f"did you mean {meant.alpha_3} ({meant.name})?" if meant
@@ -134,7 +135,7 @@ def new_country(project: Project, code: str, name: str | None = None) -> tuple[P
     return path, f"{iri} ({label})"
 
 
-def _iso_country(text: str) -> Any:
+def iso_country(text: str) -> Any:
     """The ISO 3166-1 country whose code or name text is (pycountry's lookup, any case), if
     any."""
     try:

@@ -142,8 +142,9 @@ class Node:
         lines = [f"# candidate {self.what}"]
         lines += [f"# DECIDE: {d}" for d in self.decide]
         linked = sorted({o for _, o in self.props if o.startswith("country:")})
-        lines += [f"# NOTE: {c} is not in the data yet: `ccbkg new country {c[8:]}` first"
-                  for c in linked if not _in_data(graph, c)]
+        lines += [f"# NOTE: {c} is not in the data yet: describe it in shared.ttl, as the "
+                  "other counterparties are (`ccbkg new country` is for a country the sources "
+                  "describe)" for c in linked if not _in_data(graph, c)]
         props = [*self.props, ("ccb:citesPassage", ", ".join(self.cites))]
         body = " ;\n".join(f"    {p} {o}" for p, o in props)
         return "\n".join([*lines, f"{self.iri} a {self.cls} ;", body + " ."]) + self.extra
@@ -190,7 +191,8 @@ def draft(project: Project, source: str, country: str | None) -> Draft:
               "@prefix src: <https://w3id.org/ccbkg/id/source/> .\n")
     try:
         create(path, (header + "\n" + "\n\n".join(blocks) + "\n").encode("utf-8"),
-               project.display(path))
+               project.display(path), "delete it (or move it away) to draft again; ccbkg "
+               "never overwrites a draft you may have edited")
     except OSError as exc:
         raise CcbkgError(f"{project.display(path)}: cannot write the draft ({exc.strerror})"
                          ) from None
@@ -940,8 +942,9 @@ class _Drafter:
         elif self.dates:  # "between 2019 and 2023": a period, or a date of another claim
             decide = [*decide, "the sentence gives " + ", ".join(repr(d.stated)
                                                                  for d in self.dates)
-                      + f": whether they date this {what} (a period: time:hasBeginning and "
-                      "time:hasEnd)"]
+                      + f": whether they date this {what} (a period has no time:hasTime: "
+                      "the model records instants only, so keep its words in "
+                      "ccb:qualifierAsStated)"]
         names = (shown, " ".join(words.text.split())) if prefix in NAMED else ()
         node = Node(iri, cls, f"{what}: {shown!r}", props, decide, [cite], extra, names)
         self.taken.add(_expand(iri))

@@ -90,9 +90,11 @@ def locked(project: Project) -> Iterator[None]:
         yield
 
 
-def create(path: Path, data: bytes, shown: str) -> None:
-    """Write a new file; refuse one that exists (or appears while it is written)."""
-    exists = CcbkgError(f"{shown} exists already: ccbkg never overwrites a curated file")
+def create(path: Path, data: bytes, shown: str,
+           why: str = "ccbkg never overwrites a curated file") -> None:
+    """Write a new file; refuse one that exists (or appears while it is written), saying
+    why."""
+    exists = CcbkgError(f"{shown} exists already: {why}")
     if path.exists() or path.is_symlink():
         raise exists
     try:

@@ -10,7 +10,7 @@ import pycountry
 
 from ccbkg.core.errors import CcbkgError
 from ccbkg.core.namespaces import CCB, RDF, RDFS, SKOS
-from ccbkg.curate.country import COUNTRY_NS, PREFIXES
+from ccbkg.curate.country import COUNTRY_NS, PREFIXES, iso_country
 from ccbkg.curate.files import triples
 from ccbkg.project.layout import Project, Role
 
@@ -71,9 +71,11 @@ class Gazetteer:
                              f"{key}" + ("" if named.iri in self.subjects else
                                          f" (after `ccbkg new country {key}`: the data "
                                          "does not describe it yet)"))
+        meant = iso_country(code)
         raise CcbkgError(f"--country {code}: neither an ISO 3166-1 alpha-3 code pycountry "
                          "knows nor the key of a country in instances/ (add it with "
-                         "`ccbkg new country`)")
+                         "`ccbkg new country`)" + (f"; did you mean --country {meant.alpha_3} "
+                                                  f"({meant.name})?" if meant else ""))
 
 
 def gazetteer(project: Project) -> Gazetteer:

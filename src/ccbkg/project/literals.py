@@ -17,11 +17,10 @@ import logging
 import re
 import warnings
 
+from ccbkg.core.namespaces import XSD_NS
 from ccbkg.core.termtext import curie
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
-
-XSD_KNOWN = frozenset(XSD + name for name in (
+XSD_KNOWN = frozenset(XSD_NS + name for name in (
     "string normalizedString token language Name NCName NMTOKEN NMTOKENS ID IDREF IDREFS ENTITY "
     "ENTITIES boolean decimal integer nonPositiveInteger negativeInteger long int short byte "
     "nonNegativeInteger unsignedLong unsignedInt unsignedShort unsignedByte positiveInteger "
@@ -33,18 +32,18 @@ _TZ = r"(?:Z|[+-](?:(?:0[0-9]|1[0-3]):[0-5][0-9]|14:00))?"
 _YEAR = r"-?(?:[1-9][0-9]{4,}|[0-9]{4})"
 _DECIMAL = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
 #: xsd:integer and the types derived from it (their values are whole numbers).
-INTEGER_TYPES = frozenset(XSD + name for name in (
+INTEGER_TYPES = frozenset(XSD_NS + name for name in (
     "integer nonPositiveInteger negativeInteger long int short byte nonNegativeInteger "
     "unsignedLong unsignedInt unsignedShort unsignedByte positiveInteger").split())
 #: XSD's lexical spaces (whole values, ASCII digits) of the types checked here.
 _PATTERNS = {datatype: re.compile(pattern, re.ASCII) for datatype, pattern in {
-    XSD + "gYear": rf"{_YEAR}{_TZ}",
-    XSD + "gYearMonth": rf"{_YEAR}-(0[1-9]|1[0-2]){_TZ}",
-    XSD + "date": rf"({_YEAR})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]){_TZ}",
-    XSD + "decimal": _DECIMAL,
-    XSD + "double": rf"{_DECIMAL}(?:[eE][+-]?[0-9]+)?|[+-]?INF|NaN",
-    XSD + "float": rf"{_DECIMAL}(?:[eE][+-]?[0-9]+)?|[+-]?INF|NaN",
-    XSD + "boolean": "true|false|1|0",
+    XSD_NS + "gYear": rf"{_YEAR}{_TZ}",
+    XSD_NS + "gYearMonth": rf"{_YEAR}-(0[1-9]|1[0-2]){_TZ}",
+    XSD_NS + "date": rf"({_YEAR})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]){_TZ}",
+    XSD_NS + "decimal": _DECIMAL,
+    XSD_NS + "double": rf"{_DECIMAL}(?:[eE][+-]?[0-9]+)?|[+-]?INF|NaN",
+    XSD_NS + "float": rf"{_DECIMAL}(?:[eE][+-]?[0-9]+)?|[+-]?INF|NaN",
+    XSD_NS + "boolean": "true|false|1|0",
     **dict.fromkeys(INTEGER_TYPES, "[+-]?[0-9]+"),
 }.items()}
 
@@ -59,9 +58,9 @@ def problem(value: str, datatype: str) -> str | None:
     Only unknown XSD names, the Gregorian date types, numbers and booleans are judged here;
     other datatypes (and the ranges of numbers) are left to rdflib's `ill_typed`.
     """
-    if datatype.startswith(XSD) and datatype not in XSD_KNOWN:
-        local = datatype[len(XSD):]
-        close = difflib.get_close_matches(local, [d[len(XSD):] for d in XSD_KNOWN], n=1)
+    if datatype.startswith(XSD_NS) and datatype not in XSD_KNOWN:
+        local = datatype[len(XSD_NS):]
+        close = difflib.get_close_matches(local, [d[len(XSD_NS):] for d in XSD_KNOWN], n=1)
         hint = f" (did you mean xsd:{close[0]}?)" if close else ""
         return f"unknown datatype xsd:{local}{hint}; XSD has no such type"
     pattern = _PATTERNS.get(datatype)
@@ -71,7 +70,7 @@ def problem(value: str, datatype: str) -> str | None:
     if match is None:
         return (f"{value!r} is not a valid {curie(datatype, brackets=True)} "
                 f"(expected e.g. {_EXAMPLE[datatype]})")
-    if datatype == XSD + "date":
+    if datatype == XSD_NS + "date":
         year, month, day = int(match.group(1)), int(match.group(2)), int(match.group(3))
         if year != 0 and day > calendar.monthrange(abs(year), month)[1]:
             return f"{value!r} is not a valid xsd:date: {calendar.month_name[month]} " \
@@ -80,12 +79,12 @@ def problem(value: str, datatype: str) -> str | None:
 
 
 _EXAMPLE = {
-    XSD + "gYear": '"2013"',
-    XSD + "gYearMonth": '"2016-05"',
-    XSD + "date": '"2020-03-31"',
-    XSD + "decimal": '"27.5"',
-    XSD + "double": '"2.75E1"',
-    XSD + "float": '"2.75E1"',
-    XSD + "boolean": '"true"',
+    XSD_NS + "gYear": '"2013"',
+    XSD_NS + "gYearMonth": '"2016-05"',
+    XSD_NS + "date": '"2020-03-31"',
+    XSD_NS + "decimal": '"27.5"',
+    XSD_NS + "double": '"2.75E1"',
+    XSD_NS + "float": '"2.75E1"',
+    XSD_NS + "boolean": '"true"',
     **dict.fromkeys(INTEGER_TYPES, '"42"'),
 }

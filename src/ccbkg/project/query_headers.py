@@ -25,13 +25,13 @@ from urllib.parse import urlsplit
 import pyoxigraph as ox
 
 from ccbkg.core.errors import CcbkgError
+from ccbkg.core.namespaces import XSD_NS
 from ccbkg.core.sparql_tokens import Token, levelled, tokens
 from ccbkg.project.layout import NAME_RE, NAME_RULE
 
 EVERY = "*"  # the default of an optional parameter: unbound, every value
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 MAX_VALUE_CHARS = 10_000
-XSD = "http://www.w3.org/2001/XMLSchema#"
 # Characters the SPARQL IRIREF production forbids, plus every control and space character.
 IRI_FORBIDDEN_RE = re.compile(r'[<>"{}|^`\\\x00-\x20\x7f-\x9f\s]')
 _URN_RE = re.compile(r"^urn:[A-Za-z0-9][A-Za-z0-9-]{0,31}:\S+$", re.IGNORECASE)
@@ -106,19 +106,19 @@ def to_term(param: Param, value: str) -> Term:
     if kind is ParamType.INTEGER:
         if not _INTEGER_RE.match(value):
             raise ParameterError(f"{label}: {shown_value(value)} is not an integer")
-        return ox.Literal(str(int(value)), datatype=ox.NamedNode(XSD + "integer"))
+        return ox.Literal(str(int(value)), datatype=ox.NamedNode(XSD_NS + "integer"))
     if kind is ParamType.YEAR:
         if not _YEAR_RE.match(value):
             raise ParameterError(
                 f"{label}: {shown_value(value)} is not a four-digit year such as 2016")
-        return ox.Literal(value, datatype=ox.NamedNode(XSD + "gYear"))
+        return ox.Literal(value, datatype=ox.NamedNode(XSD_NS + "gYear"))
     if not _DATE_RE.match(value):
         raise ParameterError(f"{label}: {shown_value(value)} is not a date YYYY-MM-DD")
     try:
         dt.date.fromisoformat(value)
     except ValueError:
         raise ParameterError(f"{label}: {shown_value(value)} is not a valid date") from None
-    return ox.Literal(value, datatype=ox.NamedNode(XSD + "date"))
+    return ox.Literal(value, datatype=ox.NamedNode(XSD_NS + "date"))
 
 
 def _iri(label: str, value: str) -> ox.NamedNode:

@@ -17,8 +17,9 @@ from typing import Any
 import pyoxigraph as ox
 
 from ccbkg.core.errors import CcbkgError
+from ccbkg.core.namespaces import XSD_NS
 from ccbkg.core.termtext import curie
-from ccbkg.project.query_headers import XSD, Term
+from ccbkg.project.query_headers import Term
 
 FORMATS = ("table", "csv", "tsv", "json", "md")
 # What a table must not print as it is: control characters (C0, DEL, C1), format characters
@@ -195,7 +196,7 @@ def _json_term(term: Term) -> dict[str, Any]:
         out: dict[str, Any] = {"type": "literal", "value": term.value}
         if term.language:
             out["xml:lang"] = term.language
-        elif term.datatype.value != XSD + "string":
+        elif term.datatype.value != XSD_NS + "string":
             out["datatype"] = term.datatype.value
         return out
     return {"type": "triple", "value": {

@@ -18,12 +18,12 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from ccbkg.core.namespaces import GRAPH, OWL, RDF, RDFS
+from ccbkg.core.namespaces import GRAPH, OWL, RDFS
+from ccbkg.core.terms import RDF_TYPE
 from ccbkg.project.layout import Role
 from ccbkg.project.load import LoadedProject
 
 INFERRED_GRAPH = str(GRAPH["inferred"])
-_TYPE = ox.NamedNode(str(RDF.type))
 _SUBCLASS = ox.NamedNode(str(RDFS.subClassOf))
 _SUBPROPERTY = ox.NamedNode(str(RDFS.subPropertyOf))
 _INVERSE = ox.NamedNode(str(OWL.inverseOf))
@@ -54,7 +54,7 @@ def entailed(schema: Iterable[ox.Quad], data: Iterable[ox.Quad]) -> Iterator[ox.
     terms = _Terms()
     number = terms.number
     # Only the statements a rule can follow from or give are kept, in one pass over the data.
-    given = {_TYPE, *(q for up in properties.values() for q in up),
+    given = {RDF_TYPE, *(q for up in properties.values() for q in up),
              *(q for inverse in inverses.values() for q in inverse)}
     known = {_key(number(s), number(p), number(o)) for s, p, o in axioms}
     todo: list[int] = []
@@ -67,7 +67,7 @@ def entailed(schema: Iterable[ox.Quad], data: Iterable[ox.Quad]) -> Iterator[ox.
     up_classes = {number(c): [number(a) for a in up] for c, up in classes.items()}
     up_properties = {number(p): [number(a) for a in up] for p, up in properties.items()}
     inverse_of = {number(p): [number(i) for i in inverse] for p, inverse in inverses.items()}
-    type_ = number(_TYPE)
+    type_ = number(RDF_TYPE)
     named, term = terms.named, terms.terms
     while todo:
         fact = todo.pop()

@@ -10,13 +10,13 @@ from markupsafe import Markup
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
-from ccbkg.core.namespaces import CCB, OA, RDF, XSD
+from ccbkg.core.namespaces import CCB, OA, XSD
+from ccbkg.core.terms import RDF_LANG_STRING
 from ccbkg.rdf.void import Release
 from ccbkg.site.links import Linker, page_path, relative, split_fragment
 from ccbkg.site.markup import html, join, link
 from ccbkg.site.view import DATA_NS, DATATYPE_WORDS, View, curie, sort_key
 
-RDF_LANG_STRING = str(RDF.langString)
 # A fact's evidence is shown whole (the passages are sentences, at most 274 characters in the
 # data): cut shorter, the quotes lost the names and years that prove the fact.
 CITED_CHARS = 600

@@ -129,9 +129,9 @@ def profile_section(site: Site, path: str, country: URIRef,
     if dated:
         toc.append(html('<a href="#timeline">Timeline</a> ({})', len(dated)))
     name = view.label(country)
-    parts = [html('<p class="lead">The graph records {} facts about {}, citing {} passages of '
-                  "the sources. Every fact links to the words it rests on.</p>\n",
-                  total, name, len(passages)),
+    parts = [html('<p class="lead">The graph records {} about {}, citing {} of the sources. '
+                  "Every fact links to the words it rests on.</p>\n",
+                  counted(total, "fact"), name, counted(len(passages), "passage")),
              html('<nav aria-label="Profile sections" class="toc">{}</nav>\n', ul(toc))]
     if empty:
         parts.append(html('<p class="none">Nothing recorded for {} under: {}.</p>\n', name,

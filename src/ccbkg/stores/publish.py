@@ -38,9 +38,10 @@ import pyoxigraph as ox
 from ccbkg.core import cache
 from ccbkg.core.errors import CcbkgError
 from ccbkg.core.locks import locked_folder
-from ccbkg.core.namespaces import BASE, GRAPH
+from ccbkg.core.namespaces import BASE, GRAPH, XSD_NS
 from ccbkg.core.progress import Progress
-from ccbkg.project.literals import INTEGER_TYPES, XSD
+from ccbkg.core.terms import RDF_TYPE
+from ccbkg.project.literals import INTEGER_TYPES
 from ccbkg.rdf.serialize import canonicalised, ntriples_lines
 from ccbkg.stores import virtuoso
 from ccbkg.stores.http_client import HttpClient, StoreError, shown
@@ -50,13 +51,12 @@ from ccbkg.stores.union import UNION_SETTING, not_union_message, probe, select
 DEFAULT_GRAPH_BASE = str(GRAPH)
 STAGING = ".staging/"
 #: The datatypes whose literals `by_value` may write in another spelling.
-_VALUED = INTEGER_TYPES | {XSD + kind for kind in ("boolean", "decimal", "double", "float")}
+_VALUED = INTEGER_TYPES | {XSD_NS + kind for kind in ("boolean", "decimal", "double", "float")}
 _Object = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 _FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 SWITCH_TRIPLES_PER_TIMEOUT = 100_000
-_RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 _UNSAFE = re.compile(r"[\s<>\"'{}|^`\\]")
 
 
@@ -204,14 +204,14 @@ def _by_value(triple: ox.Triple) -> ox.Triple:
 
 def by_value(term: _Object) -> _Object:
     """A boolean or numeric literal in the canonical spelling of its value; others as they are."""
-    if not isinstance(term, ox.Literal) or not term.datatype.value.startswith(XSD):
+    if not isinstance(term, ox.Literal) or not term.datatype.value.startswith(XSD_NS):
         return term
-    kind, text = term.datatype.value[len(XSD):], term.value.strip()
+    kind, text = term.datatype.value[len(XSD_NS):], term.value.strip()
     try:
         if kind == "boolean" and text in ("0", "1", "true", "false"):
             text = "true" if text in ("1", "true") else "false"
-        elif XSD + kind in INTEGER_TYPES:  # Oxigraph keeps every one as xsd:integer
-            return ox.Literal(str(int(text)), datatype=ox.NamedNode(XSD + "integer"))
+        elif XSD_NS + kind in INTEGER_TYPES:  # Oxigraph keeps every one as xsd:integer
+            return ox.Literal(str(int(text)), datatype=ox.NamedNode(XSD_NS + "integer"))
         elif kind == "decimal":
             text = format(Decimal(text).normalize(), "f")
         elif kind in ("double", "float") and text not in ("INF", "-INF", "NaN"):
@@ -384,7 +384,7 @@ def _verify_visible(store: _Store, parts: list[Part], graph_base: str) -> None:
         raise Told(f"published and verified in the named graphs, but "
                          f"{not_union_message(url)}")
     kind = ox.NamedNode(f"{BASE}ontology#Country")
-    typed = f" {_RDF_TYPE} {kind} .".encode()
+    typed = f" {RDF_TYPE} {kind} .".encode()
     want = len({text.split(b" ", 1)[0] for p in parts for text in p.lines
                 if text.endswith(typed)})
     # the release's countries only: a graph of the user's own may type others
