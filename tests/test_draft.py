@@ -418,7 +418,7 @@ def test_a_second_draft_names_the_nodes_the_data_has_instead_of_proposing_them_a
     assert "# forum use 'G7': forumuse:jpn-g7 in instances/ already, citing this passage" \
         in text
     assert "# DECIDE: whether it is position:jpn-balanced-approach (instances/ has it, " \
-        "citing this passage)" in text
+        "citing this sentence's words)" in text
     assert run_cli("check", "--root", str(root), "--only", "syntax").code == 0
 
 
@@ -443,6 +443,34 @@ def test_lists_numbers_after_abbreviations_and_two_bodies_of_a_membership(
     assert "organisation:ncsc a ccb:GovernmentAgency" in draft, draft
     members = re.findall(r"org:organization (\S+)", draft)
     assert members == ["organisation:council-of-europe", "organisation:asean"], members
+
+
+def test_a_second_draft_sees_the_passages_cut_inside_a_sentence(tmp_path: Path) -> None:
+    """A curator cut one clause of a sentence with `passage add` and curated an agreement
+    citing it; a second draft proposed the sentence's agreement again with no word of the
+    curated one (only a passage of the whole sentence was matched)."""
+    root = copy_sources(tmp_path / "src")
+    source = tmp_path / "report.txt"
+    clause = "Japan signed a memorandum of understanding with Albania in 2021"
+    source.write_text(f"{clause}, and it pledged 2 million euros for training.\n",
+                      encoding="utf-8")
+    assert run_cli("source", "add", str(source), "--title", "Report", "--root",
+                   str(root)).code == 0
+    name = next(p.name for p in (root / "instances" / "sources").iterdir() if p.name != SEED)
+    assert run_cli("passage", "add", name, clause, "--slug", "jpn-alb-mou-2021", "--root",
+                   str(root)).code == 0
+    with (root / "instances" / "japan.ttl").open("a", encoding="utf-8") as japan:
+        japan.write("\nagreement:jpn-alb-mou-2021 a ccb:MemorandumOfUnderstanding ;\n"
+                    '    rdfs:label "MoU between Japan and Albania"@en ;\n'
+                    "    ccb:party country:JPN, country:ALB ;\n"
+                    "    ccb:citesPassage passage:jpn-alb-mou-2021 .\n")
+    result = run_cli("draft", name, "--country", "JPN", "--root", str(root))
+    assert result.code == 0, result.err
+    draft = (root / "drafts" / (Path(name).stem.replace("_", "-") + ".ttl")).read_text("utf-8")
+    assert "# NOTE: passages of sources.ttl lie in this sentence: passage:jpn-alb-mou-2021; " \
+        "the nodes citing them may hold some of its claims already" in draft, draft
+    assert "# DECIDE: whether it is agreement:jpn-alb-mou-2021 (instances/ has it, citing " \
+        "this sentence's words)" in draft, draft
 
 
 def test_a_curators_kenya_text_is_read_as_it_says(tmp_path: Path) -> None:

@@ -342,8 +342,16 @@ class _Drafter:
             before = set(self.nodes)
             self.notes = []
             self._propose(span, found, current, f"passage:{key}")
-            if known:  # what the data has citing it: a candidate may be one of those
-                self._compare(known, [k for k in self.nodes if k not in before])
+            # passages of sources.ttl inside the sentence (`passage add` cut them shorter)
+            inside = sorted((a, iri) for (a, b), iri in self.source.cut.items()
+                            if span.start_char <= a and b <= span.end_char and iri != known)
+            cited = [iri for _, iri in inside] + ([known] if known else [])
+            if cited:  # what the data has citing them: a candidate may be one of those
+                self._compare(cited, [k for k in self.nodes if k not in before])
+            if inside:
+                self.notes.append("passages of sources.ttl lie in this sentence: " + ", ".join(
+                    f"passage:{iri.removeprefix(PASSAGE_NS)}" for _, iri in inside)
+                    + "; the nodes citing them may hold some of its claims already")
             marker = FOOTNOTE_MARKER.search(text[span.start_char:span.end_char])
             head = "\n".join([
                 f"# ---- sentence at characters {span.start_char}-{span.end_char}",
@@ -364,17 +372,17 @@ class _Drafter:
         in_data = sum(n.in_data for n in self.nodes.values())
         return blocks, proposed, len(self.nodes) - in_data, in_data
 
-    def _compare(self, passage: str, keys: list[str]) -> None:
-        """Each new candidate citing a passage the data's nodes of its class cite already:
-        a DECIDE naming them (curated under names of the curator's own)."""
-        citing = self.graph.citing.get(passage, frozenset())
+    def _compare(self, passages: list[str], keys: list[str]) -> None:
+        """Each new candidate of a sentence holding passages the data's nodes of its class
+        cite already: a DECIDE naming them (curated under names of the curator's own)."""
+        citing = {c for p in passages for c in self.graph.citing.get(p, frozenset())}
         for key in keys:
             node = self.nodes[key]
             same = sorted(curie(n) for n, kind in citing if f"ccb:{kind}" == node.cls)
             if same and not node.in_data:
                 node.decide.append(f"whether it is {' or '.join(same)} (instances/ has "
                                    f"{'it' if len(same) == 1 else 'them'}, citing this "
-                                   "passage)")
+                                   "sentence's words)")
 
     def _names(self, span: Span) -> list[tuple[Span, Entity]]:
         """The names in the sentence (longest first where they overlap) and their entities,
