@@ -432,7 +432,8 @@ def test_lists_numbers_after_abbreviations_and_two_bodies_of_a_membership(
         "Japan's objectives include incident response, capacity building and research.\n\n"
         "Under Resolution No. 5 of 2019, Japan established the National Cyber\nSecurity "
         "Centre (NCSC) in Tokyo.\n\nJapan is a member of the Council of Europe and of the "
-        "Association of Southeast Asian Nations.\n"))
+        "Association of Southeast Asian Nations.\n\nJapan raised it at the United Nations "
+        "Security Council (UNSC) as a member of the Council of Europe and Albania agreed.\n"))
     objectives = re.findall(r'objective:\S+ a ccb:Objective ;\n    rdfs:label "([^"]*)"', draft)
     assert objectives == ["incident response", "capacity building", "research"], objectives
     assert "# NOTE: 'capacity building and research' is read as two items ('capacity " \
@@ -443,6 +444,8 @@ def test_lists_numbers_after_abbreviations_and_two_bodies_of_a_membership(
     assert "organisation:ncsc a ccb:GovernmentAgency" in draft, draft
     members = re.findall(r"org:organization (\S+)", draft)
     assert members == ["organisation:council-of-europe", "organisation:asean"], members
+    # a body of no state, and a country after "and" that is no second body
+    assert "organisation:unsc" not in draft and "'Albania' (after" not in draft, draft
 
 
 def test_a_second_draft_sees_the_passages_cut_inside_a_sentence(tmp_path: Path) -> None:
@@ -471,6 +474,32 @@ def test_a_second_draft_sees_the_passages_cut_inside_a_sentence(tmp_path: Path) 
         "the nodes citing them may hold some of its claims already" in draft, draft
     assert "# DECIDE: whether it is agreement:jpn-alb-mou-2021 (instances/ has it, citing " \
         "this sentence's words)" in draft, draft
+
+
+def test_a_node_of_another_text_with_the_same_key_is_not_taken_for_the_candidate(
+        tmp_path: Path) -> None:
+    """Singapore's CSA (organisation:csa, curated from another text) was named as "in
+    instances/ already" for Japan's "National Cyber Security Authority (CSA)", and no
+    candidate was proposed: a node is named only when it cites this text and has the
+    candidate's class; else the candidate is proposed, with a DECIDE naming the other."""
+    root = copy_sources(tmp_path / "src")
+    with (root / "instances" / "japan.ttl").open("a", encoding="utf-8") as japan:
+        japan.write("\norganisation:csa a ccb:GovernmentAgency ;\n"
+                    '    rdfs:label "Cyber Security Agency of Singapore"@en ;\n'
+                    "    ccb:citesPassage passage:alb-negotiating-mous .\n")
+    source = tmp_path / "report.txt"
+    source.write_text("Japan established the National Cyber Security Authority (CSA) in "
+                      "2015.\n", encoding="utf-8")
+    assert run_cli("source", "add", str(source), "--title", "Report", "--root",
+                   str(root)).code == 0
+    name = next(p.name for p in (root / "instances" / "sources").iterdir() if p.name != SEED)
+    result = run_cli("draft", name, "--country", "JPN", "--root", str(root))
+    assert result.code == 0, result.err
+    text = (root / "drafts" / (Path(name).stem.replace("_", "-") + ".ttl")).read_text("utf-8")
+    assert "organisation:csa-2 a ccb:NationalAuthority" in text, text
+    assert "# DECIDE: whether it is organisation:csa (instances/ has it, from another text or " \
+        "of another kind)" in text, text
+    assert "in instances/ already" not in text
 
 
 def test_a_curators_kenya_text_is_read_as_it_says(tmp_path: Path) -> None:

@@ -50,7 +50,10 @@ SIGNED = {"signed", "sign", "signs", "concluded"}
 NEGOTIATING = {"negotiating", "negotiate", "negotiates", "negotiation", "negotiations"}
 COLLABORATING = re.compile(r"^(collaborat|co-?operat)(es|ed|ing)$")
 AUTHORITIES = {"Authority", "Agency", "Ministry", "Directorate", "Office", "Committee",
-               "Commission", "Centre", "Center", "Council", "Department", "Bureau"}
+               "Commission"}
+# Bodies of a state only with a national cue in their name ("National Cyber Security Centre",
+# "Ghana's Cyber Security Council"): else also the UN Security Council or Europol's EC3
+NATIONAL_BODIES = {"Centre", "Center", "Council", "Department", "Bureau"}
 HOLDING = {"argued", "argues", "advocated", "advocates", "believes", "believe", "considers",
            "recognises", "recognizes", "disfavours", "disfavors", "opposes", "supports"}
 OPPOSING = {"disfavours", "disfavors", "opposes"}
@@ -291,6 +294,9 @@ class _Drafter:
         self.notes: list[str] = []  # the sentence's, for the curator
         self.dates: list[When] = []  # the sentence's
         self.taken = set(source.taken) | set(graph.subjects)
+        # the nodes that cite a passage of this text already, and their classes
+        self.curated_here = {n: kind for p in source.cut.values()
+                             for n, kind in graph.citing.get(p, frozenset())}
 
     # ------------------------------------------------------------------ the pass
 
@@ -476,7 +482,11 @@ class _Drafter:
                 self._node("programme", acronym, "ccb:Programme", "programme", cite, here,
                            [("ccb:responsibleAgent", here)], [],
                            ["who runs it and its objectives (ccb:hasObjective)"], label=name)
-            elif AUTHORITIES & set(heads):
+            elif AUTHORITIES & set(heads) or (NATIONAL_BODIES & set(heads) and (
+                    "National" in heads or any(
+                        self.entities.get(t.text) is not None
+                        and self.entities[t.text].kind == "Country"
+                        for t in span.doc[max(span.start, name.start - 2):name.end]))):
                 cls = ("ccb:NationalAuthority" if "Authority" in heads
                        else "ccb:GovernmentAgency")
                 self._node("organisation", acronym, cls, "authority", cite, here,
@@ -566,6 +576,9 @@ class _Drafter:
                                [], ["since when, if the text says"], key=f"{here[8:].lower()}-"
                                f"{body[1].curie.split(':')[-1]}")
                 at = _and_next(span, name.end) if name is not None else None
+                if at is not None and span.doc[at - 1].lower_ not in ("of", "the") and not any(
+                        s.start == at and e.kind in FORUMS for s, e in found):
+                    at = None  # "member of NATO and Albania signed …": not a second body
         for m in matches.get("EXERCISE", []):
             name = _strip(m[:-1], self.graph)
             if len(name) and name.text not in self.entities:
@@ -923,10 +936,14 @@ class _Drafter:
                     known.cites.append(cite)
                 return known
         iri = f"{prefix}:{base}"
-        if _expand(iri) in self.graph.subjects:  # as an earlier draft proposed it, accepted
+        if self.curated_here.get(_expand(iri)) == cls.removeprefix("ccb:"):
+            # as an earlier draft of this text proposed it, accepted: named, not proposed
             node = Node(iri, cls, f"{what} {shown!r}", [], [], [cite], in_data=True)
             self.nodes[iri] = node
             return node
+        if _expand(iri) in self.graph.subjects:  # the same key for another text's node
+            decide = [*decide, f"whether it is {iri} (instances/ has it, from another text "
+                      "or of another kind)"]
         n = 2
         while _expand(iri) in self.taken:
             iri, n = f"{prefix}:{base}-{n}", n + 1
