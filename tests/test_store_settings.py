@@ -105,15 +105,37 @@ def test_a_publish_while_another_runs_is_refused_and_changes_nothing(
     where = oxigraph.endpoints()
     assert run_cli("publish", "--store", "oxigraph", "--endpoint", oxigraph.server.base,
                    "--dist", str(dist), "--quiet").code == 0
+    localhost = oxigraph.server.base.replace("127.0.0.1", "localhost")
     with pub.one_at_a_time(where):  # as a running publish does
-        for command in (["--dist", str(dist)], ["--recover"]):
-            result = run_cli("publish", "--store", "oxigraph", "--endpoint",
-                             oxigraph.server.base, *command)
-            one_line_exit(result, 2, f"another ccbkg publish to {where.update} is running on "
-                          "this machine", "nothing was changed")
+        for base, command in ((oxigraph.server.base, ["--dist", str(dist)]),
+                              (oxigraph.server.base, ["--recover"]),
+                              (localhost + "/", ["--dist", str(dist)])):  # the same store
+            result = run_cli("publish", "--store", "oxigraph", "--endpoint", base, *command)
+            one_line_exit(result, 2, "another ccbkg publish to http://", "is running on this "
+                          "machine", "nothing was changed")
+        with pub.one_at_a_time(where):  # the same process may take it again
+            pass
     again = run_cli("publish", "--store", "oxigraph", "--endpoint", oxigraph.server.base,
                     "--dist", str(dist), "--quiet")
     assert again.code == 0, again
+
+
+@pytest.mark.slow
+def test_the_publish_lock_holds_with_a_cache_folder_others_may_write(
+        oxigraph: StoreUnderTest, dist: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a cache folder others may write to, publish took no lock at all (silently): the
+    lock then lives in a folder of the user's own in the temporary folder."""
+    from ccbkg.stores import publish as pub
+
+    shared = tmp_path / "shared-cache"
+    (shared / "publish").mkdir(parents=True)
+    (shared / "publish").chmod(0o777)  # where the locks go, writable by anyone
+    monkeypatch.setenv("CCBKG_CACHE_DIR", str(shared))
+    with pub.one_at_a_time(oxigraph.endpoints()):
+        result = run_cli("publish", "--store", "oxigraph", "--endpoint", oxigraph.server.base,
+                         "--dist", str(dist), env={"CCBKG_CACHE_DIR": str(shared)})
+        one_line_exit(result, 2, "is running on this machine")
 
 
 @pytest.mark.slow
@@ -215,3 +237,20 @@ def test_a_read_only_store_is_named_as_such_and_an_unchanged_release_needs_no_wr
         one_line_exit(refused, 2, "read-only", "nothing was switched")
     finally:
         read_only.stop()
+
+
+@pytest.mark.slow
+def test_a_kept_graph_of_a_removed_country_does_not_fail_the_check_of_what_queries_see(
+        oxigraph: StoreUnderTest, dist: Path, tmp_path: Path) -> None:
+    """With --keep-other-graphs, a country's graph the release no longer has stays in the
+    store, and its country was counted with the release's: exit 1, blaming a cache."""
+    country = ("<https://w3id.org/ccbkg/id/country/zz> "
+               "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
+               "<https://w3id.org/ccbkg/ontology#Country> "
+               "<https://w3id.org/ccbkg/graph/data/zz> .\n")
+    (tmp_path / "ccbkg.nq").write_bytes((dist / "ccbkg.nq").read_bytes() + country.encode())
+    base = ["publish", "--store", "oxigraph", "--endpoint", oxigraph.server.base, "--quiet"]
+    assert run_cli(*base, "--dist", str(tmp_path)).code == 0
+    kept = run_cli(*base, "--dist", str(dist), "--keep-other-graphs")
+    assert kept.code == 0, kept
+    assert run_cli(*base, "--dist", str(dist)).code == 0  # drops it

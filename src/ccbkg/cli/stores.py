@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -167,6 +168,7 @@ def _cmd_publish(args: argparse.Namespace) -> int:
         NotVisible,
         check_graph_base,
         check_store,
+        one_at_a_time,
         plan,
         publish,
         recover,
@@ -187,24 +189,26 @@ def _cmd_publish(args: argparse.Namespace) -> int:
               flush=True)
         return EXIT_OK
     release = open_release(args.dist, args.root)  # verified before the store is asked
-    check_store(where, client)
     progress = Progress(quiet=args.quiet)
-    with progress.step("Reading the release"):
-        quads = release.quads()
-    planned = plan(quads, where, client, graph_base=args.graph_base,
-                   prune=not args.keep_other_graphs)
-    if args.dry_run:
-        print("\n".join(["Would publish (dry run, nothing changed):", *planned.lines()]),
-              flush=True)
-        return EXIT_OK
-    if not args.quiet:
-        print("\n".join(["Publishing:", *planned.lines()]), flush=True)
-    try:
-        summary = publish(quads, where, client, graph_base=args.graph_base, progress=progress,
-                          planned=planned)
-    except NotVisible as exc:
-        err(str(exc))
-        return EXIT_DEFECTS
+    # the plan (what to drop) is made under the lock too: another publish may change it
+    with contextlib.nullcontext() if args.dry_run else one_at_a_time(where):
+        check_store(where, client)
+        with progress.step("Reading the release"):
+            quads = release.quads()
+        planned = plan(quads, where, client, graph_base=args.graph_base,
+                       prune=not args.keep_other_graphs)
+        if args.dry_run:
+            print("\n".join(["Would publish (dry run, nothing changed):", *planned.lines()]),
+                  flush=True)
+            return EXIT_OK
+        if not args.quiet:
+            print("\n".join(["Publishing:", *planned.lines()]), flush=True)
+        try:
+            summary = publish(quads, where, client, graph_base=args.graph_base,
+                              progress=progress, planned=planned)
+        except NotVisible as exc:
+            err(str(exc))
+            return EXIT_DEFECTS
     lines = [f"Published {release.label} to {summary.endpoint}: {len(summary.graphs)} graphs, "
              f"{summary.triples} triples, {summary.seconds:.1f} s ({summary.requests} requests)."]
     if not args.quiet:

@@ -24,18 +24,21 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import re
+import tempfile
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
-from urllib.parse import urlencode
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 
 import pyoxigraph as ox
 
-from ccbkg.core import cache
+from ccbkg.core import cache, netguard
 from ccbkg.core.errors import CcbkgError
 from ccbkg.core.locks import locked_folder
 from ccbkg.core.namespaces import BASE, GRAPH, XSD_NS
@@ -261,16 +264,19 @@ def plan(quads: Iterable[ox.Quad], endpoints: Endpoints, client: HttpClient, *,
     return Plan(parts, sorted(g for g in found if prune or g.startswith(staging)))
 
 
+_HELD: set[str] = set()  # the stores this process holds the lock of (it is re-entrant)
+
+
 @contextlib.contextmanager
 def one_at_a_time(endpoints: Endpoints) -> Iterator[None]:
     """Refuse to work on a store another publish (or recover) of this user on this machine
     is working on: two at once each switch in a difference from what the store held, and
     leave a mix of both releases. (The lock is the process's: a killed publish holds none.)"""
-    folder = cache.folder("publish")
-    if not cache.make_private(folder):  # nowhere to keep the lock: as without one
+    key = _store_key(endpoints.update)
+    if key in _HELD:
         yield
         return
-    lock = folder / hashlib.sha256(endpoints.update.encode("utf-8")).hexdigest()[:32]
+    lock = _lock_folder() / hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
     with contextlib.suppress(FileExistsError):
         lock.mkdir(mode=0o700)
     with locked_folder(lock, wait=False) as got:
@@ -278,7 +284,33 @@ def one_at_a_time(endpoints: Endpoints) -> Iterator[None]:
             raise CcbkgError(f"another ccbkg publish to {shown(endpoints.update)} is running "
                              "on this machine: wait for it to end (two at once would leave "
                              "the store with a mix of both releases); nothing was changed")
-        yield
+        _HELD.add(key)
+        try:
+            yield
+        finally:
+            _HELD.discard(key)
+
+
+def _store_key(url: str) -> str:
+    """The update endpoint as one store is named however it is written: the host in lower
+    case (a loopback name as 127.0.0.1), the port given, no trailing slash."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    host = "127.0.0.1" if netguard.is_loopback(host) else host
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return f"{parts.scheme}://{host}:{port}{parts.path.rstrip('/')}"
+
+
+def _lock_folder() -> Path:
+    """Where the publish locks are: ccbkg's cache folder, else a folder of this user's in the
+    temporary folder; refused when neither is this user's alone (anyone could hold them)."""
+    tried = [cache.folder("publish"),
+             Path(tempfile.gettempdir()) / f"ccbkg-publish-{os.getuid()}"]
+    for folder in tried:
+        if cache.make_private(folder):
+            return folder
+    raise CcbkgError(f"no folder of yours alone to keep the publish lock in ({tried[0]} and "
+                     f"{tried[1]} are not): set {cache.CACHE_ENV} to one")
 
 
 def recover(endpoints: Endpoints, client: HttpClient,
@@ -346,7 +378,7 @@ def _publish(quads: Iterable[ox.Quad], store: _Store, graph_base: str, progress:
             _verify_switched(store, [p for p in parts if p.target not in same], dropped)
         phase = "after the switch was verified"
         with progress.step("Checking that queries see the new release"):
-            _verify_visible(store, parts, graph_base)
+            _verify_visible(store, parts)
     except KeyboardInterrupt:
         raise KeyboardInterrupt(_interrupted(phase, store.atomic)) from None
     except (Told, NotVisible):
@@ -375,9 +407,9 @@ class NotVisible(CcbkgError):
     release (exit 1)."""
 
 
-def _verify_visible(store: _Store, parts: list[Part], graph_base: str) -> None:
+def _verify_visible(store: _Store, parts: list[Part]) -> None:
     """Through the query endpoint, the default graph shows the release: the ontology header,
-    and each country of the release (in a graph under graph_base)."""
+    and each country of the release (typed in one of its graphs)."""
     url = store.endpoints.query
     seen = probe(store.client, url)
     if seen.not_union:
@@ -388,9 +420,9 @@ def _verify_visible(store: _Store, parts: list[Part], graph_base: str) -> None:
     want = len({text.split(b" ", 1)[0] for p in parts for text in p.lines
                 if text.endswith(typed)})
     # the release's countries only: a graph of the user's own may type others
+    graphs = " ".join(f"<{p.target}>" for p in parts)
     rows = store.select(f"SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE {{ ?c a {kind} . "
-                        f"GRAPH ?g {{ ?c a {kind} }} "
-                        f"FILTER(STRSTARTS(STR(?g), {ox.Literal(graph_base)})) }}",
+                        f"VALUES ?g {{ {graphs} }} GRAPH ?g {{ ?c a {kind} }} }}",
                         "counting the countries in the default graph")
     value = rows[0]["n"] if rows else None
     got = int(value.value) if isinstance(value, ox.Literal) and value.value.isdigit() else None
