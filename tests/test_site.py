@@ -525,9 +525,11 @@ def test_the_pages_across_countries_are_one_tap_away_and_the_home_contents_in_pa
         assert marked == [current], (page, marked)
     comparison = (site / "comparison.html").read_text(encoding="utf-8")
     assert '<a href="id/country/JPN.html#norms">2</a>' in comparison
-    japan = (site / "id" / "country" / "JPN.html").read_text(encoding="utf-8")
-    for section in set(re.findall(r'href="id/country/JPN\.html#([a-z]+)"', comparison)):
-        assert f'id="{section}"' in japan, section
+    for code in PROFILES:  # each count leads to a section that lists facts
+        page = (site / "id" / "country" / f"{code}.html").read_text(encoding="utf-8")
+        for section in set(re.findall(rf'href="id/country/{code}\.html#([a-z]+)"',
+                                      comparison)):
+            assert f'<section id="{section}">' in page, (code, section)
 
 
 def test_a_country_without_a_profile_says_so_and_lists_the_facts_that_involve_it(
@@ -1454,6 +1456,22 @@ def test_the_timeline_draws_a_year_or_a_month_over_its_whole_span_and_a_day_as_a
                     pytest.approx((ticks["2018"] + year / 2, year / 12), abs=0.1)]
     dots = [float(c.get("cx", "nan")) for c in root.iter(f"{ns}circle")]
     assert dots == [pytest.approx(ticks["2019"] + year / 2, abs=0.1)]
+
+
+def test_a_norms_count_of_positions_only_links_to_the_positions(tmp_path: Path) -> None:
+    """A country that only holds a position on a norm has a norms count on the comparison,
+    which linked to its profile's #norms: "Nothing recorded … under Norms and principles"."""
+    root = copy_sources(tmp_path / "src")
+    canada = root / "instances" / "canada.ttl"
+    text = canada.read_text(encoding="utf-8")
+    canada.write_text(text.replace("position:can-multistakeholder-ccb a ccb:Position ;\n",
+                                   "position:can-multistakeholder-ccb a ccb:Position ;\n"
+                                   "    ccb:concerns principle:cbdr-ccb ;\n"), encoding="utf-8")
+    sources = load(Project.discover(root))
+    files = build_site(sources, Release.from_ontology(sources.quads(Role.ONTOLOGY)), {})
+    comparison = files["comparison.html"].decode()
+    assert '<td data-label="Norms"><a href="id/country/CAN.html#positions">1</a>' in comparison
+    assert '<section id="positions">' in files["id/country/CAN.html"].decode()
 
 
 def test_above_the_limit_of_countries_the_whole_graph_diagrams_are_left_out_and_said_so(

@@ -7,6 +7,7 @@ from __future__ import annotations
 from markupsafe import Markup
 from rdflib import URIRef
 
+from ccbkg.core.namespaces import CCB
 from ccbkg.site.bundled import BundledQueries
 from ccbkg.site.context import Site
 from ccbkg.site.markup import Page, html, join, link, table
@@ -32,10 +33,13 @@ def comparison_page(site: Site, bundled: BundledQueries) -> Page:
         country, aspect = r["country"].value, r["aspect"].value
         count, status = r["count"].value, r["status"].value
         target = site.linker.href(PATH, URIRef(country))
+        section = SECTION_OF.get(aspect)
+        if section == "norms" and not any(  # norms it holds a position on only
+                site.view.is_a(n, CCB.Norm) for n in site.view.involved_cached(URIRef(country))):
+            section = "positions"
         text: str | Markup = (html("0 <small>({})</small>", status) if status != "recorded"
-                              else link(f"{target}#{SECTION_OF[aspect]}", count)
-                              if country in profiles and target and aspect in SECTION_OF
-                              else count)
+                              else link(f"{target}#{section}", count)
+                              if country in profiles and target and section else count)
         cells.setdefault(country, {})[aspect] = text
     countries = sorted(cells, key=lambda c: site.view.label(URIRef(c)).lower())
     body = [
