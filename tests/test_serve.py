@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import os
 import queue
+import shutil
 import signal
 import socket
 import subprocess
@@ -189,8 +190,10 @@ def test_serve_removes_what_a_killed_serve_left_and_keeps_a_running_ones(
     folder (its lock is free) and never a running one's."""
     first = serve("--dist", str(dist), "--port", "0")
     (running,) = first.scratch.iterdir()
+    older = first.scratch / "ccbkg-serve-0ld3r"  # a serve's from before the lock: kept
+    (older / "store").mkdir(parents=True)
     killed = serve("--dist", str(dist), "--port", "0", tmp=first.scratch)
-    (left,) = set(first.scratch.iterdir()) - {running}
+    (left,) = set(first.scratch.iterdir()) - {running, older}
     killed.process.kill()
     killed.process.wait(timeout=10)
     assert (left / "store").is_dir()
@@ -198,7 +201,8 @@ def test_serve_removes_what_a_killed_serve_left_and_keeps_a_running_ones(
     assert not left.exists() and (running / "store").is_dir()
     second.process.send_signal(signal.SIGINT)
     assert second.process.wait(timeout=30) == 0
-    assert list(first.scratch.iterdir()) == [running]
+    assert sorted(first.scratch.iterdir()) == sorted([running, older])
+    shutil.rmtree(older)
     _stop(first)
 
 

@@ -144,6 +144,7 @@ def serve(
 
 SCRATCH = "ccbkg-serve-"
 NEW = SCRATCH + "new-"
+MARKER = ".locked-while-serving"  # a serve's folder that the next may remove once unlocked
 
 
 @contextlib.contextmanager
@@ -154,15 +155,17 @@ def _scratch() -> Iterator[Path]:
     so that another serve starting at that moment never takes it for a killed one's."""
     tmp = Path(tempfile.gettempdir())
     for old in tmp.glob(SCRATCH + "*"):
-        if old.name.startswith(NEW) or old.is_symlink() or not old.is_dir() \
-                or old.stat().st_uid != os.getuid():
-            continue
-        with contextlib.suppress(OSError), locked_folder(old, wait=False) as free:
-            if free:
-                shutil.rmtree(old, ignore_errors=True)
+        with contextlib.suppress(OSError):  # one another serve removes meanwhile, or not ours
+            if old.name.startswith(NEW) or old.is_symlink() or not (old / MARKER).is_file() \
+                    or old.stat().st_uid != os.getuid():
+                continue  # (a folder of a serve older than the lock has no marker)
+            with locked_folder(old, wait=False) as free:
+                if free:
+                    shutil.rmtree(old, ignore_errors=True)
     made = Path(tempfile.mkdtemp(prefix=NEW))
     try:
         with locked_folder(made):
+            (made / MARKER).touch()
             scratch = made.with_name(SCRATCH + made.name[len(NEW):])
             made.rename(scratch)
             made = scratch
