@@ -502,6 +502,20 @@ def test_a_node_of_another_text_with_the_same_key_is_not_taken_for_the_candidate
     assert "in instances/ already" not in text
 
 
+def test_a_policy_and_strategy_and_aims_apart_by_commas_are_read(tmp_path: Path) -> None:
+    """"National Cybersecurity Policy and Strategy" was no strategy (the name's "and"), and
+    of "aims to protect A, build B and strengthen C" only A was an objective."""
+    draft = _draft_of(tmp_path, "In October 2021, Japan adopted its National Cybersecurity "
+                      "Policy and Strategy.\n\nThe strategy aims to protect critical "
+                      "information infrastructure, build a skilled cyber workforce and "
+                      "strengthen international cooperation.\n")
+    assert 'rdfs:label "National Cybersecurity Policy and Strategy"@en' in draft, draft
+    objectives = re.findall(r'objective:\S+ a ccb:Objective ;\n    rdfs:label "([^"]*)"', draft)
+    assert objectives == ["protect critical information infrastructure",
+                          "build a skilled cyber workforce",
+                          "strengthen international cooperation"], objectives
+
+
 def test_a_curators_kenya_text_is_read_as_it_says(tmp_path: Path) -> None:
     """From a curator's trial with a new text: "KE-CIRT/CC" was proposed as KE-CIRT, a
     quotation in straight quotes was no statement, an amount in KES no funding (nor a word

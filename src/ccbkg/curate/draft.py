@@ -257,6 +257,8 @@ class _Drafter:
         self.matcher.add("STRATEGY", [
             [{"TEXT": {"REGEX": r"^\d{4}$"}, "OP": "?"}, {"IS_TITLE": True, "OP": "+"},
              {"ORTH": "Strategy"}],
+            [{"TEXT": {"REGEX": r"^\d{4}$"}, "OP": "?"}, {"IS_TITLE": True, "OP": "+"},
+             {"LOWER": "and"}, {"IS_TITLE": True, "OP": "*"}, {"ORTH": "Strategy"}],
             [{"LOWER": {"IN": ["cyber", "cybersecurity", "national", "engagement", "security",
                                "international", "digital"]}, "OP": "+"},
              {"ORTH": "strategy"}]])
@@ -712,8 +714,8 @@ class _Drafter:
                 verb = next((w for w in doc[t.i + 2:min(span.end, t.i + 6)]
                              if _purpose(w.lower_)), None)
                 if verb is not None and (verb.i == t.i + 2 or doc[verb.i - 1].lower_ == "in"):
-                    pieces += _split(_clause(span, verb.i, CLAUSE_WORDS - {"while"}),
-                                     _purpose_cut)
+                    pieces += _split(_clause(span, verb.i, CLAUSE_WORDS - {"while"},
+                                             aims=True), _purpose_cut)
             elif t.lower_ in PARTS and after.lower_ in INCLUDING:
                 items = _clause(span, t.i + 2, CLAUSE_WORDS - {"are", "is"}, {";", ".", ":"})
                 pieces += self._items(items)
@@ -993,12 +995,16 @@ def _trim(sent: Span) -> Span | None:
 
 
 def _clause(span: Span, start: int, stops: frozenset[str] = CLAUSE_WORDS,
-            ends: set[str] = CLAUSE_END) -> Span:
+            ends: set[str] = CLAUSE_END, *, aims: bool = False) -> Span:
     """The words from token `start` to the end of their clause: a mark of `ends` or a word
-    of `stops` outside quotation marks and brackets (empty when there are none)."""
+    of `stops` outside quotation marks and brackets (empty when there are none); with aims,
+    a comma before the next verb of purpose ("to protect A, build B") does not end it."""
     depth, end = 0, start
     for t in span.doc[start:span.end]:
         depth = _nest(depth, t.text)
+        if aims and t.text == "," and _purpose_cut(span.doc, t.i):
+            end = t.i + 1
+            continue
         if depth == 0 and (t.text in ends or t.lower_ in stops):
             break
         end = t.i + 1
@@ -1082,9 +1088,14 @@ def _list_cut(doc: Doc, i: int) -> int:
 
 
 def _purpose_cut(doc: Doc, i: int) -> int:
-    """A separator of two aims: "and" before a verb of purpose, or "while (also)"."""
+    """A separator of two aims: "and" or a comma (", and") before a verb of purpose ("to
+    protect A, build B and strengthen C"), or "while (also)"."""
     if doc[i].lower_ == "while":
         return 2 if i + 1 < len(doc) and doc[i + 1].lower_ == "also" else 1
+    if doc[i].text == "," and i + 1 < len(doc):
+        if _purpose(doc[i + 1].lower_):
+            return 1
+        return 1 + _purpose_cut(doc, i + 1) if doc[i + 1].lower_ == "and" else 0
     if doc[i].lower_ != "and":
         return 0
     to = 1 if i + 1 < len(doc) and doc[i + 1].lower_ == "to" else 0  # "and to protect"
