@@ -516,6 +516,20 @@ def test_a_policy_and_strategy_and_aims_apart_by_commas_are_read(tmp_path: Path)
                           "strengthen international cooperation"], objectives
 
 
+def test_a_body_of_another_country_is_that_countrys_and_the_one_counterparty(
+        tmp_path: Path) -> None:
+    """"negotiating an agreement with the Federal Office for Information Security (BSI) of
+    Germany" gave organisation:bsi as a body of the draft's country, and two agreements
+    (with the BSI and with Germany) for the one negotiation."""
+    draft = _draft_of(tmp_path, "Japan is negotiating a similar agreement with the Federal "
+                      "Office for Information Security (BSI) of Germany.\n")
+    body = draft[draft.index("organisation:bsi a "):]
+    assert "ccb:country country:DEU" in body[:body.index("\n\n")], body
+    assert "# DECIDE: it is country:DEU's: describe it in shared.ttl" in draft, draft
+    parties = re.findall(r"ccb:party (\S+) ;", draft)
+    assert sorted(parties) == ["country:JPN", "organisation:bsi"], parties
+
+
 def test_a_curators_kenya_text_is_read_as_it_says(tmp_path: Path) -> None:
     """From a curator's trial with a new text: "KE-CIRT/CC" was proposed as KE-CIRT, a
     quotation in straight quotes was no statement, an amount in KES no funding (nor a word

@@ -491,9 +491,16 @@ class _Drafter:
                         for t in span.doc[max(span.start, name.start - 2):name.end]))):
                 cls = ("ccb:NationalAuthority" if "Authority" in heads
                        else "ccb:GovernmentAgency")
-                self._node("organisation", acronym, cls, "authority", cite, here,
-                           [("ccb:country", here)], [], ["its responsibilities "
-                                                         "(ccb:hasResponsibility)"], label=name)
+                # "… (BSI) of Germany": that country's, not the sentence's
+                after = [t.lower_ for t in span.doc[m.end:min(span.end, m.end + 2)]]
+                owner = next((e.curie for s, e in found if e.kind == "Country" and after[:1]
+                              == ["of"] and s.start in (m.end + 1, m.end + 2)), here)
+                self._node("organisation", acronym, cls, "authority", cite, owner,
+                           [("ccb:country", owner)], [], ["its responsibilities "
+                                                          "(ccb:hasResponsibility)"] + (
+                               [f"it is {owner}'s: describe it in shared.ttl, as other "
+                                "countries' bodies are"] if owner != here else []),
+                           label=name)
         for m in matches.get("CSIRT", []):
             if m.start_char in known:
                 continue
@@ -536,6 +543,10 @@ class _Drafter:
                 if not with_ < m.start < stop or entity.kind not in PARTIES or \
                         entity.curie == here:
                     continue
+                if entity.kind == "Country" and span.doc[m.start - 1].lower_ == "of" and any(
+                        other.end in (m.start - 1, m.start - 2) and e.kind in PARTIES
+                        for other, e in found if e is not entity):
+                    continue  # "the … (BSI) of Germany": the body is the counterparty
                 party = entity
                 if cert and entity.kind == "Country":
                     party = next((e for e in self.graph.names.values()
