@@ -254,6 +254,36 @@ def test_a_wrong_prefix_or_suffix_is_given_the_text_that_stands_there(scratch: P
            f"{match.group(1)[-6:]!r}" in result.out, result.out
 
 
+@pytest.mark.parametrize("currency", ["USD", "CAD"])
+def test_a_currency_the_cited_passages_do_not_name_is_an_error(
+        scratch: Path, currency: str) -> None:
+    """`schema:currency "USD"` on an amount the source prints as "$27.7M" (or, in a curator's
+    trial, on "GHS 40 million") passed every check: a currency the source does not name is
+    invented."""
+    canada = scratch / "instances" / "canada.ttl"
+    text = canada.read_text(encoding="utf-8")
+    written = '    ccb:amountAsStated "$27.7M" ;\n'
+    assert written in text
+    canada.write_text(text.replace(written, written + f'    schema:currency "{currency}" ;\n',
+                                   1), encoding="utf-8")
+    result = run_cli("check", "--root", str(scratch), "--only", "syntax,provenance", "--quiet")
+    assert_no_traceback(result)
+    assert result.code == 1, result.out
+    assert f"schema:currency '{currency}' is not named in the words of the passages this node " \
+        "cites" in result.out, result.out
+
+
+def test_a_currency_is_named_by_its_code_name_or_sign() -> None:
+    from ccbkg.checks.provenance import _names_currency
+
+    for code, words in (("GBP", "pledged GBP 2.5 million"), ("EUR", "2 million euros"),
+                        ("JPY", "¥3 billion"), ("GBP", "two million pounds sterling"),
+                        ("GHS", "40 million Ghana cedis")):
+        assert _names_currency(code, words), (code, words)
+    for code, words in (("USD", "$27.7M"), ("USD", "GHS 40 million"), ("EUR", "Europe")):
+        assert not _names_currency(code, words), (code, words)
+
+
 @pytest.mark.parametrize(("written", "changed", "missing"), [
     ('time:inXSDgYear "2013"^^xsd:gYear', 'time:inXSDgYear "2014"^^xsd:gYear', "the year 2014"),
     ('time:inXSDgYear "2013"^^xsd:gYear', 'time:inXSDgYearMonth "2013-05"^^xsd:gYearMonth',

@@ -18,6 +18,7 @@ import hashlib
 import re
 from dataclasses import replace
 
+import pycountry
 import pyoxigraph as ox
 
 from ccbkg.core.findings import Finding, Severity, StageResult
@@ -51,8 +52,9 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
 # The only properties this stage reads, each to itself (the nodes' properties share these
 # objects); of the rest of the data, only which nodes use a ccb: property is noted, and the
 # source's own words they record.
+CURRENCY = ox.NamedNode(str(SCHEMA.currency))
 READ = {p: p for p in (TYPE, CITES, *IDENTIFIERS, FILE_NAME, SHA256, HAS_SOURCE, HAS_SELECTOR,
-                       HAS_TIME, *DATES,
+                       HAS_TIME, *DATES, CURRENCY,
                        EXACT, PREFIX, SUFFIX, START, END)}
 CCB_NS = str(CCB)
 ALLOWED = ox.NamedNode(str(CCB.allowedExternalNamespace))
@@ -146,7 +148,8 @@ def _check_own_words(loaded: LoadedProject, iri: str,
     a sentence, case aside: a changed word, date or amount is an error. The year, month and day
     of its dates (time:hasTime) are there too, or it is a warning."""
     times = [t for t in nodes.get(iri, {}).get(HAS_TIME, []) if not isinstance(t, ox.Literal)]
-    if not stated and not times:
+    currencies = [c for c in nodes.get(iri, {}).get(CURRENCY, []) if isinstance(c, ox.Literal)]
+    if not stated and not times and not currencies:
         return
     words = " ".join(" ".join(exact.value.split()) for target in targets
                      for selector in nodes.get(target.value, {}).get(HAS_SELECTOR, [])
@@ -163,6 +166,12 @@ def _check_own_words(loaded: LoadedProject, iri: str,
              f"passages this node cites ({cited}): the source's own words go here as the "
              "source writes them; copy them from the passage, or cite the passage that says "
              "them", path=p.value)
+    for code in currencies:
+        if not _names_currency(code.value, words):
+            _add(result, loaded, iri, f"schema:currency {code.value!r} is not named in the words "
+                 "of the passages this node cites (by its code, name or sign): a currency is "
+                 "recorded only where the source names it; leave it out, the amount as printed "
+                 "stays in ccb:amountAsStated", path=CURRENCY.value)
     for time in times:
         for p in DATES:
             for date in nodes.get(_key(time), {}).get(p, []):
@@ -173,6 +182,22 @@ def _check_own_words(loaded: LoadedProject, iri: str,
                          f"they do not give {missing}. A date is given at the precision the "
                          "source gives it, from the passage cited", path=HAS_TIME.value,
                          severity=Severity.WARNING)
+
+
+# The signs that name one currency alone ("$" is the sign of many dollars).
+CURRENCY_SIGNS = {"EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
+
+
+def _names_currency(code: str, words: str) -> bool:
+    """Whether the words name the ISO 4217 currency: its code, its name or last word (the
+    euro, the yen, pounds sterling, cedis) or its sign."""
+    currency = pycountry.currencies.get(alpha_3=code)
+    names = [code]
+    if currency is not None:
+        names += [currency.name, currency.name.split()[-1]]
+    if code in CURRENCY_SIGNS and CURRENCY_SIGNS[code] in words:
+        return True
+    return any(re.search(rf"\b{re.escape(n)}(s|es)?\b", words, re.IGNORECASE) for n in names)
 
 
 def _date_words(date: str, words: str) -> str | None:
