@@ -530,6 +530,27 @@ def test_a_body_of_another_country_is_that_countrys_and_the_one_counterparty(
     assert sorted(parties) == ["country:JPN", "organisation:bsi"], parties
 
 
+def test_a_text_with_straight_quotes_keeps_them_in_every_literal(
+        tmp_path: Path, measure_draft: ModuleType) -> None:
+    """The pass reads straight quotation marks as curly ones, and the labels and quotes it
+    wrote kept the curly ones: a position labelled “cyber security is … (the text has ")
+    was a literal the text does not have."""
+    root = copy_sources(tmp_path / "src")
+    source = tmp_path / "report.txt"
+    text = ('The minister argued that "cyber security is a shared responsibility of '
+            'government, business and citizens".\n\nJapan believes that "capacity building '
+            'must be demand-driven".\n')
+    source.write_text(text, encoding="utf-8")
+    assert run_cli("source", "add", str(source), "--title", "Report", "--root",
+                   str(root)).code == 0
+    name = next(p.name for p in (root / "instances" / "sources").iterdir() if p.name != SEED)
+    assert run_cli("draft", name, "--country", "JPN", "--root", str(root)).code == 0
+    draft = root / "drafts" / (Path(name).stem.replace("_", "-") + ".ttl")
+    graph = Graph().parse(draft)
+    assert measure_draft.invented(graph, text, measure_draft.literals(root)) == []
+    assert "“" not in draft.read_text(encoding="utf-8")
+
+
 def test_a_curators_kenya_text_is_read_as_it_says(tmp_path: Path) -> None:
     """From a curator's trial with a new text: "KE-CIRT/CC" was proposed as KE-CIRT, a
     quotation in straight quotes was no statement, an amount in KES no funding (nor a word

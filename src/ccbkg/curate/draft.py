@@ -372,7 +372,7 @@ class _Drafter:
                 *(f"# DECIDE: {piece.text!r} is read as {entity.curie} ({name!r}), one "
                   "letter apart: check it" for piece, entity, name in self._misspelt(span)),
                 *(f"# NOTE: {note}" for note in self.notes),
-                *([] if known else [passage_block(self.source, key, default_label(span.text),
+                *([] if known else [passage_block(self.source, key, default_label(self._said(span)),
                                                   span.start_char, span.end_char)])])
             sentences.append((head, [k for k in self.nodes if k not in before]))
         blocks = ["\n\n".join([head, *(self.nodes[k].turtle(self.graph) for k in keys)])
@@ -391,6 +391,11 @@ class _Drafter:
                 node.decide.append(f"whether it is {' or '.join(same)} (instances/ has "
                                    f"{'it' if len(same) == 1 else 'them'}, citing this "
                                    "sentence's words)")
+
+    def _said(self, words: Span) -> str:
+        """The words as the text writes them (its own quotation marks, which the pass reads
+        curled), white space as single spaces: every literal of a draft is the text's."""
+        return " ".join(self.source.text[words.start_char:words.end_char].split())
 
     def _names(self, span: Span) -> list[tuple[Span, Entity]]:
         """The names in the sentence (longest first where they overlap) and their entities,
@@ -658,10 +663,10 @@ class _Drafter:
                           "property says so; name it in the label or a dcterms:description")
         node = self._node("funding", amount, "ccb:FundingCommitment", "funding commitment",
                           cite, funder, links, [], decide)
-        stated = literal(" ".join(amount.text.split()))
+        stated = literal(self._said(amount))
         node.props.append(("ccb:amount", f"<{_expand(node.iri)}#amount>"))
         node.extra = (f"\n<{_expand(node.iri)}#amount> a schema:MonetaryAmount ;\n"
-                      f"    rdfs:label {literal(' '.join(amount.text.split()), 'en')} ;\n"
+                      f"    rdfs:label {literal(self._said(amount), 'en')} ;\n"
                       f"    ccb:amountAsStated {stated} ;\n"
                       f"    ccb:citesPassage {cite} .")
 
@@ -685,7 +690,9 @@ class _Drafter:
                 continue
             self._node("statement", piece, "ccb:Statement", "statement", cite, here,
                        [("ccb:speaker", here), *[("ccb:venue", v) for v in venue],
-                        ("ccb:quote", literal(" ".join(m.group(1).split())))], [],
+                        ("ccb:quote", literal(" ".join(self.source.text[
+                            span.start_char + m.start(1):span.start_char + m.end(1)].split())))],
+                       [],
                        ["the speaker and where and when it was said; a position "
                         "(ccb:Position) rather than a statement when it is a belief"])
 
@@ -756,7 +763,7 @@ class _Drafter:
             quoted = piece[0].text == "“" and piece[-1].text == "”"
             inner = piece[1:-1] if quoted else piece
             self._node("objective", piece, "ccb:Objective", "objective", cite, here,
-                       [("ccb:quote", literal(" ".join(inner.text.split())))] if quoted else [],
+                       [("ccb:quote", literal(self._said(inner)))] if quoted else [],
                        [], ["who has it: ccb:hasObjective on the strategy, programme or "
                             "initiative the sentence names"])
 
@@ -938,7 +945,7 @@ class _Drafter:
               decide: list[str], label: Span | None = None, key: str | None = None) -> Node:
         """A new candidate (or, when one has the same key, the same candidate citing one
         more passage)."""
-        shown = " ".join((label or words).text.split())
+        shown = self._said(label or words)
         if prefix in NAMED:
             base = key or _key(words.text)
         else:
@@ -962,7 +969,7 @@ class _Drafter:
             iri, n = f"{prefix}:{base}-{n}", n + 1
         props = [("rdfs:label", literal(shown, "en"))]
         if label is not None:
-            props.append(("skos:altLabel", literal(" ".join(words.text.split()), "en")))
+            props.append(("skos:altLabel", literal(self._said(words), "en")))
         props += [(p, o) for p, o in dict.fromkeys(links) if o is not None]
         extra = ""
         if dates:
