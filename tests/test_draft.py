@@ -551,6 +551,19 @@ def test_a_text_with_straight_quotes_keeps_them_in_every_literal(
     assert "“" not in draft.read_text(encoding="utf-8")
 
 
+def test_a_body_of_the_drafts_own_country_is_no_counterparty(tmp_path: Path) -> None:
+    """"JPCERT signed a MoU with Romania in 2022, and in 2023 the NCSA signed …": the NCSA,
+    Japan's own authority, named between the first "with" and the next verb, was made the
+    counterparty of an MoU of Japan with itself."""
+    draft = _draft_of(tmp_path, "Japan established the National Cyber Security Authority "
+                      "(NCSA) in 2015.\n\nJapan signed a memorandum of understanding with "
+                      "Romania in 2022, and in 2023 the NCSA signed a further memorandum of "
+                      "understanding with Moldova.\n")
+    parties = re.findall(r"ccb:party (\S+) ;", draft)
+    assert "organisation:ncsa" not in parties, draft
+    assert {"country:ROU", "country:MDA"} <= set(parties), parties
+
+
 def test_a_curators_kenya_text_is_read_as_it_says(tmp_path: Path) -> None:
     """From a curator's trial with a new text: "KE-CIRT/CC" was proposed as KE-CIRT, a
     quotation in straight quotes was no statement, an amount in KES no funding (nor a word

@@ -548,6 +548,10 @@ class _Drafter:
                 if not with_ < m.start < stop or entity.kind not in PARTIES or \
                         entity.curie == here:
                     continue
+                own = self.nodes.get(entity.curie)
+                if entity.csirt_of == _expand(here) or (
+                        own is not None and ("ccb:country", here) in own.props):
+                    continue  # a body of the draft's own country is no counterparty
                 if entity.kind == "Country" and span.doc[m.start - 1].lower_ == "of" and any(
                         other.end in (m.start - 1, m.start - 2) and e.kind in PARTIES
                         for other, e in found if e is not entity):
