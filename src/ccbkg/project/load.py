@@ -736,13 +736,19 @@ def _syntax_error(shown: str, exc: SyntaxError, fmt: ox.RdfFormat, text: str) ->
             "inline the context in the file"))
     message = re.sub(r"^Parser error [^:]*: ", "", message)
     message = re.sub(r" \(line \d+\)$", "", message)
-    if message.startswith("Unexpected end of file"):
-        message += " (is a string, an IRI or a statement left open?)"
-    if exc.lineno and exc.offset and fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG):
-        lines = split_lines(text)  # as pyoxigraph counts them
-        written = lines[exc.lineno - 1] if exc.lineno <= len(lines) else ""
-        message = _language_tag_problem(written, exc.offset) or message
-    return _error(shown, exc.lineno, exc.offset, f"{_SYNTAX_NAMES[fmt]} syntax error: {message}")
+    line, column = exc.lineno, exc.offset
+    lines = split_lines(text)  # as pyoxigraph counts them
+    if message.startswith("Unexpected end"):
+        message = message.rstrip(".") + " of the file (is a string, an IRI or a statement left " \
+            "open, or the last statement's ' .' missing?)" if message == "Unexpected end" \
+            else message + " (is a string, an IRI or a statement left open?)"
+        last = next((i for i in range(len(lines), 0, -1) if lines[i - 1].strip()), 0)
+        if line and last and line > last:  # past the last written line: point at its end
+            line, column = last, len(lines[last - 1].rstrip("\r\n")) + 1
+    if line and column and fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG):
+        written = lines[line - 1] if line <= len(lines) else ""
+        message = _language_tag_problem(written, column) or message
+    return _error(shown, line, column, f"{_SYNTAX_NAMES[fmt]} syntax error: {message}")
 
 
 def _language_tag_problem(line: str, column: int) -> str | None:
