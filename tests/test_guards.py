@@ -211,6 +211,14 @@ def test_the_sparql_guard_finds_service_and_load(text: str) -> None:
     assert netguard.network_use(text) is not None, text
 
 
+@pytest.mark.parametrize("end", ["\n", "\r", "\r\n"])
+def test_the_sparql_guard_counts_lines_as_every_finding_does(end: str) -> None:
+    """The guard counted LF only: in a file whose lines end with CR it put a SERVICE on line
+    1, where the loader's other findings (and an editor) count line 3."""
+    text = end.join(["SELECT * WHERE {", "  ?s ?p ?o .", "  SERVICE <http://x/> { } }"])
+    assert netguard.network_use(text) == ("SERVICE", 3, 3)
+
+
 @pytest.mark.parametrize("text", [
     'SELECT ("SERVICE <x> {}" AS ?a) WHERE { } # SERVICE <x> {}',
     "PREFIX service: <http://e/>\nSELECT ?service WHERE { ?s service:LOAD <http://e/SERVICE> }",

@@ -18,8 +18,9 @@ from hypothesis import strategies as st
 
 from ccbkg.cli import main
 from ccbkg.core.findings import Severity
+from ccbkg.core.textlines import split_lines
 from ccbkg.project.layout import Project
-from ccbkg.project.load import load, split_lines
+from ccbkg.project.load import load
 from tests.conftest import REPO
 
 _ALBANIA = (REPO / "instances" / "albania.ttl").read_bytes()

@@ -13,8 +13,9 @@ from ccbkg.core import netguard
 from ccbkg.core.findings import Finding, Severity, StageResult
 from ccbkg.core.terms import OWL_IMPORTS, RDF_TYPE
 from ccbkg.core.termtext import curies_in, node_text
+from ccbkg.core.textlines import split_lines
 from ccbkg.project.layout import Role
-from ccbkg.project.load import LoadedFile, LoadedProject, LoadedQuery, split_lines
+from ccbkg.project.load import LoadedFile, LoadedProject, LoadedQuery
 
 STAGE = "lint"
 LINTED = (Role.ONTOLOGY, Role.VOCAB)

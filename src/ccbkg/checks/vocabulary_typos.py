@@ -17,8 +17,9 @@ import pyoxigraph as ox
 
 from ccbkg.core.findings import Finding, Severity
 from ccbkg.core.namespaces import XSD_NS
+from ccbkg.core.textlines import split_lines
 from ccbkg.project.literals import XSD_KNOWN
-from ccbkg.project.load import LoadedFile, LoadedProject, split_lines
+from ccbkg.project.load import LoadedFile, LoadedProject
 
 SH = "http://www.w3.org/ns/shacl#"
 _NAMESPACES = {SH: "sh", XSD_NS: "xsd"}

@@ -23,6 +23,7 @@ import pyoxigraph as ox
 from ccbkg.core.errors import CcbkgError
 from ccbkg.core.limits import MAX_NESTING
 from ccbkg.core.sparql_tokens import tokens, too_deep
+from ccbkg.core.textlines import position
 
 _allowed_hosts: set[str] = set()
 _installed = False
@@ -124,13 +125,8 @@ def network_use(text: str) -> tuple[str, int, int] | None:
         return None
     for kind, start, word in tokens(text):
         if kind == "word" and word.isascii() and word.upper() in NETWORK_KEYWORDS:
-            return word.upper(), *_line_column(text, start)
+            return word.upper(), *position(text, start)
     return None
-
-
-def _line_column(text: str, at: int) -> tuple[int, int]:
-    """The line and column (1-based) of text[at]."""
-    return text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1
 
 
 def nesting(text: str) -> tuple[int, int, str] | None:
@@ -139,7 +135,7 @@ def nesting(text: str) -> tuple[int, int, str] | None:
     at = too_deep(text, MAX_NESTING.value())
     if at is None:
         return None
-    return *_line_column(text, at), (
+    return *position(text, at), (
         f"braces, parentheses and brackets nested more than {MAX_NESTING.value()} levels deep "
         f"here (a parser would crash or run for minutes); raise {MAX_NESTING.variable} to "
         "allow more")

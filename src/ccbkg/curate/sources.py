@@ -20,10 +20,11 @@ from pathlib import Path
 
 from ccbkg.core.errors import CcbkgError
 from ccbkg.core.namespaces import CCB, ID, OA
+from ccbkg.core.textlines import split_lines
 from ccbkg.curate.files import append, literal, one_line, sources_ttl, triples
 from ccbkg.project.layout import Project, read_regular
 from ccbkg.project.literals import problem
-from ccbkg.project.load import INVISIBLE_RE, split_lines
+from ccbkg.project.load import INVISIBLE_RE
 from ccbkg.release.atomic import write_bytes
 
 SOURCE_NS = f"{ID}source/"

@@ -32,6 +32,7 @@ from ccbkg.core.findings import Finding, Severity, StageResult
 from ccbkg.core.limits import MAX_NESTING
 from ccbkg.core.terms import XSD_STRING, rdflib_graph
 from ccbkg.core.termtext import curie
+from ccbkg.core.textlines import line_ends, position, split_lines
 from ccbkg.project import literals as datatypes
 from ccbkg.project.layout import (
     RDF_ROLES,
@@ -87,7 +88,6 @@ _SYNTAX_NAMES = {
     ox.RdfFormat.JSON_LD: "JSON-LD",
 }
 # Lines end at CR, LF or CRLF (as in Turtle and SPARQL); (?<![^\r\n]) is a line's start.
-_LINE_END_RE = re.compile(r"\r\n?|\n")
 _PREFIX_RE = re.compile(
     r"(?<![^\r\n])[ \t]*(?:@prefix|PREFIX)[ \t]+([A-Za-z][\w.-]*)?:[ \t]*<([^>\r\n]*)>",
     re.IGNORECASE)
@@ -415,7 +415,7 @@ def read_text(project: Project, file: ProjectFile, findings: list[Finding]) -> s
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         before = raw[:exc.start].decode("utf-8")
-        line, column = _position(before, len(before))
+        line, column = position(before, len(before))
         findings.append(_error(shown, line, column, (
             f"byte 0x{raw[exc.start]:02x} is not valid UTF-8; source files must be UTF-8"
         )))
@@ -445,7 +445,7 @@ def _load_rdf(project: Project, file: ProjectFile, findings: list[Finding], *,
         return None
     declaration = _XML_DECLARATIONS_RE.search(text) if fmt is ox.RdfFormat.RDF_XML else None
     if declaration is not None:
-        line, column = _position(text, declaration.start())
+        line, column = position(text, declaration.start())
         findings.append(_error(shown, line, column, (
             f"RDF/XML with a {declaration.group(1).upper()} declaration is refused before "
             "parsing (entities can expand without bound or read local files); remove it"
@@ -496,7 +496,7 @@ def _too_deep(text: str, fmt: ox.RdfFormat) -> tuple[int, int, str] | None:
         if token in _OPENERS:
             depth += 1
             if depth > limit:
-                line, column = _position(text, match.start())
+                line, column = position(text, match.start())
                 return line, column, (
                     f"{kind} deep here; "
                     f"flatten the data (name the inner nodes), or raise {MAX_NESTING.variable}")
@@ -721,7 +721,7 @@ def _rdflib_sparql_problem(text: str) -> tuple[int | None, int | None, str] | No
             parseUpdate(text)
         except ParseBaseException:
             # pyparsing counts LF only; its text has tabs expanded, as its offset counts them.
-            return (*_position(query_error.pstr, query_error.loc), str(query_error.msg))
+            return (*position(query_error.pstr, query_error.loc), str(query_error.msg))
     except Exception as exc:  # rdflib raises plain exceptions for some malformed input
         return None, None, str(exc)
     return None
@@ -774,34 +774,17 @@ def _find(text: str, *needles: str) -> tuple[int | None, int | None]:
     for needle in needles:
         index = text.find(needle)
         if index >= 0:
-            return _position(text, index)
+            return position(text, index)
     return None, None
-
-
-def split_lines(text: str) -> list[str]:
-    """The lines of a text, split where ccbkg counts lines: at CR, LF and CRLF."""
-    return _LINE_END_RE.split(text)
 
 
 def _numbered(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, re.Match[str]]]:
     """Each match of pattern in text with its line number (1-based), line ends counted once."""
     number, counted = 1, 0
     for match in pattern.finditer(text):
-        number += _line_ends(text, counted, match.start())
+        number += line_ends(text, counted, match.start())
         counted = match.start()
         yield number, match
-
-
-def _position(text: str, index: int) -> tuple[int, int]:
-    """The line and column (1-based, in characters) of text[index]."""
-    start = max(text.rfind("\n", 0, index), text.rfind("\r", 0, index)) + 1
-    return _line_ends(text, 0, index) + 1, index - start + 1
-
-
-def _line_ends(text: str, start: int, end: int) -> int:
-    """How many lines end in text[start:end]; a CRLF that end splits counts after end."""
-    return (text.count("\n", start, end) + text.count("\r", start, end)
-            - text.count("\r\n", start, end + 1))
 
 
 def _error(shown: str, line: int | None, column: int | None, message: str) -> Finding:
