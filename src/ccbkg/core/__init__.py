@@ -1,2 +1,2 @@
-"""Shared basics at the bottom of the pipeline: errors, findings, namespaces, RDF terms,
-progress output and the network guard."""
+"""Shared basics at the bottom of the pipeline: errors, findings, namespaces, RDF terms
+and their text, lines, progress output, the network guard, the cache, locks and checksums."""
