@@ -15,7 +15,6 @@ from rich.text import Text
 
 from ccbkg.cli.common import add_root, seconds
 from ccbkg.core.errors import CcbkgError
-from ccbkg.curate.freeze import freeze
 from ccbkg.project.layout import read_regular
 from ccbkg.project.query_headers import EVERY, QueryInfo
 from ccbkg.query.answer import Asked, answer
@@ -181,6 +180,9 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_freeze(args: argparse.Namespace) -> int:
+    # the checks (pyshacl, owlready2) take a fifth of a second to import: only freeze pays
+    from ccbkg.curate.freeze import freeze
+
     written = freeze(args.root)
     for shown, changed in written:
         print(f"{'wrote    ' if changed else 'unchanged'} {shown}")
