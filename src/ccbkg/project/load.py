@@ -28,10 +28,11 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 
 from ccbkg.core import netguard
+from ccbkg.core.errors import CcbkgError
 from ccbkg.core.findings import Finding, Severity, StageResult
 from ccbkg.core.limits import MAX_NESTING
 from ccbkg.core.terms import XSD_STRING, rdflib_graph
-from ccbkg.core.termtext import curie
+from ccbkg.core.termtext import counted, curie
 from ccbkg.core.textlines import line_ends, position, split_lines
 from ccbkg.project import literals as datatypes
 from ccbkg.project.layout import (
@@ -360,6 +361,20 @@ def shown_node(node: str, file: str | None, line: int | None) -> str:
     if ":" in node:
         return node
     return f"the blank node at {file}:{line}" if file else "a blank node"
+
+
+def load_whole(project: Project) -> LoadedProject:
+    """The project loaded for a command that needs all of it (a query on the embedded store,
+    serve or publish of the project files): a syntax error is one CcbkgError naming the first
+    of them."""
+    loaded = load(project)
+    errors = loaded.result.errors
+    if errors:
+        first = errors[0]
+        raise CcbkgError(f"the project files do not parse ({counted(len(errors), 'error')}; "
+                         f"the first: {first.location()}: {first.message}); run `ccbkg check` "
+                         "for all")
+    return loaded
 
 
 def load(project: Project) -> LoadedProject:

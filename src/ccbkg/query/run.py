@@ -21,7 +21,6 @@ import pyoxigraph as ox
 
 from ccbkg.core import netguard
 from ccbkg.core.errors import CcbkgError
-from ccbkg.core.termtext import counted
 from ccbkg.project.layout import Project, Role
 from ccbkg.project.query_headers import IRI_FORBIDDEN_RE, Term, shown_value
 from ccbkg.query.entities import labels
@@ -49,16 +48,10 @@ def embedded_store(root: Path | None = None) -> Embedded:
     """The authored files (ontology, vocabularies, shapes, data) loaded into an in-memory store,
     each in its named graph, with what they entail in the release's inferred graph: a query
     answers here as on a store that holds the release (`?x a ccb:PolicyDocument`)."""
-    from ccbkg.project.load import load
+    from ccbkg.project.load import load_whole
     from ccbkg.rdf.inferred import inferred_graph
 
-    loaded = load(Project.discover(root))
-    errors = loaded.result.errors
-    if errors:
-        first = errors[0]
-        raise CcbkgError(f"the project files do not parse ({counted(len(errors), 'error')}; "
-                         "the first: "
-                         f"{first.location()}: {first.message}); run `ccbkg check` for all")
+    loaded = load_whole(Project.discover(root))
     store = loaded.store(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)
     store.extend(inferred_graph(loaded))
     return Embedded(store, loaded_digest(loaded))

@@ -87,15 +87,11 @@ def _verify(built: Path) -> None:
 
 def _from_project(root: Path | None) -> ReleaseInput:
     from ccbkg.project.layout import Project, Role
-    from ccbkg.project.load import load
+    from ccbkg.project.load import load_whole
     from ccbkg.rdf.serialize import to_bytes
 
     project = Project.discover(root)
-    loaded = load(project)
-    if loaded.result.errors:
-        first = loaded.result.errors[0]
-        raise CcbkgError(f"the project files do not parse ({first.location()}: {first.message}); "
-                         "run `ccbkg check` for all problems")
+    loaded = load_whole(project)
     quads = [ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(f.file.graph_iri))
              for f in loaded.of(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA)
              for q in released(f.file.graph_iri, list(f.quads()))] + list(inferred_graph(loaded))
