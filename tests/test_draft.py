@@ -564,6 +564,18 @@ def test_a_body_of_the_drafts_own_country_is_no_counterparty(tmp_path: Path) -> 
     assert {"country:ROU", "country:MDA"} <= set(parties), parties
 
 
+def test_a_cyber_drill_and_a_quotation_after_stressed_are_proposed(tmp_path: Path) -> None:
+    """"participated in the ITU Africa Regional Cyber Drill" gave nothing (an exercise needed
+    the word "exercise"), nor did a quotation after "stressed that"."""
+    draft = _draft_of(tmp_path, "In 2022, Japan participated in the ITU Asia Regional Cyber "
+                      "Drill.\n\nJapan's minister stressed that the agency would \"prioritise "
+                      "the protection of children online\".\n")
+    assert 'exercise:itu-asia-regional-cyber-drill a ccb:Exercise ;\n    rdfs:label "ITU Asia ' \
+        'Regional Cyber Drill"@en' in draft, draft
+    assert "ccb:inActivity exercise:itu-asia-regional-cyber-drill" in draft, draft
+    assert 'ccb:quote "prioritise the protection of children online"' in draft, draft
+
+
 def test_a_curators_kenya_text_is_read_as_it_says(tmp_path: Path) -> None:
     """From a curator's trial with a new text: "KE-CIRT/CC" was proposed as KE-CIRT, a
     quotation in straight quotes was no statement, an amount in KES no funding (nor a word

@@ -59,7 +59,8 @@ HOLDING = {"argued", "argues", "advocated", "advocates", "believes", "believe", 
 OPPOSING = {"disfavours", "disfavors", "opposes"}
 FUNDING = {"committed", "commits", "pledged", "allocated", "granted", "funded", "invested",
            "contributed", "donated", "provided"}
-SAYING = {"argued", "stated", "stating", "said", "declared", "believing", "believes", "noted"}
+SAYING = {"argued", "stated", "stating", "said", "declared", "believing", "believes", "noted",
+          "stressed", "emphasised", "emphasized", "underlined", "warned", "added"}
 # Who can be a party to an agreement or a collaborator (classes' local names).
 PARTIES = {"Organisation", "InternationalOrganisation", "RegionalOrganisation",
                  "Alliance", "NationalAuthority", "GovernmentAgency", "CSIRT", "Country"}
@@ -272,7 +273,9 @@ class _Drafter:
         self.matcher.add("PAPER", [[{"TEXT": {"REGEX": r"^\d{4}$"}, "OP": "?"},
                                     {"LOWER": {"IN": ["government", "white", "policy"]}},
                                     {"LOWER": "paper"}]])
-        self.matcher.add("EXERCISE", [[{"IS_TITLE": True, "OP": "+"}, {"LOWER": "exercise"}]])
+        self.matcher.add("EXERCISE", [[{"IS_TITLE": True, "OP": "+"}, {"LOWER": "exercise"}],
+                                      [{"TEXT": {"REGEX": r"^[A-Z][A-Za-z0-9-]*$"}, "OP": "+"},
+                                       {"ORTH": "Drill"}]])
         self.matcher.add("MONEY", [
             [{"ORTH": {"IN": ["$", "€", "£", "¥"]}}, {"TEXT": {"REGEX": r"^\d[\d,.]*$"}},
              {"TEXT": {"IN": ["M", "m", "bn", "k", "million", "billion"]}, "OP": "?"}],
@@ -601,8 +604,8 @@ class _Drafter:
                 if at is not None and span.doc[at - 1].lower_ not in ("of", "the") and not any(
                         s.start == at and e.kind in FORUMS for s, e in found):
                     at = None  # "member of NATO and Albania signed …": not a second body
-        for m in matches.get("EXERCISE", []):
-            name = _strip(m[:-1], self.graph)
+        for m in matches.get("EXERCISE", []):  # "Cyber Coalition exercise", "… Cyber Drill"
+            name = _strip(m if m[-1].text == "Drill" else m[:-1], self.graph)
             if len(name) and name.text not in self.entities:
                 self._node("exercise", name, "ccb:Exercise", "exercise", cite, here, [], [],
                            ["who leads it (ccb:ledBy) and which edition"])
