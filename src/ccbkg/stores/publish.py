@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
+import ipaddress
 import re
-import tempfile
+import socket
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
@@ -38,7 +38,7 @@ from urllib.parse import urlencode, urlsplit
 
 import pyoxigraph as ox
 
-from ccbkg.core import cache, netguard
+from ccbkg.core import netguard
 from ccbkg.core.errors import CcbkgError
 from ccbkg.core.locks import locked_folder
 from ccbkg.core.namespaces import BASE, GRAPH, XSD_NS
@@ -267,19 +267,33 @@ def plan(quads: Iterable[ox.Quad], endpoints: Endpoints, client: HttpClient, *,
 _HELD: set[str] = set()  # the stores this process holds the lock of (it is re-entrant)
 
 
+# The publish locks: one folder for the machine, whatever the environment says (a cron job
+# and a shell, or two users, must meet in it), sticky as /tmp is.
+LOCKS = Path("/tmp") / "ccbkg-publish"
+
+
 @contextlib.contextmanager
 def one_at_a_time(endpoints: Endpoints) -> Iterator[None]:
-    """Refuse to work on a store another publish (or recover) of this user on this machine
-    is working on: two at once each switch in a difference from what the store held, and
-    leave a mix of both releases. (The lock is the process's: a killed publish holds none.)"""
+    """Refuse to work on a store another publish (or recover) on this machine is working on:
+    two at once each switch in a difference from what the store held, and leave a mix of both
+    releases. (The lock is the process's: a killed publish holds none.)"""
     key = _store_key(endpoints.update)
     if key in _HELD:
         yield
         return
-    lock = _lock_folder() / hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
-    with contextlib.suppress(FileExistsError):
-        lock.mkdir(mode=0o700)
-    with locked_folder(lock, wait=False) as got:
+    lock = LOCKS / hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+    with contextlib.ExitStack() as stack:
+        try:
+            if not LOCKS.is_dir():
+                LOCKS.mkdir(exist_ok=True)
+                LOCKS.chmod(0o1777)
+            with contextlib.suppress(FileExistsError):
+                lock.mkdir()
+                lock.chmod(0o755)  # any user may lock it (a lock, never a place to write)
+            got = stack.enter_context(locked_folder(lock, wait=False))
+        except OSError as exc:
+            raise CcbkgError(f"cannot take the publish lock in {LOCKS} ({exc.strerror}): "
+                             "make it a folder anyone may write to, as /tmp is") from None
         if not got:
             raise CcbkgError(f"another ccbkg publish to {shown(endpoints.update)} is running "
                              "on this machine: wait for it to end (two at once would leave "
@@ -292,25 +306,33 @@ def one_at_a_time(endpoints: Endpoints) -> Iterator[None]:
 
 
 def _store_key(url: str) -> str:
-    """The update endpoint as one store is named however it is written: the host in lower
-    case (a loopback name as 127.0.0.1), the port given, no trailing slash."""
+    """The store an update endpoint reaches, however its URL names it: the port of a host,
+    every address of this machine being one host (localhost, 127.0.0.1, [::1], 0.0.0.0, its
+    own name), and the path left out (one server per port: Virtuoso's /sparql and
+    /sparql-auth write one store). Two stores on two addresses of this machine with one port
+    count as one: a publish is then refused that could have run, never let into a store
+    another is switching."""
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
-    host = "127.0.0.1" if netguard.is_loopback(host) else host
     port = parts.port or (443 if parts.scheme == "https" else 80)
-    return f"{parts.scheme}://{host}:{port}{parts.path.rstrip('/')}"
+    return f"{'this machine' if _this_machine(host) else host}:{port}"
 
 
-def _lock_folder() -> Path:
-    """Where the publish locks are: ccbkg's cache folder, else a folder of this user's in the
-    temporary folder; refused when neither is this user's alone (anyone could hold them)."""
-    tried = [cache.folder("publish"),
-             Path(tempfile.gettempdir()) / f"ccbkg-publish-{os.getuid()}"]
-    for folder in tried:
-        if cache.make_private(folder):
-            return folder
-    raise CcbkgError(f"no folder of yours alone to keep the publish lock in ({tried[0]} and "
-                     f"{tried[1]} are not): set {cache.CACHE_ENV} to one")
+def _this_machine(host: str) -> bool:
+    """Whether host is an address (or a name of one) of this machine."""
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except (OSError, UnicodeError):
+        return netguard.is_loopback(host)
+    for family, _, _, _, address in infos:
+        ip = ipaddress.ip_address(str(address[0]).split("%")[0])
+        mapped = getattr(ip, "ipv4_mapped", None) or ip
+        if mapped.is_loopback or mapped.is_unspecified:
+            return True
+        with contextlib.suppress(OSError), socket.socket(family, socket.SOCK_DGRAM) as probe:
+            probe.bind((str(address[0]), 0))  # only an address of this machine binds
+            return True
+    return False
 
 
 def recover(endpoints: Endpoints, client: HttpClient,
