@@ -394,3 +394,36 @@ def test_build_onto_a_full_disk_is_a_clear_error(
     assert "Traceback" not in err
     assert _snapshot(out) == {"previous.txt": b"previous build", atomic.MARKER: marker.encode()}
     assert [p.name for p in tmp_path.iterdir()] == ["dist"]
+
+
+DIGEST = "ab" * 32
+
+
+@pytest.mark.parametrize(("text", "listed"), [
+    (f"{DIGEST}  ccbkg.nq\n", {"ccbkg.nq": DIGEST}),
+    (f"{DIGEST} *ccbkg.nq\r\n\n", {"ccbkg.nq": DIGEST}),  # sha256sum -b, CR LF, a blank line
+    (f"{DIGEST.upper()}  ./ccbkg.nq\n", {"ccbkg.nq": DIGEST}),
+    (f"{'cd' * 32}  ccbkg.nq\n{DIGEST}  ccbkg.nq\n", None),  # twice: sha256sum -c fails it
+    (f"{DIGEST}  ../ccbkg.nq\n", None),
+    ("not a checksum  ccbkg.nq\n", None),
+])
+def test_sha256sums_is_read_as_sha256sum_reads_it(tmp_path: Path, text: str,
+                                                    listed: dict[str, str] | None) -> None:
+    """A SHA256SUMS `sha256sum -c` accepts (a `*` before the name, `./`, upper-case hex, CR LF,
+    a blank line) was refused as not a build's; one naming a file twice took the last line
+    (sha256sum -c fails the first)."""
+    from ccbkg.core.checksums import read_sums
+
+    (tmp_path / "SHA256SUMS").write_bytes(text.encode())
+    assert read_sums(tmp_path) == listed
+
+
+def test_a_dangling_sha256sums_link_does_not_turn_the_check_off(
+        built: Path, tmp_path: Path) -> None:
+    """A SHA256SUMS that is a link to nothing was taken for no SHA256SUMS: a changed
+    ccbkg.nq was then published unverified."""
+    (tmp_path / "ccbkg.nq").write_bytes((built / "ccbkg.nq").read_bytes() + b"\n")
+    (tmp_path / "SHA256SUMS").symlink_to(tmp_path / "nowhere")
+    result = run_cli("publish", "--endpoint", "http://127.0.0.1:9/", "--dist", str(tmp_path),
+                     "--dry-run")
+    assert result.code == 2 and "so the release cannot be verified" in result.err, result

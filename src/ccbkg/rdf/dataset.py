@@ -72,13 +72,16 @@ def _verify(built: Path) -> None:
     """Refuse a release file that is not the one its build listed in the SHA256SUMS beside it
     (cut short or changed): what is served or published is what was built. A file with no
     SHA256SUMS beside it (one copied alone, or made by another tool) is taken as it is."""
-    if not (built.parent / SUMS).exists():
+    listed = built.parent / SUMS
+    if not listed.exists() and not listed.is_symlink():
         return
     sums = read_sums(built.parent)
     expected = sums.get(RELEASE_FILE) if sums is not None else None
     if expected is None:
-        raise CcbkgError(f"{built}: {built.parent / SUMS} does not list it as `ccbkg build` "
-                         "writes it, so the release cannot be verified; build it again")
+        raise CcbkgError(f"{built}: {listed} is not a list of checksums `sha256sum -c` reads "
+                         "that names it once (a link, a file of another kind or size, a name "
+                         "given twice, or a line of another form), so the release cannot be "
+                         "verified; build it again")
     if sha256(built) != expected:
         raise CcbkgError(f"{built}: does not match its checksum in {built.parent / SUMS} (the "
                          "file was changed or cut short after the build); build it again, or "
