@@ -277,10 +277,16 @@ def test_a_currency_is_named_by_its_code_name_or_sign() -> None:
     from ccbkg.checks.provenance import _names_currency
 
     for code, words in (("GBP", "pledged GBP 2.5 million"), ("EUR", "2 million euros"),
-                        ("JPY", "¥3 billion"), ("GBP", "two million pounds sterling"),
-                        ("GHS", "40 million Ghana cedis")):
+                        ("GBP", "£3 billion"), ("GBP", "two million pounds sterling"),
+                        ("GHS", "40 million Ghana cedis"), ("CNY", "10 million yuan"),
+                        ("USD", "US$10 million"), ("JPY", "10 billion yen"),
+                        ("USD", "6 million US dollars")):
         assert _names_currency(code, words), (code, words)
-    for code, words in (("USD", "$27.7M"), ("USD", "GHS 40 million"), ("EUR", "Europe")):
+    # a sign or word of many currencies, or a word that is a currency's name only by chance
+    for code, words in (("USD", "$27.7M"), ("USD", "GHS 40 million"), ("EUR", "Europe"),
+                        ("USD", "7 million Canadian dollars"), ("ALL", "for all partners"),
+                        ("KRW", "won praise"), ("BRL", "in real terms"), ("XAU", "gold"),
+                        ("JPY", "¥3 billion"), ("ZAR", "at random")):
         assert not _names_currency(code, words), (code, words)
 
 

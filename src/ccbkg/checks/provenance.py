@@ -14,8 +14,10 @@ and so, or a warning, are its dates. Every passage has a row in the claims inven
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
+from collections import Counter
 from dataclasses import replace
 
 import pycountry
@@ -184,20 +186,39 @@ def _check_own_words(loaded: LoadedProject, iri: str,
                          severity=Severity.WARNING)
 
 
-# The signs that name one currency alone ("$" is the sign of many dollars).
-CURRENCY_SIGNS = {"EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
+# Signs and words that name one currency alone, as texts write them ("$" is the sign of many
+# dollars, "¥" of the yen and the yuan).
+CURRENCY_SIGNS = {"EUR": ("€",), "GBP": ("£",), "INR": ("₹",), "USD": ("US$",),
+                  "GHS": ("GH₵",), "CNY": ("RMB", "yuan", "renminbi"), "JPY": ("円",)}
+_AMOUNT = r"\d[\d.,]*\s*(?:[a-z]+\s+)?"  # "2 million ", "40 "
+
+
+@functools.cache
+def _last_words() -> Counter[str]:
+    """How many ISO 4217 currencies' names end with each word (dollar: dozens, yen: one)."""
+    return Counter(c.name.split()[-1].lower() for c in pycountry.currencies)
 
 
 def _names_currency(code: str, words: str) -> bool:
-    """Whether the words name the ISO 4217 currency: its code, its name or last word (the
-    euro, the yen, pounds sterling, cedis) or its sign."""
-    currency = pycountry.currencies.get(alpha_3=code)
-    names = [code]
-    if currency is not None:
-        names += [currency.name, currency.name.split()[-1]]
-    if code in CURRENCY_SIGNS and CURRENCY_SIGNS[code] in words:
+    """Whether the words name the ISO 4217 currency: its code (as written, in capitals), a
+    sign or word of it alone (CURRENCY_SIGNS), or after an amount its name or the last word
+    of its name when no other currency's name ends with it ("2 million euros", "10 billion
+    yen", not "7 million Canadian dollars" for USD, nor "won praise")."""
+    if re.search(rf"(?<![A-Za-z]){re.escape(code)}(?![A-Za-z])", words) or any(
+            sign in words for sign in CURRENCY_SIGNS.get(code, ())):
         return True
-    return any(re.search(rf"\b{re.escape(n)}(s|es)?\b", words, re.IGNORECASE) for n in names)
+    currency = pycountry.currencies.get(alpha_3=code)
+    if currency is None:
+        return False
+    parts = currency.name.split()
+    if len(parts) > 1 and re.search(  # "Pound Sterling", "US Dollar": anywhere, plural or not
+            r"\b" + r"s?\s+".join(map(re.escape, parts)) + r"s?\b", words, re.IGNORECASE):
+        return True
+    alone = [currency.name] if len(parts) == 1 else []
+    if _last_words()[parts[-1].lower()] == 1:
+        alone.append(parts[-1])
+    return any(re.search(rf"{_AMOUNT}{re.escape(n)}(s|es)?\b", words, re.IGNORECASE)
+               for n in alone)
 
 
 def _date_words(date: str, words: str) -> str | None:
