@@ -576,6 +576,22 @@ def test_a_cyber_drill_and_a_quotation_after_stressed_are_proposed(tmp_path: Pat
     assert 'ccb:quote "prioritise the protection of children online"' in draft, draft
 
 
+def test_a_text_longer_than_draft_reads_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    """A text of over a million characters (source add takes up to 64 MiB) was an internal
+    error, spaCy's "[E088] Text of length … exceeds maximum"."""
+    root = copy_sources(tmp_path / "src")
+    source = tmp_path / "long.txt"
+    source.write_text("Japan adopted a strategy. " * 40_000 + "\n", encoding="utf-8")
+    assert run_cli("source", "add", str(source), "--title", "Long", "--root",
+                   str(root)).code == 0
+    name = next(p.name for p in (root / "instances" / "sources").iterdir() if p.name != SEED)
+    result = run_cli("draft", name, "--country", "JPN", "--root", str(root))
+    assert_no_traceback(result)
+    assert result.code == 2 and f"{name} has 1,040,001 characters; draft reads texts of up " \
+        "to 1,000,000" in result.err, result.err
+    assert not (root / "drafts").exists()
+
+
 def test_a_curators_kenya_text_is_read_as_it_says(tmp_path: Path) -> None:
     """From a curator's trial with a new text: "KE-CIRT/CC" was proposed as KE-CIRT, a
     quotation in straight quotes was no statement, an amount in KES no funding (nor a word

@@ -173,6 +173,11 @@ class Draft:
 def draft(project: Project, source: str, country: str | None) -> Draft:
     """Write drafts/<source file name>.ttl with the proposals for the source's text."""
     text_of = source_text(project, source)
+    if len(text_of.text) > MAX_DRAFT_CHARACTERS:
+        raise CcbkgError(f"{text_of.name} has {len(text_of.text):,} characters; draft reads "
+                         f"texts of up to {MAX_DRAFT_CHARACTERS:,} (a report of some 300 "
+                         "pages): cut passages from it with `ccbkg passage add`, or add its "
+                         "chapters as sources of their own")
     graph = gazetteer(project)
     fixed = graph.country(country) if country else None
     folder = project.root / DRAFTS
@@ -212,6 +217,10 @@ PARAGRAPH_BREAK = re.compile(r"(?:\r?\n|\r)[ \t]*(?:\r?\n|\r)\s*")  # a blank li
 _SIGN = r"[\u00b9\u00b2\u00b3\u2070-\u2079\u2020\u2021]+"  # superscript digits, daggers
 MARKED_STOP = re.compile(rf"[.!?](?=\[|{_SIGN})")
 MARKED_END = re.compile(rf"[.!?](?P<marker>{FOOTNOTE_MARKER.pattern})\s+(?=\S)")
+
+
+# spaCy's own limit on one text; the pass over a text near it takes minutes.
+MAX_DRAFT_CHARACTERS = 1_000_000
 
 
 def pipeline() -> spacy.language.Language:
