@@ -319,16 +319,26 @@ def test_a_blank_line_ends_a_sentence(tmp_path: Path) -> None:
     assert '"2022-05-04"^^xsd:date' in draft and '"2023"^^xsd:gYear' not in draft, draft
 
 
-def _draft_of(tmp_path: Path, text: str, country: str = "JPN") -> str:
-    root = copy_sources(tmp_path / "src")
-    source = tmp_path / "report.txt"
+def _added(root: Path, text: str) -> str:
+    """The text added to the sources of root (a scratch copy) by `source add`: its file
+    name."""
+    source = root.parent / "report.txt"
     source.write_text(text, encoding="utf-8")
     assert run_cli("source", "add", str(source), "--title", "Report", "--root",
                    str(root)).code == 0
-    name = next(p.name for p in (root / "instances" / "sources").iterdir() if p.name != SEED)
-    result = run_cli("draft", name, "--country", country, "--root", str(root))
+    return next(p.name for p in (root / "instances" / "sources").iterdir() if p.name != SEED)
+
+
+def _drafted(root: Path, name: str) -> str:
+    """`ccbkg draft` of the source name for Japan, and the draft it wrote."""
+    result = run_cli("draft", name, "--country", "JPN", "--root", str(root))
     assert result.code == 0, result.err
     return (root / "drafts" / (Path(name).stem.replace("_", "-") + ".ttl")).read_text("utf-8")
+
+
+def _draft_of(tmp_path: Path, text: str) -> str:
+    root = copy_sources(tmp_path / "src")
+    return _drafted(root, _added(root, text))
 
 
 def test_the_most_precise_date_of_a_sentence_dates_its_claim(tmp_path: Path) -> None:
@@ -380,18 +390,11 @@ def test_a_sentence_that_is_a_passage_already_is_cited_not_proposed_again(
     """A second draft of a text, after the curator cut a sentence as a passage, proposed
     that sentence again as a new passage (a duplicate `check` would refuse)."""
     root = copy_sources(tmp_path / "src")
-    source = tmp_path / "report.txt"
     sentence = "Japan signed a memorandum of understanding with Albania in 2021."
-    source.write_text(f"{sentence} Japan adopted a Cybersecurity Strategy in 2015.\n",
-                      encoding="utf-8")
-    assert run_cli("source", "add", str(source), "--title", "Report", "--root",
-                   str(root)).code == 0
-    name = next(p.name for p in (root / "instances" / "sources").iterdir() if p.name != SEED)
+    name = _added(root, f"{sentence} Japan adopted a Cybersecurity Strategy in 2015.\n")
     cut = run_cli("passage", "add", name, sentence, "--slug", "jpn-alb-mou", "--root", str(root))
     assert cut.code == 0, cut.err
-    result = run_cli("draft", name, "--country", "JPN", "--root", str(root))
-    assert result.code == 0, result.err
-    draft = (root / "drafts" / (Path(name).stem.replace("_", "-") + ".ttl")).read_text("utf-8")
+    draft = _drafted(root, name)
     exact = re.findall(r'oa:exact "([^"]*)"', draft)
     assert exact == ["Japan adopted a Cybersecurity Strategy in 2015."], exact
     assert "# passage:jpn-alb-mou already, in sources.ttl: its candidates cite it" in draft
@@ -453,13 +456,8 @@ def test_a_second_draft_sees_the_passages_cut_inside_a_sentence(tmp_path: Path) 
     citing it; a second draft proposed the sentence's agreement again with no word of the
     curated one (only a passage of the whole sentence was matched)."""
     root = copy_sources(tmp_path / "src")
-    source = tmp_path / "report.txt"
     clause = "Japan signed a memorandum of understanding with Albania in 2021"
-    source.write_text(f"{clause}, and it pledged 2 million euros for training.\n",
-                      encoding="utf-8")
-    assert run_cli("source", "add", str(source), "--title", "Report", "--root",
-                   str(root)).code == 0
-    name = next(p.name for p in (root / "instances" / "sources").iterdir() if p.name != SEED)
+    name = _added(root, f"{clause}, and it pledged 2 million euros for training.\n")
     assert run_cli("passage", "add", name, clause, "--slug", "jpn-alb-mou-2021", "--root",
                    str(root)).code == 0
     with (root / "instances" / "japan.ttl").open("a", encoding="utf-8") as japan:
@@ -467,9 +465,7 @@ def test_a_second_draft_sees_the_passages_cut_inside_a_sentence(tmp_path: Path) 
                     '    rdfs:label "MoU between Japan and Albania"@en ;\n'
                     "    ccb:party country:JPN, country:ALB ;\n"
                     "    ccb:citesPassage passage:jpn-alb-mou-2021 .\n")
-    result = run_cli("draft", name, "--country", "JPN", "--root", str(root))
-    assert result.code == 0, result.err
-    draft = (root / "drafts" / (Path(name).stem.replace("_", "-") + ".ttl")).read_text("utf-8")
+    draft = _drafted(root, name)
     assert "# NOTE: passages of sources.ttl lie in this sentence: passage:jpn-alb-mou-2021; " \
         "the nodes citing them may hold some of its claims already" in draft, draft
     assert "# DECIDE: whether it is agreement:jpn-alb-mou-2021 (instances/ has it, citing " \
@@ -487,15 +483,8 @@ def test_a_node_of_another_text_with_the_same_key_is_not_taken_for_the_candidate
         japan.write("\norganisation:csa a ccb:GovernmentAgency ;\n"
                     '    rdfs:label "Cyber Security Agency of Singapore"@en ;\n'
                     "    ccb:citesPassage passage:alb-negotiating-mous .\n")
-    source = tmp_path / "report.txt"
-    source.write_text("Japan established the National Cyber Security Authority (CSA) in "
-                      "2015.\n", encoding="utf-8")
-    assert run_cli("source", "add", str(source), "--title", "Report", "--root",
-                   str(root)).code == 0
-    name = next(p.name for p in (root / "instances" / "sources").iterdir() if p.name != SEED)
-    result = run_cli("draft", name, "--country", "JPN", "--root", str(root))
-    assert result.code == 0, result.err
-    text = (root / "drafts" / (Path(name).stem.replace("_", "-") + ".ttl")).read_text("utf-8")
+    text = _drafted(root, _added(root, "Japan established the National Cyber Security "
+                                 "Authority (CSA) in 2015.\n"))
     assert "organisation:csa-2 a ccb:NationalAuthority" in text, text
     assert "# DECIDE: whether it is organisation:csa (instances/ has it, from another text or " \
         "of another kind)" in text, text
@@ -536,19 +525,13 @@ def test_a_text_with_straight_quotes_keeps_them_in_every_literal(
     wrote kept the curly ones: a position labelled “cyber security is … (the text has ")
     was a literal the text does not have."""
     root = copy_sources(tmp_path / "src")
-    source = tmp_path / "report.txt"
     text = ('The minister argued that "cyber security is a shared responsibility of '
             'government, business and citizens".\n\nJapan believes that "capacity building '
             'must be demand-driven".\n')
-    source.write_text(text, encoding="utf-8")
-    assert run_cli("source", "add", str(source), "--title", "Report", "--root",
-                   str(root)).code == 0
-    name = next(p.name for p in (root / "instances" / "sources").iterdir() if p.name != SEED)
-    assert run_cli("draft", name, "--country", "JPN", "--root", str(root)).code == 0
-    draft = root / "drafts" / (Path(name).stem.replace("_", "-") + ".ttl")
-    graph = Graph().parse(draft)
+    draft = _drafted(root, _added(root, text))
+    graph = Graph().parse(data=draft, format="turtle")
     assert measure_draft.invented(graph, text, measure_draft.literals(root)) == []
-    assert "“" not in draft.read_text(encoding="utf-8")
+    assert "“" not in draft
 
 
 def test_a_body_of_the_drafts_own_country_is_no_counterparty(tmp_path: Path) -> None:
@@ -580,11 +563,7 @@ def test_a_text_longer_than_draft_reads_is_refused_with_what_to_do(tmp_path: Pat
     """A text of over a million characters (source add takes up to 64 MiB) was an internal
     error, spaCy's "[E088] Text of length … exceeds maximum"."""
     root = copy_sources(tmp_path / "src")
-    source = tmp_path / "long.txt"
-    source.write_text("Japan adopted a strategy. " * 40_000 + "\n", encoding="utf-8")
-    assert run_cli("source", "add", str(source), "--title", "Long", "--root",
-                   str(root)).code == 0
-    name = next(p.name for p in (root / "instances" / "sources").iterdir() if p.name != SEED)
+    name = _added(root, "Japan adopted a strategy. " * 40_000 + "\n")
     result = run_cli("draft", name, "--country", "JPN", "--root", str(root))
     assert_no_traceback(result)
     assert result.code == 2 and f"{name} has 1,040,001 characters; draft reads texts of up " \
