@@ -10,6 +10,7 @@ which refuse SERVICE and LOAD unless the user allowed the network.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import ipaddress
 import re
@@ -63,6 +64,25 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]").split("%")[0]).is_loopback
     except ValueError:
         return False
+
+
+def is_this_machine(host: str) -> bool:
+    """Whether a host name or address is one of this machine's, whichever (the loopback and
+    unspecified addresses, an IPv4 one mapped into IPv6, an address of an interface, a name
+    of one of them): an address binds only where it is the machine's."""
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except (OSError, UnicodeError):
+        return is_loopback(host)
+    for family, _, _, _, address in infos:
+        ip = ipaddress.ip_address(str(address[0]).split("%")[0])
+        mapped = getattr(ip, "ipv4_mapped", None) or ip
+        if mapped.is_loopback or mapped.is_unspecified:
+            return True
+        with contextlib.suppress(OSError), socket.socket(family, socket.SOCK_DGRAM) as probe:
+            probe.bind((str(address[0]), 0))
+            return True
+    return False
 
 
 def _is_local(host: str) -> bool:

@@ -24,9 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import ipaddress
 import re
-import socket
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
@@ -265,8 +263,6 @@ def plan(quads: Iterable[ox.Quad], endpoints: Endpoints, client: HttpClient, *,
 
 
 _HELD: set[str] = set()  # the stores this process holds the lock of (it is re-entrant)
-
-
 # The publish locks: one folder for the machine, whatever the environment says (a cron job
 # and a shell, or two users, must meet in it), sticky as /tmp is.
 LOCKS = Path("/tmp") / "ccbkg-publish"
@@ -315,24 +311,7 @@ def _store_key(url: str) -> str:
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     port = parts.port or (443 if parts.scheme == "https" else 80)
-    return f"{'this machine' if _this_machine(host) else host}:{port}"
-
-
-def _this_machine(host: str) -> bool:
-    """Whether host is an address (or a name of one) of this machine."""
-    try:
-        infos = socket.getaddrinfo(host, None)
-    except (OSError, UnicodeError):
-        return netguard.is_loopback(host)
-    for family, _, _, _, address in infos:
-        ip = ipaddress.ip_address(str(address[0]).split("%")[0])
-        mapped = getattr(ip, "ipv4_mapped", None) or ip
-        if mapped.is_loopback or mapped.is_unspecified:
-            return True
-        with contextlib.suppress(OSError), socket.socket(family, socket.SOCK_DGRAM) as probe:
-            probe.bind((str(address[0]), 0))  # only an address of this machine binds
-            return True
-    return False
+    return f"{'this machine' if netguard.is_this_machine(host) else host}:{port}"
 
 
 def recover(endpoints: Endpoints, client: HttpClient,
@@ -436,7 +415,7 @@ def _verify_visible(store: _Store, parts: list[Part]) -> None:
     seen = probe(store.client, url)
     if seen.not_union:
         raise Told(f"published and verified in the named graphs, but "
-                         f"{not_union_message(url)}")
+                   f"{not_union_message(url)}")
     kind = ox.NamedNode(f"{BASE}ontology#Country")
     typed = f" {RDF_TYPE} {kind} .".encode()
     want = len({text.split(b" ", 1)[0] for p in parts for text in p.lines
