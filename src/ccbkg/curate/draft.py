@@ -491,6 +491,7 @@ class _Drafter:
         """Named bodies with an acronym, and CSIRTs (a national one of the possessive or the
         sentence's country)."""
         known = {m.start_char for m, _ in found}
+        countries = [(s.start, e.curie) for s, e in found if e.kind == "Country"]
         for m in matches.get("ACRONYMED", []):
             name, acronym = m[:-3], m[-2:-1]
             name = _strip(name, self.graph)
@@ -501,17 +502,16 @@ class _Drafter:
                 self._node("programme", acronym, "ccb:Programme", "programme", cite, here,
                            [("ccb:responsibleAgent", here)], [],
                            ["who runs it and its objectives (ccb:hasObjective)"], label=name)
-            elif AUTHORITIES & set(heads) or (NATIONAL_BODIES & set(heads) and (
-                    "National" in heads or any(
-                        self.entities.get(t.text) is not None
-                        and self.entities[t.text].kind == "Country"
-                        for t in span.doc[max(span.start, name.start - 2):name.end]))):
+                continue
+            national = "National" in heads or any(name.start - 2 <= at < name.end
+                                                  for at, _ in countries)
+            if AUTHORITIES & set(heads) or (NATIONAL_BODIES & set(heads) and national):
                 cls = ("ccb:NationalAuthority" if "Authority" in heads
                        else "ccb:GovernmentAgency")
                 # "… (BSI) of Germany": that country's, not the sentence's
-                after = [t.lower_ for t in span.doc[m.end:min(span.end, m.end + 2)]]
-                owner = next((e.curie for s, e in found if e.kind == "Country" and after[:1]
-                              == ["of"] and s.start in (m.end + 1, m.end + 2)), here)
+                of = m.end < span.end and span.doc[m.end].lower_ == "of"
+                owner = next((c for at, c in countries if of and at in (m.end + 1, m.end + 2)),
+                             here)
                 self._node("organisation", acronym, cls, "authority", cite, owner,
                            [("ccb:country", owner)], [], ["its responsibilities "
                                                           "(ccb:hasResponsibility)"] + (
