@@ -411,8 +411,8 @@ def _query_child(args: argparse.Namespace) -> None:
     first_ms), the others read the page from the cache (p50/p95). A form through an endpoint
     runs the text an endpoint gets (the values as a VALUES block) in the same engine, the one
     the Oxigraph server of `ccbkg serve` runs."""
+    from ccbkg.core.file_types import rdf_syntax
     from ccbkg.project.layout import Project, Role
-    from ccbkg.project.load import format_for
     from ccbkg.query.catalogue import bind, catalogue
     from ccbkg.query.pages import PageCache, files_digest
     from ccbkg.query.parameters import with_values
@@ -424,7 +424,7 @@ def _query_child(args: argparse.Namespace) -> None:
     project = Project.discover(root)
     store = ox.Store()
     for file in project.of(Role.ONTOLOGY, Role.VOCAB, Role.SHAPES, Role.DATA):
-        store.bulk_load(path=file.path, format=format_for(file.path),
+        store.bulk_load(path=file.path, format=rdf_syntax(file.path.suffix),
                         to_graph=ox.NamedNode(file.graph_iri))
     digest = files_digest(project)
     if "(load the store)" not in skip:

@@ -15,9 +15,10 @@ from rdflib import Dataset, Graph
 
 from ccbkg.cli import main
 from ccbkg.core import processes
+from ccbkg.core.file_types import rdf_syntax
 from ccbkg.core.namespaces import GRAPH
 from ccbkg.project.layout import Project
-from ccbkg.project.load import format_for, load
+from ccbkg.project.load import load
 from ccbkg.release.atomic import MARKER
 from tests.conftest import REPO, CliResult, assert_no_traceback, run_cli
 from tests.kept import canonical
@@ -138,7 +139,7 @@ def test_each_serialisation_round_trips_to_the_same_graph(dist: Path, part: str)
 
 def test_every_rdf_artefact_parses_with_rdflib_and_pyoxigraph(dist: Path) -> None:
     for path in _artefacts(dist, *RDFLIB_FORMATS):
-        fmt = OX_FORMATS.get(path.suffix) or format_for(path)
+        fmt = OX_FORMATS.get(path.suffix) or rdf_syntax(path.suffix)
         assert fmt is not None, path
         ox_quads = list(ox.parse(_offline(path), format=fmt))
         if path.suffix in (".trig", ".nq"):

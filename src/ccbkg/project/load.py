@@ -29,6 +29,7 @@ from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 
 from ccbkg.core import netguard
 from ccbkg.core.errors import CcbkgError
+from ccbkg.core.file_types import rdf_syntax
 from ccbkg.core.findings import Finding, Severity, StageResult
 from ccbkg.core.limits import MAX_NESTING
 from ccbkg.core.terms import XSD_STRING, rdflib_graph
@@ -54,15 +55,6 @@ KEPT_PARSED = 250_000
 # of all it is given before inserting them (3 GiB more at the peak for 10,000x in one call).
 STORE_BATCH = 100_000
 
-_FORMATS = {
-    ".ttl": ox.RdfFormat.TURTLE,
-    ".trig": ox.RdfFormat.TRIG,
-    ".nt": ox.RdfFormat.N_TRIPLES,
-    ".nq": ox.RdfFormat.N_QUADS,
-    ".rdf": ox.RdfFormat.RDF_XML,
-    ".owl": ox.RdfFormat.RDF_XML,
-    ".jsonld": ox.RdfFormat.JSON_LD,
-}
 _XML_DECLARATIONS_RE = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 # The tokens that open or close a level, and those inside which brackets do not count
 # (strings, IRIs, comments, escapes in local names), of Turtle, TriG, N-Triples and JSON.
@@ -83,11 +75,6 @@ _CLOSERS = frozenset(("]", ")", "}", ">>"))
 # What a literal may not hold: control characters but TAB, LF and CR, and invisible or bidi ones.
 INVISIBLE_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u200b-\u200f"
                            "\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
-_SYNTAX_NAMES = {
-    ox.RdfFormat.TURTLE: "Turtle", ox.RdfFormat.TRIG: "TriG", ox.RdfFormat.N_TRIPLES: "N-Triples",
-    ox.RdfFormat.N_QUADS: "N-Quads", ox.RdfFormat.RDF_XML: "RDF/XML",
-    ox.RdfFormat.JSON_LD: "JSON-LD",
-}
 # Lines end at CR, LF or CRLF (as in Turtle and SPARQL); (?<![^\r\n]) is a line's start.
 _PREFIX_RE = re.compile(
     r"(?<![^\r\n])[ \t]*(?:@prefix|PREFIX)[ \t]+([A-Za-z][\w.-]*)?:[ \t]*<([^>\r\n]*)>",
@@ -143,7 +130,7 @@ class LoadedFile:
         parser finished reading it: the file is parsed again, fed one line at a time, and each
         triple is placed on the line being read when the parser gave it (1-based). Only text
         formats; for RDF/XML and JSON-LD the map is empty."""
-        fmt = format_for(self.file.path)
+        fmt = rdf_syntax(self.file.path.suffix)
         if fmt not in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.N_TRIPLES,
                        ox.RdfFormat.N_QUADS):
             return {}
@@ -405,11 +392,6 @@ def parse_rdf(data: bytes, fmt: ox.RdfFormat, base_iri: str | None = None) -> li
     return list(ox.parse(data, format=fmt, base_iri=base_iri))
 
 
-def format_for(path: Path) -> ox.RdfFormat | None:
-    """The RDF syntax of a file by its extension, or None when it is not one we read."""
-    return _FORMATS.get(path.suffix.lower())
-
-
 def read_text(project: Project, file: ProjectFile, findings: list[Finding]) -> str | None:
     """The file decoded as UTF-8, or None with a finding that says why it cannot be."""
     shown = project.display(file.path)
@@ -443,7 +425,7 @@ def _load_rdf(project: Project, file: ProjectFile, findings: list[Finding], *,
     """The file parsed and checked (keep: its triples as the parser gave them), or None with
     the findings that say why not."""
     shown = project.display(file.path)
-    fmt = _FORMATS.get(file.suffix)  # by extension, or as --data-format says
+    fmt = rdf_syntax(file.suffix)  # by extension, or as --data-format says
     if fmt is None:
         findings.append(_error(shown, None, None, (
             f"unsupported file type {file.path.suffix!r}; " + (
@@ -763,7 +745,7 @@ def _syntax_error(shown: str, exc: SyntaxError, fmt: ox.RdfFormat, text: str) ->
     if line and column and fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG):
         written = lines[line - 1] if line <= len(lines) else ""
         message = _language_tag_problem(written, column) or message
-    return _error(shown, line, column, f"{_SYNTAX_NAMES[fmt]} syntax error: {message}")
+    return _error(shown, line, column, f"{fmt.name} syntax error: {message}")
 
 
 def _language_tag_problem(line: str, column: int) -> str | None:

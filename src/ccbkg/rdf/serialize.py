@@ -22,24 +22,9 @@ from typing import BinaryIO, TypeVar, cast, overload
 
 import pyoxigraph as ox
 
+from ccbkg.core.file_types import rdf_syntax
 from ccbkg.core.namespaces import GRAPH, PREFIXES
 
-FORMATS: dict[str, ox.RdfFormat] = {
-    "ttl": ox.RdfFormat.TURTLE,
-    "nt": ox.RdfFormat.N_TRIPLES,
-    "nq": ox.RdfFormat.N_QUADS,
-    "trig": ox.RdfFormat.TRIG,
-    "rdf": ox.RdfFormat.RDF_XML,
-    "jsonld": ox.RdfFormat.JSON_LD,
-}
-MEDIA_TYPES: dict[str, str] = {
-    "ttl": "text/turtle",
-    "nt": "application/n-triples",
-    "nq": "application/n-quads",
-    "trig": "application/trig",
-    "rdf": "application/rdf+xml",
-    "jsonld": "application/ld+json",
-}
 _T = TypeVar("_T")
 _BATCH = 100_000  # lines parsed at a time
 _READ_AHEAD = 4_096  # lines read ahead by an iteration over Lines
@@ -186,7 +171,8 @@ def write_to(parts: Sequence[Part], extension: str, out: BinaryIO) -> None:
         for batch in _batches(merged(parts)):
             out.write(batch)
     else:
-        fmt = FORMATS[extension]
+        fmt = rdf_syntax(extension)
+        assert fmt is not None, extension
         ox.serialize(merged(parts).triples(), out, format=fmt,
                      prefixes=PREFIXES if fmt in _PREFIXED else None)
 

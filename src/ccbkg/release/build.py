@@ -18,6 +18,7 @@ from typing import Any, BinaryIO, cast
 from rdflib import Graph
 
 from ccbkg.checks.text_report import render_text
+from ccbkg.core.file_types import SHIPPED_SYNTAXES, media_type
 from ccbkg.core.findings import CheckReport
 from ccbkg.core.memory import release_free_memory
 from ccbkg.core.namespaces import DATASET_IRI, GRAPH
@@ -42,11 +43,9 @@ from ccbkg.release.atomic import staged_directory
 from ccbkg.site import write_site
 from ccbkg.stores.htaccess import RULES_FILE, TARGET_HOST, read_text, with_target
 from ccbkg.stores.publish import virtuoso_load_script
-from ccbkg.stores.site_server import media_type
 
 # How a file is added to the release: its bytes, or a function that writes them to a file.
 Put = Callable[[str, bytes | Callable[[BinaryIO], object]], None]
-RDF_FORMATS = ("ttl", "nt", "rdf", "jsonld")
 INFERRED_STEM = "inferred/ccbkg-inferred"  # the graph of entailments, in each RDF format
 
 
@@ -170,7 +169,7 @@ def _artefacts(loaded: LoadedProject, report: CheckReport, shacl_report: Graph |
              for folder, role in (("ontology", Role.ONTOLOGY), ("vocab", Role.VOCAB),
                                   ("shapes", Role.SHAPES)) for f in loaded.of(role)}
     stems[INFERRED_GRAPH] = INFERRED_STEM
-    subsets = [Subset(p.graph, [f"{stems[p.graph]}.{ext}" for ext in RDF_FORMATS]
+    subsets = [Subset(p.graph, [f"{stems[p.graph]}.{s.file_extension}" for s in SHIPPED_SYNTAXES]
                       if p.graph in stems else []) for p in everything]
     subsets.append(Subset(VOID_GRAPH, ["void.ttl"]))
     description = void_dcat(release, subsets, cast(Statistics, returned[2]),
@@ -339,7 +338,7 @@ def _formats(put: Put, stem: str,
              part: Part, *, authored: bytes | None, context: dict[str, Any]) -> None:
     """The authored Turtle as it is (comments and layout kept, as read when loaded), if any,
     and the other formats made; JSON-LD compacted with the shipped context."""
-    for ext in RDF_FORMATS:
+    for ext in (syntax.file_extension for syntax in SHIPPED_SYNTAXES):
         if ext == "ttl" and authored is not None:
             put(f"{stem}.{ext}", authored)
         elif ext == "jsonld":

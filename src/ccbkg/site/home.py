@@ -11,6 +11,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 from rdflib import URIRef
 
+from ccbkg.core.file_types import media_type
 from ccbkg.core.namespaces import BASE, CCB, DCTERMS, ONTOLOGY_IRI, OWL, RDF, SKOS
 from ccbkg.core.termtext import counted
 from ccbkg.rdf.void import LICENSE
@@ -21,7 +22,6 @@ from ccbkg.site.markup import Page, html, join, link, table, ul
 from ccbkg.site.profile import fact_count
 from ccbkg.site.source_page import passage_count
 from ccbkg.site.view import DATA_NS, sort_key
-from ccbkg.stores.site_server import media_type
 
 RESOURCES_PAGE = "resources.html"
 COUNTRIES_PAGE = "countries.html"

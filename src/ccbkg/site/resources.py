@@ -13,6 +13,7 @@ from markupsafe import Markup
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
+from ccbkg.core.file_types import SHIPPED_SYNTAXES
 from ccbkg.core.namespaces import CCB, DCTERMS, RDF, RDFS, SKOS
 from ccbkg.rdf.jsonld import compacted_documents
 from ccbkg.rdf.serialize import Ordered
@@ -22,9 +23,6 @@ from ccbkg.site.links import node_target, page_path, place, relative, split_frag
 from ccbkg.site.markup import Page, html, join, link, table, ul
 from ccbkg.site.view import sort_key
 
-RDF_FILES = (("ttl", "Turtle", "text/turtle"), ("nt", "N-Triples", "application/n-triples"),
-             ("rdf", "RDF/XML", "application/rdf+xml"), ("jsonld", "JSON-LD",
-                                                         "application/ld+json"))
 _FIRST = (RDF.type, RDFS.label, SKOS.prefLabel, SKOS.altLabel, DCTERMS.title,
           DCTERMS.description)
 _LAST = (SKOS.editorialNote, CCB.citesPassage)
@@ -76,13 +74,13 @@ def facts_page(site: Site, path: str, nodes: list[URIRef], extra: Callable[[URIR
 
 def _formats(path: str) -> Markup:
     stem = path.rsplit("/", 1)[-1].removesuffix(".html")
-    return join((link(f"{stem}.{ext}", name) for ext, name, _ in RDF_FILES), " · ")
+    return join((link(f"{stem}.{s.file_extension}", s.name) for s in SHIPPED_SYNTAXES), " · ")
 
 
 def _alternates(path: str) -> Markup:
     stem = path.rsplit("/", 1)[-1].removesuffix(".html")
-    return join(html('<link rel="alternate" type="{}" href="{}.{}">\n', media, stem, ext)
-                for ext, _, media in RDF_FILES)
+    return join(html('<link rel="alternate" type="{}" href="{}.{}">\n', s.media_type, stem,
+                     s.file_extension) for s in SHIPPED_SYNTAXES)
 
 
 def _kind_line(site: Site, path: str, iri: URIRef, formats: Markup | None) -> Markup:
@@ -294,9 +292,9 @@ def description_files(by_page: dict[str, list[ox.Quad]], shipped: dict[str, Any]
     out: dict[str, bytes] = {}
     for stem, found in sorted(by_page.items()):
         ordered = Ordered(found)
-        for ext, _, _ in RDF_FILES:
-            if ext != "jsonld":
-                out[f"{stem}.{ext}"] = ordered.write(ext)
+        for syntax in SHIPPED_SYNTAXES:
+            if syntax is not ox.RdfFormat.JSON_LD:
+                out[f"{stem}.{syntax.file_extension}"] = ordered.write(syntax.file_extension)
     documents = compacted_documents(
         b"".join(out[f"{stem}.nt"] for stem in sorted(by_page)), shipped,
         lambda iri: page_path(split_fragment(iri)[0]).removesuffix(".html"))

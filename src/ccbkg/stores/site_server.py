@@ -24,24 +24,14 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
 from ccbkg.core.errors import CcbkgError
+from ccbkg.core.file_types import content_type
 from ccbkg.stores.htaccess import PREFIX, Rule, evaluate, target_of
 
-MEDIA_TYPES = {
-    ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
-    ".svg": "image/svg+xml", ".png": "image/png", ".js": "text/javascript; charset=utf-8",
-    ".ttl": "text/turtle; charset=utf-8", ".nt": "application/n-triples",
-    ".nq": "application/n-quads", ".trig": "application/trig; charset=utf-8",
-    ".rdf": "application/rdf+xml", ".owl": "application/rdf+xml",
-    ".jsonld": "application/ld+json", ".json": "application/json",
-    ".rq": "application/sparql-query; charset=utf-8", ".csv": "text/csv; charset=utf-8",
-    ".txt": "text/plain; charset=utf-8", ".md": "text/markdown; charset=utf-8",
-    ".sql": "application/sql; charset=utf-8", "": "text/plain; charset=utf-8",  # SHA256SUMS
-}
 INDEX = "/site/index.html"
 HEADER_SECONDS = 10.0  # a connection that has not sent its request head in this time is closed
 WORKERS = 32  # threads answering requests, whatever the number of connections (20 trickling
@@ -246,12 +236,6 @@ class SiteServer:
         self.httpd.server_close()
 
 
-def media_type(name: str) -> str:
-    """The registered media type of a release file, by its extension (without parameters)."""
-    return MEDIA_TYPES.get(PurePosixPath(name).suffix.lower(),
-                           "application/octet-stream").split(";")[0]
-
-
 def local_location(location: str, version: str, host: str) -> str:
     """A redirect target on the hosting site (host) as a path on this server (others
     unchanged)."""
@@ -317,8 +301,7 @@ def _handler(dist: Path, rules: list[Rule], version: str) -> type[StrictHandler]
             except OSError:
                 self._plain(HTTPStatus.FORBIDDEN, f"cannot read {path}\n", body=body)
                 return
-            media = MEDIA_TYPES.get(target.suffix.lower(), "application/octet-stream")
-            self._send(HTTPStatus.OK, data, media, body=body)
+            self._send(HTTPStatus.OK, data, content_type(target.name), body=body)
 
         def _redirect(self, status: HTTPStatus, location: str, *, body: bool) -> None:
             self._plain(status, f"see {location}\n", body=body,
