@@ -33,9 +33,6 @@ from http import HTTPStatus
 from pathlib import Path
 from types import FrameType
 from typing import TextIO
-from urllib.parse import urlencode
-
-import pyoxigraph as ox
 
 from ccbkg.core.errors import CcbkgError
 from ccbkg.core.locks import locked_folder
@@ -45,6 +42,7 @@ from ccbkg.rdf.dataset import ReleaseInput
 from ccbkg.stores.htaccess import PREFIX
 from ccbkg.stores.http_client import HttpClient, StoreError
 from ccbkg.stores.site_server import INDEX, MAX_BODY, PooledServer, SiteServer, StrictHandler
+from ccbkg.stores.union import select
 
 DEFAULT_BIND, DEFAULT_PORT = "127.0.0.1", 7878
 READY_SECONDS = 60.0
@@ -377,23 +375,18 @@ def _run_load(binary: str, store: Path, nquads: Path) -> None:
 def _wait_ready(server: subprocess.Popen[bytes], base: str, log: Path) -> dict[str, int]:
     """Wait until the server answers; returns the triples per named graph it serves."""
     client = HttpClient(timeout=5, retries=0)
-    query = f"{base}/query?{urlencode({'query': EXAMPLE_QUERY})}"
     deadline = time.monotonic() + READY_SECONDS
     while True:
         if server.poll() is not None:
             raise CcbkgError(f"the Oxigraph server did not start: {_tail(log)}")
         try:
-            answer = client.request("GET", query, headers={
-                "Accept": "application/sparql-results+json"}, idempotent=True,
-                what="the new server")
+            rows = select(client, f"{base}/query", EXAMPLE_QUERY, "the new server")
             break
         except StoreError:
             if time.monotonic() > deadline:
                 raise CcbkgError(f"the Oxigraph server did not answer within "
                                  f"{READY_SECONDS:g} s") from None
             time.sleep(0.1)
-    rows = ox.parse_query_results(answer.body, format=ox.QueryResultsFormat.JSON)
-    assert isinstance(rows, ox.QuerySolutions)
     return {str(r["graph"].value): int(r["triples"].value)
             for r in rows}
 
