@@ -213,21 +213,27 @@ def test_idle_connections_hold_no_threads_and_others_get_answers(server: SiteSer
             sock.close()
 
 
-def test_twenty_trickling_connections_do_not_hold_up_a_page(server: SiteServer) -> None:
-    """Twenty connections trickling their request heads (a header a second, never the end)
-    held eight threads: a page then waited for one of them to be cut at the 10 s deadline.
-    A page is answered while they trickle."""
+@pytest.mark.parametrize(("opening", "trickled"), [
+    (b"GET /site/index.html HTTP/1.1\r\n", b"X: y\r\n"),
+    (b"POST /site/index.html HTTP/1.1\r\nContent-Length: 60000\r\n\r\n", b"x"),
+], ids=["heads", "bodies"])
+def test_more_trickling_connections_than_workers_do_not_hold_up_a_page(
+        server: SiteServer, opening: bytes, trickled: bytes) -> None:
+    """Connections trickling their requests (a header or a byte of body a second, never the
+    end) each held a thread until cut at the 10 s deadline: with more of them than threads (20
+    held the 8 threads there were; 40, the 32 there are) a page waited for them. A page is
+    answered while three times as many as there are threads trickle."""
     stop = threading.Event()
     socks = [socket.create_connection(("127.0.0.1", server.port), timeout=10)
-             for _ in range(20)]
+             for _ in range(3 * WORKERS)]
 
     def trickle() -> None:
         with contextlib.suppress(OSError):
             for sock in socks:
-                sock.sendall(b"GET /site/index.html HTTP/1.1\r\n")
+                sock.sendall(opening)
             while not stop.wait(1):
                 for sock in socks:
-                    sock.sendall(b"X: y\r\n")
+                    sock.sendall(trickled)
 
     thread = threading.Thread(target=trickle, daemon=True)
     thread.start()

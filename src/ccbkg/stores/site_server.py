@@ -15,8 +15,10 @@ Content-Length (read before the answer, so that it is never taken for a second r
 from __future__ import annotations
 
 import contextlib
+import io
 import posixpath
 import queue
+import re
 import selectors
 import socket
 import threading
@@ -43,10 +45,12 @@ MAX_BODY = 64 * 1024  # largest request body a server that takes none reads (and
 class PooledServer(HTTPServer):
     """An HTTP server on a fixed pool of threads; an idle connection costs no thread.
 
-    A new connection waits (in one selector thread) until it has bytes to read, then one
-    worker answers its one request. A connection that has not sent the head of its request
-    (line, headers, and a body the handler drops) `timeout` seconds after it opened is closed,
-    however slowly it trickles; so is one whose reads stall that long later on.
+    One selector thread reads every new connection until it holds the head of its request
+    (line and headers) and its body (when one Content-Length announces at most `MAX_BODY`
+    bytes); only then does one worker answer it, from what was read. So a connection that
+    trickles its request, or sends none, holds no worker: it is closed when its request has not
+    come `timeout` seconds after it opened. A worker's later reads (a larger body the writable
+    store's guard relays) stall at most that long.
     """
 
     request_queue_size = 128  # the listen backlog: a burst of connections is not dropped
@@ -60,6 +64,7 @@ class PooledServer(HTTPServer):
         self._wake_read, self._wake_write = socket.socketpair()
         self._connections: set[socket.socket] = set()
         self._deadlines: dict[socket.socket, float] = {}  # until the head of the request is read
+        self._read: dict[socket.socket, bytes] = {}  # what the waiter read, for the worker
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._waiter = threading.Thread(target=self._wait, daemon=True, name="ccbkg-http-wait")
@@ -89,6 +94,11 @@ class PooledServer(HTTPServer):
         with self._lock:
             self._deadlines.pop(request, None)
 
+    def read_ahead(self, request: socket.socket) -> bytes:
+        """What the waiter read of the request before a worker took it."""
+        with self._lock:
+            return self._read.pop(request, b"")
+
     def server_close(self) -> None:
         """Stop the waiter and the workers, close every connection and the socket."""
         self._stopping.set()
@@ -109,7 +119,8 @@ class PooledServer(HTTPServer):
         super().server_close()
 
     def _wait(self) -> None:
-        waiting: dict[socket.socket, Any] = {}  # connection: its client, until it is readable
+        # connection: its client and what it sent, until it holds its request
+        waiting: dict[socket.socket, tuple[Any, bytearray]] = {}
         with selectors.DefaultSelector() as selector:
             selector.register(self._wake_read, selectors.EVENT_READ)
             while not self._stopping.is_set():
@@ -119,11 +130,28 @@ class PooledServer(HTTPServer):
                             self._wake_read.recv(4096)
                         continue
                     ready = cast(socket.socket, key.fileobj)
+                    address, sent = waiting[ready]
+                    try:
+                        chunk = ready.recv(1 << 16)
+                    except BlockingIOError:
+                        continue
+                    except OSError:
+                        chunk = b""
+                    sent += chunk
+                    if chunk and not request_read(sent):
+                        continue
                     selector.unregister(ready)
-                    self._pool.submit(self._answer, ready, waiting.pop(ready))
+                    del waiting[ready]
+                    if not sent:  # closed before it asked anything
+                        self._close(ready)
+                        continue
+                    with self._lock:
+                        self._read[ready] = bytes(sent)
+                    self._pool.submit(self._answer, ready, address)
                 while not self._incoming.empty():
                     request, address = self._incoming.get()
-                    waiting[request] = address
+                    request.setblocking(False)
+                    waiting[request] = (address, bytearray())
                     selector.register(request, selectors.EVENT_READ)
                 for request in self._late():
                     if request in waiting:
@@ -155,6 +183,44 @@ class PooledServer(HTTPServer):
         with self._lock:
             self._connections.discard(request)
             self._deadlines.pop(request, None)
+            self._read.pop(request, None)
+
+
+_HEAD_END_RE = re.compile(rb"\r?\n\r?\n")
+_LENGTH_RE = re.compile(rb"(?im)^content-length[ \t]*:[ \t]*([0-9]+)[ \t]*\r?$")
+_MAX_HEAD = 1 << 17  # beyond this, a head without its end goes to a worker, which refuses it
+
+
+def request_read(sent: bytes | bytearray) -> bool:
+    """Whether the bytes a connection sent hold its request's head and its body, when one
+    Content-Length announces at most MAX_BODY bytes (the handler refuses a larger body or any
+    other framing, or the guard relays it as it comes)."""
+    end = _HEAD_END_RE.search(sent)
+    if end is None:
+        return len(sent) > _MAX_HEAD
+    lengths = _LENGTH_RE.findall(sent, 0, end.start() + 2)
+    body = int(lengths[0]) if len(lengths) == 1 and int(lengths[0]) <= MAX_BODY else 0
+    return len(sent) - end.end() >= body
+
+
+class _ReadAhead(io.RawIOBase):
+    """A connection read from what the waiter read of it first, then from the socket."""
+
+    def __init__(self, first: bytes, sock: socket.socket) -> None:
+        super().__init__()
+        self._first = memoryview(first)
+        self._sock = sock
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._first:
+            n = min(len(buffer), len(self._first))
+            buffer[:n] = self._first[:n]
+            self._first = self._first[n:]
+            return n
+        return self._sock.recv_into(buffer)
 
 
 class StrictHandler(BaseHTTPRequestHandler):
@@ -171,9 +237,13 @@ class StrictHandler(BaseHTTPRequestHandler):
     length = 0
 
     def setup(self) -> None:
-        """Every read of the connection times out after the server's seconds."""
+        """The request is read from what the server read of it; every later read of the
+        connection times out after the server's seconds."""
         super().setup()
-        self.connection.settimeout(cast(PooledServer, self.server).read_seconds)
+        server = cast(PooledServer, self.server)
+        self.connection.settimeout(server.read_seconds)
+        self.rfile = io.BufferedReader(_ReadAhead(server.read_ahead(self.connection),
+                                                  self.connection))
 
     def parse_request(self) -> bool:
         """The request line and headers, then the framing of the body (see the class)."""
