@@ -42,7 +42,7 @@ from ccbkg.core.namespaces import CCB, OA
 from ccbkg.project.layout import Project, Role
 from ccbkg.project.load import load
 from ccbkg.rdf.void import Release
-from ccbkg.site import build_site, diagrams, write_site
+from ccbkg.site import diagrams, site_files, write_site
 from ccbkg.site.diagrams import Event, Rows
 from ccbkg.site.links import node_target
 from ccbkg.site.profile import INLINE
@@ -820,7 +820,7 @@ def test_overlapping_passage_in_the_data_keeps_the_source_page_right(tmp_path: P
             f'oa:end "{end}"^^xsd:nonNegativeInteger .\n')
     sources = load(Project.discover(root))
     assert not sources.result.findings, sources.result.findings
-    files = build_site(sources, Release.from_ontology(sources.quads(Role.ONTOLOGY)), {})
+    files = dict(site_files(sources, Release.from_ontology(sources.quads(Role.ONTOLOGY)), {}))
     out = tmp_path / "site"
     for name, blob in files.items():
         (out / name).parent.mkdir(parents=True, exist_ok=True)
@@ -1355,9 +1355,9 @@ def test_the_site_is_the_same_rendered_in_a_pool_or_in_one_process(
     sources = load(Project.discover(REPO))
     release = Release.from_ontology(sources.quads(Role.ONTOLOGY))
     monkeypatch.setenv("CCBKG_PROCESSES", "2")
-    pooled = build_site(sources, release, {})
+    pooled = dict(site_files(sources, release, {}))
     monkeypatch.setenv("CCBKG_PROCESSES", "1")
-    alone = build_site(sources, release, {})
+    alone = dict(site_files(sources, release, {}))
     assert len(alone) > 200 and alone == pooled
 
 
@@ -1407,7 +1407,7 @@ def test_a_job_of_the_pool_is_one_batch_of_descriptions_or_a_few_pages(
     monkeypatch.setattr(site_module, "PAGES_PER_JOB", 3)
     monkeypatch.setenv("CCBKG_PROCESSES", "2")
     sources = load(Project.discover(REPO))
-    files = build_site(sources, Release.from_ontology(sources.quads(Role.ONTOLOGY)), {})
+    files = dict(site_files(sources, Release.from_ontology(sources.quads(Role.ONTOLOGY)), {}))
     kinds = [kind for kind, _ in sent]
     assert kinds.count("rdf") >= 1 and kinds.index("rdf") < kinds.index("page")
     pages = [names for kind, names in sent if kind == "page"]
@@ -1468,7 +1468,7 @@ def test_a_norms_count_of_positions_only_links_to_the_positions(tmp_path: Path) 
                                    "position:can-multistakeholder-ccb a ccb:Position ;\n"
                                    "    ccb:concerns principle:cbdr-ccb ;\n"), encoding="utf-8")
     sources = load(Project.discover(root))
-    files = build_site(sources, Release.from_ontology(sources.quads(Role.ONTOLOGY)), {})
+    files = dict(site_files(sources, Release.from_ontology(sources.quads(Role.ONTOLOGY)), {}))
     comparison = files["comparison.html"].decode()
     assert '<td data-label="Norms"><a href="id/country/CAN.html#positions">1</a>' in comparison
     assert '<section id="positions">' in files["id/country/CAN.html"].decode()
@@ -1481,7 +1481,7 @@ def test_above_the_limit_of_countries_the_whole_graph_diagrams_are_left_out_and_
     keeps its own network."""
     monkeypatch.setattr(site_module, "WHOLE_GRAPH_COUNTRIES", 2)
     sources = load(Project.discover(REPO))
-    files = build_site(sources, Release.from_ontology(sources.quads(Role.ONTOLOGY)), {})
+    files = dict(site_files(sources, Release.from_ontology(sources.quads(Role.ONTOLOGY)), {}))
     assert "diagrams/timeline.svg" not in files and "diagrams/agreements.svg" not in files
     assert "diagrams/agreements-alb.svg" in files
     home = " ".join(files["index.html"].decode().split())
@@ -1546,7 +1546,7 @@ def test_the_bundled_queries_store_is_freed_before_the_pool_is_forked(
     monkeypatch.setattr(BundledQueries, "__init__", init)
     monkeypatch.setattr(site_module, "_in_processes", in_processes)
     sources = load(Project.discover(REPO))
-    files = build_site(sources, Release.from_ontology(sources.quads(Role.ONTOLOGY)), {})
+    files = dict(site_files(sources, Release.from_ontology(sources.quads(Role.ONTOLOGY)), {}))
     assert {"comparison.html", "frameworks.html", "as-of.html"} <= set(files)
     assert len(stores) == 1 and alive_at_the_pool == [0]
 

@@ -76,7 +76,7 @@ from ccbkg.site.shapes_ref import shape_iris, shapes_page
 from ccbkg.site.source_page import TEXT_FOLDER, cited_documents, source_section
 from ccbkg.site.view import View, sort_key
 
-__all__ = ["build_site", "write_site"]
+__all__ = ["site_files", "write_site"]
 
 DIAGRAMS = "diagrams"
 # The cross-country timeline and the network of every agreement are drawn up to this many
@@ -106,12 +106,6 @@ def write_site(loaded: LoadedProject, out: Path, release: Release,
         path.write_bytes(data)
         written.append(name)
     return sorted(written)
-
-
-def build_site(loaded: LoadedProject, release: Release,
-               artefacts: Mapping[str, bytes]) -> dict[str, bytes]:
-    """Every file of the site, by path relative to the site folder."""
-    return dict(site_files(loaded, release, artefacts))
 
 
 def site_files(loaded: LoadedProject, release: Release,
