@@ -37,7 +37,7 @@ from ccbkg.core import netguard
 from ccbkg.core.errors import CcbkgError
 from ccbkg.core.namespaces import XSD_NS
 from ccbkg.project.layout import Project, Role
-from ccbkg.project.load import LoadedProject, load, sparql_form
+from ccbkg.project.load import LoadedProject, load
 from ccbkg.project.query_headers import (
     EVERY,
     HeaderError,
@@ -48,9 +48,10 @@ from ccbkg.project.query_headers import (
     parse_header,
     to_term,
 )
+from ccbkg.project.sparql_text import Analysis, rdflib_analysis, sparql_form
 from ccbkg.query import catalogue as query_catalogue
 from ccbkg.query.catalogue import bind
-from ccbkg.query.guard import Analysis, analyse, guard, pageable, paged, rdflib_analysis
+from ccbkg.query.guard import analyse, guard, pageable, paged
 from ccbkg.query.parameters import with_values
 from ccbkg.query.render import FORMATS, render
 from ccbkg.query.run import check_endpoint, run_embedded, run_remote
@@ -1144,6 +1145,7 @@ def test_the_guard_reads_a_query_as_rdflibs_parser_does(text: str) -> None:
     reading kept per text and version: tests/kept.py)."""
     def make() -> list[Any]:
         reading = rdflib_analysis(text)
+        assert isinstance(reading, Analysis), reading
         return [reading.form, sorted(reading.clauses)]
 
     form, clauses = kept_json(["rdflib-analysis", rdflib.__version__, text], make)

@@ -274,7 +274,7 @@ def test_sparql_nested_past_the_limit_is_refused_before_parsing(scratch: Path, k
         ran = run_cli("query", "run", "--root", str(scratch), "--sparql", make(n), env=env)
         assert_no_traceback(ran)
         assert ran.code == code, (n, ran.err)
-    assert re.match(r"ccbkg: error: the query:1:\d+: .*nested more than 12 levels", ran.err)
+    assert re.match(r"ccbkg: error: --sparql:1:\d+: .*nested more than 12 levels", ran.err)
 
 
 def test_a_bad_nesting_limit_is_a_usage_error(scratch: Path) -> None:

@@ -20,7 +20,8 @@ from ccbkg.core.findings import Finding, Severity
 from ccbkg.core.terms import statement
 from ccbkg.core.termtext import curies_in, node_text
 from ccbkg.project.layout import Role
-from ccbkg.project.load import LoadedProject, sparql_problem
+from ccbkg.project.load import LoadedProject
+from ccbkg.project.sparql_text import sparql_problem
 
 SEVERITIES = {SH.Violation: Severity.ERROR, SH.Warning: Severity.WARNING, SH.Info: Severity.INFO}
 SPARQL_TEXTS = (SH.select, SH.ask, SH.construct, SH.update)

@@ -23,9 +23,7 @@ from pathlib import Path
 from typing import IO, Any, cast
 
 import pyoxigraph as ox
-from pyparsing import ParseBaseException
 from rdflib import Graph, Literal, URIRef
-from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 
 from ccbkg.core import netguard
 from ccbkg.core.errors import CcbkgError
@@ -46,6 +44,7 @@ from ccbkg.project.layout import (
     name_problem,
 )
 from ccbkg.project.query_headers import HeaderError, parse_header
+from ccbkg.project.sparql_text import sparql_problem
 
 STAGE = "syntax"
 # A project's first files, up to this many triples, keep their triples as parsed (some 120 MB at
@@ -79,12 +78,6 @@ INVISIBLE_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u200
 _PREFIX_RE = re.compile(
     r"(?<![^\r\n])[ \t]*(?:@prefix|PREFIX)[ \t]+([A-Za-z][\w.-]*)?:[ \t]*<([^>\r\n]*)>",
     re.IGNORECASE)
-_OX_SPARQL_POS_RE = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
-_PROLOGUE_RE = re.compile(r"^(?:\s+|#[^\n]*|(?:PREFIX|BASE)\s+[^>]*>)*", re.IGNORECASE)
-_FORM_KEYWORD_RE = re.compile(r"[A-Za-z]+")
-_QUERY_FORMS = {k: f"{k.capitalize()}Query" for k in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")}
-_UPDATE_KEYWORDS = frozenset(
-    "INSERT DELETE WITH CLEAR DROP CREATE ADD MOVE COPY LOAD".split())
 
 
 _LOCAL_ESCAPE = re.compile(r"\\(.)")
@@ -665,63 +658,6 @@ def _load_sparql(
             findings.append(_error(shown, exc.line or 1, None, exc.problem))
             return None
     return LoadedQuery(file, shown, text)
-
-
-def sparql_problem(text: str) -> tuple[int | None, int | None, str] | None:
-    """Where and why text is neither a SPARQL 1.1 query nor an update, or None.
-
-    Oxigraph's parser is about a hundred times faster than rdflib's; it parses by preparing
-    the request on an empty in-memory store, through the network guard, so text that uses
-    SERVICE or LOAD goes to rdflib's parser alone. Text Oxigraph rejects goes to rdflib's
-    parser too, which says more precisely where the error is.
-    """
-    deep = netguard.nesting(text)
-    if deep is not None:
-        return deep
-    if netguard.network_use(text) is not None:
-        return _rdflib_sparql_problem(text)
-    try:
-        sparql_form(text)
-    except SyntaxError as exc:
-        # rdflib locates errors more precisely; Oxigraph's word stands if rdflib accepts.
-        located = _rdflib_sparql_problem(text)
-        if located is not None:
-            return located
-        match = _OX_SPARQL_POS_RE.match(str(exc))
-        if match is None:
-            return None, None, str(exc)
-        return int(match.group(1)), int(match.group(2)), match.group(3)
-    return None
-
-
-def sparql_form(text: str) -> str:
-    """The form of a SPARQL text as Oxigraph's parser reads it: SelectQuery, AskQuery,
-    ConstructQuery, DescribeQuery or Update (rdflib's names), or Query when Oxigraph accepts a
-    query whose first word after the prologue is none of those; SyntaxError when Oxigraph
-    rejects it. Oxigraph parses by preparing the request on an empty in-memory store (an update is
-    applied to that store, and nothing else), through the network guard, which refuses
-    SERVICE and LOAD."""
-    keyword = _FORM_KEYWORD_RE.match(_PROLOGUE_RE.sub("", text))
-    form = keyword.group(0).upper() if keyword else ""
-    if form in _UPDATE_KEYWORDS:
-        netguard.update(ox.Store(), text)
-        return "Update"
-    netguard.query(ox.Store(), text)
-    return _QUERY_FORMS.get(form, "Query")
-
-
-def _rdflib_sparql_problem(text: str) -> tuple[int | None, int | None, str] | None:
-    try:
-        parseQuery(text)
-    except ParseBaseException as query_error:
-        try:
-            parseUpdate(text)
-        except ParseBaseException:
-            # pyparsing counts LF only; its text has tabs expanded, as its offset counts them.
-            return (*position(query_error.pstr, query_error.loc), str(query_error.msg))
-    except Exception as exc:  # rdflib raises plain exceptions for some malformed input
-        return None, None, str(exc)
-    return None
 
 
 def _syntax_error(shown: str, exc: SyntaxError, fmt: ox.RdfFormat, text: str) -> Finding:

@@ -18,8 +18,8 @@ from collections.abc import Iterable, Mapping
 
 from ccbkg.core.errors import CcbkgError
 from ccbkg.core.sparql_tokens import scan
-from ccbkg.project.load import sparql_problem
 from ccbkg.project.query_headers import ParameterError, Term, leading_values, where_brace
+from ccbkg.project.sparql_text import sparql_problem
 
 _MARKER_RE = re.compile(r"#[ \t]*ccbkg:values[ \t]+\?([A-Za-z_][A-Za-z0-9_]*)[^\n]*")
 

@@ -23,8 +23,9 @@ from ccbkg.core import netguard
 from ccbkg.core.errors import CcbkgError
 from ccbkg.project.layout import Project, Role
 from ccbkg.project.query_headers import IRI_FORBIDDEN_RE, Term, shown_value
+from ccbkg.project.sparql_text import Analysis
 from ccbkg.query.entities import labels
-from ccbkg.query.guard import Analysis, analyse
+from ccbkg.query.guard import analyse
 from ccbkg.query.pages import PageCache, loaded_digest
 from ccbkg.query.parameters import with_values, without_defaults
 from ccbkg.query.render import Results, to_json_bytes
