@@ -121,11 +121,14 @@ def test_a_node_is_located_where_its_description_starts(tmp_path: Path) -> None:
                "ex:b ex:p ex:a ,\n    ex:c .\n"  # ex:a and ex:c as objects: not where they start
                "ex:a ex:p ex:b .\n"
                "<https://example.org/c> ex:p 1 .\n"
-               "  ex:d\\/e ex:p 2 .\n").encode()  # an escaped local name, indented
+               "  ex:d\\/e ex:p 2 .\n"  # an escaped local name, indented
+               "ex:f ex:p 3\n.\n"  # a statement closed on a line of its own (was a crash)
+               "ex:g ex:p 4 ;\n  ex:q 5\n  ;\n.\n").encode()
     loaded = load(_project_with(tmp_path, "nodes", content))
     assert loaded.result.findings == []
     start = HEAD.count("\n") + 1
-    for node, line in (("a", start + 3), ("b", start + 1), ("c", start + 4), ("d/e", start + 5)):
+    for node, line in (("a", start + 3), ("b", start + 1), ("c", start + 4), ("d/e", start + 5),
+                       ("f", start + 6), ("g", start + 8)):
         assert loaded.where(f"https://example.org/{node}") == ("instances/nodes.ttl", line)
     assert loaded.where("https://example.org/p") == (None, None)
 
@@ -317,3 +320,21 @@ def test_a_store_holds_every_quad_of_its_roles_filled_a_batch_at_a_time(
     whole.extend(loaded.quads(*roles))  # in one call
     assert len(whole) > batch * 10
     assert set(loaded.store(*roles)) == set(whole)
+
+
+def test_statements_closed_on_lines_of_their_own_check_and_build(scratch: Path) -> None:
+    """` .` and ` ;` on a line of their own are valid Turtle and a common style: check and
+    build took the empty first word of such a line for a node and stopped with an internal
+    error."""
+    japan = scratch / "instances" / "japan.ttl"
+    text = japan.read_text(encoding="utf-8")
+    closed = re.sub(r" \.\n", "\n.\n", text)
+    closed = re.sub(r" ;\n", "\n  ;\n", closed, count=3)
+    assert closed.count("\n.\n") > 10
+    japan.write_text(closed, encoding="utf-8")
+    for args in (("check", "--root", str(scratch)),
+                 ("build", "--root", str(scratch), "--out", str(scratch.parent / "dist"),
+                  "--no-site")):
+        done = run_cli(*args)
+        assert_no_traceback(done)
+        assert done.code == 0, done.out + done.err

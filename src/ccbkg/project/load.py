@@ -172,6 +172,8 @@ class LoadedFile:
         for number, match in _numbered(_LINE_START, self.text):
             token = match.group(1).rstrip(";.")
             at_start = match.start(1) == match.start()
+            if not token:  # a line that holds only the end of a statement: ` .` or ` ;`
+                continue
             if token.startswith("<") and token.endswith(">"):
                 iri = token[1:-1]
             elif token.startswith("_:"):
