@@ -87,6 +87,10 @@ def test_wrong_offset_is_reported_with_the_right_one(scratch: Path) -> None:
     "<https://w3id.org/ccbkg/id/objective/nowhere#part> a ccb:Objective",
     # So is an untyped node that uses a ccb: property.
     "<https://w3id.org/ccbkg/id/objective/untyped> ccb:quote \"Nothing\"",
+    # A fact with a Wikidata link is no reference entity (only countries, regions,
+    # organisations and forums are exempt by their links).
+    "<https://w3id.org/ccbkg/id/funding/linked> a ccb:FundingCommitment ; "
+    "<https://schema.org/sameAs> <http://www.wikidata.org/entity/Q1>",
 ])
 def test_uncited_node_is_reported(scratch: Path, node: str) -> None:
     (scratch / "instances" / "zz-uncited.ttl").write_text(

@@ -37,10 +37,15 @@ DOCUMENT = ox.NamedNode(str(CCB.SourceDocument))
 QUOTE_SELECTOR = ox.NamedNode(str(OA.TextQuoteSelector))
 POSITION_SELECTOR = ox.NamedNode(str(OA.TextPositionSelector))
 # Nodes that need no passage of their own: they are provenance or parts of other nodes (as in
-# the data shapes' ccbsh:FactNodes), or carry an external identifier.
+# the data shapes' ccbsh:FactNodes), or reference entities that carry an external identifier.
 EXEMPT_TYPES = frozenset({PASSAGE, DOCUMENT, QUOTE_SELECTOR, POSITION_SELECTOR,
                           ox.NamedNode(str(TIME.Instant))})
 IDENTIFIERS = frozenset({ox.NamedNode(str(SCHEMA.sameAs)), ox.NamedNode(str(CCB.iso3166Alpha3))})
+# The classes of reference entities (countries, regions, organisations, forums): a fact (a
+# funding commitment, an agreement...) with a Wikidata link still cites its passage.
+REFERENCE_TYPES = frozenset(ox.NamedNode(f"{CCB}{name}") for name in (
+    "Country", "Region", "Organisation", "GovernmentAgency", "NationalAuthority", "CSIRT",
+    "InternationalOrganisation", "RegionalOrganisation", "Alliance", "Forum"))
 
 FILE_NAME, SHA256 = ox.NamedNode(str(CCB.fileName)), ox.NamedNode(str(CCB.sha256))
 HAS_SOURCE, HAS_SELECTOR = ox.NamedNode(str(OA.hasSource)), ox.NamedNode(str(OA.hasSelector))
@@ -119,7 +124,7 @@ def check_provenance(loaded: LoadedProject) -> StageResult:
             continue
         targets = [t for t in props.get(CITES, []) if isinstance(t, ox.NamedNode)]
         if not targets:
-            if IDENTIFIERS & set(props):
+            if IDENTIFIERS & set(props) and REFERENCE_TYPES & set(props.get(TYPE, [])):
                 continue
             _add(result, loaded, iri, "cites no passage: add ccb:citesPassage with the passage "
                  "of the source that states this (see instances/sources.ttl)", path=CITES.value)
