@@ -600,3 +600,33 @@ def test_a_curators_kenya_text_is_read_as_it_says(tmp_path: Path) -> None:
     assert ("# NOTE: 'African Union (AU)' (after 'member of the') is not in the data: "
             "describe it (shared.ttl) and draft again for the membership") in draft, draft
     assert "Page 5 of 12" not in "".join(re.findall(r'oa:exact "([^"]*)"', draft))
+
+
+def test_a_claim_the_text_denies_plans_or_hedges_is_not_proposed_as_a_fact(
+        tmp_path: Path) -> None:
+    """The draft proposed the opposite of what the text says: "has not yet signed an
+    agreement with" became a signed agreement, "plans to sign … in 2026" a signed one dated
+    2026, "did not participate", "is not a member" and "denied that it had funded" a
+    participation, a membership and a funding commitment, and "reportedly … around" was
+    dropped (vague made precise)."""
+    draft = _draft_of(tmp_path, (
+        "Japan has not yet signed an agreement with Albania. "
+        "Japan plans to sign a memorandum of understanding with Canada in 2026. "
+        "Japan did not participate in the Cyber Coalition exercise. "
+        "Japan is not a member of the OSCE. "
+        "Japan denied that it had pledged USD 2 million to the Pacific Islands. "
+        "Japan reportedly pledged around JPY 100 million to ASEAN. "
+        "Japan not only signed a memorandum of understanding with Albania but also trained "
+        "its staff.\n"))
+    blocks = draft.split("# ---- sentence")[1:]
+    assert len(blocks) == 7, draft
+    denied, planned, absent, outside, refused, hedged, positive = blocks
+    assert "candidate" not in denied and "'not' … 'signed': the text denies it" in denied
+    assert "candidate agreement (planned, from 'plans' 'sign')" in planned, planned
+    assert "agstatus:" not in planned and "ccb:signatory" not in planned
+    assert "inXSDgYear" not in planned and "a plan, not an agreement signed" in planned
+    assert "candidate participation" not in absent and "no participation" in absent, absent
+    assert "candidate membership" not in outside and "no membership" in outside, outside
+    assert "candidate funding" not in refused and "'denied' … 'pledged'" in refused, refused
+    assert 'ccb:qualifierAsStated "reportedly, around"' in hedged, hedged
+    assert "agstatus:signed" in positive, positive  # "not only … but also" affirms

@@ -105,6 +105,23 @@ SPEAKERS = {"representative", "representatives", "delegation", "delegate", "mini
             "ambassador", "government", "spokesperson", "president"}
 # Where a clause ends: punctuation, or a word that starts another clause.
 CLAUSE_END = {",", ";", ":", ".", "!", "?"}
+# Words that make a claim of the words after them (in their clause) a denial, a plan or a
+# possibility, not a fact: "has not signed", "plans to sign", "may join".
+NEGATING = {"not", "n't", "never", "neither", "nor"}
+DENYING = {"denied", "denies", "deny", "declined", "declines", "refused", "refuses", "rejected",
+           "rejects"}  # anywhere before the claim: "denied that it had funded …"
+PLANNING = {"may", "might", "could", "would", "should", "will", "shall", "plans", "plan",
+            "planned", "planning", "intends", "intend", "intended", "expects", "expected",
+            "hopes", "hope", "hoped", "aims", "seeks", "considering", "proposes"}
+# Hedges the draft keeps as ccb:qualifierAsStated on the claims of their sentence.
+HEDGES = {"reportedly", "allegedly", "apparently", "around", "approximately", "roughly",
+          "nearly", "almost", "possibly", "probably", "likely", "reported", "alleged",
+          "estimated", "purportedly", "supposedly", "unconfirmed"}
+# The classes of claims (relations and statements, not named things) a hedge qualifies.
+CLAIMS = {"ccb:Membership", "ccb:Participation", "ccb:ForumUse", "ccb:Collaboration",
+          "ccb:FundingCommitment", "ccb:Agreement", "ccb:MemorandumOfUnderstanding",
+          "ccb:Statement", "ccb:Position", "ccb:Development", "ccb:Merger",
+          "ccb:MandateExpansion", "ccb:InitiativeInclusion"}
 CLAUSE_WORDS = frozenset({"has", "have", "had", "is", "are", "was", "were", "will", "while",
                           "which", "whose", "specifically", "since", "because"})
 _ACRONYM = r"^[A-Z][A-Za-z]*[A-Z][0-9]?s?$"  # CERT, MoD, NC4
@@ -362,6 +379,7 @@ class _Drafter:
             before = set(self.nodes)
             self.notes = []
             self._propose(span, found, current, f"passage:{key}")
+            self._qualify(span, [k for k in self.nodes if k not in before])
             # passages of sources.ttl inside the sentence (`passage add` cut them shorter)
             inside = sorted((a, iri) for (a, b), iri in self.source.cut.items()
                             if span.start_char <= a and b <= span.end_char and iri != known)
@@ -391,6 +409,36 @@ class _Drafter:
                   for head, keys in sentences]
         in_data = sum(n.in_data for n in self.nodes.values())
         return blocks, proposed, len(self.nodes) - in_data, in_data
+
+    def _qualify(self, span: Span, keys: list[str]) -> None:
+        """The sentence's new candidates, when it denies, plans or hedges: a DECIDE on each,
+        and its hedges kept on its claims as ccb:qualifierAsStated."""
+        negations = [t for t in span if _negation(t)] + [t for t in span if t.lower_ in DENYING]
+        hedges = [t for t in span if t.lower_ in HEDGES]
+        for key in keys:
+            node = self.nodes[key]
+            if node.in_data:
+                continue
+            if negations:
+                node.decide.append(f"the sentence says {negations[0].text!r}: check that the "
+                                   "text states this rather than denies it")
+            if hedges and node.cls in CLAIMS:
+                words = ", ".join(dict.fromkeys(t.text for t in hedges))
+                node.props.append(("ccb:qualifierAsStated", literal(words)))
+                node.decide.append(f"the text hedges it ({words}): keep ccb:qualifierAsStated "
+                                   "with the words that qualify this claim (vague stays vague)")
+
+    def _denied(self, span: Span, at: int) -> Token | None:
+        """A word that denies the claim whose words start at token `at`: a negation in its
+        clause, up to four words before it ("has not yet signed"), or a verb of denial before
+        it in the sentence ("denied that it had funded")."""
+        return next((t for t in span.doc[span.start:at] if t.lower_ in DENYING),
+                    _before(span, at, _negation))
+
+    def _planned(self, span: Span, at: int) -> Token | None:
+        """A word that makes the claim at token `at` a plan or a possibility ("plans to sign",
+        "may join", "is expected to contribute"), up to four words before it in its clause."""
+        return _before(span, at, lambda t: t.lower_ in PLANNING)
 
     def _compare(self, passages: list[str], keys: list[str]) -> None:
         """Each new candidate of a sentence holding passages the data's nodes of its class
@@ -554,7 +602,14 @@ class _Drafter:
             with_ = next((t.i for t in span.doc[verb.i:stop] if t.lower_ == "with"), None)
             if with_ is None:
                 continue
-            status = "signed" if verb.lower_ in SIGNED else "under-negotiation"
+            denied = self._denied(span, verb.i)
+            if denied is not None:
+                self.notes.append(f"{denied.text!r} … {verb.text!r}: the text denies it, "
+                                  "so no agreement is proposed from it")
+                continue
+            planned = self._planned(span, verb.i)
+            status = None if planned else "signed" if verb.lower_ in SIGNED \
+                else "under-negotiation"
             cert = any(t.lower_ in ("certs", "csirts", "cirts") for t in span.doc[with_:stop])
             for m, entity in found:
                 if not with_ < m.start < stop or entity.kind not in PARTIES or \
@@ -576,15 +631,20 @@ class _Drafter:
                 if status == "signed":
                     links.append(("ccb:signatory", here))
                 links += [("ccb:actingThrough", e.curie) for e in acting]
-                links.append(("ccb:agreementStatus", f"agstatus:{status}"))
+                if status is not None:
+                    links.append(("ccb:agreementStatus", f"agstatus:{status}"))
                 local = party.curie.split(":")[-1].lower()
                 when = [d for d in dates if begin <= d.token < stop] if status == "signed" \
                     else []
                 named = f" for {m.text!r}" if party is not entity else ""
-                self._node("agreement", kind, cls, f"agreement ({status}, from "
-                           f"{verb.text!r})", cite, here, links, when,
-                           [f"the counterparty ({party.curie}{named}) and the subject; the "
-                            "label"],
+                decide = [f"the counterparty ({party.curie}{named}) and the subject; the label"]
+                if planned is not None:
+                    decide.append(f"the text says {planned.text!r} {verb.text!r}: a plan, not "
+                                  "an agreement signed or under negotiation; give it a status "
+                                  "(ccb:agreementStatus) only as the text states one")
+                self._node("agreement", kind, cls, "agreement (" + (
+                    f"planned, from {planned.text!r} {verb.text!r}" if planned is not None
+                    else f"{status}, from {verb.text!r}") + ")", cite, here, links, when, decide,
                            key=f"{here.split(':')[-1].lower()}-{local}-{kind.text.lower()[:3]}")
 
     def _activities(self, span: Span, matches: dict[str, list[Span]],
@@ -594,6 +654,11 @@ class _Drafter:
         if here is None:
             return
         for m in matches.get("MEMBER", []):
+            denied = self._denied(span, m.start)
+            if denied is not None:
+                self.notes.append(f"{denied.text!r} … {m.text.strip()!r}: the text denies it, "
+                                  "so no membership is proposed from it")
+                continue
             at: int | None = m.end
             while at is not None:  # "member of the A and (of) (the) B"
                 body = next(((s, e) for s, e in found if s.start == at and e.kind in FORUMS),
@@ -620,8 +685,12 @@ class _Drafter:
                            ["who leads it (ccb:ledBy) and which edition"])
         found = self._names(span)
         words = [t.lower_ for t in span]
-        if any(w.startswith("participat") for w in words):
-            start = next(t.i for t in span if t.lower_.startswith("participat"))
+        start = next((t.i for t in span if t.lower_.startswith("participat")), None)
+        denied = self._denied(span, start) if start is not None else None
+        if start is not None and denied is not None:
+            self.notes.append(f"{denied.text!r} … {span.doc[start].text!r}: the text denies "
+                              "it, so no participation is proposed from it")
+        elif start is not None:
             for s, e in found:
                 if s.start > start and e.kind in ACTIVITIES:
                     self._node("participation", s, "ccb:Participation", "participation", cite,
@@ -661,6 +730,11 @@ class _Drafter:
             return
         amount = money[0]
         verb = next(t for t in span if t.lower_ in FUNDING)
+        denied = self._denied(span, verb.i)
+        if denied is not None:
+            self.notes.append(f"{denied.text!r} … {verb.text!r}: the text denies it, so no "
+                              "funding commitment is proposed from it")
+            return
         # the funder is the party named before the verb ("The United Kingdom pledged ... to
         # Ghana"), else the sentence's country; a party after it receives the money
         before = [e for m, e in found if m.start < verb.i and e.kind in PARTIES]
@@ -674,6 +748,10 @@ class _Drafter:
                   "schema:currency (the ISO 4217 code of the currency the text names"
                   + (f": {code}" if code else ", not one the funder's country suggests")
                   + ") on the amount only if the source names the currency"]
+        planned = self._planned(span, verb.i)
+        if planned is not None:
+            decide.append(f"the text says {planned.text!r} {verb.text!r}: a plan, not a "
+                          "commitment made; keep the words in ccb:qualifierAsStated")
         if after:
             decide.append(f"who receives it ({', '.join(e.curie for e in after)}): no "
                           "property says so; name it in the label or a dcterms:description")
@@ -1000,7 +1078,10 @@ class _Drafter:
             others = [repr(d.stated) for d in dates if d is not chosen]
             decide = [*decide, f"whether {stated!r} dates this {what}" + (
                 f" (the sentence also says {', '.join(others)})" if others else "")]
-        elif self.dates:  # "between 2019 and 2023": a period, or a date of another claim
+        elif len(self.dates) == 1:  # the date of another claim of the sentence, or this one's
+            decide = [*decide, f"the sentence gives {self.dates[0].stated!r}: whether it dates "
+                      f"this {what} (then time:hasTime, a time:Instant at that precision)"]
+        elif self.dates:  # "between 2019 and 2023": a period, or dates of other claims
             decide = [*decide, "the sentence gives " + ", ".join(repr(d.stated)
                                                                  for d in self.dates)
                       + f": whether they date this {what} (a period has no time:hasTime: "
@@ -1014,6 +1095,22 @@ class _Drafter:
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def _negation(token: Token) -> bool:
+    """A word that negates its clause ("not", "never"; not the "not" of "not only")."""
+    following = token.nbor(1).lower_ if token.i + 1 < len(token.doc) else ""
+    return token.lower_ in NEGATING and following != "only"
+
+
+def _before(span: Span, at: int, cue: Callable[[Token], bool]) -> Token | None:
+    """The nearest of the four words before token `at`, in its clause, that is a cue."""
+    for token in reversed(span.doc[max(span.start, at - 4):at]):
+        if token.text in CLAUSE_END:
+            return None
+        if cue(token):
+            return token
+    return None
 
 
 def _trim(sent: Span) -> Span | None:
