@@ -630,3 +630,23 @@ def test_a_claim_the_text_denies_plans_or_hedges_is_not_proposed_as_a_fact(
     assert "candidate funding" not in refused and "'denied' … 'pledged'" in refused, refused
     assert 'ccb:qualifierAsStated "reportedly, around"' in hedged, hedged
     assert "agstatus:signed" in positive, positive  # "not only … but also" affirms
+
+
+def test_each_amount_of_a_sentence_is_a_commitment_of_the_party_named_before_its_verb(
+        tmp_path: Path) -> None:
+    """A second amount in a sentence was dropped ("…, and Canada committed US$1.5 million"),
+    US$ was no currency, a funder the data lacks ("The European Union pledged") became the
+    sentence's country, the second funder was listed as a recipient of the first, and an
+    amount in brackets after another is the same money, not a second commitment."""
+    draft = _draft_of(tmp_path, (
+        "The European Union pledged €3m to Japan, and Canada committed US$1.5 million to "
+        "Albania. Japan contributed around JPY 100 million (approximately $700,000).\n"))
+    blocks = draft.split("# candidate funding commitment")[1:]
+    assert len(blocks) == 3, draft
+    eu, canada, japan = blocks
+    assert "    ccb:funder " not in eu, eu
+    assert "the funder (ccb:funder): the text names 'European Union' before 'pledged'" in eu
+    assert "country:CAN" not in eu, eu
+    assert "ccb:funder country:CAN" in canada and '"US$1.5 million"' in canada, canada
+    assert "who receives it (country:ALB)" in canada, canada
+    assert '"JPY 100 million"' in japan and "'$700,000' in brackets: the same money" in japan

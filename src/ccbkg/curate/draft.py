@@ -303,13 +303,15 @@ class _Drafter:
                                       [{"TEXT": {"REGEX": r"^[A-Z][A-Za-z0-9-]*$"}, "OP": "+"},
                                        {"ORTH": "Drill"}]])
         self.matcher.add("MONEY", [
-            [{"ORTH": {"IN": ["$", "€", "£", "¥"]}}, {"TEXT": {"REGEX": r"^\d[\d,.]*$"}},
+            [{"TEXT": {"REGEX": r"^([A-Z]{1,3})?[$€£¥₹₩₦₵]$"}},
+             {"TEXT": {"REGEX": r"^\d[\d,.]*$"}},
              {"TEXT": {"IN": ["M", "m", "bn", "k", "million", "billion"]}, "OP": "?"}],
             [{"TEXT": {"IN": CURRENCY_CODES}},
              {"TEXT": {"REGEX": r"^\d[\d,.]*$"}}, {"LOWER": {"IN": ["million", "billion"]},
                                                     "OP": "?"}],
             [{"TEXT": {"REGEX": r"^\d[\d,.]*$"}}, {"LOWER": {"IN": ["million", "billion"]},
                                                    "OP": "?"},
+             {"TEXT": {"IN": ["US", "U.S."]}, "OP": "?"},
              {"LOWER": {"IN": ["euros", "dollars", "pounds", "yen", "francs"]}}]])
         self.matcher.add("DATE", [
             [{"TEXT": {"REGEX": r"^\d{1,2}$"}, "OP": "?"}, {"LOWER": {"IN": list(MONTHS)}},
@@ -724,30 +726,58 @@ class _Drafter:
 
     def _funding(self, span: Span, matches: dict[str, list[Span]],
                  found: list[tuple[Span, Entity]], here: str | None, cite: str) -> None:
-        """A funding commitment: the amount as stated, no currency code."""
+        """A funding commitment for each amount a verb of funding gives ("The EU pledged €3m
+        …, and the United States committed US$1.5 million": two): the amount as stated, no
+        currency code; an amount in brackets after another ("(approximately $700,000)") is
+        the same money, named on the first."""
         money = matches.get("MONEY", [])
-        if here is None or not money or not any(t.lower_ in FUNDING for t in span):
+        verbs = [t for t in span if t.lower_ in FUNDING]
+        if here is None or not money or not verbs:
             return
-        amount = money[0]
-        verb = next(t for t in span if t.lower_ in FUNDING)
+        previous: Node | None = None
+        start = span.start  # where the words about this amount begin
+        for amount in money:
+            bracketed = any(t.text == "(" for t in
+                            span.doc[max(span.start, amount.start - 2):amount.start])
+            if previous is not None and bracketed:
+                previous.decide.append(f"the text also gives {self._said(amount)!r} in "
+                                       "brackets: the same money, not a second commitment")
+                continue
+            verb = max((v for v in verbs if start <= v.i < amount.start), default=None,
+                       key=lambda v: v.i) or min(verbs, key=lambda v: abs(v.i - amount.start))
+            previous = self._commitment(span, amount, verb, found, start, here, cite)
+            start = amount.end
+
+    def _commitment(self, span: Span, amount: Span, verb: Token,
+                    found: list[tuple[Span, Entity]], start: int, here: str,
+                    cite: str) -> Node | None:
+        """The funding commitment of one amount given by verb (None when the text denies
+        it); the funder is the party named before the verb, from `start` on ("The United
+        Kingdom pledged … to Ghana"), else the sentence's country; a party after the amount
+        receives the money (up to the end of its clause or the next verb of funding)."""
         denied = self._denied(span, verb.i)
         if denied is not None:
             self.notes.append(f"{denied.text!r} … {verb.text!r}: the text denies it, so no "
                               "funding commitment is proposed from it")
-            return
-        # the funder is the party named before the verb ("The United Kingdom pledged ... to
-        # Ghana"), else the sentence's country; a party after it receives the money
-        before = [e for m, e in found if m.start < verb.i and e.kind in PARTIES]
-        after = [e for m, e in found if m.start > verb.i and e.kind in PARTIES]
-        funder = before[-1].curie if before else here
-        links = [("ccb:funder", funder)]
-        links += [("ccb:fundedProgramme", e.curie) for _, e in found if e.kind == "Programme"]
-        links += [("ccb:targetRegion", e.curie) for _, e in found if e.kind == "Region"]
-        code = next((t.text for t in amount if t.text in CURRENCY_CODES), None)
+            return None
+        before = [e for m, e in found if start <= m.start < verb.i and e.kind in PARTIES]
+        stop = next((t.i for t in span.doc[amount.end:span.end]
+                     if t.text in CLAUSE_END or t.lower_ in FUNDING), span.end)
+        after = [e for m, e in found if amount.end <= m.start < stop and e.kind in PARTIES]
+        named = _name_before(span, verb.i) if not before else None
+        unknown = named is not None and named.text not in self.entities and \
+            named.text not in ("Government", "State", "Cabinet", "Parliament")  # the country's
+        funder = before[-1].curie if before else None if unknown else here
         decide = ["the currency: the amount is kept as the text writes it; add "
                   "schema:currency (the ISO 4217 code of the currency the text names"
-                  + (f": {code}" if code else ", not one the funder's country suggests")
+                  + (f": {code}" if (code := next((t.text for t in amount
+                                                    if t.text in CURRENCY_CODES), None))
+                     else ", not one the funder's country suggests")
                   + ") on the amount only if the source names the currency"]
+        if named is not None and unknown:
+            decide.append(f"the funder (ccb:funder): the text names {self._said(named)!r} "
+                          f"before {verb.text!r}, which is not in the data: describe it "
+                          "(shared.ttl) and draft again")
         planned = self._planned(span, verb.i)
         if planned is not None:
             decide.append(f"the text says {planned.text!r} {verb.text!r}: a plan, not a "
@@ -755,14 +785,18 @@ class _Drafter:
         if after:
             decide.append(f"who receives it ({', '.join(e.curie for e in after)}): no "
                           "property says so; name it in the label or a dcterms:description")
+        links = [("ccb:funder", funder)]
+        links += [("ccb:fundedProgramme", e.curie) for _, e in found if e.kind == "Programme"]
+        links += [("ccb:targetRegion", e.curie) for _, e in found if e.kind == "Region"]
         node = self._node("funding", amount, "ccb:FundingCommitment", "funding commitment",
-                          cite, funder, links, [], decide)
+                          cite, funder or here, links, [], decide)
         stated = literal(self._said(amount))
         node.props.append(("ccb:amount", f"<{_expand(node.iri)}#amount>"))
         node.extra = (f"\n<{_expand(node.iri)}#amount> a schema:MonetaryAmount ;\n"
                       f"    rdfs:label {literal(self._said(amount), 'en')} ;\n"
                       f"    ccb:amountAsStated {stated} ;\n"
                       f"    ccb:citesPassage {cite} .")
+        return node
 
     def _statements(self, span: Span, found: list[tuple[Span, Entity]], here: str | None,
                     cite: str) -> None:
@@ -1156,6 +1190,18 @@ def _title_words(span: Span, start: int) -> Span | None:
     if end + 2 < span.end and doc[end].text == "(" and doc[end + 2].text == ")":
         end += 3
     return doc[start:end]
+
+
+def _name_before(span: Span, at: int) -> Span | None:
+    """The name in title case (or an acronym) that ends right before token `at`, without a
+    leading "The": "The European Union pledged" gives "European Union"."""
+    doc, begin = span.doc, at
+    while begin > span.start and (doc[begin - 1].is_title or doc[begin - 1].is_upper or (
+            doc[begin - 1].lower_ in ("of", "for", "and") and begin < at)):
+        begin -= 1
+    while begin < at and doc[begin].lower_ in ("the", "of", "for", "and"):
+        begin += 1
+    return doc[begin:at] if begin < at else None
 
 
 def _abbreviated(token: Token) -> bool:
