@@ -650,3 +650,21 @@ def test_each_amount_of_a_sentence_is_a_commitment_of_the_party_named_before_its
     assert "ccb:funder country:CAN" in canada and '"US$1.5 million"' in canada, canada
     assert "who receives it (country:ALB)" in canada, canada
     assert '"JPY 100 million"' in japan and "'$700,000' in brackets: the same money" in japan
+
+
+def test_the_texts_own_country_not_in_the_data_gets_one_note_to_run_new_country(
+        tmp_path: Path) -> None:
+    """Every candidate of a text about a country the data lacks said to describe that country
+    in shared.ttl "as the other counterparties are"; the curation guide runs `new country`
+    for it. Counterparties the data lacks keep their shared.ttl note."""
+    root = copy_sources(tmp_path / "src")
+    name = _added(root, "Kenya signed a memorandum of understanding with Rwanda in 2022. "
+                        "Kenya participated in the Cyber Coalition exercise.\n")
+    result = run_cli("draft", name, "--country", "KEN", "--root", str(root))
+    assert result.code == 0, result.err
+    draft = (root / "drafts" / (Path(name).stem.replace("_", "-") + ".ttl")).read_text("utf-8")
+    head, body = draft.split("# ---- sentence", 1)
+    assert "# NOTE: country:KEN is not in the data yet: the text describes it, so run " \
+        "`ccbkg new country KEN`" in head, head
+    assert "country:KEN is not in the data" not in body, body
+    assert "# NOTE: country:RWA is not in the data yet: describe it in shared.ttl" in body

@@ -152,8 +152,9 @@ class Node:
     names: tuple[str, ...] = ()  # how later sentences name it (a body: its name and acronym)
     in_data: bool = False  # instances/ has it (a second draft of a text): cited, not proposed
 
-    def turtle(self, graph: Gazetteer) -> str:
-        """The node's Turtle block with its comments (a node the data has: what to add)."""
+    def turtle(self, graph: Gazetteer, described: set[str]) -> str:
+        """The node's Turtle block with its comments (a node the data has: what to add); the
+        countries the text describes (`described`) are named once, in the draft's head."""
         if self.in_data:
             new = [c for c in self.cites
                    if all(n != _expand(self.iri) for n, _ in graph.citing.get(_expand(c), ()))]
@@ -162,7 +163,7 @@ class Node:
                 "ccb:citesPassage" if new else ", citing this passage"))
         lines = [f"# candidate {self.what}"]
         lines += [f"# DECIDE: {d}" for d in self.decide]
-        linked = sorted({o for _, o in self.props if o.startswith("country:")})
+        linked = sorted({o for _, o in self.props if o.startswith("country:")} - described)
         lines += [f"# NOTE: {c} is not in the data yet: describe it in shared.ttl, as the "
                   "other counterparties are (`ccbkg new country` is for a country the sources "
                   "describe)" for c in linked if not _in_data(graph, c)]
@@ -202,7 +203,12 @@ def draft(project: Project, source: str, country: str | None) -> Draft:
     if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
         raise CcbkgError(f"{project.display(folder)} is not a folder: move it away, drafts go "
                          "there")
-    blocks, passages, nodes, in_data = _Drafter(text_of, graph, fixed).run()
+    drafter = _Drafter(text_of, graph, fixed)
+    blocks, passages, nodes, in_data = drafter.run()
+    missing = "".join(
+        f"# NOTE: {c} is not in the data yet: the text describes it, so run `ccbkg new country "
+        f"{c.removeprefix('country:')}` before you move its candidates into instances/\n"
+        for c in sorted(drafter.described) if not _in_data(graph, c))
     cited = len(blocks) - passages
     header = (f"# ccbkg DRAFT from {text_of.name}: proposals, not data. Nothing here is part of "
               "a release:\n# check, build and publish never read drafts/.\n"
@@ -212,7 +218,8 @@ def draft(project: Project, source: str, country: str | None) -> Draft:
               "Delete what the text does not support.\n"
               "# Each DECIDE line is for the curator; labels are the text's words: write "
               "better ones.\n"
-              "# Then add the inventory rows (instances/README.md) and run `ccbkg check`.\n\n"
+              "# Then add the inventory rows (instances/README.md) and run `ccbkg check`.\n"
+              + missing + "\n"
               + PREFIXES + "@prefix oa: <http://www.w3.org/ns/oa#> .\n"
               "@prefix src: <https://w3id.org/ccbkg/id/source/> .\n")
     try:
@@ -327,6 +334,7 @@ class _Drafter:
         self.notes: list[str] = []  # the sentence's, for the curator
         self.dates: list[When] = []  # the sentence's
         self.taken = set(source.taken) | set(graph.subjects)
+        self.described: set[str] = set()  # the countries whose sentences were read
         # the nodes that cite a passage of this text already, and their classes
         self.curated_here = {n: kind for p in source.cut.values()
                              for n, kind in graph.citing.get(p, frozenset())}
@@ -407,7 +415,10 @@ class _Drafter:
                 *([] if known else [passage_block(self.source, key, default_label(self._said(span)),
                                                   span.start_char, span.end_char)])])
             sentences.append((head, [k for k in self.nodes if k not in before]))
-        blocks = ["\n\n".join([head, *(self.nodes[k].turtle(self.graph) for k in keys)])
+            if current is not None:
+                self.described.add(current.curie)
+        blocks = ["\n\n".join([head, *(self.nodes[k].turtle(self.graph, self.described)
+                                          for k in keys)])
                   for head, keys in sentences]
         in_data = sum(n.in_data for n in self.nodes.values())
         return blocks, proposed, len(self.nodes) - in_data, in_data
