@@ -668,3 +668,25 @@ def test_the_texts_own_country_not_in_the_data_gets_one_note_to_run_new_country(
         "`ccbkg new country KEN`" in head, head
     assert "country:KEN is not in the data" not in body, body
     assert "# NOTE: country:RWA is not in the data yet: describe it in shared.ttl" in body
+
+
+def test_passage_add_after_a_draft_names_its_passage_apart_from_the_drafts(
+        tmp_path: Path) -> None:
+    """`passage add` of the first words of a drafted sentence took the slug the draft proposes
+    for the whole sentence: moved into sources.ttl as the guide says, the two were one passage
+    described twice, and check spoke of labels and selectors."""
+    root = copy_sources(tmp_path / "src")
+    name = _added(root, "Japan signed a memorandum of understanding with Albania in 2022.\n")
+    draft = _drafted(root, name)
+    (proposed,) = re.findall(r"(?m)^passage:(\S+) a ccb:Passage", draft)
+    sources = root / "instances" / "sources.ttl"
+    before = set(re.findall(r"(?m)^passage:(\S+) a ccb:Passage", sources.read_text("utf-8")))
+    result = run_cli("passage", "add", name, "Japan signed a memorandum of understanding",
+                     "--root", str(root))
+    assert result.code == 0, result.err
+    (added,) = set(re.findall(r"(?m)^passage:(\S+) a ccb:Passage",
+                              sources.read_text("utf-8"))) - before
+    assert added != proposed, (added, proposed)
+    clash = run_cli("passage", "add", name, "with Albania", "--slug", proposed,
+                    "--root", str(root))
+    assert clash.code != 0 and f"passage:{proposed} is proposed in drafts/" in clash.err

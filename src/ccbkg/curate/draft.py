@@ -29,6 +29,7 @@ from ccbkg.curate.country import PREFIXES
 from ccbkg.curate.files import create, literal
 from ccbkg.curate.gazetteer import NAMESPACES, Entity, Gazetteer, curie, gazetteer
 from ccbkg.curate.sources import (
+    DRAFTS,
     PASSAGE_NS,
     SourceText,
     default_label,
@@ -38,7 +39,6 @@ from ccbkg.curate.sources import (
 )
 from ccbkg.project.layout import Project
 
-DRAFTS = "drafts"
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
           "september", "october", "november", "december")
 # Words that mark a sentence as capacity-building content (lowercase prefixes).

@@ -29,6 +29,9 @@ from ccbkg.release.atomic import write_bytes
 
 SOURCE_NS = f"{ID}source/"
 PASSAGE_NS = f"{ID}passage/"
+DRAFTS = "drafts"  # the folder `ccbkg draft` writes its proposals in
+# a passage a draft proposes, as `passage_block` writes it
+_DRAFTED_RE = re.compile(r"(?m)^passage:([a-z0-9]+(?:-[a-z0-9]+)*) a ccb:Passage\b")
 OA_SOURCE, OA_START, OA_END = str(OA.hasSource), str(OA.start), str(OA.end)
 CONTEXT = 32  # characters of oa:prefix and oa:suffix, as the existing passages
 DATE = re.compile(r"[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?", re.ASCII)
@@ -217,16 +220,37 @@ def add_passage(project: Project, source: str, exact: str, occurrence: int | Non
         raise CcbkgError(f"these words (characters {start}-{end} of {name}) are passage:"
                          f"{same.removeprefix(PASSAGE_NS)} already, in "
                          f"{project.display(text_of.ttl)}: cite that passage")
-    key = slug or slug_for(exact, text_of.taken)
+    drafted = drafted_passages(project)
+    key = slug or slug_for(exact, text_of.taken | drafted.keys())
     if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", key):
         raise CcbkgError(f"--slug {key!r}: use lowercase letters, digits and hyphens")
     iri = PASSAGE_NS + key
     if iri in text_of.taken:
         raise CcbkgError(f"passage:{key} exists already in {project.display(text_of.ttl)}: "
                          "pick another --slug")
+    if iri in drafted:
+        raise CcbkgError(f"passage:{key} is proposed in {drafted[iri]} (moved into sources.ttl, "
+                         "the two would be one passage described twice): pick another --slug")
     block = passage_block(text_of, key, label or default_label(exact), start, end)
     append(text_of.ttl, block, project.display(text_of.ttl))
     return Passage(iri, start, end, block)
+
+
+def drafted_passages(project: Project) -> dict[str, str]:
+    """The passages the drafts in drafts/ propose (not in sources.ttl until a curator moves
+    them there), by IRI: the draft that proposes each, as shown."""
+    folder = project.root / DRAFTS
+    if folder.is_symlink() or not folder.is_dir():
+        return {}
+    found: dict[str, str] = {}
+    for path in sorted(folder.glob("*.ttl")):
+        try:
+            text = project.read_bytes(path).decode("utf-8", "replace")
+        except (OSError, CcbkgError):  # a draft that cannot be read proposes nothing
+            continue
+        for key in _DRAFTED_RE.findall(text):
+            found.setdefault(PASSAGE_NS + key, project.display(path))
+    return found
 
 
 @dataclass(frozen=True)
