@@ -326,3 +326,20 @@ def test_a_date_the_cited_passages_do_not_give_is_a_warning(
 def test_the_parts_of_a_date_are_looked_for_in_the_words(
         date: str, words: str, missing: str | None) -> None:
     assert provenance._date_words(date, words) == missing
+
+
+@pytest.mark.parametrize(("value", "fails"), [("2770000", True), ("27700000.0", False)])
+def test_an_amounts_value_is_the_number_its_printed_amount_states(
+        scratch: Path, value: str, fails: bool) -> None:
+    """schema:value "2770000" for the amount printed "$27.7M" (a zero lost, or "2.5 million"
+    typed 25000000) passed every check: the value is now held to the printed number."""
+    canada = scratch / "instances" / "canada.ttl"
+    text = canada.read_text(encoding="utf-8")
+    assert text.count('schema:value "27700000"^^xsd:decimal') == 1
+    canada.write_text(text.replace('schema:value "27700000"^^xsd:decimal',
+                                   f'schema:value "{value}"^^xsd:decimal'), encoding="utf-8")
+    result = run_cli("check", "--root", str(scratch), "--only", "syntax,provenance", "--quiet")
+    assert_no_traceback(result)
+    assert (result.code == 1) is fails, result.out
+    said = "schema:value 2770000 is not the amount ccb:amountAsStated '$27.7M' states (27700000)"
+    assert (said in result.out) is fails, result.out

@@ -19,6 +19,7 @@ import hashlib
 import re
 from collections import Counter
 from dataclasses import replace
+from decimal import Decimal
 
 import pycountry
 import pyoxigraph as ox
@@ -60,8 +61,10 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
 # objects); of the rest of the data, only which nodes use a ccb: property is noted, and the
 # source's own words they record.
 CURRENCY = ox.NamedNode(str(SCHEMA.currency))
+VALUE = ox.NamedNode(str(SCHEMA.value))
+AMOUNT_AS_STATED = ox.NamedNode(str(CCB.amountAsStated))
 READ = {p: p for p in (TYPE, CITES, *IDENTIFIERS, FILE_NAME, SHA256, HAS_SOURCE, HAS_SELECTOR,
-                       HAS_TIME, *DATES, CURRENCY,
+                       HAS_TIME, *DATES, CURRENCY, VALUE,
                        EXACT, PREFIX, SUFFIX, START, END)}
 CCB_NS = str(CCB)
 ALLOWED = ox.NamedNode(str(CCB.allowedExternalNamespace))
@@ -122,6 +125,7 @@ def check_provenance(loaded: LoadedProject) -> StageResult:
         props = nodes.get(iri, {})
         if EXEMPT_TYPES & set(props.get(TYPE, [])):
             continue
+        _check_value(loaded, iri, props, stated.get(iri, []), result)
         targets = [t for t in props.get(CITES, []) if isinstance(t, ox.NamedNode)]
         if not targets:
             if IDENTIFIERS & set(props) and REFERENCE_TYPES & set(props.get(TYPE, [])):
@@ -145,6 +149,43 @@ def check_provenance(loaded: LoadedProject) -> StageResult:
                                        "nothing can be traced to its source"))
     result.findings.sort(key=lambda f: f.node or "")  # blank nodes by where they are written
     return result
+
+
+# An amount as a source prints it: one number (1,200 / 27.7), a scale word after it or not.
+_PRINTED_AMOUNT = re.compile(r"(?<![\d.,])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?![\d,]|\.\d)\s*"
+                     r"(million|billion|trillion|thousand|mn|bn|m|k)?(?![A-Za-z])", re.IGNORECASE)
+_SCALES = {"thousand": 3, "k": 3, "million": 6, "mn": 6, "m": 6, "billion": 9, "bn": 9,
+           "trillion": 12}
+
+
+def stated_amount(words: str) -> Decimal | None:
+    """The number an amount as printed states ("$27.7M": 27700000, "KES 1.2 billion",
+    "EUR 250,000"), or None when it holds no number or more than one (a range)."""
+    found = _PRINTED_AMOUNT.findall(words)
+    if len(found) != 1:
+        return None
+    whole, fraction, scale = found[0]
+    number = Decimal(whole.replace(",", "") + fraction)
+    return number.scaleb(_SCALES[scale.lower()]) if scale else number
+
+
+def _check_value(loaded: LoadedProject, iri: str, props: Props,
+                 stated: list[tuple[ox.NamedNode, ox.Literal]], result: StageResult) -> None:
+    """An amount's schema:value is the number its ccb:amountAsStated states, where that words
+    one number ("EUR 2.5 million" is 2500000, not 25000000)."""
+    printed = [v for p, v in stated if p == AMOUNT_AS_STATED]
+    for value in props.get(VALUE, []):
+        if not isinstance(value, ox.Literal) or len(printed) != 1:
+            continue
+        expected = stated_amount(printed[0].value)
+        try:
+            given = Decimal(value.value)
+        except ArithmeticError:
+            continue  # not a number: the shapes say so
+        if expected is not None and given != expected:
+            _add(result, loaded, iri, f"schema:value {value.value} is not the amount "
+                 f"ccb:amountAsStated {printed[0].value!r} states ({expected:f}): give the "
+                 "number the source prints, scaled by its 'million' or 'M'", path=VALUE.value)
 
 
 def _check_own_words(loaded: LoadedProject, iri: str,
