@@ -545,7 +545,7 @@ def _publish_virtuoso(dist: Path) -> dict[str, Any]:
                 t, cpu = time.perf_counter(), _cpu_s(bulk.process.pid)
                 done = subprocess.run(
                     ["isql-vt", f"127.0.0.1:{bulk.sql_port}", "dba", bulk.password,
-                     str(release / "load-virtuoso.sql"), "-u", f"CCBKG_DIST={release}"],
+                     str(release / "load-virtuoso.sql"), "-u", f"CCBKG_DIST='{release}'"],
                     capture_output=True, text=True, check=False)
                 failed = done.returncode != 0 or "Error" in done.stdout + done.stderr
                 figures[key] = None if failed else time.perf_counter() - t

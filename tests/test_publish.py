@@ -11,10 +11,12 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -183,15 +185,20 @@ def test_store_profiles():
 
 
 def test_virtuoso_load_script_text():
+    """One procedure (isql-vt goes on after a failed statement): every file read before any
+    graph is cleared, then the clearing, the loads, and the loader's errors raised."""
     script = pub.virtuoso_load_script(
         [BASE + "ontology", BASE + "data/japan"], {"ccbkg.nq": BASE + "default"})
-    assert script.index("SPARQL CLEAR GRAPH <https://w3id.org/ccbkg/graph/data/japan>;") < \
-        script.index("ld_add('$U{CCBKG_DIST}/ccbkg.nq', 'https://w3id.org/ccbkg/graph/default');")
-    assert "DELETE FROM DB.DBA.load_list WHERE ll_file = '$U{CCBKG_DIST}/ccbkg.nq';" in script
-    assert script.rstrip().splitlines()[-3:-1] == ["rdf_loader_run();", "checkpoint;"]
-    assert ("SELECT DB.DBA.CCBKG_PRUNE ('https://w3id.org/ccbkg/graph/', vector ("
-            "'https://w3id.org/ccbkg/graph/data/japan', 'https://w3id.org/ccbkg/graph/ontology'"
-            "));") in script
+    order = ["file_to_string_output (path, 0, 1);",
+             "delete from DB.DBA.RDF_QUAD where G = iri_to_id (kept[i]);",
+             "ld_add (path, files[i + 1]);", "rdf_loader_run ();", "signal ('CCBK2'"]
+    assert [script.index(step) for step in order] == sorted(script.index(s) for s in order)
+    assert ("SELECT DB.DBA.CCBKG_LOAD ('$U{CCBKG_DIST}', 'https://w3id.org/ccbkg/graph/', "
+            "vector ('https://w3id.org/ccbkg/graph/data/japan', "
+            "'https://w3id.org/ccbkg/graph/ontology'),\n  vector ('ccbkg.nq', "
+            "'https://w3id.org/ccbkg/graph/default'));") in script
+    assert script.rstrip().splitlines()[-2:] == ["DROP PROCEDURE DB.DBA.CCBKG_LOAD;",
+                                                  "checkpoint;"]
 
 
 def test_unreachable_endpoint_is_one_line_exit_2():
@@ -698,7 +705,7 @@ def test_virtuoso_bulk_load_script(virtuoso: StoreUnderTest, release_quads: list
                                                    {"ccbkg.nq": BASE + "default"}))
         done = subprocess.run(
             ["isql-vt", f"127.0.0.1:{server.sql_port}", "dba", server.password, str(script),
-             "-u", f"CCBKG_DIST={folder}"],
+             "-u", f"CCBKG_DIST='{folder}'"],
             capture_output=True, text=True, timeout=60, check=False)
         assert done.returncode == 0 and "Error" not in done.stdout + done.stderr, done.stdout
         assert _graphs(virtuoso) == set(expected) | {OUTSIDE}, run
@@ -709,6 +716,46 @@ def test_virtuoso_bulk_load_script(virtuoso: StoreUnderTest, release_quads: list
             assert pub.digest(got) == pub.digest(triples), graph
     assert japan not in _graphs(virtuoso)
     _update(virtuoso, f"DROP SILENT GRAPH <{OUTSIDE}>")
+    _publish_py(virtuoso, dist)
+    assert _holds(virtuoso, release_parts)
+
+
+def test_the_virtuoso_load_script_given_a_wrong_folder_leaves_the_store_as_it_was(
+        virtuoso: StoreUnderTest, release_quads: list[ox.Quad],
+        release_parts: list[pub.Part], dist: Path) -> None:
+    """The script cleared every graph of the release before the loader found no file (a typo
+    in CCBKG_DIST, or a folder outside DirsAllowed): the store was left empty, and isql-vt
+    printed nothing and exited 0. Now the files are read first; a file the loader cannot
+    parse is named in an error that says what the store holds."""
+    server = virtuoso.server
+    assert isinstance(server, VirtuosoServer)
+    _publish_py(virtuoso, dist)
+    graphs = sorted({q.graph_name.value for q in release_quads})
+    script = server.folder / "load-virtuoso.sql"
+    script.write_text(pub.virtuoso_load_script(graphs, {"ccbkg.nq": BASE + "default"}))
+    # not under DirsAllowed (the server's folder, and its database folder as ".")
+    outside = Path(tempfile.mkdtemp(prefix="ccbkg-not-allowed-", dir="/var/tmp"))
+    try:
+        (outside / "ccbkg.nq").write_bytes(
+            ox.serialize(release_quads, format=ox.RdfFormat.N_QUADS) or b"")
+        broken = server.folder / "broken"
+        broken.mkdir()
+        (broken / "ccbkg.nq").write_text('<http://example.org/s> <http://example.org/p> "cut')
+        for folder, said in ((server.folder / "no such folder", "cannot read"),
+                             (outside, "cannot read"), (broken, "the bulk loader failed")):
+            done = subprocess.run(
+                ["isql-vt", f"127.0.0.1:{server.sql_port}", "dba", server.password,
+                 str(script), "-u", f"CCBKG_DIST='{folder}'"],
+                capture_output=True, text=True, timeout=60, check=False)
+            shown = done.stdout + done.stderr
+            assert f"ccbkg: {said}" in shown, (folder, shown[-2000:])
+            if said == "cannot read":
+                assert "nothing was cleared or loaded" in shown
+                assert _holds(virtuoso, release_parts), folder
+            else:
+                assert "are cleared or partly loaded" in shown
+    finally:
+        shutil.rmtree(outside, ignore_errors=True)
     _publish_py(virtuoso, dist)
     assert _holds(virtuoso, release_parts)
 

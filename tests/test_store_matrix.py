@@ -270,7 +270,7 @@ def bulk_loaded(virtuoso: StoreUnderTest, release_quads: list[ox.Quad]) -> Store
                       encoding="utf-8")
     done = subprocess.run(
         ["isql-vt", f"127.0.0.1:{server.sql_port}", "dba", server.password, str(script),
-         "-u", f"CCBKG_DIST={folder}"], capture_output=True, text=True, timeout=120, check=False)
+         "-u", f"CCBKG_DIST='{folder}'"], capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0 and "Error" not in done.stdout + done.stderr, done.stdout[-2000:]
     return virtuoso
 

@@ -895,27 +895,60 @@ def virtuoso_load_script(graphs: Sequence[str], files: Mapping[str, str], *,
     and every other graph under graph_base is dropped (one the release no longer has, such as
     a removed country file), as publish does. files: path (relative to the release folder) →
     graph; for N-Quads/TriG files the graph only catches triples outside a named graph. The
-    folder is given at run time: `isql-vt 1111 dba PASSWORD load-virtuoso.sql -u
-    CCBKG_DIST=/abs/dist`, and must be in DirsAllowed of virtuoso.ini. Not atomic: use
+    folder is given at run time, quoted (isql-vt splits -u values at spaces): `isql-vt 1111 dba
+    PASSWORD load-virtuoso.sql -u "CCBKG_DIST='/abs/dist'"`, and must be in DirsAllowed of
+    virtuoso.ini. Not atomic: use
     `ccbkg publish` on a live store.
+
+    isql-vt goes on after a failed statement and exits 0 whatever happened, so the work is one
+    procedure: it reads a byte of every file before it clears anything (a wrong folder, or one
+    outside DirsAllowed, stops it with the store untouched), and ends with an error naming
+    each file the loader could not load; the last line says which.
     """
     check_graph_base(graph_base)
     folder = f"$U{{{folder_variable}}}"
-    kept = ", ".join("'{}'".format(g.replace("'", "''")) for g in sorted(set(graphs)))
+
+    def quoted(text: str) -> str:
+        return "'{}'".format(text.replace("'", "''"))
+
+    kept = ", ".join(quoted(g) for g in sorted(set(graphs)))
+    loaded = ", ".join(f"{quoted(path)}, {quoted(graph)}" for path, graph in sorted(files.items()))
     lines = [
         "-- Load the ccbkg release with Virtuoso's bulk loader (not atomic: for live stores",
         "-- use `ccbkg publish --store virtuoso`). Run from isql with the release folder:",
-        f"--   isql-vt 1111 dba PASSWORD load-virtuoso.sql -u {folder_variable}=/abs/dist",
-        "-- The folder must be listed in DirsAllowed of virtuoso.ini.",
-    ]
-    lines += [f"SPARQL CLEAR GRAPH <{g}>;" for g in sorted(set(graphs))]
-    lines += [
-        f"-- Drop the graphs under <{graph_base}> that this release does not have.",
-        "CREATE PROCEDURE DB.DBA.CCBKG_PRUNE (in graph_base varchar, in kept any)",
-        "  returns integer",
+        f"--   isql-vt 1111 dba PASSWORD load-virtuoso.sql -u \"{folder_variable}='/abs/dist'\"",
+        "-- (the quotes keep a folder with a space whole: isql-vt splits -u values at spaces).",
+        "-- The folder must be listed in DirsAllowed of virtuoso.ini. isql-vt exits 0 even when",
+        "-- a statement fails: the last line printed is 'ccbkg: loaded ...' or an error that",
+        "-- says what the store holds.",
+        "CREATE PROCEDURE DB.DBA.CCBKG_LOAD (in folder varchar, in graph_base varchar,",
+        "                                   in kept any, in files any)",
         "{",
-        "  declare stale any;",
         "  declare i integer;",
+        "  declare path, failed varchar;",
+        "  declare stale any;",
+        "  -- every file there, not empty, and in DirsAllowed before anything is cleared",
+        "  for (i := 0; i < length (files); i := i + 2)",
+        "    {",
+        "      path := concat (folder, '/', files[i]);",
+        "      if (cast (file_stat (path, 1) as integer) = 0)",
+        "        signal ('CCBK1', sprintf ('ccbkg: cannot read %s (no such file, or an empty '",
+        "          || 'one): nothing was cleared or loaded; give the folder ccbkg build wrote',",
+        "          path));",
+        "    }",
+        "  for (i := 0; i < length (files); i := i + 2)",
+        "    {",
+        "      path := concat (folder, '/', files[i]);",
+        "      declare exit handler for sqlstate '*' {",
+        "        signal ('CCBK1', sprintf ('ccbkg: cannot read %s (%s %s): nothing was '",
+        "          || 'cleared or loaded; give the folder ccbkg build wrote, listed in '",
+        "          || 'DirsAllowed of virtuoso.ini', path, __SQL_STATE, __SQL_MESSAGE));",
+        "      };",
+        "      file_to_string_output (path, 0, 1);",
+        "    }",
+        "  for (i := 0; i < length (kept); i := i + 1)",
+        "    delete from DB.DBA.RDF_QUAD where G = iri_to_id (kept[i]);",
+        "  -- the graphs under the base that this release does not have",
         "  stale := vector ();",
         "  for (select distinct G as graph_id from DB.DBA.RDF_QUAD) do",
         "    {",
@@ -925,19 +958,34 @@ def virtuoso_load_script(graphs: Sequence[str], files: Mapping[str, str], *,
         "    }",
         "  for (i := 0; i < length (stale); i := i + 1)",
         "    delete from DB.DBA.RDF_QUAD where G = stale[i];",
-        "  return length (stale);",
+        "  for (i := 0; i < length (files); i := i + 2)",
+        "    {",
+        "      path := concat (folder, '/', files[i]);",
+        "      delete from DB.DBA.load_list where ll_file = path;",
+        "      ld_add (path, files[i + 1]);",
+        "    }",
+        "  commit work;",
+        "  rdf_loader_run ();",
+        "  failed := '';",
+        "  for (i := 0; i < length (files); i := i + 2)",
+        "    {",
+        "      path := concat (folder, '/', files[i]);",
+        "      for (select ll_error from DB.DBA.load_list where ll_file = path",
+        "           and (ll_error is not null or ll_state <> 2)) do",
+        "        failed := concat (failed, ' ', path, ': ',",
+        "                          coalesce (ll_error, 'not loaded'), ';');",
+        "    }",
+        "  if (failed <> '')",
+        "    signal ('CCBK2', concat ('ccbkg: the bulk loader failed, and the release '",
+        "      || 'graphs are cleared or partly loaded (run the script again once it is '",
+        "      || 'mended):', failed));",
+        "  return sprintf ('ccbkg: loaded %d files into %d graphs (%d dropped)',",
+        "    length (files) / 2, length (kept), length (stale));",
         "}",
         ";",
-        f"SELECT DB.DBA.CCBKG_PRUNE ('{graph_base}', vector ({kept}));",
-        "DROP PROCEDURE DB.DBA.CCBKG_PRUNE;",
-    ]
-    for path, graph in sorted(files.items()):
-        quoted = f"{folder}/{path}".replace("'", "''")
-        lines.append(f"DELETE FROM DB.DBA.load_list WHERE ll_file = '{quoted}';")
-        lines.append(f"ld_add('{quoted}', '{graph}');")
-    lines += [
-        "rdf_loader_run();",
+        f"SELECT DB.DBA.CCBKG_LOAD ('{folder}', {quoted(graph_base)}, vector ({kept}),",
+        f"  vector ({loaded}));",
+        "DROP PROCEDURE DB.DBA.CCBKG_LOAD;",
         "checkpoint;",
-        "SELECT ll_file, ll_error FROM DB.DBA.load_list WHERE ll_error IS NOT NULL;",
     ]
     return "\n".join(lines) + "\n"
