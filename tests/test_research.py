@@ -4,6 +4,7 @@ the framework crosswalks and `ccbkg diff`."""
 
 from __future__ import annotations
 
+import calendar
 import csv
 import io
 import re
@@ -16,7 +17,8 @@ from rdflib import BNode, Graph, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, OWL, RDFS, SKOS
 
-from ccbkg.core.namespaces import CCB, PREFIXES
+from ccbkg.core.namespaces import CCB, PREFIXES, TIME, XSD_NS
+from ccbkg.core.terms import RDF_TYPE
 from ccbkg.project.layout import Project, Role
 from ccbkg.project.load import load
 from ccbkg.query.catalogue import bind, catalogue
@@ -147,8 +149,17 @@ def test_as_of_on_the_command_line_splits_held_and_undated() -> None:
     assert_no_traceback(bad)
 
 
-@pytest.mark.parametrize("date", ["2012-12-31", "2013-01-01", "2016-05-01", "2016-05-31",
-                                  "2016-06-01", "2017-12-30", "2017-12-31", "2099-01-01"])
+def _over(since: str, date: str) -> bool:
+    """Whether the period since names (a year or a month) ends on date."""
+    if len(since) == 4:
+        return date.endswith("-12-31")
+    year, month = int(since[:4]), int(since[5:7])
+    return len(since) == 7 and int(date[8:]) == calendar.monthrange(year, month)[1]
+
+
+@pytest.mark.parametrize("date", ["2012-12-31", "2013-01-01", "2016-05-01", "2016-05-30",
+                                  "2016-05-31", "2016-06-01", "2017-12-30", "2017-12-31",
+                                  "2099-01-01"])
 def test_as_of_agrees_with_the_timeline(store: ox.Store, date: str) -> None:
     """Every dated thing of the timeline is listed as of a date exactly when its period starts
     on or before it, as "held" when the period is over by the end of that day."""
@@ -158,12 +169,35 @@ def test_as_of_agrees_with_the_timeline(store: ox.Store, date: str) -> None:
         if date[:len(since)] > since or (len(since) == 10 and date >= since):
             want[node, since] = "held"
         elif date[:len(since)] == since:
-            over = len(since) == 4 and date.endswith("-12-31")
-            want[node, since] = "held" if over else "may have held"
+            want[node, since] = "held" if _over(since, date) else "may have held"
     rows = records(store, "as-of", date=date)
     got = {(r["node"], r["since"]): r["status"] for r in rows if r["status"] != "undated"}
     assert got == want
     assert {r["date"] for r in rows} == {date}
+
+
+@pytest.mark.parametrize(("month", "last"), [
+    ("2016-02", "29"), ("2015-02", "28"), ("2000-02", "29"), ("1900-02", "28"),
+    ("2016-04", "30"), ("2016-05", "31"), ("2016-12", "31")])
+def test_a_month_is_held_on_its_last_day(month: str, last: str) -> None:
+    """A fact dated to a month (May 2016) was "may have held" on the month's last day: the
+    query knew the last day of a year only. February's last day follows the leap years."""
+    store = ox.Store()
+    node, instant = ox.NamedNode(ID + "event/e"), ox.NamedNode(ID + "event/e#time")
+    kind, passage = ox.NamedNode(f"{CCB}Event"), ox.NamedNode(ID + "passage/p")
+    label = ox.NamedNode(str(RDFS.label))
+    for s, p, o in ((node, label, ox.Literal("E", language="en")),
+                    (kind, label, ox.Literal("Event", language="en")),
+                    (node, RDF_TYPE, kind),
+                    (node, ox.NamedNode(f"{CCB}citesPassage"), passage),
+                    (node, ox.NamedNode(f"{TIME}hasTime"), instant),
+                    (instant, ox.NamedNode(f"{TIME}inXSDgYearMonth"),
+                     ox.Literal(month, datatype=ox.NamedNode(f"{XSD_NS}gYearMonth")))):
+        store.add(ox.Quad(s, p, o))
+    before = str(int(last) - 1)
+    statuses = [(d, r["status"]) for d in (f"{month}-{before}", f"{month}-{last}")
+                for r in records(store, "as-of", date=d)]
+    assert statuses == [(f"{month}-{before}", "may have held"), (f"{month}-{last}", "held")]
 
 
 # ---------------------------------------------------------------------------- country comparison
