@@ -617,7 +617,18 @@ def test_notes_and_labels_speak_plain_words(site: Path) -> None:
             found.append(f"{page.relative_to(site)}: {bad}")
     assert found == []
     mou = " ".join(" ".join(prose(site / "id" / "facts" / "alb.html").words).split())
-    assert "Date 2013" in mou and "Year 2013 (year)" in mou
+    assert "Date 2013" in mou and "Year 2013" in mou
+
+
+def test_dates_and_amounts_read_as_readers_write_them(site: Path) -> None:
+    """Dates were shown as the data writes them ("2016-05 (year and month)") and amounts with
+    no thousands apart ("$27.7M (27700000)")."""
+    japan = " ".join(" ".join(prose(site / "id" / "country" / "JPN.html").words).split())
+    assert "May 2016" in japan and "2016-05" not in japan, japan
+    canada = " ".join(" ".join(prose(site / "id" / "country" / "CAN.html").words).split())
+    assert "$27.7M (27,700,000)" in canada and "27700000" not in canada
+    page = (site / "id" / "country" / "JPN.html").read_text(encoding="utf-8")
+    assert '<time datetime="2016-05">May 2016</time>' in page
 
 
 def test_a_profiles_sections_add_up_to_its_total(site: Path) -> None:

@@ -10,6 +10,7 @@ from ccbkg.site.bundled import BundledQueries, Row
 from ccbkg.site.context import Site
 from ccbkg.site.markup import Page, html, join, table
 from ccbkg.site.profile import as_stated
+from ccbkg.site.view import written_date
 
 PATH = "as-of.html"
 
@@ -31,7 +32,8 @@ def as_of_page(site: Site, bundled: BundledQueries) -> Page:
         body.append(html('<h2 id="y{0}">By the end of {0}</h2>\n', year))
         body.append(table(["Fact", "Date given", "Passages"], (
             [site.term(PATH, URIRef(node)),
-             html("{}{}", since, as_stated(site, URIRef(node), since)),
+             html('<time datetime="{}">{}</time>{}', since, written_date(since),
+                  as_stated(site, URIRef(node), since)),
              site.terms(PATH, [URIRef(p) for p in passages], "; ")]
             for (since, node), passages in sorted(facts.items()) if since)))
     undated = _facts(everything)

@@ -15,7 +15,17 @@ from ccbkg.core.terms import RDF_LANG_STRING
 from ccbkg.rdf.void import Release
 from ccbkg.site.links import Linker, page_path, relative, split_fragment
 from ccbkg.site.markup import html, join, link
-from ccbkg.site.view import DATA_NS, DATATYPE_WORDS, View, curie, sort_key
+from ccbkg.site.view import (
+    DATA_NS,
+    DATATYPE_WORDS,
+    DATE_TYPES,
+    NUMBER_TYPES,
+    View,
+    curie,
+    sort_key,
+    written_date,
+    written_number,
+)
 
 # A fact's evidence is shown whole (the passages are sentences, at most 274 characters in the
 # data): cut shorter, the quotes lost the names and years that prove the fact.
@@ -163,6 +173,10 @@ def literal(value: Literal) -> Markup:
     """A literal as HTML: with its language, and its datatype when it is not plain text."""
     if value.language:
         return html('<span lang="{}">{}</span>', value.language, str(value))
+    if value.datatype in DATE_TYPES:
+        return html('<time datetime="{}">{}</time>', str(value), written_date(str(value)))
+    if value.datatype in NUMBER_TYPES:
+        return html("{}", written_number(str(value)))
     if value.datatype is not None and value.datatype not in (XSD.string,) and \
             str(value.datatype) != RDF_LANG_STRING:
         word = DATATYPE_WORDS.get(value.datatype) or curie(value.datatype).partition(":")[2]

@@ -16,7 +16,7 @@ from ccbkg.core.termtext import counted
 from ccbkg.site.context import Site
 from ccbkg.site.links import relative
 from ccbkg.site.markup import dl, figure, html, join, link, table, ul
-from ccbkg.site.view import sort_key
+from ccbkg.site.view import sort_key, written_date, written_number
 
 NETWORK_FOLDER = "diagrams"
 
@@ -159,7 +159,8 @@ def profile_section(site: Site, path: str, country: URIRef,
                           "about {}.</p>\n", name))
     else:
         items = [html('<li><time datetime="{}">{}</time>{} {} <span class="kind">{}</span>{}'
-                      "</li>\n", when, when, as_stated(site, node, when), site.term(path, node),
+                      "</li>\n", when, written_date(when), as_stated(site, node, when),
+                      site.term(path, node),
                       _kind(site, node),
                       "" if carrier == node else html(" (date of {})", site.term(path, carrier)))
                  for when, node, carrier in dated]
@@ -217,8 +218,8 @@ def fact_card(site: Site, path: str, node: Node) -> Markup:
     if found is not None:
         when, carrier = found
         via = "" if carrier == node else html(" (date of {})", site.term(path, carrier))
-        rows.append(("Date", html('<time datetime="{}">{}</time>{}', when.value, when.value,
-                                  via)))
+        rows.append(("Date", html('<time datetime="{}">{}</time>{}', when.value,
+                                  written_date(when.value), via)))
     props = view.properties(node)
     for p in sorted(props, key=lambda q: (view.label(q).lower(), str(q))):
         # A qualified link's hedge is shown on its direct link (see `_inline`).
@@ -254,7 +255,8 @@ def _inline(site: Site, path: str, node: Node, p: URIRef, value: Node) -> Markup
         stated = view.text(value, CCB.amountAsStated)
         number = view.text(value, SCHEMA.value)
         return html("{}{}{}", stated or view.label(value),
-                    html(' <span class="dt">({})</span>', number) if number else "",
+                    html(' <span class="dt">({})</span>', written_number(number)) if number
+                    else "",
                     notes(site, value))
     quote = view.text(value, CCB.quote)
     if quote and (view.is_a(value, CCB.Objective) or view.is_a(value, CCB.Statement)):
@@ -309,7 +311,8 @@ def agreements_table(site: Site, path: str, country: URIRef, nodes: list[Node]) 
             html("{}{}", site.term(path, status) if status is not None else "",
                  join(html(" <q>{}</q>", w)
                       for w in sorted(view.texts(a, CCB.qualifierAsStated)))),
-            date.value if date else Markup('<span class="none">not given</span>'),
+            html('<time datetime="{}">{}</time>', date.value, written_date(date.value)) if date
+            else Markup('<span class="none">not given</span>'),
             join(others, "<br>"),
             site.terms(path, view.objects(a, CCB.actingThrough)),
             "; ".join(view.texts(a, CCB.subject)),

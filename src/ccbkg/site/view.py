@@ -74,6 +74,31 @@ DATATYPE_WORDS = {XSD.gYear: "year", XSD.gYearMonth: "year and month", XSD.date:
                   XSD.nonNegativeInteger: "number", XSD.boolean: "yes or no",
                   XSD.anyURI: "web address"}
 _CURIE = re.compile(r"\b([a-z][a-z0-9]*):([A-Za-z][A-Za-z0-9_]*)\b")
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
+               "September", "October", "November", "December")
+DATE_TYPES = (XSD.gYear, XSD.gYearMonth, XSD.date)
+NUMBER_TYPES = (XSD.decimal, XSD.integer, XSD.nonNegativeInteger)
+
+
+def written_date(lexical: str) -> str:
+    """A date as a reader writes it, at the precision given: 2013, May 2016, 4 May 2022 (any
+    other text as it is)."""
+    match = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", lexical)
+    if match is None or not 1 <= int(match[2] or 1) <= 12:
+        return lexical
+    year, month, day = match.groups()
+    if month is None:
+        return year
+    named = f"{MONTH_NAMES[int(month) - 1]} {year}"
+    return named if day is None else f"{int(day)} {named}"
+
+
+def written_number(lexical: str) -> str:
+    """A number with its thousands apart (27,700,000); any other text as it is."""
+    whole, dot, fraction = lexical.partition(".")
+    if not whole.lstrip("-").isdigit() or (dot and not fraction.isdigit()):
+        return lexical
+    return f"{int(whole):,}" + dot + fraction
 
 
 @dataclass(frozen=True)
