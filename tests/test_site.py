@@ -1590,3 +1590,13 @@ def test_lists_of_passages_are_separated_by_semicolons(site: Path, name: str) ->
     page = (site / name).read_text(encoding="utf-8")
     assert re.search(r'</a>; <a href="[^"]*#passage-', page), name
     assert not re.search(r'#passage-[^"]*"[^>]*>[^<]*</a>, <a href="[^"]*#passage-', page), name
+
+
+def test_several_values_of_a_property_are_a_list_not_joined_by_semicolons(site: Path) -> None:
+    """Japan's strategy's core components were joined by "; ", and the note on one of them (a
+    paragraph) left a semicolon alone at the start of a line on a phone."""
+    page = (site / "id" / "country" / "JPN.html").read_text(encoding="utf-8")
+    cell = page[page.index("Has core component"):]
+    cell = cell[:cell.index("</ul>")]
+    assert cell.count("<li>") == 3 and '<ul class="values">' in cell, cell
+    assert "</p>; " not in page and "</p>\n; " not in page

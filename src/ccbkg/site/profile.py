@@ -226,8 +226,9 @@ def fact_card(site: Site, path: str, node: Node) -> Markup:
         if p in _HIDDEN or view.is_qualified_form(p):
             continue
         values = sorted(props[p], key=lambda v: (view.label(v).lower(), sort_key(v)))
-        rows.append((view.property_name(p),
-                     join((_inline(site, path, node, p, v) for v in values), "; ")))
+        shown = [_inline(site, path, node, p, v) for v in values]  # a note is a paragraph:
+        rows.append((view.property_name(p),  # several values go in a list, not after "; "
+                     shown[0] if len(shown) == 1 else ul(shown, cls="values")))
     description = view.text(node, DCTERMS.description)
     return html('<article class="fact"><h3>{} <span class="kind">{}</span></h3>\n{}{}{}{}'
                 "</article>\n", site.term(path, node), _kind(site, node),
