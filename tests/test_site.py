@@ -524,12 +524,20 @@ def test_the_pages_across_countries_are_one_tap_away_and_the_home_contents_in_pa
         marked = re.findall(r'aria-current="page">([^<]+)<', (site / page).read_text("utf-8"))
         assert marked == [current], (page, marked)
     comparison = (site / "comparison.html").read_text(encoding="utf-8")
-    assert '<a href="id/country/JPN.html#norms">2</a>' in comparison
+    assert '<a href="id/country/JPN.html#norms">3</a>' in comparison
     for code in PROFILES:  # each count leads to a section that lists facts
         page = (site / "id" / "country" / f"{code}.html").read_text(encoding="utf-8")
         for section in set(re.findall(rf'href="id/country/{code}\.html#([a-z]+)"',
                                       comparison)):
             assert f'<section id="{section}">' in page, (code, section)
+        # Japan's norms counted 2 (the principles it introduced and the one it opposes) and
+        # linked to a section that listed 2 others (the principles it introduced)
+        norms = re.search(rf'<a href="id/country/{code}\.html#norms">(\d+)</a>', comparison)
+        badge = re.search(r'<a href="#norms">Norms and principles</a> \((\d+)\)', page)
+        assert (norms and norms[1]) == (badge and badge[1]), code
+    # a country with no profile: its counts lead to the facts that involve it
+    assert '<a href="id/country/SRB.html#involved">1</a>' in comparison
+    assert '<section id="involved">' in (site / "id/country/SRB.html").read_text("utf-8")
 
 
 def test_a_country_without_a_profile_says_so_and_lists_the_facts_that_involve_it(
@@ -1304,9 +1312,9 @@ def test_comparison_page_keeps_none_apart_from_not_yet_curated(site: Path) -> No
         in row and "none in the sources" in row
     serbia = page[page.index('href="id/country/SRB.html"'):]
     assert "not yet curated" in serbia[:serbia.index("</tr>")]
-    # Japan's "norms 2" counts a norm it opposes, as the query's description says: the page
-    # says so too (it read as two norms Japan supports)
-    assert "norms count those it introduced or holds a position on, for or against" in page
+    # Japan's norms count one it opposes, as the query's description says: the page says so
+    # too (it read as norms Japan supports)
+    assert "or holds a position on, for or against" in page
 
 
 def test_frameworks_page_lists_every_framework_with_passages(site: Path) -> None:
@@ -1469,9 +1477,10 @@ def test_the_timeline_draws_a_year_or_a_month_over_its_whole_span_and_a_day_as_a
     assert dots == [pytest.approx(ticks["2019"] + year / 2, abs=0.1)]
 
 
-def test_a_norms_count_of_positions_only_links_to_the_positions(tmp_path: Path) -> None:
+def test_a_norm_a_country_holds_a_position_on_is_among_its_norms(tmp_path: Path) -> None:
     """A country that only holds a position on a norm has a norms count on the comparison,
-    which linked to its profile's #norms: "Nothing recorded … under Norms and principles"."""
+    which linked to its profile's #norms: "Nothing recorded … under Norms and principles"; the
+    norm is now listed there, as it is counted."""
     root = copy_sources(tmp_path / "src")
     canada = root / "instances" / "canada.ttl"
     text = canada.read_text(encoding="utf-8")
@@ -1481,8 +1490,10 @@ def test_a_norms_count_of_positions_only_links_to_the_positions(tmp_path: Path) 
     sources = load(Project.discover(root))
     files = dict(site_files(sources, Release.from_ontology(sources.quads(Role.ONTOLOGY)), {}))
     comparison = files["comparison.html"].decode()
-    assert '<td data-label="Norms"><a href="id/country/CAN.html#positions">1</a>' in comparison
-    assert '<section id="positions">' in files["id/country/CAN.html"].decode()
+    assert '<td data-label="Norms"><a href="id/country/CAN.html#norms">1</a>' in comparison
+    canada_page = files["id/country/CAN.html"].decode()
+    norms = canada_page[canada_page.index('<section id="norms">'):]
+    assert "principle/cbdr-ccb" in norms[:norms.index("</section>")]
 
 
 def test_above_the_limit_of_countries_the_whole_graph_diagrams_are_left_out_and_said_so(

@@ -7,7 +7,6 @@ from __future__ import annotations
 from markupsafe import Markup
 from rdflib import URIRef
 
-from ccbkg.core.namespaces import CCB
 from ccbkg.site.bundled import BundledQueries
 from ccbkg.site.context import Site
 from ccbkg.site.markup import Page, html, join, link, table
@@ -33,13 +32,11 @@ def comparison_page(site: Site, bundled: BundledQueries) -> Page:
         country, aspect = r["country"].value, r["aspect"].value
         count, status = r["count"].value, r["status"].value
         target = site.linker.href(PATH, URIRef(country))
-        section = SECTION_OF.get(aspect)
-        if section == "norms" and not any(  # norms it holds a position on only
-                site.view.is_a(n, CCB.Norm) for n in site.view.involved_cached(URIRef(country))):
-            section = "positions"
+        # the profile's section, or, for a country with no profile, the facts that involve it
+        section = SECTION_OF.get(aspect) if country in profiles else "involved"
         text: str | Markup = (html("0 <small>({})</small>", status) if status != "recorded"
                               else link(f"{target}#{section}", count)
-                              if country in profiles and target and section else count)
+                              if target and section else count)
         cells.setdefault(country, {})[aspect] = text
     countries = sorted(cells, key=lambda c: site.view.label(URIRef(c)).lower())
     body = [
@@ -49,9 +46,10 @@ def comparison_page(site: Site, bundled: BundledQueries) -> Page:
         "sources</em> where a source has been curated in full for the country (it records "
         "none), <em>not yet curated</em> where no source has been (an absence says nothing). "
         "Forums count the forums and organisations the country deals with in any of the ways "
-        "the <code>forums</code> query lists; norms count those it introduced or holds a "
-        "position on, for or against (its profile lists the first under Norms and principles, "
-        "the positions under Positions and statements). A count links to the profile's section. "
+        "the <code>forums</code> query lists; norms count those it introduced (with the "
+        "principles of a set it introduced) or holds a position on, for or against, as its "
+        "profile lists them under Norms and principles. A count links to the profile's "
+        "section, or, for a country with no profile, to the facts that involve it. "
         "The bundled query <code>country-comparison</code> gives the same table.</p>\n"),
         table(["Country", *(a[:1].upper() + a[1:] for a in aspects)],
               ([site.term(PATH, URIRef(c)), *(cells[c].get(a, "") for a in aspects)]

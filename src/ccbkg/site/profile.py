@@ -72,12 +72,16 @@ def fact_count(site: Site, country: URIRef) -> int:
 
 
 def assign(site: Site, country: URIRef) -> dict[str, list[Node]]:
-    """The facts involving a country, by section ("other" for what fits none)."""
+    """The facts involving a country, by section ("other" for what fits none); the norms its
+    positions concern are among its norms, as the bundled country-comparison counts them."""
     view = site.view
     out: dict[str, list[Node]] = {s.anchor: [] for s in SECTIONS}
     out["other"] = []
-    for node in sorted(view.involved_cached(country), key=lambda n: (view.label(n).lower(),
-                                                                       sort_key(n))):
+    involved = view.involved_cached(country)
+    concerned = {n for p in involved if view.is_a(p, CCB.Position)
+                 for n in view.objects(p, CCB.concerns) if view.is_a(n, CCB.Norm)}
+    for node in sorted(involved | concerned, key=lambda n: (view.label(n).lower(),
+                                                            sort_key(n))):
         if any(view.is_a(node, c) for c in INLINE) or node == country:
             continue
         section = next((s.anchor for s in SECTIONS
