@@ -343,3 +343,41 @@ def test_an_amounts_value_is_the_number_its_printed_amount_states(
     assert (result.code == 1) is fails, result.out
     said = "schema:value 2770000 is not the amount ccb:amountAsStated '$27.7M' states (27700000)"
     assert (said in result.out) is fails, result.out
+
+
+def test_a_quote_not_in_the_source_is_located_at_its_selector_with_where_it_differs(
+        scratch: Path) -> None:
+    """A quote with one word changed was reported at the passage's first line (its label), not
+    at its quote selector's, and with the source's words only: the curator had to find the
+    difference."""
+    sources = scratch / "instances" / "sources.ttl"
+    text = sources.read_text(encoding="utf-8")
+    exact = re.search(r'oa:exact "(Resilience constitutes one of the central [^"]*)"', text)
+    assert exact is not None
+    changed = exact[1].replace("central", "key", 1)
+    sources.write_text(text.replace(exact[0], f'oa:exact "{changed}"'), encoding="utf-8")
+    selector = text[:exact.start()].count("\n")  # the line before oa:exact: its selector's
+    result = run_cli("check", "--root", str(scratch), "--only", "syntax,provenance", "--quiet")
+    assert_no_traceback(result)
+    assert result.code == 1
+    assert f"instances/sources.ttl:{selector}  id:passage/jpn-strategy-2018-resilience" \
+        in result.out, result.out
+    assert "from its character 35 it reads 'key objectives of Ja' where the source has " \
+        "'central objectives o'" in result.out, result.out
+
+
+@pytest.mark.parametrize(("quote", "warned"), [
+    ("otection and resilience capacity of critical infrastruc", True),
+    ("protection and resilience capacity", False)])
+def test_a_quote_cut_inside_a_word_is_a_warning(scratch: Path, quote: str, warned: bool) -> None:
+    """A ccb:quote that starts and ends inside words of its passage ("otection … infrastruc")
+    passed: its words are in the passage, but not as the source wrote them."""
+    albania = scratch / "instances" / "albania.ttl"
+    text = albania.read_text(encoding="utf-8")
+    whole = 'ccb:quote "the protection and resilience capacity of critical infrastructure"'
+    assert text.count(whole) == 1
+    albania.write_text(text.replace(whole, f'ccb:quote "{quote}"'), encoding="utf-8")
+    result = run_cli("check", "--root", str(scratch), "--only", "syntax,provenance", "--quiet")
+    assert_no_traceback(result)
+    assert result.code == 0, result.out
+    assert ("starts or ends inside a word" in result.out) is warned, result.out

@@ -188,6 +188,20 @@ def _check_value(loaded: LoadedProject, iri: str, props: Props,
                  "number the source prints, scaled by its 'million' or 'M'", path=VALUE.value)
 
 
+def _in_whole_words(said: str, words: str) -> bool:
+    """Whether said stands in words at least once neither starting nor ending inside a word
+    ("ort, and no cou" of "report, and no country" does not)."""
+    at = words.find(said)
+    while at >= 0:
+        end = at + len(said)
+        cut_before = at > 0 and words[at - 1].isalnum() and said[0].isalnum()
+        cut_after = end < len(words) and words[end].isalnum() and said[-1].isalnum()
+        if not cut_before and not cut_after:
+            return True
+        at = words.find(said, at + 1)
+    return False
+
+
 def _check_own_words(loaded: LoadedProject, iri: str,
                   stated: list[tuple[ox.NamedNode, ox.Literal]], targets: list[ox.NamedNode],
                   nodes: dict[str, Props], result: StageResult) -> None:
@@ -208,6 +222,10 @@ def _check_own_words(loaded: LoadedProject, iri: str,
     for p, value in stated:
         said = " ".join(value.value.split())
         if said in words or said.lower() in words.lower():
+            if p == QUOTE and not _in_whole_words(said.lower(), words.lower()):
+                _add(result, loaded, iri, f"ccb:quote {value.value!r} starts or ends inside a "
+                     "word of the passages this node cites: quote whole words",
+                     path=p.value, severity=Severity.WARNING)
             continue
         cited = ", ".join(curie(t.value) for t in targets)
         _add(result, loaded, iri, f"{curie(p.value)} {value.value!r} is not in the words of the "
@@ -411,10 +429,13 @@ def _check_passage(
              "is shipped and whose checksum matches")
         return
     text = texts[doc]
-    selectors = [nodes.get(_key(s), {}) for s in props.get(HAS_SELECTOR, [])
-                 if isinstance(s, ox.NamedNode | ox.BlankNode)]
-    quote = next((s for s in selectors if QUOTE_SELECTOR in s.get(TYPE, [])), None)
-    position = next((s for s in selectors if POSITION_SELECTOR in s.get(TYPE, [])), None)
+    keys = [_key(s) for s in props.get(HAS_SELECTOR, [])
+            if isinstance(s, ox.NamedNode | ox.BlankNode)]
+    quote_key = next((k for k in keys if QUOTE_SELECTOR in nodes.get(k, {}).get(TYPE, [])), None)
+    position_key = next((k for k in keys
+                         if POSITION_SELECTOR in nodes.get(k, {}).get(TYPE, [])), None)
+    quote = nodes[quote_key] if quote_key is not None else None
+    position = nodes[position_key] if position_key is not None else None
     if quote is None or position is None:
         _add(result, loaded, iri, "a passage needs an oa:TextQuoteSelector and an "
              "oa:TextPositionSelector (oa:hasSelector)")
@@ -429,22 +450,28 @@ def _check_passage(
     actual = text[start:end]
     if actual != exact:
         found = text.find(exact)
-        hint = (f"the quote is found at {found}-{found + len(exact)}: set oa:start {found} and "
-                f"oa:end {found + len(exact)}" if found >= 0 else
-                "the quote is nowhere in the source: copy it verbatim from the source file")
+        if found >= 0:
+            hint = (f"the quote is found at {found}-{found + len(exact)}: set oa:start {found} "
+                    f"and oa:end {found + len(exact)}")
+        else:
+            same = next((i for i, (a, b) in enumerate(zip(exact, actual, strict=False))
+                         if a != b), min(len(exact), len(actual)))
+            hint = (f"the quote is nowhere in the source: from its character {same + 1} it "
+                    f"reads {exact[same:same + 20]!r} where the source has "
+                    f"{actual[same:same + 20]!r}; copy it verbatim from the source file")
         _add(result, loaded, iri, f"oa:exact is not the text at {start}-{end} "
-             f"(which reads {actual[:60]!r}); {hint}")
+             f"(which reads {actual[:60]!r}); {hint}", at=quote_key)
         return
     prefix = _literal(quote, PREFIX)
     suffix = _literal(quote, SUFFIX)
     before = text[max(0, start - len(prefix or "")):start]
     if prefix is not None and before != prefix:
         _add(result, loaded, iri, f"oa:prefix {prefix!r} is not the text just before the "
-             f"quote, which is {before!r}")
+             f"quote, which is {before!r}", at=quote_key)
     after = text[end:end + len(suffix or "")]
     if suffix is not None and after != suffix:
         _add(result, loaded, iri, f"oa:suffix {suffix!r} is not the text just after the "
-             f"quote, which is {after!r}")
+             f"quote, which is {after!r}", at=quote_key)
     marker = FOOTNOTE_MARKER.search(exact)
     if marker is not None:
         _add(result, loaded, iri, f"the quote holds a footnote marker ({marker.group()!r}), "
@@ -509,7 +536,12 @@ def _first_iri(props: Props, p: ox.NamedNode) -> str | None:
 
 
 def _add(result: StageResult, loaded: LoadedProject, iri: str, message: str,
-         path: str | None = None, severity: Severity = Severity.ERROR) -> None:
+         path: str | None = None, severity: Severity = Severity.ERROR,
+         at: str | None = None) -> None:
+    """A finding on the node iri, located where it is described (or where the node `at` is:
+    a passage's selector, whose lines hold its quote and offsets)."""
     file, line, node = loaded.locate(iri, Role.DATA)
+    if at is not None:
+        file, line, _ = loaded.locate(at, Role.DATA)
     result.findings.append(Finding(STAGE, severity, message, file=file, line=line, node=node,
                                    path=path))
