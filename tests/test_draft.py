@@ -690,3 +690,15 @@ def test_passage_add_after_a_draft_names_its_passage_apart_from_the_drafts(
     clash = run_cli("passage", "add", name, "with Albania", "--slug", proposed,
                     "--root", str(root))
     assert clash.code != 0 and f"passage:{proposed} is proposed in drafts/" in clash.err
+
+
+def test_a_heading_ending_in_an_acronym_and_two_bodies_the_data_lacks_are_read(
+        tmp_path: Path) -> None:
+    """A heading whose last word is an acronym in brackets ("… (MICDE)") was taken for a
+    sentence and proposed as a passage; "member of the African Union and of the Commonwealth",
+    neither in the data, was one body named "African Union and of the Commonwealth"."""
+    draft = _draft_of(tmp_path, (
+        "PRESS RELEASE: Ministry of Information and the Digital Economy (MICDE)\n\n"
+        "Japan is a member of the African Union and of the Commonwealth.\n"))
+    assert "PRESS RELEASE" not in draft.split("@prefix")[-1], draft
+    assert "'African Union' (after" in draft and "'Commonwealth' (after" in draft, draft

@@ -232,6 +232,9 @@ def draft(project: Project, source: str, country: str | None) -> Draft:
     return Draft(path, passages, nodes, cited, in_data)
 
 
+# What ends a sentence before a line break: a full stop or the like, closed by a quotation mark
+# or a bracket or not ("… (MICDE)" alone ends no sentence: a heading)
+SENTENCE_END = re.compile(r"[.!?:;][\"”’)]?\s*$|[\"”’]\s*$")
 PARAGRAPH_BREAK = re.compile(r"(?:\r?\n|\r)[ \t]*(?:\r?\n|\r)\s*")  # a blank line and what follows
 
 
@@ -363,8 +366,8 @@ class _Drafter:
         # a line with no full stop before a blank line is a heading, a page's header or footer
         # (or before the end of the text: a last page's footer)
         heading_ends = {m.start() for m in PARAGRAPH_BREAK.finditer(text)
-                        if not re.search(r"[.!?:;\"”’)]\s*$", text[:m.start()])}
-        if not re.search(r"[.!?:;\"”’)]\s*$", text):
+                        if not SENTENCE_END.search(text[:m.start()])}
+        if not SENTENCE_END.search(text):
             heading_ends.add(len(text.rstrip()))
         sentences: list[tuple[str, list[str]]] = []
         proposed = 0
@@ -1193,6 +1196,9 @@ def _title_words(span: Span, start: int) -> Span | None:
     doc, end = span.doc, start
     while end < span.end and (doc[end].is_title or doc[end].is_upper or (
             doc[end].lower_ in ("of", "on", "for", "and") and end > start)):
+        if doc[end].lower_ == "and" and end + 1 < span.end and \
+                doc[end + 1].lower_ in ("of", "the"):
+            break  # "the A and of the B": two names
         end += 1
     while end > start and doc[end - 1].lower_ in ("of", "on", "for", "and"):
         end -= 1
