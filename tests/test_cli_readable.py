@@ -65,7 +65,9 @@ def test_a_wide_answer_fits_the_terminal_with_labels(columns: int) -> None:
         assert label in text, label
     assert "id:country/ALB" not in text
     assert f"ccbkg: country=ALB is {ALB}" in lines
-    assert any(line.startswith("counterpartyLabel:") for line in lines)  # records
+    # records, each column under a reader's name (the label column counterpartyLabel as
+    # counterparty)
+    assert any(line.startswith("counterparty:") for line in lines)
 
 
 def test_a_narrow_answer_stays_a_table_in_the_terminal() -> None:
@@ -81,7 +83,8 @@ def test_piped_table_is_one_line_a_row_with_labels_and_iris_on_request() -> None
     labelled = run_cli(*QUERY)
     assert labelled.code == 0, labelled.err
     header = labelled.out.splitlines()[0].split()
-    assert "counterpartyLabel" in header and "counterparty" not in header  # shown as label
+    # the label column, under the reader's name (the IRI column it stands for is left out)
+    assert "counterparty" in header and "counterpartyLabel" not in header
     assert len(labelled.out.splitlines()) == 2 + 12
     assert "National CERT of Kosovo" in labelled.out and "id:" not in labelled.out
     iris = run_cli(*QUERY, "--iris")
@@ -155,3 +158,14 @@ def test_an_unknown_prefix_is_one_line_naming_it() -> None:
     assert len(result.err.splitlines()) == 1, result.err
     assert result.err.startswith("ccbkg: error: --sparql:3: unknown prefix 'foo:'")
     assert "\\u{" not in result.err
+
+
+def test_an_empty_answer_in_the_terminal_says_so() -> None:
+    """An answer with no rows printed its header alone, which reads as an error or a cut
+    answer."""
+    empty = run_cli("query", "run", "agreements-by-country", "--param", "country=JPN")
+    assert empty.code == 0, empty.err
+    assert empty.out.splitlines()[-1] == "(no rows)", empty.out
+    csv = run_cli("query", "run", "agreements-by-country", "--param", "country=JPN",
+                  "--format", "csv")
+    assert len(csv.out.splitlines()) == 1  # machine formats: the header, nothing added

@@ -53,8 +53,11 @@ def render(results: Results, fmt: str, *, labels: Mapping[str, str] | None = Non
     if columns:
         results = choose(results, columns)
     elif labels is not None:
-        results = choose(results, [v for v in results.variables
-                                   if f"{v}Label" not in results.variables])
+        shown = [v for v in results.variables if f"{v}Label" not in results.variables]
+        results = choose(results, shown)
+        if fmt in ("table", "md"):  # a reader's names: "country" for its label countryLabel
+            results = Results(tuple(v.removesuffix("Label") if v.endswith("Label") and
+                                    v != "Label" else v for v in shown), results.rows)
     if fmt == "json":
         return to_json_bytes(results).decode("utf-8") + "\n"
     if fmt in ("csv", "tsv"):
@@ -132,6 +135,8 @@ def _plain(results: Results, labels: Mapping[str, str] | None, width: int | None
         return "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
 
     out = [line(header), line(["-" * w for w in widths]), *(line(r) for r in rows)]
+    if not rows:  # headers alone read as an error or a cut answer
+        out.append("(no rows)")
     return "\n".join(out) + "\n"
 
 
