@@ -1623,3 +1623,19 @@ def test_tables_keep_their_roles_for_screen_readers_when_shown_as_cards(site: Pa
     assert 'role="table"' in table and 'role="columnheader"' in table
     assert table.count('<tr role="row">') == table.count("<tr") > 10
     assert table.count('role="cell"') == table.count("<td") > 50
+
+
+def test_the_home_pages_numbers_say_what_they_count(site: Path) -> None:
+    """"countries with a profile 3" stood beside "Country 10" in the table of classes, and
+    "facts and other described resources 122" beside profiles of 47 facts: the numbers now say
+    what they count, the facts add up to the profiles', and the one source document is told."""
+    page = html.unescape((site / "index.html").read_text(encoding="utf-8"))
+    numbers = dict(re.findall(r'<td data-label="What" role="cell">([^<]+)</td>'
+                              r'<td data-label="How many" role="cell">([\d,]+)</td>', page))
+    profiles = sum(int(re.search(r"The graph records (\d+) facts", (  # type: ignore[union-attr]
+        site / "id" / "country" / f"{code}.html").read_text(encoding="utf-8"))[1])
+        for code in PROFILES)
+    assert numbers["facts in their profiles"] == str(profiles), numbers
+    assert numbers["countries with a profile (of 10 the sources name)"] == str(len(PROFILES))
+    assert numbers["source documents they rest on"] == "1"
+    assert re.fullmatch(r"\d{1,3}(,\d{3})+", numbers["statements about them (RDF triples)"])

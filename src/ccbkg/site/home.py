@@ -84,11 +84,15 @@ def counts(site: Site, queries: int) -> list[tuple[str, int]]:
     view = site.view
     data = [n for n in view.data_nodes if "#" not in str(n)]
     data_triples = sum(len(vs) for n in view.data_nodes for vs in view.properties(n).values())
+    named = len([c for c in view.instances(CCB.Country) if str(c).startswith(DATA_NS)])
     return [
-        ("facts and other described resources", len(data)),
-        ("triples about them", data_triples),
-        ("countries with a profile", len(site.profiles)),
-        ("cited passages", len(view.instances(CCB.Passage))),
+        (f"countries with a profile (of {named} the sources name)", len(site.profiles)),
+        ("facts in their profiles", sum(fact_count(site, c) for c in site.profiles)),
+        ("source documents they rest on", len(view.instances(CCB.SourceDocument))),
+        ("cited passages of them", len(view.instances(CCB.Passage))),
+        ("resources described in all (facts, countries, bodies, passages, sources)",
+         len(data)),
+        ("statements about them (RDF triples)", data_triples),
         ("ontology classes", len([c for c in view.subjects(RDF.type, OWL.Class)
                                   if str(c).startswith(str(CCB))])),
         ("controlled values (SKOS concepts)", len(view.instances(SKOS.Concept))),
@@ -160,9 +164,9 @@ def index_page(site: Site, artefacts: Mapping[str, bytes], examples: list[Exampl
             "country's page of facts or a page of its own",
         ])),
         Markup('<h2 id="numbers">In numbers</h2>\n'),
-        table(("What", "How many"), [(k, str(v)) for k, v in counts(site, len(examples))]),
+        table(("What", "How many"), [(k, f"{v:,}") for k, v in counts(site, len(examples))]),
         html("<details><summary>Resources by class</summary>\n{}</details>\n",
-             table(("Class", "Resources"), [(site.term(path, c), str(n))
+             table(("Class", "Resources"), [(site.term(path, c), f"{n:,}")
                                             for c, n in class_counts(site)])),
     ]
     if pictures:
