@@ -1639,3 +1639,21 @@ def test_the_home_pages_numbers_say_what_they_count(site: Path) -> None:
     assert numbers["countries with a profile (of 10 the sources name)"] == str(len(PROFILES))
     assert numbers["source documents they rest on"] == "1"
     assert re.fullmatch(r"\d{1,3}(,\d{3})+", numbers["statements about them (RDF triples)"])
+
+
+HINT_PROBE = """(() => JSON.stringify([...document.querySelectorAll('figure.diagram')].map(f => ({
+  wider: f.querySelector('a').scrollWidth > f.querySelector('a').clientWidth + 1,
+  hint: getComputedStyle(f.querySelector('.scroll-hint')).display !== 'none'}))))()"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_browser_a_diagram_wider_than_a_phone_says_it_scrolls(
+        site: Path, browser: Browser, size: tuple[int, int]) -> None:
+    """On a phone the timeline and the agreements network keep their size and scroll in their
+    frame, with nothing to say so (the first view showed empty rows and cut labels). The
+    caption says so on a phone, and not on a desktop."""
+    figures, errors = browser.visit((site / "index.html").as_uri(), size, HINT_PROBE)
+    assert errors == [] and figures, figures
+    assert all(f["hint"] == (size == PHONE) for f in figures), figures
+    assert any(f["wider"] for f in figures) == (size == PHONE), figures
