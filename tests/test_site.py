@@ -1657,3 +1657,10 @@ def test_browser_a_diagram_wider_than_a_phone_says_it_scrolls(
     assert errors == [] and figures, figures
     assert all(f["hint"] == (size == PHONE) for f in figures), figures
     assert any(f["wider"] for f in figures) == (size == PHONE), figures
+
+
+def test_what_refers_to_a_resource_is_told_in_plain_words(site: Path) -> None:
+    """The table of what points at a resource was headed "Referenced by: Node | Property"."""
+    page = (site / "id" / "country" / "JPN.html").read_text(encoding="utf-8")
+    assert "What refers to it</h2>" in page and ">Refers to it as</th>" in page
+    assert ">Node</th>" not in page and "Referenced by" not in page

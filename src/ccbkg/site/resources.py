@@ -189,8 +189,9 @@ def referenced_by(site: Site, path: str, iri: URIRef, level: int = 2) -> Markup:
     if not rows:
         return Markup()
     rows.sort()
-    return html("{}{}", _heading(level, "referenced-by" if level == 2 else "", "Referenced by"),
-                table(("Node", "Property"), [(r[1], r[2]) for r in rows]))
+    return html("{}{}", _heading(level, "referenced-by" if level == 2 else "",
+                                 "What refers to it"),
+                table(("Fact or resource", "Refers to it as"), [(r[1], r[2]) for r in rows]))
 
 
 def passage_note(site: Site, path: str, passage: URIRef) -> Markup:
