@@ -321,17 +321,18 @@ def agreements_table(site: Site, path: str, country: URIRef, nodes: list[Node]) 
             join(others, "<br>"),
             site.terms(path, view.objects(a, CCB.actingThrough)),
             "; ".join(view.texts(a, CCB.subject)),
-            notes(site, a),
+            notes(site, a, titled=False),  # under the column "Notes"
             site.cite_links(path, a),
         ))
     return table(("Agreement", "Status", "Date", "Counterparties", "Acting through", "Subject",
                   "Notes", "Source"), rows, cls="data agreements")
 
 
-def notes(site: Site, node: Node) -> Markup:
+def notes(site: Site, node: Node, *, titled: bool = True) -> Markup:
     """A node's editorial notes (what the source leaves open: a date it does not give, a
-    currency it does not name), one paragraph each."""
-    return join(html('<p class="note">Note: {}</p>', site.view.plain(n))
+    currency it does not name), one paragraph each, "Note:" before each unless a column's
+    heading says so."""
+    return join(html('<p class="note">{}{}</p>', "Note: " if titled else "", site.view.plain(n))
                 for n in sorted(site.view.texts(node, SKOS.editorialNote)))
 
 
