@@ -149,7 +149,8 @@ def index_page(site: Site, artefacts: Mapping[str, bytes], examples: list[Exampl
             link("comparison.html", "Compare countries") + ": every country side by side, "
             "aspect by aspect (strategies, CSIRTs, agreements, forums, norms)",
             link("frameworks.html", "Facts by framework") + ": the facts under each theme of "
-            "the GFCE, the Oxford CMM and the ITU GCI",
+            "the GFCE, the Oxford CMM and the ITU GCI, and under each OSCE confidence-building "
+            "measure",
             link("as-of.html", "What held when") + ": what the sources date by the end of each "
             "year, and what they leave undated",
         ])),

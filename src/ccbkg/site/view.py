@@ -67,6 +67,9 @@ PLAIN_NAMES = {
     DCTERMS.source: "Source", OA.hasSource: "Source document",
     OA.hasSelector: "Where in the source", OA.exact: "Quote", OA.prefix: "Text before",
     OA.suffix: "Text after", OA.start: "Starts at character", OA.end: "Ends at character",
+    # W3C ORG's labels spell it "organization"; the site writes British English throughout
+    ORG.originalOrganization: "Original organisation",
+    ORG.resultingOrganization: "Resulting organisation",
 }
 # What a value of each datatype is, in words (shown after values that are not plain text).
 DATATYPE_WORDS = {XSD.gYear: "year", XSD.gYearMonth: "year and month", XSD.date: "date",
