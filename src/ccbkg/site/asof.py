@@ -6,6 +6,7 @@ from __future__ import annotations
 from markupsafe import Markup
 from rdflib import URIRef
 
+from ccbkg.core.termtext import counted
 from ccbkg.site.bundled import BundledQueries, Row
 from ccbkg.site.context import Site
 from ccbkg.site.markup import Page, html, join, table
@@ -16,30 +17,44 @@ PATH = "as-of.html"
 
 
 def as_of_page(site: Site, bundled: BundledQueries) -> Page:
-    """A section a year (cumulative: what held by its end), then the undated facts."""
+    """A section a year (what the sources date in it, and how many held by its end), then the
+    undated facts; each fact with the countries whose profiles list it."""
     everything = bundled.rows("as-of", date="9999-12-31")
     years = sorted({r["since"].value[:4] for r in everything if "since" in r})
+    countries: dict[str, list[URIRef]] = {}
+    for country in site.profiles:
+        for node in site.view.involved_cached(country):
+            countries.setdefault(str(node), []).append(country)
+
+    def whose(node: str) -> Markup:
+        return site.terms(PATH, list(countries.get(node, [])))
+
     body = [Markup("<h1>What held when</h1>\n"),
             Markup(
                 "<p>What the sources date on or before the end of each year (the date each gives, "
             "with its precision and the source's own words that qualify it, such as “Since "
             "2017”), and apart, the facts they give no date of their own for, which this "
-            "page cannot place (a fact's passage may still say that it held by a year). "
-            "<code>ccbkg query run as-of --param "
+            "page cannot place (a fact's passage may still say that it held by a year). Each "
+            "year lists what the sources date in it; what held by its end is that and every "
+            "earlier year's. <code>ccbkg query run as-of --param "
             "date=YYYY-MM-DD</code> answers for any day.</p>\n")]
     for year in years:
-        facts = _facts(held_by(everything, f"{year}-12-31"))
-        body.append(html('<h2 id="y{0}">By the end of {0}</h2>\n', year))
-        body.append(table(["Fact", "Date given", "Passages"], (
-            [site.term(PATH, URIRef(node)),
+        held = [k for k in _facts(held_by(everything, f"{year}-12-31")) if k[0]]
+        facts = {k: v for k, v in _facts(everything).items() if k[0][:4] == year}
+        body.append(html('<h2 id="y{0}">{0}</h2>\n<p class="intro">{1} dated in {0}; {2} held by '
+                         "its end, with those of earlier years.</p>\n", year,
+                         counted(len(facts), "fact"), len(held)))
+        body.append(table(["Fact", "Countries", "Date given", "Passages"], (
+            [site.term(PATH, URIRef(node)), whose(node),
              html('<time datetime="{}">{}</time>{}', since, written_date(since),
                   as_stated(site, URIRef(node), since)),
              site.terms(PATH, [URIRef(p) for p in passages], "; ")]
-            for (since, node), passages in sorted(facts.items()) if since)))
+            for (since, node), passages in sorted(facts.items()))))
     undated = _facts(everything)
     body.append(Markup('<h2 id="undated">Undated</h2>\n'))
-    body.append(table(["Fact", "Passages"], (
-        [site.term(PATH, URIRef(node)), site.terms(PATH, [URIRef(p) for p in passages], "; ")]
+    body.append(table(["Fact", "Countries", "Passages"], (
+        [site.term(PATH, URIRef(node)), whose(node),
+         site.terms(PATH, [URIRef(p) for p in passages], "; ")]
         for (since, node), passages in sorted(
             undated.items(), key=lambda f: site.view.label(URIRef(f[0][1])).lower())
         if not since)))
