@@ -1324,7 +1324,10 @@ def test_frameworks_page_lists_every_framework_with_passages(site: Path) -> None
     for scheme in ("gfce-themes", "osce-cbms", "cmm-dimensions", "itu-gci-pillars"):
         assert f'<h2><a href="ontology.html#scheme-{scheme}"' in page, scheme
     rows = re.findall(r"<tr role=\"row\"><td[ >].*?</tr>", page)
-    assert rows and all(re.search(r'href="id/facts/[a-z]{3}\.html#passage-', r) for r in rows)
+    # each fact with the source's words it rests on, linked to where the source says them
+    # (the passages' labels, editors' summaries, read as quotes)
+    assert rows and all(re.search(r'<a href="id/source/[^"]+#passage-[^"]+" title="[^"]+" '
+                                  r'class="cite">“', r) for r in rows), rows[:2]
     assert "CMM-D1" in page and "GCI-Organizational" in page
 
 
@@ -1352,6 +1355,7 @@ def test_as_of_page_adds_up_by_year_and_keeps_undated_apart(site: Path) -> None:
     assert '<th scope="col" role="columnheader">Countries</th>' in by_year["y2013"]
     row = by_year["y2013"][by_year["y2013"].index(ncirc):]
     assert 'href="id/country/ALB.html"' in row[:row.index("</tr>")]
+    assert 'class="cite">“' in row[:row.index("</tr>")]  # the source's words, not a label
 
 
 def test_the_as_of_years_taken_from_one_answer_are_the_query_s_answers_for_those_dates() -> None:

@@ -44,18 +44,17 @@ def as_of_page(site: Site, bundled: BundledQueries) -> Page:
         body.append(html('<h2 id="y{0}">{0}</h2>\n<p class="intro">{1} dated in {0}; {2} held by '
                          "its end, with those of earlier years.</p>\n", year,
                          counted(len(facts), "fact"), len(held)))
-        body.append(table(["Fact", "Countries", "Date given", "Passages"], (
+        body.append(table(["Fact", "Countries", "Date given", "Source"], (
             [site.term(PATH, URIRef(node)), whose(node),
              html('<time datetime="{}">{}</time>{}', since, written_date(since),
                   as_stated(site, URIRef(node), since)),
-             site.terms(PATH, [URIRef(p) for p in passages], "; ")]
-            for (since, node), passages in sorted(facts.items()))))
+             site.cite_links(PATH, URIRef(node))]  # the source's words, as on the profiles
+            for (since, node) in sorted(facts))))
     undated = _facts(everything)
     body.append(Markup('<h2 id="undated">Undated</h2>\n'))
-    body.append(table(["Fact", "Countries", "Passages"], (
-        [site.term(PATH, URIRef(node)), whose(node),
-         site.terms(PATH, [URIRef(p) for p in passages], "; ")]
-        for (since, node), passages in sorted(
+    body.append(table(["Fact", "Countries", "Source"], (
+        [site.term(PATH, URIRef(node)), whose(node), site.cite_links(PATH, URIRef(node))]
+        for (since, node), _ in sorted(
             undated.items(), key=lambda f: site.view.label(URIRef(f[0][1])).lower())
         if not since)))
     return Page(PATH, "What held when", join(body),

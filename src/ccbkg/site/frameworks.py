@@ -45,9 +45,9 @@ def frameworks_page(site: Site, bundled: BundledQueries) -> Page:
                     site.terms(PATH, [URIRef(t) for t in site.view.types(URIRef(node))]),
                     site.terms(PATH, [URIRef(c) for c in found["countries"]]) or "—",
                     site.terms(PATH, [URIRef(t) for t in found["tags"]]) or "tagged directly",
-                    site.terms(PATH, [URIRef(p) for p in found["passages"]], "; "),
+                    site.cite_links(PATH, URIRef(node)),  # the words, not the passages' labels
                 ])
-            body.append(table(["Fact", "Kind", "Countries", "Through", "Passages"], rows))
+            body.append(table(["Fact", "Kind", "Countries", "Through", "Source"], rows))
     return Page(PATH, "Facts by framework", join(body),
                 description="The ccbkg facts under the GFCE, OSCE, Oxford CMM and ITU GCI "
                             "frameworks.")
