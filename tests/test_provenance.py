@@ -294,13 +294,16 @@ def test_a_currency_is_named_by_its_code_name_or_sign() -> None:
         assert not _names_currency(code, words), (code, words)
 
 
-@pytest.mark.parametrize(("written", "changed", "missing"), [
-    ('time:inXSDgYear "2013"^^xsd:gYear', 'time:inXSDgYear "2014"^^xsd:gYear', "the year 2014"),
+@pytest.mark.parametrize(("written", "changed", "said", "level"), [
+    # the passage gives another year: a wrong fact, an error (it only warned)
+    ('time:inXSDgYear "2013"^^xsd:gYear', 'time:inXSDgYear "2014"^^xsd:gYear',
+     "the year 2014 but 2013", "error"),
+    # a precision the passage does not give: a warning
     ('time:inXSDgYear "2013"^^xsd:gYear', 'time:inXSDgYearMonth "2013-05"^^xsd:gYearMonth',
-     "the month May"),
+     "the month May", "warning"),
 ])
-def test_a_date_the_cited_passages_do_not_give_is_a_warning(
-        scratch: Path, written: str, changed: str, missing: str) -> None:
+def test_a_date_the_cited_passages_do_not_give_is_found(
+        scratch: Path, written: str, changed: str, said: str, level: str) -> None:
     """A year, month or day the passages a node cites do not give (a slip, or a precision
     the source does not have) passed every check."""
     albania = scratch / "instances" / "albania.ttl"
@@ -309,10 +312,11 @@ def test_a_date_the_cited_passages_do_not_give_is_a_warning(
     albania.write_text(text.replace(written, changed, 1), encoding="utf-8")
     result = run_cli("check", "--root", str(scratch), "--only", "syntax,provenance")
     assert_no_traceback(result)
-    assert result.code == 0, result.out  # a warning
-    assert re.search(r"id:agreement/alb-ncirc-mou-2013\n +warning +the date \S+ \(time:inXSD\w+ "
-                     rf"of its time:hasTime\) is not in the words of the passages this node "
-                     rf"cites: they do not give {missing}\.", result.out), result.out
+    assert result.code == (1 if level == "error" else 0), result.out
+    assert re.search(rf"id:agreement/alb-ncirc-mou-2013\n +{level} +the date \S+ "
+                     r"\(time:inXSD\w+ of its time:hasTime\) is not in the words of the "
+                     rf"passages this node cites: they do not give {said}\.", result.out), \
+        result.out
 
 
 @pytest.mark.parametrize(("date", "words", "missing"), [

@@ -242,12 +242,18 @@ def _check_own_words(loaded: LoadedProject, iri: str,
         for p in DATES:
             for date in nodes.get(_key(time), {}).get(p, []):
                 missing = _date_words(date.value, words)
-                if missing:
-                    _add(result, loaded, iri, f"the date {date.value} ({curie(p.value)} of its "
-                         f"time:hasTime) is not in the words of the passages this node cites: "
-                         f"they do not give {missing}. A date is given at the precision the "
-                         "source gives it, from the passage cited", path=HAS_TIME.value,
-                         severity=Severity.WARNING)
+                if not missing:
+                    continue
+                # the passages give another year: a wrong fact, not one dated from context
+                years = sorted(set(re.findall(r"\b(1[89]\d\d|20\d\d)\b", words)))
+                other = missing.startswith("the year") and years
+                _add(result, loaded, iri, f"the date {date.value} ({curie(p.value)} of its "
+                     f"time:hasTime) is not in the words of the passages this node cites: "
+                     f"they do not give {missing}" + (
+                         f" but {' and '.join(years)}" if other else "") + ". A date is given "
+                     "at the precision the source gives it, from the passage cited",
+                     path=HAS_TIME.value,
+                     severity=Severity.ERROR if other else Severity.WARNING)
 
 
 # Signs and words that name one currency alone, as texts write them ("$" is the sign of many
