@@ -211,3 +211,15 @@ def test_a_mistyped_subject_is_an_untyped_node_with_the_node_meant(scratch: Path
     (shown,) = _shown(result)
     assert shown.startswith("error   This instance node has no class."), shown
     assert "Did you mean id:objective/jpn-2018-resilience (instances/japan.ttl:" in shown, shown
+
+
+@pytest.mark.parametrize(("written", "meant"), [("CSRIT", "CSIRT"), ("Mergre", "Merger"),
+                                                ("Countyr", "Country")])
+def test_a_short_class_name_with_one_slip_gets_the_class_meant(
+        scratch: Path, written: str, meant: str) -> None:
+    """ccb:CSRIT (two letters swapped) got no "did you mean": for a short name one slip puts
+    the spelling under difflib's cutoff."""
+    _edit(scratch / "instances" / "albania.ttl", f"a ccb:{meant} ", f"a ccb:{written} ")
+    result = _check(scratch)
+    assert result.code == 1
+    assert f"(ccb:{written}): a typo? Did you mean ccb:{meant}?" in result.out, result.out

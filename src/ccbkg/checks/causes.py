@@ -112,8 +112,22 @@ def _near_in_namespace(iri: str, terms: Iterable[str]) -> str | None:
     local = re.split(r"[#/]", iri)[-1]
     namespace = iri[:len(iri) - len(local)]
     names = [t[len(namespace):] for t in terms if t.startswith(namespace)]
-    near = difflib.get_close_matches(local, names, n=1, cutoff=0.85)
+    near = difflib.get_close_matches(local, names, n=1, cutoff=0.85) or sorted(
+        n for n in names if _one_edit(local.lower(), n.lower()))  # ccb:CSRIT -> ccb:CSIRT
     return namespace + near[0] if near else None
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether b is a with one letter changed, added, left out, or two neighbours swapped
+    (a short name's one slip, which difflib's ratio puts under its cutoff)."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        apart = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        return len(apart) == 1 or (len(apart) == 2 and apart[1] == apart[0] + 1
+                                   and a[apart[0]] == b[apart[1]] and a[apart[1]] == b[apart[0]])
+    short, long = sorted((a, b), key=len)
+    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
 
 
 def one_per_cause(report: CheckReport, loaded: LoadedProject) -> None:
