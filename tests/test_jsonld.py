@@ -423,3 +423,20 @@ def test_compact_iris_are_pyld_s_with_prefix_terms_of_every_kind() -> None:
             iri = "http://example.org/" + rest
             assert compactor.iri(iri, vocab) == jsonld.JsonLdProcessor()._compact_iri(
                 active, iri, vocab=vocab, base=None if vocab else ""), (iri, vocab)
+
+
+RELEASED_CONTEXTS = sorted((REPO / "tests" / "fixtures" / "context").glob("released-*.jsonld"))
+
+
+@pytest.mark.parametrize("released", RELEASED_CONTEXTS, ids=[p.stem for p in RELEASED_CONTEXTS])
+def test_the_context_only_grows_so_files_of_earlier_releases_keep_their_triples(
+        built: Path, released: Path) -> None:
+    """Files of every release name the one context IRI, which serves the latest context: a
+    term dropped or mapped elsewhere would silently drop or change an older file's triples.
+    Each term of a released context maps the same in the context built now."""
+    then = json.loads(released.read_text(encoding="utf-8"))["@context"]
+    now = json.loads((built / "context.jsonld").read_text(encoding="utf-8"))["@context"]
+    assert len(then) > 100
+    changed = {term: (value, now.get(term)) for term, value in then.items()
+               if now.get(term) != value}
+    assert changed == {}, "a term of a released context was dropped or remapped"
