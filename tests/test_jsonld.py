@@ -428,6 +428,11 @@ def test_compact_iris_are_pyld_s_with_prefix_terms_of_every_kind() -> None:
 RELEASED_CONTEXTS = sorted((REPO / "tests" / "fixtures" / "context").glob("released-*.jsonld"))
 
 
+def test_the_released_contexts_are_kept() -> None:
+    """The test below compares each; an empty folder would leave it nothing to compare."""
+    assert [p.name for p in RELEASED_CONTEXTS][:1] == ["released-0.1.0.jsonld"]
+
+
 @pytest.mark.parametrize("released", RELEASED_CONTEXTS, ids=[p.stem for p in RELEASED_CONTEXTS])
 def test_the_context_only_grows_so_files_of_earlier_releases_keep_their_triples(
         built: Path, released: Path) -> None:
