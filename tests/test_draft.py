@@ -702,3 +702,13 @@ def test_a_heading_ending_in_an_acronym_and_two_bodies_the_data_lacks_are_read(
         "Japan is a member of the African Union and of the Commonwealth.\n"))
     assert "PRESS RELEASE" not in draft.split("@prefix")[-1], draft
     assert "'African Union' (after" in draft and "'Commonwealth' (after" in draft, draft
+
+
+def test_aims_each_after_its_own_to_are_three_objectives(tmp_path: Path) -> None:
+    """"aims to strengthen A, to develop B and to deepen C" gave one objective."""
+    draft = _draft_of(tmp_path, "Japan's strategy aims to strengthen the resilience of "
+                                "essential services, to develop a skilled cyber workforce and "
+                                "to deepen international cooperation.\n")
+    assert re.findall(r"# candidate objective: '([^']+)'", draft) == [
+        "strengthen the resilience of essential services", "develop a skilled cyber workforce",
+        "deepen international cooperation"], draft

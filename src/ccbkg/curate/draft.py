@@ -1282,13 +1282,15 @@ def _list_cut(doc: Doc, i: int) -> int:
 
 
 def _purpose_cut(doc: Doc, i: int) -> int:
-    """A separator of two aims: "and" or a comma (", and") before a verb of purpose ("to
-    protect A, build B and strengthen C"), or "while (also)"."""
+    """A separator of two aims: "and" or a comma (", and", ", to") before a verb of purpose
+    ("to protect A, build B and strengthen C"), or "while (also)"."""
     if doc[i].lower_ == "while":
         return 2 if i + 1 < len(doc) and doc[i + 1].lower_ == "also" else 1
     if doc[i].text == "," and i + 1 < len(doc):
         if _purpose(doc[i + 1].lower_):
             return 1
+        if doc[i + 1].lower_ == "to" and i + 2 < len(doc) and _purpose(doc[i + 2].lower_):
+            return 2  # "to strengthen A, to develop B and to deepen C"
         return 1 + _purpose_cut(doc, i + 1) if doc[i + 1].lower_ == "and" else 0
     if doc[i].lower_ != "and":
         return 0
