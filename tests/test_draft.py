@@ -712,3 +712,12 @@ def test_aims_each_after_its_own_to_are_three_objectives(tmp_path: Path) -> None
     assert re.findall(r"# candidate objective: '([^']+)'", draft) == [
         "strengthen the resilience of essential services", "develop a skilled cyber workforce",
         "deepen international cooperation"], draft
+
+
+def test_a_drill_named_in_quotation_marks_after_the_word_is_an_exercise(tmp_path: Path) -> None:
+    """'a regional cyber drill, "Baltic Guardian 2024"' was missed: only a name ending in
+    "exercise" or "Cyber Drill" was read."""
+    draft = _draft_of(tmp_path, 'In April 2024, Japan hosted a regional cyber drill, '
+                                '"Baltic Guardian 2024", with its neighbours.\n')
+    assert "# candidate exercise: 'Baltic Guardian 2024'" in draft, draft
+    assert 'rdfs:label "Baltic Guardian 2024"@en' in draft

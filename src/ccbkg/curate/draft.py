@@ -694,8 +694,10 @@ class _Drafter:
                 if at is not None and span.doc[at - 1].lower_ not in ("of", "the") and not any(
                         s.start == at and e.kind in FORUMS for s, e in found):
                     at = None  # "member of NATO and Albania signed …": not a second body
-        for m in matches.get("EXERCISE", []):  # "Cyber Coalition exercise", "… Cyber Drill"
-            name = _strip(m if m[-1].text == "Drill" else m[:-1], self.graph)
+        named = [_strip(m if m[-1].text == "Drill" else m[:-1], self.graph)
+                 for m in matches.get("EXERCISE", [])]  # "Cyber Coalition exercise", "… Drill"
+        named += _quoted_after(span, ("exercise", "drill"))  # 'a cyber drill, "Baltic Guardian"'
+        for name in named:
             if len(name) and name.text not in self.entities:
                 self._node("exercise", name, "ccb:Exercise", "exercise", cite, here, [], [],
                            ["who leads it (ccb:ledBy) and which edition"])
@@ -1207,6 +1209,21 @@ def _title_words(span: Span, start: int) -> Span | None:
     if end + 2 < span.end and doc[end].text == "(" and doc[end + 2].text == ")":
         end += 3
     return doc[start:end]
+
+
+def _quoted_after(span: Span, words: tuple[str, ...]) -> list[Span]:
+    """The names in quotation marks right after one of words ("a regional cyber drill,
+    “Baltic Guardian 2024”"): the words inside the marks."""
+    doc, found = span.doc, []
+    for t in span:
+        if t.lower_ not in words:
+            continue
+        at = t.i + 1 + (t.i + 1 < span.end and doc[t.i + 1].text in (",", ":"))
+        if at < span.end and doc[at].text == "“":
+            close = next((w.i for w in doc[at + 1:span.end] if w.text == "”"), None)
+            if close is not None and close > at + 1:
+                found.append(doc[at + 1:close])
+    return found
 
 
 def _name_before(span: Span, at: int) -> Span | None:
