@@ -721,3 +721,13 @@ def test_a_drill_named_in_quotation_marks_after_the_word_is_an_exercise(tmp_path
                                 '"Baltic Guardian 2024", with its neighbours.\n')
     assert "# candidate exercise: 'Baltic Guardian 2024'" in draft, draft
     assert 'rdfs:label "Baltic Guardian 2024"@en' in draft
+
+
+def test_a_strategys_name_keeps_the_years_written_after_it(tmp_path: Path) -> None:
+    """"Cybersecurity Strategy 2019–2022" was proposed as "Cybersecurity Strategy": the
+    years that tell two strategies apart were dropped from the label and the IRI."""
+    draft = _draft_of(tmp_path, "Japan replaced its Cybersecurity Strategy 2019–2022 with the "
+                                "National Cybersecurity Strategy 2024 - 2027.\n")
+    labels = re.findall(r"# candidate strategy: '([^']+)'", draft)
+    assert labels == ["Cybersecurity Strategy 2019–2022",
+                      "National Cybersecurity Strategy 2024 - 2027"], draft

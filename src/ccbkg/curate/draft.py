@@ -523,10 +523,12 @@ class _Drafter:
         self._organisations(span, matches, found, here, cite)
         found = self._names(span)
         for m in matches.get("STRATEGY", []):
-            m = _strip(m, self.graph)
-            cls = ("ccb:NationalCybersecurityStrategy" if m[-1].text == "Strategy" and any(
-                t.text in ("Cyber", "Cybersecurity", "Security") for t in m) else "ccb:Strategy")
-            when = _dates([m]) or dates  # "2018 Cybersecurity Strategy": its own year
+            m = _with_period(_strip(m, self.graph))  # "… Strategy 2019–2022": its period too
+            cls = ("ccb:NationalCybersecurityStrategy" if "Strategy" in (w.text for w in m)
+                   and any(t.text in ("Cyber", "Cybersecurity", "Security") for t in m)
+                   else "ccb:Strategy")
+            own = _dates([m])  # "2018 Cybersecurity Strategy": its own year; a period is none
+            when = own if len(own) == 1 else dates
             self._node("strategy", m, cls, "strategy", cite, here, [
                 ("ccb:jurisdiction", here)], when, ["the jurisdiction, and whether the date "
                                                     "is the strategy's adoption"])
@@ -1209,6 +1211,21 @@ def _title_words(span: Span, start: int) -> Span | None:
     if end + 2 < span.end and doc[end].text == "(" and doc[end + 2].text == ")":
         end += 3
     return doc[start:end]
+
+
+_YEARS_RE = re.compile(r"^(19|20)\d\d([–-](19|20)\d\d)?$")
+
+
+def _with_period(name: Span) -> Span:
+    """A strategy's name with the year or years written after it ("Strategy 2022",
+    "Strategy 2019–2022", "Strategy 2024 - 2027")."""
+    doc, end = name.doc, name.end
+    if end < len(doc) and _YEARS_RE.match(doc[end].text):
+        end += 1
+        if end + 1 < len(doc) and doc[end].text in ("-", "–") and \
+                re.fullmatch(r"(19|20)\d\d", doc[end + 1].text):
+            end += 2
+    return doc[name.start:end]
 
 
 def _quoted_after(span: Span, words: tuple[str, ...]) -> list[Span]:
