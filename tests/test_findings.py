@@ -223,3 +223,18 @@ def test_a_short_class_name_with_one_slip_gets_the_class_meant(
     result = _check(scratch)
     assert result.code == 1
     assert f"(ccb:{written}): a typo? Did you mean ccb:{meant}?" in result.out, result.out
+
+
+def test_a_slip_in_a_prefix_is_one_error_at_the_prefix(scratch: Path) -> None:
+    """`@prefix passage: <…/id/pasage/>`: every citation written passage:… named no node, 27
+    errors none of which named the prefix. One error at the prefix's line, the rest following
+    from it."""
+    japan = scratch / "instances" / "japan.ttl"
+    line = _edit(japan, "<https://w3id.org/ccbkg/id/passage/>", "<https://w3id.org/ccbkg/id/pasage/>")
+    result = _check(scratch)
+    assert result.code == 1
+    (shown,) = _shown(result)
+    assert f"instances/japan.ttl:{line}" in result.out, result.out
+    assert "The prefix passage: is declared as <https://w3id.org/ccbkg/id/pasage/>" in shown
+    assert "Did you mean <https://w3id.org/ccbkg/id/passage/>?" in shown
+    assert "FAILED: 1 error, 0 warnings" in result.out

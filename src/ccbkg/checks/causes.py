@@ -170,6 +170,7 @@ def one_per_cause(report: CheckReport, loaded: LoadedProject) -> None:
     suggested: dict[tuple[str | None, str | None], str | None] = {
         key: None if _iso_country(key[1] or "") else known.node_like(key[1] or "")
         for key in dangling}
+    rewritten = _misprefixed(loaded, dangling, suggested, folded)
     for f in findings:
         if f.shape == DANGLING:
             continue
@@ -186,8 +187,48 @@ def one_per_cause(report: CheckReport, loaded: LoadedProject) -> None:
     _fold_inventory(findings, folded)
     for stage in report.stages:
         stage.findings = _merge_values([
-            replace(f, cause=folded[id(f)].reference()) if id(f) in folded
-            else _with_hint(f, known, suggested) for f in stage.findings])
+            replace(f, cause=rewritten.get(id(folded[id(f)]), folded[id(f)]).reference())
+            if id(f) in folded else rewritten.get(id(f)) or _with_hint(f, known, suggested)
+            for f in stage.findings])
+
+
+def _misprefixed(loaded: LoadedProject, dangling: dict[tuple[str | None, str | None], Finding],
+                 suggested: dict[tuple[str | None, str | None], str | None],
+                 folded: dict[int, Finding]) -> dict[int, Finding]:
+    """One slip in a prefix (`@prefix passage: <…/id/pasage/>`) makes every IRI written with
+    it dangle: the first such finding of a file becomes one finding at the prefix's line, and
+    the others follow from it (in `folded`). Returns the rewritten findings by the id of the
+    finding each replaces."""
+    groups: dict[tuple[str, str, str], list[Finding]] = {}
+    for key, f in dangling.items():
+        target, value = suggested.get(key), key[1]
+        if not target or not value or not f.file:
+            continue
+        written, wanted = value.rsplit("/", 1), target.rsplit("/", 1)
+        if len(written) == 2 and len(wanted) == 2 and written[1] == wanted[1] and \
+                written[0] != wanted[0]:  # the same key under another namespace
+            groups.setdefault((f.file, written[0] + "/", wanted[0] + "/"), []).append(f)
+    rewritten: dict[int, Finding] = {}
+    files = {lf.display: lf for lf in loaded.files}
+    for (shown, namespace, meant), found in groups.items():
+        declared = files.get(shown)
+        prefix = next((p for p, ns in (declared.prefixes if declared else {}).items()
+                       if ns == namespace), None)
+        if len(found) < 2 or prefix is None or declared is None:
+            continue
+        at = re.search(rf"(?m)^[ \t]*(?:@prefix|PREFIX)[ \t]+{re.escape(prefix)}:",
+                       declared.text, re.IGNORECASE)
+        first = found[0]
+        rewritten[id(first)] = replace(
+            first, line=declared.text.count("\n", 0, at.start()) + 1 if at else None,
+            node=None, value=namespace, path=None,
+            message=f"The prefix {prefix}: is declared as <{namespace}>, under which nothing "
+                    f"is described: the {len(found)} references written {prefix}:… in this "
+                    f"file name no node (as {curie(first.value or '')}). Did you mean "
+                    f"<{meant}>?")
+        for other in found[1:]:
+            folded[id(other)] = first
+    return rewritten
 
 
 def _fold_inventory(findings: list[Finding], folded: dict[int, Finding]) -> None:
