@@ -731,3 +731,33 @@ def test_a_strategys_name_keeps_the_years_written_after_it(tmp_path: Path) -> No
     labels = re.findall(r"# candidate strategy: '([^']+)'", draft)
     assert labels == ["Cybersecurity Strategy 2019–2022",
                       "National Cybersecurity Strategy 2024 - 2027"], draft
+
+
+def test_the_cues_of_denials_plans_and_hedges_fire_only_where_they_mean_so(
+        tmp_path: Path) -> None:
+    """From a review of the cues: "In May 2022 … signed" was read as a plan ("May"), "After
+    Canada rejected the first draft, Japan signed" as a denial, "not just … but also" as one,
+    "is no longer a member" was proposed as a membership, "around the Pacific" was a hedge of
+    the commitment, "It pledged" named an unknown funder "It", recipients ran past "will",
+    "Ministry of Information and the Digital Economy" was two bodies, and a line ending
+    "(2018)" was taken for a heading."""
+    draft = _draft_of(tmp_path, (
+        "In May 2022 Japan signed a memorandum of understanding with Albania.\n\n"
+        "After Canada rejected the first draft, Japan signed an agreement with Canada.\n\n"
+        "Japan not just signed an agreement with Albania but also trained its staff.\n\n"
+        "Japan is no longer a member of the OSCE.\n\n"
+        "Japan is a leading donor. It pledged USD 2 million to Albania for projects around "
+        "the Pacific and Canada will host the conference.\n\n"
+        "Japan is a member of the Ministry of Information and the Digital Economy.\n\n"
+        "Japan adopted a Cybersecurity Strategy (2018)\n"))
+    blocks = {b.split("\n", 1)[1].split("\n")[0]: b for b in draft.split("# ---- sentence")[1:]}
+    assert len(re.findall(r"candidate agreement \(signed", draft)) == 3, draft
+    assert "(planned" not in draft and "the text denies it" in draft  # the OSCE one only
+    assert "candidate membership" not in draft
+    funding = draft[draft.index("# candidate funding commitment"):]
+    funding = funding[:funding.index("ccb:amount ")]
+    assert "ccb:funder country:JPN" in funding, funding
+    assert "qualifierAsStated" not in funding and "'It'" not in funding
+    assert "who receives it (country:ALB)" in funding, funding
+    assert "'Ministry of Information and the Digital Economy' (after" in draft, draft
+    assert "Cybersecurity Strategy (2018)" in draft.split("@prefix")[-1] and blocks

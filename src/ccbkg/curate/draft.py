@@ -108,15 +108,21 @@ CLAUSE_END = {",", ";", ":", ".", "!", "?"}
 # Words that make a claim of the words after them (in their clause) a denial, a plan or a
 # possibility, not a fact: "has not signed", "plans to sign", "may join".
 NEGATING = {"not", "n't", "never", "neither", "nor"}
+# "not only (just, merely, simply) … but also" affirms; "no longer" denies
+AFFIRMING = {"only", "just", "merely", "simply"}
 DENYING = {"denied", "denies", "deny", "declined", "declines", "refused", "refuses", "rejected",
-           "rejects"}  # anywhere before the claim: "denied that it had funded …"
-PLANNING = {"may", "might", "could", "would", "should", "will", "shall", "plans", "plan",
-            "planned", "planning", "intends", "intend", "intended", "expects", "expected",
-            "hopes", "hope", "hoped", "aims", "seeks", "considering", "proposes"}
-# Hedges the draft keeps as ccb:qualifierAsStated on the claims of their sentence.
-HEDGES = {"reportedly", "allegedly", "apparently", "around", "approximately", "roughly",
-          "nearly", "almost", "possibly", "probably", "likely", "reported", "alleged",
-          "estimated", "purportedly", "supposedly", "unconfirmed"}
+           "rejects"}  # before the claim in its clause: "denied that it had funded …"
+# Verbs and modals only, as written in lower case ("May 2022" is a month, "the plan" a noun).
+PLANNING = {"may", "might", "could", "would", "should", "will", "shall", "plans", "intends",
+            "intend", "expects", "expected", "hopes", "hope", "hoped", "aims", "seeks",
+            "considering", "proposes"}
+# Hedges the draft keeps as ccb:qualifierAsStated on the claims of their sentence; those of
+# APPROXIMATING only before a number or an amount ("around EUR 1 million", not "around the
+# Pacific"; "estimated 40 staff", not "the estimated cost").
+HEDGES = {"reportedly", "allegedly", "apparently", "possibly", "probably", "likely",
+          "purportedly", "supposedly", "unconfirmed"}
+APPROXIMATING = {"around", "approximately", "roughly", "nearly", "almost", "about", "some",
+                 "estimated", "reported", "alleged", "over", "more", "up"}
 # The classes of claims (relations and statements, not named things) a hedge qualifies.
 CLAIMS = {"ccb:Membership", "ccb:Participation", "ccb:ForumUse", "ccb:Collaboration",
           "ccb:FundingCommitment", "ccb:Agreement", "ccb:MemorandumOfUnderstanding",
@@ -233,8 +239,20 @@ def draft(project: Project, source: str, country: str | None) -> Draft:
 
 
 # What ends a sentence before a line break: a full stop or the like, closed by a quotation mark
-# or a bracket or not ("… (MICDE)" alone ends no sentence: a heading)
+# or a bracket or not; a bracket alone ends one on a line with a word in lower case other than
+# the small words of names ("… adopted a Strategy (2018)", not the heading "… (MICDE)")
 SENTENCE_END = re.compile(r"[.!?:;][\"”’)]?\s*$|[\"”’]\s*$")
+_LOWER_WORD = re.compile(r"\b(?!(?:of|and|the|for|on|in|to|a|an)\b)[a-z][a-z-]*\b")
+
+
+def ends_sentence(text: str, end: int) -> bool:
+    """Whether the line of the text that ends at `end` (white space aside) ends a sentence
+    (see SENTENCE_END)."""
+    while end > 0 and text[end - 1].isspace():
+        end -= 1
+    last = text[max(text.rfind("\n", 0, end), text.rfind("\r", 0, end)) + 1:end]
+    return bool(SENTENCE_END.search(last)) or (
+        last.endswith(")") and _LOWER_WORD.search(last) is not None)
 PARAGRAPH_BREAK = re.compile(r"(?:\r?\n|\r)[ \t]*(?:\r?\n|\r)\s*")  # a blank line and what follows
 
 
@@ -366,8 +384,8 @@ class _Drafter:
         # a line with no full stop before a blank line is a heading, a page's header or footer
         # (or before the end of the text: a last page's footer)
         heading_ends = {m.start() for m in PARAGRAPH_BREAK.finditer(text)
-                        if not SENTENCE_END.search(text[:m.start()])}
-        if not SENTENCE_END.search(text):
+                        if not ends_sentence(text, m.start())}
+        if not ends_sentence(text, len(text)):
             heading_ends.add(len(text.rstrip()))
         sentences: list[tuple[str, list[str]]] = []
         proposed = 0
@@ -430,7 +448,8 @@ class _Drafter:
         """The sentence's new candidates, when it denies, plans or hedges: a DECIDE on each,
         and its hedges kept on its claims as ccb:qualifierAsStated."""
         negations = [t for t in span if _negation(t)] + [t for t in span if t.lower_ in DENYING]
-        hedges = [t for t in span if t.lower_ in HEDGES]
+        hedges = [t for t in span if t.lower_ in HEDGES or (
+            t.lower_ in APPROXIMATING and _before_amount(span, t.i))]
         for key in keys:
             node = self.nodes[key]
             if node.in_data:
@@ -448,13 +467,13 @@ class _Drafter:
         """A word that denies the claim whose words start at token `at`: a negation in its
         clause, up to four words before it ("has not yet signed"), or a verb of denial before
         it in the sentence ("denied that it had funded")."""
-        return next((t for t in span.doc[span.start:at] if t.lower_ in DENYING),
-                    _before(span, at, _negation))
+        return _before(span, at, _negation) or _before(
+            span, at, lambda t: t.lower_ in DENYING, reach=at - span.start)
 
     def _planned(self, span: Span, at: int) -> Token | None:
         """A word that makes the claim at token `at` a plan or a possibility ("plans to sign",
         "may join", "is expected to contribute"), up to four words before it in its clause."""
-        return _before(span, at, lambda t: t.lower_ in PLANNING)
+        return _before(span, at, lambda t: t.text in PLANNING)  # as written: not "May"
 
     def _compare(self, passages: list[str], keys: list[str]) -> None:
         """Each new candidate of a sentence holding passages the data's nodes of its class
@@ -779,11 +798,13 @@ class _Drafter:
                               "funding commitment is proposed from it")
             return None
         before = [e for m, e in found if start <= m.start < verb.i and e.kind in PARTIES]
-        stop = next((t.i for t in span.doc[amount.end:span.end]
-                     if t.text in CLAUSE_END or t.lower_ in FUNDING), span.end)
-        after = [e for m, e in found if amount.end <= m.start < stop and e.kind in PARTIES]
+        stop = next((t.i for t in span.doc[amount.end:span.end] if t.text in CLAUSE_END
+                     or t.lower_ in FUNDING or t.lower_ in CLAUSE_WORDS), span.end)
+        after = _recipients(span, [(m, e) for m, e in found if amount.end <= m.start < stop
+                                   and e.kind in PARTIES])
         named = _name_before(span, verb.i) if not before else None
-        unknown = named is not None and named.text not in self.entities and \
+        unknown = named is not None and not (len(named) == 1 and named[0].is_stop) and \
+            named.text not in self.entities and \
             named.text not in ("Government", "State", "Cabinet", "Parliament")  # the country's
         funder = before[-1].curie if before else None if unknown else here
         decide = ["the currency: the amount is kept as the text writes it; add "
@@ -1150,14 +1171,28 @@ class _Drafter:
 
 
 def _negation(token: Token) -> bool:
-    """A word that negates its clause ("not", "never"; not the "not" of "not only")."""
+    """A word that negates its clause ("not", "never", "no longer"; not the "not" of "not
+    only")."""
     following = token.nbor(1).lower_ if token.i + 1 < len(token.doc) else ""
-    return token.lower_ in NEGATING and following != "only"
+    return (token.lower_ in NEGATING and following not in AFFIRMING) or (
+        token.lower_ == "no" and following == "longer")
 
 
-def _before(span: Span, at: int, cue: Callable[[Token], bool]) -> Token | None:
-    """The nearest of the four words before token `at`, in its clause, that is a cue."""
-    for token in reversed(span.doc[max(span.start, at - 4):at]):
+def _before_amount(span: Span, at: int) -> bool:
+    """Whether the word at token `at` stands right before a number or an amount (a currency's
+    sign or code first, or "than", "to": "more than 1,200", "up to USD 5 million")."""
+    for token in span.doc[at + 1:min(span.end, at + 4)]:
+        if token.like_num or token.text in CURRENCY_CODES or re.fullmatch(
+                r"([A-Z]{1,3})?[$€£¥₹₩₦₵]", token.text):
+            return True
+        if token.lower_ not in ("than", "to"):
+            return False
+    return False
+
+
+def _before(span: Span, at: int, cue: Callable[[Token], bool], reach: int = 4) -> Token | None:
+    """The nearest of the `reach` words before token `at`, in its clause, that is a cue."""
+    for token in reversed(span.doc[max(span.start, at - reach):at]):
         if token.text in CLAUSE_END:
             return None
         if cue(token):
@@ -1198,13 +1233,13 @@ def _title_words(span: Span, start: int) -> Span | None:
     """The name in title case (and its acronym in brackets) that starts at token start:
     "African Union (AU)"; None when none does."""
     doc, end = span.doc, start
+    small = ("of", "on", "for", "and", "the")  # inside a name: "Ministry of … and the …"
     while end < span.end and (doc[end].is_title or doc[end].is_upper or (
-            doc[end].lower_ in ("of", "on", "for", "and") and end > start)):
-        if doc[end].lower_ == "and" and end + 1 < span.end and \
-                doc[end + 1].lower_ in ("of", "the"):
+            doc[end].lower_ in small and end > start)):
+        if doc[end].lower_ == "and" and end + 1 < span.end and doc[end + 1].lower_ == "of":
             break  # "the A and of the B": two names
         end += 1
-    while end > start and doc[end - 1].lower_ in ("of", "on", "for", "and"):
+    while end > start and doc[end - 1].lower_ in small:
         end -= 1
     if end == start:
         return None
@@ -1240,6 +1275,19 @@ def _quoted_after(span: Span, words: tuple[str, ...]) -> list[Span]:
             close = next((w.i for w in doc[at + 1:span.end] if w.text == "”"), None)
             if close is not None and close > at + 1:
                 found.append(doc[at + 1:close])
+    return found
+
+
+def _recipients(span: Span, parties: list[tuple[Span, Entity]]) -> list[Entity]:
+    """The parties named after "to" or "for" (and those joined to them by "and" or a comma):
+    "to Albania and Kenya", not the subject of the next clause ("… and Canada will host")."""
+    doc, found, last = span.doc, [], -1
+    for m, entity in sorted(parties, key=lambda p: p[0].start):
+        before = m.start - 1 - (doc[m.start - 1].lower_ == "the")
+        word = doc[before].lower_ if before >= span.start else ""
+        if word in ("to", "for") or (word in ("and", ",") and before == last):
+            found.append(entity)
+            last = m.end
     return found
 
 
