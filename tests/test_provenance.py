@@ -14,6 +14,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
 from ccbkg.checks import provenance
+from ccbkg.checks.provenance import _one_other_year, stated_amount
 from ccbkg.core.namespaces import CCB, OA
 from tests.conftest import REPO, assert_no_traceback, run_cli
 
@@ -385,3 +386,34 @@ def test_a_quote_cut_inside_a_word_is_a_warning(scratch: Path, quote: str, warne
     assert_no_traceback(result)
     assert result.code == 0, result.out
     assert ("starts or ends inside a word" in result.out) is warned, result.out
+
+
+@pytest.mark.parametrize(("printed", "number"), [
+    ("$27.7M", "27700000"), ("EUR 2.5 million", "2500000"), ("EUR 2.5 millions", "2500000"),
+    ("INR 10 crore", "100000000"), ("Rs 5 lakh", "500000"), ("EUR 5 mln", "5000000"),
+    ("USD 3.5 Mio.", "3500000"), ("CHF 2.5 Mrd.", "2500000000"), ("USD 1.2 B", "1200000000"),
+    ("€3m", "3000000"), ("$700,000", "700000"), ("5 million US dollars", "5000000"),
+    ("10 EUR", "10"), ("around EUR 1 million", "1000000"),
+    # nothing to hold a value to: a range, a number with a word of no known scale, no number
+    ("USD 1-2 million", None), ("EUR 5 per head", None), ("2,5 million", None),
+    ("1.234.567 EUR", None), ("an undisclosed sum", None)])
+def test_the_number_an_amount_prints(printed: str, number: str | None) -> None:
+    """A scale the parser did not know ("10 crore", "2.5 millions") was read as the bare
+    number, and a correct schema:value then failed check: no number is read instead."""
+    found = stated_amount(printed)
+    assert (None if found is None else f"{found:f}") == number
+
+
+@pytest.mark.parametrize(("words", "one"), [
+    ("On 14 March 2024, Ghana adopted its strategy.", True),
+    ("2000 officials were trained in 2021", True),
+    ("In its 2023 review it noted the MoU signed the previous year.", False),
+    ("signed in 2019 and entered into force a year later", False),
+    ("FY 2022/23 budget", False), ("the 2022–23 plan", False),
+    ("Resolution 1999 of the council in 2015", False), ("no year at all", False)])
+def test_a_date_is_wrong_only_where_the_passage_names_one_other_year(
+        words: str, one: bool) -> None:
+    """An error for a date whose year the passage does not give needs the passage to name one
+    year and nothing dated from it; relative years, periods and several years leave a
+    warning (the date may come from them)."""
+    assert _one_other_year(words) is one

@@ -152,21 +152,29 @@ def check_provenance(loaded: LoadedProject) -> StageResult:
 
 
 # An amount as a source prints it: one number (1,200 / 27.7), a scale word after it or not.
-_PRINTED_AMOUNT = re.compile(r"(?<![\d.,])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?![\d,]|\.\d)\s*"
-                     r"(million|billion|trillion|thousand|mn|bn|m|k)?(?![A-Za-z])", re.IGNORECASE)
-_SCALES = {"thousand": 3, "k": 3, "million": 6, "mn": 6, "m": 6, "billion": 9, "bn": 9,
-           "trillion": 12}
+_PRINTED_AMOUNT = re.compile(r"(?<![\d.,])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?![\d,]|\.\d)"
+                             r"\s*([A-Za-z]+\.?)?")
+_SCALES = {"thousand": 3, "thousands": 3, "k": 3, "lakh": 5, "lakhs": 5, "million": 6,
+           "millions": 6, "mn": 6, "mln": 6, "mio": 6, "m": 6, "crore": 7, "crores": 7,
+           "billion": 9, "billions": 9, "bn": 9, "b": 9, "mrd": 9, "trillion": 12, "tn": 12}
+# Words after a number that name its currency, not a scale ("5 million US dollars").
+_CURRENCY_WORDS = re.compile(r"(?i:us|u\.s\.|dollars?|euros?|pounds?|yen|yuan|francs?|"
+                             r"rupees?|shillings?|cedis?)$|[A-Z]{3}$")  # or a code: "10 EUR"
 
 
 def stated_amount(words: str) -> Decimal | None:
     """The number an amount as printed states ("$27.7M": 27700000, "KES 1.2 billion",
-    "EUR 250,000"), or None when it holds no number or more than one (a range)."""
+    "EUR 250,000", "INR 10 crore"), or None when it holds no number, more than one (a range),
+    or a word after the number that is neither a scale nor a currency."""
     found = _PRINTED_AMOUNT.findall(words)
     if len(found) != 1:
         return None
-    whole, fraction, scale = found[0]
+    whole, fraction, word = found[0]
     number = Decimal(whole.replace(",", "") + fraction)
-    return number.scaleb(_SCALES[scale.lower()]) if scale else number
+    scale = word.lower().rstrip(".")
+    if not word or _CURRENCY_WORDS.match(word):
+        return number
+    return number.scaleb(_SCALES[scale]) if scale in _SCALES else None  # a word not known
 
 
 def _check_value(loaded: LoadedProject, iri: str, props: Props,
@@ -244,9 +252,10 @@ def _check_own_words(loaded: LoadedProject, iri: str,
                 missing = _date_words(date.value, words)
                 if not missing:
                     continue
-                # the passages give another year: a wrong fact, not one dated from context
-                years = sorted(set(re.findall(r"\b(1[89]\d\d|20\d\d)\b", words)))
-                other = missing.startswith("the year") and years
+                # the passages give one other year, and nothing that dates from it: a wrong
+                # fact, not one dated from context ("a year later", "FY 2022/23")
+                other = missing.startswith("the year") and _one_other_year(words)
+                years = sorted(set(_YEAR.findall(words)))
                 _add(result, loaded, iri, f"the date {date.value} ({curie(p.value)} of its "
                      f"time:hasTime) is not in the words of the passages this node cites: "
                      f"they do not give {missing}" + (
@@ -289,6 +298,19 @@ def _names_currency(code: str, words: str) -> bool:
         alone.append(parts[-1])
     return any(re.search(rf"{_AMOUNT}{re.escape(n)}(s|es)?\b", words, re.IGNORECASE)
                for n in alone)
+
+
+_YEAR = re.compile(r"(?<![\d/–-])\b(1[89]\d\d|20\d\d)\b(?![/–-]\d)(?!\s+(?:[a-z]+\s+)?"
+                   r"(?:officials|people|staff|participants|experts|members|persons))")
+# What makes a year of the passage date other things too: relative dates, periods, fiscal years
+_RELATIVE = re.compile(r"(?i)\b(later|earlier|previous|following|next|last|after|before|"
+                       r"since|until|FY|fiscal)\b|\d{4}\s*[/–-]\s*\d{2,4}")
+
+
+def _one_other_year(words: str) -> bool:
+    """Whether the words name exactly one year and nothing relative to it or a period, so that
+    a date of another year cannot come from them."""
+    return len(set(_YEAR.findall(words))) == 1 and _RELATIVE.search(words) is None
 
 
 def _date_words(date: str, words: str) -> str | None:
