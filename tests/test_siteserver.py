@@ -247,3 +247,37 @@ def test_more_trickling_connections_than_workers_do_not_hold_up_a_page(
         thread.join(timeout=5)
         for sock in socks:
             sock.close()
+
+
+def test_a_client_that_expects_100_continue_gets_it_before_it_sends_its_body(
+        server: SiteServer) -> None:
+    """The server read whole requests before a worker answered: a client that asks `Expect:
+    100-continue` (curl does, for a body over 1 KiB) waits for the answer to its head before
+    it sends the body, and the two waited for each other."""
+    body = b"x" * 2000
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(b"POST /site/index.html HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                     b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n")
+        sock.settimeout(3)
+        assert sock.recv(65536).startswith(b"HTTP/1.1 100"), "no 100 Continue before the body"
+        sock.sendall(body)
+        answer = b""
+        with contextlib.suppress(OSError):
+            while chunk := sock.recv(65536):
+                answer += chunk
+    assert b"HTTP/1.1 405" in answer, answer[:200]
+
+
+@pytest.mark.parametrize("cut", range(1, 8))
+def test_a_request_is_whole_however_its_bytes_arrive(cut: int) -> None:
+    """The waiter searches each byte for the head's end once (it searched the whole buffer
+    at each read: a few ms a read for a long head), so an end split across two reads must
+    still be found."""
+    from ccbkg.stores.site_server import _Arriving
+    request = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"
+    at = request.index(b"\r\n\r\n") + cut - 3
+    arriving = _Arriving(None)
+    assert not arriving.add(request[:at])
+    parts = [request[at:-2], request[-2:]]
+    assert not arriving.add(parts[0]) and arriving.add(parts[1])
+    assert bytes(arriving.sent) == request

@@ -24,6 +24,7 @@ import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
@@ -89,11 +90,6 @@ class PooledServer(HTTPServer):
         with contextlib.suppress(OSError):
             self._wake_write.send(b"\0")
 
-    def head_read(self, request: socket.socket) -> None:
-        """The handler has read the head of the request: no more deadline for it."""
-        with self._lock:
-            self._deadlines.pop(request, None)
-
     def read_ahead(self, request: socket.socket) -> bytes:
         """What the waiter read of the request before a worker took it."""
         with self._lock:
@@ -119,8 +115,7 @@ class PooledServer(HTTPServer):
         super().server_close()
 
     def _wait(self) -> None:
-        # connection: its client and what it sent, until it holds its request
-        waiting: dict[socket.socket, tuple[Any, bytearray]] = {}
+        waiting: dict[socket.socket, _Arriving] = {}  # until each holds its request
         with selectors.DefaultSelector() as selector:
             selector.register(self._wake_read, selectors.EVENT_READ)
             while not self._stopping.is_set():
@@ -130,28 +125,28 @@ class PooledServer(HTTPServer):
                             self._wake_read.recv(4096)
                         continue
                     ready = cast(socket.socket, key.fileobj)
-                    address, sent = waiting[ready]
+                    arriving = waiting[ready]
                     try:
                         chunk = ready.recv(1 << 16)
                     except BlockingIOError:
                         continue
                     except OSError:
                         chunk = b""
-                    sent += chunk
-                    if chunk and not request_read(sent):
+                    if chunk and not arriving.add(chunk):
                         continue
                     selector.unregister(ready)
                     del waiting[ready]
-                    if not sent:  # closed before it asked anything
+                    if not arriving.sent:  # closed before it asked anything
                         self._close(ready)
                         continue
-                    with self._lock:
-                        self._read[ready] = bytes(sent)
-                    self._pool.submit(self._answer, ready, address)
+                    with self._lock:  # whole: no deadline while it waits for a worker
+                        self._read[ready] = bytes(arriving.sent)
+                        self._deadlines.pop(ready, None)
+                    self._pool.submit(self._answer, ready, arriving.address)
                 while not self._incoming.empty():
                     request, address = self._incoming.get()
                     request.setblocking(False)
-                    waiting[request] = (address, bytearray())
+                    waiting[request] = _Arriving(address)
                     selector.register(request, selectors.EVENT_READ)
                 for request in self._late():
                     if request in waiting:
@@ -188,19 +183,36 @@ class PooledServer(HTTPServer):
 
 _HEAD_END_RE = re.compile(rb"\r?\n\r?\n")
 _LENGTH_RE = re.compile(rb"(?im)^content-length[ \t]*:[ \t]*([0-9]+)[ \t]*\r?$")
+_EXPECT_RE = re.compile(rb"(?im)^expect[ \t]*:")
 _MAX_HEAD = 1 << 17  # beyond this, a head without its end goes to a worker, which refuses it
 
 
-def request_read(sent: bytes | bytearray) -> bool:
-    """Whether the bytes a connection sent hold its request's head and its body, when one
-    Content-Length announces at most MAX_BODY bytes (the handler refuses a larger body or any
-    other framing, or the guard relays it as it comes)."""
-    end = _HEAD_END_RE.search(sent)
-    if end is None:
-        return len(sent) > _MAX_HEAD
-    lengths = _LENGTH_RE.findall(sent, 0, end.start() + 2)
-    body = int(lengths[0]) if len(lengths) == 1 and int(lengths[0]) <= MAX_BODY else 0
-    return len(sent) - end.end() >= body
+@dataclass
+class _Arriving:
+    """A connection's request as it arrives, until it holds its head and its body (when one
+    Content-Length announces at most MAX_BODY bytes; the handler refuses a larger body or any
+    other framing, or the guard relays it as it comes; a client that asks `Expect:
+    100-continue` waits for the answer to its head before it sends the body)."""
+
+    address: Any
+    sent: bytearray = field(default_factory=bytearray)
+    whole: int | None = None  # the request's length in bytes, once its head is read
+
+    def add(self, chunk: bytes) -> bool:
+        """Take what arrived; whether the request is now whole (or its head too long for the
+        waiter to hold). Each byte is searched for the head's end once."""
+        start = max(0, len(self.sent) - 3)
+        self.sent += chunk
+        if self.whole is None:
+            end = _HEAD_END_RE.search(self.sent, start)
+            if end is None:
+                return len(self.sent) > _MAX_HEAD
+            head = bytes(self.sent[:end.start() + 2])
+            lengths = _LENGTH_RE.findall(head)
+            body = int(lengths[0]) if len(lengths) == 1 and int(lengths[0]) <= MAX_BODY \
+                and not _EXPECT_RE.search(head) else 0
+            self.whole = end.end() + body
+        return len(self.sent) >= self.whole
 
 
 class _ReadAhead(io.RawIOBase):
@@ -266,7 +278,6 @@ class StrictHandler(BaseHTTPRequestHandler):
                                 f"a request body here has at most {self.max_body} bytes")
                 return False
             self.rfile.read(self.length)
-        cast(PooledServer, self.server).head_read(self.request)
         return True
 
     def log_message(self, format: str, *args: object) -> None:
