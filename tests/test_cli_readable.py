@@ -169,3 +169,13 @@ def test_an_empty_answer_in_the_terminal_says_so() -> None:
     csv = run_cli("query", "run", "agreements-by-country", "--param", "country=JPN",
                   "--format", "csv")
     assert len(csv.out.splitlines()) == 1  # machine formats: the header, nothing added
+
+
+def test_a_label_column_keeps_its_name_when_no_column_stands_for_it() -> None:
+    """Only a label column that stands for an IRI column (countryLabel for country) is named
+    as readers do: a user's ?prefLabel was shown as "pref"."""
+    done = run_cli("query", "run", "--sparql",
+                   "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> SELECT ?c ?prefLabel "
+                   "WHERE { ?c skos:prefLabel ?prefLabel } ORDER BY ?c LIMIT 1")
+    assert done.code == 0, done.err
+    assert done.out.splitlines()[0].split() == ["c", "prefLabel"], done.out

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from rdflib import Graph, URIRef
-from rdflib.namespace import RDF
+from rdflib.namespace import OWL, RDF, RDFS
 
 from ccbkg.checks import provenance
 from ccbkg.checks.provenance import _one_other_year, stated_amount
@@ -417,3 +417,20 @@ def test_a_date_is_wrong_only_where_the_passage_names_one_other_year(
     year and nothing dated from it; relative years, periods and several years leave a
     warning (the date may come from them)."""
     assert _one_other_year(words) is one
+
+
+def test_the_reference_classes_are_the_same_in_the_shapes_and_the_provenance_stage() -> None:
+    """Which classes are exempt from citing a passage by an external identifier is written in
+    the shapes' SPARQL (for stock validators) and in the provenance stage: they are the
+    ontology's countries, regions, organisations and forums, subclasses included, in both."""
+    shapes = (REPO / "shapes" / "ccb.shapes.ttl").read_text(encoding="utf-8")
+    target = shapes[shapes.index("ccbsh:FactNodes"):]
+    listed = re.search(r"FILTER \(\?reference IN \(([^)]*)\)\)", target)
+    assert listed is not None
+    in_shapes = {CCB[c.strip().removeprefix("ccb:")] for c in listed[1].split(",")}
+    ontology = Graph().parse(REPO / "ontology" / "ccb.ttl")
+    roots = {CCB.Country, CCB.Region, CCB.Organisation, CCB.Forum}
+    expected = {c for c in ontology.subjects(RDF.type, OWL.Class)
+                if set(ontology.transitive_objects(c, RDFS.subClassOf)) & roots}
+    in_stage = {URIRef(n.value) for n in provenance.REFERENCE_TYPES}
+    assert in_shapes == in_stage == expected

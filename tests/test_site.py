@@ -47,7 +47,7 @@ from ccbkg.site.diagrams import Event, Rows
 from ccbkg.site.links import node_target
 from ccbkg.site.profile import INLINE
 from ccbkg.site.source_page import Placed, highlighted, overlaps
-from ccbkg.site.view import PLAIN_NAMES, Dated
+from ccbkg.site.view import PLAIN_NAMES, Dated, written_date, written_number
 from tests.conftest import REPO, copy_sources, run_cli
 
 DATA_NS = "https://w3id.org/ccbkg/id/"
@@ -626,6 +626,20 @@ def test_notes_and_labels_speak_plain_words(site: Path) -> None:
     assert found == []
     mou = " ".join(" ".join(prose(site / "id" / "facts" / "alb.html").words).split())
     assert "Date 2013" in mou and "Year 2013" in mou
+
+
+@pytest.mark.parametrize(("lexical", "written"), [
+    ("27700000", "27,700,000"), ("-1234567", "-1,234,567"), ("-0.5", "-0.5"), ("12.50", "12.50"),
+    ("0", "0"), ("1e6", "1e6"), ("-", "-")])
+def test_a_number_has_its_thousands_apart_and_keeps_its_sign(lexical: str, written: str) -> None:
+    assert written_number(lexical) == written
+
+
+@pytest.mark.parametrize(("lexical", "written"), [
+    ("2013", "2013"), ("2016-05", "May 2016"), ("2022-05-04", "4 May 2022"),
+    ("2016-13", "2016-13"), ("not a date", "not a date")])
+def test_a_date_reads_at_its_precision(lexical: str, written: str) -> None:
+    assert written_date(lexical) == written
 
 
 def test_dates_and_amounts_read_as_readers_write_them(site: Path) -> None:

@@ -53,11 +53,13 @@ def render(results: Results, fmt: str, *, labels: Mapping[str, str] | None = Non
     if columns:
         results = choose(results, columns)
     elif labels is not None:
-        shown = [v for v in results.variables if f"{v}Label" not in results.variables]
+        named = set(results.variables)
+        shown = [v for v in results.variables if f"{v}Label" not in named]
         results = choose(results, shown)
         if fmt in ("table", "md"):  # a reader's names: "country" for its label countryLabel
             results = Results(tuple(v.removesuffix("Label") if v.endswith("Label") and
-                                    v != "Label" else v for v in shown), results.rows)
+                                    v.removesuffix("Label") in named else v for v in shown),
+                              results.rows)  # (not ?prefLabel: no ?pref stands for it)
     if fmt == "json":
         return to_json_bytes(results).decode("utf-8") + "\n"
     if fmt in ("csv", "tsv"):

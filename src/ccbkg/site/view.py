@@ -99,9 +99,10 @@ def written_date(lexical: str) -> str:
 def written_number(lexical: str) -> str:
     """A number with its thousands apart (27,700,000); any other text as it is."""
     whole, dot, fraction = lexical.partition(".")
-    if not whole.lstrip("-").isdigit() or (dot and not fraction.isdigit()):
+    sign, digits = ("-", whole[1:]) if whole.startswith("-") else ("", whole)
+    if not digits.isdigit() or (dot and not fraction.isdigit()):
         return lexical
-    return f"{int(whole):,}" + dot + fraction
+    return f"{sign}{int(digits):,}{dot}{fraction}"
 
 
 @dataclass(frozen=True)
