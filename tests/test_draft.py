@@ -761,3 +761,14 @@ def test_the_cues_of_denials_plans_and_hedges_fire_only_where_they_mean_so(
     assert "who receives it (country:ALB)" in funding, funding
     assert "'Ministry of Information and the Digital Economy' (after" in draft, draft
     assert "Cybersecurity Strategy (2018)" in draft.split("@prefix")[-1] and blocks
+
+
+def test_a_lettered_list_of_components_is_one_objective_each(tmp_path: Path) -> None:
+    """"The strategy's components include: (a) …; (b) …; and (c) …" gave no objective."""
+    draft = _draft_of(tmp_path, "The strategy's components include:\n"
+                                "(a) protecting critical infrastructure;\n"
+                                "(b) building a skilled workforce; and\n"
+                                "(c) deepening international cooperation.\n")
+    assert re.findall(r"# candidate objective: '([^']+)'", draft) == [
+        "protecting critical infrastructure", "building a skilled workforce",
+        "deepening international cooperation"], draft

@@ -902,8 +902,10 @@ class _Drafter:
                     pieces += _split(_clause(span, verb.i, CLAUSE_WORDS - {"while"},
                                              aims=True), _purpose_cut)
             elif t.lower_ in PARTS and after.lower_ in INCLUDING:
-                items = _clause(span, t.i + 2, CLAUSE_WORDS - {"are", "is"}, {";", ".", ":"})
-                pieces += self._items(items)
+                start = t.i + 2 + (t.i + 2 < span.end and doc[t.i + 2].text == ":")
+                lettered = _lettered(span, start)  # "(a) …; (b) …; and (c) …"
+                pieces += lettered or self._items(_clause(
+                    span, start, CLAUSE_WORDS - {"are", "is"}, {";", ".", ":"}))
             elif t.lower_ in EMPHASIS and not any(
                     w.lower_ in GROWING for w in doc[max(span.start, t.i - 2):t.i]):
                 on = next((w.i for w in doc[t.i + 1:min(span.end, t.i + 3)]
@@ -1276,6 +1278,33 @@ def _quoted_after(span: Span, words: tuple[str, ...]) -> list[Span]:
             if close is not None and close > at + 1:
                 found.append(doc[at + 1:close])
     return found
+
+
+_LETTER = re.compile(r"^([a-z]|[ivx]+|\d{1,2})$")
+
+
+def _lettered(span: Span, start: int) -> list[Span]:
+    """The items of a lettered list from token `start` ("(a) protecting X; (b) building Y;
+    and (c) deepening Z", or "a) …"), each without its letter, its "and" or its end mark; none
+    when the words there are not one."""
+    doc, items, at = span.doc, [], start
+    while at < span.end:
+        opened = doc[at].text == "("
+        mark = at + opened
+        if mark + 1 >= span.end or not _LETTER.match(doc[mark].text) or \
+                doc[mark + 1].text != ")":
+            break
+        begin = mark + 2
+        end = next((w.i for w in doc[begin:span.end] if w.text == ";"), span.end)
+        stop = end
+        while stop > begin and doc[stop - 1].text in CLAUSE_END:
+            stop -= 1
+        if stop > begin:
+            items.append(doc[begin:stop])
+        at = end + 1
+        if at < span.end and doc[at].lower_ in ("and", "or"):
+            at += 1
+    return items if len(items) >= 2 else []
 
 
 def _recipients(span: Span, parties: list[tuple[Span, Entity]]) -> list[Entity]:
