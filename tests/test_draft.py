@@ -772,3 +772,17 @@ def test_a_lettered_list_of_components_is_one_objective_each(tmp_path: Path) -> 
     assert re.findall(r"# candidate objective: '([^']+)'", draft) == [
         "protecting critical infrastructure", "building a skilled workforce",
         "deepening international cooperation"], draft
+
+
+def test_a_state_service_of_another_country_is_that_countrys_and_the_counterparty(
+        tmp_path: Path) -> None:
+    """"a MoU with the Ukrainian State Service for … (SSSCIP)": the body was missed ("Service"
+    named no body), and the country was the counterparty."""
+    draft = _draft_of(tmp_path, "In 2023, Japan signed a memorandum of understanding with the "
+                                "Ukrainian State Service for Special Communications and "
+                                "Information Protection (SSSCIP).\n")
+    body = draft[draft.index("# candidate authority"):]
+    assert "ccb:country country:UKR" in body[:body.index(" .")], body
+    agreement = draft[draft.index("# candidate agreement"):]
+    assert "ccb:party organisation:ssscip" in agreement
+    assert "ccb:party country:UKR" not in agreement, agreement

@@ -50,7 +50,7 @@ SIGNED = {"signed", "sign", "signs", "concluded"}
 NEGOTIATING = {"negotiating", "negotiate", "negotiates", "negotiation", "negotiations"}
 COLLABORATING = re.compile(r"^(collaborat|co-?operat)(es|ed|ing)$")
 AUTHORITIES = {"Authority", "Agency", "Ministry", "Directorate", "Office", "Committee",
-               "Commission"}
+               "Commission", "Service"}
 # Bodies of a state only with a national cue in their name ("National Cyber Security Centre",
 # "Ghana's Cyber Security Council"): else also the UN Security Council or Europol's EC3
 NATIONAL_BODIES = {"Centre", "Center", "Council", "Department", "Bureau"}
@@ -593,10 +593,11 @@ class _Drafter:
             if AUTHORITIES & set(heads) or (NATIONAL_BODIES & set(heads) and national):
                 cls = ("ccb:NationalAuthority" if "Authority" in heads
                        else "ccb:GovernmentAgency")
-                # "… (BSI) of Germany": that country's, not the sentence's
+                # "… (BSI) of Germany", "the Ukrainian State Service …": that country's, not
+                # the sentence's
                 of = m.end < span.end and span.doc[m.end].lower_ == "of"
                 owner = next((c for at, c in countries if of and at in (m.end + 1, m.end + 2)),
-                             here)
+                             next((c for at, c in countries if at == name.start - 1), here))
                 self._node("organisation", acronym, cls, "authority", cite, owner,
                            [("ccb:country", owner)], [], ["its responsibilities "
                                                           "(ccb:hasResponsibility)"] + (
@@ -660,6 +661,10 @@ class _Drafter:
                         other.end in (m.start - 1, m.start - 2) and e.kind in PARTIES
                         for other, e in found if e is not entity):
                     continue  # "the … (BSI) of Germany": the body is the counterparty
+                if entity.kind == "Country" and any(
+                        other.start == m.end and e.kind in PARTIES
+                        for other, e in found if e is not entity):
+                    continue  # "the Ukrainian State Service …": the body is
                 party = entity
                 if cert and entity.kind == "Country":
                     party = next((e for e in self.graph.names.values()
