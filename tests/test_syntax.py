@@ -338,3 +338,19 @@ def test_statements_closed_on_lines_of_their_own_check_and_build(scratch: Path) 
         done = run_cli(*args)
         assert_no_traceback(done)
         assert done.code == 0, done.out + done.err
+
+
+@pytest.mark.parametrize(("name", "content"), [
+    ("notes.ttl", '[] <http://www.w3.org/2000/01/rdf-schema#comment> "note"@en .\n'),
+    ("graph.trig", '{ <https://w3id.org/ccbkg/id/x/a> '
+                   '<http://www.w3.org/2000/01/rdf-schema#label> "a"@en . }\n')])
+def test_turtle_and_trig_that_open_with_a_bracket_are_read(
+        tmp_path: Path, name: str, content: str) -> None:
+    """Valid Turtle opening with "[" and TriG opening with "{" were refused as JSON before
+    they were parsed; JSON is now named only when the parser refuses a text that is JSON."""
+    data = tmp_path / name
+    data.write_text(content, encoding="utf-8")
+    result = run_cli("check", "--only", "syntax", "--data", str(data))
+    assert_no_traceback(result)
+    assert "JSON" not in result.out, result.out
+    assert result.code == 0, result.out

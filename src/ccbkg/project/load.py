@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import json
 import re
 import unicodedata
 import xml.parsers.expat
@@ -431,10 +432,6 @@ def _load_rdf(project: Project, file: ProjectFile, findings: list[Finding], *,
     text = read_text(project, file, findings)
     if text is None:
         return None
-    if fmt is not ox.RdfFormat.JSON_LD and text.lstrip()[:1] in ("{", "["):
-        findings.append(_error(shown, 1, 1, "this looks like JSON, not Turtle; "
-                               "convert it to Turtle or give it a .jsonld name"))
-        return None
     declaration = _XML_DECLARATIONS_RE.search(text) if fmt is ox.RdfFormat.RDF_XML else None
     if declaration is not None:
         line, column = position(text, declaration.start())
@@ -450,8 +447,10 @@ def _load_rdf(project: Project, file: ProjectFile, findings: list[Finding], *,
         return None
     try:
         quads = parse_rdf(text.encode("utf-8"), fmt)
-    except SyntaxError as exc:
-        findings.append(_syntax_error(shown, exc, fmt, text))
+    except SyntaxError as exc:  # (Turtle may open with "[ ]", TriG with "{": JSON only if it is)
+        findings.append(_error(shown, 1, 1, "this is JSON, not Turtle; convert it to Turtle "
+                               "or give it a .jsonld name") if fmt is not ox.RdfFormat.JSON_LD
+                        and _is_json(text) else _syntax_error(shown, exc, fmt, text))
         return None
     except MemoryError as exc:  # pyoxigraph reads one term into a buffer of at most 16 MiB
         findings.append(_error(shown, None, None, (
@@ -464,6 +463,17 @@ def _load_rdf(project: Project, file: ProjectFile, findings: list[Finding], *,
     prefixes = _prefixes(shown, text, findings)
     _check_literals(shown, text, quads, findings)
     return LoadedFile.of(file, shown, text, prefixes, quads, keep=keep)
+
+
+def _is_json(text: str) -> bool:
+    """Whether the text is a JSON object or array."""
+    if text.lstrip()[:1] not in ("{", "["):
+        return False
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _too_deep(text: str, fmt: ox.RdfFormat) -> tuple[int, int, str] | None:
