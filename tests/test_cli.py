@@ -319,3 +319,12 @@ def test_ctrl_c_while_the_libraries_are_imported_is_one_line(script: bool) -> No
     assert proc.wait(timeout=60) == 130, "".join(seen) + rest
     assert "Traceback" not in rest and "KeyboardInterrupt" not in rest, rest
     assert "ccbkg: error: interrupted while starting; nothing was done" in rest, rest
+
+
+def test_a_query_given_in_bytes_that_are_not_utf8_is_a_usage_error() -> None:
+    """A --sparql argument holding bytes that are not UTF-8 (Python reads them as lone
+    surrogates) stopped with an internal error (UnicodeEncodeError)."""
+    done = run_cli("query", "run", "--sparql", 'SELECT * WHERE { ?s ?p "\udcff" }')
+    assert_no_traceback(done)
+    assert done.code == 2 and "--sparql: the query is not valid Unicode text" in done.err, \
+        done.err

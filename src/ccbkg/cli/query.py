@@ -264,4 +264,9 @@ def _chosen(args: argparse.Namespace) -> QueryInfo:
         except UnicodeDecodeError as exc:
             raise CcbkgError(f"{args.file}: cannot read the query: {exc}") from None
         return user_query(declare(text, str(args.file)), str(args.file))
+    try:
+        args.sparql.encode("utf-8")
+    except UnicodeEncodeError:  # bytes of the command line that are not UTF-8
+        raise CcbkgError("--sparql: the query is not valid Unicode text (bytes that are not "
+                         "UTF-8); write it in UTF-8, or pass it with --file") from None
     return user_query(declare(args.sparql, "--sparql"), "--sparql")
