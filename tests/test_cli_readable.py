@@ -179,3 +179,12 @@ def test_a_label_column_keeps_its_name_when_no_column_stands_for_it() -> None:
                    "WHERE { ?c skos:prefLabel ?prefLabel } ORDER BY ?c LIMIT 1")
     assert done.code == 0, done.err
     assert done.out.splitlines()[0].split() == ["c", "prefLabel"], done.out
+
+
+@pytest.mark.parametrize("fmt", ["table", "md", "csv", "tsv", "json"])
+def test_an_ask_query_answers_in_every_format(fmt: str) -> None:
+    """ASK printed nothing in the table and Markdown (their label columns were renamed, and the
+    answer's true or false dropped with them)."""
+    done = run_cli("query", "run", "--sparql", "ASK { ?s ?p ?o }", "--format", fmt)
+    assert done.code == 0, done.err
+    assert "true" in done.out, done.out

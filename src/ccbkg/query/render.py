@@ -59,7 +59,7 @@ def render(results: Results, fmt: str, *, labels: Mapping[str, str] | None = Non
         if fmt in ("table", "md"):  # a reader's names: "country" for its label countryLabel
             results = Results(tuple(v.removesuffix("Label") if v.endswith("Label") and
                                     v.removesuffix("Label") in named else v for v in shown),
-                              results.rows)  # (not ?prefLabel: no ?pref stands for it)
+                              results.rows, results.boolean)  # (not ?prefLabel: no ?pref)
     if fmt == "json":
         return to_json_bytes(results).decode("utf-8") + "\n"
     if fmt in ("csv", "tsv"):
