@@ -3,6 +3,7 @@ name, and a user's own query (the header format is `ccbkg.project.query_headers`
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -34,13 +35,17 @@ def find(name: str, root: Path | None = None) -> QueryInfo:
                      "(see `ccbkg query list`)")
 
 
+_COMMENT_LINE_RE = re.compile(r"(?m)^[ \t]*#.*$")
+
+
 def user_query(text: str, name: str) -> QueryInfo:
     """A query the user gives (--file/--sparql): its header, if any, is read but optional."""
     if len(text) > MAX_QUERY_CHARS:
         raise CcbkgError(f"{name}: the query has {len(text)} characters, over the "
                          f"{MAX_QUERY_CHARS} ccbkg accepts")
-    if not text.strip():
-        raise CcbkgError(f"{name}: the query is empty")
+    if not _COMMENT_LINE_RE.sub("", text).strip():  # (a comment alone read as an update)
+        raise CcbkgError(f"{name}: the query is empty" + (
+            " (comments only)" if text.strip() else ""))
     return parse_header(text, name, strict=False)
 
 
