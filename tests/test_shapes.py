@@ -668,3 +668,29 @@ def test_the_iso_codes_of_the_shapes_are_pycountrys() -> None:
     text = str(graph.value(constraint, SH.select))
     pairs = re.findall(r"\b([A-Z]{3}):([A-Z]{2})\b", text)
     assert sorted(pairs) == sorted((c.alpha_3, c.alpha_2) for c in countries)
+
+
+@pytest.mark.parametrize(("constraint", "said"), [
+    ('sh:property [ sh:path rdfs:label ; sh:pattern "([" ] .',
+     "a sh:pattern is not a regular expression"),
+    ("sh:property [ sh:path _:loop ; sh:minCount 1 ] .\n"
+     "_:loop rdf:first rdfs:label ; rdf:rest _:loop .", "recursive rdf:rest"),
+    ('sh:property [ sh:path rdfs:label ; sh:minCount "a" ] .',
+     "sh:minCount must be a literal with datatype xsd:integer")])
+def test_a_shape_no_engine_can_use_is_a_finding_not_an_internal_error(
+        scratch: Path, constraint: str, said: str) -> None:
+    """A sh:pattern that is no regular expression, a path that is a list looping on itself
+    and sh:minCount "a" stopped check with an internal error (and the last printed pyshacl's
+    own log lines): each is now an error of the shapes stage."""
+    (scratch / "shapes" / "extra.shapes.ttl").write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        "@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .\n"
+        "@prefix ex: <https://w3id.org/ccbkg/id/x/> .\n"
+        f"ex:s a sh:NodeShape ; sh:targetSubjectsOf rdfs:label ;\n  {constraint}\n",
+        encoding="utf-8")
+    result = run_cli("check", "--root", str(scratch), "--only", "syntax,shapes")
+    assert_no_traceback(result)
+    assert result.code == 1, result.out + result.err
+    assert "internal error" not in result.err and "ConstraintLoadError" not in result.err
+    assert said in result.out, result.out

@@ -3,9 +3,11 @@ results into located findings, the one way for both engines (`result_findings`).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from pyshacl import validate as pyshacl_validate
+from pyshacl.errors import ReportableRuntimeError
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import SH
 from rdflib.term import Node
@@ -27,6 +29,11 @@ SEVERITIES = {SH.Violation: Severity.ERROR, SH.Warning: Severity.WARNING, SH.Inf
 SPARQL_TEXTS = (SH.select, SH.ask, SH.construct, SH.update)
 
 
+# pyshacl's validate logs the errors it raises to the terminal (a logger of this name that it
+# gives a handler on every call): they become findings instead
+logging.getLogger("pyshacl-validate").disabled = True
+
+
 @dataclass
 class ShaclRun:
     """A SHACL validation: whether it conforms, the report graph and the findings."""
@@ -40,10 +47,16 @@ def run_shacl(
     data: Graph, shapes: Graph, *, stage: str, loaded: LoadedProject, roles: tuple[Role, ...]
 ) -> ShaclRun:
     """Validate data against shapes (no inference, SHACL-SPARQL on) and locate each result."""
-    conforms, report, _ = pyshacl_validate(
-        data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True,
-        abort_on_first=False, meta_shacl=False, do_owl_imports=False,
-    )
+    try:
+        conforms, report, _ = pyshacl_validate(
+            data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True,
+            abort_on_first=False, meta_shacl=False, do_owl_imports=False,
+        )
+    except ReportableRuntimeError as exc:  # a shape pyshacl cannot read (sh:minCount "a")
+        message = " ".join(str(exc.message).split())
+        return ShaclRun(False, Graph(), [Finding(
+            stage=stage, severity=Severity.ERROR,
+            message=f"the shapes cannot be used: {message} (pyshacl); fix the shape")])
     assert isinstance(report, Graph)
     rows = [_row(report, result) for result in report.objects(None, SH.result)]  # not sh:detail
     return ShaclRun(bool(conforms), report, result_findings(rows, report, loaded, stage, roles))
@@ -58,11 +71,8 @@ def refused_sparql(shapes: Graph, *, stage: str, loaded: LoadedProject,
     findings = []
 
     def refuse(node: Node, message: str) -> None:
-        shape = _owner(shapes, node)
-        file, at = loaded.where(str(shape), role) if isinstance(shape, URIRef) \
-            else (None, None)
-        findings.append(Finding(stage=stage, severity=Severity.ERROR, file=file, line=at,
-                                shape=node_text(shape), message=message))
+        findings.append(shape_finding(shapes, node, message, stage=stage, loaded=loaded,
+                                      role=role))
 
     for predicate in SPARQL_TEXTS:
         for node, text in shapes.subject_objects(predicate):
@@ -83,6 +93,16 @@ def refused_sparql(shapes: Graph, *, stage: str, loaded: LoadedProject,
                     refuse(node, f"this shape's SPARQL constraint is not valid SHACL: {exc} "
                                  "(SHACL 5.3.1, pre-bound variables); neither SHACL engine runs it")
     return findings
+
+
+def shape_finding(shapes: Graph, node: Node | None, message: str, *, stage: str,
+                  loaded: LoadedProject, role: Role) -> Finding:
+    """An error on a shape that cannot be used, located at the named shape node belongs to
+    (or at none, when the engine does not say which)."""
+    shape = _owner(shapes, node) if node is not None else None
+    file, at = loaded.where(str(shape), role) if isinstance(shape, URIRef) else (None, None)
+    return Finding(stage=stage, severity=Severity.ERROR, file=file, line=at,
+                   shape=node_text(shape) if shape is not None else None, message=message)
 
 
 def _syntax_problem(shapes: Graph, node: Node, text: str) -> tuple[int, int, str] | None:

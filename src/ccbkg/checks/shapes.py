@@ -8,9 +8,15 @@ pyshacl validates instead; the stage notes say so.
 from __future__ import annotations
 
 from rdflib import Graph
+from rdflib.term import Node
 
 from ccbkg.checks import fastshacl
-from ccbkg.checks.pyshacl_engine import refused_sparql, result_findings, run_shacl
+from ccbkg.checks.pyshacl_engine import (
+    refused_sparql,
+    result_findings,
+    run_shacl,
+    shape_finding,
+)
 from ccbkg.core.findings import Finding, Severity, StageResult
 from ccbkg.core.memory import release_free_memory
 from ccbkg.project.layout import Role
@@ -64,6 +70,11 @@ def run_engine(
             run = fastshacl.validate(loaded.triples(*data), shapes_graph)
         except fastshacl.Unsupported as exc:
             declined = f"the fast engine declined ({exc}); "
+        except fastshacl.ShapesError as exc:  # a shape no engine can use
+            node = exc.node if isinstance(exc.node, Node) else None
+            return [shape_finding(shapes_graph, node, f"this shape cannot be used: {exc}",
+                                  stage=stage, loaded=loaded, role=shapes)], \
+                "not run: a shape cannot be used", None
         else:
             findings = result_findings(run.rows, shapes_graph, loaded, stage, located)
             return (findings, f"{triples} triples validated by the fast engine; "

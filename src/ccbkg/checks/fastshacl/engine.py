@@ -24,7 +24,7 @@ from ccbkg.checks.fastshacl import sparql
 from ccbkg.checks.fastshacl.batch import Batch
 from ccbkg.checks.fastshacl.choices import PYSHACL, Choices
 from ccbkg.checks.fastshacl.components import HANDLERS
-from ccbkg.checks.fastshacl.errors import Unsupported
+from ccbkg.checks.fastshacl.errors import ShapesError, Unsupported
 from ccbkg.checks.fastshacl.focus import ANCHOR, MEMBER, FocusSet, PatternSet, StoredSet, fresh
 from ccbkg.checks.fastshacl.model import Shape, ShapesGraph
 from ccbkg.checks.fastshacl.params import const
@@ -103,7 +103,13 @@ class Engine:
         first = sorted(range(len(todo)), key=lambda n: not todo[n].sparql_targets)
 
         def one(n: int) -> Outcome:
-            return self.validate(todo[n], self.targets(todo[n]))
+            try:
+                return self.validate(todo[n], self.targets(todo[n]))
+            except re.error as exc:  # a sh:pattern that is no regular expression
+                raise ShapesError(f"a sh:pattern is not a regular expression ({exc})",
+                                  todo[n].node) from None
+            except ValueError as exc:  # rdflib: a list that loops back on itself (a path)
+                raise ShapesError(str(exc), todo[n].node) from None
 
         if threads > 1:
             with ThreadPoolExecutor(threads) as pool:

@@ -6,4 +6,9 @@ class Unsupported(Exception):
 
 
 class ShapesError(Exception):
-    """The shapes are not valid SHACL (pyshacl refuses them too)."""
+    """The shapes are not valid SHACL (pyshacl refuses them too); `node`, when known, is the
+    shape that is not."""
+
+    def __init__(self, message: str, node: object = None) -> None:
+        super().__init__(message)
+        self.node = node
