@@ -681,3 +681,21 @@ def test_source_add_names_the_first_unclean_character_of_either_kind(
     text.write_bytes("Cafe\u0301 opened,\fthen more.\n".encode())
     result = run_cli("source", "add", str(text), "--title", "T", "--root", str(scratch))
     assert result.code == 2 and f"{text}:1:5: the text holds" in result.err, result.err
+
+
+@pytest.mark.parametrize("url", ["https://[::1", "http://%zz", "javascript:alert(1)",
+                                 "ftp://example.org/x"])
+def test_source_add_refuses_a_url_that_is_no_http_iri_and_writes_nothing(
+        scratch: Path, url: str) -> None:
+    """A malformed --url ("https://[::1", "http://%zz") was blamed on missing prefixes at a
+    line of a block the curator never wrote."""
+    text = scratch.parent / "report.txt"
+    text.write_text("A text about cyber capacity building.\n", encoding="utf-8")
+    sources = scratch / "instances" / "sources.ttl"
+    before = sources.read_bytes()
+    done = run_cli("source", "add", str(text), "--title", "T", "--url", url,
+                   "--root", str(scratch))
+    assert_no_traceback(done)
+    assert done.code == 2 and f"--url {url!r}: give an absolute http(s) URL" in done.err, \
+        done.err
+    assert sources.read_bytes() == before

@@ -18,6 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyoxigraph as ox
+
 from ccbkg.core.errors import CcbkgError
 from ccbkg.core.namespaces import CCB, ID, OA
 from ccbkg.core.textlines import split_lines
@@ -92,7 +94,7 @@ def add_source(project: Project, file: Path, bib: Bibliography,
     wrong = problem(bib.date, _xsd(bib.date)) if bib.date is not None else None
     if wrong is not None:
         raise CcbkgError(f"--date: {wrong}")
-    if bib.url is not None and not re.fullmatch(r"https?://[^\s<>\"{}|\\^`]+", bib.url):
+    if bib.url is not None and not _is_url(bib.url):
         raise CcbkgError(f"--url {bib.url!r}: give an absolute http(s) URL")
     digest = hashlib.sha256(raw).hexdigest()
     folder = project.root / "instances" / "sources"
@@ -251,6 +253,18 @@ def drafted_passages(project: Project) -> dict[str, str]:
         for key in _DRAFTED_RE.findall(text):
             found.setdefault(PASSAGE_NS + key, project.display(path))
     return found
+
+
+def _is_url(url: str) -> bool:
+    """Whether url is an absolute http(s) URL that is an IRI (pyoxigraph's reading: a host
+    "[::1" or an escape "%zz" is none)."""
+    if not re.fullmatch(r"https?://[^\s<>\"{}|\\^`]+", url):
+        return False
+    try:
+        ox.NamedNode(url)
+    except ValueError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
