@@ -170,3 +170,18 @@ def test_sarif_log_is_valid_sarif_2_1_0(work: Path, reports: dict[str, CliResult
     # the schema does hold something: a level SARIF does not have is refused
     results[0]["level"] = "fatal"
     assert not validator.is_valid(logs["mutant"])
+
+
+@pytest.mark.parametrize("fmt", ["text", "github", "junit", "sarif"])
+def test_a_control_character_a_message_quotes_is_escaped_in_every_report(
+        scratch: Path, fmt: str) -> None:
+    """The parser's message quotes the character it stopped at: an escape character (ESC) or
+    a NUL in a data file reached the terminal raw in the text report (a terminal acts on
+    ESC ] 0; … BEL)."""
+    (scratch / "instances" / "fuzz.ttl").write_bytes(
+        b'@prefix x: <https://w3id.org/ccbkg/id/x/> .\nx:a x:b "a" . \x1b]0;PWNED\x07\n')
+    done = run_cli("check", "--root", str(scratch), "--only", "syntax", "--format", fmt)
+    assert_no_traceback(done)
+    assert done.code == 1, done.out
+    assert "\x1b" not in done.out and "\x07" not in done.out
+    assert "\\x1b" in done.out, done.out

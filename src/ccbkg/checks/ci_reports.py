@@ -16,7 +16,7 @@ from urllib.parse import quote
 from ccbkg import __version__
 from ccbkg.checks.text_report import details
 from ccbkg.core.findings import CheckReport, Finding, Severity
-from ccbkg.core.termtext import curie
+from ccbkg.core.termtext import curie, printable
 
 SARIF_SCHEMA = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"
                 "sarif-schema-2.1.0.json")
@@ -52,7 +52,7 @@ def _text(finding: Finding) -> str:
     if finding.node:
         said = f"{curie(finding.node)}: {said}"
     extra = details(finding)
-    return f"{said} ({extra})" if extra else said
+    return printable(f"{said} ({extra})" if extra else said)
 
 
 def _rule(finding: Finding) -> str:

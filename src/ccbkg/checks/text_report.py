@@ -9,7 +9,7 @@ from itertools import groupby
 from rich.markup import escape
 
 from ccbkg.core.findings import CheckReport, Finding, Severity
-from ccbkg.core.termtext import curie
+from ccbkg.core.termtext import curie, printable
 
 _STYLE = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
@@ -27,8 +27,8 @@ def render_text(report: CheckReport, *, color: bool) -> str:
     def paint(text: str, style: str) -> str:
         return f"[{style}]{text}[/{style}]" if color else text
 
-    def plain(text: str) -> str:
-        return escape(text) if color else text
+    def plain(text: str) -> str:  # (a parser's message may quote a control character)
+        return escape(printable(text)) if color else printable(text)
 
     lines: list[str] = []
     for stage in report.stages:

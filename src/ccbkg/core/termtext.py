@@ -5,6 +5,7 @@ exception: they copy pyshacl's texts, see `checks.fastshacl.text`); and counts o
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 
 import pyoxigraph as ox
@@ -66,3 +67,22 @@ def node_text(term: Node | ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple 
     if isinstance(term, Node):
         return term.n3()
     return str(term)
+
+
+# Characters a terminal acts on or that reorder or hide text: control, format (bidi), line and
+# paragraph separators.
+_UNPRINTABLE = frozenset({"Cc", "Cf", "Zl", "Zp"})
+
+
+def printable(text: str) -> str:
+    """Text safe to print: each control, format or bidi character written as an escape
+    (\\x1b, \\u202e, \\U000e0001), the rest as it is."""
+    if text.isprintable():
+        return text
+    return "".join(_escaped(c) if unicodedata.category(c) in _UNPRINTABLE else c for c in text)
+
+
+def _escaped(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 \
+        else f"\\U{code:08x}"

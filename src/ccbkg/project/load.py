@@ -32,7 +32,7 @@ from ccbkg.core.file_types import rdf_syntax
 from ccbkg.core.findings import Finding, Severity, StageResult
 from ccbkg.core.limits import MAX_NESTING
 from ccbkg.core.terms import XSD_STRING, rdflib_graph
-from ccbkg.core.termtext import counted, curie
+from ccbkg.core.termtext import counted, curie, printable
 from ccbkg.core.textlines import line_ends, position, split_lines
 from ccbkg.project import literals as datatypes
 from ccbkg.project.layout import (
@@ -579,8 +579,8 @@ def _check_literals(shown: str, text: str, quads: list[ox.Quad], findings: list[
             line, column = _find(text, *_needles(term))
             findings.append(Finding(
                 stage=STAGE, severity=Severity.ERROR, file=shown, line=line, column=column,
-                node=_visible(q.subject.value) if isinstance(q.subject, ox.NamedNode) else None,
-                path=_visible(q.predicate.value), value=_visible(str(term)), message=problem,
+                node=printable(q.subject.value) if isinstance(q.subject, ox.NamedNode) else None,
+                path=printable(q.predicate.value), value=printable(str(term)), message=problem,
             ))
             if isinstance(term, ox.NamedNode):
                 problems[term] = None  # an IRI is named once, a literal at every use
@@ -634,11 +634,6 @@ def _invisible_problem(what: str, value: str) -> str | None:
     name = unicodedata.name(char, "(a control character)")
     return (f"{what} contains the invisible character U+{ord(char):04X} {name} at position "
             f"{invisible.start()}; delete it")
-
-
-def _visible(value: str) -> str:
-    """value with its invisible characters written as \\uXXXX escapes, safe to print."""
-    return INVISIBLE_RE.sub(lambda m: f"\\u{ord(m.group()):04X}", value)
 
 
 def _load_sparql(

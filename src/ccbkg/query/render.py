@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import textwrap
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,13 +17,10 @@ import pyoxigraph as ox
 
 from ccbkg.core.errors import CcbkgError
 from ccbkg.core.namespaces import XSD_NS
-from ccbkg.core.termtext import curie
+from ccbkg.core.termtext import curie, printable
 from ccbkg.project.query_headers import Term
 
 FORMATS = ("table", "csv", "tsv", "json", "md")
-# What a table must not print as it is: control characters (C0, DEL, C1), format characters
-# (bidi overrides and isolates, zero-width ones) and separators other than the space.
-_INVISIBLE = frozenset({"Cc", "Cf", "Zl", "Zp"})
 
 
 @dataclass(frozen=True)
@@ -108,21 +104,9 @@ def cells(results: Results, labels: Mapping[str, str] | None = None
     shown as escapes such as \\x1b and \\u202e."""
     if results.boolean is not None:
         return ["result"], [["true" if results.boolean else "false"]]
-    rows = [[_visible(" ".join(display(t, labels).splitlines())) for t in row]
+    rows = [[printable(" ".join(display(t, labels).splitlines())) for t in row]
             for row in results.rows]
     return list(results.variables), rows
-
-
-def _visible(text: str) -> str:
-    if text.isprintable():
-        return text
-    return "".join(_escape(c) if unicodedata.category(c) in _INVISIBLE else c for c in text)
-
-
-def _escape(char: str) -> str:
-    code = ord(char)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 \
-        else f"\\U{code:08x}"
 
 
 def _plain(results: Results, labels: Mapping[str, str] | None, width: int | None) -> str:
