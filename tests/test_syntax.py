@@ -354,3 +354,20 @@ def test_turtle_and_trig_that_open_with_a_bracket_are_read(
     assert_no_traceback(result)
     assert "JSON" not in result.out, result.out
     assert result.code == 0, result.out
+
+
+@pytest.mark.parametrize("name", ["estonia.TTL", "estonia.nt", "estonia.jsonld",
+                                  "drafts/estonia.ttl"])
+def test_data_that_is_not_read_is_a_warning(scratch: Path, name: str) -> None:
+    """A data file with another extension, or in a subfolder of instances/, was ignored
+    without a word: check passed and the data never reached the build."""
+    path = scratch / "instances" / name
+    path.parent.mkdir(exist_ok=True)
+    path.write_text("<https://w3id.org/ccbkg/id/x/a> "
+                    "<http://www.w3.org/2000/01/rdf-schema#label> \"a\"@en .\n",
+                    encoding="utf-8")
+    result = run_cli("check", "--root", str(scratch), "--only", "syntax")
+    assert_no_traceback(result)
+    assert result.code == 0, result.out
+    assert re.search(rf"instances/{re.escape(name)}\n +warning +this file is not read",
+                     result.out), result.out

@@ -176,6 +176,20 @@ class Project:
         """The files with any of the given roles, in a stable order."""
         return [f for f in self.files if f.role in roles]
 
+    def unread_data(self) -> list[Path]:
+        """Files in instances/ that look like RDF data but are not read: another extension
+        (".TTL", ".nt", ".jsonld"…; data there is Turtle, *.ttl) or a subfolder (sources/
+        aside, which holds the source texts). Empty when --data replaces instances/."""
+        folder = self.root / "instances"
+        if self.data_files is not None or not folder.is_dir():
+            return []
+        rdf = {".ttl", ".nt", ".nq", ".trig", ".rdf", ".owl", ".jsonld", ".n3", ".xml"}
+        return sorted(
+            p for p in folder.rglob("*")
+            if p.suffix.lower() in rdf and p.is_file() and not (
+                p.parent == folder and p.suffix == ".ttl")
+            and "sources" not in p.relative_to(folder).parts[:-1])
+
     def source_texts(self) -> list[Path]:
         """The cited source documents (plain text) shipped beside the instances."""
         return sorted((self.root / "instances" / "sources").glob("*.txt"))

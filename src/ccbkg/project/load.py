@@ -373,6 +373,11 @@ def load(project: Project) -> LoadedProject:
         query = _load_sparql(project, file, loaded.result.findings)
         if query is not None:
             loaded.queries.append(query)
+    for path in project.unread_data():  # a curator's mistyped extension or folder
+        loaded.result.findings.append(Finding(
+            STAGE, Severity.WARNING, "this file is not read: the data are the Turtle files "
+            "directly in instances/ (*.ttl); rename or move it there, or delete it",
+            file=project.display(path)))
     loaded.result.notes.append(
         f"{len(loaded.files)} RDF files ({loaded.size()} triples) "
         f"and {len(loaded.queries)} SPARQL files parsed"
