@@ -786,3 +786,13 @@ def test_a_state_service_of_another_country_is_that_countrys_and_the_counterpart
     agreement = draft[draft.index("# candidate agreement"):]
     assert "ccb:party organisation:ssscip" in agreement
     assert "ccb:party country:UKR" not in agreement, agreement
+
+
+def test_bodies_that_trained_a_number_of_people_are_a_training_initiative(
+        tmp_path: Path) -> None:
+    """"AKCESK trained more than 1,200 officials in 2023" gave no candidate."""
+    draft = _draft_of(tmp_path, "AKCESK trained more than 1,200 officials in 2023.\n")
+    training = draft[draft.index("# candidate training initiative"):]
+    assert "ccb:responsibleAgent organisation:akcesk" in training, draft
+    assert 'ccb:qualifierAsStated "more than 1,200 officials"' in training
+    assert '"2023"^^xsd:gYear' in training

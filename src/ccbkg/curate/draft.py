@@ -568,6 +568,7 @@ class _Drafter:
         self._developments(span, here, cite)
         self._changes(span, found, here, dates, cite)
         self._initiatives(span, found, here, cite)
+        self._trainings(span, found, here, dates, cite)
         self._principles(span, matches, found, here, cite)
         self._approaches(span, found, here, cite)
 
@@ -1003,6 +1004,34 @@ class _Drafter:
                                         ("org:resultingOrganization", body)], dates,
                            ["what the mandate now covers, and the label"],
                            key=f"{body.split(':')[-1]}-mandate-expansion")
+
+    def _trainings(self, span: Span, found: list[tuple[Span, Entity]], here: str | None,
+                   dates: list[When], cite: str) -> None:
+        """A training initiative for each "trained <a number of> people" ("RIA and eGA
+        trained more than 1,200 officials"): run by the bodies named before the verb in its
+        clause, else the sentence's country; how many, as the text says, in
+        ccb:qualifierAsStated."""
+        if here is None:
+            return
+        doc = span.doc
+        for verb in span:
+            if verb.lower_ not in ("trained", "trains") or self._denied(span, verb.i):
+                continue
+            count = next((w.i for w in doc[verb.i + 1:min(span.end, verb.i + 5)]
+                          if w.like_num), None)
+            if count is None or count + 1 >= span.end:
+                continue  # "trained" with no number of people after it
+            words = _clause(span, verb.i)
+            start = next((w.i for w in reversed(doc[span.start:verb.i])
+                          if w.text in CLAUSE_END), span.start - 1) + 1
+            bodies = [e.curie for m, e in found if start <= m.start < verb.i
+                      and e.kind in PARTIES]
+            how_many = literal(self._said(doc[verb.i + 1:count + 2]))
+            self._node("traininginit", words, "ccb:TrainingInitiative", "training initiative",
+                       cite, here, [*(("ccb:responsibleAgent", b) for b in bodies or [here]),
+                                    ("ccb:qualifierAsStated", how_many)], dates,
+                       ["its name, if the text gives one (the label is the text's words)",
+                        "who was trained: the text says " + how_many])
 
     def _initiatives(self, span: Span, found: list[tuple[Span, Entity]], here: str | None,
                      cite: str) -> None:
