@@ -1696,3 +1696,14 @@ def test_what_refers_to_a_resource_is_told_in_plain_words(site: Path) -> None:
     page = (site / "id" / "country" / "JPN.html").read_text(encoding="utf-8")
     assert "What refers to it</h2>" in page and ">Refers to it as</th>" in page
     assert ">Node</th>" not in page and "Referenced by" not in page
+
+
+def test_a_bodys_page_says_at_a_glance_what_the_facts_say_of_it(site: Path) -> None:
+    """NATO's page was a list of its own properties: nowhere did it say that Albania is a
+    member or that it leads Cyber Coalition."""
+    page = html.unescape((site / "id" / "organisation" / "nato.html").read_text("utf-8"))
+    glance = page[page.index('<ul class="glance"'):]
+    glance = glance[:glance.index("</ul>")]
+    words = " ".join(re.sub(r"<[^>]+>", "", glance).split())
+    assert "Members: Albania (Albania's membership of NATO)" in words, words
+    assert "Leads: Cyber Coalition" in words, words

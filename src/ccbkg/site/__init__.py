@@ -55,6 +55,7 @@ from ccbkg.site.markup import Frame, Page, figure, html
 from ccbkg.site.ontology_ref import anchored_terms, ontology_page
 from ccbkg.site.profile import (
     INLINE,
+    at_a_glance,
     counterparty_section,
     forums_by_country,
     identity,
@@ -195,6 +196,8 @@ def site_files(loaded: LoadedProject, release: Release,
             return counterparty_section
         if node in sources:
             return source_section
+        if view.is_a(node, CCB.Organisation) or view.is_a(node, CCB.Forum):
+            return at_a_glance
         return passage_note if view.is_a(node, CCB.Passage) else None
 
     jobs: dict[str, list[URIRef]] = {}  # page -> the nodes it shows

@@ -192,6 +192,35 @@ def counterparty_section(site: Site, path: str, country: URIRef) -> Markup:
                                      _kind(site, n)) for n in facts))
 
 
+# What the facts that point at a body say of it, as a reader asks ("who are its members?"):
+# (the property that points at it, the words, the property of the fact naming who).
+GLANCE = ((ORG.organization, "Members", ORG.member), (CCB.forum, "Works through it", CCB.actor),
+          (CCB.ledBy, "Leads", None), (CCB.party, "Party to", None),
+          (CCB.collaborator, "Collaborates in", None), (CCB.funder, "Funds", None),
+          (CCB.actingThrough, "Acts in", None), (ORG.originalOrganization, "Changed by", None))
+
+
+def at_a_glance(site: Site, path: str, body: URIRef) -> Markup:
+    """For an organisation or forum: what the facts pointing at it say, in a reader's words
+    ("Members: Albania"), each with the fact it rests on; nothing when none do."""
+    view = site.view
+    rows = []
+    for p, words, via in GLANCE:
+        facts = sorted((s for s, q in view.incoming(body) if q == p),
+                       key=lambda s: (view.label(s).lower(), sort_key(s)))
+        items = []
+        for fact in facts:
+            who = view.value(fact, via) if via is not None else None
+            items.append(html("{} ({})", site.term(path, who), site.term(path, fact))
+                         if who is not None else site.term(path, fact))
+        if items:
+            rows.append(html("<li><strong>{}:</strong> {}</li>\n", words, join(items, "; ")))
+    if not rows:
+        return Markup()
+    # no heading nor id: on a page of its own or in a country's facts, one section each
+    return html('<ul class="glance" aria-label="At a glance">\n{}</ul>\n', join(rows))
+
+
 def as_stated(site: Site, node: Node, when: str) -> Markup:
     """The source's own words that qualify a fact's date (" “Since 2017”"), if any: a year
     alone would read as the year it began. Only the words that name the date's year: others
