@@ -1707,3 +1707,12 @@ def test_a_bodys_page_says_at_a_glance_what_the_facts_say_of_it(site: Path) -> N
     words = " ".join(re.sub(r"<[^>]+>", "", glance).split())
     assert "Members: Albania (Albania's membership of NATO)" in words, words
     assert "Leads: Cyber Coalition" in words, words
+
+
+def test_a_readers_name_for_another_vocabularys_property_is_not_a_link_to_its_spec(
+        site: Path) -> None:
+    """"Kind ↗" and "Name ↗" led a reader to the W3C RDF and RDFS specifications."""
+    page = (site / "id" / "organisation" / "nato.html").read_text(encoding="utf-8")
+    assert 'href="http://www.w3.org/1999/02/22-rdf-syntax-ns#type"' not in page
+    assert 'href="http://www.w3.org/2000/01/rdf-schema#label"' not in page
+    assert '<span title="http://www.w3.org/1999/02/22-rdf-syntax-ns#type">Kind</span>' in page

@@ -20,6 +20,7 @@ from ccbkg.site.view import (
     DATATYPE_WORDS,
     DATE_TYPES,
     NUMBER_TYPES,
+    PLAIN_NAMES,
     View,
     curie,
     sort_key,
@@ -102,7 +103,11 @@ class Site:
         return join((self.term(from_path, v) for v in ordered), sep)
 
     def prop(self, from_path: str, p: URIRef) -> Markup:
-        """A property name as a link to its definition."""
+        """A property name as a link to its definition; a reader's name for a property of
+        another vocabulary ("Kind", "Name", "Date") as words, with its IRI on hover (its
+        definition is a W3C specification, no help to a reader)."""
+        if p in PLAIN_NAMES:
+            return html('<span title="{}">{}</span>', str(p), PLAIN_NAMES[p])
         key = (posixpath.dirname(from_path), p, None)
         found = self.vocabulary_links.get(key)
         if found is None:
