@@ -8,7 +8,6 @@ pyshacl validates instead; the stage notes say so.
 from __future__ import annotations
 
 from rdflib import Graph
-from rdflib.term import Node
 
 from ccbkg.checks import fastshacl
 from ccbkg.checks.pyshacl_engine import (
@@ -71,8 +70,7 @@ def run_engine(
         except fastshacl.Unsupported as exc:
             declined = f"the fast engine declined ({exc}); "
         except fastshacl.ShapesError as exc:  # a shape no engine can use
-            node = exc.node if isinstance(exc.node, Node) else None
-            return [shape_finding(shapes_graph, node, f"this shape cannot be used: {exc}",
+            return [shape_finding(shapes_graph, exc.node, f"this shape cannot be used: {exc}",
                                   stage=stage, loaded=loaded, role=shapes)], \
                 "not run: a shape cannot be used", None
         else:

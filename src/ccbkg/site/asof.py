@@ -38,9 +38,10 @@ def as_of_page(site: Site, bundled: BundledQueries) -> Page:
             "year lists what the sources date in it; what held by its end is that and every "
             "earlier year's. <code>ccbkg query run as-of --param "
             "date=YYYY-MM-DD</code> answers for any day.</p>\n")]
+    every_fact = _facts(everything)  # (date given or "", node) -> passages, read once
     for year in years:
         held = [k for k in _facts(held_by(everything, f"{year}-12-31")) if k[0]]
-        facts = {k: v for k, v in _facts(everything).items() if k[0][:4] == year}
+        facts = [k for k in every_fact if k[0][:4] == year]
         body.append(html('<h2 id="y{0}">{0}</h2>\n<p class="intro">{1} dated in {0}; {2} held by '
                          "its end, with those of earlier years.</p>\n", year,
                          counted(len(facts), "fact"), len(held)))
@@ -50,12 +51,10 @@ def as_of_page(site: Site, bundled: BundledQueries) -> Page:
                   as_stated(site, URIRef(node), since)),
              site.cite_links(PATH, URIRef(node))]  # the source's words, as on the profiles
             for (since, node) in sorted(facts))))
-    undated = _facts(everything)
     body.append(Markup('<h2 id="undated">Undated</h2>\n'))
     body.append(table(["Fact", "Countries", "Source"], (
         [site.term(PATH, URIRef(node)), whose(node), site.cite_links(PATH, URIRef(node))]
-        for (since, node), _ in sorted(
-            undated.items(), key=lambda f: site.view.label(URIRef(f[0][1])).lower())
+        for since, node in sorted(every_fact, key=lambda f: site.view.label(URIRef(f[1])).lower())
         if not since)))
     return Page(PATH, "What held when", join(body),
                 description="What the sources cited in ccbkg date by the end of each year, and "

@@ -52,6 +52,7 @@ class Site:
     # Each passage's offsets and quoted words, found once (a fact's section shows them thrice).
     _offsets: dict[Node, tuple[int, int] | None] = field(default_factory=dict, init=False)
     _exact: dict[Node, str | None] = field(default_factory=dict, init=False)
+    fact_counts: dict[Node, int] = field(default_factory=dict, init=False)  # see fact_count
 
     @cached_property
     def _profiled(self) -> frozenset[Node]:

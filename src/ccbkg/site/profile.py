@@ -67,8 +67,11 @@ def profile_countries(site: Site) -> list[URIRef]:
 
 
 def fact_count(site: Site, country: URIRef) -> int:
-    """How many facts a country's profile lists."""
-    return sum(len(nodes) for nodes in assign(site, country).values())
+    """How many facts a country's profile lists (counted once: the home page, the countries
+    page and the numbers ask for it)."""
+    if country not in site.fact_counts:
+        site.fact_counts[country] = sum(len(nodes) for nodes in assign(site, country).values())
+    return site.fact_counts[country]
 
 
 def assign(site: Site, country: URIRef) -> dict[str, list[Node]]:
