@@ -14,7 +14,7 @@ from pyld import jsonld
 from ccbkg.core.namespaces import BASE, CCB, OWL, PREFIXES, RDF, RDFS, XSD
 from ccbkg.core.termtext import curie
 from ccbkg.rdf.jsonld_nodes import Compactor, frame_country, json_bytes, json_text, node_objects
-from ccbkg.rdf.serialize import Part, write
+from ccbkg.rdf.serialize import Part, parsed_lines, write
 
 CONTEXT_IRI = BASE + "context.jsonld"
 _TYPE = str(RDF.type)
@@ -194,9 +194,8 @@ def _nodes_of(lines: Sequence[bytes], subjects: list[tuple[bytes, int, int]],
     or a term is beyond it (a blank node, an rdf:JSON literal): pyld compacts those."""
     if compactor is None:
         return None
-    return node_objects(ox.parse(b"".join(line + b"\n" for _, first, end in subjects
-                                          for line in lines[first:end]),
-                                 format=ox.RdfFormat.N_TRIPLES), compactor)
+    return node_objects(parsed_lines(line for _, first, end in subjects
+                                     for line in lines[first:end]), compactor)
 
 
 def _by_iri(subject: tuple[bytes, int, int]) -> bytes:

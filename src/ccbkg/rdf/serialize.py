@@ -118,9 +118,7 @@ class Part:
         while batch := list(islice(given, _BATCH)):
             blob = ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES) or b""
             if b"_:" in blob:  # a blank node, or "_:" inside a literal
-                read = ox.parse(b"".join(line + b"\n" for line in lines),
-                                format=ox.RdfFormat.N_TRIPLES)
-                whole = _relabelled([*read, *batch, *given], _label_prefix(graph))
+                whole = _relabelled([*parsed_lines(lines), *batch, *given], _label_prefix(graph))
                 return cls(graph, _sorted_distinct(ntriples_lines(whole)))
             lines += _lines(blob, len(batch))
         return cls(graph, _sorted_distinct(lines))
@@ -202,6 +200,12 @@ def ntriples_lines(triples: Sequence[ox.Quad] | Sequence[ox.Triple]) -> list[byt
     """Each triple's N-Triples line (pyoxigraph's spelling, without the newline), in order,
     written in bulk."""
     return _lines(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"", len(triples))
+
+
+def parsed_lines(lines: Iterable[bytes]) -> Iterator[ox.Quad]:
+    """The triples (in the default graph) of N-Triples lines given without their newlines,
+    the reverse of `ntriples_lines`; SyntaxError on a line that is not N-Triples."""
+    return ox.parse(b"".join(line + b"\n" for line in lines), format=ox.RdfFormat.N_TRIPLES)
 
 
 def _lines(blob: bytes, count: int) -> list[bytes]:

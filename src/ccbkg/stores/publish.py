@@ -43,7 +43,7 @@ from ccbkg.core.namespaces import BASE, GRAPH, XSD_NS
 from ccbkg.core.progress import Progress
 from ccbkg.core.terms import RDF_TYPE
 from ccbkg.project.literals import INTEGER_TYPES
-from ccbkg.rdf.serialize import canonicalised, ntriples_lines
+from ccbkg.rdf.serialize import canonicalised, ntriples_lines, parsed_lines
 from ccbkg.stores import virtuoso
 from ccbkg.stores.http_client import HttpClient, StoreError, shown
 from ccbkg.stores.profiles import Endpoints
@@ -184,9 +184,7 @@ def _values(lines: Iterable[bytes]) -> dict[bytes, bytes]:
 
 def _parsed(lines: Sequence[bytes]) -> list[ox.Triple]:
     """The triples of N-Triples lines (without their newlines)."""
-    if not lines:
-        return []
-    return [q.triple for q in ox.parse(b"\n".join(lines) + b"\n", format=ox.RdfFormat.N_TRIPLES)]
+    return [q.triple for q in parsed_lines(lines)]
 
 
 def _have_blank(lines: Sequence[bytes]) -> bool:
