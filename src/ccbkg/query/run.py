@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 
@@ -240,7 +240,7 @@ def run_remote(
     store that holds the release in named graphs its default graph does not show is refused.
     """
     from ccbkg.stores.http_client import HttpClient, credentials_from_env, shown
-    from ccbkg.stores.union import not_union_message, probe
+    from ccbkg.stores.union import RESULTS, not_union_message, post_sparql, probe
 
     check_endpoint(endpoint)
     if not allow_network:
@@ -251,13 +251,10 @@ def run_remote(
     client = HttpClient(timeout=timeout, retries=0, credentials=credentials,
                         auth_urls=[endpoint], names=names)
     graph = analysis.form in ("ConstructQuery", "DescribeQuery")
-    accept = "text/turtle, application/n-triples;q=0.9" if graph else \
-        "application/sparql-results+json"
-    key = "update" if analysis.is_update else "query"
-    response = client.request(
-        "POST", endpoint, body=urlencode({key: body}).encode("utf-8"),
-        headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": accept},
-        idempotent=not analysis.is_update, what=f"the {key}", limit=MAX_RESPONSE_BYTES)
+    response = post_sparql(
+        client, endpoint, body, "the update" if analysis.is_update else "the query",
+        update=analysis.is_update, idempotent=not analysis.is_update, limit=MAX_RESPONSE_BYTES,
+        accept="text/turtle, application/n-triples;q=0.9" if graph else RESULTS)
     if analysis.is_update:
         return Results(())
     try:

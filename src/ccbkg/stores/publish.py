@@ -47,14 +47,13 @@ from ccbkg.rdf.serialize import canonicalised, ntriples_lines, parsed_lines
 from ccbkg.stores import virtuoso
 from ccbkg.stores.http_client import HttpClient, StoreError, shown
 from ccbkg.stores.profiles import Endpoints
-from ccbkg.stores.union import UNION_SETTING, not_union_message, probe, select
+from ccbkg.stores.union import UNION_SETTING, not_union_message, post_sparql, probe, select
 
 DEFAULT_GRAPH_BASE = str(GRAPH)
 STAGING = ".staging/"
 #: The datatypes whose literals `by_value` may write in another spelling.
 _VALUED = INTEGER_TYPES | {XSD_NS + kind for kind in ("boolean", "decimal", "double", "float")}
 _Object = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
-_FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 SWITCH_TRIPLES_PER_TIMEOUT = 100_000
@@ -651,10 +650,8 @@ class _Store:
 
     def update(self, request: str, *, idempotent: bool, what: str,
                timeout: float | None = None) -> None:
-        self.client.request(
-            "POST", self.endpoints.update, body=urlencode({"update": request}).encode(),
-            headers={**_FORM, "Accept": "*/*"}, idempotent=idempotent, what=what,
-            timeout=timeout)
+        post_sparql(self.client, self.endpoints.update, request, what, update=True,
+                    accept="*/*", idempotent=idempotent, timeout=timeout)
 
     def apply(self, removals: Sequence[str], additions: Mapping[str, list[bytes]],
               dropped: Sequence[str], timeout: float) -> None:

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 
 from ccbkg.core.namespaces import ONTOLOGY_IRI
-from ccbkg.stores.http_client import HttpClient, StoreError, shown
+from ccbkg.stores.http_client import HttpClient, Response, StoreError, shown
 
 PROBE_TRIPLE = f"<{ONTOLOGY_IRI}> a <http://www.w3.org/2002/07/owl#Ontology>"
 UNION_SETTING = (
@@ -23,22 +23,32 @@ UNION_SETTING = (
     "assembler (`tdb2.tdbquery --set tdb:unionDefaultGraph=true`); GraphDB and Virtuoso do so "
     "unless the endpoint is given a default graph (no `default-graph-uri`, no ruleset or "
     "repository that hides named graphs); or add FROM clauses to your own queries")
-_RESULTS = {"Content-Type": "application/x-www-form-urlencoded",
-            "Accept": "application/sparql-results+json"}
+RESULTS = "application/sparql-results+json"
+
+
+def post_sparql(client: HttpClient, url: str, text: str, what: str, *, update: bool = False,
+                accept: str = RESULTS, idempotent: bool = True, timeout: float | None = None,
+                limit: int | None = None, data: bytes | None = None) -> Response:
+    """The answer to a SPARQL query (or update) sent to url by POST, as SPARQL 1.1 Protocol's
+    form (retried where safe, if idempotent), the one way a query goes to an endpoint.
+
+    With data, the query goes in the URL and data is the request's body (Virtuoso: for a
+    procedure the query calls, which reads it with `http_body_read`)."""
+    form = urlencode({"update" if update else "query": text})
+    target, body = url, form.encode("utf-8")
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": accept}
+    if data is not None:
+        target, body = f"{url}?{form}", data
+        headers["Content-Type"] = "application/n-triples"
+    return client.request("POST", target, body=body, headers=headers, idempotent=idempotent,
+                          what=what, timeout=timeout, limit=limit)
 
 
 def select(client: HttpClient, url: str, query: str, what: str, *, idempotent: bool = True,
            timeout: float | None = None, data: bytes | None = None) -> list[ox.QuerySolution]:
-    """The rows of a SELECT query asked at url by POST (retried where safe, if idempotent).
-
-    With data, the query goes in the URL and data is the request's body (Virtuoso: for a
-    procedure the query calls, which reads it with `http_body_read`)."""
-    target, body, headers = url, urlencode({"query": query}).encode(), _RESULTS
-    if data is not None:
-        target, body = f"{url}?{urlencode({'query': query})}", data
-        headers = {**_RESULTS, "Content-Type": "application/n-triples"}
-    answer = client.request("POST", target, body=body, headers=headers, idempotent=idempotent,
-                            what=what, timeout=timeout)
+    """The rows of a SELECT query asked at url (`post_sparql`)."""
+    answer = post_sparql(client, url, query, what, idempotent=idempotent, timeout=timeout,
+                         data=data)
     try:  # pyoxigraph parses the rows as they are read
         results = ox.parse_query_results(answer.body, format=ox.QueryResultsFormat.JSON)
         if not isinstance(results, ox.QuerySolutions):
