@@ -207,7 +207,8 @@ def test_passage_add_refuses_ambiguous_words_and_takes_an_occurrence(scratch: Pa
 
 def test_passage_add_refuses_a_passage_twice_occurrence_0_and_an_empty_label(scratch: Path) -> None:
     """The same words at the same place are one passage (a second would double the rows of
-    every query that lists a node's passages); occurrences count from 1; a label is words."""
+    every query that lists a node's passages); occurrences count from 1; a label is words; an
+    empty --slug is refused (it fell back to the default key)."""
     sources = (scratch / "instances" / "sources.ttl").read_text(encoding="utf-8")
     found = re.search(r'oa:exact "([^"\\]+)" ;(?s:.*?)oa:start "(\d+)"', sources)
     assert found is not None
@@ -221,6 +222,7 @@ def test_passage_add_refuses_a_passage_twice_occurrence_0_and_an_empty_label(scr
     for options, message in ((("--occurrence", "0"), "--occurrence 0: the words occur"),
                              (("--label", "  "), "--label is empty"),
                              (("--label", ""), "--label is empty"),
+                             (("--slug", ""), "--slug '': use lowercase letters"),
                              (("--label", "a\x1b[31m red"), "--label holds a control character "
                                                              "(U+001B) at character 2")):
         refused = _cli(scratch, "passage", "add", SEED.name, "Japan has thus acted", *options)

@@ -223,7 +223,7 @@ def add_passage(project: Project, source: str, exact: str, occurrence: int | Non
                          f"{same.removeprefix(PASSAGE_NS)} already, in "
                          f"{project.display(text_of.ttl)}: cite that passage")
     drafted = drafted_passages(project)
-    key = slug or slug_for(exact, text_of.taken | drafted.keys())
+    key = slug_for(exact, text_of.taken | drafted.keys()) if slug is None else slug
     if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", key):
         raise CcbkgError(f"--slug {key!r}: use lowercase letters, digits and hyphens")
     iri = PASSAGE_NS + key
