@@ -55,6 +55,13 @@ BAD_TURTLE: list[tuple[str, bytes, int | None, str]] = [
      "xsd:gYear"),
     ("datatype-typo", (HEAD + 'ex:a ex:b "1"^^xsd:Integer .\n').encode(), 3,
      "did you mean xsd:integer"),
+    # pyoxigraph reads a term or a comment into a buffer of 16 MiB: a longer one is located at
+    # its line (it was "a term is too long" for a comment, at no line)
+    ("comment-over-16-mib", (HEAD + "ex:a ex:b ex:c .\n# " + "x" * 2**24 + "\n").encode(), 4,
+     "this line is 16.0 MiB long"),
+    ("literal-over-16-mib-on-many-lines",
+     (HEAD + 'ex:a ex:b """' + ("y" * 1023 + "\n") * 2**14 + '""" .\n').encode(), None,
+     "a term (a literal or an IRI) is too long for the parser"),
     ("prefix-redefined", (HEAD + "ex:a ex:b ex:c .\n@prefix ex: <https://example.com/> .\n"
                           "ex:a ex:b ex:c .\n").encode(), 4, "bound again"),
 ]

@@ -450,17 +450,16 @@ def _load_rdf(project: Project, file: ProjectFile, findings: list[Finding], *,
         line, column, message = too_deep
         findings.append(_error(shown, line, column, message))
         return None
+    data = text.encode("utf-8")
     try:
-        quads = parse_rdf(text.encode("utf-8"), fmt)
+        quads = parse_rdf(data, fmt)
     except SyntaxError as exc:  # (Turtle may open with "[ ]", TriG with "{": JSON only if it is)
         findings.append(_error(shown, 1, 1, "this is JSON, not Turtle; convert it to Turtle "
                                "or give it a .jsonld name") if fmt is not ox.RdfFormat.JSON_LD
                         and _is_json(text) else _syntax_error(shown, exc, fmt, text))
         return None
     except MemoryError as exc:  # pyoxigraph reads one term into a buffer of at most 16 MiB
-        findings.append(_error(shown, None, None, (
-            f"a term (a literal or an IRI) is too long for the parser ({exc}); keep long "
-            "texts in a source document and quote passages of them")))
+        findings.append(_too_long(shown, data, exc))
         return None
     if not quads:
         findings.append(_error(shown, None, None, "file has no triples (empty or prefixes only)"))
@@ -479,6 +478,25 @@ def _is_json(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _too_long(shown: str, data: bytes, exc: MemoryError) -> Finding:
+    """The error for a term or comment longer than the parser's buffer, at the longest line
+    when one line is that long (a literal may also run over several lines)."""
+    lines = data.split(b"\n")
+    longest = max(range(len(lines)), key=lambda i: len(lines[i]))
+    size = len(lines[longest])
+    if size < _PARSER_BUFFER:
+        return _error(shown, None, None, (
+            f"a term (a literal or an IRI) is too long for the parser ({exc}); keep long texts "
+            "in a source document and quote passages of them"))
+    return _error(shown, longest + 1, None, (
+        f"this line is {size / 2**20:.1f} MiB long, over the {_PARSER_BUFFER // 2**20} MiB the "
+        "parser reads as one term or comment; keep long texts in a source document and quote "
+        "passages of them"))
+
+
+_PARSER_BUFFER = 16 * 2**20  # pyoxigraph's largest term (its message names the size)
 
 
 def _too_deep(text: str, fmt: ox.RdfFormat) -> tuple[int, int, str] | None:
