@@ -796,3 +796,23 @@ def test_bodies_that_trained_a_number_of_people_are_a_training_initiative(
     assert "ccb:responsibleAgent organisation:akcesk" in training, draft
     assert 'ccb:qualifierAsStated "more than 1,200 officials"' in training
     assert '"2023"^^xsd:gYear' in training
+
+
+def test_a_body_the_data_lacks_that_trained_people_is_not_taken_for_the_country(
+        tmp_path: Path) -> None:
+    """"In 2021 the Ministry of Defence trained 300 officials from Ukraine" made Japan the
+    trainer without a word; now no trainer is proposed and a DECIDE names the body, as for a
+    funder the data lacks; who was trained is quoted whole."""
+    draft = _draft_of(tmp_path, "In 2021 the Ministry of Defence trained 300 officials from "
+                                "Ukraine in incident response.\n")
+    training = draft[draft.index("# candidate training initiative"):]
+    training = training[:training.index(" .\n")]
+    assert not [line for line in training.splitlines()
+                if "ccb:responsibleAgent" in line and not line.startswith("#")], training
+    assert ("# DECIDE: who trained them (ccb:responsibleAgent): the text names 'Ministry of "
+            "Defence' before 'trained', which is not in the data") in training
+    assert '# DECIDE: who was trained: the text says "300 officials from Ukraine in incident ' \
+           'response"' in training
+    known = _draft_of(tmp_path / "again", "In 2021 the Government of Japan trained 300 "
+                                          "officials.\n")
+    assert "ccb:responsibleAgent country:JPN" in known

@@ -70,6 +70,9 @@ NUMBERING = {"no", "nos", "art", "arts", "para", "paras", "p", "pp", "vol", "ch"
              "ref", "op"}
 FORUMS = {"Forum", "InternationalOrganisation", "RegionalOrganisation", "Alliance"}
 ACTIVITIES = {"Exercise", "TrainingInitiative"}
+OWN_BODIES = ("Government", "State", "Cabinet", "Parliament")  # the country itself, as a party
+DESCRIBE_IT = ("describe it (in the country's file if it is one of the country's bodies, with "
+               "ccb:country; in shared.ttl if not) and draft again")
 NAMED = ("programme", "organisation", "csirt", "exercise", "principle")  # keyed by name
 # Verbs (base forms) that open what an actor sets out to do: "to reduce …", "promoting …".
 PURPOSE = {"reduce", "increase", "strengthen", "improve", "enhance", "promote", "ensure",
@@ -791,6 +794,15 @@ class _Drafter:
             previous = self._commitment(span, amount, verb, found, start, here, cite)
             start = amount.end
 
+    def _unknown_before(self, span: Span, at: int) -> Span | None:
+        """The name written right before token `at` ("the Ministry of Defence trained") when
+        the data does not know it and it is not the country's own government, else None."""
+        named = _name_before(span, at)
+        if named is None or (len(named) == 1 and named[0].is_stop) or \
+                named.text in self.entities or named.text in OWN_BODIES:
+            return None
+        return named
+
     def _commitment(self, span: Span, amount: Span, verb: Token,
                     found: list[tuple[Span, Entity]], start: int, here: str,
                     cite: str) -> Node | None:
@@ -808,21 +820,17 @@ class _Drafter:
                      or t.lower_ in FUNDING or t.lower_ in CLAUSE_WORDS), span.end)
         after = _recipients(span, [(m, e) for m, e in found if amount.end <= m.start < stop
                                    and e.kind in PARTIES])
-        named = _name_before(span, verb.i) if not before else None
-        unknown = named is not None and not (len(named) == 1 and named[0].is_stop) and \
-            named.text not in self.entities and \
-            named.text not in ("Government", "State", "Cabinet", "Parliament")  # the country's
-        funder = before[-1].curie if before else None if unknown else here
+        named = None if before else self._unknown_before(span, verb.i)
+        funder = before[-1].curie if before else None if named is not None else here
         decide = ["the currency: the amount is kept as the text writes it; add "
                   "schema:currency (the ISO 4217 code of the currency the text names"
                   + (f": {code}" if (code := next((t.text for t in amount
                                                     if t.text in CURRENCY_CODES), None))
                      else ", not one the funder's country suggests")
                   + ") on the amount only if the source names the currency"]
-        if named is not None and unknown:
+        if named is not None:
             decide.append(f"the funder (ccb:funder): the text names {self._said(named)!r} "
-                          f"before {verb.text!r}, which is not in the data: describe it "
-                          "(shared.ttl) and draft again")
+                          f"before {verb.text!r}, which is not in the data: {DESCRIBE_IT}")
         planned = self._planned(span, verb.i)
         if planned is not None:
             decide.append(f"the text says {planned.text!r} {verb.text!r}: a plan, not a "
@@ -1026,12 +1034,19 @@ class _Drafter:
                           if w.text in CLAUSE_END), span.start - 1) + 1
             bodies = [e.curie for m, e in found if start <= m.start < verb.i
                       and e.kind in PARTIES]
+            named = None if bodies else self._unknown_before(span, verb.i)
             how_many = literal(self._said(doc[verb.i + 1:count + 2]))
+            decide = ["its name, if the text gives one (the label is the text's words)",
+                      "who was trained: the text says "
+                      + literal(self._said(doc[verb.i + 1:max(words.end, count + 2)]))]
+            if named is not None:  # "the Ministry of Defence trained …": not the country
+                decide.append(f"who trained them (ccb:responsibleAgent): the text names "
+                              f"{self._said(named)!r} before {verb.text!r}, which is not in "
+                              f"the data: {DESCRIBE_IT}")
             self._node("traininginit", words, "ccb:TrainingInitiative", "training initiative",
-                       cite, here, [*(("ccb:responsibleAgent", b) for b in bodies or [here]),
-                                    ("ccb:qualifierAsStated", how_many)], dates,
-                       ["its name, if the text gives one (the label is the text's words)",
-                        "who was trained: the text says " + how_many])
+                       cite, here, [*(("ccb:responsibleAgent", b) for b in bodies
+                                      or ([] if named is not None else [here])),
+                                    ("ccb:qualifierAsStated", how_many)], dates, decide)
 
     def _initiatives(self, span: Span, found: list[tuple[Span, Entity]], here: str | None,
                      cite: str) -> None:
