@@ -816,3 +816,19 @@ def test_a_body_the_data_lacks_that_trained_people_is_not_taken_for_the_country(
     known = _draft_of(tmp_path / "again", "In 2021 the Government of Japan trained 300 "
                                           "officials.\n")
     assert "ccb:responsibleAgent country:JPN" in known
+
+
+def test_footnote_texts_are_not_proposed_as_passages_but_counted_in_a_note(
+        tmp_path: Path) -> None:
+    """A footnote's own text ("[1] Ministry of Foreign Affairs …, p. 12.", "² NATO, Member
+    countries, 2020.") was proposed as a passage with nothing to cite it; the claims' sentences
+    still are, and a NOTE names the footnotes left out."""
+    draft = _draft_of(tmp_path, "Japan signed a memorandum of understanding with Albania in "
+                                "2019.[1] Japan is a member of NATO.²\n\nNotes\n[1] Ministry of "
+                                "Foreign Affairs of Japan, Annual Report 2019, p. 12.\n² NATO, "
+                                "Member countries, 2020.\n")
+    exacts = re.findall(r'oa:exact "([^"]*)"', draft)
+    assert exacts == ["Japan signed a memorandum of understanding with Albania in 2019.",
+                      "Japan is a member of NATO."], draft
+    assert re.search(r"# NOTE: 2 footnote text\(s\) are not proposed as passages \(characters "
+                     r"\d+-\d+, \d+-\d+\)", draft), draft

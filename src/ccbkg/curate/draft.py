@@ -214,10 +214,14 @@ def draft(project: Project, source: str, country: str | None) -> Draft:
                          "there")
     drafter = _Drafter(text_of, graph, fixed)
     blocks, passages, nodes, in_data = drafter.run()
-    missing = "".join(
+    notes = "".join(
         f"# NOTE: {c} is not in the data yet: the text describes it, so run `ccbkg new country "
         f"{c.removeprefix('country:')}` before you move its candidates into instances/\n"
         for c in sorted(drafter.described) if not _in_data(graph, c))
+    if drafter.footnotes:
+        notes += (f"# NOTE: {len(drafter.footnotes)} footnote text(s) are not proposed as "
+                    f"passages (characters {', '.join(drafter.footnotes)}): quote one with "
+                    "`ccbkg passage add` if it states a claim\n")
     cited = len(blocks) - passages
     header = (f"# ccbkg DRAFT from {text_of.name}: proposals, not data. Nothing here is part of "
               "a release:\n# check, build and publish never read drafts/.\n"
@@ -228,7 +232,7 @@ def draft(project: Project, source: str, country: str | None) -> Draft:
               "# Each DECIDE line is for the curator; labels are the text's words: write "
               "better ones.\n"
               "# Then add the inventory rows (instances/README.md) and run `ccbkg check`.\n"
-              + missing + "\n"
+              + notes + "\n"
               + PREFIXES + "@prefix oa: <http://www.w3.org/ns/oa#> .\n"
               "@prefix src: <https://w3id.org/ccbkg/id/source/> .\n")
     try:
@@ -265,6 +269,8 @@ PARAGRAPH_BREAK = re.compile(r"(?:\r?\n|\r)[ \t]*(?:\r?\n|\r)\s*")  # a blank li
 _SIGN = r"[\u00b9\u00b2\u00b3\u2070-\u2079\u2020\u2021]+"  # superscript digits, daggers
 MARKED_STOP = re.compile(rf"[.!?](?=\[|{_SIGN})")
 MARKED_END = re.compile(rf"[.!?](?P<marker>{FOOTNOTE_MARKER.pattern})\s+(?=\S)")
+# A footnote's own text: a line that opens with its marker ("[1] Ministry of …", "² NATO, …")
+FOOTNOTE_BODY = re.compile(rf"(?m)^[ \t]*(?:\[\d+\]|{_SIGN})[ \t]*\S")
 
 
 # spaCy's own limit on one text; the pass over a text near it takes minutes.
@@ -286,6 +292,7 @@ class _Drafter:
 
     def __init__(self, source: SourceText, graph: Gazetteer, fixed: Entity | None) -> None:
         self.source, self.graph, self.fixed = source, graph, fixed
+        self.footnotes: list[str] = []  # characters of footnotes' texts, not proposed
         self.nlp = pipeline()
         self.names = PhraseMatcher(self.nlp.vocab, attr="ORTH")
         self.entities: dict[str, Entity] = {}
@@ -420,6 +427,13 @@ class _Drafter:
             cited = [iri for _, iri in inside] + ([known] if known else [])
             if cited:  # what the data has citing them: a candidate may be one of those
                 self._compare(cited, [k for k in self.nodes if k not in before])
+            line_start = text.rfind("\n", 0, span.start_char) + 1
+            if not known and not self.notes and \
+                    FOOTNOTE_BODY.search(text, line_start, span.end_char) and \
+                    not any(f"passage:{key}" in n.cites for n in self.nodes.values()):
+                proposed -= 1  # a footnote's reference, with nothing to propose from it
+                self.footnotes.append(f"{span.start_char}-{span.end_char}")
+                continue
             if inside:
                 self.notes.append("passages of sources.ttl lie in this sentence: " + ", ".join(
                     f"passage:{iri.removeprefix(PASSAGE_NS)}" for _, iri in inside)
