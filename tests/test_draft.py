@@ -832,3 +832,31 @@ def test_footnote_texts_are_not_proposed_as_passages_but_counted_in_a_note(
                       "Japan is a member of NATO."], draft
     assert re.search(r"# NOTE: 2 footnote text\(s\) are not proposed as passages \(characters "
                      r"\d+-\d+, \d+-\d+\)", draft), draft
+
+
+def test_what_a_sentence_says_of_another_party_is_not_given_to_the_drafted_country(
+        tmp_path: Path) -> None:
+    """From a curator's trial with --country: "Albania signed a cooperation agreement with …"
+    made the drafted country the party and signatory (check passed it), "Canada adopted a
+    National Cybersecurity Strategy" gave it the strategy, "The programme trained …" made it
+    the trainer, "The project supports … in establishing …" its position, a list of themes
+    ("Themes: Cyber Security Policy and Strategy;") a strategy, and a counterparty the data
+    lacks ("with the ECOWAS Commission") left no word."""
+    draft = _draft_of(tmp_path, (
+        "Albania signed a cooperation agreement with Canada on 3 October 2022.\n\n"
+        "Albania signed a cooperation agreement with the ECOWAS Commission in 2021.\n\n"
+        "Canada adopted a National Cybersecurity Strategy in 2019.\n\n"
+        "The programme trained 40 officials in Accra.\n\n"
+        "Themes: Cyber Security Policy and Strategy; Incident Response.\n\n"
+        "The project supports partner countries in establishing national CSIRTs.\n\n"
+        "In 2022 Japan signed a memorandum of understanding with Canada.\n"))
+    turtle = "\n".join(line for line in draft.splitlines() if not line.startswith("#"))
+    assert "ccb:signatory country:ALB" in turtle and "ccb:signatory country:JPN" in turtle
+    assert turtle.count("ccb:signatory") == 2, draft
+    assert "the sentence names country:ALB, not country:JPN (--country)" in draft
+    assert "'ECOWAS Commission' (after 'with') is not in the data" in draft
+    assert "ccb:jurisdiction country:CAN" in turtle and "jurisdiction country:JPN" not in turtle
+    assert "who trained them (ccb:responsibleAgent): the text names 'The programme'" in draft
+    assert "ccb:responsibleAgent" not in turtle and "ccb:Position" not in turtle, draft
+    assert "'Cyber Security Policy and Strategy' is not proposed as a strategy" in draft
+    assert turtle.count("a ccb:NationalCybersecurityStrategy") == 1, draft

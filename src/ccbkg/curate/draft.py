@@ -43,7 +43,7 @@ MONTHS = ("january", "february", "march", "april", "may", "june", "july", "augus
           "september", "october", "november", "december")
 # Words that mark a sentence as capacity-building content (lowercase prefixes).
 TOPIC = re.compile(r"^(cyber|capacit|csirt|cert|cirt|strateg|secur|mou|memorand|agreement|"
-                   r"exercise|training|incident|resilien|infrastructure|regulation|fund|"
+                   r"exercise|train|incident|resilien|infrastructure|regulation|fund|"
                    r"commit|member|cooperat|collaborat|norm|confidence|cbm|digital|(ccb|ict)$)")
 AGREEMENT = {"mou", "mous", "memorandum", "memoranda", "agreement", "agreements", "treaty"}
 SIGNED = {"signed", "sign", "signs", "concluded"}
@@ -70,7 +70,17 @@ NUMBERING = {"no", "nos", "art", "arts", "para", "paras", "p", "pp", "vol", "ch"
              "ref", "op"}
 FORUMS = {"Forum", "InternationalOrganisation", "RegionalOrganisation", "Alliance"}
 ACTIVITIES = {"Exercise", "TrainingInitiative"}
+# The words of a claim: a country named before the first is the sentence's subject
+CLAIM_CUES = frozenset({*SIGNED, *NEGOTIATING, *FUNDING, *HOLDING, "trained", "trains",
+                        "participated", "participates", "joined", "member", "hosted",
+                        "organised", "organized", "adopted", "adopts", "launched",
+                        "published", "established", "created", "set"})
+DETERMINERS = frozenset({"the", "a", "an", "its", "their", "his", "her", "our", "this", "new"})
 OWN_BODIES = ("Government", "State", "Cabinet", "Parliament")  # the country itself, as a party
+# Words of a subject that is not the text's country ("The programme trained", "which trained")
+NOT_THE_COUNTRY = frozenset({"programme", "program", "project", "projects", "initiative", "which",
+                             "that", "course", "academy", "centre", "center", "partners",
+                             "donors"})
 DESCRIBE_IT = ("describe it (in the country's file if it is one of the country's bodies, with "
                "ccb:country; in shared.ttl if not) and draft again")
 NAMED = ("programme", "organisation", "csirt", "exercise", "principle")  # keyed by name
@@ -419,7 +429,19 @@ class _Drafter:
             self.taken.add(PASSAGE_NS + key)
             before = set(self.nodes)
             self.notes = []
-            self._propose(span, found, current, f"passage:{key}")
+            here = current
+            cue = next((t.i for t in span if t.lower_ in CLAIM_CUES), None)
+            subjects = [e for m, e in found if e.kind == "Country" and cue is not None and
+                        m.start < cue and (m.start == span.start or
+                                           doc[m.start - 1].lower_ not in ("with", "to"))]
+            if self.fixed is not None and subjects and \
+                    self.fixed.curie not in {c.curie for c in subjects}:
+                # "Ghana signed … with the ECOWAS Commission" in a text drafted for another
+                # country: Ghana's claim, as a draft without --country reads it
+                here = subjects[0]
+                self.notes.append(f"the sentence names {here.curie}, not {self.fixed.curie} "
+                                  f"(--country): its claims are read as {here.curie}'s")
+            self._propose(span, found, here, f"passage:{key}")
             self._qualify(span, [k for k in self.nodes if k not in before])
             # passages of sources.ttl inside the sentence (`passage add` cut them shorter)
             inside = sorted((a, iri) for (a, b), iri in self.source.cut.items()
@@ -453,8 +475,8 @@ class _Drafter:
                 *([] if known else [passage_block(self.source, key, default_label(self._said(span)),
                                                   span.start_char, span.end_char)])])
             sentences.append((head, [k for k in self.nodes if k not in before]))
-            if current is not None:
-                self.described.add(current.curie)
+            if here is not None:
+                self.described.add(here.curie)
         blocks = ["\n\n".join([head, *(self.nodes[k].turtle(self.graph, self.described)
                                           for k in keys)])
                   for head, keys in sentences]
@@ -559,6 +581,10 @@ class _Drafter:
         self._organisations(span, matches, found, here, cite)
         found = self._names(span)
         for m in matches.get("STRATEGY", []):
+            if not self._named_as_one(span, m):  # "Themes: Cyber Security Policy and Strategy; …"
+                self.notes.append(f"{m.text!r} is not proposed as a strategy: nothing before "
+                                  "it (the, a, its, a country's name, a year) names it as one")
+                continue
             m = _with_period(_strip(m, self.graph))  # "… Strategy 2019–2022": its period too
             cls = ("ccb:NationalCybersecurityStrategy" if "Strategy" in (w.text for w in m)
                    and any(t.text in ("Cyber", "Cybersecurity", "Security") for t in m)
@@ -667,6 +693,14 @@ class _Drafter:
             status = None if planned else "signed" if verb.lower_ in SIGNED \
                 else "under-negotiation"
             cert = any(t.lower_ in ("certs", "csirts", "cirts") for t in span.doc[with_:stop])
+            if not any(with_ < m.start < stop and e.kind in PARTIES for m, e in found):
+                first = with_ + 1 + (span.doc[with_ + 1].lower_ == "the"
+                                     if with_ + 1 < stop else 0)
+                name = _title_words(span, first) if first < stop else None
+                if name is not None:  # "with the ECOWAS Commission": a party the data lacks
+                    self.notes.append(f"{name.text!r} (after 'with') is not in the data: "
+                                      f"{DESCRIBE_IT} for the agreement")
+                continue
             for m, entity in found:
                 if not with_ < m.start < stop or entity.kind not in PARTIES or \
                         entity.curie == here:
@@ -808,6 +842,17 @@ class _Drafter:
             previous = self._commitment(span, amount, verb, found, start, here, cite)
             start = amount.end
 
+    def _named_as_one(self, span: Span, name: Span) -> bool:
+        """Whether a strategy's name is written as a text names one: "National" in it, a year
+        first, at the sentence's start, or after the, a, its, a possessive, a year or a party's
+        name (not after a field's colon or in a list of themes)."""
+        if name[0].like_num or name.start == span.start or \
+                any(t.text == "National" for t in name):
+            return True
+        before = span.doc[name.start - 1]
+        return before.lower_ in DETERMINERS or before.text in ("'s", "’s") or \
+            before.like_num or before.text in self.entities
+
     def _unknown_before(self, span: Span, at: int) -> Span | None:
         """The name written right before token `at` ("the Ministry of Defence trained") when
         the data does not know it and it is not the country's own government, else None."""
@@ -896,11 +941,18 @@ class _Drafter:
         …`), up to the end of its clause; the stance from the verb."""
         if here is None:
             return
+        doc = span.doc
         for verb in span:
             if verb.lower_ not in HOLDING:
                 continue
+            opens = next((w.i for w in reversed(doc[span.start:verb.i])
+                          if w.text in CLAUSE_END), span.start - 1) + 1
+            if any(w.lower_ in NOT_THE_COUNTRY for w in doc[opens:verb.i]):
+                continue  # "The project supports …": not the country's view
             start = verb.idx + len(verb.text) - span.start_char
             rest = span.text[start:]
+            if verb.lower_ in ASSISTING and re.match(r"[^,;.]*?\sin\s+\w+ing\b", rest):
+                continue  # "supports partner countries in establishing …": help, not a view
             lead = re.match(r"\s+((that|for)\s+)?", rest)
             begin = start + (lead.end() if lead else 0)
             clause = re.split(r"[;,]|\s(?=and\s(has|have|is|was)\b)", span.text[begin:])[0]
@@ -1048,7 +1100,9 @@ class _Drafter:
                           if w.text in CLAUSE_END), span.start - 1) + 1
             bodies = [e.curie for m, e in found if start <= m.start < verb.i
                       and e.kind in PARTIES]
-            named = None if bodies else self._unknown_before(span, verb.i)
+            named = None if bodies else self._unknown_before(span, verb.i) or next(
+                (doc[start:verb.i] for w in doc[start:verb.i] if w.lower_ in NOT_THE_COUNTRY),
+                None)  # "The programme trained …", "…, which trained …"
             how_many = literal(self._said(doc[verb.i + 1:count + 2]))
             decide = ["its name, if the text gives one (the label is the text's words)",
                       "who was trained: the text says "
