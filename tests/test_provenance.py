@@ -285,13 +285,21 @@ def test_a_currency_is_named_by_its_code_name_or_sign() -> None:
                         ("GBP", "£3 billion"), ("GBP", "two million pounds sterling"),
                         ("GHS", "40 million Ghana cedis"), ("CNY", "10 million yuan"),
                         ("USD", "US$10 million"), ("JPY", "10 billion yen"),
-                        ("USD", "6 million US dollars")):
+                        ("USD", "6 million US dollars"),
+                        # signs of one currency, and a country's adjective before its name's
+                        # last word (both refused in a curator's trial)
+                        ("AUD", "A$6 million"), ("KES", "KSh 2 billion"),
+                        ("MUR", "10 million Mauritian rupees"),
+                        ("LKR", "5 million Sri Lankan rupees")):
         assert _names_currency(code, words), (code, words)
     # a sign or word of many currencies, or a word that is a currency's name only by chance
     for code, words in (("USD", "$27.7M"), ("USD", "GHS 40 million"), ("EUR", "Europe"),
                         ("USD", "7 million Canadian dollars"), ("ALL", "for all partners"),
                         ("KRW", "won praise"), ("BRL", "in real terms"), ("XAU", "gold"),
-                        ("JPY", "¥3 billion"), ("ZAR", "at random")):
+                        ("JPY", "¥3 billion"), ("ZAR", "at random"),
+                        # "Rs" is any of six rupees; the S$ inside US$ is not Singapore's
+                        ("MUR", "Rs 10 million"), ("SGD", "US$5 million"),
+                        ("INR", "10 million Mauritian rupees")):
         assert not _names_currency(code, words), (code, words)
 
 

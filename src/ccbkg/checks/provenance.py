@@ -268,7 +268,10 @@ def _check_own_words(loaded: LoadedProject, iri: str,
 # Signs and words that name one currency alone, as texts write them ("$" is the sign of many
 # dollars, "¥" of the yen and the yuan).
 CURRENCY_SIGNS = {"EUR": ("€",), "GBP": ("£",), "INR": ("₹",), "USD": ("US$",),
-                  "GHS": ("GH₵",), "CNY": ("RMB", "yuan", "renminbi"), "JPY": ("円",)}
+                  "GHS": ("GH₵",), "CNY": ("RMB", "yuan", "renminbi"), "JPY": ("円",),
+                  "AUD": ("A$", "AU$"), "CAD": ("C$", "CA$"), "NZD": ("NZ$",), "HKD": ("HK$",),
+                  "SGD": ("S$",), "BRL": ("R$",), "KES": ("KSh", "Ksh"), "NGN": ("₦",),
+                  "KRW": ("₩",), "PHP": ("₱",), "TRY": ("₺",), "UAH": ("₴",), "RUB": ("₽",)}
 _AMOUNT = r"\d[\d.,]*\s*(?:[a-z]+\s+)?"  # "2 million ", "40 "
 
 
@@ -280,11 +283,13 @@ def _last_words() -> Counter[str]:
 
 def _names_currency(code: str, words: str) -> bool:
     """Whether the words name the ISO 4217 currency: its code (as written, in capitals), a
-    sign or word of it alone (CURRENCY_SIGNS), or after an amount its name or the last word
+    sign or word of it alone (CURRENCY_SIGNS), or after an amount its name, the last word
     of its name when no other currency's name ends with it ("2 million euros", "10 billion
-    yen", not "7 million Canadian dollars" for USD, nor "won praise")."""
+    yen", not "7 million Canadian dollars" for USD, nor "won praise"), or that word after its
+    country's adjective ("Mauritian rupees"). "Rs" names no one rupee."""
     if re.search(rf"(?<![A-Za-z]){re.escape(code)}(?![A-Za-z])", words) or any(
-            sign in words for sign in CURRENCY_SIGNS.get(code, ())):
+            re.search(rf"(?<![A-Za-z]){re.escape(sign)}", words)  # not the S$ of US$
+            for sign in CURRENCY_SIGNS.get(code, ())):
         return True
     currency = pycountry.currencies.get(alpha_3=code)
     if currency is None:
@@ -296,8 +301,14 @@ def _names_currency(code: str, words: str) -> bool:
     alone = [currency.name] if len(parts) == 1 else []
     if _last_words()[parts[-1].lower()] == 1:
         alone.append(parts[-1])
-    return any(re.search(rf"{_AMOUNT}{re.escape(n)}(s|es)?\b", words, re.IGNORECASE)
-               for n in alone)
+    if any(re.search(rf"{_AMOUNT}{re.escape(n)}(s|es)?\b", words, re.IGNORECASE)
+           for n in alone):
+        return True
+    # the country's adjective for its name ("10 million Mauritian rupees": Mauritius Rupee)
+    country = " ".join(parts[:-1])
+    stem = re.escape(country[:max(4, len(country) - 3)])
+    return len(parts) > 1 and re.search(rf"{_AMOUNT}{stem}\w*\s+{re.escape(parts[-1])}(s|es)?\b",
+                                        words, re.IGNORECASE) is not None
 
 
 _YEAR = re.compile(r"(?<![\d/–-])\b(1[89]\d\d|20\d\d)\b(?![/–-]\d)(?!\s+(?:[a-z]+\s+)?"
