@@ -860,3 +860,19 @@ def test_what_a_sentence_says_of_another_party_is_not_given_to_the_drafted_count
     assert "ccb:responsibleAgent" not in turtle and "ccb:Position" not in turtle, draft
     assert "'Cyber Security Policy and Strategy' is not proposed as a strategy" in draft
     assert turtle.count("a ccb:NationalCybersecurityStrategy") == 1, draft
+
+
+def test_funding_in_rupees_in_words_or_without_an_amount_is_proposed(tmp_path: Path) -> None:
+    """From a curator's trial: "pledged Rs 10 million" and "10 million Mauritian rupees" gave
+    no candidate (no currency the draft knew), nor did "Canada funded the exercise" (no
+    amount), which the shapes now accept: a commitment has at most one amount."""
+    draft = _draft_of(tmp_path, (
+        "Japan pledged Rs 10 million to Albania in 2022.\n\n"
+        "Canada pledged 10 million Mauritian rupees to Albania.\n\n"
+        "Canada funded the exercise component in Albania.\n"))
+    assert 'ccb:amountAsStated "Rs 10 million"' in draft, draft
+    assert 'ccb:amountAsStated "10 million Mauritian rupees"' in draft, draft
+    amountless = draft[draft.index("# candidate funding commitment: 'funded the exercise"):]
+    amountless = amountless[:amountless.index(" .\n")]
+    assert "ccb:funder country:CAN" in amountless and "\n    ccb:amount " not in amountless
+    assert "the amount: the text states none" in amountless

@@ -44,7 +44,7 @@ MONTHS = ("january", "february", "march", "april", "may", "june", "july", "augus
 # Words that mark a sentence as capacity-building content (lowercase prefixes).
 TOPIC = re.compile(r"^(cyber|capacit|csirt|cert|cirt|strateg|secur|mou|memorand|agreement|"
                    r"exercise|train|incident|resilien|infrastructure|regulation|fund|"
-                   r"commit|member|cooperat|collaborat|norm|confidence|cbm|digital|(ccb|ict)$)")
+                   r"commit|financ|member|cooperat|collaborat|norm|confidence|cbm|digital|(ccb|ict)$)")
 AGREEMENT = {"mou", "mous", "memorandum", "memoranda", "agreement", "agreements", "treaty"}
 SIGNED = {"signed", "sign", "signs", "concluded"}
 NEGOTIATING = {"negotiating", "negotiate", "negotiates", "negotiation", "negotiations"}
@@ -57,8 +57,9 @@ NATIONAL_BODIES = {"Centre", "Center", "Council", "Department", "Bureau"}
 HOLDING = {"argued", "argues", "advocated", "advocates", "believes", "believe", "considers",
            "recognises", "recognizes", "disfavours", "disfavors", "opposes", "supports"}
 OPPOSING = {"disfavours", "disfavors", "opposes"}
+FUNDED = {"funded", "funds", "financed", "finances", "co-funded", "co-financed"}  # no amount too
 FUNDING = {"committed", "commits", "pledged", "allocated", "granted", "funded", "invested",
-           "contributed", "donated", "provided"}
+           "contributed", "donated", "provided", *FUNDED}
 SAYING = {"argued", "stated", "stating", "said", "declared", "believing", "believes", "noted",
           "stressed", "emphasised", "emphasized", "underlined", "warned", "added"}
 # Who can be a party to an agreement or a collaborator (classes' local names).
@@ -146,6 +147,12 @@ CLAUSE_WORDS = frozenset({"has", "have", "had", "is", "are", "was", "were", "wil
 _ACRONYM = r"^[A-Z][A-Za-z]*[A-Z][0-9]?s?$"  # CERT, MoD, NC4
 # ISO 4217's codes ("KES 1.2 billion"), from pycountry
 CURRENCY_CODES = sorted(c.alpha_3 for c in pycountry.currencies)
+# Written before an amount besides codes and signs ("Rs 10 million", "KSh 2 billion")
+CURRENCY_ABBREVIATIONS = ["Rs", "Rs.", "Rp", "KSh", "Ksh", "Tk"]
+# Written after an amount ("10 million Mauritian rupees")
+CURRENCY_WORDS = ["euros", "dollars", "pounds", "yen", "francs", "rupees", "shillings", "rand",
+                  "naira", "cedis", "pesos", "dirhams", "kronor", "kroner", "krona", "won",
+                  "yuan", "renminbi", "roubles", "rubles", "lira", "lei", "zlotys", "forints"]
 
 
 class When(NamedTuple):
@@ -354,13 +361,14 @@ class _Drafter:
             [{"TEXT": {"REGEX": r"^([A-Z]{1,3})?[$€£¥₹₩₦₵]$"}},
              {"TEXT": {"REGEX": r"^\d[\d,.]*$"}},
              {"TEXT": {"IN": ["M", "m", "bn", "k", "million", "billion"]}, "OP": "?"}],
-            [{"TEXT": {"IN": CURRENCY_CODES}},
+            [{"TEXT": {"IN": [*CURRENCY_CODES, *CURRENCY_ABBREVIATIONS]}},
              {"TEXT": {"REGEX": r"^\d[\d,.]*$"}}, {"LOWER": {"IN": ["million", "billion"]},
                                                     "OP": "?"}],
             [{"TEXT": {"REGEX": r"^\d[\d,.]*$"}}, {"LOWER": {"IN": ["million", "billion"]},
                                                    "OP": "?"},
              {"TEXT": {"IN": ["US", "U.S."]}, "OP": "?"},
-             {"LOWER": {"IN": ["euros", "dollars", "pounds", "yen", "francs"]}}]])
+             {"IS_TITLE": True, "OP": "?"},  # "10 million Mauritian rupees"
+             {"LOWER": {"IN": CURRENCY_WORDS}}]])
         self.matcher.add("DATE", [
             [{"TEXT": {"REGEX": r"^\d{1,2}$"}, "OP": "?"}, {"LOWER": {"IN": list(MONTHS)}},
              {"TEXT": {"REGEX": r"^(1[89]|20)\d{2}$"}}],
@@ -826,7 +834,12 @@ class _Drafter:
         the same money, named on the first."""
         money = matches.get("MONEY", [])
         verbs = [t for t in span if t.lower_ in FUNDING]
-        if here is None or not money or not verbs:
+        if here is None or not verbs:
+            return
+        if not money:  # "The Netherlands funded the exercise component": no amount stated
+            for verb in verbs:
+                if verb.lower_ in FUNDED:
+                    self._commitment(span, None, verb, found, span.start, here, cite)
             return
         previous: Node | None = None
         start = span.start  # where the words about this amount begin
@@ -862,23 +875,27 @@ class _Drafter:
             return None
         return named
 
-    def _commitment(self, span: Span, amount: Span, verb: Token,
+    def _commitment(self, span: Span, amount: Span | None, verb: Token,
                     found: list[tuple[Span, Entity]], start: int, here: str,
                     cite: str) -> Node | None:
         """The funding commitment of one amount given by verb (None when the text denies
         it); the funder is the party named before the verb, from `start` on ("The United
         Kingdom pledged … to Ghana"), else the sentence's country; a party after the amount
-        receives the money (up to the end of its clause or the next verb of funding)."""
+        receives the money (up to the end of its clause or the next verb of funding). With
+        no amount (the text states none), the commitment is the verb's clause, amount-less."""
         denied = self._denied(span, verb.i)
         if denied is not None:
             self.notes.append(f"{denied.text!r} … {verb.text!r}: the text denies it, so no "
                               "funding commitment is proposed from it")
             return None
         before = [e for m, e in found if start <= m.start < verb.i and e.kind in PARTIES]
-        stop = next((t.i for t in span.doc[amount.end:span.end] if t.text in CLAUSE_END
+        words = amount if amount is not None else _clause(span, verb.i)
+        stop = next((t.i for t in span.doc[words.end:span.end] if t.text in CLAUSE_END
                      or t.lower_ in FUNDING or t.lower_ in CLAUSE_WORDS), span.end)
-        after = _recipients(span, [(m, e) for m, e in found if amount.end <= m.start < stop
-                                   and e.kind in PARTIES])
+        after = _recipients(span, [(m, e) for m, e in found if words.end <= m.start < stop
+                                   and e.kind in PARTIES] if amount is not None else
+                            [(m, e) for m, e in found if verb.i < m.start < words.end
+                             and e.kind in PARTIES])
         named = None if before else self._unknown_before(span, verb.i)
         funder = before[-1].curie if before else None if named is not None else here
         decide = ["the currency: the amount is kept as the text writes it; add "
@@ -886,7 +903,11 @@ class _Drafter:
                   + (f": {code}" if (code := next((t.text for t in amount
                                                     if t.text in CURRENCY_CODES), None))
                      else ", not one the funder's country suggests")
-                  + ") on the amount only if the source names the currency"]
+                  + ") on the amount only if the source names the currency"
+                  ] if amount is not None else [
+                      "the amount: the text states none, so the commitment has no ccb:amount "
+                      "(add one only from a passage that states it); its label is the text's "
+                      "words"]
         if named is not None:
             decide.append(f"the funder (ccb:funder): the text names {self._said(named)!r} "
                           f"before {verb.text!r}, which is not in the data: {DESCRIBE_IT}")
@@ -900,8 +921,10 @@ class _Drafter:
         links = [("ccb:funder", funder)]
         links += [("ccb:fundedProgramme", e.curie) for _, e in found if e.kind == "Programme"]
         links += [("ccb:targetRegion", e.curie) for _, e in found if e.kind == "Region"]
-        node = self._node("funding", amount, "ccb:FundingCommitment", "funding commitment",
+        node = self._node("funding", words, "ccb:FundingCommitment", "funding commitment",
                           cite, funder or here, links, [], decide)
+        if amount is None:
+            return node
         stated = literal(self._said(amount))
         node.props.append(("ccb:amount", f"<{_expand(node.iri)}#amount>"))
         node.extra = (f"\n<{_expand(node.iri)}#amount> a schema:MonetaryAmount ;\n"
