@@ -442,3 +442,25 @@ def test_the_reference_classes_are_the_same_in_the_shapes_and_the_provenance_sta
                 if set(ontology.transitive_objects(c, RDFS.subClassOf)) & roots}
     in_stage = {URIRef(n.value) for n in provenance.REFERENCE_TYPES}
     assert in_shapes == in_stage == expected
+
+
+@pytest.mark.parametrize(("date", "words", "missing"), [
+    # a day next to its month, however written (a curator's trial: "1st", ranges, "of")
+    ("2022-08-17", "Rs 10 million on 17th August 2022", None),
+    ("2023-06-14", "on 14th-15th June 2023", None),
+    ("2023-06-15", "on 14th-15th June 2023", None),
+    ("2022-05-05", "on 4 and 5 May 2022", None),
+    ("2022-05-04", "on the 4th of May 2022", None),
+    ("2022-05-04", "on May 4, 2022", None),
+    # in figures, day and month either way round (the month was reported missing)
+    ("2018-07-01", "Start date: 01/07/2018", None),
+    ("2018-07", "Start date: 01/07/2018", None),
+    # a number elsewhere is no day: the 10 of the amount passed as the 10th
+    ("2022-08-10", "Rs 10 million on 17th August 2022", "the day 10"),
+    ("2018-07-02", "Start date: 01/07/2018", "the day 2"),
+])
+def test_a_day_is_given_only_next_to_its_month_or_in_figures(
+        date: str, words: str, missing: str | None) -> None:
+    from ccbkg.checks.provenance import _date_words
+
+    assert _date_words(date, words) == missing

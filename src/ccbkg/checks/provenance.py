@@ -334,11 +334,33 @@ def _date_words(date: str, words: str) -> str | None:
     if not re.search(rf"\b{year}\b", words):
         return f"the year {year}"
     if month and not (re.search(rf"\b{MONTHS[int(month) - 1][:3]}", words)
-                      or f"{year}-{month}" in words):
+                      or f"{year}-{month}" in words or _numeric(words, year, int(month))):
         return f"the month {MONTHS[int(month) - 1]}"
-    if day and not re.search(rf"\b0?{int(day)}(st|nd|rd|th)?\b", words):
+    if day and not _gives_day(words, year, int(month), int(day)):
         return f"the day {int(day)}"
     return None
+
+
+_ORDINAL = r"(?:st|nd|rd|th)?"
+_OTHER_DAY = rf"\d{{1,2}}{_ORDINAL}"  # the other end of "14th-15th June", "4 and 5 May"
+
+
+def _numeric(words: str, year: str, month: int, day: int | None = None) -> bool:
+    """Whether the words write the date in figures, day and month either way round
+    ("01/07/2018", "1.7.2018"; with day None, any day)."""
+    d = rf"0?{day}" if day is not None else r"\d{1,2}"
+    m = rf"0?{month}"
+    return re.search(rf"\b(?:{d}[/.]{m}|{m}[/.]{d})[/.]{year}\b", words) is not None
+
+
+def _gives_day(words: str, year: str, month: int, day: int) -> bool:
+    """Whether the words give the day of that month: next to the month's name ("17th August",
+    "4 and 5 May", "the 4th of May", "August 17", "June 14-15"), or in figures."""
+    name = MONTHS[month - 1][:3]
+    before = rf"\b0?{day}{_ORDINAL}(?:\s*(?:[-–]|and|to)\s*{_OTHER_DAY})?\s+(?:of\s+)?{name}"
+    after = rf"\b{name}[a-z]*\.?\s+(?:{_OTHER_DAY}\s*(?:[-–]|and|to)\s*)?0?{day}{_ORDINAL}\b"
+    return re.search(before, words) is not None or re.search(after, words) is not None or \
+        f"{year}-{month:02d}-{day:02d}" in words or _numeric(words, year, month, day)
 
 
 def _key(node: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
