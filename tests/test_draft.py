@@ -876,3 +876,17 @@ def test_funding_in_rupees_in_words_or_without_an_amount_is_proposed(tmp_path: P
     amountless = amountless[:amountless.index(" .\n")]
     assert "ccb:funder country:CAN" in amountless and "\n    ccb:amount " not in amountless
     assert "the amount: the text states none" in amountless
+
+
+@pytest.mark.parametrize(("words", "date"), [
+    ("on 1st March 2021", '"2021-03-01"^^xsd:date'),
+    ("on the 15th of November 2013", '"2013-11-15"^^xsd:date'),
+    ("on March 1, 2021", '"2021-03-01"^^xsd:date'),
+    ("on 31 April 2021", '"2021-04"^^xsd:gYearMonth'),  # no such day: the month alone
+])
+def test_days_written_as_ordinals_or_after_the_month_date_the_claim(
+        tmp_path: Path, words: str, date: str) -> None:
+    """"on 1st March 2021" dated the agreement March 2021 (a curator's trial)."""
+    draft = _draft_of(tmp_path, f"Japan signed a memorandum of understanding with Albania "
+                                f"{words}.\n")
+    assert date in draft, draft

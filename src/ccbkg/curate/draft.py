@@ -10,6 +10,7 @@ candidate. The draft goes to drafts/, which no check, build or release reads.
 
 from __future__ import annotations
 
+import datetime
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -369,10 +370,13 @@ class _Drafter:
              {"TEXT": {"IN": ["US", "U.S."]}, "OP": "?"},
              {"IS_TITLE": True, "OP": "?"},  # "10 million Mauritian rupees"
              {"LOWER": {"IN": CURRENCY_WORDS}}]])
+        day = {"TEXT": {"REGEX": r"^\d{1,2}(st|nd|rd|th)?$"}}  # "4", "1st", "15th"
+        year = {"TEXT": {"REGEX": r"^(1[89]|20)\d{2}$"}}
         self.matcher.add("DATE", [
-            [{"TEXT": {"REGEX": r"^\d{1,2}$"}, "OP": "?"}, {"LOWER": {"IN": list(MONTHS)}},
-             {"TEXT": {"REGEX": r"^(1[89]|20)\d{2}$"}}],
-            [{"TEXT": {"REGEX": r"^(1[89]|20)\d{2}$"}}]])
+            [{**day, "OP": "?"}, {"LOWER": "of", "OP": "?"}, {"LOWER": {"IN": list(MONTHS)}},
+             year],
+            [{"LOWER": {"IN": list(MONTHS)}}, day, {"ORTH": ",", "OP": "?"}, year],
+            [year]])
         self.matcher.add("PRINCIPLE", [[
             {"IS_TITLE": True}, {"TEXT": {"REGEX": r"^([A-Z][\w]*|-|of|on|for)$"}, "OP": "*"},
             {"ORTH": {"IN": ["Principles", "Principle"]}}]])
@@ -1606,14 +1610,24 @@ def _dates(spans: list[Span]) -> list[When]:
         if year is None:
             continue
         month = next((MONTHS.index(t.lower_) + 1 for t in m if t.lower_ in MONTHS), None)
-        day = next((int(t.text) for t in m if re.fullmatch(r"\d{1,2}", t.text)), None)
-        if month and day:
+        day = next((int(found[1]) for t in m
+                    if (found := re.fullmatch(r"(\d{1,2})(st|nd|rd|th)?", t.text))), None)
+        if month and day and _is_day(int(year), month, day):
             out.append(When(f"{year}-{month:02d}-{day:02d}", "date", m.text, m.start))
         elif month:
             out.append(When(f"{year}-{month:02d}", "gYearMonth", m.text, m.start))
         else:
             out.append(When(year, "gYear", m.text, m.start))
     return out
+
+
+def _is_day(year: int, month: int, day: int) -> bool:
+    """Whether the day is one of that month ("31 April" is none: the month alone is kept)."""
+    try:
+        datetime.date(year, month, day)
+    except ValueError:
+        return False
+    return True
 
 
 def _key(words: str) -> str:
