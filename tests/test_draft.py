@@ -447,6 +447,11 @@ def test_lists_numbers_after_abbreviations_and_two_bodies_of_a_membership(
     assert "organisation:ncsc a ccb:GovernmentAgency" in draft, draft
     members = re.findall(r"org:organization (\S+)", draft)
     assert members == ["organisation:council-of-europe", "organisation:asean"], members
+    # the first body's acronym in brackets before "and of" (the second was missed)
+    bracketed = _draft_of(tmp_path / "bracketed", "Japan is a member of the Association of "
+                          "Southeast Asian Nations (ASEAN) and of the Council of Europe.\n")
+    members = re.findall(r"org:organization (\S+)", bracketed)
+    assert members == ["organisation:asean", "organisation:council-of-europe"], bracketed
     # a body of no state, and a country after "and" that is no second body
     assert "organisation:unsc" not in draft and "'Albania' (after" not in draft, draft
 
@@ -890,3 +895,12 @@ def test_days_written_as_ordinals_or_after_the_month_date_the_claim(
     draft = _draft_of(tmp_path, f"Japan signed a memorandum of understanding with Albania "
                                 f"{words}.\n")
     assert date in draft, draft
+
+
+def test_an_agreement_named_before_its_verb_is_proposed(tmp_path: Path) -> None:
+    """"A memorandum of understanding with Albania is under negotiation" gave nothing: the
+    counterparty was looked for only after the verb."""
+    draft = _draft_of(tmp_path, "A memorandum of understanding with Albania is under "
+                                "negotiation.\n")
+    agreement = draft[draft.index("# candidate agreement (under-negotiation"):]
+    assert "ccb:party country:ALB" in agreement and "agstatus:under-negotiation" in agreement

@@ -694,6 +694,9 @@ class _Drafter:
             begin = verbs[n - 1].i + 1 if n else span.start
             stop = verbs[n + 1].i if n + 1 < len(verbs) else span.end
             with_ = next((t.i for t in span.doc[verb.i:stop] if t.lower_ == "with"), None)
+            if with_ is None:  # "An MoU with … is under negotiation": the verb after
+                with_ = next((t.i for t in span.doc[begin:verb.i] if t.lower_ == "with"), None)
+                stop = verb.i
             if with_ is None:
                 continue
             denied = self._denied(span, verb.i)
@@ -1486,9 +1489,13 @@ def _abbreviated(token: Token) -> bool:
 
 
 def _and_next(span: Span, end: int) -> int | None:
-    """Where the next of two names starts after "and", "and of" or "and of the" (at end),
-    else None."""
-    words = [t.lower_ for t in span.doc[end:min(span.end, end + 3)]]
+    """Where the next of two names starts after "and", "and of" or "and of the" (at end, or
+    after the first name's acronym in brackets: "the African Union (AU) and of …"), else
+    None."""
+    doc = span.doc
+    if end + 3 < span.end and doc[end].text == "(" and doc[end + 2].text == ")":
+        end += 3
+    words = [t.lower_ for t in doc[end:min(span.end, end + 3)]]
     if words[:1] != ["and"]:
         return None
     skip = 1 + (words[1:2] == ["of"])
