@@ -705,8 +705,12 @@ class _Drafter:
                                   "so no agreement is proposed from it")
                 continue
             planned = self._planned(span, verb.i)
-            status = None if planned else "signed" if verb.lower_ in SIGNED \
-                else "under-negotiation"
+            if planned is not None:  # the model's statuses: signed, under negotiation
+                self.notes.append(f"{planned.text!r} … {verb.text!r}: a plan, not an agreement "
+                                  "signed or under negotiation (the statuses the model has), "
+                                  "so none is proposed; propose it when a source reports one")
+                continue
+            status = "signed" if verb.lower_ in SIGNED else "under-negotiation"
             cert = any(t.lower_ in ("certs", "csirts", "cirts") for t in span.doc[with_:stop])
             if not any(with_ < m.start < stop and e.kind in PARTIES for m, e in found):
                 first = with_ + 1 + (span.doc[with_ + 1].lower_ == "the"
@@ -740,20 +744,14 @@ class _Drafter:
                 if status == "signed":
                     links.append(("ccb:signatory", here))
                 links += [("ccb:actingThrough", e.curie) for e in acting]
-                if status is not None:
-                    links.append(("ccb:agreementStatus", f"agstatus:{status}"))
+                links.append(("ccb:agreementStatus", f"agstatus:{status}"))
                 local = party.curie.split(":")[-1].lower()
                 when = [d for d in dates if begin <= d.token < stop] if status == "signed" \
                     else []
                 named = f" for {m.text!r}" if party is not entity else ""
                 decide = [f"the counterparty ({party.curie}{named}) and the subject; the label"]
-                if planned is not None:
-                    decide.append(f"the text says {planned.text!r} {verb.text!r}: a plan, not "
-                                  "an agreement signed or under negotiation; give it a status "
-                                  "(ccb:agreementStatus) only as the text states one")
-                self._node("agreement", kind, cls, "agreement (" + (
-                    f"planned, from {planned.text!r} {verb.text!r}" if planned is not None
-                    else f"{status}, from {verb.text!r}") + ")", cite, here, links, when, decide,
+                self._node("agreement", kind, cls, f"agreement ({status}, from {verb.text!r})",
+                           cite, here, links, when, decide,
                            key=f"{here.split(':')[-1].lower()}-{local}-{kind.text.lower()[:3]}")
 
     def _activities(self, span: Span, matches: dict[str, list[Span]],
