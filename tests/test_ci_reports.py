@@ -185,3 +185,35 @@ def test_a_control_character_a_message_quotes_is_escaped_in_every_report(
     assert done.code == 1, done.out
     assert "\x1b" not in done.out and "\x07" not in done.out
     assert "\\x1b" in done.out, done.out
+
+
+def test_a_folder_is_read_as_every_data_file_in_it_whatever_their_names(tmp_path: Path) -> None:
+    """A folder was refused ("give the data files in it"), and so were the release's own files
+    by name (ALB.nt: "must be lowercase letters"), though a --data file's name becomes no IRI:
+    a folder gives every data file in it and its subfolders, a README or a hidden folder
+    aside, and the data of instances/ split across its files passes as it does in place."""
+    data = tmp_path / "data"
+    (data / "countries").mkdir(parents=True)
+    for f in (REPO / "instances").glob("*.ttl"):
+        target = data / "countries" if f.stem in ("japan", "albania") else data
+        (target / ("ALB.ttl" if f.stem == "albania" else f.name)).write_bytes(f.read_bytes())
+    (data / "README.md").write_text("# our data\n")
+    (data / ".git").mkdir()
+    (data / ".git" / "broken.ttl").write_text("not turtle\n")
+    result = run_cli("check", "-q", "--only", "syntax,shapes", "--data", str(data), cwd=tmp_path)
+    assert_no_traceback(result)
+    assert result.code == 0, result.out + result.err
+    assert re.search(r"shapes +ok +5 info", result.out), result.out  # as in place
+
+
+def test_a_document_naming_the_release_context_is_told_what_to_check_instead(
+        tmp_path: Path) -> None:
+    """The release's JSON-LD documents name its context by IRI, which ccbkg never fetches:
+    the error says to inline that context or check the N-Triples file shipped beside."""
+    (tmp_path / "ALB.jsonld").write_text(
+        '{"@context": "https://w3id.org/ccbkg/context.jsonld", "@id": "id:country/ALB"}\n')
+    result = run_cli("check", "-q", "--only", "syntax", "--data", str(tmp_path / "ALB.jsonld"))
+    assert_no_traceback(result)
+    assert result.code == 1
+    assert "inline the context in the file (the release's context.jsonld), or check the " \
+           "N-Triples file the release ships beside each of its JSON-LD documents" in result.out

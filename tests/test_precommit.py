@@ -72,7 +72,8 @@ def test_the_shipped_hook_stops_a_commit_of_invalid_data(tmp_path: Path) -> None
     valid = run([PRE_COMMIT, "validate-manifest", str(manifest)], REPO, env)
     assert valid.returncode == 0, valid.stdout + valid.stderr
     (hook,) = yaml.safe_load(manifest.read_text())
-    assert hook["language"] == "python" and hook["args"][-1] == "--data"
+    assert hook["language"] == "python" and hook["pass_filenames"] is False
+    assert hook["args"][-2:] == ["--data", "."]  # every data file, not only the staged ones
     config = documented_config()
     (entry,) = config["repos"]
     upstream = tmp_path / "ccbkg"
@@ -86,6 +87,7 @@ def test_the_shipped_hook_stops_a_commit_of_invalid_data(tmp_path: Path) -> None
     (repo / "data").mkdir()
     (repo / "data" / "sources.ttl").write_text(text.split("# --- the case ---")[0])
     (repo / "README.txt").write_text("not RDF: the hook leaves it alone\n")
+    (repo / "data" / "README.md").write_text("not RDF either, in the checked folder\n")
     git("init -q", repo, env)
     installed = run([PRE_COMMIT, "install"], repo, env)
     assert installed.returncode == 0, installed.stdout + installed.stderr
@@ -96,6 +98,16 @@ def test_the_shipped_hook_stops_a_commit_of_invalid_data(tmp_path: Path) -> None
     assert "ccbkg check --data" in said and "Passed" in said, said  # the hook ran, and passed
     (hook_env,) = (tmp_path / "cache").glob("repo*/py_env-*")  # pre-commit's, with ccbkg in it
     assert (hook_env / "bin" / "ccbkg").is_file()
+    # a file whose node cites a passage of another file, committed alone: the staged file
+    # checked alone failed ("refers to a node that is not described anywhere")
+    prefixes = "".join(line + "\n" for line in text.splitlines() if line.startswith("@prefix"))
+    (repo / "data" / "serbia.ttl").write_text(
+        prefixes + 'country:SRB a ccb:Country ;\n    rdfs:label "Serbia"@en ;\n'
+        '    ccb:iso3166Alpha3 "SRB" ;\n    ccb:iso3166Alpha2 "RS" ;\n'
+        "    schema:sameAs wd:Q403 ;\n    ccb:citesPassage passage:fixture .\n")
+    git("add data/serbia.ttl", repo, env)
+    alone = run(["git", "commit", "-q", "-m", "a country citing a passage"], repo, env)
+    assert alone.returncode == 0, alone.stdout + alone.stderr
     (repo / "data" / "agreements.ttl").write_text(text)
     git("add data/agreements.ttl", repo, env)
     second = run(["git", "commit", "-q", "-m", "an agreement with one party"], repo, env)
@@ -103,7 +115,7 @@ def test_the_shipped_hook_stops_a_commit_of_invalid_data(tmp_path: Path) -> None
     assert second.returncode == 1, said
     assert "ccbkg check --data" in said and "Failed" in said, said
     assert "data/agreements.ttl:82" in said and "An agreement needs at least two" in said, said
-    assert git("log --format=%s", repo, env).split("\n")[0] == "valid data"  # stopped
+    assert git("log --format=%s", repo, env).split("\n")[0] == "a country citing a passage"
 
 
 def test_documented_github_workflow_runs_ccbkg_with_valid_arguments() -> None:

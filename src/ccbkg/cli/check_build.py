@@ -29,11 +29,12 @@ def add_parsers(sub: Any) -> None:
                        help="report format on standard output: text (default), json, github "
                             "(GitHub Actions annotations), junit (JUnit XML) or sarif (SARIF "
                             "2.1.0)")
-    check.add_argument("--data", type=Path, action="extend", nargs="+", metavar="FILE",
+    check.add_argument("--data", type=_data_path, action="extend", nargs="+", metavar="FILE",
                        help="validate these RDF files instead of the bundled instances: "
                             "Turtle, N-Triples, N-Quads, TriG, RDF/XML or JSON-LD, by extension "
-                            "(.ttl .nt .nq .trig .rdf .jsonld) or as --data-format says "
-                            "(repeatable)")
+                            "(.ttl .nt .nq .trig .rdf .jsonld) or as --data-format says; a "
+                            "folder: every file with one of those extensions in it and its "
+                            "subfolders (repeatable)")
     check.add_argument("--data-format", choices=tuple(DATA_SYNTAXES), metavar="SYNTAX",
                        help="read every --data file as this syntax, whatever its extension: "
                             f"{', '.join(DATA_SYNTAXES)}")
@@ -107,6 +108,13 @@ def _stages(value: str) -> tuple[str, ...]:
         raise argparse.ArgumentTypeError(
             f"unknown stage {', '.join(unknown) or '(none)'}; choose from {','.join(STAGES)}")
     return chosen
+
+
+def _data_path(name: str) -> Path:
+    """A --data file or folder (an empty name is no folder: Path would read it as ".")."""
+    if not name:
+        raise argparse.ArgumentTypeError("an empty name; give the data files or their folder")
+    return Path(name)
 
 
 def _cmd_check(args: argparse.Namespace) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -141,14 +142,7 @@ class Project:
                 continue
             files.extend(ProjectFile(p, role) for p in sorted(base.glob(pattern)))
         seen: set[Path] = set()
-        for extra in data_files or []:
-            if not str(extra) or str(extra) == ".":
-                raise CcbkgError("--data: an empty name (or .); give the data files")
-            if not extra.exists():
-                raise CcbkgError(f"{extra}: no such data file")
-            if extra.is_dir():
-                raise CcbkgError(f"--data {extra}: is a folder; give the data files in it "
-                                 f"(e.g. {extra}/*.ttl)")
+        for extra in _data_files(data_files or []):
             if extra.resolve() in seen:
                 raise CcbkgError(f"--data {extra}: given twice (each file's nodes would be "
                                  "counted twice)")
@@ -269,6 +263,27 @@ class RefusedFile(CcbkgError):
         super().__init__(f"{shown}: {reason}")
         self.shown = shown
         self.reason = reason
+
+
+def _data_files(given: list[Path]) -> Iterator[Path]:
+    """The files --data names: each file, and in each folder every file with an extension of
+    DATA_SYNTAXES in it and its subfolders, in name order (hidden folders and files
+    aside, links to folders not followed)."""
+    for extra in given:
+        if not extra.exists():
+            raise CcbkgError(f"{extra}: no such data file")
+        if not extra.is_dir():
+            yield extra
+            continue
+        found = []
+        for folder, subfolders, names in os.walk(extra):
+            subfolders[:] = [d for d in subfolders if not d.startswith(".")]
+            found += [Path(folder) / n for n in names
+                      if not n.startswith(".") and n.endswith(tuple(DATA_SYNTAXES.values()))]
+        if not found:
+            raise CcbkgError(f"--data {extra}: a folder with no data file in it (files named "
+                             f"{', '.join('*' + e for e in DATA_SYNTAXES.values())})")
+        yield from sorted(found)
 
 
 def name_problem(file: ProjectFile) -> str | None:

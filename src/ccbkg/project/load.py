@@ -31,6 +31,7 @@ from ccbkg.core.errors import CcbkgError
 from ccbkg.core.file_types import rdf_syntax
 from ccbkg.core.findings import Finding, Severity, StageResult
 from ccbkg.core.limits import MAX_NESTING
+from ccbkg.core.namespaces import BASE
 from ccbkg.core.terms import XSD_STRING, rdflib_graph
 from ccbkg.core.termtext import counted, curie, printable
 from ccbkg.core.textlines import line_ends, position, split_lines
@@ -396,7 +397,9 @@ def parse_rdf(data: bytes, fmt: ox.RdfFormat, base_iri: str | None = None) -> li
 def read_text(project: Project, file: ProjectFile, findings: list[Finding]) -> str | None:
     """The file decoded as UTF-8, or None with a finding that says why it cannot be."""
     shown = project.display(file.path)
-    problem = name_problem(file)
+    # a --data file's name becomes no IRI nor release file name (ALB.nt, as the release ships)
+    problem = None if project.data_files is not None and file.role is Role.DATA else \
+        name_problem(file)
     if problem is not None:
         findings.append(_error(shown, None, None, problem))
         return None
@@ -694,9 +697,12 @@ def _syntax_error(shown: str, exc: SyntaxError, fmt: ox.RdfFormat, text: str) ->
     message = str(exc.msg if exc.msg else exc)
     if "remote context" in message:
         line, column = (exc.lineno, exc.offset) if exc.lineno else _find(text, '"@context"')
+        own = f'"{BASE}context.jsonld"' in text  # a release's own documents name it
         return _error(shown, line, column, (
             "JSON-LD with a remote @context is refused: ccbkg never fetches documents; "
-            "inline the context in the file"))
+            "inline the context in the file" + (
+                " (the release's context.jsonld), or check the N-Triples file the release "
+                "ships beside each of its JSON-LD documents" if own else "")))
     message = re.sub(r"^Parser error [^:]*: ", "", message)
     message = re.sub(r" \(line \d+\)$", "", message)
     line, column = exc.lineno, exc.offset
