@@ -80,6 +80,15 @@ def test_dataset_counts_are_the_union_of_its_subsets(built: Path, void: Graph) -
         assert int(void.value(graph, VOID.triples)) == len(graphs[graph]), graph  # type: ignore[arg-type]
     classes = {void.value(p, VOID["class"]) for p in void.objects(DS, VOID.classPartition)}
     assert classes == {o for _, p, o in union if p == RDF.type}
+    # VoID 4.6: an entity's IRI is in the dataset's void:uriSpace (every typed subject, the
+    # ontology's terms and blank nodes included, was counted)
+    space = str(void.value(DS, VOID.uriSpace))
+    assert space == "https://w3id.org/ccbkg/id/"
+    entities = {s for s, p, _ in union if p == RDF.type and str(s).startswith(space)}
+    assert int(void.value(DS, VOID.entities)) == len(entities) > 100  # type: ignore[arg-type]
+    # DCAT-AP 3: a byte size is an xsd:nonNegativeInteger (it was an xsd:integer)
+    sizes = list(void.objects(None, DCAT.byteSize))
+    assert sizes and {s.datatype for s in sizes} == {XSD.nonNegativeInteger}  # type: ignore[union-attr]
 
 
 def test_void_is_a_named_graph_of_the_full_dumps(built: Path, void: Graph) -> None:

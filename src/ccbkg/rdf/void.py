@@ -169,8 +169,8 @@ def void_dcat(
         return ox.NamedNode(value)
 
     def lit(value: str | int, dt: str | None = None) -> ox.Literal:
-        if isinstance(value, int):
-            return ox.Literal(str(value), datatype=ox.NamedNode(str(XSD.integer)))
+        if isinstance(value, int):  # xsd:integer unless told (dcat:byteSize: nonNegative…)
+            return ox.Literal(str(value), datatype=ox.NamedNode(dt or str(XSD.integer)))
         if dt:
             return ox.Literal(value, datatype=ox.NamedNode(dt))
         return ox.Literal(value)
@@ -222,7 +222,7 @@ def void_dcat(
     add(contact, str(RDF.type), iri(VCARD + "Kind"))
     add(contact, VCARD + "fn", en("ccbkg project"))
     add(contact, VCARD + "hasURL", iri(BASE))
-    add(ds, str(VOID.uriSpace), lit(BASE + "id/"))
+    add(ds, str(VOID.uriSpace), lit(URI_SPACE))
     add(ds, str(VOID.vocabulary), iri(ONTOLOGY_IRI))
     add(ds, str(DCTERMS.conformsTo), iri(ONTOLOGY_IRI))
     if endpoint:
@@ -285,6 +285,10 @@ def void_dcat(
     return out
 
 
+URI_SPACE = BASE + "id/"  # void:uriSpace: the IRIs of the release's entities
+_ENTITY_SPELLING = f"<{URI_SPACE}".encode()
+
+
 def _counts(lines: Iterable[bytes], *, partitions: bool) -> Counts:
     """VoID statistics of distinct N-Triples lines, read a line at a time; with class and
     property partitions."""
@@ -301,7 +305,8 @@ def _counts(lines: Iterable[bytes], *, partitions: bool) -> Counts:
         objects.add(obj)
         properties[predicate] += 1
         if predicate == _TYPE_SPELLING:
-            entities.add(subject)
+            if subject.startswith(_ENTITY_SPELLING):  # VoID: an entity's IRI is in uriSpace
+                entities.add(subject)
             classes[obj] += 1
     return Counts(triples, len(subjects), len(properties), len(objects), len(entities),
                   len(classes), tuple(classes.items()) if partitions else (),
