@@ -72,7 +72,8 @@ def test_the_table_covers_every_format_for_ontology_version_and_instances() -> N
               "application/n-triples"}
     table = rows()
     for path in ("/ccbkg/ontology", "/ccbkg/ontology/0.1.0", "/ccbkg/id/country/JPN",
-                 "/ccbkg/id/agreement/alb-ncirc-mou-2013"):
+                 "/ccbkg/id/agreement/alb-ncirc-mou-2013", "/ccbkg/shapes",
+                 "/ccbkg/shapes/0.1.0"):  # the shapes' RDF/XML and JSON-LD went to the page
         accepts = {r["accept"] for r in table if r["path"] == path}
         missing = [w for w in wanted if not any(w in a for a in accepts)]
         assert not missing, f"{path}: no row for {missing}"
