@@ -217,3 +217,26 @@ def test_a_document_naming_the_release_context_is_told_what_to_check_instead(
     assert result.code == 1
     assert "inline the context in the file (the release's context.jsonld), or check the " \
            "N-Triples file the release ships beside each of its JSON-LD documents" in result.out
+
+
+def test_a_result_repeated_word_for_word_is_shown_once_and_every_format_counts_alike(
+        tmp_path: Path) -> None:
+    """A text for an agreement's status failed three constraints of one shape with the same
+    message: the text report showed it three times; and the GitHub summary counted every
+    result ("9 errors") where the text report counted the causes ("7 errors (2 more …)")."""
+    data = tmp_path / "data"
+    data.mkdir()
+    for f in (REPO / "instances").glob("*.ttl"):
+        (data / f.name).write_bytes(f.read_bytes())
+    albania = data / "albania.ttl"
+    albania.write_text(albania.read_text().replace(
+        "ccb:agreementStatus agstatus:signed", 'ccb:agreementStatus "signed"', 1))
+    runs = {fmt: run_cli("check", "-q", "--only", "syntax,shapes", "--format", fmt, "--data",
+                         str(data)) for fmt in ("text", "github", "json")}
+    text = runs["text"].out
+    assert text.count('value "signed", shape ccbsh:Agreement-statusValue') == 1, text
+    summary = text.strip().splitlines()[-1]
+    assert summary.startswith("FAILED: 2 errors") and "2 more results follow" in summary, text
+    assert runs["github"].out.strip().splitlines()[-1] == f"ccbkg check: {summary}"
+    results = [f for s in json.loads(runs["json"].out)["stages"] for f in s["findings"]]
+    assert sum(1 for f in results if f.get("value") == '"signed"') == 3  # as pyshacl reports

@@ -130,6 +130,19 @@ def _one_edit(a: str, b: str) -> bool:
     return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
 
 
+def _fold_repeats(findings: list[Finding], folded: dict[int, Finding]) -> None:
+    """A result repeated word for word at the same place (one shape's constraints each failing
+    on one value: sh:class, sh:nodeKind and sh:node of "signed") is one finding; the others
+    follow from it."""
+    first: dict[tuple[object, ...], Finding] = {}
+    for f in findings:
+        key = (f.stage, f.severity, f.file, f.line, f.node, f.path, f.value, f.shape, f.message)
+        if key in first:
+            folded.setdefault(id(f), first[key])
+        else:
+            first[key] = f
+
+
 def one_per_cause(report: CheckReport, loaded: LoadedProject) -> None:
     """Fold consequences into the finding of their cause and add suggestions (in place)."""
     findings = report.findings
@@ -151,6 +164,7 @@ def one_per_cause(report: CheckReport, loaded: LoadedProject) -> None:
                         f.stage == "provenance" and cited in f.message)))
                     or (f.stage == "reason" and f.node == cited)):
                 folded[id(f)] = cause
+    _fold_repeats(findings, folded)
     if not any(f.shape in (DANGLING, UNDECLARED, UNDECLARED_EXTERNAL, UNTYPED) for f in findings):
         _fold_inventory(findings, folded)
         for stage in report.stages:  # nothing to suggest: no need to index the whole graph

@@ -77,8 +77,7 @@ def _github(report: CheckReport) -> str:
         shown = ",".join(f"{k}={_escape(str(v), True)}" for k, v in props.items()
                          if v is not None)
         lines.append(f"::{_GITHUB_LEVEL[f.severity]} {shown}::{_escape(_text(f), False)}")
-    lines.append(f"ccbkg check: {'PASSED' if report.ok else 'FAILED'}: "
-                 + ", ".join(s.counted(report.count(s)) for s in Severity))
+    lines.append(f"ccbkg check: {'PASSED' if report.ok else 'FAILED'}: {report.tally()}")
     return "\n".join(lines) + "\n"
 
 

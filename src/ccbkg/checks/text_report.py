@@ -50,18 +50,9 @@ def render_text(report: CheckReport, *, color: bool) -> str:
             head = "  ".join(x for x in (where, curie(node)) if x) or stage.stage
             lines.append(f"  {plain(head)}")
             lines.extend(_finding_line(f, paint, plain, items[0].line) for f in items)
-    causes = [f for f in report.findings if f.cause is None]
-    consequences = len(report.findings) - len(causes)
-
-    def count(severity: Severity) -> int:
-        return sum(1 for f in causes if f.severity is severity)
-
     summary = "PASSED" if report.ok else "FAILED"
-    lines.append(
-        f"{paint(summary, 'bold green' if report.ok else 'bold red')}: "
-        + ", ".join(s.counted(count(s)) for s in Severity)
-        + (f" ({consequences} more results follow from these; --format json lists them)"
-           if consequences else ""))
+    lines.append(f"{paint(summary, 'bold green' if report.ok else 'bold red')}: "
+                 + report.tally())
     return "\n".join(lines) + "\n"
 
 

@@ -101,6 +101,15 @@ class CheckReport:
         """How many findings have this severity."""
         return sum(1 for f in self.findings if f.severity is severity)
 
+    def tally(self) -> str:
+        """The counts a report ends with: the findings shown (those that name a cause), by
+        severity, and how many more follow from them (`Finding.cause`)."""
+        causes = [f for f in self.findings if f.cause is None]
+        more = len(self.findings) - len(causes)
+        return ", ".join(s.counted(sum(1 for f in causes if f.severity is s)) for s in Severity) \
+            + (f" ({more} more results follow from these; --format json lists them)"
+               if more else "")
+
     def to_json(self, *, timings: bool = True) -> dict[str, Any]:
         """The report as JSON; without timings it is reproducible from build to build."""
         return {
