@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import CliResult, assert_no_traceback, run_cli
+from tests.conftest import REPO, CliResult, assert_no_traceback, run_cli
 
 STAGES = "syntax,shapes,provenance"  # the reasoner has no part in these slips
 
@@ -238,3 +238,15 @@ def test_a_slip_in_a_prefix_is_one_error_at_the_prefix(scratch: Path) -> None:
     assert "The prefix passage: is declared as <https://w3id.org/ccbkg/id/pasage/>" in shown
     assert "Did you mean <https://w3id.org/ccbkg/id/passage/>?" in shown
     assert "FAILED: 1 error, 0 warnings" in result.out
+
+
+def test_passages_of_a_file_left_out_are_no_prefix_slip(tmp_path: Path) -> None:
+    """albania.ttl checked without sources.ttl (as the pre-commit hook did, with the staged file
+    alone): its passages dangle, and the prefix slip's rule said `passage:` was declared as
+    <…/id/passage/>, "under which nothing is described … Did you mean <…/id/agreement/>?". A
+    namespace of the model's own prefixes is no slip."""
+    result = run_cli("check", "-q", "--only", "syntax,shapes", "--data",
+                     str(REPO / "instances" / "albania.ttl"), cwd=tmp_path)
+    assert result.code == 1, result.out
+    assert "refers to a node that is not described anywhere" in result.out, result.out
+    assert "The prefix passage: is declared as" not in result.out, result.out

@@ -22,7 +22,7 @@ import pyoxigraph as ox
 
 from ccbkg.checks.provenance import INVENTORY
 from ccbkg.core.findings import CheckReport, Finding
-from ccbkg.core.namespaces import CCB, CCBSH, ID, OWL, RDF
+from ccbkg.core.namespaces import CCB, CCBSH, ID_PREFIXES, OWL, RDF
 from ccbkg.core.termtext import curie
 from ccbkg.project.layout import Role
 from ccbkg.project.load import LoadedProject
@@ -36,7 +36,8 @@ UNQUOTED = str(CCBSH["Provenance-quotedPassage"])
 MISCITED = str(CCBSH["Instance-citesPassage"])  # ccb:citesPassage to a non-passage
 UNTYPED = str(CCBSH["DataNode-type"])  # a described node without rdf:type
 NO_CITATION_PATH = str(CCB.citesPassage)
-COUNTRY_NS = str(ID) + "country/"
+COUNTRY_NS = ID_PREFIXES["country"]
+KNOWN_NAMESPACES = frozenset(ID_PREFIXES.values())
 _TERM_KINDS = frozenset(str(k) for k in (OWL.ObjectProperty, OWL.DatatypeProperty,
                                          OWL.AnnotationProperty, OWL.Class))
 _SPELLING = re.compile(r"[-_]")
@@ -225,6 +226,8 @@ def _misprefixed(loaded: LoadedProject, dangling: dict[tuple[str | None, str | N
     rewritten: dict[int, Finding] = {}
     files = {lf.display: lf for lf in loaded.files}
     for (shown, namespace, meant), found in groups.items():
+        if namespace in KNOWN_NAMESPACES:  # passages cited from a file not given with --data
+            continue
         declared = files.get(shown)
         prefix = next((p for p, ns in (declared.prefixes if declared else {}).items()
                        if ns == namespace), None)

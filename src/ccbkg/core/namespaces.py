@@ -37,6 +37,21 @@ VANN = Namespace("http://purl.org/vocab/vann/")
 BIBO = Namespace("http://purl.org/ontology/bibo/")
 FOAF = Namespace("http://xmlns.com/foaf/0.1/")
 
+# The prefixes of the data's nodes, each a folder of ID (docs/model.md): the curated files
+# declare them, and a prefix bound to one of these is no slip (checks.causes).
+ID_PREFIXES: dict[str, str] = {p: f"{ID}{folder}/" for p, folder in (
+    ("src", "source"), ("passage", "passage"), ("country", "country"),
+    ("organisation", "organisation"), ("csirt", "csirt"), ("forum", "forum"),
+    ("event", "event"), ("exercise", "exercise"), ("region", "region"),
+    ("strategy", "strategy"), ("regulation", "regulation"), ("govpaper", "government-paper"),
+    ("objective", "objective"), ("agreement", "agreement"), ("membership", "membership"),
+    ("participation", "participation"), ("collaboration", "collaboration"),
+    ("forumuse", "forum-use"), ("funding", "funding"), ("programme", "programme"),
+    ("initiative", "initiative"), ("traininginit", "training-initiative"),
+    ("cbminit", "cbm-initiative"), ("changeevent", "change-event"),
+    ("development", "development"), ("statement", "statement"), ("position", "position"),
+    ("principle", "principle"))}
+
 PREFIXES: dict[str, str] = {
     "ccb": str(CCB),
     "id": str(ID),

@@ -11,11 +11,11 @@ import pycountry
 
 from ccbkg.checks.provenance import KEY_BYTES
 from ccbkg.core.errors import CcbkgError
-from ccbkg.core.namespaces import CCB, RDF, RDFS, SKOS
+from ccbkg.core.namespaces import CCB, ID_PREFIXES, RDF, RDFS, SKOS
 from ccbkg.curate.files import create, literal, one_line, triples
 from ccbkg.project.layout import Project
 
-COUNTRY_NS = "https://w3id.org/ccbkg/id/country/"
+COUNTRY_NS = ID_PREFIXES["country"]
 NAME_PROPERTIES = (str(RDFS.label), str(SKOS.altLabel))
 # The prefixes of the curated country files (instances/japan.ttl and the others).
 PREFIXES = """\
@@ -28,17 +28,8 @@ PREFIXES = """\
 @prefix time: <http://www.w3.org/2006/time#> .
 @prefix schema: <https://schema.org/> .
 @prefix wd: <http://www.wikidata.org/entity/> .
-""" + "".join(f"@prefix {p}: <https://w3id.org/ccbkg/id/{n}/> .\n" for p, n in (
-    ("passage", "passage"), ("country", "country"), ("organisation", "organisation"),
-    ("csirt", "csirt"), ("forum", "forum"), ("event", "event"), ("exercise", "exercise"),
-    ("region", "region"), ("strategy", "strategy"), ("regulation", "regulation"),
-    ("govpaper", "government-paper"), ("objective", "objective"), ("agreement", "agreement"),
-    ("membership", "membership"), ("participation", "participation"),
-    ("collaboration", "collaboration"), ("forumuse", "forum-use"), ("funding", "funding"),
-    ("programme", "programme"), ("initiative", "initiative"),
-    ("traininginit", "training-initiative"), ("cbminit", "cbm-initiative"),
-    ("changeevent", "change-event"), ("development", "development"),
-    ("statement", "statement"), ("position", "position"), ("principle", "principle"))) + "".join(
+""" + "".join(f"@prefix {p}: <{iri}> .\n" for p, iri in ID_PREFIXES.items()
+             if p != "src") + "".join(
     f"@prefix {p}: <https://w3id.org/ccbkg/scheme/{n}/> .\n" for p, n in (
         ("agstatus", "agreement-status"), ("cisector", "ci-sectors"),
         ("activity", "activity-types"), ("gfce", "gfce-themes"), ("cbm", "osce-cbms"),

@@ -11,6 +11,7 @@ import pyoxigraph as ox
 
 from ccbkg.core.errors import CcbkgError
 from ccbkg.core.locks import locked_folder
+from ccbkg.core.namespaces import ID_PREFIXES
 from ccbkg.project.layout import Project
 from ccbkg.release import atomic
 from ccbkg.release.atomic import write_bytes
@@ -44,8 +45,8 @@ def _value(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
 SOURCES_PREFIXES = {
     "ccb": "https://w3id.org/ccbkg/ontology#", "dcterms": "http://purl.org/dc/terms/",
     "oa": "http://www.w3.org/ns/oa#", "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#", "src": "https://w3id.org/ccbkg/id/source/",
-    "passage": "https://w3id.org/ccbkg/id/passage/",
+    "xsd": "http://www.w3.org/2001/XMLSchema#", "src": ID_PREFIXES["src"],
+    "passage": ID_PREFIXES["passage"],
 }
 
 
