@@ -904,3 +904,19 @@ def test_an_agreement_named_before_its_verb_is_proposed(tmp_path: Path) -> None:
                                 "negotiation.\n")
     agreement = draft[draft.index("# candidate agreement (under-negotiation"):]
     assert "ccb:party country:ALB" in agreement and "agstatus:under-negotiation" in agreement
+
+
+def test_a_body_that_takes_part_trains_or_is_named_by_its_acronym_is_read_as_such(
+        tmp_path: Path) -> None:
+    """From a curator's trial: "CERT-MU participated in …" made the country the participant,
+    "trained approximately 350 police officers" kept "approximately 350 police", "(P4)" was no
+    acronym, and "Japan International Cooperation Agency (JICA)" lost "Japan"."""
+    draft = _draft_of(tmp_path, (
+        "ALCIRT participated in the Cyber Coalition exercise.\n\n"
+        "Japan trained approximately 350 police officers from Albania in 2019.\n\n"
+        "Japan runs the Pacific Cyber Capacity Programme (P4).\n\n"
+        "The Japan International Cooperation Agency (JICA) supports Albania.\n"))
+    assert "ccb:participant csirt:alcirt" in draft, draft
+    assert 'ccb:qualifierAsStated "approximately 350 police officers"' in draft, draft
+    assert "programme:p4 a ccb:Programme" in draft, draft
+    assert 'rdfs:label "Japan International Cooperation Agency"@en' in draft, draft

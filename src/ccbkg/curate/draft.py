@@ -79,6 +79,9 @@ CLAIM_CUES = frozenset({*SIGNED, *NEGOTIATING, *FUNDING, *HOLDING, "trained", "t
                         "published", "established", "created", "set"})
 DETERMINERS = frozenset({"the", "a", "an", "its", "their", "his", "her", "our", "this", "new"})
 OWN_BODIES = ("Government", "State", "Cabinet", "Parliament")  # the country itself, as a party
+# Words that end a noun phrase after a number ("350 police officers from …", "40 staff in 2023")
+PHRASE_ENDS = frozenset({"from", "in", "on", "at", "of", "for", "between", "across", "during",
+                         "to", "and", "with", "who", "which", "that", "since", "by", "under"})
 # Words of a subject that is not the text's country ("The programme trained", "which trained")
 NOT_THE_COUNTRY = frozenset({"programme", "program", "project", "projects", "initiative", "which",
                              "that", "course", "academy", "centre", "center", "partners",
@@ -145,7 +148,7 @@ CLAIMS = {"ccb:Membership", "ccb:Participation", "ccb:ForumUse", "ccb:Collaborat
           "ccb:MandateExpansion", "ccb:InitiativeInclusion"}
 CLAUSE_WORDS = frozenset({"has", "have", "had", "is", "are", "was", "were", "will", "while",
                           "which", "whose", "specifically", "since", "because"})
-_ACRONYM = r"^[A-Z][A-Za-z]*[A-Z][0-9]?s?$"  # CERT, MoD, NC4
+_ACRONYM = r"^[A-Z][A-Za-z]*[A-Z][0-9]?s?$|^[A-Z][A-Za-z]*[0-9][A-Za-z]*$"  # CERT, MoD, NC4, P4
 # ISO 4217's codes ("KES 1.2 billion"), from pycountry
 CURRENCY_CODES = sorted(c.alpha_3 for c in pycountry.currencies)
 # Written before an amount besides codes and signs ("Rs 10 million", "KSh 2 billion")
@@ -632,11 +635,12 @@ class _Drafter:
         """Named bodies with an acronym, and CSIRTs (a national one of the possessive or the
         sentence's country)."""
         known = {m.start_char for m, _ in found}
+        whole = {(m.start, m.end) for m, _ in found}  # a name the data has, as written
         countries = [(s.start, e.curie) for s, e in found if e.kind == "Country"]
         for m in matches.get("ACRONYMED", []):
-            name, acronym = m[:-3], m[-2:-1]
-            name = _strip(name, self.graph)
-            if name.start_char in known or acronym.start_char in known or not len(name):
+            name, acronym = _strip(m, self.graph)[:-3], m[-2:-1]
+            if not len(name) or acronym.start_char in known or (name.start_char in known and (
+                    len(name) == 1 or (name.start, name.end) in whole)):
                 continue
             heads = [t.text for t in name]
             if heads[-1] in ("Program", "Programme"):
@@ -800,13 +804,26 @@ class _Drafter:
             self.notes.append(f"{denied.text!r} … {span.doc[start].text!r}: the text denies "
                               "it, so no participation is proposed from it")
         elif start is not None:
+            opens = next((w.i for w in reversed(span.doc[span.start:start])
+                          if w.text in CLAUSE_END), span.start - 1) + 1
+            # the body that is the verb's subject: "CERT-MU (has) participated in …", not one
+            # named as another verb's object ("signed an MoU with NCIRC and participates …")
+            bodies = [e.curie for m, e in found if opens <= m.start < start
+                      and e.kind in PARTIES and e.kind != "Country"
+                      and all(w.is_lower and w.lower_ not in ("and", "with", "to", "of")
+                              for w in span.doc[m.end:start])
+                      and (m.start == span.start or span.doc[m.start - 1].lower_ not in (
+                          "with", "to", "of", "and"))]
+            taking_part = bodies[-1] if bodies else here
             for s, e in found:
                 if s.start > start and e.kind in ACTIVITIES:
                     self._node("participation", s, "ccb:Participation", "participation", cite,
-                               here, [("ccb:participant", here), ("ccb:inActivity", e.curie),
+                               here, [("ccb:participant", taking_part),
+                                      ("ccb:inActivity", e.curie),
                                       ("ccb:participationRole", "prole:participant")], [],
                                ["the role, if not a participant"],
-                               key=f"{here[8:].lower()}-{e.curie.split(':')[-1]}")
+                               key=f"{taking_part.split(':')[-1].lower()}-"
+                                   f"{e.curie.split(':')[-1]}")
         using = any(w.startswith(("utilis", "utiliz")) or w in ("use", "uses", "used")
                     for w in words)
         for s, e in found:
@@ -1131,7 +1148,11 @@ class _Drafter:
             named = None if bodies else self._unknown_before(span, verb.i) or next(
                 (doc[start:verb.i] for w in doc[start:verb.i] if w.lower_ in NOT_THE_COUNTRY),
                 None)  # "The programme trained …", "…, which trained …"
-            how_many = literal(self._said(doc[verb.i + 1:count + 2]))
+            end = count + 1
+            while end < min(span.end, count + 4) and doc[end].is_alpha and \
+                    doc[end].lower_ not in PHRASE_ENDS:
+                end += 1
+            how_many = literal(self._said(doc[verb.i + 1:end]))
             decide = ["its name, if the text gives one (the label is the text's words)",
                       "who was trained: the text says "
                       + literal(self._said(doc[verb.i + 1:max(words.end, count + 2)]))]
@@ -1592,15 +1613,27 @@ def _one_apart(written: str, name: str) -> bool:
 
 
 def _strip(span: Span, graph: Gazetteer) -> Span:
-    """A name without a leading article, country or demonym (The Canadian National …)."""
+    """A name without a leading article, country or demonym (The Canadian National …), but
+    with the country its acronym spells ("Japan International Cooperation Agency (JICA)")."""
+    acronym = span[-2].text if len(span) > 3 and span[-3].text == "(" and \
+        span[-1].text == ")" else None
     i = 0
-    while i < len(span) - 1 and (span[i].lower_ in ("the", "its", "a") or span[i].text in
-                                 graph.demonyms or span[i].text in graph.names or
-                                 span[i].text in ("’s", "'s") or (span[i].is_title and
-                                 span[i].lower_ in ("through", "in", "at", "since", "as",
-                                                    "under", "with", "by"))):
+    while i < len(span) - 1 and (span[i].lower_ in ("the", "its", "a") or (
+            (span[i].text in graph.demonyms or span[i].text in graph.names)
+            and not _spelt(span[i:], acronym)) or
+            span[i].text in ("’s", "'s") or (span[i].is_title and span[i].lower_ in (
+                "through", "in", "at", "since", "as", "under", "with", "by"))):
         i += 1
     return span[i:]
+
+
+def _spelt(name: Span, acronym: str | None) -> bool:
+    """Whether the acronym is the initials of the name's words before it (small words aside)."""
+    if acronym is None:
+        return False
+    words = [t.text for t in name if t.text != "(" and t.text != acronym and t.text != ")"
+             and t.lower_ not in ("of", "for", "and", "the", "on")]
+    return "".join(w[0] for w in words).upper() == acronym.upper()
 
 
 PRECISION = ("date", "gYearMonth", "gYear")  # most precise first
