@@ -920,3 +920,38 @@ def test_a_body_that_takes_part_trains_or_is_named_by_its_acronym_is_read_as_suc
     assert 'ccb:qualifierAsStated "approximately 350 police officers"' in draft, draft
     assert "programme:p4 a ccb:Programme" in draft, draft
     assert 'rdfs:label "Japan International Cooperation Agency"@en' in draft, draft
+
+
+def test_a_record_of_a_project_list_gives_its_programme_and_funding(tmp_path: Path) -> None:
+    """From a curator's trial with a project list (as GFCE's Cybil portal gives one): each
+    record and the first sentence of its summary were one passage and nothing was proposed.
+    A record is read by its fields: the project as a programme run by its implementing
+    organisation, a funder's own contribution as its commitment to it, the budget shared by
+    funders whose parts it does not give as a NOTE; a summary is a passage of its own."""
+    draft = _draft_of(tmp_path, (
+        "Projects\n\n"
+        "Project: Cyber Resilience for Development\n"
+        "Implementing organisation: Council of Europe\n"
+        "Funders: Japan\n"
+        "Budget: EUR 11,000,000 (Japan contribution: EUR 2,500,000)\n"
+        "Start date: 01/07/2018\n"
+        "Status: Completed\n"
+        "Summary: The project strengthened the incident response of national CSIRTs.\n\n"
+        "Project: Pacific Cyber Network\n"
+        "Funders: Japan; Canada\n"
+        "Budget: USD 3,000,000\n"
+        "Status: Ongoing\n"))
+    exacts = re.findall(r'oa:exact "([^"]*)"', draft)
+    assert exacts[1] == ("Summary: The project strengthened the incident response of national "
+                         "CSIRTs."), exacts
+    programme = draft[draft.index("# candidate programme: 'Cyber Resilience for Development'"):]
+    assert "ccb:responsibleAgent organisation:council-of-europe" in programme.split(" .\n")[0]
+    funding = draft[draft.index("# candidate funding commitment: 'EUR 2,500,000'"):]
+    funding = funding.split(" .\n")[0]
+    assert "ccb:funder country:JPN" in funding, funding
+    assert "ccb:fundedProgramme programme:cyber-resilience-for-development" in funding
+    assert "Start date '01/07/2018'" in funding and "Status 'Completed'" in funding
+    assert "EUR 11,000,000" not in re.findall(r'ccb:amountAsStated "([^"]*)"', draft)
+    assert ("the record names country:JPN, country:CAN among its funders but not their part "
+            "of the budget") in draft
+    assert "# candidate programme: 'Pacific Cyber Network'" in draft

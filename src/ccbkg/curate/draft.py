@@ -79,6 +79,16 @@ CLAIM_CUES = frozenset({*SIGNED, *NEGOTIATING, *FUNDING, *HOLDING, "trained", "t
                         "published", "established", "created", "set"})
 DETERMINERS = frozenset({"the", "a", "an", "its", "their", "his", "her", "our", "this", "new"})
 OWN_BODIES = ("Government", "State", "Cabinet", "Parliament")  # the country itself, as a party
+# A field of a record on a line of its own: "Budget: EUR 11,000,000", "Funders: Japan; Canada"
+FIELD = re.compile(r"(?m)^[ \t]*(?P<name>[A-Z][A-Za-z]*(?:[ /-][A-Za-z()]+){0,3}):[ \t]+"
+                   r"(?P<value>\S[^\n]*)")
+PROJECT_FIELDS = ("project", "project title", "title", "project name", "programme")
+RUNNER_FIELDS = ("implementing organisation", "implementing organization", "implementer",
+                 "implementing partner", "implementing agency", "lead organisation")
+FUNDER_FIELDS = ("funders", "funder", "donors", "donor", "funded by", "funding partners")
+BUDGET_FIELDS = ("budget", "total budget", "funding", "contribution", "amount", "grant")
+OTHER_FIELDS = ("start date", "end date", "start", "end", "duration", "status",
+                "beneficiary countries", "beneficiaries", "beneficiary", "region")
 # Words that end a noun phrase after a number ("350 police officers from …", "40 staff in 2023")
 PHRASE_ENDS = frozenset({"from", "in", "on", "at", "of", "for", "between", "across", "during",
                          "to", "and", "with", "who", "which", "that", "since", "by", "under"})
@@ -409,6 +419,8 @@ class _Drafter:
         breaks = {m.end() for m in PARAGRAPH_BREAK.finditer(text)}
         marked = list(MARKED_END.finditer(text))
         breaks |= {m.end() for m in marked}
+        # a field of free text in a record ("Summary: The project …") is not one of its fields
+        breaks |= {m.start("name") for m in FIELD.finditer(text) if _prose(m.group("value"))}
         markers = {i for m in marked for i in range(*m.span("marker"))}
         for token in doc[1:]:
             if token.idx in breaks:
@@ -427,7 +439,8 @@ class _Drafter:
         current = self.fixed
         for sent in doc.sents:
             span = _trim(sent)
-            if span is None or span.end_char in heading_ends:
+            if span is None or (span.end_char in heading_ends and
+                                not _record(text[span.start_char:span.end_char])):
                 continue
             found = self._names(span)
             # the sentence's country: one it names, not as a counterparty ("with Estonia")
@@ -619,7 +632,11 @@ class _Drafter:
                        ["its title and issuing body, if the text gives them"])
         self._agreements(span, found, here, dates, cite)
         self._activities(span, matches, found, here, cite)
-        self._funding(span, matches, found, here, cite)
+        fields = _record(self.source.text[span.start_char:span.end_char])
+        if fields:  # a record of a project list: "Funders: …", "Budget: …"
+            self._project(span, fields, matches, found, here, cite)
+        else:
+            self._funding(span, matches, found, here, cite)
         self._statements(span, found, here, cite)
         self._positions(span, here, cite)
         self._objectives(span, here, cite)
@@ -877,6 +894,64 @@ class _Drafter:
             previous = self._commitment(span, amount, verb, found, start, here, cite)
             start = amount.end
 
+    def _project(self, span: Span, fields: dict[str, tuple[int, int]],
+                 matches: dict[str, list[Span]], found: list[tuple[Span, Entity]],
+                 here: str | None, cite: str) -> None:
+        """A record of a project list (GFCE's Cybil portal lists projects so): the project as a
+        programme, and the funding its fields give: a funder's own contribution ("Japan
+        contribution: EUR 2,500,000"), or the budget when one funder is named; the other
+        fields (dates, status, beneficiaries) named for the curator."""
+        if here is None:
+            return
+        doc, start = span.doc, span.start_char
+
+        def within(name: str) -> list[tuple[Span, Entity]]:
+            at = fields.get(name)
+            return [] if at is None else [(m, e) for m, e in found
+                                          if at[0] <= m.start_char - start < at[1]]
+
+        title = next((fields[n] for n in PROJECT_FIELDS if n in fields), None)
+        programme = None
+        if title is not None:
+            name = span.char_span(*title, alignment_mode="contract")  # (relative to span)
+            if name is not None and len(name):
+                runner = next((e.curie for n in RUNNER_FIELDS for _, e in within(n)), None)
+                said = [self.source.text[start + a:start + b] for n, (a, b) in fields.items()
+                        if n in RUNNER_FIELDS]
+                programme = self._node(
+                    "programme", name, "ccb:Programme", "programme", cite, here,
+                    [("ccb:responsibleAgent", runner)], [],
+                    [f"who runs it (ccb:responsibleAgent): the record says {said[0]!r}, which "
+                     f"is not in the data: {DESCRIBE_IT}" if runner is None and said else
+                     "its objectives (ccb:hasObjective)"])
+        funders = [e for n in FUNDER_FIELDS for _, e in within(n) if e.kind in PARTIES]
+        budget = next((fields[n] for n in BUDGET_FIELDS if n in fields), None)
+        amounts = [m for m in matches.get("MONEY", []) if budget is not None
+                   and budget[0] <= m.start_char - start < budget[1]]
+        own = {e.curie: m for m in amounts for s, e in found
+               if e.kind in PARTIES and 0 < m.start - s.end <= 3
+               and any(t.lower_ == "contribution" for t in doc[s.end:m.start])}
+        paid = [(funder, own.get(funder.curie)) for funder in funders]
+        if len(funders) == 1 and not own and amounts:
+            paid = [(funders[0], amounts[0])]
+        others = ", ".join(f"{n.capitalize()} {self.source.text[start + a:start + b]!r}"
+                           for n, (a, b) in fields.items() if n in OTHER_FIELDS)
+        unpaid = [funder.curie for funder, amount in paid if amount is None]
+        if unpaid:
+            self.notes.append(f"the record names {', '.join(unpaid)} among its funders but not "
+                              "their part of the budget: no funding commitment is proposed")
+        for funder, amount in paid:
+            if amount is None:
+                continue
+            node = self._commitment(span, amount, doc[amount.start - 1], found, span.start,
+                                    here, cite, funder=funder.curie)
+            if node is not None:
+                if programme is not None:
+                    node.props.append(("ccb:fundedProgramme", programme.iri))
+                if others:
+                    node.decide.append(f"what else the record says ({others}): a date in "
+                                       "time:hasTime where it dates the commitment")
+
     def _named_as_one(self, span: Span, name: Span) -> bool:
         """Whether a strategy's name is written as a text names one: "National" in it, a year
         first, at the sentence's start, or after the, a, its, a possessive, a year or a party's
@@ -899,7 +974,7 @@ class _Drafter:
 
     def _commitment(self, span: Span, amount: Span | None, verb: Token,
                     found: list[tuple[Span, Entity]], start: int, here: str,
-                    cite: str) -> Node | None:
+                    cite: str, funder: str | None = None) -> Node | None:
         """The funding commitment of one amount given by verb (None when the text denies
         it); the funder is the party named before the verb, from `start` on ("The United
         Kingdom pledged … to Ghana"), else the sentence's country; a party after the amount
@@ -918,8 +993,8 @@ class _Drafter:
                                    and e.kind in PARTIES] if amount is not None else
                             [(m, e) for m, e in found if verb.i < m.start < words.end
                              and e.kind in PARTIES])
-        named = None if before else self._unknown_before(span, verb.i)
-        funder = before[-1].curie if before else None if named is not None else here
+        named = None if before or funder else self._unknown_before(span, verb.i)
+        funder = funder or (before[-1].curie if before else None if named is not None else here)
         decide = ["the currency: the amount is kept as the text writes it; add "
                   "schema:currency (the ISO 4217 code of the currency the text names"
                   + (f": {code}" if (code := next((t.text for t in amount
@@ -1657,6 +1732,18 @@ def _dates(spans: list[Span]) -> list[When]:
         else:
             out.append(When(year, "gYear", m.text, m.start))
     return out
+
+
+def _record(text: str) -> dict[str, tuple[int, int]]:
+    """The fields of a record ("Funders: Japan" on a line of its own, two or more), by their
+    names in lower case, each with where its value starts and ends in text; else empty."""
+    fields = {m.group("name").strip().lower(): m.span("value") for m in FIELD.finditer(text)}
+    return fields if len(fields) >= 2 else {}
+
+
+def _prose(value: str) -> bool:
+    """Whether a field's value is running text (a summary) rather than a name or a figure."""
+    return len(value) > 80 or bool(re.search(r"[a-z]\.(\s|$)", value))
 
 
 def _is_day(year: int, month: int, day: int) -> bool:
