@@ -955,3 +955,16 @@ def test_a_record_of_a_project_list_gives_its_programme_and_funding(tmp_path: Pa
     assert ("the record names country:JPN, country:CAN among its funders but not their part "
             "of the budget") in draft
     assert "# candidate programme: 'Pacific Cyber Network'" in draft
+
+
+def test_a_caption_is_no_sentence_and_a_rule_line_is_no_part_of_a_footnote(
+        tmp_path: Path) -> None:
+    """"Table 3: Budget for cooperation activities (USD million)" before its table was proposed
+    as a passage, and a footnote stating a claim began with the rule line above the notes."""
+    draft = _draft_of(tmp_path, (
+        "Japan is a member of NATO.\n\n"
+        "Table 3: Budget for cooperation activities with Albania (USD million)\n\n"
+        "Albania  2.0\n\n"
+        "_______________\n[1] Japan is a member of the OSCE.\n"))
+    exacts = re.findall(r'oa:exact "([^"]*)"', draft)
+    assert exacts == ["Japan is a member of NATO.", "Japan is a member of the OSCE."], exacts

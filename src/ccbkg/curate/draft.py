@@ -289,8 +289,14 @@ def ends_sentence(text: str, end: int) -> bool:
     while end > 0 and text[end - 1].isspace():
         end -= 1
     last = text[max(text.rfind("\n", 0, end), text.rfind("\r", 0, end)) + 1:end]
+    if CAPTION.match(last):  # "Table 3: Budget for … (Rs million)" heads a table
+        return False
     return bool(SENTENCE_END.search(last)) or (
         last.endswith(")") and _LOWER_WORD.search(last) is not None)
+
+
+# A caption of a table or a figure: a heading, with or without a full stop
+CAPTION = re.compile(r"\s*(Table|Figure|Chart|Box|Graph|Exhibit)\s+[\dA-Z][\w.-]*\s*[:.–-]")
 PARAGRAPH_BREAK = re.compile(r"(?:\r?\n|\r)[ \t]*(?:\r?\n|\r)\s*")  # a blank line and what follows
 
 
@@ -1445,9 +1451,9 @@ def _before(span: Span, at: int, cue: Callable[[Token], bool], reach: int = 4) -
 
 def _trim(sent: Span) -> Span | None:
     """The sentence without white space or a footnote marker (`[x]`, `²`, `†`) at either
-    end."""
+    end, nor a rule line before it (`_____`, the line above a page's footnotes)."""
     text = sent.text
-    lead = re.match(rf"(\s|\[?\s*\w{{0,3}}\](?!\w)|{_SIGN})*", text)
+    lead = re.match(rf"(\s|[_=*~–—-]{{3,}}|\[?\s*\w{{0,3}}\](?!\w)|{_SIGN})*", text)
     tail = re.search(rf"(\s|\[\s*\w{{0,3}}\]?|{_SIGN})*$", text)
     start = lead.end() if lead else 0
     end = max(start, tail.start() if tail else len(text))
