@@ -968,3 +968,11 @@ def test_a_caption_is_no_sentence_and_a_rule_line_is_no_part_of_a_footnote(
         "_______________\n[1] Japan is a member of the OSCE.\n"))
     exacts = re.findall(r'oa:exact "([^"]*)"', draft)
     assert exacts == ["Japan is a member of NATO.", "Japan is a member of the OSCE."], exacts
+
+
+def test_a_name_cut_at_its_bracket_is_no_misspelling(tmp_path: Path) -> None:
+    """"the Open-ended Working Group (OEWG," was "one letter apart" from the data's
+    "Open-ended Working Group (OEWG)": a bracket is no letter."""
+    draft = _draft_of(tmp_path, "Japan took part in the Open-ended Working Group (OEWG, 2021) "
+                                "on cyber capacity building.\n")
+    assert "one letter apart" not in draft, draft

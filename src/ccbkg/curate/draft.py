@@ -1683,8 +1683,10 @@ def _back(span: Span, last: int, participle: bool = False) -> Span:
 
 
 def _one_apart(written: str, name: str) -> bool:
-    """Whether two words differ by one letter: one changed, added or left out."""
-    if written == name or abs(len(written) - len(name)) > 1:
+    """Whether two words differ by one letter: one changed, added or left out (a bracket or
+    another mark is no letter: "… Group (OEWG" is the name "… Group (OEWG)" cut short)."""
+    if written == name or abs(len(written) - len(name)) > 1 or \
+            re.sub(r"\W", "", written) == re.sub(r"\W", "", name):
         return False
     i = 0
     while i < min(len(written), len(name)) and written[i] == name[i]:
