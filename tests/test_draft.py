@@ -976,3 +976,13 @@ def test_a_name_cut_at_its_bracket_is_no_misspelling(tmp_path: Path) -> None:
     draft = _draft_of(tmp_path, "Japan took part in the Open-ended Working Group (OEWG, 2021) "
                                 "on cyber capacity building.\n")
     assert "one letter apart" not in draft, draft
+
+
+def test_an_exercise_a_party_organised_is_led_by_it(tmp_path: Path) -> None:
+    """"ALCIRT organised the national exercise "Cyber Shield 2023"" left who leads it to the
+    curator (a curator's trial read it as a participation)."""
+    draft = _draft_of(tmp_path, 'ALCIRT organised the national cyber exercise "Cyber Shield '
+                                '2023" in May 2023.\n')
+    exercise = draft[draft.index("# candidate exercise"):].split(" .\n")[0]
+    assert "ccb:ledBy csirt:alcirt" in exercise, exercise
+    assert "ccb:participant" not in draft

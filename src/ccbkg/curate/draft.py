@@ -89,6 +89,9 @@ FUNDER_FIELDS = ("funders", "funder", "donors", "donor", "funded by", "funding p
 BUDGET_FIELDS = ("budget", "total budget", "funding", "contribution", "amount", "grant")
 OTHER_FIELDS = ("start date", "end date", "start", "end", "duration", "status",
                 "beneficiary countries", "beneficiaries", "beneficiary", "region")
+# Verbs of leading an exercise ("organised the national exercise …")
+LEADING = frozenset({"organised", "organized", "organises", "organizes", "hosted", "hosts",
+                     "led", "leads", "conducted", "conducts", "ran", "runs"})
 # Words that end a noun phrase after a number ("350 police officers from …", "40 staff in 2023")
 PHRASE_ENDS = frozenset({"from", "in", "on", "at", "of", "for", "between", "across", "during",
                          "to", "and", "with", "who", "which", "that", "since", "by", "under"})
@@ -817,8 +820,19 @@ class _Drafter:
         named += _quoted_after(span, ("exercise", "drill"))  # 'a cyber drill, "Baltic Guardian"'
         for name in named:
             if len(name) and name.text not in self.entities:
-                self._node("exercise", name, "ccb:Exercise", "exercise", cite, here, [], [],
-                           ["who leads it (ccb:ledBy) and which edition"])
+                # "organised the national exercise …": led by the verb's subject
+                leading = next((t for t in reversed(span.doc[span.start:name.start])
+                                if t.lower_ in LEADING), None)
+                leader, decide = None, "who leads it (ccb:ledBy) and which edition"
+                if leading is not None and self._denied(span, leading.i) is None:
+                    opens = next((w.i for w in reversed(span.doc[span.start:leading.i])
+                                  if w.text in CLAUSE_END), span.start - 1) + 1
+                    leader = next((e.curie for m, e in self._names(span)
+                                   if opens <= m.start < leading.i and e.kind in PARTIES),
+                                  None if self._unknown_before(span, leading.i) else here)
+                    decide = f"who leads it: the text says {leading.text!r}; and which edition"
+                self._node("exercise", name, "ccb:Exercise", "exercise", cite, here,
+                           [("ccb:ledBy", leader)], [], [decide])
         found = self._names(span)
         words = [t.lower_ for t in span]
         start = next((t.i for t in span if t.lower_.startswith("participat")), None)
