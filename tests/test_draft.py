@@ -986,3 +986,17 @@ def test_an_exercise_a_party_organised_is_led_by_it(tmp_path: Path) -> None:
     exercise = draft[draft.index("# candidate exercise"):].split(" .\n")[0]
     assert "ccb:ledBy csirt:alcirt" in exercise, exercise
     assert "ccb:participant" not in draft
+
+
+def test_money_received_is_funded_by_the_party_it_comes_from(tmp_path: Path) -> None:
+    """"… received a grant of USD 1.2 million from …" gave nothing ("received" was no verb of
+    funding); read as the money given by the party after "from" to the subject."""
+    draft = _draft_of(tmp_path, (
+        "Albania received a grant of USD 1.2 million from Japan in 2020.\n\n"
+        "Albania received USD 3 million from the World Bank.\n"))
+    known, unknown = [draft[i:].split(" .\n")[0] for i in (
+        draft.index("# candidate funding commitment: 'USD 1.2 million'"),
+        draft.index("# candidate funding commitment: 'USD 3 million'"))]
+    assert "ccb:funder country:JPN" in known and "who receives it (country:ALB)" in known, known
+    assert "ccb:funder country:ALB" not in unknown, unknown
+    assert "the money comes from 'World Bank', which is not in the data" in unknown, unknown

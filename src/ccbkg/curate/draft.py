@@ -58,9 +58,10 @@ NATIONAL_BODIES = {"Centre", "Center", "Council", "Department", "Bureau"}
 HOLDING = {"argued", "argues", "advocated", "advocates", "believes", "believe", "considers",
            "recognises", "recognizes", "disfavours", "disfavors", "opposes", "supports"}
 OPPOSING = {"disfavours", "disfavors", "opposes"}
+RECEIVING = {"received", "receives", "obtained", "obtains", "secured"}  # from the funder
 FUNDED = {"funded", "funds", "financed", "finances", "co-funded", "co-financed"}  # no amount too
 FUNDING = {"committed", "commits", "pledged", "allocated", "granted", "funded", "invested",
-           "contributed", "donated", "provided", *FUNDED}
+           "contributed", "donated", "provided", *FUNDED, *RECEIVING}
 SAYING = {"argued", "stated", "stating", "said", "declared", "believing", "believes", "noted",
           "stressed", "emphasised", "emphasized", "underlined", "warned", "added"}
 # Who can be a party to an agreement or a collaborator (classes' local names).
@@ -1014,7 +1015,20 @@ class _Drafter:
                             [(m, e) for m, e in found if verb.i < m.start < words.end
                              and e.kind in PARTIES])
         named = None if before or funder else self._unknown_before(span, verb.i)
-        funder = funder or (before[-1].curie if before else None if named is not None else here)
+        giver: Span | None = None
+        if verb.lower_ in RECEIVING and funder is None:
+            # "Mauritius received a grant of USD 1.2 million from the World Bank": the money
+            # comes from the party after "from"; the subject receives it
+            frm = next((t.i for t in span.doc[verb.i:stop] if t.lower_ == "from"), None)
+            source = next((e for m, e in found if frm is not None and frm < m.start < stop
+                           and e.kind in PARTIES), None)
+            after = [before[-1]] if before else [e for e in self.graph.names.values()
+                                                 if e.curie == here][:1]
+            before, named = [source] if source else [], None
+            if source is None and frm is not None:
+                giver = _title_words(span, frm + 1 + (span.doc[frm + 1].lower_ == "the"))
+        funder = funder or (before[-1].curie if before else
+                            None if named is not None or giver is not None else here)
         decide = ["the currency: the amount is kept as the text writes it; add "
                   "schema:currency (the ISO 4217 code of the currency the text names"
                   + (f": {code}" if (code := next((t.text for t in amount
@@ -1028,6 +1042,9 @@ class _Drafter:
         if named is not None:
             decide.append(f"the funder (ccb:funder): the text names {self._said(named)!r} "
                           f"before {verb.text!r}, which is not in the data: {DESCRIBE_IT}")
+        if giver is not None:
+            decide.append(f"the funder (ccb:funder): the money comes from "
+                          f"{self._said(giver)!r}, which is not in the data: {DESCRIBE_IT}")
         planned = self._planned(span, verb.i)
         if planned is not None:
             decide.append(f"the text says {planned.text!r} {verb.text!r}: a plan, not a "
