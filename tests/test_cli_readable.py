@@ -166,6 +166,9 @@ def test_an_empty_answer_in_the_terminal_says_so() -> None:
     empty = run_cli("query", "run", "agreements-by-country", "--param", "country=JPN")
     assert empty.code == 0, empty.err
     assert empty.out.splitlines()[-1] == "(no rows)", empty.out
+    markdown = run_cli("query", "run", "agreements-by-country", "--param", "country=JPN",
+                       "--format", "md")  # docs/queries.md promised it here too
+    assert markdown.out.splitlines()[-1] == "(no rows)", markdown.out
     csv = run_cli("query", "run", "agreements-by-country", "--param", "country=JPN",
                   "--format", "csv")
     assert len(csv.out.splitlines()) == 1  # machine formats: the header, nothing added

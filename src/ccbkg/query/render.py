@@ -157,6 +157,8 @@ def _markdown(results: Results, labels: Mapping[str, str] | None) -> str:
     out = ["| " + " | ".join(esc(h) for h in header) + " |",
            "|" + "|".join("---" for _ in header) + "|"]
     out.extend("| " + " | ".join(esc(c) for c in row) + " |" for row in rows)
+    if not rows:  # as in the table: a header alone reads as a cut answer
+        out.append("\n(no rows)")
     return "\n".join(out) + "\n"
 
 
