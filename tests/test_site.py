@@ -1716,3 +1716,13 @@ def test_a_readers_name_for_another_vocabularys_property_is_not_a_link_to_its_sp
     assert 'href="http://www.w3.org/1999/02/22-rdf-syntax-ns#type"' not in page
     assert 'href="http://www.w3.org/2000/01/rdf-schema#label"' not in page
     assert '<span title="http://www.w3.org/1999/02/22-rdf-syntax-ns#type">Kind</span>' in page
+
+
+def test_an_exercises_page_says_at_a_glance_who_takes_part(site: Path) -> None:
+    """Cyber Coalition's page named Albania only under "What refers to it" (a researcher's
+    audit: who takes part in NATO's exercise was not to be found at a glance)."""
+    page = html.unescape((site / "id" / "exercise" / "cyber-coalition.html").read_text("utf-8"))
+    glance = page[page.index('<ul class="glance"'):]
+    glance = glance[:glance.index("</ul>")]
+    words = " ".join(re.sub(r"<[^>]+>", "", glance).split())
+    assert "Taking part: Albania (" in words, words

@@ -196,7 +196,8 @@ def site_files(loaded: LoadedProject, release: Release,
             return counterparty_section
         if node in sources:
             return source_section
-        if view.is_a(node, CCB.Organisation) or view.is_a(node, CCB.Forum):
+        if any(view.is_a(node, c) for c in (CCB.Organisation, CCB.Forum, CCB.Initiative,
+                                             CCB.Event)):
             return at_a_glance
         return passage_note if view.is_a(node, CCB.Passage) else None
 

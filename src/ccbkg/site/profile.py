@@ -200,12 +200,14 @@ def counterparty_section(site: Site, path: str, country: URIRef) -> Markup:
 GLANCE = ((ORG.organization, "Members", ORG.member), (CCB.forum, "Works through it", CCB.actor),
           (CCB.ledBy, "Leads", None), (CCB.party, "Party to", None),
           (CCB.collaborator, "Collaborates in", None), (CCB.funder, "Funds", None),
-          (CCB.actingThrough, "Acts in", None), (ORG.originalOrganization, "Changed by", None))
+          (CCB.actingThrough, "Acts in", None), (ORG.originalOrganization, "Changed by", None),
+          (CCB.inActivity, "Taking part", CCB.participant))
 
 
 def at_a_glance(site: Site, path: str, body: URIRef) -> Markup:
-    """For an organisation or forum: what the facts pointing at it say, in a reader's words
-    ("Members: Albania"), each with the fact it rests on; nothing when none do."""
+    """For an organisation, a forum or an activity (an exercise, an initiative): what the facts
+    pointing at it say, in a reader's words ("Members: Albania", "Taking part: Albania"),
+    each with the fact it rests on; nothing when none do."""
     view = site.view
     rows = []
     for p, words, via in GLANCE:
